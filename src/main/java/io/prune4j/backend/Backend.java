@@ -1,0 +1,129 @@
+package io.prune4j.backend;
+
+import io.prune4j.tensor.DType;
+import io.prune4j.tensor.Tensor;
+
+/**
+ * The operations the network, training and pruning code needs, implemented once per device. Code
+ * above this interface never knows which device runs: it creates tensors here, passes them to these
+ * operations and copies numbers back to the host only through {@link #toFloatArray} and
+ * {@link #toIntArray}, which a device backend counts (see {@link #transfers()}).
+ *
+ * <p>Argument order is fixed everywhere: outputs first, then inputs, then scalars. Matrices are
+ * row-major. Unless an operation says otherwise, outputs may not alias inputs.
+ */
+public interface Backend extends AutoCloseable {
+
+    /** Short name used in reports and messages: {@code cpu} or {@code cuda:0 (NVIDIA H100 …)}. */
+    String name();
+
+    /** What this backend can do; asked by callers rather than assumed. */
+    boolean hasCapability(Capability capability);
+
+    // ---- tensors -------------------------------------------------------------------------------
+
+    /** A new tensor filled with zeros. */
+    Tensor zeros(DType dtype, int... shape);
+
+    /** A new FLOAT32 tensor holding a copy of {@code data}, whose length must match the shape. */
+    Tensor fromArray(float[] data, int... shape);
+
+    /** A new INT32 tensor holding a copy of {@code data}, whose length must match the shape. */
+    Tensor fromArray(int[] data, int... shape);
+
+    /** Copies a FLOAT32 tensor to the host. On a device backend this is a counted transfer. */
+    float[] toFloatArray(Tensor t);
+
+    /** Copies an INT32 tensor to the host. On a device backend this is a counted transfer. */
+    int[] toIntArray(Tensor t);
+
+    /** Overwrites {@code dst} with the host values {@code src} (host to device on a device backend). */
+    void upload(Tensor dst, float[] src);
+
+    /** Overwrites {@code dst} with the host values {@code src}. */
+    void upload(Tensor dst, int[] src);
+
+    /** {@code dst = src}; same element type and size. */
+    void copy(Tensor dst, Tensor src);
+
+    /** Sets every element of a FLOAT32 tensor to {@code value}. */
+    void fill(Tensor t, float value);
+
+    // ---- linear algebra ------------------------------------------------------------------------
+
+    /**
+     * General matrix product {@code c = alpha · op(a) · op(b) + beta · c}, where {@code op(x)} is
+     * {@code x} or its transpose. All three are rank-2 FLOAT32 tensors.
+     */
+    void gemm(Tensor c, Tensor a, boolean transA, Tensor b, boolean transB, float alpha, float beta);
+
+    // ---- element-wise and reductions -----------------------------------------------------------
+
+    /** In place on {@code y [rows, n]}: {@code y += bias} row by row, then {@code y = max(y, 0)} if {@code relu}. */
+    void biasAdd(Tensor y, Tensor bias, boolean relu);
+
+    /** {@code y = max(x, 0)}; {@code y} may be {@code x}. */
+    void relu(Tensor y, Tensor x);
+
+    /** {@code dx = dy} where {@code y > 0}, else 0; {@code dx} may be {@code dy}. */
+    void reluBackward(Tensor dx, Tensor dy, Tensor y);
+
+    /** {@code out [n] = beta · out + Σ_rows x [rows, n]}: the bias gradient. */
+    void sumRows(Tensor out, Tensor x, float beta);
+
+    /** {@code out [1] = Σ x}, accumulated in double precision on the CPU and in a fixed tree order on a device. */
+    void sum(Tensor out, Tensor x);
+
+    /** {@code y = y + alpha · x} (element-wise, same size). */
+    void axpy(Tensor y, float alpha, Tensor x);
+
+    /** {@code y = y ⊙ x} (element-wise, same size), e.g. applying a 0/1 mask. */
+    void mul(Tensor y, Tensor x);
+
+    /** {@code y = alpha · y}. */
+    void scale(Tensor y, float alpha);
+
+    /**
+     * Fused softmax and cross-entropy over {@code logits [batch, classes]} with class indices
+     * {@code labels [batch]} (INT32). Adds the summed loss and the number of correct arg-max
+     * predictions to {@code metrics [2]} (so a whole epoch accumulates on the device), and, when
+     * {@code gradLogits} is not null, writes {@code gradScale · (softmax − onehot)} into it.
+     * A label outside {@code [0, classes)} is an {@link IllegalArgumentException}.
+     */
+    void softmaxCrossEntropy(Tensor gradLogits, Tensor metrics, Tensor logits, Tensor labels, float gradScale);
+
+    /**
+     * Copies row {@code idx[offset + r]} of {@code src} into row {@code r} of {@code out}, where a
+     * row is everything after the first dimension (so labels {@code [n]} gather like {@code [n, 1]}).
+     * {@code idx} is INT32; an index outside {@code src} is an {@link IndexOutOfBoundsException}.
+     */
+    void gatherRows(Tensor out, Tensor src, Tensor idx, int offset);
+
+    // ---- optimisers ----------------------------------------------------------------------------
+
+    /**
+     * SGD with momentum and decoupled-from-nothing (L2) weight decay, PyTorch's formulation:
+     * {@code g' = g + wd·w; v = momentum·v + g'; w -= lr·v} ({@code v} unused when momentum is 0).
+     */
+    void sgdStep(Tensor w, Tensor velocity, Tensor grad, float lr, float momentum, float weightDecay);
+
+    /**
+     * Adam (Kingma &amp; Ba 2015) with L2 weight decay added to the gradient, bias-corrected with
+     * {@code step} ≥ 1: {@code m = β1·m + (1−β1)·g; v = β2·v + (1−β2)·g²;
+     * w -= lr · (m / (1−β1^t)) / (sqrt(v / (1−β2^t)) + eps)}.
+     */
+    void adamStep(Tensor w, Tensor m, Tensor v, Tensor grad, float lr, float beta1, float beta2, float eps,
+                  float weightDecay, int step);
+
+    // ---- accounting ----------------------------------------------------------------------------
+
+    /** Device-to-host copies made so far; zero for the CPU backend, which has no device. */
+    TransferStats transfers();
+
+    /** Waits until queued work has finished (a no-op on the CPU). */
+    void synchronize();
+
+    /** Releases what the backend holds (handles, streams); tensors must be closed by their owners. */
+    @Override
+    void close();
+}

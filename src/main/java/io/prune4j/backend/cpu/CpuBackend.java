@@ -1,0 +1,331 @@
+package io.prune4j.backend.cpu;
+
+import io.prune4j.backend.Backend;
+import io.prune4j.backend.Capability;
+import io.prune4j.backend.TransferStats;
+import io.prune4j.tensor.DType;
+import io.prune4j.tensor.Shapes;
+import io.prune4j.tensor.Tensor;
+import org.bytedeco.javacpp.Loader;
+import org.bytedeco.openblas.global.openblas_nolapack;
+
+/**
+ * The CPU backend: matrix products through OpenBLAS (bytedeco preset), everything else in plain
+ * Java loops over heap arrays, written so the JIT can vectorise them (no per-element allocation,
+ * no boxing, no virtual calls inside loops).
+ *
+ * <p>OpenBLAS uses {@code threads} threads; the Java loops run on the caller's thread.
+ */
+public final class CpuBackend implements Backend {
+    private final int threads;
+
+    /** A CPU backend whose matrix products use all available processors. */
+    public CpuBackend() {
+        this(Runtime.getRuntime().availableProcessors());
+    }
+
+    /** A CPU backend whose matrix products use {@code threads} OpenBLAS threads (≥ 1). */
+    public CpuBackend(int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be at least 1, got " + threads);
+        }
+        this.threads = threads;
+        Loader.load(openblas_nolapack.class);
+        openblas_nolapack.blas_set_num_threads(threads);
+    }
+
+    public int threads() {
+        return threads;
+    }
+
+    @Override
+    public String name() {
+        return "cpu";
+    }
+
+    @Override
+    public boolean hasCapability(Capability capability) {
+        return capability == Capability.HOST_MEMORY;
+    }
+
+    // ---- tensors -------------------------------------------------------------------------------
+
+    @Override
+    public Tensor zeros(DType dtype, int... shape) {
+        int n = Shapes.size(shape);
+        return dtype == DType.FLOAT32 ? new CpuTensor(this, new float[n], shape) : new CpuTensor(this, new int[n], shape);
+    }
+
+    @Override
+    public Tensor fromArray(float[] data, int... shape) {
+        checkLength(data.length, shape);
+        return new CpuTensor(this, data.clone(), shape);
+    }
+
+    @Override
+    public Tensor fromArray(int[] data, int... shape) {
+        checkLength(data.length, shape);
+        return new CpuTensor(this, data.clone(), shape);
+    }
+
+    private static void checkLength(int length, int[] shape) {
+        int n = Shapes.size(shape);
+        if (n != length) {
+            throw new IllegalArgumentException("array of " + length + " elements does not fit shape " + java.util.Arrays.toString(shape));
+        }
+    }
+
+    @Override
+    public float[] toFloatArray(Tensor t) {
+        return f(t, "toFloatArray").clone();
+    }
+
+    @Override
+    public int[] toIntArray(Tensor t) {
+        return i(t, "toIntArray").clone();
+    }
+
+    @Override
+    public void upload(Tensor dst, float[] src) {
+        float[] d = f(dst, "upload");
+        checkLength(src.length, dst.shape());
+        System.arraycopy(src, 0, d, 0, src.length);
+    }
+
+    @Override
+    public void upload(Tensor dst, int[] src) {
+        int[] d = i(dst, "upload");
+        checkLength(src.length, dst.shape());
+        System.arraycopy(src, 0, d, 0, src.length);
+    }
+
+    @Override
+    public void copy(Tensor dst, Tensor src) {
+        Shapes.requireSameSize("copy", dst, "dst", src, "src");
+        if (dst.dtype() != src.dtype()) {
+            throw new IllegalArgumentException("copy: dst is " + dst.dtype() + " but src is " + src.dtype());
+        }
+        if (dst.dtype() == DType.FLOAT32) {
+            System.arraycopy(f(src, "copy"), 0, f(dst, "copy"), 0, src.size());
+        } else {
+            System.arraycopy(i(src, "copy"), 0, i(dst, "copy"), 0, src.size());
+        }
+    }
+
+    @Override
+    public void fill(Tensor t, float value) {
+        java.util.Arrays.fill(f(t, "fill"), value);
+    }
+
+    // ---- linear algebra ------------------------------------------------------------------------
+
+    @Override
+    public void gemm(Tensor c, Tensor a, boolean transA, Tensor b, boolean transB, float alpha, float beta) {
+        Shapes.requireRank("gemm", "a", a, 2);
+        Shapes.requireRank("gemm", "b", b, 2);
+        Shapes.requireRank("gemm", "c", c, 2);
+        int m = transA ? a.dim(1) : a.dim(0);
+        int k = transA ? a.dim(0) : a.dim(1);
+        int kb = transB ? b.dim(1) : b.dim(0);
+        int n = transB ? b.dim(0) : b.dim(1);
+        if (k != kb || c.dim(0) != m || c.dim(1) != n) {
+            throw new IllegalArgumentException("gemm: op(a) is " + m + "x" + k + ", op(b) is " + kb + "x" + n
+                    + ", c is " + c.dim(0) + "x" + c.dim(1));
+        }
+        float[] cf = f(c, "gemm");
+        if (m == 0 || n == 0) {
+            return;
+        }
+        if (k == 0) {
+            scaleArray(cf, beta);
+            return;
+        }
+        openblas_nolapack.cblas_sgemm(openblas_nolapack.CblasRowMajor,
+                transA ? openblas_nolapack.CblasTrans : openblas_nolapack.CblasNoTrans,
+                transB ? openblas_nolapack.CblasTrans : openblas_nolapack.CblasNoTrans,
+                m, n, k, alpha, f(a, "gemm"), a.dim(1), f(b, "gemm"), b.dim(1), beta, cf, n);
+    }
+
+    // ---- element-wise and reductions -----------------------------------------------------------
+
+    @Override
+    public void biasAdd(Tensor y, Tensor bias, boolean relu) {
+        Shapes.requireRank("biasAdd", "y", y, 2);
+        Shapes.requireShape("biasAdd", "bias", bias, y.dim(1));
+        CpuOps.biasAdd(f(y, "biasAdd"), f(bias, "biasAdd"), y.dim(0), y.dim(1), relu);
+    }
+
+    @Override
+    public void relu(Tensor y, Tensor x) {
+        Shapes.requireSameSize("relu", y, "y", x, "x");
+        CpuOps.relu(f(y, "relu"), f(x, "relu"), x.size());
+    }
+
+    @Override
+    public void reluBackward(Tensor dx, Tensor dy, Tensor y) {
+        Shapes.requireSameSize("reluBackward", dx, "dx", dy, "dy");
+        Shapes.requireSameSize("reluBackward", dy, "dy", y, "y");
+        CpuOps.reluBackward(f(dx, "reluBackward"), f(dy, "reluBackward"), f(y, "reluBackward"), y.size());
+    }
+
+    @Override
+    public void sumRows(Tensor out, Tensor x, float beta) {
+        Shapes.requireRank("sumRows", "x", x, 2);
+        Shapes.requireShape("sumRows", "out", out, x.dim(1));
+        CpuOps.sumRows(f(out, "sumRows"), f(x, "sumRows"), x.dim(0), x.dim(1), beta);
+    }
+
+    @Override
+    public void sum(Tensor out, Tensor x) {
+        Shapes.requireShape("sum", "out", out, 1);
+        float[] xs = f(x, "sum");
+        double s = 0;
+        for (int j = 0; j < xs.length; j++) {
+            s += xs[j];
+        }
+        f(out, "sum")[0] = (float) s;
+    }
+
+    @Override
+    public void axpy(Tensor y, float alpha, Tensor x) {
+        Shapes.requireSameSize("axpy", y, "y", x, "x");
+        float[] ys = f(y, "axpy");
+        float[] xs = f(x, "axpy");
+        for (int j = 0; j < ys.length; j++) {
+            ys[j] += alpha * xs[j];
+        }
+    }
+
+    @Override
+    public void mul(Tensor y, Tensor x) {
+        Shapes.requireSameSize("mul", y, "y", x, "x");
+        float[] ys = f(y, "mul");
+        float[] xs = f(x, "mul");
+        for (int j = 0; j < ys.length; j++) {
+            ys[j] *= xs[j];
+        }
+    }
+
+    @Override
+    public void scale(Tensor y, float alpha) {
+        scaleArray(f(y, "scale"), alpha);
+    }
+
+    private static void scaleArray(float[] a, float alpha) {
+        for (int j = 0; j < a.length; j++) {
+            a[j] *= alpha;
+        }
+    }
+
+    @Override
+    public void softmaxCrossEntropy(Tensor gradLogits, Tensor metrics, Tensor logits, Tensor labels, float gradScale) {
+        Shapes.requireRank("softmaxCrossEntropy", "logits", logits, 2);
+        Shapes.requireShape("softmaxCrossEntropy", "labels", labels, logits.dim(0));
+        Shapes.requireShape("softmaxCrossEntropy", "metrics", metrics, 2);
+        if (gradLogits != null) {
+            Shapes.requireShape("softmaxCrossEntropy", "gradLogits", gradLogits, logits.shape());
+        }
+        CpuOps.softmaxCrossEntropy(gradLogits == null ? null : f(gradLogits, "softmaxCrossEntropy"),
+                f(metrics, "softmaxCrossEntropy"), f(logits, "softmaxCrossEntropy"), i(labels, "softmaxCrossEntropy"),
+                logits.dim(0), logits.dim(1), gradScale);
+    }
+
+    @Override
+    public void gatherRows(Tensor out, Tensor src, Tensor idx, int offset) {
+        int rows = out.rank() == 0 ? 0 : out.dim(0);
+        int cols = rows == 0 ? 0 : out.size() / rows;
+        int srcRows = src.dim(0);
+        int srcCols = srcRows == 0 ? cols : src.size() / srcRows;
+        if (cols != srcCols || out.dtype() != src.dtype()) {
+            throw new IllegalArgumentException("gatherRows: out rows hold " + cols + " " + out.dtype() + " values but src rows hold "
+                    + srcCols + " " + src.dtype());
+        }
+        if (offset < 0 || offset + rows > idx.size()) {
+            throw new IllegalArgumentException("gatherRows: rows [" + offset + ", " + (offset + rows) + ") outside an index of " + idx.size());
+        }
+        int[] ix = i(idx, "gatherRows");
+        if (src.dtype() == DType.FLOAT32) {
+            float[] o = f(out, "gatherRows");
+            float[] s = f(src, "gatherRows");
+            for (int r = 0; r < rows; r++) {
+                System.arraycopy(s, checkRow(ix[offset + r], srcRows) * cols, o, r * cols, cols);
+            }
+        } else {
+            int[] o = i(out, "gatherRows");
+            int[] s = i(src, "gatherRows");
+            for (int r = 0; r < rows; r++) {
+                System.arraycopy(s, checkRow(ix[offset + r], srcRows) * cols, o, r * cols, cols);
+            }
+        }
+    }
+
+    private static int checkRow(int row, int rows) {
+        if (row < 0 || row >= rows) {
+            throw new IndexOutOfBoundsException("gatherRows: index " + row + " outside [0, " + rows + ")");
+        }
+        return row;
+    }
+
+    // ---- optimisers ----------------------------------------------------------------------------
+
+    @Override
+    public void sgdStep(Tensor w, Tensor velocity, Tensor grad, float lr, float momentum, float weightDecay) {
+        Shapes.requireSameSize("sgdStep", w, "w", grad, "grad");
+        if (momentum != 0f) {
+            Shapes.requireSameSize("sgdStep", w, "w", velocity, "velocity");
+        }
+        CpuOps.sgdStep(f(w, "sgdStep"), momentum != 0f ? f(velocity, "sgdStep") : null, f(grad, "sgdStep"),
+                lr, momentum, weightDecay);
+    }
+
+    @Override
+    public void adamStep(Tensor w, Tensor m, Tensor v, Tensor grad, float lr, float beta1, float beta2, float eps,
+                         float weightDecay, int step) {
+        Shapes.requireSameSize("adamStep", w, "w", grad, "grad");
+        Shapes.requireSameSize("adamStep", w, "w", m, "m");
+        Shapes.requireSameSize("adamStep", w, "w", v, "v");
+        if (step < 1) {
+            throw new IllegalArgumentException("adamStep: step must be at least 1, got " + step);
+        }
+        CpuOps.adamStep(f(w, "adamStep"), f(m, "adamStep"), f(v, "adamStep"), f(grad, "adamStep"),
+                lr, beta1, beta2, eps, weightDecay, step);
+    }
+
+    // ---- accounting ----------------------------------------------------------------------------
+
+    @Override
+    public TransferStats transfers() {
+        return TransferStats.NONE;
+    }
+
+    @Override
+    public void synchronize() {}
+
+    @Override
+    public void close() {}
+
+    // ---- storage access ------------------------------------------------------------------------
+
+    private float[] f(Tensor t, String op) {
+        CpuTensor c = own(t, op);
+        if (c.f == null) {
+            throw new IllegalArgumentException(op + ": expected a FLOAT32 tensor, got " + t.dtype());
+        }
+        return c.f;
+    }
+
+    private int[] i(Tensor t, String op) {
+        CpuTensor c = own(t, op);
+        if (c.i == null) {
+            throw new IllegalArgumentException(op + ": expected an INT32 tensor, got " + t.dtype());
+        }
+        return c.i;
+    }
+
+    private CpuTensor own(Tensor t, String op) {
+        if (!(t instanceof CpuTensor c)) {
+            throw new IllegalArgumentException(op + ": tensor belongs to backend " + t.backend().name() + ", not the cpu backend");
+        }
+        return c;
+    }
+}

@@ -1,0 +1,12 @@
+/**
+ * The CUDA side of prune4j: {@link io.prune4j.backend.cuda.CudaRuntime} (is there a usable GPU,
+ * and if not, why), {@link io.prune4j.backend.cuda.CudaKernels} (the JavaCPP binding of the
+ * hand-written kernels in {@code src/main/cuda}, declared in {@code src/main/cpp/prune4j_kernels.h})
+ * and {@link io.prune4j.backend.cuda.CudaException} (nonzero {@code cudaError_t} codes).
+ *
+ * <p>The native libraries are built by the Maven profile {@code native} (on when
+ * {@code /usr/local/cuda/bin/nvcc} exists): CMake builds {@code libprune4j_kernels.so}, the
+ * JavaCPP plugin generates {@code libjniCudaKernels.so}, and both land in the jar under
+ * {@code io/prune4j/backend/cuda/linux-x86_64/}.
+ */
+package io.prune4j.backend.cuda;

@@ -1,0 +1,40 @@
+package io.prune4j.cli;
+
+import io.prune4j.backend.Backend;
+import io.prune4j.backend.Backends;
+import io.prune4j.data.Mnist;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/** Options every command that trains or evaluates shares. */
+final class CommonOptions {
+    @Option(names = "--data", paramLabel = "DIR", description = "Folder with the MNIST-format IDX files (default: ${DEFAULT-VALUE}).")
+    Path data = Mnist.FASHION_MNIST_DIR;
+
+    @Option(names = "--device", paramLabel = "cpu|cuda|auto", description = "Where to compute (default: ${DEFAULT-VALUE}).")
+    String device = "cpu";
+
+    @Option(names = "--threads", paramLabel = "N", description = "CPU threads for matrix products (default: all processors).")
+    Integer threads;
+
+    @Option(names = "--seed", description = "Seed for initialisation, shuffling and scoring (default: ${DEFAULT-VALUE}).")
+    long seed = 42;
+
+    @Option(names = "--verbose", description = "Print stack traces with errors.")
+    boolean verbose;
+
+    @Option(names = "--no-progress", description = "Do not draw progress bars.")
+    boolean noProgress;
+
+    Backend openBackend() {
+        Backends.Device d = Backends.Device.parse(device);
+        int t = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
+        if (t < 1) {
+            throw new IllegalArgumentException("--threads must be at least 1, got " + t);
+        }
+        Backend backend = Backends.create(d, t);
+        System.err.println("device: " + backend.name() + (d == Backends.Device.AUTO ? " (chosen by --device auto)" : "")
+                + (backend.name().equals("cpu") ? ", " + t + " thread" + (t == 1 ? "" : "s") : ""));
+        return backend;
+    }
+}

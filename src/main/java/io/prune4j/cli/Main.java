@@ -1,0 +1,58 @@
+package io.prune4j.cli;
+
+import io.prune4j.Prune4jException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code prune4j} command line. Errors we expect (bad files, bad options, no GPU) print one
+ * line and exit with status 1; {@code --verbose} adds the stack trace. Usage errors exit with 2.
+ */
+@Command(name = "prune4j", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "Importance-score-based pruning of neural networks.",
+        subcommands = {TrainCommand.class, CommandLine.HelpCommand.class})
+public final class Main {
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs the command line and returns the exit status (for tests and embedding). */
+    public static int run(String... args) {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            boolean verbose = parseResult.hasMatchedOption("--verbose")
+                    || (parseResult.subcommand() != null && parseResult.subcommand().hasMatchedOption("--verbose"));
+            if (verbose) {
+                e.printStackTrace();
+            }
+            commandLine.getErr().println("prune4j: error: " + oneLine(e));
+            return 1;
+        });
+        return cli.execute(args);
+    }
+
+    /** Our own exceptions carry a complete message; for others add the type so the line still says something. */
+    static String oneLine(Throwable e) {
+        String msg = e.getMessage();
+        if (e instanceof Prune4jException || e instanceof IllegalArgumentException) {
+            return msg == null ? e.getClass().getSimpleName() : msg.replace('\n', ' ');
+        }
+        if (e instanceof OutOfMemoryError) {
+            return "out of Java heap memory; raise it with JAVA_OPTS=-Xmx8g";
+        }
+        return e.getClass().getSimpleName() + (msg == null ? "" : ": " + msg.replace('\n', ' '));
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"prune4j " + version()};
+        }
+    }
+
+    static String version() {
+        String v = Main.class.getPackage().getImplementationVersion();
+        return v == null ? "dev" : v;
+    }
+}

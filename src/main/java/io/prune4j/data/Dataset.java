@@ -1,0 +1,27 @@
+package io.prune4j.data;
+
+/**
+ * Labelled examples in host memory: {@code features [count, featureSize]} as floats (row-major)
+ * and {@code labels [count]} as class indices in {@code [0, classes)}.
+ */
+public record Dataset(String name, float[] features, int[] labels, int count, int featureSize, int classes) {
+    public Dataset {
+        if ((long) count * featureSize != features.length || labels.length != count) {
+            throw new IllegalArgumentException(name + ": " + features.length + " feature values and " + labels.length
+                    + " labels do not make " + count + " examples of " + featureSize);
+        }
+        for (int i = 0; i < count; i++) {
+            if (labels[i] < 0 || labels[i] >= classes) {
+                throw new DataFormatException(name + ": label " + labels[i] + " of example " + i + " outside [0, " + classes + ")");
+            }
+        }
+    }
+
+    /** The first {@code n} examples (for quick runs and tests). */
+    public Dataset head(int n) {
+        int m = Math.min(n, count);
+        float[] f = java.util.Arrays.copyOf(features, m * featureSize);
+        int[] l = java.util.Arrays.copyOf(labels, m);
+        return new Dataset(name, f, l, m, featureSize, classes);
+    }
+}

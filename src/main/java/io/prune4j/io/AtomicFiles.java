@@ -1,0 +1,78 @@
+package io.prune4j.io;
+
+import io.prune4j.Prune4jException;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * Writes files so that a reader (or a crash) never sees half of one: the bytes go to a temporary
+ * file in the same folder, are forced to disk, and the file is renamed over the target in one step.
+ * A process killed mid-write leaves the old file as it was and only a stray {@code .tmp} file.
+ */
+public final class AtomicFiles {
+    /** Writes the whole content through {@code body}. */
+    @FunctionalInterface
+    public interface Body {
+        void write(OutputStream out) throws IOException;
+    }
+
+    private AtomicFiles() {}
+
+    public static void write(Path target, Body body) {
+        Path abs = target.toAbsolutePath();
+        Path dir = abs.getParent();
+        if (dir == null || !Files.isDirectory(dir)) {
+            throw new Prune4jException(target + ": folder " + dir + " does not exist");
+        }
+        if (Files.isDirectory(abs)) {
+            throw new Prune4jException(target + ": is a folder, expected a file name");
+        }
+        Path tmp;
+        try {
+            tmp = Files.createTempFile(dir, "." + abs.getFileName() + ".", ".tmp");
+        } catch (AccessDeniedException e) {
+            throw new Prune4jException(target + ": folder " + dir + " is not writable");
+        } catch (IOException e) {
+            throw new Prune4jException(target + ": cannot create a file in " + dir + " (" + e.getMessage() + ")");
+        }
+        boolean done = false;
+        try {
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+                 OutputStream out = new java.io.BufferedOutputStream(java.nio.channels.Channels.newOutputStream(ch), 1 << 16)) {
+                body.write(out);
+                out.flush();
+                ch.force(true);
+            }
+            try {
+                Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
+            }
+            done = true;
+        } catch (NoSuchFileException e) {
+            throw new Prune4jException(target + ": " + e.getMessage() + " disappeared while writing");
+        } catch (IOException e) {
+            throw new Prune4jException(target + ": write failed (" + e.getMessage() + ")");
+        } finally {
+            if (!done) {
+                try {
+                    Files.deleteIfExists(tmp);
+                } catch (IOException ignored) {
+                    // the write already failed; a leftover .tmp file does not damage the target
+                }
+            }
+        }
+    }
+
+    public static void writeString(Path target, String content) {
+        write(target, out -> out.write(content.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    }
+}

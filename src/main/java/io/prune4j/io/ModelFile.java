@@ -1,0 +1,358 @@
+package io.prune4j.io;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.prune4j.backend.Backend;
+import io.prune4j.nn.Dense;
+import io.prune4j.nn.Layer;
+import io.prune4j.nn.Parameter;
+import io.prune4j.nn.Relu;
+import io.prune4j.nn.Sequential;
+import io.prune4j.tensor.Tensor;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reads and writes networks in the safetensors layout: an 8-byte little-endian header length, a
+ * JSON header mapping each tensor name to {@code dtype}, {@code shape} and {@code data_offsets}
+ * (relative to the data that follows), then the raw little-endian tensor data.
+ *
+ * <p>Tensors are named {@code <layer>.weight} and {@code <layer>.bias} (e.g. {@code fc1.weight}
+ * {@code [out, in]}), as a PyTorch module with the same attribute names saves them. The
+ * architecture goes in the header's {@code __metadata__} under {@code prune4j.architecture}, as
+ * JSON: the input size and the list of layers.
+ *
+ * <p>Loading checks everything a file can get wrong (lengths, JSON, offsets, overlaps, dtype and
+ * shape against byte counts, the architecture against the tensors, non-finite weights) and
+ * reports the first problem as a {@link ModelFormatException} naming the file and the field.
+ * Saving is atomic ({@link AtomicFiles}).
+ */
+public final class ModelFile {
+    public static final String ARCH_KEY = "prune4j.architecture";
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Headers beyond this are not model files we wrote or can sensibly read. */
+    private static final long MAX_HEADER = 100L << 20;
+
+    private ModelFile() {}
+
+    /** Writes {@code net} to {@code file}; {@code extraMetadata} (string keys and values) goes into the header. */
+    public static void save(Sequential net, Path file, Map<String, String> extraMetadata) {
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        ArrayNode layers = JSON.createArrayNode();
+        for (Layer layer : net.layers()) {
+            ObjectNode spec = layers.addObject();
+            if (layer instanceof Dense d) {
+                spec.put("type", "dense").put("name", d.name()).put("in", d.inFeatures()).put("out", d.outFeatures())
+                        .put("relu", d.hasRelu());
+                for (Parameter p : d.parameters()) {
+                    tensors.put(d.name() + "." + p.name(), p.value());
+                }
+            } else if (layer instanceof Relu) {
+                spec.put("type", "relu");
+            } else {
+                throw new IllegalArgumentException("cannot save layer " + layer.describe() + ": no file format for it yet");
+            }
+        }
+        ObjectNode arch = JSON.createObjectNode();
+        arch.put("input", net.inputSize());
+        arch.set("layers", layers);
+
+        ObjectNode header = JSON.createObjectNode();
+        ObjectNode meta = header.putObject("__metadata__");
+        meta.put("format", "pt");
+        meta.put(ARCH_KEY, arch.toString());
+        extraMetadata.forEach(meta::put);
+        List<float[]> data = new ArrayList<>();
+        long offset = 0;
+        for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
+            Tensor t = e.getValue();
+            ObjectNode entry = header.putObject(e.getKey());
+            entry.put("dtype", "F32");
+            ArrayNode shape = entry.putArray("shape");
+            for (int d : t.shape()) {
+                shape.add(d);
+            }
+            entry.putArray("data_offsets").add(offset).add(offset + t.byteSize());
+            offset += t.byteSize();
+            data.add(t.toFloatArray());
+        }
+        byte[] headerBytes = padded(header.toString());
+        AtomicFiles.write(file, out -> {
+            ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(headerBytes.length);
+            out.write(len.array());
+            out.write(headerBytes);
+            ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
+            for (float[] values : data) {
+                for (float v : values) {
+                    if (!buf.hasRemaining()) {
+                        out.write(buf.array(), 0, buf.position());
+                        buf.clear();
+                    }
+                    buf.putFloat(v);
+                }
+            }
+            out.write(buf.array(), 0, buf.position());
+        });
+    }
+
+    /** Pads the JSON with spaces so the data starts 8-byte aligned, as the format recommends. */
+    private static byte[] padded(String json) {
+        byte[] b = json.getBytes(StandardCharsets.UTF_8);
+        int pad = (8 - (b.length % 8)) % 8;
+        byte[] out = java.util.Arrays.copyOf(b, b.length + pad);
+        java.util.Arrays.fill(out, b.length, out.length, (byte) ' ');
+        return out;
+    }
+
+    /** Reads a network from {@code file} onto {@code backend}. */
+    public static Sequential load(Path file, Backend backend) {
+        Contents c = read(file);
+        JsonNode arch = c.architecture;
+        if (arch == null) {
+            throw new ModelFormatException(file + ": no " + ARCH_KEY + " in __metadata__; not a prune4j model file");
+        }
+        int input = requireInt(file, arch, "input", ARCH_KEY);
+        JsonNode specs = arch.get("layers");
+        if (specs == null || !specs.isArray() || specs.isEmpty()) {
+            throw new ModelFormatException(file + ": " + ARCH_KEY + ".layers must be a non-empty list");
+        }
+        List<Layer> layers = new ArrayList<>();
+        int features = input;
+        int index = 0;
+        try {
+            for (JsonNode spec : specs) {
+                String where = ARCH_KEY + ".layers[" + index + "]";
+                String type = spec.path("type").asText("");
+                switch (type) {
+                    case "dense" -> {
+                        String name = spec.path("name").asText("");
+                        if (name.isEmpty()) {
+                            throw new ModelFormatException(file + ": " + where + ".name is missing");
+                        }
+                        int in = requireInt(file, spec, "in", where);
+                        int out = requireInt(file, spec, "out", where);
+                        if (in != features) {
+                            throw new ModelFormatException(file + ": " + where + " (" + name + ") takes " + in
+                                    + " inputs but the previous layer gives " + features);
+                        }
+                        float[] w = c.tensor(name + ".weight", out, in);
+                        float[] b = c.tensor(name + ".bias", out);
+                        layers.add(new Dense(name, backend.fromArray(w, out, in), backend.fromArray(b, out),
+                                spec.path("relu").asBoolean(false)));
+                        features = out;
+                    }
+                    case "relu" -> layers.add(new Relu("relu" + index, backend));
+                    default -> throw new ModelFormatException(file + ": " + where + ".type '" + type + "' is not a known layer type");
+                }
+                index++;
+            }
+            if (!c.unused().isEmpty()) {
+                throw new ModelFormatException(file + ": tensors " + c.unused() + " are not used by the architecture");
+            }
+            return new Sequential(backend, input, layers);
+        } catch (RuntimeException e) {
+            layers.forEach(Layer::close);
+            throw e;
+        }
+    }
+
+    /** The metadata of a model file, for reports and checks. */
+    public static Map<String, String> metadata(Path file) {
+        return read(file).metadata;
+    }
+
+    private static int requireInt(Path file, JsonNode node, String field, String where) {
+        JsonNode v = node.get(field);
+        if (v == null || !v.canConvertToInt() || !v.isIntegralNumber() || v.asInt() < 1) {
+            throw new ModelFormatException(file + ": " + where + "." + field + " must be a positive integer, got " + v);
+        }
+        return v.asInt();
+    }
+
+    /** A parsed and checked file: tensor entries, their bytes, metadata. */
+    private static final class Contents {
+        final Path file;
+        final Map<String, long[]> offsets = new LinkedHashMap<>();
+        final Map<String, int[]> shapes = new LinkedHashMap<>();
+        final Map<String, String> metadata = new LinkedHashMap<>();
+        final java.util.Set<String> used = new java.util.HashSet<>();
+        ByteBuffer data;
+        JsonNode architecture;
+
+        Contents(Path file) {
+            this.file = file;
+        }
+
+        float[] tensor(String name, int... expectedShape) {
+            long[] off = offsets.get(name);
+            if (off == null) {
+                throw new ModelFormatException(file + ": tensor " + name + " is missing");
+            }
+            int[] shape = shapes.get(name);
+            if (!java.util.Arrays.equals(shape, expectedShape)) {
+                throw new ModelFormatException(file + ": tensor " + name + " has shape " + java.util.Arrays.toString(shape)
+                        + " but the architecture needs " + java.util.Arrays.toString(expectedShape));
+            }
+            used.add(name);
+            int n = (int) ((off[1] - off[0]) / 4);
+            float[] out = new float[n];
+            ByteBuffer slice = data.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+            slice.position((int) off[0]);
+            slice.asFloatBuffer().get(out, 0, n);
+            for (int i = 0; i < n; i++) {
+                if (!Float.isFinite(out[i])) {
+                    throw new ModelFormatException(file + ": tensor " + name + " holds a non-finite value (" + out[i]
+                            + ") at element " + i);
+                }
+            }
+            return out;
+        }
+
+        List<String> unused() {
+            List<String> u = new ArrayList<>();
+            for (String k : offsets.keySet()) {
+                if (!used.contains(k)) {
+                    u.add(k);
+                }
+            }
+            return u;
+        }
+    }
+
+    private static Contents read(Path file) {
+        Contents c = new Contents(file);
+        long size;
+        ByteBuffer all;
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            size = ch.size();
+            if (size < 8) {
+                throw new ModelFormatException(file + ": truncated (" + size + " bytes; a model file starts with an 8-byte header length)");
+            }
+            if (size > Integer.MAX_VALUE) {
+                throw new ModelFormatException(file + ": " + size + " bytes is larger than the 2 GiB this reader supports");
+            }
+            all = ByteBuffer.allocate((int) size);
+            while (all.hasRemaining() && ch.read(all) >= 0) {
+                // read until full
+            }
+            all.flip();
+        } catch (NoSuchFileException e) {
+            throw new ModelFormatException(file + ": file not found");
+        } catch (IOException e) {
+            throw new ModelFormatException(file + ": cannot read (" + e.getMessage() + ")");
+        }
+        long headerLen = all.order(ByteOrder.LITTLE_ENDIAN).getLong(0);
+        if (headerLen < 2 || headerLen > MAX_HEADER || headerLen > size - 8) {
+            throw new ModelFormatException(file + ": header length " + headerLen + " does not fit a file of " + size + " bytes");
+        }
+        String json = new String(all.array(), 8, (int) headerLen, StandardCharsets.UTF_8);
+        JsonNode header;
+        try {
+            header = JSON.readTree(json);
+        } catch (JsonProcessingException e) {
+            throw new ModelFormatException(file + ": header is not valid JSON (" + e.getOriginalMessage() + ")");
+        }
+        if (header == null || !header.isObject()) {
+            throw new ModelFormatException(file + ": header is not a JSON object");
+        }
+        long dataLen = size - 8 - headerLen;
+        List<long[]> ranges = new ArrayList<>();
+        Iterator<Map.Entry<String, JsonNode>> it = header.fields();
+        while (it.hasNext()) {
+            Map.Entry<String, JsonNode> e = it.next();
+            String name = e.getKey();
+            JsonNode v = e.getValue();
+            if (name.equals("__metadata__")) {
+                if (!v.isObject()) {
+                    throw new ModelFormatException(file + ": __metadata__ must be an object of strings");
+                }
+                v.fields().forEachRemaining(m -> c.metadata.put(m.getKey(), m.getValue().asText()));
+                continue;
+            }
+            String dtype = v.path("dtype").asText("");
+            if (!dtype.equals("F32")) {
+                throw new ModelFormatException(file + ": tensor " + name + " has dtype '" + dtype + "'; only F32 is supported");
+            }
+            JsonNode shapeNode = v.get("shape");
+            JsonNode offNode = v.get("data_offsets");
+            if (shapeNode == null || !shapeNode.isArray() || offNode == null || !offNode.isArray() || offNode.size() != 2) {
+                throw new ModelFormatException(file + ": tensor " + name + " needs a shape list and two data_offsets");
+            }
+            int[] shape = new int[shapeNode.size()];
+            long count = 1;
+            for (int i = 0; i < shape.length; i++) {
+                JsonNode d = shapeNode.get(i);
+                if (!d.isIntegralNumber() || d.asLong() < 0 || d.asLong() > Integer.MAX_VALUE) {
+                    throw new ModelFormatException(file + ": tensor " + name + " has an invalid shape " + shapeNode);
+                }
+                shape[i] = d.asInt();
+                count *= shape[i]; // both factors < 2^31: no overflow in a long
+                if (count > Integer.MAX_VALUE) {
+                    throw new ModelFormatException(file + ": tensor " + name + " shape " + shapeNode + " is too large");
+                }
+            }
+            JsonNode b0 = offNode.get(0);
+            JsonNode b1 = offNode.get(1);
+            if (!b0.isIntegralNumber() || !b1.isIntegralNumber()) {
+                throw new ModelFormatException(file + ": tensor " + name + " data_offsets must be integers");
+            }
+            long begin = b0.asLong();
+            long end = b1.asLong();
+            if (begin < 0 || end < begin || end > dataLen) {
+                throw new ModelFormatException(file + ": tensor " + name + " data_offsets [" + begin + ", " + end
+                        + "] lie outside the " + dataLen + " data bytes");
+            }
+            if (end - begin != count * 4) {
+                throw new ModelFormatException(file + ": tensor " + name + " has " + (end - begin) + " bytes but shape "
+                        + shapeNode + " of F32 needs " + count * 4);
+            }
+            c.offsets.put(name, new long[] {begin, end});
+            c.shapes.put(name, shape);
+            ranges.add(new long[] {begin, end});
+        }
+        ranges.sort((x, y) -> Long.compare(x[0], y[0]));
+        for (int i = 1; i < ranges.size(); i++) {
+            if (ranges.get(i)[0] < ranges.get(i - 1)[1]) {
+                throw new ModelFormatException(file + ": tensor data ranges overlap at byte " + ranges.get(i)[0]);
+            }
+        }
+        all.position(8 + (int) headerLen);
+        c.data = all.slice().order(ByteOrder.LITTLE_ENDIAN);
+        String arch = c.metadata.get(ARCH_KEY);
+        if (arch != null) {
+            try {
+                c.architecture = JSON.readTree(arch);
+            } catch (JsonProcessingException e) {
+                throw new ModelFormatException(file + ": " + ARCH_KEY + " is not valid JSON (" + e.getOriginalMessage() + ")");
+            }
+            if (c.architecture == null || !c.architecture.isObject()) {
+                throw new ModelFormatException(file + ": " + ARCH_KEY + " must be a JSON object");
+            }
+        }
+        return c;
+    }
+
+    /** File size in bytes, for reports. */
+    public static long sizeOf(Path file) {
+        try {
+            return Files.size(file);
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+}

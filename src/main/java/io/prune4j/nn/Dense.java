@@ -1,0 +1,158 @@
+package io.prune4j.nn;
+
+import io.prune4j.backend.Backend;
+import io.prune4j.tensor.DType;
+import io.prune4j.tensor.Shapes;
+import io.prune4j.tensor.Tensor;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * Fully connected layer with an optional fused ReLU: {@code x [batch, in] → y [batch, out]},
+ * {@code y = act(x · Wᵀ + b)} with {@code W [out, in]} and {@code b [out]} (PyTorch's layout, so
+ * weights move between the two without a transpose). Unit {@code n} of the layer is output
+ * neuron {@code n}: row {@code n} of {@code W} and element {@code n} of {@code b}.
+ *
+ * <p>With the ReLU fused, hooks see the activation after the ReLU and the gradient with respect to
+ * it; since {@code relu(z)·∂L/∂relu(z) = z·∂L/∂z}, activation×gradient scores are the same either side.
+ */
+public final class Dense implements Layer {
+    private final String name;
+    private final Backend backend;
+    private final boolean relu;
+    private final Parameter weight;
+    private final Parameter bias;
+
+    private Tensor input;
+    private Tensor out;
+    private Tensor dz;
+    private Tensor dx;
+
+    /**
+     * Takes ownership of {@code weight [out, in]} and {@code bias [out]}.
+     */
+    public Dense(String name, Tensor weight, Tensor bias, boolean relu) {
+        Shapes.requireRank("Dense " + name, "weight", weight, 2);
+        Shapes.requireShape("Dense " + name, "bias", bias, weight.dim(0));
+        Shapes.requireDType("Dense " + name, "weight", weight, DType.FLOAT32);
+        Shapes.requireDType("Dense " + name, "bias", bias, DType.FLOAT32);
+        this.name = name;
+        this.backend = weight.backend();
+        this.relu = relu;
+        this.weight = new Parameter("weight", weight);
+        this.bias = new Parameter("bias", bias);
+    }
+
+    /**
+     * A layer with He-uniform weights ({@code U(±sqrt(6/in))} before a ReLU, {@code U(±sqrt(3/in))}
+     * otherwise) and zero bias, drawn from {@code rng} so a seed fixes the network.
+     */
+    public static Dense create(Backend backend, String name, int in, int out, boolean relu, SplittableRandom rng) {
+        if (in < 1 || out < 1) {
+            throw new IllegalArgumentException("Dense " + name + ": sizes must be positive, got " + in + "→" + out);
+        }
+        double bound = Math.sqrt((relu ? 6.0 : 3.0) / in);
+        float[] w = new float[Shapes.size(out, in)];
+        for (int j = 0; j < w.length; j++) {
+            w[j] = (float) ((rng.nextDouble() * 2 - 1) * bound);
+        }
+        return new Dense(name, backend.fromArray(w, out, in), backend.zeros(DType.FLOAT32, out), relu);
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public int inFeatures() {
+        return weight.value().dim(1);
+    }
+
+    public int outFeatures() {
+        return weight.value().dim(0);
+    }
+
+    public boolean hasRelu() {
+        return relu;
+    }
+
+    public Parameter weight() {
+        return weight;
+    }
+
+    public Parameter bias() {
+        return bias;
+    }
+
+    @Override
+    public String describe() {
+        return "Dense " + name + " (" + inFeatures() + "→" + outFeatures() + (relu ? ", relu)" : ")");
+    }
+
+    @Override
+    public int outputSize(int inputSize) {
+        if (inputSize != inFeatures()) {
+            throw new IllegalArgumentException(describe() + " expects " + inFeatures() + " input features, got " + inputSize);
+        }
+        return outFeatures();
+    }
+
+    @Override
+    public Tensor forward(Tensor x, boolean training) {
+        Shapes.requireRank(describe(), "input", x, 2);
+        if (x.dim(1) != inFeatures()) {
+            throw new IllegalArgumentException(describe() + " expects " + inFeatures() + " input features, got " + x.dim(1));
+        }
+        int batch = x.dim(0);
+        out = Workspace.ensure(backend, out, batch, outFeatures());
+        input = x;
+        backend.gemm(out, x, false, weight.value(), true, 1f, 0f);
+        backend.biasAdd(out, bias.value(), relu);
+        return out;
+    }
+
+    @Override
+    public Tensor backward(Tensor dy, boolean needInputGrad) {
+        if (input == null || !dy.sameShape(out)) {
+            throw new IllegalStateException(describe() + ": backward needs the matching forward pass first");
+        }
+        Tensor g = dy;
+        if (relu) {
+            dz = Workspace.ensure(backend, dz, dy.dim(0), dy.dim(1));
+            backend.reluBackward(dz, dy, out);
+            g = dz;
+        }
+        backend.gemm(weight.grad(), g, true, input, false, 1f, 0f);
+        backend.sumRows(bias.grad(), g, 0f);
+        if (!needInputGrad) {
+            return null;
+        }
+        dx = Workspace.ensure(backend, dx, g.dim(0), inFeatures());
+        backend.gemm(dx, g, false, weight.value(), false, 1f, 0f);
+        return dx;
+    }
+
+    @Override
+    public List<Parameter> parameters() {
+        return List.of(weight, bias);
+    }
+
+    @Override
+    public long flopsPerExample(int inputSize) {
+        return 2L * inFeatures() * outFeatures();
+    }
+
+    /** Drops the cached activations and workspaces (after the weights changed shape). */
+    void resetWorkspace() {
+        input = null;
+        out = Workspace.free(out);
+        dz = Workspace.free(dz);
+        dx = Workspace.free(dx);
+    }
+
+    @Override
+    public void close() {
+        resetWorkspace();
+        weight.close();
+        bias.close();
+    }
+}

@@ -1,0 +1,40 @@
+package io.prune4j.nn;
+
+import io.prune4j.tensor.Tensor;
+import java.util.List;
+
+/**
+ * One step of a {@link Sequential} network. A layer keeps what its backward pass needs from the
+ * last forward pass, and owns its output and gradient buffers (reused while the batch size stays
+ * the same), so a training step allocates nothing once warm.
+ */
+public interface Layer extends AutoCloseable {
+
+    /** Short description, e.g. {@code Dense(784→300, relu)}. */
+    String describe();
+
+    /** Output feature count for a given input feature count (per example, flattened). */
+    int outputSize(int inputSize);
+
+    /**
+     * Runs the layer on {@code x [batch, …]}. The returned tensor belongs to the layer and is
+     * overwritten by the next call.
+     */
+    Tensor forward(Tensor x, boolean training);
+
+    /**
+     * Given {@code dy}, the loss gradient with respect to the last forward output, accumulates the
+     * parameter gradients (overwriting them: gradients are per step) and returns the gradient with
+     * respect to the input, or null when {@code needInputGrad} is false.
+     */
+    Tensor backward(Tensor dy, boolean needInputGrad);
+
+    /** Trainable parameters, in a fixed order; empty for layers without any. */
+    List<Parameter> parameters();
+
+    /** Multiply-accumulate count per example times two (one multiply and one add). */
+    long flopsPerExample(int inputSize);
+
+    @Override
+    void close();
+}

@@ -1,0 +1,61 @@
+package io.prune4j.nn;
+
+import io.prune4j.backend.Backend;
+import io.prune4j.tensor.Tensor;
+import java.util.List;
+
+/** Rectified linear unit as a layer of its own: {@code x [batch, n] → max(x, 0) [batch, n]}. */
+public final class Relu implements Layer {
+    private final String name;
+    private final Backend backend;
+    private Tensor out;
+    private Tensor dx;
+
+    public Relu(String name, Backend backend) {
+        this.name = name;
+        this.backend = backend;
+    }
+
+    @Override
+    public String describe() {
+        return "ReLU " + name;
+    }
+
+    @Override
+    public int outputSize(int inputSize) {
+        return inputSize;
+    }
+
+    @Override
+    public Tensor forward(Tensor x, boolean training) {
+        out = Workspace.ensure(backend, out, x.dim(0), x.size() / Math.max(1, x.dim(0)));
+        backend.relu(out, x);
+        return out;
+    }
+
+    @Override
+    public Tensor backward(Tensor dy, boolean needInputGrad) {
+        if (!needInputGrad) {
+            return null;
+        }
+        dx = Workspace.ensure(backend, dx, dy.dim(0), dy.dim(1));
+        backend.reluBackward(dx, dy, out);
+        return dx;
+    }
+
+    @Override
+    public List<Parameter> parameters() {
+        return List.of();
+    }
+
+    @Override
+    public long flopsPerExample(int inputSize) {
+        return 0;
+    }
+
+    @Override
+    public void close() {
+        out = Workspace.free(out);
+        dx = Workspace.free(dx);
+    }
+}

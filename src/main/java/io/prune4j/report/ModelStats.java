@@ -1,0 +1,20 @@
+package io.prune4j.report;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+
+/**
+ * Measured figures of one model: test accuracy and loss, size, cost and speed. Fields that were not
+ * measured are null and left out of the JSON.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record ModelStats(
+        @JsonProperty("accuracy") double accuracy,
+        @JsonProperty("loss") double loss,
+        @JsonProperty("params") long params,
+        @JsonProperty("nonzero_params") Long nonzeroParams,
+        @JsonProperty("flops") long flops,
+        @JsonProperty("train_samples_per_s") Double trainSamplesPerSecond,
+        @JsonProperty("infer_samples_per_s_b256") Double inferSamplesPerSecondB256,
+        @JsonProperty("latency_ms_b1") Double latencyMillisB1,
+        @JsonProperty("file_bytes") Long fileBytes) {}

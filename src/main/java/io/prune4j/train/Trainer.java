@@ -1,0 +1,182 @@
+package io.prune4j.train;
+
+import io.prune4j.backend.Backend;
+import io.prune4j.nn.Adam;
+import io.prune4j.nn.Optimizer;
+import io.prune4j.nn.Sequential;
+import io.prune4j.nn.Sgd;
+import io.prune4j.tensor.DType;
+import io.prune4j.tensor.Tensor;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * Mini-batch training of a {@link Sequential} classifier with softmax cross-entropy.
+ *
+ * <p>Each epoch shuffles the example order with a generator seeded from the config's seed (so a
+ * seed fixes the whole run), gathers batches on the backend from the uploaded data set, and sums
+ * loss and correct predictions on the device; the host reads those sums once per epoch.
+ */
+public final class Trainer implements AutoCloseable {
+    /** Batch size of evaluation passes; large, since no gradients are kept. */
+    public static final int EVAL_BATCH = 1000;
+
+    private final Sequential net;
+    private final TrainConfig config;
+    private final Backend backend;
+    private final Optimizer optimizer;
+    private final SplittableRandom shuffleRng;
+    private long step;
+
+    public Trainer(Sequential net, TrainConfig config) {
+        this.net = net;
+        this.config = config;
+        this.backend = net.backend();
+        this.optimizer = config.optimizer() == TrainConfig.OptimizerKind.ADAM
+                ? new Adam(0.9f, 0.999f, 1e-8f, config.weightDecay())
+                : new Sgd(config.momentum(), config.weightDecay());
+        this.shuffleRng = new SplittableRandom(config.seed() ^ 0x5DEECE66DL);
+    }
+
+    public Optimizer optimizer() {
+        return optimizer;
+    }
+
+    /** Runs {@code config.epochs()} epochs, evaluating on {@code test} after each. */
+    public List<EpochResult> fit(DeviceData train, DeviceData test, TrainListener listener) {
+        List<EpochResult> results = new ArrayList<>();
+        long totalSteps = (long) config.epochs() * batchesPerEpoch(train.count());
+        for (int e = 1; e <= config.epochs(); e++) {
+            results.add(runEpoch(e, train, test, totalSteps, listener));
+        }
+        return results;
+    }
+
+    /** One epoch of training steps over {@code train} (in a fresh shuffled order), then an evaluation on {@code test}. */
+    public EpochResult runEpoch(int epoch, DeviceData train, DeviceData test, long totalSteps, TrainListener listener) {
+        int n = train.count();
+        int bs = config.batchSize();
+        int batches = batchesPerEpoch(n);
+        listener.epochStarted(epoch, batches);
+        try (Tensor order = backend.fromArray(permutation(n), n);
+             Tensor sums = backend.zeros(DType.FLOAT32, 2);
+             Batch batch = new Batch(backend, train.featureSize())) {
+            long t0 = System.nanoTime();
+            for (int b = 0; b < batches; b++) {
+                int offset = b * bs;
+                int rows = batch.resize(Math.min(bs, n - offset));
+                backend.gatherRows(batch.x, train.features(), order, offset);
+                backend.gatherRows(batch.y, train.labels(), order, offset);
+                Tensor logits = net.forward(batch.x, true);
+                Tensor grad = batch.gradFor(logits);
+                backend.softmaxCrossEntropy(grad, sums, logits, batch.y, 1f / rows);
+                net.backward(grad);
+                optimizer.step(net.parameters(), config.learningRateAt(step, totalSteps));
+                step++;
+                listener.batchDone(epoch, b);
+            }
+            float[] s = sums.toFloatArray();
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            Metrics trainMetrics = Metrics.fromSums(s, n);
+            if (!Double.isFinite(trainMetrics.loss())) {
+                throw new TrainingDivergedException("training loss became " + trainMetrics.loss() + " in epoch " + epoch
+                        + "; lower the learning rate (now " + config.learningRate() + ")");
+            }
+            Metrics testMetrics = test == null ? null : evaluate(net, test);
+            EpochResult r = new EpochResult(epoch, trainMetrics, testMetrics, seconds, n / seconds);
+            listener.epochDone(r);
+            return r;
+        }
+    }
+
+    public int batchesPerEpoch(int n) {
+        return (n + config.batchSize() - 1) / config.batchSize();
+    }
+
+    /** Mean loss and accuracy of {@code net} on {@code data}, one host read at the end. */
+    public static Metrics evaluate(Sequential net, DeviceData data) {
+        Backend backend = net.backend();
+        int n = data.count();
+        try (Tensor order = backend.fromArray(identity(n), n);
+             Tensor sums = backend.zeros(DType.FLOAT32, 2);
+             Batch batch = new Batch(backend, data.featureSize())) {
+            for (int offset = 0; offset < n; offset += EVAL_BATCH) {
+                batch.resize(Math.min(EVAL_BATCH, n - offset));
+                backend.gatherRows(batch.x, data.features(), order, offset);
+                backend.gatherRows(batch.y, data.labels(), order, offset);
+                Tensor logits = net.forward(batch.x, false);
+                backend.softmaxCrossEntropy(null, sums, logits, batch.y, 0f);
+            }
+            return Metrics.fromSums(sums.toFloatArray(), n);
+        }
+    }
+
+    private int[] permutation(int n) {
+        int[] p = identity(n);
+        for (int i = n - 1; i > 0; i--) {
+            int j = shuffleRng.nextInt(i + 1);
+            int t = p[i];
+            p[i] = p[j];
+            p[j] = t;
+        }
+        return p;
+    }
+
+    private static int[] identity(int n) {
+        int[] p = new int[n];
+        for (int i = 0; i < n; i++) {
+            p[i] = i;
+        }
+        return p;
+    }
+
+    @Override
+    public void close() {
+        optimizer.close();
+    }
+
+    /** Input, label and logit-gradient buffers, reallocated only when the batch size changes. */
+    private static final class Batch implements AutoCloseable {
+        private final Backend backend;
+        private final int features;
+        Tensor x;
+        Tensor y;
+        private Tensor grad;
+
+        Batch(Backend backend, int features) {
+            this.backend = backend;
+            this.features = features;
+        }
+
+        /** Makes the buffers hold {@code rows} examples; returns {@code rows}. */
+        int resize(int rows) {
+            if (x == null || x.dim(0) != rows) {
+                close();
+                x = backend.zeros(DType.FLOAT32, rows, features);
+                y = backend.zeros(DType.INT32, rows);
+            }
+            return rows;
+        }
+
+        Tensor gradFor(Tensor logits) {
+            if (grad == null || !grad.sameShape(logits)) {
+                if (grad != null) {
+                    grad.close();
+                }
+                grad = backend.zeros(DType.FLOAT32, logits.shape());
+            }
+            return grad;
+        }
+
+        @Override
+        public void close() {
+            for (Tensor t : new Tensor[] {x, y, grad}) {
+                if (t != null) {
+                    t.close();
+                }
+            }
+            x = y = grad = null;
+        }
+    }
+}

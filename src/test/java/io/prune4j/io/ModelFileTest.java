@@ -1,0 +1,138 @@
+package io.prune4j.io;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.prune4j.backend.Backend;
+import io.prune4j.backend.cpu.CpuBackend;
+import io.prune4j.nn.Parameter;
+import io.prune4j.nn.Sequential;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ModelFileTest {
+    private final Backend cpu = new CpuBackend(1);
+
+    @TempDir
+    Path dir;
+
+    private Path saved() {
+        Sequential net = Sequential.mlp(cpu, 7, new int[] {5, 3}, 4, 11);
+        Path p = dir.resolve("m.safetensors");
+        ModelFile.save(net, p, Map.of("note", "test"));
+        return p;
+    }
+
+    @Test
+    void roundTripIsBitExact() {
+        Sequential net = Sequential.mlp(cpu, 7, new int[] {5, 3}, 4, 11);
+        Path p = dir.resolve("net.safetensors");
+        ModelFile.save(net, p, Map.of("note", "hello"));
+        Sequential back = ModelFile.load(p, cpu);
+        assertEquals(net.describe(), back.describe());
+        List<Parameter> a = net.parameters();
+        List<Parameter> b = back.parameters();
+        assertEquals(a.size(), b.size());
+        for (int i = 0; i < a.size(); i++) {
+            float[] x = a.get(i).value().toFloatArray();
+            float[] y = b.get(i).value().toFloatArray();
+            assertArrayEquals(a.get(i).value().shape(), b.get(i).value().shape());
+            for (int j = 0; j < x.length; j++) {
+                assertEquals(Float.floatToRawIntBits(x[j]), Float.floatToRawIntBits(y[j]), "parameter " + i + " element " + j);
+            }
+        }
+        assertEquals("hello", ModelFile.metadata(p).get("note"));
+        assertTrue(Files.exists(p));
+        try (var files = Files.list(dir)) {
+            assertEquals(1, files.count(), "no temporary file left behind");
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
+    void headerFollowsTheSafetensorsLayout() throws IOException {
+        byte[] bytes = Files.readAllBytes(saved());
+        long n = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).getLong(0);
+        assertEquals(0, (8 + n) % 8, "data starts 8-byte aligned");
+        String header = new String(bytes, 8, (int) n, StandardCharsets.UTF_8);
+        assertTrue(header.contains("\"fc1.weight\":{\"dtype\":\"F32\",\"shape\":[5,7],\"data_offsets\":[0,140]}"), header);
+        assertEquals(8 + n + 4L * (5 * 7 + 5 + 3 * 5 + 3 + 4 * 3 + 4), bytes.length);
+    }
+
+    private String loadError(byte[] bytes) throws IOException {
+        Path p = dir.resolve("bad.safetensors");
+        Files.write(p, bytes);
+        String msg = assertThrows(ModelFormatException.class, () -> ModelFile.load(p, cpu)).getMessage();
+        assertTrue(msg.startsWith(p.toString()), msg);
+        return msg;
+    }
+
+    /** Rebuilds a file with the header text replaced. */
+    private static byte[] withHeader(byte[] file, String header) {
+        long n = ByteBuffer.wrap(file).order(ByteOrder.LITTLE_ENDIAN).getLong(0);
+        byte[] h = header.getBytes(StandardCharsets.UTF_8);
+        byte[] data = Arrays.copyOfRange(file, (int) (8 + n), file.length);
+        ByteBuffer out = ByteBuffer.allocate(8 + h.length + data.length).order(ByteOrder.LITTLE_ENDIAN);
+        out.putLong(h.length).put(h).put(data);
+        return out.array();
+    }
+
+    private static String header(byte[] file) {
+        long n = ByteBuffer.wrap(file).order(ByteOrder.LITTLE_ENDIAN).getLong(0);
+        return new String(file, 8, (int) n, StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void truncatedFilesAreRejected() throws IOException {
+        byte[] good = Files.readAllBytes(saved());
+        assertTrue(loadError(Arrays.copyOf(good, 5)).contains("truncated"));
+        long n = ByteBuffer.wrap(good).order(ByteOrder.LITTLE_ENDIAN).getLong(0);
+        assertTrue(loadError(Arrays.copyOf(good, (int) n)).contains("header length"));
+        assertTrue(loadError(Arrays.copyOf(good, good.length - 4)).contains("lie outside"));
+    }
+
+    @Test
+    void inconsistentHeadersAreRejected() throws IOException {
+        byte[] good = Files.readAllBytes(saved());
+        String h = header(good);
+        assertTrue(loadError(withHeader(good, "{not json")).contains("not valid JSON"));
+        assertTrue(loadError(withHeader(good, "[1,2]")).contains("not a JSON object"));
+        assertTrue(loadError(withHeader(good, h.replace("\"F32\"", "\"F16\""))).contains("only F32"));
+        assertTrue(loadError(withHeader(good, h.replace("[5,7]", "[5,6]"))).contains("needs"));
+        assertTrue(loadError(withHeader(good, h.replace("\"data_offsets\":[0,140]", "\"data_offsets\":[4,144]"))).contains("overlap"));
+        assertTrue(loadError(withHeader(good, h.replace("\\\"out\\\":5", "\\\"out\\\":6"))).contains("fc1"));
+        assertTrue(loadError(withHeader(good, h.replace("prune4j.architecture", "other"))).contains("not a prune4j model"));
+        assertTrue(loadError(withHeader(good, h.replace("\\\"dense\\\"", "\\\"conv9\\\""))).contains("not a known layer type"));
+    }
+
+    @Test
+    void nonFiniteWeightsAreRejected() throws IOException {
+        byte[] good = Files.readAllBytes(saved());
+        long n = ByteBuffer.wrap(good).order(ByteOrder.LITTLE_ENDIAN).getLong(0);
+        ByteBuffer.wrap(good).order(ByteOrder.LITTLE_ENDIAN).putFloat((int) (8 + n + 12), Float.NaN);
+        String msg = loadError(good);
+        assertTrue(msg.contains("fc1.weight") && msg.contains("non-finite") && msg.contains("element 3"), msg);
+    }
+
+    @Test
+    void missingFileAndMissingFolder() {
+        String msg = assertThrows(ModelFormatException.class, () -> ModelFile.load(dir.resolve("none"), cpu)).getMessage();
+        assertTrue(msg.contains("file not found"), msg);
+        Sequential net = Sequential.mlp(cpu, 3, new int[] {2}, 2, 1);
+        msg = assertThrows(io.prune4j.Prune4jException.class,
+                () -> ModelFile.save(net, dir.resolve("no/such/folder/m.safetensors"), Map.of())).getMessage();
+        assertTrue(msg.contains("does not exist"), msg);
+    }
+}

@@ -1,0 +1,133 @@
+package io.prune4j.nn;
+
+import io.prune4j.backend.Backend;
+import io.prune4j.backend.cpu.CpuBackend;
+import io.prune4j.tensor.DType;
+import io.prune4j.tensor.Tensor;
+import io.prune4j.testing.Check;
+import io.prune4j.testing.Naive;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.function.DoubleSupplier;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * Analytic gradients of the float layers against central finite differences of a double-precision
+ * reference forward pass ({@link Naive}). A step of 1e-6 in double leaves truncation and rounding
+ * errors far below float precision, so the tolerance only has to absorb the float arithmetic.
+ */
+class GradientCheckTest {
+    private static final double H = 1e-6;
+    private final Backend cpu = new CpuBackend(1);
+
+    /** Central difference of {@code loss} with respect to every element of {@code values}. */
+    private static double[] numeric(double[] values, DoubleSupplier loss) {
+        double[] g = new double[values.length];
+        for (int i = 0; i < values.length; i++) {
+            double v = values[i];
+            values[i] = v + H;
+            double up = loss.getAsDouble();
+            values[i] = v - H;
+            double down = loss.getAsDouble();
+            values[i] = v;
+            g[i] = (up - down) / (2 * H);
+        }
+        return g;
+    }
+
+    private static double dot(double[] a, double[] b) {
+        double s = 0;
+        for (int i = 0; i < a.length; i++) {
+            s += a[i] * b[i];
+        }
+        return s;
+    }
+
+    @ParameterizedTest(name = "Dense batch={0} in={1} out={2} relu={3}")
+    @CsvSource({"1,1,1,false", "1,1,1,true", "3,5,7,false", "3,5,7,true", "4,33,1,true", "2,17,31,true", "7,2,3,false"})
+    void denseGradientsMatchFiniteDifferences(int batch, int in, int out, boolean relu) {
+        SplittableRandom rng = new SplittableRandom(batch * 1000L + in * 10L + out);
+        float[] x = Check.randn(rng, batch * in, 1);
+        float[] w = Check.randn(rng, out * in, 1);
+        float[] b = Check.randn(rng, out, 0.5);
+        float[] r = Check.randn(rng, batch * out, 1); // L = Σ r ⊙ y, so dL/dy = r
+        Dense layer = new Dense("fc", cpu.fromArray(w, out, in), cpu.fromArray(b, out), relu);
+        layer.forward(cpu.fromArray(x, batch, in), true);
+        float[] dx = layer.backward(cpu.fromArray(r, batch, out), true).toFloatArray();
+
+        double[] xd = Naive.toDouble(x);
+        double[] wd = Naive.toDouble(w);
+        double[] bd = Naive.toDouble(b);
+        double[] rd = Naive.toDouble(r);
+        DoubleSupplier loss = () -> dot(rd, Naive.dense(xd, batch, in, wd, bd, out, relu));
+        Check.close("dL/dW", numeric(wd, loss), layer.weight().grad().toFloatArray(), 1e-4, 1e-3);
+        Check.close("dL/db", numeric(bd, loss), layer.bias().grad().toFloatArray(), 1e-4, 1e-3);
+        Check.close("dL/dx", numeric(xd, loss), dx, 1e-4, 1e-3);
+    }
+
+    @ParameterizedTest(name = "ReLU batch={0} n={1}")
+    @CsvSource({"1,1", "3,7", "5,33"})
+    void reluGradientMatchesFiniteDifferences(int batch, int n) {
+        SplittableRandom rng = new SplittableRandom(n);
+        float[] x = Check.randn(rng, batch * n, 1);
+        float[] r = Check.randn(rng, batch * n, 1);
+        Relu relu = new Relu("relu", cpu);
+        relu.forward(cpu.fromArray(x, batch, n), true);
+        float[] dx = relu.backward(cpu.fromArray(r, batch, n), true).toFloatArray();
+        double[] xd = Naive.toDouble(x);
+        double[] rd = Naive.toDouble(r);
+        DoubleSupplier loss = () -> {
+            double s = 0;
+            for (int i = 0; i < xd.length; i++) {
+                s += rd[i] * Math.max(xd[i], 0);
+            }
+            return s;
+        };
+        Check.close("ReLU dL/dx", numeric(xd, loss), dx, 1e-5, 1e-4);
+    }
+
+    @ParameterizedTest(name = "softmax-CE rows={0} classes={1}")
+    @CsvSource({"1,1", "1,2", "3,10", "17,33"})
+    void softmaxCrossEntropyGradientMatchesFiniteDifferences(int rows, int classes) {
+        SplittableRandom rng = new SplittableRandom(rows * 100L + classes);
+        float[] logits = Check.randn(rng, rows * classes, 3);
+        int[] labels = Check.randint(rng, rows, classes);
+        Tensor grad = cpu.zeros(DType.FLOAT32, rows, classes);
+        cpu.softmaxCrossEntropy(grad, cpu.zeros(DType.FLOAT32, 2), cpu.fromArray(logits, rows, classes), cpu.fromArray(labels, rows),
+                1f / rows);
+        double[] ld = Naive.toDouble(logits);
+        Check.close("dCE/dlogits", numeric(ld, () -> Naive.crossEntropy(ld, labels, rows, classes)), grad.toFloatArray(), 1e-5, 1e-4);
+    }
+
+    @ParameterizedTest(name = "MLP batch={0}")
+    @CsvSource({"1", "3", "8"})
+    void wholeNetworkGradientsThroughSoftmaxCrossEntropy(int batch) {
+        SplittableRandom rng = new SplittableRandom(batch);
+        int in = 5;
+        int hidden = 4;
+        int classes = 3;
+        Sequential net = Sequential.mlp(cpu, in, new int[] {hidden}, classes, batch);
+        float[] x = Check.randn(rng, batch * in, 1);
+        int[] labels = Check.randint(rng, batch, classes);
+        Tensor logits = net.forward(cpu.fromArray(x, batch, in), true);
+        Tensor grad = cpu.zeros(DType.FLOAT32, batch, classes);
+        cpu.softmaxCrossEntropy(grad, cpu.zeros(DType.FLOAT32, 2), logits, cpu.fromArray(labels, batch), 1f / batch);
+        net.backward(grad);
+
+        List<Parameter> ps = net.parameters();
+        double[][] p = new double[ps.size()][];
+        for (int i = 0; i < p.length; i++) {
+            p[i] = Naive.toDouble(ps.get(i).value().toFloatArray());
+        }
+        double[] xd = Naive.toDouble(x);
+        DoubleSupplier loss = () -> {
+            double[] h = Naive.dense(xd, batch, in, p[0], p[1], hidden, true);
+            double[] z = Naive.dense(h, batch, hidden, p[2], p[3], classes, false);
+            return Naive.crossEntropy(z, labels, batch, classes);
+        };
+        for (int i = 0; i < p.length; i++) {
+            Check.close("dL/d" + i, numeric(p[i], loss), ps.get(i).grad().toFloatArray(), 1e-5, 1e-3);
+        }
+    }
+}
