@@ -99,6 +99,88 @@ public interface Backend extends AutoCloseable {
      */
     void gatherRows(Tensor out, Tensor src, Tensor idx, int offset);
 
+    /** {@code dst[dstOffset + i] = src[srcOffset + i]} for {@code i < count}; both FLOAT32 or both INT32. */
+    void copyRange(Tensor dst, int dstOffset, Tensor src, int srcOffset, int count);
+
+    /** Copies column {@code idx[c]} of {@code src [rows, cols]} into column {@code c} of {@code out [rows, k]} ({@code idx [k]}, INT32). */
+    void gatherColumns(Tensor out, Tensor src, Tensor idx);
+
+    /** {@code out [rows, cols]} gets {@code v[r]} in every column of row {@code r}: turns a unit mask into a row mask. */
+    void broadcastRows(Tensor out, Tensor v);
+
+    // ---- importance scoring --------------------------------------------------------------------
+
+    /**
+     * Fused activation×gradient accumulation for {@code a, g [batch, units]} (or {@code [batch, units, spatial]}
+     * feature maps, reduced over the spatial positions first): {@code acc[n] += scale · |Σ_b a·g|}, or
+     * with {@code absInside} {@code acc[n] += scale · Σ_b |a·g|}. Never materialises {@code a·g}.
+     */
+    void taylorAccumulate(Tensor acc, Tensor a, Tensor g, boolean absInside, float scale);
+
+    /**
+     * {@code acc[n] += Σ_b (fraction of the positions of unit n in example b where a > 0)}: for dense
+     * layers the count of examples in which the unit is active; activation frequency and APoZ.
+     */
+    void countPositive(Tensor acc, Tensor a);
+
+    /** {@code acc += scale · t(x)} element-wise, with {@code t} the identity, |·| or (·)². */
+    void accumulate(Tensor acc, Tensor x, float scale, Transform t);
+
+    /** {@code acc += |x| / Σ|x|} (nothing when {@code Σ|x| = 0}): one batch's share of gradient magnitude. */
+    void accumulateNormalizedAbs(Tensor acc, Tensor x);
+
+    /** {@code acc += scale · |a ⊙ b|} element-wise. */
+    void accumulateAbsProduct(Tensor acc, Tensor a, Tensor b, float scale);
+
+    /** {@code out [rows] = ‖w[r, :]‖_p} for {@code p} 1 or 2. */
+    void rowNorms(Tensor out, Tensor w, int p);
+
+    /** {@code out [rows] = Σ_c x[r, c]}. */
+    void rowSums(Tensor out, Tensor x);
+
+    /**
+     * The composite criterion {@code out[n] = Σ_j |w[n,j]|·gAbs[n,j]·freq[j] / Σ_j |w[n,j]|} (0 when
+     * the row is all zeros), with {@code gAbs} the accumulated gradient magnitudes and {@code freq [cols]}
+     * the activation frequency of each input.
+     */
+    void compositeScores(Tensor out, Tensor w, Tensor gAbs, Tensor freq);
+
+    /** Divides {@code s} in place by its L2 norm or by its largest magnitude; leaves an all-zero tensor as it is. */
+    void normalize(Tensor s, Normalization kind);
+
+    // ---- ranking and masks ---------------------------------------------------------------------
+
+    /**
+     * The k-th-value selection every ranking goes through: writes a 0/1 FLOAT32 {@code mask} that
+     * keeps exactly the {@code keep} largest {@code scores} (NaN counts as smallest), ties at the
+     * k-th value kept in index order (lower index first). Not a full sort.
+     */
+    void selectTopK(Tensor mask, Tensor scores, int keep);
+
+    /** {@code s[i] = value} wherever {@code mask[i] == 0}: keeps pruned units out of later rankings. */
+    void maskedFill(Tensor s, Tensor mask, float value);
+
+    /** Number of elements with {@code scores[i] >= threshold} (one scalar copied to the host). */
+    int countAtLeast(Tensor scores, float threshold);
+
+    /**
+     * Prefix sum over a 0/1 {@code mask}: writes the indices of the kept elements, in increasing
+     * order, to the front of {@code indices} (INT32, at least the mask's size) and returns how many
+     * there are (one scalar copied to the host).
+     */
+    int maskToIndices(Tensor indices, Tensor mask);
+
+    // ---- distillation --------------------------------------------------------------------------
+
+    /**
+     * Knowledge-distillation loss (Hinton et al. 2015): {@code (1−α)·CE(s, y) + α·T²·KL(softmax(t/T) ‖ softmax(s/T))}
+     * per row of student logits {@code s} and teacher logits {@code t}; adds the summed loss and the
+     * student's correct count to {@code metrics [2]} and writes {@code gradScale ·} its gradient with
+     * respect to {@code s} into {@code gradLogits}.
+     */
+    void distillation(Tensor gradLogits, Tensor metrics, Tensor student, Tensor teacher, Tensor labels, float temperature,
+                      float alpha, float gradScale);
+
     // ---- optimisers ----------------------------------------------------------------------------
 
     /**

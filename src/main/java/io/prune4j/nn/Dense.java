@@ -141,6 +141,16 @@ public final class Dense implements Layer {
         return 2L * inFeatures() * outFeatures();
     }
 
+    @Override
+    public Dense copy() {
+        Backend b = backend;
+        Tensor w = b.zeros(DType.FLOAT32, weight.value().shape());
+        Tensor c = b.zeros(DType.FLOAT32, bias.value().shape());
+        b.copy(w, weight.value());
+        b.copy(c, bias.value());
+        return new Dense(name, w, c, relu);
+    }
+
     /** Drops the cached activations and workspaces (after the weights changed shape). */
     void resetWorkspace() {
         input = null;

@@ -35,6 +35,9 @@ public interface Layer extends AutoCloseable {
     /** Multiply-accumulate count per example times two (one multiply and one add). */
     long flopsPerExample(int inputSize);
 
+    /** An independent copy with its own parameters on the same backend (for teachers and snapshots). */
+    Layer copy();
+
     @Override
     void close();
 }

@@ -54,6 +54,11 @@ public final class Relu implements Layer {
     }
 
     @Override
+    public Relu copy() {
+        return new Relu(name, backend);
+    }
+
+    @Override
     public void close() {
         out = Workspace.free(out);
         dx = Workspace.free(dx);

@@ -47,6 +47,15 @@ public final class Sequential implements AutoCloseable {
         return new Sequential(backend, in, layers);
     }
 
+    /** A deep copy (parameters copied, hooks not). */
+    public Sequential copy() {
+        List<Layer> copies = new ArrayList<>();
+        for (Layer l : layers) {
+            copies.add(l.copy());
+        }
+        return new Sequential(backend, inputSize, copies);
+    }
+
     public Backend backend() {
         return backend;
     }
@@ -86,6 +95,11 @@ public final class Sequential implements AutoCloseable {
     public void removeHook(LayerHook hook) {
         forwardHooks.remove(hook);
         backwardHooks.remove(hook);
+    }
+
+    /** Hooks currently installed (forward and backward), so tests can check that scorers clean up. */
+    public int hookCount() {
+        return forwardHooks.size() + backwardHooks.size();
     }
 
     /** Runs every layer; the result belongs to the last layer and is overwritten by the next call. */

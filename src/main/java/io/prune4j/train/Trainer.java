@@ -27,6 +27,7 @@ public final class Trainer implements AutoCloseable {
     private final Backend backend;
     private final Optimizer optimizer;
     private final SplittableRandom shuffleRng;
+    private Loss loss = Loss.crossEntropy();
     private long step;
 
     public Trainer(Sequential net, TrainConfig config) {
@@ -43,10 +44,21 @@ public final class Trainer implements AutoCloseable {
         return optimizer;
     }
 
-    /** Runs {@code config.epochs()} epochs, evaluating on {@code test} after each. */
+    /** Replaces the objective (e.g. with knowledge distillation); cross-entropy by default. */
+    public Trainer setLoss(Loss loss) {
+        this.loss = loss;
+        return this;
+    }
+
+    /** Training steps taken so far. */
+    public long steps() {
+        return step;
+    }
+
+    /** Runs {@code config.epochs()} epochs, evaluating on {@code test} (if not null) after each. */
     public List<EpochResult> fit(DeviceData train, DeviceData test, TrainListener listener) {
         List<EpochResult> results = new ArrayList<>();
-        long totalSteps = (long) config.epochs() * batchesPerEpoch(train.count());
+        long totalSteps = totalSteps(train.count());
         for (int e = 1; e <= config.epochs(); e++) {
             results.add(runEpoch(e, train, test, totalSteps, listener));
         }
@@ -70,7 +82,7 @@ public final class Trainer implements AutoCloseable {
                 backend.gatherRows(batch.y, train.labels(), order, offset);
                 Tensor logits = net.forward(batch.x, true);
                 Tensor grad = batch.gradFor(logits);
-                backend.softmaxCrossEntropy(grad, sums, logits, batch.y, 1f / rows);
+                loss.apply(grad, sums, logits, batch.y, batch.x, 1f / rows);
                 net.backward(grad);
                 optimizer.step(net.parameters(), config.learningRateAt(step, totalSteps));
                 step++;
@@ -88,6 +100,11 @@ public final class Trainer implements AutoCloseable {
             listener.epochDone(r);
             return r;
         }
+    }
+
+    /** Steps of a whole {@link #fit} over {@code n} examples. */
+    public long totalSteps(int n) {
+        return (long) config.epochs() * batchesPerEpoch(n);
     }
 
     public int batchesPerEpoch(int n) {

@@ -266,6 +266,309 @@ public final class CpuBackend implements Backend {
         return row;
     }
 
+    @Override
+    public void copyRange(Tensor dst, int dstOffset, Tensor src, int srcOffset, int count) {
+        if (count < 0 || dstOffset < 0 || srcOffset < 0 || dstOffset + count > dst.size() || srcOffset + count > src.size()) {
+            throw new IllegalArgumentException("copyRange: " + count + " elements from " + srcOffset + " of " + src.size()
+                    + " to " + dstOffset + " of " + dst.size() + " do not fit");
+        }
+        if (dst.dtype() == DType.FLOAT32) {
+            System.arraycopy(f(src, "copyRange"), srcOffset, f(dst, "copyRange"), dstOffset, count);
+        } else {
+            System.arraycopy(i(src, "copyRange"), srcOffset, i(dst, "copyRange"), dstOffset, count);
+        }
+    }
+
+    @Override
+    public void gatherColumns(Tensor out, Tensor src, Tensor idx) {
+        Shapes.requireRank("gatherColumns", "out", out, 2);
+        Shapes.requireRank("gatherColumns", "src", src, 2);
+        Shapes.requireShape("gatherColumns", "idx", idx, out.dim(1));
+        if (out.dim(0) != src.dim(0)) {
+            throw new IllegalArgumentException("gatherColumns: out has " + out.dim(0) + " rows but src has " + src.dim(0));
+        }
+        int rows = src.dim(0);
+        int cols = src.dim(1);
+        int k = out.dim(1);
+        int[] ix = i(idx, "gatherColumns");
+        for (int c = 0; c < k; c++) {
+            if (ix[c] < 0 || ix[c] >= cols) {
+                throw new IndexOutOfBoundsException("gatherColumns: index " + ix[c] + " outside [0, " + cols + ")");
+            }
+        }
+        float[] o = f(out, "gatherColumns");
+        float[] s = f(src, "gatherColumns");
+        for (int r = 0; r < rows; r++) {
+            int so = r * cols;
+            int oo = r * k;
+            for (int c = 0; c < k; c++) {
+                o[oo + c] = s[so + ix[c]];
+            }
+        }
+    }
+
+    @Override
+    public void broadcastRows(Tensor out, Tensor v) {
+        Shapes.requireShape("broadcastRows", "v", v, out.dim(0));
+        float[] o = f(out, "broadcastRows");
+        float[] vs = f(v, "broadcastRows");
+        int rows = out.dim(0);
+        int cols = rows == 0 ? 0 : out.size() / rows;
+        for (int r = 0; r < rows; r++) {
+            java.util.Arrays.fill(o, r * cols, (r + 1) * cols, vs[r]);
+        }
+    }
+
+    // ---- importance scoring --------------------------------------------------------------------
+
+    @Override
+    public void taylorAccumulate(Tensor acc, Tensor a, Tensor g, boolean absInside, float scale) {
+        Shapes.requireSameSize("taylorAccumulate", a, "a", g, "g");
+        int batch = a.dim(0);
+        int units = acc.size();
+        int spatial = checkUnits("taylorAccumulate", a, units);
+        CpuOps.taylorAccumulate(f(acc, "taylorAccumulate"), f(a, "taylorAccumulate"), f(g, "taylorAccumulate"), batch, units, spatial,
+                absInside, scale);
+    }
+
+    /** Elements per unit per example of {@code a [batch, units, …]}. */
+    private static int checkUnits(String op, Tensor a, int units) {
+        int batch = a.dim(0);
+        if (units == 0 || batch == 0) {
+            return 1;
+        }
+        if (a.rank() < 2 || a.dim(1) != units || a.size() % (batch * units) != 0) {
+            throw new IllegalArgumentException(op + ": activations " + java.util.Arrays.toString(a.shape()) + " do not have "
+                    + units + " units in dimension 1");
+        }
+        return a.size() / (batch * units);
+    }
+
+    @Override
+    public void countPositive(Tensor acc, Tensor a) {
+        int units = acc.size();
+        int spatial = checkUnits("countPositive", a, units);
+        float[] c = f(acc, "countPositive");
+        float[] x = f(a, "countPositive");
+        int batch = a.dim(0);
+        for (int b = 0; b < batch; b++) {
+            for (int n = 0; n < units; n++) {
+                int base = (b * units + n) * spatial;
+                int count = 0;
+                for (int s = 0; s < spatial; s++) {
+                    count += x[base + s] > 0f ? 1 : 0;
+                }
+                c[n] += count / (float) spatial;
+            }
+        }
+    }
+
+    @Override
+    public void accumulate(Tensor acc, Tensor x, float scale, io.prune4j.backend.Transform t) {
+        Shapes.requireSameSize("accumulate", acc, "acc", x, "x");
+        float[] c = f(acc, "accumulate");
+        float[] v = f(x, "accumulate");
+        switch (t) {
+            case IDENTITY -> {
+                for (int j = 0; j < c.length; j++) {
+                    c[j] += scale * v[j];
+                }
+            }
+            case ABS -> {
+                for (int j = 0; j < c.length; j++) {
+                    c[j] += scale * Math.abs(v[j]);
+                }
+            }
+            case SQUARE -> {
+                for (int j = 0; j < c.length; j++) {
+                    c[j] += scale * v[j] * v[j];
+                }
+            }
+        }
+    }
+
+    @Override
+    public void accumulateNormalizedAbs(Tensor acc, Tensor x) {
+        Shapes.requireSameSize("accumulateNormalizedAbs", acc, "acc", x, "x");
+        float[] c = f(acc, "accumulateNormalizedAbs");
+        float[] v = f(x, "accumulateNormalizedAbs");
+        double total = 0;
+        for (float e : v) {
+            total += Math.abs(e);
+        }
+        if (total == 0) {
+            return;
+        }
+        float inv = (float) (1 / total);
+        for (int j = 0; j < c.length; j++) {
+            c[j] += Math.abs(v[j]) * inv;
+        }
+    }
+
+    @Override
+    public void accumulateAbsProduct(Tensor acc, Tensor a, Tensor b, float scale) {
+        Shapes.requireSameSize("accumulateAbsProduct", acc, "acc", a, "a");
+        Shapes.requireSameSize("accumulateAbsProduct", a, "a", b, "b");
+        float[] c = f(acc, "accumulateAbsProduct");
+        float[] x = f(a, "accumulateAbsProduct");
+        float[] y = f(b, "accumulateAbsProduct");
+        for (int j = 0; j < c.length; j++) {
+            c[j] += scale * Math.abs(x[j] * y[j]);
+        }
+    }
+
+    @Override
+    public void rowNorms(Tensor out, Tensor w, int p) {
+        if (p != 1 && p != 2) {
+            throw new IllegalArgumentException("rowNorms: p must be 1 or 2, got " + p);
+        }
+        int rows = w.dim(0);
+        Shapes.requireShape("rowNorms", "out", out, rows);
+        int cols = rows == 0 ? 0 : w.size() / rows;
+        float[] o = f(out, "rowNorms");
+        float[] x = f(w, "rowNorms");
+        for (int r = 0; r < rows; r++) {
+            double s = 0;
+            for (int c = r * cols; c < (r + 1) * cols; c++) {
+                s += p == 1 ? Math.abs(x[c]) : (double) x[c] * x[c];
+            }
+            o[r] = (float) (p == 1 ? s : Math.sqrt(s));
+        }
+    }
+
+    @Override
+    public void rowSums(Tensor out, Tensor x) {
+        int rows = x.dim(0);
+        Shapes.requireShape("rowSums", "out", out, rows);
+        int cols = rows == 0 ? 0 : x.size() / rows;
+        float[] o = f(out, "rowSums");
+        float[] v = f(x, "rowSums");
+        for (int r = 0; r < rows; r++) {
+            double s = 0;
+            for (int c = r * cols; c < (r + 1) * cols; c++) {
+                s += v[c];
+            }
+            o[r] = (float) s;
+        }
+    }
+
+    @Override
+    public void compositeScores(Tensor out, Tensor w, Tensor gAbs, Tensor freq) {
+        Shapes.requireSameSize("compositeScores", w, "w", gAbs, "gAbs");
+        int rows = w.dim(0);
+        Shapes.requireShape("compositeScores", "out", out, rows);
+        int cols = rows == 0 ? 0 : w.size() / rows;
+        Shapes.requireShape("compositeScores", "freq", freq, cols);
+        float[] o = f(out, "compositeScores");
+        float[] x = f(w, "compositeScores");
+        float[] g = f(gAbs, "compositeScores");
+        float[] fr = f(freq, "compositeScores");
+        for (int r = 0; r < rows; r++) {
+            double num = 0;
+            double den = 0;
+            for (int c = 0; c < cols; c++) {
+                double aw = Math.abs(x[r * cols + c]);
+                num += aw * Math.abs(g[r * cols + c]) * fr[c];
+                den += aw;
+            }
+            o[r] = den == 0 ? 0f : (float) (num / den);
+        }
+    }
+
+    @Override
+    public void normalize(Tensor s, io.prune4j.backend.Normalization kind) {
+        float[] v = f(s, "normalize");
+        double d = 0;
+        switch (kind) {
+            case NONE -> {
+                return;
+            }
+            case L2 -> {
+                for (float e : v) {
+                    d += (double) e * e;
+                }
+                d = Math.sqrt(d);
+            }
+            case MAX -> {
+                for (float e : v) {
+                    d = Math.max(d, Math.abs(e));
+                }
+            }
+            case L1 -> {
+                for (float e : v) {
+                    d += Math.abs(e);
+                }
+            }
+        }
+        if (d > 0 && Double.isFinite(d)) {
+            scaleArray(v, (float) (1 / d));
+        }
+    }
+
+    // ---- ranking and masks ---------------------------------------------------------------------
+
+    @Override
+    public void selectTopK(Tensor mask, Tensor scores, int keep) {
+        Shapes.requireSameSize("selectTopK", mask, "mask", scores, "scores");
+        if (keep < 0 || keep > scores.size()) {
+            throw new IllegalArgumentException("selectTopK: cannot keep " + keep + " of " + scores.size());
+        }
+        Selection.topKMask(f(mask, "selectTopK"), f(scores, "selectTopK"), keep);
+    }
+
+    @Override
+    public void maskedFill(Tensor s, Tensor mask, float value) {
+        Shapes.requireSameSize("maskedFill", s, "s", mask, "mask");
+        float[] v = f(s, "maskedFill");
+        float[] m = f(mask, "maskedFill");
+        for (int j = 0; j < v.length; j++) {
+            if (m[j] == 0f) {
+                v[j] = value;
+            }
+        }
+    }
+
+    @Override
+    public int countAtLeast(Tensor scores, float threshold) {
+        int n = 0;
+        for (float v : f(scores, "countAtLeast")) {
+            n += v >= threshold ? 1 : 0;
+        }
+        return n;
+    }
+
+    @Override
+    public int maskToIndices(Tensor indices, Tensor mask) {
+        if (indices.size() < mask.size()) {
+            throw new IllegalArgumentException("maskToIndices: room for " + indices.size() + " indices, mask has " + mask.size());
+        }
+        int[] ix = i(indices, "maskToIndices");
+        float[] m = f(mask, "maskToIndices");
+        int k = 0;
+        for (int j = 0; j < m.length; j++) {
+            if (m[j] != 0f) {
+                ix[k++] = j;
+            }
+        }
+        return k;
+    }
+
+    // ---- distillation --------------------------------------------------------------------------
+
+    @Override
+    public void distillation(Tensor gradLogits, Tensor metrics, Tensor student, Tensor teacher, Tensor labels, float temperature,
+                             float alpha, float gradScale) {
+        Shapes.requireRank("distillation", "student", student, 2);
+        Shapes.requireShape("distillation", "teacher", teacher, student.shape());
+        Shapes.requireShape("distillation", "gradLogits", gradLogits, student.shape());
+        Shapes.requireShape("distillation", "labels", labels, student.dim(0));
+        if (!(temperature > 0) || !(alpha >= 0 && alpha <= 1)) {
+            throw new IllegalArgumentException("distillation: temperature must be > 0 and alpha in [0, 1], got " + temperature + ", " + alpha);
+        }
+        CpuOps.distillation(f(gradLogits, "distillation"), f(metrics, "distillation"), f(student, "distillation"),
+                f(teacher, "distillation"), i(labels, "distillation"), student.dim(0), student.dim(1), temperature, alpha, gradScale);
+    }
+
     // ---- optimisers ----------------------------------------------------------------------------
 
     @Override

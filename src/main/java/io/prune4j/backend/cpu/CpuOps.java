@@ -131,4 +131,95 @@ final class CpuOps {
             w[j] -= stepSize * mj / ((float) Math.sqrt(vj) * invSqrtBc2 + eps);
         }
     }
+
+    /**
+     * Per unit {@code n}: {@code t_b = mean_s a·g} over the spatial positions of example {@code b}
+     * (just {@code a·g} for dense layers), then {@code acc[n] += scale·|Σ_b t_b|} or, with
+     * {@code absInside}, {@code scale·Σ_b |t_b|}. Sums in double so the order of examples hardly matters.
+     */
+    static void taylorAccumulate(float[] acc, float[] a, float[] g, int batch, int units, int spatial, boolean absInside, float scale) {
+        double[] sum = new double[units];
+        float invSpatial = 1f / spatial;
+        for (int b = 0; b < batch; b++) {
+            int rowBase = b * units * spatial;
+            for (int n = 0; n < units; n++) {
+                int base = rowBase + n * spatial;
+                float t = 0f;
+                for (int s = 0; s < spatial; s++) {
+                    t += a[base + s] * g[base + s];
+                }
+                t *= invSpatial;
+                sum[n] += absInside ? Math.abs(t) : t;
+            }
+        }
+        for (int n = 0; n < units; n++) {
+            acc[n] += (float) (scale * Math.abs(sum[n]));
+        }
+    }
+
+    /**
+     * Row by row with {@code p = softmax(s/T)}, {@code q = softmax(t/T)}, {@code r = softmax(s)}:
+     * loss {@code (1−α)·(−log r_y) + α·T²·Σ q·(log q − log p)} and gradient
+     * {@code (1−α)·(r − onehot) + α·T·(p − q)} (the T² factor keeps the soft term's gradient on the
+     * hard term's scale, as Hinton et al. recommend).
+     */
+    static void distillation(float[] grad, float[] metrics, float[] s, float[] t, int[] labels, int rows, int classes,
+                             float temperature, float alpha, float gradScale) {
+        double loss = 0;
+        int correct = 0;
+        double[] p = new double[classes];
+        double[] q = new double[classes];
+        double[] r = new double[classes];
+        for (int row = 0; row < rows; row++) {
+            int base = row * classes;
+            int y = labels[row];
+            if (y < 0 || y >= classes) {
+                throw new IllegalArgumentException("distillation: label " + y + " in row " + row + " outside [0, " + classes + ")");
+            }
+            double logZr = softmax(s, base, classes, 1.0, r);
+            double logZp = softmax(s, base, classes, temperature, p);
+            double logZq = softmax(t, base, classes, temperature, q);
+            int argmax = 0;
+            for (int c = 1; c < classes; c++) {
+                if (s[base + c] > s[base + argmax]) {
+                    argmax = c;
+                }
+            }
+            correct += argmax == y ? 1 : 0;
+            double kl = 0;
+            for (int c = 0; c < classes; c++) {
+                if (q[c] > 0) {
+                    double logq = t[base + c] / temperature - logZq;
+                    double logp = s[base + c] / temperature - logZp;
+                    kl += q[c] * (logq - logp);
+                }
+            }
+            double ce = logZr - s[base + y];
+            loss += (1 - alpha) * ce + alpha * temperature * temperature * kl;
+            for (int c = 0; c < classes; c++) {
+                double hard = r[c] - (c == y ? 1 : 0);
+                double soft = temperature * (p[c] - q[c]);
+                grad[base + c] = (float) (gradScale * ((1 - alpha) * hard + alpha * soft));
+            }
+        }
+        metrics[0] += (float) loss;
+        metrics[1] += correct;
+    }
+
+    /** Writes {@code softmax(x/T)} of one row into {@code out} and returns its log-normaliser {@code log Σ exp(x/T)}. */
+    private static double softmax(float[] x, int base, int n, double temperature, double[] out) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int c = 0; c < n; c++) {
+            max = Math.max(max, x[base + c] / temperature);
+        }
+        double z = 0;
+        for (int c = 0; c < n; c++) {
+            out[c] = Math.exp(x[base + c] / temperature - max);
+            z += out[c];
+        }
+        for (int c = 0; c < n; c++) {
+            out[c] /= z;
+        }
+        return max + Math.log(z);
+    }
 }

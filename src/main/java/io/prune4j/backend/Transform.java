@@ -1,0 +1,6 @@
+package io.prune4j.backend;
+
+/** Element-wise transforms for {@link Backend#accumulate}. */
+public enum Transform {
+    IDENTITY, ABS, SQUARE
+}

@@ -1,0 +1,133 @@
+package io.prune4j.cli;
+
+import io.prune4j.backend.Backend;
+import io.prune4j.data.Mnist;
+import io.prune4j.io.ModelFile;
+import io.prune4j.prune.Criterion;
+import io.prune4j.prune.PruneConfig;
+import io.prune4j.prune.Pruner;
+import io.prune4j.prune.Ranking;
+import io.prune4j.report.LayerRow;
+import io.prune4j.report.Measure;
+import io.prune4j.report.ModelStats;
+import io.prune4j.report.Reports;
+import io.prune4j.train.DeviceData;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code prune4j prune}, the main job: train (or load) a model, score, prune, fine-tune, and report
+ * what it cost and what it gained.
+ */
+@Command(name = "prune", mixinStandardHelpOptions = true,
+        description = "Prune a model by importance scores, fine-tune it and report accuracy, size and speed before and after.")
+final class PruneCommand implements Callable<Integer> {
+    @Mixin
+    CommonOptions common;
+
+    @Mixin
+    TrainOptions training;
+
+    @Mixin
+    PruneOptions pruning;
+
+    @Option(names = "--model", paramLabel = "FILE", description = "Start from this model file instead of training one.")
+    Path model;
+
+    @Option(names = "--criterion", description = "taylor, taylor-abs, magnitude, magnitude-l1, sensitivity, sensitivity-global, "
+            + "sensitivity-local, obd, apoz, composite or random (default: ${DEFAULT-VALUE}).")
+    String criterion = "taylor";
+
+    static final class Target {
+        @Option(names = "--sparsity", description = "Fraction of units (or weights) to remove, in [0, 1) (default: 0.5).")
+        Double sparsity;
+
+        @Option(names = "--threshold", description = "Keep what scores at least this (after normalisation).")
+        Double threshold;
+
+        @Option(names = "--keep", description = "Keep exactly this many units or weights (per layer, or in total with --scope global).")
+        Integer keep;
+    }
+
+    @ArgGroup(exclusive = true, multiplicity = "0..1")
+    Target target;
+
+    @Option(names = "--report", paramLabel = "FILE", description = "Write the report as JSON.")
+    Path report;
+
+    @Option(names = "--save", paramLabel = "FILE", description = "Write the pruned model (safetensors layout).")
+    Path save;
+
+    @Override
+    public Integer call() {
+        Criterion crit = Criterion.parse(criterion);
+        Ranking.Mode mode = Ranking.Mode.RATIO;
+        double value = 0.5;
+        if (target != null && target.threshold != null) {
+            mode = Ranking.Mode.THRESHOLD;
+            value = target.threshold;
+        } else if (target != null && target.keep != null) {
+            mode = Ranking.Mode.COUNT;
+            value = target.keep;
+        } else if (target != null && target.sparsity != null) {
+            value = target.sparsity;
+        }
+        PruneConfig cfg = pruning.config(crit, mode, value, training, common.seed);
+        OutputPaths.check(report, save);
+        long start = System.nanoTime();
+        Mnist.Splits data = Mnist.load(common.data);
+        try (Backend backend = common.openBackend();
+             DeviceData train = DeviceData.upload(backend, data.train());
+             DeviceData test = DeviceData.upload(backend, data.test());
+             Baseline base = Baseline.obtain(model, backend, train, test, training, common, cfg.rewind())) {
+            long t0 = System.nanoTime();
+            ModelStats before = Measure.stats(base.net, test, base.trainSamplesPerSecond, 1.0);
+            List<int[]> shapes = Measure.denseShapes(base.net);
+            double measureSeconds = (System.nanoTime() - t0) / 1e9;
+
+            Pruner.Outcome outcome = new Pruner(cfg, new PruneProgress(!common.noProgress, cfg.finetune().epochs()))
+                    .run(base.net, base.initial, train, test);
+
+            t0 = System.nanoTime();
+            ModelStats after = Measure.stats(base.net, test, null, 1.0);
+            List<LayerRow> layers = Measure.layerTable(base.net, shapes);
+            measureSeconds += (System.nanoTime() - t0) / 1e9;
+            if (save != null) {
+                ModelFile.save(base.net, save, Map.of("prune4j.criterion", crit.cliName(), "prune4j.seed", Long.toString(common.seed)));
+                System.err.println("saved " + save);
+            }
+            Map<String, Double> timings = new LinkedHashMap<>();
+            timings.put("train_s", base.trainSeconds);
+            timings.put("score_s", outcome.scoreSeconds());
+            timings.put("prune_s", outcome.pruneSeconds());
+            timings.put("finetune_s", outcome.finetuneSeconds());
+            timings.put("measure_s", measureSeconds);
+            timings.put("total_s", (System.nanoTime() - start) / 1e9);
+
+            System.out.print(Tables.report(before, after, layers, timings));
+            if (report != null) {
+                Map<String, Object> r = new LinkedHashMap<>();
+                r.put("version", Main.version());
+                r.put("device", backend.name());
+                r.put("dataset", data.train().name().replace("/train", ""));
+                r.put("seed", common.seed);
+                r.put("config", cfg);
+                r.put("baseline", before);
+                r.put("pruned", after);
+                r.put("layers", layers);
+                r.put("rounds", outcome.rounds());
+                r.put("timings", timings);
+                Reports.write(report, r);
+                System.err.println("report written to " + report);
+            }
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,87 @@
+package io.prune4j.cli;
+
+import io.prune4j.backend.Normalization;
+import io.prune4j.prune.Criterion;
+import io.prune4j.prune.PruneConfig;
+import io.prune4j.prune.Ranking;
+import io.prune4j.prune.Schedule;
+import io.prune4j.train.TrainConfig;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Option;
+
+/** Options that decide how to prune (shared by {@code prune} and {@code sweep}). */
+final class PruneOptions {
+    static final class Kind {
+        @Option(names = "--structured", description = "Remove whole neurons and compact the layers (default).")
+        boolean structured;
+
+        @Option(names = "--unstructured", description = "Zero single weights with masks kept through fine-tuning.")
+        boolean unstructured;
+    }
+
+    @ArgGroup(exclusive = true, multiplicity = "0..1")
+    Kind kind;
+
+    @Option(names = "--scope", paramLabel = "global|layer", description = "Rank all layers together or each on its own (default: ${DEFAULT-VALUE}).")
+    String scope = "layer";
+
+    @Option(names = "--normalization", paramLabel = "none|l2|max|l1", description = "Per-layer score normalisation before ranking (default: ${DEFAULT-VALUE}).")
+    String normalization = "l2";
+
+    @Option(names = "--min-keep", description = "Units or weights every layer keeps at least (default: ${DEFAULT-VALUE}).")
+    int minKeep = 1;
+
+    @Option(names = "--max-prune-ratio", description = "Largest fraction of any one layer that may be removed (default: ${DEFAULT-VALUE}).")
+    double maxPruneRatio = 1.0;
+
+    @Option(names = "--schedule", paramLabel = "oneshot|iterative|gradual", description = "Pruning schedule (default: ${DEFAULT-VALUE}).")
+    String schedule = "oneshot";
+
+    @Option(names = "--rounds", description = "Rounds (iterative, default 3) or pruning steps (gradual, default 10).")
+    Integer rounds;
+
+    @Option(names = "--finetune-epochs", description = "Fine-tuning epochs per round, or in total for gradual (default: ${DEFAULT-VALUE}).")
+    int finetuneEpochs = 2;
+
+    @Option(names = "--finetune-lr", description = "Fine-tuning learning rate (default: ${DEFAULT-VALUE}, cosine-decayed).")
+    float finetuneLr = 5e-4f;
+
+    @Option(names = "--distill", description = "Fine-tune with knowledge distillation from the unpruned model.")
+    boolean distill;
+
+    @Option(names = "--distill-temperature", description = "Distillation temperature (default: ${DEFAULT-VALUE}).")
+    float distillTemperature = 4f;
+
+    @Option(names = "--distill-alpha", description = "Weight of the distillation term (default: ${DEFAULT-VALUE}).")
+    float distillAlpha = 0.5f;
+
+    @Option(names = "--rewind", description = "Lottery-ticket rewinding: reset surviving weights to their initial values, then retrain.")
+    boolean rewind;
+
+    @Option(names = "--calibration-batches", description = "Batches of 128 training examples for data-driven criteria (default: ${DEFAULT-VALUE}).")
+    int calibrationBatches = 20;
+
+    boolean structured() {
+        return kind == null || !kind.unstructured;
+    }
+
+    PruneConfig config(Criterion criterion, Ranking.Mode mode, double value, TrainOptions training, long seed) {
+        Schedule sched = Schedule.parse(schedule);
+        int r = rounds != null ? rounds : switch (sched) {
+            case ONESHOT -> 1;
+            case ITERATIVE -> 3;
+            case GRADUAL -> 10;
+        };
+        if (finetuneEpochs < 0) {
+            throw new IllegalArgumentException("--finetune-epochs must be ≥ 0, got " + finetuneEpochs);
+        }
+        Ranking.Config ranking = new Ranking.Config(Ranking.Scope.parse(scope), Normalization.parse(normalization), mode, value, minKeep,
+                maxPruneRatio);
+        TrainConfig ft = TrainConfig.builder().optEpochs(finetuneEpochs).optBatchSize(training.batch).optLearningRate(finetuneLr)
+                .optOptimizer(TrainConfig.OptimizerKind.parse(training.optimizer)).optMomentum(training.momentum)
+                .optWeightDecay(training.weightDecay).optLrSchedule(TrainConfig.LrSchedule.parse(training.lrSchedule))
+                .optSeed(seed + 1).build();
+        return new PruneConfig(criterion, structured(), ranking, sched, r, ft, distill ? distillTemperature : 0f, distillAlpha, rewind,
+                calibrationBatches, seed);
+    }
+}

@@ -1,0 +1,53 @@
+package io.prune4j.prune;
+
+import io.prune4j.train.TrainConfig;
+
+/**
+ * Everything that decides a pruning run.
+ *
+ * @param criterion          importance criterion
+ * @param structured         remove whole units (true) or single weights (false)
+ * @param ranking            normalisation, scope, selection and guards; its value is the final target
+ * @param schedule           one-shot, iterative or gradual
+ * @param rounds             rounds (iterative) or pruning steps (gradual); 1 for one-shot
+ * @param finetune           fine-tuning settings; its epochs are per round (iterative) or in total
+ * @param distillTemperature temperature of distillation from the unpruned model, or 0 for none
+ * @param distillAlpha       weight of the distillation term in [0, 1]
+ * @param rewind             lottery-ticket rewinding: reset the survivors to their initial values, then retrain
+ * @param calibrationBatches calibration batches for data-driven criteria
+ * @param seed               seed for calibration order and random scores
+ */
+public record PruneConfig(Criterion criterion, boolean structured, Ranking.Config ranking, Schedule schedule, int rounds,
+                          TrainConfig finetune, float distillTemperature, float distillAlpha, boolean rewind,
+                          int calibrationBatches, long seed) {
+    public PruneConfig {
+        if (criterion == null || ranking == null || schedule == null || finetune == null) {
+            throw new IllegalArgumentException("criterion, ranking, schedule and fine-tuning settings must be set");
+        }
+        if (rounds < 1) {
+            throw new IllegalArgumentException("rounds must be at least 1, got " + rounds);
+        }
+        if (schedule != Schedule.ONESHOT && ranking.mode() != Ranking.Mode.RATIO) {
+            throw new IllegalArgumentException(schedule.name().toLowerCase() + " schedules need a target sparsity, not a threshold or count");
+        }
+        if (schedule == Schedule.GRADUAL && finetune.epochs() < 1) {
+            throw new IllegalArgumentException("the gradual schedule prunes while fine-tuning: it needs at least 1 fine-tune epoch");
+        }
+        if (rewind && schedule == Schedule.GRADUAL) {
+            throw new IllegalArgumentException("rewinding applies to one-shot and iterative schedules, not gradual");
+        }
+        if (!structured && !criterion.scoresWeights()) {
+            throw new IllegalArgumentException("criterion " + criterion + " scores units only; use structured pruning with it");
+        }
+        if (calibrationBatches < 1 && criterion.needsData()) {
+            throw new IllegalArgumentException("calibration batches must be at least 1, got " + calibrationBatches);
+        }
+        if (distillTemperature < 0 || Float.isNaN(distillTemperature)) {
+            throw new IllegalArgumentException("distillation temperature must be ≥ 0, got " + distillTemperature);
+        }
+    }
+
+    public boolean distill() {
+        return distillTemperature > 0;
+    }
+}

@@ -1,0 +1,179 @@
+package io.prune4j.prune;
+
+import io.prune4j.backend.Backend;
+import io.prune4j.backend.Normalization;
+import io.prune4j.tensor.DType;
+import io.prune4j.tensor.Tensor;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Turns per-layer scores into per-layer keep masks (0/1 FLOAT32, shaped like the scores).
+ *
+ * <p>Scores are first normalised per layer ({@link Normalization}); entries already pruned (0 in a
+ * prior mask) are set to −∞ so they are never kept again. Then, either over each layer on its own
+ * ({@link Scope#LAYER}, the same ratio everywhere) or over all layers at once ({@link Scope#GLOBAL}),
+ * a k-th-value selection ({@link Backend#selectTopK}) keeps
+ * <ul>
+ *   <li>{@link Mode#RATIO}: all but {@code round(sparsity · reference size)} entries,</li>
+ *   <li>{@link Mode#THRESHOLD}: the entries whose normalised score is at least τ,</li>
+ *   <li>{@link Mode#COUNT}: exactly k entries (per layer, or in total).</li>
+ * </ul>
+ * Guards then apply per layer: at least {@code minKeep} entries (default 1, so no layer is emptied)
+ * and at most {@code maxPruneRatio} of the layer's reference size removed; under global scope a
+ * guard can only add entries back (the layer's best), so the total may exceed the request. Ties go
+ * to the lower index (in layer order, for global scope), so a seed fixes the result.
+ */
+public final class Ranking {
+    public enum Scope {
+        GLOBAL, LAYER;
+
+        public static Scope parse(String s) {
+            try {
+                return valueOf(s.trim().toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("unknown scope '" + s + "': expected global or layer");
+            }
+        }
+    }
+
+    public enum Mode { RATIO, THRESHOLD, COUNT }
+
+    /**
+     * @param value         sparsity in [0, 1) for RATIO, τ for THRESHOLD, entries to keep for COUNT
+     * @param minKeep       entries every layer keeps at least (≥ 1)
+     * @param maxPruneRatio largest fraction of a layer's reference size that may be removed, in (0, 1]
+     */
+    public record Config(Scope scope, Normalization normalization, Mode mode, double value, int minKeep, double maxPruneRatio) {
+        public Config {
+            if (scope == null || normalization == null || mode == null) {
+                throw new IllegalArgumentException("ranking needs a scope, a normalisation and a mode");
+            }
+            switch (mode) {
+                case RATIO -> {
+                    if (!(value >= 0 && value < 1)) {
+                        throw new IllegalArgumentException("sparsity must be in [0, 1), got " + value);
+                    }
+                }
+                case THRESHOLD -> {
+                    if (!Double.isFinite(value)) {
+                        throw new IllegalArgumentException("threshold must be a finite number, got " + value);
+                    }
+                }
+                case COUNT -> {
+                    if (!(value >= 1) || value != Math.rint(value)) {
+                        throw new IllegalArgumentException("keep count must be a whole number ≥ 1, got " + value);
+                    }
+                }
+            }
+            if (minKeep < 1) {
+                throw new IllegalArgumentException("minimum kept per layer must be at least 1, got " + minKeep);
+            }
+            if (!(maxPruneRatio > 0 && maxPruneRatio <= 1)) {
+                throw new IllegalArgumentException("maximum per-layer pruning ratio must be in (0, 1], got " + maxPruneRatio);
+            }
+        }
+
+        public static Config ratio(Scope scope, Normalization norm, double sparsity) {
+            return new Config(scope, norm, Mode.RATIO, sparsity, 1, 1.0);
+        }
+
+        public Config withValue(double v) {
+            return new Config(scope, normalization, mode, v, minKeep, maxPruneRatio);
+        }
+    }
+
+    private Ranking() {}
+
+    /**
+     * @param scores         one tensor per layer; normalised and masked in place
+     * @param prior          per layer the mask of what is still there, or null (nothing pruned yet)
+     * @param referenceSizes per layer the size a ratio refers to (the original size, before any round)
+     * @return keep masks, one per layer, owned by the caller
+     */
+    public static List<Tensor> select(List<Tensor> scores, List<Tensor> prior, int[] referenceSizes, Config cfg) {
+        int layers = scores.size();
+        if (layers == 0) {
+            return List.of();
+        }
+        Backend b = scores.get(0).backend();
+        int[] available = new int[layers];
+        int[] floor = new int[layers];
+        for (int l = 0; l < layers; l++) {
+            Tensor s = scores.get(l);
+            b.normalize(s, cfg.normalization());
+            available[l] = s.size();
+            if (prior != null && prior.get(l) != null) {
+                b.maskedFill(s, prior.get(l), Float.NEGATIVE_INFINITY);
+                available[l] = count(b, prior.get(l));
+            }
+            int guard = (int) Math.ceil(referenceSizes[l] * (1 - cfg.maxPruneRatio()) - 1e-9);
+            floor[l] = Math.min(available[l], Math.max(cfg.minKeep(), guard));
+        }
+        List<Tensor> masks = new ArrayList<>();
+        for (Tensor s : scores) {
+            masks.add(b.zeros(DType.FLOAT32, s.shape()));
+        }
+        if (cfg.scope() == Scope.LAYER) {
+            for (int l = 0; l < layers; l++) {
+                Tensor s = scores.get(l);
+                int keep = switch (cfg.mode()) {
+                    case RATIO -> referenceSizes[l] - (int) Math.round(cfg.value() * referenceSizes[l]);
+                    case THRESHOLD -> b.countAtLeast(s, (float) cfg.value());
+                    case COUNT -> checkedCount(cfg.value(), s.size(), "layer " + l);
+                };
+                keep = Math.max(floor[l], Math.min(keep, available[l]));
+                b.selectTopK(masks.get(l), s, keep);
+            }
+            return masks;
+        }
+        int total = 0;
+        int totalRef = 0;
+        int totalAvailable = 0;
+        for (int l = 0; l < layers; l++) {
+            total += scores.get(l).size();
+            totalRef += referenceSizes[l];
+            totalAvailable += available[l];
+        }
+        try (Tensor all = b.zeros(DType.FLOAT32, total);
+             Tensor allMask = b.zeros(DType.FLOAT32, total)) {
+            int offset = 0;
+            for (Tensor s : scores) {
+                b.copyRange(all, offset, s, 0, s.size());
+                offset += s.size();
+            }
+            int keep = switch (cfg.mode()) {
+                case RATIO -> totalRef - (int) Math.round(cfg.value() * totalRef);
+                case THRESHOLD -> b.countAtLeast(all, (float) cfg.value());
+                case COUNT -> checkedCount(cfg.value(), total, "all layers");
+            };
+            b.selectTopK(allMask, all, Math.min(keep, totalAvailable));
+            offset = 0;
+            for (int l = 0; l < layers; l++) {
+                Tensor m = masks.get(l);
+                b.copyRange(m, 0, allMask, offset, m.size());
+                offset += m.size();
+                if (count(b, m) < floor[l]) {
+                    b.selectTopK(m, scores.get(l), floor[l]);
+                }
+            }
+        }
+        return masks;
+    }
+
+    private static int checkedCount(double value, int size, String where) {
+        if (value > size) {
+            throw new IllegalArgumentException("keep count " + (long) value + " is larger than " + where + " (" + size + ")");
+        }
+        return (int) value;
+    }
+
+    /** Number of non-zero entries of a 0/1 mask (one scalar read). */
+    static int count(Backend b, Tensor mask) {
+        try (Tensor s = b.zeros(DType.FLOAT32, 1)) {
+            b.sum(s, mask);
+            return Math.round(s.toFloatArray()[0]);
+        }
+    }
+}

@@ -1,0 +1,81 @@
+package io.prune4j.prune;
+
+import io.prune4j.backend.Transform;
+import io.prune4j.tensor.Tensor;
+
+/**
+ * First-order Taylor importance (Molchanov et al., "Pruning Convolutional Neural Networks for
+ * Resource Efficient Inference", ICLR 2017): removing unit {@code n} changes the loss by about
+ * {@code |a_n · ∂L/∂a_n|}. Per calibration batch the unit's score is {@code |mean_b a·g|}
+ * ({@link Criterion#TAYLOR}) or {@code mean_b |a·g|} ({@link Criterion#TAYLOR_ABS}), with {@code g}
+ * the per-example loss gradient; batches are averaged. The backend fuses the product and the
+ * reduction ({@code taylorAccumulate}), so {@code a·g} is never stored.
+ *
+ * <p>For single weights the same expansion gives {@code |w · ∂L/∂w|}, with the gradient averaged
+ * over the calibration set first ({@code TAYLOR}) or the magnitude averaged per batch ({@code TAYLOR_ABS}).
+ */
+final class TaylorScorer extends AbstractScorer {
+    private final boolean absInside;
+
+    TaylorScorer(boolean absInside) {
+        this.absInside = absInside;
+    }
+
+    @Override
+    public Criterion criterion() {
+        return absInside ? Criterion.TAYLOR_ABS : Criterion.TAYLOR;
+    }
+
+    @Override
+    protected void install() {
+        if (granularity != Granularity.UNIT) {
+            return;
+        }
+        Tensor[] last = new Tensor[layers.size()];
+        addForwardHook((i, layer, a) -> {
+            int s = slot(i);
+            if (s >= 0) {
+                last[s] = a;
+            }
+        });
+        addBackwardHook((i, layer, g) -> {
+            int s = slot(i);
+            if (s >= 0) {
+                // g is the gradient of the batch-mean loss, i.e. the per-example gradient over B, so
+                // Σ_b a·g is already mean_b of a times the per-example gradient.
+                backend.taylorAccumulate(acc.get(s), last[s], g, absInside, 1f);
+            }
+        });
+    }
+
+    @Override
+    protected void accumulateBatch() {
+        if (granularity != Granularity.WEIGHT) {
+            return;
+        }
+        for (int s = 0; s < dense.size(); s++) {
+            Tensor w = dense.get(s).weight().value();
+            Tensor g = dense.get(s).weight().grad();
+            if (absInside) {
+                backend.accumulateAbsProduct(acc.get(s), w, g, 1f);
+            } else {
+                backend.accumulate(acc.get(s), g, 1f, Transform.IDENTITY);
+            }
+        }
+    }
+
+    @Override
+    protected void complete() {
+        for (int s = 0; s < acc.size(); s++) {
+            Tensor a = acc.get(s);
+            if (granularity == Granularity.WEIGHT && !absInside) {
+                Tensor out = backend.zeros(a.dtype(), a.shape());
+                backend.accumulateAbsProduct(out, dense.get(s).weight().value(), a, perBatch());
+                a.close();
+                acc.set(s, out);
+            } else {
+                backend.scale(a, perBatch());
+            }
+        }
+    }
+}

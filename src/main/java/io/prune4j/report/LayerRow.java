@@ -1,0 +1,14 @@
+package io.prune4j.report;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+
+/** One line of the per-layer table: a Dense layer before and after pruning. */
+public record LayerRow(
+        @JsonProperty("name") String name,
+        @JsonProperty("in_before") int inBefore,
+        @JsonProperty("out_before") int outBefore,
+        @JsonProperty("in") int in,
+        @JsonProperty("out") int out,
+        @JsonProperty("weights") long weights,
+        @JsonProperty("nonzero_weights") long nonzeroWeights,
+        @JsonProperty("sparsity") double sparsity) {}

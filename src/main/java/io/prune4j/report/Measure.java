@@ -1,0 +1,77 @@
+package io.prune4j.report;
+
+import io.prune4j.io.ModelFile;
+import io.prune4j.nn.Dense;
+import io.prune4j.nn.Layer;
+import io.prune4j.nn.Sequential;
+import io.prune4j.prune.Pruner;
+import io.prune4j.train.DeviceData;
+import io.prune4j.train.Metrics;
+import io.prune4j.train.Throughput;
+import io.prune4j.train.Trainer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** Measures a model for a report: accuracy, size, FLOPs, saved file size, latency and throughput. */
+public final class Measure {
+    private Measure() {}
+
+    /**
+     * @param trainSamplesPerSecond measured by the training run, or null
+     * @param seconds               time for each speed measurement
+     */
+    public static ModelStats stats(Sequential net, DeviceData test, Double trainSamplesPerSecond, double seconds) {
+        Metrics m = Trainer.evaluate(net, test);
+        double infer = Throughput.inferSamplesPerSecond(net, test, 256, seconds);
+        double latency = Throughput.latencyMillisBatch1(net, test, 400);
+        return new ModelStats(m.accuracy(), m.loss(), net.parameterCount(), Pruner.nonzero(net), net.flopsPerExample(),
+                trainSamplesPerSecond, infer, latency, fileSize(net));
+    }
+
+    /** Bytes of the model file {@code net} saves to. */
+    public static long fileSize(Sequential net) {
+        try {
+            Path tmp = Files.createTempFile("prune4j-size", ".safetensors");
+            try {
+                ModelFile.save(net, tmp, Map.of());
+                return Files.size(tmp);
+            } finally {
+                Files.deleteIfExists(tmp);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot measure the model file size: " + e.getMessage(), e);
+        }
+    }
+
+    /** Shapes of the Dense layers, {@code [in, out]} each, to compare against after pruning. */
+    public static List<int[]> denseShapes(Sequential net) {
+        List<int[]> shapes = new ArrayList<>();
+        for (Layer l : net.layers()) {
+            if (l instanceof Dense d) {
+                shapes.add(new int[] {d.inFeatures(), d.outFeatures()});
+            }
+        }
+        return shapes;
+    }
+
+    /** The per-layer table of {@code net} against the shapes it had before pruning. */
+    public static List<LayerRow> layerTable(Sequential net, List<int[]> before) {
+        List<LayerRow> rows = new ArrayList<>();
+        int i = 0;
+        for (Layer l : net.layers()) {
+            if (l instanceof Dense d) {
+                int[] b = before.get(i++);
+                long weights = (long) d.inFeatures() * d.outFeatures();
+                long nonzero = Pruner.nonzero(d.weight());
+                double sparsity = 1 - (double) nonzero / ((long) b[0] * b[1]);
+                rows.add(new LayerRow(d.name(), b[0], b[1], d.inFeatures(), d.outFeatures(), weights, nonzero, sparsity));
+            }
+        }
+        return rows;
+    }
+}

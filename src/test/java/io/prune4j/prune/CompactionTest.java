@@ -1,0 +1,100 @@
+package io.prune4j.prune;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.prune4j.backend.Backend;
+import io.prune4j.backend.cpu.CpuBackend;
+import io.prune4j.nn.Dense;
+import io.prune4j.nn.Relu;
+import io.prune4j.nn.Sequential;
+import io.prune4j.tensor.Tensor;
+import io.prune4j.testing.Check;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Compaction never changes what the network computes: compacted and masked networks agree. */
+class CompactionTest {
+    private final Backend cpu = new CpuBackend(1);
+
+    private List<Tensor> randomMasks(Sequential net, List<Integer> layers, String kind, SplittableRandom rng) {
+        List<Tensor> masks = new ArrayList<>();
+        for (int li : layers) {
+            int units = Compaction.dense(net, li).outFeatures();
+            float[] m = new float[units];
+            int keep = switch (kind) {
+                case "none" -> units;
+                case "half" -> units / 2;
+                default -> 1;
+            };
+            // a random subset of `keep` units
+            int[] order = new int[units];
+            for (int i = 0; i < units; i++) {
+                order[i] = i;
+            }
+            for (int i = units - 1; i > 0; i--) {
+                int j = rng.nextInt(i + 1);
+                int t = order[i];
+                order[i] = order[j];
+                order[j] = t;
+            }
+            for (int i = 0; i < keep; i++) {
+                m[order[i]] = 1;
+            }
+            masks.add(cpu.fromArray(m, units));
+        }
+        return masks;
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"none", "half", "all-but-one"})
+    void compactedAndMaskedNetworksGiveTheSameOutputs(String kind) {
+        SplittableRandom rng = new SplittableRandom(kind.hashCode());
+        Sequential masked = Sequential.mlp(cpu, 37, new int[] {31, 17, 9}, 10, 3);
+        Sequential compacted = masked.copy();
+        List<Integer> layers = Compaction.prunableUnitLayers(masked);
+        assertEquals(List.of(0, 1, 2), layers);
+        List<Tensor> masks = randomMasks(masked, layers, kind, rng);
+        Compaction.maskUnits(masked, layers, masks);
+        Compaction.compact(compacted, layers, masks);
+        for (int s = 0; s < layers.size(); s++) {
+            assertEquals(Ranking.count(cpu, masks.get(s)), Compaction.dense(compacted, layers.get(s)).outFeatures());
+        }
+        int batch = 13;
+        Tensor x = cpu.fromArray(Check.randn(rng, batch * 37, 2), batch, 37);
+        float[] a = masked.forward(x, false).toFloatArray();
+        float[] b = compacted.forward(x, false).toFloatArray();
+        Check.close("compacted vs masked (" + kind + ")", a, b, 1e-5, 1e-5);
+        if (!kind.equals("none")) {
+            assertEquals(true, compacted.parameterCount() < masked.parameterCount());
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2})
+    void compactionSeesThroughSeparateReluLayers(int seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        Dense d1 = Dense.create(cpu, "a", 5, 7, false, rng);
+        Dense d2 = Dense.create(cpu, "b", 7, 3, false, rng);
+        Sequential masked = new Sequential(cpu, 5, List.of(d1, new Relu("r", cpu), d2));
+        Sequential compacted = masked.copy();
+        List<Integer> layers = Compaction.prunableUnitLayers(masked);
+        assertEquals(List.of(0), layers);
+        List<Tensor> masks = List.of(cpu.fromArray(new float[] {1, 0, 1, 1, 0, 0, 1}, 7));
+        Compaction.maskUnits(masked, layers, masks);
+        Compaction.compact(compacted, layers, masks);
+        Tensor x = cpu.fromArray(Check.randn(rng, 4 * 5, 1), 4, 5);
+        Check.close("through ReLU", masked.forward(x, false).toFloatArray(), compacted.forward(x, false).toFloatArray(), 1e-5, 1e-5);
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {0})
+    void removingEveryUnitIsRefused(int ignored) {
+        Sequential net = Sequential.mlp(cpu, 4, new int[] {3}, 2, 1);
+        List<Tensor> none = List.of(cpu.fromArray(new float[3], 3));
+        assertThrows(IllegalArgumentException.class, () -> Compaction.compact(net, List.of(0), none));
+    }
+}

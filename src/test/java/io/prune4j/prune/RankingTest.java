@@ -1,0 +1,182 @@
+package io.prune4j.prune;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.prune4j.backend.Backend;
+import io.prune4j.backend.Normalization;
+import io.prune4j.backend.cpu.CpuBackend;
+import io.prune4j.tensor.DType;
+import io.prune4j.tensor.Tensor;
+import io.prune4j.testing.Check;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+class RankingTest {
+    private final Backend cpu = new CpuBackend(1);
+
+    private List<Tensor> scores(float[]... layers) {
+        List<Tensor> out = new ArrayList<>();
+        for (float[] l : layers) {
+            out.add(cpu.fromArray(l, l.length));
+        }
+        return out;
+    }
+
+    private static float[][] arrays(List<Tensor> masks) {
+        float[][] a = new float[masks.size()][];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = masks.get(i).toFloatArray();
+        }
+        return a;
+    }
+
+    /** Reference top-k by a full stable sort: descending score, ascending index; NaN lowest. */
+    private static float[] sortedTopK(float[] s, int k) {
+        Integer[] idx = new Integer[s.length];
+        for (int i = 0; i < s.length; i++) {
+            idx[i] = i;
+        }
+        Comparator<Integer> bySore = Comparator.comparingDouble(i -> Float.isNaN(s[i]) ? Double.NEGATIVE_INFINITY : s[i]);
+        Arrays.sort(idx, bySore.reversed().thenComparing(i -> i));
+        float[] m = new float[s.length];
+        for (int i = 0; i < k; i++) {
+            m[idx[i]] = 1;
+        }
+        return m;
+    }
+
+    @Test
+    void selectTopKMatchesAFullSortIncludingTiesAndNaN() {
+        SplittableRandom rng = new SplittableRandom(11);
+        for (int n : new int[] {0, 1, 2, 31, 32, 33, 1023, 4097}) {
+            float[] s = new float[n];
+            for (int i = 0; i < n; i++) {
+                // few distinct values: many ties; some NaN
+                s[i] = rng.nextInt(10) == 0 ? Float.NaN : rng.nextInt(7) - 3;
+            }
+            for (int k : new int[] {0, 1, n / 3, n / 2, n - 1, n}) {
+                if (k < 0 || k > n) {
+                    continue;
+                }
+                Tensor mask = cpu.zeros(DType.FLOAT32, n);
+                cpu.selectTopK(mask, cpu.fromArray(s, n), k);
+                assertArrayEquals(sortedTopK(s, k), mask.toFloatArray(), "n=" + n + " k=" + k);
+            }
+        }
+    }
+
+    @Test
+    void layerScopeKeepsTheSameRatioInEachLayer() {
+        List<Tensor> s = scores(new float[] {5, 1, 4, 2, 3, 0}, new float[] {0.1f, 0.4f, 0.3f, 0.2f});
+        List<Tensor> m = Ranking.select(s, null, new int[] {6, 4}, Ranking.Config.ratio(Ranking.Scope.LAYER, Normalization.NONE, 0.5));
+        float[][] a = arrays(m);
+        assertArrayEquals(new float[] {1, 0, 1, 0, 1, 0}, a[0]);
+        assertArrayEquals(new float[] {0, 1, 1, 0}, a[1]);
+    }
+
+    @Test
+    void globalScopeRanksAcrossLayersAfterNormalisation() {
+        // layer 0 has large raw scores; without normalisation it would win everything
+        List<Tensor> raw = scores(new float[] {100, 90, 80}, new float[] {3, 2, 1});
+        float[][] none = arrays(Ranking.select(raw, null, new int[] {3, 3},
+                new Ranking.Config(Ranking.Scope.GLOBAL, Normalization.NONE, Ranking.Mode.COUNT, 3, 1, 1.0)));
+        assertArrayEquals(new float[] {1, 1, 1}, none[0]);
+        assertArrayEquals(new float[] {1, 0, 0}, none[1], "min-keep guard gives layer 1 its best unit back");
+
+        List<Tensor> s = scores(new float[] {100, 90, 80}, new float[] {3, 2, 1});
+        float[][] max = arrays(Ranking.select(s, null, new int[] {3, 3},
+                new Ranking.Config(Ranking.Scope.GLOBAL, Normalization.MAX, Ranking.Mode.COUNT, 4, 1, 1.0)));
+        // normalised: {1, .9, .8} and {1, .667, .333}: top 4 = 1, 1 (tie: lower index = layer 0 first), .9, .8
+        assertArrayEquals(new float[] {1, 1, 1}, max[0]);
+        assertArrayEquals(new float[] {1, 0, 0}, max[1]);
+    }
+
+    @Test
+    void thresholdRatioAndCountAgreeOnTheSameSet() {
+        float[] s = {0.9f, 0.1f, 0.5f, 0.7f, 0.3f};
+        float[][] byRatio = arrays(Ranking.select(scores(s), null, new int[] {5},
+                Ranking.Config.ratio(Ranking.Scope.LAYER, Normalization.NONE, 0.4)));
+        float[][] byCount = arrays(Ranking.select(scores(s), null, new int[] {5},
+                new Ranking.Config(Ranking.Scope.LAYER, Normalization.NONE, Ranking.Mode.COUNT, 3, 1, 1.0)));
+        float[][] byThreshold = arrays(Ranking.select(scores(s), null, new int[] {5},
+                new Ranking.Config(Ranking.Scope.LAYER, Normalization.NONE, Ranking.Mode.THRESHOLD, 0.5, 1, 1.0)));
+        float[] expected = {1, 0, 1, 1, 0};
+        assertArrayEquals(expected, byRatio[0]);
+        assertArrayEquals(expected, byCount[0]);
+        assertArrayEquals(expected, byThreshold[0]);
+    }
+
+    @Test
+    void tiesKeepTheLowerIndex() {
+        float[][] m = arrays(Ranking.select(scores(new float[] {1, 1, 1, 1, 1}), null, new int[] {5},
+                new Ranking.Config(Ranking.Scope.LAYER, Normalization.L2, Ranking.Mode.COUNT, 2, 1, 1.0)));
+        assertArrayEquals(new float[] {1, 1, 0, 0, 0}, m[0]);
+        float[][] g = arrays(Ranking.select(scores(new float[] {2, 2}, new float[] {2, 2}), null, new int[] {2, 2},
+                new Ranking.Config(Ranking.Scope.GLOBAL, Normalization.NONE, Ranking.Mode.COUNT, 3, 1, 1.0)));
+        assertArrayEquals(new float[] {1, 1}, g[0]);
+        assertArrayEquals(new float[] {1, 0}, g[1]);
+    }
+
+    @Test
+    void guardsKeepLayersFromBeingEmptiedOrOverPruned() {
+        float[][] m = arrays(Ranking.select(scores(new float[] {1, 2, 3, 4}), null, new int[] {4},
+                new Ranking.Config(Ranking.Scope.LAYER, Normalization.NONE, Ranking.Mode.THRESHOLD, 100, 1, 1.0)));
+        assertArrayEquals(new float[] {0, 0, 0, 1}, m[0], "threshold above everything still keeps min-keep = 1");
+        float[][] g = arrays(Ranking.select(scores(new float[] {9, 8, 7, 6}, new float[] {1, 2, 3, 4}), null, new int[] {4, 4},
+                new Ranking.Config(Ranking.Scope.GLOBAL, Normalization.NONE, Ranking.Mode.RATIO, 0.5, 1, 0.5)));
+        assertArrayEquals(new float[] {1, 1, 1, 1}, g[0]);
+        assertArrayEquals(new float[] {0, 0, 1, 1}, g[1], "max-prune-ratio 0.5 keeps half of layer 1");
+        float[][] k = arrays(Ranking.select(scores(new float[] {1, 2, 3, 4}), null, new int[] {4},
+                new Ranking.Config(Ranking.Scope.LAYER, Normalization.NONE, Ranking.Mode.RATIO, 0.9, 3, 1.0)));
+        assertArrayEquals(new float[] {0, 1, 1, 1}, k[0], "min-keep 3");
+    }
+
+    @Test
+    void alreadyPrunedEntriesAreNeverKeptAgain() {
+        Tensor prior = cpu.fromArray(new float[] {0, 1, 1, 0, 1, 1}, 6);
+        float[][] m = arrays(Ranking.select(scores(new float[] {9, 1, 2, 8, 3, 4}), List.of(prior), new int[] {6},
+                Ranking.Config.ratio(Ranking.Scope.LAYER, Normalization.NONE, 0.5)));
+        assertArrayEquals(new float[] {0, 0, 1, 0, 1, 1}, m[0]);
+    }
+
+    @Test
+    void badSettingsAreRejectedWithTheirName() {
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> Ranking.Config.ratio(Ranking.Scope.LAYER, Normalization.NONE, 1.0))
+                .getMessage().contains("sparsity"));
+        assertTrue(assertThrows(IllegalArgumentException.class,
+                () -> new Ranking.Config(Ranking.Scope.LAYER, Normalization.NONE, Ranking.Mode.THRESHOLD, Double.NaN, 1, 1))
+                .getMessage().contains("threshold"));
+        assertTrue(assertThrows(IllegalArgumentException.class,
+                () -> Ranking.select(scores(new float[] {1, 2}), null, new int[] {2},
+                        new Ranking.Config(Ranking.Scope.LAYER, Normalization.NONE, Ranking.Mode.COUNT, 3, 1, 1)))
+                .getMessage().contains("larger than"));
+        assertThrows(IllegalArgumentException.class,
+                () -> new Ranking.Config(Ranking.Scope.LAYER, Normalization.NONE, Ranking.Mode.RATIO, 0.5, 0, 1));
+        assertThrows(IllegalArgumentException.class,
+                () -> new Ranking.Config(Ranking.Scope.LAYER, Normalization.NONE, Ranking.Mode.RATIO, 0.5, 1, 0));
+    }
+
+    @Test
+    void normalisationsScaleEachLayer() {
+        Tensor a = cpu.fromArray(new float[] {3, -4}, 2);
+        cpu.normalize(a, Normalization.L2);
+        Check.close("l2", new float[] {0.6f, -0.8f}, a.toFloatArray(), 1e-7, 1e-6);
+        Tensor b = cpu.fromArray(new float[] {1, -4, 2}, 3);
+        cpu.normalize(b, Normalization.MAX);
+        Check.close("max", new float[] {0.25f, -1f, 0.5f}, b.toFloatArray(), 1e-7, 1e-6);
+        Tensor c = cpu.fromArray(new float[] {1, -1, 2}, 3);
+        cpu.normalize(c, Normalization.L1);
+        Check.close("l1", new float[] {0.25f, -0.25f, 0.5f}, c.toFloatArray(), 1e-7, 1e-6);
+        Tensor z = cpu.zeros(DType.FLOAT32, 3);
+        cpu.normalize(z, Normalization.L2);
+        assertArrayEquals(new float[3], z.toFloatArray());
+        assertEquals(2, cpu.countAtLeast(cpu.fromArray(new float[] {1, 2, 3}, 3), 2f));
+    }
+}
