@@ -116,6 +116,23 @@ public final class CudaRuntime {
         return v[0] / 1000 + "." + (v[0] % 1000) / 10;
     }
 
+    /**
+     * Prints one status line per fact (kernels loaded, runtime and driver versions, devices) and
+     * exits 0 when a device is available, 2 when not. Used by {@code scripts/gpu-run.sh} as a
+     * preflight check: {@code java -cp prune4j.jar io.prune4j.backend.cuda.CudaRuntime}.
+     */
+    public static void main(String[] args) {
+        System.out.println("prune4j CUDA: kernels loaded=" + isLoaded() + ", CUDA runtime=" + runtimeVersion()
+                + ", driver supports CUDA=" + driverVersion() + ", devices=" + deviceCount());
+        if (!isAvailable()) {
+            System.out.println("prune4j CUDA: unavailable: " + unavailableReason());
+            System.exit(2);
+        }
+        for (int d = 0; d < deviceCount(); d++) {
+            System.out.println("prune4j CUDA: cuda:" + d + " " + deviceDescription(d));
+        }
+    }
+
     private static Probe probe() {
         Probe p = probe;
         if (p == null) {

@@ -1,0 +1,212 @@
+#!/usr/bin/env bash
+# Builds dist/gpu-bundle/ and dist/gpu-bundle.tgz: everything needed to run prune4j and its GPU
+# tests on a Linux x86-64 GPU machine that has no Java (scripts/gpu-run.sh runs it there).
+#
+#   scripts/build-gpu-bundle.sh [extra mvn args, e.g. -Pnative]
+#
+# Layout of the bundle:
+#   jre/                      jlink runtime (modules found with jdeps, plus a fixed base set)
+#   app/prune4j.jar           the project jar (CUDA kernels under io/prune4j/backend/cuda/linux-x86_64/)
+#   app/lib/*.jar             runtime dependencies (the jar's manifest Class-Path is lib/...)
+#   test/classes/             compiled tests
+#   test/lib/*.jar            test-scope jars that are not runtime jars and not JUnit itself
+#   test/junit-platform-console-standalone.jar
+#   BUNDLE-INFO.txt           what was built, from which commit, with which modules
+#
+# Environment:
+#   P4J_ALLOW_CPU_ONLY=1   bundle even when the jar has no CUDA kernels (default: fail)
+#   P4J_SLIM=0             keep the dependency jars untouched (default: drop natives that a Linux
+#                          x86-64 run never loads: other platforms, unused CUDA library bindings,
+#                          OpenBLAS variants the code does not reference)
+#   P4J_SKIP_MVN=1         reuse target/ as it is (no mvn package)
+#   JUNIT_PLATFORM_VERSION console launcher version (default 1.11.4, matching JUnit Jupiter 5.11.4)
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+JUNIT_PLATFORM_VERSION="${JUNIT_PLATFORM_VERSION:-1.11.4}"
+DIST="$ROOT/dist"
+B="$DIST/gpu-bundle"
+TGZ="$DIST/gpu-bundle.tgz"
+PLATFORM=linux-x86_64
+
+log() { printf '[build-gpu-bundle] %s\n' "$*"; }
+die() { printf '[build-gpu-bundle] ERROR: %s\n' "$*" >&2; exit 1; }
+
+for tool in mvn jlink jdeps zip unzip tar; do
+    command -v "$tool" >/dev/null 2>&1 || die "$tool not found on PATH"
+done
+
+# ---- 1. the jar, its runtime deps (target/lib) and the compiled tests --------------------------
+if [[ "${P4J_SKIP_MVN:-0}" != 1 ]]; then
+    log "mvn -q -DskipTests package $*"
+    mvn -q -DskipTests package "$@"
+fi
+shopt -s nullglob
+jars=(target/prune4j-*.jar)
+shopt -u nullglob
+JAR=""
+for j in "${jars[@]}"; do
+    case "$j" in *-sources.jar|*-javadoc.jar|*-tests.jar) ;; *) JAR="$j" ;; esac
+done
+[[ -n "$JAR" && -f "$JAR" ]] || die "no target/prune4j-*.jar: did mvn package run?"
+[[ -d target/lib ]] || die "no target/lib (the dependency plugin copies runtime jars there at package)"
+[[ -d target/test-classes ]] || die "no target/test-classes"
+
+if unzip -l "$JAR" | grep -q "io/prune4j/backend/cuda/$PLATFORM/libjniCudaKernels.so"; then
+    log "CUDA kernels: present in $(basename "$JAR")"
+else
+    if [[ "${P4J_ALLOW_CPU_ONLY:-0}" == 1 ]]; then
+        log "WARNING: $(basename "$JAR") has NO CUDA kernels (built without nvcc); the GPU tests will skip"
+    else
+        die "$(basename "$JAR") has no CUDA kernels (io/prune4j/backend/cuda/$PLATFORM/libjniCudaKernels.so): build with nvcc (-Pnative), or set P4J_ALLOW_CPU_ONLY=1"
+    fi
+fi
+
+# ---- 2. test-scope jars and the JUnit console launcher -----------------------------------------
+TL="target/bundle-test-lib"
+rm -rf "$TL" && mkdir -p "$TL"
+log "copying test-scope dependencies"
+mvn -q dependency:copy-dependencies -DincludeScope=test -DoutputDirectory="$TL" \
+    -DexcludeGroupIds=org.junit.jupiter,org.junit.platform,org.junit.vintage,org.opentest4j,org.apiguardian
+for f in "$TL"/*.jar; do
+    [[ -e "$f" ]] || continue
+    if [[ -e "target/lib/$(basename "$f")" ]]; then rm -f "$f"; fi   # already a runtime jar
+done
+CONSOLE_DIR="target/bundle-junit"
+CONSOLE="$CONSOLE_DIR/junit-platform-console-standalone-$JUNIT_PLATFORM_VERSION.jar"
+if [[ ! -f "$CONSOLE" ]]; then
+    log "fetching junit-platform-console-standalone $JUNIT_PLATFORM_VERSION"
+    mvn -q dependency:copy \
+        -Dartifact="org.junit.platform:junit-platform-console-standalone:$JUNIT_PLATFORM_VERSION" \
+        -DoutputDirectory="$CONSOLE_DIR"
+fi
+[[ -f "$CONSOLE" ]] || die "could not get $CONSOLE"
+
+# ---- 3. lay out the bundle --------------------------------------------------------------------
+rm -rf "$B" "$TGZ"
+mkdir -p "$B/app/lib" "$B/test/lib" "$B/test/classes"
+cp "$JAR" "$B/app/prune4j.jar"
+cp target/lib/*.jar "$B/app/lib/"
+cp -r target/test-classes/. "$B/test/classes/"
+for f in "$TL"/*.jar; do if [[ -e "$f" ]]; then cp "$f" "$B/test/lib/"; fi; done
+cp "$CONSOLE" "$B/test/junit-platform-console-standalone.jar"
+
+# ---- 4. slim the dependency jars (copies in the bundle only) ----------------------------------
+zdel() {  # zdel JAR PATTERN...: delete entries, quietly; no error when nothing matches
+    local jar="$1"; shift
+    zip -q -d "$jar" "$@" >/dev/null 2>&1 || true
+}
+refs_class() {  # refs_class INTERNAL/NAME: do the project's classes reference it?
+    grep -rqaP "$1(?![A-Za-z0-9_\$])" target/classes target/test-classes 2>/dev/null
+}
+if [[ "${P4J_SLIM:-1}" == 1 ]]; then
+    log "slimming dependency jars (P4J_SLIM=0 to keep them whole)"
+    for j in "$B"/app/lib/*.jar "$B"/test/lib/*.jar; do
+        [[ -e "$j" ]] || continue
+        # other platforms' natives (bytedeco layout and jline's)
+        zdel "$j" '*/linux-arm64/*' '*/linux-ppc64le/*' '*/linux-armhf/*' '*/linux-x86/*' \
+            '*/macosx-*' '*/windows-*' '*/android-*' '*/ios-*' \
+            'org/jline/nativ/FreeBSD/*' 'org/jline/nativ/Mac/*' 'org/jline/nativ/Windows/*' \
+            'org/jline/nativ/Linux/arm*' 'org/jline/nativ/Linux/ppc64/*' 'org/jline/nativ/Linux/x86/*'
+    done
+    # CUDA: the jar has a JNI binding per CUDA library (~33 MB unpacked). Keep cudart (the tests
+    # use it) and the bindings whose classes our code references (org/bytedeco/cuda/global/X or
+    # org/bytedeco/cuda/X/), with the presets they inherit (cudnn -> cublas; cusolver -> cublas,
+    # cusparse; all -> cudart); drop the rest (NPP, nvJPEG, nvCOMP, cuFFT, NCCL, ...).
+    keep=" cudart "
+    for lib in cublas cudnn cusolver cusparse curand nvrtc nvml cupti cufft cufftw nccl cufile nvjpeg \
+               nvcomp nvblas nppc nppial nppicc nppidei nppif nppig nppim nppist nppisu nppitc npps; do
+        if refs_class "org/bytedeco/cuda/global/$lib" || grep -rqa "org/bytedeco/cuda/$lib/" target/classes target/test-classes 2>/dev/null; then
+            keep+="$lib "
+            case "$lib" in
+                cudnn) keep+="cublas " ;;
+                cusolver) keep+="cublas cusparse " ;;
+                cufftw) keep+="cufft " ;;
+            esac
+        fi
+    done
+    log "CUDA JNI bindings kept:${keep% }"
+    for j in "$B"/app/lib/cuda-*-"$PLATFORM".jar; do
+        [[ -e "$j" ]] || continue
+        while read -r entry; do
+            name="${entry##*/libjni}"; name="${name%.so}"
+            if [[ "$keep" != *" $name "* ]]; then
+                zdel "$j" "$entry" "META-INF/native-image/$PLATFORM/jni$name/*"
+            fi
+        done < <(unzip -Z1 "$j" | grep -E "^org/bytedeco/cuda/$PLATFORM/libjni[A-Za-z0-9_]+\.so$")
+    done
+    # OpenBLAS: the jar holds three JNI variants (openblas_nolapack, openblas, openblas "full").
+    # Keep only those whose Java class the project references; never drop libopenblas.so.0 itself.
+    for j in "$B"/app/lib/openblas-*-"$PLATFORM".jar; do
+        [[ -e "$j" ]] || continue
+        zdel "$j" "org/bytedeco/openblas/$PLATFORM/include/*" "org/bytedeco/openblas/$PLATFORM/lib/*"
+        if ! refs_class 'org/bytedeco/openblas/global/openblas'; then
+            zdel "$j" "org/bytedeco/openblas/$PLATFORM/libjniopenblas.so"
+        fi
+        if ! refs_class 'org/bytedeco/openblas/global/openblas_full'; then
+            zdel "$j" "org/bytedeco/openblas/$PLATFORM/libjniopenblas_full.so"
+        fi
+        if ! refs_class 'org/bytedeco/openblas/global/openblas_nolapack' \
+           && ! refs_class 'org/bytedeco/openblas/global/openblas'; then
+            log "note: no OpenBLAS class referenced; keeping the OpenBLAS natives anyway"
+        fi
+    done
+fi
+
+# ---- 5. jlink runtime -------------------------------------------------------------------------
+# Modules: a fixed base (java.base; jdk.unsupported: sun.misc.Unsafe for JavaCPP; java.management:
+# JavaCPP's MXBean; java.logging: commons-logging, jline, JUnit; java.sql: Jackson's java.sql date
+# handlers), plus what jdeps finds in our own classes and the JUnit launcher, plus java.desktop only
+# when our classes use AWT/ImageIO/Swing/java.beans or the charting jars (xchart and its pdfbox /
+# VectorGraphics2D): jdeps over the whole class path always reports java.desktop because Jackson
+# merely references java.beans annotations (optional there), and java.desktop costs ~9 MB packed.
+# P4J_JLINK_MODULES replaces the computed list; P4J_EXTRA_MODULES adds to it; P4J_NO_DESKTOP=1
+# leaves java.desktop out even so (then no charts: the sweep command's plots need it).
+BASE_MODULES="java.base,jdk.unsupported,java.logging,java.management,java.sql"
+own=""
+if ! own="$(jdeps --multi-release 17 --ignore-missing-deps --print-module-deps \
+        "$B/app/prune4j.jar" "$B/test/classes" "$B/test/junit-platform-console-standalone.jar" 2>/dev/null)"; then
+    log "WARNING: jdeps failed; using the base modules plus java.desktop"
+    own="java.desktop"
+fi
+desktop=""
+if grep -rqaE 'java/awt/|javax/imageio/|javax/swing/|java/beans/|org/knowm/xchart/|de/erichseifert/|org/apache/pdfbox/' \
+        target/classes target/test-classes 2>/dev/null && [[ "${P4J_NO_DESKTOP:-0}" != 1 ]]; then
+    desktop="java.desktop"
+fi
+if [[ -n "${P4J_JLINK_MODULES:-}" ]]; then
+    MODULES="$P4J_JLINK_MODULES"
+else
+    MODULES="$(printf '%s,%s,%s,%s\n' "$BASE_MODULES" "$own" "$desktop" "${P4J_EXTRA_MODULES:-}" \
+        | tr ',' '\n' | sed '/^$/d' | sort -u | paste -sd, -)"
+fi
+log "jlink modules: $MODULES"
+# --compress=0: the .tgz's gzip packs the uncompressed module image ~6 MB smaller than jlink's own
+# per-resource compression does. Headless runs never load the X11, splash-screen or sound natives.
+jlink --add-modules "$MODULES" --strip-debug --no-header-files --no-man-pages --compress=0 \
+      --exclude-files='**/libawt_xawt.so,**/libsplashscreen.so,**/libjsound.so,**/libjawt.so' \
+      --output "$B/jre"
+# The distribution's libjvm.so keeps its full symbol table (~4 MB); the dynamic symbols stay.
+if command -v strip >/dev/null 2>&1; then
+    strip --strip-unneeded "$B/jre/lib/server/libjvm.so" || log "WARNING: could not strip libjvm.so"
+fi
+"$B/jre/bin/java" -version >/dev/null 2>&1 || die "the jlink runtime does not start"
+
+# ---- 6. info, pack, report --------------------------------------------------------------------
+{
+    echo "prune4j GPU bundle"
+    echo "built:     $(date -u +%Y-%m-%dT%H:%M:%SZ) on $(uname -srm)"
+    echo "commit:    $(git rev-parse --short HEAD 2>/dev/null || echo none)$(git diff --quiet 2>/dev/null || echo ' (+ uncommitted changes)')"
+    echo "jar:       $(basename "$JAR")"
+    echo "java:      $("$B/jre/bin/java" -version 2>&1 | head -1)"
+    echo "modules:   $MODULES"
+    echo "junit:     console standalone $JUNIT_PLATFORM_VERSION"
+    echo "natives:"
+    unzip -l "$B/app/prune4j.jar" | awk '/\.so/ {print "  " $4 " (" $1 " bytes)"}'
+} > "$B/BUNDLE-INFO.txt"
+
+tar -C "$DIST" -cf - gpu-bundle | gzip -9 > "$TGZ"
+log "bundle: $B ($(du -sh "$B" | cut -f1) unpacked: jre $(du -sh "$B/jre" | cut -f1), app $(du -sh "$B/app" | cut -f1), test $(du -sh "$B/test" | cut -f1))"
+log "packed: $TGZ ($(du -h "$TGZ" | cut -f1), $(stat -c %s "$TGZ") bytes)"

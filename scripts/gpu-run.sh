@@ -1,0 +1,206 @@
+#!/usr/bin/env bash
+# Runs prune4j's GPU tests (and GPU benchmarks, once there are any) from dist/gpu-bundle.tgz on a
+# Linux x86-64 GPU machine that has no Java: the bundle carries its own jlink runtime.
+#
+#   OUT=/some/dir scripts/gpu-run.sh [path/to/gpu-bundle.tgz]
+#
+# What it does, failing loudly (nonzero exit, ERROR line) at the first problem:
+#   1. unpacks the bundle into a temporary folder;
+#   2. builds LD_LIBRARY_PATH: /usr/local/cuda/lib64, then every nvidia/*/lib (and nvidia/*/*/lib)
+#      folder of python3's site-packages (the CUDA 13 wheels PyTorch brings: cuBLAS, cuDNN, NVRTC,
+#      cudart ...), then the driver's folders if present, then the LD_LIBRARY_PATH it was given;
+#   3. prints nvidia-smi;
+#   4. preflight: `java io.prune4j.backend.cuda.CudaRuntime` prints the CUDA runtime, driver and
+#      devices. With a GPU expected (P4J_REQUIRE_GPU=1; the default when nvidia-smi exists) an
+#      unusable CUDA is an error; otherwise the GPU tests run and skip with the printed reason;
+#   5. runs the JUnit tests tagged "gpu" (console launcher, scanning the bundle's test classes);
+#   6. BENCHMARK HOOK: runs io.prune4j.bench.GpuBench's main when the bundle has that class.
+# Logs go to $OUT (default ./out), four files so that a benchmark may add a few more (the device
+# tool brings back at most 8 files, at most two folders down): gpu-run.log (everything, including
+# nvidia-smi and the CUDA preflight), junit-gpu.log, junit/TEST-junit-jupiter.xml, bench.log.
+#
+# Environment:
+#   OUT                    log folder (default ./out)
+#   P4J_REQUIRE_GPU        1: fail without a usable GPU; 0: let the GPU tests skip (default: 1 when
+#                          nvidia-smi is on the PATH, else 0)
+#   P4J_JAVA_OPTS          JVM options (default -Xmx16g)
+#   P4J_TEST_ARGS          extra JUnit console arguments (e.g. --select-class=...)
+#   P4J_ALL_TESTS=1        run every test, not only the "gpu"-tagged ones
+#   P4J_BENCH_ARGS         arguments for io.prune4j.bench.GpuBench
+#   P4J_SKIP_BENCH=1       do not run the benchmark hook
+#   P4J_KEEP_WORK=1        keep the unpacked bundle (its path is printed)
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+TGZ="${1:-$ROOT/dist/gpu-bundle.tgz}"
+OUT="${OUT:-$PWD/out}"
+mkdir -p "$OUT"
+OUT="$(cd "$OUT" && pwd)"
+LOG="$OUT/gpu-run.log"
+: > "$LOG"
+exec > >(tee -a "$LOG") 2>&1
+
+say() { printf '[gpu-run] %s\n' "$*"; }
+die() { printf '[gpu-run] ERROR: %s\n' "$*"; exit 1; }
+section() { printf '\n[gpu-run] ==== %s ====\n' "$*"; }
+
+[[ -f "$TGZ" ]] || die "bundle not found: $TGZ (build it with scripts/build-gpu-bundle.sh)"
+
+# ---- 1. unpack --------------------------------------------------------------------------------
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/prune4j-gpu.XXXXXX")"
+cleanup() {
+    if [[ "${P4J_KEEP_WORK:-0}" == 1 ]]; then say "kept $WORK"; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+section "unpack $TGZ"
+tar -xzf "$TGZ" -C "$WORK" || die "cannot unpack $TGZ"
+B="$WORK/gpu-bundle"
+JAVA="$B/jre/bin/java"
+[[ -x "$JAVA" ]] || die "no Java runtime in the bundle ($JAVA)"
+[[ -f "$B/app/prune4j.jar" ]] || die "no app/prune4j.jar in the bundle"
+CONSOLE="$B/test/junit-platform-console-standalone.jar"
+[[ -f "$CONSOLE" ]] || die "no JUnit console launcher in the bundle"
+cat "$B/BUNDLE-INFO.txt" 2>/dev/null || true
+"$JAVA" -version 2>&1 || die "the bundled Java runtime does not start on this machine"
+
+# ---- 2. native library path -------------------------------------------------------------------
+section "library path"
+libdirs=()
+add_dir() { [[ -d "$1" ]] && libdirs+=("$(cd "$1" && pwd -P)") || true; }
+add_dir /usr/local/cuda/lib64
+PY_NVIDIA_LIBS=""
+if command -v python3 >/dev/null 2>&1; then
+    # Every lib folder with shared libraries under the "nvidia" namespace package(s) of python3's
+    # site-packages: nvidia/cublas/lib, nvidia/cudnn/lib, nvidia/cu13/lib, ...
+    PY_NVIDIA_LIBS="$(python3 - <<'PY' 2>/dev/null || true
+import glob, os, site, sys
+roots = []
+try:
+    import nvidia  # namespace package of the NVIDIA wheels
+    roots += list(getattr(nvidia, "__path__", []))
+except Exception:
+    pass
+paths = []
+try:
+    paths += site.getsitepackages()
+except Exception:
+    pass
+try:
+    paths.append(site.getusersitepackages())
+except Exception:
+    pass
+paths += [p for p in sys.path if p.endswith("-packages")]
+roots += [os.path.join(p, "nvidia") for p in paths]
+seen, out = set(), []
+for r in roots:
+    if not os.path.isdir(r):
+        continue
+    for pattern in ("*/lib", "*/*/lib", "*/lib64"):
+        for d in sorted(glob.glob(os.path.join(r, pattern))):
+            real = os.path.realpath(d)
+            if real in seen or not os.path.isdir(real):
+                continue
+            if glob.glob(os.path.join(real, "*.so*")):
+                seen.add(real)
+                out.append(real)
+print(":".join(out))
+PY
+)"
+else
+    say "WARNING: python3 not found: no pip NVIDIA libraries on the library path"
+fi
+IFS=':' read -r -a pydirs <<< "$PY_NVIDIA_LIBS"
+for d in "${pydirs[@]}"; do [[ -n "$d" ]] && add_dir "$d"; done
+# the driver (libcuda.so.1) where images mount it; never the toolkit's stubs
+add_dir /usr/local/nvidia/lib64
+add_dir /usr/local/nvidia/lib
+LDP="$(IFS=':'; echo "${libdirs[*]}")"
+export LD_LIBRARY_PATH="${LDP}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+say "python3 NVIDIA wheel libraries: ${#pydirs[@]} folder(s)"
+say "LD_LIBRARY_PATH=$LD_LIBRARY_PATH"
+
+# ---- 3. nvidia-smi ----------------------------------------------------------------------------
+section "nvidia-smi"
+if command -v nvidia-smi >/dev/null 2>&1; then
+    nvidia-smi 2>&1 || die "nvidia-smi failed"
+    REQUIRE_GPU="${P4J_REQUIRE_GPU:-1}"
+else
+    echo "nvidia-smi not found: not a GPU machine (or no driver tools on the PATH)"
+    REQUIRE_GPU="${P4J_REQUIRE_GPU:-0}"
+fi
+
+# ---- 4. preflight -----------------------------------------------------------------------------
+# shellcheck disable=SC2206
+JOPTS=(${P4J_JAVA_OPTS:--Xmx16g} "-Dorg.bytedeco.javacpp.cachedir=$WORK/javacpp-cache" -Djava.awt.headless=true)
+APP_CP="$B/app/prune4j.jar"   # its manifest Class-Path brings lib/*.jar
+TEST_CP="$B/test/classes:$APP_CP"
+for j in "$B"/app/lib/*.jar "$B"/test/lib/*.jar; do
+    if [[ -e "$j" ]]; then TEST_CP+=":$j"; fi
+done
+
+section "CUDA preflight"
+set +e
+"$JAVA" "${JOPTS[@]}" -cp "$APP_CP" io.prune4j.backend.cuda.CudaRuntime 2>&1
+pre=$?
+set -e
+if [[ $pre -ne 0 ]]; then
+    if [[ "$REQUIRE_GPU" == 1 ]]; then
+        die "CUDA is not usable here (exit $pre; see above). Set P4J_REQUIRE_GPU=0 to run the tests anyway (they will skip)."
+    fi
+    say "no usable GPU (P4J_REQUIRE_GPU=0): the GPU tests will run and skip with the reason above"
+fi
+
+# ---- 5. GPU tests -----------------------------------------------------------------------------
+section "JUnit tests tagged gpu"
+TAGS=(--include-tag gpu)
+if [[ "${P4J_ALL_TESTS:-0}" == 1 ]]; then TAGS=(); fi
+# shellcheck disable=SC2206
+EXTRA=(${P4J_TEST_ARGS:-})
+set +e
+"$JAVA" "${JOPTS[@]}" -jar "$CONSOLE" execute \
+    --disable-banner --disable-ansi-colors --details=tree --fail-if-no-tests \
+    --include-engine=junit-jupiter \
+    --class-path "$TEST_CP" --scan-class-path "$B/test/classes" \
+    "${TAGS[@]}" --reports-dir "$OUT/junit" "${EXTRA[@]}" 2>&1 | tee "$OUT/junit-gpu.log"
+rc=${PIPESTATUS[0]}
+set -e
+[[ $rc -eq 0 ]] || die "GPU tests failed (JUnit exit $rc; see $OUT/junit-gpu.log and $OUT/junit/)"
+# An assumption that fails (no device) shows as "aborted"; @Disabled as "skipped".
+if [[ "$REQUIRE_GPU" == 1 ]] && grep -qE '\[ *[1-9][0-9]* tests (skipped|aborted) *\]' "$OUT/junit-gpu.log"; then
+    die "GPU tests were skipped or aborted on a GPU machine (see the reasons in $OUT/junit-gpu.log)"
+fi
+
+# ---- 6. BENCHMARK HOOK ------------------------------------------------------------------------
+# A later benchmark harness: put a class io.prune4j.bench.GpuBench with a main(String[]) in the
+# jar (or in the test classes); it is run here with P4J_BENCH_ARGS, and -Dprune4j.bench.out=$OUT
+# tells it where to write its results (files directly under $OUT, or one folder down).
+section "GPU benchmarks"
+BENCH_CLASS=io.prune4j.bench.GpuBench
+BENCH_FILE="${BENCH_CLASS//.//}.class"
+has_bench=0
+if [[ -f "$B/test/classes/$BENCH_FILE" ]]; then
+    has_bench=1
+elif command -v unzip >/dev/null 2>&1; then
+    if unzip -Z1 "$B/app/prune4j.jar" 2>/dev/null | grep -qx "$BENCH_FILE"; then has_bench=1; fi
+elif command -v python3 >/dev/null 2>&1; then
+    if python3 -c 'import sys, zipfile; sys.exit(0 if sys.argv[2] in zipfile.ZipFile(sys.argv[1]).namelist() else 1)' \
+            "$B/app/prune4j.jar" "$BENCH_FILE"; then
+        has_bench=1
+    fi
+fi
+if [[ "${P4J_SKIP_BENCH:-0}" == 1 ]]; then
+    say "benchmarks skipped (P4J_SKIP_BENCH=1)"
+elif [[ $has_bench == 1 ]]; then
+    # shellcheck disable=SC2206
+    BARGS=(${P4J_BENCH_ARGS:-})
+    set +e
+    "$JAVA" "${JOPTS[@]}" "-Dprune4j.bench.out=$OUT" -cp "$TEST_CP" "$BENCH_CLASS" "${BARGS[@]}" 2>&1 | tee "$OUT/bench.log"
+    brc=${PIPESTATUS[0]}
+    set -e
+    [[ $brc -eq 0 ]] || die "$BENCH_CLASS failed (exit $brc; see $OUT/bench.log)"
+else
+    say "no $BENCH_CLASS in the bundle: no benchmarks to run" | tee "$OUT/bench.log"
+fi
+
+section "done"
+say "all GPU steps passed; logs in $OUT"
