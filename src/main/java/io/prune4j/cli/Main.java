@@ -20,6 +20,8 @@ public final class Main {
     /** Runs the command line and returns the exit status (for tests and embedding). */
     public static int run(String... args) {
         CommandLine cli = new CommandLine(new Main());
+        // the last of a repeated option wins, as in most command lines (handy in scripts that append overrides)
+        cli.setOverwrittenOptionsAllowed(true);
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             boolean verbose = parseResult.hasMatchedOption("--verbose")
                     || (parseResult.subcommand() != null && parseResult.subcommand().hasMatchedOption("--verbose"));

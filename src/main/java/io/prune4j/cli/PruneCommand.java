@@ -96,11 +96,13 @@ final class PruneCommand implements Callable<Integer> {
                     .run(base.net, base.initial, train, test);
 
             t0 = System.nanoTime();
-            ModelStats after = Measure.stats(base.net, test, null, 1.0);
+            ModelStats measured = Measure.stats(base.net, test, null, 1.0);
             List<LayerRow> layers = Measure.layerTable(base.net, shapes);
             measureSeconds += (System.nanoTime() - t0) / 1e9;
+            ModelStats after = measured;
             if (save != null) {
                 ModelFile.save(base.net, save, Map.of("prune4j.criterion", crit.cliName(), "prune4j.seed", Long.toString(common.seed)));
+                after = measured.withFileBytes(ModelFile.sizeOf(save));
                 System.err.println("saved " + save);
             }
             Map<String, Double> timings = new LinkedHashMap<>();

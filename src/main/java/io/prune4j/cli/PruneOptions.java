@@ -25,8 +25,9 @@ final class PruneOptions {
     @Option(names = "--scope", paramLabel = "global|layer", description = "Rank all layers together or each on its own (default: ${DEFAULT-VALUE}).")
     String scope = "layer";
 
-    @Option(names = "--normalization", paramLabel = "none|l2|max|l1", description = "Per-layer score normalisation before ranking (default: ${DEFAULT-VALUE}).")
-    String normalization = "l2";
+    @Option(names = "--normalization", paramLabel = "none|l2|max|l1",
+            description = "Per-layer score normalisation before ranking (default: l2 for structured, none for unstructured).")
+    String normalization;
 
     @Option(names = "--min-keep", description = "Units or weights every layer keeps at least (default: ${DEFAULT-VALUE}).")
     int minKeep = 1;
@@ -61,6 +62,9 @@ final class PruneOptions {
     @Option(names = "--calibration-batches", description = "Batches of 128 training examples for data-driven criteria (default: ${DEFAULT-VALUE}).")
     int calibrationBatches = 20;
 
+    @Option(names = "--bias-compensation", negatable = true, description = "Fold removed units' mean activation into the next bias (default: ${DEFAULT-VALUE}).")
+    boolean biasCompensation = false;
+
     boolean structured() {
         return kind == null || !kind.unstructured;
     }
@@ -75,13 +79,14 @@ final class PruneOptions {
         if (finetuneEpochs < 0) {
             throw new IllegalArgumentException("--finetune-epochs must be ≥ 0, got " + finetuneEpochs);
         }
-        Ranking.Config ranking = new Ranking.Config(Ranking.Scope.parse(scope), Normalization.parse(normalization), mode, value, minKeep,
+        Ranking.Config ranking = new Ranking.Config(Ranking.Scope.parse(scope), normalization != null ? Normalization.parse(normalization)
+                : structured() ? Normalization.L2 : Normalization.NONE, mode, value, minKeep,
                 maxPruneRatio);
         TrainConfig ft = TrainConfig.builder().optEpochs(finetuneEpochs).optBatchSize(training.batch).optLearningRate(finetuneLr)
                 .optOptimizer(TrainConfig.OptimizerKind.parse(training.optimizer)).optMomentum(training.momentum)
                 .optWeightDecay(training.weightDecay).optLrSchedule(TrainConfig.LrSchedule.parse(training.lrSchedule))
                 .optSeed(seed + 1).build();
         return new PruneConfig(criterion, structured(), ranking, sched, r, ft, distill ? distillTemperature : 0f, distillAlpha, rewind,
-                calibrationBatches, seed);
+                calibrationBatches, seed, biasCompensation);
     }
 }

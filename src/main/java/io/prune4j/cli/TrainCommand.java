@@ -57,8 +57,7 @@ final class TrainCommand implements Callable<Integer> {
                     trainSpeed, infer, null, null);
             if (save != null) {
                 ModelFile.save(net, save, Map.of("prune4j.dataset", data.train().name(), "prune4j.seed", Long.toString(common.seed)));
-                stats = new ModelStats(m.accuracy(), m.loss(), net.parameterCount(), null, net.flopsPerExample(), trainSpeed, infer,
-                        null, ModelFile.sizeOf(save));
+                stats = stats.withFileBytes(ModelFile.sizeOf(save));
                 System.err.println("saved " + save);
             }
             System.out.printf("test accuracy %.4f, loss %.4f, %d parameters, %d FLOPs/example, train %.0f samples/s, "

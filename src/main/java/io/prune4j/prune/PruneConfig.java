@@ -16,10 +16,12 @@ import io.prune4j.train.TrainConfig;
  * @param rewind             lottery-ticket rewinding: reset the survivors to their initial values, then retrain
  * @param calibrationBatches calibration batches for data-driven criteria
  * @param seed               seed for calibration order and random scores
+ * @param biasCompensation   fold the mean activation of removed units into the next layer's bias
+ *                           ({@link ActivationMeans}); structured pruning with a data-driven criterion only
  */
 public record PruneConfig(Criterion criterion, boolean structured, Ranking.Config ranking, Schedule schedule, int rounds,
                           TrainConfig finetune, float distillTemperature, float distillAlpha, boolean rewind,
-                          int calibrationBatches, long seed) {
+                          int calibrationBatches, long seed, boolean biasCompensation) {
     public PruneConfig {
         if (criterion == null || ranking == null || schedule == null || finetune == null) {
             throw new IllegalArgumentException("criterion, ranking, schedule and fine-tuning settings must be set");

@@ -142,10 +142,15 @@ public final class Pruner {
         Granularity g = cfg.structured() ? Granularity.UNIT : Granularity.WEIGHT;
         long t0 = System.nanoTime();
         List<Tensor> scores;
+        ActivationMeans means = cfg.biasCompensation() && cfg.structured() && !maskOnly ? new ActivationMeans(net, layers) : null;
         try (Scorer scorer = Scorers.create(cfg.criterion(), cfg.seed() + round)) {
             int batches = cfg.criterion().needsData() ? cfg.calibrationBatches() : 0;
             listener.scoring(round, batches);
             scores = Calibration.score(scorer, net, layers, g, train, batches, cfg.seed() + 7919L * round, listener::scoredBatch);
+        } finally {
+            if (means != null) {
+                means.detach();
+            }
         }
         long t1 = System.nanoTime();
         List<Tensor> prior = new ArrayList<>();
@@ -159,14 +164,22 @@ public final class Pruner {
                 Compaction.maskWeights(net, layers, masks);
             } else if (maskOnly) {
                 Compaction.maskUnits(net, layers, masks);
-            } else if (initial != null) {
-                Compaction.compact(net, layers, masks, initial);
             } else {
-                Compaction.compact(net, layers, masks);
+                if (means != null) {
+                    means.compensate(masks);
+                }
+                if (initial != null) {
+                    Compaction.compact(net, layers, masks, initial);
+                } else {
+                    Compaction.compact(net, layers, masks);
+                }
             }
         } finally {
             scores.forEach(Tensor::close);
             masks.forEach(Tensor::close);
+            if (means != null) {
+                means.close();
+            }
         }
         scoreSeconds += (t1 - t0) / 1e9;
         pruneSeconds += (System.nanoTime() - t1) / 1e9;

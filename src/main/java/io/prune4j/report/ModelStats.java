@@ -17,4 +17,11 @@ public record ModelStats(
         @JsonProperty("train_samples_per_s") Double trainSamplesPerSecond,
         @JsonProperty("infer_samples_per_s_b256") Double inferSamplesPerSecondB256,
         @JsonProperty("latency_ms_b1") Double latencyMillisB1,
-        @JsonProperty("file_bytes") Long fileBytes) {}
+        @JsonProperty("file_bytes") Long fileBytes) {
+
+    /** The same figures with the size of the file actually written. */
+    public ModelStats withFileBytes(long bytes) {
+        return new ModelStats(accuracy, loss, params, nonzeroParams, flops, trainSamplesPerSecond, inferSamplesPerSecondB256,
+                latencyMillisB1, bytes);
+    }
+}
