@@ -26,6 +26,19 @@ final class CommonOptions {
     @Option(names = "--no-progress", description = "Do not draw progress bars.")
     boolean noProgress;
 
+    /**
+     * The fields every report starts with: version, device, data set and seed (issue 6 asks that a
+     * report records what made it).
+     */
+    java.util.Map<String, Object> reportHeader(Backend backend, io.prune4j.data.Dataset train) {
+        java.util.Map<String, Object> r = new java.util.LinkedHashMap<>();
+        r.put("version", Main.version());
+        r.put("device", backend.name());
+        r.put("dataset", train.name().replace("/train", ""));
+        r.put("seed", seed);
+        return r;
+    }
+
     Backend openBackend() {
         Backends.Device d = Backends.Device.parse(device);
         int t = threads == null ? Runtime.getRuntime().availableProcessors() : threads;

@@ -38,8 +38,8 @@ final class PruneCommand implements Callable<Integer> {
     @Mixin
     PruneOptions pruning;
 
-    @Option(names = "--model", paramLabel = "FILE", description = "Start from this model file instead of training one.")
-    Path model;
+    @Mixin
+    ModelOption source;
 
     @Option(names = "--criterion", description = "taylor, taylor-abs, magnitude, magnitude-l1, sensitivity, sensitivity-global, "
             + "sensitivity-local, obd, apoz, composite or random (default: ${DEFAULT-VALUE}).")
@@ -86,7 +86,7 @@ final class PruneCommand implements Callable<Integer> {
         try (Backend backend = common.openBackend();
              DeviceData train = DeviceData.upload(backend, data.train());
              DeviceData test = DeviceData.upload(backend, data.test());
-             Baseline base = Baseline.obtain(model, backend, train, test, training, common, cfg.rewind())) {
+             Baseline base = Baseline.obtain(source.model, backend, train, test, training, common, cfg.rewind())) {
             long t0 = System.nanoTime();
             ModelStats before = Measure.stats(base.net, test, base.trainSamplesPerSecond, 1.0);
             List<int[]> shapes = Measure.denseShapes(base.net);
@@ -115,11 +115,7 @@ final class PruneCommand implements Callable<Integer> {
 
             System.out.print(Tables.report(before, after, layers, timings));
             if (report != null) {
-                Map<String, Object> r = new LinkedHashMap<>();
-                r.put("version", Main.version());
-                r.put("device", backend.name());
-                r.put("dataset", data.train().name().replace("/train", ""));
-                r.put("seed", common.seed);
+                Map<String, Object> r = common.reportHeader(backend, data.train());
                 r.put("config", cfg);
                 r.put("baseline", before);
                 r.put("pruned", after);

@@ -45,7 +45,7 @@ final class PruneOptions {
     int finetuneEpochs = 2;
 
     @Option(names = "--finetune-lr", description = "Fine-tuning learning rate (default: ${DEFAULT-VALUE}, cosine-decayed).")
-    float finetuneLr = 5e-4f;
+    float finetuneLr = 1e-3f;
 
     @Option(names = "--distill", description = "Fine-tune with knowledge distillation from the unpruned model.")
     boolean distill;

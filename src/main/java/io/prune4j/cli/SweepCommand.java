@@ -43,8 +43,8 @@ final class SweepCommand implements Callable<Integer> {
     @Mixin
     PruneOptions pruning;
 
-    @Option(names = "--model", paramLabel = "FILE", description = "Start from this model file instead of training one.")
-    Path model;
+    @Mixin
+    ModelOption source;
 
     @Option(names = "--criteria", split = ",", description = "Criteria to compare (default: taylor,magnitude,sensitivity,obd,apoz,composite,random).")
     List<String> criteria = List.of("taylor", "magnitude", "sensitivity", "obd", "apoz", "composite", "random");
@@ -76,7 +76,7 @@ final class SweepCommand implements Callable<Integer> {
         try (Backend backend = common.openBackend();
              DeviceData train = DeviceData.upload(backend, data.train());
              DeviceData test = DeviceData.upload(backend, data.test());
-             Baseline base = Baseline.obtain(model, backend, train, test, training, common, false)) {
+             Baseline base = Baseline.obtain(source.model, backend, train, test, training, common, false)) {
             Metrics baseline = Trainer.evaluate(base.net, test);
             System.err.printf("baseline test accuracy %.4f%n", baseline.accuracy());
             Map<String, List<double[]>> curves = new LinkedHashMap<>();
@@ -94,11 +94,7 @@ final class SweepCommand implements Callable<Integer> {
                 curves.put(c.cliName(), points);
             }
             writePlot(curves, baseline.accuracy());
-            Map<String, Object> r = new LinkedHashMap<>();
-            r.put("version", Main.version());
-            r.put("device", backend.name());
-            r.put("dataset", data.train().name().replace("/train", ""));
-            r.put("seed", common.seed);
+            Map<String, Object> r = common.reportHeader(backend, data.train());
             r.put("structured", pruning.structured());
             r.put("scope", pruning.scope);
             r.put("finetune_epochs", pruning.finetuneEpochs);

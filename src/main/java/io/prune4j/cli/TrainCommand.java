@@ -64,12 +64,8 @@ final class TrainCommand implements Callable<Integer> {
                             + "inference %.0f samples/s at batch 256%n",
                     m.accuracy(), m.loss(), net.parameterCount(), net.flopsPerExample(), trainSpeed, infer);
             if (report != null) {
-                Map<String, Object> r = new LinkedHashMap<>();
-                r.put("version", Main.version());
-                r.put("device", backend.name());
-                r.put("dataset", data.train().name().replace("/train", ""));
+                Map<String, Object> r = common.reportHeader(backend, data.train());
                 r.put("model", net.describe());
-                r.put("seed", common.seed);
                 r.put("config", config);
                 r.put("baseline", stats);
                 List<Map<String, Object>> ep = new ArrayList<>();
