@@ -17,6 +17,9 @@ import org.bytedeco.openblas.global.openblas_nolapack;
  * <p>OpenBLAS uses {@code threads} threads; the Java loops run on the caller's thread.
  */
 public final class CpuBackend implements Backend {
+    /** gemm through {@link CriticalBlas} (decided once per process, see {@link #gemmPath()}). */
+    private static final boolean CRITICAL = CriticalBlas.isAvailable();
+
     private final int threads;
 
     /** A CPU backend whose matrix products use all available processors. */
@@ -32,6 +35,11 @@ public final class CpuBackend implements Backend {
         this.threads = threads;
         Loader.load(openblas_nolapack.class);
         openblas_nolapack.blas_set_num_threads(threads);
+        if (!CriticalBlas.isAvailable()
+                && "critical".equalsIgnoreCase(System.getProperty(CriticalBlas.PROPERTY, "").trim())) {
+            throw new IllegalStateException("-D" + CriticalBlas.PROPERTY + "=critical, but the zero-copy sgemm is unavailable: "
+                    + CriticalBlas.unavailableReason());
+        }
     }
 
     public int threads() {
@@ -140,10 +148,29 @@ public final class CpuBackend implements Backend {
             scaleArray(cf, beta);
             return;
         }
-        openblas_nolapack.cblas_sgemm(openblas_nolapack.CblasRowMajor,
-                transA ? openblas_nolapack.CblasTrans : openblas_nolapack.CblasNoTrans,
-                transB ? openblas_nolapack.CblasTrans : openblas_nolapack.CblasNoTrans,
-                m, n, k, alpha, f(a, "gemm"), a.dim(1), f(b, "gemm"), b.dim(1), beta, cf, n);
+        float[] af = f(a, "gemm");
+        float[] bf = f(b, "gemm");
+        if (CRITICAL) {
+            // zero-copy: the heap arrays are pinned for the duration of the sgemm
+            CriticalBlas.sgemm(transA, transB, m, n, k, alpha, af, a.dim(1), bf, b.dim(1), beta, cf, n);
+        } else {
+            // JavaCPP mallocs and copies all three arrays in, and c back out, on every call
+            openblas_nolapack.cblas_sgemm(openblas_nolapack.CblasRowMajor,
+                    transA ? openblas_nolapack.CblasTrans : openblas_nolapack.CblasNoTrans,
+                    transB ? openblas_nolapack.CblasTrans : openblas_nolapack.CblasNoTrans,
+                    m, n, k, alpha, af, a.dim(1), bf, b.dim(1), beta, cf, n);
+        }
+    }
+
+    /**
+     * How {@link #gemm} reaches OpenBLAS in this process: {@code "critical"} (zero-copy, the heap
+     * arrays pinned through JNI critical regions, see {@link CriticalBlas}) or {@code "copying"}
+     * (the bytedeco {@code float[]} overload, which copies the arrays in and out on every call:
+     * when this build has no {@code libjniCriticalBlas.so} for the platform, or with
+     * {@code -Dprune4j.blas=copying}). {@link CriticalBlas#unavailableReason()} says why not critical.
+     */
+    public static String gemmPath() {
+        return CRITICAL ? "critical" : "copying";
     }
 
     // ---- element-wise and reductions -----------------------------------------------------------
