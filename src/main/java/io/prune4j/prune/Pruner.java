@@ -67,10 +67,9 @@ public final class Pruner {
                 case ONESHOT, ITERATIVE -> {
                     int n = cfg.schedule() == Schedule.ONESHOT ? 1 : cfg.rounds();
                     for (int r = 1; r <= n; r++) {
-                        double target = 1 - Math.pow(1 - cfg.ranking().value(), (double) r / n);
-                        if (cfg.ranking().mode() != Ranking.Mode.RATIO) {
-                            target = cfg.ranking().value();
-                        }
+                        // a threshold or count applies as given; a sparsity is reached geometrically over the rounds
+                        double target = cfg.ranking().mode() != Ranking.Mode.RATIO ? cfg.ranking().value()
+                                : 1 - Math.pow(1 - cfg.ranking().value(), (double) r / n);
                         pruneStep(net, layers, reference, target, r, false, initial, train);
                         if (cfg.rewind() && r == n) {
                             rewind(net, initial, layers);
