@@ -12,7 +12,6 @@ import io.prune4j.prune.Criterion;
 import io.prune4j.prune.PruneConfig;
 import io.prune4j.prune.Pruner;
 import io.prune4j.prune.Ranking;
-import io.prune4j.prune.Schedule;
 import io.prune4j.testing.IdxFiles;
 import io.prune4j.train.DeviceData;
 import io.prune4j.train.TrainConfig;
@@ -49,9 +48,10 @@ class ReadmeExampleTest {
              DeviceData train = DeviceData.upload(cpu, data.train());
              DeviceData test = DeviceData.upload(cpu, data.test());
              Sequential net = ModelFile.load(base, cpu)) {
-            PruneConfig cfg = new PruneConfig(Criterion.TAYLOR, true,
-                    Ranking.Config.ratio(Ranking.Scope.LAYER, Normalization.L2, 0.5), Schedule.ONESHOT, 1,
-                    TrainConfig.builder().optEpochs(2).optLearningRate(1e-3f).build(), 0, 0, false, 20, 42, false);
+            PruneConfig cfg = PruneConfig.builder().setCriterion(Criterion.TAYLOR)          // structured by default
+                    .optRanking(Ranking.Config.ratio(Ranking.Scope.LAYER, Normalization.L2, 0.5))  // remove 50% per layer
+                    .optFinetune(TrainConfig.builder().optEpochs(2).optLearningRate(1e-3f).build())
+                    .build();
             Pruner.Outcome out = new Pruner(cfg, null).run(net, null, train, test);
             System.out.printf("accuracy %.4f with %d parameters%n", out.rounds().get(0).test().accuracy(), net.parameterCount());
             ModelFile.save(net, pruned, Map.of());   // a smaller dense network

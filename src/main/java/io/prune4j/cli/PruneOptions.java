@@ -86,7 +86,8 @@ final class PruneOptions {
                 .optOptimizer(TrainConfig.OptimizerKind.parse(training.optimizer)).optMomentum(training.momentum)
                 .optWeightDecay(training.weightDecay).optLrSchedule(TrainConfig.LrSchedule.parse(training.lrSchedule))
                 .optSeed(seed + 1).build();
-        return new PruneConfig(criterion, structured(), ranking, sched, r, ft, distill ? distillTemperature : 0f, distillAlpha, rewind,
-                calibrationBatches, seed, biasCompensation);
+        return PruneConfig.builder().setCriterion(criterion).optStructured(structured()).optRanking(ranking).optSchedule(sched, r)
+                .optFinetune(ft).optDistillation(distill ? distillTemperature : 0f, distillAlpha).optRewind(rewind)
+                .optCalibrationBatches(calibrationBatches).optSeed(seed).optBiasCompensation(biasCompensation).build();
     }
 }

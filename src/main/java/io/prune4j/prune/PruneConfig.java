@@ -52,4 +52,51 @@ public record PruneConfig(Criterion criterion, boolean structured, Ranking.Confi
     public boolean distill() {
         return distillTemperature > 0;
     }
+
+    /**
+     * A builder: the criterion is required ({@code setCriterion}); everything else has a default
+     * ({@code opt…}): structured, layer-wise 50 % with L2 normalisation, one-shot, 2 fine-tune epochs
+     * of Adam at 1e-3 with cosine decay, no distillation, no rewinding, 20 calibration batches,
+     * seed 42, no bias compensation.
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public static final class Builder {
+        private Criterion criterion;
+        private boolean structured = true;
+        private Ranking.Config ranking = Ranking.Config.ratio(Ranking.Scope.LAYER, io.prune4j.backend.Normalization.L2, 0.5);
+        private Schedule schedule = Schedule.ONESHOT;
+        private int rounds = 1;
+        private TrainConfig finetune = TrainConfig.builder().optEpochs(2).optLearningRate(1e-3f).build();
+        private float distillTemperature;
+        private float distillAlpha = 0.5f;
+        private boolean rewind;
+        private int calibrationBatches = 20;
+        private long seed = 42;
+        private boolean biasCompensation;
+
+        public Builder setCriterion(Criterion v) { criterion = v; return this; }
+        /** Remove whole units (true, the default) or single weights (false). */
+        public Builder optStructured(boolean v) { structured = v; return this; }
+        public Builder optRanking(Ranking.Config v) { ranking = v; return this; }
+        /** The schedule and its rounds (iterative) or pruning steps (gradual). */
+        public Builder optSchedule(Schedule v, int rounds) { schedule = v; this.rounds = rounds; return this; }
+        public Builder optFinetune(TrainConfig v) { finetune = v; return this; }
+        /** Distil from the unpruned model while fine-tuning, at this temperature and weight. */
+        public Builder optDistillation(float temperature, float alpha) { distillTemperature = temperature; distillAlpha = alpha; return this; }
+        public Builder optRewind(boolean v) { rewind = v; return this; }
+        public Builder optCalibrationBatches(int v) { calibrationBatches = v; return this; }
+        public Builder optSeed(long v) { seed = v; return this; }
+        public Builder optBiasCompensation(boolean v) { biasCompensation = v; return this; }
+
+        public PruneConfig build() {
+            if (criterion == null) {
+                throw new IllegalArgumentException("PruneConfig needs a criterion: call setCriterion");
+            }
+            return new PruneConfig(criterion, structured, ranking, schedule, rounds, finetune, distillTemperature, distillAlpha, rewind,
+                    calibrationBatches, seed, biasCompensation);
+        }
+    }
 }

@@ -217,6 +217,17 @@ class PrunerTest {
     }
 
     @Test
+    void builderRequiresACriterionAndKeepsDefaults() {
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> PruneConfig.builder().build()).getMessage().contains("setCriterion"));
+        PruneConfig c = PruneConfig.builder().setCriterion(Criterion.OBD).build();
+        assertTrue(c.structured());
+        assertEquals(Schedule.ONESHOT, c.schedule());
+        assertEquals(0.5, c.ranking().value(), 0);
+        assertEquals(2, c.finetune().epochs());
+        assertTrue(!c.distill() && !c.rewind() && !c.biasCompensation());
+    }
+
+    @Test
     void configurationErrorsNameTheProblem() {
         TrainConfig ft = TrainConfig.builder().optEpochs(1).build();
         Ranking.Config count = new Ranking.Config(Ranking.Scope.LAYER, Normalization.L2, Ranking.Mode.COUNT, 3, 1, 1);
