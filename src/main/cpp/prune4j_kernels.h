@@ -51,6 +51,14 @@ P4J_API int p4j_stream_synchronize(void* stream);
 /* In place on y[rows, n]: y[r, c] += bias[c]; then y = max(y, 0) when relu != 0. */
 P4J_API int p4j_bias_add(float* y, const float* bias, int rows, int n, int relu, void* stream);
 
+/* ---- scoring (scoring.cu) -------------------------------------------------------------------- */
+
+/* Fused activation x gradient accumulation over a, g [batch, units, spatial] (spatial = 1 for dense
+ * layers): acc[n] += scale * |sum_b mean_s a*g|, or with abs_inside scale * sum_b |mean_s a*g|.
+ * Deterministic; matches the CPU backend's taylorAccumulate bit for bit. */
+P4J_API int p4j_taylor_accumulate(float* acc, const float* a, const float* g, int batch, int units,
+                                  int spatial, int abs_inside, float scale, void* stream);
+
 #ifdef __cplusplus
 }
 #endif

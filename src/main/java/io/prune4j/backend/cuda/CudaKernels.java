@@ -93,4 +93,20 @@ public final class CudaKernels {
     public static native int p4j_bias_add(
             @Cast("float*") long y, @Cast("const float*") long bias, int rows, int n, int relu,
             @Cast("void*") long stream);
+
+    // ---- scoring (scoring.cu) ---------------------------------------------------------------
+
+    /**
+     * Fused activation×gradient accumulation over device tensors {@code a, g [batch, units, spatial]}:
+     * {@code acc[n] += scale·|Σ_b mean_s a·g|}, or with {@code absInside != 0}
+     * {@code scale·Σ_b |mean_s a·g|}. Deterministic; the same numbers as
+     * {@code CpuBackend.taylorAccumulate}. Asynchronous on {@code stream}.
+     */
+    public static native int p4j_taylor_accumulate(
+            FloatPointer acc, FloatPointer a, FloatPointer g, int batch, int units, int spatial, int absInside, float scale,
+            Pointer stream);
+
+    public static native int p4j_taylor_accumulate(
+            @Cast("float*") long acc, @Cast("const float*") long a, @Cast("const float*") long g, int batch, int units,
+            int spatial, int absInside, float scale, @Cast("void*") long stream);
 }
