@@ -72,7 +72,7 @@ public final class Pruner {
                                 : 1 - Math.pow(1 - cfg.ranking().value(), (double) r / n);
                         pruneStep(net, layers, reference, target, r, false, initial, train);
                         if (cfg.rewind() && r == n) {
-                            rewind(net, initial, layers);
+                            rewind(net, initial);
                         }
                         Metrics m = finetune(net, train, test, cfg.finetune(), distillation, null);
                         Round round = new Round(r, target, net.parameterCount(), nonzero(net), m);
@@ -93,8 +93,7 @@ public final class Pruner {
     private List<Round> gradual(Sequential net, List<Integer> layers, int[] reference, DeviceData train, DeviceData test,
                                 Distillation distillation) {
         TrainConfig ft = cfg.finetune();
-        int batchesPerEpoch = (train.count() + ft.batchSize() - 1) / ft.batchSize();
-        long total = (long) ft.epochs() * batchesPerEpoch;
+        long total = ft.totalSteps(train.count());
         int n = cfg.rounds();
         long dt = Math.max(1, (2 * total) / (3L * n));
         double sf = cfg.ranking().value();
@@ -107,7 +106,7 @@ public final class Pruner {
                 step[0]++;
                 if (k[0] < n && step[0] % dt == 0) {
                     k[0]++;
-                    double st = sf + (0 - sf) * Math.pow(1 - (double) k[0] / n, 3);
+                    double st = gradualSparsity(sf, k[0], n);
                     pruneStep(net, layers, reference, st, k[0], true, null, train);
                     Round r = new Round(k[0], st, net.parameterCount(), nonzero(net), null);
                     rounds.add(r);
@@ -119,7 +118,7 @@ public final class Pruner {
         Metrics m = finetune(net, train, test, ft, distillation, pruneDuring);
         while (k[0] < n) { // fewer steps than pruning points (tiny data): finish the schedule
             k[0]++;
-            pruneStep(net, layers, reference, sf + (0 - sf) * Math.pow(1 - (double) k[0] / n, 3), k[0], true, null, train);
+            pruneStep(net, layers, reference, gradualSparsity(sf, k[0], n), k[0], true, null, train);
         }
         if (cfg.structured()) {
             long t0 = System.nanoTime();
@@ -133,6 +132,15 @@ public final class Pruner {
         }
         rounds.add(new Round(n, sf, net.parameterCount(), nonzero(net), m));
         return rounds;
+    }
+
+    /**
+     * Zhu &amp; Gupta's cubic schedule at pruning step {@code k} of {@code n}, starting from
+     * {@code s_i = 0}: {@code s_f + (s_i − s_f)·(1 − k/n)³}.
+     */
+    static double gradualSparsity(double finalSparsity, int k, int n) {
+        double initialSparsity = 0;
+        return finalSparsity + (initialSparsity - finalSparsity) * Math.pow(1 - (double) k / n, 3);
     }
 
     /** Scores, ranks with the target sparsity, and prunes: compaction, unit masks ({@code maskOnly}) or weight masks. */
@@ -185,7 +193,7 @@ public final class Pruner {
     }
 
     /** Lottery-ticket rewinding (Frankle &amp; Carbin 2019): survivors go back to their initial values; masks stay. */
-    private void rewind(Sequential net, Sequential initial, List<Integer> layers) {
+    private static void rewind(Sequential net, Sequential initial) {
         Backend b = net.backend();
         List<Parameter> now = net.parameters();
         List<Parameter> init = initial.parameters();

@@ -39,6 +39,16 @@ public record TrainConfig(int epochs, int batchSize, float learningRate, Optimiz
         return new Builder();
     }
 
+    /** Mini-batches in one epoch over {@code examples} examples (the last one may be smaller). */
+    public int batchesPerEpoch(int examples) {
+        return (examples + batchSize - 1) / batchSize;
+    }
+
+    /** Steps of a whole run of {@code epochs} over {@code examples} examples. */
+    public long totalSteps(int examples) {
+        return (long) epochs * batchesPerEpoch(examples);
+    }
+
     /** The learning rate at step {@code step} of {@code totalSteps}. */
     public float learningRateAt(long step, long totalSteps) {
         if (lrSchedule == LrSchedule.CONSTANT || totalSteps <= 0) {

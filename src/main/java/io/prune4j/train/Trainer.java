@@ -58,7 +58,7 @@ public final class Trainer implements AutoCloseable {
     /** Runs {@code config.epochs()} epochs, evaluating on {@code test} (if not null) after each. */
     public List<EpochResult> fit(DeviceData train, DeviceData test, TrainListener listener) {
         List<EpochResult> results = new ArrayList<>();
-        long totalSteps = totalSteps(train.count());
+        long totalSteps = config.totalSteps(train.count());
         for (int e = 1; e <= config.epochs(); e++) {
             results.add(runEpoch(e, train, test, totalSteps, listener));
         }
@@ -69,7 +69,7 @@ public final class Trainer implements AutoCloseable {
     public EpochResult runEpoch(int epoch, DeviceData train, DeviceData test, long totalSteps, TrainListener listener) {
         int n = train.count();
         int bs = config.batchSize();
-        int batches = batchesPerEpoch(n);
+        int batches = config.batchesPerEpoch(n);
         listener.epochStarted(epoch, batches);
         try (Tensor order = backend.fromArray(permutation(n), n);
              Tensor sums = backend.zeros(DType.FLOAT32, 2);
@@ -100,15 +100,6 @@ public final class Trainer implements AutoCloseable {
             listener.epochDone(r);
             return r;
         }
-    }
-
-    /** Steps of a whole {@link #fit} over {@code n} examples. */
-    public long totalSteps(int n) {
-        return (long) config.epochs() * batchesPerEpoch(n);
-    }
-
-    public int batchesPerEpoch(int n) {
-        return (n + config.batchSize() - 1) / config.batchSize();
     }
 
     /** Mean loss and accuracy of {@code net} on {@code data}, one host read at the end. */
