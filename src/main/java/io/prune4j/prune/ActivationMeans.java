@@ -65,18 +65,14 @@ public final class ActivationMeans implements AutoCloseable {
             Dense n = Compaction.dense(net, next);
             int units = sums.get(s).size();
             try (Tensor removed = b.zeros(DType.FLOAT32, 1, units);
-                 Tensor keep = b.zeros(DType.FLOAT32, units);
+                 Tensor kept = b.zeros(DType.FLOAT32, units);
                  Tensor shift = b.zeros(DType.FLOAT32, 1, n.outFeatures())) {
-                // removed = mean ⊙ (1 − mask)
+                // removed = mean − mean ⊙ mask: the mean activation of the units that go
                 b.copy(removed, sums.get(s));
                 b.scale(removed, 1f / examples);
-                b.copy(keep, unitMasks.get(s));
-                b.scale(keep, -1f);
-                try (Tensor one = b.zeros(DType.FLOAT32, units)) {
-                    b.fill(one, 1f);
-                    b.axpy(keep, 1f, one);
-                }
-                b.mul(removed, keep);
+                b.copy(kept, removed);
+                b.mul(kept, unitMasks.get(s));
+                b.axpy(removed, -1f, kept);
                 b.gemm(shift, removed, false, n.weight().value(), true, 1f, 0f);
                 b.axpy(n.bias().value(), 1f, shift);
             }
