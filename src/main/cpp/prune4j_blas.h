@@ -34,6 +34,14 @@ static inline void p4j_sgemm(void* fn, int order, int transa, int transb, int m,
     ((p4j_cblas_sgemm_fn) fn)(order, transa, transb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 
+/* p4j_sgemm on sub-arrays: a, b and c start aoff, boff and coff elements into the pinned arrays
+   (one example of a batch, for the per-example products of a convolution). */
+static inline void p4j_sgemm_at(void* fn, int order, int transa, int transb, int m, int n, int k,
+                                float alpha, const float* a, int aoff, int lda, const float* b, int boff, int ldb,
+                                float beta, float* c, int coff, int ldc) {
+    ((p4j_cblas_sgemm_fn) fn)(order, transa, transb, m, n, k, alpha, a + aoff, lda, b + boff, ldb, beta, c + coff, ldc);
+}
+
 /* cblas_sgemv with the enums as ints. */
 typedef void (*p4j_cblas_sgemv_fn)(int order, int trans, int m, int n, float alpha, const float* a, int lda,
                                    const float* x, int incx, float beta, float* y, int incy);

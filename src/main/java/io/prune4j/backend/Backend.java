@@ -49,6 +49,13 @@ public interface Backend extends AutoCloseable {
     /** Sets every element of a FLOAT32 tensor to {@code value}. */
     void fill(Tensor t, float value);
 
+    /**
+     * A view of {@code t} with another shape of the same size, sharing its storage (no copy):
+     * writes through either are seen by both. Closing the view releases nothing; the storage
+     * belongs to {@code t} and must not be used after {@code t} is closed.
+     */
+    Tensor reshape(Tensor t, int... shape);
+
     // ---- linear algebra ------------------------------------------------------------------------
 
     /**
@@ -56,6 +63,34 @@ public interface Backend extends AutoCloseable {
      * {@code x} or its transpose. All three are rank-2 FLOAT32 tensors.
      */
     void gemm(Tensor c, Tensor a, boolean transA, Tensor b, boolean transB, float alpha, float beta);
+
+    // ---- convolution and pooling (NCHW) --------------------------------------------------------
+
+    /**
+     * 2-D cross-correlation, PyTorch's {@code conv2d}: {@code y [batch, out, Ho, Wo] = act(conv(x, w) + bias)}
+     * for {@code x [batch, in, H, W]}, {@code w [out, in, kh, kw]}, {@code bias [out]}, zero padding
+     * {@code pad} on every side and {@code Ho = (H + 2·pad − kh) / stride + 1} (likewise {@code Wo}),
+     * with a fused ReLU when {@code relu}.
+     */
+    void conv2d(Tensor y, Tensor x, Tensor w, Tensor bias, int stride, int pad, boolean relu);
+
+    /**
+     * Gradients of {@link #conv2d} (without its activation) for the output gradient {@code dy [batch, out, Ho, Wo]}:
+     * overwrites {@code dw [out, in, kh, kw]} and {@code db [out]}, and {@code dx [batch, in, H, W]}
+     * unless it is null.
+     */
+    void conv2dBackward(Tensor dx, Tensor dw, Tensor db, Tensor dy, Tensor x, Tensor w, int stride, int pad);
+
+    /**
+     * Max pooling over {@code window × window} patches {@code stride} apart (no padding; a partial
+     * patch at the edge is dropped, as PyTorch does): {@code y [batch, c, Ho, Wo]} from {@code x [batch, c, H, W]}
+     * with {@code Ho = (H − window) / stride + 1}. {@code argmax} (INT32, the shape of {@code y})
+     * gets the position within {@code x}'s plane {@code (h·W + w)} of each maximum; ties go to the first in row order.
+     */
+    void maxPool2d(Tensor y, Tensor argmax, Tensor x, int window, int stride);
+
+    /** Gradient of {@link #maxPool2d}: {@code dx} is zeroed, then each {@code dy} goes to its argmax position. */
+    void maxPool2dBackward(Tensor dx, Tensor dy, Tensor argmax);
 
     // ---- element-wise and reductions -----------------------------------------------------------
 
@@ -105,6 +140,15 @@ public interface Backend extends AutoCloseable {
     /** Copies column {@code idx[c]} of {@code src [rows, cols]} into column {@code c} of {@code out [rows, k]} ({@code idx [k]}, INT32). */
     void gatherColumns(Tensor out, Tensor src, Tensor idx);
 
+    /**
+     * Copies column block {@code idx[c]} of {@code src} into column block {@code c} of {@code out}, a
+     * block being {@code block} consecutive columns: {@code out[r, c·block + j] = src[r, idx[c]·block + j]}.
+     * Rows are the first dimension and columns everything after it, so for a convolution weight
+     * {@code [out, in, kh, kw]} with {@code block = kh·kw} this keeps input channels, and for a Dense
+     * layer behind a flattened feature map with {@code block = H·W} it keeps that map's channels.
+     */
+    void gatherColumnBlocks(Tensor out, Tensor src, Tensor idx, int block);
+
     /** {@code out [rows, cols]} gets {@code v[r]} in every column of row {@code r}: turns a unit mask into a row mask. */
     void broadcastRows(Tensor out, Tensor v);
 
@@ -141,7 +185,8 @@ public interface Backend extends AutoCloseable {
     /**
      * The composite criterion {@code out[n] = Σ_j |w[n,j]|·gAbs[n,j]·freq[j] / Σ_j |w[n,j]|} (0 when
      * the row is all zeros), with {@code gAbs} the accumulated gradient magnitudes and {@code freq [cols]}
-     * the activation frequency of each input.
+     * the activation frequency of each input. {@code freq} may also have {@code cols / block} entries,
+     * one per input channel of a convolution, each shared by that channel's {@code block = kh·kw} weights.
      */
     void compositeScores(Tensor out, Tensor w, Tensor gAbs, Tensor freq);
 

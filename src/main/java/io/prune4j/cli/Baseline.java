@@ -31,6 +31,12 @@ final class Baseline implements AutoCloseable {
                            boolean keepInitial) {
         if (model != null) {
             Sequential net = ModelFile.load(model, backend);
+            try {
+                options.checkLoaded(net, model);
+            } catch (RuntimeException e) {
+                net.close();
+                throw e;
+            }
             if (net.inputSize() != train.featureSize()) {
                 int in = net.inputSize();
                 net.close();
@@ -41,7 +47,7 @@ final class Baseline implements AutoCloseable {
             return new Baseline(net, null, null, 0);
         }
         TrainConfig config = options.config(common.seed);
-        Sequential net = Sequential.mlp(backend, train.featureSize(), options.hiddenSizes(), train.classes(), common.seed);
+        Sequential net = options.network(backend, train.sampleShape(), train.classes(), common.seed);
         Sequential initial = keepInitial ? net.copy() : null;
         System.err.println("model: " + net.describe() + ", " + net.parameterCount() + " parameters");
         long t0 = System.nanoTime();

@@ -8,7 +8,7 @@ import picocli.CommandLine.Option;
 
 /** Options every command that trains or evaluates shares. */
 final class CommonOptions {
-    @Option(names = "--data", paramLabel = "DIR", description = "Folder with the MNIST-format IDX files (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--data", paramLabel = "DIR", description = "Folder with the MNIST-format IDX files, or with binary CIFAR-10 (data_batch_1.bin …, test_batch.bin) (default: ${DEFAULT-VALUE}).")
     Path data = Mnist.FASHION_MNIST_DIR;
 
     @Option(names = "--device", paramLabel = "cpu|cuda|auto", description = "Where to compute (default: ${DEFAULT-VALUE}).")

@@ -79,17 +79,18 @@ final class PruneCommand implements Callable<Integer> {
         } else if (target != null && target.sparsity != null) {
             value = target.sparsity;
         }
+        training.validate();
         PruneConfig cfg = pruning.config(crit, mode, value, training, common.seed);
         OutputPaths.check(report, save);
         long start = System.nanoTime();
-        Mnist.Splits data = Mnist.load(common.data);
+        Mnist.Splits data = io.prune4j.data.DataSets.load(common.data);
         try (Backend backend = common.openBackend();
              DeviceData train = DeviceData.upload(backend, data.train());
              DeviceData test = DeviceData.upload(backend, data.test());
              Baseline base = Baseline.obtain(source.model, backend, train, test, training, common, cfg.rewind())) {
             long t0 = System.nanoTime();
             ModelStats before = Measure.stats(base.net, test, base.trainSamplesPerSecond, 1.0);
-            List<int[]> shapes = Measure.denseShapes(base.net);
+            List<int[]> shapes = Measure.layerShapes(base.net);
             double measureSeconds = (System.nanoTime() - t0) / 1e9;
 
             Pruner.Outcome outcome = new Pruner(cfg, new PruneProgress(!common.noProgress, cfg.finetune().epochs()))

@@ -71,8 +71,9 @@ final class SweepCommand implements Callable<Integer> {
         for (double s : sparsities) {
             Ranking.Config.ratio(Ranking.Scope.LAYER, io.prune4j.backend.Normalization.NONE, s); // validates the range
         }
+        training.validate();
         OutputPaths.check(plot, json);
-        Mnist.Splits data = Mnist.load(common.data);
+        Mnist.Splits data = io.prune4j.data.DataSets.load(common.data);
         try (Backend backend = common.openBackend();
              DeviceData train = DeviceData.upload(backend, data.train());
              DeviceData test = DeviceData.upload(backend, data.test());

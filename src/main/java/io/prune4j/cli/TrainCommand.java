@@ -40,13 +40,13 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         TrainConfig config = training.config(common.seed);
-        int[] hidden = training.hiddenSizes();
+        training.validate();
         OutputPaths.check(report, save);
-        Mnist.Splits data = Mnist.load(common.data);
+        Mnist.Splits data = io.prune4j.data.DataSets.load(common.data);
         try (Backend backend = common.openBackend();
              DeviceData train = DeviceData.upload(backend, data.train());
              DeviceData test = DeviceData.upload(backend, data.test());
-             Sequential net = Sequential.mlp(backend, data.train().featureSize(), hidden, data.train().classes(), common.seed);
+             Sequential net = training.network(backend, data.train().sampleShape(), data.train().classes(), common.seed);
              Trainer trainer = new Trainer(net, config)) {
             System.err.println("model: " + net.describe() + ", " + net.parameterCount() + " parameters");
             List<EpochResult> epochs = trainer.fit(train, test, new Progress("epoch", config.epochs(), !common.noProgress));

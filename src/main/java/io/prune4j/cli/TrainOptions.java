@@ -1,12 +1,23 @@
 package io.prune4j.cli;
 
+import io.prune4j.backend.Backend;
+import io.prune4j.nn.Sequential;
 import io.prune4j.train.TrainConfig;
 import picocli.CommandLine.Option;
 
 /** Options that shape training (and fine-tuning). */
 final class TrainOptions {
-    @Option(names = "--hidden", paramLabel = "N,N,…", split = ",", description = "Hidden layer sizes (default: 300,100).")
-    int[] hidden = {300, 100};
+    @Option(names = "--arch", paramLabel = "mlp|cnn", description = "Network to train: mlp (Dense layers) or cnn "
+            + "(3x3 conv + 2x2 max-pool stages, then Dense layers) (default: mlp). With --model, checks that the file holds one.")
+    String arch;
+
+    @Option(names = "--hidden", paramLabel = "N,N,…", split = ",",
+            description = "Hidden Dense layer sizes (default: 300,100 for mlp, 256 for cnn).")
+    int[] hidden;
+
+    @Option(names = "--channels", paramLabel = "N,N,…", split = ",",
+            description = "cnn only: output channels of each conv stage (default: 64,128).")
+    int[] channels;
 
     @Option(names = "--epochs", description = "Training epochs (default: ${DEFAULT-VALUE}).")
     int epochs = 10;
@@ -45,11 +56,80 @@ final class TrainOptions {
     }
 
     int[] hiddenSizes() {
-        for (int h : hidden) {
-            if (h < 1) {
-                throw new IllegalArgumentException("--hidden sizes must be positive, got " + h);
+        int[] h = hidden != null ? hidden : cnn() ? new int[] {256} : new int[] {300, 100};
+        for (int n : h) {
+            if (n < 1) {
+                throw new IllegalArgumentException("--hidden sizes must be positive, got " + n);
             }
         }
-        return hidden.clone();
+        return h.clone();
+    }
+
+    private boolean cnn() {
+        return arch != null && switch (arch.toLowerCase(java.util.Locale.ROOT)) {
+            case "mlp" -> false;
+            case "cnn" -> true;
+            default -> throw new IllegalArgumentException("--arch must be mlp or cnn, got '" + arch + "'");
+        };
+    }
+
+    /**
+     * With an explicit {@code --arch}, checks that a loaded network is of that kind (a CNN has
+     * convolutions, an MLP has none).
+     */
+    void checkLoaded(Sequential net, java.nio.file.Path file) {
+        if (arch == null) {
+            return;
+        }
+        boolean hasConv = net.layers().stream().anyMatch(l -> l instanceof io.prune4j.nn.Conv2d);
+        if (hasConv != cnn()) {
+            throw new IllegalArgumentException(file + ": holds " + (hasConv ? "a cnn" : "an mlp") + " (" + net.describe()
+                    + ") but --arch " + arch + " was asked for");
+        }
+    }
+
+    /** Checks the architecture options before any data is read. */
+    void validate() {
+        hiddenSizes();
+        if (cnn()) {
+            if (hiddenSizes().length != 1) {
+                throw new IllegalArgumentException("--arch cnn takes one --hidden size (the Dense layer after the convolutions), got "
+                        + hiddenSizes().length);
+            }
+            for (int c : channelSizes()) {
+                if (c < 1) {
+                    throw new IllegalArgumentException("--channels must be positive, got " + c);
+                }
+            }
+        } else if (channels != null) {
+            throw new IllegalArgumentException("--channels applies to --arch cnn only");
+        }
+    }
+
+    private int[] channelSizes() {
+        return channels != null ? channels.clone() : new int[] {64, 128};
+    }
+
+    /** A freshly initialised network of the chosen architecture for examples of {@code sampleShape}. */
+    Sequential network(Backend backend, int[] sampleShape, int classes, long seed) {
+        validate();
+        if (!cnn()) {
+            int features = 1;
+            for (int d : sampleShape) {
+                features *= d;
+            }
+            return Sequential.mlp(backend, features, hiddenSizes(), classes, seed);
+        }
+        if (sampleShape.length != 3) {
+            throw new IllegalArgumentException("--arch cnn needs image data ([channels, height, width] per example), but the data's "
+                    + "examples are " + java.util.Arrays.toString(sampleShape));
+        }
+        int side = Math.min(sampleShape[1], sampleShape[2]);
+        int stages = channelSizes().length;
+        if (side >> stages < 1) {
+            throw new IllegalArgumentException("--channels gives " + stages + " conv + pool stages, too many for "
+                    + sampleShape[1] + "x" + sampleShape[2] + " images (each halves the size)");
+        }
+        return Sequential.cnn(backend, sampleShape, channelSizes(), hiddenSizes()[0], classes, seed);
     }
 }

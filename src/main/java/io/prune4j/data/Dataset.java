@@ -2,10 +2,26 @@ package io.prune4j.data;
 
 /**
  * Labelled examples in host memory: {@code features [count, featureSize]} as floats (row-major)
- * and {@code labels [count]} as class indices in {@code [0, classes)}.
+ * and {@code labels [count]} as class indices in {@code [0, classes)}. {@code sampleShape} says how
+ * one example's features are laid out, e.g. {@code [1, 28, 28]} for grey images in CHW order, or
+ * {@code [featureSize]} for plain vectors; its product is {@code featureSize}.
  */
-public record Dataset(String name, float[] features, int[] labels, int count, int featureSize, int classes) {
+public record Dataset(String name, float[] features, int[] labels, int count, int featureSize, int classes, int[] sampleShape) {
+    /** Examples that are plain feature vectors. */
+    public Dataset(String name, float[] features, int[] labels, int count, int featureSize, int classes) {
+        this(name, features, labels, count, featureSize, classes, new int[] {featureSize});
+    }
+
     public Dataset {
+        long product = 1;
+        for (int d : sampleShape) {
+            product *= d;
+        }
+        if (sampleShape.length == 0 || product != featureSize) {
+            throw new IllegalArgumentException(name + ": sample shape " + java.util.Arrays.toString(sampleShape) + " does not hold "
+                    + featureSize + " features");
+        }
+        sampleShape = sampleShape.clone();
         if ((long) count * featureSize != features.length || labels.length != count) {
             throw new IllegalArgumentException(name + ": " + features.length + " feature values and " + labels.length
                     + " labels do not make " + count + " examples of " + featureSize);
@@ -17,11 +33,16 @@ public record Dataset(String name, float[] features, int[] labels, int count, in
         }
     }
 
+    @Override
+    public int[] sampleShape() {
+        return sampleShape.clone();
+    }
+
     /** The first {@code n} examples (for quick runs and tests). */
     public Dataset head(int n) {
         int m = Math.min(n, count);
         float[] f = java.util.Arrays.copyOf(features, m * featureSize);
         int[] l = java.util.Arrays.copyOf(labels, m);
-        return new Dataset(name, f, l, m, featureSize, classes);
+        return new Dataset(name, f, l, m, featureSize, classes, sampleShape);
     }
 }

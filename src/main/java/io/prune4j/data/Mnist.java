@@ -20,7 +20,7 @@ public final class Mnist {
 
     private static final String HOW_TO_GET = "install Debian's dataset-fashion-mnist package (apt-get install dataset-fashion-mnist) or pass --data DIR";
 
-    /** The training and test splits. */
+    /** The training and test splits (of any data set; CIFAR-10 returns them too). */
     public record Splits(Dataset train, Dataset test) {}
 
     private Mnist() {}
@@ -70,7 +70,9 @@ public final class Mnist {
         for (int i = 0; i < n; i++) {
             y[i] = lb[i] & 0xff;
         }
-        return new Dataset(name, features, y, n, size, CLASSES);
+        int[] dims = images.dims();
+        int[] shape = dims.length == 3 ? new int[] {1, dims[1], dims[2]} : new int[] {size};
+        return new Dataset(name, features, y, n, size, CLASSES, shape);
     }
 
     private static Path find(Path dir, String base) {

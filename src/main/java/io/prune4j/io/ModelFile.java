@@ -6,7 +6,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.prune4j.backend.Backend;
+import io.prune4j.nn.Conv2d;
 import io.prune4j.nn.Dense;
+import io.prune4j.nn.Flatten;
+import io.prune4j.nn.MaxPool2d;
 import io.prune4j.nn.Layer;
 import io.prune4j.nn.Parameter;
 import io.prune4j.nn.Relu;
@@ -62,14 +65,31 @@ public final class ModelFile {
                 for (Parameter p : d.parameters()) {
                     tensors.put(d.name() + "." + p.name(), p.value());
                 }
-            } else if (layer instanceof Relu) {
-                spec.put("type", "relu");
+            } else if (layer instanceof Conv2d c) {
+                spec.put("type", "conv2d").put("name", c.name()).put("in", c.inChannels()).put("out", c.outChannels())
+                        .put("kernel_h", c.kernelHeight()).put("kernel_w", c.kernelWidth()).put("stride", c.stride())
+                        .put("padding", c.padding()).put("relu", c.hasRelu());
+                for (Parameter p : c.parameters()) {
+                    tensors.put(c.name() + "." + p.name(), p.value());
+                }
+            } else if (layer instanceof MaxPool2d m) {
+                spec.put("type", "maxpool2d").put("name", m.name()).put("window", m.window()).put("stride", m.stride());
+            } else if (layer instanceof Flatten f) {
+                spec.put("type", "flatten").put("name", f.name());
+            } else if (layer instanceof Relu r) {
+                spec.put("type", "relu").put("name", r.name());
             } else {
                 throw new IllegalArgumentException("cannot save layer " + layer.describe() + ": no file format for it yet");
             }
         }
         ObjectNode arch = JSON.createObjectNode();
         arch.put("input", net.inputSize());
+        if (net.inputShape().length > 1) {
+            ArrayNode shape = arch.putArray("input_shape");
+            for (int d : net.inputShape()) {
+                shape.add(d);
+            }
+        }
         arch.set("layers", layers);
 
         ObjectNode header = JSON.createObjectNode();
@@ -131,40 +151,86 @@ public final class ModelFile {
         if (specs == null || !specs.isArray() || specs.isEmpty()) {
             throw new ModelFormatException(file + ": " + ARCH_KEY + ".layers must be a non-empty list");
         }
+        int[] inputShape = {input};
+        JsonNode shapeNode = arch.get("input_shape");
+        if (shapeNode != null) {
+            if (!shapeNode.isArray() || shapeNode.isEmpty() || shapeNode.size() > 3) {
+                throw new ModelFormatException(file + ": " + ARCH_KEY + ".input_shape must be a list of 1 to 3 positive integers");
+            }
+            inputShape = new int[shapeNode.size()];
+            long product = 1;
+            for (int i = 0; i < inputShape.length; i++) {
+                inputShape[i] = requireInt(file, shapeNode, i, ARCH_KEY + ".input_shape");
+                product *= inputShape[i];
+            }
+            if (product != input) {
+                throw new ModelFormatException(file + ": " + ARCH_KEY + ".input_shape " + shapeNode + " has " + product
+                        + " elements but input is " + input);
+            }
+        }
         List<Layer> layers = new ArrayList<>();
-        int features = input;
+        int[] shape = inputShape;
         int index = 0;
         try {
             for (JsonNode spec : specs) {
                 String where = ARCH_KEY + ".layers[" + index + "]";
                 String type = spec.path("type").asText("");
-                switch (type) {
+                Layer layer = switch (type) {
                     case "dense" -> {
-                        String name = spec.path("name").asText("");
-                        if (name.isEmpty()) {
-                            throw new ModelFormatException(file + ": " + where + ".name is missing");
-                        }
+                        String name = requireName(file, spec, where);
                         int in = requireInt(file, spec, "in", where);
                         int out = requireInt(file, spec, "out", where);
-                        if (in != features) {
+                        if (shape.length != 1 || in != shape[0]) {
                             throw new ModelFormatException(file + ": " + where + " (" + name + ") takes " + in
-                                    + " inputs but the previous layer gives " + features);
+                                    + " inputs but the previous layer gives " + describeShape(shape));
                         }
                         float[] w = c.tensor(name + ".weight", out, in);
                         float[] b = c.tensor(name + ".bias", out);
-                        layers.add(new Dense(name, backend.fromArray(w, out, in), backend.fromArray(b, out),
-                                spec.path("relu").asBoolean(false)));
-                        features = out;
+                        yield new Dense(name, backend.fromArray(w, out, in), backend.fromArray(b, out),
+                                spec.path("relu").asBoolean(false));
                     }
-                    case "relu" -> layers.add(new Relu("relu" + index, backend));
+                    case "conv2d" -> {
+                        String name = requireName(file, spec, where);
+                        int in = requireInt(file, spec, "in", where);
+                        int out = requireInt(file, spec, "out", where);
+                        int kh = requireInt(file, spec, "kernel_h", where);
+                        int kw = requireInt(file, spec, "kernel_w", where);
+                        int stride = requireInt(file, spec, "stride", where);
+                        JsonNode padNode = spec.get("padding");
+                        if (padNode == null || !padNode.isIntegralNumber() || !padNode.canConvertToInt() || padNode.asInt() < 0) {
+                            throw new ModelFormatException(file + ": " + where + ".padding must be a non-negative integer, got " + padNode);
+                        }
+                        if (shape.length != 3 || in != shape[0]) {
+                            throw new ModelFormatException(file + ": " + where + " (" + name + ") takes " + in
+                                    + " channels but the previous layer gives " + describeShape(shape));
+                        }
+                        float[] w = c.tensor(name + ".weight", out, in, kh, kw);
+                        float[] b = c.tensor(name + ".bias", out);
+                        yield new Conv2d(name, backend.fromArray(w, out, in, kh, kw), backend.fromArray(b, out), stride,
+                                padNode.asInt(), spec.path("relu").asBoolean(false));
+                    }
+                    case "maxpool2d" -> new MaxPool2d(spec.path("name").asText("pool" + index), backend,
+                            requireInt(file, spec, "window", where), requireInt(file, spec, "stride", where));
+                    case "flatten" -> new Flatten(spec.path("name").asText("flatten" + index), backend);
+                    case "relu" -> new Relu(spec.path("name").asText("relu" + index), backend);
                     default -> throw new ModelFormatException(file + ": " + where + ".type '" + type + "' is not a known layer type");
+                };
+                layers.add(layer);
+                try {
+                    shape = layer.outputShape(shape);
+                } catch (IllegalArgumentException e) {
+                    throw new ModelFormatException(file + ": " + where + ": " + e.getMessage());
                 }
                 index++;
             }
             if (!c.unused().isEmpty()) {
                 throw new ModelFormatException(file + ": tensors " + c.unused() + " are not used by the architecture");
             }
-            return new Sequential(backend, input, layers);
+            if (shape.length != 1) {
+                throw new ModelFormatException(file + ": the architecture ends in " + describeShape(shape)
+                        + " feature maps, not in class scores");
+            }
+            return new Sequential(backend, inputShape, layers);
         } catch (RuntimeException e) {
             layers.forEach(Layer::close);
             throw e;
@@ -174,6 +240,26 @@ public final class ModelFile {
     /** The metadata of a model file, for reports and checks. */
     public static Map<String, String> metadata(Path file) {
         return read(file).metadata;
+    }
+
+    private static String requireName(Path file, JsonNode spec, String where) {
+        String name = spec.path("name").asText("");
+        if (name.isEmpty()) {
+            throw new ModelFormatException(file + ": " + where + ".name is missing");
+        }
+        return name;
+    }
+
+    private static String describeShape(int[] shape) {
+        return shape.length == 1 ? Integer.toString(shape[0]) : java.util.Arrays.toString(shape);
+    }
+
+    private static int requireInt(Path file, JsonNode array, int i, String where) {
+        JsonNode v = array.get(i);
+        if (v == null || !v.canConvertToInt() || !v.isIntegralNumber() || v.asInt() < 1) {
+            throw new ModelFormatException(file + ": " + where + "[" + i + "] must be a positive integer, got " + v);
+        }
+        return v.asInt();
     }
 
     private static int requireInt(Path file, JsonNode node, String field, String where) {

@@ -16,7 +16,7 @@ import java.util.SplittableRandom;
  * <p>With the ReLU fused, hooks see the activation after the ReLU and the gradient with respect to
  * it; since {@code relu(z)·∂L/∂relu(z) = z·∂L/∂z}, activation×gradient scores are the same either side.
  */
-public final class Dense implements Layer {
+public final class Dense implements WeightLayer {
     private final String name;
     private final Backend backend;
     private final boolean relu;
@@ -59,6 +59,7 @@ public final class Dense implements Layer {
         return new Dense(name, backend.fromArray(w, out, in), backend.zeros(DType.FLOAT32, out), relu);
     }
 
+    @Override
     public String name() {
         return name;
     }
@@ -71,14 +72,17 @@ public final class Dense implements Layer {
         return weight.value().dim(0);
     }
 
+    @Override
     public boolean hasRelu() {
         return relu;
     }
 
+    @Override
     public Parameter weight() {
         return weight;
     }
 
+    @Override
     public Parameter bias() {
         return bias;
     }
@@ -89,11 +93,28 @@ public final class Dense implements Layer {
     }
 
     @Override
-    public int outputSize(int inputSize) {
-        if (inputSize != inFeatures()) {
-            throw new IllegalArgumentException(describe() + " expects " + inFeatures() + " input features, got " + inputSize);
+    public int[] outputShape(int[] inputShape) {
+        if (inputShape.length != 1 || inputShape[0] != inFeatures()) {
+            throw new IllegalArgumentException(describe() + " expects " + inFeatures() + " input features, got "
+                    + (inputShape.length == 1 ? Integer.toString(inputShape[0]) : "shape " + java.util.Arrays.toString(inputShape)
+                    + " (flatten it first)"));
         }
+        return new int[] {outFeatures()};
+    }
+
+    @Override
+    public int units() {
         return outFeatures();
+    }
+
+    @Override
+    public int inputUnits() {
+        return inFeatures();
+    }
+
+    @Override
+    public Dense withParameters(Tensor weight, Tensor bias) {
+        return new Dense(name, weight, bias, relu);
     }
 
     @Override
@@ -137,7 +158,7 @@ public final class Dense implements Layer {
     }
 
     @Override
-    public long flopsPerExample(int inputSize) {
+    public long flopsPerExample(int[] inputShape) {
         return 2L * inFeatures() * outFeatures();
     }
 

@@ -13,11 +13,15 @@ public interface Layer extends AutoCloseable {
     /** Short description, e.g. {@code Dense(784→300, relu)}. */
     String describe();
 
-    /** Output feature count for a given input feature count (per example, flattened). */
-    int outputSize(int inputSize);
+    /**
+     * Shape of one example's output for one example's input shape (the batch dimension left out):
+     * {@code [features]} for Dense layers, {@code [channels, height, width]} for feature maps. Throws
+     * {@link IllegalArgumentException} when the layer cannot take that input.
+     */
+    int[] outputShape(int[] inputShape);
 
     /**
-     * Runs the layer on {@code x [batch, …]}. The returned tensor belongs to the layer and is
+     * Runs the layer on {@code x [batch, …input shape]}. The returned tensor belongs to the layer and is
      * overwritten by the next call.
      */
     Tensor forward(Tensor x, boolean training);
@@ -32,8 +36,8 @@ public interface Layer extends AutoCloseable {
     /** Trainable parameters, in a fixed order; empty for layers without any. */
     List<Parameter> parameters();
 
-    /** Multiply-accumulate count per example times two (one multiply and one add). */
-    long flopsPerExample(int inputSize);
+    /** Multiply-accumulate count per example times two (one multiply and one add), for an input of this shape. */
+    long flopsPerExample(int[] inputShape);
 
     /** An independent copy with its own parameters on the same backend (for teachers and snapshots). */
     Layer copy();

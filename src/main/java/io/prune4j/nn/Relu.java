@@ -4,7 +4,7 @@ import io.prune4j.backend.Backend;
 import io.prune4j.tensor.Tensor;
 import java.util.List;
 
-/** Rectified linear unit as a layer of its own: {@code x [batch, n] → max(x, 0) [batch, n]}. */
+/** Rectified linear unit as a layer of its own: {@code x [batch, …] → max(x, 0)} of the same shape. */
 public final class Relu implements Layer {
     private final String name;
     private final Backend backend;
@@ -16,19 +16,23 @@ public final class Relu implements Layer {
         this.backend = backend;
     }
 
+    public String name() {
+        return name;
+    }
+
     @Override
     public String describe() {
         return "ReLU " + name;
     }
 
     @Override
-    public int outputSize(int inputSize) {
-        return inputSize;
+    public int[] outputShape(int[] inputShape) {
+        return inputShape.clone();
     }
 
     @Override
     public Tensor forward(Tensor x, boolean training) {
-        out = Workspace.ensure(backend, out, x.dim(0), x.size() / Math.max(1, x.dim(0)));
+        out = Workspace.ensureShape(backend, out, x.shape());
         backend.relu(out, x);
         return out;
     }
@@ -38,7 +42,7 @@ public final class Relu implements Layer {
         if (!needInputGrad) {
             return null;
         }
-        dx = Workspace.ensure(backend, dx, dy.dim(0), dy.dim(1));
+        dx = Workspace.ensureShape(backend, dx, dy.shape());
         backend.reluBackward(dx, dy, out);
         return dx;
     }
@@ -49,7 +53,7 @@ public final class Relu implements Layer {
     }
 
     @Override
-    public long flopsPerExample(int inputSize) {
+    public long flopsPerExample(int[] inputShape) {
         return 0;
     }
 

@@ -1,6 +1,7 @@
 package io.prune4j.nn;
 
 import io.prune4j.backend.Backend;
+import io.prune4j.tensor.Shapes;
 import io.prune4j.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -12,21 +13,31 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * Layers applied one after the other, with hooks that see each layer's output on the way forward
  * and the loss gradient with respect to that output on the way back.
  *
- * <p>{@code x [batch, inputSize] → logits [batch, outputSize]}.
+ * <p>{@code x [batch, …inputShape] → logits [batch, outputSize]}. An input given flat,
+ * {@code [batch, inputSize]} (how data sets hold examples), is viewed as {@code inputShape}.
  */
 public final class Sequential implements AutoCloseable {
     private final Backend backend;
-    private final int inputSize;
+    private final int[] inputShape;
     private final List<Layer> layers;
     private final List<LayerHook> forwardHooks = new CopyOnWriteArrayList<>();
     private final List<LayerHook> backwardHooks = new CopyOnWriteArrayList<>();
 
+    /** A network over flat examples of {@code inputSize} features. */
     public Sequential(Backend backend, int inputSize, List<? extends Layer> layers) {
+        this(backend, new int[] {inputSize}, layers);
+    }
+
+    /** A network over examples of shape {@code inputShape}, e.g. {@code [channels, height, width]} for images. */
+    public Sequential(Backend backend, int[] inputShape, List<? extends Layer> layers) {
         if (layers.isEmpty()) {
             throw new IllegalArgumentException("a network needs at least one layer");
         }
+        if (inputShape.length == 0 || java.util.Arrays.stream(inputShape).anyMatch(d -> d < 1)) {
+            throw new IllegalArgumentException("input shape must have positive extents, got " + java.util.Arrays.toString(inputShape));
+        }
         this.backend = backend;
-        this.inputSize = inputSize;
+        this.inputShape = inputShape.clone();
         this.layers = new ArrayList<>(layers);
         outputSize(); // checks that consecutive layers fit
     }
@@ -47,29 +58,72 @@ public final class Sequential implements AutoCloseable {
         return new Sequential(backend, in, layers);
     }
 
+    /**
+     * A convolutional network for {@code inputShape = [channels, height, width]} images:
+     * {@code conv1 (3×3, pad 1, ReLU) → pool 2 → conv2 … → flatten → fc1 (ReLU) → fc2 → classes}, one
+     * conv + pool stage per entry of {@code channels}, then a hidden Dense layer of {@code hidden}
+     * units ({@code channels = {64, 128}, hidden = 256} is the seeds' example). Initialised from {@code seed}.
+     */
+    public static Sequential cnn(Backend backend, int[] inputShape, int[] channels, int hidden, int classes, long seed) {
+        if (inputShape.length != 3) {
+            throw new IllegalArgumentException("a CNN needs [channels, height, width] inputs, got " + java.util.Arrays.toString(inputShape));
+        }
+        SplittableRandom rng = new SplittableRandom(seed);
+        List<Layer> layers = new ArrayList<>();
+        int prev = inputShape[0];
+        for (int c = 0; c < channels.length; c++) {
+            layers.add(Conv2d.create(backend, "conv" + (c + 1), prev, channels[c], 3, 1, 1, true, rng));
+            layers.add(new MaxPool2d("pool" + (c + 1), backend, 2, 2));
+            prev = channels[c];
+        }
+        layers.add(new Flatten("flatten", backend));
+        int[] shape = inputShape;
+        for (Layer l : layers) {
+            shape = l.outputShape(shape);
+        }
+        layers.add(Dense.create(backend, "fc1", shape[0], hidden, true, rng));
+        layers.add(Dense.create(backend, "fc2", hidden, classes, false, rng));
+        return new Sequential(backend, inputShape, layers);
+    }
+
     /** A deep copy (parameters copied, hooks not). */
     public Sequential copy() {
         List<Layer> copies = new ArrayList<>();
         for (Layer l : layers) {
             copies.add(l.copy());
         }
-        return new Sequential(backend, inputSize, copies);
+        return new Sequential(backend, inputShape, copies);
     }
 
     public Backend backend() {
         return backend;
     }
 
+    /** Features per example, the product of {@link #inputShape()}. */
     public int inputSize() {
-        return inputSize;
+        return Shapes.size(inputShape);
+    }
+
+    /** Shape of one example, e.g. {@code [784]} or {@code [1, 28, 28]}. */
+    public int[] inputShape() {
+        return inputShape.clone();
+    }
+
+    /** Shape of one example's output of layer {@code index} (−1: the input). */
+    public int[] shapeAfter(int index) {
+        int[] s = inputShape;
+        for (int i = 0; i <= index; i++) {
+            s = layers.get(i).outputShape(s);
+        }
+        return s.clone();
     }
 
     public int outputSize() {
-        int n = inputSize;
-        for (Layer l : layers) {
-            n = l.outputSize(n);
+        int[] s = shapeAfter(layers.size() - 1);
+        if (s.length != 1) {
+            throw new IllegalArgumentException("the network ends in " + java.util.Arrays.toString(s) + " feature maps; end it with a Dense layer");
         }
-        return n;
+        return s[0];
     }
 
     public List<Layer> layers() {
@@ -105,6 +159,9 @@ public final class Sequential implements AutoCloseable {
     /** Runs every layer; the result belongs to the last layer and is overwritten by the next call. */
     public Tensor forward(Tensor x, boolean training) {
         Tensor h = x;
+        if (inputShape.length > 1 && x.rank() == 2 && x.dim(1) == inputSize()) {
+            h = backend.reshape(x, Workspace.batched(x.dim(0), inputShape));
+        }
         for (int i = 0; i < layers.size(); i++) {
             Layer layer = layers.get(i);
             h = layer.forward(h, training);
@@ -147,10 +204,10 @@ public final class Sequential implements AutoCloseable {
     /** Floating-point operations of one inference pass per example (a multiply-add counts two). */
     public long flopsPerExample() {
         long f = 0;
-        int n = inputSize;
+        int[] s = inputShape;
         for (Layer l : layers) {
-            f += l.flopsPerExample(n);
-            n = l.outputSize(n);
+            f += l.flopsPerExample(s);
+            s = l.outputShape(s);
         }
         return f;
     }

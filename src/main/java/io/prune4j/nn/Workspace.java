@@ -18,6 +18,29 @@ final class Workspace {
         return backend.zeros(DType.FLOAT32, rows, cols);
     }
 
+    /** A FLOAT32 buffer of exactly {@code shape}, reusing {@code current} when it already has it. */
+    static Tensor ensureShape(Backend backend, Tensor current, int... shape) {
+        return ensureShape(backend, current, DType.FLOAT32, shape);
+    }
+
+    static Tensor ensureShape(Backend backend, Tensor current, DType dtype, int... shape) {
+        if (current != null && current.dtype() == dtype && java.util.Arrays.equals(current.shape(), shape)) {
+            return current;
+        }
+        if (current != null) {
+            current.close();
+        }
+        return backend.zeros(dtype, shape);
+    }
+
+    /** {@code [batch, …perExample]}. */
+    static int[] batched(int batch, int[] perExample) {
+        int[] s = new int[perExample.length + 1];
+        s[0] = batch;
+        System.arraycopy(perExample, 0, s, 1, perExample.length);
+        return s;
+    }
+
     static Tensor free(Tensor t) {
         if (t != null) {
             t.close();

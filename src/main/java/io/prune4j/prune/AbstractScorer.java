@@ -1,7 +1,7 @@
 package io.prune4j.prune;
 
 import io.prune4j.backend.Backend;
-import io.prune4j.nn.Dense;
+import io.prune4j.nn.WeightLayer;
 import io.prune4j.nn.Layer;
 import io.prune4j.nn.LayerHook;
 import io.prune4j.nn.Sequential;
@@ -15,7 +15,7 @@ abstract class AbstractScorer implements Scorer {
     protected Sequential net;
     protected Backend backend;
     protected List<Integer> layers;
-    protected List<Dense> dense;
+    protected List<WeightLayer> targets;
     protected Granularity granularity;
     protected final List<Tensor> acc = new ArrayList<>();
     protected int batches;
@@ -30,15 +30,15 @@ abstract class AbstractScorer implements Scorer {
         this.backend = net.backend();
         this.layers = List.copyOf(layers);
         this.granularity = granularity;
-        this.dense = new ArrayList<>();
+        this.targets = new ArrayList<>();
         for (int i : layers) {
             Layer l = net.layers().get(i);
-            if (!(l instanceof Dense d)) {
+            if (!(l instanceof WeightLayer d)) {
                 throw new IllegalArgumentException("layer " + i + " (" + l.describe() + ") has no prunable units");
             }
-            dense.add(d);
-            acc.add(granularity == Granularity.UNIT && !weightShapedBuffers() ? backend.zeros(DType.FLOAT32, d.outFeatures())
-                    : backend.zeros(DType.FLOAT32, d.outFeatures(), d.inFeatures()));
+            targets.add(d);
+            acc.add(granularity == Granularity.UNIT && !weightShapedBuffers() ? backend.zeros(DType.FLOAT32, d.units())
+                    : backend.zeros(DType.FLOAT32, d.weight().value().shape()));
         }
         install();
     }
@@ -87,7 +87,7 @@ abstract class AbstractScorer implements Scorer {
         return out;
     }
 
-    /** For unit granularity: sums per-weight scores {@code [out, in]} into a fresh {@code [out]} tensor, closing the input. */
+    /** For unit granularity: sums per-weight scores {@code [units, …]} into a fresh {@code [units]} tensor, closing the input. */
     protected Tensor unitSums(Tensor perWeight) {
         Tensor u = backend.zeros(DType.FLOAT32, perWeight.dim(0));
         backend.rowSums(u, perWeight);

@@ -2,6 +2,7 @@ package io.prune4j.prune;
 
 import io.prune4j.backend.Backend;
 import io.prune4j.nn.Dense;
+import io.prune4j.nn.WeightLayer;
 import io.prune4j.nn.LayerHook;
 import io.prune4j.nn.Sequential;
 import io.prune4j.tensor.DType;
@@ -16,6 +17,10 @@ import java.util.List;
  * layer's bias, so the next layer's inputs keep their mean (the "mean replacement" used by several
  * structured-pruning papers). It corrects the first-order shift pruning causes, before any
  * fine-tuning.
+ *
+ * <p>Only Dense layers feeding Dense layers are compensated; convolution channels are left as they
+ * are, because zero padding makes a channel's contribution to the next layer depend on position, so
+ * a single bias shift would not be its mean.
  */
 public final class ActivationMeans implements AutoCloseable {
     private final Sequential net;
@@ -29,18 +34,31 @@ public final class ActivationMeans implements AutoCloseable {
         this.layers = List.copyOf(layers);
         Backend b = net.backend();
         for (int li : layers) {
-            sums.add(b.zeros(DType.FLOAT32, Compaction.dense(net, li).outFeatures()));
+            WeightLayer l = Compaction.weightLayer(net, li);
+            int next = Compaction.nextWeightLayer(net, li);
+            boolean eligible = l instanceof Dense && next >= 0 && net.layers().get(next) instanceof Dense d
+                    && d.inFeatures() == l.units();
+            sums.add(eligible ? b.zeros(DType.FLOAT32, l.units()) : null);
         }
         hook = (i, layer, a) -> {
             int s = this.layers.indexOf(i);
-            if (s >= 0) {
+            if (s >= 0 && sums.get(s) != null) {
                 b.sumRows(sums.get(s), a, 1f);
-                if (s == 0) {
+                if (s == firstCollected()) {
                     examples += a.dim(0);
                 }
             }
         };
         net.addForwardHook(hook);
+    }
+
+    private int firstCollected() {
+        for (int s = 0; s < sums.size(); s++) {
+            if (sums.get(s) != null) {
+                return s;
+            }
+        }
+        return -1;
     }
 
     /** Stops collecting. */
@@ -58,11 +76,10 @@ public final class ActivationMeans implements AutoCloseable {
         }
         Backend b = net.backend();
         for (int s = 0; s < layers.size(); s++) {
-            int next = Compaction.nextDense(net, layers.get(s));
-            if (next < 0) {
+            if (sums.get(s) == null) {
                 continue;
             }
-            Dense n = Compaction.dense(net, next);
+            Dense n = (Dense) net.layers().get(Compaction.nextWeightLayer(net, layers.get(s)));
             int units = sums.get(s).size();
             try (Tensor removed = b.zeros(DType.FLOAT32, 1, units);
                  Tensor kept = b.zeros(DType.FLOAT32, units);
@@ -82,7 +99,7 @@ public final class ActivationMeans implements AutoCloseable {
     @Override
     public void close() {
         detach();
-        sums.forEach(Tensor::close);
+        sums.stream().filter(java.util.Objects::nonNull).forEach(Tensor::close);
         sums.clear();
     }
 }

@@ -1,7 +1,7 @@
 package io.prune4j.prune;
 
 import io.prune4j.backend.Transform;
-import io.prune4j.nn.Dense;
+import io.prune4j.nn.WeightLayer;
 import io.prune4j.tensor.DType;
 import io.prune4j.tensor.Tensor;
 import java.util.ArrayList;
@@ -27,10 +27,11 @@ final class CompositeScorer extends AbstractScorer {
 
     @Override
     protected void install() {
-        inputExamples = new int[dense.size()];
-        for (Dense d : dense) {
+        inputExamples = new int[targets.size()];
+        for (WeightLayer d : targets) {
             gradAbs.add(backend.zeros(DType.FLOAT32, d.weight().value().shape()));
-            inputActive.add(backend.zeros(DType.FLOAT32, d.inFeatures()));
+            // one frequency per input feature, or per input channel of a convolution (spatial fraction)
+            inputActive.add(backend.zeros(DType.FLOAT32, d.inputUnits()));
         }
         addForwardHook((i, layer, a) -> {
             // the output of layer i is the input of layer i + 1
@@ -44,14 +45,14 @@ final class CompositeScorer extends AbstractScorer {
 
     @Override
     protected void accumulateBatch() {
-        for (int s = 0; s < dense.size(); s++) {
-            backend.accumulate(gradAbs.get(s), dense.get(s).weight().grad(), 1f, Transform.ABS);
+        for (int s = 0; s < targets.size(); s++) {
+            backend.accumulate(gradAbs.get(s), targets.get(s).weight().grad(), 1f, Transform.ABS);
         }
     }
 
     @Override
     protected void complete() {
-        for (int s = 0; s < dense.size(); s++) {
+        for (int s = 0; s < targets.size(); s++) {
             Tensor freq = inputActive.get(s);
             if (inputExamples[s] == 0) {
                 backend.fill(freq, 1f);
@@ -59,7 +60,7 @@ final class CompositeScorer extends AbstractScorer {
                 backend.scale(freq, 1f / inputExamples[s]);
             }
             backend.scale(gradAbs.get(s), perBatch());
-            backend.compositeScores(acc.get(s), dense.get(s).weight().value(), gradAbs.get(s), freq);
+            backend.compositeScores(acc.get(s), targets.get(s).weight().value(), gradAbs.get(s), freq);
         }
         release();
     }

@@ -24,7 +24,7 @@ final class MagnitudeScorer extends AbstractScorer {
     @Override
     protected void complete() {
         for (int s = 0; s < acc.size(); s++) {
-            Tensor w = dense.get(s).weight().value();
+            Tensor w = targets.get(s).weight().value();
             if (granularity == Granularity.UNIT) {
                 backend.rowNorms(acc.get(s), w, p);
             } else {

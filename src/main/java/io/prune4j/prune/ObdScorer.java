@@ -23,8 +23,8 @@ final class ObdScorer extends AbstractScorer {
 
     @Override
     protected void accumulateBatch() {
-        for (int s = 0; s < dense.size(); s++) {
-            backend.accumulate(acc.get(s), dense.get(s).weight().grad(), 1f, Transform.SQUARE);
+        for (int s = 0; s < targets.size(); s++) {
+            backend.accumulate(acc.get(s), targets.get(s).weight().grad(), 1f, Transform.SQUARE);
         }
     }
 
@@ -32,7 +32,7 @@ final class ObdScorer extends AbstractScorer {
     protected void complete() {
         for (int s = 0; s < acc.size(); s++) {
             Tensor f = acc.get(s); // Σ g², becomes ½·(Σ g² / batches)·w²
-            Tensor w = dense.get(s).weight().value();
+            Tensor w = targets.get(s).weight().value();
             backend.mul(f, w);
             backend.mul(f, w);
             backend.scale(f, 0.5f * perBatch());

@@ -1,7 +1,7 @@
 package io.prune4j.prune;
 
 import io.prune4j.backend.Backend;
-import io.prune4j.nn.Dense;
+import io.prune4j.nn.WeightLayer;
 import io.prune4j.nn.Parameter;
 import io.prune4j.nn.Sequential;
 import io.prune4j.tensor.Tensor;
@@ -57,7 +57,7 @@ public final class Pruner {
         }
         List<Integer> layers = cfg.structured() ? Compaction.prunableUnitLayers(net) : Compaction.prunableWeightLayers(net);
         if (layers.isEmpty()) {
-            throw new IllegalArgumentException("the network has no prunable layers (a single Dense layer has no hidden units)");
+            throw new IllegalArgumentException("the network has no prunable layers (a single weight layer has no hidden units)");
         }
         int[] reference = sizes(net, layers, cfg.structured());
         List<Round> rounds = new ArrayList<>();
@@ -124,7 +124,7 @@ public final class Pruner {
             long t0 = System.nanoTime();
             List<Tensor> masks = new ArrayList<>();
             for (int li : layers) {
-                masks.add(Compaction.dense(net, li).bias().mask());
+                masks.add(Compaction.weightLayer(net, li).bias().mask());
             }
             Compaction.compact(net, layers, masks);
             pruneSeconds += (System.nanoTime() - t0) / 1e9;
@@ -162,7 +162,7 @@ public final class Pruner {
         long t1 = System.nanoTime();
         List<Tensor> prior = new ArrayList<>();
         for (int li : layers) {
-            Dense d = Compaction.dense(net, li);
+            WeightLayer d = Compaction.weightLayer(net, li);
             prior.add(cfg.structured() ? d.bias().mask() : d.weight().mask());
         }
         List<Tensor> masks = Ranking.select(scores, prior, reference, cfg.ranking().withValue(target));
@@ -244,8 +244,8 @@ public final class Pruner {
     private static int[] sizes(Sequential net, List<Integer> layers, boolean units) {
         int[] s = new int[layers.size()];
         for (int i = 0; i < s.length; i++) {
-            Dense d = Compaction.dense(net, layers.get(i));
-            s[i] = units ? d.outFeatures() : d.weight().size();
+            WeightLayer d = Compaction.weightLayer(net, layers.get(i));
+            s[i] = units ? d.units() : d.weight().size();
         }
         return s;
     }

@@ -17,7 +17,7 @@ public interface Scorer extends AutoCloseable {
     Criterion criterion();
 
     /**
-     * Prepares buffers for {@code layers} (indices of Dense layers in {@code net}) and installs hooks.
+     * Prepares buffers for {@code layers} (indices of {@link io.prune4j.nn.WeightLayer}s in {@code net}: Dense or Conv2d) and installs hooks.
      */
     void begin(Sequential net, List<Integer> layers, Granularity granularity);
 

@@ -2,7 +2,7 @@ package io.prune4j.prune;
 
 import io.prune4j.backend.Normalization;
 import io.prune4j.backend.Transform;
-import io.prune4j.nn.Dense;
+import io.prune4j.nn.WeightLayer;
 import io.prune4j.tensor.DType;
 import io.prune4j.tensor.Tensor;
 import java.util.ArrayList;
@@ -42,7 +42,7 @@ final class SensitivityScorer extends AbstractScorer {
 
     @Override
     protected void install() {
-        for (Dense d : dense) {
+        for (WeightLayer d : targets) {
             global.add(backend.zeros(DType.FLOAT32, d.weight().value().shape()));
             local.add(backend.zeros(DType.FLOAT32, d.weight().value().shape()));
         }
@@ -50,8 +50,8 @@ final class SensitivityScorer extends AbstractScorer {
 
     @Override
     protected void accumulateBatch() {
-        for (int s = 0; s < dense.size(); s++) {
-            Tensor g = dense.get(s).weight().grad();
+        for (int s = 0; s < targets.size(); s++) {
+            Tensor g = targets.get(s).weight().grad();
             if (mode != Mode.LOCAL) {
                 backend.accumulate(global.get(s), g, 1f, Transform.IDENTITY);
             }
@@ -63,8 +63,8 @@ final class SensitivityScorer extends AbstractScorer {
 
     @Override
     protected void complete() {
-        for (int s = 0; s < dense.size(); s++) {
-            Tensor score = backend.zeros(DType.FLOAT32, dense.get(s).weight().value().shape());
+        for (int s = 0; s < targets.size(); s++) {
+            Tensor score = backend.zeros(DType.FLOAT32, targets.get(s).weight().value().shape());
             float share = mode == Mode.COMBINED ? 0.5f : 1f;
             if (mode != Mode.LOCAL) {
                 Tensor g = global.get(s);

@@ -53,9 +53,9 @@ final class TaylorScorer extends AbstractScorer {
         if (granularity != Granularity.WEIGHT) {
             return;
         }
-        for (int s = 0; s < dense.size(); s++) {
-            Tensor w = dense.get(s).weight().value();
-            Tensor g = dense.get(s).weight().grad();
+        for (int s = 0; s < targets.size(); s++) {
+            Tensor w = targets.get(s).weight().value();
+            Tensor g = targets.get(s).weight().grad();
             if (absInside) {
                 backend.accumulateAbsProduct(acc.get(s), w, g, 1f);
             } else {
@@ -70,7 +70,7 @@ final class TaylorScorer extends AbstractScorer {
             Tensor a = acc.get(s);
             if (granularity == Granularity.WEIGHT && !absInside) {
                 Tensor out = backend.zeros(a.dtype(), a.shape());
-                backend.accumulateAbsProduct(out, dense.get(s).weight().value(), a, perBatch());
+                backend.accumulateAbsProduct(out, targets.get(s).weight().value(), a, perBatch());
                 a.close();
                 acc.set(s, out);
             } else {

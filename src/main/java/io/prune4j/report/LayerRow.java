@@ -2,7 +2,7 @@ package io.prune4j.report;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 
-/** One line of the per-layer table: a Dense layer before and after pruning. */
+/** One line of the per-layer table: a weight layer before and after pruning; in/out are features (Dense) or channels (Conv2d). */
 public record LayerRow(
         @JsonProperty("name") String name,
         @JsonProperty("in_before") int inBefore,

@@ -1,7 +1,7 @@
 package io.prune4j.report;
 
 import io.prune4j.io.ModelFile;
-import io.prune4j.nn.Dense;
+import io.prune4j.nn.WeightLayer;
 import io.prune4j.nn.Layer;
 import io.prune4j.nn.Sequential;
 import io.prune4j.prune.Pruner;
@@ -48,12 +48,15 @@ public final class Measure {
         }
     }
 
-    /** Shapes of the Dense layers, {@code [in, out]} each, to compare against after pruning. */
-    public static List<int[]> denseShapes(Sequential net) {
+    /**
+     * Sizes of the weight layers (Dense and Conv2d), {@code [inputs, units, weights]} each (inputs and
+     * units are features for Dense, channels for Conv2d), to compare against after pruning.
+     */
+    public static List<int[]> layerShapes(Sequential net) {
         List<int[]> shapes = new ArrayList<>();
         for (Layer l : net.layers()) {
-            if (l instanceof Dense d) {
-                shapes.add(new int[] {d.inFeatures(), d.outFeatures()});
+            if (l instanceof WeightLayer d) {
+                shapes.add(new int[] {d.inputUnits(), d.units(), d.weight().size()});
             }
         }
         return shapes;
@@ -64,12 +67,12 @@ public final class Measure {
         List<LayerRow> rows = new ArrayList<>();
         int i = 0;
         for (Layer l : net.layers()) {
-            if (l instanceof Dense d) {
+            if (l instanceof WeightLayer d) {
                 int[] b = before.get(i++);
-                long weights = (long) d.inFeatures() * d.outFeatures();
+                long weights = d.weight().size();
                 long nonzero = Pruner.nonzero(d.weight());
-                double sparsity = 1 - (double) nonzero / ((long) b[0] * b[1]);
-                rows.add(new LayerRow(d.name(), b[0], b[1], d.inFeatures(), d.outFeatures(), weights, nonzero, sparsity));
+                double sparsity = 1 - (double) nonzero / b[2];
+                rows.add(new LayerRow(d.name(), b[0], b[1], d.inputUnits(), d.units(), weights, nonzero, sparsity));
             }
         }
         return rows;

@@ -13,18 +13,20 @@ public final class DeviceData implements AutoCloseable {
     private final Tensor features;
     private final Tensor labels;
     private final int classes;
+    private final int[] sampleShape;
 
-    private DeviceData(String name, Tensor features, Tensor labels, int classes) {
+    private DeviceData(String name, Tensor features, Tensor labels, int classes, int[] sampleShape) {
         this.name = name;
         this.features = features;
         this.labels = labels;
         this.classes = classes;
+        this.sampleShape = sampleShape;
     }
 
     public static DeviceData upload(Backend backend, Dataset data) {
         Tensor f = backend.fromArray(data.features(), data.count(), data.featureSize());
         try {
-            return new DeviceData(data.name(), f, backend.fromArray(data.labels(), data.count()), data.classes());
+            return new DeviceData(data.name(), f, backend.fromArray(data.labels(), data.count()), data.classes(), data.sampleShape());
         } catch (RuntimeException e) {
             f.close();
             throw e;
@@ -49,6 +51,11 @@ public final class DeviceData implements AutoCloseable {
 
     public int featureSize() {
         return features.dim(1);
+    }
+
+    /** Layout of one example's features, e.g. {@code [1, 28, 28]} (see {@link Dataset#sampleShape()}). */
+    public int[] sampleShape() {
+        return sampleShape.clone();
     }
 
     public int classes() {

@@ -78,6 +78,34 @@ class PruneCommandTest {
     }
 
     @Test
+    void convolutionalNetworkIsPrunedChannelByChannel() throws IOException {
+        Path report = dir.resolve("cnn.json");
+        Path model = dir.resolve("cnn.safetensors");
+        assertEquals(0, Main.run(new String[] {"prune", "--data", dir.toString(), "--arch", "cnn", "--channels", "4,6", "--hidden", "12",
+            "--epochs", "2", "--batch", "32", "--lr", "0.01", "--threads", "1", "--no-progress", "--calibration-batches", "2",
+            "--finetune-epochs", "1", "--sparsity", "0.5", "--report", report.toString(), "--save", model.toString()}), err.toString());
+        JsonNode r = new ObjectMapper().readTree(report.toFile());
+        JsonNode layers = r.get("layers");
+        assertEquals(4, layers.size(), layers.toString());
+        // conv1 1→4, conv2 4→6, fc1 (6·2·2)→12, fc2 12→10 classes; half of each hidden layer's units go
+        int[] out = {2, 3, 6, 10};
+        int[] in = {1, 2, 12, 6};
+        for (int i = 0; i < 4; i++) {
+            assertEquals(out[i], layers.get(i).get("out").asInt(), layers.get(i).toString());
+            assertEquals(in[i], layers.get(i).get("in").asInt(), layers.get(i).toString());
+        }
+        double flops = r.get("pruned").get("flops").asDouble() / r.get("baseline").get("flops").asDouble();
+        assertTrue(flops < 0.4, "FLOPs ratio " + flops);
+        Sequential back = ModelFile.load(model, new CpuBackend(1));
+        assertEquals(r.get("pruned").get("params").asLong(), back.parameterCount());
+        assertTrue(back.describe().startsWith("Conv2d conv1 (1→2"), back.describe());
+
+        err.reset();
+        assertEquals(1, run("prune", "--arch", "mlp", "--model", model.toString()));
+        assertTrue(err.toString().contains("holds a cnn"), err.toString());
+    }
+
+    @Test
     void unstructuredPruningKeepsShapesAndZeroesWeights() throws IOException {
         Path report = dir.resolve("u.json");
         assertEquals(0, run("prune", "--unstructured", "--scope", "global", "--criterion", "magnitude", "--sparsity", "0.8", "--report",

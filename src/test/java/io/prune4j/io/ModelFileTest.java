@@ -35,6 +35,36 @@ class ModelFileTest {
     }
 
     @Test
+    void convolutionalNetworkRoundTripsWithItsInputShapeAndLayers() {
+        Sequential net = Sequential.cnn(cpu, new int[] {3, 10, 9}, new int[] {4, 5}, 6, 7, 2);
+        Path p = dir.resolve("cnn.safetensors");
+        ModelFile.save(net, p, Map.of());
+        Sequential back = ModelFile.load(p, cpu);
+        assertEquals(net.describe(), back.describe());
+        assertArrayEquals(new int[] {3, 10, 9}, back.inputShape());
+        assertEquals(net.flopsPerExample(), back.flopsPerExample());
+        float[] x = io.prune4j.testing.Check.randn(new java.util.SplittableRandom(1), 2 * 270, 1);
+        assertArrayEquals(net.forward(cpu.fromArray(x, 2, 270), false).toFloatArray(),
+                back.forward(cpu.fromArray(x, 2, 270), false).toFloatArray());
+    }
+
+    @Test
+    void convolutionWhoseChannelsDisagreeWithTheTensorsIsRejected() throws IOException {
+        Sequential net = Sequential.cnn(cpu, new int[] {1, 8, 8}, new int[] {3}, 4, 2, 2);
+        Path p = dir.resolve("c.safetensors");
+        ModelFile.save(net, p, Map.of());
+        // rewrite the architecture so conv1 claims 2 input channels; the header length must stay the same
+        byte[] bytes = Files.readAllBytes(p);
+        String text = new String(bytes, java.nio.charset.StandardCharsets.ISO_8859_1);
+        String bad = text.replace("\\\"type\\\":\\\"conv2d\\\",\\\"name\\\":\\\"conv1\\\",\\\"in\\\":1",
+                "\\\"type\\\":\\\"conv2d\\\",\\\"name\\\":\\\"conv1\\\",\\\"in\\\":2");
+        assertTrue(!bad.equals(text), "the test's edit must hit the header: " + text.substring(0, 300));
+        Files.write(p, bad.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        ModelFormatException e = assertThrows(ModelFormatException.class, () -> ModelFile.load(p, cpu));
+        assertTrue(e.getMessage().contains("conv1"), e.getMessage());
+    }
+
+    @Test
     void roundTripIsBitExact() {
         Sequential net = Sequential.mlp(cpu, 7, new int[] {5, 3}, 4, 11);
         Path p = dir.resolve("net.safetensors");

@@ -66,6 +66,82 @@ class GradientCheckTest {
         Check.close("dL/dx", numeric(xd, loss), dx, 1e-4, 1e-3);
     }
 
+    @ParameterizedTest(name = "Conv2d batch={0} in={1} {2}x{3} out={4} k={5} stride={6} pad={7} relu={8}")
+    @CsvSource({"1,1,1,1,1,1,1,0,false", "2,3,5,7,4,3,1,1,true", "1,2,6,5,3,3,2,1,false", "3,1,7,7,2,2,2,0,true",
+            "2,4,4,9,5,1,1,0,false", "1,3,5,3,2,3,1,2,true", "2,2,9,8,3,3,3,1,false"})
+    void conv2dGradientsMatchFiniteDifferences(int batch, int in, int h, int w, int out, int k, int stride, int pad, boolean relu) {
+        SplittableRandom rng = new SplittableRandom(batch * 7919L + in * 131L + h * 17L + w + out * 3L + k + stride + pad);
+        float[] x = Check.randn(rng, batch * in * h * w, 1);
+        float[] wt = Check.randn(rng, out * in * k * k, 1);
+        float[] b = Check.randn(rng, out, 0.5);
+        Conv2d layer = new Conv2d("conv", cpu.fromArray(wt, out, in, k, k), cpu.fromArray(b, out), stride, pad, relu);
+        Tensor y = layer.forward(cpu.fromArray(x, batch, in, h, w), true);
+        int[] os = layer.outputShape(new int[] {in, h, w});
+        float[] r = Check.randn(rng, y.size(), 1);
+        float[] dx = layer.backward(cpu.fromArray(r, batch, os[0], os[1], os[2]), true).toFloatArray();
+
+        double[] xd = Naive.toDouble(x);
+        double[] wd = Naive.toDouble(wt);
+        double[] bd = Naive.toDouble(b);
+        double[] rd = Naive.toDouble(r);
+        Check.close("conv forward", Naive.conv2d(xd, batch, in, h, w, wd, bd, out, k, k, stride, pad, relu), y.toFloatArray(), 1e-5, 1e-5);
+        DoubleSupplier loss = () -> dot(rd, Naive.conv2d(xd, batch, in, h, w, wd, bd, out, k, k, stride, pad, relu));
+        Check.close("conv dL/dW", numeric(wd, loss), layer.weight().grad().toFloatArray(), 1e-4, 1e-3);
+        Check.close("conv dL/db", numeric(bd, loss), layer.bias().grad().toFloatArray(), 1e-4, 1e-3);
+        Check.close("conv dL/dx", numeric(xd, loss), dx, 1e-4, 1e-3);
+    }
+
+    @ParameterizedTest(name = "MaxPool2d batch={0} c={1} {2}x{3} window={4} stride={5}")
+    @CsvSource({"1,1,2,2,2,2", "2,3,5,7,2,2", "1,2,7,6,3,2", "3,1,4,4,1,1", "2,2,9,5,3,3"})
+    void maxPoolGradientMatchesFiniteDifferences(int batch, int c, int h, int w, int window, int stride) {
+        SplittableRandom rng = new SplittableRandom(batch * 100L + c * 10L + h + w + window);
+        float[] x = Check.randn(rng, batch * c * h * w, 1); // continuous values: no ties, so max is differentiable
+        MaxPool2d pool = new MaxPool2d("pool", cpu, window, stride);
+        Tensor y = pool.forward(cpu.fromArray(x, batch, c, h, w), true);
+        float[] r = Check.randn(rng, y.size(), 1);
+        float[] dx = pool.backward(cpu.reshape(cpu.fromArray(r, r.length), y.shape()), true).toFloatArray();
+        double[] xd = Naive.toDouble(x);
+        double[] rd = Naive.toDouble(r);
+        Check.close("pool forward", Naive.maxPool2d(xd, batch * c, h, w, window, stride), y.toFloatArray(), 0, 0);
+        DoubleSupplier loss = () -> dot(rd, Naive.maxPool2d(xd, batch * c, h, w, window, stride));
+        Check.close("pool dL/dx", numeric(xd, loss), dx, 1e-5, 1e-4);
+    }
+
+    @ParameterizedTest(name = "CNN batch={0}")
+    @CsvSource({"1", "4"})
+    void wholeConvolutionalNetworkGradients(int batch) {
+        SplittableRandom rng = new SplittableRandom(batch + 50);
+        int[] shape = {2, 6, 5};
+        int in = 2 * 6 * 5;
+        int classes = 3;
+        Sequential net = Sequential.cnn(cpu, shape, new int[] {3, 4}, 5, classes, batch);
+        float[] x = Check.randn(rng, batch * in, 1);
+        int[] labels = Check.randint(rng, batch, classes);
+        Tensor logits = net.forward(cpu.fromArray(x, batch, in), true);
+        Tensor grad = cpu.zeros(DType.FLOAT32, batch, classes);
+        cpu.softmaxCrossEntropy(grad, cpu.zeros(DType.FLOAT32, 2), logits, cpu.fromArray(labels, batch), 1f / batch);
+        net.backward(grad);
+
+        List<Parameter> ps = net.parameters();
+        double[][] p = new double[ps.size()][];
+        for (int i = 0; i < p.length; i++) {
+            p[i] = Naive.toDouble(ps.get(i).value().toFloatArray());
+        }
+        double[] xd = Naive.toDouble(x);
+        DoubleSupplier loss = () -> {
+            double[] h1 = Naive.conv2d(xd, batch, 2, 6, 5, p[0], p[1], 3, 3, 3, 1, 1, true);
+            double[] q1 = Naive.maxPool2d(h1, batch * 3, 6, 5, 2, 2);          // 3 × 3 × 2
+            double[] h2 = Naive.conv2d(q1, batch, 3, 3, 2, p[2], p[3], 4, 3, 3, 1, 1, true);
+            double[] q2 = Naive.maxPool2d(h2, batch * 4, 3, 2, 2, 2);          // 4 × 1 × 1
+            double[] f = Naive.dense(q2, batch, 4, p[4], p[5], 5, true);
+            double[] z = Naive.dense(f, batch, 5, p[6], p[7], classes, false);
+            return Naive.crossEntropy(z, labels, batch, classes);
+        };
+        for (int i = 0; i < p.length; i++) {
+            Check.close("CNN dL/d" + ps.get(i).name() + i, numeric(p[i], loss), ps.get(i).grad().toFloatArray(), 1e-5, 1e-3);
+        }
+    }
+
     @ParameterizedTest(name = "ReLU batch={0} n={1}")
     @CsvSource({"1,1", "3,7", "5,33"})
     void reluGradientMatchesFiniteDifferences(int batch, int n) {

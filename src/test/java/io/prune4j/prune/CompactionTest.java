@@ -23,7 +23,7 @@ class CompactionTest {
     private List<Tensor> randomMasks(Sequential net, List<Integer> layers, String kind, SplittableRandom rng) {
         List<Tensor> masks = new ArrayList<>();
         for (int li : layers) {
-            int units = Compaction.dense(net, li).outFeatures();
+            int units = Compaction.weightLayer(net, li).units();
             float[] m = new float[units];
             int keep = switch (kind) {
                 case "none" -> units;
@@ -61,7 +61,7 @@ class CompactionTest {
         Compaction.maskUnits(masked, layers, masks);
         Compaction.compact(compacted, layers, masks);
         for (int s = 0; s < layers.size(); s++) {
-            assertEquals(Ranking.count(cpu, masks.get(s)), Compaction.dense(compacted, layers.get(s)).outFeatures());
+            assertEquals(Ranking.count(cpu, masks.get(s)), Compaction.weightLayer(compacted, layers.get(s)).units());
         }
         int batch = 13;
         Tensor x = cpu.fromArray(Check.randn(rng, batch * 37, 2), batch, 37);
@@ -71,6 +71,58 @@ class CompactionTest {
         if (!kind.equals("none")) {
             assertEquals(true, compacted.parameterCount() < masked.parameterCount());
         }
+    }
+
+    /**
+     * Conv → pool → conv → pool → flatten → dense → dense on an odd-sized two-channel input: pruned
+     * filters take the next conv's input channels and, behind the flatten, the dense layer's column
+     * blocks with them.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"none", "half", "all-but-one"})
+    void compactedAndMaskedConvolutionalNetworksGiveTheSameOutputs(String kind) {
+        SplittableRandom rng = new SplittableRandom(kind.hashCode() + 1);
+        Sequential masked = Sequential.cnn(cpu, new int[] {2, 11, 9}, new int[] {5, 7}, 6, 3, 4);
+        // biases are zero at initialisation; random ones make a wrongly kept bias visible
+        for (io.prune4j.nn.Parameter p : masked.parameters()) {
+            if (p.name().equals("bias")) {
+                cpu.upload(p.value(), Check.randn(rng, p.size(), 0.5));
+            }
+        }
+        Sequential compacted = masked.copy();
+        List<Integer> layers = Compaction.prunableUnitLayers(masked);
+        assertEquals(List.of(0, 2, 5), layers);
+        List<Tensor> masks = randomMasks(masked, layers, kind, rng);
+        Compaction.maskUnits(masked, layers, masks);
+        Compaction.compact(compacted, layers, masks);
+        for (int s = 0; s < layers.size(); s++) {
+            assertEquals(Ranking.count(cpu, masks.get(s)), Compaction.weightLayer(compacted, layers.get(s)).units());
+        }
+        int batch = 5;
+        Tensor x = cpu.fromArray(Check.randn(rng, batch * 2 * 11 * 9, 1), batch, 2 * 11 * 9);
+        Check.close("compacted vs masked CNN (" + kind + ")", masked.forward(x, false).toFloatArray(),
+                compacted.forward(x, false).toFloatArray(), 1e-5, 1e-5);
+        if (!kind.equals("none")) {
+            assertEquals(true, compacted.flopsPerExample() < masked.flopsPerExample());
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2})
+    void convolutionFollowedDirectlyByConvolutionAndStride(int seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        io.prune4j.nn.Conv2d c1 = io.prune4j.nn.Conv2d.create(cpu, "c1", 3, 6, 3, 2, 1, true, rng);
+        io.prune4j.nn.Conv2d c2 = io.prune4j.nn.Conv2d.create(cpu, "c2", 6, 4, 2, 1, 0, false, rng);
+        Sequential masked = new Sequential(cpu, new int[] {3, 8, 7},
+                List.of(c1, c2, new Relu("r", cpu), new io.prune4j.nn.Flatten("f", cpu), Dense.create(cpu, "fc", 4 * 3 * 3, 2, false, rng)));
+        Sequential compacted = masked.copy();
+        List<Integer> layers = Compaction.prunableUnitLayers(masked);
+        assertEquals(List.of(0, 1), layers);
+        List<Tensor> masks = List.of(cpu.fromArray(new float[] {0, 1, 1, 0, 0, 1}, 6), cpu.fromArray(new float[] {1, 0, 1, 1}, 4));
+        Compaction.maskUnits(masked, layers, masks);
+        Compaction.compact(compacted, layers, masks);
+        Tensor x = cpu.fromArray(Check.randn(rng, 3 * 3 * 8 * 7, 1), 3, 3 * 8 * 7);
+        Check.close("conv → conv", masked.forward(x, false).toFloatArray(), compacted.forward(x, false).toFloatArray(), 1e-5, 1e-5);
     }
 
     @ParameterizedTest

@@ -66,4 +66,58 @@ public final class Naive {
         }
         return d;
     }
+
+    /**
+     * Direct six-loop convolution in double, the definition PyTorch documents:
+     * {@code y[b,o,i,j] = bias[o] + Σ_{c,u,v} w[o,c,u,v] · x[b, c, i·s − p + u, j·s − p + v]} (zero outside).
+     */
+    public static double[] conv2d(double[] x, int batch, int in, int h, int wd, double[] w, double[] bias, int out, int kh, int kw,
+                                  int stride, int pad, boolean relu) {
+        int ho = (h + 2 * pad - kh) / stride + 1;
+        int wo = (wd + 2 * pad - kw) / stride + 1;
+        double[] y = new double[batch * out * ho * wo];
+        for (int b = 0; b < batch; b++) {
+            for (int o = 0; o < out; o++) {
+                for (int i = 0; i < ho; i++) {
+                    for (int j = 0; j < wo; j++) {
+                        double s = bias[o];
+                        for (int c = 0; c < in; c++) {
+                            for (int u = 0; u < kh; u++) {
+                                for (int v = 0; v < kw; v++) {
+                                    int r = i * stride - pad + u;
+                                    int q = j * stride - pad + v;
+                                    if (r >= 0 && r < h && q >= 0 && q < wd) {
+                                        s += w[((o * in + c) * kh + u) * kw + v] * x[((b * in + c) * h + r) * wd + q];
+                                    }
+                                }
+                            }
+                        }
+                        y[((b * out + o) * ho + i) * wo + j] = relu ? Math.max(s, 0) : s;
+                    }
+                }
+            }
+        }
+        return y;
+    }
+
+    /** Max over each {@code window × window} patch {@code stride} apart, plane by plane. */
+    public static double[] maxPool2d(double[] x, int planes, int h, int w, int window, int stride) {
+        int ho = (h - window) / stride + 1;
+        int wo = (w - window) / stride + 1;
+        double[] y = new double[planes * ho * wo];
+        for (int p = 0; p < planes; p++) {
+            for (int i = 0; i < ho; i++) {
+                for (int j = 0; j < wo; j++) {
+                    double m = Double.NEGATIVE_INFINITY;
+                    for (int u = 0; u < window; u++) {
+                        for (int v = 0; v < window; v++) {
+                            m = Math.max(m, x[(p * h + i * stride + u) * w + j * stride + v]);
+                        }
+                    }
+                    y[(p * ho + i) * wo + j] = m;
+                }
+            }
+        }
+        return y;
+    }
 }

@@ -21,6 +21,8 @@ public final class CpuBackend implements Backend {
     private static final boolean CRITICAL = CriticalBlas.isAvailable();
 
     private final int threads;
+    /** Convolution scratch; a backend, like its tensors, is used by one thread at a time. */
+    private final CpuConv conv = new CpuConv(CRITICAL);
 
     /** A CPU backend whose matrix products use all available processors. */
     public CpuBackend() {
@@ -123,6 +125,86 @@ public final class CpuBackend implements Backend {
     @Override
     public void fill(Tensor t, float value) {
         java.util.Arrays.fill(f(t, "fill"), value);
+    }
+
+    @Override
+    public Tensor reshape(Tensor t, int... shape) {
+        if (Shapes.size(shape) != t.size()) {
+            throw new IllegalArgumentException("reshape: " + java.util.Arrays.toString(t.shape()) + " has " + t.size()
+                    + " elements, " + java.util.Arrays.toString(shape) + " would have " + Shapes.size(shape));
+        }
+        CpuTensor c = (CpuTensor) t;
+        return c.dtype() == DType.FLOAT32 ? new CpuTensor(this, c.f, shape) : new CpuTensor(this, c.i, shape);
+    }
+
+    // ---- convolution and pooling ---------------------------------------------------------------
+
+    @Override
+    public void conv2d(Tensor y, Tensor x, Tensor w, Tensor bias, int stride, int pad, boolean relu) {
+        CpuConv.Geometry g = geometry("conv2d", y, x, w, stride, pad);
+        Shapes.requireShape("conv2d", "bias", bias, g.out());
+        conv.forward(f(y, "conv2d"), f(x, "conv2d"), f(w, "conv2d"), f(bias, "conv2d"), g, relu);
+    }
+
+    @Override
+    public void conv2dBackward(Tensor dx, Tensor dw, Tensor db, Tensor dy, Tensor x, Tensor w, int stride, int pad) {
+        CpuConv.Geometry g = geometry("conv2dBackward", dy, x, w, stride, pad);
+        Shapes.requireShape("conv2dBackward", "dw", dw, w.shape());
+        Shapes.requireShape("conv2dBackward", "db", db, g.out());
+        if (dx != null) {
+            Shapes.requireShape("conv2dBackward", "dx", dx, x.shape());
+        }
+        conv.backward(dx == null ? null : f(dx, "conv2dBackward"), f(dw, "conv2dBackward"), f(db, "conv2dBackward"),
+                f(dy, "conv2dBackward"), f(x, "conv2dBackward"), f(w, "conv2dBackward"), g);
+    }
+
+    /** Checks {@code x [B, in, H, W]}, {@code w [out, in, kh, kw]} and {@code y [B, out, Ho, Wo]} against each other. */
+    private static CpuConv.Geometry geometry(String op, Tensor y, Tensor x, Tensor w, int stride, int pad) {
+        Shapes.requireRank(op, "x", x, 4);
+        Shapes.requireRank(op, "w", w, 4);
+        if (stride < 1 || pad < 0) {
+            throw new IllegalArgumentException(op + ": stride must be ≥ 1 and padding ≥ 0, got " + stride + " and " + pad);
+        }
+        if (w.dim(1) != x.dim(1)) {
+            throw new IllegalArgumentException(op + ": weight " + java.util.Arrays.toString(w.shape()) + " expects " + w.dim(1)
+                    + " input channels, x " + java.util.Arrays.toString(x.shape()) + " has " + x.dim(1));
+        }
+        int ho = (x.dim(2) + 2 * pad - w.dim(2)) / stride + 1;
+        int wo = (x.dim(3) + 2 * pad - w.dim(3)) / stride + 1;
+        if (x.dim(2) + 2 * pad < w.dim(2) || x.dim(3) + 2 * pad < w.dim(3)) {
+            throw new IllegalArgumentException(op + ": a " + w.dim(2) + "x" + w.dim(3) + " kernel does not fit a "
+                    + x.dim(2) + "x" + x.dim(3) + " input padded by " + pad);
+        }
+        Shapes.requireShape(op, "output", y, x.dim(0), w.dim(0), ho, wo);
+        return new CpuConv.Geometry(x.dim(0), x.dim(1), x.dim(2), x.dim(3), w.dim(0), w.dim(2), w.dim(3), stride, pad, ho, wo);
+    }
+
+    @Override
+    public void maxPool2d(Tensor y, Tensor argmax, Tensor x, int window, int stride) {
+        Shapes.requireRank("maxPool2d", "x", x, 4);
+        if (window < 1 || stride < 1 || window > x.dim(2) || window > x.dim(3)) {
+            throw new IllegalArgumentException("maxPool2d: window " + window + " and stride " + stride + " do not fit a "
+                    + x.dim(2) + "x" + x.dim(3) + " input");
+        }
+        int ho = (x.dim(2) - window) / stride + 1;
+        int wo = (x.dim(3) - window) / stride + 1;
+        Shapes.requireShape("maxPool2d", "y", y, x.dim(0), x.dim(1), ho, wo);
+        Shapes.requireShape("maxPool2d", "argmax", argmax, y.shape());
+        CpuConv.maxPool(f(y, "maxPool2d"), i(argmax, "maxPool2d"), f(x, "maxPool2d"), x.dim(0) * x.dim(1), x.dim(2), x.dim(3),
+                window, stride, ho, wo);
+    }
+
+    @Override
+    public void maxPool2dBackward(Tensor dx, Tensor dy, Tensor argmax) {
+        Shapes.requireRank("maxPool2dBackward", "dx", dx, 4);
+        Shapes.requireRank("maxPool2dBackward", "dy", dy, 4);
+        Shapes.requireShape("maxPool2dBackward", "argmax", argmax, dy.shape());
+        if (dx.dim(0) != dy.dim(0) || dx.dim(1) != dy.dim(1)) {
+            throw new IllegalArgumentException("maxPool2dBackward: dx " + java.util.Arrays.toString(dx.shape()) + " and dy "
+                    + java.util.Arrays.toString(dy.shape()) + " differ in batch or channels");
+        }
+        CpuConv.maxPoolBackward(f(dx, "maxPool2dBackward"), f(dy, "maxPool2dBackward"), i(argmax, "maxPool2dBackward"),
+                dx.dim(0) * dx.dim(1), dx.dim(2) * dx.dim(3), dy.dim(2) * dy.dim(3));
     }
 
     // ---- linear algebra ------------------------------------------------------------------------
@@ -335,6 +417,37 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void gatherColumnBlocks(Tensor out, Tensor src, Tensor idx, int block) {
+        if (block < 1) {
+            throw new IllegalArgumentException("gatherColumnBlocks: block must be ≥ 1, got " + block);
+        }
+        int rows = src.dim(0);
+        if (out.dim(0) != rows) {
+            throw new IllegalArgumentException("gatherColumnBlocks: out has " + out.dim(0) + " rows but src has " + rows);
+        }
+        int cols = rows == 0 ? 0 : src.size() / rows;
+        int k = idx.size();
+        if (cols % block != 0 || (rows > 0 && out.size() != rows * k * block)) {
+            throw new IllegalArgumentException("gatherColumnBlocks: src " + java.util.Arrays.toString(src.shape()) + ", out "
+                    + java.util.Arrays.toString(out.shape()) + " and " + k + " blocks of " + block + " do not fit");
+        }
+        int blocks = cols / block;
+        int[] ix = i(idx, "gatherColumnBlocks");
+        for (int c = 0; c < k; c++) {
+            if (ix[c] < 0 || ix[c] >= blocks) {
+                throw new IndexOutOfBoundsException("gatherColumnBlocks: index " + ix[c] + " outside [0, " + blocks + ")");
+            }
+        }
+        float[] o = f(out, "gatherColumnBlocks");
+        float[] s = f(src, "gatherColumnBlocks");
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < k; c++) {
+                System.arraycopy(s, r * cols + ix[c] * block, o, (r * k + c) * block, block);
+            }
+        }
+    }
+
+    @Override
     public void broadcastRows(Tensor out, Tensor v) {
         Shapes.requireShape("broadcastRows", "v", v, out.dim(0));
         float[] o = f(out, "broadcastRows");
@@ -485,7 +598,11 @@ public final class CpuBackend implements Backend {
         int rows = w.dim(0);
         Shapes.requireShape("compositeScores", "out", out, rows);
         int cols = rows == 0 ? 0 : w.size() / rows;
-        Shapes.requireShape("compositeScores", "freq", freq, cols);
+        if (freq.size() == 0 ? cols != 0 : cols % freq.size() != 0) {
+            throw new IllegalArgumentException("compositeScores: " + freq.size() + " input frequencies do not divide "
+                    + cols + " weights per unit");
+        }
+        int block = freq.size() == 0 ? 1 : cols / freq.size();
         float[] o = f(out, "compositeScores");
         float[] x = f(w, "compositeScores");
         float[] g = f(gAbs, "compositeScores");
@@ -495,7 +612,7 @@ public final class CpuBackend implements Backend {
             double den = 0;
             for (int c = 0; c < cols; c++) {
                 double aw = Math.abs(x[r * cols + c]);
-                num += aw * Math.abs(g[r * cols + c]) * fr[c];
+                num += aw * Math.abs(g[r * cols + c]) * fr[c / block];
                 den += aw;
             }
             o[r] = den == 0 ? 0f : (float) (num / den);

@@ -127,6 +127,16 @@ public final class CriticalBlas {
                 m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
     }
 
+    /**
+     * {@link #sgemm} on sub-arrays starting {@code aOff}, {@code bOff} and {@code cOff} elements in
+     * (the caller checked that every accessed element lies inside its array).
+     */
+    static void sgemmAt(boolean transA, boolean transB, int m, int n, int k, float alpha,
+                        float[] a, int aOff, int lda, float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc) {
+        p4j_sgemm_at(SGEMM, ROW_MAJOR, transA ? TRANS : NO_TRANS, transB ? TRANS : NO_TRANS,
+                m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+    }
+
     /** Address of an OpenBLAS function, or 0. */
     private static long find(String symbol) {
         // 1. Loader.addressof, accepted when dladdr puts it inside OpenBLAS
@@ -174,6 +184,14 @@ public final class CriticalBlas {
             @Cast("void*") long fn, int order, int transa, int transb, int m, int n, int k,
             float alpha, @Const float[] a, int lda, @Const float[] b, int ldb,
             float beta, float[] c, int ldc);
+
+    /** {@code p4j_sgemm} with element offsets into the pinned arrays. */
+    @CriticalRegion
+    @NoException
+    static native void p4j_sgemm_at(
+            @Cast("void*") long fn, int order, int transa, int transb, int m, int n, int k,
+            float alpha, @Const float[] a, int aoff, int lda, @Const float[] b, int boff, int ldb,
+            float beta, float[] c, int coff, int ldc);
 
     /** {@code ((cblas_sgemv*) fn)(...)} with the arrays pinned, not copied. */
     @CriticalRegion

@@ -1,0 +1,108 @@
+package io.prune4j.nn;
+
+import io.prune4j.backend.Backend;
+import io.prune4j.tensor.DType;
+import io.prune4j.tensor.Tensor;
+import java.util.List;
+
+/**
+ * Max pooling over {@code window × window} patches {@code stride} apart, no padding:
+ * {@code x [batch, c, H, W] → y [batch, c, (H − window) / stride + 1, (W − window) / stride + 1]}.
+ * Channels pass through one to one, so pruning a channel before the pool prunes it after.
+ */
+public final class MaxPool2d implements Layer {
+    private final String name;
+    private final Backend backend;
+    private final int window;
+    private final int stride;
+    private Tensor out;
+    private Tensor argmax;
+    private Tensor dx;
+    private int[] inputShape;
+
+    public MaxPool2d(String name, Backend backend, int window, int stride) {
+        if (window < 1 || stride < 1) {
+            throw new IllegalArgumentException("MaxPool2d " + name + ": window and stride must be positive, got " + window + " and " + stride);
+        }
+        this.name = name;
+        this.backend = backend;
+        this.window = window;
+        this.stride = stride;
+    }
+
+    public int window() {
+        return window;
+    }
+
+    public int stride() {
+        return stride;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public String describe() {
+        return "MaxPool2d " + name + " (" + window + "x" + window + (stride != window ? ", stride " + stride : "") + ")";
+    }
+
+    @Override
+    public int[] outputShape(int[] in) {
+        if (in.length != 3 || in[1] < window || in[2] < window) {
+            throw new IllegalArgumentException(describe() + " expects [channels, height, width] of at least " + window + "x" + window
+                    + " per example, got " + java.util.Arrays.toString(in));
+        }
+        return new int[] {in[0], (in[1] - window) / stride + 1, (in[2] - window) / stride + 1};
+    }
+
+    @Override
+    public Tensor forward(Tensor x, boolean training) {
+        if (x.rank() != 4) {
+            throw new IllegalArgumentException(describe() + " expects input [batch, channels, height, width], got "
+                    + java.util.Arrays.toString(x.shape()));
+        }
+        int[] o = outputShape(new int[] {x.dim(1), x.dim(2), x.dim(3)});
+        out = Workspace.ensureShape(backend, out, x.dim(0), o[0], o[1], o[2]);
+        argmax = Workspace.ensureShape(backend, argmax, DType.INT32, out.shape());
+        inputShape = x.shape();
+        backend.maxPool2d(out, argmax, x, window, stride);
+        return out;
+    }
+
+    @Override
+    public Tensor backward(Tensor dy, boolean needInputGrad) {
+        if (inputShape == null || !dy.sameShape(out)) {
+            throw new IllegalStateException(describe() + ": backward needs the matching forward pass first");
+        }
+        if (!needInputGrad) {
+            return null;
+        }
+        dx = Workspace.ensureShape(backend, dx, inputShape);
+        backend.maxPool2dBackward(dx, dy, argmax);
+        return dx;
+    }
+
+    @Override
+    public List<Parameter> parameters() {
+        return List.of();
+    }
+
+    @Override
+    public long flopsPerExample(int[] inputShape) {
+        return 0;
+    }
+
+    @Override
+    public MaxPool2d copy() {
+        return new MaxPool2d(name, backend, window, stride);
+    }
+
+    @Override
+    public void close() {
+        inputShape = null;
+        out = Workspace.free(out);
+        argmax = Workspace.free(argmax);
+        dx = Workspace.free(dx);
+    }
+}
