@@ -130,7 +130,13 @@ public final class Pruner {
             pruneSeconds += (System.nanoTime() - t0) / 1e9;
             m = Trainer.evaluate(net, test);
         }
-        rounds.add(new Round(n, sf, net.parameterCount(), nonzero(net), m));
+        // the last pruning step already has its row; it gets the final test metrics rather than a second row
+        Round last = new Round(n, sf, net.parameterCount(), nonzero(net), m);
+        if (!rounds.isEmpty() && rounds.get(rounds.size() - 1).round() == n) {
+            rounds.set(rounds.size() - 1, last);
+        } else {
+            rounds.add(last);
+        }
         return rounds;
     }
 

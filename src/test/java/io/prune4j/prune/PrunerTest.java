@@ -122,6 +122,8 @@ class PrunerTest {
             double expected = 0.9 + (0 - 0.9) * Math.pow(1 - k / 4.0, 3);
             assertEquals(expected, r.get(k - 1).targetSparsity(), 1e-9);
         }
+        assertEquals(4, r.size(), "one row per pruning step");
+        assertTrue(r.get(3).test() != null, "the last step carries the final test metrics");
         long weights = 0;
         long kept = 0;
         for (int i = 0; i < 3; i++) {
