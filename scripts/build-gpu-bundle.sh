@@ -11,6 +11,7 @@
 #   test/classes/             compiled tests
 #   test/lib/*.jar            test-scope jars that are not runtime jars and not JUnit itself
 #   test/junit-platform-console-standalone.jar
+#   bench/torch_topk.py       the PyTorch side of the GPU benchmarks (benchmarks/gpu/*.py)
 #   BUNDLE-INFO.txt           what was built, from which commit, with which modules
 #
 # Environment:
@@ -92,6 +93,9 @@ cp target/lib/*.jar "$B/app/lib/"
 cp -r target/test-classes/. "$B/test/classes/"
 for f in "$TL"/*.jar; do if [[ -e "$f" ]]; then cp "$f" "$B/test/lib/"; fi; done
 cp "$CONSOLE" "$B/test/junit-platform-console-standalone.jar"
+mkdir -p "$B/bench"
+cp benchmarks/gpu/*.py "$B/bench/"
+[[ -f target/test-classes/io/prune4j/bench/GpuBench.class ]] || log "WARNING: no GpuBench in the test classes: no GPU benchmarks"
 
 # ---- 4. slim the dependency jars (copies in the bundle only) ----------------------------------
 zdel() {  # zdel JAR PATTERN...: delete entries, quietly; no error when nothing matches

@@ -14,10 +14,17 @@
 #      devices. With a GPU expected (P4J_REQUIRE_GPU=1; the default when nvidia-smi exists) an
 #      unusable CUDA is an error; otherwise the GPU tests run and skip with the printed reason;
 #   5. runs the JUnit tests tagged "gpu" (console launcher, scanning the bundle's test classes);
-#   6. BENCHMARK HOOK: runs io.prune4j.bench.GpuBench's main when the bundle has that class.
-# Logs go to $OUT (default ./out), four files so that a benchmark may add a few more (the device
-# tool brings back at most 8 files, at most two folders down): gpu-run.log (everything, including
-# nvidia-smi and the CUDA preflight), junit-gpu.log, junit/TEST-junit-jupiter.xml, bench.log.
+#      a failure is reported but does not stop the benchmarks (one run must give all the numbers);
+#   6. times torch.topk / torch.kthvalue (bench/torch_topk.py from benchmarks/gpu/) when python3
+#      has torch with CUDA;
+#   7. BENCHMARK HOOK: runs io.prune4j.bench.GpuBench's main when the bundle has that class (it
+#      prints the torch timings beside its own selection timings);
+#   8. optionally (P4J_SANITIZE=1) the GPU tests again under compute-sanitizer memcheck.
+# The exit status is nonzero when any step failed; the summary at the end names them.
+# Logs go to $OUT (default ./out), at most 7 files (the device tool brings back at most 8 files,
+# at most two folders down): gpu-run.log (everything, including nvidia-smi and the CUDA
+# preflight), junit-gpu.log, junit/TEST-junit-jupiter.xml, torch_topk.tsv, bench.log,
+# gpubench.tsv, and sanitizer.log with P4J_SANITIZE=1.
 #
 # Environment:
 #   OUT                    log folder (default ./out)
@@ -27,7 +34,10 @@
 #   P4J_TEST_ARGS          extra JUnit console arguments (e.g. --select-class=...)
 #   P4J_ALL_TESTS=1        run every test, not only the "gpu"-tagged ones
 #   P4J_BENCH_ARGS         arguments for io.prune4j.bench.GpuBench
-#   P4J_SKIP_BENCH=1       do not run the benchmark hook
+#   P4J_SKIP_BENCH=1       do not run the benchmark hook (nor the torch timings)
+#   P4J_SKIP_TORCH=1       do not run the torch timings
+#   P4J_TORCH_ARGS         arguments for torch_topk.py (e.g. --quick)
+#   P4J_SANITIZE=1         also run the GPU tests under compute-sanitizer --tool memcheck (slow)
 #   P4J_KEEP_WORK=1        keep the unpacked bundle (its path is printed)
 set -euo pipefail
 
@@ -164,13 +174,40 @@ set +e
     "${TAGS[@]}" --reports-dir "$OUT/junit" "${EXTRA[@]}" 2>&1 | tee "$OUT/junit-gpu.log"
 rc=${PIPESTATUS[0]}
 set -e
-[[ $rc -eq 0 ]] || die "GPU tests failed (JUnit exit $rc; see $OUT/junit-gpu.log and $OUT/junit/)"
+FAILED=()
+if [[ $rc -ne 0 ]]; then
+    say "ERROR: GPU tests failed (JUnit exit $rc; see $OUT/junit-gpu.log and $OUT/junit/); going on with the benchmarks"
+    FAILED+=("GPU tests (JUnit exit $rc)")
+fi
 # An assumption that fails (no device) shows as "aborted"; @Disabled as "skipped".
 if [[ "$REQUIRE_GPU" == 1 ]] && grep -qE '\[ *[1-9][0-9]* tests (skipped|aborted) *\]' "$OUT/junit-gpu.log"; then
-    die "GPU tests were skipped or aborted on a GPU machine (see the reasons in $OUT/junit-gpu.log)"
+    say "ERROR: GPU tests were skipped or aborted on a GPU machine (see the reasons in $OUT/junit-gpu.log)"
+    FAILED+=("GPU tests skipped or aborted")
 fi
 
-# ---- 6. BENCHMARK HOOK ------------------------------------------------------------------------
+# ---- 6. torch timings -------------------------------------------------------------------------
+section "torch.topk / torch.kthvalue"
+TORCH_TSV="$OUT/torch_topk.tsv"
+if [[ "${P4J_SKIP_BENCH:-0}" == 1 || "${P4J_SKIP_TORCH:-0}" == 1 ]]; then
+    say "torch timings skipped"
+elif [[ ! -f "$B/bench/torch_topk.py" ]]; then
+    say "no bench/torch_topk.py in the bundle"
+elif ! command -v python3 >/dev/null 2>&1 || ! python3 -c 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)' 2>/dev/null; then
+    say "python3 with CUDA-enabled torch not found: no torch timings"
+else
+    # shellcheck disable=SC2206
+    TARGS=(${P4J_TORCH_ARGS:-})
+    set +e
+    PYTHONUNBUFFERED=1 python3 "$B/bench/torch_topk.py" --out "$TORCH_TSV" "${TARGS[@]}" 2>&1
+    trc=$?
+    set -e
+    if [[ $trc -ne 0 ]]; then
+        say "ERROR: torch_topk.py failed (exit $trc)"
+        FAILED+=("torch timings (exit $trc)")
+    fi
+fi
+
+# ---- 7. BENCHMARK HOOK ------------------------------------------------------------------------
 # A later benchmark harness: put a class io.prune4j.bench.GpuBench with a main(String[]) in the
 # jar (or in the test classes); it is run here with P4J_BENCH_ARGS, and -Dprune4j.bench.out=$OUT
 # tells it where to write its results (files directly under $OUT, or one folder down).
@@ -194,13 +231,46 @@ elif [[ $has_bench == 1 ]]; then
     # shellcheck disable=SC2206
     BARGS=(${P4J_BENCH_ARGS:-})
     set +e
-    "$JAVA" "${JOPTS[@]}" "-Dprune4j.bench.out=$OUT" -cp "$TEST_CP" "$BENCH_CLASS" "${BARGS[@]}" 2>&1 | tee "$OUT/bench.log"
+    "$JAVA" "${JOPTS[@]}" "-Dprune4j.bench.out=$OUT" "-Dprune4j.bench.torch=$TORCH_TSV" -cp "$TEST_CP" "$BENCH_CLASS" \
+        "${BARGS[@]}" 2>&1 | tee "$OUT/bench.log"
     brc=${PIPESTATUS[0]}
     set -e
-    [[ $brc -eq 0 ]] || die "$BENCH_CLASS failed (exit $brc; see $OUT/bench.log)"
+    if [[ $brc -ne 0 ]]; then
+        say "ERROR: $BENCH_CLASS failed (exit $brc; see $OUT/bench.log)"
+        FAILED+=("$BENCH_CLASS (exit $brc)")
+    fi
 else
     say "no $BENCH_CLASS in the bundle: no benchmarks to run" | tee "$OUT/bench.log"
 fi
 
+# ---- 8. compute-sanitizer ---------------------------------------------------------------------
+if [[ "${P4J_SANITIZE:-0}" == 1 ]]; then
+    section "GPU tests under compute-sanitizer memcheck"
+    SAN="$(command -v compute-sanitizer || true)"
+    [[ -n "$SAN" ]] || SAN=/usr/local/cuda/bin/compute-sanitizer
+    if [[ -x "$SAN" ]]; then
+        set +e
+        "$SAN" --tool memcheck --error-exitcode 86 --print-limit 20 \
+            "$JAVA" "${JOPTS[@]}" -jar "$CONSOLE" execute \
+            --disable-banner --disable-ansi-colors --details=summary --include-engine=junit-jupiter \
+            --class-path "$TEST_CP" --scan-class-path "$B/test/classes" --include-tag gpu "${EXTRA[@]}" \
+            > "$OUT/sanitizer.log" 2>&1
+        src=$?
+        set -e
+        tail -40 "$OUT/sanitizer.log"
+        if [[ $src -ne 0 ]]; then
+            say "ERROR: compute-sanitizer run failed (exit $src; 86 = memcheck found errors; see $OUT/sanitizer.log)"
+            FAILED+=("compute-sanitizer (exit $src)")
+        fi
+    else
+        say "compute-sanitizer not found: skipped"
+    fi
+fi
+
 section "done"
+if [[ ${#FAILED[@]} -gt 0 ]]; then
+    say "FAILED: ${FAILED[*]}"
+    say "logs in $OUT"
+    exit 1
+fi
 say "all GPU steps passed; logs in $OUT"

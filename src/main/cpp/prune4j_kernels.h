@@ -10,7 +10,15 @@
  *    asynchronous, so errors raised while a kernel runs surface at the next synchronizing call;
  *  - sizes are int element counts; any size 0 is a no-op returning 0; a negative size or a NULL
  *    pointer for a non-empty problem returns cudaErrorInvalidValue (1);
- *  - matrices are row-major float32 on the device.
+ *  - matrices are row-major float32 on the device;
+ *  - launchers that need scratch memory take (void* workspace, long long workspace_bytes) after the
+ *    sizes; a p4j_*_workspace_bytes function says how much, so a caller allocates it once and
+ *    reuses it. One workspace must not serve two streams at the same time. Too small a workspace
+ *    is cudaErrorInvalidValue;
+ *  - results that are counts or scalars (a count of kept elements, metrics) are written to device
+ *    memory, so a pipeline can use them without a copy to the host;
+ *  - an index out of range never makes a kernel read or write outside its buffers: gathers write 0
+ *    there and report it through an optional device counter.
  */
 #ifndef PRUNE4J_KERNELS_H
 #define PRUNE4J_KERNELS_H
@@ -46,10 +54,53 @@ P4J_API int p4j_device_props(int device, char* name, int name_len, int* cc_major
 P4J_API int p4j_device_synchronize(void);
 P4J_API int p4j_stream_synchronize(void* stream);
 
+/* ---- memory, streams, events (device.cu) ---------------------------------------------------- */
+
+/* cudaMalloc(*ptr, bytes) (1 byte for 0); *ptr = NULL on failure, which is not left sticky. */
+P4J_API int p4j_malloc(void** ptr, long long bytes);
+P4J_API int p4j_free(void* ptr);
+/* cudaMemGetInfo; either output may be NULL. */
+P4J_API int p4j_mem_get_info(long long* free_bytes, long long* total_bytes);
+/* cudaMemcpy (async == 0) or cudaMemcpyAsync on stream; kind is a cudaMemcpyKind (1 host to device,
+ * 2 device to host, 3 device to device). */
+P4J_API int p4j_memcpy(void* dst, const void* src, long long bytes, int kind, void* stream, int async);
+/* cudaMemsetAsync(dst, value, bytes, stream). */
+P4J_API int p4j_memset(void* dst, int value, long long bytes, void* stream);
+/* A non-blocking stream (cudaStreamNonBlocking) into *stream; destroy NULL is a no-op. */
+P4J_API int p4j_stream_create(void** stream);
+P4J_API int p4j_stream_destroy(void* stream);
+/* CUDA events for timing: create, record on a stream, elapsed milliseconds between two recorded
+ * events (waits for end first), destroy. */
+P4J_API int p4j_event_create(void** event);
+P4J_API int p4j_event_destroy(void* event);
+P4J_API int p4j_event_record(void* event, void* stream);
+P4J_API int p4j_event_elapsed_ms(float* ms, void* start, void* end);
+/* L2 cache size of a device in bytes (for benchmarks that scrub it). */
+P4J_API int p4j_l2_cache_bytes(int device, int* bytes);
+
 /* ---- element-wise (elementwise.cu) ---------------------------------------------------------- */
 
 /* In place on y[rows, n]: y[r, c] += bias[c]; then y = max(y, 0) when relu != 0. */
 P4J_API int p4j_bias_add(float* y, const float* bias, int rows, int n, int relu, void* stream);
+
+/* The following do per element exactly the CPU backend's float operations (no FMA contraction),
+ * so their results are bit-identical to CpuBackend's. */
+/* y[i] = value. */
+P4J_API int p4j_fill(float* y, int n, float value, void* stream);
+/* y[i] += alpha * x[i]. */
+P4J_API int p4j_axpy(float* y, const float* x, int n, float alpha, void* stream);
+/* y[i] *= alpha. */
+P4J_API int p4j_scale(float* y, int n, float alpha, void* stream);
+/* y[i] *= x[i]; with a 0/1 mask x this is the unstructured mask apply after an optimiser step. */
+P4J_API int p4j_mul(float* y, const float* x, int n, void* stream);
+/* y[i] = max(x[i], 0) as Java's Math.max (NaN stays NaN); y may be x. */
+P4J_API int p4j_relu(float* y, const float* x, int n, void* stream);
+/* dx[i] = y[i] > 0 ? dy[i] : 0; dx may be dy. */
+P4J_API int p4j_relu_backward(float* dx, const float* dy, const float* y, int n, void* stream);
+/* s[i] = value wherever mask[i] == 0. */
+P4J_API int p4j_masked_fill(float* s, const float* mask, int n, float value, void* stream);
+/* out[r, c] = v[r] for out[rows, cols]: a unit mask becomes a row mask. */
+P4J_API int p4j_broadcast_rows(float* out, const float* v, int rows, int cols, void* stream);
 
 /* ---- scoring (scoring.cu) -------------------------------------------------------------------- */
 
@@ -58,6 +109,98 @@ P4J_API int p4j_bias_add(float* y, const float* bias, int rows, int n, int relu,
  * Deterministic; matches the CPU backend's taylorAccumulate bit for bit. */
 P4J_API int p4j_taylor_accumulate(float* acc, const float* a, const float* g, int batch, int units,
                                   int spatial, int abs_inside, float scale, void* stream);
+/* acc[i] += scale * t(x[i]), t = identity (0), |.| (1) or square (2; the empirical Fisher of OBD is
+ * the accumulated squared gradient). Bit-identical to the CPU. */
+P4J_API int p4j_accumulate(float* acc, const float* x, int n, float scale, int transform, void* stream);
+/* acc[i] += scale * |a[i] * b[i]|. Bit-identical to the CPU. */
+P4J_API int p4j_accumulate_abs_product(float* acc, const float* a, const float* b, int n, float scale,
+                                       void* stream);
+/* APoZ / activation frequency over a[batch, units, spatial]: acc[n] += sum_b (number of s with
+ * a > 0) / spatial, in example order. Bit-identical to the CPU. */
+P4J_API int p4j_count_positive(float* acc, const float* a, int batch, int units, int spatial, void* stream);
+/* out[r] = ||w[r, :]||_p for p = 1 or 2 (double sums), w[rows, cols]. */
+P4J_API int p4j_row_norms(float* out, const float* w, int rows, int cols, int p, void* stream);
+/* out[r] = sum_c x[r, c] (double sums). */
+P4J_API int p4j_row_sums(float* out, const float* x, int rows, int cols, void* stream);
+/* out[r] = sum_c |w[r,c]| * |g_abs[r,c]| * freq[c] / sum_c |w[r,c]| (0 for an all-zero row). */
+P4J_API int p4j_composite_scores(float* out, const float* w, const float* g_abs, const float* freq, int rows,
+                                 int cols, void* stream);
+/* Bytes of workspace p4j_sum, p4j_normalize, p4j_accumulate_normalized_abs and p4j_softmax_xent
+ * need (a constant, whatever the sizes). */
+P4J_API int p4j_reduce_workspace_bytes(long long* bytes);
+/* out[0] = (float) sum x (double partials, fixed order: deterministic); out[0] = 0 when n == 0. */
+P4J_API int p4j_sum(float* out, const float* x, int n, void* workspace, long long workspace_bytes,
+                    void* stream);
+/* In place: s /= d with d the L2 norm (kind 1), the largest magnitude (2) or the L1 norm (3) of s,
+ * computed in double; nothing when d is 0 or not finite, or kind is 0 (none). The kinds are the
+ * ordinals of io.prune4j.backend.Normalization. */
+P4J_API int p4j_normalize(float* s, int n, int kind, void* workspace, long long workspace_bytes, void* stream);
+/* acc[i] += |x[i]| / sum|x| (nothing when the sum is 0): one batch's share of gradient magnitude. */
+P4J_API int p4j_accumulate_normalized_abs(float* acc, const float* x, int n, void* workspace,
+                                          long long workspace_bytes, void* stream);
+
+/* ---- ranking (selection.cu) ------------------------------------------------------------------ */
+
+/* Bytes of workspace p4j_select_topk needs for n scores (about n/1024 + 25 KiB). */
+P4J_API int p4j_select_topk_workspace_bytes(int n, long long* bytes);
+/* Exact top-k selection by radix select (no sort) over scores[n], NaN ranking with -inf and -0
+ * with +0 (the CPU's key). For 0 <= keep <= n:
+ *   mask (nullable) gets 1 for exactly `keep` elements and 0 elsewhere: every element above the
+ *     keep-th largest value, then of those equal to it the lowest-indexed ones (the CPU's tie rule);
+ *   kth (nullable, one float on the device) gets the keep-th largest value (-inf when that is a
+ *     NaN), or +inf when keep == 0.
+ * At least one of mask and kth must be given. No host round trip: the whole selection is queued on
+ * stream. Bit-identical masks to CpuBackend.selectTopK. */
+P4J_API int p4j_select_topk(float* mask, float* kth, const float* scores, int n, int keep, void* workspace,
+                            long long workspace_bytes, void* stream);
+/* *count (device int) = number of i with scores[i] >= threshold (NaN never counts); 0 when n == 0. */
+P4J_API int p4j_count_at_least(int* count, const float* scores, int n, float threshold, void* stream);
+
+/* ---- compaction (compaction.cu) -------------------------------------------------------------- */
+
+/* Bytes of workspace p4j_mask_to_indices needs for n mask elements (asks CUB; needs a device). */
+P4J_API int p4j_mask_to_indices_workspace_bytes(int n, long long* bytes);
+/* The indices i with mask[i] != 0 (NaN counts as kept), in increasing order, to the front of
+ * indices[n]; their number to *count (device int; 0 when n == 0). */
+P4J_API int p4j_mask_to_indices(int* indices, int* count, const float* mask, int n, void* workspace,
+                                long long workspace_bytes, void* stream);
+/* out[r, :] = src[idx[r], :] for 4-byte elements (FLOAT32 or INT32), rows of `cols` elements,
+ * src[src_rows, cols]: kept rows of a weight matrix or bias (cols = 1), or a batch gathered from a
+ * device-resident data set (pass idx + offset). A row whose index is outside [0, src_rows) is
+ * written as zeros and, when bad is not NULL, *bad (device) is incremented. */
+P4J_API int p4j_gather_rows(void* out, const void* src, const int* idx, int rows, int cols, int src_rows,
+                            unsigned int* bad, void* stream);
+/* out[r, c*block + j] = src[row_idx[r], col_idx[c]*block + j] for r < rows_out, c < blocks_out,
+ * j < block; out is [rows_out, blocks_out*block], src is [src_rows, src_cols] with src_cols a
+ * multiple of block. row_idx NULL = rows in order (no row gather), col_idx NULL = blocks in order.
+ * block = 1 gathers columns; block = kh*kw the kept input channels of the next conv; block = h*w
+ * the kept channels of a flattened feature map for the next dense layer. 4-byte elements.
+ * Out-of-range indices give zeros and a nonzero *bad as in p4j_gather_rows. */
+P4J_API int p4j_gather_blocks(void* out, const void* src, const int* row_idx, const int* col_idx, int rows_out,
+                              int blocks_out, int block, int src_rows, int src_cols, unsigned int* bad,
+                              void* stream);
+
+/* ---- training (training.cu) ------------------------------------------------------------------ */
+
+/* out[c] = beta * out[c] + sum_r x[r, c] over x[rows, n] (beta == 0 overwrites): the bias
+ * gradient. Fixed summation order: deterministic. */
+P4J_API int p4j_sum_rows(float* out, const float* x, int rows, int n, float beta, void* stream);
+/* Fused softmax + cross-entropy over logits[rows, classes] with INT32 labels[rows]: adds the summed
+ * loss to metrics[0] and the number of rows whose first arg-max is the label to metrics[1]
+ * (deterministic: per-block partials, fixed-order sum), and, when grad is not NULL, writes
+ * grad = grad_scale * (softmax - onehot). A label outside [0, classes) makes the loss NaN and that
+ * row's gradient 0 (validate labels on upload). Workspace: p4j_reduce_workspace_bytes. */
+P4J_API int p4j_softmax_xent(float* grad, float* metrics, const float* logits, const int* labels, int rows,
+                             int classes, float grad_scale, void* workspace, long long workspace_bytes,
+                             void* stream);
+/* SGD with momentum and L2 weight decay (PyTorch's form): g' = g + wd*w; v = momentum*v + g';
+ * w -= lr*v. velocity may be NULL when momentum == 0 (then w -= lr*g'). Bit-identical to the CPU. */
+P4J_API int p4j_sgd_step(float* w, float* velocity, const float* grad, int n, float lr, float momentum,
+                         float weight_decay, void* stream);
+/* Adam with L2 weight decay, bias-corrected with step >= 1 (as CpuOps.adamStep: the corrections
+ * are folded into the step size in double on the host). */
+P4J_API int p4j_adam_step(float* w, float* m, float* v, const float* grad, int n, float lr, float beta1,
+                          float beta2, float eps, float weight_decay, int step, void* stream);
 
 #ifdef __cplusplus
 }

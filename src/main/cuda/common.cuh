@@ -9,6 +9,7 @@
 
 #include <cuda_runtime.h>
 #include <stdint.h>
+#include <string.h>
 
 // Evaluates a CUDA runtime call; on failure returns its cudaError_t from the enclosing function.
 #define P4J_CHECK(call)                                   \
@@ -22,10 +23,54 @@
 
 namespace p4j {
 
+// Scratch for the launchers that reduce a whole tensor (sum, normalize, accumulate_normalized_abs,
+// softmax_xent): per-block partials, at most 1024 blocks. p4j_reduce_workspace_bytes reports it.
+constexpr long long kReduceWorkspaceBytes = 32768;
+
 constexpr int kBlock = 256;            // default threads per block for 1-D element-wise kernels
 constexpr int kMaxGrid = 65535 * 8;    // cap on grid-stride grids (kernels loop over the rest)
 
 inline cudaStream_t as_stream(void* s) { return reinterpret_cast<cudaStream_t>(s); }
+
+constexpr unsigned kFullMask = 0xffffffffu;
+
+// Multiprocessor count of the current device, for grids sized to fill the GPU once (histograms,
+// reductions whose result does not depend on the grid).
+inline cudaError_t sm_count(int* sms) {
+    int dev = 0;
+    cudaError_t err = cudaGetDevice(&dev);
+    if (err != cudaSuccess) return err;
+    return cudaDeviceGetAttribute(sms, cudaDevAttrMultiProcessorCount, dev);
+}
+
+// Workspace carving: every piece starts on a 256-byte boundary (what cudaMalloc guarantees), so
+// vector loads stay aligned whatever the piece sizes.
+constexpr int64_t kWorkspaceAlign = 256;
+__host__ __device__ inline int64_t align_up(int64_t bytes) {
+    return (bytes + kWorkspaceAlign - 1) / kWorkspaceAlign * kWorkspaceAlign;
+}
+
+// ---- ranking keys -----------------------------------------------------------------------------
+
+// Order-preserving map from float to uint32: a > b as floats (with the CPU's ranking key: NaN
+// counts as -inf, -0 equals +0) iff order_key(a) > order_key(b) as unsigned integers. Positive
+// floats get the sign bit set so they sort above all negatives; negative floats are inverted so
+// that a larger magnitude gives a smaller key.
+__host__ __device__ __forceinline__ uint32_t order_key(float v) {
+    uint32_t b;
+    memcpy(&b, &v, sizeof b);
+    if (v != v) b = 0xff800000u;      // NaN ranks with -inf, as Selection.key() does on the CPU
+    if (b == 0x80000000u) b = 0u;     // -0 ties with +0
+    return (b & 0x80000000u) ? ~b : (b | 0x80000000u);
+}
+
+// Inverse of order_key (NaN never comes back: it was mapped to -inf).
+__host__ __device__ __forceinline__ float key_to_float(uint32_t k) {
+    uint32_t b = (k & 0x80000000u) ? (k & 0x7fffffffu) : ~k;
+    float v;
+    memcpy(&v, &b, sizeof v);
+    return v;
+}
 
 // Number of blocks for a grid-stride loop over `count` elements.
 inline int grid_for(int64_t count, int block = kBlock) {
@@ -68,6 +113,23 @@ __device__ __forceinline__ T block_sum(T v, T* shared) {
     if (warp == 0) v = warp_sum(v);
     __syncthreads();  // shared may be reused by the caller afterwards
     return v;
+}
+
+// Block-wide reduction with an arbitrary associative `op`, in a fixed tree order (so the result
+// does not depend on scheduling: deterministic, unlike float atomics). Every thread of the block
+// must call it; blockDim.x must be a power of two <= 1024 and `shared` hold blockDim.x elements.
+// The result is valid in thread 0.
+template <typename T, typename Op>
+__device__ __forceinline__ T block_reduce_tree(T v, T* shared, Op op) {
+    shared[threadIdx.x] = v;
+    __syncthreads();
+    for (unsigned s = blockDim.x >> 1; s > 0; s >>= 1) {
+        if (threadIdx.x < s) shared[threadIdx.x] = op(shared[threadIdx.x], shared[threadIdx.x + s]);
+        __syncthreads();
+    }
+    T r = shared[0];
+    __syncthreads();  // shared may be reused by the caller afterwards
+    return r;
 }
 
 }  // namespace p4j

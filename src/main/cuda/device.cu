@@ -68,3 +68,93 @@ extern "C" int p4j_device_props(int device, char* name, int name_len, int* cc_ma
     if (sm_count) *sm_count = prop.multiProcessorCount;
     return (int)cudaSuccess;
 }
+
+// ---- memory, streams, events ---------------------------------------------------------------------
+//
+// Thin wrappers so that Java code (DeviceBuffer, the GPU tests and benchmarks) needs only this
+// library, built against the same CUDA runtime as the kernels, and no second CUDA binding.
+
+extern "C" int p4j_malloc(void** ptr, long long bytes) {
+    if (ptr == nullptr || bytes < 0) return (int)cudaErrorInvalidValue;
+    *ptr = nullptr;
+    cudaError_t err = cudaMalloc(ptr, (size_t)(bytes > 0 ? bytes : 1));
+    if (err != cudaSuccess) {
+        *ptr = nullptr;
+        (void)cudaGetLastError();  // an allocation failure is not sticky: later calls start clean
+    }
+    return (int)err;
+}
+
+extern "C" int p4j_free(void* ptr) {
+    return (int)cudaFree(ptr);
+}
+
+extern "C" int p4j_mem_get_info(long long* free_bytes, long long* total_bytes) {
+    size_t f = 0, t = 0;
+    cudaError_t err = cudaMemGetInfo(&f, &t);
+    if (free_bytes) *free_bytes = (long long)f;
+    if (total_bytes) *total_bytes = (long long)t;
+    return (int)err;
+}
+
+extern "C" int p4j_memcpy(void* dst, const void* src, long long bytes, int kind, void* stream, int async) {
+    if (bytes < 0 || kind < 0 || kind > 4) return (int)cudaErrorInvalidValue;
+    if (bytes == 0) return (int)cudaSuccess;
+    if (dst == nullptr || src == nullptr) return (int)cudaErrorInvalidValue;
+    if (async) return (int)cudaMemcpyAsync(dst, src, (size_t)bytes, (cudaMemcpyKind)kind, p4j::as_stream(stream));
+    return (int)cudaMemcpy(dst, src, (size_t)bytes, (cudaMemcpyKind)kind);
+}
+
+extern "C" int p4j_memset(void* dst, int value, long long bytes, void* stream) {
+    if (bytes < 0) return (int)cudaErrorInvalidValue;
+    if (bytes == 0) return (int)cudaSuccess;
+    if (dst == nullptr) return (int)cudaErrorInvalidValue;
+    return (int)cudaMemsetAsync(dst, value, (size_t)bytes, p4j::as_stream(stream));
+}
+
+extern "C" int p4j_stream_create(void** stream) {
+    if (stream == nullptr) return (int)cudaErrorInvalidValue;
+    *stream = nullptr;
+    cudaStream_t s = nullptr;
+    cudaError_t err = cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking);
+    if (err == cudaSuccess) *stream = (void*)s;
+    return (int)err;
+}
+
+extern "C" int p4j_stream_destroy(void* stream) {
+    if (stream == nullptr) return (int)cudaSuccess;
+    return (int)cudaStreamDestroy(p4j::as_stream(stream));
+}
+
+extern "C" int p4j_event_create(void** event) {
+    if (event == nullptr) return (int)cudaErrorInvalidValue;
+    *event = nullptr;
+    cudaEvent_t e = nullptr;
+    cudaError_t err = cudaEventCreate(&e);
+    if (err == cudaSuccess) *event = (void*)e;
+    return (int)err;
+}
+
+extern "C" int p4j_event_destroy(void* event) {
+    if (event == nullptr) return (int)cudaSuccess;
+    return (int)cudaEventDestroy((cudaEvent_t)event);
+}
+
+extern "C" int p4j_event_record(void* event, void* stream) {
+    if (event == nullptr) return (int)cudaErrorInvalidValue;
+    return (int)cudaEventRecord((cudaEvent_t)event, p4j::as_stream(stream));
+}
+
+extern "C" int p4j_event_elapsed_ms(float* ms, void* start, void* end) {
+    if (ms == nullptr || start == nullptr || end == nullptr) return (int)cudaErrorInvalidValue;
+    *ms = 0.f;
+    cudaError_t err = cudaEventSynchronize((cudaEvent_t)end);
+    if (err != cudaSuccess) return (int)err;
+    return (int)cudaEventElapsedTime(ms, (cudaEvent_t)start, (cudaEvent_t)end);
+}
+
+extern "C" int p4j_l2_cache_bytes(int device, int* bytes) {
+    if (bytes == nullptr) return (int)cudaErrorInvalidValue;
+    *bytes = 0;
+    return (int)cudaDeviceGetAttribute(bytes, cudaDevAttrL2CacheSize, device);
+}

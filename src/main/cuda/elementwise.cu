@@ -40,3 +40,138 @@ extern "C" int p4j_bias_add(float* y, const float* bias, int rows, int n, int re
     P4J_CHECK_LAUNCH();
     return (int)cudaSuccess;
 }
+
+// ---- plain element-wise maps ----------------------------------------------------------------------
+//
+// Each one does, per element, exactly the float operations of the CPU backend's loop (explicit
+// __fmul_rn/__fadd_rn: nvcc would otherwise contract a*b + c into one fused multiply-add, which
+// rounds once instead of twice), so the two backends agree bit for bit. Grid-stride loops with
+// 64-bit indices; any n fits.
+
+namespace {
+
+__global__ void fill_kernel(float* __restrict__ y, int64_t n, float value) {
+    const int64_t stride = (int64_t)blockDim.x * gridDim.x;
+    for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += stride) y[i] = value;
+}
+
+__global__ void axpy_kernel(float* __restrict__ y, const float* __restrict__ x, int64_t n, float alpha) {
+    const int64_t stride = (int64_t)blockDim.x * gridDim.x;
+    for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += stride) {
+        y[i] = __fadd_rn(y[i], __fmul_rn(alpha, x[i]));
+    }
+}
+
+__global__ void scale_kernel(float* __restrict__ y, int64_t n, float alpha) {
+    const int64_t stride = (int64_t)blockDim.x * gridDim.x;
+    for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += stride) y[i] = __fmul_rn(y[i], alpha);
+}
+
+__global__ void mul_kernel(float* __restrict__ y, const float* __restrict__ x, int64_t n) {
+    const int64_t stride = (int64_t)blockDim.x * gridDim.x;
+    for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += stride) y[i] = __fmul_rn(y[i], x[i]);
+}
+
+// Math.max(x, 0f): NaN stays NaN (fmaxf would return 0), -0 becomes +0.
+__global__ void relu_kernel(float* y, const float* x, int64_t n) {
+    const int64_t stride = (int64_t)blockDim.x * gridDim.x;
+    for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += stride) {
+        const float v = x[i];
+        y[i] = v != v ? v : (v > 0.f ? v : 0.f);
+    }
+}
+
+__global__ void relu_backward_kernel(float* dx, const float* dy, const float* __restrict__ y, int64_t n) {
+    const int64_t stride = (int64_t)blockDim.x * gridDim.x;
+    for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += stride) {
+        dx[i] = y[i] > 0.f ? dy[i] : 0.f;
+    }
+}
+
+__global__ void masked_fill_kernel(float* __restrict__ s, const float* __restrict__ mask, int64_t n, float value) {
+    const int64_t stride = (int64_t)blockDim.x * gridDim.x;
+    for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += stride) {
+        if (mask[i] == 0.f) s[i] = value;
+    }
+}
+
+__global__ void broadcast_rows_kernel(float* __restrict__ out, const float* __restrict__ v, int rows, int64_t cols) {
+    for (int r = blockIdx.y; r < rows; r += gridDim.y) {
+        const float value = __ldg(v + r);
+        float* o = out + (int64_t)r * cols;
+        for (int64_t c = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; c < cols; c += (int64_t)gridDim.x * blockDim.x) {
+            o[c] = value;
+        }
+    }
+}
+
+}  // namespace
+
+extern "C" int p4j_fill(float* y, int n, float value, void* stream) {
+    if (n < 0 || (n > 0 && y == nullptr)) return (int)cudaErrorInvalidValue;
+    if (n == 0) return (int)cudaSuccess;
+    fill_kernel<<<p4j::grid_for(n), p4j::kBlock, 0, p4j::as_stream(stream)>>>(y, n, value);
+    P4J_CHECK_LAUNCH();
+    return (int)cudaSuccess;
+}
+
+extern "C" int p4j_axpy(float* y, const float* x, int n, float alpha, void* stream) {
+    if (n < 0 || (n > 0 && (y == nullptr || x == nullptr))) return (int)cudaErrorInvalidValue;
+    if (n == 0) return (int)cudaSuccess;
+    axpy_kernel<<<p4j::grid_for(n), p4j::kBlock, 0, p4j::as_stream(stream)>>>(y, x, n, alpha);
+    P4J_CHECK_LAUNCH();
+    return (int)cudaSuccess;
+}
+
+extern "C" int p4j_scale(float* y, int n, float alpha, void* stream) {
+    if (n < 0 || (n > 0 && y == nullptr)) return (int)cudaErrorInvalidValue;
+    if (n == 0) return (int)cudaSuccess;
+    scale_kernel<<<p4j::grid_for(n), p4j::kBlock, 0, p4j::as_stream(stream)>>>(y, n, alpha);
+    P4J_CHECK_LAUNCH();
+    return (int)cudaSuccess;
+}
+
+extern "C" int p4j_mul(float* y, const float* x, int n, void* stream) {
+    if (n < 0 || (n > 0 && (y == nullptr || x == nullptr))) return (int)cudaErrorInvalidValue;
+    if (n == 0) return (int)cudaSuccess;
+    mul_kernel<<<p4j::grid_for(n), p4j::kBlock, 0, p4j::as_stream(stream)>>>(y, x, n);
+    P4J_CHECK_LAUNCH();
+    return (int)cudaSuccess;
+}
+
+extern "C" int p4j_relu(float* y, const float* x, int n, void* stream) {
+    if (n < 0 || (n > 0 && (y == nullptr || x == nullptr))) return (int)cudaErrorInvalidValue;
+    if (n == 0) return (int)cudaSuccess;
+    relu_kernel<<<p4j::grid_for(n), p4j::kBlock, 0, p4j::as_stream(stream)>>>(y, x, n);
+    P4J_CHECK_LAUNCH();
+    return (int)cudaSuccess;
+}
+
+extern "C" int p4j_relu_backward(float* dx, const float* dy, const float* y, int n, void* stream) {
+    if (n < 0 || (n > 0 && (dx == nullptr || dy == nullptr || y == nullptr))) return (int)cudaErrorInvalidValue;
+    if (n == 0) return (int)cudaSuccess;
+    relu_backward_kernel<<<p4j::grid_for(n), p4j::kBlock, 0, p4j::as_stream(stream)>>>(dx, dy, y, n);
+    P4J_CHECK_LAUNCH();
+    return (int)cudaSuccess;
+}
+
+extern "C" int p4j_masked_fill(float* s, const float* mask, int n, float value, void* stream) {
+    if (n < 0 || (n > 0 && (s == nullptr || mask == nullptr))) return (int)cudaErrorInvalidValue;
+    if (n == 0) return (int)cudaSuccess;
+    masked_fill_kernel<<<p4j::grid_for(n), p4j::kBlock, 0, p4j::as_stream(stream)>>>(s, mask, n, value);
+    P4J_CHECK_LAUNCH();
+    return (int)cudaSuccess;
+}
+
+extern "C" int p4j_broadcast_rows(float* out, const float* v, int rows, int cols, void* stream) {
+    if (rows < 0 || cols < 0) return (int)cudaErrorInvalidValue;
+    if (rows == 0 || cols == 0) return (int)cudaSuccess;
+    if (out == nullptr || v == nullptr) return (int)cudaErrorInvalidValue;
+    const unsigned gy = rows < 65535 ? (unsigned)rows : 65535u;
+    int64_t gx = ((int64_t)cols + p4j::kBlock - 1) / p4j::kBlock;
+    if (gx > 4096 / (int64_t)gy) gx = 4096 / (int64_t)gy;
+    if (gx < 1) gx = 1;
+    broadcast_rows_kernel<<<dim3((unsigned)gx, gy, 1), p4j::kBlock, 0, p4j::as_stream(stream)>>>(out, v, rows, cols);
+    P4J_CHECK_LAUNCH();
+    return (int)cudaSuccess;
+}

@@ -10,6 +10,18 @@
 // contraction (__fmul_rn/__fadd_rn) and the batch sum in double, exactly as the CPU backend does,
 // so the two backends agree bit for bit. Consecutive threads own consecutive units: for dense
 // layers (spatial == 1) every row of A and G is read coalesced.
+//
+// The other scorers' building blocks follow the same rules (one owner per output, fixed order):
+//   accumulate (identity, |x| or x^2: the squared gradient is the empirical Fisher of OBD),
+//   accumulate_abs_product, count_positive (APoZ / activation frequency), row_norms (L1/L2 of a
+//   unit's weights), row_sums, composite_scores: element-wise or one warp per row, double sums
+//   where the CPU sums in double;
+//   sum, normalize (L2 / max / L1) and accumulate_normalized_abs need a reduction over the whole
+//   tensor first: per-block partials in double, then one block adds them in a fixed tree order and
+//   leaves the factor in the workspace for the element-wise pass. The grid depends only on n, so
+//   the result is the same on every run.
+#include <math.h>
+
 #include "common.cuh"
 #include "prune4j_kernels.h"
 
@@ -35,6 +47,38 @@ __global__ void taylor_accumulate_kernel(float* __restrict__ acc, const float* _
     }
 }
 
+// Dense layers (spatial == 1): the same arithmetic (t = a*g; the CPU's 0 + a*g differs only for
+// -0, which adds nothing to the double sum), with four examples' loads issued before their adds so
+// that each thread keeps eight loads in flight: one thread per unit has few threads for a 256 x 2^20
+// batch and is otherwise latency-bound.
+template <bool kAbsInside>
+__global__ void taylor_dense_kernel(float* __restrict__ acc, const float* __restrict__ a, const float* __restrict__ g,
+                                    int batch, int units, float scale) {
+    const int64_t stride = (int64_t)blockDim.x * gridDim.x;
+    for (int64_t n = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; n < units; n += stride) {
+        double sum = 0.0;
+        int b = 0;
+        for (; b + 4 <= batch; b += 4) {
+            float av[4], gv[4];
+#pragma unroll
+            for (int i = 0; i < 4; i++) {
+                av[i] = a[(int64_t)(b + i) * units + n];
+                gv[i] = g[(int64_t)(b + i) * units + n];
+            }
+#pragma unroll
+            for (int i = 0; i < 4; i++) {
+                const float t = __fmul_rn(av[i], gv[i]);
+                sum += kAbsInside ? fabs((double)t) : (double)t;
+            }
+        }
+        for (; b < batch; b++) {
+            const float t = __fmul_rn(a[(int64_t)b * units + n], g[(int64_t)b * units + n]);
+            sum += kAbsInside ? fabs((double)t) : (double)t;
+        }
+        acc[n] = __fadd_rn(acc[n], (float)((double)scale * fabs(sum)));
+    }
+}
+
 }  // namespace
 
 extern "C" int p4j_taylor_accumulate(float* acc, const float* a, const float* g, int batch, int units,
@@ -45,11 +89,334 @@ extern "C" int p4j_taylor_accumulate(float* acc, const float* a, const float* g,
     const int grid = p4j::grid_for(units);
     cudaStream_t s = p4j::as_stream(stream);
     const float inv_spatial = 1.0f / (float)spatial;
-    if (abs_inside) {
+    if (spatial == 1) {
+        if (abs_inside) taylor_dense_kernel<true><<<grid, p4j::kBlock, 0, s>>>(acc, a, g, batch, units, scale);
+        else taylor_dense_kernel<false><<<grid, p4j::kBlock, 0, s>>>(acc, a, g, batch, units, scale);
+    } else if (abs_inside) {
         taylor_accumulate_kernel<true><<<grid, p4j::kBlock, 0, s>>>(acc, a, g, batch, units, spatial, inv_spatial, scale);
     } else {
         taylor_accumulate_kernel<false><<<grid, p4j::kBlock, 0, s>>>(acc, a, g, batch, units, spatial, inv_spatial, scale);
     }
+    P4J_CHECK_LAUNCH();
+    return (int)cudaSuccess;
+}
+
+// ---- element-wise accumulation -----------------------------------------------------------------
+
+namespace {
+
+// Transform codes, the ordinals of io.prune4j.backend.Transform.
+constexpr int kIdentity = 0, kAbs = 1, kSquare = 2;
+
+template <int kTransform>
+__global__ void accumulate_kernel(float* __restrict__ acc, const float* __restrict__ x, int64_t n, float scale) {
+    const int64_t stride = (int64_t)blockDim.x * gridDim.x;
+    for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += stride) {
+        const float v = x[i];
+        float t;
+        if (kTransform == kIdentity) t = __fmul_rn(scale, v);
+        else if (kTransform == kAbs) t = __fmul_rn(scale, fabsf(v));
+        else t = __fmul_rn(__fmul_rn(scale, v), v);   // Java's scale * v * v, left to right
+        acc[i] = __fadd_rn(acc[i], t);
+    }
+}
+
+__global__ void accumulate_abs_product_kernel(float* __restrict__ acc, const float* __restrict__ a,
+                                              const float* __restrict__ b, int64_t n, float scale) {
+    const int64_t stride = (int64_t)blockDim.x * gridDim.x;
+    for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += stride) {
+        acc[i] = __fadd_rn(acc[i], __fmul_rn(scale, fabsf(__fmul_rn(a[i], b[i]))));
+    }
+}
+
+// One thread per unit, examples in order: the CPU's float additions, in the CPU's order.
+__global__ void count_positive_kernel(float* __restrict__ acc, const float* __restrict__ a, int batch, int units,
+                                      int spatial) {
+    const int64_t stride = (int64_t)blockDim.x * gridDim.x;
+    const float fs = (float)spatial;
+    for (int64_t n = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; n < units; n += stride) {
+        float c = acc[n];
+        for (int b = 0; b < batch; b++) {
+            const float* p = a + ((int64_t)b * units + n) * spatial;
+            int count = 0;
+            for (int s = 0; s < spatial; s++) count += p[s] > 0.f ? 1 : 0;
+            c = __fadd_rn(c, __fdiv_rn((float)count, fs));
+        }
+        acc[n] = c;
+    }
+}
+
+// ---- one warp per row ---------------------------------------------------------------------------
+
+constexpr int kRowThreads = 256;
+
+__device__ __forceinline__ double warp_sum_double(double v) {
+#pragma unroll
+    for (int off = 16; off > 0; off >>= 1) v += __shfl_xor_sync(p4j::kFullMask, v, off);
+    return v;
+}
+
+// kind: 1 = L1 norm, 2 = L2 norm, 0 = plain sum.
+__global__ void __launch_bounds__(kRowThreads)
+row_reduce_kernel(float* __restrict__ out, const float* __restrict__ w, int rows, int64_t cols, int kind) {
+    const int lane = threadIdx.x & 31;
+    const int64_t warps = (int64_t)gridDim.x * (kRowThreads / 32);
+    for (int64_t r = (int64_t)blockIdx.x * (kRowThreads / 32) + (threadIdx.x >> 5); r < rows; r += warps) {
+        const float* x = w + r * cols;
+        double s = 0.0;
+        for (int64_t c = lane; c < cols; c += 32) {
+            const float v = x[c];
+            s += kind == 1 ? fabs((double)v) : (kind == 2 ? (double)v * v : (double)v);
+        }
+        s = warp_sum_double(s);
+        if (lane == 0) out[r] = (float)(kind == 2 ? sqrt(s) : s);
+    }
+}
+
+__global__ void __launch_bounds__(kRowThreads)
+composite_scores_kernel(float* __restrict__ out, const float* __restrict__ w, const float* __restrict__ g_abs,
+                        const float* __restrict__ freq, int rows, int64_t cols) {
+    const int lane = threadIdx.x & 31;
+    const int64_t warps = (int64_t)gridDim.x * (kRowThreads / 32);
+    for (int64_t r = (int64_t)blockIdx.x * (kRowThreads / 32) + (threadIdx.x >> 5); r < rows; r += warps) {
+        double num = 0.0, den = 0.0;
+        for (int64_t c = lane; c < cols; c += 32) {
+            const double aw = fabs((double)w[r * cols + c]);
+            num += aw * fabs((double)g_abs[r * cols + c]) * (double)freq[c];
+            den += aw;
+        }
+        num = warp_sum_double(num);
+        den = warp_sum_double(den);
+        if (lane == 0) out[r] = den == 0.0 ? 0.f : (float)(num / den);
+    }
+}
+
+unsigned row_blocks(int rows) {
+    const int64_t b = ((int64_t)rows + kRowThreads / 32 - 1) / (kRowThreads / 32);
+    return (unsigned)(b < 65535 * 8 ? b : 65535 * 8);
+}
+
+// ---- whole-tensor reductions ----------------------------------------------------------------------
+
+constexpr int kReduceThreads = 256;
+constexpr int kReduceMaxBlocks = 1024;
+constexpr int kReduceItemsPerThread = 8;
+// Reduction ops.
+constexpr int kSum = 0, kAbsSum = 1, kSqSum = 2, kMaxAbs = 3;
+
+struct ReduceSlots {   // at the start of the workspace, then the partials
+    double total;
+    float factor;
+    int apply;
+};
+constexpr int64_t kPartialsOffset = 256;
+static_assert(kPartialsOffset + kReduceMaxBlocks * sizeof(double) <= p4j::kReduceWorkspaceBytes, "partials fit");
+
+int reduce_blocks(int64_t n) {
+    const int64_t b = (n + (int64_t)kReduceThreads * kReduceItemsPerThread - 1) / ((int64_t)kReduceThreads * kReduceItemsPerThread);
+    return (int)(b < 1 ? 1 : (b > kReduceMaxBlocks ? kReduceMaxBlocks : b));
+}
+
+// Java's Math.max propagates NaN (so a NaN score skips normalisation on the CPU); fmax would drop it.
+__device__ __forceinline__ double nan_max(double a, double b) { return (a != a || a > b) ? a : b; }
+
+template <int kOp>
+__device__ __forceinline__ double reduce_combine(double a, double b) {
+    return kOp == kMaxAbs ? nan_max(a, b) : a + b;
+}
+
+template <int kOp>
+__global__ void __launch_bounds__(kReduceThreads)
+reduce_partials_kernel(double* __restrict__ partials, const float* __restrict__ x, int64_t n) {
+    __shared__ double red[kReduceThreads];
+    double acc = 0.0;
+    const int64_t stride = (int64_t)blockDim.x * gridDim.x;
+    for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += stride) {
+        const double v = (double)x[i];
+        const double t = kOp == kSum ? v : (kOp == kSqSum ? v * v : fabs(v));
+        acc = reduce_combine<kOp>(acc, t);
+    }
+    const double r = p4j::block_reduce_tree(acc, red, [](double a, double b) { return reduce_combine<kOp>(a, b); });
+    if (threadIdx.x == 0) partials[blockIdx.x] = r;
+}
+
+// What the whole-tensor result is for: 0 = write (float) total to out[0]; 1 = normalise (factor
+// 1/d where d is the L2 norm, the max or the L1 norm, applied only when d > 0 and finite, as the
+// CPU does); 2 = accumulate_normalized_abs (factor 1/total unless total == 0).
+template <int kOp>
+__global__ void __launch_bounds__(kReduceMaxBlocks)
+reduce_finish_kernel(ReduceSlots* __restrict__ slots, float* __restrict__ out, const double* __restrict__ partials, int blocks,
+                     int purpose) {
+    __shared__ double red[kReduceMaxBlocks];
+    const double v = threadIdx.x < blocks ? partials[threadIdx.x] : 0.0;
+    double d = p4j::block_reduce_tree(v, red, [](double a, double b) { return reduce_combine<kOp>(a, b); });
+    if (threadIdx.x != 0) return;
+    if (kOp == kSqSum) d = sqrt(d);
+    slots->total = d;
+    if (purpose == 0) {
+        out[0] = (float)d;
+    } else if (purpose == 1) {
+        const bool apply = d > 0.0 && isfinite(d);
+        slots->apply = apply ? 1 : 0;
+        slots->factor = apply ? (float)(1.0 / d) : 1.f;
+    } else {
+        slots->apply = d != 0.0 ? 1 : 0;
+        slots->factor = (float)(1.0 / d);
+    }
+}
+
+__global__ void scale_by_slot_kernel(float* __restrict__ s, int64_t n, const ReduceSlots* __restrict__ slots) {
+    if (slots->apply == 0) return;
+    const float f = slots->factor;
+    const int64_t stride = (int64_t)blockDim.x * gridDim.x;
+    for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += stride) s[i] = __fmul_rn(s[i], f);
+}
+
+__global__ void add_abs_scaled_by_slot_kernel(float* __restrict__ acc, const float* __restrict__ x, int64_t n,
+                                              const ReduceSlots* __restrict__ slots) {
+    if (slots->apply == 0) return;
+    const float f = slots->factor;
+    const int64_t stride = (int64_t)blockDim.x * gridDim.x;
+    for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += stride) {
+        acc[i] = __fadd_rn(acc[i], __fmul_rn(fabsf(x[i]), f));
+    }
+}
+
+int reduce_launch(int op, ReduceSlots* slots, float* out, double* partials, const float* x, int64_t n, int purpose,
+                  cudaStream_t s) {
+    const int blocks = reduce_blocks(n);
+    switch (op) {
+        case kSum:
+            reduce_partials_kernel<kSum><<<blocks, kReduceThreads, 0, s>>>(partials, x, n);
+            P4J_CHECK_LAUNCH();
+            reduce_finish_kernel<kSum><<<1, kReduceMaxBlocks, 0, s>>>(slots, out, partials, blocks, purpose);
+            break;
+        case kAbsSum:
+            reduce_partials_kernel<kAbsSum><<<blocks, kReduceThreads, 0, s>>>(partials, x, n);
+            P4J_CHECK_LAUNCH();
+            reduce_finish_kernel<kAbsSum><<<1, kReduceMaxBlocks, 0, s>>>(slots, out, partials, blocks, purpose);
+            break;
+        case kSqSum:
+            reduce_partials_kernel<kSqSum><<<blocks, kReduceThreads, 0, s>>>(partials, x, n);
+            P4J_CHECK_LAUNCH();
+            reduce_finish_kernel<kSqSum><<<1, kReduceMaxBlocks, 0, s>>>(slots, out, partials, blocks, purpose);
+            break;
+        default:
+            reduce_partials_kernel<kMaxAbs><<<blocks, kReduceThreads, 0, s>>>(partials, x, n);
+            P4J_CHECK_LAUNCH();
+            reduce_finish_kernel<kMaxAbs><<<1, kReduceMaxBlocks, 0, s>>>(slots, out, partials, blocks, purpose);
+            break;
+    }
+    P4J_CHECK_LAUNCH();
+    return (int)cudaSuccess;
+}
+
+}  // namespace
+
+extern "C" int p4j_reduce_workspace_bytes(long long* bytes) {
+    if (bytes == nullptr) return (int)cudaErrorInvalidValue;
+    *bytes = p4j::kReduceWorkspaceBytes;
+    return (int)cudaSuccess;
+}
+
+extern "C" int p4j_accumulate(float* acc, const float* x, int n, float scale, int transform, void* stream) {
+    if (n < 0 || transform < kIdentity || transform > kSquare) return (int)cudaErrorInvalidValue;
+    if (n == 0) return (int)cudaSuccess;
+    if (acc == nullptr || x == nullptr) return (int)cudaErrorInvalidValue;
+    cudaStream_t s = p4j::as_stream(stream);
+    const int grid = p4j::grid_for(n);
+    if (transform == kIdentity) accumulate_kernel<kIdentity><<<grid, p4j::kBlock, 0, s>>>(acc, x, n, scale);
+    else if (transform == kAbs) accumulate_kernel<kAbs><<<grid, p4j::kBlock, 0, s>>>(acc, x, n, scale);
+    else accumulate_kernel<kSquare><<<grid, p4j::kBlock, 0, s>>>(acc, x, n, scale);
+    P4J_CHECK_LAUNCH();
+    return (int)cudaSuccess;
+}
+
+extern "C" int p4j_accumulate_abs_product(float* acc, const float* a, const float* b, int n, float scale, void* stream) {
+    if (n < 0) return (int)cudaErrorInvalidValue;
+    if (n == 0) return (int)cudaSuccess;
+    if (acc == nullptr || a == nullptr || b == nullptr) return (int)cudaErrorInvalidValue;
+    accumulate_abs_product_kernel<<<p4j::grid_for(n), p4j::kBlock, 0, p4j::as_stream(stream)>>>(acc, a, b, n, scale);
+    P4J_CHECK_LAUNCH();
+    return (int)cudaSuccess;
+}
+
+extern "C" int p4j_count_positive(float* acc, const float* a, int batch, int units, int spatial, void* stream) {
+    if (batch < 0 || units < 0 || spatial < 1) return (int)cudaErrorInvalidValue;
+    if (units == 0 || batch == 0) return (int)cudaSuccess;
+    if (acc == nullptr || a == nullptr) return (int)cudaErrorInvalidValue;
+    count_positive_kernel<<<p4j::grid_for(units), p4j::kBlock, 0, p4j::as_stream(stream)>>>(acc, a, batch, units, spatial);
+    P4J_CHECK_LAUNCH();
+    return (int)cudaSuccess;
+}
+
+extern "C" int p4j_row_norms(float* out, const float* w, int rows, int cols, int p, void* stream) {
+    if (rows < 0 || cols < 0 || (p != 1 && p != 2)) return (int)cudaErrorInvalidValue;
+    if (rows == 0) return (int)cudaSuccess;
+    if (out == nullptr || (cols > 0 && w == nullptr)) return (int)cudaErrorInvalidValue;
+    row_reduce_kernel<<<row_blocks(rows), kRowThreads, 0, p4j::as_stream(stream)>>>(out, w, rows, cols, p);
+    P4J_CHECK_LAUNCH();
+    return (int)cudaSuccess;
+}
+
+extern "C" int p4j_row_sums(float* out, const float* x, int rows, int cols, void* stream) {
+    if (rows < 0 || cols < 0) return (int)cudaErrorInvalidValue;
+    if (rows == 0) return (int)cudaSuccess;
+    if (out == nullptr || (cols > 0 && x == nullptr)) return (int)cudaErrorInvalidValue;
+    row_reduce_kernel<<<row_blocks(rows), kRowThreads, 0, p4j::as_stream(stream)>>>(out, x, rows, cols, 0);
+    P4J_CHECK_LAUNCH();
+    return (int)cudaSuccess;
+}
+
+extern "C" int p4j_composite_scores(float* out, const float* w, const float* g_abs, const float* freq, int rows, int cols,
+                                    void* stream) {
+    if (rows < 0 || cols < 0) return (int)cudaErrorInvalidValue;
+    if (rows == 0) return (int)cudaSuccess;
+    if (out == nullptr || (cols > 0 && (w == nullptr || g_abs == nullptr || freq == nullptr))) return (int)cudaErrorInvalidValue;
+    composite_scores_kernel<<<row_blocks(rows), kRowThreads, 0, p4j::as_stream(stream)>>>(out, w, g_abs, freq, rows, cols);
+    P4J_CHECK_LAUNCH();
+    return (int)cudaSuccess;
+}
+
+extern "C" int p4j_sum(float* out, const float* x, int n, void* workspace, long long workspace_bytes, void* stream) {
+    if (n < 0 || out == nullptr || (n > 0 && x == nullptr)) return (int)cudaErrorInvalidValue;
+    cudaStream_t s = p4j::as_stream(stream);
+    if (n == 0) return (int)cudaMemsetAsync(out, 0, sizeof(float), s);
+    if (workspace == nullptr || workspace_bytes < p4j::kReduceWorkspaceBytes) return (int)cudaErrorInvalidValue;
+    char* ws = static_cast<char*>(workspace);
+    return reduce_launch(kSum, reinterpret_cast<ReduceSlots*>(ws), out, reinterpret_cast<double*>(ws + kPartialsOffset), x, n,
+                         0, s);
+}
+
+extern "C" int p4j_normalize(float* s, int n, int kind, void* workspace, long long workspace_bytes, void* stream) {
+    // kind: the ordinal of io.prune4j.backend.Normalization (0 NONE, 1 L2, 2 MAX, 3 L1)
+    if (n < 0 || kind < 0 || kind > 3) return (int)cudaErrorInvalidValue;
+    if (n == 0 || kind == 0) return (int)cudaSuccess;
+    if (s == nullptr || workspace == nullptr || workspace_bytes < p4j::kReduceWorkspaceBytes) return (int)cudaErrorInvalidValue;
+    cudaStream_t st = p4j::as_stream(stream);
+    char* ws = static_cast<char*>(workspace);
+    ReduceSlots* slots = reinterpret_cast<ReduceSlots*>(ws);
+    const int op = kind == 1 ? kSqSum : (kind == 2 ? kMaxAbs : kAbsSum);
+    const int rc = reduce_launch(op, slots, nullptr, reinterpret_cast<double*>(ws + kPartialsOffset), s, n, 1, st);
+    if (rc != 0) return rc;
+    scale_by_slot_kernel<<<p4j::grid_for(n), p4j::kBlock, 0, st>>>(s, n, slots);
+    P4J_CHECK_LAUNCH();
+    return (int)cudaSuccess;
+}
+
+extern "C" int p4j_accumulate_normalized_abs(float* acc, const float* x, int n, void* workspace, long long workspace_bytes,
+                                             void* stream) {
+    if (n < 0) return (int)cudaErrorInvalidValue;
+    if (n == 0) return (int)cudaSuccess;
+    if (acc == nullptr || x == nullptr || workspace == nullptr || workspace_bytes < p4j::kReduceWorkspaceBytes) {
+        return (int)cudaErrorInvalidValue;
+    }
+    cudaStream_t st = p4j::as_stream(stream);
+    char* ws = static_cast<char*>(workspace);
+    ReduceSlots* slots = reinterpret_cast<ReduceSlots*>(ws);
+    const int rc = reduce_launch(kAbsSum, slots, nullptr, reinterpret_cast<double*>(ws + kPartialsOffset), x, n, 2, st);
+    if (rc != 0) return rc;
+    add_abs_scaled_by_slot_kernel<<<p4j::grid_for(n), p4j::kBlock, 0, st>>>(acc, x, n, slots);
     P4J_CHECK_LAUNCH();
     return (int)cudaSuccess;
 }

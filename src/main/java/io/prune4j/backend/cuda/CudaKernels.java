@@ -22,9 +22,11 @@ import org.bytedeco.javacpp.annotation.Properties;
  * <p>Conventions (see the header): every launcher returns a {@code cudaError_t} code, 0 = success
  * (pass it to {@link CudaException#check(int, String)}); arguments are outputs, inputs, sizes,
  * flags, stream; the stream is a {@code cudaStream_t} (a {@link Pointer}, e.g. a bytedeco
- * {@code CUstream_st}, or a raw address), {@code null}/0 = the default stream. Each launcher has a
- * {@link Pointer} overload and a raw-address ({@code long}) overload for callers that keep device
- * addresses as longs.
+ * {@code CUstream_st}, or a raw address), {@code null}/0 = the default stream. The first two
+ * launchers have a {@link Pointer} overload and a raw-address ({@code long}) overload; the later
+ * ones take raw addresses only ({@code pointer.address()} turns a {@link Pointer} into one), since
+ * device memory is held as addresses ({@link DeviceBuffer}) and every overload is JNI glue to build
+ * and load. Host outputs of the memory functions are one-element Java arrays.
  *
  * <p>Why not {@code inherit = org.bytedeco.cuda.presets.cudart.class}: that preset links the JNI
  * glue against the driver library {@code libcuda.so.1} (it wraps the driver API too), so the glue
@@ -109,4 +111,175 @@ public final class CudaKernels {
     public static native int p4j_taylor_accumulate(
             @Cast("float*") long acc, @Cast("const float*") long a, @Cast("const float*") long g, int batch, int units,
             int spatial, int absInside, float scale, @Cast("void*") long stream);
+
+    // ---- memory, streams, events (device.cu) -----------------------------------------------
+    // Used through DeviceBuffer and CudaTiming; a raw address of 0 is NULL.
+
+    /** {@code cudaMalloc} of {@code bytes} (1 for 0) into {@code ptr[0]}; 0 there on failure. */
+    public static native int p4j_malloc(@Cast("void**") long[] ptr, long bytes);
+
+    /** {@code cudaFree}. */
+    public static native int p4j_free(@Cast("void*") long ptr);
+
+    /** {@code cudaMemGetInfo} into {@code free[0]}, {@code total[0]}. */
+    public static native int p4j_mem_get_info(@Cast("long long*") long[] free, @Cast("long long*") long[] total);
+
+    /** {@code cudaMemcpy} ({@code async == 0}) or {@code cudaMemcpyAsync}; kind 1 host→device, 2 device→host, 3 device→device. */
+    public static native int p4j_memcpy(@Cast("void*") long dst, @Cast("const void*") long src, long bytes, int kind,
+                                        @Cast("void*") long stream, int async);
+
+    /** {@code cudaMemsetAsync}. */
+    public static native int p4j_memset(@Cast("void*") long dst, int value, long bytes, @Cast("void*") long stream);
+
+    /** A non-blocking stream into {@code stream[0]}. */
+    public static native int p4j_stream_create(@Cast("void**") long[] stream);
+
+    public static native int p4j_stream_destroy(@Cast("void*") long stream);
+
+    /** A CUDA event into {@code event[0]}. */
+    public static native int p4j_event_create(@Cast("void**") long[] event);
+
+    public static native int p4j_event_destroy(@Cast("void*") long event);
+
+    public static native int p4j_event_record(@Cast("void*") long event, @Cast("void*") long stream);
+
+    /** Milliseconds between two recorded events into {@code ms[0]} (waits for {@code end}). */
+    public static native int p4j_event_elapsed_ms(float[] ms, @Cast("void*") long start, @Cast("void*") long end);
+
+    /** L2 cache bytes of {@code device} into {@code bytes[0]}. */
+    public static native int p4j_l2_cache_bytes(int device, int[] bytes);
+
+    // ---- element-wise (elementwise.cu): the CPU's float arithmetic, bit for bit ------------
+
+    /** {@code y[i] = value}. */
+    public static native int p4j_fill(@Cast("float*") long y, int n, float value, @Cast("void*") long stream);
+
+    /** {@code y[i] += alpha·x[i]}. */
+    public static native int p4j_axpy(@Cast("float*") long y, @Cast("const float*") long x, int n, float alpha,
+                                      @Cast("void*") long stream);
+
+    /** {@code y[i] *= alpha}. */
+    public static native int p4j_scale(@Cast("float*") long y, int n, float alpha, @Cast("void*") long stream);
+
+    /** {@code y[i] *= x[i]}: also the unstructured mask apply after an optimiser step. */
+    public static native int p4j_mul(@Cast("float*") long y, @Cast("const float*") long x, int n, @Cast("void*") long stream);
+
+    /** {@code y = max(x, 0)} (NaN stays NaN); {@code y} may be {@code x}. */
+    public static native int p4j_relu(@Cast("float*") long y, @Cast("const float*") long x, int n, @Cast("void*") long stream);
+
+    /** {@code dx = y > 0 ? dy : 0}; {@code dx} may be {@code dy}. */
+    public static native int p4j_relu_backward(@Cast("float*") long dx, @Cast("const float*") long dy,
+                                               @Cast("const float*") long y, int n, @Cast("void*") long stream);
+
+    /** {@code s[i] = value} where {@code mask[i] == 0}. */
+    public static native int p4j_masked_fill(@Cast("float*") long s, @Cast("const float*") long mask, int n, float value,
+                                             @Cast("void*") long stream);
+
+    /** {@code out[r, c] = v[r]} for {@code out [rows, cols]}. */
+    public static native int p4j_broadcast_rows(@Cast("float*") long out, @Cast("const float*") long v, int rows, int cols,
+                                                @Cast("void*") long stream);
+
+    // ---- scoring (scoring.cu) -------------------------------------------------------------
+
+    /** {@code acc[i] += scale·t(x[i])}, {@code transform} the ordinal of {@link io.prune4j.backend.Transform}. */
+    public static native int p4j_accumulate(@Cast("float*") long acc, @Cast("const float*") long x, int n, float scale,
+                                            int transform, @Cast("void*") long stream);
+
+    /** {@code acc[i] += scale·|a[i]·b[i]|}. */
+    public static native int p4j_accumulate_abs_product(@Cast("float*") long acc, @Cast("const float*") long a,
+                                                        @Cast("const float*") long b, int n, float scale,
+                                                        @Cast("void*") long stream);
+
+    /** {@code acc[n] += Σ_b (positions with a > 0)/spatial} over {@code a [batch, units, spatial]}. */
+    public static native int p4j_count_positive(@Cast("float*") long acc, @Cast("const float*") long a, int batch, int units,
+                                                int spatial, @Cast("void*") long stream);
+
+    /** {@code out[r] = ‖w[r, :]‖_p}, p = 1 or 2. */
+    public static native int p4j_row_norms(@Cast("float*") long out, @Cast("const float*") long w, int rows, int cols, int p,
+                                           @Cast("void*") long stream);
+
+    /** {@code out[r] = Σ_c x[r, c]}. */
+    public static native int p4j_row_sums(@Cast("float*") long out, @Cast("const float*") long x, int rows, int cols,
+                                          @Cast("void*") long stream);
+
+    /** The composite criterion {@code Σ_j |w|·gAbs·freq_j / Σ_j |w|} per row. */
+    public static native int p4j_composite_scores(@Cast("float*") long out, @Cast("const float*") long w,
+                                                  @Cast("const float*") long gAbs, @Cast("const float*") long freq, int rows,
+                                                  int cols, @Cast("void*") long stream);
+
+    /** Workspace bytes for sum, normalize, accumulate_normalized_abs and softmax_xent into {@code bytes[0]}. */
+    public static native int p4j_reduce_workspace_bytes(@Cast("long long*") long[] bytes);
+
+    /** {@code out[0] = Σ x} (double, fixed order). */
+    public static native int p4j_sum(@Cast("float*") long out, @Cast("const float*") long x, int n, @Cast("void*") long workspace,
+                                     long workspaceBytes, @Cast("void*") long stream);
+
+    /** In place {@code s /= d}, {@code kind} the ordinal of {@link io.prune4j.backend.Normalization}. */
+    public static native int p4j_normalize(@Cast("float*") long s, int n, int kind, @Cast("void*") long workspace,
+                                           long workspaceBytes, @Cast("void*") long stream);
+
+    /** {@code acc += |x| / Σ|x|} (nothing when the sum is 0). */
+    public static native int p4j_accumulate_normalized_abs(@Cast("float*") long acc, @Cast("const float*") long x, int n,
+                                                           @Cast("void*") long workspace, long workspaceBytes,
+                                                           @Cast("void*") long stream);
+
+    // ---- ranking (selection.cu) -----------------------------------------------------------
+
+    /** Workspace bytes {@link #p4j_select_topk} needs for {@code n} scores into {@code bytes[0]}. */
+    public static native int p4j_select_topk_workspace_bytes(int n, @Cast("long long*") long[] bytes);
+
+    /**
+     * Radix-select top-k: {@code mask} (0 = none) gets exactly {@code keep} ones (the largest scores,
+     * NaN as −∞, ties lower index first), {@code kth} (0 = none; one device float) the keep-th
+     * largest value (+∞ for keep 0). The same masks as {@code CpuBackend.selectTopK}.
+     */
+    public static native int p4j_select_topk(@Cast("float*") long mask, @Cast("float*") long kth,
+                                             @Cast("const float*") long scores, int n, int keep, @Cast("void*") long workspace,
+                                             long workspaceBytes, @Cast("void*") long stream);
+
+    /** {@code count[0]} (device int) = number of scores ≥ threshold. */
+    public static native int p4j_count_at_least(@Cast("int*") long count, @Cast("const float*") long scores, int n,
+                                                float threshold, @Cast("void*") long stream);
+
+    // ---- compaction (compaction.cu) -------------------------------------------------------
+
+    /** Workspace bytes {@link #p4j_mask_to_indices} needs into {@code bytes[0]} (needs a device). */
+    public static native int p4j_mask_to_indices_workspace_bytes(int n, @Cast("long long*") long[] bytes);
+
+    /** Indices of nonzero mask elements, increasing, to {@code indices}; their number to {@code count} (device int). */
+    public static native int p4j_mask_to_indices(@Cast("int*") long indices, @Cast("int*") long count,
+                                                 @Cast("const float*") long mask, int n, @Cast("void*") long workspace,
+                                                 long workspaceBytes, @Cast("void*") long stream);
+
+    /** {@code out[r, :] = src[idx[r], :]} for 4-byte elements; out-of-range rows become 0 and bump {@code bad} (0 = none). */
+    public static native int p4j_gather_rows(@Cast("void*") long out, @Cast("const void*") long src, @Cast("const int*") long idx,
+                                             int rows, int cols, int srcRows, @Cast("unsigned int*") long bad,
+                                             @Cast("void*") long stream);
+
+    /** {@code out[r, c·block + j] = src[rowIdx[r], colIdx[c]·block + j]}; a 0 index pointer is the identity. */
+    public static native int p4j_gather_blocks(@Cast("void*") long out, @Cast("const void*") long src,
+                                               @Cast("const int*") long rowIdx, @Cast("const int*") long colIdx, int rowsOut,
+                                               int blocksOut, int block, int srcRows, int srcCols,
+                                               @Cast("unsigned int*") long bad, @Cast("void*") long stream);
+
+    // ---- training (training.cu) -----------------------------------------------------------
+
+    /** {@code out[c] = beta·out[c] + Σ_r x[r, c]}. */
+    public static native int p4j_sum_rows(@Cast("float*") long out, @Cast("const float*") long x, int rows, int n, float beta,
+                                          @Cast("void*") long stream);
+
+    /** Fused softmax + cross-entropy; adds loss and correct count to {@code metrics[0..1]} on the device. */
+    public static native int p4j_softmax_xent(@Cast("float*") long grad, @Cast("float*") long metrics,
+                                              @Cast("const float*") long logits, @Cast("const int*") long labels, int rows,
+                                              int classes, float gradScale, @Cast("void*") long workspace,
+                                              long workspaceBytes, @Cast("void*") long stream);
+
+    /** SGD step (velocity 0 allowed when momentum is 0). */
+    public static native int p4j_sgd_step(@Cast("float*") long w, @Cast("float*") long velocity, @Cast("const float*") long grad,
+                                          int n, float lr, float momentum, float weightDecay, @Cast("void*") long stream);
+
+    /** Adam step, bias-corrected with {@code step ≥ 1}. */
+    public static native int p4j_adam_step(@Cast("float*") long w, @Cast("float*") long m, @Cast("float*") long v,
+                                           @Cast("const float*") long grad, int n, float lr, float beta1, float beta2,
+                                           float eps, float weightDecay, int step, @Cast("void*") long stream);
 }

@@ -94,4 +94,38 @@ class CudaRuntimeTest {
             assertTrue(rc != 0, "device properties without a device must be an error code, got " + rc);
         }
     }
+
+    /** The new launchers' argument checks and size queries, also without a device. */
+    @Test
+    void newLaunchersCheckTheirArgumentsWithoutADevice() {
+        if (!CudaRuntime.isLoaded()) return;
+        long[] bytes = new long[1];
+        assertEquals(0, CudaKernels.p4j_select_topk_workspace_bytes(100_000_000, bytes));
+        assertTrue(bytes[0] > 100_000_000 / 4096 * 8 && bytes[0] < 1_000_000, "select workspace for 1e8 scores: " + bytes[0]);
+        assertEquals(1, CudaKernels.p4j_select_topk_workspace_bytes(-1, bytes));
+        assertEquals(0, CudaKernels.p4j_reduce_workspace_bytes(bytes));
+        assertEquals(32768, bytes[0]);
+        assertEquals(0, CudaKernels.p4j_select_topk(0L, 0L, 0L, 0, 0, 0L, 0L, 0L), "n = 0 is a no-op");
+        assertEquals(1, CudaKernels.p4j_select_topk(0L, 0L, 0L, 5, 6, 0L, 0L, 0L), "keep > n");
+        assertEquals(1, CudaKernels.p4j_select_topk(0L, 0L, 0L, 5, -1, 0L, 0L, 0L), "keep < 0");
+        assertEquals(1, CudaKernels.p4j_select_topk(0L, 0L, 0L, 5, 2, 0L, 0L, 0L), "null scores");
+        assertEquals(1, CudaKernels.p4j_count_at_least(0L, 0L, 3, 0f, 0L), "null count");
+        assertEquals(1, CudaKernels.p4j_gather_blocks(0L, 0L, 0L, 0L, 2, 2, 3, 2, 7, 0L, 0L), "src_cols not a multiple of block");
+        assertEquals(1, CudaKernels.p4j_gather_blocks(0L, 0L, 0L, 0L, 2, 2, 0, 2, 4, 0L, 0L), "block 0");
+        assertEquals(0, CudaKernels.p4j_gather_rows(0L, 0L, 0L, 0, 5, 3, 0L, 0L), "no rows is a no-op");
+        assertEquals(1, CudaKernels.p4j_gather_rows(0L, 0L, 0L, 2, 5, 3, 0L, 0L), "null pointers");
+        assertEquals(0, CudaKernels.p4j_relu(0L, 0L, 0, 0L));
+        assertEquals(1, CudaKernels.p4j_relu(0L, 0L, -1, 0L));
+        assertEquals(1, CudaKernels.p4j_accumulate(0L, 0L, 4, 1f, 3, 0L), "unknown transform");
+        assertEquals(1, CudaKernels.p4j_normalize(0L, 4, 4, 0L, 0L, 0L), "unknown normalisation");
+        assertEquals(1, CudaKernels.p4j_row_norms(0L, 0L, 2, 2, 3, 0L), "p = 3");
+        assertEquals(0, CudaKernels.p4j_softmax_xent(0L, 0L, 0L, 0L, 0, 10, 1f, 0L, 0L, 0L), "no rows is a no-op");
+        assertEquals(1, CudaKernels.p4j_softmax_xent(0L, 8L, 8L, 8L, 2, 10, 1f, 8L, 100L, 0L), "workspace too small");
+        assertEquals(1, CudaKernels.p4j_adam_step(0L, 0L, 0L, 0L, 4, 1e-3f, 0.9f, 0.999f, 1e-8f, 0f, 0, 0L), "step 0");
+        assertEquals(1, CudaKernels.p4j_sgd_step(8L, 0L, 8L, 4, 0.1f, 0.9f, 0f, 0L), "momentum without velocity");
+        assertEquals(1, CudaKernels.p4j_count_positive(0L, 0L, 1, 1, 0, 0L), "spatial 0");
+        if (!CudaRuntime.isAvailable()) {
+            assertThrows(DeviceUnavailableException.class, () -> DeviceBuffer.allocate(16));
+        }
+    }
 }

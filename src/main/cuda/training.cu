@@ -1,0 +1,231 @@
+// Training kernels: bias gradient, fused softmax + cross-entropy with on-device metrics, and the
+// SGD and Adam updates.
+//
+// sum_rows: out[c] = beta*out[c] + sum_r x[r, c]. A block owns 32 columns; its 32 row lanes each
+//   sum every 32nd row in order and the 32 partials are added in lane order: a fixed order, so
+//   the result is the same on every run (no float atomics).
+// softmax_xent: one warp per row (max and arg-max, then log-sum-exp in double, as the CPU does);
+//   per-block partial loss and correct count go to a workspace, and a one-block kernel adds them
+//   in block order into metrics[0] (loss) and metrics[1] (correct): deterministic, and a whole
+//   epoch accumulates on the device. The grid depends only on the number of rows.
+// sgd_step / adam_step: the CPU backend's float arithmetic, operation for operation (explicit
+//   __fmul_rn/__fadd_rn/__fdiv_rn so nvcc contracts nothing into FMAs): the same weights come out.
+#include <math.h>
+
+#include "common.cuh"
+#include "prune4j_kernels.h"
+
+namespace {
+
+constexpr int kXentRowsPerBlock = 8;   // one warp per row
+constexpr int kXentThreads = kXentRowsPerBlock * 32;
+constexpr int kXentMaxBlocks = 1024;
+static_assert(kXentMaxBlocks * 2 * sizeof(double) <= p4j::kReduceWorkspaceBytes, "xent partials fit the workspace");
+
+__global__ void __launch_bounds__(1024) sum_rows_kernel(float* __restrict__ out, const float* __restrict__ x, int rows,
+                                                        int n, float beta) {
+    __shared__ float part[32][33];
+    const int c = blockIdx.x * 32 + threadIdx.x;
+    float s = 0.f;
+    if (c < n) {
+        for (int r = threadIdx.y; r < rows; r += 32) s += x[(int64_t)r * n + c];
+    }
+    part[threadIdx.y][threadIdx.x] = s;
+    __syncthreads();
+    if (threadIdx.y == 0 && c < n) {
+        float t = 0.f;
+        for (int k = 0; k < 32; k++) t += part[k][threadIdx.x];
+        // beta == 0 overwrites (whatever out held, NaN included), as the CPU's fill does
+        const float prev = beta == 0.f ? 0.f : (beta == 1.f ? out[c] : __fmul_rn(out[c], beta));
+        out[c] = prev + t;
+    }
+}
+
+__device__ __forceinline__ double warp_sum_xor(double v) {
+#pragma unroll
+    for (int off = 16; off > 0; off >>= 1) v += __shfl_xor_sync(p4j::kFullMask, v, off);
+    return v;
+}
+
+// Lanes stride over the classes; each keeps its first maximum (strict >), then the butterfly keeps
+// the larger value and, on a tie, the lower class: the first maximum, as torch.argmax and the CPU
+// pick. Nothing above -inf (all -inf or NaN) gives class 0, like the CPU's initial argmax.
+__global__ void __launch_bounds__(kXentThreads)
+softmax_xent_kernel(float* __restrict__ grad, double* __restrict__ partials, const float* __restrict__ logits,
+                    const int* __restrict__ labels, int rows, int classes, float grad_scale) {
+    __shared__ double warp_loss[kXentRowsPerBlock];
+    __shared__ double warp_correct[kXentRowsPerBlock];
+    const int lane = threadIdx.x & 31;
+    const int warp = threadIdx.x >> 5;
+    double loss = 0.0, correct = 0.0;   // meaningful in lane 0
+    for (int r = blockIdx.x * kXentRowsPerBlock + warp; r < rows; r += gridDim.x * kXentRowsPerBlock) {
+        const float* x = logits + (int64_t)r * classes;
+        const int label = labels[r];
+        float best = -HUGE_VALF;
+        int arg = 0x7fffffff;
+        for (int c = lane; c < classes; c += 32) {
+            const float v = x[c];
+            if (v > best) {
+                best = v;
+                arg = c;
+            }
+        }
+#pragma unroll
+        for (int off = 16; off > 0; off >>= 1) {
+            const float ob = __shfl_xor_sync(p4j::kFullMask, best, off);
+            const int oa = __shfl_xor_sync(p4j::kFullMask, arg, off);
+            if (ob > best || (ob == best && oa < arg)) {
+                best = ob;
+                arg = oa;
+            }
+        }
+        const int argmax = arg == 0x7fffffff ? 0 : arg;
+        const float mx = best;
+        double se = 0.0;
+        for (int c = lane; c < classes; c += 32) se += exp((double)(x[c] - mx));
+        se = warp_sum_xor(se);
+        const bool bad = label < 0 || label >= classes;
+        if (lane == 0) {
+            // The device cannot throw: a label out of range makes the loss NaN (callers validate
+            // labels when they upload them) and that row's gradient 0.
+            if (bad) loss += (double)NAN;
+            else {
+                loss += log(se) - (double)(x[label] - mx);
+                correct += argmax == label ? 1.0 : 0.0;
+            }
+        }
+        if (grad != nullptr) {
+            float* g = grad + (int64_t)r * classes;
+            const double inv = 1.0 / se;
+            for (int c = lane; c < classes; c += 32) {
+                const double p = exp((double)(x[c] - mx)) * inv;
+                g[c] = bad ? 0.f : (float)((p - (c == label ? 1.0 : 0.0)) * (double)grad_scale);
+            }
+        }
+    }
+    if (lane == 0) {
+        warp_loss[warp] = loss;
+        warp_correct[warp] = correct;
+    }
+    __syncthreads();
+    if (threadIdx.x == 0) {
+        double l = 0.0, k = 0.0;
+        for (int w = 0; w < kXentRowsPerBlock; w++) {
+            l += warp_loss[w];
+            k += warp_correct[w];
+        }
+        partials[2 * blockIdx.x] = l;
+        partials[2 * blockIdx.x + 1] = k;
+    }
+}
+
+__global__ void __launch_bounds__(kXentMaxBlocks)
+xent_finish_kernel(float* __restrict__ metrics, const double* __restrict__ partials, int blocks) {
+    __shared__ double red[kXentMaxBlocks];
+    const int t = threadIdx.x;
+    const auto add = [](double a, double b) { return a + b; };
+    const double l = p4j::block_reduce_tree(t < blocks ? partials[2 * t] : 0.0, red, add);
+    const double k = p4j::block_reduce_tree(t < blocks ? partials[2 * t + 1] : 0.0, red, add);
+    if (t == 0) {
+        metrics[0] = metrics[0] + (float)l;
+        metrics[1] = metrics[1] + (float)k;
+    }
+}
+
+__global__ void sgd_kernel(float* __restrict__ w, const float* __restrict__ g, int64_t n, float lr, float wd) {
+    const int64_t stride = (int64_t)blockDim.x * gridDim.x;
+    for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += stride) {
+        const float wi = w[i];
+        w[i] = __fsub_rn(wi, __fmul_rn(lr, __fadd_rn(g[i], __fmul_rn(wd, wi))));
+    }
+}
+
+__global__ void sgd_momentum_kernel(float* __restrict__ w, float* __restrict__ v, const float* __restrict__ g, int64_t n,
+                                    float lr, float momentum, float wd) {
+    const int64_t stride = (int64_t)blockDim.x * gridDim.x;
+    for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += stride) {
+        const float wi = w[i];
+        const float gi = __fadd_rn(g[i], __fmul_rn(wd, wi));
+        const float vi = __fadd_rn(__fmul_rn(momentum, v[i]), gi);
+        v[i] = vi;
+        w[i] = __fsub_rn(wi, __fmul_rn(lr, vi));
+    }
+}
+
+__global__ void adam_kernel(float* __restrict__ w, float* __restrict__ m, float* __restrict__ v, const float* __restrict__ g,
+                            int64_t n, float beta1, float beta2, float b1c, float b2c, float eps, float wd,
+                            float step_size, float inv_sqrt_bc2) {
+    const int64_t stride = (int64_t)blockDim.x * gridDim.x;
+    for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += stride) {
+        const float wi = w[i];
+        const float gi = __fadd_rn(g[i], __fmul_rn(wd, wi));
+        const float mi = __fadd_rn(__fmul_rn(beta1, m[i]), __fmul_rn(b1c, gi));
+        const float vi = __fadd_rn(__fmul_rn(beta2, v[i]), __fmul_rn(__fmul_rn(b2c, gi), gi));
+        m[i] = mi;
+        v[i] = vi;
+        const float den = __fadd_rn(__fmul_rn(__fsqrt_rn(vi), inv_sqrt_bc2), eps);
+        w[i] = __fsub_rn(wi, __fdiv_rn(__fmul_rn(step_size, mi), den));
+    }
+}
+
+}  // namespace
+
+extern "C" int p4j_sum_rows(float* out, const float* x, int rows, int n, float beta, void* stream) {
+    if (rows < 0 || n < 0) return (int)cudaErrorInvalidValue;
+    if (n == 0) return (int)cudaSuccess;
+    if (out == nullptr || (rows > 0 && x == nullptr)) return (int)cudaErrorInvalidValue;
+    const unsigned grid = (unsigned)(((int64_t)n + 31) / 32);
+    sum_rows_kernel<<<grid, dim3(32, 32, 1), 0, p4j::as_stream(stream)>>>(out, x, rows, n, beta);
+    P4J_CHECK_LAUNCH();
+    return (int)cudaSuccess;
+}
+
+extern "C" int p4j_softmax_xent(float* grad, float* metrics, const float* logits, const int* labels, int rows, int classes,
+                                float grad_scale, void* workspace, long long workspace_bytes, void* stream) {
+    if (rows < 0 || classes < 0) return (int)cudaErrorInvalidValue;
+    if (rows == 0) return (int)cudaSuccess;
+    if (classes == 0 || metrics == nullptr || logits == nullptr || labels == nullptr || workspace == nullptr ||
+        workspace_bytes < p4j::kReduceWorkspaceBytes) {
+        return (int)cudaErrorInvalidValue;
+    }
+    cudaStream_t s = p4j::as_stream(stream);
+    const int64_t want = ((int64_t)rows + kXentRowsPerBlock - 1) / kXentRowsPerBlock;
+    const int blocks = (int)(want < kXentMaxBlocks ? want : kXentMaxBlocks);
+    double* partials = static_cast<double*>(workspace);
+    softmax_xent_kernel<<<blocks, kXentThreads, 0, s>>>(grad, partials, logits, labels, rows, classes, grad_scale);
+    P4J_CHECK_LAUNCH();
+    xent_finish_kernel<<<1, kXentMaxBlocks, 0, s>>>(metrics, partials, blocks);
+    P4J_CHECK_LAUNCH();
+    return (int)cudaSuccess;
+}
+
+extern "C" int p4j_sgd_step(float* w, float* velocity, const float* grad, int n, float lr, float momentum, float weight_decay,
+                            void* stream) {
+    if (n < 0) return (int)cudaErrorInvalidValue;
+    if (n == 0) return (int)cudaSuccess;
+    if (w == nullptr || grad == nullptr || (momentum != 0.f && velocity == nullptr)) return (int)cudaErrorInvalidValue;
+    cudaStream_t s = p4j::as_stream(stream);
+    if (momentum == 0.f) sgd_kernel<<<p4j::grid_for(n), p4j::kBlock, 0, s>>>(w, grad, n, lr, weight_decay);
+    else sgd_momentum_kernel<<<p4j::grid_for(n), p4j::kBlock, 0, s>>>(w, velocity, grad, n, lr, momentum, weight_decay);
+    P4J_CHECK_LAUNCH();
+    return (int)cudaSuccess;
+}
+
+extern "C" int p4j_adam_step(float* w, float* m, float* v, const float* grad, int n, float lr, float beta1, float beta2,
+                             float eps, float weight_decay, int step, void* stream) {
+    if (n < 0 || step < 1) return (int)cudaErrorInvalidValue;
+    if (n == 0) return (int)cudaSuccess;
+    if (w == nullptr || m == nullptr || v == nullptr || grad == nullptr) return (int)cudaErrorInvalidValue;
+    // The bias corrections are folded into the step size and epsilon's scale on the host, in
+    // double, exactly as CpuOps.adamStep does.
+    const double bc1 = 1.0 - pow((double)beta1, (double)step);
+    const double bc2 = 1.0 - pow((double)beta2, (double)step);
+    const float step_size = (float)((double)lr / bc1);
+    const float inv_sqrt_bc2 = (float)(1.0 / sqrt(bc2));
+    const float b1c = 1.0f - beta1;
+    const float b2c = 1.0f - beta2;
+    adam_kernel<<<p4j::grid_for(n), p4j::kBlock, 0, p4j::as_stream(stream)>>>(w, m, v, grad, n, beta1, beta2, b1c, b2c, eps,
+                                                                            weight_decay, step_size, inv_sqrt_bc2);
+    P4J_CHECK_LAUNCH();
+    return (int)cudaSuccess;
+}

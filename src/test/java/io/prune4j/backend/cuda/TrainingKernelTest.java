@@ -1,0 +1,203 @@
+package io.prune4j.backend.cuda;
+
+import io.prune4j.tensor.Tensor;
+import io.prune4j.testing.Check;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+
+/**
+ * Training and element-wise kernels against the CPU backend: the element-wise ones and the
+ * optimiser steps promise the CPU's float arithmetic, so they must match bit for bit; sum_rows and
+ * softmax_xent sum in another (fixed) order, so they match within a tight tolerance.
+ */
+@Tag("gpu")
+class TrainingKernelTest {
+
+    @BeforeEach
+    void requireGpu(TestInfo test) {
+        Gpu.require("TrainingKernelTest", test);
+    }
+
+    @Test
+    void elementWiseOpsAreBitIdentical() {
+        SplittableRandom rng = new SplittableRandom(21);
+        for (int n : Gpu.SIZES) {
+            float[] x = Gpu.uniform(rng, n, 3);
+            float[] y = Gpu.uniform(rng, n, 3);
+            float[] mask = new float[n];
+            for (int i = 0; i < n; i++) mask[i] = rng.nextBoolean() ? 1f : 0f;
+            if (n > 3) {
+                x[0] = Float.NaN;
+                x[1] = -0f;
+                x[2] = Float.NEGATIVE_INFINITY;
+            }
+            String l = " n=" + n;
+            try (DeviceBuffer dx = Gpu.up(x); DeviceBuffer dy = Gpu.up(y); DeviceBuffer dm = Gpu.up(mask)) {
+                Tensor tx = Gpu.CPU.fromArray(x, n);
+                Tensor ty = Gpu.CPU.fromArray(y, n);
+
+                Gpu.CPU.axpy(ty, 0.37f, tx);
+                Gpu.run(CudaKernels.p4j_axpy(dy.address(), dx.address(), n, 0.37f, 0L), "axpy" + l);
+                Gpu.assertSameBits("axpy" + l, Gpu.cpu(ty), dy.toFloats(n));
+
+                Gpu.CPU.scale(ty, -1.7f);
+                Gpu.run(CudaKernels.p4j_scale(dy.address(), n, -1.7f, 0L), "scale" + l);
+                Gpu.assertSameBits("scale" + l, Gpu.cpu(ty), dy.toFloats(n));
+
+                Gpu.CPU.mul(ty, Gpu.CPU.fromArray(mask, n));
+                Gpu.run(CudaKernels.p4j_mul(dy.address(), dm.address(), n, 0L), "mul (mask apply)" + l);
+                Gpu.assertSameBits("mul" + l, Gpu.cpu(ty), dy.toFloats(n));
+
+                Gpu.CPU.maskedFill(tx, Gpu.CPU.fromArray(mask, n), -5f);
+                Gpu.run(CudaKernels.p4j_masked_fill(dx.address(), dm.address(), n, -5f, 0L), "masked_fill" + l);
+                Gpu.assertSameBits("masked_fill" + l, Gpu.cpu(tx), dx.toFloats(n));
+
+                Gpu.CPU.relu(ty, tx);
+                Gpu.run(CudaKernels.p4j_relu(dy.address(), dx.address(), n, 0L), "relu" + l);
+                Gpu.assertSameBits("relu" + l, Gpu.cpu(ty), dy.toFloats(n));
+
+                Gpu.CPU.relu(tx, tx);   // in place
+                Gpu.run(CudaKernels.p4j_relu(dx.address(), dx.address(), n, 0L), "relu in place" + l);
+                Gpu.assertSameBits("relu in place" + l, Gpu.cpu(tx), dx.toFloats(n));
+
+                float[] dyv = Gpu.uniform(rng, n, 1);
+                try (DeviceBuffer ddy = Gpu.up(dyv); DeviceBuffer ddx = DeviceBuffer.floats(Math.max(1, n))) {
+                    Tensor tdx = Gpu.CPU.zeros(io.prune4j.tensor.DType.FLOAT32, n);
+                    Gpu.CPU.reluBackward(tdx, Gpu.CPU.fromArray(dyv, n), ty);
+                    Gpu.run(CudaKernels.p4j_relu_backward(ddx.address(), ddy.address(), dy.address(), n, 0L), "relu_backward" + l);
+                    Gpu.assertSameBits("relu_backward" + l, Gpu.cpu(tdx), ddx.toFloats(n));
+                }
+
+                Gpu.CPU.fill(tx, 0.125f);
+                Gpu.run(CudaKernels.p4j_fill(dx.address(), n, 0.125f, 0L), "fill" + l);
+                Gpu.assertSameBits("fill" + l, Gpu.cpu(tx), dx.toFloats(n));
+            }
+        }
+        System.out.println("[TrainingKernelTest] ok element-wise");
+    }
+
+    @Test
+    void broadcastRows() {
+        SplittableRandom rng = new SplittableRandom(22);
+        int[][] shapes = {{0, 3}, {1, 1}, {31, 33}, {1023, 4}, {3, 4097}, {70_000, 3}};
+        for (int[] s : shapes) {
+            int rows = s[0], cols = s[1];
+            float[] v = Gpu.uniform(rng, rows, 1);
+            Tensor ref = Gpu.CPU.zeros(io.prune4j.tensor.DType.FLOAT32, rows, cols);
+            Gpu.CPU.broadcastRows(ref, Gpu.CPU.fromArray(v, rows));
+            try (DeviceBuffer dv = Gpu.up(v); DeviceBuffer out = DeviceBuffer.floats(Math.max(1, rows * cols))) {
+                Gpu.run(CudaKernels.p4j_broadcast_rows(out.address(), dv.address(), rows, cols, 0L), "broadcast_rows");
+                Gpu.assertSameBits("broadcast_rows " + rows + "x" + cols, Gpu.cpu(ref), out.toFloats(rows * cols));
+            }
+        }
+    }
+
+    @Test
+    void sumRowsMatchesTheCpu() {
+        SplittableRandom rng = new SplittableRandom(23);
+        int[][] shapes = {{0, 5}, {1, 1}, {128, 300}, {33, 31}, {1023, 32}, {2, 4097}, {4097, 33}, {3, 1_000_003}};
+        for (int[] s : shapes) {
+            int rows = s[0], n = s[1];
+            float[] x = Gpu.uniform(rng, rows * n, 1);
+            for (float beta : new float[] {0f, 1f, 0.5f}) {
+                float[] out0 = Gpu.uniform(rng, n, 1);
+                Tensor ref = Gpu.CPU.fromArray(out0, n);
+                Gpu.CPU.sumRows(ref, Gpu.CPU.fromArray(x, rows, n), beta);
+                try (DeviceBuffer dx = Gpu.up(x); DeviceBuffer out = Gpu.up(out0)) {
+                    String label = "sum_rows " + rows + "x" + n + " beta=" + beta;
+                    Gpu.run(CudaKernels.p4j_sum_rows(out.address(), dx.address(), rows, n, beta, 0L), label);
+                    // another (fixed) summation order: the CPU's sequential float sum of `rows` terms
+                    // in [-1, 1) is itself off by about sqrt(rows)·ulp(sqrt(rows)); 1e-6·rows is far above that
+                    Check.close(label, Gpu.cpu(ref), out.toFloats(n), 1e-6 * (rows + 1), 1e-6);
+                }
+            }
+        }
+        System.out.println("[TrainingKernelTest] ok sum_rows");
+    }
+
+    @Test
+    void softmaxCrossEntropyMatchesTheCpu() {
+        SplittableRandom rng = new SplittableRandom(24);
+        int[][] shapes = {{1, 1}, {1, 10}, {31, 10}, {128, 10}, {33, 33}, {1023, 3}, {7, 1000}, {4097, 10}, {100_003, 10}};
+        try (DeviceBuffer ws = Gpu.reduceWorkspace()) {
+            for (int[] s : shapes) {
+                int rows = s[0], classes = s[1];
+                float[] logits = Gpu.uniform(rng, rows * classes, 4);
+                if (rows > 1 && classes > 2) {   // a tied maximum: the lower class is the prediction
+                    logits[classes] = 9f;
+                    logits[classes + 2] = 9f;
+                }
+                int[] labels = Check.randint(rng, rows, classes);
+                for (boolean withGrad : new boolean[] {true, false}) {
+                    float[] metrics0 = {1.5f, 2f};
+                    Tensor refMetrics = Gpu.CPU.fromArray(metrics0, 2);
+                    Tensor refGrad = Gpu.CPU.zeros(io.prune4j.tensor.DType.FLOAT32, rows, classes);
+                    Gpu.CPU.softmaxCrossEntropy(withGrad ? refGrad : null, refMetrics, Gpu.CPU.fromArray(logits, rows, classes),
+                            Gpu.CPU.fromArray(labels, rows), 1f / rows);
+                    String label = "softmax_xent " + rows + "x" + classes + (withGrad ? "" : " (no grad)");
+                    try (DeviceBuffer dl = Gpu.up(logits); DeviceBuffer dy = Gpu.up(labels); DeviceBuffer dm = Gpu.up(metrics0);
+                         DeviceBuffer dg = DeviceBuffer.floats(rows * classes)) {
+                        Gpu.run(CudaKernels.p4j_softmax_xent(withGrad ? dg.address() : 0L, dm.address(), dl.address(), dy.address(), rows,
+                                classes, 1f / rows, ws.address(), ws.bytes(), 0L), label);
+                        float[] m = dm.toFloats(2);
+                        float[] rm = Gpu.cpu(refMetrics);
+                        Check.close(label + " loss", new float[] {rm[0]}, new float[] {m[0]}, 1e-4, 1e-6);
+                        Gpu.assertSameBits(label + " correct", new float[] {rm[1]}, new float[] {m[1]});
+                        if (withGrad) Check.close(label + " grad", Gpu.cpu(refGrad), dg.toFloats(rows * classes), 1e-9, 1e-6);
+                    }
+                }
+            }
+            // a label out of range: the device cannot throw, so the loss becomes NaN
+            try (DeviceBuffer dl = Gpu.up(new float[] {1, 2, 3, 4}); DeviceBuffer dy = Gpu.up(new int[] {0, 7});
+                 DeviceBuffer dm = Gpu.up(new float[] {0, 0})) {
+                Gpu.run(CudaKernels.p4j_softmax_xent(0L, dm.address(), dl.address(), dy.address(), 2, 2, 1f, ws.address(), ws.bytes(), 0L),
+                        "softmax_xent bad label");
+                org.junit.jupiter.api.Assertions.assertTrue(Float.isNaN(dm.toFloats(2)[0]), "bad label makes the loss NaN");
+            }
+        }
+        System.out.println("[TrainingKernelTest] ok softmax_xent");
+    }
+
+    @Test
+    void optimiserStepsAreBitIdentical() {
+        SplittableRandom rng = new SplittableRandom(25);
+        for (int n : Gpu.SIZES) {
+            float[] w = Gpu.uniform(rng, n, 1);
+            float[] g = Gpu.uniform(rng, n, 0.1);
+            float[] v = Gpu.uniform(rng, n, 0.01);
+            float[] m = Gpu.uniform(rng, n, 0.01);
+            float[] v2 = new float[n];
+            for (int i = 0; i < n; i++) v2[i] = (float) (rng.nextDouble() * 1e-3);
+            String l = " n=" + n;
+            for (float momentum : new float[] {0f, 0.9f}) {
+                Tensor tw = Gpu.CPU.fromArray(w, n);
+                Tensor tv = Gpu.CPU.fromArray(v, n);
+                Gpu.CPU.sgdStep(tw, tv, Gpu.CPU.fromArray(g, n), 0.05f, momentum, 1e-4f);
+                try (DeviceBuffer dw = Gpu.up(w); DeviceBuffer dv = Gpu.up(v); DeviceBuffer dg = Gpu.up(g)) {
+                    Gpu.run(CudaKernels.p4j_sgd_step(dw.address(), momentum == 0f ? 0L : dv.address(), dg.address(), n, 0.05f, momentum,
+                            1e-4f, 0L), "sgd momentum=" + momentum + l);
+                    Gpu.assertSameBits("sgd w momentum=" + momentum + l, Gpu.cpu(tw), dw.toFloats(n));
+                    Gpu.assertSameBits("sgd v momentum=" + momentum + l, Gpu.cpu(tv), dv.toFloats(n));
+                }
+            }
+            for (int step : new int[] {1, 7, 1000}) {
+                Tensor tw = Gpu.CPU.fromArray(w, n);
+                Tensor tm = Gpu.CPU.fromArray(m, n);
+                Tensor tv = Gpu.CPU.fromArray(v2, n);
+                Gpu.CPU.adamStep(tw, tm, tv, Gpu.CPU.fromArray(g, n), 1e-3f, 0.9f, 0.999f, 1e-8f, 1e-4f, step);
+                try (DeviceBuffer dw = Gpu.up(w); DeviceBuffer dm = Gpu.up(m); DeviceBuffer dv = Gpu.up(v2); DeviceBuffer dg = Gpu.up(g)) {
+                    Gpu.run(CudaKernels.p4j_adam_step(dw.address(), dm.address(), dv.address(), dg.address(), n, 1e-3f, 0.9f, 0.999f, 1e-8f,
+                            1e-4f, step, 0L), "adam step=" + step + l);
+                    Gpu.assertSameBits("adam m step=" + step + l, Gpu.cpu(tm), dm.toFloats(n));
+                    Gpu.assertSameBits("adam v step=" + step + l, Gpu.cpu(tv), dv.toFloats(n));
+                    // the host folds the bias corrections with C's pow, the CPU backend with Java's: allow one ulp
+                    Check.close("adam w step=" + step + l, Gpu.cpu(tw), dw.toFloats(n), 0, 1.2e-7);
+                }
+            }
+        }
+        System.out.println("[TrainingKernelTest] ok sgd, adam");
+    }
+}
