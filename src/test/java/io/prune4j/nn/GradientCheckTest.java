@@ -91,6 +91,34 @@ class GradientCheckTest {
         Check.close("conv dL/dx", numeric(xd, loss), dx, 1e-4, 1e-3);
     }
 
+    @ParameterizedTest(name = "Conv2d split over {0} threads, batch {1}")
+    @CsvSource({"2,5", "3,7", "4,2", "3,1"})
+    void conv2dSplitAcrossThreadsMatchesOneThread(int threads, int batch) {
+        SplittableRandom rng = new SplittableRandom(threads * 31L + batch);
+        float[] x = Check.randn(rng, batch * 3 * 7 * 6, 1);
+        float[] wt = Check.randn(rng, 5 * 3 * 3 * 3, 1);
+        float[] b = Check.randn(rng, 5, 0.5);
+        float[] r = Check.randn(rng, batch * 5 * 7 * 6, 1);
+        float[][] out = new float[2][];
+        float[][] grads = new float[2][];
+        int i = 0;
+        for (Backend be : new Backend[] {cpu, new CpuBackend(threads)}) {
+            Conv2d layer = new Conv2d("conv", be.fromArray(wt, 5, 3, 3, 3), be.fromArray(b, 5), 1, 1, true);
+            out[i] = layer.forward(be.fromArray(x, batch, 3, 7, 6), true).toFloatArray();
+            float[] dx = layer.backward(be.fromArray(r, batch, 5, 7, 6), true).toFloatArray();
+            float[] dw = layer.weight().grad().toFloatArray();
+            grads[i] = java.util.Arrays.copyOf(dx, dx.length + dw.length);
+            System.arraycopy(dw, 0, grads[i], dx.length, dw.length);
+            layer.close();
+            if (be != cpu) {
+                be.close();
+            }
+            i++;
+        }
+        Check.close("forward, 1 vs " + threads + " threads", out[0], out[1], 0, 0);
+        Check.close("gradients, 1 vs " + threads + " threads", Naive.toDouble(grads[0]), grads[1], 1e-5, 1e-5);
+    }
+
     @ParameterizedTest(name = "MaxPool2d batch={0} c={1} {2}x{3} window={4} stride={5}")
     @CsvSource({"1,1,2,2,2,2", "2,3,5,7,2,2", "1,2,7,6,3,2", "3,1,4,4,1,1", "2,2,9,5,3,3"})
     void maxPoolGradientMatchesFiniteDifferences(int batch, int c, int h, int w, int window, int stride) {

@@ -21,8 +21,8 @@ public final class CpuBackend implements Backend {
     private static final boolean CRITICAL = CriticalBlas.isAvailable();
 
     private final int threads;
-    /** Convolution scratch; a backend, like its tensors, is used by one thread at a time. */
-    private final CpuConv conv = new CpuConv(CRITICAL);
+    /** Convolutions, with their scratch and worker threads; a backend, like its tensors, is used by one thread at a time. */
+    private final CpuConv conv;
 
     /** A CPU backend whose matrix products use all available processors. */
     public CpuBackend() {
@@ -35,6 +35,7 @@ public final class CpuBackend implements Backend {
             throw new IllegalArgumentException("threads must be at least 1, got " + threads);
         }
         this.threads = threads;
+        this.conv = new CpuConv(CRITICAL, threads);
         Loader.load(openblas_nolapack.class);
         openblas_nolapack.blas_set_num_threads(threads);
         if (!CriticalBlas.isAvailable()
@@ -749,7 +750,9 @@ public final class CpuBackend implements Backend {
     public void synchronize() {}
 
     @Override
-    public void close() {}
+    public void close() {
+        conv.close();
+    }
 
     // ---- storage access ------------------------------------------------------------------------
 

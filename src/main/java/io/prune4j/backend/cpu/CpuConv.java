@@ -1,6 +1,12 @@
 package io.prune4j.backend.cpu;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.bytedeco.openblas.global.openblas_nolapack;
 
 /**
@@ -13,14 +19,31 @@ import org.bytedeco.openblas.global.openblas_nolapack;
  * <p>The backward pass rebuilds {@code col} instead of keeping it from the forward pass: that costs
  * a fraction of the products and keeps the backend free of per-layer state.
  */
-final class CpuConv {
+final class CpuConv implements AutoCloseable {
     private final boolean critical;
-    /** Scratch for one example's im2col matrix and its gradient; grown on demand, reused after. */
-    private float[] col = new float[0];
-    private float[] dcol = new float[0];
+    private final int threads;
+    /** Per-worker scratch: one example's im2col matrix and its gradient, grown on demand, reused after. */
+    private final float[][] col;
+    private final float[][] dcol;
+    /** Per-worker weight and bias gradients, summed in worker order so a thread count gives one result. */
+    private final float[][] dwPart;
+    private final float[][] dbPart;
+    private ExecutorService pool;
 
-    CpuConv(boolean critical) {
+    /**
+     * @param threads workers the batch is split across. Each example's products are small (a few
+     *                hundred rows), so splitting the batch over Java threads, each calling a
+     *                single-threaded OpenBLAS, scales where OpenBLAS's own threads would spend more
+     *                on waking up and waiting than on the products (on a loaded 2-vCPU machine its
+     *                2-thread runs were ten times slower than 1 thread).
+     */
+    CpuConv(boolean critical, int threads) {
         this.critical = critical;
+        this.threads = threads;
+        this.col = new float[threads][0];
+        this.dcol = new float[threads][0];
+        this.dwPart = new float[threads][0];
+        this.dbPart = new float[threads][0];
     }
 
     /** Geometry of one convolution, checked once per call. */
@@ -40,85 +63,183 @@ final class CpuConv {
     }
 
     void forward(float[] y, float[] x, float[] wt, float[] bias, Geometry g, boolean relu) {
+        parallel(g.batch, (worker, from, to) -> {
+            for (int b = from; b < to; b++) {
+                forwardExample(worker, y, x, wt, bias, g, relu, b);
+            }
+        });
+    }
+
+    private void forwardExample(int worker, float[] y, float[] x, float[] wt, float[] bias, Geometry g, boolean relu, int b) {
         int k = g.k();
         int p = g.positions();
         int inPlane = g.in * g.h * g.w;
         int outPlane = g.out * p;
-        for (int b = 0; b < g.batch; b++) {
-            float[] c;
-            int cOff;
-            if (g.pointwise()) {
-                c = x;
-                cOff = b * inPlane;
-            } else {
-                c = im2col(x, b * inPlane, g);
-                cOff = 0;
-            }
-            if (k <= SMALL_K) {
-                smallForward(y, b * outPlane, wt, c, cOff, g.out, k, p);
-            } else {
-                gemm(false, false, g.out, p, k, 1f, wt, 0, k, c, cOff, p, 0f, y, b * outPlane, p);
-            }
-            int base = b * outPlane;
-            for (int o = 0; o < g.out; o++) {
-                float bo = bias[o];
-                int from = base + o * p;
-                for (int i = from; i < from + p; i++) {
-                    float v = y[i] + bo;
-                    y[i] = relu && v < 0f ? 0f : v;
-                }
+        float[] c;
+        int cOff;
+        if (g.pointwise()) {
+            c = x;
+            cOff = b * inPlane;
+        } else {
+            c = im2col(worker, x, b * inPlane, g);
+            cOff = 0;
+        }
+        if (k <= SMALL_K) {
+            smallForward(y, b * outPlane, wt, c, cOff, g.out, k, p);
+        } else {
+            gemm(false, false, g.out, p, k, 1f, wt, 0, k, c, cOff, p, 0f, y, b * outPlane, p);
+        }
+        int base = b * outPlane;
+        for (int o = 0; o < g.out; o++) {
+            float bo = bias[o];
+            int from = base + o * p;
+            for (int i = from; i < from + p; i++) {
+                float v = y[i] + bo;
+                y[i] = relu && v < 0f ? 0f : v;
             }
         }
     }
 
     void backward(float[] dx, float[] dw, float[] db, float[] dy, float[] x, float[] wt, Geometry g) {
+        int inPlane = g.in * g.h * g.w;
+        int k = g.k();
+        if (dx != null && !g.pointwise()) {
+            Arrays.fill(dx, 0, g.batch * inPlane, 0f);
+        }
+        int used = parallel(g.batch, (worker, from, to) -> {
+            if (dwPart[worker].length < g.out * k) {
+                dwPart[worker] = new float[g.out * k];
+            }
+            if (dbPart[worker].length < g.out) {
+                dbPart[worker] = new float[g.out];
+            }
+            Arrays.fill(dbPart[worker], 0, g.out, 0f);
+            if (from == to) {
+                Arrays.fill(dwPart[worker], 0, g.out * k, 0f);
+            }
+            for (int b = from; b < to; b++) {
+                backwardExample(worker, dx, dwPart[worker], dbPart[worker], dy, x, wt, g, b, b == from);
+            }
+        });
+        Arrays.fill(dw, 0f);
+        Arrays.fill(db, 0f);
+        for (int t = 0; t < used; t++) {
+            float[] pw = dwPart[t];
+            for (int i = 0; i < dw.length; i++) {
+                dw[i] += pw[i];
+            }
+            float[] pb = dbPart[t];
+            for (int i = 0; i < db.length; i++) {
+                db[i] += pb[i];
+            }
+        }
+    }
+
+    private void backwardExample(int worker, float[] dx, float[] dw, float[] db, float[] dy, float[] x, float[] wt, Geometry g,
+                                 int b, boolean first) {
         int k = g.k();
         int p = g.positions();
         int inPlane = g.in * g.h * g.w;
         int outPlane = g.out * p;
-        Arrays.fill(db, 0f);
-        if (g.batch == 0) {
-            Arrays.fill(dw, 0f);
+        float[] c;
+        int cOff;
+        if (g.pointwise()) {
+            c = x;
+            cOff = b * inPlane;
+        } else {
+            c = im2col(worker, x, b * inPlane, g);
+            cOff = 0;
         }
-        if (dx != null && !g.pointwise()) {
-            Arrays.fill(dx, 0, g.batch * inPlane, 0f);
+        // dW (+)= dy_b · colᵀ: a worker's first example overwrites its partial sum, the rest accumulate
+        if (k <= SMALL_K) {
+            smallWeightGrad(dw, dy, b * outPlane, c, cOff, g.out, k, p, first);
+        } else {
+            gemm(false, true, g.out, k, p, 1f, dy, b * outPlane, p, c, cOff, p, first ? 0f : 1f, dw, 0, k);
         }
-        for (int b = 0; b < g.batch; b++) {
-            float[] c;
-            int cOff;
-            if (g.pointwise()) {
-                c = x;
-                cOff = b * inPlane;
-            } else {
-                c = im2col(x, b * inPlane, g);
-                cOff = 0;
+        int base = b * outPlane;
+        for (int o = 0; o < g.out; o++) {
+            double s = 0;
+            for (int i = base + o * p; i < base + (o + 1) * p; i++) {
+                s += dy[i];
             }
-            // dW (+)= dy_b · colᵀ: the first example overwrites, the rest accumulate
-            if (k <= SMALL_K) {
-                smallWeightGrad(dw, dy, b * outPlane, c, cOff, g.out, k, p, b == 0);
-            } else {
-                gemm(false, true, g.out, k, p, 1f, dy, b * outPlane, p, c, cOff, p, b == 0 ? 0f : 1f, dw, 0, k);
+            db[o] += (float) s;
+        }
+        if (dx == null) {
+            return;
+        }
+        if (g.pointwise()) {
+            gemm(true, false, k, p, g.out, 1f, wt, 0, k, dy, b * outPlane, p, 0f, dx, b * inPlane, p);
+        } else {
+            if (dcol[worker].length < k * p) {
+                dcol[worker] = new float[k * p];
             }
-            int base = b * outPlane;
-            for (int o = 0; o < g.out; o++) {
-                double s = 0;
-                for (int i = base + o * p; i < base + (o + 1) * p; i++) {
-                    s += dy[i];
+            gemm(true, false, k, p, g.out, 1f, wt, 0, k, dy, b * outPlane, p, 0f, dcol[worker], 0, p);
+            col2im(dx, b * inPlane, dcol[worker], g);
+        }
+    }
+
+    /** Work on examples {@code [from, to)} by worker {@code worker}. */
+    private interface Chunk {
+        void run(int worker, int from, int to);
+    }
+
+    /**
+     * Splits {@code [0, n)} into contiguous chunks, one per worker, runs them (the caller runs the
+     * first) with OpenBLAS single-threaded meanwhile, and returns how many workers ran.
+     */
+    private int parallel(int n, Chunk chunk) {
+        int workers = Math.max(1, Math.min(threads, n));
+        if (workers == 1) {
+            chunk.run(0, 0, n);
+            return 1;
+        }
+        if (pool == null) {
+            pool = Executors.newFixedThreadPool(threads - 1, r -> {
+                Thread t = new Thread(r, "prune4j-conv");
+                t.setDaemon(true);
+                return t;
+            });
+        }
+        openblas_nolapack.blas_set_num_threads(1);
+        try {
+            List<Future<?>> futures = new ArrayList<>();
+            for (int w = 1; w < workers; w++) {
+                int worker = w;
+                futures.add(pool.submit(() -> chunk.run(worker, (int) ((long) worker * n / workers),
+                        (int) ((long) (worker + 1) * n / workers))));
+            }
+            RuntimeException failure = null;
+            try {
+                chunk.run(0, 0, n / workers);
+            } catch (RuntimeException e) {
+                failure = e;
+            }
+            for (Future<?> f : futures) {
+                try {
+                    f.get();
+                } catch (ExecutionException e) {
+                    if (failure == null) {
+                        failure = e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted during a convolution", e);
                 }
-                db[o] += (float) s;
             }
-            if (dx == null) {
-                continue;
+            if (failure != null) {
+                throw failure;
             }
-            if (g.pointwise()) {
-                gemm(true, false, k, p, g.out, 1f, wt, 0, k, dy, b * outPlane, p, 0f, dx, b * inPlane, p);
-            } else {
-                if (dcol.length < k * p) {
-                    dcol = new float[k * p];
-                }
-                gemm(true, false, k, p, g.out, 1f, wt, 0, k, dy, b * outPlane, p, 0f, dcol, 0, p);
-                col2im(dx, b * inPlane, dcol, g);
-            }
+            return workers;
+        } finally {
+            openblas_nolapack.blas_set_num_threads(threads);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (pool != null) {
+            pool.shutdownNow();
+            pool = null;
         }
     }
 
@@ -160,11 +281,12 @@ final class CpuConv {
     }
 
     /** Example {@code b}'s patches as columns: row {@code (ci, i, j)}, column {@code (oh, ow)}; zero outside the image. */
-    private float[] im2col(float[] x, int xOff, Geometry g) {
+    private float[] im2col(int worker, float[] x, int xOff, Geometry g) {
         int p = g.positions();
-        if (col.length < g.k() * p) {
-            col = new float[g.k() * p];
+        if (col[worker].length < g.k() * p) {
+            col[worker] = new float[g.k() * p];
         }
+        float[] col = this.col[worker];
         int row = 0;
         for (int ci = 0; ci < g.in; ci++) {
             int plane = xOff + ci * g.h * g.w;
