@@ -88,6 +88,27 @@ class IdxReaderTest {
         assertTrue(error(file("neg", neg)).contains("too large"));
     }
 
+    /**
+     * Found by IdxReaderFuzzTest: a short file whose dimensions promise hundreds of megabytes made
+     * the reader allocate all of it before reading (an OutOfMemoryError with a small heap). The
+     * buffer now grows with the data that is really there.
+     */
+    @Test
+    void lyingSizeDoesNotAllocateIt() throws IOException {
+        byte[] small = IdxFiles.idx(new int[] {2_000_000_000}, new byte[10]);
+        byte[] fuzzed = Files.readAllBytes(Path.of("src/test/resources/io/prune4j/data/IdxReaderFuzzTestInputs/idxBytes/"
+                + "crash-oom-declares-528MB"));
+        for (byte[] bytes : new byte[][] {small, fuzzed, IdxFiles.gzip(small)}) {
+            Path p = file("lying", bytes);
+            com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+            long before = threads.getCurrentThreadAllocatedBytes();
+            String msg = error(p);
+            long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+            assertTrue(msg.contains("truncated data"), msg);
+            assertTrue(allocated < 16L << 20, "reading a " + bytes.length + "-byte file allocated " + allocated + " bytes");
+        }
+    }
+
     @Test
     void corruptGzipAndMissingFile() throws IOException {
         byte[] gz = IdxFiles.gzip(IdxFiles.idx(new int[] {2, 3, 4}, sample()));
