@@ -5,8 +5,11 @@ import picocli.CommandLine.Option;
 
 /** Options that shape training (and fine-tuning). */
 final class TrainOptions {
+    private static final int[] DEFAULT_HIDDEN = {300, 100};
+
+    /** Null when not given: with {@code --model} a given value must match the file (see {@link Baseline}). */
     @Option(names = "--hidden", paramLabel = "N,N,…", split = ",", description = "Hidden layer sizes (default: 300,100).")
-    int[] hidden = {300, 100};
+    int[] hidden;
 
     @Option(names = "--epochs", description = "Training epochs (default: ${DEFAULT-VALUE}).")
     int epochs = 10;
@@ -45,6 +48,9 @@ final class TrainOptions {
     }
 
     int[] hiddenSizes() {
+        if (hidden == null) {
+            return DEFAULT_HIDDEN.clone();
+        }
         for (int h : hidden) {
             if (h < 1) {
                 throw new IllegalArgumentException("--hidden sizes must be positive, got " + h);

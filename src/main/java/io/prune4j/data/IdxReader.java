@@ -24,6 +24,8 @@ import java.util.zip.ZipException;
 public final class IdxReader {
     private static final int TYPE_UBYTE = 0x08;
     private static final int MAX_DIMS = 4;
+    /** How far past the declared data to read (to let gzip check its CRC) before calling the rest trailing bytes. */
+    private static final long MAX_TRAILING_SCAN = 256L << 20;
 
     private IdxReader() {}
 
@@ -114,6 +116,16 @@ public final class IdxReader {
                     + Arrays.toString(dims) + ")");
         }
         if (din.read() != -1) {
+            // in a gzip file, extra bytes usually mean the compressed data is corrupt: reading on to the
+            // end lets the decoder check the CRC and say so (ZipException), within a bounded amount of reading
+            byte[] sink = new byte[1 << 16];
+            for (long left = MAX_TRAILING_SCAN; left > 0; ) {
+                int r = din.read(sink, 0, (int) Math.min(sink.length, left));
+                if (r < 0) {
+                    break;
+                }
+                left -= r;
+            }
             throw new DataFormatException(name + ": trailing bytes after " + data.length + " data bytes for dimensions "
                     + Arrays.toString(dims));
         }

@@ -235,6 +235,9 @@ public final class ModelFile {
     }
 
     private static Contents read(Path file) {
+        if (Files.isDirectory(file)) {
+            throw new ModelFormatException(file + ": is a folder, expected a model file");
+        }
         Contents c = new Contents(file);
         long size;
         ByteBuffer all;
