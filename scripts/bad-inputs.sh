@@ -168,7 +168,9 @@ case_() {
     while [[ "${1:-}" == --as-nobody || "${1:-}" == --unchanged ]]; do
         if [[ "$1" == --as-nobody ]]; then
             if [[ $(id -u) -eq 0 ]]; then
+                # root may write anywhere: run this one as nobody against a folder owned by root
                 runner=(setpriv --reuid=65534 --regid=65534 --clear-groups java -jar "$JAR")
+                desc="$desc (run as user nobody; the folder is root's, mode 755)"
             else
                 chmod 555 ro
             fi
@@ -320,5 +322,5 @@ rows+=("| all 16 units of fc1 score the same (rows are cyclic shifts of one vect
     echo "line and no stack trace (\`--verbose\` adds the stack trace)."
     printf '%s\n' "${rows[@]}"
 } >"$OUTPUT"
-echo "wrote $OUTPUT ($(grep -c '^| ' "$OUTPUT") rows, status $status)" >&2
+echo "wrote $OUTPUT ($(($(grep -c '^| ' "$OUTPUT") - $(grep -c '^| input |' "$OUTPUT"))) cases, status $status)" >&2
 exit $status
