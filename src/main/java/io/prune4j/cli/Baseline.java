@@ -7,8 +7,12 @@ import io.prune4j.train.DeviceData;
 import io.prune4j.train.EpochResult;
 import io.prune4j.train.TrainConfig;
 import io.prune4j.train.Trainer;
+import io.prune4j.train.TrainingDivergedException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.stream.Collectors;
 
 /**
  * The model a pruning command starts from: loaded from a file, or trained here (the default MLP),
@@ -27,21 +31,22 @@ final class Baseline implements AutoCloseable {
         this.trainSeconds = trainSeconds;
     }
 
+    /** {@code outputs}: the files the command writes at the end, named in the error when training diverges. */
     static Baseline obtain(Path model, Backend backend, DeviceData train, DeviceData test, TrainOptions options, CommonOptions common,
-                           boolean keepInitial) {
+                           boolean keepInitial, Path... outputs) {
         if (model != null) {
             Sequential net = ModelFile.load(model, backend);
+            String mismatch;
             try {
                 options.checkLoaded(net, model);
+                mismatch = mismatch(net, model, train, options);
             } catch (RuntimeException e) {
                 net.close();
                 throw e;
             }
-            if (net.inputSize() != train.featureSize()) {
-                int in = net.inputSize();
+            if (mismatch != null) {
                 net.close();
-                throw new IllegalArgumentException(model + ": the model takes " + in + " inputs but the data has " + train.featureSize()
-                        + " features per example");
+                throw new IllegalArgumentException(mismatch);
             }
             System.err.println("model: " + net.describe() + " (loaded from " + model + ")");
             return new Baseline(net, null, null, 0);
@@ -60,8 +65,43 @@ final class Baseline implements AutoCloseable {
             if (initial != null) {
                 initial.close();
             }
+            if (e instanceof TrainingDivergedException d) {
+                throw Diverged.error(d, "training the baseline", "--lr", outputs);
+            }
             throw e;
         }
+    }
+
+    /** Why a loaded model does not fit the data or the options given, or null when it does. */
+    private static String mismatch(Sequential net, Path model, DeviceData train, TrainOptions options) {
+        if (net.inputSize() != train.featureSize()) {
+            return model + ": the model takes " + net.inputSize() + " inputs but the data has " + train.featureSize()
+                    + " features per example";
+        }
+        if (net.outputSize() != train.classes()) {
+            // a smaller output would fail on the first larger label, a larger one would score classes the data never has
+            return model + ": the model has " + net.outputSize() + " outputs but the data has " + train.classes() + " classes";
+        }
+        if (options.hidden != null) {
+            List<Integer> hidden = new ArrayList<>();
+            for (io.prune4j.nn.Layer l : net.layers()) {
+                if (l instanceof io.prune4j.nn.Dense d) {
+                    hidden.add(d.outFeatures());
+                }
+            }
+            if (!hidden.isEmpty()) {
+                hidden.remove(hidden.size() - 1); // the output layer
+            }
+            if (!hidden.equals(Arrays.stream(options.hidden).boxed().toList())) {
+                return "--hidden " + join(options.hidden) + " does not match " + model + " (hidden layers "
+                        + hidden.stream().map(String::valueOf).collect(Collectors.joining(",")) + "); drop --hidden when loading a model";
+            }
+        }
+        return null;
+    }
+
+    private static String join(int[] v) {
+        return Arrays.stream(v).mapToObj(String::valueOf).collect(Collectors.joining(","));
     }
 
     @Override

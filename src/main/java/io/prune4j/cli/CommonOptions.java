@@ -27,13 +27,20 @@ final class CommonOptions {
     boolean noProgress;
 
     /**
-     * The fields every report starts with: version, device, data set and seed (issue 6 asks that a
-     * report records what made it).
+     * The fields every report starts with, what it takes to run it again and get the same numbers
+     * (issue 6): versions (prune4j, Java, OS), device (and on the CPU the OpenBLAS thread count and
+     * gemm path, since OpenBLAS may sum in another order with another thread count), data set, seed.
      */
     java.util.Map<String, Object> reportHeader(Backend backend, io.prune4j.data.Dataset train) {
         java.util.Map<String, Object> r = new java.util.LinkedHashMap<>();
         r.put("version", Main.version());
+        r.put("java", System.getProperty("java.vendor") + " " + System.getProperty("java.runtime.version"));
+        r.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch"));
         r.put("device", backend.name());
+        if (backend instanceof io.prune4j.backend.cpu.CpuBackend cpu) {
+            r.put("threads", cpu.threads());
+            r.put("gemm", io.prune4j.backend.cpu.CpuBackend.gemmPath());
+        }
         r.put("dataset", train.name().replace("/train", ""));
         r.put("seed", seed);
         return r;

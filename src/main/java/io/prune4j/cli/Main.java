@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 
 /**
  * The {@code prune4j} command line. Errors we expect (bad files, bad options, no GPU) print one
- * line and exit with status 1; {@code --verbose} adds the stack trace. Usage errors exit with 2.
+ * line and exit with status 1; {@code --verbose} adds the stack trace. Usage errors (an unknown
+ * option, a value of the wrong type) print one line too and exit with 2.
  */
 @Command(name = "prune4j", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Importance-score-based pruning of neural networks.",
@@ -31,13 +32,23 @@ public final class Main {
             commandLine.getErr().println("prune4j: error: " + oneLine(e));
             return 1;
         });
+        // picocli prints the whole usage after a bad option; one line that names the problem and the help is easier to read
+        cli.setParameterExceptionHandler((e, badArgs) -> {
+            CommandLine where = e.getCommandLine();
+            String msg = oneLine(e).replaceFirst("^Error: ", "");
+            if (e instanceof CommandLine.UnmatchedArgumentException u && !u.getSuggestions().isEmpty()) {
+                msg += "; did you mean " + String.join(" or ", u.getSuggestions()) + "?";
+            }
+            where.getErr().println("prune4j: error: " + msg + " (see " + where.getCommandSpec().qualifiedName() + " --help)");
+            return 2;
+        });
         return cli.execute(args);
     }
 
     /** Our own exceptions carry a complete message; for others add the type so the line still says something. */
     static String oneLine(Throwable e) {
         String msg = e.getMessage();
-        if (e instanceof Prune4jException || e instanceof IllegalArgumentException) {
+        if (e instanceof Prune4jException || e instanceof IllegalArgumentException || e instanceof CommandLine.ParameterException) {
             return msg == null ? e.getClass().getSimpleName() : msg.replace('\n', ' ');
         }
         if (e instanceof OutOfMemoryError) {
@@ -53,7 +64,20 @@ public final class Main {
         }
     }
 
+    /** The project version Maven wrote into {@code io/prune4j/version.properties}, or "dev" when it is missing or unfiltered. */
     static String version() {
+        try (java.io.InputStream in = Main.class.getResourceAsStream("/io/prune4j/version.properties")) {
+            if (in != null) {
+                java.util.Properties p = new java.util.Properties();
+                p.load(in);
+                String v = p.getProperty("version", "");
+                if (!v.isBlank() && !v.contains("${")) {
+                    return v;
+                }
+            }
+        } catch (java.io.IOException e) {
+            // fall through: a report with "dev" is better than none
+        }
         String v = Main.class.getPackage().getImplementationVersion();
         return v == null ? "dev" : v;
     }

@@ -12,6 +12,7 @@ import io.prune4j.report.Measure;
 import io.prune4j.report.ModelStats;
 import io.prune4j.report.Reports;
 import io.prune4j.train.DeviceData;
+import io.prune4j.train.TrainingDivergedException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -87,14 +88,19 @@ final class PruneCommand implements Callable<Integer> {
         try (Backend backend = common.openBackend();
              DeviceData train = DeviceData.upload(backend, data.train());
              DeviceData test = DeviceData.upload(backend, data.test());
-             Baseline base = Baseline.obtain(source.model, backend, train, test, training, common, cfg.rewind())) {
+             Baseline base = Baseline.obtain(source.model, backend, train, test, training, common, cfg.rewind(), save, report)) {
             long t0 = System.nanoTime();
             ModelStats before = Measure.stats(base.net, test, base.trainSamplesPerSecond, 1.0);
             List<int[]> shapes = Measure.layerShapes(base.net);
             double measureSeconds = (System.nanoTime() - t0) / 1e9;
 
-            Pruner.Outcome outcome = new Pruner(cfg, new PruneProgress(!common.noProgress, cfg.finetune().epochs()))
-                    .run(base.net, base.initial, train, test);
+            Pruner.Outcome outcome;
+            try {
+                outcome = new Pruner(cfg, new PruneProgress(!common.noProgress, cfg.finetune().epochs()))
+                        .run(base.net, base.initial, train, test);
+            } catch (TrainingDivergedException e) {
+                throw Diverged.error(e, "fine-tuning", "--finetune-lr", save, report);
+            }
 
             t0 = System.nanoTime();
             ModelStats measured = Measure.stats(base.net, test, null, 1.0);

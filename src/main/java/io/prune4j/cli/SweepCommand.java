@@ -12,6 +12,7 @@ import io.prune4j.report.Reports;
 import io.prune4j.train.DeviceData;
 import io.prune4j.train.Metrics;
 import io.prune4j.train.Trainer;
+import io.prune4j.train.TrainingDivergedException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -77,7 +78,7 @@ final class SweepCommand implements Callable<Integer> {
         try (Backend backend = common.openBackend();
              DeviceData train = DeviceData.upload(backend, data.train());
              DeviceData test = DeviceData.upload(backend, data.test());
-             Baseline base = Baseline.obtain(source.model, backend, train, test, training, common, false)) {
+             Baseline base = Baseline.obtain(source.model, backend, train, test, training, common, false, plot, json)) {
             Metrics baseline = Trainer.evaluate(base.net, test);
             System.err.printf("baseline test accuracy %.4f%n", baseline.accuracy());
             Map<String, List<double[]>> curves = new LinkedHashMap<>();
@@ -86,7 +87,12 @@ final class SweepCommand implements Callable<Integer> {
                 for (double s : sparsities) {
                     PruneConfig cfg = pruning.config(c, Ranking.Mode.RATIO, s, training, common.seed);
                     try (Sequential copy = base.net.copy()) {
-                        Pruner.Outcome o = new Pruner(cfg, null).run(copy, null, train, test);
+                        Pruner.Outcome o;
+                        try {
+                            o = new Pruner(cfg, null).run(copy, null, train, test);
+                        } catch (TrainingDivergedException e) {
+                            throw Diverged.error(e, "fine-tuning (" + c.cliName() + ", sparsity " + s + ")", "--finetune-lr", plot, json);
+                        }
                         double acc = o.rounds().get(o.rounds().size() - 1).test().accuracy();
                         points.add(new double[] {s, acc});
                         System.err.printf("%-18s sparsity %.2f: test accuracy %.4f%n", c, s, acc);

@@ -12,6 +12,7 @@ import io.prune4j.train.Metrics;
 import io.prune4j.train.Throughput;
 import io.prune4j.train.TrainConfig;
 import io.prune4j.train.Trainer;
+import io.prune4j.train.TrainingDivergedException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -49,7 +50,12 @@ final class TrainCommand implements Callable<Integer> {
              Sequential net = training.network(backend, data.train().sampleShape(), data.train().classes(), common.seed);
              Trainer trainer = new Trainer(net, config)) {
             System.err.println("model: " + net.describe() + ", " + net.parameterCount() + " parameters");
-            List<EpochResult> epochs = trainer.fit(train, test, new Progress("epoch", config.epochs(), !common.noProgress));
+            List<EpochResult> epochs;
+            try {
+                epochs = trainer.fit(train, test, new Progress("epoch", config.epochs(), !common.noProgress));
+            } catch (TrainingDivergedException e) {
+                throw Diverged.error(e, "training", "--lr", save, report);
+            }
             Metrics m = Trainer.evaluate(net, test);
             double trainSpeed = epochs.stream().mapToDouble(EpochResult::trainSamplesPerSecond).max().orElse(Double.NaN);
             double infer = Throughput.inferSamplesPerSecond(net, test, 256, 1.0);

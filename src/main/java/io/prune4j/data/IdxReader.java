@@ -24,6 +24,8 @@ import java.util.zip.ZipException;
 public final class IdxReader {
     private static final int TYPE_UBYTE = 0x08;
     private static final int MAX_DIMS = 4;
+    /** How far past the declared data to read (to let gzip check its CRC) before calling the rest trailing bytes. */
+    private static final long MAX_TRAILING_SCAN = 256L << 20;
 
     private IdxReader() {}
 
@@ -32,17 +34,28 @@ public final class IdxReader {
             throw new DataFormatException(file + ": file not found");
         }
         try (InputStream raw = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
-            return read(open(raw), file.toString());
+            return read(raw, file.toString());
         } catch (NoSuchFileException e) {
             throw new DataFormatException(file + ": file not found");
-        } catch (DataFormatException e) {
-            throw e;
-        } catch (ZipException e) {
-            throw new DataFormatException(file + ": corrupt gzip data (" + e.getMessage() + ")");
-        } catch (EOFException e) {
-            throw new DataFormatException(file + ": truncated (file ends inside the gzip stream)");
         } catch (IOException e) {
             throw new DataFormatException(file + ": cannot read (" + e.getMessage() + ")");
+        }
+    }
+
+    /**
+     * Reads one IDX file, raw or gzip-compressed, from {@code raw} (which must support
+     * {@link InputStream#mark}); {@code name} starts every error message. Every failure, I/O
+     * included, is a {@link DataFormatException}.
+     */
+    public static IdxFile read(InputStream raw, String name) {
+        try {
+            return parse(open(raw), name);
+        } catch (ZipException e) {
+            throw new DataFormatException(name + ": corrupt gzip data (" + e.getMessage() + ")");
+        } catch (EOFException e) {
+            throw new DataFormatException(name + ": truncated (file ends inside the gzip stream)");
+        } catch (IOException e) {
+            throw new DataFormatException(name + ": cannot read (" + e.getMessage() + ")");
         }
     }
 
@@ -58,7 +71,7 @@ public final class IdxReader {
         return raw;
     }
 
-    static IdxFile read(InputStream in, String name) throws IOException {
+    private static IdxFile parse(InputStream in, String name) throws IOException {
         DataInputStream din = new DataInputStream(in);
         byte[] magic = new byte[4];
         int got = din.readNBytes(magic, 0, 4);
@@ -97,17 +110,48 @@ public final class IdxReader {
                         + " hold more than 2^31 elements");
             }
         }
-        byte[] data = new byte[(int) total];
-        int n = din.readNBytes(data, 0, data.length);
-        if (n < data.length) {
-            throw new DataFormatException(name + ": truncated data (" + n + " of " + data.length + " bytes for dimensions "
+        byte[] data = readUpTo(din, (int) total);
+        if (data.length < total) {
+            throw new DataFormatException(name + ": truncated data (" + data.length + " of " + total + " bytes for dimensions "
                     + Arrays.toString(dims) + ")");
         }
         if (din.read() != -1) {
+            // in a gzip file, extra bytes usually mean the compressed data is corrupt: reading on to the
+            // end lets the decoder check the CRC and say so (ZipException), within a bounded amount of reading
+            byte[] sink = new byte[1 << 16];
+            for (long left = MAX_TRAILING_SCAN; left > 0; ) {
+                int r = din.read(sink, 0, (int) Math.min(sink.length, left));
+                if (r < 0) {
+                    break;
+                }
+                left -= r;
+            }
             throw new DataFormatException(name + ": trailing bytes after " + data.length + " data bytes for dimensions "
                     + Arrays.toString(dims));
         }
         return new IdxFile(dims, data);
+    }
+
+    /**
+     * Reads {@code n} bytes, or all there are when the stream ends first. The buffer grows as data
+     * arrives (from 1 MiB, doubling) instead of being allocated at the declared size: a 40-byte
+     * file whose header claims 2 GiB must be a truncation error, not a 2 GiB allocation (fuzzing
+     * found that; see IdxReaderTest#lyingSizeDoesNotAllocateIt).
+     */
+    private static byte[] readUpTo(InputStream in, int n) throws IOException {
+        byte[] buf = new byte[Math.min(n, 1 << 20)];
+        int got = 0;
+        while (got < n) {
+            if (got == buf.length) {
+                buf = Arrays.copyOf(buf, (int) Math.min(n, 2L * buf.length));
+            }
+            int r = in.read(buf, got, buf.length - got);
+            if (r < 0) {
+                break;
+            }
+            got += r;
+        }
+        return got == buf.length ? buf : Arrays.copyOf(buf, got);
     }
 
     private static String hex(byte[] b) {

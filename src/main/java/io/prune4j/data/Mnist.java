@@ -52,6 +52,14 @@ public final class Mnist {
         if (images.count() != labels.count()) {
             throw new DataFormatException(dir + ": " + images.count() + " " + split + " images but " + labels.count() + " labels");
         }
+        byte[] lb = labels.data();
+        for (int i = 0; i < lb.length; i++) {
+            if ((lb[i] & 0xff) >= CLASSES) {
+                // checked here, not only in Dataset, so the message names the file
+                throw new DataFormatException(find(dir, prefix + "-labels-idx1-ubyte") + ": label " + (lb[i] & 0xff) + " of example " + i
+                        + " outside [0, " + CLASSES + ")");
+            }
+        }
         return fromIdx("fashion-mnist/" + split, images, labels);
     }
 

@@ -24,6 +24,8 @@ public final class AtomicFiles {
         void write(OutputStream out) throws IOException;
     }
 
+    private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
+
     private AtomicFiles() {}
 
     public static void write(Path target, Body body) {
@@ -37,7 +39,7 @@ public final class AtomicFiles {
         }
         Path tmp;
         try {
-            tmp = Files.createTempFile(dir, "." + abs.getFileName() + ".", ".tmp");
+            tmp = createTemporary(dir, abs);
         } catch (AccessDeniedException e) {
             throw new Prune4jException(target + ": folder " + dir + " is not writable");
         } catch (IOException e) {
@@ -69,6 +71,34 @@ public final class AtomicFiles {
                     // the write already failed; a leftover .tmp file does not damage the target
                 }
             }
+        }
+    }
+
+    /**
+     * An empty {@code .<name>.<random>.tmp} beside {@code target}. Not {@code Files.createTempFile}:
+     * that makes the file 0600, and after the rename a model or report would be unreadable to the
+     * rest of a group that could read the file it replaced. This one gets the permissions any new
+     * file gets (the umask), or those of the file it replaces.
+     */
+    private static Path createTemporary(Path dir, Path target) throws IOException {
+        for (int attempt = 0; ; attempt++) {
+            Path tmp = dir.resolve("." + target.getFileName() + "." + Long.toUnsignedString(RANDOM.nextLong(), 36) + ".tmp");
+            try {
+                Files.createFile(tmp);
+            } catch (java.nio.file.FileAlreadyExistsException e) {
+                if (attempt < 100) {
+                    continue;
+                }
+                throw e;
+            }
+            if (Files.exists(target)) {
+                try {
+                    Files.setPosixFilePermissions(tmp, Files.getPosixFilePermissions(target));
+                } catch (UnsupportedOperationException | IOException e) {
+                    // not a POSIX file system, or not ours to change: the new file keeps the default permissions
+                }
+            }
+            return tmp;
         }
     }
 

@@ -321,6 +321,9 @@ public final class ModelFile {
     }
 
     private static Contents read(Path file) {
+        if (Files.isDirectory(file)) {
+            throw new ModelFormatException(file + ": is a folder, expected a model file");
+        }
         Contents c = new Contents(file);
         long size;
         ByteBuffer all;
@@ -383,7 +386,8 @@ public final class ModelFile {
             long count = 1;
             for (int i = 0; i < shape.length; i++) {
                 JsonNode d = shapeNode.get(i);
-                if (!d.isIntegralNumber() || d.asLong() < 0 || d.asLong() > Integer.MAX_VALUE) {
+                // canConvertToLong: asLong() keeps the low 64 bits of a larger integer, so 2^64+5 would read as 5
+                if (!d.isIntegralNumber() || !d.canConvertToLong() || d.asLong() < 0 || d.asLong() > Integer.MAX_VALUE) {
                     throw new ModelFormatException(file + ": tensor " + name + " has an invalid shape " + shapeNode);
                 }
                 shape[i] = d.asInt();
@@ -394,8 +398,8 @@ public final class ModelFile {
             }
             JsonNode b0 = offNode.get(0);
             JsonNode b1 = offNode.get(1);
-            if (!b0.isIntegralNumber() || !b1.isIntegralNumber()) {
-                throw new ModelFormatException(file + ": tensor " + name + " data_offsets must be integers");
+            if (!b0.isIntegralNumber() || !b1.isIntegralNumber() || !b0.canConvertToLong() || !b1.canConvertToLong()) {
+                throw new ModelFormatException(file + ": tensor " + name + " data_offsets must be integers below 2^63, got " + offNode);
             }
             long begin = b0.asLong();
             long end = b1.asLong();

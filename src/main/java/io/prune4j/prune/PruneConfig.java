@@ -47,6 +47,10 @@ public record PruneConfig(Criterion criterion, boolean structured, Ranking.Confi
         if (distillTemperature < 0 || Float.isNaN(distillTemperature)) {
             throw new IllegalArgumentException("distillation temperature must be ≥ 0, got " + distillTemperature);
         }
+        if (!(distillAlpha >= 0 && distillAlpha <= 1)) {
+            // checked here, not only in Distillation, so the command line rejects it before training a baseline
+            throw new IllegalArgumentException("distillation weight must be in [0, 1], got " + distillAlpha);
+        }
     }
 
     public boolean distill() {

@@ -3,6 +3,7 @@ package io.prune4j.train;
 import io.prune4j.backend.Backend;
 import io.prune4j.nn.Adam;
 import io.prune4j.nn.Optimizer;
+import io.prune4j.nn.Parameter;
 import io.prune4j.nn.Sequential;
 import io.prune4j.nn.Sgd;
 import io.prune4j.tensor.DType;
@@ -55,14 +56,54 @@ public final class Trainer implements AutoCloseable {
         return step;
     }
 
-    /** Runs {@code config.epochs()} epochs, evaluating on {@code test} (if not null) after each. */
+    /**
+     * Runs {@code config.epochs()} epochs, evaluating on {@code test} (if not null) after each.
+     *
+     * <p>When an epoch diverges (its training loss, a weight or the test loss is NaN or infinite)
+     * the weights go back to those at the end of the last good epoch, or to those before the first
+     * one, and a {@link TrainingDivergedException} says which epoch, what turned non-finite and what
+     * was restored. The network is left usable; masks are re-applied to the restored weights.
+     */
     public List<EpochResult> fit(DeviceData train, DeviceData test, TrainListener listener) {
         List<EpochResult> results = new ArrayList<>();
         long totalSteps = config.totalSteps(train.count());
-        for (int e = 1; e <= config.epochs(); e++) {
-            results.add(runEpoch(e, train, test, totalSteps, listener));
+        List<Parameter> params = net.parameters();
+        // one copy of the weights (a forward pass's worth of memory or less), so a NaN costs one epoch, not the run
+        List<Tensor> lastGood = new ArrayList<>();
+        try {
+            for (Parameter p : params) {
+                lastGood.add(backend.zeros(p.value().dtype(), p.value().shape()));
+            }
+            copyAll(lastGood, params, true);
+            for (int e = 1; e <= config.epochs(); e++) {
+                try {
+                    results.add(runEpoch(e, train, test, totalSteps, listener));
+                } catch (TrainingDivergedException d) {
+                    copyAll(lastGood, params, false);
+                    throw d.restored(e - 1);
+                }
+                copyAll(lastGood, params, true);
+            }
+        } finally {
+            lastGood.forEach(Tensor::close);
         }
         return results;
+    }
+
+    /** Copies the parameter values into {@code saved} ({@code save}) or back, re-applying masks. */
+    private void copyAll(List<Tensor> saved, List<Parameter> params, boolean save) {
+        for (int i = 0; i < params.size(); i++) {
+            Parameter p = params.get(i);
+            if (save) {
+                backend.copy(saved.get(i), p.value());
+            } else {
+                backend.copy(p.value(), saved.get(i));
+                if (p.mask() != null) {
+                    // gradual pruning may have masked more since the copy was taken
+                    backend.mul(p.value(), p.mask());
+                }
+            }
+        }
     }
 
     /** One epoch of training steps over {@code train} (in a fresh shuffled order), then an evaluation on {@code test}. */
@@ -92,13 +133,38 @@ public final class Trainer implements AutoCloseable {
             double seconds = (System.nanoTime() - t0) / 1e9;
             Metrics trainMetrics = Metrics.fromSums(s, n);
             if (!Double.isFinite(trainMetrics.loss())) {
-                throw new TrainingDivergedException("training loss became " + trainMetrics.loss() + " in epoch " + epoch
-                        + "; lower the learning rate (now " + config.learningRate() + ")");
+                throw diverged(epoch, "the training loss", trainMetrics.loss());
             }
+            // NaN weights need not show in the loss: the last step's update is in no loss yet, and a ReLU
+            // built on fmaxf (CUDA) turns NaN into 0. One sum per tensor finds them.
+            checkWeights(epoch);
             Metrics testMetrics = test == null ? null : evaluate(net, test);
+            if (testMetrics != null && !Double.isFinite(testMetrics.loss())) {
+                throw diverged(epoch, "the test loss", testMetrics.loss());
+            }
             EpochResult r = new EpochResult(epoch, trainMetrics, testMetrics, seconds, n / seconds);
             listener.epochDone(r);
             return r;
+        }
+    }
+
+    private TrainingDivergedException diverged(int epoch, String what, double value) {
+        return new TrainingDivergedException(epoch, what, value, config.learningRate());
+    }
+
+    /** Throws when a parameter holds a NaN or infinity (its sum is then not finite). */
+    private void checkWeights(int epoch) {
+        try (Tensor sum = backend.zeros(DType.FLOAT32, 1)) {
+            List<io.prune4j.nn.Layer> layers = net.layers();
+            for (int l = 0; l < layers.size(); l++) {
+                for (Parameter p : layers.get(l).parameters()) {
+                    backend.sum(sum, p.value());
+                    float v = sum.toFloatArray()[0];
+                    if (!Float.isFinite(v)) {
+                        throw diverged(epoch, "the " + p.name() + " of layer " + (l + 1) + " (" + layers.get(l).describe() + ")", v);
+                    }
+                }
+            }
         }
     }
 

@@ -147,6 +147,24 @@ class ModelFileTest {
         assertTrue(loadError(withHeader(good, h.replace("\\\"dense\\\"", "\\\"conv9\\\""))).contains("not a known layer type"));
     }
 
+    /**
+     * Found by ModelFileFuzzTest#modelHeader: a tensor name with a newline in it (JSON "\n") made
+     * the error two lines; a 40 000-character name made a 40 000-character message. Names are escaped and long messages cut.
+     */
+    @Test
+    void errorsStayOneShortLineWhateverTheNames() throws IOException {
+        byte[] good = Files.readAllBytes(saved());
+        String h = header(good);
+        assertTrue(h.startsWith("{\"__metadata__\""), h);
+        String msg = loadError(withHeader(good, "{\"fc1\\nbias\\u0000\":{\"dtype\":\"F16\"}," + h.substring(1)));
+        assertTrue(msg.contains("tensor fc1\\nbias\\u0000 has dtype") && !msg.contains("\n"), msg);
+        msg = loadError(withHeader(good, "{\"" + "x".repeat(40_000) + "\":{\"dtype\":\"F16\"}," + h.substring(1)));
+        assertTrue(msg.length() <= 1000 && msg.endsWith("only F32 is supported"), msg);
+        assertTrue(loadError(withHeader(good, h.replace("\"data_offsets\":[0,140]", "\"data_offsets\":[18446744073709551616,"
+                + "18446744073709551756]"))).contains("below 2^63"));
+        assertTrue(loadError(withHeader(good, h.replace("[5,7]", "[5,18446744073709551623]"))).contains("invalid shape"));
+    }
+
     @Test
     void nonFiniteWeightsAreRejected() throws IOException {
         byte[] good = Files.readAllBytes(saved());
