@@ -277,6 +277,11 @@ case_ "learning rate NaN" "${TG[@]}" --lr NaN
 case_ "fine-tune learning rate 0" "${PM[@]}" --finetune-lr 0
 case_ "unknown optimiser" "${TG[@]}" --optimizer lion
 case_ "hidden size 0" "${TG[@]}" --hidden 10,0
+case_ "unknown architecture" "${TG[@]}" --arch resnet
+case_ "--channels without --arch cnn" "${TG[@]}" --channels 4,8
+case_ "--arch cnn with two --hidden sizes" train "${COMMON[@]}" --data d/good --arch cnn --hidden 16,8 --epochs 1
+case_ "--arch cnn with more pool stages than the 8x8 images allow" train "${COMMON[@]}" --data d/good --arch cnn --hidden 8 --channels 2,2,2,2 --epochs 1
+case_ "--arch cnn asked, the file holds an mlp" "${PM[@]}" --arch cnn
 case_ "threads 0" "${TG[@]}" --threads 0
 case_ "--device cuda without a GPU" "${TG[@]}" --device cuda
 case_ "unknown device" "${TG[@]}" --device tpu
