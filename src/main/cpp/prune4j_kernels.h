@@ -75,10 +75,10 @@ P4J_API int p4j_event_create(void** event);
 P4J_API int p4j_event_destroy(void* event);
 P4J_API int p4j_event_record(void* event, void* stream);
 P4J_API int p4j_event_elapsed_ms(float* ms, void* start, void* end);
-/* Page-locked host memory mapped into the device's address space (cudaHostAlloc with
- * cudaHostAllocMapped): *host is its host address, *device the address kernels use (the same under
- * unified addressing). For flags and counters that kernels set rarely and the host reads after a
- * stream synchronisation without any copy. Zero-filled. p4j_host_free(NULL) is a no-op. */
+/* Page-locked host memory, also mapped into the device's address space (cudaHostAlloc with
+ * cudaHostAllocMapped): *host is its host address, *device the address kernels may use (the same
+ * under unified addressing). Zero-filled. The CUDA backend copies its error flags into it with each
+ * synchronisation (an asynchronous copy needs page-locked memory). p4j_host_free(NULL) is a no-op. */
 P4J_API int p4j_host_alloc_mapped(void** host, void** device, long long bytes);
 P4J_API int p4j_host_free(void* host);
 /* L2 cache size of a device in bytes (for benchmarks that scrub it). */

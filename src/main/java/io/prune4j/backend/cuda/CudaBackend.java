@@ -38,7 +38,7 @@ import org.bytedeco.javacpp.Pointer;
  * {@link #synchronize()}, closing a tensor).
  *
  * <p>Out-of-range indices: the gathers never read outside their source; they write zeros and raise
- * a flag in mapped host memory (no copy to read it). {@link #gatherColumns} and
+ * a flag on the device, which every synchronisation brings back with it. {@link #gatherColumns} and
  * {@link #gatherColumnBlocks} (compaction, rare) wait for the device and throw the CPU's
  * {@link IndexOutOfBoundsException} at once; {@link #gatherRows} (every training batch) is checked
  * at the next synchronising call, which throws it then. A label outside the classes in
@@ -51,7 +51,7 @@ public final class CudaBackend implements Backend {
     private static final int H2D = 1;
     private static final int D2H = 2;
     private static final int D2D = 3;
-    /** Error flags in mapped host memory, one per gather kind. */
+    /** Error flags, one per gather kind: set on the device, read at each synchronisation. */
     private static final String[] GATHERS = {"gatherRows", "gatherColumns", "gatherColumnBlocks"};
     private static final int ROWS = 0;
     private static final int COLUMNS = 1;
@@ -66,8 +66,8 @@ public final class CudaBackend implements Backend {
     private DeviceBuffer selectWorkspace;
     private DeviceBuffer indexWorkspace;
     private DeviceBuffer convWorkspace;
+    private final DeviceBuffer flagsDevice;
     private long flagsHost;
-    private long flagsDevice;
     private IntPointer flags;
     private Cublas cublas;
     private Cudnn cudnn;
@@ -85,6 +85,7 @@ public final class CudaBackend implements Backend {
         this.name = "cuda:" + device + " (" + CudaRuntime.deviceDescription(device) + ")";
         DeviceBuffer reduce = null;
         DeviceBuffer sc = null;
+        DeviceBuffer fl = null;
         try {
             long[] s = new long[1];
             CudaException.check(CudaKernels.p4j_stream_create(s), "cudaStreamCreateWithFlags");
@@ -93,20 +94,24 @@ public final class CudaBackend implements Backend {
             CudaException.check(CudaKernels.p4j_reduce_workspace_bytes(bytes), "p4j_reduce_workspace_bytes");
             reduce = DeviceBuffer.allocate(bytes[0]);
             sc = DeviceBuffer.allocate(16);
+            fl = DeviceBuffer.allocate(4L * GATHERS.length);
+            CudaException.check(CudaKernels.p4j_memset(fl.address(), 0, fl.bytes(), stream), "memset (error flags)");
             long[] host = new long[1];
             long[] dev = new long[1];
-            CudaException.check(CudaKernels.p4j_host_alloc_mapped(host, dev, 4L * GATHERS.length), "cudaHostAlloc (mapped error flags)");
+            CudaException.check(CudaKernels.p4j_host_alloc_mapped(host, dev, 4L * GATHERS.length), "cudaHostAlloc (error flags)");
             flagsHost = host[0];
-            flagsDevice = dev[0];
             flags = new IntPointer(new RawPointer(flagsHost));
         } catch (RuntimeException e) {
             if (reduce != null) reduce.close();
             if (sc != null) sc.close();
+            if (fl != null) fl.close();
+            CudaKernels.p4j_host_free(flagsHost);
             CudaKernels.p4j_stream_destroy(stream);
             throw e;
         }
         this.reduceWorkspace = reduce;
         this.scalars = sc;
+        this.flagsDevice = fl;
     }
 
     @Override
@@ -749,6 +754,12 @@ public final class CudaBackend implements Backend {
 
     // ---- accounting ----------------------------------------------------------------------------
 
+    /**
+     * The copies {@link #toFloatArray}, {@link #toIntArray}, {@link #countAtLeast} and
+     * {@link #maskToIndices} made (zero-byte reads of empty tensors are none). Not counted: the
+     * backend's own 12-byte error-flag check that goes with every synchronisation; it carries no
+     * tensor data, and happens only where the host waits for the device anyway.
+     */
     @Override
     public TransferStats transfers() {
         return new TransferStats(copies, copiedBytes);
@@ -774,7 +785,7 @@ public final class CudaBackend implements Backend {
         closed = true;
         RuntimeException first = null;
         for (AutoCloseable c : new AutoCloseable[] {cudnn, cublas, convWorkspace, selectWorkspace, indexWorkspace, reduceWorkspace,
-            scalars, hostScalar}) {
+            scalars, flagsDevice, hostScalar}) {
             if (c == null) continue;
             try {
                 c.close();
@@ -784,7 +795,6 @@ public final class CudaBackend implements Backend {
         }
         CudaKernels.p4j_host_free(flagsHost);
         flagsHost = 0;
-        flagsDevice = 0;
         CudaKernels.p4j_stream_destroy(stream);
         stream = 0;
         if (first != null) {
@@ -829,9 +839,9 @@ public final class CudaBackend implements Backend {
         return DeviceBuffer.allocate(need);
     }
 
-    /** Device address of the error flag of one gather kind (mapped host memory). */
+    /** Device address of the error flag of one gather kind. */
     private long flag(int kind) {
-        return flagsDevice + 4L * kind;
+        return flagsDevice.address() + 4L * kind;
     }
 
     /**
@@ -840,11 +850,12 @@ public final class CudaBackend implements Backend {
      */
     private void synchronize(String op, String indexRule) {
         requireOpen();
+        // the flags ride along with the synchronisation: 12 bytes into pinned host memory, then cleared
+        check(CudaKernels.p4j_memcpy(flagsHost, flagsDevice.address(), flagsDevice.bytes(), D2H, stream, 1), "work queued before " + op);
+        check(CudaKernels.p4j_memset(flagsDevice.address(), 0, flagsDevice.bytes(), stream), "work queued before " + op);
         check(CudaKernels.p4j_stream_synchronize(stream), "work queued before " + op);
         for (int k = 0; k < GATHERS.length; k++) {
-            int bad = flags.get(k);
-            if (bad != 0) {
-                flags.put(k, 0);
+            if (flags.get(k) != 0) {
                 boolean here = GATHERS[k].equals(op);
                 String rule = here && indexRule != null ? indexRule : "index outside the source";
                 throw new IndexOutOfBoundsException(GATHERS[k] + ": " + rule + " (found by the device"
