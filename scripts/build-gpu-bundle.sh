@@ -12,6 +12,8 @@
 #   test/lib/*.jar            test-scope jars that are not runtime jars and not JUnit itself
 #   test/junit-platform-console-standalone.jar
 #   bench/torch_topk.py       the PyTorch side of the GPU benchmarks (benchmarks/gpu/*.py)
+#   data/fashion-mnist/       a Fashion-MNIST subset (the first P4J_DATA_TRAIN training images, all
+#                             10,000 test images) for the timed prune pipeline, cuda against cpu
 #   BUNDLE-INFO.txt           what was built, from which commit, with which modules
 #
 # Environment:
@@ -21,6 +23,10 @@
 #                          OpenBLAS variants the code does not reference)
 #   P4J_SKIP_MVN=1         reuse target/ as it is (no mvn package)
 #   JUNIT_PLATFORM_VERSION console launcher version (default 1.11.4, matching JUnit Jupiter 5.11.4)
+#   P4J_DATA               MNIST-format folder to take the subset from (default /usr/share/datasets/fashion-mnist;
+#                          none there: no data in the bundle, and gpu-run.sh skips the pipeline timing)
+#   P4J_DATA_TRAIN         training images in the subset (default 20000; 0 = no data). The whole
+#                          training set would push the bundle past the 64 MiB a device run carries.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -96,6 +102,39 @@ cp "$CONSOLE" "$B/test/junit-platform-console-standalone.jar"
 mkdir -p "$B/bench"
 cp benchmarks/gpu/*.py "$B/bench/"
 [[ -f target/test-classes/io/prune4j/bench/GpuBench.class ]] || log "WARNING: no GpuBench in the test classes: no GPU benchmarks"
+
+# The data for the timed prune pipeline: an IDX subset, re-gzipped (the counts in the headers fixed).
+DATA_SRC="${P4J_DATA:-/usr/share/datasets/fashion-mnist}"
+DATA_TRAIN="${P4J_DATA_TRAIN:-20000}"
+if [[ "$DATA_TRAIN" != 0 && -f "$DATA_SRC/train-images-idx3-ubyte.gz" ]]; then
+    command -v python3 >/dev/null 2>&1 || die "python3 is needed to cut the data subset (or set P4J_DATA_TRAIN=0)"
+    mkdir -p "$B/data/fashion-mnist"
+    python3 - "$DATA_SRC" "$B/data/fashion-mnist" "$DATA_TRAIN" <<'PY'
+import gzip, os, struct, sys
+src, dst, n_train = sys.argv[1], sys.argv[2], int(sys.argv[3])
+def cut(name, n):
+    with gzip.open(os.path.join(src, name), "rb") as f:
+        data = f.read()
+    dims = data[3]
+    shape = list(struct.unpack(">" + "I" * dims, data[4:4 + 4 * dims]))
+    n = min(n, shape[0])
+    per = 1
+    for d in shape[1:]:
+        per *= d
+    head = data[:4] + struct.pack(">" + "I" * dims, n, *shape[1:])
+    body = data[4 + 4 * dims: 4 + 4 * dims + n * per]
+    with gzip.open(os.path.join(dst, name), "wb", compresslevel=9) as g:
+        g.write(head + body)
+    return n
+a = cut("train-images-idx3-ubyte.gz", n_train)
+cut("train-labels-idx1-ubyte.gz", n_train)
+b = cut("t10k-images-idx3-ubyte.gz", 10**9)
+cut("t10k-labels-idx1-ubyte.gz", 10**9)
+print("[build-gpu-bundle] data: Fashion-MNIST subset, %d training and %d test images" % (a, b))
+PY
+else
+    log "no data for the prune pipeline timing ($DATA_SRC/train-images-idx3-ubyte.gz missing or P4J_DATA_TRAIN=0)"
+fi
 
 # ---- 4. slim the dependency jars (copies in the bundle only) ----------------------------------
 zdel() {  # zdel JAR PATTERN...: delete entries, quietly; no error when nothing matches
@@ -212,5 +251,10 @@ fi
 } > "$B/BUNDLE-INFO.txt"
 
 tar -C "$DIST" -cf - gpu-bundle | gzip -9 > "$TGZ"
-log "bundle: $B ($(du -sh "$B" | cut -f1) unpacked: jre $(du -sh "$B/jre" | cut -f1), app $(du -sh "$B/app" | cut -f1), test $(du -sh "$B/test" | cut -f1))"
+log "bundle: $B ($(du -sh "$B" | cut -f1) unpacked: jre $(du -sh "$B/jre" | cut -f1), app $(du -sh "$B/app" | cut -f1), test $(du -sh "$B/test" | cut -f1)$([[ -d "$B/data" ]] && echo ", data $(du -sh "$B/data" | cut -f1)"))"
 log "packed: $TGZ ($(du -h "$TGZ" | cut -f1), $(stat -c %s "$TGZ") bytes)"
+# a device run carries at most 64 MiB of untracked files
+LIMIT=$((64 * 1024 * 1024))
+if (( $(stat -c %s "$TGZ") >= LIMIT )); then
+    die "$TGZ is $(stat -c %s "$TGZ") bytes, over the 64 MiB a device run carries: lower P4J_DATA_TRAIN (now $DATA_TRAIN) or set it to 0"
+fi

@@ -15,6 +15,9 @@
 #      unusable CUDA is an error; otherwise the GPU tests run and skip with the printed reason;
 #   5. runs the JUnit tests tagged "gpu" (console launcher, scanning the bundle's test classes);
 #      a failure is reported but does not stop the benchmarks (one run must give all the numbers);
+#   5b. times the prune pipeline (`prune4j prune`: train the default MLP, Taylor-score, prune half
+#      the hidden units, fine-tune, measure) on the bundle's Fashion-MNIST subset, --device cuda
+#      and then --device cpu, and prints both reports and the wall-time ratio;
 #   6. times torch.topk / torch.kthvalue (bench/torch_topk.py from benchmarks/gpu/) when python3
 #      has torch with CUDA;
 #   7. BENCHMARK HOOK: runs io.prune4j.bench.GpuBench's main when the bundle has that class (it
@@ -33,6 +36,8 @@
 #   P4J_JAVA_OPTS          JVM options (default -Xmx16g)
 #   P4J_TEST_ARGS          extra JUnit console arguments (e.g. --select-class=...)
 #   P4J_ALL_TESTS=1        run every test, not only the "gpu"-tagged ones
+#   P4J_SKIP_PIPELINE=1    do not time the prune pipeline (cuda against cpu)
+#   P4J_PIPELINE_ARGS      extra arguments for both `prune4j prune` runs (e.g. "--epochs 3")
 #   P4J_BENCH_ARGS         arguments for io.prune4j.bench.GpuBench
 #   P4J_SKIP_BENCH=1       do not run the benchmark hook (nor the torch timings)
 #   P4J_SKIP_TORCH=1       do not run the torch timings
@@ -183,6 +188,46 @@ fi
 if [[ "$REQUIRE_GPU" == 1 ]] && grep -qE '\[ *[1-9][0-9]* tests (skipped|aborted) *\]' "$OUT/junit-gpu.log"; then
     say "ERROR: GPU tests were skipped or aborted on a GPU machine (see the reasons in $OUT/junit-gpu.log)"
     FAILED+=("GPU tests skipped or aborted")
+fi
+
+# ---- 5b. the prune pipeline, cuda against cpu ---------------------------------------------------
+# Same seed, same data, same command; the reports (JSON) go into this log. Both runs train the
+# default MLP from scratch, so the figures include training.
+section "prune pipeline: --device cuda against --device cpu"
+PDATA="$B/data/fashion-mnist"
+if [[ "${P4J_SKIP_PIPELINE:-0}" == 1 ]]; then
+    say "pipeline timing skipped (P4J_SKIP_PIPELINE=1)"
+elif [[ ! -d "$PDATA" ]]; then
+    say "no data/fashion-mnist in the bundle: no pipeline timing"
+else
+    # shellcheck disable=SC2206
+    PARGS=(${P4J_PIPELINE_ARGS:-})
+    declare -A PWALL=()
+    pok=1
+    for dev in cuda cpu; do
+        say "prune4j prune --device $dev ${PARGS[*]}"
+        t0=$(date +%s.%N)
+        set +e
+        "$JAVA" "${JOPTS[@]}" -jar "$B/app/prune4j.jar" prune --data "$PDATA" --device "$dev" --seed 42 --no-progress \
+            --report "$WORK/prune-$dev.json" "${PARGS[@]}" 2>&1
+        prc=$?
+        set -e
+        t1=$(date +%s.%N)
+        PWALL[$dev]=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
+        if [[ $prc -ne 0 ]]; then
+            say "ERROR: prune --device $dev failed (exit $prc)"
+            FAILED+=("prune pipeline --device $dev (exit $prc)")
+            pok=0
+        else
+            say "report of --device $dev:"
+            cat "$WORK/prune-$dev.json"
+            echo
+        fi
+    done
+    if [[ $pok == 1 ]]; then
+        say "prune pipeline wall time (JVM start to exit): cuda ${PWALL[cuda]} s, cpu ${PWALL[cpu]} s" \
+            "($(awk -v a="${PWALL[cuda]}" -v b="${PWALL[cpu]}" 'BEGIN { if (a > 0) printf "cpu/cuda %.2fx", b / a }'))"
+    fi
 fi
 
 # ---- 6. torch timings -------------------------------------------------------------------------

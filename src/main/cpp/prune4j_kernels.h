@@ -75,6 +75,12 @@ P4J_API int p4j_event_create(void** event);
 P4J_API int p4j_event_destroy(void* event);
 P4J_API int p4j_event_record(void* event, void* stream);
 P4J_API int p4j_event_elapsed_ms(float* ms, void* start, void* end);
+/* Page-locked host memory, also mapped into the device's address space (cudaHostAlloc with
+ * cudaHostAllocMapped): *host is its host address, *device the address kernels may use (the same
+ * under unified addressing). Zero-filled. The CUDA backend copies its error flags into it with each
+ * synchronisation (an asynchronous copy needs page-locked memory). p4j_host_free(NULL) is a no-op. */
+P4J_API int p4j_host_alloc_mapped(void** host, void** device, long long bytes);
+P4J_API int p4j_host_free(void* host);
 /* L2 cache size of a device in bytes (for benchmarks that scrub it). */
 P4J_API int p4j_l2_cache_bytes(int device, int* bytes);
 
@@ -101,6 +107,11 @@ P4J_API int p4j_relu_backward(float* dx, const float* dy, const float* y, int n,
 P4J_API int p4j_masked_fill(float* s, const float* mask, int n, float value, void* stream);
 /* out[r, c] = v[r] for out[rows, cols]: a unit mask becomes a row mask. */
 P4J_API int p4j_broadcast_rows(float* out, const float* v, int rows, int cols, void* stream);
+/* In place on y[batch, channels, spatial] (a convolution's NCHW output): y[b, c, s] += bias[c], then
+ * y = 0 where y < 0 when relu != 0 (NaN and -0 stay, as in the CPU's convolution). Bit-identical to
+ * CpuBackend.conv2d's epilogue. */
+P4J_API int p4j_bias_add_channels(float* y, const float* bias, int batch, int channels, int spatial, int relu,
+                                  void* stream);
 
 /* ---- scoring (scoring.cu) -------------------------------------------------------------------- */
 
@@ -122,9 +133,11 @@ P4J_API int p4j_count_positive(float* acc, const float* a, int batch, int units,
 P4J_API int p4j_row_norms(float* out, const float* w, int rows, int cols, int p, void* stream);
 /* out[r] = sum_c x[r, c] (double sums). */
 P4J_API int p4j_row_sums(float* out, const float* x, int rows, int cols, void* stream);
-/* out[r] = sum_c |w[r,c]| * |g_abs[r,c]| * freq[c] / sum_c |w[r,c]| (0 for an all-zero row). */
+/* out[r] = sum_c |w[r,c]| * |g_abs[r,c]| * freq[c / block] / sum_c |w[r,c]| (0 for an all-zero row):
+ * freq has cols / block entries, one per input (block = 1) or one per input channel of a convolution
+ * (block = kh*kw, shared by that channel's weights); cols must be a multiple of block >= 1. */
 P4J_API int p4j_composite_scores(float* out, const float* w, const float* g_abs, const float* freq, int rows,
-                                 int cols, void* stream);
+                                 int cols, int block, void* stream);
 /* Bytes of workspace p4j_sum, p4j_normalize, p4j_accumulate_normalized_abs and p4j_softmax_xent
  * need (a constant, whatever the sizes). */
 P4J_API int p4j_reduce_workspace_bytes(long long* bytes);
@@ -193,6 +206,19 @@ P4J_API int p4j_sum_rows(float* out, const float* x, int rows, int n, float beta
 P4J_API int p4j_softmax_xent(float* grad, float* metrics, const float* logits, const int* labels, int rows,
                              int classes, float grad_scale, void* workspace, long long workspace_bytes,
                              void* stream);
+/* db[c] = sum_b sum_s dy[b, c, s] over dy[batch, channels, spatial] (overwrites db): the bias gradient
+ * of a convolution. Per example a double sum over the positions, rounded to float and added in example
+ * order, as the CPU does; deterministic. */
+P4J_API int p4j_sum_channels(float* db, const float* dy, int batch, int channels, int spatial, void* stream);
+/* Knowledge distillation (Hinton et al. 2015) over student, teacher [rows, classes] with INT32 labels:
+ * per row (1-alpha)*CE(s, y) + alpha*T^2*KL(softmax(t/T) || softmax(s/T)); adds the summed loss to
+ * metrics[0] and the student's correct count to metrics[1] (deterministic, as p4j_softmax_xent), and
+ * writes grad = grad_scale * ((1-alpha)*(softmax(s) - onehot) + alpha*T*(softmax(s/T) - softmax(t/T))).
+ * temperature > 0, alpha in [0, 1]. A label outside [0, classes) makes the loss NaN and that row's
+ * gradient 0. Workspace: p4j_reduce_workspace_bytes. */
+P4J_API int p4j_distillation(float* grad, float* metrics, const float* student, const float* teacher,
+                             const int* labels, int rows, int classes, float temperature, float alpha,
+                             float grad_scale, void* workspace, long long workspace_bytes, void* stream);
 /* SGD with momentum and L2 weight decay (PyTorch's form): g' = g + wd*w; v = momentum*v + g';
  * w -= lr*v. velocity may be NULL when momentum == 0 (then w -= lr*g'). Bit-identical to the CPU. */
 P4J_API int p4j_sgd_step(float* w, float* velocity, const float* grad, int n, float lr, float momentum,
@@ -201,6 +227,20 @@ P4J_API int p4j_sgd_step(float* w, float* velocity, const float* grad, int n, fl
  * are folded into the step size in double on the host). */
 P4J_API int p4j_adam_step(float* w, float* m, float* v, const float* grad, int n, float lr, float beta1,
                           float beta2, float eps, float weight_decay, int step, void* stream);
+
+/* ---- pooling (pooling.cu) -------------------------------------------------------------------- */
+
+/* Max pooling over x[planes, h, w] (planes = batch * channels), window x window patches stride apart,
+ * no padding: y, argmax [planes, ho, wo] with ho = (h - window) / stride + 1 (likewise wo); argmax
+ * (INT32) is the position h*W + w of the maximum within its input plane, the first in row order on a
+ * tie; NaN propagates. Identical to CpuBackend.maxPool2d. Requires 1 <= window <= h, w. */
+P4J_API int p4j_max_pool2d(float* y, int* argmax, const float* x, int planes, int h, int w, int window,
+                           int stride, void* stream);
+/* dx[planes, in_plane] = 0, then dx[p, argmax[p, o]] += dy[p, o]: the gradient of p4j_max_pool2d.
+ * Exact (the CPU's result) when no two outputs of a plane share an input position, i.e. stride >=
+ * window; overlapping windows add with float atomics. An argmax outside [0, in_plane) is skipped. */
+P4J_API int p4j_max_pool2d_backward(float* dx, const float* dy, const int* argmax, int planes, int in_plane,
+                                    int out_plane, void* stream);
 
 #ifdef __cplusplus
 }

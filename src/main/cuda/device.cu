@@ -158,3 +158,31 @@ extern "C" int p4j_l2_cache_bytes(int device, int* bytes) {
     *bytes = 0;
     return (int)cudaDeviceGetAttribute(bytes, cudaDevAttrL2CacheSize, device);
 }
+
+extern "C" int p4j_host_alloc_mapped(void** host, void** device, long long bytes) {
+    if (host == nullptr || device == nullptr || bytes < 0) return (int)cudaErrorInvalidValue;
+    *host = nullptr;
+    *device = nullptr;
+    void* h = nullptr;
+    cudaError_t err = cudaHostAlloc(&h, (size_t)(bytes > 0 ? bytes : 1), cudaHostAllocMapped);
+    if (err != cudaSuccess) {
+        (void)cudaGetLastError();
+        return (int)err;
+    }
+    void* d = nullptr;
+    err = cudaHostGetDevicePointer(&d, h, 0);
+    if (err != cudaSuccess) {
+        (void)cudaGetLastError();
+        cudaFreeHost(h);
+        return (int)err;
+    }
+    memset(h, 0, (size_t)(bytes > 0 ? bytes : 1));
+    *host = h;
+    *device = d;
+    return (int)cudaSuccess;
+}
+
+extern "C" int p4j_host_free(void* host) {
+    if (host == nullptr) return (int)cudaSuccess;
+    return (int)cudaFreeHost(host);
+}

@@ -175,3 +175,44 @@ extern "C" int p4j_broadcast_rows(float* out, const float* v, int rows, int cols
     P4J_CHECK_LAUNCH();
     return (int)cudaSuccess;
 }
+
+// ---- per-channel bias (the epilogue of a convolution) ---------------------------------------------
+//
+// y[b, c, s] += bias[c], then y = 0 where y < 0 when relu: CpuConv.forward's epilogue, whose ReLU
+// keeps NaN and -0 (unlike Math.max), with the same single rounding of the add. Bit-identical.
+// Idx as in bias_add: 32-bit when the whole index range fits (two integer divisions per element).
+
+namespace {
+
+template <bool kRelu, typename Idx>
+__global__ void bias_add_channels_kernel(float* __restrict__ y, const float* __restrict__ bias, Idx total, Idx spatial,
+                                         Idx channels) {
+    const Idx stride = (Idx)blockDim.x * gridDim.x;
+    for (Idx i = (Idx)blockIdx.x * blockDim.x + threadIdx.x; i < total; i += stride) {
+        const float v = __fadd_rn(y[i], __ldg(bias + (i / spatial) % channels));
+        y[i] = (kRelu && v < 0.f) ? 0.f : v;
+    }
+}
+
+}  // namespace
+
+extern "C" int p4j_bias_add_channels(float* y, const float* bias, int batch, int channels, int spatial, int relu,
+                                     void* stream) {
+    if (batch < 0 || channels < 0 || spatial < 0) return (int)cudaErrorInvalidValue;
+    const int64_t total = (int64_t)batch * channels * spatial;
+    if (total == 0) return (int)cudaSuccess;
+    if (y == nullptr || bias == nullptr) return (int)cudaErrorInvalidValue;
+    const int grid = p4j::grid_for(total);
+    cudaStream_t s = p4j::as_stream(stream);
+    if (total + (int64_t)grid * p4j::kBlock <= (int64_t)UINT32_MAX) {
+        const uint32_t t = (uint32_t)total, sp = (uint32_t)spatial, ch = (uint32_t)channels;
+        if (relu) bias_add_channels_kernel<true, uint32_t><<<grid, p4j::kBlock, 0, s>>>(y, bias, t, sp, ch);
+        else      bias_add_channels_kernel<false, uint32_t><<<grid, p4j::kBlock, 0, s>>>(y, bias, t, sp, ch);
+    } else {
+        const uint64_t t = (uint64_t)total, sp = (uint64_t)spatial, ch = (uint64_t)channels;
+        if (relu) bias_add_channels_kernel<true, uint64_t><<<grid, p4j::kBlock, 0, s>>>(y, bias, t, sp, ch);
+        else      bias_add_channels_kernel<false, uint64_t><<<grid, p4j::kBlock, 0, s>>>(y, bias, t, sp, ch);
+    }
+    P4J_CHECK_LAUNCH();
+    return (int)cudaSuccess;
+}

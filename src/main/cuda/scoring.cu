@@ -175,14 +175,14 @@ row_reduce_kernel(float* __restrict__ out, const float* __restrict__ w, int rows
 
 __global__ void __launch_bounds__(kRowThreads)
 composite_scores_kernel(float* __restrict__ out, const float* __restrict__ w, const float* __restrict__ g_abs,
-                        const float* __restrict__ freq, int rows, int64_t cols) {
+                        const float* __restrict__ freq, int rows, int64_t cols, int64_t block) {
     const int lane = threadIdx.x & 31;
     const int64_t warps = (int64_t)gridDim.x * (kRowThreads / 32);
     for (int64_t r = (int64_t)blockIdx.x * (kRowThreads / 32) + (threadIdx.x >> 5); r < rows; r += warps) {
         double num = 0.0, den = 0.0;
         for (int64_t c = lane; c < cols; c += 32) {
             const double aw = fabs((double)w[r * cols + c]);
-            num += aw * fabs((double)g_abs[r * cols + c]) * (double)freq[c];
+            num += aw * fabs((double)g_abs[r * cols + c]) * (double)freq[block == 1 ? c : c / block];
             den += aw;
         }
         num = warp_sum_double(num);
@@ -369,11 +369,12 @@ extern "C" int p4j_row_sums(float* out, const float* x, int rows, int cols, void
 }
 
 extern "C" int p4j_composite_scores(float* out, const float* w, const float* g_abs, const float* freq, int rows, int cols,
-                                    void* stream) {
-    if (rows < 0 || cols < 0) return (int)cudaErrorInvalidValue;
+                                    int block, void* stream) {
+    if (rows < 0 || cols < 0 || block < 1 || cols % block != 0) return (int)cudaErrorInvalidValue;
     if (rows == 0) return (int)cudaSuccess;
     if (out == nullptr || (cols > 0 && (w == nullptr || g_abs == nullptr || freq == nullptr))) return (int)cudaErrorInvalidValue;
-    composite_scores_kernel<<<row_blocks(rows), kRowThreads, 0, p4j::as_stream(stream)>>>(out, w, g_abs, freq, rows, cols);
+    composite_scores_kernel<<<row_blocks(rows), kRowThreads, 0, p4j::as_stream(stream)>>>(out, w, g_abs, freq, rows, cols,
+                                                                                         block);
     P4J_CHECK_LAUNCH();
     return (int)cudaSuccess;
 }

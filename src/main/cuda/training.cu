@@ -10,6 +10,13 @@
 //   epoch accumulates on the device. The grid depends only on the number of rows.
 // sgd_step / adam_step: the CPU backend's float arithmetic, operation for operation (explicit
 //   __fmul_rn/__fadd_rn/__fdiv_rn so nvcc contracts nothing into FMAs): the same weights come out.
+// sum_channels: the bias gradient of a convolution, db[c] = sum over examples and positions of
+//   dy[b, c, s]. One block per channel: its warps take one example each and sum its positions in
+//   double; the per-example sums, rounded to float, are then added in example order by one thread,
+//   as CpuConv.backward does (only the order of the double sum differs).
+// distillation: Hinton et al.'s loss and gradient (CpuOps.distillation), one warp per row: three
+//   passes over the row (maxima and arg-max; the three normalisers in double; KL, loss and gradient),
+//   then per-block partials and the same fixed-order finish as softmax_xent.
 #include <math.h>
 
 #include "common.cuh"
@@ -132,6 +139,156 @@ xent_finish_kernel(float* __restrict__ metrics, const double* __restrict__ parti
     }
 }
 
+constexpr int kChannelThreads = 256;
+constexpr int kChannelWarps = kChannelThreads / 32;
+
+__global__ void __launch_bounds__(kChannelThreads)
+sum_channels_kernel(float* __restrict__ db, const float* __restrict__ dy, int batch, int channels, int spatial) {
+    __shared__ float part[kChannelThreads];
+    const int lane = threadIdx.x & 31;
+    const int warp = threadIdx.x >> 5;
+    for (int c = blockIdx.x; c < channels; c += gridDim.x) {
+        float acc = 0.f;   // meaningful in thread 0
+        for (int b0 = 0; b0 < batch; b0 += kChannelThreads) {
+            const int chunk = batch - b0 < kChannelThreads ? batch - b0 : kChannelThreads;
+            for (int j = warp; j < chunk; j += kChannelWarps) {
+                const float* p = dy + ((int64_t)(b0 + j) * channels + c) * spatial;
+                double s = 0.0;
+                for (int k = lane; k < spatial; k += 32) s += (double)p[k];
+                s = warp_sum_xor(s);
+                if (lane == 0) part[j] = (float)s;
+            }
+            __syncthreads();
+            if (threadIdx.x == 0) {
+                for (int j = 0; j < chunk; j++) acc = __fadd_rn(acc, part[j]);
+            }
+            __syncthreads();   // part is refilled by the next chunk
+        }
+        if (threadIdx.x == 0) db[c] = acc;
+    }
+}
+
+constexpr int kKdRowsPerBlock = 8;   // one warp per row
+constexpr int kKdThreads = kKdRowsPerBlock * 32;
+
+__device__ __forceinline__ double warp_max_xor(double v) {
+#pragma unroll
+    for (int off = 16; off > 0; off >>= 1) {
+        const double o = __shfl_xor_sync(p4j::kFullMask, v, off);
+        v = (o > v || o != o) ? o : v;   // NaN wins, as Java's Math.max
+    }
+    return v;
+}
+
+__global__ void __launch_bounds__(kKdThreads)
+distillation_kernel(float* __restrict__ grad, double* __restrict__ partials, const float* __restrict__ student,
+                    const float* __restrict__ teacher, const int* __restrict__ labels, int rows, int classes,
+                    float temperature, float alpha, float grad_scale) {
+    __shared__ double warp_loss[kKdRowsPerBlock];
+    __shared__ double warp_correct[kKdRowsPerBlock];
+    const int lane = threadIdx.x & 31;
+    const int warp = threadIdx.x >> 5;
+    const double T = (double)temperature;
+    const float one_minus_alpha = __fsub_rn(1.f, alpha);
+    const float soft_weight = __fmul_rn(__fmul_rn(alpha, temperature), temperature);   // Java: alpha * T * T, in float
+    double loss = 0.0, correct = 0.0;   // meaningful in lane 0
+    for (int r = blockIdx.x * kKdRowsPerBlock + warp; r < rows; r += gridDim.x * kKdRowsPerBlock) {
+        const float* s = student + (int64_t)r * classes;
+        const float* t = teacher + (int64_t)r * classes;
+        const int label = labels[r];
+        const bool bad = label < 0 || label >= classes;
+        // pass 1: the arg-max of s (first maximum) and the maxima of s, s/T and t/T
+        float best = -HUGE_VALF;
+        int arg = 0x7fffffff;
+        double mr = -HUGE_VAL, mp = -HUGE_VAL, mq = -HUGE_VAL;
+        for (int c = lane; c < classes; c += 32) {
+            const float sv = s[c];
+            if (sv > best) {
+                best = sv;
+                arg = c;
+            }
+            const double ds = (double)sv;
+            const double dp = ds / T;
+            const double dq = (double)t[c] / T;
+            mr = (ds > mr || ds != ds) ? ds : mr;
+            mp = (dp > mp || dp != dp) ? dp : mp;
+            mq = (dq > mq || dq != dq) ? dq : mq;
+        }
+#pragma unroll
+        for (int off = 16; off > 0; off >>= 1) {
+            const float ob = __shfl_xor_sync(p4j::kFullMask, best, off);
+            const int oa = __shfl_xor_sync(p4j::kFullMask, arg, off);
+            if (ob > best || (ob == best && oa < arg)) {
+                best = ob;
+                arg = oa;
+            }
+        }
+        mr = warp_max_xor(mr);
+        mp = warp_max_xor(mp);
+        mq = warp_max_xor(mq);
+        // the CPU starts its arg-max at class 0 and compares with >, so a NaN there is never replaced
+        const int argmax = (arg == 0x7fffffff || s[0] != s[0]) ? 0 : arg;
+        // pass 2: the normalisers
+        double zr = 0.0, zp = 0.0, zq = 0.0;
+        for (int c = lane; c < classes; c += 32) {
+            const double ds = (double)s[c];
+            zr += exp(ds - mr);
+            zp += exp(ds / T - mp);
+            zq += exp((double)t[c] / T - mq);
+        }
+        zr = warp_sum_xor(zr);
+        zp = warp_sum_xor(zp);
+        zq = warp_sum_xor(zq);
+        const double log_zr = mr + log(zr);
+        const double log_zp = mp + log(zp);
+        const double log_zq = mq + log(zq);
+        // pass 3: KL(q || p) and the gradient
+        double kl = 0.0;
+        float* g = grad + (int64_t)r * classes;
+        for (int c = lane; c < classes; c += 32) {
+            const float sv = s[c];
+            const float tv = t[c];
+            const double q = exp((double)tv / T - mq) / zq;
+            const double p = exp((double)sv / T - mp) / zp;
+            const double rr = exp((double)sv - mr) / zr;
+            if (q > 0.0) {
+                // Java divides float by float here (t[c] / temperature), then widens
+                const double logq = (double)__fdiv_rn(tv, temperature) - log_zq;
+                const double logp = (double)__fdiv_rn(sv, temperature) - log_zp;
+                kl += q * (logq - logp);
+            }
+            const double hard = rr - (c == label ? 1.0 : 0.0);
+            const double soft = (double)temperature * (p - q);
+            g[c] = bad ? 0.f
+                       : (float)((double)grad_scale * ((double)one_minus_alpha * hard + (double)alpha * soft));
+        }
+        kl = warp_sum_xor(kl);
+        if (lane == 0) {
+            if (bad) {
+                loss += (double)NAN;
+            } else {
+                const double ce = log_zr - (double)s[label];
+                loss += (double)one_minus_alpha * ce + (double)soft_weight * kl;
+                correct += argmax == label ? 1.0 : 0.0;
+            }
+        }
+    }
+    if (lane == 0) {
+        warp_loss[warp] = loss;
+        warp_correct[warp] = correct;
+    }
+    __syncthreads();
+    if (threadIdx.x == 0) {
+        double l = 0.0, k = 0.0;
+        for (int w = 0; w < kKdRowsPerBlock; w++) {
+            l += warp_loss[w];
+            k += warp_correct[w];
+        }
+        partials[2 * blockIdx.x] = l;
+        partials[2 * blockIdx.x + 1] = k;
+    }
+}
+
 __global__ void sgd_kernel(float* __restrict__ w, const float* __restrict__ g, int64_t n, float lr, float wd) {
     const int64_t stride = (int64_t)blockDim.x * gridDim.x;
     for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += stride) {
@@ -193,6 +350,39 @@ extern "C" int p4j_softmax_xent(float* grad, float* metrics, const float* logits
     const int blocks = (int)(want < kXentMaxBlocks ? want : kXentMaxBlocks);
     double* partials = static_cast<double*>(workspace);
     softmax_xent_kernel<<<blocks, kXentThreads, 0, s>>>(grad, partials, logits, labels, rows, classes, grad_scale);
+    P4J_CHECK_LAUNCH();
+    xent_finish_kernel<<<1, kXentMaxBlocks, 0, s>>>(metrics, partials, blocks);
+    P4J_CHECK_LAUNCH();
+    return (int)cudaSuccess;
+}
+
+extern "C" int p4j_sum_channels(float* db, const float* dy, int batch, int channels, int spatial, void* stream) {
+    if (batch < 0 || channels < 0 || spatial < 0) return (int)cudaErrorInvalidValue;
+    if (channels == 0) return (int)cudaSuccess;
+    if (db == nullptr || (batch > 0 && spatial > 0 && dy == nullptr)) return (int)cudaErrorInvalidValue;
+    const int grid = channels < 65535 ? channels : 65535;
+    sum_channels_kernel<<<grid, kChannelThreads, 0, p4j::as_stream(stream)>>>(db, dy, batch, channels, spatial);
+    P4J_CHECK_LAUNCH();
+    return (int)cudaSuccess;
+}
+
+extern "C" int p4j_distillation(float* grad, float* metrics, const float* student, const float* teacher,
+                                const int* labels, int rows, int classes, float temperature, float alpha,
+                                float grad_scale, void* workspace, long long workspace_bytes, void* stream) {
+    if (rows < 0 || classes < 0 || !(temperature > 0.f) || !(alpha >= 0.f && alpha <= 1.f)) {
+        return (int)cudaErrorInvalidValue;
+    }
+    if (rows == 0) return (int)cudaSuccess;
+    if (classes == 0 || grad == nullptr || metrics == nullptr || student == nullptr || teacher == nullptr ||
+        labels == nullptr || workspace == nullptr || workspace_bytes < p4j::kReduceWorkspaceBytes) {
+        return (int)cudaErrorInvalidValue;
+    }
+    cudaStream_t s = p4j::as_stream(stream);
+    const int64_t want = ((int64_t)rows + kKdRowsPerBlock - 1) / kKdRowsPerBlock;
+    const int blocks = (int)(want < kXentMaxBlocks ? want : kXentMaxBlocks);
+    double* partials = static_cast<double*>(workspace);
+    distillation_kernel<<<blocks, kKdThreads, 0, s>>>(grad, partials, student, teacher, labels, rows, classes, temperature,
+                                                      alpha, grad_scale);
     P4J_CHECK_LAUNCH();
     xent_finish_kernel<<<1, kXentMaxBlocks, 0, s>>>(metrics, partials, blocks);
     P4J_CHECK_LAUNCH();

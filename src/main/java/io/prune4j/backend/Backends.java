@@ -1,6 +1,7 @@
 package io.prune4j.backend;
 
 import io.prune4j.backend.cpu.CpuBackend;
+import io.prune4j.backend.cuda.CudaBackend;
 import io.prune4j.backend.cuda.CudaRuntime;
 import java.util.Locale;
 
@@ -24,7 +25,8 @@ public final class Backends {
     /**
      * Creates the backend for {@code device}. {@code cuda} where there is no usable GPU is a
      * {@link DeviceUnavailableException}, never a silent fall back to the CPU; {@code auto} takes
-     * CUDA when a device answers and the CPU otherwise, and callers print which one it chose.
+     * CUDA ({@link CudaBackend}) when a device answers and the CPU otherwise, and callers print which
+     * one it chose.
      *
      * @param cpuThreads OpenBLAS threads for the CPU backend (≥ 1)
      */
@@ -33,12 +35,10 @@ public final class Backends {
             case CPU:
                 return new CpuBackend(cpuThreads);
             case CUDA:
-                CudaRuntime.requireDevice();
-                throw new DeviceUnavailableException(
-                        "--device cuda: a CUDA device is present but this build has no CUDA backend yet; use --device cpu");
+                return new CudaBackend();
             case AUTO:
             default:
-                return new CpuBackend(cpuThreads);
+                return CudaRuntime.isAvailable() ? new CudaBackend() : new CpuBackend(cpuThreads);
         }
     }
 }

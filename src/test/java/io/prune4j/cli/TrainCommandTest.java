@@ -108,6 +108,8 @@ class TrainCommandTest {
 
     @Test
     void cudaWithoutAGpuIsAClearError() throws IOException {
+        org.junit.jupiter.api.Assumptions.assumeFalse(io.prune4j.backend.cuda.CudaRuntime.isAvailable(),
+                "a GPU answers here: --device cuda trains (CudaPipelineTest covers that)");
         IdxFiles.writeToyDataset(dir, 40, 10, 8, 4, 3);
         int rc = Main.run("train", "--no-progress", "--data", dir.toString(), "--device", "cuda");
         assertEquals(1, rc);

@@ -15,7 +15,13 @@ public class CudaException extends Prune4jException {
         this.code = code;
     }
 
-    /** The {@code cudaError_t} value. */
+    /** For subclasses whose codes are not {@code cudaError_t} values (cuBLAS and cuDNN statuses): the message as given. */
+    protected CudaException(String message, int code) {
+        super(message);
+        this.code = code;
+    }
+
+    /** The {@code cudaError_t} value (or, for a {@link CudaLibraryException}, the library's status). */
     public int code() {
         return code;
     }

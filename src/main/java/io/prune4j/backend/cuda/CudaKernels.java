@@ -146,6 +146,12 @@ public final class CudaKernels {
     /** Milliseconds between two recorded events into {@code ms[0]} (waits for {@code end}). */
     public static native int p4j_event_elapsed_ms(float[] ms, @Cast("void*") long start, @Cast("void*") long end);
 
+    /** Zero-filled page-locked host memory mapped for the device: host address into {@code host[0]}, device address into {@code device[0]}. */
+    public static native int p4j_host_alloc_mapped(@Cast("void**") long[] host, @Cast("void**") long[] device, long bytes);
+
+    /** {@code cudaFreeHost}; 0 is a no-op. */
+    public static native int p4j_host_free(@Cast("void*") long host);
+
     /** L2 cache bytes of {@code device} into {@code bytes[0]}. */
     public static native int p4j_l2_cache_bytes(int device, int[] bytes);
 
@@ -179,6 +185,10 @@ public final class CudaKernels {
     public static native int p4j_broadcast_rows(@Cast("float*") long out, @Cast("const float*") long v, int rows, int cols,
                                                 @Cast("void*") long stream);
 
+    /** In place on {@code y [batch, channels, spatial]}: {@code y += bias[c]}, then {@code y = 0} where {@code y < 0} if {@code relu != 0}. */
+    public static native int p4j_bias_add_channels(@Cast("float*") long y, @Cast("const float*") long bias, int batch,
+                                                   int channels, int spatial, int relu, @Cast("void*") long stream);
+
     // ---- scoring (scoring.cu) -------------------------------------------------------------
 
     /** {@code acc[i] += scale·t(x[i])}, {@code transform} the ordinal of {@link io.prune4j.backend.Transform}. */
@@ -202,10 +212,13 @@ public final class CudaKernels {
     public static native int p4j_row_sums(@Cast("float*") long out, @Cast("const float*") long x, int rows, int cols,
                                           @Cast("void*") long stream);
 
-    /** The composite criterion {@code Σ_j |w|·gAbs·freq_j / Σ_j |w|} per row. */
+    /**
+     * The composite criterion {@code Σ_j |w|·gAbs·freq[j / block] / Σ_j |w|} per row; {@code freq} has
+     * {@code cols / block} entries (block 1: one per input; {@code kh·kw}: one per input channel of a convolution).
+     */
     public static native int p4j_composite_scores(@Cast("float*") long out, @Cast("const float*") long w,
                                                   @Cast("const float*") long gAbs, @Cast("const float*") long freq, int rows,
-                                                  int cols, @Cast("void*") long stream);
+                                                  int cols, int block, @Cast("void*") long stream);
 
     /** Workspace bytes for sum, normalize, accumulate_normalized_abs and softmax_xent into {@code bytes[0]}. */
     public static native int p4j_reduce_workspace_bytes(@Cast("long long*") long[] bytes);
@@ -274,6 +287,17 @@ public final class CudaKernels {
                                               int classes, float gradScale, @Cast("void*") long workspace,
                                               long workspaceBytes, @Cast("void*") long stream);
 
+    /** {@code db[c] = Σ_b Σ_s dy[b, c, s]} (overwrites): the bias gradient of a convolution. */
+    public static native int p4j_sum_channels(@Cast("float*") long db, @Cast("const float*") long dy, int batch, int channels,
+                                              int spatial, @Cast("void*") long stream);
+
+    /** Knowledge-distillation loss and gradient; adds loss and the student's correct count to {@code metrics[0..1]}. */
+    public static native int p4j_distillation(@Cast("float*") long grad, @Cast("float*") long metrics,
+                                              @Cast("const float*") long student, @Cast("const float*") long teacher,
+                                              @Cast("const int*") long labels, int rows, int classes, float temperature,
+                                              float alpha, float gradScale, @Cast("void*") long workspace, long workspaceBytes,
+                                              @Cast("void*") long stream);
+
     /** SGD step (velocity 0 allowed when momentum is 0). */
     public static native int p4j_sgd_step(@Cast("float*") long w, @Cast("float*") long velocity, @Cast("const float*") long grad,
                                           int n, float lr, float momentum, float weightDecay, @Cast("void*") long stream);
@@ -282,4 +306,15 @@ public final class CudaKernels {
     public static native int p4j_adam_step(@Cast("float*") long w, @Cast("float*") long m, @Cast("float*") long v,
                                            @Cast("const float*") long grad, int n, float lr, float beta1, float beta2,
                                            float eps, float weightDecay, int step, @Cast("void*") long stream);
+
+    // ---- pooling (pooling.cu) -------------------------------------------------------------
+
+    /** Max pooling of {@code x [planes, h, w]} into {@code y, argmax [planes, ho, wo]} (argmax = h·W + w in the plane, first maximum). */
+    public static native int p4j_max_pool2d(@Cast("float*") long y, @Cast("int*") long argmax, @Cast("const float*") long x,
+                                            int planes, int h, int w, int window, int stride, @Cast("void*") long stream);
+
+    /** {@code dx = 0}, then {@code dx[p, argmax[p, o]] += dy[p, o]}. */
+    public static native int p4j_max_pool2d_backward(@Cast("float*") long dx, @Cast("const float*") long dy,
+                                                     @Cast("const int*") long argmax, int planes, int inPlane, int outPlane,
+                                                     @Cast("void*") long stream);
 }

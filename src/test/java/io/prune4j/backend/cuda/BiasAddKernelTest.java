@@ -64,6 +64,39 @@ class BiasAddKernelTest {
         run(2, 1023, 0, rnd, Mode.POINTER_OWN_STREAM);
     }
 
+    /**
+     * {@code p4j_bias_add_channels}, the epilogue of a convolution, against the CPU convolution's
+     * loop ({@code v = y + b; y = relu && v < 0 ? 0 : v}: NaN and −0 stay): bit for bit.
+     */
+    @Test
+    void biasAddChannelsIsBitIdentical() {
+        SplittableRandom rnd = new SplittableRandom(11L);
+        int[][] shapes = {{0, 3, 5}, {1, 1, 1}, {2, 3, 49}, {3, 31, 33}, {128, 64, 196}, {1, 5, 1_000_003}, {7, 1023, 1}};
+        for (int[] s : shapes) {
+            int batch = s[0], ch = s[1], sp = s[2];
+            float[] y = Gpu.uniform(rnd, batch * ch * sp, 2);
+            float[] bias = Gpu.uniform(rnd, ch, 1);
+            if (y.length > 4) {
+                y[0] = Float.NaN;
+                y[1] = -0f;
+                bias[0] = 0f;
+            }
+            for (int relu = 0; relu <= 1; relu++) {
+                float[] ref = y.clone();
+                for (int i = 0; i < ref.length; i++) {
+                    float v = ref[i] + bias[(i / sp) % ch];
+                    ref[i] = relu != 0 && v < 0f ? 0f : v;
+                }
+                String label = "bias_add_channels " + batch + "x" + ch + "x" + sp + " relu=" + relu;
+                try (DeviceBuffer dy = Gpu.up(y); DeviceBuffer db = Gpu.up(bias)) {
+                    Gpu.run(CudaKernels.p4j_bias_add_channels(dy.address(), db.address(), batch, ch, sp, relu, 0L), label);
+                    Gpu.assertSameBits(label, ref, dy.toFloats(y.length));
+                }
+            }
+        }
+        System.out.println("[BiasAddKernelTest] ok bias_add_channels");
+    }
+
     private enum Mode { POINTER_DEFAULT_STREAM, ADDRESS_DEFAULT_STREAM, POINTER_OWN_STREAM }
 
     private static void run(int rows, int n, int relu, SplittableRandom rnd, Mode mode) {

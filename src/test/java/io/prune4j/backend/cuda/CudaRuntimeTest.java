@@ -124,6 +124,24 @@ class CudaRuntimeTest {
         assertEquals(1, CudaKernels.p4j_adam_step(0L, 0L, 0L, 0L, 4, 1e-3f, 0.9f, 0.999f, 1e-8f, 0f, 0, 0L), "step 0");
         assertEquals(1, CudaKernels.p4j_sgd_step(8L, 0L, 8L, 4, 0.1f, 0.9f, 0f, 0L), "momentum without velocity");
         assertEquals(1, CudaKernels.p4j_count_positive(0L, 0L, 1, 1, 0, 0L), "spatial 0");
+        assertEquals(1, CudaKernels.p4j_composite_scores(0L, 0L, 0L, 0L, 2, 9, 2, 0L), "cols not a multiple of block");
+        assertEquals(1, CudaKernels.p4j_composite_scores(0L, 0L, 0L, 0L, 2, 9, 0, 0L), "block 0");
+        assertEquals(0, CudaKernels.p4j_bias_add_channels(0L, 0L, 0, 3, 4, 1, 0L), "no examples is a no-op");
+        assertEquals(1, CudaKernels.p4j_bias_add_channels(0L, 0L, 2, 3, 4, 1, 0L), "null pointers");
+        assertEquals(0, CudaKernels.p4j_sum_channels(0L, 0L, 2, 0, 4, 0L), "no channels is a no-op");
+        assertEquals(1, CudaKernels.p4j_sum_channels(0L, 0L, 2, 3, 4, 0L), "null pointers");
+        assertEquals(1, CudaKernels.p4j_distillation(8L, 8L, 8L, 8L, 8L, 2, 10, 0f, 0.5f, 1f, 8L, 1L << 20, 0L), "temperature 0");
+        assertEquals(1, CudaKernels.p4j_distillation(8L, 8L, 8L, 8L, 8L, 2, 10, 2f, 1.5f, 1f, 8L, 1L << 20, 0L), "alpha > 1");
+        assertEquals(1, CudaKernels.p4j_distillation(8L, 8L, 8L, 8L, 8L, 2, 10, 2f, 0.5f, 1f, 8L, 100L, 0L), "workspace too small");
+        assertEquals(0, CudaKernels.p4j_distillation(0L, 0L, 0L, 0L, 0L, 0, 10, 2f, 0.5f, 1f, 0L, 0L, 0L), "no rows is a no-op");
+        assertEquals(1, CudaKernels.p4j_max_pool2d(8L, 8L, 8L, 1, 4, 4, 5, 1, 0L), "window larger than the input");
+        assertEquals(1, CudaKernels.p4j_max_pool2d(8L, 8L, 8L, 1, 4, 4, 2, 0, 0L), "stride 0");
+        assertEquals(0, CudaKernels.p4j_max_pool2d(0L, 0L, 0L, 0, 4, 4, 2, 2, 0L), "no planes is a no-op");
+        assertEquals(1, CudaKernels.p4j_max_pool2d(0L, 0L, 0L, 3, 4, 4, 2, 2, 0L), "null pointers");
+        assertEquals(0, CudaKernels.p4j_max_pool2d_backward(0L, 0L, 0L, 0, 16, 4, 0L), "no planes is a no-op");
+        assertEquals(1, CudaKernels.p4j_max_pool2d_backward(0L, 0L, 0L, 2, 16, 4, 0L), "null pointers");
+        assertEquals(1, CudaKernels.p4j_host_alloc_mapped(null, null, 4), "null outputs");
+        assertEquals(0, CudaKernels.p4j_host_free(0L), "freeing NULL is a no-op");
         if (!CudaRuntime.isAvailable()) {
             assertThrows(DeviceUnavailableException.class, () -> DeviceBuffer.allocate(16));
         }

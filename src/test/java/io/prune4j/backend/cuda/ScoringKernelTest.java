@@ -98,12 +98,37 @@ class ScoringKernelTest {
                 Check.close("row_sums " + shape, Gpu.cpu(ref), out.toFloats(rows), 1e-12, 2.4e-7);
 
                 Gpu.CPU.compositeScores(ref, tw, Gpu.CPU.fromArray(g, rows, cols), Gpu.CPU.fromArray(freq, cols));
-                Gpu.run(CudaKernels.p4j_composite_scores(out.address(), dw.address(), dg.address(), df.address(), rows, cols, 0L),
+                Gpu.run(CudaKernels.p4j_composite_scores(out.address(), dw.address(), dg.address(), df.address(), rows, cols, 1, 0L),
                         "composite_scores");
                 Check.close("composite_scores " + shape, Gpu.cpu(ref), out.toFloats(rows), 0, 2.4e-7);
             }
         }
         System.out.println("[ScoringKernelTest] ok row_norms, row_sums, composite_scores");
+    }
+
+    /** Composite scores of a convolution: one activation frequency per input channel, shared by its kh·kw weights. */
+    @Test
+    void compositeScoresWithChannelFrequencies() {
+        SplittableRandom rng = new SplittableRandom(34);
+        int[][] shapes = {{1, 1, 9}, {64, 1, 9}, {128, 64, 9}, {33, 31, 1}, {7, 5, 25}, {3, 128, 49}};   // out, in, kh*kw
+        for (int[] s : shapes) {
+            int rows = s[0], in = s[1], block = s[2], cols = in * block;
+            float[] w = Gpu.uniform(rng, rows * cols, 1);
+            float[] g = Gpu.uniform(rng, rows * cols, 0.1);
+            float[] freq = new float[in];
+            for (int c = 0; c < in; c++) freq[c] = (float) rng.nextDouble();
+            Tensor ref = Gpu.CPU.zeros(io.prune4j.tensor.DType.FLOAT32, rows);
+            Gpu.CPU.compositeScores(ref, Gpu.CPU.fromArray(w, rows, in, 1, block), Gpu.CPU.fromArray(g, rows, in, 1, block),
+                    Gpu.CPU.fromArray(freq, in));
+            String label = "composite_scores " + rows + "x" + in + "x" + block;
+            try (DeviceBuffer dw = Gpu.up(w); DeviceBuffer dg = Gpu.up(g); DeviceBuffer df = Gpu.up(freq);
+                 DeviceBuffer out = DeviceBuffer.floats(rows)) {
+                Gpu.run(CudaKernels.p4j_composite_scores(out.address(), dw.address(), dg.address(), df.address(), rows, cols, block, 0L),
+                        label);
+                Check.close(label, Gpu.cpu(ref), out.toFloats(rows), 0, 2.4e-7);
+            }
+        }
+        System.out.println("[ScoringKernelTest] ok composite_scores with channel frequencies");
     }
 
     @Test

@@ -200,4 +200,70 @@ class TrainingKernelTest {
         }
         System.out.println("[TrainingKernelTest] ok sgd, adam");
     }
+
+    /** The bias gradient of a convolution against the CPU's ({@code conv2dBackward}'s db): per example a double sum, float adds in order. */
+    @Test
+    void sumChannelsMatchesTheCpu() {
+        SplittableRandom rng = new SplittableRandom(26);
+        int[][] shapes = {{0, 3, 4}, {1, 1, 1}, {2, 3, 49}, {3, 31, 33}, {128, 64, 784}, {300, 5, 9}, {1, 2, 1_000_003}, {5, 4, 0}};
+        for (int[] s : shapes) {
+            int batch = s[0], ch = s[1], sp = s[2];
+            float[] dy = Gpu.uniform(rng, batch * ch * sp, 1);
+            float[] ref = new float[ch];
+            for (int b = 0; b < batch; b++) {
+                for (int c = 0; c < ch; c++) {
+                    double sum = 0;
+                    for (int k = 0; k < sp; k++) sum += dy[(b * ch + c) * sp + k];
+                    ref[c] += (float) sum;
+                }
+            }
+            String label = "sum_channels " + batch + "x" + ch + "x" + sp;
+            try (DeviceBuffer d = Gpu.up(dy); DeviceBuffer out = Gpu.up(Gpu.uniform(rng, Math.max(1, ch), 5))) {
+                Gpu.run(CudaKernels.p4j_sum_channels(out.address(), d.address(), batch, ch, sp, 0L), label);
+                // only the order of each example's double sum differs: its rounding to float may move one ulp
+                Check.close(label, ref, out.toFloats(ch), 1e-6, 1e-6);
+            }
+        }
+        System.out.println("[TrainingKernelTest] ok sum_channels");
+    }
+
+    /** Knowledge distillation against {@code CpuBackend.distillation}: double arithmetic in another summation order. */
+    @Test
+    void distillationMatchesTheCpu() {
+        SplittableRandom rng = new SplittableRandom(27);
+        int[][] shapes = {{1, 1}, {1, 10}, {31, 10}, {128, 10}, {33, 33}, {7, 1000}, {4097, 10}};
+        float[][] settings = {{4f, 0.5f}, {1f, 0f}, {2.5f, 1f}, {0.7f, 0.3f}};
+        try (DeviceBuffer ws = Gpu.reduceWorkspace()) {
+            for (int[] s : shapes) {
+                int rows = s[0], classes = s[1];
+                float[] st = Gpu.uniform(rng, rows * classes, 4);
+                float[] te = Gpu.uniform(rng, rows * classes, 6);
+                if (rows > 1 && classes > 2) {
+                    st[classes] = 9f;   // a tied maximum: the lower class is the prediction
+                    st[classes + 2] = 9f;
+                }
+                int[] labels = Check.randint(rng, rows, classes);
+                for (float[] ta : settings) {
+                    float t = ta[0], alpha = ta[1];
+                    float[] metrics0 = {0.5f, 3f};
+                    Tensor rm = Gpu.CPU.fromArray(metrics0, 2);
+                    Tensor rg = Gpu.CPU.zeros(io.prune4j.tensor.DType.FLOAT32, rows, classes);
+                    Gpu.CPU.distillation(rg, rm, Gpu.CPU.fromArray(st, rows, classes), Gpu.CPU.fromArray(te, rows, classes),
+                            Gpu.CPU.fromArray(labels, rows), t, alpha, 1f / rows);
+                    String label = "distillation " + rows + "x" + classes + " T=" + t + " alpha=" + alpha;
+                    try (DeviceBuffer ds = Gpu.up(st); DeviceBuffer dt = Gpu.up(te); DeviceBuffer dl = Gpu.up(labels);
+                         DeviceBuffer dm = Gpu.up(metrics0); DeviceBuffer dg = DeviceBuffer.floats(rows * classes)) {
+                        Gpu.run(CudaKernels.p4j_distillation(dg.address(), dm.address(), ds.address(), dt.address(), dl.address(), rows,
+                                classes, t, alpha, 1f / rows, ws.address(), ws.bytes(), 0L), label);
+                        float[] m = dm.toFloats(2);
+                        float[] r = Gpu.cpu(rm);
+                        Check.close(label + " loss", new float[] {r[0]}, new float[] {m[0]}, 1e-4, 1e-6);
+                        Gpu.assertSameBits(label + " correct", new float[] {r[1]}, new float[] {m[1]});
+                        Check.close(label + " grad", Gpu.cpu(rg), dg.toFloats(rows * classes), 1e-9, 1e-6);
+                    }
+                }
+            }
+        }
+        System.out.println("[TrainingKernelTest] ok distillation");
+    }
 }

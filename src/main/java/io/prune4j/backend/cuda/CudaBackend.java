@@ -1,0 +1,923 @@
+package io.prune4j.backend.cuda;
+
+import io.prune4j.backend.Backend;
+import io.prune4j.backend.Capability;
+import io.prune4j.backend.Normalization;
+import io.prune4j.backend.TransferStats;
+import io.prune4j.backend.Transform;
+import io.prune4j.tensor.DType;
+import io.prune4j.tensor.Shapes;
+import io.prune4j.tensor.Tensor;
+import java.util.Arrays;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.IntPointer;
+import org.bytedeco.javacpp.Pointer;
+
+/**
+ * The CUDA backend: tensors in device memory ({@link CudaTensor}), every operation queued on one
+ * CUDA stream of this backend, the host reached only by {@link #toFloatArray}, {@link #toIntArray}
+ * and the two scalar reads ({@link #countAtLeast}, {@link #maskToIndices}), each one counted
+ * device-to-host copy ({@link #transfers()}).
+ *
+ * <p>Where the work is done:
+ * <ul>
+ *   <li>our kernels ({@link CudaKernels}, {@code src/main/cuda}) for everything element-wise, the
+ *       reductions, scoring, ranking (radix select), compaction gathers, softmax cross-entropy,
+ *       distillation, the optimisers, max pooling, a convolution's bias (and ReLU) and bias gradient;</li>
+ *   <li>cuBLAS ({@link Cublas}) for {@link #gemm}: row-major products as one column-major
+ *       {@code cublasSgemm} with the operands swapped;</li>
+ *   <li>cuDNN ({@link Cudnn}) for the convolution itself and its data and filter gradients, with
+ *       descriptors, algorithms and workspace sizes chosen once per shape.</li>
+ * </ul>
+ * cuBLAS and cuDNN are loaded on first use, so a network without matrix products or convolutions
+ * never needs them; a machine without them gets a one-line error naming the missing libraries.
+ *
+ * <p>Every operation checks shapes and element types before it launches anything, with the CPU
+ * backend's messages; a launch that fails is a {@link CudaException} with CUDA's message. Kernels run
+ * asynchronously, so an error while one runs surfaces at the next synchronising call (a host read,
+ * {@link #synchronize()}, closing a tensor).
+ *
+ * <p>Out-of-range indices: the gathers never read outside their source; they write zeros and raise
+ * a flag on the device, which every synchronisation brings back with it. {@link #gatherColumns} and
+ * {@link #gatherColumnBlocks} (compaction, rare) wait for the device and throw the CPU's
+ * {@link IndexOutOfBoundsException} at once; {@link #gatherRows} (every training batch) is checked
+ * at the next synchronising call, which throws it then. A label outside the classes in
+ * {@link #softmaxCrossEntropy} or {@link #distillation} makes the loss NaN (the trainer stops
+ * with "training loss became NaN") instead of throwing at once as the CPU does.
+ *
+ * <p>Not thread-safe: one thread uses a backend and its tensors at a time, as with the CPU backend.
+ */
+public final class CudaBackend implements Backend {
+    private static final int H2D = 1;
+    private static final int D2H = 2;
+    private static final int D2D = 3;
+    /** Error flags, one per gather kind: set on the device, read at each synchronisation. */
+    private static final String[] GATHERS = {"gatherRows", "gatherColumns", "gatherColumnBlocks"};
+    private static final int ROWS = 0;
+    private static final int COLUMNS = 1;
+    private static final int BLOCKS = 2;
+
+    private final int device = 0;
+    private final String name;
+    private long stream;
+    private final DeviceBuffer reduceWorkspace;
+    private final DeviceBuffer scalars;
+    private final IntPointer hostScalar = new IntPointer(1);
+    private DeviceBuffer selectWorkspace;
+    private DeviceBuffer indexWorkspace;
+    private DeviceBuffer convWorkspace;
+    private final DeviceBuffer flagsDevice;
+    private long flagsHost;
+    private IntPointer flags;
+    private Cublas cublas;
+    private Cudnn cudnn;
+    private long copies;
+    private long copiedBytes;
+    private boolean closed;
+
+    /**
+     * A backend on CUDA device 0.
+     *
+     * @throws io.prune4j.backend.DeviceUnavailableException when no CUDA device answers (the reason in one line)
+     */
+    public CudaBackend() {
+        CudaRuntime.requireDevice();
+        this.name = "cuda:" + device + " (" + CudaRuntime.deviceDescription(device) + ")";
+        DeviceBuffer reduce = null;
+        DeviceBuffer sc = null;
+        DeviceBuffer fl = null;
+        try {
+            long[] s = new long[1];
+            CudaException.check(CudaKernels.p4j_stream_create(s), "cudaStreamCreateWithFlags");
+            stream = s[0];
+            long[] bytes = new long[1];
+            CudaException.check(CudaKernels.p4j_reduce_workspace_bytes(bytes), "p4j_reduce_workspace_bytes");
+            reduce = DeviceBuffer.allocate(bytes[0]);
+            sc = DeviceBuffer.allocate(16);
+            fl = DeviceBuffer.allocate(4L * GATHERS.length);
+            CudaException.check(CudaKernels.p4j_memset(fl.address(), 0, fl.bytes(), stream), "memset (error flags)");
+            long[] host = new long[1];
+            long[] dev = new long[1];
+            CudaException.check(CudaKernels.p4j_host_alloc_mapped(host, dev, 4L * GATHERS.length), "cudaHostAlloc (error flags)");
+            flagsHost = host[0];
+            flags = new IntPointer(new RawPointer(flagsHost));
+        } catch (RuntimeException e) {
+            if (reduce != null) reduce.close();
+            if (sc != null) sc.close();
+            if (fl != null) fl.close();
+            CudaKernels.p4j_host_free(flagsHost);
+            CudaKernels.p4j_stream_destroy(stream);
+            throw e;
+        }
+        this.reduceWorkspace = reduce;
+        this.scalars = sc;
+        this.flagsDevice = fl;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public boolean hasCapability(Capability capability) {
+        return capability == Capability.CUDA;
+    }
+
+    /** The {@code cudaStream_t} every operation of this backend is queued on (a raw address). */
+    public long stream() {
+        requireOpen();
+        return stream;
+    }
+
+    // ---- tensors -------------------------------------------------------------------------------
+
+    @Override
+    public Tensor zeros(DType dtype, int... shape) {
+        requireOpen();
+        int n = Shapes.size(shape);
+        DeviceBuffer b = DeviceBuffer.allocate(4L * n);
+        try {
+            check(CudaKernels.p4j_memset(b.address(), 0, 4L * n, stream), "zeros: memset of " + 4L * n + " bytes");
+        } catch (RuntimeException e) {
+            b.close();
+            throw e;
+        }
+        return new CudaTensor(this, b, false, dtype, shape);
+    }
+
+    @Override
+    public Tensor fromArray(float[] data, int... shape) {
+        checkLength(data.length, shape);
+        CudaTensor t = (CudaTensor) zerosUninitialised(DType.FLOAT32, shape);
+        try {
+            upload(t, data);
+        } catch (RuntimeException e) {
+            t.close();
+            throw e;
+        }
+        return t;
+    }
+
+    @Override
+    public Tensor fromArray(int[] data, int... shape) {
+        checkLength(data.length, shape);
+        CudaTensor t = (CudaTensor) zerosUninitialised(DType.INT32, shape);
+        try {
+            upload(t, data);
+        } catch (RuntimeException e) {
+            t.close();
+            throw e;
+        }
+        return t;
+    }
+
+    private Tensor zerosUninitialised(DType dtype, int... shape) {
+        requireOpen();
+        return new CudaTensor(this, DeviceBuffer.allocate(4L * Shapes.size(shape)), false, dtype, shape);
+    }
+
+    private static void checkLength(int length, int[] shape) {
+        int n = Shapes.size(shape);
+        if (n != length) {
+            throw new IllegalArgumentException("array of " + length + " elements does not fit shape " + Arrays.toString(shape));
+        }
+    }
+
+    @Override
+    public float[] toFloatArray(Tensor t) {
+        CudaTensor c = f(t, "toFloatArray");
+        float[] out = new float[c.size()];
+        try (FloatPointer h = new FloatPointer(Math.max(1, out.length))) {
+            download(h, c.address(), 4L * out.length, "toFloatArray");
+            h.get(out);
+        }
+        return out;
+    }
+
+    @Override
+    public int[] toIntArray(Tensor t) {
+        CudaTensor c = i(t, "toIntArray");
+        int[] out = new int[c.size()];
+        try (IntPointer h = new IntPointer(Math.max(1, out.length))) {
+            download(h, c.address(), 4L * out.length, "toIntArray");
+            h.get(out);
+        }
+        return out;
+    }
+
+    @Override
+    public void upload(Tensor dst, float[] src) {
+        CudaTensor d = f(dst, "upload");
+        checkLength(src.length, dst.shape());
+        if (src.length == 0) return;
+        try (FloatPointer h = new FloatPointer(src)) {
+            hostToDevice(d.address(), h, 4L * src.length, "upload");
+        }
+    }
+
+    @Override
+    public void upload(Tensor dst, int[] src) {
+        CudaTensor d = i(dst, "upload");
+        checkLength(src.length, dst.shape());
+        if (src.length == 0) return;
+        try (IntPointer h = new IntPointer(src)) {
+            hostToDevice(d.address(), h, 4L * src.length, "upload");
+        }
+    }
+
+    @Override
+    public void copy(Tensor dst, Tensor src) {
+        Shapes.requireSameSize("copy", dst, "dst", src, "src");
+        if (dst.dtype() != src.dtype()) {
+            throw new IllegalArgumentException("copy: dst is " + dst.dtype() + " but src is " + src.dtype());
+        }
+        CudaTensor d = own(dst, "copy");
+        CudaTensor s = own(src, "copy");
+        if (d.address() != s.address()) {
+            deviceToDevice(d.address(), s.address(), 4L * src.size(), "copy");
+        }
+    }
+
+    @Override
+    public void fill(Tensor t, float value) {
+        CudaTensor c = f(t, "fill");
+        check(CudaKernels.p4j_fill(c.address(), c.size(), value, stream), "fill");
+    }
+
+    @Override
+    public Tensor reshape(Tensor t, int... shape) {
+        if (Shapes.size(shape) != t.size()) {
+            throw new IllegalArgumentException("reshape: " + Arrays.toString(t.shape()) + " has " + t.size()
+                    + " elements, " + Arrays.toString(shape) + " would have " + Shapes.size(shape));
+        }
+        CudaTensor c = own(t, "reshape");
+        c.address();   // a closed tensor has no storage to view
+        return new CudaTensor(this, c.buffer(), true, c.dtype(), shape);
+    }
+
+    // ---- linear algebra ------------------------------------------------------------------------
+
+    @Override
+    public void gemm(Tensor c, Tensor a, boolean transA, Tensor b, boolean transB, float alpha, float beta) {
+        Shapes.requireRank("gemm", "a", a, 2);
+        Shapes.requireRank("gemm", "b", b, 2);
+        Shapes.requireRank("gemm", "c", c, 2);
+        int m = transA ? a.dim(1) : a.dim(0);
+        int k = transA ? a.dim(0) : a.dim(1);
+        int kb = transB ? b.dim(1) : b.dim(0);
+        int n = transB ? b.dim(0) : b.dim(1);
+        if (k != kb || c.dim(0) != m || c.dim(1) != n) {
+            throw new IllegalArgumentException("gemm: op(a) is " + m + "x" + k + ", op(b) is " + kb + "x" + n
+                    + ", c is " + c.dim(0) + "x" + c.dim(1));
+        }
+        CudaTensor cc = f(c, "gemm");
+        CudaTensor ac = f(a, "gemm");
+        CudaTensor bc = f(b, "gemm");
+        if (m == 0 || n == 0) {
+            return;
+        }
+        if (k == 0) {
+            check(CudaKernels.p4j_scale(cc.address(), m * n, beta, stream), "gemm (k = 0: c = beta·c)");
+            return;
+        }
+        cublas().sgemmRowMajor(transA, transB, m, n, k, alpha, ac.address(), a.dim(1), bc.address(), b.dim(1), beta, cc.address());
+    }
+
+    // ---- convolution and pooling ---------------------------------------------------------------
+
+    @Override
+    public void conv2d(Tensor y, Tensor x, Tensor w, Tensor bias, int stride, int pad, boolean relu) {
+        Cudnn.Key g = geometry("conv2d", y, x, w, stride, pad);
+        Shapes.requireShape("conv2d", "bias", bias, g.k());
+        CudaTensor yc = f(y, "conv2d");
+        CudaTensor xc = f(x, "conv2d");
+        CudaTensor wc = f(w, "conv2d");
+        CudaTensor bc = f(bias, "conv2d");
+        if (y.size() == 0) {
+            return;
+        }
+        if (g.c() == 0 || g.kh() == 0 || g.kw() == 0) {
+            // an empty sum: the output is the bias alone
+            check(CudaKernels.p4j_fill(yc.address(), y.size(), 0f, stream), "conv2d");
+        } else {
+            Cudnn.Plan p = plan(g);
+            cudnn.forward(p, yc.address(), xc.address(), wc.address(), convWorkspace.address(), p.fwdBytes);
+        }
+        check(CudaKernels.p4j_bias_add_channels(yc.address(), bc.address(), g.n(), g.k(), g.ho() * g.wo(), relu ? 1 : 0, stream),
+                "conv2d: bias add");
+    }
+
+    @Override
+    public void conv2dBackward(Tensor dx, Tensor dw, Tensor db, Tensor dy, Tensor x, Tensor w, int stride, int pad) {
+        Cudnn.Key g = geometry("conv2dBackward", dy, x, w, stride, pad);
+        Shapes.requireShape("conv2dBackward", "dw", dw, w.shape());
+        Shapes.requireShape("conv2dBackward", "db", db, g.k());
+        if (dx != null) {
+            Shapes.requireShape("conv2dBackward", "dx", dx, x.shape());
+        }
+        CudaTensor dxc = dx == null ? null : f(dx, "conv2dBackward");
+        CudaTensor dwc = f(dw, "conv2dBackward");
+        CudaTensor dbc = f(db, "conv2dBackward");
+        CudaTensor dyc = f(dy, "conv2dBackward");
+        CudaTensor xc = f(x, "conv2dBackward");
+        CudaTensor wc = f(w, "conv2dBackward");
+        check(CudaKernels.p4j_sum_channels(dbc.address(), dyc.address(), g.n(), g.k(), g.ho() * g.wo(), stream),
+                "conv2dBackward: bias gradient");
+        if (g.n() == 0 || g.k() == 0 || g.c() == 0 || g.kh() == 0 || g.kw() == 0) {
+            check(CudaKernels.p4j_memset(dwc.address(), 0, 4L * dw.size(), stream), "conv2dBackward");
+            if (dxc != null) {
+                check(CudaKernels.p4j_memset(dxc.address(), 0, 4L * dx.size(), stream), "conv2dBackward");
+            }
+            return;
+        }
+        Cudnn.Plan p = plan(g);
+        cudnn.backwardFilter(p, dwc.address(), dyc.address(), xc.address(), convWorkspace.address(), p.bwdFilterBytes);
+        if (dxc != null) {
+            cudnn.backwardData(p, dxc.address(), dyc.address(), wc.address(), convWorkspace.address(), p.bwdDataBytes);
+        }
+    }
+
+    /** The cuDNN plan for {@code g}, with the backend's workspace grown to what it needs. */
+    private Cudnn.Plan plan(Cudnn.Key g) {
+        Cudnn.Plan p = cudnn().plan(g);
+        long need = Math.max(1, Math.max(p.fwdBytes, Math.max(p.bwdDataBytes, p.bwdFilterBytes)));
+        convWorkspace = grow(convWorkspace, need);
+        return p;
+    }
+
+    /** Checks {@code x [B, in, H, W]}, {@code w [out, in, kh, kw]} and {@code y [B, out, Ho, Wo]} against each other (the CPU's rules and messages). */
+    private static Cudnn.Key geometry(String op, Tensor y, Tensor x, Tensor w, int stride, int pad) {
+        Shapes.requireRank(op, "x", x, 4);
+        Shapes.requireRank(op, "w", w, 4);
+        if (stride < 1 || pad < 0) {
+            throw new IllegalArgumentException(op + ": stride must be ≥ 1 and padding ≥ 0, got " + stride + " and " + pad);
+        }
+        if (w.dim(1) != x.dim(1)) {
+            throw new IllegalArgumentException(op + ": weight " + Arrays.toString(w.shape()) + " expects " + w.dim(1)
+                    + " input channels, x " + Arrays.toString(x.shape()) + " has " + x.dim(1));
+        }
+        int ho = (x.dim(2) + 2 * pad - w.dim(2)) / stride + 1;
+        int wo = (x.dim(3) + 2 * pad - w.dim(3)) / stride + 1;
+        if (x.dim(2) + 2 * pad < w.dim(2) || x.dim(3) + 2 * pad < w.dim(3)) {
+            throw new IllegalArgumentException(op + ": a " + w.dim(2) + "x" + w.dim(3) + " kernel does not fit a "
+                    + x.dim(2) + "x" + x.dim(3) + " input padded by " + pad);
+        }
+        Shapes.requireShape(op, "output", y, x.dim(0), w.dim(0), ho, wo);
+        return new Cudnn.Key(x.dim(0), x.dim(1), x.dim(2), x.dim(3), w.dim(0), w.dim(2), w.dim(3), stride, pad);
+    }
+
+    @Override
+    public void maxPool2d(Tensor y, Tensor argmax, Tensor x, int window, int stride) {
+        Shapes.requireRank("maxPool2d", "x", x, 4);
+        if (window < 1 || stride < 1 || window > x.dim(2) || window > x.dim(3)) {
+            throw new IllegalArgumentException("maxPool2d: window " + window + " and stride " + stride + " do not fit a "
+                    + x.dim(2) + "x" + x.dim(3) + " input");
+        }
+        int ho = (x.dim(2) - window) / stride + 1;
+        int wo = (x.dim(3) - window) / stride + 1;
+        Shapes.requireShape("maxPool2d", "y", y, x.dim(0), x.dim(1), ho, wo);
+        Shapes.requireShape("maxPool2d", "argmax", argmax, y.shape());
+        CudaTensor yc = f(y, "maxPool2d");
+        CudaTensor ac = i(argmax, "maxPool2d");
+        CudaTensor xc = f(x, "maxPool2d");
+        check(CudaKernels.p4j_max_pool2d(yc.address(), ac.address(), xc.address(), x.dim(0) * x.dim(1), x.dim(2), x.dim(3), window,
+                stride, stream), "maxPool2d");
+    }
+
+    @Override
+    public void maxPool2dBackward(Tensor dx, Tensor dy, Tensor argmax) {
+        Shapes.requireRank("maxPool2dBackward", "dx", dx, 4);
+        Shapes.requireRank("maxPool2dBackward", "dy", dy, 4);
+        Shapes.requireShape("maxPool2dBackward", "argmax", argmax, dy.shape());
+        if (dx.dim(0) != dy.dim(0) || dx.dim(1) != dy.dim(1)) {
+            throw new IllegalArgumentException("maxPool2dBackward: dx " + Arrays.toString(dx.shape()) + " and dy "
+                    + Arrays.toString(dy.shape()) + " differ in batch or channels");
+        }
+        CudaTensor dxc = f(dx, "maxPool2dBackward");
+        CudaTensor dyc = f(dy, "maxPool2dBackward");
+        CudaTensor ac = i(argmax, "maxPool2dBackward");
+        check(CudaKernels.p4j_max_pool2d_backward(dxc.address(), dyc.address(), ac.address(), dx.dim(0) * dx.dim(1),
+                dx.dim(2) * dx.dim(3), dy.dim(2) * dy.dim(3), stream), "maxPool2dBackward");
+    }
+
+    // ---- element-wise and reductions -----------------------------------------------------------
+
+    @Override
+    public void biasAdd(Tensor y, Tensor bias, boolean relu) {
+        Shapes.requireRank("biasAdd", "y", y, 2);
+        Shapes.requireShape("biasAdd", "bias", bias, y.dim(1));
+        check(CudaKernels.p4j_bias_add(f(y, "biasAdd").address(), f(bias, "biasAdd").address(), y.dim(0), y.dim(1), relu ? 1 : 0,
+                stream), "biasAdd");
+    }
+
+    @Override
+    public void relu(Tensor y, Tensor x) {
+        Shapes.requireSameSize("relu", y, "y", x, "x");
+        check(CudaKernels.p4j_relu(f(y, "relu").address(), f(x, "relu").address(), x.size(), stream), "relu");
+    }
+
+    @Override
+    public void reluBackward(Tensor dx, Tensor dy, Tensor y) {
+        Shapes.requireSameSize("reluBackward", dx, "dx", dy, "dy");
+        Shapes.requireSameSize("reluBackward", dy, "dy", y, "y");
+        check(CudaKernels.p4j_relu_backward(f(dx, "reluBackward").address(), f(dy, "reluBackward").address(),
+                f(y, "reluBackward").address(), y.size(), stream), "reluBackward");
+    }
+
+    @Override
+    public void sumRows(Tensor out, Tensor x, float beta) {
+        Shapes.requireRank("sumRows", "x", x, 2);
+        Shapes.requireShape("sumRows", "out", out, x.dim(1));
+        check(CudaKernels.p4j_sum_rows(f(out, "sumRows").address(), f(x, "sumRows").address(), x.dim(0), x.dim(1), beta, stream),
+                "sumRows");
+    }
+
+    @Override
+    public void sum(Tensor out, Tensor x) {
+        Shapes.requireShape("sum", "out", out, 1);
+        check(CudaKernels.p4j_sum(f(out, "sum").address(), f(x, "sum").address(), x.size(), reduceWorkspace.address(),
+                reduceWorkspace.bytes(), stream), "sum");
+    }
+
+    @Override
+    public void axpy(Tensor y, float alpha, Tensor x) {
+        Shapes.requireSameSize("axpy", y, "y", x, "x");
+        check(CudaKernels.p4j_axpy(f(y, "axpy").address(), f(x, "axpy").address(), y.size(), alpha, stream), "axpy");
+    }
+
+    @Override
+    public void mul(Tensor y, Tensor x) {
+        Shapes.requireSameSize("mul", y, "y", x, "x");
+        check(CudaKernels.p4j_mul(f(y, "mul").address(), f(x, "mul").address(), y.size(), stream), "mul");
+    }
+
+    @Override
+    public void scale(Tensor y, float alpha) {
+        check(CudaKernels.p4j_scale(f(y, "scale").address(), y.size(), alpha, stream), "scale");
+    }
+
+    @Override
+    public void softmaxCrossEntropy(Tensor gradLogits, Tensor metrics, Tensor logits, Tensor labels, float gradScale) {
+        Shapes.requireRank("softmaxCrossEntropy", "logits", logits, 2);
+        Shapes.requireShape("softmaxCrossEntropy", "labels", labels, logits.dim(0));
+        Shapes.requireShape("softmaxCrossEntropy", "metrics", metrics, 2);
+        if (gradLogits != null) {
+            Shapes.requireShape("softmaxCrossEntropy", "gradLogits", gradLogits, logits.shape());
+        }
+        long grad = gradLogits == null ? 0L : f(gradLogits, "softmaxCrossEntropy").address();
+        check(CudaKernels.p4j_softmax_xent(grad, f(metrics, "softmaxCrossEntropy").address(), f(logits, "softmaxCrossEntropy").address(),
+                i(labels, "softmaxCrossEntropy").address(), logits.dim(0), logits.dim(1), gradScale, reduceWorkspace.address(),
+                reduceWorkspace.bytes(), stream), "softmaxCrossEntropy");
+    }
+
+    @Override
+    public void gatherRows(Tensor out, Tensor src, Tensor idx, int offset) {
+        int rows = out.rank() == 0 ? 0 : out.dim(0);
+        int cols = rows == 0 ? 0 : out.size() / rows;
+        int srcRows = src.dim(0);
+        int srcCols = srcRows == 0 ? cols : src.size() / srcRows;
+        if (cols != srcCols || out.dtype() != src.dtype()) {
+            throw new IllegalArgumentException("gatherRows: out rows hold " + cols + " " + out.dtype() + " values but src rows hold "
+                    + srcCols + " " + src.dtype());
+        }
+        if (offset < 0 || offset + rows > idx.size()) {
+            throw new IllegalArgumentException("gatherRows: rows [" + offset + ", " + (offset + rows) + ") outside an index of " + idx.size());
+        }
+        CudaTensor ix = i(idx, "gatherRows");
+        CudaTensor o = own(out, "gatherRows");
+        CudaTensor s = own(src, "gatherRows");
+        check(CudaKernels.p4j_gather_rows(o.address(), s.address(), ix.address(offset), rows, cols, srcRows, flag(ROWS), stream),
+                "gatherRows");
+    }
+
+    @Override
+    public void copyRange(Tensor dst, int dstOffset, Tensor src, int srcOffset, int count) {
+        if (count < 0 || dstOffset < 0 || srcOffset < 0 || dstOffset + count > dst.size() || srcOffset + count > src.size()) {
+            throw new IllegalArgumentException("copyRange: " + count + " elements from " + srcOffset + " of " + src.size()
+                    + " to " + dstOffset + " of " + dst.size() + " do not fit");
+        }
+        CudaTensor d = dst.dtype() == DType.FLOAT32 ? f(dst, "copyRange") : i(dst, "copyRange");
+        CudaTensor s = dst.dtype() == DType.FLOAT32 ? f(src, "copyRange") : i(src, "copyRange");
+        if (count > 0) {
+            deviceToDevice(d.address(dstOffset), s.address(srcOffset), 4L * count, "copyRange");
+        }
+    }
+
+    @Override
+    public void gatherColumns(Tensor out, Tensor src, Tensor idx) {
+        Shapes.requireRank("gatherColumns", "out", out, 2);
+        Shapes.requireRank("gatherColumns", "src", src, 2);
+        Shapes.requireShape("gatherColumns", "idx", idx, out.dim(1));
+        if (out.dim(0) != src.dim(0)) {
+            throw new IllegalArgumentException("gatherColumns: out has " + out.dim(0) + " rows but src has " + src.dim(0));
+        }
+        CudaTensor ix = i(idx, "gatherColumns");
+        CudaTensor o = f(out, "gatherColumns");
+        CudaTensor s = f(src, "gatherColumns");
+        int rows = src.dim(0);
+        int cols = src.dim(1);
+        check(CudaKernels.p4j_gather_blocks(o.address(), s.address(), 0L, ix.address(), rows, out.dim(1), 1, rows, cols,
+                flag(COLUMNS), stream), "gatherColumns");
+        // compaction, not a hot path: wait and throw the CPU's exception here rather than later
+        synchronize("gatherColumns", "index outside [0, " + cols + ")");
+    }
+
+    @Override
+    public void gatherColumnBlocks(Tensor out, Tensor src, Tensor idx, int block) {
+        if (block < 1) {
+            throw new IllegalArgumentException("gatherColumnBlocks: block must be ≥ 1, got " + block);
+        }
+        int rows = src.dim(0);
+        if (out.dim(0) != rows) {
+            throw new IllegalArgumentException("gatherColumnBlocks: out has " + out.dim(0) + " rows but src has " + rows);
+        }
+        int cols = rows == 0 ? 0 : src.size() / rows;
+        int k = idx.size();
+        if (cols % block != 0 || (rows > 0 && out.size() != rows * k * block)) {
+            throw new IllegalArgumentException("gatherColumnBlocks: src " + Arrays.toString(src.shape()) + ", out "
+                    + Arrays.toString(out.shape()) + " and " + k + " blocks of " + block + " do not fit");
+        }
+        CudaTensor ix = i(idx, "gatherColumnBlocks");
+        CudaTensor o = f(out, "gatherColumnBlocks");
+        CudaTensor s = f(src, "gatherColumnBlocks");
+        check(CudaKernels.p4j_gather_blocks(o.address(), s.address(), 0L, ix.address(), rows, k, block, rows, cols, flag(BLOCKS),
+                stream), "gatherColumnBlocks");
+        synchronize("gatherColumnBlocks", "index outside [0, " + cols / block + ")");
+    }
+
+    @Override
+    public void broadcastRows(Tensor out, Tensor v) {
+        Shapes.requireShape("broadcastRows", "v", v, out.dim(0));
+        int rows = out.dim(0);
+        int cols = rows == 0 ? 0 : out.size() / rows;
+        check(CudaKernels.p4j_broadcast_rows(f(out, "broadcastRows").address(), f(v, "broadcastRows").address(), rows, cols, stream),
+                "broadcastRows");
+    }
+
+    // ---- importance scoring --------------------------------------------------------------------
+
+    @Override
+    public void taylorAccumulate(Tensor acc, Tensor a, Tensor g, boolean absInside, float scale) {
+        Shapes.requireSameSize("taylorAccumulate", a, "a", g, "g");
+        int batch = a.dim(0);
+        int units = acc.size();
+        int spatial = checkUnits("taylorAccumulate", a, units);
+        check(CudaKernels.p4j_taylor_accumulate(f(acc, "taylorAccumulate").address(), f(a, "taylorAccumulate").address(),
+                f(g, "taylorAccumulate").address(), batch, units, spatial, absInside ? 1 : 0, scale, stream), "taylorAccumulate");
+    }
+
+    /** Elements per unit per example of {@code a [batch, units, …]} (the CPU's rule and message). */
+    private static int checkUnits(String op, Tensor a, int units) {
+        int batch = a.dim(0);
+        if (units == 0 || batch == 0) {
+            return 1;
+        }
+        if (a.rank() < 2 || a.dim(1) != units || a.size() % (batch * units) != 0) {
+            throw new IllegalArgumentException(op + ": activations " + Arrays.toString(a.shape()) + " do not have "
+                    + units + " units in dimension 1");
+        }
+        return a.size() / (batch * units);
+    }
+
+    @Override
+    public void countPositive(Tensor acc, Tensor a) {
+        int units = acc.size();
+        int spatial = checkUnits("countPositive", a, units);
+        check(CudaKernels.p4j_count_positive(f(acc, "countPositive").address(), f(a, "countPositive").address(), a.dim(0), units,
+                spatial, stream), "countPositive");
+    }
+
+    @Override
+    public void accumulate(Tensor acc, Tensor x, float scale, Transform t) {
+        Shapes.requireSameSize("accumulate", acc, "acc", x, "x");
+        check(CudaKernels.p4j_accumulate(f(acc, "accumulate").address(), f(x, "accumulate").address(), acc.size(), scale, t.ordinal(),
+                stream), "accumulate");
+    }
+
+    @Override
+    public void accumulateNormalizedAbs(Tensor acc, Tensor x) {
+        Shapes.requireSameSize("accumulateNormalizedAbs", acc, "acc", x, "x");
+        check(CudaKernels.p4j_accumulate_normalized_abs(f(acc, "accumulateNormalizedAbs").address(),
+                f(x, "accumulateNormalizedAbs").address(), acc.size(), reduceWorkspace.address(), reduceWorkspace.bytes(), stream),
+                "accumulateNormalizedAbs");
+    }
+
+    @Override
+    public void accumulateAbsProduct(Tensor acc, Tensor a, Tensor b, float scale) {
+        Shapes.requireSameSize("accumulateAbsProduct", acc, "acc", a, "a");
+        Shapes.requireSameSize("accumulateAbsProduct", a, "a", b, "b");
+        check(CudaKernels.p4j_accumulate_abs_product(f(acc, "accumulateAbsProduct").address(), f(a, "accumulateAbsProduct").address(),
+                f(b, "accumulateAbsProduct").address(), acc.size(), scale, stream), "accumulateAbsProduct");
+    }
+
+    @Override
+    public void rowNorms(Tensor out, Tensor w, int p) {
+        if (p != 1 && p != 2) {
+            throw new IllegalArgumentException("rowNorms: p must be 1 or 2, got " + p);
+        }
+        int rows = w.dim(0);
+        Shapes.requireShape("rowNorms", "out", out, rows);
+        int cols = rows == 0 ? 0 : w.size() / rows;
+        check(CudaKernels.p4j_row_norms(f(out, "rowNorms").address(), f(w, "rowNorms").address(), rows, cols, p, stream), "rowNorms");
+    }
+
+    @Override
+    public void rowSums(Tensor out, Tensor x) {
+        int rows = x.dim(0);
+        Shapes.requireShape("rowSums", "out", out, rows);
+        int cols = rows == 0 ? 0 : x.size() / rows;
+        check(CudaKernels.p4j_row_sums(f(out, "rowSums").address(), f(x, "rowSums").address(), rows, cols, stream), "rowSums");
+    }
+
+    @Override
+    public void compositeScores(Tensor out, Tensor w, Tensor gAbs, Tensor freq) {
+        Shapes.requireSameSize("compositeScores", w, "w", gAbs, "gAbs");
+        int rows = w.dim(0);
+        Shapes.requireShape("compositeScores", "out", out, rows);
+        int cols = rows == 0 ? 0 : w.size() / rows;
+        if (freq.size() == 0 ? cols != 0 : cols % freq.size() != 0) {
+            throw new IllegalArgumentException("compositeScores: " + freq.size() + " input frequencies do not divide "
+                    + cols + " weights per unit");
+        }
+        int block = freq.size() == 0 ? 1 : cols / freq.size();
+        check(CudaKernels.p4j_composite_scores(f(out, "compositeScores").address(), f(w, "compositeScores").address(),
+                f(gAbs, "compositeScores").address(), f(freq, "compositeScores").address(), rows, cols, Math.max(1, block), stream),
+                "compositeScores");
+    }
+
+    @Override
+    public void normalize(Tensor s, Normalization kind) {
+        CudaTensor c = f(s, "normalize");
+        if (kind == Normalization.NONE) {
+            return;
+        }
+        check(CudaKernels.p4j_normalize(c.address(), c.size(), kind.ordinal(), reduceWorkspace.address(), reduceWorkspace.bytes(),
+                stream), "normalize");
+    }
+
+    // ---- ranking and masks ---------------------------------------------------------------------
+
+    @Override
+    public void selectTopK(Tensor mask, Tensor scores, int keep) {
+        Shapes.requireSameSize("selectTopK", mask, "mask", scores, "scores");
+        if (keep < 0 || keep > scores.size()) {
+            throw new IllegalArgumentException("selectTopK: cannot keep " + keep + " of " + scores.size());
+        }
+        CudaTensor m = f(mask, "selectTopK");
+        CudaTensor s = f(scores, "selectTopK");
+        int n = scores.size();
+        long[] bytes = new long[1];
+        check(CudaKernels.p4j_select_topk_workspace_bytes(n, bytes), "selectTopK: workspace size");
+        selectWorkspace = grow(selectWorkspace, Math.max(1, bytes[0]));
+        check(CudaKernels.p4j_select_topk(m.address(), 0L, s.address(), n, keep, selectWorkspace.address(), selectWorkspace.bytes(),
+                stream), "selectTopK");
+    }
+
+    @Override
+    public void maskedFill(Tensor s, Tensor mask, float value) {
+        Shapes.requireSameSize("maskedFill", s, "s", mask, "mask");
+        check(CudaKernels.p4j_masked_fill(f(s, "maskedFill").address(), f(mask, "maskedFill").address(), s.size(), value, stream),
+                "maskedFill");
+    }
+
+    @Override
+    public int countAtLeast(Tensor scores, float threshold) {
+        CudaTensor s = f(scores, "countAtLeast");
+        check(CudaKernels.p4j_count_at_least(scalars.address(), s.address(), s.size(), threshold, stream), "countAtLeast");
+        download(hostScalar, scalars.address(), 4, "countAtLeast");
+        return hostScalar.get(0);
+    }
+
+    @Override
+    public int maskToIndices(Tensor indices, Tensor mask) {
+        if (indices.size() < mask.size()) {
+            throw new IllegalArgumentException("maskToIndices: room for " + indices.size() + " indices, mask has " + mask.size());
+        }
+        CudaTensor ix = i(indices, "maskToIndices");
+        CudaTensor m = f(mask, "maskToIndices");
+        int n = mask.size();
+        long[] bytes = new long[1];
+        check(CudaKernels.p4j_mask_to_indices_workspace_bytes(n, bytes), "maskToIndices: workspace size");
+        indexWorkspace = grow(indexWorkspace, Math.max(1, bytes[0]));
+        check(CudaKernels.p4j_mask_to_indices(ix.address(), scalars.address(), m.address(), n, indexWorkspace.address(),
+                indexWorkspace.bytes(), stream), "maskToIndices");
+        download(hostScalar, scalars.address(), 4, "maskToIndices");
+        return hostScalar.get(0);
+    }
+
+    // ---- distillation --------------------------------------------------------------------------
+
+    @Override
+    public void distillation(Tensor gradLogits, Tensor metrics, Tensor student, Tensor teacher, Tensor labels, float temperature,
+                             float alpha, float gradScale) {
+        Shapes.requireRank("distillation", "student", student, 2);
+        Shapes.requireShape("distillation", "teacher", teacher, student.shape());
+        Shapes.requireShape("distillation", "gradLogits", gradLogits, student.shape());
+        Shapes.requireShape("distillation", "labels", labels, student.dim(0));
+        Shapes.requireShape("distillation", "metrics", metrics, 2);
+        if (!(temperature > 0) || !(alpha >= 0 && alpha <= 1)) {
+            throw new IllegalArgumentException("distillation: temperature must be > 0 and alpha in [0, 1], got " + temperature + ", " + alpha);
+        }
+        check(CudaKernels.p4j_distillation(f(gradLogits, "distillation").address(), f(metrics, "distillation").address(),
+                f(student, "distillation").address(), f(teacher, "distillation").address(), i(labels, "distillation").address(),
+                student.dim(0), student.dim(1), temperature, alpha, gradScale, reduceWorkspace.address(), reduceWorkspace.bytes(),
+                stream), "distillation");
+    }
+
+    // ---- optimisers ----------------------------------------------------------------------------
+
+    @Override
+    public void sgdStep(Tensor w, Tensor velocity, Tensor grad, float lr, float momentum, float weightDecay) {
+        Shapes.requireSameSize("sgdStep", w, "w", grad, "grad");
+        long v = 0L;
+        if (momentum != 0f) {
+            Shapes.requireSameSize("sgdStep", w, "w", velocity, "velocity");
+            v = f(velocity, "sgdStep").address();
+        }
+        check(CudaKernels.p4j_sgd_step(f(w, "sgdStep").address(), v, f(grad, "sgdStep").address(), w.size(), lr, momentum, weightDecay,
+                stream), "sgdStep");
+    }
+
+    @Override
+    public void adamStep(Tensor w, Tensor m, Tensor v, Tensor grad, float lr, float beta1, float beta2, float eps,
+                         float weightDecay, int step) {
+        Shapes.requireSameSize("adamStep", w, "w", grad, "grad");
+        Shapes.requireSameSize("adamStep", w, "w", m, "m");
+        Shapes.requireSameSize("adamStep", w, "w", v, "v");
+        if (step < 1) {
+            throw new IllegalArgumentException("adamStep: step must be at least 1, got " + step);
+        }
+        check(CudaKernels.p4j_adam_step(f(w, "adamStep").address(), f(m, "adamStep").address(), f(v, "adamStep").address(),
+                f(grad, "adamStep").address(), w.size(), lr, beta1, beta2, eps, weightDecay, step, stream), "adamStep");
+    }
+
+    // ---- accounting ----------------------------------------------------------------------------
+
+    /**
+     * The copies {@link #toFloatArray}, {@link #toIntArray}, {@link #countAtLeast} and
+     * {@link #maskToIndices} made (zero-byte reads of empty tensors are none). Not counted: the
+     * backend's own 12-byte error-flag check that goes with every synchronisation; it carries no
+     * tensor data, and happens only where the host waits for the device anyway.
+     */
+    @Override
+    public TransferStats transfers() {
+        return new TransferStats(copies, copiedBytes);
+    }
+
+    /** Waits for the queued work; throws the error of a kernel that failed, or a deferred {@link IndexOutOfBoundsException} of {@link #gatherRows}. */
+    @Override
+    public void synchronize() {
+        synchronize("synchronize", null);
+    }
+
+    /** Number of convolution shapes cuDNN has a plan for (0 before the first convolution). */
+    int convolutionPlans() {
+        return cudnn == null ? 0 : cudnn.planCount();
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        CudaKernels.p4j_stream_synchronize(stream);   // errors of queued work no longer matter here
+        closed = true;
+        RuntimeException first = null;
+        for (AutoCloseable c : new AutoCloseable[] {cudnn, cublas, convWorkspace, selectWorkspace, indexWorkspace, reduceWorkspace,
+            scalars, flagsDevice, hostScalar}) {
+            if (c == null) continue;
+            try {
+                c.close();
+            } catch (Exception e) {
+                if (first == null) first = e instanceof RuntimeException r ? r : new RuntimeException(e);
+            }
+        }
+        CudaKernels.p4j_host_free(flagsHost);
+        flagsHost = 0;
+        CudaKernels.p4j_stream_destroy(stream);
+        stream = 0;
+        if (first != null) {
+            throw first;
+        }
+    }
+
+    // ---- internals -----------------------------------------------------------------------------
+
+    private Cublas cublas() {
+        requireOpen();
+        if (cublas == null) {
+            cublas = Cublas.create(stream);
+        }
+        return cublas;
+    }
+
+    private Cudnn cudnn() {
+        requireOpen();
+        if (cudnn == null) {
+            cudnn = Cudnn.create(stream);
+        }
+        return cudnn;
+    }
+
+    /** Frees a tensor's buffer once the work queued on the stream (which may still read it) is done. */
+    void free(DeviceBuffer b) {
+        if (!closed) {
+            CudaKernels.p4j_stream_synchronize(stream);   // an error here surfaces at the next checked call
+        }
+        b.close();
+    }
+
+    /** {@code current} when it holds {@code need} bytes, else a new buffer of {@code need} bytes (the old one freed). */
+    private DeviceBuffer grow(DeviceBuffer current, long need) {
+        if (current != null && current.bytes() >= need) {
+            return current;
+        }
+        if (current != null) {
+            free(current);
+        }
+        return DeviceBuffer.allocate(need);
+    }
+
+    /** Device address of the error flag of one gather kind. */
+    private long flag(int kind) {
+        return flagsDevice.address() + 4L * kind;
+    }
+
+    /**
+     * Waits for the stream; throws a kernel's error as a {@link CudaException}, and an index that a
+     * gather found out of range as the CPU's {@link IndexOutOfBoundsException}.
+     */
+    private void synchronize(String op, String indexRule) {
+        requireOpen();
+        // the flags ride along with the synchronisation: 12 bytes into pinned host memory, then cleared
+        check(CudaKernels.p4j_memcpy(flagsHost, flagsDevice.address(), flagsDevice.bytes(), D2H, stream, 1), "work queued before " + op);
+        check(CudaKernels.p4j_memset(flagsDevice.address(), 0, flagsDevice.bytes(), stream), "work queued before " + op);
+        check(CudaKernels.p4j_stream_synchronize(stream), "work queued before " + op);
+        for (int k = 0; k < GATHERS.length; k++) {
+            if (flags.get(k) != 0) {
+                boolean here = GATHERS[k].equals(op);
+                String rule = here && indexRule != null ? indexRule : "index outside the source";
+                throw new IndexOutOfBoundsException(GATHERS[k] + ": " + rule + " (found by the device"
+                        + (here ? "" : " since the last check, reported at " + op) + "; it wrote zeros there)");
+            }
+        }
+    }
+
+    /** Copies {@code bytes} from the device to host memory {@code host}: one counted transfer. */
+    private void download(Pointer host, long src, long bytes, String op) {
+        synchronize(op, null);
+        if (bytes == 0) {
+            return;
+        }
+        check(CudaKernels.p4j_memcpy(host.address(), src, bytes, D2H, stream, 1), op + ": copy of " + bytes + " bytes to the host");
+        check(CudaKernels.p4j_stream_synchronize(stream), op + ": copy of " + bytes + " bytes to the host");
+        copies++;
+        copiedBytes += bytes;
+    }
+
+    /** Host to device on the stream; waits, so that the host staging memory may be freed after. */
+    private void hostToDevice(long dst, Pointer host, long bytes, String op) {
+        requireOpen();
+        check(CudaKernels.p4j_memcpy(dst, host.address(), bytes, H2D, stream, 1), op + ": copy of " + bytes + " bytes to the device");
+        check(CudaKernels.p4j_stream_synchronize(stream), op + ": copy of " + bytes + " bytes to the device");
+    }
+
+    private void deviceToDevice(long dst, long src, long bytes, String op) {
+        check(CudaKernels.p4j_memcpy(dst, src, bytes, D2D, stream, 1), op + ": device copy of " + bytes + " bytes");
+    }
+
+    private static void check(int rc, String what) {
+        CudaException.check(rc, what);
+    }
+
+    private void requireOpen() {
+        if (closed) {
+            throw new IllegalStateException("backend " + name + " is closed");
+        }
+    }
+
+    private CudaTensor f(Tensor t, String op) {
+        CudaTensor c = own(t, op);
+        if (c.dtype() != DType.FLOAT32) {
+            throw new IllegalArgumentException(op + ": expected a FLOAT32 tensor, got " + t.dtype());
+        }
+        return c;
+    }
+
+    private CudaTensor i(Tensor t, String op) {
+        CudaTensor c = own(t, op);
+        if (c.dtype() != DType.INT32) {
+            throw new IllegalArgumentException(op + ": expected an INT32 tensor, got " + t.dtype());
+        }
+        return c;
+    }
+
+    private CudaTensor own(Tensor t, String op) {
+        if (!(t instanceof CudaTensor c) || c.backend() != this) {
+            throw new IllegalArgumentException(op + ": tensor belongs to backend " + t.backend().name() + ", not " + name);
+        }
+        requireOpen();
+        return c;
+    }
+}

@@ -1,0 +1,18 @@
+package io.prune4j.backend.cuda;
+
+import io.prune4j.backend.cpu.CpuBackend;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link BackendParity} with the CPU backend on both sides: proves, on every machine, that the
+ * harness {@link CudaBackendTest} runs on a GPU calls each operation with consistent shapes and
+ * that its checks pass for two identical backends (so a failure on the GPU is the GPU's).
+ */
+class BackendParitySelfTest {
+    @Test
+    void theHarnessPassesWithTheCpuOnBothSides() {
+        try (CpuBackend a = new CpuBackend(1); CpuBackend b = new CpuBackend(1); BackendParity p = new BackendParity(a, b)) {
+            p.all();
+        }
+    }
+}

@@ -1,0 +1,207 @@
+package io.prune4j.backend.cuda;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.prune4j.backend.Backend;
+import io.prune4j.backend.Normalization;
+import io.prune4j.backend.TransferStats;
+import io.prune4j.data.Dataset;
+import io.prune4j.nn.Sequential;
+import io.prune4j.nn.WeightLayer;
+import io.prune4j.prune.Compaction;
+import io.prune4j.prune.Criterion;
+import io.prune4j.prune.PruneConfig;
+import io.prune4j.prune.Pruner;
+import io.prune4j.prune.Ranking;
+import io.prune4j.prune.Schedule;
+import io.prune4j.train.DeviceData;
+import io.prune4j.train.EpochResult;
+import io.prune4j.train.Metrics;
+import io.prune4j.train.TrainConfig;
+import io.prune4j.train.TrainListener;
+import io.prune4j.train.Trainer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * The whole pipeline on a reference backend and on the backend under test from the same seed:
+ * training a tiny MLP and a tiny CNN (losses compared epoch by epoch), and structured Taylor
+ * pruning (kept units, accuracy, and the number of device-to-host copies a run makes).
+ *
+ * <p>Written against two arbitrary backends, like {@link BackendParity}: {@code PipelineParitySelfTest}
+ * runs it CPU against CPU everywhere, {@link CudaPipelineTest} CPU against CUDA.
+ */
+final class PipelineParity {
+    private PipelineParity() {}
+
+    /** Three Gaussian blobs in 20 dimensions, overlapping enough that accuracy is not trivially 1. */
+    static Dataset blobs(int n, long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        SplittableRandom centres = new SplittableRandom(99);
+        float[][] mu = new float[3][20];
+        for (float[] m : mu) {
+            for (int j = 0; j < 20; j++) m[j] = (float) centres.nextGaussian();
+        }
+        float[] x = new float[n * 20];
+        int[] y = new int[n];
+        for (int i = 0; i < n; i++) {
+            y[i] = rng.nextInt(3);
+            for (int j = 0; j < 20; j++) x[i * 20 + j] = mu[y[i]][j] + (float) (rng.nextGaussian() * 1.5);
+        }
+        return new Dataset("blobs", x, y, n, 20, 3);
+    }
+
+    /** 8×8 one-channel images: class k is a bright 3×3 patch at its own corner, plus noise (as CnnPrunerTest). */
+    static Dataset patches(int n, long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        float[] x = new float[n * 64];
+        int[] y = new int[n];
+        for (int i = 0; i < n; i++) {
+            y[i] = rng.nextInt(4);
+            int r0 = (y[i] / 2) * 5;
+            int c0 = (y[i] % 2) * 5;
+            for (int p = 0; p < 64; p++) {
+                int r = p / 8;
+                int c = p % 8;
+                boolean on = r >= r0 && r < r0 + 3 && c >= c0 && c < c0 + 3;
+                x[i * 64 + p] = (on ? 1f : 0f) + (float) (rng.nextGaussian() * 0.3);
+            }
+        }
+        return new Dataset("patches", x, y, n, 64, 4, new int[] {1, 8, 8});
+    }
+
+    static Sequential mlp(Backend b) {
+        return Sequential.mlp(b, 20, new int[] {32, 16}, 3, 7);
+    }
+
+    static Sequential cnn(Backend b) {
+        return Sequential.cnn(b, new int[] {1, 8, 8}, new int[] {6, 8}, 10, 4, 5);
+    }
+
+    /** What one backend's training run gave: the untrained test metrics, then per epoch train and test metrics. */
+    record Run(Metrics untrained, List<EpochResult> epochs) {}
+
+    static Run train(Backend b, boolean conv, int epochs, TrainConfig cfg) {
+        Dataset trainSet = conv ? patches(400, 1) : blobs(600, 1);
+        Dataset testSet = conv ? patches(200, 2) : blobs(300, 2);
+        try (DeviceData train = DeviceData.upload(b, trainSet); DeviceData test = DeviceData.upload(b, testSet);
+             Sequential net = conv ? cnn(b) : mlp(b); Trainer t = new Trainer(net, cfg.toBuilder().optEpochs(epochs).build())) {
+            Metrics untrained = Trainer.evaluate(net, test);
+            return new Run(untrained, t.fit(train, test, TrainListener.NONE));
+        }
+    }
+
+    static TrainConfig trainConfig() {
+        return TrainConfig.builder().optBatchSize(32).optLearningRate(0.01f).optSeed(11).build();
+    }
+
+    /**
+     * Trains on both backends from the same seed and compares the untrained loss (one forward pass:
+     * float rounding only) and every epoch's train and test loss and accuracy (a few hundred Adam
+     * steps: rounding differences grow, but stay far below these bounds).
+     */
+    static void trainingMatches(Backend ref, Backend dut, boolean conv) {
+        String what = conv ? "CNN" : "MLP";
+        Run r = train(ref, conv, 3, trainConfig());
+        Run d = train(dut, conv, 3, trainConfig());
+        System.out.printf("[PipelineParity] %s untrained test loss %s %.6f, %s %.6f%n", what, ref.name(), r.untrained().loss(),
+                dut.name(), d.untrained().loss());
+        assertEquals(r.untrained().loss(), d.untrained().loss(), 1e-5 + 1e-5 * Math.abs(r.untrained().loss()),
+                what + ": untrained test loss");
+        assertEquals(r.untrained().accuracy(), d.untrained().accuracy(), 0.01, what + ": untrained test accuracy");
+        for (int e = 0; e < r.epochs().size(); e++) {
+            EpochResult a = r.epochs().get(e);
+            EpochResult b = d.epochs().get(e);
+            System.out.printf("[PipelineParity] %s epoch %d: train loss %.6f / %.6f, test loss %.6f / %.6f, test accuracy %.4f / %.4f"
+                    + " (%s / %s)%n", what, e + 1, a.train().loss(), b.train().loss(), a.test().loss(), b.test().loss(),
+                    a.test().accuracy(), b.test().accuracy(), ref.name(), dut.name());
+            assertEquals(a.train().loss(), b.train().loss(), 1e-3 + 1e-2 * a.train().loss(), what + " epoch " + (e + 1) + " train loss");
+            assertEquals(a.test().loss(), b.test().loss(), 1e-3 + 1e-2 * a.test().loss(), what + " epoch " + (e + 1) + " test loss");
+            assertEquals(a.test().accuracy(), b.test().accuracy(), 0.03, what + " epoch " + (e + 1) + " test accuracy");
+        }
+        EpochResult last = r.epochs().get(r.epochs().size() - 1);
+        assertTrue(last.test().accuracy() > (conv ? 0.9 : 0.8), what + " learns on " + ref.name() + ": " + last.test());
+    }
+
+    /** What a pruning run left: units per prunable layer before and after, the last round's test metrics, and the copies it made. */
+    record Pruned(int[] unitsBefore, int[] unitsAfter, Metrics test, TransferStats copies, int rounds, int finetuneEpochs) {}
+
+    static PruneConfig taylor(Schedule schedule, int rounds, int finetuneEpochs, boolean distill, boolean biasCompensation) {
+        PruneConfig.Builder b = PruneConfig.builder().setCriterion(Criterion.TAYLOR).optStructured(true)
+                .optRanking(Ranking.Config.ratio(Ranking.Scope.LAYER, Normalization.L2, 0.5)).optSchedule(schedule, rounds)
+                .optFinetune(TrainConfig.builder().optEpochs(finetuneEpochs).optBatchSize(32).optLearningRate(0.005f).optSeed(13).build())
+                .optCalibrationBatches(2).optSeed(3).optBiasCompensation(biasCompensation);
+        if (distill) {
+            b.optDistillation(4f, 0.5f);
+        }
+        return b.build();
+    }
+
+    /** Trains a network on {@code b} (2 epochs), then runs {@code cfg} on it, counting the device-to-host copies of the pruning run alone. */
+    static Pruned prune(Backend b, boolean conv, PruneConfig cfg) {
+        Dataset trainSet = conv ? patches(400, 1) : blobs(600, 1);
+        Dataset testSet = conv ? patches(200, 2) : blobs(300, 2);
+        try (DeviceData train = DeviceData.upload(b, trainSet); DeviceData test = DeviceData.upload(b, testSet);
+             Sequential net = conv ? cnn(b) : mlp(b)) {
+            try (Trainer t = new Trainer(net, trainConfig().toBuilder().optEpochs(conv ? 3 : 2).build())) {
+                t.fit(train, null, TrainListener.NONE);
+            }
+            int[] before = units(net);
+            TransferStats t0 = b.transfers();
+            Pruner.Outcome o = new Pruner(cfg, null).run(net, null, train, test);
+            TransferStats copies = b.transfers().minus(t0);
+            Metrics m = o.rounds().get(o.rounds().size() - 1).test();
+            return new Pruned(before, units(net), m, copies, o.rounds().size(), cfg.finetune().epochs());
+        }
+    }
+
+    static int[] units(Sequential net) {
+        List<Integer> layers = Compaction.prunableUnitLayers(net);
+        int[] u = new int[layers.size()];
+        for (int j = 0; j < u.length; j++) u[j] = ((WeightLayer) net.layers().get(layers.get(j))).units();
+        return u;
+    }
+
+    /**
+     * Structured Taylor pruning, layer by layer, half of the units: the same units remain on both
+     * backends (the counts are fixed by the ratio), the accuracy after fine-tuning agrees, and the
+     * backend under test reads back only scalars, at most {@code L + 2·E} per round for L pruned
+     * layers and E fine-tuning epochs: Compaction reads one keep count per layer
+     * ({@code maskToIndices}), and the Trainer two sums per epoch (the epoch's training loss and
+     * accuracy, and the test evaluation after it).
+     */
+    static void pruningMatches(Backend ref, Backend dut, boolean conv, PruneConfig cfg, String what) {
+        Pruned r = prune(ref, conv, cfg);
+        Pruned d = prune(dut, conv, cfg);
+        String label = (conv ? "CNN " : "MLP ") + what;
+        System.out.printf("[PipelineParity] %s: units %s -> %s on both; test accuracy %.4f (%s) / %.4f (%s); %s copied %d times, %d bytes"
+                + " in %d round(s) of %d fine-tuning epoch(s)%n", label, java.util.Arrays.toString(d.unitsBefore()),
+                java.util.Arrays.toString(d.unitsAfter()), r.test().accuracy(), ref.name(), d.test().accuracy(), dut.name(), dut.name(),
+                d.copies().copies(), d.copies().bytes(), d.rounds(), d.finetuneEpochs());
+        assertEquals(java.util.Arrays.toString(r.unitsAfter()), java.util.Arrays.toString(d.unitsAfter()), label + ": units kept");
+        for (int j = 0; j < d.unitsBefore().length; j++) {
+            assertTrue(d.unitsAfter()[j] < d.unitsBefore()[j], label + ": layer " + j + " lost units");
+        }
+        assertEquals(r.test().accuracy(), d.test().accuracy(), 0.05, label + ": test accuracy after pruning and fine-tuning");
+        assertTrue(d.test().accuracy() > (conv ? 0.85 : 0.75), label + ": still works on " + dut.name() + ": " + d.test());
+        long bound = (long) d.rounds() * (d.unitsBefore().length + 2L * d.finetuneEpochs());
+        assertTrue(d.copies().copies() <= bound, label + ": " + d.copies().copies() + " device-to-host copies, more than the "
+                + bound + " (= rounds·(layers + 2·epochs)) the pipeline needs");
+        assertTrue(d.copies().bytes() <= 8 * d.copies().copies(), label + ": " + d.copies().bytes() + " bytes in "
+                + d.copies().copies() + " copies: more than scalars came back");
+    }
+
+    /** All pipeline checks, as {@link CudaPipelineTest} and the self-test run them. */
+    static List<Runnable> all(Backend ref, Backend dut) {
+        List<Runnable> checks = new ArrayList<>();
+        checks.add(() -> trainingMatches(ref, dut, false));
+        checks.add(() -> trainingMatches(ref, dut, true));
+        checks.add(() -> pruningMatches(ref, dut, false, taylor(Schedule.ONESHOT, 1, 2, false, false), "one-shot"));
+        checks.add(() -> pruningMatches(ref, dut, false, taylor(Schedule.ITERATIVE, 2, 1, true, true),
+                "iterative, distillation, bias compensation"));
+        checks.add(() -> pruningMatches(ref, dut, true, taylor(Schedule.ONESHOT, 1, 1, false, false), "one-shot channels"));
+        return checks;
+    }
+}
