@@ -129,16 +129,35 @@ public final class Trainer implements AutoCloseable {
                 step++;
                 listener.batchDone(epoch, b);
             }
-            float[] s = sums.toFloatArray();
+            backend.synchronize(); // queued device work belongs to the epoch's time
             double seconds = (System.nanoTime() - t0) / 1e9;
-            Metrics trainMetrics = Metrics.fromSums(s, n);
+            // Everything the epoch's end looks at comes back in one device→host copy: the training
+            // sums, one sum per parameter tensor (NaN weights need not show in the loss: the last
+            // step's update is in no loss yet, and a ReLU built on fmaxf (CUDA) turns NaN into 0) and
+            // the test sums.
+            List<Parameter> params = net.parameters();
+            float[] v;
+            try (Tensor all = backend.zeros(DType.FLOAT32, 4 + params.size());
+                 Tensor one = backend.zeros(DType.FLOAT32, 1);
+                 Tensor testSums = backend.zeros(DType.FLOAT32, 2)) {
+                backend.copyRange(all, 0, sums, 0, 2);
+                for (int i = 0; i < params.size(); i++) {
+                    backend.sum(one, params.get(i).value());
+                    backend.copyRange(all, 2 + i, one, 0, 1);
+                }
+                if (test != null) {
+                    accumulateEvaluation(net, test, testSums);
+                    backend.copyRange(all, 2 + params.size(), testSums, 0, 2);
+                }
+                v = all.toFloatArray();
+            }
+            Metrics trainMetrics = Metrics.fromSums(new float[] {v[0], v[1]}, n);
             if (!Double.isFinite(trainMetrics.loss())) {
                 throw diverged(epoch, "the training loss", trainMetrics.loss());
             }
-            // NaN weights need not show in the loss: the last step's update is in no loss yet, and a ReLU
-            // built on fmaxf (CUDA) turns NaN into 0. One sum per tensor finds them.
-            checkWeights(epoch);
-            Metrics testMetrics = test == null ? null : evaluate(net, test);
+            checkWeights(epoch, v, 2);
+            Metrics testMetrics = test == null ? null
+                    : Metrics.fromSums(new float[] {v[2 + params.size()], v[3 + params.size()]}, test.count());
             if (testMetrics != null && !Double.isFinite(testMetrics.loss())) {
                 throw diverged(epoch, "the test loss", testMetrics.loss());
             }
@@ -152,17 +171,18 @@ public final class Trainer implements AutoCloseable {
         return new TrainingDivergedException(epoch, what, value, config.learningRate());
     }
 
-    /** Throws when a parameter holds a NaN or infinity (its sum is then not finite). */
-    private void checkWeights(int epoch) {
-        try (Tensor sum = backend.zeros(DType.FLOAT32, 1)) {
-            List<io.prune4j.nn.Layer> layers = net.layers();
-            for (int l = 0; l < layers.size(); l++) {
-                for (Parameter p : layers.get(l).parameters()) {
-                    backend.sum(sum, p.value());
-                    float v = sum.toFloatArray()[0];
-                    if (!Float.isFinite(v)) {
-                        throw diverged(epoch, "the " + p.name() + " of layer " + (l + 1) + " (" + layers.get(l).describe() + ")", v);
-                    }
+    /**
+     * Throws when a parameter holds a NaN or infinity, i.e. its sum is not finite; {@code sums[from + i]}
+     * is the sum of the i-th parameter tensor in {@link Sequential#parameters()} order.
+     */
+    private void checkWeights(int epoch, float[] sums, int from) {
+        List<io.prune4j.nn.Layer> layers = net.layers();
+        int i = from;
+        for (int l = 0; l < layers.size(); l++) {
+            for (Parameter p : layers.get(l).parameters()) {
+                float v = sums[i++];
+                if (!Float.isFinite(v)) {
+                    throw diverged(epoch, "the " + p.name() + " of layer " + (l + 1) + " (" + layers.get(l).describe() + ")", v);
                 }
             }
         }
@@ -170,10 +190,17 @@ public final class Trainer implements AutoCloseable {
 
     /** Mean loss and accuracy of {@code net} on {@code data}, one host read at the end. */
     public static Metrics evaluate(Sequential net, DeviceData data) {
+        try (Tensor sums = net.backend().zeros(DType.FLOAT32, 2)) {
+            accumulateEvaluation(net, data, sums);
+            return Metrics.fromSums(sums.toFloatArray(), data.count());
+        }
+    }
+
+    /** Adds the summed loss and correct count of {@code net} on {@code data} to {@code sums [2]}, on the device. */
+    private static void accumulateEvaluation(Sequential net, DeviceData data, Tensor sums) {
         Backend backend = net.backend();
         int n = data.count();
         try (Tensor order = backend.fromArray(identity(n), n);
-             Tensor sums = backend.zeros(DType.FLOAT32, 2);
              Batch batch = new Batch(backend, data.featureSize())) {
             for (int offset = 0; offset < n; offset += EVAL_BATCH) {
                 batch.resize(Math.min(EVAL_BATCH, n - offset));
@@ -182,7 +209,6 @@ public final class Trainer implements AutoCloseable {
                 Tensor logits = net.forward(batch.x, false);
                 backend.softmaxCrossEntropy(null, sums, logits, batch.y, 0f);
             }
-            return Metrics.fromSums(sums.toFloatArray(), n);
         }
     }
 
