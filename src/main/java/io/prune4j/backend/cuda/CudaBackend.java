@@ -1,5 +1,6 @@
 package io.prune4j.backend.cuda;
 
+import io.prune4j.backend.ArgChecks;
 import io.prune4j.backend.Backend;
 import io.prune4j.backend.Capability;
 import io.prune4j.backend.Normalization;
@@ -260,17 +261,10 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void gemm(Tensor c, Tensor a, boolean transA, Tensor b, boolean transB, float alpha, float beta) {
-        Shapes.requireRank("gemm", "a", a, 2);
-        Shapes.requireRank("gemm", "b", b, 2);
-        Shapes.requireRank("gemm", "c", c, 2);
-        int m = transA ? a.dim(1) : a.dim(0);
-        int k = transA ? a.dim(0) : a.dim(1);
-        int kb = transB ? b.dim(1) : b.dim(0);
-        int n = transB ? b.dim(0) : b.dim(1);
-        if (k != kb || c.dim(0) != m || c.dim(1) != n) {
-            throw new IllegalArgumentException("gemm: op(a) is " + m + "x" + k + ", op(b) is " + kb + "x" + n
-                    + ", c is " + c.dim(0) + "x" + c.dim(1));
-        }
+        int[] mnk = ArgChecks.gemm(c, a, transA, b, transB);
+        int m = mnk[0];
+        int n = mnk[1];
+        int k = mnk[2];
         CudaTensor cc = f(c, "gemm");
         CudaTensor ac = f(a, "gemm");
         CudaTensor bc = f(b, "gemm");
@@ -348,36 +342,15 @@ public final class CudaBackend implements Backend {
 
     /** Checks {@code x [B, in, H, W]}, {@code w [out, in, kh, kw]} and {@code y [B, out, Ho, Wo]} against each other (the CPU's rules and messages). */
     private static Cudnn.Key geometry(String op, Tensor y, Tensor x, Tensor w, int stride, int pad) {
-        Shapes.requireRank(op, "x", x, 4);
-        Shapes.requireRank(op, "w", w, 4);
-        if (stride < 1 || pad < 0) {
-            throw new IllegalArgumentException(op + ": stride must be ≥ 1 and padding ≥ 0, got " + stride + " and " + pad);
-        }
-        if (w.dim(1) != x.dim(1)) {
-            throw new IllegalArgumentException(op + ": weight " + Arrays.toString(w.shape()) + " expects " + w.dim(1)
-                    + " input channels, x " + Arrays.toString(x.shape()) + " has " + x.dim(1));
-        }
-        int ho = (x.dim(2) + 2 * pad - w.dim(2)) / stride + 1;
-        int wo = (x.dim(3) + 2 * pad - w.dim(3)) / stride + 1;
-        if (x.dim(2) + 2 * pad < w.dim(2) || x.dim(3) + 2 * pad < w.dim(3)) {
-            throw new IllegalArgumentException(op + ": a " + w.dim(2) + "x" + w.dim(3) + " kernel does not fit a "
-                    + x.dim(2) + "x" + x.dim(3) + " input padded by " + pad);
-        }
-        Shapes.requireShape(op, "output", y, x.dim(0), w.dim(0), ho, wo);
+        ArgChecks.conv2d(op, y, x, w, stride, pad);
         return new Cudnn.Key(x.dim(0), x.dim(1), x.dim(2), x.dim(3), w.dim(0), w.dim(2), w.dim(3), stride, pad);
     }
 
     @Override
     public void maxPool2d(Tensor y, Tensor argmax, Tensor x, int window, int stride) {
-        Shapes.requireRank("maxPool2d", "x", x, 4);
-        if (window < 1 || stride < 1 || window > x.dim(2) || window > x.dim(3)) {
-            throw new IllegalArgumentException("maxPool2d: window " + window + " and stride " + stride + " do not fit a "
-                    + x.dim(2) + "x" + x.dim(3) + " input");
-        }
-        int ho = (x.dim(2) - window) / stride + 1;
-        int wo = (x.dim(3) - window) / stride + 1;
-        Shapes.requireShape("maxPool2d", "y", y, x.dim(0), x.dim(1), ho, wo);
-        Shapes.requireShape("maxPool2d", "argmax", argmax, y.shape());
+        int[] out = ArgChecks.maxPool2d(y, argmax, x, window, stride);
+        int ho = out[0];
+        int wo = out[1];
         CudaTensor yc = f(y, "maxPool2d");
         CudaTensor ac = i(argmax, "maxPool2d");
         CudaTensor xc = f(x, "maxPool2d");
@@ -525,19 +498,9 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void gatherColumnBlocks(Tensor out, Tensor src, Tensor idx, int block) {
-        if (block < 1) {
-            throw new IllegalArgumentException("gatherColumnBlocks: block must be ≥ 1, got " + block);
-        }
+        int cols = ArgChecks.gatherColumnBlocks(out, src, idx, block);
         int rows = src.dim(0);
-        if (out.dim(0) != rows) {
-            throw new IllegalArgumentException("gatherColumnBlocks: out has " + out.dim(0) + " rows but src has " + rows);
-        }
-        int cols = rows == 0 ? 0 : src.size() / rows;
         int k = idx.size();
-        if (cols % block != 0 || (rows > 0 && out.size() != rows * k * block)) {
-            throw new IllegalArgumentException("gatherColumnBlocks: src " + Arrays.toString(src.shape()) + ", out "
-                    + Arrays.toString(out.shape()) + " and " + k + " blocks of " + block + " do not fit");
-        }
         CudaTensor ix = i(idx, "gatherColumnBlocks");
         CudaTensor o = f(out, "gatherColumnBlocks");
         CudaTensor s = f(src, "gatherColumnBlocks");

@@ -1,0 +1,89 @@
+package io.prune4j.backend;
+
+import io.prune4j.tensor.Shapes;
+import io.prune4j.tensor.Tensor;
+import java.util.Arrays;
+
+/**
+ * The argument checks of the {@link Backend} operations whose shape rules are more than one
+ * {@link Shapes} call, written once so that every backend rejects the same inputs with the same
+ * message before it touches any storage.
+ */
+public final class ArgChecks {
+    private ArgChecks() {}
+
+    /** Checks {@code c = op(a) · op(b)} and returns {@code {m, n, k}}. */
+    public static int[] gemm(Tensor c, Tensor a, boolean transA, Tensor b, boolean transB) {
+        Shapes.requireRank("gemm", "a", a, 2);
+        Shapes.requireRank("gemm", "b", b, 2);
+        Shapes.requireRank("gemm", "c", c, 2);
+        int m = transA ? a.dim(1) : a.dim(0);
+        int k = transA ? a.dim(0) : a.dim(1);
+        int kb = transB ? b.dim(1) : b.dim(0);
+        int n = transB ? b.dim(0) : b.dim(1);
+        if (k != kb || c.dim(0) != m || c.dim(1) != n) {
+            throw new IllegalArgumentException("gemm: op(a) is " + m + "x" + k + ", op(b) is " + kb + "x" + n
+                    + ", c is " + c.dim(0) + "x" + c.dim(1));
+        }
+        return new int[] {m, n, k};
+    }
+
+    /**
+     * Checks {@code x [B, in, H, W]}, {@code w [out, in, kh, kw]} and {@code y [B, out, Ho, Wo]} of a
+     * convolution against each other; returns {@code {Ho, Wo}}.
+     */
+    public static int[] conv2d(String op, Tensor y, Tensor x, Tensor w, int stride, int pad) {
+        Shapes.requireRank(op, "x", x, 4);
+        Shapes.requireRank(op, "w", w, 4);
+        if (stride < 1 || pad < 0) {
+            throw new IllegalArgumentException(op + ": stride must be ≥ 1 and padding ≥ 0, got " + stride + " and " + pad);
+        }
+        if (w.dim(1) != x.dim(1)) {
+            throw new IllegalArgumentException(op + ": weight " + Arrays.toString(w.shape()) + " expects " + w.dim(1)
+                    + " input channels, x " + Arrays.toString(x.shape()) + " has " + x.dim(1));
+        }
+        if (x.dim(2) + 2 * pad < w.dim(2) || x.dim(3) + 2 * pad < w.dim(3)) {
+            throw new IllegalArgumentException(op + ": a " + w.dim(2) + "x" + w.dim(3) + " kernel does not fit a "
+                    + x.dim(2) + "x" + x.dim(3) + " input padded by " + pad);
+        }
+        int ho = (x.dim(2) + 2 * pad - w.dim(2)) / stride + 1;
+        int wo = (x.dim(3) + 2 * pad - w.dim(3)) / stride + 1;
+        Shapes.requireShape(op, "output", y, x.dim(0), w.dim(0), ho, wo);
+        return new int[] {ho, wo};
+    }
+
+    /** Checks a max pooling's {@code x [B, c, H, W]}, {@code y} and {@code argmax}; returns {@code {Ho, Wo}}. */
+    public static int[] maxPool2d(Tensor y, Tensor argmax, Tensor x, int window, int stride) {
+        Shapes.requireRank("maxPool2d", "x", x, 4);
+        if (window < 1 || stride < 1 || window > x.dim(2) || window > x.dim(3)) {
+            throw new IllegalArgumentException("maxPool2d: window " + window + " and stride " + stride + " do not fit a "
+                    + x.dim(2) + "x" + x.dim(3) + " input");
+        }
+        int ho = (x.dim(2) - window) / stride + 1;
+        int wo = (x.dim(3) - window) / stride + 1;
+        Shapes.requireShape("maxPool2d", "y", y, x.dim(0), x.dim(1), ho, wo);
+        Shapes.requireShape("maxPool2d", "argmax", argmax, y.shape());
+        return new int[] {ho, wo};
+    }
+
+    /**
+     * Checks the sizes of a column-block gather (not the index values, which live in device memory on
+     * a device backend); returns the columns of {@code src} per row.
+     */
+    public static int gatherColumnBlocks(Tensor out, Tensor src, Tensor idx, int block) {
+        if (block < 1) {
+            throw new IllegalArgumentException("gatherColumnBlocks: block must be ≥ 1, got " + block);
+        }
+        int rows = src.dim(0);
+        if (out.dim(0) != rows) {
+            throw new IllegalArgumentException("gatherColumnBlocks: out has " + out.dim(0) + " rows but src has " + rows);
+        }
+        int cols = rows == 0 ? 0 : src.size() / rows;
+        int k = idx.size();
+        if (cols % block != 0 || (rows > 0 && out.size() != rows * k * block)) {
+            throw new IllegalArgumentException("gatherColumnBlocks: src " + Arrays.toString(src.shape()) + ", out "
+                    + Arrays.toString(out.shape()) + " and " + k + " blocks of " + block + " do not fit");
+        }
+        return cols;
+    }
+}
