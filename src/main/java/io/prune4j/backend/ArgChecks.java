@@ -86,4 +86,39 @@ public final class ArgChecks {
         }
         return cols;
     }
+
+    /**
+     * Checks a row gather's element types, row widths and index range (not the index values, which
+     * live in device memory on a device backend); returns the values per row.
+     */
+    public static int gatherRows(Tensor out, Tensor src, Tensor idx, int offset) {
+        int rows = out.rank() == 0 ? 0 : out.dim(0);
+        int cols = rows == 0 ? 0 : out.size() / rows;
+        int srcRows = src.dim(0);
+        int srcCols = srcRows == 0 ? cols : src.size() / srcRows;
+        if (cols != srcCols || out.dtype() != src.dtype()) {
+            throw new IllegalArgumentException("gatherRows: out rows hold " + cols + " " + out.dtype() + " values but src rows hold "
+                    + srcCols + " " + src.dtype());
+        }
+        if (offset < 0 || offset + rows > idx.size()) {
+            throw new IllegalArgumentException("gatherRows: rows [" + offset + ", " + (offset + rows) + ") outside an index of " + idx.size());
+        }
+        return cols;
+    }
+
+    /**
+     * Checks the composite criterion's shapes; returns how many consecutive weights of a unit share
+     * one input frequency (1 for Dense layers, {@code kh·kw} for a convolution).
+     */
+    public static int compositeScores(Tensor out, Tensor w, Tensor gAbs, Tensor freq) {
+        Shapes.requireSameSize("compositeScores", w, "w", gAbs, "gAbs");
+        int rows = w.dim(0);
+        Shapes.requireShape("compositeScores", "out", out, rows);
+        int cols = rows == 0 ? 0 : w.size() / rows;
+        if (freq.size() == 0 ? cols != 0 : cols % freq.size() != 0) {
+            throw new IllegalArgumentException("compositeScores: " + freq.size() + " input frequencies do not divide "
+                    + cols + " weights per unit");
+        }
+        return freq.size() == 0 ? 1 : cols / freq.size();
+    }
 }

@@ -446,17 +446,9 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void gatherRows(Tensor out, Tensor src, Tensor idx, int offset) {
+        int cols = ArgChecks.gatherRows(out, src, idx, offset);
         int rows = out.rank() == 0 ? 0 : out.dim(0);
-        int cols = rows == 0 ? 0 : out.size() / rows;
         int srcRows = src.dim(0);
-        int srcCols = srcRows == 0 ? cols : src.size() / srcRows;
-        if (cols != srcCols || out.dtype() != src.dtype()) {
-            throw new IllegalArgumentException("gatherRows: out rows hold " + cols + " " + out.dtype() + " values but src rows hold "
-                    + srcCols + " " + src.dtype());
-        }
-        if (offset < 0 || offset + rows > idx.size()) {
-            throw new IllegalArgumentException("gatherRows: rows [" + offset + ", " + (offset + rows) + ") outside an index of " + idx.size());
-        }
         CudaTensor ix = i(idx, "gatherRows");
         CudaTensor o = own(out, "gatherRows");
         CudaTensor s = own(src, "gatherRows");
@@ -595,15 +587,9 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void compositeScores(Tensor out, Tensor w, Tensor gAbs, Tensor freq) {
-        Shapes.requireSameSize("compositeScores", w, "w", gAbs, "gAbs");
+        int block = ArgChecks.compositeScores(out, w, gAbs, freq);
         int rows = w.dim(0);
-        Shapes.requireShape("compositeScores", "out", out, rows);
         int cols = rows == 0 ? 0 : w.size() / rows;
-        if (freq.size() == 0 ? cols != 0 : cols % freq.size() != 0) {
-            throw new IllegalArgumentException("compositeScores: " + freq.size() + " input frequencies do not divide "
-                    + cols + " weights per unit");
-        }
-        int block = freq.size() == 0 ? 1 : cols / freq.size();
         check(CudaKernels.p4j_composite_scores(f(out, "compositeScores").address(), f(w, "compositeScores").address(),
                 f(gAbs, "compositeScores").address(), f(freq, "compositeScores").address(), rows, cols, Math.max(1, block), stream),
                 "compositeScores");
