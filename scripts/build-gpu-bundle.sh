@@ -61,7 +61,8 @@ done
 [[ -d target/lib ]] || die "no target/lib (the dependency plugin copies runtime jars there at package)"
 [[ -d target/test-classes ]] || die "no target/test-classes"
 
-if unzip -l "$JAR" | grep -q "io/prune4j/backend/cuda/$PLATFORM/libjniCudaKernels.so"; then
+# grep without -q: with pipefail, grep -q quitting at the first match can fail the pipeline (SIGPIPE to unzip)
+if unzip -l "$JAR" | grep "io/prune4j/backend/cuda/$PLATFORM/libjniCudaKernels.so" >/dev/null; then
     log "CUDA kernels: present in $(basename "$JAR")"
 else
     if [[ "${P4J_ALLOW_CPU_ONLY:-0}" == 1 ]]; then

@@ -18,6 +18,10 @@
 #   5b. times the prune pipeline (`prune4j prune`: train the default MLP, Taylor-score, prune half
 #      the hidden units, fine-tune, measure) on the bundle's Fashion-MNIST subset, --device cuda
 #      and then --device cpu, and prints both reports and the wall-time ratio;
+#   5c. runs the same pipeline in PyTorch eager (bench/torch_prune_pipeline.py, 3 runs) and prints
+#      the in-process pipeline times side by side;
+#   5d. runs `prune4j prune --arch cnn --device cuda` (cuDNN; the report has the compacted CNN's
+#      GPU throughput against the dense one);
 #   6. times torch.topk / torch.kthvalue (bench/torch_topk.py from benchmarks/gpu/) when python3
 #      has torch with CUDA;
 #   7. BENCHMARK HOOK: runs io.prune4j.bench.GpuBench's main when the bundle has that class (it
@@ -39,10 +43,14 @@
 #   P4J_SKIP_PIPELINE=1    do not time the prune pipeline (cuda against cpu)
 #   P4J_PIPELINE_ARGS      extra arguments for both `prune4j prune` runs (e.g. "--epochs 3")
 #   P4J_BENCH_ARGS         arguments for io.prune4j.bench.GpuBench
+#   P4J_SKIP_CNN=1         do not run the CNN pipeline on the GPU
+#   P4J_CNN_ARGS           arguments for that run (default: --epochs 5)
 #   P4J_SKIP_BENCH=1       do not run the benchmark hook (nor the torch timings)
 #   P4J_SKIP_TORCH=1       do not run the torch timings
 #   P4J_TORCH_ARGS         arguments for torch_topk.py (e.g. --quick)
 #   P4J_SANITIZE=1         also run the GPU tests under compute-sanitizer --tool memcheck (slow)
+#   P4J_SANITIZE_ARGS      JUnit console arguments for the sanitizer run instead of P4J_TEST_ARGS
+#                          (e.g. --include-classname='.*KernelTest' : memcheck is slow)
 #   P4J_KEEP_WORK=1        keep the unpacked bundle (its path is printed)
 set -euo pipefail
 
@@ -230,6 +238,81 @@ else
     fi
 fi
 
+# ---- 5c. the same MLP pipeline in PyTorch eager ---------------------------------------------------
+# benchmarks/gpu/torch_prune_pipeline.py: train, Taylor-score, prune half of each hidden layer,
+# fine-tune, with the defaults of `prune4j prune`, on the same data subset and GPU. Compared on the
+# in-process span train + score + prune + finetune (prune4j's report timings; the script's pipeline_s).
+section "prune pipeline in PyTorch eager (same data, same GPU)"
+if [[ "${P4J_SKIP_PIPELINE:-0}" == 1 || "${P4J_SKIP_TORCH:-0}" == 1 ]]; then
+    say "PyTorch pipeline skipped"
+elif [[ ! -d "$PDATA" || ! -f "$B/bench/torch_prune_pipeline.py" ]]; then
+    say "no data or no bench/torch_prune_pipeline.py in the bundle: no PyTorch pipeline"
+elif ! command -v python3 >/dev/null 2>&1 || ! python3 -c 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)' 2>/dev/null; then
+    say "python3 with CUDA-enabled torch not found: no PyTorch pipeline"
+else
+  for adam in foreach fused; do
+    TFLAGS=(); [[ $adam == fused ]] && TFLAGS=(--fused-adam)
+    t0=$(date +%s.%N)
+    set +e
+    PYTHONUNBUFFERED=1 python3 "$B/bench/torch_prune_pipeline.py" --data "$PDATA" --seed 42 --repeat 3 "${TFLAGS[@]}" > "$WORK/torch-pipeline.json"
+    trc=$?
+    set -e
+    t1=$(date +%s.%N)
+    cat "$WORK/torch-pipeline.json"
+    if [[ $trc -ne 0 ]]; then
+        say "ERROR: torch_prune_pipeline.py (Adam $adam) failed (exit $trc)"
+        FAILED+=("PyTorch pipeline, Adam $adam (exit $trc)")
+    else
+        say "PyTorch pipeline (Adam $adam) process wall time (python start to exit, 3 runs): $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s"
+        if [[ -f "$WORK/prune-cuda.json" ]]; then
+            python3 - "$WORK/prune-cuda.json" "$WORK/torch-pipeline.json" <<'PY'
+import json, sys
+j = json.load(open(sys.argv[1])); t = json.load(open(sys.argv[2]))
+jt = j["timings"]
+jp = sum(jt[k] for k in ("train_s", "score_s", "prune_s", "finetune_s"))
+print("[gpu-run] pipeline (train+score+prune+finetune), in-process seconds:")
+print(f"[gpu-run]   prune4j --device cuda  {jp:8.3f}  (train {jt['train_s']:.3f}, score {jt['score_s']:.3f}, prune {jt['prune_s']:.3f},"
+      f" finetune {jt['finetune_s']:.3f}); accuracy {j['baseline']['accuracy']:.4f} -> {j['pruned']['accuracy']:.4f}")
+d = j.get("device_to_host")
+if d:
+    print(f"[gpu-run]   prune4j device->host copies: training {d['train']['copies']} ({d['train']['bytes']} bytes);"
+          f" scoring + pruning + fine-tuning over {len(j.get('rounds', []))} round(s) {d['prune']['copies']} ({d['prune']['bytes']} bytes)")
+for i, r in enumerate(t["runs"]):
+    rt = r["timings"]
+    print(f"[gpu-run]   PyTorch eager run {i + 1}  {rt['pipeline_s']:8.3f}  (train {rt['train_s']:.3f}, score {rt['score_s']:.3f},"
+          f" prune {rt['prune_s']:.3f}, finetune {rt['finetune_s']:.3f}); accuracy {r['baseline_accuracy']:.4f} -> {r['pruned_accuracy']:.4f}"
+          f"; PyTorch/prune4j {rt['pipeline_s'] / jp:.2f}x (Adam {t['adam']})")
+PY
+        fi
+    fi
+  done
+fi
+
+# ---- 5d. the CNN pipeline on the GPU --------------------------------------------------------------
+# `prune4j prune --arch cnn --device cuda`: cuDNN training, channel Taylor scores, compaction of
+# conv->conv and conv->flatten->dense, fine-tuning; the report's throughput rows are the compacted
+# CNN's GPU speedup. P4J_CNN_ARGS adds options (default: --epochs 5).
+section "CNN prune pipeline on the GPU"
+if [[ "${P4J_SKIP_PIPELINE:-0}" == 1 || "${P4J_SKIP_CNN:-0}" == 1 ]]; then
+    say "CNN pipeline skipped"
+elif [[ ! -d "$PDATA" ]]; then
+    say "no data/fashion-mnist in the bundle: no CNN pipeline"
+else
+    # shellcheck disable=SC2206
+    CARGS=(${P4J_CNN_ARGS:---epochs 5})
+    set +e
+    "$JAVA" "${JOPTS[@]}" -jar "$B/app/prune4j.jar" prune --arch cnn --data "$PDATA" --device cuda --seed 42 --no-progress \
+        --report "$WORK/prune-cnn-cuda.json" "${CARGS[@]}" 2>&1
+    crc=$?
+    set -e
+    if [[ $crc -ne 0 ]]; then
+        say "ERROR: prune --arch cnn --device cuda failed (exit $crc)"
+        FAILED+=("CNN pipeline --device cuda (exit $crc)")
+    else
+        cat "$WORK/prune-cnn-cuda.json"; echo
+    fi
+fi
+
 # ---- 6. torch timings -------------------------------------------------------------------------
 section "torch.topk / torch.kthvalue"
 TORCH_TSV="$OUT/torch_topk.tsv"
@@ -263,7 +346,7 @@ has_bench=0
 if [[ -f "$B/test/classes/$BENCH_FILE" ]]; then
     has_bench=1
 elif command -v unzip >/dev/null 2>&1; then
-    if unzip -Z1 "$B/app/prune4j.jar" 2>/dev/null | grep -qx "$BENCH_FILE"; then has_bench=1; fi
+    if unzip -Z1 "$B/app/prune4j.jar" 2>/dev/null | grep -x "$BENCH_FILE" >/dev/null; then has_bench=1; fi
 elif command -v python3 >/dev/null 2>&1; then
     if python3 -c 'import sys, zipfile; sys.exit(0 if sys.argv[2] in zipfile.ZipFile(sys.argv[1]).namelist() else 1)' \
             "$B/app/prune4j.jar" "$BENCH_FILE"; then
@@ -294,11 +377,13 @@ if [[ "${P4J_SANITIZE:-0}" == 1 ]]; then
     SAN="$(command -v compute-sanitizer || true)"
     [[ -n "$SAN" ]] || SAN=/usr/local/cuda/bin/compute-sanitizer
     if [[ -x "$SAN" ]]; then
+        # shellcheck disable=SC2206
+        SAN_EXTRA=(${P4J_SANITIZE_ARGS:-${P4J_TEST_ARGS:-}})
         set +e
         "$SAN" --tool memcheck --error-exitcode 86 --print-limit 20 \
             "$JAVA" "${JOPTS[@]}" -jar "$CONSOLE" execute \
             --disable-banner --disable-ansi-colors --details=summary --include-engine=junit-jupiter \
-            --class-path "$TEST_CP" --scan-class-path "$B/test/classes" --include-tag gpu "${EXTRA[@]}" \
+            --class-path "$TEST_CP" --scan-class-path "$B/test/classes" --include-tag gpu "${SAN_EXTRA[@]}" \
             > "$OUT/sanitizer.log" 2>&1
         src=$?
         set -e

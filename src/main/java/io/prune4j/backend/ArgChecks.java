@@ -121,4 +121,14 @@ public final class ArgChecks {
         }
         return freq.size() == 0 ? 1 : cols / freq.size();
     }
+
+    /** Checks {@code maskToIndices}: room for every index; with {@code counts}, an INT32 slot in range. */
+    public static void maskToIndices(Tensor indices, Tensor mask, Tensor counts, int slot) {
+        if (indices.size() < mask.size()) {
+            throw new IllegalArgumentException("maskToIndices: room for " + indices.size() + " indices, mask has " + mask.size());
+        }
+        if (counts != null && (slot < 0 || slot >= counts.size())) {
+            throw new IndexOutOfBoundsException("maskToIndices: count slot " + slot + " outside counts of " + counts.size());
+        }
+    }
 }

@@ -215,6 +215,13 @@ public interface Backend extends AutoCloseable {
      */
     int maskToIndices(Tensor indices, Tensor mask);
 
+    /**
+     * {@link #maskToIndices(Tensor, Tensor)} that leaves the count on the device, in
+     * {@code counts[slot]} (INT32), instead of copying it to the host: a caller that compacts several
+     * layers reads all their counts with one {@link #toIntArray}.
+     */
+    void maskToIndices(Tensor indices, Tensor mask, Tensor counts, int slot);
+
     // ---- distillation --------------------------------------------------------------------------
 
     /**

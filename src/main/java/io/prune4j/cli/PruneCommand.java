@@ -1,6 +1,7 @@
 package io.prune4j.cli;
 
 import io.prune4j.backend.Backend;
+import io.prune4j.backend.TransferStats;
 import io.prune4j.data.Mnist;
 import io.prune4j.io.ModelFile;
 import io.prune4j.prune.Criterion;
@@ -89,12 +90,15 @@ final class PruneCommand implements Callable<Integer> {
              DeviceData train = DeviceData.upload(backend, data.train());
              DeviceData test = DeviceData.upload(backend, data.test());
              Baseline base = Baseline.obtain(source.model, backend, train, test, training, common, cfg.rewind(), save, report)) {
+            // every device->host copy so far was the baseline's training (uploads are host->device)
+            TransferStats trainCopies = backend.transfers();
             long t0 = System.nanoTime();
             ModelStats before = Measure.stats(base.net, test, base.trainSamplesPerSecond, 1.0);
             List<int[]> shapes = Measure.layerShapes(base.net);
             double measureSeconds = (System.nanoTime() - t0) / 1e9;
 
             Pruner.Outcome outcome;
+            TransferStats beforePruning = backend.transfers();
             try {
                 outcome = new Pruner(cfg, new PruneProgress(!common.noProgress, cfg.finetune().epochs()))
                         .run(base.net, base.initial, train, test);
@@ -102,6 +106,7 @@ final class PruneCommand implements Callable<Integer> {
                 throw Diverged.error(e, "fine-tuning", "--finetune-lr", save, report);
             }
 
+            TransferStats pruneCopies = backend.transfers().minus(beforePruning);
             t0 = System.nanoTime();
             ModelStats measured = Measure.stats(base.net, test, null, 1.0);
             List<LayerRow> layers = Measure.layerTable(base.net, shapes);
@@ -121,6 +126,10 @@ final class PruneCommand implements Callable<Integer> {
             timings.put("total_s", (System.nanoTime() - start) / 1e9);
 
             System.out.print(Tables.report(before, after, layers, timings));
+            if (trainCopies.copies() + pruneCopies.copies() > 0) {
+                System.out.printf("device->host copies: training %d (%d bytes), scoring + pruning + fine-tuning %d (%d bytes)%n",
+                        trainCopies.copies(), trainCopies.bytes(), pruneCopies.copies(), pruneCopies.bytes());
+            }
             if (report != null) {
                 Map<String, Object> r = common.reportHeader(backend, data.train());
                 r.put("config", cfg);
@@ -129,6 +138,8 @@ final class PruneCommand implements Callable<Integer> {
                 r.put("layers", layers);
                 r.put("rounds", outcome.rounds());
                 r.put("timings", timings);
+                // measurement (latency, throughput, accuracy of the report) is left out: it reads outputs by design
+                r.put("device_to_host", Map.of("train", trainCopies, "prune", pruneCopies));
                 Reports.write(report, r);
                 System.err.println("report written to " + report);
             }

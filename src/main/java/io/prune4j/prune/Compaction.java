@@ -40,32 +40,48 @@ public final class Compaction {
      */
     public static void compact(Sequential net, List<Integer> layers, List<Tensor> unitMasks, Sequential... companions) {
         Backend b = net.backend();
-        for (int s = 0; s < layers.size(); s++) {
-            int li = layers.get(s);
-            Tensor mask = unitMasks.get(s);
-            WeightLayer d = weightLayer(net, li);
-            int units = d.units();
-            if (mask.size() != units) {
-                throw new IllegalArgumentException("unit mask for " + d.describe() + " has " + mask.size() + " entries, layer has " + units);
+        int n = layers.size();
+        for (int s = 0; s < n; s++) {
+            WeightLayer d = weightLayer(net, layers.get(s));
+            if (unitMasks.get(s).size() != d.units()) {
+                throw new IllegalArgumentException("unit mask for " + d.describe() + " has " + unitMasks.get(s).size()
+                        + " entries, layer has " + d.units());
             }
-            int next = nextWeightLayer(net, li);
-            int block = next < 0 ? 0 : inputBlock(net, li, next);
-            try (Tensor all = b.zeros(DType.INT32, units)) {
-                int k = b.maskToIndices(all, mask);
-                if (k == units) {
+        }
+        if (n == 0) {
+            return;
+        }
+        // every layer's kept indices first, their counts left on the device and read with one copy
+        List<Tensor> kept = new ArrayList<>(n);
+        try (Tensor counts = b.zeros(DType.INT32, n)) {
+            for (int s = 0; s < n; s++) {
+                Tensor all = b.zeros(DType.INT32, unitMasks.get(s).size());
+                kept.add(all);
+                b.maskToIndices(all, unitMasks.get(s), counts, s);
+            }
+            int[] k = b.toIntArray(counts);
+            for (int s = 0; s < n; s++) {
+                if (k[s] == 0) {
+                    throw new IllegalArgumentException("pruning would remove every unit of " + weightLayer(net, layers.get(s)).describe());
+                }
+            }
+            for (int s = 0; s < n; s++) {
+                int li = layers.get(s);
+                if (k[s] == weightLayer(net, li).units()) {
                     continue;
                 }
-                if (k == 0) {
-                    throw new IllegalArgumentException("pruning would remove every unit of " + d.describe());
-                }
-                try (Tensor idx = b.zeros(DType.INT32, k)) {
-                    b.copyRange(idx, 0, all, 0, k);
+                int next = nextWeightLayer(net, li);
+                int block = next < 0 ? 0 : inputBlock(net, li, next);
+                try (Tensor idx = b.zeros(DType.INT32, k[s])) {
+                    b.copyRange(idx, 0, kept.get(s), 0, k[s]);
                     shrink(net, li, next, block, idx);
                     for (Sequential c : companions) {
                         shrink(c, li, next, block, idx);
                     }
                 }
             }
+        } finally {
+            kept.forEach(Tensor::close);
         }
     }
 

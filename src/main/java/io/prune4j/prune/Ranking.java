@@ -100,13 +100,14 @@ public final class Ranking {
         Backend b = scores.get(0).backend();
         int[] available = new int[layers];
         int[] floor = new int[layers];
+        int[] priorCounts = prior == null ? null : counts(b, prior);
         for (int l = 0; l < layers; l++) {
             Tensor s = scores.get(l);
             b.normalize(s, cfg.normalization());
             available[l] = s.size();
             if (prior != null && prior.get(l) != null) {
                 b.maskedFill(s, prior.get(l), Float.NEGATIVE_INFINITY);
-                available[l] = count(b, prior.get(l));
+                available[l] = priorCounts[l];
             }
             int guard = (int) Math.ceil(referenceSizes[l] * (1 - cfg.maxPruneRatio()) - 1e-9);
             floor[l] = Math.min(available[l], Math.max(cfg.minKeep(), guard));
@@ -154,8 +155,11 @@ public final class Ranking {
                 Tensor m = masks.get(l);
                 b.copyRange(m, 0, allMask, offset, m.size());
                 offset += m.size();
-                if (count(b, m) < floor[l]) {
-                    b.selectTopK(m, scores.get(l), floor[l]);
+            }
+            int[] kept = counts(b, masks);
+            for (int l = 0; l < layers; l++) {
+                if (kept[l] < floor[l]) {
+                    b.selectTopK(masks.get(l), scores.get(l), floor[l]);
                 }
             }
         }
@@ -167,6 +171,29 @@ public final class Ranking {
             throw new IllegalArgumentException("keep count " + (long) value + " is larger than " + where + " (" + size + ")");
         }
         return (int) value;
+    }
+
+    /**
+     * Non-zero entries of each 0/1 mask (0 for a null entry), summed on the device and read with
+     * one copy for all of them.
+     */
+    static int[] counts(Backend b, List<Tensor> masks) {
+        int n = masks.size();
+        try (Tensor sums = b.zeros(DType.FLOAT32, n);
+             Tensor one = b.zeros(DType.FLOAT32, 1)) {
+            for (int l = 0; l < n; l++) {
+                if (masks.get(l) != null) {
+                    b.sum(one, masks.get(l));
+                    b.copyRange(sums, l, one, 0, 1);
+                }
+            }
+            float[] f = b.toFloatArray(sums);
+            int[] c = new int[n];
+            for (int l = 0; l < n; l++) {
+                c[l] = Math.round(f[l]);
+            }
+            return c;
+        }
     }
 
     /** Number of non-zero entries of a 0/1 mask (one scalar read). */

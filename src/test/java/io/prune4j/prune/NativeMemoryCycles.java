@@ -68,24 +68,41 @@ public final class NativeMemoryCycles {
 
     /** {@code cycles} cycles after {@value #WARM_UP} warm-up ones (JIT, lazily loaded libraries). */
     public static Figures measure(int cycles) {
-        try (Backend cpu = new CpuBackend(1);
-             DeviceData train = DeviceData.upload(cpu, blobs(512, 1));
-             DeviceData test = DeviceData.upload(cpu, blobs(128, 2))) {
+        long[] total = new long[2];
+        long[][] internal = new long[2][];
+        long[] physical = new long[2];
+        long[] nanos = new long[2];
+        int[] mark = {0};
+        try (Backend cpu = new CpuBackend(1)) {
+            run(cpu, cycles, () -> {
+                int m = mark[0]++;
+                nanos[m] = System.nanoTime();
+                total[m] = settledTotalBytes();
+                internal[m] = nmtInternalMallocKb();
+                physical[m] = Pointer.physicalBytes();
+            });
+        }
+        return new Figures(CpuBackend.gemmPath(), cycles, total[0], total[1], internal[0][0], internal[1][0], internal[1][1],
+                physical[0], physical[1], (nanos[1] - nanos[0]) / 1e9);
+    }
+
+    /**
+     * Runs {@value #WARM_UP} warm-up cycles and then {@code cycles} counted ones on {@code backend},
+     * calling {@code mark} once after the warm-up and once after the last cycle (where the caller
+     * reads its counters: JavaCPP's bytes, device memory in use, ...).
+     */
+    public static void run(Backend backend, int cycles, Runnable mark) {
+        try (DeviceData train = DeviceData.upload(backend, blobs(512, 1));
+             DeviceData test = DeviceData.upload(backend, blobs(128, 2))) {
             for (int i = 0; i < WARM_UP; i++) {
-                cycle(cpu, train, test, i);
+                cycle(backend, train, test, i);
             }
-            long start = settledTotalBytes();
-            long[] internalStart = nmtInternalMallocKb();
-            long physStart = Pointer.physicalBytes();
-            long t0 = System.nanoTime();
+            mark.run();
             for (int i = 0; i < cycles; i++) {
-                cycle(cpu, train, test, WARM_UP + i);
+                cycle(backend, train, test, WARM_UP + i);
             }
-            double seconds = (System.nanoTime() - t0) / 1e9;
-            long end = settledTotalBytes();
-            long[] internalEnd = nmtInternalMallocKb();
-            return new Figures(CpuBackend.gemmPath(), cycles, start, end, internalStart[0], internalEnd[0], internalEnd[1], physStart,
-                    Pointer.physicalBytes(), seconds);
+            backend.synchronize();
+            mark.run();
         }
     }
 
@@ -94,14 +111,14 @@ public final class NativeMemoryCycles {
      * (structured) or install weight masks (unstructured, every third cycle); every tenth cycle
      * also fine-tunes one epoch, so the optimiser's buffers come and go too.
      */
-    private static void cycle(Backend cpu, DeviceData train, DeviceData test, int i) {
+    private static void cycle(Backend backend, DeviceData train, DeviceData test, int i) {
         Criterion c = CRITERIA[i % CRITERIA.length];
         boolean structured = i % 3 != 0 || !c.scoresWeights();
         TrainConfig ft = TrainConfig.builder().optEpochs(i % 10 == 0 ? 1 : 0).optBatchSize(64).optLearningRate(1e-3f).build();
         PruneConfig cfg = PruneConfig.builder().setCriterion(c).optStructured(structured)
                 .optRanking(Ranking.Config.ratio(Ranking.Scope.LAYER, structured ? Normalization.L2 : Normalization.NONE, 0.5))
                 .optFinetune(ft).optCalibrationBatches(2).optSeed(i).build();
-        try (Sequential net = Sequential.mlp(cpu, 12, new int[] {32, 16}, 4, i)) {
+        try (Sequential net = Sequential.mlp(backend, 12, new int[] {32, 16}, 4, i)) {
             new Pruner(cfg, null).run(net, null, train, test);
         }
     }
@@ -111,7 +128,7 @@ public final class NativeMemoryCycles {
      * finds it unreachable (loading the OpenBLAS preset leaves one 8-byte pointer so), on its own
      * thread, so collect and wait until the count holds still.
      */
-    static long settledTotalBytes() {
+    public static long settledTotalBytes() {
         long last = -1;
         for (int i = 0; i < 20; i++) {
             System.gc();

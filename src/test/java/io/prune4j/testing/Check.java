@@ -16,7 +16,9 @@ public final class Check {
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < expected.length; i++) {
             double diff = Math.abs((double) expected[i] - actual[i]);
-            boolean ok = diff <= atol + rtol * Math.abs(expected[i]) || (Float.isNaN(expected[i]) && Float.isNaN(actual[i]));
+            // equal values pass even where the difference is NaN (the same infinity on both sides)
+            boolean ok = expected[i] == actual[i] || diff <= atol + rtol * Math.abs(expected[i])
+                    || (Float.isNaN(expected[i]) && Float.isNaN(actual[i]));
             if (!ok) {
                 if (bad < 5) {
                     sb.append(String.format("%n  [%d] expected %.9g got %.9g (diff %.3g)", i, expected[i], actual[i], diff));

@@ -635,11 +635,18 @@ public final class CpuBackend implements Backend {
 
     @Override
     public int maskToIndices(Tensor indices, Tensor mask) {
-        if (indices.size() < mask.size()) {
-            throw new IllegalArgumentException("maskToIndices: room for " + indices.size() + " indices, mask has " + mask.size());
-        }
-        int[] ix = i(indices, "maskToIndices");
-        float[] m = f(mask, "maskToIndices");
+        ArgChecks.maskToIndices(indices, mask, null, 0);
+        return keptIndices(i(indices, "maskToIndices"), f(mask, "maskToIndices"));
+    }
+
+    @Override
+    public void maskToIndices(Tensor indices, Tensor mask, Tensor counts, int slot) {
+        ArgChecks.maskToIndices(indices, mask, counts, slot);
+        int[] c = i(counts, "maskToIndices");
+        c[slot] = keptIndices(i(indices, "maskToIndices"), f(mask, "maskToIndices"));
+    }
+
+    private static int keptIndices(int[] ix, float[] m) {
         int k = 0;
         for (int j = 0; j < m.length; j++) {
             if (m[j] != 0f) {

@@ -640,19 +640,27 @@ public final class CudaBackend implements Backend {
 
     @Override
     public int maskToIndices(Tensor indices, Tensor mask) {
-        if (indices.size() < mask.size()) {
-            throw new IllegalArgumentException("maskToIndices: room for " + indices.size() + " indices, mask has " + mask.size());
-        }
+        ArgChecks.maskToIndices(indices, mask, null, 0);
+        launchMaskToIndices(indices, mask, scalars.address());
+        download(hostScalar, scalars.address(), 4, "maskToIndices");
+        return hostScalar.get(0);
+    }
+
+    @Override
+    public void maskToIndices(Tensor indices, Tensor mask, Tensor counts, int slot) {
+        ArgChecks.maskToIndices(indices, mask, counts, slot);
+        launchMaskToIndices(indices, mask, i(counts, "maskToIndices").address() + 4L * slot);
+    }
+
+    private void launchMaskToIndices(Tensor indices, Tensor mask, long countAddress) {
         CudaTensor ix = i(indices, "maskToIndices");
         CudaTensor m = f(mask, "maskToIndices");
         int n = mask.size();
         long[] bytes = new long[1];
         check(CudaKernels.p4j_mask_to_indices_workspace_bytes(n, bytes), "maskToIndices: workspace size");
         indexWorkspace = grow(indexWorkspace, Math.max(1, bytes[0]));
-        check(CudaKernels.p4j_mask_to_indices(ix.address(), scalars.address(), m.address(), n, indexWorkspace.address(),
+        check(CudaKernels.p4j_mask_to_indices(ix.address(), countAddress, m.address(), n, indexWorkspace.address(),
                 indexWorkspace.bytes(), stream), "maskToIndices");
-        download(hostScalar, scalars.address(), 4, "maskToIndices");
-        return hostScalar.get(0);
     }
 
     // ---- distillation --------------------------------------------------------------------------

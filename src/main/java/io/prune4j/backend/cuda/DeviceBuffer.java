@@ -1,6 +1,7 @@
 package io.prune4j.backend.cuda;
 
 import java.util.Locale;
+import java.util.concurrent.atomic.AtomicLong;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.IntPointer;
 
@@ -17,6 +18,9 @@ public final class DeviceBuffer implements AutoCloseable {
     private static final int H2D = 1;
     private static final int D2H = 2;
     private static final int D2D = 3;
+
+    /** Bytes of all open buffers of this process (see {@link #liveBytes()}). */
+    private static final AtomicLong LIVE = new AtomicLong();
 
     private long address;
     private final long bytes;
@@ -37,7 +41,17 @@ public final class DeviceBuffer implements AutoCloseable {
         if (rc != 0 || p[0] == 0) {
             throw allocationFailure(rc == 0 ? 2 : rc, bytes);
         }
+        LIVE.addAndGet(bytes);
         return new DeviceBuffer(p[0], bytes);
+    }
+
+    /**
+     * Device bytes held by the {@code DeviceBuffer}s of this process that are not yet closed: what
+     * prune4j itself has taken with {@code cudaMalloc} (cuBLAS and cuDNN keep their own workspaces
+     * besides). A long-running process can watch it for leaks.
+     */
+    public static long liveBytes() {
+        return LIVE.get();
     }
 
     /** {@code count} floats, uninitialised. */
@@ -180,6 +194,7 @@ public final class DeviceBuffer implements AutoCloseable {
             long a = address;
             address = 0;
             CudaKernels.p4j_free(a);
+            LIVE.addAndGet(-bytes);
         }
     }
 }

@@ -581,6 +581,15 @@ final class BackendParity implements AutoCloseable {
                 assertEquals(kr, kd, "maskToIndices count n=" + n);
                 assertArrayEquals(Arrays.copyOf(ref.toIntArray(idx.r), kr), Arrays.copyOf(dut.toIntArray(idx.d), kd),
                         "maskToIndices n=" + n + " keep=" + keep);
+                // the overload that leaves the count on the device, in a slot of a counts tensor
+                Twin idx2 = zeros(DType.INT32, n);
+                Twin counts = i(new int[] {-7, -7, -7}, 3);
+                ref.maskToIndices(idx2.r, mask.r, counts.r, 1);
+                dut.maskToIndices(idx2.d, mask.d, counts.d, 1);
+                assertArrayEquals(new int[] {-7, kr, -7}, ref.toIntArray(counts.r), "counts slot (reference) n=" + n);
+                sameInts("maskToIndices count slot n=" + n + " keep=" + keep, counts);
+                assertArrayEquals(Arrays.copyOf(ref.toIntArray(idx.r), kr), Arrays.copyOf(dut.toIntArray(idx2.d), kd),
+                        "maskToIndices (count on the device) n=" + n + " keep=" + keep);
             }
             for (float t : new float[] {-2f, 0f, 0.25f, 0.9f}) {
                 assertEquals(ref.countAtLeast(sc.r, t), dut.countAtLeast(sc.d, t), "countAtLeast " + t + " n=" + n);
@@ -594,6 +603,11 @@ final class BackendParity implements AutoCloseable {
         sameError("maskToIndices without room", IllegalArgumentException.class, b -> {
             try (Tensor ix = b.zeros(DType.INT32, 3); Tensor m = b.zeros(DType.FLOAT32, 4)) {
                 b.maskToIndices(ix, m);
+            }
+        });
+        sameError("maskToIndices with a count slot outside counts", IndexOutOfBoundsException.class, b -> {
+            try (Tensor ix = b.zeros(DType.INT32, 4); Tensor m = b.zeros(DType.FLOAT32, 4); Tensor c = b.zeros(DType.INT32, 2)) {
+                b.maskToIndices(ix, m, c, 2);
             }
         });
     }

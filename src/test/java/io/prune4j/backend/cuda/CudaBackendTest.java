@@ -125,6 +125,13 @@ class CudaBackendTest {
             assertEquals(new TransferStats(4, 48), gpu.transfers().minus(t0), "toIntArray: one copy of 5 ints");
             assertEquals(0, gpu.toFloatArray(empty).length);
             assertEquals(4, gpu.transfers().minus(t0).copies(), "an empty tensor copies nothing");
+            try (Tensor counts = gpu.zeros(DType.INT32, 2)) {
+                TransferStats t1 = gpu.transfers();
+                gpu.maskToIndices(idx, m, counts, 1);
+                gpu.synchronize();
+                assertEquals(0, gpu.transfers().minus(t1).copies(), "maskToIndices into a counts slot copies nothing");
+                assertArrayEquals(new int[] {0, 3}, gpu.toIntArray(counts));
+            }
         }
     }
 

@@ -46,6 +46,8 @@ class CudaPipelineTest {
                 "one-shot");
         PipelineParity.pruningMatches(Gpu.CPU, gpu, false, PipelineParity.taylor(io.prune4j.prune.Schedule.ITERATIVE, 2, 1, true, true),
                 "iterative, distillation, bias compensation");
+        PipelineParity.pruningMatches(Gpu.CPU, gpu, false, PipelineParity.taylor(io.prune4j.prune.Ranking.Scope.GLOBAL,
+                io.prune4j.prune.Schedule.ITERATIVE, 2, 1, false, false), "iterative, global ranking");
     }
 
     @Test

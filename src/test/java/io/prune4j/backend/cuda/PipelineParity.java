@@ -129,8 +129,13 @@ final class PipelineParity {
     record Pruned(int[] unitsBefore, int[] unitsAfter, Metrics test, TransferStats copies, int rounds, int finetuneEpochs) {}
 
     static PruneConfig taylor(Schedule schedule, int rounds, int finetuneEpochs, boolean distill, boolean biasCompensation) {
+        return taylor(Ranking.Scope.LAYER, schedule, rounds, finetuneEpochs, distill, biasCompensation);
+    }
+
+    static PruneConfig taylor(Ranking.Scope scope, Schedule schedule, int rounds, int finetuneEpochs, boolean distill,
+                              boolean biasCompensation) {
         PruneConfig.Builder b = PruneConfig.builder().setCriterion(Criterion.TAYLOR).optStructured(true)
-                .optRanking(Ranking.Config.ratio(Ranking.Scope.LAYER, Normalization.L2, 0.5)).optSchedule(schedule, rounds)
+                .optRanking(Ranking.Config.ratio(scope, Normalization.L2, 0.5)).optSchedule(schedule, rounds)
                 .optFinetune(TrainConfig.builder().optEpochs(finetuneEpochs).optBatchSize(32).optLearningRate(0.005f).optSeed(13).build())
                 .optCalibrationBatches(2).optSeed(3).optBiasCompensation(biasCompensation);
         if (distill) {
@@ -167,10 +172,9 @@ final class PipelineParity {
     /**
      * Structured Taylor pruning, layer by layer, half of the units: the same units remain on both
      * backends (the counts are fixed by the ratio), the accuracy after fine-tuning agrees, and the
-     * backend under test reads back only scalars, at most {@code L + 2·E} per round for L pruned
-     * layers and E fine-tuning epochs: Compaction reads one keep count per layer
-     * ({@code maskToIndices}), and the Trainer two sums per epoch (the epoch's training loss and
-     * accuracy, and the test evaluation after it).
+     * backend under test reads back only scalars, at most {@code 1 + E} copies per round for E
+     * fine-tuning epochs (one more with global ranking): Compaction reads the keep counts of all
+     * layers at once, and the Trainer one set of sums per epoch.
      */
     static void pruningMatches(Backend ref, Backend dut, boolean conv, PruneConfig cfg, String what) {
         Pruned r = prune(ref, conv, cfg);
@@ -186,11 +190,13 @@ final class PipelineParity {
         }
         assertEquals(r.test().accuracy(), d.test().accuracy(), 0.05, label + ": test accuracy after pruning and fine-tuning");
         assertTrue(d.test().accuracy() > (conv ? 0.85 : 0.75), label + ": still works on " + dut.name() + ": " + d.test());
-        // per round: one keep count per pruned layer (compaction) and one copy per fine-tuning epoch (the trainer
-        // brings its training sums, one sum per parameter tensor and the test sums back together)
-        long bound = (long) d.rounds() * (d.unitsBefore().length + d.finetuneEpochs());
+        // per round: the keep counts of all layers in one copy (compaction), one more for global ranking (the
+        // per-layer floor check), and one copy per fine-tuning epoch (the trainer brings its training sums, one sum per
+        // parameter tensor and the test sums back together)
+        int rankingCopies = cfg.ranking().scope() == Ranking.Scope.GLOBAL ? 1 : 0;
+        long bound = (long) d.rounds() * (1 + rankingCopies + d.finetuneEpochs());
         assertTrue(d.copies().copies() <= bound, label + ": " + d.copies().copies() + " device-to-host copies, more than the "
-                + bound + " (= rounds·(layers + epochs)) the pipeline needs");
+                + bound + " (= rounds·(1 + epochs), + 1 per round for global ranking) the pipeline needs");
         int parameterTensors = 2 * (d.unitsBefore().length + 1);
         long scalars = 4L * (4 + parameterTensors);
         assertTrue(d.copies().bytes() <= scalars * d.copies().copies(), label + ": " + d.copies().bytes() + " bytes in "
@@ -205,6 +211,8 @@ final class PipelineParity {
         checks.add(() -> pruningMatches(ref, dut, false, taylor(Schedule.ONESHOT, 1, 2, false, false), "one-shot"));
         checks.add(() -> pruningMatches(ref, dut, false, taylor(Schedule.ITERATIVE, 2, 1, true, true),
                 "iterative, distillation, bias compensation"));
+        checks.add(() -> pruningMatches(ref, dut, false, taylor(Ranking.Scope.GLOBAL, Schedule.ITERATIVE, 2, 1, false, false),
+                "iterative, global ranking"));
         checks.add(() -> pruningMatches(ref, dut, true, taylor(Schedule.ONESHOT, 1, 1, false, false), "one-shot channels"));
         return checks;
     }
