@@ -7,6 +7,7 @@ import io.prune4j.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 
 /**
  * Turns per-layer scores into per-layer keep masks (0/1 FLOAT32, shaped like the scores).
@@ -100,7 +101,8 @@ public final class Ranking {
         Backend b = scores.get(0).backend();
         int[] available = new int[layers];
         int[] floor = new int[layers];
-        int[] priorCounts = prior == null ? null : counts(b, prior);
+        // what earlier rounds left (masks only exist where they pruned without compacting), one copy for all layers
+        int[] priorCounts = prior == null || prior.stream().allMatch(Objects::isNull) ? null : counts(b, prior);
         for (int l = 0; l < layers; l++) {
             Tensor s = scores.get(l);
             b.normalize(s, cfg.normalization());
