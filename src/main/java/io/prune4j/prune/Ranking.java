@@ -158,10 +158,21 @@ public final class Ranking {
                 b.copyRange(m, 0, allMask, offset, m.size());
                 offset += m.size();
             }
-            int[] kept = counts(b, masks);
+            // The guard: a layer left with fewer than floor[l] units keeps its floor[l] best instead. The global
+            // choice restricted to one layer is that layer's best m (same order, same tie rule), so "m < floor ?
+            // best floor : best m" is the union of the mask with the layer's best floor[l]: done on the device,
+            // no count comes back.
             for (int l = 0; l < layers; l++) {
-                if (kept[l] < floor[l]) {
-                    b.selectTopK(masks.get(l), scores.get(l), floor[l]);
+                if (floor[l] > 0) {
+                    Tensor m = masks.get(l);
+                    try (Tensor best = b.zeros(DType.FLOAT32, m.shape());
+                         Tensor both = b.zeros(DType.FLOAT32, m.shape())) {
+                        b.selectTopK(best, scores.get(l), floor[l]);
+                        b.copy(both, best);
+                        b.mul(both, m);              // m·best
+                        b.axpy(m, 1f, best);         // m + best
+                        b.axpy(m, -1f, both);        // m + best − m·best: the union of two 0/1 masks
+                    }
                 }
             }
         }

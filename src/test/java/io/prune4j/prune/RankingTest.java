@@ -138,6 +138,56 @@ class RankingTest {
         assertArrayEquals(new float[] {0, 1, 1, 1}, k[0], "min-keep 3");
     }
 
+    /**
+     * Global ranking with the per-layer guards on random layers with many ties, against the rule
+     * written out plainly: one sorted global choice, then every layer left below its floor gets its
+     * own best floor units instead.
+     */
+    @Test
+    void globalGuardsMatchTheRuleWrittenOut() {
+        SplittableRandom rng = new SplittableRandom(29);
+        for (int trial = 0; trial < 200; trial++) {
+            int layers = 1 + rng.nextInt(4);
+            float[][] s = new float[layers][];
+            int[] ref = new int[layers];
+            int total = 0;
+            for (int l = 0; l < layers; l++) {
+                s[l] = new float[1 + rng.nextInt(40)];
+                for (int j = 0; j < s[l].length; j++) {
+                    s[l][j] = rng.nextInt(6) / 4f * (l + 1);   // few distinct values: ties within and across layers
+                }
+                ref[l] = s[l].length;
+                total += s[l].length;
+            }
+            double ratio = rng.nextDouble();
+            int minKeep = 1 + rng.nextInt(4);
+            double maxPrune = rng.nextBoolean() ? 1.0 : 0.3 + 0.7 * rng.nextDouble();
+            float[][] got = arrays(Ranking.select(scores(s), null, ref,
+                    new Ranking.Config(Ranking.Scope.GLOBAL, Normalization.NONE, Ranking.Mode.RATIO, ratio, minKeep, maxPrune)));
+            // the rule: global top K over the concatenation (descending score, lower global index first) ...
+            float[] all = new float[total];
+            int off = 0;
+            for (float[] l : s) {
+                System.arraycopy(l, 0, all, off, l.length);
+                off += l.length;
+            }
+            float[] globalMask = sortedTopK(all, total - (int) Math.round(ratio * total));
+            off = 0;
+            for (int l = 0; l < layers; l++) {
+                float[] m = Arrays.copyOfRange(globalMask, off, off + s[l].length);
+                off += s[l].length;
+                // ... then a layer below its floor keeps its own best floor units
+                int guard = (int) Math.ceil(ref[l] * (1 - maxPrune) - 1e-9);
+                int floor = Math.min(s[l].length, Math.max(minKeep, guard));
+                int kept = 0;
+                for (float v : m) kept += (int) v;
+                float[] want = kept < floor ? sortedTopK(s[l], floor) : m;
+                assertArrayEquals(want, got[l], "trial " + trial + " layer " + l + " ratio " + ratio + " minKeep " + minKeep
+                        + " maxPrune " + maxPrune);
+            }
+        }
+    }
+
     @Test
     void alreadyPrunedEntriesAreNeverKeptAgain() {
         Tensor prior = cpu.fromArray(new float[] {0, 1, 1, 0, 1, 1}, 6);
