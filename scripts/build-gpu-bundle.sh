@@ -25,7 +25,8 @@
 #   JUNIT_PLATFORM_VERSION console launcher version (default 1.11.4, matching JUnit Jupiter 5.11.4)
 #   P4J_DATA               MNIST-format folder to take the subset from (default /usr/share/datasets/fashion-mnist;
 #                          none there: no data in the bundle, and gpu-run.sh skips the pipeline timing)
-#   P4J_DATA_TRAIN         training images in the subset (default 20000; 0 = no data). The whole
+#   P4J_BUNDLE_FUZZ=1      keep the fuzz tests and the Jazzer jar (default: left out; they never run there)
+#   P4J_DATA_TRAIN         training images in the subset (default 15000; 0 = no data). The whole
 #                          training set would push the bundle past the 64 MiB a device run carries.
 set -euo pipefail
 
@@ -99,6 +100,11 @@ cp "$JAR" "$B/app/prune4j.jar"
 cp target/lib/*.jar "$B/app/lib/"
 cp -r target/test-classes/. "$B/test/classes/"
 for f in "$TL"/*.jar; do if [[ -e "$f" ]]; then cp "$f" "$B/test/lib/"; fi; done
+# The fuzz tests (Jazzer, ~8 MB) never run on the GPU machine: leave them and Jazzer out unless asked.
+if [[ "${P4J_BUNDLE_FUZZ:-0}" != 1 ]]; then
+    rm -f "$B"/test/lib/jazzer*.jar
+    find "$B/test/classes" -name '*FuzzTest.class' -o -name '*FuzzTest$*.class' | xargs -r rm -f
+fi
 cp "$CONSOLE" "$B/test/junit-platform-console-standalone.jar"
 mkdir -p "$B/bench"
 cp benchmarks/gpu/*.py "$B/bench/"
@@ -106,7 +112,7 @@ cp benchmarks/gpu/*.py "$B/bench/"
 
 # The data for the timed prune pipeline: an IDX subset, re-gzipped (the counts in the headers fixed).
 DATA_SRC="${P4J_DATA:-/usr/share/datasets/fashion-mnist}"
-DATA_TRAIN="${P4J_DATA_TRAIN:-20000}"
+DATA_TRAIN="${P4J_DATA_TRAIN:-15000}"
 if [[ "$DATA_TRAIN" != 0 && -f "$DATA_SRC/train-images-idx3-ubyte.gz" ]]; then
     command -v python3 >/dev/null 2>&1 || die "python3 is needed to cut the data subset (or set P4J_DATA_TRAIN=0)"
     mkdir -p "$B/data/fashion-mnist"

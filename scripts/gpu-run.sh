@@ -22,16 +22,17 @@
 #      the in-process pipeline times side by side;
 #   5d. runs `prune4j prune --arch cnn --device cuda` (cuDNN; the report has the compacted CNN's
 #      GPU throughput against the dense one);
+#   5e. runs `prune4j sweep --device cuda` (all criteria, all default sparsities; sweep.png);
 #   6. times torch.topk / torch.kthvalue (bench/torch_topk.py from benchmarks/gpu/) when python3
 #      has torch with CUDA;
 #   7. BENCHMARK HOOK: runs io.prune4j.bench.GpuBench's main when the bundle has that class (it
 #      prints the torch timings beside its own selection timings);
 #   8. optionally (P4J_SANITIZE=1) the GPU tests again under compute-sanitizer memcheck.
 # The exit status is nonzero when any step failed; the summary at the end names them.
-# Logs go to $OUT (default ./out), at most 7 files (the device tool brings back at most 8 files,
-# at most two folders down): gpu-run.log (everything, including nvidia-smi and the CUDA
-# preflight), junit-gpu.log, junit/TEST-junit-jupiter.xml, torch_topk.tsv, bench.log,
-# gpubench.tsv, and sanitizer.log with P4J_SANITIZE=1.
+# Logs go to $OUT (default ./out), at most 8 files (what the device tool brings back, at most two
+# folders down): gpu-run.log (everything, including nvidia-smi and the CUDA preflight),
+# junit-gpu.log, junit/TEST-junit-jupiter.xml, torch_topk.tsv, bench.log, gpubench.tsv,
+# sweep.png, and sanitizer.log with P4J_SANITIZE=1.
 #
 # Environment:
 #   OUT                    log folder (default ./out)
@@ -45,6 +46,7 @@
 #   P4J_BENCH_ARGS         arguments for io.prune4j.bench.GpuBench
 #   P4J_SKIP_CNN=1         do not run the CNN pipeline on the GPU
 #   P4J_CNN_ARGS           arguments for that run (default: --epochs 5)
+#   P4J_SKIP_SWEEP=1       do not run the sweep on the GPU
 #   P4J_SKIP_BENCH=1       do not run the benchmark hook (nor the torch timings)
 #   P4J_SKIP_TORCH=1       do not run the torch timings
 #   P4J_TORCH_ARGS         arguments for torch_topk.py (e.g. --quick)
@@ -310,6 +312,31 @@ else
         FAILED+=("CNN pipeline --device cuda (exit $crc)")
     else
         cat "$WORK/prune-cnn-cuda.json"; echo
+    fi
+fi
+
+# ---- 5e. the sweep on the GPU -----------------------------------------------------------------------
+# `prune4j sweep --device cuda`: every criterion at every default sparsity from one trained model;
+# the plot comes back as $OUT/sweep.png, the numbers go into this log.
+section "sweep on the GPU"
+if [[ "${P4J_SKIP_PIPELINE:-0}" == 1 || "${P4J_SKIP_SWEEP:-0}" == 1 ]]; then
+    say "sweep skipped"
+elif [[ ! -d "$PDATA" ]]; then
+    say "no data/fashion-mnist in the bundle: no sweep"
+else
+    t0=$(date +%s.%N)
+    set +e
+    "$JAVA" "${JOPTS[@]}" -jar "$B/app/prune4j.jar" sweep --data "$PDATA" --device cuda --seed 42 --no-progress \
+        --plot "$OUT/sweep.png" --json "$WORK/sweep.json" 2>&1
+    swrc=$?
+    set -e
+    t1=$(date +%s.%N)
+    if [[ $swrc -ne 0 ]]; then
+        say "ERROR: sweep --device cuda failed (exit $swrc)"
+        FAILED+=("sweep --device cuda (exit $swrc)")
+    else
+        cat "$WORK/sweep.json"; echo
+        say "sweep --device cuda wall time (JVM start to exit): $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s"
     fi
 fi
 
