@@ -22,7 +22,7 @@
 #      the in-process pipeline times side by side;
 #   5d. runs `prune4j prune --arch cnn --device cuda` (cuDNN; the report has the compacted CNN's
 #      GPU throughput against the dense one);
-#   5e. runs `prune4j sweep --device cuda` (all criteria, all default sparsities; sweep.png);
+#   5e. runs `prune4j sweep --device cuda --no-plot` (all criteria, all default sparsities);
 #   6. times torch.topk / torch.kthvalue (bench/torch_topk.py from benchmarks/gpu/) when python3
 #      has torch with CUDA;
 #   7. BENCHMARK HOOK: runs io.prune4j.bench.GpuBench's main when the bundle has that class (it
@@ -32,7 +32,7 @@
 # Logs go to $OUT (default ./out), at most 8 files (what the device tool brings back, at most two
 # folders down): gpu-run.log (everything, including nvidia-smi and the CUDA preflight),
 # junit-gpu.log, junit/TEST-junit-jupiter.xml, torch_topk.tsv, bench.log, gpubench.tsv,
-# sweep.png, and sanitizer.log with P4J_SANITIZE=1.
+# and sanitizer.log with P4J_SANITIZE=1.
 #
 # Environment:
 #   OUT                    log folder (default ./out)
@@ -317,7 +317,7 @@ fi
 
 # ---- 5e. the sweep on the GPU -----------------------------------------------------------------------
 # `prune4j sweep --device cuda`: every criterion at every default sparsity from one trained model;
-# the plot comes back as $OUT/sweep.png, the numbers go into this log.
+# the numbers go into this log (--no-plot: the GPU machine lacks the font libraries Java 2D needs).
 section "sweep on the GPU"
 if [[ "${P4J_SKIP_PIPELINE:-0}" == 1 || "${P4J_SKIP_SWEEP:-0}" == 1 ]]; then
     say "sweep skipped"
@@ -327,7 +327,7 @@ else
     t0=$(date +%s.%N)
     set +e
     "$JAVA" "${JOPTS[@]}" -jar "$B/app/prune4j.jar" sweep --data "$PDATA" --device cuda --seed 42 --no-progress \
-        --plot "$OUT/sweep.png" --json "$WORK/sweep.json" 2>&1
+        --no-plot --json "$WORK/sweep.json" 2>&1
     swrc=$?
     set -e
     t1=$(date +%s.%N)

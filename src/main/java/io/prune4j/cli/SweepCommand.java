@@ -1,5 +1,6 @@
 package io.prune4j.cli;
 
+import io.prune4j.Prune4jException;
 import io.prune4j.backend.Backend;
 import io.prune4j.data.Mnist;
 import io.prune4j.io.AtomicFiles;
@@ -59,6 +60,9 @@ final class SweepCommand implements Callable<Integer> {
     @Option(names = "--json", paramLabel = "FILE", description = "Where to write the numbers (default: ${DEFAULT-VALUE}).")
     Path json = Path.of("sweep.json");
 
+    @Option(names = "--no-plot", description = "Write only the numbers (for headless machines without the fonts Java's 2D graphics need).")
+    boolean noPlot;
+
     @Override
     public Integer call() throws IOException {
         List<Criterion> crits = new ArrayList<>();
@@ -73,12 +77,13 @@ final class SweepCommand implements Callable<Integer> {
             Ranking.Config.ratio(Ranking.Scope.LAYER, io.prune4j.backend.Normalization.NONE, s); // validates the range
         }
         training.validate();
-        OutputPaths.check(plot, json);
+        Path plotFile = noPlot ? null : plot;
+        OutputPaths.check(plotFile, json);
         Mnist.Splits data = io.prune4j.data.DataSets.load(common.data);
         try (Backend backend = common.openBackend();
              DeviceData train = DeviceData.upload(backend, data.train());
              DeviceData test = DeviceData.upload(backend, data.test());
-             Baseline base = Baseline.obtain(source.model, backend, train, test, training, common, false, plot, json)) {
+             Baseline base = Baseline.obtain(source.model, backend, train, test, training, common, false, plotFile, json)) {
             Metrics baseline = Trainer.evaluate(base.net, test);
             System.err.printf("baseline test accuracy %.4f%n", baseline.accuracy());
             Map<String, List<double[]>> curves = new LinkedHashMap<>();
@@ -91,7 +96,7 @@ final class SweepCommand implements Callable<Integer> {
                         try {
                             o = new Pruner(cfg, null).run(copy, null, train, test);
                         } catch (TrainingDivergedException e) {
-                            throw Diverged.error(e, "fine-tuning (" + c.cliName() + ", sparsity " + s + ")", "--finetune-lr", plot, json);
+                            throw Diverged.error(e, "fine-tuning (" + c.cliName() + ", sparsity " + s + ")", "--finetune-lr", plotFile, json);
                         }
                         double acc = o.rounds().get(o.rounds().size() - 1).test().accuracy();
                         points.add(new double[] {s, acc});
@@ -100,7 +105,6 @@ final class SweepCommand implements Callable<Integer> {
                 }
                 curves.put(c.cliName(), points);
             }
-            writePlot(curves, baseline.accuracy());
             Map<String, Object> r = common.reportHeader(backend, data.train());
             r.put("structured", pruning.structured());
             r.put("scope", pruning.scope);
@@ -115,8 +119,13 @@ final class SweepCommand implements Callable<Integer> {
                 series.put(k, pts);
             });
             r.put("criteria", series);
+            // the numbers first: they cost the whole sweep, the picture is drawn from them
             Reports.write(json, r);
-            System.err.println("wrote " + plot + " and " + json);
+            System.err.println("wrote " + json);
+            if (plotFile != null) {
+                writePlot(curves, baseline.accuracy());
+                System.err.println("wrote " + plotFile);
+            }
             return 0;
         }
     }
@@ -136,7 +145,15 @@ final class SweepCommand implements Callable<Integer> {
             double[] y = e.getValue().stream().mapToDouble(p -> p[1]).toArray();
             chart.addSeries(e.getKey(), x, y);
         }
-        byte[] png = BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG);
+        byte[] png;
+        try {
+            png = BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG);
+        } catch (LinkageError | java.awt.AWTError | RuntimeException e) {
+            // a runtime without the system's font libraries (libfreetype, libharfbuzz, fontconfig) fails here,
+            // with an Error that would otherwise end the JVM with a stack trace
+            throw new Prune4jException("cannot draw " + plot + ": Java's 2D graphics failed (" + Main.oneLine(e)
+                    + "); the numbers are in " + json + "; install the fonts and font libraries, or pass --no-plot", e);
+        }
         AtomicFiles.write(plot, out -> out.write(png));
     }
 }

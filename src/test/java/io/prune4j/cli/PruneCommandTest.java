@@ -135,6 +135,16 @@ class PruneCommandTest {
     }
 
     @Test
+    void sweepWithNoPlotWritesOnlyTheNumbers() throws IOException {
+        Path png = dir.resolve("none.png");
+        Path json = dir.resolve("n.json");
+        assertEquals(0, run("sweep", "--criteria", "magnitude", "--sparsities", "0.5", "--no-plot", "--plot", png.toString(),
+                "--json", json.toString()), err.toString());
+        assertFalse(Files.exists(png), "--no-plot drew a plot");
+        assertEquals(1, new ObjectMapper().readTree(json.toFile()).get("criteria").get("magnitude").size());
+    }
+
+    @Test
     void badPruningOptionsGiveOneLineErrors() {
         String[][] cases = {
             {"prune", "--sparsity", "1.0"},
