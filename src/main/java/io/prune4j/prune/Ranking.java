@@ -186,24 +186,60 @@ public final class Ranking {
         return (int) value;
     }
 
+    /** Counts are summed in double and returned as float: exact up to 2^24, so longer masks are summed in pieces. */
+    static final int EXACT_FLOAT_COUNT = 1 << 24;
+
     /**
      * Non-zero entries of each 0/1 mask (0 for a null entry), summed on the device and read with
      * one copy for all of them.
      */
     static int[] counts(Backend b, List<Tensor> masks) {
         int n = masks.size();
-        try (Tensor sums = b.zeros(DType.FLOAT32, n);
+        int slots = 0;
+        for (Tensor m : masks) {
+            slots += m == null ? 0 : Math.max(1, (m.size() + EXACT_FLOAT_COUNT - 1) / EXACT_FLOAT_COUNT);
+        }
+        int[] c = new int[n];
+        if (slots == 0) {
+            return c;
+        }
+        try (Tensor sums = b.zeros(DType.FLOAT32, slots);
              Tensor one = b.zeros(DType.FLOAT32, 1)) {
-            for (int l = 0; l < n; l++) {
-                if (masks.get(l) != null) {
-                    b.sum(one, masks.get(l));
-                    b.copyRange(sums, l, one, 0, 1);
+            int slot = 0;
+            for (Tensor m : masks) {
+                if (m == null) {
+                    continue;
+                }
+                if (m.size() <= EXACT_FLOAT_COUNT) {
+                    b.sum(one, m);
+                    b.copyRange(sums, slot++, one, 0, 1);
+                    continue;
+                }
+                try (Tensor piece = b.zeros(DType.FLOAT32, EXACT_FLOAT_COUNT)) {
+                    for (int off = 0; off < m.size(); off += EXACT_FLOAT_COUNT) {
+                        int len = Math.min(EXACT_FLOAT_COUNT, m.size() - off);
+                        if (len < EXACT_FLOAT_COUNT) {
+                            b.fill(piece, 0f);
+                        }
+                        b.copyRange(piece, 0, m, off, len);
+                        b.sum(one, piece);
+                        b.copyRange(sums, slot++, one, 0, 1);
+                    }
                 }
             }
             float[] f = b.toFloatArray(sums);
-            int[] c = new int[n];
+            slot = 0;
             for (int l = 0; l < n; l++) {
-                c[l] = Math.round(f[l]);
+                Tensor m = masks.get(l);
+                if (m == null) {
+                    continue;
+                }
+                int pieces = Math.max(1, (m.size() + EXACT_FLOAT_COUNT - 1) / EXACT_FLOAT_COUNT);
+                long total = 0;
+                for (int k = 0; k < pieces; k++) {
+                    total += Math.round(f[slot++]);
+                }
+                c[l] = (int) total;
             }
             return c;
         }
@@ -211,9 +247,6 @@ public final class Ranking {
 
     /** Number of non-zero entries of a 0/1 mask (one scalar read). */
     static int count(Backend b, Tensor mask) {
-        try (Tensor s = b.zeros(DType.FLOAT32, 1)) {
-            b.sum(s, mask);
-            return Math.round(s.toFloatArray()[0]);
-        }
+        return counts(b, java.util.Collections.singletonList(mask))[0];
     }
 }

@@ -188,6 +188,19 @@ class RankingTest {
         }
     }
 
+    /** A float holds every integer only up to 2^24: longer masks are counted in pieces, exactly. */
+    @Test
+    void countsOfMasksLongerThanAFloatCountsAreExact() {
+        int n = Ranking.EXACT_FLOAT_COUNT + 4;
+        float[] ones = new float[n];
+        Arrays.fill(ones, 1f);
+        ones[7] = 0f;
+        try (Tensor big = cpu.fromArray(ones, n); Tensor small = cpu.fromArray(new float[] {1, 0, 1}, 3)) {
+            assertEquals(n - 1, Ranking.count(cpu, big), "2^24 + 3 ones: as one float sum it would read 2^24 + 4");
+            assertArrayEquals(new int[] {2, 0, n - 1}, Ranking.counts(cpu, Arrays.asList(small, null, big)));
+        }
+    }
+
     @Test
     void alreadyPrunedEntriesAreNeverKeptAgain() {
         Tensor prior = cpu.fromArray(new float[] {0, 1, 1, 0, 1, 1}, 6);
