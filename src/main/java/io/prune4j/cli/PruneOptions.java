@@ -44,8 +44,19 @@ final class PruneOptions {
     @Option(names = "--finetune-epochs", description = "Fine-tuning epochs per round, or in total for gradual (default: ${DEFAULT-VALUE}).")
     int finetuneEpochs = 2;
 
-    @Option(names = "--finetune-lr", description = "Fine-tuning learning rate (default: ${DEFAULT-VALUE}, cosine-decayed).")
-    float finetuneLr = 1e-3f;
+    @Option(names = "--finetune-lr", description = "Fine-tuning learning rate, cosine-decayed (default: 1e-3 structured, 3e-3 unstructured).")
+    Float finetuneLr;
+
+    /**
+     * Unstructured pruning leaves every unit with a few of its weights; on Fashion-MNIST at 90% they
+     * re-fit better with larger steps (2 epochs: −0.38 / −0.59 / −0.62 / −0.48 pt for seeds 42 / 1 /
+     * 2 / 3 at 3e-3, against −1.04 / −1.11 / −1.17 / −0.77 at 1e-3), while structured pruning's
+     * compacted layers do better at 1e-3 (50% Taylor: −0.37 / −0.86 / −0.55 / −0.50 against −0.41 /
+     * −1.02 / −0.73 / −0.96 at 3e-3).
+     */
+    float finetuneLearningRate() {
+        return finetuneLr != null ? finetuneLr : structured() ? 1e-3f : 3e-3f;
+    }
 
     @Option(names = "--distill", description = "Fine-tune with knowledge distillation from the unpruned model.")
     boolean distill;
@@ -82,7 +93,7 @@ final class PruneOptions {
         Ranking.Config ranking = new Ranking.Config(Ranking.Scope.parse(scope), normalization != null ? Normalization.parse(normalization)
                 : structured() ? Normalization.L2 : Normalization.NONE, mode, value, minKeep,
                 maxPruneRatio);
-        TrainConfig ft = TrainConfig.builder().optEpochs(finetuneEpochs).optBatchSize(training.batch).optLearningRate(finetuneLr)
+        TrainConfig ft = TrainConfig.builder().optEpochs(finetuneEpochs).optBatchSize(training.batch).optLearningRate(finetuneLearningRate())
                 .optOptimizer(TrainConfig.OptimizerKind.parse(training.optimizer)).optMomentum(training.momentum)
                 .optWeightDecay(training.weightDecay).optLrSchedule(TrainConfig.LrSchedule.parse(training.lrSchedule))
                 .optSeed(seed + 1).build();
