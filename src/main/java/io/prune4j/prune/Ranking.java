@@ -197,7 +197,7 @@ public final class Ranking {
         int n = masks.size();
         int slots = 0;
         for (Tensor m : masks) {
-            slots += m == null ? 0 : Math.max(1, (m.size() + EXACT_FLOAT_COUNT - 1) / EXACT_FLOAT_COUNT);
+            slots += m == null ? 0 : pieces(m);
         }
         int[] c = new int[n];
         if (slots == 0) {
@@ -234,15 +234,19 @@ public final class Ranking {
                 if (m == null) {
                     continue;
                 }
-                int pieces = Math.max(1, (m.size() + EXACT_FLOAT_COUNT - 1) / EXACT_FLOAT_COUNT);
                 long total = 0;
-                for (int k = 0; k < pieces; k++) {
+                for (int k = pieces(m); k > 0; k--) {
                     total += Math.round(f[slot++]);
                 }
                 c[l] = (int) total;
             }
             return c;
         }
+    }
+
+    /** How many sums of at most {@link #EXACT_FLOAT_COUNT} entries count {@code mask} (one for an empty mask). */
+    private static int pieces(Tensor mask) {
+        return Math.max(1, (mask.size() + EXACT_FLOAT_COUNT - 1) / EXACT_FLOAT_COUNT);
     }
 
     /** Number of non-zero entries of a 0/1 mask (one scalar read). */
