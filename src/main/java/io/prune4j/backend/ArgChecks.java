@@ -131,4 +131,20 @@ public final class ArgChecks {
             throw new IndexOutOfBoundsException("maskToIndices: count slot " + slot + " outside counts of " + counts.size());
         }
     }
+
+    /**
+     * Checks that {@code a [batch, units, …]} holds {@code units} units in dimension 1 and returns
+     * the elements per unit per example (1 for a dense layer, H·W for a feature map).
+     */
+    public static int units(String op, Tensor a, int units) {
+        int batch = a.dim(0);
+        if (units == 0 || batch == 0) {
+            return 1;
+        }
+        if (a.rank() < 2 || a.dim(1) != units || a.size() % (batch * units) != 0) {
+            throw new IllegalArgumentException(op + ": activations " + Arrays.toString(a.shape()) + " do not have "
+                    + units + " units in dimension 1");
+        }
+        return a.size() / (batch * units);
+    }
 }

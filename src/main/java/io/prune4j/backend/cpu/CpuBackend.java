@@ -424,28 +424,15 @@ public final class CpuBackend implements Backend {
         Shapes.requireSameSize("taylorAccumulate", a, "a", g, "g");
         int batch = a.dim(0);
         int units = acc.size();
-        int spatial = checkUnits("taylorAccumulate", a, units);
+        int spatial = ArgChecks.units("taylorAccumulate", a, units);
         CpuOps.taylorAccumulate(f(acc, "taylorAccumulate"), f(a, "taylorAccumulate"), f(g, "taylorAccumulate"), batch, units, spatial,
                 absInside, scale);
-    }
-
-    /** Elements per unit per example of {@code a [batch, units, …]}. */
-    private static int checkUnits(String op, Tensor a, int units) {
-        int batch = a.dim(0);
-        if (units == 0 || batch == 0) {
-            return 1;
-        }
-        if (a.rank() < 2 || a.dim(1) != units || a.size() % (batch * units) != 0) {
-            throw new IllegalArgumentException(op + ": activations " + java.util.Arrays.toString(a.shape()) + " do not have "
-                    + units + " units in dimension 1");
-        }
-        return a.size() / (batch * units);
     }
 
     @Override
     public void countPositive(Tensor acc, Tensor a) {
         int units = acc.size();
-        int spatial = checkUnits("countPositive", a, units);
+        int spatial = ArgChecks.units("countPositive", a, units);
         float[] c = f(acc, "countPositive");
         float[] x = f(a, "countPositive");
         int batch = a.dim(0);

@@ -517,28 +517,15 @@ public final class CudaBackend implements Backend {
         Shapes.requireSameSize("taylorAccumulate", a, "a", g, "g");
         int batch = a.dim(0);
         int units = acc.size();
-        int spatial = checkUnits("taylorAccumulate", a, units);
+        int spatial = ArgChecks.units("taylorAccumulate", a, units);
         check(CudaKernels.p4j_taylor_accumulate(f(acc, "taylorAccumulate").address(), f(a, "taylorAccumulate").address(),
                 f(g, "taylorAccumulate").address(), batch, units, spatial, absInside ? 1 : 0, scale, stream), "taylorAccumulate");
-    }
-
-    /** Elements per unit per example of {@code a [batch, units, …]} (the CPU's rule and message). */
-    private static int checkUnits(String op, Tensor a, int units) {
-        int batch = a.dim(0);
-        if (units == 0 || batch == 0) {
-            return 1;
-        }
-        if (a.rank() < 2 || a.dim(1) != units || a.size() % (batch * units) != 0) {
-            throw new IllegalArgumentException(op + ": activations " + Arrays.toString(a.shape()) + " do not have "
-                    + units + " units in dimension 1");
-        }
-        return a.size() / (batch * units);
     }
 
     @Override
     public void countPositive(Tensor acc, Tensor a) {
         int units = acc.size();
-        int spatial = checkUnits("countPositive", a, units);
+        int spatial = ArgChecks.units("countPositive", a, units);
         check(CudaKernels.p4j_count_positive(f(acc, "countPositive").address(), f(a, "countPositive").address(), a.dim(0), units,
                 spatial, stream), "countPositive");
     }
