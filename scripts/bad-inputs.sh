@@ -273,6 +273,8 @@ case_ "calibration batches 0" "${PM[@]}" --calibration-batches 0
 case_ "distillation weight 2" "${PM[@]}" --distill --distill-alpha 2
 case_ "max prune ratio 2" "${PM[@]}" --max-prune-ratio 2
 case_ "rewinding a loaded model" "${PM[@]}" --rewind
+case_ "reconstruction with the gradual schedule" "${PM[@]}" --reconstruct --schedule gradual
+case_ "reconstruction and bias compensation together" "${PM[@]}" --reconstruct --bias-compensation
 case_ "learning rate NaN" "${TG[@]}" --lr NaN
 case_ "fine-tune learning rate 0" "${PM[@]}" --finetune-lr 0
 case_ "unknown optimiser" "${TG[@]}" --optimizer lion

@@ -76,6 +76,10 @@ final class PruneOptions {
     @Option(names = "--bias-compensation", negatable = true, description = "Fold removed units' mean activation into the next bias (default: ${DEFAULT-VALUE}).")
     boolean biasCompensation = false;
 
+    @Option(names = "--reconstruct", negatable = true,
+            description = "Refit the weights that stay by least squares on calibration inputs before fine-tuning (Dense layers; default: ${DEFAULT-VALUE}).")
+    boolean reconstruct = false;
+
     boolean structured() {
         return kind == null || !kind.unstructured;
     }
@@ -99,6 +103,6 @@ final class PruneOptions {
                 .optSeed(seed + 1).build();
         return PruneConfig.builder().setCriterion(criterion).optStructured(structured()).optRanking(ranking).optSchedule(sched, r)
                 .optFinetune(ft).optDistillation(distill ? distillTemperature : 0f, distillAlpha).optRewind(rewind)
-                .optCalibrationBatches(calibrationBatches).optSeed(seed).optBiasCompensation(biasCompensation).build();
+                .optCalibrationBatches(calibrationBatches).optSeed(seed).optBiasCompensation(biasCompensation).optReconstruct(reconstruct).build();
     }
 }

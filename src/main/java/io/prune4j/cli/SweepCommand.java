@@ -109,6 +109,7 @@ final class SweepCommand implements Callable<Integer> {
             r.put("structured", pruning.structured());
             r.put("scope", pruning.scope);
             r.put("finetune_epochs", pruning.finetuneEpochs);
+            r.put("reconstruct", pruning.reconstruct);
             r.put("baseline_accuracy", baseline.accuracy());
             Map<String, Object> series = new LinkedHashMap<>();
             curves.forEach((k, v) -> {
@@ -133,7 +134,7 @@ final class SweepCommand implements Callable<Integer> {
     private void writePlot(Map<String, List<double[]>> curves, double baseline) throws IOException {
         XYChart chart = new XYChartBuilder().width(900).height(600)
                 .title((pruning.structured() ? "Structured (neurons)" : "Unstructured (weights)") + " pruning, " + pruning.scope
-                        + " scope, " + pruning.finetuneEpochs + " fine-tune epoch(s)")
+                        + " scope, " + (pruning.reconstruct ? "least-squares refit, " : "") + pruning.finetuneEpochs + " fine-tune epoch(s)")
                 .xAxisTitle("sparsity (fraction removed)").yAxisTitle("test accuracy").build();
         chart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.InsideSW);
         chart.getStyler().setYAxisDecimalPattern("0.000");

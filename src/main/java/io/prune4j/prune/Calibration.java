@@ -28,37 +28,53 @@ public final class Calibration {
                 throw new IllegalArgumentException("calibration batches must be at least 1 for criterion " + scorer.criterion());
             }
             Backend backend = net.backend();
-            int rows = Math.min(BATCH, data.count());
-            int total = Math.min(batches * rows, data.count() / rows * rows);
-            int[] order = sample(data.count(), total, seed);
-            try (Tensor idx = backend.fromArray(order, order.length);
-                 Tensor x = backend.zeros(DType.FLOAT32, rows, data.featureSize());
-                 Tensor y = backend.zeros(DType.INT32, rows);
-                 Tensor sums = backend.zeros(DType.FLOAT32, 2)) {
-                Tensor grad = null;
-                try {
-                    for (int offset = 0; offset + rows <= order.length; offset += rows) {
-                        backend.gatherRows(x, data.features(), idx, offset);
-                        backend.gatherRows(y, data.labels(), idx, offset);
-                        Tensor logits = net.forward(x, true);
-                        if (grad == null) {
-                            grad = backend.zeros(DType.FLOAT32, logits.shape());
-                        }
-                        backend.softmaxCrossEntropy(grad, sums, logits, y, 1f / rows);
-                        net.backward(grad);
-                        scorer.afterBackward();
-                        if (afterEachBatch != null) {
-                            afterEachBatch.run();
-                        }
+            Tensor[] grad = {null};
+            try (Tensor sums = backend.zeros(DType.FLOAT32, 2)) {
+                forEachBatch(net, data, batches, seed, (x, y) -> {
+                    Tensor logits = net.forward(x, true);
+                    if (grad[0] == null) {
+                        grad[0] = backend.zeros(DType.FLOAT32, logits.shape());
                     }
-                } finally {
-                    if (grad != null) {
-                        grad.close();
+                    backend.softmaxCrossEntropy(grad[0], sums, logits, y, 1f / x.dim(0));
+                    net.backward(grad[0]);
+                    scorer.afterBackward();
+                    if (afterEachBatch != null) {
+                        afterEachBatch.run();
                     }
+                });
+            } finally {
+                if (grad[0] != null) {
+                    grad[0].close();
                 }
             }
         }
         return scorer.finish();
+    }
+
+    /** What is done with one calibration batch: examples {@code [rows, features]} and labels {@code [rows]}, valid during the call. */
+    @FunctionalInterface
+    interface BatchConsumer {
+        void accept(Tensor x, Tensor y);
+    }
+
+    /**
+     * Feeds {@code batches} batches of {@link #BATCH} distinct examples of {@code data}, drawn in a
+     * random order fixed by {@code seed} (fewer when the data set is smaller), to {@code consumer}.
+     */
+    static void forEachBatch(Sequential net, DeviceData data, int batches, long seed, BatchConsumer consumer) {
+        Backend backend = net.backend();
+        int rows = Math.min(BATCH, data.count());
+        int total = Math.min(batches * rows, data.count() / rows * rows);
+        int[] order = sample(data.count(), total, seed);
+        try (Tensor idx = backend.fromArray(order, order.length);
+             Tensor x = backend.zeros(DType.FLOAT32, rows, data.featureSize());
+             Tensor y = backend.zeros(DType.INT32, rows)) {
+            for (int offset = 0; offset + rows <= order.length; offset += rows) {
+                backend.gatherRows(x, data.features(), idx, offset);
+                backend.gatherRows(y, data.labels(), idx, offset);
+                consumer.accept(x, y);
+            }
+        }
     }
 
     /** {@code total} distinct example indices in a seeded random order (a partial Fisher–Yates shuffle). */

@@ -18,10 +18,12 @@ import io.prune4j.train.TrainConfig;
  * @param seed               seed for calibration order and random scores
  * @param biasCompensation   fold the mean activation of removed units into the next layer's bias
  *                           ({@link ActivationMeans}); structured pruning with a data-driven criterion only
+ * @param reconstruct        refit the surviving weights by least squares on calibration inputs before
+ *                           fine-tuning ({@link Reconstruction}); one-shot and iterative schedules
  */
 public record PruneConfig(Criterion criterion, boolean structured, Ranking.Config ranking, Schedule schedule, int rounds,
                           TrainConfig finetune, float distillTemperature, float distillAlpha, boolean rewind,
-                          int calibrationBatches, long seed, boolean biasCompensation) {
+                          int calibrationBatches, long seed, boolean biasCompensation, boolean reconstruct) {
     public PruneConfig {
         if (criterion == null || ranking == null || schedule == null || finetune == null) {
             throw new IllegalArgumentException("criterion, ranking, schedule and fine-tuning settings must be set");
@@ -41,7 +43,13 @@ public record PruneConfig(Criterion criterion, boolean structured, Ranking.Confi
         if (!structured && !criterion.scoresWeights()) {
             throw new IllegalArgumentException("criterion " + criterion + " scores units only; use structured pruning with it");
         }
-        if (calibrationBatches < 1 && criterion.needsData()) {
+        if (reconstruct && schedule == Schedule.GRADUAL) {
+            throw new IllegalArgumentException("reconstruction applies to one-shot and iterative schedules, not gradual");
+        }
+        if (reconstruct && biasCompensation) {
+            throw new IllegalArgumentException("reconstruction refits the next layer's bias itself: use it or bias compensation, not both");
+        }
+        if (calibrationBatches < 1 && (criterion.needsData() || reconstruct)) {
             throw new IllegalArgumentException("calibration batches must be at least 1, got " + calibrationBatches);
         }
         if (distillTemperature < 0 || Float.isNaN(distillTemperature)) {
@@ -61,7 +69,7 @@ public record PruneConfig(Criterion criterion, boolean structured, Ranking.Confi
      * A builder: the criterion is required ({@code setCriterion}); everything else has a default
      * ({@code opt…}): structured, layer-wise 50 % with L2 normalisation, one-shot, 2 fine-tune epochs
      * of Adam at 1e-3 with cosine decay, no distillation, no rewinding, 20 calibration batches,
-     * seed 42, no bias compensation.
+     * seed 42, no bias compensation, no reconstruction.
      */
     public static Builder builder() {
         return new Builder();
@@ -80,6 +88,7 @@ public record PruneConfig(Criterion criterion, boolean structured, Ranking.Confi
         private int calibrationBatches = 20;
         private long seed = 42;
         private boolean biasCompensation;
+        private boolean reconstruct;
 
         public Builder setCriterion(Criterion v) { criterion = v; return this; }
         /** Remove whole units (true, the default) or single weights (false). */
@@ -94,13 +103,14 @@ public record PruneConfig(Criterion criterion, boolean structured, Ranking.Confi
         public Builder optCalibrationBatches(int v) { calibrationBatches = v; return this; }
         public Builder optSeed(long v) { seed = v; return this; }
         public Builder optBiasCompensation(boolean v) { biasCompensation = v; return this; }
+        public Builder optReconstruct(boolean v) { reconstruct = v; return this; }
 
         public PruneConfig build() {
             if (criterion == null) {
                 throw new IllegalArgumentException("PruneConfig needs a criterion: call setCriterion");
             }
             return new PruneConfig(criterion, structured, ranking, schedule, rounds, finetune, distillTemperature, distillAlpha, rewind,
-                    calibrationBatches, seed, biasCompensation);
+                    calibrationBatches, seed, biasCompensation, reconstruct);
         }
     }
 }

@@ -173,6 +173,14 @@ public final class Pruner {
         }
         List<Tensor> masks = Ranking.select(scores, prior, reference, cfg.ranking().withValue(target));
         try {
+            if (cfg.reconstruct() && !maskOnly) {
+                long seed = cfg.seed() + 7919L * round + 1;
+                if (cfg.structured()) {
+                    Reconstruction.refitUnits(net, layers, masks, train, cfg.calibrationBatches(), seed);
+                } else {
+                    Reconstruction.refitWeights(net, layers, masks, train, cfg.calibrationBatches(), seed);
+                }
+            }
             if (!cfg.structured()) {
                 Compaction.maskWeights(net, layers, masks);
             } else if (maskOnly) {

@@ -68,7 +68,7 @@ class PrunerTest {
                                float distillT) {
         TrainConfig ft = TrainConfig.builder().optEpochs(epochs).optBatchSize(32).optLearningRate(0.005f).build();
         return new PruneConfig(c, structured, Ranking.Config.ratio(Ranking.Scope.LAYER, Normalization.L2, sparsity), s, rounds, ft,
-                distillT, 0.5f, rewind, 3, 5, false);
+                distillT, 0.5f, rewind, 3, 5, false, false);
     }
 
     @Test
@@ -234,14 +234,14 @@ class PrunerTest {
         TrainConfig ft = TrainConfig.builder().optEpochs(1).build();
         Ranking.Config count = new Ranking.Config(Ranking.Scope.LAYER, Normalization.L2, Ranking.Mode.COUNT, 3, 1, 1);
         assertTrue(assertThrows(IllegalArgumentException.class,
-                () -> new PruneConfig(Criterion.TAYLOR, true, count, Schedule.ITERATIVE, 3, ft, 0, 0.5f, false, 3, 1, false))
+                () -> new PruneConfig(Criterion.TAYLOR, true, count, Schedule.ITERATIVE, 3, ft, 0, 0.5f, false, 3, 1, false, false))
                 .getMessage().contains("target sparsity"));
         Ranking.Config half = Ranking.Config.ratio(Ranking.Scope.LAYER, Normalization.L2, 0.5);
         assertTrue(assertThrows(IllegalArgumentException.class,
-                () -> new PruneConfig(Criterion.APOZ, false, half, Schedule.ONESHOT, 1, ft, 0, 0.5f, false, 3, 1, false))
+                () -> new PruneConfig(Criterion.APOZ, false, half, Schedule.ONESHOT, 1, ft, 0, 0.5f, false, 3, 1, false, false))
                 .getMessage().contains("scores units only"));
         assertTrue(assertThrows(IllegalArgumentException.class,
-                () -> new PruneConfig(Criterion.TAYLOR, true, half, Schedule.GRADUAL, 3, ft, 0, 0.5f, true, 3, 1, false))
+                () -> new PruneConfig(Criterion.TAYLOR, true, half, Schedule.GRADUAL, 3, ft, 0, 0.5f, true, 3, 1, false, false))
                 .getMessage().contains("rewinding"));
     }
 }

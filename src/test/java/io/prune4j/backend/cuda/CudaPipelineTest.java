@@ -51,6 +51,11 @@ class CudaPipelineTest {
     }
 
     @Test
+    void reconstructionMatchesTheCpu() {
+        PipelineParity.reconstructionMatches(Gpu.CPU, gpu);
+    }
+
+    @Test
     void cnnChannelPruningMatchesTheCpu() {
         PipelineParity.pruningMatches(Gpu.CPU, gpu, true, PipelineParity.taylor(io.prune4j.prune.Schedule.ONESHOT, 1, 1, false, false),
                 "one-shot channels");

@@ -201,6 +201,68 @@ final class PipelineParity {
                 + d.copies().copies() + " copies: more than a few scalars per copy came back");
     }
 
+    /**
+     * Least-squares reconstruction ({@code --reconstruct}) with no fine-tuning, structured (Taylor,
+     * half the units) and unstructured (global magnitude, 70%): the refitted weights agree between
+     * the backends (relative L2 difference under 1e-2: the solve amplifies the float differences of
+     * training and of the Gram matrices) and so does the accuracy.
+     */
+    static void reconstructionMatches(Backend ref, Backend dut) {
+        TrainConfig none = TrainConfig.builder().optEpochs(0).optSeed(13).build();
+        PruneConfig structured = PruneConfig.builder().setCriterion(Criterion.TAYLOR)
+                .optRanking(Ranking.Config.ratio(Ranking.Scope.LAYER, Normalization.L2, 0.5)).optFinetune(none)
+                .optCalibrationBatches(2).optSeed(3).optReconstruct(true).build();
+        PruneConfig unstructured = PruneConfig.builder().setCriterion(Criterion.MAGNITUDE).optStructured(false)
+                .optRanking(Ranking.Config.ratio(Ranking.Scope.GLOBAL, Normalization.NONE, 0.7)).optFinetune(none)
+                .optCalibrationBatches(2).optSeed(3).optReconstruct(true).build();
+        for (PruneConfig cfg : List.of(structured, unstructured)) {
+            String label = "MLP reconstruction, " + (cfg.structured() ? "structured" : "unstructured");
+            float[][] w = new float[2][];
+            double[] accuracy = new double[2];
+            Backend[] sides = {ref, dut};
+            for (int s = 0; s < 2; s++) {
+                Backend b = sides[s];
+                try (DeviceData train = DeviceData.upload(b, blobs(600, 1)); DeviceData test = DeviceData.upload(b, blobs(300, 2));
+                     Sequential net = mlp(b)) {
+                    try (Trainer t = new Trainer(net, trainConfig().toBuilder().optEpochs(2).build())) {
+                        t.fit(train, null, TrainListener.NONE);
+                    }
+                    TransferStats t0 = b.transfers();
+                    Pruner.Outcome o = new Pruner(cfg, null).run(net, null, train, test);
+                    accuracy[s] = o.rounds().get(0).test().accuracy();
+                    if (s == 1) {
+                        System.out.printf("[PipelineParity] %s: accuracy %.4f (%s) / %.4f (%s); %s copied %d times%n", label, accuracy[0],
+                                ref.name(), accuracy[1], dut.name(), dut.name(), b.transfers().minus(t0).copies());
+                    }
+                    List<float[]> parts = new ArrayList<>();
+                    int n = 0;
+                    for (var p : net.parameters()) {
+                        float[] v = b.toFloatArray(p.value());
+                        parts.add(v);
+                        n += v.length;
+                    }
+                    w[s] = new float[n];
+                    int at = 0;
+                    for (float[] v : parts) {
+                        System.arraycopy(v, 0, w[s], at, v.length);
+                        at += v.length;
+                    }
+                }
+            }
+            assertEquals(w[0].length, w[1].length, label + ": parameter count");
+            double diff = 0;
+            double norm = 0;
+            for (int i = 0; i < w[0].length; i++) {
+                diff += (w[0][i] - w[1][i]) * (double) (w[0][i] - w[1][i]);
+                norm += w[0][i] * (double) w[0][i];
+            }
+            double rel = Math.sqrt(diff / norm);
+            assertTrue(rel < 1e-2, label + ": refitted weights differ by " + rel + " (relative L2)");
+            assertEquals(accuracy[0], accuracy[1], 0.02, label + ": test accuracy");
+            assertTrue(accuracy[1] > 0.75, label + ": still works on " + dut.name() + ": " + accuracy[1]);
+        }
+    }
+
     /** All pipeline checks, as {@link CudaPipelineTest} and the self-test run them. */
     static List<Runnable> all(Backend ref, Backend dut) {
         List<Runnable> checks = new ArrayList<>();
@@ -212,6 +274,7 @@ final class PipelineParity {
         checks.add(() -> pruningMatches(ref, dut, false, taylor(Ranking.Scope.GLOBAL, Schedule.ITERATIVE, 2, 1, false, false),
                 "iterative, global ranking"));
         checks.add(() -> pruningMatches(ref, dut, true, taylor(Schedule.ONESHOT, 1, 1, false, false), "one-shot channels"));
+        checks.add(() -> reconstructionMatches(ref, dut));
         return checks;
     }
 }

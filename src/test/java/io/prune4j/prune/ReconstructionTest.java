@@ -1,0 +1,293 @@
+package io.prune4j.prune;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.prune4j.backend.Normalization;
+import io.prune4j.backend.cpu.CpuBackend;
+import io.prune4j.data.Dataset;
+import io.prune4j.nn.Dense;
+import io.prune4j.nn.LayerHook;
+import io.prune4j.nn.Sequential;
+import io.prune4j.nn.WeightLayer;
+import io.prune4j.tensor.Tensor;
+import io.prune4j.train.DeviceData;
+import io.prune4j.train.TrainConfig;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link Reconstruction} checked against what a least-squares fit must satisfy, computed here
+ * independently in double precision from the networks' activations: the residual of every refitted
+ * row is orthogonal to each kept input (up to the ridge term) and has mean zero; each layer is fitted
+ * on the inputs the layers before it, already refitted, give it; a duplicated unit or input is
+ * absorbed exactly; weights outside the masks end at zero.
+ */
+class ReconstructionTest {
+    private static final int N = 256;
+    private static final int BATCHES = N / Calibration.BATCH; // every example, so the sums below are over the same set
+    private final CpuBackend b = new CpuBackend(1);
+
+    @AfterEach
+    void close() {
+        b.close();
+    }
+
+    private static Dataset gaussian(int n, int features, long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        float[] x = new float[n * features];
+        int[] y = new int[n];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) rng.nextGaussian();
+        }
+        for (int i = 0; i < n; i++) {
+            y[i] = rng.nextInt(4);
+        }
+        return new Dataset("gaussian", x, y, n, features, 4);
+    }
+
+    /** A 0/1 mask of {@code n} entries keeping {@code keep} of them, chosen by {@code seed}. */
+    private Tensor mask(int n, int keep, long seed) {
+        float[] m = new float[n];
+        SplittableRandom rng = new SplittableRandom(seed);
+        int k = 0;
+        while (k < keep) {
+            int i = rng.nextInt(n);
+            if (m[i] == 0) {
+                m[i] = 1;
+                k++;
+            }
+        }
+        return b.fromArray(m, n);
+    }
+
+    /** The inputs layer {@code layer} of {@code net} reads for every example, as doubles {@code [N][width]}. */
+    private double[][] inputsOf(Sequential net, Dataset data, int layer) {
+        int width = ((Dense) net.layers().get(layer)).inFeatures();
+        float[][] seen = new float[1][];
+        LayerHook hook = (i, l, a) -> {
+            if (i == layer - 1) {
+                seen[0] = b.toFloatArray(a);
+            }
+        };
+        net.addForwardHook(hook);
+        try (Tensor x = b.fromArray(data.features(), data.count(), data.featureSize())) {
+            net.forward(x, false);
+            if (layer == 0) {
+                seen[0] = data.features().clone();
+            }
+        } finally {
+            net.removeHook(hook);
+        }
+        double[][] out = new double[data.count()][width];
+        for (int t = 0; t < data.count(); t++) {
+            for (int j = 0; j < width; j++) {
+                out[t][j] = seen[0][t * width + j];
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The least-squares conditions for row {@code r} of layer {@code layer}: with {@code e} the new
+     * pre-activation minus the old one, {@code mean(e) = 0} and {@code mean(x'_k·e) + λ·w'_k = 0}
+     * for each kept input {@code k}; returns the largest violation relative to the scale of the terms.
+     */
+    private double normalEquationError(Sequential before, Sequential after, Dataset data, int layer, int r, boolean[] kept,
+                                       double damping) {
+        double[][] x = inputsOf(before, data, layer);
+        double[][] xNew = inputsOf(after, data, layer);
+        Dense d0 = (Dense) before.layers().get(layer);
+        Dense d1 = (Dense) after.layers().get(layer);
+        int in = d0.inFeatures();
+        float[] w0 = b.toFloatArray(d0.weight().value());
+        float[] w1 = b.toFloatArray(d1.weight().value());
+        float b0 = b.toFloatArray(d0.bias().value())[r];
+        float b1 = b.toFloatArray(d1.bias().value())[r];
+        int n = x.length;
+        double[] e = new double[n];
+        double meanSquareInput = 0;
+        double meanSquareTarget = 0;
+        for (int t = 0; t < n; t++) {
+            double old = b0;
+            double now = b1;
+            for (int j = 0; j < in; j++) {
+                old += w0[r * in + j] * x[t][j];
+                now += w1[r * in + j] * xNew[t][j];
+                meanSquareInput += xNew[t][j] * xNew[t][j] / ((double) n * in);
+            }
+            e[t] = now - old;
+            meanSquareTarget += old * old / n;
+        }
+        double ridge = damping * meanSquareInput;
+        double scale = Math.sqrt(meanSquareInput * meanSquareTarget) + 1e-12;
+        double worst = Math.abs(java.util.Arrays.stream(e).average().orElse(0)) / Math.sqrt(meanSquareTarget);
+        for (int k = 0; k < in; k++) {
+            if (!kept[k]) {
+                assertEquals(0f, w1[r * in + k], "layer " + layer + " row " + r + ": weight " + k + " is pruned, so must be 0");
+                continue;
+            }
+            double dot = 0;
+            for (int t = 0; t < n; t++) {
+                dot += xNew[t][k] * e[t] / n;
+            }
+            worst = Math.max(worst, Math.abs(dot + ridge * w1[r * in + k]) / scale);
+        }
+        return worst;
+    }
+
+    @Test
+    void structuredRefitSolvesEachNextLayersLeastSquares() {
+        Dataset data = gaussian(N, 12, 1);
+        try (DeviceData dd = DeviceData.upload(b, data);
+             Sequential net = Sequential.mlp(b, 12, new int[] {9, 7}, 4, 3);
+             Sequential before = net.copy();
+             Tensor m1 = mask(9, 5, 11);
+             Tensor m2 = mask(7, 4, 12)) {
+            assertEquals(2, Reconstruction.refitUnits(net, List.of(0, 1), List.of(m1, m2), dd, BATCHES, 5, 0.01));
+            assertArrayEquals(b.toFloatArray(before.parameters().get(0).value()), b.toFloatArray(net.parameters().get(0).value()),
+                    "fc1 reads the data, not a pruned layer: it stays as it was");
+            float[][] keptUnits = {b.toFloatArray(m1), b.toFloatArray(m2)};
+            for (int layer = 1; layer <= 2; layer++) {
+                boolean[] kept = new boolean[keptUnits[layer - 1].length];
+                for (int k = 0; k < kept.length; k++) {
+                    kept[k] = keptUnits[layer - 1][k] != 0;
+                }
+                for (int r = 0; r < ((Dense) net.layers().get(layer)).outFeatures(); r++) {
+                    double err = normalEquationError(before, net, data, layer, r, kept, 0.01);
+                    assertTrue(err < 1e-4, "layer " + layer + " row " + r + ": least-squares conditions off by " + err);
+                }
+            }
+        }
+    }
+
+    @Test
+    void unstructuredRefitSolvesEachRowsLeastSquaresLayerAfterLayer() {
+        Dataset data = gaussian(N, 10, 2);
+        try (DeviceData dd = DeviceData.upload(b, data);
+             Sequential net = Sequential.mlp(b, 10, new int[] {8, 6}, 4, 4);
+             Sequential before = net.copy()) {
+            List<Tensor> masks = new ArrayList<>();
+            List<Integer> layers = List.of(0, 1, 2);
+            for (int li : layers) {
+                int size = ((WeightLayer) net.layers().get(li)).weight().size();
+                masks.add(mask(size, size / 3, 20 + li));
+            }
+            try {
+                assertEquals(3, Reconstruction.refitWeights(net, layers, masks, dd, BATCHES, 6, 0.01));
+                for (int li : layers) {
+                    Dense d = (Dense) net.layers().get(li);
+                    float[] m = b.toFloatArray(masks.get(li));
+                    for (int r = 0; r < d.outFeatures(); r++) {
+                        boolean[] kept = new boolean[d.inFeatures()];
+                        for (int k = 0; k < kept.length; k++) {
+                            kept[k] = m[r * d.inFeatures() + k] != 0;
+                        }
+                        double err = normalEquationError(before, net, data, li, r, kept, 0.01);
+                        assertTrue(err < 1e-4, "layer " + li + " row " + r + ": least-squares conditions off by " + err);
+                    }
+                }
+            } finally {
+                masks.forEach(Tensor::close);
+            }
+        }
+    }
+
+    @Test
+    void aDuplicatedUnitIsAbsorbedExactly() {
+        Dataset data = gaussian(N, 12, 3);
+        try (DeviceData dd = DeviceData.upload(b, data);
+             Sequential net = Sequential.mlp(b, 12, new int[] {9, 7}, 4, 5);
+             Tensor all2 = mask(7, 7, 0)) {
+            // unit 8 of fc1 is a copy of unit 2, so removing it loses nothing the next layer cannot rebuild
+            Dense fc1 = (Dense) net.layers().get(0);
+            float[] w = b.toFloatArray(fc1.weight().value());
+            float[] bias = b.toFloatArray(fc1.bias().value());
+            System.arraycopy(w, 2 * 12, w, 8 * 12, 12);
+            bias[8] = bias[2];
+            b.upload(fc1.weight().value(), w);
+            b.upload(fc1.bias().value(), bias);
+            float[] keep = {1, 1, 1, 1, 1, 1, 1, 1, 0};
+            float[] reference = logits(net, data);
+            try (Sequential plain = net.copy(); Tensor m1 = b.fromArray(keep, 9); Tensor m1b = b.fromArray(keep, 9)) {
+                Compaction.compact(plain, List.of(0, 1), List.of(m1, all2));
+                assertTrue(maxDiff(reference, logits(plain, data)) > 1e-2, "removing the unit without a refit must change the outputs");
+                Reconstruction.refitUnits(net, List.of(0, 1), List.of(m1b, all2), dd, BATCHES, 7, 1e-9);
+                Compaction.compact(net, List.of(0, 1), List.of(m1b, all2));
+                assertEquals(8, ((Dense) net.layers().get(0)).units());
+                double diff = maxDiff(reference, logits(net, data));
+                assertTrue(diff < 1e-3, "the refitted network should give the same logits, differs by " + diff);
+            }
+        }
+    }
+
+    @Test
+    void convolutionsAreLeftAsTheyAre() {
+        try (Sequential net = Sequential.cnn(b, new int[] {1, 8, 8}, new int[] {4, 6}, 10, 3, 6);
+             Sequential before = net.copy()) {
+            SplittableRandom rng = new SplittableRandom(8);
+            float[] x = new float[N * 64];
+            int[] y = new int[N];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (float) rng.nextGaussian();
+            }
+            Dataset data = new Dataset("images", x, y, N, 64, 3, new int[] {1, 8, 8});
+            List<Integer> layers = Compaction.prunableUnitLayers(net);
+            List<Tensor> masks = new ArrayList<>();
+            for (int li : layers) {
+                int units = ((WeightLayer) net.layers().get(li)).units();
+                masks.add(mask(units, units / 2, li));
+            }
+            try (DeviceData dd = DeviceData.upload(b, data)) {
+                // conv1 → conv2 and conv2 → flatten → fc are not Dense → Dense; only fc (hidden) → output is refitted
+                assertEquals(1, Reconstruction.refitUnits(net, layers, masks, dd, BATCHES, 9));
+                int changed = 0;
+                for (int i = 0; i < net.parameters().size(); i++) {
+                    if (!java.util.Arrays.equals(b.toFloatArray(before.parameters().get(i).value()),
+                            b.toFloatArray(net.parameters().get(i).value()))) {
+                        changed++;
+                        assertTrue(i >= net.parameters().size() - 2,
+                                "only the output layer may change, but " + net.parameters().get(i).name() + " did");
+                    }
+                }
+                assertEquals(2, changed, "the output layer's weight and bias are refitted");
+            } finally {
+                masks.forEach(Tensor::close);
+            }
+        }
+    }
+
+    @Test
+    void reconstructionIsRefusedWhereItCannotApply() {
+        TrainConfig ft = TrainConfig.builder().optEpochs(1).build();
+        Ranking.Config half = Ranking.Config.ratio(Ranking.Scope.LAYER, Normalization.L2, 0.5);
+        IllegalArgumentException gradual = assertThrows(IllegalArgumentException.class,
+                () -> new PruneConfig(Criterion.TAYLOR, true, half, Schedule.GRADUAL, 3, ft, 0, 0.5f, false, 3, 1, false, true));
+        assertTrue(gradual.getMessage().contains("gradual"), gradual.getMessage());
+        IllegalArgumentException both = assertThrows(IllegalArgumentException.class,
+                () -> new PruneConfig(Criterion.TAYLOR, true, half, Schedule.ONESHOT, 1, ft, 0, 0.5f, false, 3, 1, true, true));
+        assertTrue(both.getMessage().contains("bias compensation"), both.getMessage());
+        IllegalArgumentException noData = assertThrows(IllegalArgumentException.class,
+                () -> new PruneConfig(Criterion.MAGNITUDE, false, half, Schedule.ONESHOT, 1, ft, 0, 0.5f, false, 0, 1, false, true));
+        assertTrue(noData.getMessage().contains("calibration batches"), noData.getMessage());
+    }
+
+    private float[] logits(Sequential net, Dataset data) {
+        try (Tensor x = b.fromArray(data.features(), data.count(), data.featureSize())) {
+            return b.toFloatArray(net.forward(x, false));
+        }
+    }
+
+    private static double maxDiff(float[] a, float[] c) {
+        double m = 0;
+        for (int i = 0; i < a.length; i++) {
+            m = Math.max(m, Math.abs(a[i] - c[i]));
+        }
+        return m;
+    }
+}
