@@ -23,6 +23,8 @@
 #   5d. runs `prune4j prune --arch cnn --device cuda` (cuDNN; the report has the compacted CNN's
 #      GPU throughput against the dense one);
 #   5e. runs `prune4j sweep --device cuda --no-plot` (all criteria, all default sparsities);
+#   5f. runs `prune4j prune --device cuda --reconstruct --finetune-epochs 0`, structured Taylor 50%
+#      and unstructured global magnitude 90% (the least-squares refit on the device's Gram matrices);
 #   6. times torch.topk / torch.kthvalue (bench/torch_topk.py from benchmarks/gpu/) when python3
 #      has torch with CUDA;
 #   7. BENCHMARK HOOK: runs io.prune4j.bench.GpuBench's main when the bundle has that class (it
@@ -47,6 +49,7 @@
 #   P4J_SKIP_CNN=1         do not run the CNN pipeline on the GPU
 #   P4J_CNN_ARGS           arguments for that run (default: --epochs 5)
 #   P4J_SKIP_SWEEP=1       do not run the sweep on the GPU
+#   P4J_SKIP_RECONSTRUCT=1 do not run the reconstruction jobs on the GPU
 #   P4J_SKIP_BENCH=1       do not run the benchmark hook (nor the torch timings)
 #   P4J_SKIP_TORCH=1       do not run the torch timings
 #   P4J_TORCH_ARGS         arguments for torch_topk.py (e.g. --quick)
@@ -338,6 +341,33 @@ else
         cat "$WORK/sweep.json"; echo
         say "sweep --device cuda wall time (JVM start to exit): $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s"
     fi
+fi
+
+# ---- 5f. least-squares reconstruction on the GPU -------------------------------------------------
+# `prune4j prune --device cuda --reconstruct --finetune-epochs 0`: the Gram matrices come from the
+# device (cuBLAS), the solves run on the host; the accuracy should match the CPU's figures for the
+# same subset within a few tenths of a point.
+section "reconstruction on the GPU"
+if [[ "${P4J_SKIP_PIPELINE:-0}" == 1 || "${P4J_SKIP_RECONSTRUCT:-0}" == 1 ]]; then
+    say "reconstruction skipped"
+elif [[ ! -d "$PDATA" ]]; then
+    say "no data/fashion-mnist in the bundle: no reconstruction run"
+else
+    for kind in structured unstructured; do
+        if [[ $kind == structured ]]; then RARGS=(--criterion taylor --sparsity 0.5); else
+            RARGS=(--unstructured --criterion magnitude --scope global --sparsity 0.9); fi
+        set +e
+        "$JAVA" "${JOPTS[@]}" -jar "$B/app/prune4j.jar" prune --data "$PDATA" --device cuda --seed 42 --no-progress \
+            --finetune-epochs 0 --reconstruct "${RARGS[@]}" --report "$WORK/prune-reconstruct-$kind.json" 2>&1
+        rrc=$?
+        set -e
+        if [[ $rrc -ne 0 ]]; then
+            say "ERROR: prune --reconstruct ($kind) --device cuda failed (exit $rrc)"
+            FAILED+=("reconstruction $kind --device cuda (exit $rrc)")
+        else
+            cat "$WORK/prune-reconstruct-$kind.json"; echo
+        fi
+    done
 fi
 
 # ---- 6. torch timings -------------------------------------------------------------------------
