@@ -46,6 +46,12 @@ public final class Reconstruction {
     public static final double DAMPING = 0.01;
     /** Widest input whose {@code width²} Gram matrix is collected. */
     public static final int MAX_WIDTH = 4096;
+    /**
+     * Most host work one layer's solves may take (about a minute on one core): unstructured masks of
+     * wide layers at low sparsity need one large system per row and are refused rather than left
+     * running for hours.
+     */
+    public static final double MAX_SOLVE_FLOPS = 1e11;
 
     private Reconstruction() {}
 
@@ -110,11 +116,24 @@ public final class Reconstruction {
             return 0;
         }
         Backend b = net.backend();
+        Map<Integer, float[]> masks = new TreeMap<>();
+        for (Map.Entry<Integer, Tensor> e : targets.entrySet()) {
+            float[] mask = b.toFloatArray(e.getValue());
+            Dense d = (Dense) net.layers().get(e.getKey());
+            double flops = solveFlops(mask, d.outFeatures(), d.inFeatures(), unitMasks);
+            if (flops > MAX_SOLVE_FLOPS) {
+                throw new IllegalArgumentException(String.format(java.util.Locale.ROOT,
+                        "reconstruction of %s would take about %.0f GFLOP of host solves (%d rows, %d inputs, %s): too slow;"
+                                + " prune without --reconstruct, or structured", d.name(), flops / 1e9, d.outFeatures(),
+                        d.inFeatures(), unitMasks ? "one shared system" : "one system per row"));
+            }
+            masks.put(e.getKey(), mask);
+        }
         try (Sequential original = net.copy()) {
             for (Map.Entry<Integer, Tensor> e : targets.entrySet()) {
                 Dense d = (Dense) net.layers().get(e.getKey());
                 Moments g = collect(net, original, e.getKey(), data, batches, seed);
-                float[] mask = b.toFloatArray(e.getValue());
+                float[] mask = masks.get(e.getKey());
                 float[] w = b.toFloatArray(d.weight().value());
                 float[] bias = b.toFloatArray(d.bias().value());
                 int in = d.inFeatures();
@@ -138,6 +157,25 @@ public final class Reconstruction {
             }
         }
         return targets.size();
+    }
+
+    /**
+     * Floating-point work of the host solves for one layer: a Cholesky factorisation ({@code k³/3})
+     * per distinct system and, per row, the right-hand side ({@code k·in}) and two triangular solves.
+     */
+    static double solveFlops(float[] mask, int rows, int in, boolean unitMasks) {
+        double total = 0;
+        for (int r = 0; r < (unitMasks ? 1 : rows); r++) {
+            int k = 1; // the bias
+            for (int i = 0; i < in; i++) {
+                if (mask[(unitMasks ? 0 : r * in) + i] != 0) {
+                    k++;
+                }
+            }
+            double perRow = (double) k * in + 2.0 * k * k;
+            total += (double) k * k * k / 3 + (unitMasks ? rows * perRow : perRow);
+        }
+        return total;
     }
 
     /** Layer {@code next} reads {@code li}'s output directly or through ReLUs only. */

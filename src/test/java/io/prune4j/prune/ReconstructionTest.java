@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * {@link Reconstruction} checked against what a least-squares fit must satisfy, computed here
@@ -260,6 +261,26 @@ class ReconstructionTest {
                 masks.forEach(Tensor::close);
             }
         }
+    }
+
+    @Test
+    @Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // without the guard the solves would run for hours
+    void aLayerTooLargeToSolveRowByRowIsRefusedBeforeAnythingChanges() {
+        Dataset data = gaussian(Calibration.BATCH, 3000, 4);
+        try (DeviceData dd = DeviceData.upload(b, data);
+             Sequential net = Sequential.mlp(b, 3000, new int[] {2000}, 2, 7);
+             Tensor half = mask(3000 * 2000, 3000 * 1000, 9);
+             Tensor all = mask(2 * 2000, 2 * 2000, 0)) {
+            float[] w = b.toFloatArray(net.parameters().get(0).value());
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> Reconstruction.refitWeights(net, List.of(0, 1), List.of(half, all), dd, 1, 1));
+            assertTrue(e.getMessage().startsWith("reconstruction of fc1 would take about") && e.getMessage().contains("2000 rows"),
+                    e.getMessage());
+            assertArrayEquals(w, b.toFloatArray(net.parameters().get(0).value()), "the refusal comes before any change");
+        }
+        // the estimate itself: one 3×3 system (two kept units and the bias) shared by 4 rows of 5 inputs
+        float[] units = {1, 0, 1, 0, 0};
+        assertEquals(9.0 + 4 * (3 * 5 + 2 * 9), Reconstruction.solveFlops(units, 4, 5, true), 1e-9);
     }
 
     @Test
