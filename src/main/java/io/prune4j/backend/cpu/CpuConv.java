@@ -73,17 +73,10 @@ final class CpuConv implements AutoCloseable {
     private void forwardExample(int worker, float[] y, float[] x, float[] wt, float[] bias, Geometry g, boolean relu, int b) {
         int k = g.k();
         int p = g.positions();
-        int inPlane = g.in * g.h * g.w;
         int outPlane = g.out * p;
-        float[] c;
-        int cOff;
-        if (g.pointwise()) {
-            c = x;
-            cOff = b * inPlane;
-        } else {
-            c = im2col(worker, x, b * inPlane, g);
-            cOff = 0;
-        }
+        Columns cols = columns(worker, x, g, b);
+        float[] c = cols.data();
+        int cOff = cols.offset();
         if (k <= SMALL_K) {
             smallForward(y, b * outPlane, wt, c, cOff, g.out, k, p);
         } else {
@@ -98,6 +91,14 @@ final class CpuConv implements AutoCloseable {
                 y[i] = relu && v < 0f ? 0f : v;
             }
         }
+    }
+
+    /** Example {@code b}'s patch matrix {@code [k, positions]}: {@code x} itself for a pointwise convolution, else its im2col. */
+    private record Columns(float[] data, int offset) {}
+
+    private Columns columns(int worker, float[] x, Geometry g, int b) {
+        int inPlane = g.in * g.h * g.w;
+        return g.pointwise() ? new Columns(x, b * inPlane) : new Columns(im2col(worker, x, b * inPlane, g), 0);
     }
 
     void backward(float[] dx, float[] dw, float[] db, float[] dy, float[] x, float[] wt, Geometry g) {
@@ -141,15 +142,9 @@ final class CpuConv implements AutoCloseable {
         int p = g.positions();
         int inPlane = g.in * g.h * g.w;
         int outPlane = g.out * p;
-        float[] c;
-        int cOff;
-        if (g.pointwise()) {
-            c = x;
-            cOff = b * inPlane;
-        } else {
-            c = im2col(worker, x, b * inPlane, g);
-            cOff = 0;
-        }
+        Columns cols = columns(worker, x, g, b);
+        float[] c = cols.data();
+        int cOff = cols.offset();
         // dW (+)= dy_b · colᵀ: a worker's first example overwrites its partial sum, the rest accumulate
         if (k <= SMALL_K) {
             smallWeightGrad(dw, dy, b * outPlane, c, cOff, g.out, k, p, first);
