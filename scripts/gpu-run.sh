@@ -23,8 +23,8 @@
 #   5d. runs `prune4j prune --arch cnn --device cuda` (cuDNN; the report has the compacted CNN's
 #      GPU throughput against the dense one);
 #   5e. runs `prune4j sweep --device cuda --no-plot` (all criteria, all default sparsities);
-#   5f. runs `prune4j prune --device cuda --reconstruct --finetune-epochs 0`, structured Taylor 50%
-#      and unstructured global magnitude 90% (the least-squares refit on the device's Gram matrices);
+#   5f. runs `prune4j prune --reconstruct --finetune-epochs 0`, structured Taylor 50% and unstructured
+#      global magnitude 90%, --device cuda (the refit from the device's Gram matrices) and then cpu;
 #   6. times torch.topk / torch.kthvalue (bench/torch_topk.py from benchmarks/gpu/) when python3
 #      has torch with CUDA;
 #   7. BENCHMARK HOOK: runs io.prune4j.bench.GpuBench's main when the bundle has that class (it
@@ -356,17 +356,19 @@ else
     for kind in structured unstructured; do
         if [[ $kind == structured ]]; then RARGS=(--criterion taylor --sparsity 0.5); else
             RARGS=(--unstructured --criterion magnitude --scope global --sparsity 0.9); fi
-        set +e
-        "$JAVA" "${JOPTS[@]}" -jar "$B/app/prune4j.jar" prune --data "$PDATA" --device cuda --seed 42 --no-progress \
-            --finetune-epochs 0 --reconstruct "${RARGS[@]}" --report "$WORK/prune-reconstruct-$kind.json" 2>&1
-        rrc=$?
-        set -e
-        if [[ $rrc -ne 0 ]]; then
-            say "ERROR: prune --reconstruct ($kind) --device cuda failed (exit $rrc)"
-            FAILED+=("reconstruction $kind --device cuda (exit $rrc)")
-        else
-            cat "$WORK/prune-reconstruct-$kind.json"; echo
-        fi
+        for dev in cuda cpu; do
+            set +e
+            "$JAVA" "${JOPTS[@]}" -jar "$B/app/prune4j.jar" prune --data "$PDATA" --device "$dev" --seed 42 --no-progress \
+                --finetune-epochs 0 --reconstruct "${RARGS[@]}" --report "$WORK/prune-reconstruct-$kind-$dev.json" 2>&1
+            rrc=$?
+            set -e
+            if [[ $rrc -ne 0 ]]; then
+                say "ERROR: prune --reconstruct ($kind) --device $dev failed (exit $rrc)"
+                FAILED+=("reconstruction $kind --device $dev (exit $rrc)")
+            else
+                cat "$WORK/prune-reconstruct-$kind-$dev.json"; echo
+            fi
+        done
     done
 fi
 
