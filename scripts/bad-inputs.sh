@@ -275,6 +275,7 @@ case_ "max prune ratio 2" "${PM[@]}" --max-prune-ratio 2
 case_ "rewinding a loaded model" "${PM[@]}" --rewind
 case_ "reconstruction with the gradual schedule" "${PM[@]}" --reconstruct --schedule gradual
 case_ "reconstruction and bias compensation together" "${PM[@]}" --reconstruct --bias-compensation
+case_ "reconstruction and rewinding together" "${PM[@]}" --reconstruct --rewind
 case_ "learning rate NaN" "${TG[@]}" --lr NaN
 case_ "fine-tune learning rate 0" "${PM[@]}" --finetune-lr 0
 case_ "unknown optimiser" "${TG[@]}" --optimizer lion

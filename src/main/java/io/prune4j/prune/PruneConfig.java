@@ -46,6 +46,9 @@ public record PruneConfig(Criterion criterion, boolean structured, Ranking.Confi
         if (reconstruct && schedule == Schedule.GRADUAL) {
             throw new IllegalArgumentException("reconstruction applies to one-shot and iterative schedules, not gradual");
         }
+        if (reconstruct && rewind) {
+            throw new IllegalArgumentException("rewinding resets the surviving weights, so it would undo the reconstruction: use one of them");
+        }
         if (reconstruct && biasCompensation) {
             throw new IllegalArgumentException("reconstruction refits the next layer's bias itself: use it or bias compensation, not both");
         }

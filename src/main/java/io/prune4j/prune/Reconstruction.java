@@ -1,5 +1,6 @@
 package io.prune4j.prune;
 
+import io.prune4j.Prune4jException;
 import io.prune4j.backend.Backend;
 import io.prune4j.nn.Dense;
 import io.prune4j.nn.Layer;
@@ -348,8 +349,8 @@ public final class Reconstruction {
                     }
                     if (i == j) {
                         if (!(s > 0)) {
-                            throw new ArithmeticException("reconstruction: the Gram matrix is not positive definite (pivot " + s
-                                    + " at " + i + "); are the calibration activations NaN?");
+                            throw new Prune4jException("reconstruction: the Gram matrix of the calibration inputs is not positive"
+                                    + " definite (pivot " + s + " at row " + i + "); are the activations NaN or infinite?");
                         }
                         l[i][i] = Math.sqrt(s);
                     } else {

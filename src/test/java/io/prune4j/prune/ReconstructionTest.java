@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.prune4j.Prune4jException;
 import io.prune4j.backend.Normalization;
 import io.prune4j.backend.cpu.CpuBackend;
 import io.prune4j.data.Dataset;
@@ -293,9 +294,21 @@ class ReconstructionTest {
         IllegalArgumentException both = assertThrows(IllegalArgumentException.class,
                 () -> new PruneConfig(Criterion.TAYLOR, true, half, Schedule.ONESHOT, 1, ft, 0, 0.5f, false, 3, 1, true, true));
         assertTrue(both.getMessage().contains("bias compensation"), both.getMessage());
+        IllegalArgumentException rewind = assertThrows(IllegalArgumentException.class,
+                () -> new PruneConfig(Criterion.TAYLOR, true, half, Schedule.ONESHOT, 1, ft, 0, 0.5f, true, 3, 1, false, true));
+        assertTrue(rewind.getMessage().contains("rewinding"), rewind.getMessage());
         IllegalArgumentException noData = assertThrows(IllegalArgumentException.class,
                 () -> new PruneConfig(Criterion.MAGNITUDE, false, half, Schedule.ONESHOT, 1, ft, 0, 0.5f, false, 0, 1, false, true));
         assertTrue(noData.getMessage().contains("calibration batches"), noData.getMessage());
+    }
+
+    @Test
+    void aGramMatrixThatIsNotPositiveDefiniteIsAnErrorNamingTheCause() {
+        double[][] nan = {{1, 0}, {0, Double.NaN}};
+        Prune4jException e = assertThrows(Prune4jException.class, () -> new Reconstruction.Cholesky(nan));
+        assertTrue(e.getMessage().contains("not positive definite") && e.getMessage().contains("NaN"), e.getMessage());
+        double[] x = new Reconstruction.Cholesky(new double[][] {{4, 2}, {2, 3}}).solve(new double[] {2, 5});
+        assertArrayEquals(new double[] {-0.5, 2}, x, 1e-12); // 4·(−0.5) + 2·2 = 2, 2·(−0.5) + 3·2 = 5
     }
 
     private float[] logits(Sequential net, Dataset data) {
