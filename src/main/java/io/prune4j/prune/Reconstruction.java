@@ -2,11 +2,12 @@ package io.prune4j.prune;
 
 import io.prune4j.Prune4jException;
 import io.prune4j.backend.Backend;
+import io.prune4j.nn.Conv2d;
 import io.prune4j.nn.Dense;
 import io.prune4j.nn.Layer;
 import io.prune4j.nn.LayerHook;
-import io.prune4j.nn.Relu;
 import io.prune4j.nn.Sequential;
+import io.prune4j.nn.WeightLayer;
 import io.prune4j.tensor.DType;
 import io.prune4j.tensor.Tensor;
 import io.prune4j.train.DeviceData;
@@ -15,32 +16,36 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Least-squares refit of the weights that survive pruning, before fine-tuning: each affected
- * Dense layer gets the surviving weights and the bias that best reproduce, on calibration inputs,
- * the pre-activations it computed before pruning. Pruning then costs far less accuracy before any
- * fine-tuning, so short fine-tuning gets further.
+ * Least-squares refit of the weights that survive pruning, before fine-tuning: each affected weight
+ * layer gets the surviving weights and the bias that best reproduce, on calibration inputs, the
+ * pre-activations it computed before pruning. Pruning then costs far less accuracy before any
+ * fine-tuning, so short fine-tuning gets further, and none may be needed.
  *
  * <ul>
- *   <li><b>Structured</b> ({@link #refitUnits}): when units of layer {@code l} go, the next Dense
+ *   <li><b>Structured</b> ({@link #refitUnits}): when units of layer {@code l} go, the next weight
  *   layer is refitted on the units that stay: {@code [W' b'] = argmin Σ ‖W a + b − W' a_K − b'‖²},
  *   the reconstruction step of channel-pruning methods (He, Zhang &amp; Sun 2017, "Channel pruning
- *   for accelerating very deep neural networks"; Luo, Wu &amp; Lin 2017, ThiNet). It subsumes bias
- *   compensation ({@link ActivationMeans}), which is the same fit with {@code W'} held fixed.</li>
- *   <li><b>Unstructured</b> ({@link #refitWeights}): each row of a masked Dense layer is refitted
- *   on its own surviving inputs, {@code w'_S = argmin Σ (w·x + b − w'_S·x_S − b')²}. The mask is
- *   the criterion's; only the values change (the exact per-row solution that AdaPrune, Hubara et al.
- *   2021, approaches by gradient steps, and that Optimal Brain Compression, Frantar &amp; Alistarh
- *   2022, solves the same way).</li>
+ *   for accelerating very deep neural networks"; Luo, Wu &amp; Lin 2017, ThiNet). For a convolution
+ *   {@code a} is an input patch and every output position is one example; behind a flatten, a
+ *   channel's whole block of columns goes or stays. It subsumes bias compensation
+ *   ({@link ActivationMeans}), which is the same fit with {@code W'} held fixed.</li>
+ *   <li><b>Unstructured</b> ({@link #refitWeights}): each row (neuron or filter) of a masked layer
+ *   is refitted on its own surviving inputs, {@code w'_S = argmin Σ (w·x + b − w'_S·x_S − b')²}.
+ *   The mask is the criterion's; only the values change (the exact per-row solution that AdaPrune,
+ *   Hubara et al. 2021, approaches by gradient steps, and that Optimal Brain Compression, Frantar
+ *   &amp; Alistarh 2022, solves the same way).</li>
  * </ul>
  *
- * <p>Every fit is layer by layer from the unpruned network's activations (one forward pass over
- * the calibration batches collects all of them). The normal equations use the Gram matrix of the
- * layer's inputs with a column of ones for the bias, accumulated on the backend with one matrix
- * product per batch and solved on the host in double precision by Cholesky, with a ridge of
- * {@link #DAMPING} times the mean diagonal (as SparseGPT damps its Hessian). Each refitted layer
- * costs one device-to-host copy of its Gram matrix. Only Dense layers whose inputs are at most
- * {@link #MAX_WIDTH} wide are refitted; convolutions, and Dense layers behind a flattened
- * convolution wider than that, are left as pruning left them.
+ * <p>Layers are refitted in network order, each on the inputs it sees once the layers before it are
+ * refitted, against the unpruned network's pre-activations on the same calibration batches. The
+ * normal equations use the second moments of those inputs, with a constant 1 for the bias,
+ * accumulated on the backend (matrix products for Dense layers; for convolutions an identity filter
+ * bank and the weight gradient, see {@code Patches}) and solved on the host in double precision by
+ * Cholesky, with a ridge of {@link #DAMPING} times the mean diagonal (as SparseGPT damps its
+ * Hessian). Each refitted layer costs a few device-to-host copies: its moment matrices, mask and
+ * weights. Layers with more than {@link #MAX_WIDTH} inputs per unit (a Dense layer behind a wide
+ * flatten) are left as pruning left them, and a layer whose host solves would pass
+ * {@link #MAX_SOLVE_FLOPS} is refused.
  */
 public final class Reconstruction {
     /** Ridge added to the Gram diagonal, as a fraction of its mean diagonal entry. */
@@ -57,8 +62,9 @@ public final class Reconstruction {
     private Reconstruction() {}
 
     /**
-     * Refits the Dense layer after each pruned layer on the units its mask keeps. Call with the unit
-     * masks before compaction; the pruned columns are zeroed (compaction then drops them).
+     * Refits the weight layer after each pruned layer on the units its mask keeps (a Dense layer on
+     * the kept inputs, a convolution on the kept input channels' patches). Call with the unit masks
+     * before compaction; the pruned columns are zeroed (compaction then drops them).
      *
      * @return how many layers were refitted
      */
@@ -69,19 +75,19 @@ public final class Reconstruction {
 
     static int refitUnits(Sequential net, List<Integer> layers, List<Tensor> unitMasks, DeviceData data, int batches, long seed,
                           double damping) {
-        Map<Integer, Tensor> targets = new TreeMap<>(); // refitted Dense layer → the mask of the units it reads
+        Map<Integer, Target> targets = new TreeMap<>();
         for (int s = 0; s < layers.size(); s++) {
             int li = layers.get(s);
             int next = Compaction.nextWeightLayer(net, li);
-            if (net.layers().get(li) instanceof Dense && next >= 0 && directInput(net, li, next)) {
-                targets.put(next, unitMasks.get(s));
+            if (next >= 0 && eligible(net, next)) {
+                targets.put(next, new Target(unitMasks.get(s), Compaction.inputBlock(net, li, next)));
             }
         }
         return refit(net, targets, true, data, batches, seed, damping);
     }
 
     /**
-     * Refits every masked Dense layer row by row on the weights its mask keeps. Call after the masks
+     * Refits every masked weight layer row by row on the weights its mask keeps. Call after the masks
      * are chosen and before they are installed; the values outside each mask are zeroed.
      *
      * @return how many layers were refitted
@@ -93,56 +99,70 @@ public final class Reconstruction {
 
     static int refitWeights(Sequential net, List<Integer> layers, List<Tensor> weightMasks, DeviceData data, int batches, long seed,
                             double damping) {
-        Map<Integer, Tensor> targets = new TreeMap<>(); // refitted Dense layer → its weight mask
+        Map<Integer, Target> targets = new TreeMap<>();
         for (int s = 0; s < layers.size(); s++) {
             int li = layers.get(s);
-            if (net.layers().get(li) instanceof Dense d && d.inFeatures() <= MAX_WIDTH && inputIsFlat(net, li, d.inFeatures())) {
-                targets.put(li, weightMasks.get(s));
+            if (eligible(net, li)) {
+                targets.put(li, new Target(weightMasks.get(s), 1));
             }
         }
         return refit(net, targets, false, data, batches, seed, damping);
+    }
+
+    /** A layer to refit: its mask (of the units it reads, or of its own weights) and how many inputs each unit-mask entry covers. */
+    private record Target(Tensor mask, int block) {}
+
+    /** Dense or Conv2d with at most {@link #MAX_WIDTH} inputs per unit (a Dense layer's inputs must be flat). */
+    private static boolean eligible(Sequential net, int li) {
+        if (!(net.layers().get(li) instanceof WeightLayer l) || l.weight().size() / l.units() > MAX_WIDTH) {
+            return false;
+        }
+        return l instanceof Conv2d || (l instanceof Dense d && inputIsFlat(net, li, d.inFeatures()));
     }
 
     /**
      * Refits the target layers in network order, each on the inputs it sees once the layers before it
      * are refitted, against the pre-activations of the unpruned network.
      *
-     * @param targets   refitted layer → its mask
-     * @param unitMasks the masks select input columns shared by all rows (true) or weights row by row (false)
+     * @param unitMasks the masks select input units shared by all rows (true) or weights row by row (false)
      * @param damping   ridge as a fraction of the Gram matrix's mean diagonal
      */
-    private static int refit(Sequential net, Map<Integer, Tensor> targets, boolean unitMasks, DeviceData data, int batches, long seed,
-                     double damping) {
+    private static int refit(Sequential net, Map<Integer, Target> targets, boolean unitMasks, DeviceData data, int batches,
+                             long seed, double damping) {
         if (targets.isEmpty()) {
             return 0;
         }
         Backend b = net.backend();
         Map<Integer, float[]> masks = new TreeMap<>();
-        for (Map.Entry<Integer, Tensor> e : targets.entrySet()) {
-            float[] mask = b.toFloatArray(e.getValue());
-            Dense d = (Dense) net.layers().get(e.getKey());
-            double flops = solveFlops(mask, d.outFeatures(), d.inFeatures(), unitMasks);
+        for (Map.Entry<Integer, Target> e : targets.entrySet()) {
+            WeightLayer d = (WeightLayer) net.layers().get(e.getKey());
+            int in = d.weight().size() / d.units();
+            float[] mask = b.toFloatArray(e.getValue().mask());
+            if (unitMasks) {
+                mask = expand(mask, e.getValue().block(), in);
+            }
+            double flops = solveFlops(mask, d.units(), in, unitMasks);
             if (flops > MAX_SOLVE_FLOPS) {
                 throw new IllegalArgumentException(String.format(java.util.Locale.ROOT,
                         "reconstruction of %s would take about %.0f GFLOP of host solves (%d rows, %d inputs, %s): too slow;"
-                                + " prune without --reconstruct, or structured", d.name(), flops / 1e9, d.outFeatures(),
-                        d.inFeatures(), unitMasks ? "one shared system" : "one system per row"));
+                                + " prune without --reconstruct, or structured", d.name(), flops / 1e9, d.units(), in,
+                        unitMasks ? "one shared system" : "one system per row"));
             }
             masks.put(e.getKey(), mask);
         }
         try (Sequential original = net.copy()) {
-            for (Map.Entry<Integer, Tensor> e : targets.entrySet()) {
-                Dense d = (Dense) net.layers().get(e.getKey());
-                Moments g = collect(net, original, e.getKey(), data, batches, seed);
-                float[] mask = masks.get(e.getKey());
+            for (int li : targets.keySet()) {
+                WeightLayer d = (WeightLayer) net.layers().get(li);
+                Moments g = collect(net, original, li, data, batches, seed);
+                float[] mask = masks.get(li);
                 float[] w = b.toFloatArray(d.weight().value());
                 float[] bias = b.toFloatArray(d.bias().value());
-                int in = d.inFeatures();
+                int in = d.weight().size() / d.units();
                 float[] w2 = new float[w.length];
                 float[] b2 = new float[bias.length];
                 int[] kept = unitMasks ? indicesOf(mask, 0, in) : null;
                 Cholesky chol = unitMasks ? new Cholesky(dampedBlock(g.gram(), kept, damping)) : null;
-                for (int r = 0; r < d.outFeatures(); r++) {
+                for (int r = 0; r < d.units(); r++) {
                     if (!unitMasks) {
                         kept = indicesOf(mask, r * in, in);
                         chol = new Cholesky(dampedBlock(g.gram(), kept, damping));
@@ -158,6 +178,15 @@ public final class Reconstruction {
             }
         }
         return targets.size();
+    }
+
+    /** A unit mask widened to the inputs it covers: each entry repeated {@code block} times, {@code in} entries in all. */
+    private static float[] expand(float[] unitMask, int block, int in) {
+        float[] out = new float[in];
+        for (int i = 0; i < in; i++) {
+            out[i] = unitMask[i / block];
+        }
+        return out;
     }
 
     /**
@@ -177,20 +206,6 @@ public final class Reconstruction {
             total += (double) k * k * k / 3 + (unitMasks ? rows * perRow : perRow);
         }
         return total;
-    }
-
-    /** Layer {@code next} reads {@code li}'s output directly or through ReLUs only. */
-    private static boolean directInput(Sequential net, int li, int next) {
-        if (!(net.layers().get(next) instanceof Dense n) || n.inFeatures() != ((Dense) net.layers().get(li)).units()
-                || n.inFeatures() > MAX_WIDTH) {
-            return false;
-        }
-        for (int i = li + 1; i < next; i++) {
-            if (!(net.layers().get(i) instanceof Relu)) {
-                return false;
-            }
-        }
-        return true;
     }
 
     /** The input of layer {@code li} is a {@code [batch, width]} matrix: the network input or a flat activation. */
@@ -213,43 +228,49 @@ public final class Reconstruction {
 
     private static Moments collect(Sequential net, Sequential original, int target, DeviceData data, int batches, long seed) {
         Backend b = net.backend();
-        int width = ((Dense) net.layers().get(target)).inFeatures();
-        int[] examples = {0};
+        WeightLayer layer = (WeightLayer) net.layers().get(target);
+        int width = layer.weight().size() / layer.units();
+        long[] examples = {0};
         Tensor[] now = {null};
         Tensor[] before = {null};
-        LayerHook nowHook = (i, layer, a) -> {
+        LayerHook nowHook = (i, l, a) -> {
             if (i == target - 1) {
-                b.copy(now[0], a);
+                now[0] = keep(b, now[0], a);
             }
         };
-        LayerHook beforeHook = (i, layer, a) -> {
+        LayerHook beforeHook = (i, l, a) -> {
             if (i == target - 1) {
-                b.copy(before[0], a);
+                before[0] = keep(b, before[0], a);
             }
         };
         try (Tensor gram = b.zeros(DType.FLOAT32, width, width);
              Tensor cross = b.zeros(DType.FLOAT32, width, width);
              Tensor sumNow = b.zeros(DType.FLOAT32, width);
-             Tensor sumBefore = b.zeros(DType.FLOAT32, width)) {
+             Tensor sumBefore = b.zeros(DType.FLOAT32, width);
+             Patches patches = layer instanceof Conv2d c ? new Patches(b, c) : null) {
             net.addForwardHook(nowHook);
             original.addForwardHook(beforeHook);
             Calibration.forEachBatch(net, data, batches, seed, (x, y) -> {
-                if (now[0] == null) {
-                    now[0] = b.zeros(DType.FLOAT32, x.dim(0), width);
-                    before[0] = b.zeros(DType.FLOAT32, x.dim(0), width);
-                }
                 if (target == 0) {
-                    b.copy(now[0], x);
-                    b.copy(before[0], x);
+                    int[] shape = new int[net.inputShape().length + 1];
+                    shape[0] = x.dim(0);
+                    System.arraycopy(net.inputShape(), 0, shape, 1, net.inputShape().length);
+                    Tensor input = b.reshape(x, shape);
+                    now[0] = keep(b, now[0], input);
+                    before[0] = keep(b, before[0], input);
                 } else {
                     net.forward(x, false);
                     original.forward(x, false);
                 }
-                b.gemm(gram, now[0], true, now[0], false, 1f, 1f);
-                b.gemm(cross, now[0], true, before[0], false, 1f, 1f);
-                b.sumRows(sumNow, now[0], 1f);
-                b.sumRows(sumBefore, before[0], 1f);
-                examples[0] += x.dim(0);
+                if (patches != null) {
+                    examples[0] += patches.accumulate(now[0], before[0], gram, cross, sumNow, sumBefore);
+                } else {
+                    b.gemm(gram, now[0], true, now[0], false, 1f, 1f);
+                    b.gemm(cross, now[0], true, before[0], false, 1f, 1f);
+                    b.sumRows(sumNow, now[0], 1f);
+                    b.sumRows(sumBefore, before[0], 1f);
+                    examples[0] += x.dim(0);
+                }
             });
             double inv = 1.0 / Math.max(1, examples[0]);
             float[] sNow = b.toFloatArray(sumNow);
@@ -261,7 +282,87 @@ public final class Reconstruction {
             original.removeHook(beforeHook);
             if (now[0] != null) {
                 now[0].close();
+            }
+            if (before[0] != null) {
                 before[0].close();
+            }
+        }
+    }
+
+    /** Copies a hook's activation into a buffer of its own (allocated on first use), flat {@code [batch, features]} for Dense inputs. */
+    private static Tensor keep(Backend b, Tensor buffer, Tensor a) {
+        Tensor out = buffer != null ? buffer : b.zeros(DType.FLOAT32, a.shape());
+        b.copy(out, a);
+        return out;
+    }
+
+    /**
+     * The moments of a convolution's input patches, with no kernel of our own: a convolution with an
+     * identity filter bank (one output channel per (channel, row, column) of the kernel) lays the
+     * patches out as channels, and the weight gradient of a convolution whose output gradient is
+     * those patches is the sum over examples and positions of patch ⊗ patch, i.e. the Gram matrix in
+     * the weight's own {@code [in·kh·kw]} order. Every output position is one example of the fit.
+     */
+    private static final class Patches implements AutoCloseable {
+        private final Backend b;
+        private final Conv2d conv;
+        private final int width;
+        private final Tensor identity;
+        private final Tensor noBias;
+        private final Tensor part;
+        private final Tensor partSum;
+        private Tensor columns;
+        private Tensor ones;
+        private Tensor onesWeight;
+        private Tensor onesPart;
+        private Tensor onesSum;
+
+        Patches(Backend b, Conv2d conv) {
+            this.b = b;
+            this.conv = conv;
+            int kk = conv.kernelHeight() * conv.kernelWidth();
+            width = conv.inChannels() * kk;
+            float[] id = new float[width * width];
+            for (int f = 0; f < width; f++) {
+                id[f * width + f] = 1;
+            }
+            identity = b.fromArray(id, width, conv.inChannels(), conv.kernelHeight(), conv.kernelWidth());
+            noBias = b.zeros(DType.FLOAT32, width);
+            part = b.zeros(DType.FLOAT32, width, conv.inChannels(), conv.kernelHeight(), conv.kernelWidth());
+            partSum = b.zeros(DType.FLOAT32, width);
+        }
+
+        /** Adds this batch's moments; returns the number of patches (batch × output positions). */
+        long accumulate(Tensor now, Tensor before, Tensor gram, Tensor cross, Tensor sumNow, Tensor sumBefore) {
+            int[] out = conv.outputShape(new int[] {now.dim(1), now.dim(2), now.dim(3)});
+            int batch = now.dim(0);
+            if (columns == null) {
+                columns = b.zeros(DType.FLOAT32, batch, width, out[1], out[2]);
+                ones = b.zeros(DType.FLOAT32, batch, 1, out[1], out[2]);
+                b.fill(ones, 1f);
+                onesWeight = b.zeros(DType.FLOAT32, 1, conv.inChannels(), conv.kernelHeight(), conv.kernelWidth());
+                onesPart = b.zeros(DType.FLOAT32, 1, conv.inChannels(), conv.kernelHeight(), conv.kernelWidth());
+                onesSum = b.zeros(DType.FLOAT32, 1);
+            }
+            int s = conv.stride();
+            int p = conv.padding();
+            b.conv2d(columns, now, identity, noBias, s, p, false);
+            b.conv2dBackward(null, part, partSum, columns, now, identity, s, p); // Σ patch' ⊗ patch', Σ patch'
+            b.axpy(gram, 1f, part);
+            b.axpy(sumNow, 1f, partSum);
+            b.conv2dBackward(null, part, partSum, columns, before, identity, s, p); // Σ patch' ⊗ patch
+            b.axpy(cross, 1f, part);
+            b.conv2dBackward(null, onesPart, onesSum, ones, before, onesWeight, s, p); // Σ patch
+            b.axpy(sumBefore, 1f, onesPart);
+            return (long) batch * out[1] * out[2];
+        }
+
+        @Override
+        public void close() {
+            for (Tensor t : new Tensor[] {identity, noBias, part, partSum, columns, ones, onesWeight, onesPart, onesSum}) {
+                if (t != null) {
+                    t.close();
+                }
             }
         }
     }

@@ -9,6 +9,7 @@ import io.prune4j.Prune4jException;
 import io.prune4j.backend.Normalization;
 import io.prune4j.backend.cpu.CpuBackend;
 import io.prune4j.data.Dataset;
+import io.prune4j.nn.Conv2d;
 import io.prune4j.nn.Dense;
 import io.prune4j.nn.LayerHook;
 import io.prune4j.nn.Sequential;
@@ -68,13 +69,18 @@ class ReconstructionTest {
         return b.fromArray(m, n);
     }
 
-    /** The inputs layer {@code layer} of {@code net} reads for every example, as doubles {@code [N][width]}. */
+    /**
+     * The rows of the least-squares problem of layer {@code layer}, computed here without the
+     * library's convolution: a Dense layer's input vector per example, or a convolution's input patch
+     * per example and output position ({@code [channel, row, column]} order, zeros in the padding).
+     */
     private double[][] inputsOf(Sequential net, Dataset data, int layer) {
-        int width = ((Dense) net.layers().get(layer)).inFeatures();
         float[][] seen = new float[1][];
+        int[][] shape = new int[1][];
         LayerHook hook = (i, l, a) -> {
             if (i == layer - 1) {
                 seen[0] = b.toFloatArray(a);
+                shape[0] = a.shape();
             }
         };
         net.addForwardHook(hook);
@@ -82,14 +88,49 @@ class ReconstructionTest {
             net.forward(x, false);
             if (layer == 0) {
                 seen[0] = data.features().clone();
+                int[] in = net.inputShape();
+                shape[0] = new int[in.length + 1];
+                shape[0][0] = data.count();
+                System.arraycopy(in, 0, shape[0], 1, in.length);
             }
         } finally {
             net.removeHook(hook);
         }
-        double[][] out = new double[data.count()][width];
-        for (int t = 0; t < data.count(); t++) {
+        float[] v = seen[0];
+        int n = data.count();
+        if (net.layers().get(layer) instanceof Conv2d c) {
+            int ch = shape[0][1];
+            int h = shape[0][2];
+            int w = shape[0][3];
+            int kh = c.kernelHeight();
+            int kw = c.kernelWidth();
+            int oh = (h + 2 * c.padding() - kh) / c.stride() + 1;
+            int ow = (w + 2 * c.padding() - kw) / c.stride() + 1;
+            double[][] out = new double[n * oh * ow][ch * kh * kw];
+            for (int t = 0; t < n; t++) {
+                for (int oy = 0; oy < oh; oy++) {
+                    for (int ox = 0; ox < ow; ox++) {
+                        double[] row = out[(t * oh + oy) * ow + ox];
+                        for (int cc = 0; cc < ch; cc++) {
+                            for (int i = 0; i < kh; i++) {
+                                for (int j = 0; j < kw; j++) {
+                                    int y = oy * c.stride() - c.padding() + i;
+                                    int xx = ox * c.stride() - c.padding() + j;
+                                    boolean inside = y >= 0 && y < h && xx >= 0 && xx < w;
+                                    row[(cc * kh + i) * kw + j] = inside ? v[((t * ch + cc) * h + y) * w + xx] : 0;
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            return out;
+        }
+        int width = ((Dense) net.layers().get(layer)).inFeatures();
+        double[][] out = new double[n][width];
+        for (int t = 0; t < n; t++) {
             for (int j = 0; j < width; j++) {
-                out[t][j] = seen[0][t * width + j];
+                out[t][j] = v[t * width + j];
             }
         }
         return out;
@@ -104,9 +145,9 @@ class ReconstructionTest {
                                        double damping) {
         double[][] x = inputsOf(before, data, layer);
         double[][] xNew = inputsOf(after, data, layer);
-        Dense d0 = (Dense) before.layers().get(layer);
-        Dense d1 = (Dense) after.layers().get(layer);
-        int in = d0.inFeatures();
+        WeightLayer d0 = (WeightLayer) before.layers().get(layer);
+        WeightLayer d1 = (WeightLayer) after.layers().get(layer);
+        int in = d0.weight().size() / d0.units();
         float[] w0 = b.toFloatArray(d0.weight().value());
         float[] w1 = b.toFloatArray(d1.weight().value());
         float b0 = b.toFloatArray(d0.bias().value())[r];
@@ -229,7 +270,7 @@ class ReconstructionTest {
     }
 
     @Test
-    void convolutionsAreLeftAsTheyAre() {
+    void convolutionsAndTheLayerBehindTheFlattenAreRefittedOnTheKeptChannelsPatches() {
         try (Sequential net = Sequential.cnn(b, new int[] {1, 8, 8}, new int[] {4, 6}, 10, 3, 6);
              Sequential before = net.copy()) {
             SplittableRandom rng = new SplittableRandom(8);
@@ -246,18 +287,62 @@ class ReconstructionTest {
                 masks.add(mask(units, units / 2, li));
             }
             try (DeviceData dd = DeviceData.upload(b, data)) {
-                // conv1 → conv2 and conv2 → flatten → fc are not Dense → Dense; only fc (hidden) → output is refitted
-                assertEquals(1, Reconstruction.refitUnits(net, layers, masks, dd, BATCHES, 9));
-                int changed = 0;
-                for (int i = 0; i < net.parameters().size(); i++) {
-                    if (!java.util.Arrays.equals(b.toFloatArray(before.parameters().get(i).value()),
-                            b.toFloatArray(net.parameters().get(i).value()))) {
-                        changed++;
-                        assertTrue(i >= net.parameters().size() - 2,
-                                "only the output layer may change, but " + net.parameters().get(i).name() + " did");
+                // conv1 → pool → conv2, conv2 → pool → flatten → fc1 (a 2×2 block per channel), fc1 → fc2
+                assertEquals(3, Reconstruction.refitUnits(net, layers, masks, dd, BATCHES, 9, 0.01));
+                assertArrayEquals(b.toFloatArray(before.parameters().get(0).value()), b.toFloatArray(net.parameters().get(0).value()),
+                        "conv1 reads the images, not a pruned layer: it stays as it was");
+                for (int s = 0; s < layers.size(); s++) {
+                    int next = Compaction.nextWeightLayer(net, layers.get(s));
+                    WeightLayer n = (WeightLayer) net.layers().get(next);
+                    int in = n.weight().size() / n.units();
+                    int block = in / ((WeightLayer) net.layers().get(layers.get(s))).units();
+                    float[] units = b.toFloatArray(masks.get(s));
+                    boolean[] kept = new boolean[in];
+                    for (int k = 0; k < in; k++) {
+                        kept[k] = units[k / block] != 0;
+                    }
+                    for (int r = 0; r < n.units(); r++) {
+                        double err = normalEquationError(before, net, data, next, r, kept, 0.01);
+                        assertTrue(err < 1e-4, n.describe() + " row " + r + ": least-squares conditions off by " + err);
                     }
                 }
-                assertEquals(2, changed, "the output layer's weight and bias are refitted");
+            } finally {
+                masks.forEach(Tensor::close);
+            }
+        }
+    }
+
+    @Test
+    void unstructuredConvolutionRowsAreRefittedToo() {
+        try (Sequential net = Sequential.cnn(b, new int[] {1, 8, 8}, new int[] {3, 5}, 6, 3, 7);
+             Sequential before = net.copy()) {
+            SplittableRandom rng = new SplittableRandom(10);
+            float[] x = new float[N * 64];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (float) rng.nextGaussian();
+            }
+            Dataset data = new Dataset("images", x, new int[N], N, 64, 3, new int[] {1, 8, 8});
+            List<Integer> layers = Compaction.prunableWeightLayers(net);
+            List<Tensor> masks = new ArrayList<>();
+            for (int li : layers) {
+                int size = ((WeightLayer) net.layers().get(li)).weight().size();
+                masks.add(mask(size, size / 3, 30 + li));
+            }
+            try (DeviceData dd = DeviceData.upload(b, data)) {
+                assertEquals(layers.size(), Reconstruction.refitWeights(net, layers, masks, dd, BATCHES, 11, 0.01));
+                for (int s = 0; s < layers.size(); s++) {
+                    WeightLayer l = (WeightLayer) net.layers().get(layers.get(s));
+                    int in = l.weight().size() / l.units();
+                    float[] m = b.toFloatArray(masks.get(s));
+                    for (int r = 0; r < l.units(); r++) {
+                        boolean[] kept = new boolean[in];
+                        for (int k = 0; k < in; k++) {
+                            kept[k] = m[r * in + k] != 0;
+                        }
+                        double err = normalEquationError(before, net, data, layers.get(s), r, kept, 0.01);
+                        assertTrue(err < 1e-4, l.describe() + " row " + r + ": least-squares conditions off by " + err);
+                    }
+                }
             } finally {
                 masks.forEach(Tensor::close);
             }

@@ -203,7 +203,7 @@ final class PipelineParity {
 
     /**
      * Least-squares reconstruction ({@code --reconstruct}) with no fine-tuning, structured (Taylor,
-     * half the units) and unstructured (global magnitude, 70%): the refitted weights agree between
+     * half the units, MLP and CNN) and unstructured (global magnitude, 70%): the refitted weights agree between
      * the backends (relative L2 difference under 1e-2: the solve amplifies the float differences of
      * training and of the Gram matrices) and so does the accuracy.
      */
@@ -215,16 +215,19 @@ final class PipelineParity {
         PruneConfig unstructured = PruneConfig.builder().setCriterion(Criterion.MAGNITUDE).optStructured(false)
                 .optRanking(Ranking.Config.ratio(Ranking.Scope.GLOBAL, Normalization.NONE, 0.7)).optFinetune(none)
                 .optCalibrationBatches(2).optSeed(3).optReconstruct(true).build();
-        for (PruneConfig cfg : List.of(structured, unstructured)) {
-            String label = "MLP reconstruction, " + (cfg.structured() ? "structured" : "unstructured");
+        for (int run = 0; run < 3; run++) {
+            boolean conv = run == 2; // the CNN: conv1 → conv2 on patches, conv2 → flatten → fc1, fc1 → fc2
+            PruneConfig cfg = run == 1 ? unstructured : structured;
+            String label = (conv ? "CNN" : "MLP") + " reconstruction, " + (cfg.structured() ? "structured" : "unstructured");
             float[][] w = new float[2][];
             double[] accuracy = new double[2];
             Backend[] sides = {ref, dut};
             for (int s = 0; s < 2; s++) {
                 Backend b = sides[s];
-                try (DeviceData train = DeviceData.upload(b, blobs(600, 1)); DeviceData test = DeviceData.upload(b, blobs(300, 2));
-                     Sequential net = mlp(b)) {
-                    try (Trainer t = new Trainer(net, trainConfig().toBuilder().optEpochs(2).build())) {
+                try (DeviceData train = DeviceData.upload(b, conv ? patches(400, 1) : blobs(600, 1));
+                     DeviceData test = DeviceData.upload(b, conv ? patches(200, 2) : blobs(300, 2));
+                     Sequential net = conv ? cnn(b) : mlp(b)) {
+                    try (Trainer t = new Trainer(net, trainConfig().toBuilder().optEpochs(conv ? 3 : 2).build())) {
                         t.fit(train, null, TrainListener.NONE);
                     }
                     TransferStats t0 = b.transfers();
@@ -259,7 +262,7 @@ final class PipelineParity {
             double rel = Math.sqrt(diff / norm);
             assertTrue(rel < 1e-2, label + ": refitted weights differ by " + rel + " (relative L2)");
             assertEquals(accuracy[0], accuracy[1], 0.02, label + ": test accuracy");
-            assertTrue(accuracy[1] > 0.75, label + ": still works on " + dut.name() + ": " + accuracy[1]);
+            assertTrue(accuracy[1] > (conv ? 0.85 : 0.75), label + ": still works on " + dut.name() + ": " + accuracy[1]);
         }
     }
 
