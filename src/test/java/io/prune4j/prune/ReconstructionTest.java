@@ -54,6 +54,12 @@ class ReconstructionTest {
         return new Dataset("gaussian", x, y, n, features, 4);
     }
 
+    /** {@code N} one-channel 8×8 images of Gaussian noise. */
+    private static Dataset images(long seed) {
+        Dataset flat = gaussian(N, 64, seed);
+        return new Dataset("images", flat.features(), flat.labels(), N, 64, 4, new int[] {1, 8, 8});
+    }
+
     /** A 0/1 mask of {@code n} entries keeping {@code keep} of them, chosen by {@code seed}. */
     private Tensor mask(int n, int keep, long seed) {
         float[] m = new float[n];
@@ -273,13 +279,7 @@ class ReconstructionTest {
     void convolutionsAndTheLayerBehindTheFlattenAreRefittedOnTheKeptChannelsPatches() {
         try (Sequential net = Sequential.cnn(b, new int[] {1, 8, 8}, new int[] {4, 6}, 10, 3, 6);
              Sequential before = net.copy()) {
-            SplittableRandom rng = new SplittableRandom(8);
-            float[] x = new float[N * 64];
-            int[] y = new int[N];
-            for (int i = 0; i < x.length; i++) {
-                x[i] = (float) rng.nextGaussian();
-            }
-            Dataset data = new Dataset("images", x, y, N, 64, 3, new int[] {1, 8, 8});
+            Dataset data = images(8);
             List<Integer> layers = Compaction.prunableUnitLayers(net);
             List<Tensor> masks = new ArrayList<>();
             for (int li : layers) {
@@ -316,12 +316,7 @@ class ReconstructionTest {
     void unstructuredConvolutionRowsAreRefittedToo() {
         try (Sequential net = Sequential.cnn(b, new int[] {1, 8, 8}, new int[] {3, 5}, 6, 3, 7);
              Sequential before = net.copy()) {
-            SplittableRandom rng = new SplittableRandom(10);
-            float[] x = new float[N * 64];
-            for (int i = 0; i < x.length; i++) {
-                x[i] = (float) rng.nextGaussian();
-            }
-            Dataset data = new Dataset("images", x, new int[N], N, 64, 3, new int[] {1, 8, 8});
+            Dataset data = images(10);
             List<Integer> layers = Compaction.prunableWeightLayers(net);
             List<Tensor> masks = new ArrayList<>();
             for (int li : layers) {
