@@ -50,8 +50,11 @@ import java.util.TreeMap;
 public final class Reconstruction {
     /** Ridge added to the Gram diagonal, as a fraction of its mean diagonal entry. */
     public static final double DAMPING = 0.01;
-    /** Widest input whose {@code width²} Gram matrix is collected. */
-    public static final int MAX_WIDTH = 4096;
+    /**
+     * Most inputs per unit of a refitted layer: its two {@code width²} moment matrices live on the
+     * device and on the host (at 8,192: 268 MB each).
+     */
+    public static final int MAX_WIDTH = 8192;
     /**
      * Most host work one layer's solves may take (about a minute on one core): unstructured masks of
      * wide layers at low sparsity need one large system per row and are refused rather than left
@@ -219,12 +222,22 @@ public final class Reconstruction {
 
     /**
      * Second moments of layer {@code target}'s inputs over the calibration batches, each input
-     * extended by a constant 1 (the last row and column), in double precision on the host:
+     * extended by a constant 1 (the last row and column), on the host:
      * {@code gram = mean(x' x'ᵀ)} of the inputs {@code x'} it sees in {@code net} as pruned so far,
      * and {@code cross = mean(x' xᵀ)} with the inputs {@code x} the same examples give it in the
      * unpruned {@code original}.
      */
-    private record Moments(double[][] gram, double[][] cross) {}
+    private record Moments(Matrix gram, Matrix cross) {}
+
+    /**
+     * An {@code (n+1)×(n+1)} moment matrix, row-major, kept in floats (the precision it was summed
+     * in on the backend; the solves read it into doubles): a 6,272-wide layer's matrix is 157 MB.
+     */
+    private record Matrix(float[] v, int n) {
+        double at(int i, int j) {
+            return v[i * (n + 1) + j];
+        }
+    }
 
     private static Moments collect(Sequential net, Sequential original, int target, DeviceData data, int batches, long seed) {
         Backend b = net.backend();
@@ -367,18 +380,18 @@ public final class Reconstruction {
         }
     }
 
-    /** {@code [[m, rowSums], [colSumsᵀ, 1]]}, every entry times {@code inv}, as doubles. */
-    private static double[][] augmented(float[] m, float[] rowSums, float[] colSums, int n, double inv) {
-        double[][] out = new double[n + 1][n + 1];
+    /** {@code [[m, rowSums], [colSumsᵀ, 1]]}, every entry times {@code inv}. */
+    private static Matrix augmented(float[] m, float[] rowSums, float[] colSums, int n, double inv) {
+        float[] out = new float[(n + 1) * (n + 1)];
         for (int i = 0; i < n; i++) {
             for (int j = 0; j < n; j++) {
-                out[i][j] = m[i * n + j] * inv;
+                out[i * (n + 1) + j] = (float) (m[i * n + j] * inv);
             }
-            out[i][n] = rowSums[i] * inv;
-            out[n][i] = colSums[i] * inv;
+            out[i * (n + 1) + n] = (float) (rowSums[i] * inv);
+            out[n * (n + 1) + i] = (float) (colSums[i] * inv);
         }
-        out[n][n] = 1;
-        return out;
+        out[n * (n + 1) + n] = 1;
+        return new Matrix(out, n);
     }
 
     /** Positions {@code i} in {@code [0, n)} with {@code mask[offset + i] != 0}. */
@@ -399,11 +412,11 @@ public final class Reconstruction {
     }
 
     /** The Gram block of the kept inputs and the constant, with the ridge on the inputs' diagonal. */
-    private static double[][] dampedBlock(double[][] g, int[] kept, double damping) {
-        int n = g.length - 1;
+    private static double[][] dampedBlock(Matrix g, int[] kept, double damping) {
+        int n = g.n();
         double meanDiag = 0;
         for (int i = 0; i < n; i++) {
-            meanDiag += g[i][i];
+            meanDiag += g.at(i, i);
         }
         double ridge = damping * Math.max(meanDiag / Math.max(1, n), 1e-12);
         int k = kept.length;
@@ -411,7 +424,7 @@ public final class Reconstruction {
         for (int i = 0; i <= k; i++) {
             int gi = i < k ? kept[i] : n;
             for (int j = 0; j <= k; j++) {
-                h[i][j] = g[gi][j < k ? kept[j] : n];
+                h[i][j] = g.at(gi, j < k ? kept[j] : n);
             }
             if (i < k) {
                 h[i][i] += ridge;
@@ -421,14 +434,15 @@ public final class Reconstruction {
     }
 
     /** {@code C[K+, :] · [w_r, b_r]}: the kept inputs' cross moment with the row's old pre-activation. */
-    private static double[] rightHandSide(double[][] g, int[] kept, float[] w, int offset, int in, float bias) {
+    private static double[] rightHandSide(Matrix c, int[] kept, float[] w, int offset, int in, float bias) {
         int k = kept.length;
+        float[] v = c.v();
         double[] rhs = new double[k + 1];
         for (int i = 0; i <= k; i++) {
-            double[] row = g[i < k ? kept[i] : in];
-            double acc = row[in] * bias;
+            int row = (i < k ? kept[i] : in) * (in + 1);
+            double acc = (double) v[row + in] * bias;
             for (int j = 0; j < in; j++) {
-                acc += row[j] * w[offset + j];
+                acc += (double) v[row + j] * w[offset + j];
             }
             rhs[i] = acc;
         }
