@@ -13,7 +13,6 @@ import io.prune4j.nn.WeightLayer;
 import io.prune4j.train.DeviceData;
 import io.prune4j.train.TrainConfig;
 import java.util.List;
-import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -22,23 +21,9 @@ import org.junit.jupiter.params.provider.EnumSource;
 class CnnPrunerTest {
     private final Backend cpu = new CpuBackend(1);
 
-    /** 8×8 one-channel images: class k is a bright 3×3 patch at its own corner, plus noise. */
+    /** The corner-patch images ({@link io.prune4j.data.CornerPatches}). */
     private static Dataset patches(int n, long seed) {
-        SplittableRandom rng = new SplittableRandom(seed);
-        float[] x = new float[n * 64];
-        int[] y = new int[n];
-        for (int i = 0; i < n; i++) {
-            y[i] = rng.nextInt(4);
-            int r0 = (y[i] / 2) * 5;
-            int c0 = (y[i] % 2) * 5;
-            for (int p = 0; p < 64; p++) {
-                int r = p / 8;
-                int c = p % 8;
-                boolean on = r >= r0 && r < r0 + 3 && c >= c0 && c < c0 + 3;
-                x[i * 64 + p] = (on ? 1f : 0f) + (float) (rng.nextGaussian() * 0.3);
-            }
-        }
-        return new Dataset("patches", x, y, n, 64, 4, new int[] {1, 8, 8});
+        return io.prune4j.data.CornerPatches.generate(n, seed);
     }
 
     private static PruneConfig config(Ranking.Scope scope, Schedule schedule, int rounds, boolean structured) {

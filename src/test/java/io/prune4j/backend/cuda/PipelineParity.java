@@ -53,23 +53,9 @@ final class PipelineParity {
         return new Dataset("blobs", x, y, n, 20, 3);
     }
 
-    /** 8×8 one-channel images: class k is a bright 3×3 patch at its own corner, plus noise (as CnnPrunerTest). */
+    /** The corner-patch images ({@link io.prune4j.data.CornerPatches}). */
     static Dataset patches(int n, long seed) {
-        SplittableRandom rng = new SplittableRandom(seed);
-        float[] x = new float[n * 64];
-        int[] y = new int[n];
-        for (int i = 0; i < n; i++) {
-            y[i] = rng.nextInt(4);
-            int r0 = (y[i] / 2) * 5;
-            int c0 = (y[i] % 2) * 5;
-            for (int p = 0; p < 64; p++) {
-                int r = p / 8;
-                int c = p % 8;
-                boolean on = r >= r0 && r < r0 + 3 && c >= c0 && c < c0 + 3;
-                x[i * 64 + p] = (on ? 1f : 0f) + (float) (rng.nextGaussian() * 0.3);
-            }
-        }
-        return new Dataset("patches", x, y, n, 64, 4, new int[] {1, 8, 8});
+        return io.prune4j.data.CornerPatches.generate(n, seed);
     }
 
     static Sequential mlp(Backend b) {
