@@ -14,6 +14,7 @@ import io.prune4j.train.DeviceData;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.bytedeco.openblas.global.openblas;
 
 /**
  * Least-squares refit of the weights that survive pruning, before fine-tuning: each affected weight
@@ -41,8 +42,8 @@ import java.util.TreeMap;
  * normal equations use the second moments of those inputs, with a constant 1 for the bias,
  * accumulated on the backend (matrix products for Dense layers; for convolutions an identity filter
  * bank and the weight gradient, see {@code Patches}) and solved on the host in double precision by
- * Cholesky, with a ridge of {@link #DAMPING} times the mean diagonal (as SparseGPT damps its
- * Hessian). Each refitted layer costs a few device-to-host copies: its moment matrices, mask and
+ * Cholesky (LAPACK's {@code dposv} from OpenBLAS), with a ridge of {@link #DAMPING} times the mean
+ * diagonal (as SparseGPT damps its Hessian). Each refitted layer costs a few device-to-host copies: its moment matrices, mask and
  * weights. Layers with more than {@link #MAX_WIDTH} inputs per unit (a Dense layer behind a wide
  * flatten) are left as pruning left them, and a layer whose host solves would pass
  * {@link #MAX_SOLVE_FLOPS} is refused.
@@ -56,11 +57,11 @@ public final class Reconstruction {
      */
     public static final int MAX_WIDTH = 8192;
     /**
-     * Most host work one layer's solves may take (about a minute on one core): unstructured masks of
-     * wide layers at low sparsity need one large system per row and are refused rather than left
-     * running for hours.
+     * Most host work one layer's solves may take (a minute or two on two cores through OpenBLAS):
+     * unstructured masks of wide layers at low sparsity need one large system per row and are
+     * refused rather than left running for hours.
      */
-    public static final double MAX_SOLVE_FLOPS = 1e11;
+    public static final double MAX_SOLVE_FLOPS = 1e12;
 
     private Reconstruction() {}
 
@@ -163,18 +164,18 @@ public final class Reconstruction {
                 int in = d.weight().size() / d.units();
                 float[] w2 = new float[w.length];
                 float[] b2 = new float[bias.length];
-                int[] kept = unitMasks ? indicesOf(mask, 0, in) : null;
-                Cholesky chol = unitMasks ? new Cholesky(dampedBlock(g.gram(), kept, damping)) : null;
-                for (int r = 0; r < d.units(); r++) {
-                    if (!unitMasks) {
-                        kept = indicesOf(mask, r * in, in);
-                        chol = new Cholesky(dampedBlock(g.gram(), kept, damping));
+                // one system for all rows (unit masks), or one per row: solved for rows [first, first + count)
+                int rows = unitMasks ? d.units() : 1;
+                for (int first = 0; first < d.units(); first += rows) {
+                    int[] kept = indicesOf(mask, unitMasks ? 0 : first * in, in);
+                    double[] x = rightHandSides(g.cross(), kept, w, bias, first, rows, in);
+                    solve(dampedBlock(g.gram(), kept, damping), kept.length + 1, x, rows);
+                    for (int r = 0; r < rows; r++) {
+                        for (int k = 0; k < kept.length; k++) {
+                            w2[(first + r) * in + kept[k]] = (float) x[k * rows + r];
+                        }
+                        b2[first + r] = (float) x[kept.length * rows + r];
                     }
-                    double[] x = chol.solve(rightHandSide(g.cross(), kept, w, r * in, in, bias[r]));
-                    for (int k = 0; k < kept.length; k++) {
-                        w2[r * in + kept[k]] = (float) x[k];
-                    }
-                    b2[r] = (float) x[kept.length];
                 }
                 b.upload(d.weight().value(), w2);
                 b.upload(d.bias().value(), b2);
@@ -411,8 +412,8 @@ public final class Reconstruction {
         return idx;
     }
 
-    /** The Gram block of the kept inputs and the constant, with the ridge on the inputs' diagonal. */
-    private static double[][] dampedBlock(Matrix g, int[] kept, double damping) {
+    /** The Gram block of the kept inputs and the constant, row-major, with the ridge on the inputs' diagonal. */
+    private static double[] dampedBlock(Matrix g, int[] kept, double damping) {
         int n = g.n();
         double meanDiag = 0;
         for (int i = 0; i < n; i++) {
@@ -420,79 +421,63 @@ public final class Reconstruction {
         }
         double ridge = damping * Math.max(meanDiag / Math.max(1, n), 1e-12);
         int k = kept.length;
-        double[][] h = new double[k + 1][k + 1];
+        double[] h = new double[(k + 1) * (k + 1)];
         for (int i = 0; i <= k; i++) {
             int gi = i < k ? kept[i] : n;
             for (int j = 0; j <= k; j++) {
-                h[i][j] = g.at(gi, j < k ? kept[j] : n);
+                h[i * (k + 1) + j] = g.at(gi, j < k ? kept[j] : n);
             }
             if (i < k) {
-                h[i][i] += ridge;
+                h[i * (k + 1) + i] += ridge;
             }
         }
         return h;
     }
 
-    /** {@code C[K+, :] · [w_r, b_r]}: the kept inputs' cross moment with the row's old pre-activation. */
-    private static double[] rightHandSide(Matrix c, int[] kept, float[] w, int offset, int in, float bias) {
-        int k = kept.length;
+    /**
+     * {@code C[K+, :] · [W | b]ᵀ} for rows {@code [first, first + rows)} of the layer: the kept inputs'
+     * cross moments with each row's old pre-activation, {@code [k+1, rows]} row-major (one OpenBLAS
+     * product).
+     */
+    private static double[] rightHandSides(Matrix c, int[] kept, float[] w, float[] bias, int first, int rows, int in) {
+        int k1 = kept.length + 1;
+        double[] a = new double[k1 * (in + 1)];
         float[] v = c.v();
-        double[] rhs = new double[k + 1];
-        for (int i = 0; i <= k; i++) {
-            int row = (i < k ? kept[i] : in) * (in + 1);
-            double acc = (double) v[row + in] * bias;
-            for (int j = 0; j < in; j++) {
-                acc += (double) v[row + j] * w[offset + j];
+        for (int i = 0; i < k1; i++) {
+            int row = (i < kept.length ? kept[i] : in) * (in + 1);
+            for (int j = 0; j <= in; j++) {
+                a[i * (in + 1) + j] = v[row + j];
             }
-            rhs[i] = acc;
         }
-        return rhs;
+        double[] wb = new double[rows * (in + 1)];
+        for (int r = 0; r < rows; r++) {
+            for (int j = 0; j < in; j++) {
+                wb[r * (in + 1) + j] = w[(first + r) * in + j];
+            }
+            wb[r * (in + 1) + in] = bias[first + r];
+        }
+        double[] out = new double[k1 * rows];
+        openblas.cblas_dgemm(openblas.CblasRowMajor, openblas.CblasNoTrans, openblas.CblasTrans, k1, rows, in + 1, 1.0, a, in + 1,
+                wb, in + 1, 0.0, out, rows);
+        return out;
     }
 
-    /** Cholesky factor of a symmetric positive definite matrix, for repeated solves. */
-    static final class Cholesky {
-        private final double[][] l;
-
-        Cholesky(double[][] a) {
-            int n = a.length;
-            l = new double[n][n];
-            for (int i = 0; i < n; i++) {
-                for (int j = 0; j <= i; j++) {
-                    double s = a[i][j];
-                    for (int k = 0; k < j; k++) {
-                        s -= l[i][k] * l[j][k];
-                    }
-                    if (i == j) {
-                        if (!(s > 0)) {
-                            throw new Prune4jException("reconstruction: the Gram matrix of the calibration inputs is not positive"
-                                    + " definite (pivot " + s + " at row " + i + "); are the activations NaN or infinite?");
-                        }
-                        l[i][i] = Math.sqrt(s);
-                    } else {
-                        l[i][j] = s / l[j][j];
-                    }
-                }
-            }
+    /**
+     * Solves {@code H X = B} in place of {@code b} ({@code [n, nrhs]} row-major) for a symmetric
+     * positive definite {@code h} ({@code [n, n]} row-major), by LAPACK's Cholesky ({@code dposv}).
+     */
+    static void solve(double[] h, int n, double[] b, int nrhs) {
+        int info = openblas.LAPACKE_dposv(openblas.LAPACK_ROW_MAJOR, (byte) 'L', n, nrhs, h, n, b, nrhs);
+        if (info == -5 || info == -7) { // LAPACKE's NaN check of the matrix or of the right-hand sides
+            throw new Prune4jException("reconstruction: the moments of the calibration inputs hold NaN; are the activations NaN"
+                    + " or infinite?");
         }
-
-        double[] solve(double[] rhs) {
-            int n = rhs.length;
-            double[] y = rhs.clone();
-            for (int i = 0; i < n; i++) {
-                double s = y[i];
-                for (int k = 0; k < i; k++) {
-                    s -= l[i][k] * y[k];
-                }
-                y[i] = s / l[i][i];
-            }
-            for (int i = n - 1; i >= 0; i--) {
-                double s = y[i];
-                for (int k = i + 1; k < n; k++) {
-                    s -= l[k][i] * y[k];
-                }
-                y[i] = s / l[i][i];
-            }
-            return y;
+        if (info > 0) {
+            throw new Prune4jException("reconstruction: the Gram matrix of the calibration inputs is not positive definite"
+                    + " (leading minor " + info + " of " + n + "); are the activations NaN or infinite?");
+        }
+        if (info < 0) {
+            throw new IllegalStateException("LAPACKE_dposv rejected argument " + (-info));
         }
     }
 }

@@ -384,11 +384,16 @@ class ReconstructionTest {
 
     @Test
     void aGramMatrixThatIsNotPositiveDefiniteIsAnErrorNamingTheCause() {
-        double[][] nan = {{1, 0}, {0, Double.NaN}};
-        Prune4jException e = assertThrows(Prune4jException.class, () -> new Reconstruction.Cholesky(nan));
-        assertTrue(e.getMessage().contains("not positive definite") && e.getMessage().contains("NaN"), e.getMessage());
-        double[] x = new Reconstruction.Cholesky(new double[][] {{4, 2}, {2, 3}}).solve(new double[] {2, 5});
-        assertArrayEquals(new double[] {-0.5, 2}, x, 1e-12); // 4·(−0.5) + 2·2 = 2, 2·(−0.5) + 3·2 = 5
+        double[] nan = {1, 0, 0, Double.NaN};
+        Prune4jException e = assertThrows(Prune4jException.class, () -> Reconstruction.solve(nan, 2, new double[] {1, 1}, 1));
+        assertTrue(e.getMessage().startsWith("reconstruction: ") && e.getMessage().contains("NaN"), e.getMessage());
+        double[] indefinite = {1, 2, 2, 1};
+        Prune4jException f = assertThrows(Prune4jException.class, () -> Reconstruction.solve(indefinite, 2, new double[] {1, 1}, 1));
+        assertTrue(f.getMessage().contains("not positive definite (leading minor 2 of 2)"), f.getMessage());
+        // two right-hand sides at once, [n, nrhs] row-major: 4·x + 2·y = 2, 2·x + 3·y = 5 → (−0.5, 2); and = (4, 2) → (1, 0)
+        double[] b = {2, 4, 5, 2};
+        Reconstruction.solve(new double[] {4, 2, 2, 3}, 2, b, 2);
+        assertArrayEquals(new double[] {-0.5, 1, 2, 0}, b, 1e-12);
     }
 
     private float[] logits(Sequential net, Dataset data) {
