@@ -260,8 +260,13 @@ fi
 tar -C "$DIST" -cf - gpu-bundle | gzip -9 > "$TGZ"
 log "bundle: $B ($(du -sh "$B" | cut -f1) unpacked: jre $(du -sh "$B/jre" | cut -f1), app $(du -sh "$B/app" | cut -f1), test $(du -sh "$B/test" | cut -f1)$([[ -d "$B/data" ]] && echo ", data $(du -sh "$B/data" | cut -f1)"))"
 log "packed: $TGZ ($(du -h "$TGZ" | cut -f1), $(stat -c %s "$TGZ") bytes)"
-# a device run carries at most 64 MiB of untracked files
+# a device run carries at most 64 MiB in all: the working tree (tracked files and untracked ones git
+# does not ignore) plus the carried bundle
 LIMIT=$((64 * 1024 * 1024))
-if (( $(stat -c %s "$TGZ") >= LIMIT )); then
-    die "$TGZ is $(stat -c %s "$TGZ") bytes, over the 64 MiB a device run carries: lower P4J_DATA_TRAIN (now $DATA_TRAIN) or set it to 0"
+TREE=$(cd "$ROOT" && git ls-files -z --cached --others --exclude-standard 2>/dev/null | xargs -0 -r stat -c %s 2>/dev/null \
+    | awk '{ s += $1 } END { print s + 0 }')
+log "travels: bundle $(stat -c %s "$TGZ") + working tree $TREE = $(( $(stat -c %s "$TGZ") + TREE )) bytes of $LIMIT"
+if (( $(stat -c %s "$TGZ") + TREE >= LIMIT )); then
+    die "$TGZ ($(stat -c %s "$TGZ") bytes) and the working tree ($TREE bytes) are over the 64 MiB a device run carries:" \
+        "lower P4J_DATA_TRAIN (now $DATA_TRAIN) or set it to 0"
 fi
