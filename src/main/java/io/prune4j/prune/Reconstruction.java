@@ -164,7 +164,7 @@ public final class Reconstruction {
                 int in = d.weight().size() / d.units();
                 float[] w2 = new float[w.length];
                 float[] b2 = new float[bias.length];
-                // one system for all rows (unit masks), or one per row: solved for rows [first, first + count)
+                // one system for all rows (unit masks) or one per row: each pass solves rows [first, first + rows)
                 int rows = unitMasks ? d.units() : 1;
                 for (int first = 0; first < d.units(); first += rows) {
                     int[] kept = indicesOf(mask, unitMasks ? 0 : first * in, in);
