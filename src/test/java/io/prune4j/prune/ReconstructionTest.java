@@ -365,6 +365,29 @@ class ReconstructionTest {
     }
 
     @Test
+    void throughThePrunerTheRefitKeepsMoreAccuracyWithoutFineTuning() {
+        Dataset trainSet = io.prune4j.data.CornerPatches.generate(400, 1);
+        Dataset testSet = io.prune4j.data.CornerPatches.generate(200, 2);
+        double[] accuracy = new double[2];
+        for (int refit = 0; refit < 2; refit++) {
+            try (DeviceData train = DeviceData.upload(b, trainSet); DeviceData test = DeviceData.upload(b, testSet);
+                 Sequential net = Sequential.mlp(b, 64, new int[] {32, 16}, 4, 3);
+                 io.prune4j.train.Trainer t = new io.prune4j.train.Trainer(net,
+                         TrainConfig.builder().optEpochs(3).optBatchSize(32).optLearningRate(0.01f).build())) {
+                t.fit(train, null, io.prune4j.train.TrainListener.NONE);
+                PruneConfig cfg = PruneConfig.builder().setCriterion(Criterion.MAGNITUDE).optStructured(false)
+                        .optRanking(Ranking.Config.ratio(Ranking.Scope.GLOBAL, Normalization.NONE, 0.9))
+                        .optFinetune(TrainConfig.builder().optEpochs(0).build()).optCalibrationBatches(3)
+                        .optReconstruct(refit == 1).build();
+                accuracy[refit] = new Pruner(cfg, null).run(net, null, train, test).rounds().get(0).test().accuracy();
+            }
+        }
+        System.out.printf("[ReconstructionTest] global magnitude 90%%, no fine-tuning: accuracy %.4f plain, %.4f refitted%n",
+                accuracy[0], accuracy[1]);
+        assertTrue(accuracy[1] > accuracy[0] + 0.05, "the refit should keep clearly more: " + accuracy[1] + " against " + accuracy[0]);
+    }
+
+    @Test
     void reconstructionIsRefusedWhereItCannotApply() {
         TrainConfig ft = TrainConfig.builder().optEpochs(1).build();
         Ranking.Config half = Ranking.Config.ratio(Ranking.Scope.LAYER, Normalization.L2, 0.5);
