@@ -20,6 +20,7 @@ import io.prune4j.train.TrainConfig;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.function.IntFunction;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -142,6 +143,45 @@ class ReconstructionTest {
         return out;
     }
 
+    /** A random 0/1 mask for each layer, over its units ({@code units}) or its weights, keeping 1/{@code divisor}; layer li's seed is seed + li. */
+    private List<Tensor> randomMasks(Sequential net, List<Integer> layers, boolean units, int divisor, long seed) {
+        List<Tensor> masks = new ArrayList<>();
+        for (int li : layers) {
+            WeightLayer l = (WeightLayer) net.layers().get(li);
+            int n = units ? l.units() : l.weight().size();
+            masks.add(mask(n, n / divisor, seed + li));
+        }
+        return masks;
+    }
+
+    /** The inputs of one row that a unit mask keeps: each unit's whole block of {@code in / units} inputs. */
+    private static boolean[] keptByUnits(float[] unitMask, int in) {
+        int block = in / unitMask.length;
+        boolean[] kept = new boolean[in];
+        for (int k = 0; k < in; k++) {
+            kept[k] = unitMask[k / block] != 0;
+        }
+        return kept;
+    }
+
+    /** The inputs of row {@code r} that a weight mask keeps. */
+    private static boolean[] keptInRow(float[] weightMask, int r, int in) {
+        boolean[] kept = new boolean[in];
+        for (int k = 0; k < in; k++) {
+            kept[k] = weightMask[r * in + k] != 0;
+        }
+        return kept;
+    }
+
+    /** Every row of layer {@code layer} meets the least-squares conditions (within 1e-4) on the inputs {@code kept} gives it. */
+    private void assertLeastSquares(Sequential before, Sequential after, Dataset data, int layer, IntFunction<boolean[]> kept) {
+        WeightLayer l = (WeightLayer) after.layers().get(layer);
+        for (int r = 0; r < l.units(); r++) {
+            double err = normalEquationError(before, after, data, layer, r, kept.apply(r), 0.01);
+            assertTrue(err < 1e-4, l.describe() + " row " + r + ": least-squares conditions off by " + err);
+        }
+    }
+
     /**
      * The least-squares conditions for row {@code r} of layer {@code layer}: with {@code e} the new
      * pre-activation minus the old one, {@code mean(e) = 0} and {@code mean(x'_k·e) + λ·w'_k = 0}
@@ -201,17 +241,10 @@ class ReconstructionTest {
             assertEquals(2, Reconstruction.refitUnits(net, List.of(0, 1), List.of(m1, m2), dd, BATCHES, 5, 0.01));
             assertArrayEquals(b.toFloatArray(before.parameters().get(0).value()), b.toFloatArray(net.parameters().get(0).value()),
                     "fc1 reads the data, not a pruned layer: it stays as it was");
-            float[][] keptUnits = {b.toFloatArray(m1), b.toFloatArray(m2)};
-            for (int layer = 1; layer <= 2; layer++) {
-                boolean[] kept = new boolean[keptUnits[layer - 1].length];
-                for (int k = 0; k < kept.length; k++) {
-                    kept[k] = keptUnits[layer - 1][k] != 0;
-                }
-                for (int r = 0; r < ((Dense) net.layers().get(layer)).outFeatures(); r++) {
-                    double err = normalEquationError(before, net, data, layer, r, kept, 0.01);
-                    assertTrue(err < 1e-4, "layer " + layer + " row " + r + ": least-squares conditions off by " + err);
-                }
-            }
+            boolean[] kept1 = keptByUnits(b.toFloatArray(m1), 9);
+            boolean[] kept2 = keptByUnits(b.toFloatArray(m2), 7);
+            assertLeastSquares(before, net, data, 1, r -> kept1);
+            assertLeastSquares(before, net, data, 2, r -> kept2);
         }
     }
 
@@ -221,25 +254,14 @@ class ReconstructionTest {
         try (DeviceData dd = DeviceData.upload(b, data);
              Sequential net = Sequential.mlp(b, 10, new int[] {8, 6}, 4, 4);
              Sequential before = net.copy()) {
-            List<Tensor> masks = new ArrayList<>();
             List<Integer> layers = List.of(0, 1, 2);
-            for (int li : layers) {
-                int size = ((WeightLayer) net.layers().get(li)).weight().size();
-                masks.add(mask(size, size / 3, 20 + li));
-            }
+            List<Tensor> masks = randomMasks(net, layers, false, 3, 20);
             try {
                 assertEquals(3, Reconstruction.refitWeights(net, layers, masks, dd, BATCHES, 6, 0.01));
                 for (int li : layers) {
-                    Dense d = (Dense) net.layers().get(li);
                     float[] m = b.toFloatArray(masks.get(li));
-                    for (int r = 0; r < d.outFeatures(); r++) {
-                        boolean[] kept = new boolean[d.inFeatures()];
-                        for (int k = 0; k < kept.length; k++) {
-                            kept[k] = m[r * d.inFeatures() + k] != 0;
-                        }
-                        double err = normalEquationError(before, net, data, li, r, kept, 0.01);
-                        assertTrue(err < 1e-4, "layer " + li + " row " + r + ": least-squares conditions off by " + err);
-                    }
+                    int in = ((Dense) net.layers().get(li)).inFeatures();
+                    assertLeastSquares(before, net, data, li, r -> keptInRow(m, r, in));
                 }
             } finally {
                 masks.forEach(Tensor::close);
@@ -281,11 +303,7 @@ class ReconstructionTest {
              Sequential before = net.copy()) {
             Dataset data = images(8);
             List<Integer> layers = Compaction.prunableUnitLayers(net);
-            List<Tensor> masks = new ArrayList<>();
-            for (int li : layers) {
-                int units = ((WeightLayer) net.layers().get(li)).units();
-                masks.add(mask(units, units / 2, li));
-            }
+            List<Tensor> masks = randomMasks(net, layers, true, 2, 0);
             try (DeviceData dd = DeviceData.upload(b, data)) {
                 // conv1 → pool → conv2, conv2 → pool → flatten → fc1 (a 2×2 block per channel), fc1 → fc2
                 assertEquals(3, Reconstruction.refitUnits(net, layers, masks, dd, BATCHES, 9, 0.01));
@@ -294,17 +312,8 @@ class ReconstructionTest {
                 for (int s = 0; s < layers.size(); s++) {
                     int next = Compaction.nextWeightLayer(net, layers.get(s));
                     WeightLayer n = (WeightLayer) net.layers().get(next);
-                    int in = n.weight().size() / n.units();
-                    int block = in / ((WeightLayer) net.layers().get(layers.get(s))).units();
-                    float[] units = b.toFloatArray(masks.get(s));
-                    boolean[] kept = new boolean[in];
-                    for (int k = 0; k < in; k++) {
-                        kept[k] = units[k / block] != 0;
-                    }
-                    for (int r = 0; r < n.units(); r++) {
-                        double err = normalEquationError(before, net, data, next, r, kept, 0.01);
-                        assertTrue(err < 1e-4, n.describe() + " row " + r + ": least-squares conditions off by " + err);
-                    }
+                    boolean[] kept = keptByUnits(b.toFloatArray(masks.get(s)), n.weight().size() / n.units());
+                    assertLeastSquares(before, net, data, next, r -> kept);
                 }
             } finally {
                 masks.forEach(Tensor::close);
@@ -318,25 +327,14 @@ class ReconstructionTest {
              Sequential before = net.copy()) {
             Dataset data = images(10);
             List<Integer> layers = Compaction.prunableWeightLayers(net);
-            List<Tensor> masks = new ArrayList<>();
-            for (int li : layers) {
-                int size = ((WeightLayer) net.layers().get(li)).weight().size();
-                masks.add(mask(size, size / 3, 30 + li));
-            }
+            List<Tensor> masks = randomMasks(net, layers, false, 3, 30);
             try (DeviceData dd = DeviceData.upload(b, data)) {
                 assertEquals(layers.size(), Reconstruction.refitWeights(net, layers, masks, dd, BATCHES, 11, 0.01));
                 for (int s = 0; s < layers.size(); s++) {
                     WeightLayer l = (WeightLayer) net.layers().get(layers.get(s));
-                    int in = l.weight().size() / l.units();
                     float[] m = b.toFloatArray(masks.get(s));
-                    for (int r = 0; r < l.units(); r++) {
-                        boolean[] kept = new boolean[in];
-                        for (int k = 0; k < in; k++) {
-                            kept[k] = m[r * in + k] != 0;
-                        }
-                        double err = normalEquationError(before, net, data, layers.get(s), r, kept, 0.01);
-                        assertTrue(err < 1e-4, l.describe() + " row " + r + ": least-squares conditions off by " + err);
-                    }
+                    int in = l.weight().size() / l.units();
+                    assertLeastSquares(before, net, data, layers.get(s), r -> keptInRow(m, r, in));
                 }
             } finally {
                 masks.forEach(Tensor::close);
