@@ -77,7 +77,7 @@ final class PruneOptions {
     boolean biasCompensation = false;
 
     @Option(names = "--reconstruct", negatable = true,
-            description = "Refit the weights that stay by least squares on calibration inputs before fine-tuning (Dense layers; default: ${DEFAULT-VALUE}).")
+            description = "Refit the weights that stay by least squares on calibration inputs before fine-tuning (Dense and conv layers; default: ${DEFAULT-VALUE}).")
     boolean reconstruct = false;
 
     boolean structured() {
