@@ -247,16 +247,8 @@ public final class Reconstruction {
         long[] examples = {0};
         Tensor[] now = {null};
         Tensor[] before = {null};
-        LayerHook nowHook = (i, l, a) -> {
-            if (i == target - 1) {
-                now[0] = keep(b, now[0], a);
-            }
-        };
-        LayerHook beforeHook = (i, l, a) -> {
-            if (i == target - 1) {
-                before[0] = keep(b, before[0], a);
-            }
-        };
+        LayerHook nowHook = capture(b, target - 1, now);
+        LayerHook beforeHook = capture(b, target - 1, before);
         try (Tensor gram = b.zeros(DType.FLOAT32, width, width);
              Tensor cross = b.zeros(DType.FLOAT32, width, width);
              Tensor sumNow = b.zeros(DType.FLOAT32, width);
@@ -303,7 +295,16 @@ public final class Reconstruction {
         }
     }
 
-    /** Copies a hook's activation into a buffer of its own (allocated on first use), flat {@code [batch, features]} for Dense inputs. */
+    /** A forward hook that keeps a copy of layer {@code layer}'s output in {@code into[0]}. */
+    private static LayerHook capture(Backend b, int layer, Tensor[] into) {
+        return (i, l, a) -> {
+            if (i == layer) {
+                into[0] = keep(b, into[0], a);
+            }
+        };
+    }
+
+    /** Copies an activation into a buffer of its own, allocated in the activation's shape on first use. */
     private static Tensor keep(Backend b, Tensor buffer, Tensor a) {
         Tensor out = buffer != null ? buffer : b.zeros(DType.FLOAT32, a.shape());
         b.copy(out, a);
