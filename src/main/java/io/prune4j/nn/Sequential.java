@@ -158,11 +158,24 @@ public final class Sequential implements AutoCloseable {
 
     /** Runs every layer; the result belongs to the last layer and is overwritten by the next call. */
     public Tensor forward(Tensor x, boolean training) {
+        return forward(x, training, layers.size());
+    }
+
+    /**
+     * Runs layers {@code [0, end)} only, calling the forward hooks as {@link #forward(Tensor, boolean)}
+     * does, and returns what layer {@code end} would read: for {@code end == 0} the input in the
+     * network's input shape (a view of {@code x}), otherwise layer {@code end − 1}'s output, which is
+     * overwritten by the next call.
+     */
+    public Tensor forward(Tensor x, boolean training, int end) {
+        if (end < 0 || end > layers.size()) {
+            throw new IndexOutOfBoundsException("forward to layer " + end + " of a network of " + layers.size() + " layers");
+        }
         Tensor h = x;
         if (inputShape.length > 1 && x.rank() == 2 && x.dim(1) == inputSize()) {
             h = backend.reshape(x, Workspace.batched(x.dim(0), inputShape));
         }
-        for (int i = 0; i < layers.size(); i++) {
+        for (int i = 0; i < end; i++) {
             Layer layer = layers.get(i);
             h = layer.forward(h, training);
             for (LayerHook hook : forwardHooks) {

@@ -5,7 +5,6 @@ import io.prune4j.backend.Backend;
 import io.prune4j.nn.Conv2d;
 import io.prune4j.nn.Dense;
 import io.prune4j.nn.Layer;
-import io.prune4j.nn.LayerHook;
 import io.prune4j.nn.Sequential;
 import io.prune4j.nn.WeightLayer;
 import io.prune4j.tensor.DType;
@@ -38,22 +37,25 @@ import org.bytedeco.openblas.global.openblas;
  * </ul>
  *
  * <p>Layers are refitted in network order, each on the inputs it sees once the layers before it are
- * refitted, against the unpruned network's pre-activations on the same calibration batches. The
- * normal equations use the second moments of those inputs, with a constant 1 for the bias,
+ * refitted, against the pre-activations the unpruned layer computes in the unpruned network on the
+ * same calibration batches. The normal equations need the second moments of the fitted inputs, with
+ * a constant 1 for the bias, and their cross moments with those pre-activations; both are
  * accumulated on the backend (matrix products for Dense layers; for convolutions an identity filter
- * bank and the weight gradient, see {@code Patches}) and solved on the host in double precision by
- * Cholesky (LAPACK's {@code dposv} from OpenBLAS), with a ridge of {@link #DAMPING} times the mean
- * diagonal (as SparseGPT damps its Hessian). Each refitted layer costs a few device-to-host copies: its moment matrices, mask and
- * weights. Layers with more than {@link #MAX_WIDTH} inputs per unit (a Dense layer behind a wide
- * flatten) are left as pruning left them, and a layer whose host solves would pass
- * {@link #MAX_SOLVE_FLOPS} is refused.
+ * bank and weight gradients, see {@code Patches}). For unit masks only the kept units' inputs are
+ * gathered first, so the moment matrices are as wide as the fit. They are solved on the host in
+ * double precision by Cholesky (LAPACK's {@code dposv} from OpenBLAS), with a ridge of
+ * {@link #DAMPING} times the Gram matrix's mean diagonal (as SparseGPT damps its Hessian). Each
+ * refitted layer costs five device-to-host copies (its mask, its two moment matrices and their two
+ * sums) and two uploads. A layer fitted on more than {@link #MAX_WIDTH} inputs per unit is left as
+ * pruning left it, and a layer whose host solves would pass {@link #MAX_SOLVE_FLOPS} is refused.
  */
 public final class Reconstruction {
     /** Ridge added to the Gram diagonal, as a fraction of its mean diagonal entry. */
     public static final double DAMPING = 0.01;
     /**
-     * Most inputs per unit of a refitted layer: its two {@code width²} moment matrices live on the
-     * device and on the host (at 8,192: 268 MB each).
+     * Most inputs per unit a layer is fitted on (the kept units' inputs for unit masks, all of them
+     * for weight masks): its {@code width²} Gram matrix lives on the device and on the host (at
+     * 8,192: 268 MB).
      */
     public static final int MAX_WIDTH = 8192;
     /**
@@ -113,15 +115,26 @@ public final class Reconstruction {
         return refit(net, targets, false, data, batches, seed, damping);
     }
 
-    /** A layer to refit: its mask (of the units it reads, or of its own weights) and how many inputs each unit-mask entry covers. */
+    /** A layer to refit: its mask (of the units it reads, or of its own weights) and how many of its inputs each unit-mask entry covers. */
     private record Target(Tensor mask, int block) {}
 
-    /** Dense or Conv2d with at most {@link #MAX_WIDTH} inputs per unit (a Dense layer's inputs must be flat). */
+    /** A Dense or Conv2d layer (a Dense layer's inputs must be flat). */
     private static boolean eligible(Sequential net, int li) {
-        if (!(net.layers().get(li) instanceof WeightLayer l) || l.weight().size() / l.units() > MAX_WIDTH) {
-            return false;
-        }
+        Layer l = net.layers().get(li);
         return l instanceof Conv2d || (l instanceof Dense d && inputIsFlat(net, li, d.inFeatures()));
+    }
+
+    /**
+     * What one layer's fit needs to know of its mask: for unit masks, the input units kept (in
+     * order) and how many there were; the weight columns each row is fitted on, in the order of the
+     * fitted inputs (unit masks: the same for every row; weight masks: {@code null}, read per row
+     * from {@code weightMask}).
+     */
+    private record Plan(int[] keptUnits, int inputUnits, int[] columns, float[] weightMask) {
+        /** Inputs per unit of the fit: the kept units' inputs, or all of the layer's. */
+        int width(int in) {
+            return columns != null ? columns.length : in;
+        }
     }
 
     /**
@@ -133,55 +146,72 @@ public final class Reconstruction {
      */
     private static int refit(Sequential net, Map<Integer, Target> targets, boolean unitMasks, DeviceData data, int batches,
                              long seed, double damping) {
-        if (targets.isEmpty()) {
-            return 0;
-        }
         Backend b = net.backend();
-        Map<Integer, float[]> masks = new TreeMap<>();
+        Map<Integer, Plan> plans = new TreeMap<>();
         for (Map.Entry<Integer, Target> e : targets.entrySet()) {
             WeightLayer d = (WeightLayer) net.layers().get(e.getKey());
             int in = d.weight().size() / d.units();
             float[] mask = b.toFloatArray(e.getValue().mask());
-            if (unitMasks) {
-                mask = expand(mask, e.getValue().block(), in);
+            Plan plan = unitMasks
+                    ? new Plan(indicesOf(mask, 0, mask.length), mask.length, indicesOf(expand(mask, e.getValue().block(), in), 0, in), null)
+                    : new Plan(null, 0, null, mask);
+            if (plan.width(in) > MAX_WIDTH) {
+                continue;
             }
-            double flops = solveFlops(mask, d.units(), in, unitMasks);
+            double flops = unitMasks ? solveFlops(plan.columns().length, d.units()) : solveFlops(mask, d.units(), in);
             if (flops > MAX_SOLVE_FLOPS) {
                 throw new IllegalArgumentException(String.format(java.util.Locale.ROOT,
                         "reconstruction of %s would take about %.0f GFLOP of host solves (%d rows, %d inputs, %s): too slow;"
                                 + " prune without --reconstruct, or structured", d.name(), flops / 1e9, d.units(), in,
                         unitMasks ? "one shared system" : "one system per row"));
             }
-            masks.put(e.getKey(), mask);
+            plans.put(e.getKey(), plan);
+        }
+        if (plans.isEmpty()) {
+            return 0;
         }
         try (Sequential original = net.copy()) {
-            for (int li : targets.keySet()) {
+            for (Map.Entry<Integer, Plan> e : plans.entrySet()) {
+                int li = e.getKey();
+                Plan plan = e.getValue();
                 WeightLayer d = (WeightLayer) net.layers().get(li);
-                Moments g = collect(net, original, li, data, batches, seed);
-                float[] mask = masks.get(li);
-                float[] w = b.toFloatArray(d.weight().value());
-                float[] bias = b.toFloatArray(d.bias().value());
-                int in = d.weight().size() / d.units();
-                float[] w2 = new float[w.length];
-                float[] b2 = new float[bias.length];
-                // one system for all rows (unit masks) or one per row: each pass solves rows [first, first + rows)
-                int rows = unitMasks ? d.units() : 1;
-                for (int first = 0; first < d.units(); first += rows) {
-                    int[] kept = indicesOf(mask, unitMasks ? 0 : first * in, in);
-                    double[] x = rightHandSides(g.cross(), kept, w, bias, first, rows, in);
-                    solve(dampedBlock(g.gram(), kept, damping), kept.length + 1, x, rows);
-                    for (int r = 0; r < rows; r++) {
-                        for (int k = 0; k < kept.length; k++) {
-                            w2[(first + r) * in + kept[k]] = (float) x[k * rows + r];
-                        }
-                        b2[first + r] = (float) x[kept.length * rows + r];
+                int units = d.units();
+                int in = d.weight().size() / units;
+                Moments m = collect(net, original, li, plan, data, batches, seed);
+                float[] w2 = new float[d.weight().size()];
+                float[] b2 = new float[units];
+                if (unitMasks) { // one system for all rows, on the inputs of the kept units
+                    int[] fitted = java.util.stream.IntStream.range(0, plan.columns().length).toArray();
+                    fit(m, fitted, plan.columns(), 0, units, damping, w2, b2, in);
+                } else { // one system per row, on the inputs its mask keeps
+                    for (int r = 0; r < units; r++) {
+                        int[] kept = indicesOf(plan.weightMask(), r * in, in);
+                        fit(m, kept, kept, r, 1, damping, w2, b2, in);
                     }
                 }
                 b.upload(d.weight().value(), w2);
                 b.upload(d.bias().value(), b2);
             }
         }
-        return targets.size();
+        return plans.size();
+    }
+
+    /**
+     * Solves for rows {@code [first, first + rows)} of a layer on the fitted inputs {@code fitted}
+     * (indices into the moments), and writes each row's solution to the weight columns
+     * {@code columns} (parallel to {@code fitted}) and its bias.
+     */
+    private static void fit(Moments m, int[] fitted, int[] columns, int first, int rows, double damping, float[] w, float[] bias,
+                            int in) {
+        int k = fitted.length;
+        double[] x = m.rightHandSides(fitted, first, rows);
+        solve(dampedBlock(m.gram(), fitted, damping), k + 1, x, rows);
+        for (int r = 0; r < rows; r++) {
+            for (int i = 0; i < k; i++) {
+                w[(first + r) * in + columns[i]] = (float) x[i * rows + r];
+            }
+            bias[first + r] = (float) x[k * rows + r];
+        }
     }
 
     /** A unit mask widened to the inputs it covers: each entry repeated {@code block} times, {@code in} entries in all. */
@@ -194,20 +224,25 @@ public final class Reconstruction {
     }
 
     /**
-     * Floating-point work of the host solves for one layer: a Cholesky factorisation ({@code k³/3})
-     * per distinct system and, per row, the right-hand side ({@code k·in}) and two triangular solves.
+     * Floating-point work of the host solves for a unit mask: one Cholesky factorisation
+     * ({@code k³/3}, {@code k} kept inputs and the bias) and two triangular solves per row.
      */
-    static double solveFlops(float[] mask, int rows, int in, boolean unitMasks) {
+    static double solveFlops(int keptInputs, int rows) {
+        double k = keptInputs + 1;
+        return k * k * k / 3 + rows * 2.0 * k * k;
+    }
+
+    /** The same for a weight mask: a factorisation and two triangular solves for each row on the inputs it keeps. */
+    static double solveFlops(float[] weightMask, int rows, int in) {
         double total = 0;
-        for (int r = 0; r < (unitMasks ? 1 : rows); r++) {
-            int k = 1; // the bias
+        for (int r = 0; r < rows; r++) {
+            int k = 0;
             for (int i = 0; i < in; i++) {
-                if (mask[(unitMasks ? 0 : r * in) + i] != 0) {
+                if (weightMask[r * in + i] != 0) {
                     k++;
                 }
             }
-            double perRow = (double) k * in + 2.0 * k * k;
-            total += (double) k * k * k / 3 + (unitMasks ? rows * perRow : perRow);
+            total += solveFlops(k, 1);
         }
         return total;
     }
@@ -222,17 +257,30 @@ public final class Reconstruction {
     }
 
     /**
-     * Second moments of layer {@code target}'s inputs over the calibration batches, each input
-     * extended by a constant 1 (the last row and column), on the host:
-     * {@code gram = mean(x' x'ᵀ)} of the inputs {@code x'} it sees in {@code net} as pruned so far,
-     * and {@code cross = mean(x' xᵀ)} with the inputs {@code x} the same examples give it in the
-     * unpruned {@code original}.
+     * Means over the calibration examples, on the host: {@code gram = mean(x' x'ᵀ)} of the fitted
+     * inputs {@code x'} the layer sees in the network as pruned so far, each extended by a constant 1
+     * (the last row and column), and {@code target = mean(x' yᵀ)} ({@code [n + 1, units]} row-major)
+     * with the pre-activations {@code y} the unpruned layer computes from the same examples in the
+     * unpruned network: the right-hand sides of every row's normal equations.
      */
-    private record Moments(Matrix gram, Matrix cross) {}
+    private record Moments(Matrix gram, float[] target, int units) {
+        /** Rows {@code [first, first + rows)}'s right-hand sides on the fitted inputs and the constant, {@code [k + 1, rows]} row-major. */
+        double[] rightHandSides(int[] fitted, int first, int rows) {
+            int k = fitted.length;
+            double[] out = new double[(k + 1) * rows];
+            for (int i = 0; i <= k; i++) {
+                int row = (i < k ? fitted[i] : gram.n()) * units;
+                for (int r = 0; r < rows; r++) {
+                    out[i * rows + r] = target[row + first + r];
+                }
+            }
+            return out;
+        }
+    }
 
     /**
      * An {@code (n+1)×(n+1)} moment matrix, row-major, kept in floats (the precision it was summed
-     * in on the backend; the solves read it into doubles): a 6,272-wide layer's matrix is 157 MB.
+     * in on the backend; the solves read it into doubles): an 8,192-wide layer's matrix is 268 MB.
      */
     private record Matrix(float[] v, int n) {
         double at(int i, int j) {
@@ -240,75 +288,84 @@ public final class Reconstruction {
         }
     }
 
-    private static Moments collect(Sequential net, Sequential original, int target, DeviceData data, int batches, long seed) {
+    /**
+     * Accumulates layer {@code target}'s moments on the backend over the calibration batches. With
+     * a unit mask only the kept units' inputs are gathered (a column block per unit: one column of a
+     * Dense input, a channel's map of a convolution's input, a channel's block behind a flatten), so
+     * the Gram matrix is only as wide as the fit.
+     */
+    private static Moments collect(Sequential net, Sequential original, int target, Plan plan, DeviceData data, int batches,
+                                   long seed) {
         Backend b = net.backend();
         WeightLayer layer = (WeightLayer) net.layers().get(target);
-        int width = layer.weight().size() / layer.units();
+        WeightLayer unpruned = (WeightLayer) original.layers().get(target);
+        int units = layer.units();
+        int width = plan.width(layer.weight().size() / units);
         long[] examples = {0};
-        Tensor[] now = {null};
-        Tensor[] before = {null};
-        LayerHook nowHook = capture(b, target - 1, now);
-        LayerHook beforeHook = capture(b, target - 1, before);
+        Tensor[] fitted = {null};
+        Tensor[] y = {null};
+        Conv2d conv = layer instanceof Conv2d c ? c : null;
+        int channels = conv == null ? 0 : plan.keptUnits() != null ? plan.keptUnits().length : conv.inChannels();
         try (Tensor gram = b.zeros(DType.FLOAT32, width, width);
-             Tensor cross = b.zeros(DType.FLOAT32, width, width);
-             Tensor sumNow = b.zeros(DType.FLOAT32, width);
-             Tensor sumBefore = b.zeros(DType.FLOAT32, width);
-             Patches patches = layer instanceof Conv2d c ? new Patches(b, c) : null) {
-            net.addForwardHook(nowHook);
-            original.addForwardHook(beforeHook);
-            Calibration.forEachBatch(net, data, batches, seed, (x, y) -> {
-                if (target == 0) {
-                    int[] shape = new int[net.inputShape().length + 1];
-                    shape[0] = x.dim(0);
-                    System.arraycopy(net.inputShape(), 0, shape, 1, net.inputShape().length);
-                    Tensor input = b.reshape(x, shape);
-                    now[0] = keep(b, now[0], input);
-                    before[0] = keep(b, before[0], input);
-                } else {
-                    net.forward(x, false);
-                    original.forward(x, false);
+             Tensor cross = conv != null ? b.zeros(DType.FLOAT32, units, channels, conv.kernelHeight(), conv.kernelWidth())
+                     : b.zeros(DType.FLOAT32, units, width);
+             Tensor sumX = b.zeros(DType.FLOAT32, width);
+             Tensor sumY = b.zeros(DType.FLOAT32, units);
+             Tensor keptUnits = plan.keptUnits() != null ? b.fromArray(plan.keptUnits(), plan.keptUnits().length) : null;
+             Patches patches = conv != null ? new Patches(b, conv, channels) : null) {
+            Calibration.forEachBatch(net, data, batches, seed, (x, labels) -> {
+                // the layer's input in the network as pruned and refitted so far, and in the unpruned one
+                Tensor in = net.forward(x, false, target);
+                Tensor before = original.forward(x, false, target);
+                if (keptUnits != null) {
+                    if (fitted[0] == null) {
+                        int[] shape = in.shape();
+                        shape[1] = conv != null ? channels : width;
+                        fitted[0] = b.zeros(DType.FLOAT32, shape);
+                    }
+                    int block = in.size() / in.dim(0) / plan.inputUnits();
+                    b.gatherColumnBlocks(fitted[0], in, keptUnits, block);
+                    in = fitted[0];
                 }
-                if (patches != null) {
-                    examples[0] += patches.accumulate(now[0], before[0], gram, cross, sumNow, sumBefore);
+                if (y[0] == null) { // the unpruned layer's pre-activations, [batch, units] or [batch, units, H, W]
+                    int[] shape = before.shape();
+                    int[] out = unpruned.outputShape(java.util.Arrays.copyOfRange(shape, 1, shape.length));
+                    shape = java.util.Arrays.copyOf(shape, out.length + 1);
+                    System.arraycopy(out, 0, shape, 1, out.length);
+                    y[0] = b.zeros(DType.FLOAT32, shape);
+                }
+                if (conv != null) {
+                    b.conv2d(y[0], before, unpruned.weight().value(), unpruned.bias().value(), conv.stride(), conv.padding(), false);
+                    examples[0] += patches.accumulate(in, y[0], gram, cross, sumX, sumY);
                 } else {
-                    b.gemm(gram, now[0], true, now[0], false, 1f, 1f);
-                    b.gemm(cross, now[0], true, before[0], false, 1f, 1f);
-                    b.sumRows(sumNow, now[0], 1f);
-                    b.sumRows(sumBefore, before[0], 1f);
+                    b.gemm(y[0], before, false, unpruned.weight().value(), true, 1f, 0f);
+                    b.biasAdd(y[0], unpruned.bias().value(), false);
+                    b.gemm(gram, in, true, in, false, 1f, 1f);
+                    b.gemm(cross, y[0], true, in, false, 1f, 1f);
+                    b.sumRows(sumX, in, 1f);
+                    b.sumRows(sumY, y[0], 1f);
                     examples[0] += x.dim(0);
                 }
             });
             double inv = 1.0 / Math.max(1, examples[0]);
-            float[] sNow = b.toFloatArray(sumNow);
-            float[] sBefore = b.toFloatArray(sumBefore);
-            return new Moments(augmented(b.toFloatArray(gram), sNow, sNow, width, inv),
-                    augmented(b.toFloatArray(cross), sNow, sBefore, width, inv));
-        } finally {
-            net.removeHook(nowHook);
-            original.removeHook(beforeHook);
-            if (now[0] != null) {
-                now[0].close();
+            float[] sx = b.toFloatArray(sumX);
+            float[] c = b.toFloatArray(cross);
+            float[] sy = b.toFloatArray(sumY);
+            float[] t = new float[(width + 1) * units];
+            for (int o = 0; o < units; o++) {
+                for (int i = 0; i < width; i++) {
+                    t[i * units + o] = (float) (c[o * width + i] * inv);
+                }
+                t[width * units + o] = (float) (sy[o] * inv);
             }
-            if (before[0] != null) {
-                before[0].close();
+            return new Moments(augmented(b.toFloatArray(gram), sx, sx, width, inv), t, units);
+        } finally {
+            for (Tensor t : new Tensor[] {fitted[0], y[0]}) {
+                if (t != null) {
+                    t.close();
+                }
             }
         }
-    }
-
-    /** A forward hook that keeps a copy of layer {@code layer}'s output in {@code into[0]}. */
-    private static LayerHook capture(Backend b, int layer, Tensor[] into) {
-        return (i, l, a) -> {
-            if (i == layer) {
-                into[0] = keep(b, into[0], a);
-            }
-        };
-    }
-
-    /** Copies an activation into a buffer of its own, allocated in the activation's shape on first use. */
-    private static Tensor keep(Backend b, Tensor buffer, Tensor a) {
-        Tensor out = buffer != null ? buffer : b.zeros(DType.FLOAT32, a.shape());
-        b.copy(out, a);
-        return out;
     }
 
     /**
@@ -316,65 +373,65 @@ public final class Reconstruction {
      * identity filter bank (one output channel per (channel, row, column) of the kernel) lays the
      * patches out as channels, and the weight gradient of a convolution whose output gradient is
      * those patches is the sum over examples and positions of patch ⊗ patch, i.e. the Gram matrix in
-     * the weight's own {@code [in·kh·kw]} order. Every output position is one example of the fit.
+     * the weight's own {@code [in·kh·kw]} order. The weight gradient with the target pre-activations
+     * as output gradient is the cross moment, and the bias gradients are the sums. Every output
+     * position is one example of the fit.
      */
     private static final class Patches implements AutoCloseable {
         private final Backend b;
         private final Conv2d conv;
-        private final int width;
         private final Tensor identity;
         private final Tensor noBias;
         private final Tensor part;
         private final Tensor partSum;
+        private final Tensor crossPart;
+        private final Tensor crossSum;
         private Tensor columns;
-        private Tensor ones;
-        private Tensor onesWeight;
-        private Tensor onesPart;
-        private Tensor onesSum;
 
-        Patches(Backend b, Conv2d conv) {
+        /** For a convolution read on {@code channels} of its input channels (the kept ones). */
+        Patches(Backend b, Conv2d conv, int channels) {
             this.b = b;
             this.conv = conv;
-            int kk = conv.kernelHeight() * conv.kernelWidth();
-            width = conv.inChannels() * kk;
+            int kh = conv.kernelHeight();
+            int kw = conv.kernelWidth();
+            int width = channels * kh * kw;
             float[] id = new float[width * width];
             for (int f = 0; f < width; f++) {
                 id[f * width + f] = 1;
             }
-            identity = b.fromArray(id, width, conv.inChannels(), conv.kernelHeight(), conv.kernelWidth());
+            identity = b.fromArray(id, width, channels, kh, kw);
             noBias = b.zeros(DType.FLOAT32, width);
-            part = b.zeros(DType.FLOAT32, width, conv.inChannels(), conv.kernelHeight(), conv.kernelWidth());
+            part = b.zeros(DType.FLOAT32, width, channels, kh, kw);
             partSum = b.zeros(DType.FLOAT32, width);
+            crossPart = b.zeros(DType.FLOAT32, conv.units(), channels, kh, kw);
+            crossSum = b.zeros(DType.FLOAT32, conv.units());
         }
 
-        /** Adds this batch's moments; returns the number of patches (batch × output positions). */
-        long accumulate(Tensor now, Tensor before, Tensor gram, Tensor cross, Tensor sumNow, Tensor sumBefore) {
-            int[] out = conv.outputShape(new int[] {now.dim(1), now.dim(2), now.dim(3)});
-            int batch = now.dim(0);
+        /**
+         * Adds this batch's moments of input {@code x} and target pre-activations {@code y}; returns
+         * the number of patches (batch × output positions).
+         */
+        long accumulate(Tensor x, Tensor y, Tensor gram, Tensor cross, Tensor sumX, Tensor sumY) {
+            int batch = x.dim(0);
             if (columns == null) {
-                columns = b.zeros(DType.FLOAT32, batch, width, out[1], out[2]);
-                ones = b.zeros(DType.FLOAT32, batch, 1, out[1], out[2]);
-                b.fill(ones, 1f);
-                onesWeight = b.zeros(DType.FLOAT32, 1, conv.inChannels(), conv.kernelHeight(), conv.kernelWidth());
-                onesPart = b.zeros(DType.FLOAT32, 1, conv.inChannels(), conv.kernelHeight(), conv.kernelWidth());
-                onesSum = b.zeros(DType.FLOAT32, 1);
+                columns = b.zeros(DType.FLOAT32, batch, identity.dim(0), y.dim(2), y.dim(3));
             }
             int s = conv.stride();
             int p = conv.padding();
-            b.conv2d(columns, now, identity, noBias, s, p, false);
-            b.conv2dBackward(null, part, partSum, columns, now, identity, s, p); // Σ patch' ⊗ patch', Σ patch'
+            b.conv2d(columns, x, identity, noBias, s, p, false);
+            b.conv2dBackward(null, part, partSum, columns, x, identity, s, p); // Σ patch ⊗ patch, Σ patch
             b.axpy(gram, 1f, part);
-            b.axpy(sumNow, 1f, partSum);
-            b.conv2dBackward(null, part, partSum, columns, before, identity, s, p); // Σ patch' ⊗ patch
-            b.axpy(cross, 1f, part);
-            b.conv2dBackward(null, onesPart, onesSum, ones, before, onesWeight, s, p); // Σ patch
-            b.axpy(sumBefore, 1f, onesPart);
-            return (long) batch * out[1] * out[2];
+            b.axpy(sumX, 1f, partSum);
+            // the filter argument only gives the shape when no input gradient is asked for
+            b.conv2dBackward(null, crossPart, crossSum, y, x, crossPart, s, p); // Σ y ⊗ patch, Σ y
+            b.axpy(cross, 1f, crossPart);
+            b.axpy(sumY, 1f, crossSum);
+            return (long) batch * y.dim(2) * y.dim(3);
         }
 
         @Override
         public void close() {
-            for (Tensor t : new Tensor[] {identity, noBias, part, partSum, columns, ones, onesWeight, onesPart, onesSum}) {
+            for (Tensor t : new Tensor[] {identity, noBias, part, partSum, crossPart, crossSum, columns}) {
                 if (t != null) {
                     t.close();
                 }
@@ -433,34 +490,6 @@ public final class Reconstruction {
             }
         }
         return h;
-    }
-
-    /**
-     * {@code C[K+, :] · [W | b]ᵀ} for rows {@code [first, first + rows)} of the layer: the kept inputs'
-     * cross moments with each row's old pre-activation, {@code [k+1, rows]} row-major (one OpenBLAS
-     * product).
-     */
-    private static double[] rightHandSides(Matrix c, int[] kept, float[] w, float[] bias, int first, int rows, int in) {
-        int k1 = kept.length + 1;
-        double[] a = new double[k1 * (in + 1)];
-        float[] v = c.v();
-        for (int i = 0; i < k1; i++) {
-            int row = (i < kept.length ? kept[i] : in) * (in + 1);
-            for (int j = 0; j <= in; j++) {
-                a[i * (in + 1) + j] = v[row + j];
-            }
-        }
-        double[] wb = new double[rows * (in + 1)];
-        for (int r = 0; r < rows; r++) {
-            for (int j = 0; j < in; j++) {
-                wb[r * (in + 1) + j] = w[(first + r) * in + j];
-            }
-            wb[r * (in + 1) + in] = bias[first + r];
-        }
-        double[] out = new double[k1 * rows];
-        openblas.cblas_dgemm(openblas.CblasRowMajor, openblas.CblasNoTrans, openblas.CblasTrans, k1, rows, in + 1, 1.0, a, in + 1,
-                wb, in + 1, 0.0, out, rows);
-        return out;
     }
 
     /**

@@ -173,11 +173,16 @@ class ReconstructionTest {
         return kept;
     }
 
-    /** Every row of layer {@code layer} meets the least-squares conditions (within 1e-4) on the inputs {@code kept} gives it. */
-    private void assertLeastSquares(Sequential before, Sequential after, Dataset data, int layer, IntFunction<boolean[]> kept) {
+    /**
+     * Every row of layer {@code layer} meets the least-squares conditions (within 1e-4) on the inputs
+     * {@code kept} gives it. With a unit mask ({@code sharedMask}) the layer is fitted on the kept
+     * inputs only, so its ridge scales with their mean square; with a weight mask, with all inputs'.
+     */
+    private void assertLeastSquares(Sequential before, Sequential after, Dataset data, int layer, IntFunction<boolean[]> kept,
+                                    boolean sharedMask) {
         WeightLayer l = (WeightLayer) after.layers().get(layer);
         for (int r = 0; r < l.units(); r++) {
-            double err = normalEquationError(before, after, data, layer, r, kept.apply(r), 0.01);
+            double err = normalEquationError(before, after, data, layer, r, kept.apply(r), sharedMask, 0.01);
             assertTrue(err < 1e-4, l.describe() + " row " + r + ": least-squares conditions off by " + err);
         }
     }
@@ -188,7 +193,7 @@ class ReconstructionTest {
      * for each kept input {@code k}; returns the largest violation relative to the scale of the terms.
      */
     private double normalEquationError(Sequential before, Sequential after, Dataset data, int layer, int r, boolean[] kept,
-                                       double damping) {
+                                       boolean ridgeOnKept, double damping) {
         double[][] x = inputsOf(before, data, layer);
         double[][] xNew = inputsOf(after, data, layer);
         WeightLayer d0 = (WeightLayer) before.layers().get(layer);
@@ -200,6 +205,10 @@ class ReconstructionTest {
         float b1 = b.toFloatArray(d1.bias().value())[r];
         int n = x.length;
         double[] e = new double[n];
+        int fitted = 0;
+        for (int j = 0; j < in; j++) {
+            fitted += !ridgeOnKept || kept[j] ? 1 : 0;
+        }
         double meanSquareInput = 0;
         double meanSquareTarget = 0;
         for (int t = 0; t < n; t++) {
@@ -208,7 +217,9 @@ class ReconstructionTest {
             for (int j = 0; j < in; j++) {
                 old += w0[r * in + j] * x[t][j];
                 now += w1[r * in + j] * xNew[t][j];
-                meanSquareInput += xNew[t][j] * xNew[t][j] / ((double) n * in);
+                if (!ridgeOnKept || kept[j]) {
+                    meanSquareInput += xNew[t][j] * xNew[t][j] / ((double) n * fitted);
+                }
             }
             e[t] = now - old;
             meanSquareTarget += old * old / n;
@@ -243,8 +254,8 @@ class ReconstructionTest {
                     "fc1 reads the data, not a pruned layer: it stays as it was");
             boolean[] kept1 = keptByUnits(b.toFloatArray(m1), 9);
             boolean[] kept2 = keptByUnits(b.toFloatArray(m2), 7);
-            assertLeastSquares(before, net, data, 1, r -> kept1);
-            assertLeastSquares(before, net, data, 2, r -> kept2);
+            assertLeastSquares(before, net, data, 1, r -> kept1, true);
+            assertLeastSquares(before, net, data, 2, r -> kept2, true);
         }
     }
 
@@ -261,7 +272,7 @@ class ReconstructionTest {
                 for (int li : layers) {
                     float[] m = b.toFloatArray(masks.get(li));
                     int in = ((Dense) net.layers().get(li)).inFeatures();
-                    assertLeastSquares(before, net, data, li, r -> keptInRow(m, r, in));
+                    assertLeastSquares(before, net, data, li, r -> keptInRow(m, r, in), false);
                 }
             } finally {
                 masks.forEach(Tensor::close);
@@ -313,7 +324,7 @@ class ReconstructionTest {
                     int next = Compaction.nextWeightLayer(net, layers.get(s));
                     WeightLayer n = (WeightLayer) net.layers().get(next);
                     boolean[] kept = keptByUnits(b.toFloatArray(masks.get(s)), n.weight().size() / n.units());
-                    assertLeastSquares(before, net, data, next, r -> kept);
+                    assertLeastSquares(before, net, data, next, r -> kept, true);
                 }
             } finally {
                 masks.forEach(Tensor::close);
@@ -334,7 +345,7 @@ class ReconstructionTest {
                     WeightLayer l = (WeightLayer) net.layers().get(layers.get(s));
                     float[] m = b.toFloatArray(masks.get(s));
                     int in = l.weight().size() / l.units();
-                    assertLeastSquares(before, net, data, layers.get(s), r -> keptInRow(m, r, in));
+                    assertLeastSquares(before, net, data, layers.get(s), r -> keptInRow(m, r, in), false);
                 }
             } finally {
                 masks.forEach(Tensor::close);
@@ -357,9 +368,11 @@ class ReconstructionTest {
                     e.getMessage());
             assertArrayEquals(w, b.toFloatArray(net.parameters().get(0).value()), "the refusal comes before any change");
         }
-        // the estimate itself: one 3×3 system (two kept units and the bias) shared by 4 rows of 5 inputs
-        float[] units = {1, 0, 1, 0, 0};
-        assertEquals(9.0 + 4 * (3 * 5 + 2 * 9), Reconstruction.solveFlops(units, 4, 5, true), 1e-9);
+        // the estimate itself: one 3×3 system (two kept inputs and the bias) factorised once and solved for 4 rows;
+        // per row of a weight mask, a system of its own (rows keeping 1 and 2 inputs: 2×2 and 3×3)
+        assertEquals(27.0 / 3 + 4 * 2 * 9, Reconstruction.solveFlops(2, 4), 1e-9);
+        float[] weights = {1, 0, 0, 1, 1, 0};
+        assertEquals(8.0 / 3 + 2 * 4 + 27.0 / 3 + 2 * 9, Reconstruction.solveFlops(weights, 2, 3), 1e-9);
     }
 
     @Test
