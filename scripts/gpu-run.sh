@@ -71,6 +71,26 @@ exec > >(tee -a "$LOG") 2>&1
 say() { printf '[gpu-run] %s\n' "$*"; }
 die() { printf '[gpu-run] ERROR: %s\n' "$*"; exit 1; }
 section() { printf '\n[gpu-run] ==== %s ====\n' "$*"; }
+FAILED=()
+# step WHAT [--out FILE] CMD...: runs CMD without stopping the script when it fails (stdout to FILE
+# with --out); a nonzero exit prints an ERROR line naming WHAT and adds WHAT to FAILED. Leaves the
+# exit status in STEP_RC and the wall time (seconds, one decimal) in STEP_S.
+step() {
+    local what="$1" out="" t0 t1
+    shift
+    if [[ "$1" == --out ]]; then out="$2"; shift 2; fi
+    t0=$(date +%s.%N)
+    set +e
+    if [[ -n "$out" ]]; then "$@" > "$out"; else "$@"; fi
+    STEP_RC=$?
+    set -e
+    t1=$(date +%s.%N)
+    STEP_S=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
+    if [[ $STEP_RC -ne 0 ]]; then
+        say "ERROR: $what failed (exit $STEP_RC)"
+        FAILED+=("$what (exit $STEP_RC)")
+    fi
+}
 
 [[ -f "$TGZ" ]] || die "bundle not found: $TGZ (build it with scripts/build-gpu-bundle.sh)"
 
@@ -192,7 +212,6 @@ set +e
     "${TAGS[@]}" --reports-dir "$OUT/junit" "${EXTRA[@]}" 2>&1 | tee "$OUT/junit-gpu.log"
 rc=${PIPESTATUS[0]}
 set -e
-FAILED=()
 if [[ $rc -ne 0 ]]; then
     say "ERROR: GPU tests failed (JUnit exit $rc; see $OUT/junit-gpu.log and $OUT/junit/); going on with the benchmarks"
     FAILED+=("GPU tests (JUnit exit $rc)")
@@ -219,17 +238,10 @@ else
     pok=1
     for dev in cuda cpu; do
         say "prune4j prune --device $dev ${PARGS[*]}"
-        t0=$(date +%s.%N)
-        set +e
-        "$JAVA" "${JOPTS[@]}" -jar "$B/app/prune4j.jar" prune --data "$PDATA" --device "$dev" --seed 42 --no-progress \
-            --report "$WORK/prune-$dev.json" "${PARGS[@]}" 2>&1
-        prc=$?
-        set -e
-        t1=$(date +%s.%N)
-        PWALL[$dev]=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
-        if [[ $prc -ne 0 ]]; then
-            say "ERROR: prune --device $dev failed (exit $prc)"
-            FAILED+=("prune pipeline --device $dev (exit $prc)")
+        step "prune pipeline --device $dev" "$JAVA" "${JOPTS[@]}" -jar "$B/app/prune4j.jar" prune --data "$PDATA" \
+            --device "$dev" --seed 42 --no-progress --report "$WORK/prune-$dev.json" "${PARGS[@]}" 2>&1
+        PWALL[$dev]=$STEP_S
+        if [[ $STEP_RC -ne 0 ]]; then
             pok=0
         else
             say "report of --device $dev:"
@@ -257,18 +269,11 @@ elif ! command -v python3 >/dev/null 2>&1 || ! python3 -c 'import torch, sys; sy
 else
   for adam in foreach fused; do
     TFLAGS=(); [[ $adam == fused ]] && TFLAGS=(--fused-adam)
-    t0=$(date +%s.%N)
-    set +e
-    PYTHONUNBUFFERED=1 python3 "$B/bench/torch_prune_pipeline.py" --data "$PDATA" --seed 42 --repeat 3 "${TFLAGS[@]}" > "$WORK/torch-pipeline.json"
-    trc=$?
-    set -e
-    t1=$(date +%s.%N)
+    step "PyTorch pipeline, Adam $adam" --out "$WORK/torch-pipeline.json" env PYTHONUNBUFFERED=1 \
+        python3 "$B/bench/torch_prune_pipeline.py" --data "$PDATA" --seed 42 --repeat 3 "${TFLAGS[@]}"
     cat "$WORK/torch-pipeline.json"
-    if [[ $trc -ne 0 ]]; then
-        say "ERROR: torch_prune_pipeline.py (Adam $adam) failed (exit $trc)"
-        FAILED+=("PyTorch pipeline, Adam $adam (exit $trc)")
-    else
-        say "PyTorch pipeline (Adam $adam) process wall time (python start to exit, 3 runs): $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s"
+    if [[ $STEP_RC -eq 0 ]]; then
+        say "PyTorch pipeline (Adam $adam) process wall time (python start to exit, 3 runs): $STEP_S s"
         if [[ -f "$WORK/prune-cuda.json" ]]; then
             python3 - "$WORK/prune-cuda.json" "$WORK/torch-pipeline.json" <<'PY'
 import json, sys
@@ -305,15 +310,9 @@ elif [[ ! -d "$PDATA" ]]; then
 else
     # shellcheck disable=SC2206
     CARGS=(${P4J_CNN_ARGS:---epochs 5})
-    set +e
-    "$JAVA" "${JOPTS[@]}" -jar "$B/app/prune4j.jar" prune --arch cnn --data "$PDATA" --device cuda --seed 42 --no-progress \
-        --report "$WORK/prune-cnn-cuda.json" "${CARGS[@]}" 2>&1
-    crc=$?
-    set -e
-    if [[ $crc -ne 0 ]]; then
-        say "ERROR: prune --arch cnn --device cuda failed (exit $crc)"
-        FAILED+=("CNN pipeline --device cuda (exit $crc)")
-    else
+    step "CNN pipeline --device cuda" "$JAVA" "${JOPTS[@]}" -jar "$B/app/prune4j.jar" prune --arch cnn --data "$PDATA" \
+        --device cuda --seed 42 --no-progress --report "$WORK/prune-cnn-cuda.json" "${CARGS[@]}" 2>&1
+    if [[ $STEP_RC -eq 0 ]]; then
         cat "$WORK/prune-cnn-cuda.json"; echo
     fi
 fi
@@ -327,19 +326,11 @@ if [[ "${P4J_SKIP_PIPELINE:-0}" == 1 || "${P4J_SKIP_SWEEP:-0}" == 1 ]]; then
 elif [[ ! -d "$PDATA" ]]; then
     say "no data/fashion-mnist in the bundle: no sweep"
 else
-    t0=$(date +%s.%N)
-    set +e
-    "$JAVA" "${JOPTS[@]}" -jar "$B/app/prune4j.jar" sweep --data "$PDATA" --device cuda --seed 42 --no-progress \
-        --no-plot --json "$WORK/sweep.json" 2>&1
-    swrc=$?
-    set -e
-    t1=$(date +%s.%N)
-    if [[ $swrc -ne 0 ]]; then
-        say "ERROR: sweep --device cuda failed (exit $swrc)"
-        FAILED+=("sweep --device cuda (exit $swrc)")
-    else
+    step "sweep --device cuda" "$JAVA" "${JOPTS[@]}" -jar "$B/app/prune4j.jar" sweep --data "$PDATA" --device cuda --seed 42 \
+        --no-progress --no-plot --json "$WORK/sweep.json" 2>&1
+    if [[ $STEP_RC -eq 0 ]]; then
         cat "$WORK/sweep.json"; echo
-        say "sweep --device cuda wall time (JVM start to exit): $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s"
+        say "sweep --device cuda wall time (JVM start to exit): $STEP_S s"
     fi
 fi
 
@@ -357,15 +348,10 @@ else
         if [[ $kind == structured ]]; then RARGS=(--criterion taylor --sparsity 0.5); else
             RARGS=(--unstructured --criterion magnitude --scope global --sparsity 0.9); fi
         for dev in cuda cpu; do
-            set +e
-            "$JAVA" "${JOPTS[@]}" -jar "$B/app/prune4j.jar" prune --data "$PDATA" --device "$dev" --seed 42 --no-progress \
-                --finetune-epochs 0 --reconstruct "${RARGS[@]}" --report "$WORK/prune-reconstruct-$kind-$dev.json" 2>&1
-            rrc=$?
-            set -e
-            if [[ $rrc -ne 0 ]]; then
-                say "ERROR: prune --reconstruct ($kind) --device $dev failed (exit $rrc)"
-                FAILED+=("reconstruction $kind --device $dev (exit $rrc)")
-            else
+            step "reconstruction $kind --device $dev" "$JAVA" "${JOPTS[@]}" -jar "$B/app/prune4j.jar" prune --data "$PDATA" \
+                --device "$dev" --seed 42 --no-progress --finetune-epochs 0 --reconstruct "${RARGS[@]}" \
+                --report "$WORK/prune-reconstruct-$kind-$dev.json" 2>&1
+            if [[ $STEP_RC -eq 0 ]]; then
                 cat "$WORK/prune-reconstruct-$kind-$dev.json"; echo
             fi
         done
@@ -384,14 +370,7 @@ elif ! command -v python3 >/dev/null 2>&1 || ! python3 -c 'import torch, sys; sy
 else
     # shellcheck disable=SC2206
     TARGS=(${P4J_TORCH_ARGS:-})
-    set +e
-    PYTHONUNBUFFERED=1 python3 "$B/bench/torch_topk.py" --out "$TORCH_TSV" "${TARGS[@]}" 2>&1
-    trc=$?
-    set -e
-    if [[ $trc -ne 0 ]]; then
-        say "ERROR: torch_topk.py failed (exit $trc)"
-        FAILED+=("torch timings (exit $trc)")
-    fi
+    step "torch timings" env PYTHONUNBUFFERED=1 python3 "$B/bench/torch_topk.py" --out "$TORCH_TSV" "${TARGS[@]}" 2>&1
 fi
 
 # ---- 7. BENCHMARK HOOK ------------------------------------------------------------------------
