@@ -6,11 +6,12 @@ import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 
-/** Progress bars for scoring and fine-tuning during a pruning run. */
+/** Progress bars for scoring, the least-squares refit and fine-tuning during a pruning run. */
 final class PruneProgress implements Pruner.Listener {
     private final boolean bars;
     private final Progress finetune;
     private ProgressBar scoring;
+    private ProgressBar refit;
 
     PruneProgress(boolean bars, int finetuneEpochs) {
         this.bars = bars;
@@ -19,29 +20,52 @@ final class PruneProgress implements Pruner.Listener {
 
     @Override
     public void scoring(int round, int batches) {
-        if (bars && batches > 0) {
-            scoring = new ProgressBarBuilder().setTaskName("score " + round).setInitialMax(batches).setStyle(ProgressBarStyle.ASCII)
-                    .setUpdateIntervalMillis(250).continuousUpdate().build();
-        }
+        scoring = bar("score " + round, batches);
     }
 
     @Override
     public void scoredBatch() {
-        if (scoring != null) {
-            scoring.step();
-            if (scoring.getCurrent() >= scoring.getMax()) {
-                scoring.close();
-                scoring = null;
-            }
+        scoring = step(scoring);
+    }
+
+    @Override
+    public void refitting(int round, int layers, int batches) {
+        refit = bar("refit " + round + " (" + layers + (layers == 1 ? " layer)" : " layers)"), (long) layers * batches);
+    }
+
+    @Override
+    public void refitBatch() {
+        refit = step(refit);
+    }
+
+    /** A bar of {@code max} steps, or none without bars or work. */
+    private ProgressBar bar(String task, long max) {
+        return bars && max > 0 ? new ProgressBarBuilder().setTaskName(task).setInitialMax(max).setStyle(ProgressBarStyle.ASCII)
+                .setUpdateIntervalMillis(250).continuousUpdate().build() : null;
+    }
+
+    /** Steps {@code bar}; closes it when full (returns null then). */
+    private static ProgressBar step(ProgressBar bar) {
+        if (bar == null) {
+            return null;
         }
+        bar.step();
+        if (bar.getCurrent() >= bar.getMax()) {
+            bar.close();
+            return null;
+        }
+        return bar;
     }
 
     @Override
     public void pruned(Pruner.Round r) {
-        if (scoring != null) {
-            scoring.close();
-            scoring = null;
+        for (ProgressBar open : new ProgressBar[] {scoring, refit}) {
+            if (open != null) {
+                open.close();
+            }
         }
+        scoring = null;
+        refit = null;
         System.err.printf("round %d: target sparsity %.3f, %d parameters (%d non-zero)%s%n", r.round(), r.targetSparsity(), r.params(),
                 r.nonzeroParams(), r.test() == null ? "" : String.format(", test accuracy %.4f", r.test().accuracy()));
     }

@@ -64,7 +64,7 @@ public final class Calibration {
     static void forEachBatch(Sequential net, DeviceData data, int batches, long seed, BatchConsumer consumer) {
         Backend backend = net.backend();
         int rows = Math.min(BATCH, data.count());
-        int total = Math.min(batches * rows, data.count() / rows * rows);
+        int total = batchCount(data, batches) * rows;
         int[] order = sample(data.count(), total, seed);
         try (Tensor idx = backend.fromArray(order, order.length);
              Tensor x = backend.zeros(DType.FLOAT32, rows, data.featureSize());
@@ -75,6 +75,12 @@ public final class Calibration {
                 consumer.accept(x, y);
             }
         }
+    }
+
+    /** How many batches {@link #forEachBatch} feeds when asked for {@code batches}: fewer when the data set is smaller. */
+    static int batchCount(DeviceData data, int batches) {
+        int rows = Math.min(BATCH, data.count());
+        return rows == 0 ? 0 : Math.min(batches, data.count() / rows);
     }
 
     /** {@code total} distinct example indices in a seeded random order (a partial Fisher–Yates shuffle). */

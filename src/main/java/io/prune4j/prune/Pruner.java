@@ -32,6 +32,12 @@ public final class Pruner {
 
         default void scoredBatch() {}
 
+        /** A least-squares refit ({@code --reconstruct}) starts: {@code layers} layers of {@code batches} calibration batches each. */
+        default void refitting(int round, int layers, int batches) {}
+
+        /** One calibration batch of one refitted layer is done. */
+        default void refitBatch() {}
+
         default void pruned(Round round) {}
     }
 
@@ -175,10 +181,21 @@ public final class Pruner {
         try {
             if (cfg.reconstruct() && !maskOnly) {
                 long seed = cfg.seed() + 7919L * round + 1;
+                Reconstruction.Progress progress = new Reconstruction.Progress() {
+                    @Override
+                    public void started(int refitted, int batches) {
+                        listener.refitting(round, refitted, batches);
+                    }
+
+                    @Override
+                    public void batchDone() {
+                        listener.refitBatch();
+                    }
+                };
                 if (cfg.structured()) {
-                    Reconstruction.refitUnits(net, layers, masks, train, cfg.calibrationBatches(), seed);
+                    Reconstruction.refitUnits(net, layers, masks, train, cfg.calibrationBatches(), seed, progress);
                 } else {
-                    Reconstruction.refitWeights(net, layers, masks, train, cfg.calibrationBatches(), seed);
+                    Reconstruction.refitWeights(net, layers, masks, train, cfg.calibrationBatches(), seed, progress);
                 }
             }
             if (!cfg.structured()) {

@@ -76,11 +76,21 @@ public final class Reconstruction {
      */
     public static int refitUnits(Sequential net, List<Integer> layers, List<Tensor> unitMasks, DeviceData data, int batches,
                                  long seed) {
-        return refitUnits(net, layers, unitMasks, data, batches, seed, DAMPING);
+        return refitUnits(net, layers, unitMasks, data, batches, seed, Progress.NONE);
+    }
+
+    /** {@link #refitUnits(Sequential, List, List, DeviceData, int, long)}, telling {@code progress} of each calibration batch. */
+    public static int refitUnits(Sequential net, List<Integer> layers, List<Tensor> unitMasks, DeviceData data, int batches,
+                                 long seed, Progress progress) {
+        return refit(net, unitTargets(net, layers, unitMasks), true, data, batches, seed, DAMPING, progress);
     }
 
     static int refitUnits(Sequential net, List<Integer> layers, List<Tensor> unitMasks, DeviceData data, int batches, long seed,
                           double damping) {
+        return refit(net, unitTargets(net, layers, unitMasks), true, data, batches, seed, damping, Progress.NONE);
+    }
+
+    private static Map<Integer, Target> unitTargets(Sequential net, List<Integer> layers, List<Tensor> unitMasks) {
         Map<Integer, Target> targets = new TreeMap<>();
         for (int s = 0; s < layers.size(); s++) {
             int li = layers.get(s);
@@ -89,7 +99,7 @@ public final class Reconstruction {
                 targets.put(next, new Target(unitMasks.get(s), Compaction.inputBlock(net, li, next)));
             }
         }
-        return refit(net, targets, true, data, batches, seed, damping);
+        return targets;
     }
 
     /**
@@ -100,11 +110,21 @@ public final class Reconstruction {
      */
     public static int refitWeights(Sequential net, List<Integer> layers, List<Tensor> weightMasks, DeviceData data, int batches,
                                    long seed) {
-        return refitWeights(net, layers, weightMasks, data, batches, seed, DAMPING);
+        return refitWeights(net, layers, weightMasks, data, batches, seed, Progress.NONE);
+    }
+
+    /** {@link #refitWeights(Sequential, List, List, DeviceData, int, long)}, telling {@code progress} of each calibration batch. */
+    public static int refitWeights(Sequential net, List<Integer> layers, List<Tensor> weightMasks, DeviceData data, int batches,
+                                   long seed, Progress progress) {
+        return refit(net, weightTargets(net, layers, weightMasks), false, data, batches, seed, DAMPING, progress);
     }
 
     static int refitWeights(Sequential net, List<Integer> layers, List<Tensor> weightMasks, DeviceData data, int batches, long seed,
                             double damping) {
+        return refit(net, weightTargets(net, layers, weightMasks), false, data, batches, seed, damping, Progress.NONE);
+    }
+
+    private static Map<Integer, Target> weightTargets(Sequential net, List<Integer> layers, List<Tensor> weightMasks) {
         Map<Integer, Target> targets = new TreeMap<>();
         for (int s = 0; s < layers.size(); s++) {
             int li = layers.get(s);
@@ -112,7 +132,18 @@ public final class Reconstruction {
                 targets.put(li, new Target(weightMasks.get(s), 1));
             }
         }
-        return refit(net, targets, false, data, batches, seed, damping);
+        return targets;
+    }
+
+    /** What a refit tells of its progress: how much work there is, then each calibration batch done. */
+    public interface Progress {
+        Progress NONE = new Progress() {};
+
+        /** Called once, before any work: {@code layers} layers, each fitted on {@code batches} calibration batches. */
+        default void started(int layers, int batches) {}
+
+        /** Called after each calibration batch of each layer. */
+        default void batchDone() {}
     }
 
     /** A layer to refit: its mask (of the units it reads, or of its own weights) and how many of its inputs each unit-mask entry covers. */
@@ -145,7 +176,7 @@ public final class Reconstruction {
      * @param damping   ridge as a fraction of the Gram matrix's mean diagonal
      */
     private static int refit(Sequential net, Map<Integer, Target> targets, boolean unitMasks, DeviceData data, int batches,
-                             long seed, double damping) {
+                             long seed, double damping, Progress progress) {
         Backend b = net.backend();
         Map<Integer, Plan> plans = new TreeMap<>();
         for (Map.Entry<Integer, Target> e : targets.entrySet()) {
@@ -170,6 +201,7 @@ public final class Reconstruction {
         if (plans.isEmpty()) {
             return 0;
         }
+        progress.started(plans.size(), Calibration.batchCount(data, batches));
         try (Sequential original = net.copy()) {
             for (Map.Entry<Integer, Plan> e : plans.entrySet()) {
                 int li = e.getKey();
@@ -177,7 +209,7 @@ public final class Reconstruction {
                 WeightLayer d = (WeightLayer) net.layers().get(li);
                 int units = d.units();
                 int in = d.weight().size() / units;
-                Moments m = collect(net, original, li, plan, data, batches, seed);
+                Moments m = collect(net, original, li, plan, data, batches, seed, progress);
                 float[] w2 = new float[d.weight().size()];
                 float[] b2 = new float[units];
                 if (unitMasks) { // one system for all rows, on the inputs of the kept units
@@ -295,7 +327,7 @@ public final class Reconstruction {
      * the Gram matrix is only as wide as the fit.
      */
     private static Moments collect(Sequential net, Sequential original, int target, Plan plan, DeviceData data, int batches,
-                                   long seed) {
+                                   long seed, Progress progress) {
         Backend b = net.backend();
         WeightLayer layer = (WeightLayer) net.layers().get(target);
         WeightLayer unpruned = (WeightLayer) original.layers().get(target);
@@ -346,6 +378,7 @@ public final class Reconstruction {
                     b.sumRows(sumY, y[0], 1f);
                     examples[0] += x.dim(0);
                 }
+                progress.batchDone();
             });
             double inv = 1.0 / Math.max(1, examples[0]);
             float[] sx = b.toFloatArray(sumX);

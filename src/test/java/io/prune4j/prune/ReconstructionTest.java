@@ -399,6 +399,34 @@ class ReconstructionTest {
     }
 
     @Test
+    void thePrunersListenerHearsOfEveryRefitBatch() {
+        // 400 examples give 3 batches of 128, fewer than the 5 asked for; fc2 and fc3 are refitted
+        try (DeviceData train = DeviceData.upload(b, io.prune4j.data.CornerPatches.generate(400, 1));
+             DeviceData test = DeviceData.upload(b, io.prune4j.data.CornerPatches.generate(100, 2));
+             Sequential net = Sequential.mlp(b, 64, new int[] {32, 16}, 4, 3)) {
+            PruneConfig cfg = PruneConfig.builder().setCriterion(Criterion.MAGNITUDE)
+                    .optRanking(Ranking.Config.ratio(Ranking.Scope.LAYER, Normalization.L2, 0.5))
+                    .optFinetune(TrainConfig.builder().optEpochs(0).build()).optCalibrationBatches(5).optReconstruct(true).build();
+            List<String> heard = new ArrayList<>();
+            int[] batches = {0};
+            Pruner.Listener listener = new Pruner.Listener() {
+                @Override
+                public void refitting(int round, int layers, int perLayer) {
+                    heard.add("round " + round + ": " + layers + " layers × " + perLayer + " batches after " + batches[0]);
+                }
+
+                @Override
+                public void refitBatch() {
+                    batches[0]++;
+                }
+            };
+            new Pruner(cfg, listener).run(net, null, train, test);
+            assertEquals(List.of("round 1: 2 layers × 3 batches after 0"), heard);
+            assertEquals(6, batches[0]);
+        }
+    }
+
+    @Test
     void reconstructionIsRefusedWhereItCannotApply() {
         TrainConfig ft = TrainConfig.builder().optEpochs(1).build();
         Ranking.Config half = Ranking.Config.ratio(Ranking.Scope.LAYER, Normalization.L2, 0.5);
