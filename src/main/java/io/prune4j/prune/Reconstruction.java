@@ -10,9 +10,12 @@ import io.prune4j.nn.WeightLayer;
 import io.prune4j.tensor.DType;
 import io.prune4j.tensor.Tensor;
 import io.prune4j.train.DeviceData;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.stream.IntStream;
 import org.bytedeco.openblas.global.openblas;
 
 /**
@@ -191,7 +194,7 @@ public final class Reconstruction {
             }
             double flops = unitMasks ? solveFlops(plan.columns().length, d.units()) : solveFlops(mask, d.units(), in);
             if (flops > MAX_SOLVE_FLOPS) {
-                throw new IllegalArgumentException(String.format(java.util.Locale.ROOT,
+                throw new IllegalArgumentException(String.format(Locale.ROOT,
                         "reconstruction of %s would take about %.0f GFLOP of host solves (%d rows, %d inputs, %s): too slow;"
                                 + " prune without --reconstruct, or structured", d.name(), flops / 1e9, d.units(), in,
                         unitMasks ? "one shared system" : "one system per row"));
@@ -213,7 +216,7 @@ public final class Reconstruction {
                 float[] w2 = new float[d.weight().size()];
                 float[] b2 = new float[units];
                 if (unitMasks) { // one system for all rows, on the inputs of the kept units
-                    int[] fitted = java.util.stream.IntStream.range(0, plan.columns().length).toArray();
+                    int[] fitted = IntStream.range(0, plan.columns().length).toArray();
                     fit(m, fitted, plan.columns(), 0, units, damping, w2, b2, in);
                 } else { // one system per row, on the inputs its mask keeps
                     for (int r = 0; r < units; r++) {
@@ -361,8 +364,8 @@ public final class Reconstruction {
                 }
                 if (y[0] == null) { // the unpruned layer's pre-activations, [batch, units] or [batch, units, H, W]
                     int[] shape = before.shape();
-                    int[] out = unpruned.outputShape(java.util.Arrays.copyOfRange(shape, 1, shape.length));
-                    shape = java.util.Arrays.copyOf(shape, out.length + 1);
+                    int[] out = unpruned.outputShape(Arrays.copyOfRange(shape, 1, shape.length));
+                    shape = Arrays.copyOf(shape, out.length + 1);
                     System.arraycopy(out, 0, shape, 1, out.length);
                     y[0] = b.zeros(DType.FLOAT32, shape);
                 }
@@ -391,7 +394,7 @@ public final class Reconstruction {
                 }
                 t[width * units + o] = (float) (sy[o] * inv);
             }
-            return new Moments(augmented(b.toFloatArray(gram), sx, sx, width, inv), t, units);
+            return new Moments(augmented(b.toFloatArray(gram), sx, width, inv), t, units);
         } finally {
             for (Tensor t : new Tensor[] {fitted[0], y[0]}) {
                 if (t != null) {
@@ -472,15 +475,15 @@ public final class Reconstruction {
         }
     }
 
-    /** {@code [[m, rowSums], [colSumsᵀ, 1]]}, every entry times {@code inv}. */
-    private static Matrix augmented(float[] m, float[] rowSums, float[] colSums, int n, double inv) {
+    /** The Gram matrix extended by the constant input: {@code [[m, sums], [sumsᵀ, count]]}, every entry times {@code inv = 1/count}. */
+    private static Matrix augmented(float[] m, float[] sums, int n, double inv) {
         float[] out = new float[(n + 1) * (n + 1)];
         for (int i = 0; i < n; i++) {
             for (int j = 0; j < n; j++) {
                 out[i * (n + 1) + j] = (float) (m[i * n + j] * inv);
             }
-            out[i * (n + 1) + n] = (float) (rowSums[i] * inv);
-            out[n * (n + 1) + i] = (float) (colSums[i] * inv);
+            out[i * (n + 1) + n] = (float) (sums[i] * inv);
+            out[n * (n + 1) + i] = (float) (sums[i] * inv);
         }
         out[n * (n + 1) + n] = 1;
         return new Matrix(out, n);
