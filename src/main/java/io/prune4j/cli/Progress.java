@@ -22,9 +22,14 @@ final class Progress implements TrainListener {
     @Override
     public void epochStarted(int epoch, int batches) {
         if (bars) {
-            bar = new ProgressBarBuilder().setTaskName(String.format("%s %d/%d", task, epoch, epochs)).setInitialMax(batches)
-                    .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(250).continuousUpdate().build();
+            bar = bar(String.format("%s %d/%d", task, epoch, epochs), batches);
         }
+    }
+
+    /** A console progress bar of {@code max} steps in the style every bar of the command line uses. */
+    static ProgressBar bar(String task, long max) {
+        return new ProgressBarBuilder().setTaskName(task).setInitialMax(max).setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(250)
+                .continuousUpdate().build();
     }
 
     @Override

@@ -3,8 +3,6 @@ package io.prune4j.cli;
 import io.prune4j.prune.Pruner;
 import io.prune4j.train.EpochResult;
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 
 /** Progress bars for scoring, the least-squares refit and fine-tuning during a pruning run. */
 final class PruneProgress implements Pruner.Listener {
@@ -40,8 +38,7 @@ final class PruneProgress implements Pruner.Listener {
 
     /** A bar of {@code max} steps, or none without bars or work. */
     private ProgressBar bar(String task, long max) {
-        return bars && max > 0 ? new ProgressBarBuilder().setTaskName(task).setInitialMax(max).setStyle(ProgressBarStyle.ASCII)
-                .setUpdateIntervalMillis(250).continuousUpdate().build() : null;
+        return bars && max > 0 ? Progress.bar(task, max) : null;
     }
 
     /** Steps {@code bar}; closes it when full (returns null then). */
