@@ -227,6 +227,12 @@ fi
 # default MLP from scratch, so the figures include training.
 section "prune pipeline: --device cuda against --device cpu"
 PDATA="$B/data/fashion-mnist"
+# wanted WHAT SKIP_VAR: whether a step on the bundle's data runs (not with P4J_SKIP_PIPELINE=1 or
+# SKIP_VAR=1, nor without the data); says why not when it does not.
+wanted() {
+    if [[ "${P4J_SKIP_PIPELINE:-0}" == 1 || "${!2:-0}" == 1 ]]; then say "$1 skipped"; return 1; fi
+    if [[ ! -d "$PDATA" ]]; then say "no data/fashion-mnist in the bundle: no $1"; return 1; fi
+}
 if [[ "${P4J_SKIP_PIPELINE:-0}" == 1 ]]; then
     say "pipeline timing skipped (P4J_SKIP_PIPELINE=1)"
 elif [[ ! -d "$PDATA" ]]; then
@@ -303,11 +309,7 @@ fi
 # conv->conv and conv->flatten->dense, fine-tuning; the report's throughput rows are the compacted
 # CNN's GPU speedup. P4J_CNN_ARGS adds options (default: --epochs 5).
 section "CNN prune pipeline on the GPU"
-if [[ "${P4J_SKIP_PIPELINE:-0}" == 1 || "${P4J_SKIP_CNN:-0}" == 1 ]]; then
-    say "CNN pipeline skipped"
-elif [[ ! -d "$PDATA" ]]; then
-    say "no data/fashion-mnist in the bundle: no CNN pipeline"
-else
+if wanted "CNN pipeline" P4J_SKIP_CNN; then
     # shellcheck disable=SC2206
     CARGS=(${P4J_CNN_ARGS:---epochs 5})
     step "CNN pipeline --device cuda" "$JAVA" "${JOPTS[@]}" -jar "$B/app/prune4j.jar" prune --arch cnn --data "$PDATA" \
@@ -321,11 +323,7 @@ fi
 # `prune4j sweep --device cuda`: every criterion at every default sparsity from one trained model;
 # the numbers go into this log (--no-plot: the GPU machine lacks the font libraries Java 2D needs).
 section "sweep on the GPU"
-if [[ "${P4J_SKIP_PIPELINE:-0}" == 1 || "${P4J_SKIP_SWEEP:-0}" == 1 ]]; then
-    say "sweep skipped"
-elif [[ ! -d "$PDATA" ]]; then
-    say "no data/fashion-mnist in the bundle: no sweep"
-else
+if wanted "sweep" P4J_SKIP_SWEEP; then
     step "sweep --device cuda" "$JAVA" "${JOPTS[@]}" -jar "$B/app/prune4j.jar" sweep --data "$PDATA" --device cuda --seed 42 \
         --no-progress --no-plot --json "$WORK/sweep.json" 2>&1
     if [[ $STEP_RC -eq 0 ]]; then
@@ -339,11 +337,7 @@ fi
 # device (cuBLAS), the solves run on the host; the accuracy should match the CPU's figures for the
 # same subset within a few tenths of a point.
 section "reconstruction on the GPU"
-if [[ "${P4J_SKIP_PIPELINE:-0}" == 1 || "${P4J_SKIP_RECONSTRUCT:-0}" == 1 ]]; then
-    say "reconstruction skipped"
-elif [[ ! -d "$PDATA" ]]; then
-    say "no data/fashion-mnist in the bundle: no reconstruction run"
-else
+if wanted "reconstruction" P4J_SKIP_RECONSTRUCT; then
     for kind in structured unstructured; do
         if [[ $kind == structured ]]; then RARGS=(--criterion taylor --sparsity 0.5); else
             RARGS=(--unstructured --criterion magnitude --scope global --sparsity 0.9); fi
