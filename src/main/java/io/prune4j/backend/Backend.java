@@ -68,29 +68,93 @@ public interface Backend extends AutoCloseable {
 
     /**
      * 2-D cross-correlation, PyTorch's {@code conv2d}: {@code y [batch, out, Ho, Wo] = act(conv(x, w) + bias)}
-     * for {@code x [batch, in, H, W]}, {@code w [out, in, kh, kw]}, {@code bias [out]}, zero padding
-     * {@code pad} on every side and {@code Ho = (H + 2·pad − kh) / stride + 1} (likewise {@code Wo}),
-     * with a fused ReLU when {@code relu}.
+     * for {@code x [batch, in, H, W]}, {@code w [out, in / groups, kh, kw]}, {@code bias [out]} or null
+     * (no bias), zero padding {@code pad} on every side and {@code Ho = (H + 2·pad − kh) / stride + 1}
+     * (likewise {@code Wo}), with a fused ReLU when {@code relu}. With {@code groups > 1} the input
+     * and output channels fall into {@code groups} consecutive blocks and output block {@code g} reads
+     * input block {@code g} only; {@code groups} must divide both {@code in} and {@code out}, and
+     * {@code groups == in} is a depthwise convolution.
      */
-    void conv2d(Tensor y, Tensor x, Tensor w, Tensor bias, int stride, int pad, boolean relu);
+    void conv2d(Tensor y, Tensor x, Tensor w, Tensor bias, int stride, int pad, int groups, boolean relu);
+
+    /** {@link #conv2d(Tensor, Tensor, Tensor, Tensor, int, int, int, boolean)} with one group. */
+    default void conv2d(Tensor y, Tensor x, Tensor w, Tensor bias, int stride, int pad, boolean relu) {
+        conv2d(y, x, w, bias, stride, pad, 1, relu);
+    }
 
     /**
-     * Gradients of {@link #conv2d} (without its activation) for the output gradient {@code dy [batch, out, Ho, Wo]}:
-     * overwrites {@code dw [out, in, kh, kw]} and {@code db [out]}, and {@code dx [batch, in, H, W]}
-     * unless it is null.
+     * Gradients of {@link #conv2d(Tensor, Tensor, Tensor, Tensor, int, int, int, boolean)} (without its
+     * activation) for the output gradient {@code dy [batch, out, Ho, Wo]}: overwrites
+     * {@code dw [out, in / groups, kh, kw]}, {@code db [out]} unless it is null, and
+     * {@code dx [batch, in, H, W]} unless it is null.
      */
-    void conv2dBackward(Tensor dx, Tensor dw, Tensor db, Tensor dy, Tensor x, Tensor w, int stride, int pad);
+    void conv2dBackward(Tensor dx, Tensor dw, Tensor db, Tensor dy, Tensor x, Tensor w, int stride, int pad, int groups);
+
+    /** {@link #conv2dBackward(Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, int, int, int)} with one group. */
+    default void conv2dBackward(Tensor dx, Tensor dw, Tensor db, Tensor dy, Tensor x, Tensor w, int stride, int pad) {
+        conv2dBackward(dx, dw, db, dy, x, w, stride, pad, 1);
+    }
 
     /**
-     * Max pooling over {@code window × window} patches {@code stride} apart (no padding; a partial
-     * patch at the edge is dropped, as PyTorch does): {@code y [batch, c, Ho, Wo]} from {@code x [batch, c, H, W]}
-     * with {@code Ho = (H − window) / stride + 1}. {@code argmax} (INT32, the shape of {@code y})
-     * gets the position within {@code x}'s plane {@code (h·W + w)} of each maximum; ties go to the first in row order.
+     * Max pooling over {@code window × window} patches {@code stride} apart, PyTorch's {@code max_pool2d}
+     * with {@code ceil_mode=False}: the input is padded by {@code pad} on every side with −∞ (so a
+     * padded position is never the maximum; {@code pad ≤ window / 2}), a partial patch at the edge is
+     * dropped, and {@code y [batch, c, Ho, Wo]} from {@code x [batch, c, H, W]} has
+     * {@code Ho = (H + 2·pad − window) / stride + 1}. {@code argmax} (INT32, the shape of {@code y})
+     * gets the position within {@code x}'s plane {@code (h·W + w)} of each maximum; ties go to the
+     * first in row order.
      */
-    void maxPool2d(Tensor y, Tensor argmax, Tensor x, int window, int stride);
+    void maxPool2d(Tensor y, Tensor argmax, Tensor x, int window, int stride, int pad);
+
+    /** {@link #maxPool2d(Tensor, Tensor, Tensor, int, int, int)} without padding. */
+    default void maxPool2d(Tensor y, Tensor argmax, Tensor x, int window, int stride) {
+        maxPool2d(y, argmax, x, window, stride, 0);
+    }
 
     /** Gradient of {@link #maxPool2d}: {@code dx} is zeroed, then each {@code dy} goes to its argmax position. */
     void maxPool2dBackward(Tensor dx, Tensor dy, Tensor argmax);
+
+    /**
+     * Average pooling over {@code window × window} patches {@code stride} apart with zero padding
+     * {@code pad} on every side ({@code pad ≤ window / 2}), PyTorch's {@code avg_pool2d} with
+     * {@code ceil_mode=False}: {@code y [batch, c, Ho, Wo]}, {@code Ho = (H + 2·pad − window) / stride + 1}.
+     * Each patch's sum is divided by {@code window²} when {@code countIncludePad} (PyTorch's default),
+     * else by the number of its positions inside the input (ONNX's default).
+     */
+    void avgPool2d(Tensor y, Tensor x, int window, int stride, int pad, boolean countIncludePad);
+
+    /** Gradient of {@link #avgPool2d}: overwrites {@code dx [batch, c, H, W]} from {@code dy [batch, c, Ho, Wo]}. */
+    void avgPool2dBackward(Tensor dx, Tensor dy, int window, int stride, int pad, boolean countIncludePad);
+
+    // ---- normalisation -------------------------------------------------------------------------
+
+    /**
+     * Batch normalisation (Ioffe &amp; Szegedy 2015), PyTorch's {@code batch_norm}, over
+     * {@code x [batch, C]} (BatchNorm1d) or {@code x [batch, C, H, W]} (BatchNorm2d), with
+     * {@code gamma, beta, runningMean, runningVar, saveMean, saveInvStd [C]}:
+     * {@code y = gamma · (x − μ) / sqrt(σ² + eps) + beta} per channel.
+     * <ul>
+     *   <li>{@code training}: μ and σ² are the channel's mean and biased variance over the batch and
+     *       the spatial positions ({@code n = batch·H·W ≥ 2} values); {@code saveMean = μ} and
+     *       {@code saveInvStd = 1 / sqrt(σ² + eps)} are written for the backward pass, and the running
+     *       statistics move towards the batch's: {@code running = (1 − momentum)·running + momentum·stat},
+     *       with the unbiased variance {@code σ²·n/(n−1)} for {@code runningVar}. A {@code momentum} of
+     *       {@code 1/k} at the {@code k}-th batch gives the plain average over batches.</li>
+     *   <li>not {@code training}: μ and σ² are the running statistics, which stay as they are;
+     *       {@code saveMean} and {@code saveInvStd} are not used and may be null.</li>
+     * </ul>
+     * {@code y} may be {@code x}.
+     */
+    void batchNorm(Tensor y, Tensor saveMean, Tensor saveInvStd, Tensor x, Tensor gamma, Tensor beta, Tensor runningMean,
+                   Tensor runningVar, float momentum, float eps, boolean training);
+
+    /**
+     * Gradients of a training-mode {@link #batchNorm} for the output gradient {@code dy} (shaped like
+     * {@code x}): overwrites {@code dx} (unless it is null), {@code dGamma} and {@code dBeta [C]}, from
+     * the forward pass's {@code x}, {@code gamma} and its {@code saveMean} and {@code saveInvStd}.
+     */
+    void batchNormBackward(Tensor dx, Tensor dGamma, Tensor dBeta, Tensor dy, Tensor x, Tensor gamma, Tensor saveMean,
+                           Tensor saveInvStd);
 
     // ---- element-wise and reductions -----------------------------------------------------------
 
@@ -102,6 +166,26 @@ public interface Backend extends AutoCloseable {
 
     /** {@code dx = dy} where {@code y > 0}, else 0; {@code dx} may be {@code dy}. */
     void reluBackward(Tensor dx, Tensor dy, Tensor y);
+
+    /** {@code y = min(max(x, lo), hi)} (ReLU6 is {@code lo = 0, hi = 6}); {@code y} may be {@code x}. */
+    void clamp(Tensor y, Tensor x, float lo, float hi);
+
+    /**
+     * Gradient of {@link #clamp} from its output {@code y}: {@code dx = dy} where {@code lo < y < hi},
+     * else 0 (PyTorch's {@code hardtanh_backward}); {@code dx} may be {@code dy}.
+     */
+    void clampBackward(Tensor dx, Tensor dy, Tensor y, float lo, float hi);
+
+    /** {@code y = a + b} element-wise (same size); {@code y} may be {@code a} or {@code b}. */
+    void add(Tensor y, Tensor a, Tensor b);
+
+    /**
+     * Copies {@code channels} channels between two tensors of the same batch and spatial size,
+     * {@code dst [batch, Cd, …]} and {@code src [batch, Cs, …]} (rank 2 or 4):
+     * {@code dst[b, dstOffset + c, …] = src[b, srcOffset + c, …]} for {@code c < channels}. Concatenation
+     * along channels, and its gradient, in one operation.
+     */
+    void copyChannels(Tensor dst, int dstOffset, Tensor src, int srcOffset, int channels);
 
     /** {@code out [n] = beta · out + Σ_rows x [rows, n]}: the bias gradient. */
     void sumRows(Tensor out, Tensor x, float beta);
@@ -189,6 +273,30 @@ public interface Backend extends AutoCloseable {
      * one per input channel of a convolution, each shared by that channel's {@code block = kh·kw} weights.
      */
     void compositeScores(Tensor out, Tensor w, Tensor gAbs, Tensor freq);
+
+    /**
+     * Filter pruning via geometric median (He et al. 2019): {@code out [rows] = Σ_j ‖w[r, :] − w[j, :]‖₂}
+     * over the rows of {@code w [rows, …]} (everything after the first dimension is the row). A row
+     * close to all others is the one the rest can stand in for.
+     */
+    void fpgmScores(Tensor out, Tensor w);
+
+    /**
+     * Layer-adaptive magnitude scores (Lee et al. 2021) of the elements of {@code w}, written to
+     * {@code out} (same size): with the elements sorted by magnitude in increasing order (equal
+     * magnitudes by increasing index), the score of the element at sorted position {@code u} is
+     * {@code w_u² / Σ_{v ≥ u} w_v²}; the largest element scores 1. An all-zero tensor scores 0.
+     */
+    void lampScores(Tensor out, Tensor w);
+
+    /**
+     * Segmented reduction: {@code out[k] = reduce(src[perm[i]] for offsets[k] ≤ i < offsets[k + 1])}
+     * for {@code out [K]}, {@code offsets [K + 1]} (INT32, non-decreasing, from 0 to {@code perm}'s
+     * size) and {@code perm} (INT32 indices into {@code src}). An empty segment gives 0. The order of
+     * the terms within a segment is fixed, so the result is deterministic on every backend. Reduces the
+     * scores of a dependency group's members onto the group's channels.
+     */
+    void segmentReduce(Tensor out, Tensor src, Tensor perm, Tensor offsets, Reduction reduction);
 
     /** Divides {@code s} in place by its L2 norm or by its largest magnitude; leaves an all-zero tensor as it is. */
     void normalize(Tensor s, Normalization kind);

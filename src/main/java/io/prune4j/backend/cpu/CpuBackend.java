@@ -142,14 +142,16 @@ public final class CpuBackend implements Backend {
     // ---- convolution and pooling ---------------------------------------------------------------
 
     @Override
-    public void conv2d(Tensor y, Tensor x, Tensor w, Tensor bias, int stride, int pad, boolean relu) {
+    public void conv2d(Tensor y, Tensor x, Tensor w, Tensor bias, int stride, int pad, int groups, boolean relu) {
+        notYet("conv2d", groups != 1 || bias == null);
         CpuConv.Geometry g = geometry("conv2d", y, x, w, stride, pad);
         Shapes.requireShape("conv2d", "bias", bias, g.out());
         conv.forward(f(y, "conv2d"), f(x, "conv2d"), f(w, "conv2d"), f(bias, "conv2d"), g, relu);
     }
 
     @Override
-    public void conv2dBackward(Tensor dx, Tensor dw, Tensor db, Tensor dy, Tensor x, Tensor w, int stride, int pad) {
+    public void conv2dBackward(Tensor dx, Tensor dw, Tensor db, Tensor dy, Tensor x, Tensor w, int stride, int pad, int groups) {
+        notYet("conv2dBackward", groups != 1 || db == null);
         CpuConv.Geometry g = geometry("conv2dBackward", dy, x, w, stride, pad);
         Shapes.requireShape("conv2dBackward", "dw", dw, w.shape());
         Shapes.requireShape("conv2dBackward", "db", db, g.out());
@@ -169,7 +171,8 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void maxPool2d(Tensor y, Tensor argmax, Tensor x, int window, int stride) {
+    public void maxPool2d(Tensor y, Tensor argmax, Tensor x, int window, int stride, int pad) {
+        notYet("maxPool2d", pad != 0);
         int[] out = ArgChecks.maxPool2d(y, argmax, x, window, stride);
         int ho = out[0];
         int wo = out[1];
@@ -722,5 +725,71 @@ public final class CpuBackend implements Backend {
             throw new IllegalArgumentException(op + ": tensor belongs to backend " + t.backend().name() + ", not the cpu backend");
         }
         return c;
+    }
+
+    // ---- operations of the graph networks, not yet implemented on this backend (ops-api branch only) ----
+
+    /** Placeholder of the ops-api branch: the implementation replaces every call. */
+    private static void notYet(String op, boolean unsupported) {
+        if (unsupported) {
+            throw new UnsupportedOperationException(op + ": not implemented yet on this backend");
+        }
+    }
+
+    @Override
+    public void avgPool2d(Tensor y, Tensor x, int window, int stride, int pad, boolean countIncludePad) {
+        notYet("avgPool2d", true);
+    }
+
+    @Override
+    public void avgPool2dBackward(Tensor dx, Tensor dy, int window, int stride, int pad, boolean countIncludePad) {
+        notYet("avgPool2dBackward", true);
+    }
+
+    @Override
+    public void batchNorm(Tensor y, Tensor saveMean, Tensor saveInvStd, Tensor x, Tensor gamma, Tensor beta, Tensor runningMean,
+                          Tensor runningVar, float momentum, float eps, boolean training) {
+        notYet("batchNorm", true);
+    }
+
+    @Override
+    public void batchNormBackward(Tensor dx, Tensor dGamma, Tensor dBeta, Tensor dy, Tensor x, Tensor gamma, Tensor saveMean,
+                                  Tensor saveInvStd) {
+        notYet("batchNormBackward", true);
+    }
+
+    @Override
+    public void clamp(Tensor y, Tensor x, float lo, float hi) {
+        notYet("clamp", true);
+    }
+
+    @Override
+    public void clampBackward(Tensor dx, Tensor dy, Tensor y, float lo, float hi) {
+        notYet("clampBackward", true);
+    }
+
+    @Override
+    public void add(Tensor y, Tensor a, Tensor b) {
+        notYet("add", true);
+    }
+
+    @Override
+    public void copyChannels(Tensor dst, int dstOffset, Tensor src, int srcOffset, int channels) {
+        notYet("copyChannels", true);
+    }
+
+    @Override
+    public void fpgmScores(Tensor out, Tensor w) {
+        notYet("fpgmScores", true);
+    }
+
+    @Override
+    public void lampScores(Tensor out, Tensor w) {
+        notYet("lampScores", true);
+    }
+
+    @Override
+    public void segmentReduce(Tensor out, Tensor src, Tensor perm, Tensor offsets, io.prune4j.backend.Reduction reduction) {
+        notYet("segmentReduce", true);
     }
 }
