@@ -7,7 +7,8 @@ import io.prune4j.backend.Normalization;
 import io.prune4j.backend.cpu.CpuBackend;
 import io.prune4j.data.Mnist;
 import io.prune4j.io.ModelFile;
-import io.prune4j.nn.Sequential;
+import io.prune4j.nn.Graph;
+import io.prune4j.nn.Models;
 import io.prune4j.prune.Criterion;
 import io.prune4j.prune.PruneConfig;
 import io.prune4j.prune.Pruner;
@@ -34,7 +35,7 @@ class ReadmeExampleTest {
         Path dataDir = dir;
         try (Backend cpu = new CpuBackend(1);
              DeviceData tr = DeviceData.upload(cpu, Mnist.load(dataDir).train());
-             Sequential net = Sequential.mlp(cpu, 64, new int[] {16, 8}, 10, 1);
+             Graph net = Models.mlp(cpu, 64, new int[] {16, 8}, 10, 1);
              Trainer t = new Trainer(net, TrainConfig.builder().optEpochs(2).optBatchSize(32).optLearningRate(0.01f).build())) {
             t.fit(tr, null, TrainListener.NONE);
             ModelFile.save(net, dir.resolve("base.safetensors"), Map.of());
@@ -47,7 +48,7 @@ class ReadmeExampleTest {
         try (Backend cpu = new CpuBackend(2);
              DeviceData train = DeviceData.upload(cpu, data.train());
              DeviceData test = DeviceData.upload(cpu, data.test());
-             Sequential net = ModelFile.load(base, cpu)) {
+             Graph net = ModelFile.load(base, cpu)) {
             PruneConfig cfg = PruneConfig.builder().setCriterion(Criterion.TAYLOR)          // structured by default
                     .optRanking(Ranking.Config.ratio(Ranking.Scope.LAYER, Normalization.L2, 0.5))  // remove 50% per layer
                     .optFinetune(TrainConfig.builder().optEpochs(2).optLearningRate(1e-3f).build())

@@ -2,7 +2,8 @@ package io.prune4j.cli;
 
 import io.prune4j.backend.Backend;
 import io.prune4j.io.ModelFile;
-import io.prune4j.nn.Sequential;
+import io.prune4j.nn.Graph;
+import io.prune4j.nn.Models;
 import io.prune4j.train.DeviceData;
 import io.prune4j.train.EpochResult;
 import io.prune4j.train.TrainConfig;
@@ -19,12 +20,12 @@ import java.util.stream.Collectors;
  * with its initial weights kept when rewinding needs them.
  */
 final class Baseline implements AutoCloseable {
-    final Sequential net;
-    final Sequential initial;
+    final Graph net;
+    final Graph initial;
     final Double trainSamplesPerSecond;
     final double trainSeconds;
 
-    private Baseline(Sequential net, Sequential initial, Double trainSamplesPerSecond, double trainSeconds) {
+    private Baseline(Graph net, Graph initial, Double trainSamplesPerSecond, double trainSeconds) {
         this.net = net;
         this.initial = initial;
         this.trainSamplesPerSecond = trainSamplesPerSecond;
@@ -35,7 +36,7 @@ final class Baseline implements AutoCloseable {
     static Baseline obtain(Path model, Backend backend, DeviceData train, DeviceData test, TrainOptions options, CommonOptions common,
                            boolean keepInitial, Path... outputs) {
         if (model != null) {
-            Sequential net = ModelFile.load(model, backend);
+            Graph net = ModelFile.load(model, backend);
             String mismatch;
             try {
                 options.checkLoaded(net, model);
@@ -52,8 +53,8 @@ final class Baseline implements AutoCloseable {
             return new Baseline(net, null, null, 0);
         }
         TrainConfig config = options.config(common.seed);
-        Sequential net = options.network(backend, train.sampleShape(), train.classes(), common.seed);
-        Sequential initial = keepInitial ? net.copy() : null;
+        Graph net = options.network(backend, train.sampleShape(), train.classes(), common.seed);
+        Graph initial = keepInitial ? net.copy() : null;
         System.err.println("model: " + net.describe() + ", " + net.parameterCount() + " parameters");
         long t0 = System.nanoTime();
         try (Trainer trainer = new Trainer(net, config)) {
@@ -73,7 +74,7 @@ final class Baseline implements AutoCloseable {
     }
 
     /** Why a loaded model does not fit the data or the options given, or null when it does. */
-    private static String mismatch(Sequential net, Path model, DeviceData train, TrainOptions options) {
+    private static String mismatch(Graph net, Path model, DeviceData train, TrainOptions options) {
         if (net.inputSize() != train.featureSize()) {
             return model + ": the model takes " + net.inputSize() + " inputs but the data has " + train.featureSize()
                     + " features per example";

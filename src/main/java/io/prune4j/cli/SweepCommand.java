@@ -4,7 +4,8 @@ import io.prune4j.Prune4jException;
 import io.prune4j.backend.Backend;
 import io.prune4j.data.Mnist;
 import io.prune4j.io.AtomicFiles;
-import io.prune4j.nn.Sequential;
+import io.prune4j.nn.Graph;
+import io.prune4j.nn.Models;
 import io.prune4j.prune.Criterion;
 import io.prune4j.prune.PruneConfig;
 import io.prune4j.prune.Pruner;
@@ -91,7 +92,7 @@ final class SweepCommand implements Callable<Integer> {
                 List<double[]> points = new ArrayList<>();
                 for (double s : sparsities) {
                     PruneConfig cfg = pruning.config(c, Ranking.Mode.RATIO, s, training, common.seed);
-                    try (Sequential copy = base.net.copy()) {
+                    try (Graph copy = base.net.copy()) {
                         Pruner.Outcome o;
                         try {
                             o = new Pruner(cfg, null).run(copy, null, train, test);

@@ -3,7 +3,8 @@ package io.prune4j.cli;
 import io.prune4j.backend.Backend;
 import io.prune4j.data.Mnist;
 import io.prune4j.io.ModelFile;
-import io.prune4j.nn.Sequential;
+import io.prune4j.nn.Graph;
+import io.prune4j.nn.Models;
 import io.prune4j.report.ModelStats;
 import io.prune4j.report.Reports;
 import io.prune4j.train.DeviceData;
@@ -47,7 +48,7 @@ final class TrainCommand implements Callable<Integer> {
         try (Backend backend = common.openBackend();
              DeviceData train = DeviceData.upload(backend, data.train());
              DeviceData test = DeviceData.upload(backend, data.test());
-             Sequential net = training.network(backend, data.train().sampleShape(), data.train().classes(), common.seed);
+             Graph net = training.network(backend, data.train().sampleShape(), data.train().classes(), common.seed);
              Trainer trainer = new Trainer(net, config)) {
             System.err.println("model: " + net.describe() + ", " + net.parameterCount() + " parameters");
             List<EpochResult> epochs;

@@ -1,7 +1,8 @@
 package io.prune4j.cli;
 
 import io.prune4j.backend.Backend;
-import io.prune4j.nn.Sequential;
+import io.prune4j.nn.Graph;
+import io.prune4j.nn.Models;
 import io.prune4j.train.TrainConfig;
 import picocli.CommandLine.Option;
 
@@ -77,7 +78,7 @@ final class TrainOptions {
      * With an explicit {@code --arch}, checks that a loaded network is of that kind (a CNN has
      * convolutions, an MLP has none).
      */
-    void checkLoaded(Sequential net, java.nio.file.Path file) {
+    void checkLoaded(Graph net, java.nio.file.Path file) {
         if (arch == null) {
             return;
         }
@@ -111,14 +112,14 @@ final class TrainOptions {
     }
 
     /** A freshly initialised network of the chosen architecture for examples of {@code sampleShape}. */
-    Sequential network(Backend backend, int[] sampleShape, int classes, long seed) {
+    Graph network(Backend backend, int[] sampleShape, int classes, long seed) {
         validate();
         if (!cnn()) {
             int features = 1;
             for (int d : sampleShape) {
                 features *= d;
             }
-            return Sequential.mlp(backend, features, hiddenSizes(), classes, seed);
+            return Models.mlp(backend, features, hiddenSizes(), classes, seed);
         }
         if (sampleShape.length != 3) {
             throw new IllegalArgumentException("--arch cnn needs image data ([channels, height, width] per example), but the data's "
@@ -130,6 +131,6 @@ final class TrainOptions {
             throw new IllegalArgumentException("--channels gives " + stages + " conv + pool stages, too many for "
                     + sampleShape[1] + "x" + sampleShape[2] + " images (each halves the size)");
         }
-        return Sequential.cnn(backend, sampleShape, channelSizes(), hiddenSizes()[0], classes, seed);
+        return Models.cnn(backend, sampleShape, channelSizes(), hiddenSizes()[0], classes, seed);
     }
 }

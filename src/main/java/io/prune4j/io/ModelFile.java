@@ -6,14 +6,21 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.prune4j.backend.Backend;
+import io.prune4j.nn.Add;
+import io.prune4j.nn.AvgPool2d;
+import io.prune4j.nn.BatchNorm;
+import io.prune4j.nn.Clamp;
+import io.prune4j.nn.Concat;
 import io.prune4j.nn.Conv2d;
+import io.prune4j.nn.GlobalAvgPool;
+import io.prune4j.nn.Identity;
 import io.prune4j.nn.Dense;
 import io.prune4j.nn.Flatten;
 import io.prune4j.nn.MaxPool2d;
 import io.prune4j.nn.Layer;
 import io.prune4j.nn.Parameter;
 import io.prune4j.nn.Relu;
-import io.prune4j.nn.Sequential;
+import io.prune4j.nn.Graph;
 import io.prune4j.tensor.Tensor;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -53,34 +60,72 @@ public final class ModelFile {
 
     private ModelFile() {}
 
-    /** Writes {@code net} to {@code file}; {@code extraMetadata} (string keys and values) goes into the header. */
-    public static void save(Sequential net, Path file, Map<String, String> extraMetadata) {
+    /**
+     * Writes {@code net} to {@code file}; {@code extraMetadata} (string keys and values) goes into the
+     * header. A layer the format does not know is refused before anything is written.
+     */
+    public static void save(Graph net, Path file, Map<String, String> extraMetadata) {
         Map<String, Tensor> tensors = new LinkedHashMap<>();
         ArrayNode layers = JSON.createArrayNode();
-        for (Layer layer : net.layers()) {
+        String previous = Graph.INPUT;
+        for (Graph.Node node : net.nodes()) {
+            Layer layer = node.layer();
             ObjectNode spec = layers.addObject();
             if (layer instanceof Dense d) {
                 spec.put("type", "dense").put("name", d.name()).put("in", d.inFeatures()).put("out", d.outFeatures())
                         .put("relu", d.hasRelu());
-                for (Parameter p : d.parameters()) {
-                    tensors.put(d.name() + "." + p.name(), p.value());
+                if (d.bias() == null) {
+                    spec.put("bias", false);
                 }
             } else if (layer instanceof Conv2d c) {
                 spec.put("type", "conv2d").put("name", c.name()).put("in", c.inChannels()).put("out", c.outChannels())
                         .put("kernel_h", c.kernelHeight()).put("kernel_w", c.kernelWidth()).put("stride", c.stride())
                         .put("padding", c.padding()).put("relu", c.hasRelu());
-                for (Parameter p : c.parameters()) {
-                    tensors.put(c.name() + "." + p.name(), p.value());
+                if (c.groups() != 1) {
+                    spec.put("groups", c.groups());
+                }
+                if (c.bias() == null) {
+                    spec.put("bias", false);
                 }
             } else if (layer instanceof MaxPool2d m) {
                 spec.put("type", "maxpool2d").put("name", m.name()).put("window", m.window()).put("stride", m.stride());
+                if (m.padding() != 0) {
+                    spec.put("padding", m.padding());
+                }
+            } else if (layer instanceof AvgPool2d a) {
+                spec.put("type", "avgpool2d").put("name", a.name()).put("window", a.window()).put("stride", a.stride())
+                        .put("padding", a.padding()).put("count_include_pad", a.countIncludePad());
+            } else if (layer instanceof GlobalAvgPool g) {
+                spec.put("type", "globalavgpool").put("name", g.name());
             } else if (layer instanceof Flatten f) {
                 spec.put("type", "flatten").put("name", f.name());
             } else if (layer instanceof Relu r) {
                 spec.put("type", "relu").put("name", r.name());
+            } else if (layer instanceof Clamp c) {
+                spec.put("type", "clamp").put("name", c.name()).put("min", c.lo()).put("max", c.hi());
+            } else if (layer instanceof BatchNorm bn) {
+                spec.put("type", "batchnorm").put("name", bn.name()).put("channels", bn.channels()).put("momentum", bn.momentum())
+                        .put("eps", bn.eps());
+            } else if (layer instanceof Add a) {
+                spec.put("type", "add").put("name", a.name());
+            } else if (layer instanceof Concat c) {
+                spec.put("type", "concat").put("name", c.name());
+            } else if (layer instanceof Identity id) {
+                spec.put("type", "identity").put("name", id.name());
             } else {
-                throw new IllegalArgumentException("cannot save layer " + layer.describe() + ": no file format for it yet");
+                throw new IllegalArgumentException("cannot save node " + node.name() + " (" + layer.describe()
+                        + "): the model file has no format for " + layer.getClass().getSimpleName() + " layers");
             }
+            // a chain's entries read the one before, and say so by saying nothing (the layout of files before graphs)
+            if (!node.inputs().equals(List.of(previous))) {
+                ArrayNode in = spec.putArray("inputs");
+                node.inputs().forEach(in::add);
+            }
+            for (Parameter p : layer.parameters()) {
+                tensors.put(node.name() + "." + p.name(), p.value());
+            }
+            layer.buffers().forEach((name, t) -> tensors.put(node.name() + "." + name, t));
+            previous = node.name();
         }
         ObjectNode arch = JSON.createObjectNode();
         arch.put("input", net.inputSize());
@@ -140,7 +185,7 @@ public final class ModelFile {
     }
 
     /** Reads a network from {@code file} onto {@code backend}. */
-    public static Sequential load(Path file, Backend backend) {
+    public static Graph load(Path file, Backend backend) {
         Contents c = read(file);
         JsonNode arch = c.architecture;
         if (arch == null) {
@@ -168,25 +213,29 @@ public final class ModelFile {
                         + " elements but input is " + input);
             }
         }
-        List<Layer> layers = new ArrayList<>();
-        int[] shape = inputShape;
+        List<Graph.Node> nodes = new ArrayList<>();
+        Map<String, int[]> shapes = new LinkedHashMap<>();
+        shapes.put(Graph.INPUT, inputShape);
+        String previous = Graph.INPUT;
         int index = 0;
         try {
             for (JsonNode spec : specs) {
                 String where = ARCH_KEY + ".layers[" + index + "]";
+                List<String> inputs = inputsOf(file, spec, where, previous, shapes);
+                int[] shape = inputs.size() == 1 ? shapes.get(inputs.get(0)) : null;
                 String type = spec.path("type").asText("");
                 Layer layer = switch (type) {
                     case "dense" -> {
                         String name = requireName(file, spec, where);
                         int in = requireInt(file, spec, "in", where);
                         int out = requireInt(file, spec, "out", where);
-                        if (shape.length != 1 || in != shape[0]) {
+                        if (shape == null || shape.length != 1 || in != shape[0]) {
                             throw new ModelFormatException(file + ": " + where + " (" + name + ") takes " + in
-                                    + " inputs but the previous layer gives " + describeShape(shape));
+                                    + " inputs but its input gives " + describeInputs(inputs, shapes));
                         }
                         float[] w = c.tensor(name + ".weight", out, in);
-                        float[] b = c.tensor(name + ".bias", out);
-                        yield new Dense(name, backend.fromArray(w, out, in), backend.fromArray(b, out),
+                        float[] b = withBias(file, spec, where) ? c.tensor(name + ".bias", out) : null;
+                        yield new Dense(name, backend.fromArray(w, out, in), b == null ? null : backend.fromArray(b, out),
                                 spec.path("relu").asBoolean(false));
                     }
                     case "conv2d" -> {
@@ -196,45 +245,140 @@ public final class ModelFile {
                         int kh = requireInt(file, spec, "kernel_h", where);
                         int kw = requireInt(file, spec, "kernel_w", where);
                         int stride = requireInt(file, spec, "stride", where);
-                        JsonNode padNode = spec.get("padding");
-                        if (padNode == null || !padNode.isIntegralNumber() || !padNode.canConvertToInt() || padNode.asInt() < 0) {
-                            throw new ModelFormatException(file + ": " + where + ".padding must be a non-negative integer, got " + padNode);
+                        int pad = requireNonNegative(file, spec, "padding", where, -1);
+                        int groups = spec.has("groups") ? requireInt(file, spec, "groups", where) : 1;
+                        if (in % groups != 0 || out % groups != 0) {
+                            throw new ModelFormatException(file + ": " + where + " (" + name + "): " + groups + " groups do not divide "
+                                    + in + " → " + out + " channels");
                         }
-                        if (shape.length != 3 || in != shape[0]) {
+                        if (shape == null || shape.length != 3 || in != shape[0]) {
                             throw new ModelFormatException(file + ": " + where + " (" + name + ") takes " + in
-                                    + " channels but the previous layer gives " + describeShape(shape));
+                                    + " channels but its input gives " + describeInputs(inputs, shapes));
                         }
-                        float[] w = c.tensor(name + ".weight", out, in, kh, kw);
-                        float[] b = c.tensor(name + ".bias", out);
-                        yield new Conv2d(name, backend.fromArray(w, out, in, kh, kw), backend.fromArray(b, out), stride,
-                                padNode.asInt(), spec.path("relu").asBoolean(false));
+                        float[] w = c.tensor(name + ".weight", out, in / groups, kh, kw);
+                        float[] b = withBias(file, spec, where) ? c.tensor(name + ".bias", out) : null;
+                        yield new Conv2d(name, backend.fromArray(w, out, in / groups, kh, kw), b == null ? null : backend.fromArray(b, out),
+                                stride, pad, groups, spec.path("relu").asBoolean(false));
                     }
                     case "maxpool2d" -> new MaxPool2d(spec.path("name").asText("pool" + index), backend,
-                            requireInt(file, spec, "window", where), requireInt(file, spec, "stride", where));
+                            requireInt(file, spec, "window", where), requireInt(file, spec, "stride", where),
+                            requireNonNegative(file, spec, "padding", where, 0));
+                    case "avgpool2d" -> new AvgPool2d(requireName(file, spec, where), backend, requireInt(file, spec, "window", where),
+                            requireInt(file, spec, "stride", where), requireNonNegative(file, spec, "padding", where, 0),
+                            spec.path("count_include_pad").asBoolean(true));
+                    case "globalavgpool" -> new GlobalAvgPool(requireName(file, spec, where), backend);
                     case "flatten" -> new Flatten(spec.path("name").asText("flatten" + index), backend);
                     case "relu" -> new Relu(spec.path("name").asText("relu" + index), backend);
+                    case "clamp" -> new Clamp(requireName(file, spec, where), backend, (float) requireNumber(file, spec, "min", where),
+                            (float) requireNumber(file, spec, "max", where));
+                    case "batchnorm" -> {
+                        String name = requireName(file, spec, where);
+                        int ch = requireInt(file, spec, "channels", where);
+                        float[][] t = {c.tensor(name + ".weight", ch), c.tensor(name + ".bias", ch), c.tensor(name + ".running_mean", ch),
+                            c.tensor(name + ".running_var", ch)};
+                        for (float v : t[3]) {
+                            if (v < 0) {
+                                throw new ModelFormatException(file + ": tensor " + name + ".running_var holds a negative variance (" + v + ")");
+                            }
+                        }
+                        yield new BatchNorm(name, backend.fromArray(t[0], ch), backend.fromArray(t[1], ch), backend.fromArray(t[2], ch),
+                                backend.fromArray(t[3], ch), (float) requireNumber(file, spec, "momentum", where),
+                                (float) requireNumber(file, spec, "eps", where));
+                    }
+                    case "add" -> new Add(requireName(file, spec, where), backend);
+                    case "concat" -> new Concat(requireName(file, spec, where), backend);
+                    case "identity" -> new Identity(requireName(file, spec, where), backend);
                     default -> throw new ModelFormatException(file + ": " + where + ".type '" + type + "' is not a known layer type");
                 };
-                layers.add(layer);
+                nodes.add(new Graph.Node(layer, inputs));
+                if (shapes.containsKey(layer.name())) {
+                    throw new ModelFormatException(file + ": " + where + ": a second layer named '" + layer.name() + "'");
+                }
+                int[][] in = new int[inputs.size()][];
+                for (int k = 0; k < in.length; k++) {
+                    in[k] = shapes.get(inputs.get(k));
+                }
                 try {
-                    shape = layer.outputShape(shape);
+                    shapes.put(layer.name(), layer.outputShape(in));
                 } catch (IllegalArgumentException e) {
                     throw new ModelFormatException(file + ": " + where + ": " + e.getMessage());
                 }
+                previous = layer.name();
                 index++;
             }
             if (!c.unused().isEmpty()) {
                 throw new ModelFormatException(file + ": tensors " + c.unused() + " are not used by the architecture");
             }
-            if (shape.length != 1) {
-                throw new ModelFormatException(file + ": the architecture ends in " + describeShape(shape)
+            int[] last = shapes.get(previous);
+            if (last.length != 1) {
+                throw new ModelFormatException(file + ": the architecture ends in " + describeShape(last)
                         + " feature maps, not in class scores");
             }
-            return new Sequential(backend, inputShape, layers);
+            try {
+                return new Graph(backend, inputShape, nodes);
+            } catch (IllegalArgumentException e) {
+                throw new ModelFormatException(file + ": " + ARCH_KEY + ": " + e.getMessage());
+            }
         } catch (RuntimeException e) {
-            layers.forEach(Layer::close);
+            nodes.forEach(n -> n.layer().close());
             throw e;
         }
+    }
+
+    /** The entry's {@code inputs}, each an earlier layer or the input; by default the entry before it. */
+    private static List<String> inputsOf(Path file, JsonNode spec, String where, String previous, Map<String, int[]> shapes) {
+        JsonNode in = spec.get("inputs");
+        if (in == null) {
+            return List.of(previous);
+        }
+        if (!in.isArray() || in.isEmpty()) {
+            throw new ModelFormatException(file + ": " + where + ".inputs must be a non-empty list of layer names");
+        }
+        List<String> out = new ArrayList<>();
+        for (JsonNode n : in) {
+            String name = n.asText("");
+            if (!n.isTextual() || !shapes.containsKey(name)) {
+                throw new ModelFormatException(file + ": " + where + ".inputs names " + n + ", which is not an earlier layer or '"
+                        + Graph.INPUT + "'");
+            }
+            out.add(name);
+        }
+        return out;
+    }
+
+    private static String describeInputs(List<String> inputs, Map<String, int[]> shapes) {
+        if (inputs.size() != 1) {
+            return inputs.size() + " inputs";
+        }
+        return describeShape(shapes.get(inputs.get(0)));
+    }
+
+    private static boolean withBias(Path file, JsonNode spec, String where) {
+        JsonNode b = spec.get("bias");
+        if (b != null && !b.isBoolean()) {
+            throw new ModelFormatException(file + ": " + where + ".bias must be true or false, got " + b);
+        }
+        return b == null || b.asBoolean();
+    }
+
+    /** A non-negative integer field; {@code fallback} when absent, or required when {@code fallback < 0}. */
+    private static int requireNonNegative(Path file, JsonNode spec, String field, String where, int fallback) {
+        JsonNode v = spec.get(field);
+        if (v == null && fallback >= 0) {
+            return fallback;
+        }
+        if (v == null || !v.isIntegralNumber() || !v.canConvertToInt() || v.asInt() < 0) {
+            throw new ModelFormatException(file + ": " + where + "." + field + " must be a non-negative integer, got " + v);
+        }
+        return v.asInt();
+    }
+
+    private static double requireNumber(Path file, JsonNode spec, String field, String where) {
+        JsonNode v = spec.get(field);
+        if (v == null || !v.isNumber() || !Double.isFinite(v.asDouble())) {
+            throw new ModelFormatException(file + ": " + where + "." + field + " must be a finite number, got " + v);
+        }
+        return v.asDouble();
     }
 
     /** The metadata of a model file, for reports and checks. */

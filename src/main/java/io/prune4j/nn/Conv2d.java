@@ -8,19 +8,22 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * 2-D convolution (cross-correlation, as PyTorch's {@code Conv2d}) with an optional fused ReLU:
- * {@code x [batch, in, H, W] → y [batch, out, Ho, Wo]} with {@code W [out, in, kh, kw]},
- * {@code b [out]}, zero padding {@code pad} and {@code Ho = (H + 2·pad − kh) / stride + 1}. Unit
- * {@code n} is output channel {@code n}: filter {@code W[n]} and bias {@code b[n]}. The layer does not
- * fix the spatial size; any input at least as large as the kernel works.
+ * 2-D convolution (cross-correlation, as PyTorch's {@code Conv2d}) with an optional bias, groups and
+ * an optional fused ReLU: {@code x [batch, in, H, W] → y [batch, out, Ho, Wo]} with
+ * {@code W [out, in / groups, kh, kw]}, {@code b [out]}, zero padding {@code pad} and
+ * {@code Ho = (H + 2·pad − kh) / stride + 1}. Unit {@code n} is output channel {@code n}: filter
+ * {@code W[n]} and bias {@code b[n]}. With {@code groups > 1} output block {@code g} (of
+ * {@code out / groups} channels) reads input block {@code g} only; {@code groups == in} is a depthwise
+ * convolution. The layer does not fix the spatial size; any input at least as large as the kernel works.
  *
  * <p>With the ReLU fused, hooks see the feature map after it, as for {@link Dense}.
  */
-public final class Conv2d implements WeightLayer {
+public final class Conv2d implements WeightLayer, UnaryLayer {
     private final String name;
     private final Backend backend;
     private final int stride;
     private final int pad;
+    private final int groups;
     private final boolean relu;
     private final Parameter weight;
     private final Parameter bias;
@@ -30,22 +33,33 @@ public final class Conv2d implements WeightLayer {
     private Tensor dz;
     private Tensor dx;
 
-    /** Takes ownership of {@code weight [out, in, kh, kw]} and {@code bias [out]}. */
+    /** Takes ownership of {@code weight [out, in, kh, kw]} and {@code bias [out]}: one group. */
     public Conv2d(String name, Tensor weight, Tensor bias, int stride, int pad, boolean relu) {
+        this(name, weight, bias, stride, pad, 1, relu);
+    }
+
+    /** Takes ownership of {@code weight [out, in / groups, kh, kw]} and {@code bias [out]} (null for none). */
+    public Conv2d(String name, Tensor weight, Tensor bias, int stride, int pad, int groups, boolean relu) {
         Shapes.requireRank("Conv2d " + name, "weight", weight, 4);
-        Shapes.requireShape("Conv2d " + name, "bias", bias, weight.dim(0));
         Shapes.requireDType("Conv2d " + name, "weight", weight, DType.FLOAT32);
-        Shapes.requireDType("Conv2d " + name, "bias", bias, DType.FLOAT32);
+        if (bias != null) {
+            Shapes.requireShape("Conv2d " + name, "bias", bias, weight.dim(0));
+            Shapes.requireDType("Conv2d " + name, "bias", bias, DType.FLOAT32);
+        }
         if (stride < 1 || pad < 0) {
             throw new IllegalArgumentException("Conv2d " + name + ": stride must be ≥ 1 and padding ≥ 0, got " + stride + " and " + pad);
+        }
+        if (groups < 1 || weight.dim(0) % groups != 0) {
+            throw new IllegalArgumentException("Conv2d " + name + ": " + groups + " groups do not divide " + weight.dim(0) + " output channels");
         }
         this.name = name;
         this.backend = weight.backend();
         this.stride = stride;
         this.pad = pad;
+        this.groups = groups;
         this.relu = relu;
         this.weight = new Parameter("weight", weight);
-        this.bias = new Parameter("bias", bias);
+        this.bias = bias == null ? null : new Parameter("bias", bias);
     }
 
     /**
@@ -54,17 +68,30 @@ public final class Conv2d implements WeightLayer {
      */
     public static Conv2d create(Backend backend, String name, int in, int out, int kernel, int stride, int pad, boolean relu,
                                 SplittableRandom rng) {
-        if (in < 1 || out < 1 || kernel < 1) {
-            throw new IllegalArgumentException("Conv2d " + name + ": channels and kernel must be positive, got " + in + "→" + out
-                    + ", kernel " + kernel);
+        return create(backend, name, in, out, kernel, stride, pad, 1, true, relu, rng);
+    }
+
+    /**
+     * A grouped layer with He-uniform filters ({@code fanIn = (in / groups)·k·k}), with or without a
+     * (zero) bias, drawn from {@code rng}.
+     */
+    public static Conv2d create(Backend backend, String name, int in, int out, int kernel, int stride, int pad, int groups,
+                                boolean withBias, boolean relu, SplittableRandom rng) {
+        if (in < 1 || out < 1 || kernel < 1 || groups < 1) {
+            throw new IllegalArgumentException("Conv2d " + name + ": channels, kernel and groups must be positive, got " + in + "→" + out
+                    + ", kernel " + kernel + ", groups " + groups);
         }
-        int fanIn = in * kernel * kernel;
+        if (in % groups != 0 || out % groups != 0) {
+            throw new IllegalArgumentException("Conv2d " + name + ": " + groups + " groups do not divide " + in + "→" + out + " channels");
+        }
+        int fanIn = in / groups * kernel * kernel;
         double bound = Math.sqrt((relu ? 6.0 : 3.0) / fanIn);
-        float[] w = new float[Shapes.size(out, in, kernel, kernel)];
+        float[] w = new float[Shapes.size(out, in / groups, kernel, kernel)];
         for (int j = 0; j < w.length; j++) {
             w[j] = (float) ((rng.nextDouble() * 2 - 1) * bound);
         }
-        return new Conv2d(name, backend.fromArray(w, out, in, kernel, kernel), backend.zeros(DType.FLOAT32, out), stride, pad, relu);
+        return new Conv2d(name, backend.fromArray(w, out, in / groups, kernel, kernel), withBias ? backend.zeros(DType.FLOAT32, out) : null,
+                stride, pad, groups, relu);
     }
 
     @Override
@@ -72,8 +99,9 @@ public final class Conv2d implements WeightLayer {
         return name;
     }
 
+    /** Input channels of the whole layer (those of one group times the groups). */
     public int inChannels() {
-        return weight.value().dim(1);
+        return weight.value().dim(1) * groups;
     }
 
     public int outChannels() {
@@ -94,6 +122,15 @@ public final class Conv2d implements WeightLayer {
 
     public int padding() {
         return pad;
+    }
+
+    public int groups() {
+        return groups;
+    }
+
+    /** One group per input channel: each output channel reads one input channel. */
+    public boolean depthwise() {
+        return groups > 1 && weight.value().dim(1) == 1;
     }
 
     @Override
@@ -118,22 +155,78 @@ public final class Conv2d implements WeightLayer {
 
     @Override
     public int inputUnits() {
-        return inChannels();
+        return weight.value().dim(1);
     }
 
     @Override
-    public Conv2d withParameters(Tensor w, Tensor b) {
-        if (w.rank() != 4 || w.dim(2) != kernelHeight() || w.dim(3) != kernelWidth()) {
-            throw new IllegalArgumentException(describe() + ": new weight " + java.util.Arrays.toString(w.shape())
-                    + " must keep the " + kernelHeight() + "x" + kernelWidth() + " kernel");
+    public ChannelRule channelRule() {
+        return groups == 1 ? new ChannelRule.Independent() : new ChannelRule.Grouped(groups);
+    }
+
+    @Override
+    public Conv2d pruned(ChannelSelection[] keepInputs, ChannelSelection keepOutput) {
+        ChannelSelection in = keepInputs[0];
+        int newGroups = groups;
+        if (groups > 1) {
+            // whole groups go: the kept output channels say which, and the inputs must agree
+            int outPerGroup = outChannels() / groups;
+            int inPerGroup = weight.value().dim(1);
+            int keptOut = keepOutput == null ? outChannels() : keepOutput.count();
+            int keptIn = in == null ? inChannels() : in.count();
+            if (keptOut % outPerGroup != 0 || keptIn != keptOut / outPerGroup * inPerGroup) {
+                throw new IllegalArgumentException(describe() + ": keeping " + keptIn + " input and " + keptOut
+                        + " output channels does not keep whole groups of " + inPerGroup + " → " + outPerGroup);
+            }
+            newGroups = keptOut / outPerGroup;
+            in = null; // a group's filters read their own inputs only, so gathering the kept filters is all
         }
-        return new Conv2d(name, w, b, stride, pad, relu);
+        Tensor w = weight.value();
+        Tensor b = bias == null ? null : bias.value();
+        Tensor rows = null;
+        Tensor rowBias = null;
+        if (keepOutput != null) {
+            int[] shape = w.shape();
+            shape[0] = keepOutput.count();
+            rows = backend.zeros(DType.FLOAT32, shape);
+            backend.gatherRows(rows, w, keepOutput.indices(), 0);
+            w = rows;
+            if (b != null) {
+                rowBias = backend.zeros(DType.FLOAT32, keepOutput.count());
+                backend.gatherRows(rowBias, b, keepOutput.indices(), 0);
+                b = rowBias;
+            }
+        }
+        if (in != null) {
+            if (in.total() != inChannels()) {
+                throw new IllegalArgumentException(describe() + ": a selection of " + in.total() + " input channels for "
+                        + inChannels());
+            }
+            int[] shape = w.shape();
+            shape[1] = in.count();
+            Tensor cols = backend.zeros(DType.FLOAT32, shape);
+            backend.gatherColumnBlocks(cols, w, in.indices(), kernelHeight() * kernelWidth());
+            if (rows != null) {
+                rows.close();
+            }
+            w = cols;
+        }
+        Tensor newWeight = w == weight.value() ? copyOf(w) : w;
+        Tensor newBias = b == null ? null : b == rowBias ? b : copyOf(b);
+        return new Conv2d(name, newWeight, newBias, stride, pad, newGroups, relu);
+    }
+
+    private Tensor copyOf(Tensor t) {
+        Tensor c = backend.zeros(DType.FLOAT32, t.shape());
+        backend.copy(c, t);
+        return c;
     }
 
     @Override
     public String describe() {
-        return "Conv2d " + name + " (" + inChannels() + "→" + outChannels() + ", " + kernelHeight() + "x" + kernelWidth()
-                + (stride != 1 ? ", stride " + stride : "") + (pad != 0 ? ", pad " + pad : "") + (relu ? ", relu)" : ")");
+        String kind = depthwise() ? "depthwise, " : groups > 1 ? groups + " groups, " : "";
+        return "Conv2d " + name + " (" + inChannels() + "→" + outChannels() + ", " + kind + kernelHeight() + "x" + kernelWidth()
+                + (stride != 1 ? ", stride " + stride : "") + (pad != 0 ? ", pad " + pad : "") + (bias == null ? ", no bias" : "")
+                + (relu ? ", relu)" : ")");
     }
 
     @Override
@@ -155,7 +248,7 @@ public final class Conv2d implements WeightLayer {
         int[] o = outputShape(perExample(x));
         out = Workspace.ensureShape(backend, out, x.dim(0), o[0], o[1], o[2]);
         input = x;
-        backend.conv2d(out, x, weight.value(), bias.value(), stride, pad, relu);
+        backend.conv2d(out, x, weight.value(), bias == null ? null : bias.value(), stride, pad, groups, relu);
         return out;
     }
 
@@ -183,28 +276,24 @@ public final class Conv2d implements WeightLayer {
             dx = Workspace.ensureShape(backend, dx, input.shape());
             gx = dx;
         }
-        backend.conv2dBackward(gx, weight.grad(), bias.grad(), g, input, weight.value(), stride, pad);
+        backend.conv2dBackward(gx, weight.grad(), bias == null ? null : bias.grad(), g, input, weight.value(), stride, pad, groups);
         return gx;
     }
 
     @Override
     public List<Parameter> parameters() {
-        return List.of(weight, bias);
+        return bias == null ? List.of(weight) : List.of(weight, bias);
     }
 
     @Override
     public long flopsPerExample(int[] inputShape) {
         int[] o = outputShape(inputShape);
-        return 2L * o[0] * o[1] * o[2] * inChannels() * kernelHeight() * kernelWidth();
+        return 2L * o[0] * o[1] * o[2] * weight.value().dim(1) * kernelHeight() * kernelWidth();
     }
 
     @Override
     public Conv2d copy() {
-        Tensor w = backend.zeros(DType.FLOAT32, weight.value().shape());
-        Tensor c = backend.zeros(DType.FLOAT32, bias.value().shape());
-        backend.copy(w, weight.value());
-        backend.copy(c, bias.value());
-        return new Conv2d(name, w, c, stride, pad, relu);
+        return new Conv2d(name, copyOf(weight.value()), bias == null ? null : copyOf(bias.value()), stride, pad, groups, relu);
     }
 
     @Override
@@ -214,6 +303,8 @@ public final class Conv2d implements WeightLayer {
         dz = Workspace.free(dz);
         dx = Workspace.free(dx);
         weight.close();
-        bias.close();
+        if (bias != null) {
+            bias.close();
+        }
     }
 }

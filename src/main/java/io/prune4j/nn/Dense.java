@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * Fully connected layer with an optional fused ReLU: {@code x [batch, in] → y [batch, out]},
+ * Fully connected layer with an optional bias and an optional fused ReLU: {@code x [batch, in] → y [batch, out]},
  * {@code y = act(x · Wᵀ + b)} with {@code W [out, in]} and {@code b [out]} (PyTorch's layout, so
  * weights move between the two without a transpose). Unit {@code n} of the layer is output
  * neuron {@code n}: row {@code n} of {@code W} and element {@code n} of {@code b}.
@@ -16,7 +16,7 @@ import java.util.SplittableRandom;
  * <p>With the ReLU fused, hooks see the activation after the ReLU and the gradient with respect to
  * it; since {@code relu(z)·∂L/∂relu(z) = z·∂L/∂z}, activation×gradient scores are the same either side.
  */
-public final class Dense implements WeightLayer {
+public final class Dense implements WeightLayer, UnaryLayer {
     private final String name;
     private final Backend backend;
     private final boolean relu;
@@ -28,19 +28,19 @@ public final class Dense implements WeightLayer {
     private Tensor dz;
     private Tensor dx;
 
-    /**
-     * Takes ownership of {@code weight [out, in]} and {@code bias [out]}.
-     */
+    /** Takes ownership of {@code weight [out, in]} and {@code bias [out]} (null for none). */
     public Dense(String name, Tensor weight, Tensor bias, boolean relu) {
         Shapes.requireRank("Dense " + name, "weight", weight, 2);
-        Shapes.requireShape("Dense " + name, "bias", bias, weight.dim(0));
         Shapes.requireDType("Dense " + name, "weight", weight, DType.FLOAT32);
-        Shapes.requireDType("Dense " + name, "bias", bias, DType.FLOAT32);
+        if (bias != null) {
+            Shapes.requireShape("Dense " + name, "bias", bias, weight.dim(0));
+            Shapes.requireDType("Dense " + name, "bias", bias, DType.FLOAT32);
+        }
         this.name = name;
         this.backend = weight.backend();
         this.relu = relu;
         this.weight = new Parameter("weight", weight);
-        this.bias = new Parameter("bias", bias);
+        this.bias = bias == null ? null : new Parameter("bias", bias);
     }
 
     /**
@@ -48,6 +48,11 @@ public final class Dense implements WeightLayer {
      * otherwise) and zero bias, drawn from {@code rng} so a seed fixes the network.
      */
     public static Dense create(Backend backend, String name, int in, int out, boolean relu, SplittableRandom rng) {
+        return create(backend, name, in, out, true, relu, rng);
+    }
+
+    /** {@link #create(Backend, String, int, int, boolean, SplittableRandom)} with or without a bias. */
+    public static Dense create(Backend backend, String name, int in, int out, boolean withBias, boolean relu, SplittableRandom rng) {
         if (in < 1 || out < 1) {
             throw new IllegalArgumentException("Dense " + name + ": sizes must be positive, got " + in + "→" + out);
         }
@@ -56,7 +61,7 @@ public final class Dense implements WeightLayer {
         for (int j = 0; j < w.length; j++) {
             w[j] = (float) ((rng.nextDouble() * 2 - 1) * bound);
         }
-        return new Dense(name, backend.fromArray(w, out, in), backend.zeros(DType.FLOAT32, out), relu);
+        return new Dense(name, backend.fromArray(w, out, in), withBias ? backend.zeros(DType.FLOAT32, out) : null, relu);
     }
 
     @Override
@@ -89,7 +94,7 @@ public final class Dense implements WeightLayer {
 
     @Override
     public String describe() {
-        return "Dense " + name + " (" + inFeatures() + "→" + outFeatures() + (relu ? ", relu)" : ")");
+        return "Dense " + name + " (" + inFeatures() + "→" + outFeatures() + (bias == null ? ", no bias" : "") + (relu ? ", relu)" : ")");
     }
 
     @Override
@@ -113,8 +118,48 @@ public final class Dense implements WeightLayer {
     }
 
     @Override
-    public Dense withParameters(Tensor weight, Tensor bias) {
-        return new Dense(name, weight, bias, relu);
+    public ChannelRule channelRule() {
+        return new ChannelRule.Independent();
+    }
+
+    @Override
+    public Dense pruned(ChannelSelection[] keepInputs, ChannelSelection keepOutput) {
+        Tensor w = weight.value();
+        Tensor b = bias == null ? null : bias.value();
+        Tensor rows = null;
+        Tensor rowBias = null;
+        if (keepOutput != null) {
+            rows = backend.zeros(DType.FLOAT32, keepOutput.count(), inFeatures());
+            backend.gatherRows(rows, w, keepOutput.indices(), 0);
+            w = rows;
+            if (b != null) {
+                rowBias = backend.zeros(DType.FLOAT32, keepOutput.count());
+                backend.gatherRows(rowBias, b, keepOutput.indices(), 0);
+                b = rowBias;
+            }
+        }
+        ChannelSelection in = keepInputs[0];
+        Tensor cols = null;
+        if (in != null) {
+            if (in.total() != inFeatures()) {
+                throw new IllegalArgumentException(describe() + ": a selection of " + in.total() + " input features for " + inFeatures());
+            }
+            cols = backend.zeros(DType.FLOAT32, w.dim(0), in.count());
+            backend.gatherColumns(cols, w, in.indices());
+            if (rows != null) {
+                rows.close();
+            }
+            w = cols;
+        }
+        Tensor newWeight = w == weight.value() ? copyOf(w) : w;
+        Tensor newBias = b == null ? null : b == rowBias ? b : copyOf(b);
+        return new Dense(name, newWeight, newBias, relu);
+    }
+
+    private Tensor copyOf(Tensor t) {
+        Tensor c = backend.zeros(DType.FLOAT32, t.shape());
+        backend.copy(c, t);
+        return c;
     }
 
     @Override
@@ -127,7 +172,11 @@ public final class Dense implements WeightLayer {
         out = Workspace.ensure(backend, out, batch, outFeatures());
         input = x;
         backend.gemm(out, x, false, weight.value(), true, 1f, 0f);
-        backend.biasAdd(out, bias.value(), relu);
+        if (bias != null) {
+            backend.biasAdd(out, bias.value(), relu);
+        } else if (relu) {
+            backend.relu(out, out);
+        }
         return out;
     }
 
@@ -143,7 +192,9 @@ public final class Dense implements WeightLayer {
             g = dz;
         }
         backend.gemm(weight.grad(), g, true, input, false, 1f, 0f);
-        backend.sumRows(bias.grad(), g, 0f);
+        if (bias != null) {
+            backend.sumRows(bias.grad(), g, 0f);
+        }
         if (!needInputGrad) {
             return null;
         }
@@ -154,7 +205,7 @@ public final class Dense implements WeightLayer {
 
     @Override
     public List<Parameter> parameters() {
-        return List.of(weight, bias);
+        return bias == null ? List.of(weight) : List.of(weight, bias);
     }
 
     @Override
@@ -164,26 +215,18 @@ public final class Dense implements WeightLayer {
 
     @Override
     public Dense copy() {
-        Backend b = backend;
-        Tensor w = b.zeros(DType.FLOAT32, weight.value().shape());
-        Tensor c = b.zeros(DType.FLOAT32, bias.value().shape());
-        b.copy(w, weight.value());
-        b.copy(c, bias.value());
-        return new Dense(name, w, c, relu);
-    }
-
-    /** Drops the cached activations and workspaces (after the weights changed shape). */
-    void resetWorkspace() {
-        input = null;
-        out = Workspace.free(out);
-        dz = Workspace.free(dz);
-        dx = Workspace.free(dx);
+        return new Dense(name, copyOf(weight.value()), bias == null ? null : copyOf(bias.value()), relu);
     }
 
     @Override
     public void close() {
-        resetWorkspace();
+        input = null;
+        out = Workspace.free(out);
+        dz = Workspace.free(dz);
+        dx = Workspace.free(dx);
         weight.close();
-        bias.close();
+        if (bias != null) {
+            bias.close();
+        }
     }
 }

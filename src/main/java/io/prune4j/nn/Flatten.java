@@ -9,7 +9,7 @@ import java.util.List;
  * becomes the {@code h·w} consecutive features starting at {@code k·h·w}, which is how compaction
  * finds a pruned channel's columns in the Dense layer behind.
  */
-public final class Flatten implements Layer {
+public final class Flatten implements UnaryLayer {
     private final String name;
     private final Backend backend;
     private int[] inputShape;
@@ -19,6 +19,7 @@ public final class Flatten implements Layer {
         this.backend = backend;
     }
 
+    @Override
     public String name() {
         return name;
     }
@@ -75,6 +76,16 @@ public final class Flatten implements Layer {
     @Override
     public Flatten copy() {
         return new Flatten(name, backend);
+    }
+
+    @Override
+    public ChannelRule channelRule() {
+        return new ChannelRule.Flatten();
+    }
+
+    @Override
+    public Flatten pruned(ChannelSelection[] keepInputs, ChannelSelection keepOutput) {
+        return copy();
     }
 
     @Override

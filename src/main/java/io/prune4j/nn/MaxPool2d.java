@@ -6,28 +6,39 @@ import io.prune4j.tensor.Tensor;
 import java.util.List;
 
 /**
- * Max pooling over {@code window × window} patches {@code stride} apart, no padding:
- * {@code x [batch, c, H, W] → y [batch, c, (H − window) / stride + 1, (W − window) / stride + 1]}.
+ * Max pooling over {@code window × window} patches {@code stride} apart, padded by {@code pad} with −∞:
+ * {@code x [batch, c, H, W] → y [batch, c, (H + 2·pad − window) / stride + 1, (W + 2·pad − window) / stride + 1]}.
  * Channels pass through one to one, so pruning a channel before the pool prunes it after.
  */
-public final class MaxPool2d implements Layer {
+public final class MaxPool2d implements UnaryLayer {
     private final String name;
     private final Backend backend;
     private final int window;
     private final int stride;
+    private final int pad;
     private Tensor out;
     private Tensor argmax;
     private Tensor dx;
     private int[] inputShape;
 
     public MaxPool2d(String name, Backend backend, int window, int stride) {
-        if (window < 1 || stride < 1) {
-            throw new IllegalArgumentException("MaxPool2d " + name + ": window and stride must be positive, got " + window + " and " + stride);
+        this(name, backend, window, stride, 0);
+    }
+
+    public MaxPool2d(String name, Backend backend, int window, int stride, int pad) {
+        if (window < 1 || stride < 1 || pad < 0 || pad > window / 2) {
+            throw new IllegalArgumentException("MaxPool2d " + name + ": window and stride must be positive and padding in [0, window / 2], got "
+                    + window + ", " + stride + " and " + pad);
         }
         this.name = name;
         this.backend = backend;
         this.window = window;
         this.stride = stride;
+        this.pad = pad;
+    }
+
+    public int padding() {
+        return pad;
     }
 
     public int window() {
@@ -38,22 +49,24 @@ public final class MaxPool2d implements Layer {
         return stride;
     }
 
+    @Override
     public String name() {
         return name;
     }
 
     @Override
     public String describe() {
-        return "MaxPool2d " + name + " (" + window + "x" + window + (stride != window ? ", stride " + stride : "") + ")";
+        return "MaxPool2d " + name + " (" + window + "x" + window + (stride != window ? ", stride " + stride : "")
+                + (pad != 0 ? ", pad " + pad : "") + ")";
     }
 
     @Override
     public int[] outputShape(int[] in) {
-        if (in.length != 3 || in[1] < window || in[2] < window) {
-            throw new IllegalArgumentException(describe() + " expects [channels, height, width] of at least " + window + "x" + window
-                    + " per example, got " + java.util.Arrays.toString(in));
+        if (in.length != 3 || in[1] + 2 * pad < window || in[2] + 2 * pad < window) {
+            throw new IllegalArgumentException(describe() + " expects [channels, height, width] of at least " + (window - 2 * pad) + "x"
+                    + (window - 2 * pad) + " per example, got " + java.util.Arrays.toString(in));
         }
-        return new int[] {in[0], (in[1] - window) / stride + 1, (in[2] - window) / stride + 1};
+        return new int[] {in[0], (in[1] + 2 * pad - window) / stride + 1, (in[2] + 2 * pad - window) / stride + 1};
     }
 
     @Override
@@ -66,7 +79,7 @@ public final class MaxPool2d implements Layer {
         out = Workspace.ensureShape(backend, out, x.dim(0), o[0], o[1], o[2]);
         argmax = Workspace.ensureShape(backend, argmax, DType.INT32, out.shape());
         inputShape = x.shape();
-        backend.maxPool2d(out, argmax, x, window, stride);
+        backend.maxPool2d(out, argmax, x, window, stride, pad);
         return out;
     }
 
@@ -95,7 +108,17 @@ public final class MaxPool2d implements Layer {
 
     @Override
     public MaxPool2d copy() {
-        return new MaxPool2d(name, backend, window, stride);
+        return new MaxPool2d(name, backend, window, stride, pad);
+    }
+
+    @Override
+    public ChannelRule channelRule() {
+        return new ChannelRule.PassThrough();
+    }
+
+    @Override
+    public MaxPool2d pruned(ChannelSelection[] keepInputs, ChannelSelection keepOutput) {
+        return copy();
     }
 
     @Override

@@ -5,7 +5,7 @@ import io.prune4j.tensor.Tensor;
 import java.util.List;
 
 /** Rectified linear unit as a layer of its own: {@code x [batch, …] → max(x, 0)} of the same shape. */
-public final class Relu implements Layer {
+public final class Relu implements UnaryLayer {
     private final String name;
     private final Backend backend;
     private Tensor out;
@@ -16,6 +16,7 @@ public final class Relu implements Layer {
         this.backend = backend;
     }
 
+    @Override
     public String name() {
         return name;
     }
@@ -60,6 +61,16 @@ public final class Relu implements Layer {
     @Override
     public Relu copy() {
         return new Relu(name, backend);
+    }
+
+    @Override
+    public ChannelRule channelRule() {
+        return new ChannelRule.PassThrough();
+    }
+
+    @Override
+    public Relu pruned(ChannelSelection[] keepInputs, ChannelSelection keepOutput) {
+        return copy();
     }
 
     @Override

@@ -1,44 +1,60 @@
 package io.prune4j.prune;
 
 import io.prune4j.backend.Backend;
-import io.prune4j.nn.WeightLayer;
+import io.prune4j.nn.BackwardHook;
+import io.prune4j.nn.ForwardHook;
+import io.prune4j.nn.Graph;
 import io.prune4j.nn.Layer;
-import io.prune4j.nn.LayerHook;
-import io.prune4j.nn.Sequential;
+import io.prune4j.nn.WeightLayer;
 import io.prune4j.tensor.DType;
 import io.prune4j.tensor.Tensor;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
-/** The bookkeeping every scorer shares: the layers, one buffer per layer, hooks, the batch count. */
-abstract class AbstractScorer implements Scorer {
-    protected Sequential net;
+/**
+ * The bookkeeping every scorer shares, for the library's scorers and for scorers written outside
+ * it: the nodes, one buffer per node (slot), the hooks (removed at the end), the batch count. A
+ * subclass installs hooks in {@link #install}, accumulates in them or in {@link #accumulateBatch},
+ * and turns the buffers into scores in {@link #complete}.
+ */
+public abstract class AbstractScorer implements Scorer {
+    protected Graph net;
     protected Backend backend;
-    protected List<Integer> layers;
-    protected List<WeightLayer> targets;
+    /** The scored nodes, in slot order. */
+    protected List<String> nodes;
+    protected List<Layer> layers;
     protected Granularity granularity;
+    /** One buffer per slot: {@code [output channels]}, or weight-shaped (see {@link #weightShapedBuffers}). */
     protected final List<Tensor> acc = new ArrayList<>();
+    /** Calibration batches seen. */
     protected int batches;
-    private final List<LayerHook> hooks = new ArrayList<>();
+    private final Map<String, Integer> slots = new HashMap<>();
+    private final Map<String, Integer> activationSlots = new HashMap<>();
+    private final List<Object> hooks = new ArrayList<>();
 
     @Override
-    public void begin(Sequential net, List<Integer> layers, Granularity granularity) {
-        if (granularity == Granularity.WEIGHT && !criterion().scoresWeights()) {
-            throw new IllegalArgumentException("criterion " + criterion() + " scores units; use structured pruning with it");
-        }
+    public void begin(Graph net, List<String> nodes, Granularity granularity) {
         this.net = net;
         this.backend = net.backend();
-        this.layers = List.copyOf(layers);
+        this.nodes = List.copyOf(nodes);
         this.granularity = granularity;
-        this.targets = new ArrayList<>();
-        for (int i : layers) {
-            Layer l = net.layers().get(i);
-            if (!(l instanceof WeightLayer d)) {
-                throw new IllegalArgumentException("layer " + i + " (" + l.describe() + ") has no prunable units");
+        this.layers = new ArrayList<>();
+        for (int s = 0; s < nodes.size(); s++) {
+            String n = nodes.get(s);
+            Layer l = net.layer(n);
+            if (slots.putIfAbsent(n, s) != null) {
+                throw new IllegalArgumentException("node '" + n + "' is to be scored twice");
             }
-            targets.add(d);
-            acc.add(granularity == Granularity.UNIT && !weightShapedBuffers() ? backend.zeros(DType.FLOAT32, d.units())
-                    : backend.zeros(DType.FLOAT32, d.weight().value().shape()));
+            if (granularity == Granularity.WEIGHT && !(l instanceof WeightLayer)) {
+                throw new IllegalArgumentException(l.describe() + " has no weight to score");
+            }
+            layers.add(l);
+            activationSlots.put(ChannelGroups.activationPoint(net, n), s);
+            boolean perWeight = granularity == Granularity.WEIGHT || weightShapedBuffers();
+            acc.add(perWeight ? backend.zeros(DType.FLOAT32, weightLayer(s).weight().value().shape())
+                    : backend.zeros(DType.FLOAT32, net.shapeOf(n)[0]));
         }
         install();
     }
@@ -51,19 +67,38 @@ abstract class AbstractScorer implements Scorer {
     /** Adds hooks; called at the end of {@link #begin}. */
     protected void install() {}
 
-    protected void addForwardHook(LayerHook hook) {
+    protected void addForwardHook(ForwardHook hook) {
         net.addForwardHook(hook);
         hooks.add(hook);
     }
 
-    protected void addBackwardHook(LayerHook hook) {
+    protected void addBackwardHook(BackwardHook hook) {
         net.addBackwardHook(hook);
         hooks.add(hook);
     }
 
-    /** Position of network layer {@code layerIndex} in {@link #layers}, or −1. */
-    protected int slot(int layerIndex) {
-        return layers.indexOf(layerIndex);
+    /** The slot of scored node {@code node}, or −1. */
+    protected int slot(String node) {
+        Integer s = slots.get(node);
+        return s == null ? -1 : s;
+    }
+
+    /**
+     * The slot whose activations node {@code node}'s output is, or −1: a scored node's own output, or
+     * that of the BatchNorm right after it ({@link ChannelGroups#activationPoint}).
+     */
+    protected int activationSlot(String node) {
+        Integer s = activationSlots.get(node);
+        return s == null ? -1 : s;
+    }
+
+    /** The scored layer of slot {@code s} as a {@link WeightLayer}, or an error naming it. */
+    protected WeightLayer weightLayer(int s) {
+        Layer l = layers.get(s);
+        if (!(l instanceof WeightLayer w)) {
+            throw new IllegalArgumentException(l.describe() + " has no weight for this criterion to score");
+        }
+        return w;
     }
 
     @Override
@@ -95,6 +130,7 @@ abstract class AbstractScorer implements Scorer {
         return u;
     }
 
+    /** {@code 1 / batches}, or 0 before any batch: turns sums over batches into means. */
     protected float perBatch() {
         return batches == 0 ? 0f : 1f / batches;
     }

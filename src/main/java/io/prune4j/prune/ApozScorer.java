@@ -4,21 +4,17 @@ import io.prune4j.tensor.Tensor;
 
 /**
  * Activation frequency: the fraction of calibration examples in which a unit is non-zero after its
- * ReLU, i.e. {@code 1 − APoZ} (Average Percentage of Zeros; Hu et al., "Network Trimming", 2016).
+ * ReLU (counted at the unit's output, or after the BatchNorm that follows it: a value is non-zero
+ * after a ReLU exactly when it is positive before), i.e. {@code 1 − APoZ} (Average Percentage of Zeros; Hu et al., "Network Trimming", 2016).
  * Units that are almost always zero carry little information. Forward passes only.
  */
 final class ApozScorer extends AbstractScorer {
     private int examples;
 
     @Override
-    public Criterion criterion() {
-        return Criterion.APOZ;
-    }
-
-    @Override
     protected void install() {
-        addForwardHook((i, layer, a) -> {
-            int s = slot(i);
+        addForwardHook((node, layer, inputs, a) -> {
+            int s = activationSlot(node);
             if (s >= 0) {
                 backend.countPositive(acc.get(s), a);
                 if (s == 0) {

@@ -1,7 +1,8 @@
 package io.prune4j.prune;
 
 import io.prune4j.backend.Backend;
-import io.prune4j.nn.Sequential;
+import io.prune4j.nn.Graph;
+import io.prune4j.nn.Models;
 import io.prune4j.tensor.DType;
 import io.prune4j.tensor.Tensor;
 import io.prune4j.train.DeviceData;
@@ -11,7 +12,8 @@ import java.util.SplittableRandom;
 /**
  * Runs calibration batches through a network so a {@link Scorer} can accumulate: forward in
  * training mode, softmax cross-entropy gradient, backward, {@link Scorer#afterBackward}. Parameters
- * are not updated. Batches are drawn from {@code data} in a seeded random order.
+ * are not updated, and layer buffers (BatchNorm's running statistics, which training-mode passes
+ * move) are put back as they were. Batches are drawn from {@code data} in a seeded random order.
  */
 public final class Calibration {
     /** Calibration batch size. */
@@ -19,17 +21,29 @@ public final class Calibration {
 
     private Calibration() {}
 
-    /** Scores {@code layers} of {@code net} with {@code scorer}; returns one score tensor per layer (caller closes). */
-    public static List<Tensor> score(Scorer scorer, Sequential net, List<Integer> layers, Granularity granularity,
+    /**
+     * Scores nodes {@code nodes} of {@code net} with a scorer of {@code criterion}; returns one score
+     * tensor per node (caller closes). Data-free criteria run no batches.
+     */
+    public static List<Tensor> score(ScorerFactory criterion, long scorerSeed, Graph net, List<String> nodes, Granularity granularity,
                                      DeviceData data, int batches, long seed, Runnable afterEachBatch) {
-        scorer.begin(net, layers, granularity);
-        if (scorer.criterion().needsData()) {
+        try (Scorer scorer = criterion.create(scorerSeed)) {
+            return score(scorer, criterion.needsData(), net, nodes, granularity, data, batches, seed, afterEachBatch);
+        }
+    }
+
+    /** Scores {@code nodes} of {@code net} with {@code scorer}, running calibration batches when {@code needsData}. */
+    public static List<Tensor> score(Scorer scorer, boolean needsData, Graph net, List<String> nodes, Granularity granularity,
+                                     DeviceData data, int batches, long seed, Runnable afterEachBatch) {
+        scorer.begin(net, nodes, granularity);
+        if (needsData) {
             if (batches < 1) {
-                throw new IllegalArgumentException("calibration batches must be at least 1 for criterion " + scorer.criterion());
+                throw new IllegalArgumentException("calibration batches must be at least 1 for a criterion that needs data");
             }
             Backend backend = net.backend();
             Tensor[] grad = {null};
-            try (Tensor sums = backend.zeros(DType.FLOAT32, 2)) {
+            try (Tensor sums = backend.zeros(DType.FLOAT32, 2);
+                 BufferSnapshot saved = new BufferSnapshot(net)) {
                 forEachBatch(net, data, batches, seed, (x, y) -> {
                     Tensor logits = net.forward(x, true);
                     if (grad[0] == null) {
@@ -57,11 +71,36 @@ public final class Calibration {
         void accept(Tensor x, Tensor y);
     }
 
+    /** Copies of every layer buffer of a graph, written back on close. */
+    static final class BufferSnapshot implements AutoCloseable {
+        private final List<Tensor[]> saved = new java.util.ArrayList<>();
+
+        BufferSnapshot(Graph net) {
+            Backend b = net.backend();
+            for (io.prune4j.nn.Layer l : net.layers()) {
+                for (Tensor t : l.buffers().values()) {
+                    Tensor copy = b.zeros(t.dtype(), t.shape());
+                    b.copy(copy, t);
+                    saved.add(new Tensor[] {t, copy});
+                }
+            }
+        }
+
+        @Override
+        public void close() {
+            for (Tensor[] pair : saved) {
+                pair[0].backend().copy(pair[0], pair[1]);
+                pair[1].close();
+            }
+            saved.clear();
+        }
+    }
+
     /**
      * Feeds {@code batches} batches of {@link #BATCH} distinct examples of {@code data}, drawn in a
      * random order fixed by {@code seed} (fewer when the data set is smaller), to {@code consumer}.
      */
-    static void forEachBatch(Sequential net, DeviceData data, int batches, long seed, BatchConsumer consumer) {
+    static void forEachBatch(Graph net, DeviceData data, int batches, long seed, BatchConsumer consumer) {
         Backend backend = net.backend();
         int rows = Math.min(BATCH, data.count());
         int total = batchCount(data, batches) * rows;

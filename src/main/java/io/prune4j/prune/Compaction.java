@@ -1,209 +1,235 @@
 package io.prune4j.prune;
 
 import io.prune4j.backend.Backend;
-import io.prune4j.nn.Conv2d;
-import io.prune4j.nn.Flatten;
+import io.prune4j.nn.BatchNorm;
+import io.prune4j.nn.ChannelSelection;
+import io.prune4j.nn.Graph;
 import io.prune4j.nn.Layer;
-import io.prune4j.nn.MaxPool2d;
-import io.prune4j.nn.Relu;
-import io.prune4j.nn.Sequential;
 import io.prune4j.nn.WeightLayer;
 import io.prune4j.tensor.DType;
 import io.prune4j.tensor.Tensor;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
- * Applies a pruning plan to a network.
+ * Applies a pruning plan (one keep mask per dependency group, over the group's units) to a graph.
  * <ul>
- *   <li>{@link #compact}: structured pruning for real. For each pruned layer a prefix sum over the
- *       unit mask gives the keep-index list; the kept rows of {@code W_l} and {@code b_l} (neurons,
- *       or whole filters of a convolution) and the matching inputs of the next weight layer are
- *       gathered into new, smaller tensors: columns of a Dense layer, input channels
- *       ({@code kh·kw} blocks) of a convolution, or, behind a flattened feature map, the {@code H·W}
- *       column block of each kept channel. The network computes exactly what the masked network
- *       computed, with fewer operations.</li>
- *   <li>{@link #maskUnits}: structured pruning as masks (rows of {@code W_l} and {@code b_l} held
- *       at zero), for schedules that prune while training and compact at the end.</li>
+ *   <li>{@link #channelMasks}: the plan as one 0/1 mask per tensor whose channels it removes, every
+ *       member of a unit removed with it.</li>
+ *   <li>{@link #compact}: structured pruning for real. A prefix sum over each tensor's channel mask
+ *       gives its keep-index list, and every node that reads or writes a changed tensor is replaced by
+ *       its {@link Layer#pruned} copy: kept rows of a layer's weight and bias (filters, neurons), its
+ *       kept input columns or input channels, a BatchNorm's kept entries, whole groups of a grouped
+ *       convolution. The network computes exactly what the masked network computed, with fewer
+ *       operations.</li>
+ *   <li>{@link #maskUnits}: structured pruning as masks, for schedules that prune while training and
+ *       compact at the end: the rows and biases of the layers that write a removed channel, and the
+ *       γ and β of its BatchNorms, are held at zero, so the channel reads as zero everywhere.</li>
  *   <li>{@link #maskWeights}: unstructured pruning; the optimiser re-applies the masks after every step.</li>
  * </ul>
- * Between a pruned layer and the next weight layer only layers that pass channels through one to
- * one may sit ({@link Relu}, {@link MaxPool2d}, {@link Flatten}).
  */
 public final class Compaction {
     private Compaction() {}
 
     /**
-     * Removes the units whose mask entry is 0 from layers {@code layers} of {@code net}, and does the
-     * same to each of {@code companions} (networks of the same shape, e.g. the initial weights kept
-     * for lottery-ticket rewinding). Layers with nothing removed are left as they are.
+     * The channel mask of every tensor (by value name: a node, or {@link Graph#INPUT}) that holds
+     * channels of {@code targets}: 1 where the channel stays, 0 where its unit's entry in
+     * {@code unitMasks} (one per target group, {@code [units]}) is 0. Computed on the backend (a
+     * gather of the unit masks), no copy to the host. The caller closes the masks.
      */
-    public static void compact(Sequential net, List<Integer> layers, List<Tensor> unitMasks, Sequential... companions) {
+    public static Map<String, Tensor> channelMasks(ChannelGroups groups, List<ChannelGroups.Group> targets, List<Tensor> unitMasks) {
+        Graph net = groups.network();
         Backend b = net.backend();
-        int n = layers.size();
-        for (int s = 0; s < n; s++) {
-            WeightLayer d = weightLayer(net, layers.get(s));
-            if (unitMasks.get(s).size() != d.units()) {
-                throw new IllegalArgumentException("unit mask for " + d.describe() + " has " + unitMasks.get(s).size()
-                        + " entries, layer has " + d.units());
+        if (unitMasks.size() != targets.size()) {
+            throw new IllegalArgumentException(unitMasks.size() + " unit masks for " + targets.size() + " groups");
+        }
+        int total = 0;
+        int[] offset = new int[groups.all().size()];
+        java.util.Arrays.fill(offset, -1);
+        for (int t = 0; t < targets.size(); t++) {
+            ChannelGroups.Group g = targets.get(t);
+            if (unitMasks.get(t).size() != g.units()) {
+                throw new IllegalArgumentException("unit mask for group " + g.name() + " has " + unitMasks.get(t).size()
+                        + " entries, the group has " + g.units() + " units");
+            }
+            offset[g.id()] = total;
+            total += g.units();
+        }
+        Map<String, Tensor> masks = new LinkedHashMap<>();
+        if (targets.isEmpty()) {
+            return masks;
+        }
+        // every unit mask one after the other, then a constant 1 for the channels of other groups
+        try (Tensor all = b.zeros(DType.FLOAT32, total + 1)) {
+            int at = 0;
+            for (Tensor m : unitMasks) {
+                b.copyRange(all, at, m, 0, m.size());
+                at += m.size();
+            }
+            try (Tensor one = b.fromArray(new float[] {1f}, 1)) {
+                b.copyRange(all, total, one, 0, 1);
+            }
+            List<String> values = new ArrayList<>();
+            values.add(Graph.INPUT);
+            for (Graph.Node n : net.nodes()) {
+                values.add(n.name());
+            }
+            for (String v : values) {
+                int[] gs = groups.groupsOf(v);
+                int[] us = groups.unitsOf(v);
+                int[] idx = new int[gs.length];
+                boolean touched = false;
+                for (int c = 0; c < gs.length; c++) {
+                    idx[c] = offset[gs[c]] < 0 ? total : offset[gs[c]] + us[c];
+                    touched |= offset[gs[c]] >= 0;
+                }
+                if (!touched) {
+                    continue;
+                }
+                Tensor mask = b.zeros(DType.FLOAT32, gs.length);
+                try (Tensor ix = b.fromArray(idx, idx.length)) {
+                    b.gatherRows(mask, all, ix, 0);
+                }
+                masks.put(v, mask);
             }
         }
+        return masks;
+    }
+
+    /**
+     * Removes the channels whose mask entry is 0 ({@code channelMasks}, by value name, as
+     * {@link #channelMasks} gives them) from {@code net}, and does the same to each of
+     * {@code companions} (networks of the same shape, e.g. the initial weights kept for
+     * lottery-ticket rewinding). Reads every tensor's kept count with one copy; refuses, before
+     * anything changes, a plan that empties a tensor.
+     */
+    public static void compact(Graph net, Map<String, Tensor> channelMasks, Graph... companions) {
+        Backend b = net.backend();
+        List<String> values = new ArrayList<>(channelMasks.keySet());
+        int n = values.size();
         if (n == 0) {
             return;
         }
-        // every layer's kept indices first, their counts left on the device and read with one copy
         List<Tensor> kept = new ArrayList<>(n);
         try (Tensor counts = b.zeros(DType.INT32, n)) {
             for (int s = 0; s < n; s++) {
-                Tensor all = b.zeros(DType.INT32, unitMasks.get(s).size());
+                Tensor mask = channelMasks.get(values.get(s));
+                Tensor all = b.zeros(DType.INT32, Math.max(1, mask.size()));
                 kept.add(all);
-                b.maskToIndices(all, unitMasks.get(s), counts, s);
+                b.maskToIndices(all, mask, counts, s);
             }
             int[] k = b.toIntArray(counts);
-            for (int s = 0; s < n; s++) {
-                if (k[s] == 0) {
-                    throw new IllegalArgumentException("pruning would remove every unit of " + weightLayer(net, layers.get(s)).describe());
-                }
-            }
-            for (int s = 0; s < n; s++) {
-                int li = layers.get(s);
-                if (k[s] == weightLayer(net, li).units()) {
-                    continue;
-                }
-                int next = nextWeightLayer(net, li);
-                int block = next < 0 ? 0 : inputBlock(net, li, next);
-                try (Tensor idx = b.zeros(DType.INT32, k[s])) {
-                    b.copyRange(idx, 0, kept.get(s), 0, k[s]);
-                    shrink(net, li, next, block, idx);
-                    for (Sequential c : companions) {
-                        shrink(c, li, next, block, idx);
+            Map<String, ChannelSelection> selections = new LinkedHashMap<>();
+            List<Tensor> indices = new ArrayList<>();
+            try {
+                for (int s = 0; s < n; s++) {
+                    String v = values.get(s);
+                    int channels = channelMasks.get(v).size();
+                    if (k[s] == 0) {
+                        throw new IllegalArgumentException("pruning would remove every channel of "
+                                + (v.equals(Graph.INPUT) ? "the input" : net.layer(v).describe()));
                     }
+                    if (k[s] == channels) {
+                        continue;
+                    }
+                    Tensor idx = b.zeros(DType.INT32, k[s]);
+                    indices.add(idx);
+                    b.copyRange(idx, 0, kept.get(s), 0, k[s]);
+                    selections.put(v, new ChannelSelection(idx, channels));
                 }
+                if (selections.containsKey(Graph.INPUT)) {
+                    throw new IllegalArgumentException("pruning would remove channels of the network's input");
+                }
+                apply(net, selections);
+                for (Graph c : companions) {
+                    apply(c, selections);
+                }
+            } finally {
+                indices.forEach(Tensor::close);
             }
         } finally {
             kept.forEach(Tensor::close);
         }
     }
 
-    private static void shrink(Sequential net, int li, int next, int block, Tensor idx) {
-        Backend b = net.backend();
-        WeightLayer d = weightLayer(net, li);
-        int k = idx.size();
-        int[] shape = d.weight().value().shape();
-        shape[0] = k;
-        Tensor w = b.zeros(DType.FLOAT32, shape);
-        Tensor bias = b.zeros(DType.FLOAT32, k);
-        b.gatherRows(w, d.weight().value(), idx, 0);
-        b.gatherRows(bias, d.bias().value(), idx, 0);
-        net.setLayer(li, d.withParameters(w, bias));
-        if (next >= 0) {
-            WeightLayer n = weightLayer(net, next);
-            int[] nShape = n.weight().value().shape();
-            if (n instanceof Conv2d) {
-                nShape[1] = k;
-            } else {
-                nShape[1] = k * block;
+    /** Replaces every node that reads or writes a selected tensor by its pruned copy, then checks the shapes fit. */
+    private static void apply(Graph net, Map<String, ChannelSelection> selections) {
+        for (Graph.Node node : net.nodes()) {
+            ChannelSelection[] in = new ChannelSelection[node.inputs().size()];
+            boolean changed = false;
+            for (int j = 0; j < in.length; j++) {
+                in[j] = selections.get(node.inputs().get(j));
+                changed |= in[j] != null;
             }
-            Tensor w2 = b.zeros(DType.FLOAT32, nShape);
-            Tensor b2 = b.zeros(DType.FLOAT32, n.units());
-            b.gatherColumnBlocks(w2, n.weight().value(), idx, block);
-            b.copy(b2, n.bias().value());
-            net.setLayer(next, n.withParameters(w2, b2));
+            ChannelSelection out = selections.get(node.name());
+            if (changed || out != null) {
+                net.setLayer(node.name(), node.layer().pruned(in, out));
+            }
         }
+        net.checkShapes();
     }
 
     /**
-     * How many consecutive inputs of weight layer {@code next} each unit of layer {@code li} feeds:
-     * 1 for Dense → Dense, {@code kh·kw} for any → Conv2d, {@code H·W} for Conv2d → Flatten → Dense.
+     * Holds the removed channels at zero without changing shapes: for each masked tensor, the weight
+     * rows and bias of the {@link WeightLayer} that writes it and the γ and β of a {@link BatchNorm}
+     * that writes it get masks the optimiser re-applies. Pass-through layers carry the zeros on, and a
+     * layer that reads a removed channel multiplies zeros, so the masked network computes what the
+     * compacted one will. Copies the masks; the caller keeps its tensors.
      */
-    static int inputBlock(Sequential net, int li, int next) {
-        WeightLayer d = weightLayer(net, li);
-        WeightLayer n = weightLayer(net, next);
-        for (int i = li + 1; i < next; i++) {
-            Layer between = net.layers().get(i);
-            if (!(between instanceof Relu || between instanceof MaxPool2d || between instanceof Flatten)) {
-                throw new IllegalArgumentException("cannot prune " + d.describe() + ": " + between.describe()
-                        + " sits between it and " + n.describe() + " and does not pass units through one to one");
+    public static void maskUnits(Graph net, Map<String, Tensor> channelMasks) {
+        Backend b = net.backend();
+        for (Map.Entry<String, Tensor> e : channelMasks.entrySet()) {
+            if (e.getKey().equals(Graph.INPUT)) {
+                continue;
+            }
+            Layer l = net.layer(e.getKey());
+            Tensor m = e.getValue();
+            if (l instanceof WeightLayer d) {
+                Tensor rowMask = b.zeros(DType.FLOAT32, d.weight().value().shape());
+                b.broadcastRows(rowMask, m);
+                d.weight().setMask(rowMask);
+                if (d.bias() != null) {
+                    d.bias().setMask(copy(b, m));
+                }
+            } else if (l instanceof BatchNorm bn) {
+                bn.gamma().setMask(copy(b, m));
+                bn.beta().setMask(copy(b, m));
             }
         }
-        if (n instanceof Conv2d c) {
-            if (c.inChannels() != d.units()) {
-                throw new IllegalArgumentException(n.describe() + " takes " + c.inChannels() + " channels but " + d.describe()
-                        + " gives " + d.units());
-            }
-            return c.kernelHeight() * c.kernelWidth();
-        }
-        int in = n.inputUnits();
-        if (in % d.units() != 0) {
-            throw new IllegalArgumentException(n.describe() + " takes " + in + " inputs, not a whole number per unit of " + d.describe());
-        }
-        return in / d.units();
     }
 
-    /** Holds the pruned units' rows of {@code W} and entries of {@code b} at zero (masks the optimiser re-applies). */
-    public static void maskUnits(Sequential net, List<Integer> layers, List<Tensor> unitMasks) {
+    private static Tensor copy(Backend b, Tensor t) {
+        Tensor c = b.zeros(DType.FLOAT32, t.shape());
+        b.copy(c, t);
+        return c;
+    }
+
+    /** Installs weight masks on nodes {@code nodes} (copies; the caller keeps its tensors). */
+    public static void maskWeights(Graph net, List<String> nodes, List<Tensor> weightMasks) {
         Backend b = net.backend();
-        for (int s = 0; s < layers.size(); s++) {
-            WeightLayer d = weightLayer(net, layers.get(s));
-            Tensor rowMask = b.zeros(DType.FLOAT32, d.weight().value().shape());
-            b.broadcastRows(rowMask, unitMasks.get(s));
-            Tensor biasMask = b.zeros(DType.FLOAT32, d.units());
-            b.copy(biasMask, unitMasks.get(s));
-            d.weight().setMask(rowMask);
-            d.bias().setMask(biasMask);
+        for (int s = 0; s < nodes.size(); s++) {
+            WeightLayer d = weightLayer(net, nodes.get(s));
+            d.weight().setMask(copy(b, weightMasks.get(s)));
         }
     }
 
-    /** Installs weight masks (copies; the caller keeps its tensors). */
-    public static void maskWeights(Sequential net, List<Integer> layers, List<Tensor> weightMasks) {
-        Backend b = net.backend();
-        for (int s = 0; s < layers.size(); s++) {
-            WeightLayer d = weightLayer(net, layers.get(s));
-            Tensor m = b.zeros(DType.FLOAT32, d.weight().value().shape());
-            b.copy(m, weightMasks.get(s));
-            d.weight().setMask(m);
-        }
-    }
-
-    static WeightLayer weightLayer(Sequential net, int index) {
-        Layer l = net.layers().get(index);
+    /** Node {@code name}'s layer, which must have a weight. */
+    static WeightLayer weightLayer(Graph net, String name) {
+        Layer l = net.layer(name);
         if (!(l instanceof WeightLayer d)) {
-            throw new IllegalArgumentException("layer " + index + " (" + l.describe() + ") has no weights to prune");
+            throw new IllegalArgumentException("node " + name + " (" + l.describe() + ") has no weights to prune");
         }
         return d;
     }
 
-    /** Index of the next weight layer after {@code index}, or −1. */
-    static int nextWeightLayer(Sequential net, int index) {
-        List<Layer> ls = net.layers();
-        for (int i = index + 1; i < ls.size(); i++) {
-            if (ls.get(i) instanceof WeightLayer) {
-                return i;
-            }
-        }
-        return -1;
-    }
-
-    /**
-     * Layers whose units can be removed: every weight layer (Dense or Conv2d) but the last, whose
-     * units are the classes.
-     */
-    public static List<Integer> prunableUnitLayers(Sequential net) {
-        List<Integer> out = new ArrayList<>();
-        for (int i = 0; i < net.layers().size(); i++) {
-            if (net.layers().get(i) instanceof WeightLayer && nextWeightLayer(net, i) >= 0) {
-                out.add(i);
-            }
-        }
-        return out;
-    }
-
-    /** Layers whose weights unstructured pruning may zero: every weight layer. */
-    public static List<Integer> prunableWeightLayers(Sequential net) {
-        List<Integer> out = new ArrayList<>();
-        for (int i = 0; i < net.layers().size(); i++) {
-            if (net.layers().get(i) instanceof WeightLayer) {
-                out.add(i);
+    /** Nodes whose weights unstructured pruning may zero: every weight layer but those in {@code keep}. */
+    public static List<String> prunableWeightLayers(Graph net, java.util.Set<String> keep) {
+        List<String> out = new ArrayList<>();
+        for (Graph.Node n : net.nodes()) {
+            if (n.layer() instanceof WeightLayer && !keep.contains(n.name())) {
+                out.add(n.name());
             }
         }
         return out;

@@ -1,6 +1,7 @@
 package io.prune4j.prune;
 
 import io.prune4j.backend.Transform;
+import io.prune4j.nn.Graph;
 import io.prune4j.nn.WeightLayer;
 import io.prune4j.tensor.DType;
 import io.prune4j.tensor.Tensor;
@@ -21,38 +22,35 @@ final class CompositeScorer extends AbstractScorer {
     private int[] inputExamples;
 
     @Override
-    public Criterion criterion() {
-        return Criterion.COMPOSITE;
-    }
-
-    @Override
     protected void install() {
-        inputExamples = new int[targets.size()];
-        for (WeightLayer d : targets) {
+        inputExamples = new int[layers.size()];
+        boolean[] fromInput = new boolean[layers.size()];
+        for (int s = 0; s < layers.size(); s++) {
+            WeightLayer d = weightLayer(s);
             gradAbs.add(backend.zeros(DType.FLOAT32, d.weight().value().shape()));
             // one frequency per input feature, or per input channel of a convolution (spatial fraction)
             inputActive.add(backend.zeros(DType.FLOAT32, d.inputUnits()));
+            fromInput[s] = net.node(nodes.get(s)).inputs().get(0).equals(Graph.INPUT);
         }
-        addForwardHook((i, layer, a) -> {
-            // the output of layer i is the input of layer i + 1
-            int s = slot(i + 1);
-            if (s >= 0) {
-                backend.countPositive(inputActive.get(s), a);
-                inputExamples[s] += a.dim(0);
+        addForwardHook((node, layer, inputs, a) -> {
+            int s = slot(node);
+            if (s >= 0 && !fromInput[s]) {
+                backend.countPositive(inputActive.get(s), inputs[0]);
+                inputExamples[s] += inputs[0].dim(0);
             }
         });
     }
 
     @Override
     protected void accumulateBatch() {
-        for (int s = 0; s < targets.size(); s++) {
-            backend.accumulate(gradAbs.get(s), targets.get(s).weight().grad(), 1f, Transform.ABS);
+        for (int s = 0; s < layers.size(); s++) {
+            backend.accumulate(gradAbs.get(s), weightLayer(s).weight().grad(), 1f, Transform.ABS);
         }
     }
 
     @Override
     protected void complete() {
-        for (int s = 0; s < targets.size(); s++) {
+        for (int s = 0; s < layers.size(); s++) {
             Tensor freq = inputActive.get(s);
             if (inputExamples[s] == 0) {
                 backend.fill(freq, 1f);
@@ -60,7 +58,7 @@ final class CompositeScorer extends AbstractScorer {
                 backend.scale(freq, 1f / inputExamples[s]);
             }
             backend.scale(gradAbs.get(s), perBatch());
-            backend.compositeScores(acc.get(s), targets.get(s).weight().value(), gradAbs.get(s), freq);
+            backend.compositeScores(acc.get(s), weightLayer(s).weight().value(), gradAbs.get(s), freq);
         }
         release();
     }

@@ -1,9 +1,13 @@
 package io.prune4j.prune;
 
+import io.prune4j.nn.BatchNorm;
+import io.prune4j.nn.Conv2d;
+import io.prune4j.nn.Layer;
+import io.prune4j.nn.WeightLayer;
 import java.util.Locale;
 
-/** The importance criteria prune4j implements; {@link Scorers#create} makes the scorer for each. */
-public enum Criterion {
+/** The importance criteria prune4j implements; each is the {@link ScorerFactory} of its scorer. */
+public enum Criterion implements ScorerFactory {
     /** {@code |mean_b a·g|} per unit (Molchanov et al. 2017); for weights {@code |w·∂L/∂w|}. */
     TAYLOR("taylor"),
     /** {@code mean_b |a·g|} per unit: the variant that does not let signs cancel across examples. */
@@ -24,6 +28,12 @@ public enum Criterion {
     APOZ("apoz"),
     /** {@code Σ_j |w_j|·|g_j|·f_j / Σ_j |w_j|}: weight × gradient × input activation frequency. */
     COMPOSITE("composite"),
+    /** BatchNorm scale {@code |γ|} of a channel (Liu et al. 2017, network slimming). */
+    BN_SCALE("bn-scale"),
+    /** Summed distance of a filter to the others of its layer (He et al. 2019, FPGM). */
+    FPGM("fpgm"),
+    /** Layer-adaptive magnitude {@code w_u² / Σ_{v ≥ u} w_v²} for global unstructured pruning (Lee et al. 2021). */
+    LAMP("lamp"),
     /** Uniform random scores: the baseline every criterion must beat. */
     RANDOM("random");
 
@@ -37,14 +47,60 @@ public enum Criterion {
         return cliName;
     }
 
-    /** Whether scoring runs calibration batches forward and backward. */
-    public boolean needsData() {
-        return this != MAGNITUDE && this != MAGNITUDE_L1 && this != RANDOM;
+    @Override
+    public String label() {
+        return cliName;
     }
 
-    /** Whether the criterion can score single weights (APoZ and composite score units only). */
+    @Override
+    public boolean needsData() {
+        return switch (this) {
+            case MAGNITUDE, MAGNITUDE_L1, BN_SCALE, FPGM, LAMP, RANDOM -> false;
+            default -> true;
+        };
+    }
+
+    @Override
+    public boolean scoresUnits() {
+        return this != LAMP;
+    }
+
+    @Override
     public boolean scoresWeights() {
-        return this != APOZ && this != COMPOSITE;
+        return switch (this) {
+            case APOZ, COMPOSITE, BN_SCALE, FPGM -> false;
+            default -> true;
+        };
+    }
+
+    @Override
+    public boolean scores(Layer layer) {
+        return switch (this) {
+            case BN_SCALE -> layer instanceof BatchNorm;
+            // the input frequencies are per input channel of the whole layer, which a grouped filter does not read
+            case COMPOSITE -> layer instanceof WeightLayer && !(layer instanceof Conv2d c && c.groups() > 1);
+            default -> layer instanceof WeightLayer;
+        };
+    }
+
+    @Override
+    public Scorer create(long seed) {
+        return switch (this) {
+            case TAYLOR -> new TaylorScorer(false);
+            case TAYLOR_ABS -> new TaylorScorer(true);
+            case MAGNITUDE -> new MagnitudeScorer(2);
+            case MAGNITUDE_L1 -> new MagnitudeScorer(1);
+            case SENSITIVITY -> new SensitivityScorer(SensitivityScorer.Mode.COMBINED);
+            case SENSITIVITY_GLOBAL -> new SensitivityScorer(SensitivityScorer.Mode.GLOBAL);
+            case SENSITIVITY_LOCAL -> new SensitivityScorer(SensitivityScorer.Mode.LOCAL);
+            case OBD -> new ObdScorer();
+            case APOZ -> new ApozScorer();
+            case COMPOSITE -> new CompositeScorer();
+            case BN_SCALE -> new BnScaleScorer();
+            case FPGM -> new FpgmScorer();
+            case LAMP -> new LampScorer();
+            case RANDOM -> new RandomScorer(seed);
+        };
     }
 
     public static Criterion parse(String s) {

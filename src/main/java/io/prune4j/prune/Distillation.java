@@ -1,6 +1,7 @@
 package io.prune4j.prune;
 
-import io.prune4j.nn.Sequential;
+import io.prune4j.nn.Graph;
+import io.prune4j.nn.Models;
 import io.prune4j.tensor.Tensor;
 import io.prune4j.train.Loss;
 
@@ -10,12 +11,12 @@ import io.prune4j.train.Loss;
  * teacher's softened outputs as well as from the labels. See {@code Backend#distillation}.
  */
 public final class Distillation implements Loss, AutoCloseable {
-    private final Sequential teacher;
+    private final Graph teacher;
     private final float temperature;
     private final float alpha;
 
     /** Takes ownership of {@code teacher}. */
-    public Distillation(Sequential teacher, float temperature, float alpha) {
+    public Distillation(Graph teacher, float temperature, float alpha) {
         if (!(temperature > 0) || Float.isInfinite(temperature)) {
             throw new IllegalArgumentException("distillation temperature must be a positive number, got " + temperature);
         }

@@ -17,14 +17,9 @@ final class MagnitudeScorer extends AbstractScorer {
     }
 
     @Override
-    public Criterion criterion() {
-        return p == 1 ? Criterion.MAGNITUDE_L1 : Criterion.MAGNITUDE;
-    }
-
-    @Override
     protected void complete() {
         for (int s = 0; s < acc.size(); s++) {
-            Tensor w = targets.get(s).weight().value();
+            Tensor w = weightLayer(s).weight().value();
             if (granularity == Granularity.UNIT) {
                 backend.rowNorms(acc.get(s), w, p);
             } else {

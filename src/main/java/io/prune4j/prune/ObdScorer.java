@@ -12,19 +12,14 @@ import io.prune4j.tensor.Tensor;
  */
 final class ObdScorer extends AbstractScorer {
     @Override
-    public Criterion criterion() {
-        return Criterion.OBD;
-    }
-
-    @Override
     protected boolean weightShapedBuffers() {
         return true;
     }
 
     @Override
     protected void accumulateBatch() {
-        for (int s = 0; s < targets.size(); s++) {
-            backend.accumulate(acc.get(s), targets.get(s).weight().grad(), 1f, Transform.SQUARE);
+        for (int s = 0; s < layers.size(); s++) {
+            backend.accumulate(acc.get(s), weightLayer(s).weight().grad(), 1f, Transform.SQUARE);
         }
     }
 
@@ -32,7 +27,7 @@ final class ObdScorer extends AbstractScorer {
     protected void complete() {
         for (int s = 0; s < acc.size(); s++) {
             Tensor f = acc.get(s); // Σ g², becomes ½·(Σ g² / batches)·w²
-            Tensor w = targets.get(s).weight().value();
+            Tensor w = weightLayer(s).weight().value();
             backend.mul(f, w);
             backend.mul(f, w);
             backend.scale(f, 0.5f * perBatch());

@@ -1,13 +1,18 @@
 package io.prune4j.prune;
 
+import io.prune4j.backend.Normalization;
+import io.prune4j.backend.Reduction;
 import io.prune4j.train.TrainConfig;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * Everything that decides a pruning run.
  *
- * @param criterion          importance criterion
- * @param structured         remove whole units (true) or single weights (false)
+ * @param criterion          importance criterion: a built-in {@link Criterion} or a factory of one's own
+ * @param structured         remove whole channels (true) or single weights (false)
  * @param ranking            normalisation, scope, selection and guards; its value is the final target
+ *                           (ignored for the ratio when a {@code budget} is set)
  * @param schedule           one-shot, iterative or gradual
  * @param rounds             rounds (iterative) or pruning steps (gradual); 1 for one-shot
  * @param finetune           fine-tuning settings; its epochs are per round (iterative) or in total
@@ -20,14 +25,31 @@ import io.prune4j.train.TrainConfig;
  *                           ({@link ActivationMeans}); structured pruning with a data-driven criterion only
  * @param reconstruct        refit the surviving weights by least squares on calibration inputs before
  *                           fine-tuning ({@link Reconstruction}); one-shot and iterative schedules
+ * @param keep               nodes whose output channels (structured) or weights (unstructured) are never pruned
+ * @param groupReduction     how a dependency group's unit score is reduced over its scored members
+ * @param bnRecalibration    re-estimate BatchNorm running statistics on calibration batches after each
+ *                           structured pruning step
+ * @param budget             prune until the network has {@code budgetFraction} of the baseline's FLOPs or
+ *                           parameters (structured only), or null to prune by the ranking's value
+ * @param budgetFraction     the budget as a fraction of the unpruned network's, in (0, 1]
+ * @param roundTo            kept channel counts are multiples of this (1: any count)
+ * @param nodeSparsity       structured ratios of their own for the groups whose channels these nodes write
  */
-public record PruneConfig(Criterion criterion, boolean structured, Ranking.Config ranking, Schedule schedule, int rounds,
+public record PruneConfig(ScorerFactory criterion, boolean structured, Ranking.Config ranking, Schedule schedule, int rounds,
                           TrainConfig finetune, float distillTemperature, float distillAlpha, boolean rewind,
-                          int calibrationBatches, long seed, boolean biasCompensation, boolean reconstruct) {
+                          int calibrationBatches, long seed, boolean biasCompensation, boolean reconstruct, Set<String> keep,
+                          Reduction groupReduction, boolean bnRecalibration, Budget budget, double budgetFraction, int roundTo,
+                          Map<String, Double> nodeSparsity) {
+
+    /** What a budget counts. */
+    public enum Budget { FLOPS, PARAMS }
+
     public PruneConfig {
-        if (criterion == null || ranking == null || schedule == null || finetune == null) {
-            throw new IllegalArgumentException("criterion, ranking, schedule and fine-tuning settings must be set");
+        if (criterion == null || ranking == null || schedule == null || finetune == null || groupReduction == null) {
+            throw new IllegalArgumentException("criterion, ranking, schedule, fine-tuning settings and group reduction must be set");
         }
+        keep = keep == null ? Set.of() : Set.copyOf(keep);
+        nodeSparsity = nodeSparsity == null ? Map.of() : Map.copyOf(nodeSparsity);
         if (rounds < 1) {
             throw new IllegalArgumentException("rounds must be at least 1, got " + rounds);
         }
@@ -41,7 +63,10 @@ public record PruneConfig(Criterion criterion, boolean structured, Ranking.Confi
             throw new IllegalArgumentException("rewinding applies to one-shot and iterative schedules, not gradual");
         }
         if (!structured && !criterion.scoresWeights()) {
-            throw new IllegalArgumentException("criterion " + criterion + " scores units only; use structured pruning with it");
+            throw new IllegalArgumentException("criterion " + criterion.label() + " scores units only; use structured pruning with it");
+        }
+        if (structured && !criterion.scoresUnits()) {
+            throw new IllegalArgumentException("criterion " + criterion.label() + " scores single weights only; use unstructured pruning with it");
         }
         if (reconstruct && schedule == Schedule.GRADUAL) {
             throw new IllegalArgumentException("reconstruction applies to one-shot and iterative schedules, not gradual");
@@ -62,26 +87,55 @@ public record PruneConfig(Criterion criterion, boolean structured, Ranking.Confi
             // checked here, not only in Distillation, so the command line rejects it before training a baseline
             throw new IllegalArgumentException("distillation weight must be in [0, 1], got " + distillAlpha);
         }
+        if (budget != null) {
+            if (!structured) {
+                throw new IllegalArgumentException("a FLOPs or parameter budget applies to structured pruning; unstructured pruning"
+                        + " keeps every multiply-add");
+            }
+            if (!(budgetFraction > 0 && budgetFraction <= 1)) {
+                throw new IllegalArgumentException("the budget must be a fraction of the baseline in (0, 1], got " + budgetFraction);
+            }
+            if (schedule == Schedule.GRADUAL) {
+                throw new IllegalArgumentException("a budget applies to one-shot and iterative schedules, not gradual");
+            }
+        }
+        if (roundTo < 1) {
+            throw new IllegalArgumentException("kept channel counts round to a multiple of at least 1, got " + roundTo);
+        }
+        if (!structured && (roundTo > 1 || !nodeSparsity.isEmpty())) {
+            throw new IllegalArgumentException("rounding and per-node ratios apply to structured pruning");
+        }
+        for (Map.Entry<String, Double> e : nodeSparsity.entrySet()) {
+            if (!(e.getValue() >= 0 && e.getValue() < 1)) {
+                throw new IllegalArgumentException("the sparsity of node " + e.getKey() + " must be in [0, 1), got " + e.getValue());
+            }
+        }
     }
 
     public boolean distill() {
         return distillTemperature > 0;
     }
 
+    /** Whether selection needs the host (a budget, rounding or per-node ratios) rather than the device alone. */
+    boolean hostAllocation() {
+        return budget != null || roundTo > 1 || !nodeSparsity.isEmpty();
+    }
+
     /**
      * A builder: the criterion is required ({@code setCriterion}); everything else has a default
      * ({@code opt…}): structured, layer-wise 50 % with L2 normalisation, one-shot, 2 fine-tune epochs
      * of Adam at 1e-3 with cosine decay, no distillation, no rewinding, 20 calibration batches,
-     * seed 42, no bias compensation, no reconstruction.
+     * seed 42, no bias compensation, no reconstruction, nothing kept, group scores averaged over their
+     * members, BatchNorm statistics re-estimated, no budget, any kept count, no per-node ratios.
      */
     public static Builder builder() {
         return new Builder();
     }
 
     public static final class Builder {
-        private Criterion criterion;
+        private ScorerFactory criterion;
         private boolean structured = true;
-        private Ranking.Config ranking = Ranking.Config.ratio(Ranking.Scope.LAYER, io.prune4j.backend.Normalization.L2, 0.5);
+        private Ranking.Config ranking = Ranking.Config.ratio(Ranking.Scope.LAYER, Normalization.L2, 0.5);
         private Schedule schedule = Schedule.ONESHOT;
         private int rounds = 1;
         private TrainConfig finetune = TrainConfig.builder().optEpochs(2).optLearningRate(1e-3f).build();
@@ -92,9 +146,17 @@ public record PruneConfig(Criterion criterion, boolean structured, Ranking.Confi
         private long seed = 42;
         private boolean biasCompensation;
         private boolean reconstruct;
+        private Set<String> keep = Set.of();
+        private Reduction groupReduction = Reduction.MEAN;
+        private boolean bnRecalibration = true;
+        private Budget budget;
+        private double budgetFraction = 1;
+        private int roundTo = 1;
+        private Map<String, Double> nodeSparsity = Map.of();
 
-        public Builder setCriterion(Criterion v) { criterion = v; return this; }
-        /** Remove whole units (true, the default) or single weights (false). */
+        /** The criterion: a built-in {@link Criterion} or one's own {@link ScorerFactory}. */
+        public Builder setCriterion(ScorerFactory v) { criterion = v; return this; }
+        /** Remove whole channels (true, the default) or single weights (false). */
         public Builder optStructured(boolean v) { structured = v; return this; }
         public Builder optRanking(Ranking.Config v) { ranking = v; return this; }
         /** The schedule and its rounds (iterative) or pruning steps (gradual). */
@@ -107,13 +169,26 @@ public record PruneConfig(Criterion criterion, boolean structured, Ranking.Confi
         public Builder optSeed(long v) { seed = v; return this; }
         public Builder optBiasCompensation(boolean v) { biasCompensation = v; return this; }
         public Builder optReconstruct(boolean v) { reconstruct = v; return this; }
+        /** Nodes whose output channels (or weights) are never pruned, e.g. the last layer before the classifier. */
+        public Builder optKeep(Set<String> v) { keep = v; return this; }
+        /** How a group's unit score combines its members' (default mean). */
+        public Builder optGroupReduction(Reduction v) { groupReduction = v; return this; }
+        /** Re-estimate BatchNorm statistics after each structured pruning step (default on). */
+        public Builder optBnRecalibration(boolean v) { bnRecalibration = v; return this; }
+        /** Prune until the network has {@code fraction} of the baseline's FLOPs or parameters. */
+        public Builder optBudget(Budget kind, double fraction) { budget = kind; budgetFraction = fraction; return this; }
+        /** Kept channel counts are multiples of {@code v} (e.g. 8, for SIMD widths and tensor cores). */
+        public Builder optRoundTo(int v) { roundTo = v; return this; }
+        /** Ratios of their own for the groups whose channels these nodes write. */
+        public Builder optNodeSparsity(Map<String, Double> v) { nodeSparsity = v; return this; }
 
         public PruneConfig build() {
             if (criterion == null) {
                 throw new IllegalArgumentException("PruneConfig needs a criterion: call setCriterion");
             }
             return new PruneConfig(criterion, structured, ranking, schedule, rounds, finetune, distillTemperature, distillAlpha, rewind,
-                    calibrationBatches, seed, biasCompensation, reconstruct);
+                    calibrationBatches, seed, biasCompensation, reconstruct, keep, groupReduction, bnRecalibration, budget,
+                    budgetFraction, roundTo, nodeSparsity);
         }
     }
 }

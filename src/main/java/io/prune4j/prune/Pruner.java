@@ -1,9 +1,9 @@
 package io.prune4j.prune;
 
 import io.prune4j.backend.Backend;
-import io.prune4j.nn.WeightLayer;
+import io.prune4j.nn.Graph;
 import io.prune4j.nn.Parameter;
-import io.prune4j.nn.Sequential;
+import io.prune4j.nn.WeightLayer;
 import io.prune4j.tensor.Tensor;
 import io.prune4j.train.DeviceData;
 import io.prune4j.train.EpochResult;
@@ -12,16 +12,31 @@ import io.prune4j.train.TrainConfig;
 import io.prune4j.train.TrainListener;
 import io.prune4j.train.Trainer;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Runs a {@link PruneConfig} on a trained network: score → rank → prune (compact or mask) →
  * fine-tune, once or in rounds, and records what each round did and how long each phase took.
  * The network is changed in place.
+ *
+ * <p>Structured pruning works on the network's dependency groups ({@link ChannelGroups}): each
+ * scored member of a group is scored by the criterion, the group's units get the reduction of their
+ * members' normalised scores ({@link GroupScores}), and the groups are ranked like layers (per group
+ * or globally), or by a FLOPs or parameter budget ({@link Allocation}). After each structured step
+ * BatchNorm statistics are re-estimated on calibration batches ({@link BatchNormRecalibration}),
+ * unless the configuration turns that off. Unstructured pruning masks the weights of every weight
+ * layer.
  */
 public final class Pruner {
-    /** What one pruning step left: the target, the parameters still there, and test metrics after its fine-tuning. */
-    public record Round(int round, double targetSparsity, long params, long nonzeroParams, Metrics test) {}
+    /**
+     * What one pruning step left: the target, the parameters still there, test metrics after its
+     * fine-tuning, and test metrics right after pruning (and BatchNorm re-estimation), before any
+     * fine-tuning (null when not measured: masks applied while training, or no test set).
+     */
+    public record Round(int round, double targetSparsity, long params, long nonzeroParams, Metrics test, Metrics beforeFinetune) {}
 
     /** All rounds and the seconds spent scoring, selecting/compacting and fine-tuning. */
     public record Outcome(List<Round> rounds, double scoreSeconds, double pruneSeconds, double finetuneSeconds) {}
@@ -46,6 +61,11 @@ public final class Pruner {
     private double scoreSeconds;
     private double pruneSeconds;
     private double finetuneSeconds;
+    /** Structured: the unit count of each group (by name) before the first round, what a ratio refers to. */
+    private final Map<String, Integer> referenceUnits = new HashMap<>();
+    /** Structured pruning by masks (gradual): each group's mask so far, by group name. */
+    private final Map<String, Tensor> groupMasks = new LinkedHashMap<>();
+    private double baselineCost;
 
     public Pruner(PruneConfig cfg, Listener listener) {
         this.cfg = cfg;
@@ -56,16 +76,35 @@ public final class Pruner {
      * @param net     the trained network; pruned in place
      * @param initial the network's initial weights (same shape), needed for rewinding, else may be null;
      *                compacted along with {@code net}
+     * @param test    the test set for the metrics of each round, or null (then the rounds carry none)
      */
-    public Outcome run(Sequential net, Sequential initial, DeviceData train, DeviceData test) {
+    public Outcome run(Graph net, Graph initial, DeviceData train, DeviceData test) {
         if (cfg.rewind() && initial == null) {
             throw new IllegalArgumentException("rewinding needs the initial weights: train from scratch instead of loading a model");
         }
-        List<Integer> layers = cfg.structured() ? Compaction.prunableUnitLayers(net) : Compaction.prunableWeightLayers(net);
-        if (layers.isEmpty()) {
-            throw new IllegalArgumentException("the network has no prunable layers (a single weight layer has no hidden units)");
+        List<String> weightLayers = null;
+        if (cfg.structured()) {
+            ChannelGroups groups = ChannelGroups.of(net, cfg.keep());
+            List<ChannelGroups.Group> targets = groups.prunable();
+            if (targets.isEmpty()) {
+                throw new IllegalArgumentException("the network has no channels that can be pruned" + whyNot(groups));
+            }
+            for (ChannelGroups.Group g : targets) {
+                referenceUnits.put(g.name(), g.units());
+            }
+            for (String node : cfg.nodeSparsity().keySet()) {
+                groupOf(groups, targets, node); // fails here, before any work, on a node that writes no prunable channels
+            }
+            if (cfg.budget() != null) {
+                baselineCost = cfg.budget() == PruneConfig.Budget.FLOPS ? net.flopsPerExample() : net.parameterCount();
+            }
+        } else {
+            weightLayers = Compaction.prunableWeightLayers(net, cfg.keep());
+            if (weightLayers.isEmpty()) {
+                throw new IllegalArgumentException("the network has no weights that can be pruned");
+            }
         }
-        int[] reference = sizes(net, layers, cfg.structured());
+        int[] reference = weightLayers == null ? null : weightSizes(net, weightLayers);
         List<Round> rounds = new ArrayList<>();
         Distillation distillation = cfg.distill() ? new Distillation(net.copy(), cfg.distillTemperature(), cfg.distillAlpha()) : null;
         try {
@@ -73,30 +112,53 @@ public final class Pruner {
                 case ONESHOT, ITERATIVE -> {
                     int n = cfg.schedule() == Schedule.ONESHOT ? 1 : cfg.rounds();
                     for (int r = 1; r <= n; r++) {
-                        // a threshold or count applies as given; a sparsity is reached geometrically over the rounds
-                        double target = cfg.ranking().mode() != Ranking.Mode.RATIO ? cfg.ranking().value()
-                                : 1 - Math.pow(1 - cfg.ranking().value(), (double) r / n);
-                        pruneStep(net, layers, reference, target, r, false, initial, train);
+                        double target = roundTarget(r, n);
+                        Metrics before = pruneStep(net, weightLayers, reference, target, r, false, initial, train, test);
                         if (cfg.rewind() && r == n) {
                             rewind(net, initial);
                         }
-                        Metrics m = finetune(net, train, test, cfg.finetune(), distillation, null);
-                        Round round = new Round(r, target, net.parameterCount(), nonzero(net), m);
+                        Metrics m = cfg.finetune().epochs() == 0 && before != null ? before
+                                : finetune(net, train, test, cfg.finetune(), distillation, null);
+                        Round round = new Round(r, target, net.parameterCount(), nonzero(net), m, before);
                         rounds.add(round);
                         listener.pruned(round);
                     }
                 }
-                case GRADUAL -> rounds.addAll(gradual(net, layers, reference, train, test, distillation));
+                case GRADUAL -> rounds.addAll(gradual(net, weightLayers, reference, train, test, distillation));
             }
         } finally {
             if (distillation != null) {
                 distillation.close();
             }
+            groupMasks.values().forEach(Tensor::close);
+            groupMasks.clear();
         }
         return new Outcome(rounds, scoreSeconds, pruneSeconds, finetuneSeconds);
     }
 
-    private List<Round> gradual(Sequential net, List<Integer> layers, int[] reference, DeviceData train, DeviceData test,
+    /**
+     * Round {@code r} of {@code n}'s target: a threshold or count as given; a sparsity or a budget
+     * reached geometrically over the rounds (each round removes the same fraction of what is left).
+     */
+    private double roundTarget(int r, int n) {
+        if (cfg.budget() != null) {
+            return Math.pow(cfg.budgetFraction(), (double) r / n);
+        }
+        return cfg.ranking().mode() != Ranking.Mode.RATIO ? cfg.ranking().value()
+                : 1 - Math.pow(1 - cfg.ranking().value(), (double) r / n);
+    }
+
+    private static String whyNot(ChannelGroups groups) {
+        StringBuilder sb = new StringBuilder();
+        for (ChannelGroups.Group g : groups.all()) {
+            if (!g.prunable() && g.reason() != null && sb.indexOf(g.reason()) < 0) {
+                sb.append(sb.length() == 0 ? ": " : "; ").append(g.name()).append(": ").append(g.reason());
+            }
+        }
+        return sb.toString();
+    }
+
+    private List<Round> gradual(Graph net, List<String> weightLayers, int[] reference, DeviceData train, DeviceData test,
                                 Distillation distillation) {
         TrainConfig ft = cfg.finetune();
         long total = ft.totalSteps(train.count());
@@ -113,8 +175,8 @@ public final class Pruner {
                 if (k[0] < n && step[0] % dt == 0) {
                     k[0]++;
                     double st = gradualSparsity(sf, k[0], n);
-                    pruneStep(net, layers, reference, st, k[0], true, null, train);
-                    Round r = new Round(k[0], st, net.parameterCount(), nonzero(net), null);
+                    pruneStep(net, weightLayers, reference, st, k[0], true, null, train, null);
+                    Round r = new Round(k[0], st, net.parameterCount(), nonzero(net), null, null);
                     rounds.add(r);
                     listener.pruned(r);
                 }
@@ -124,20 +186,31 @@ public final class Pruner {
         Metrics m = finetune(net, train, test, ft, distillation, pruneDuring);
         while (k[0] < n) { // fewer steps than pruning points (tiny data): finish the schedule
             k[0]++;
-            pruneStep(net, layers, reference, gradualSparsity(sf, k[0], n), k[0], true, null, train);
+            pruneStep(net, weightLayers, reference, gradualSparsity(sf, k[0], n), k[0], true, null, train, null);
         }
         if (cfg.structured()) {
             long t0 = System.nanoTime();
+            ChannelGroups groups = ChannelGroups.of(net, cfg.keep());
+            List<ChannelGroups.Group> targets = new ArrayList<>();
             List<Tensor> masks = new ArrayList<>();
-            for (int li : layers) {
-                masks.add(Compaction.weightLayer(net, li).bias().mask());
+            for (ChannelGroups.Group g : groups.prunable()) {
+                Tensor mask = groupMasks.get(g.name());
+                if (mask != null) {
+                    targets.add(g);
+                    masks.add(mask);
+                }
             }
-            Compaction.compact(net, layers, masks);
+            Map<String, Tensor> channels = Compaction.channelMasks(groups, targets, masks);
+            try {
+                Compaction.compact(net, channels);
+            } finally {
+                channels.values().forEach(Tensor::close);
+            }
             pruneSeconds += (System.nanoTime() - t0) / 1e9;
-            m = Trainer.evaluate(net, test);
+            m = evaluate(net, test);
         }
         // the last pruning step already has its row; it gets the final test metrics rather than a second row
-        Round last = new Round(n, sf, net.parameterCount(), nonzero(net), m);
+        Round last = new Round(n, sf, net.parameterCount(), nonzero(net), m, null);
         if (!rounds.isEmpty() && rounds.get(rounds.size() - 1).round() == n) {
             rounds.set(rounds.size() - 1, last);
         } else {
@@ -155,76 +228,171 @@ public final class Pruner {
         return finalSparsity + (initialSparsity - finalSparsity) * Math.pow(1 - (double) k / n, 3);
     }
 
-    /** Scores, ranks with the target sparsity, and prunes: compaction, unit masks ({@code maskOnly}) or weight masks. */
-    private void pruneStep(Sequential net, List<Integer> layers, int[] reference, double target, int round, boolean maskOnly,
-                           Sequential initial, DeviceData train) {
-        Granularity g = cfg.structured() ? Granularity.UNIT : Granularity.WEIGHT;
+    /**
+     * Scores, ranks with the target, and prunes: compaction, channel masks ({@code maskOnly}) or
+     * weight masks. Returns the test metrics right after a structured step that re-estimated
+     * BatchNorm statistics or compacted, or null.
+     */
+    private Metrics pruneStep(Graph net, List<String> weightLayers, int[] reference, double target, int round, boolean maskOnly,
+                              Graph initial, DeviceData train, DeviceData test) {
+        return cfg.structured() ? structuredStep(net, target, round, maskOnly, initial, train, test)
+                : unstructuredStep(net, weightLayers, reference, target, round, maskOnly, train, test);
+    }
+
+    private Metrics structuredStep(Graph net, double target, int round, boolean maskOnly, Graph initial, DeviceData train,
+                                   DeviceData test) {
         long t0 = System.nanoTime();
+        ChannelGroups groups = ChannelGroups.of(net, cfg.keep());
+        List<ChannelGroups.Group> targets = groups.prunable();
+        List<String> scored = GroupScores.scoredNodes(net, targets, cfg.criterion());
         List<Tensor> scores;
-        ActivationMeans means = cfg.biasCompensation() && cfg.structured() && !maskOnly ? new ActivationMeans(net, layers) : null;
-        try (Scorer scorer = Scorers.create(cfg.criterion(), cfg.seed() + round)) {
+        ActivationMeans means = cfg.biasCompensation() && !maskOnly ? new ActivationMeans(net, scored) : null;
+        try {
             int batches = cfg.criterion().needsData() ? cfg.calibrationBatches() : 0;
             listener.scoring(round, batches);
-            scores = Calibration.score(scorer, net, layers, g, train, batches, cfg.seed() + 7919L * round, listener::scoredBatch);
+            scores = Calibration.score(cfg.criterion(), cfg.seed() + round, net, scored, Granularity.UNIT, train, batches,
+                    cfg.seed() + 7919L * round, listener::scoredBatch);
+        } catch (RuntimeException e) {
+            if (means != null) {
+                means.close();
+            }
+            throw e;
         } finally {
             if (means != null) {
                 means.detach();
             }
         }
         long t1 = System.nanoTime();
+        List<Tensor> groupScores = null;
+        List<Tensor> masks = null;
+        Map<String, Tensor> channels = null;
+        try {
+            groupScores = GroupScores.reduce(net, targets, scored, scores, cfg.ranking().normalization(), cfg.groupReduction());
+            int[] reference = new int[targets.size()];
+            List<Tensor> prior = new ArrayList<>();
+            for (int t = 0; t < targets.size(); t++) {
+                reference[t] = referenceUnits.getOrDefault(targets.get(t).name(), targets.get(t).units());
+                prior.add(groupMasks.get(targets.get(t).name()));
+            }
+            if (cfg.hostAllocation()) {
+                double[] own = new double[targets.size()];
+                java.util.Arrays.fill(own, Double.NaN);
+                for (Map.Entry<String, Double> e : cfg.nodeSparsity().entrySet()) {
+                    own[groupOf(groups, targets, e.getKey())] = e.getValue();
+                }
+                Allocation.Request req = new Allocation.Request(cfg.budget(), cfg.budgetFraction(), cfg.roundTo(), own, cfg.ranking());
+                masks = Allocation.select(groups, targets, groupScores, reference, req, target, baselineCost);
+            } else {
+                masks = Ranking.select(groupScores, prior, reference, cfg.ranking().withValue(target));
+            }
+            channels = Compaction.channelMasks(groups, targets, masks);
+            if (cfg.reconstruct() && !maskOnly) {
+                long seed = cfg.seed() + 7919L * round + 1;
+                Reconstruction.refitUnits(net, channels, train, cfg.calibrationBatches(), seed, refitProgress(round));
+            }
+            if (maskOnly) {
+                Compaction.maskUnits(net, channels);
+                for (int t = 0; t < targets.size(); t++) {
+                    Tensor old = groupMasks.put(targets.get(t).name(), masks.get(t));
+                    if (old != null) {
+                        old.close();
+                    }
+                    masks.set(t, null);
+                }
+            } else {
+                if (means != null) {
+                    means.compensate(channels);
+                }
+                if (initial != null) {
+                    Compaction.compact(net, channels, initial);
+                } else {
+                    Compaction.compact(net, channels);
+                }
+            }
+        } finally {
+            scores.forEach(Tensor::close);
+            if (groupScores != null) {
+                groupScores.forEach(Tensor::close);
+            }
+            if (masks != null) {
+                masks.stream().filter(java.util.Objects::nonNull).forEach(Tensor::close);
+            }
+            if (channels != null) {
+                channels.values().forEach(Tensor::close);
+            }
+            if (means != null) {
+                means.close();
+            }
+        }
+        boolean recalibrated = false;
+        if (!maskOnly && cfg.bnRecalibration() && BatchNormRecalibration.applies(net)) {
+            BatchNormRecalibration.run(net, train, cfg.calibrationBatches(), cfg.seed() + 7919L * round + 2);
+            recalibrated = true;
+        }
+        scoreSeconds += (t1 - t0) / 1e9;
+        pruneSeconds += (System.nanoTime() - t1) / 1e9;
+        // what pruning alone left: measured where it tells something fine-tuning would hide (BatchNorm
+        // statistics re-estimated) or where it is the result (no fine-tuning)
+        return !maskOnly && test != null && (recalibrated || cfg.finetune().epochs() == 0) ? evaluate(net, test) : null;
+    }
+
+    private Metrics unstructuredStep(Graph net, List<String> layers, int[] reference, double target, int round, boolean maskOnly,
+                                     DeviceData train, DeviceData test) {
+        long t0 = System.nanoTime();
+        int batches = cfg.criterion().needsData() ? cfg.calibrationBatches() : 0;
+        listener.scoring(round, batches);
+        List<Tensor> scores = Calibration.score(cfg.criterion(), cfg.seed() + round, net, layers, Granularity.WEIGHT, train, batches,
+                cfg.seed() + 7919L * round, listener::scoredBatch);
+        long t1 = System.nanoTime();
         List<Tensor> prior = new ArrayList<>();
-        for (int li : layers) {
-            WeightLayer d = Compaction.weightLayer(net, li);
-            prior.add(cfg.structured() ? d.bias().mask() : d.weight().mask());
+        for (String n : layers) {
+            prior.add(Compaction.weightLayer(net, n).weight().mask());
         }
         List<Tensor> masks = Ranking.select(scores, prior, reference, cfg.ranking().withValue(target));
         try {
             if (cfg.reconstruct() && !maskOnly) {
                 long seed = cfg.seed() + 7919L * round + 1;
-                Reconstruction.Progress progress = new Reconstruction.Progress() {
-                    @Override
-                    public void started(int refitted, int batches) {
-                        listener.refitting(round, refitted, batches);
-                    }
-
-                    @Override
-                    public void batchDone() {
-                        listener.refitBatch();
-                    }
-                };
-                if (cfg.structured()) {
-                    Reconstruction.refitUnits(net, layers, masks, train, cfg.calibrationBatches(), seed, progress);
-                } else {
-                    Reconstruction.refitWeights(net, layers, masks, train, cfg.calibrationBatches(), seed, progress);
-                }
+                Reconstruction.refitWeights(net, layers, masks, train, cfg.calibrationBatches(), seed, refitProgress(round));
             }
-            if (!cfg.structured()) {
-                Compaction.maskWeights(net, layers, masks);
-            } else if (maskOnly) {
-                Compaction.maskUnits(net, layers, masks);
-            } else {
-                if (means != null) {
-                    means.compensate(masks);
-                }
-                if (initial != null) {
-                    Compaction.compact(net, layers, masks, initial);
-                } else {
-                    Compaction.compact(net, layers, masks);
-                }
-            }
+            Compaction.maskWeights(net, layers, masks);
         } finally {
             scores.forEach(Tensor::close);
             masks.forEach(Tensor::close);
-            if (means != null) {
-                means.close();
-            }
         }
         scoreSeconds += (t1 - t0) / 1e9;
         pruneSeconds += (System.nanoTime() - t1) / 1e9;
+        return !maskOnly && test != null && cfg.finetune().epochs() == 0 ? evaluate(net, test) : null;
+    }
+
+    private Reconstruction.Progress refitProgress(int round) {
+        return new Reconstruction.Progress() {
+            @Override
+            public void started(int refitted, int batches) {
+                listener.refitting(round, refitted, batches);
+            }
+
+            @Override
+            public void batchDone() {
+                listener.refitBatch();
+            }
+        };
+    }
+
+    /** The position in {@code targets} of the group whose channels node {@code node} writes. */
+    private static int groupOf(ChannelGroups groups, List<ChannelGroups.Group> targets, String node) {
+        if (!groups.network().hasNode(node)) {
+            throw new IllegalArgumentException("no node named " + node + " to give a sparsity of its own");
+        }
+        for (int t = 0; t < targets.size(); t++) {
+            if (targets.get(t).output(node) != null) {
+                return t;
+            }
+        }
+        throw new IllegalArgumentException("node " + node + " writes no channels that can be pruned, so it cannot have a sparsity of its own");
     }
 
     /** Lottery-ticket rewinding (Frankle &amp; Carbin 2019): survivors go back to their initial values; masks stay. */
-    private static void rewind(Sequential net, Sequential initial) {
+    private static void rewind(Graph net, Graph initial) {
         Backend b = net.backend();
         List<Parameter> now = net.parameters();
         List<Parameter> init = initial.parameters();
@@ -237,12 +405,16 @@ public final class Pruner {
         }
     }
 
-    private Metrics finetune(Sequential net, DeviceData train, DeviceData test, TrainConfig ft, Distillation distillation,
+    private static Metrics evaluate(Graph net, DeviceData test) {
+        return test == null ? null : Trainer.evaluate(net, test);
+    }
+
+    private Metrics finetune(Graph net, DeviceData train, DeviceData test, TrainConfig ft, Distillation distillation,
                              TrainListener during) {
         long t0 = System.nanoTime();
         Metrics m;
         if (ft.epochs() == 0) {
-            m = Trainer.evaluate(net, test);
+            m = evaluate(net, test);
         } else {
             try (Trainer trainer = new Trainer(net, ft)) {
                 if (distillation != null) {
@@ -271,18 +443,18 @@ public final class Pruner {
         return m;
     }
 
-    /** Units (structured) or weights (unstructured) per layer: what a sparsity is a fraction of. */
-    private static int[] sizes(Sequential net, List<Integer> layers, boolean units) {
+    /** Weights per layer (unstructured): what a sparsity is a fraction of. */
+    private static int[] weightSizes(Graph net, List<String> layers) {
         int[] s = new int[layers.size()];
         for (int i = 0; i < s.length; i++) {
             WeightLayer d = Compaction.weightLayer(net, layers.get(i));
-            s[i] = units ? d.units() : d.weight().size();
+            s[i] = d.weight().size();
         }
         return s;
     }
 
     /** Parameters that are not held at zero by a mask. */
-    public static long nonzero(Sequential net) {
+    public static long nonzero(Graph net) {
         long n = 0;
         for (Parameter p : net.parameters()) {
             n += nonzero(p);

@@ -11,11 +11,6 @@ final class RandomScorer extends AbstractScorer {
     }
 
     @Override
-    public Criterion criterion() {
-        return Criterion.RANDOM;
-    }
-
-    @Override
     protected void complete() {
         SplittableRandom rng = new SplittableRandom(seed);
         for (int s = 0; s < acc.size(); s++) {

@@ -5,7 +5,7 @@ import io.prune4j.backend.Backend;
 import io.prune4j.nn.Conv2d;
 import io.prune4j.nn.Dense;
 import io.prune4j.nn.Layer;
-import io.prune4j.nn.Sequential;
+import io.prune4j.nn.Graph;
 import io.prune4j.nn.WeightLayer;
 import io.prune4j.tensor.DType;
 import io.prune4j.tensor.Tensor;
@@ -71,35 +71,36 @@ public final class Reconstruction {
     private Reconstruction() {}
 
     /**
-     * Refits the weight layer after each pruned layer on the units its mask keeps (a Dense layer on
-     * the kept inputs, a convolution on the kept input channels' patches). Call with the unit masks
-     * before compaction; the pruned columns are zeroed (compaction then drops them).
+     * Refits every Dense layer and one-group convolution that reads a tensor losing channels on the
+     * channels that stay ({@code channelMasks}, by tensor name, from {@link Compaction#channelMasks}):
+     * a Dense layer on the kept inputs, a convolution on the kept input channels' patches. Call before
+     * compaction; the pruned columns are zeroed (compaction then drops them).
      *
      * @return how many layers were refitted
      */
-    public static int refitUnits(Sequential net, List<Integer> layers, List<Tensor> unitMasks, DeviceData data, int batches,
-                                 long seed) {
-        return refitUnits(net, layers, unitMasks, data, batches, seed, Progress.NONE);
+    public static int refitUnits(Graph net, Map<String, Tensor> channelMasks, DeviceData data, int batches, long seed) {
+        return refitUnits(net, channelMasks, data, batches, seed, Progress.NONE);
     }
 
-    /** {@link #refitUnits(Sequential, List, List, DeviceData, int, long)}, telling {@code progress} of each calibration batch. */
-    public static int refitUnits(Sequential net, List<Integer> layers, List<Tensor> unitMasks, DeviceData data, int batches,
-                                 long seed, Progress progress) {
-        return refit(net, unitTargets(net, layers, unitMasks), true, data, batches, seed, DAMPING, progress);
+    /** {@link #refitUnits(Graph, Map, DeviceData, int, long)}, telling {@code progress} of each calibration batch. */
+    public static int refitUnits(Graph net, Map<String, Tensor> channelMasks, DeviceData data, int batches, long seed,
+                                 Progress progress) {
+        return refit(net, unitTargets(net, channelMasks), true, data, batches, seed, DAMPING, progress);
     }
 
-    static int refitUnits(Sequential net, List<Integer> layers, List<Tensor> unitMasks, DeviceData data, int batches, long seed,
-                          double damping) {
-        return refit(net, unitTargets(net, layers, unitMasks), true, data, batches, seed, damping, Progress.NONE);
+    static int refitUnits(Graph net, Map<String, Tensor> channelMasks, DeviceData data, int batches, long seed, double damping) {
+        return refit(net, unitTargets(net, channelMasks), true, data, batches, seed, damping, Progress.NONE);
     }
 
-    private static Map<Integer, Target> unitTargets(Sequential net, List<Integer> layers, List<Tensor> unitMasks) {
+    /** Every Dense layer or one-group convolution that reads a tensor losing channels, with that tensor's channel mask. */
+    private static Map<Integer, Target> unitTargets(Graph net, Map<String, Tensor> channelMasks) {
         Map<Integer, Target> targets = new TreeMap<>();
-        for (int s = 0; s < layers.size(); s++) {
-            int li = layers.get(s);
-            int next = Compaction.nextWeightLayer(net, li);
-            if (next >= 0 && eligible(net, next)) {
-                targets.put(next, new Target(unitMasks.get(s), Compaction.inputBlock(net, li, next)));
+        for (Map.Entry<String, Tensor> e : channelMasks.entrySet()) {
+            for (String reader : net.readersOf(e.getKey())) {
+                int li = net.indexOf(reader);
+                if (eligible(net, li)) {
+                    targets.put(li, new Target(e.getValue()));
+                }
             }
         }
         return targets;
@@ -111,28 +112,28 @@ public final class Reconstruction {
      *
      * @return how many layers were refitted
      */
-    public static int refitWeights(Sequential net, List<Integer> layers, List<Tensor> weightMasks, DeviceData data, int batches,
+    public static int refitWeights(Graph net, List<String> nodes, List<Tensor> weightMasks, DeviceData data, int batches,
                                    long seed) {
-        return refitWeights(net, layers, weightMasks, data, batches, seed, Progress.NONE);
+        return refitWeights(net, nodes, weightMasks, data, batches, seed, Progress.NONE);
     }
 
-    /** {@link #refitWeights(Sequential, List, List, DeviceData, int, long)}, telling {@code progress} of each calibration batch. */
-    public static int refitWeights(Sequential net, List<Integer> layers, List<Tensor> weightMasks, DeviceData data, int batches,
+    /** {@link #refitWeights(Graph, List, List, DeviceData, int, long)}, telling {@code progress} of each calibration batch. */
+    public static int refitWeights(Graph net, List<String> nodes, List<Tensor> weightMasks, DeviceData data, int batches,
                                    long seed, Progress progress) {
-        return refit(net, weightTargets(net, layers, weightMasks), false, data, batches, seed, DAMPING, progress);
+        return refit(net, weightTargets(net, nodes, weightMasks), false, data, batches, seed, DAMPING, progress);
     }
 
-    static int refitWeights(Sequential net, List<Integer> layers, List<Tensor> weightMasks, DeviceData data, int batches, long seed,
+    static int refitWeights(Graph net, List<String> nodes, List<Tensor> weightMasks, DeviceData data, int batches, long seed,
                             double damping) {
-        return refit(net, weightTargets(net, layers, weightMasks), false, data, batches, seed, damping, Progress.NONE);
+        return refit(net, weightTargets(net, nodes, weightMasks), false, data, batches, seed, damping, Progress.NONE);
     }
 
-    private static Map<Integer, Target> weightTargets(Sequential net, List<Integer> layers, List<Tensor> weightMasks) {
+    private static Map<Integer, Target> weightTargets(Graph net, List<String> nodes, List<Tensor> weightMasks) {
         Map<Integer, Target> targets = new TreeMap<>();
-        for (int s = 0; s < layers.size(); s++) {
-            int li = layers.get(s);
+        for (int s = 0; s < nodes.size(); s++) {
+            int li = net.indexOf(nodes.get(s));
             if (eligible(net, li)) {
-                targets.put(li, new Target(weightMasks.get(s), 1));
+                targets.put(li, new Target(weightMasks.get(s)));
             }
         }
         return targets;
@@ -149,13 +150,13 @@ public final class Reconstruction {
         default void batchDone() {}
     }
 
-    /** A layer to refit: its mask (of the units it reads, or of its own weights) and how many of its inputs each unit-mask entry covers. */
-    private record Target(Tensor mask, int block) {}
+    /** A layer to refit: its mask, of the channels it reads or of its own weights. */
+    private record Target(Tensor mask) {}
 
-    /** A Dense or Conv2d layer (a Dense layer's inputs must be flat). */
-    private static boolean eligible(Sequential net, int li) {
+    /** A Dense layer or a one-group convolution, with one input. */
+    private static boolean eligible(Graph net, int li) {
         Layer l = net.layers().get(li);
-        return l instanceof Conv2d || (l instanceof Dense d && inputIsFlat(net, li, d.inFeatures()));
+        return net.nodes().get(li).inputs().size() == 1 && (l instanceof Dense || (l instanceof Conv2d c && c.groups() == 1));
     }
 
     /**
@@ -178,7 +179,7 @@ public final class Reconstruction {
      * @param unitMasks the masks select input units shared by all rows (true) or weights row by row (false)
      * @param damping   ridge as a fraction of the Gram matrix's mean diagonal
      */
-    private static int refit(Sequential net, Map<Integer, Target> targets, boolean unitMasks, DeviceData data, int batches,
+    private static int refit(Graph net, Map<Integer, Target> targets, boolean unitMasks, DeviceData data, int batches,
                              long seed, double damping, Progress progress) {
         Backend b = net.backend();
         Map<Integer, Plan> plans = new TreeMap<>();
@@ -186,8 +187,9 @@ public final class Reconstruction {
             WeightLayer d = (WeightLayer) net.layers().get(e.getKey());
             int in = d.weight().size() / d.units();
             float[] mask = b.toFloatArray(e.getValue().mask());
+            // a channel of a convolution's input covers its kh·kw weight columns, a Dense input's one
             Plan plan = unitMasks
-                    ? new Plan(indicesOf(mask, 0, mask.length), mask.length, indicesOf(expand(mask, e.getValue().block(), in), 0, in), null)
+                    ? new Plan(indicesOf(mask, 0, mask.length), mask.length, indicesOf(expand(mask, in / mask.length, in), 0, in), null)
                     : new Plan(null, 0, null, mask);
             if (plan.width(in) > MAX_WIDTH) {
                 continue;
@@ -205,7 +207,7 @@ public final class Reconstruction {
             return 0;
         }
         progress.started(plans.size(), Calibration.batchCount(data, batches));
-        try (Sequential original = net.copy()) {
+        try (Graph original = net.copy()) {
             for (Map.Entry<Integer, Plan> e : plans.entrySet()) {
                 int li = e.getKey();
                 Plan plan = e.getValue();
@@ -214,7 +216,8 @@ public final class Reconstruction {
                 int in = d.weight().size() / units;
                 Moments m = collect(net, original, li, plan, data, batches, seed, progress);
                 float[] w2 = new float[d.weight().size()];
-                float[] b2 = new float[units];
+                // a layer without a bias is fitted without the constant input
+                float[] b2 = d.bias() == null ? null : new float[units];
                 if (unitMasks) { // one system for all rows, on the inputs of the kept units
                     int[] fitted = IntStream.range(0, plan.columns().length).toArray();
                     fit(m, fitted, plan.columns(), 0, units, damping, w2, b2, in);
@@ -225,7 +228,9 @@ public final class Reconstruction {
                     }
                 }
                 b.upload(d.weight().value(), w2);
-                b.upload(d.bias().value(), b2);
+                if (b2 != null) {
+                    b.upload(d.bias().value(), b2);
+                }
             }
         }
         return plans.size();
@@ -234,18 +239,23 @@ public final class Reconstruction {
     /**
      * Solves for rows {@code [first, first + rows)} of a layer on the fitted inputs {@code fitted}
      * (indices into the moments), and writes each row's solution to the weight columns
-     * {@code columns} (parallel to {@code fitted}) and its bias.
+     * {@code columns} (parallel to {@code fitted}) and its bias ({@code bias} null: the fit has no
+     * constant input).
      */
     private static void fit(Moments m, int[] fitted, int[] columns, int first, int rows, double damping, float[] w, float[] bias,
                             int in) {
         int k = fitted.length;
-        double[] x = m.rightHandSides(fitted, first, rows);
-        solve(dampedBlock(m.gram(), fitted, damping), k + 1, x, rows);
+        boolean constant = bias != null;
+        int n = constant ? k + 1 : k;
+        double[] x = m.rightHandSides(fitted, first, rows, constant);
+        solve(dampedBlock(m.gram(), fitted, damping, constant), n, x, rows);
         for (int r = 0; r < rows; r++) {
             for (int i = 0; i < k; i++) {
                 w[(first + r) * in + columns[i]] = (float) x[i * rows + r];
             }
-            bias[first + r] = (float) x[k * rows + r];
+            if (constant) {
+                bias[first + r] = (float) x[k * rows + r];
+            }
         }
     }
 
@@ -282,15 +292,6 @@ public final class Reconstruction {
         return total;
     }
 
-    /** The input of layer {@code li} is a {@code [batch, width]} matrix: the network input or a flat activation. */
-    private static boolean inputIsFlat(Sequential net, int li, int width) {
-        int[] shape = net.inputShape();
-        for (int i = 0; i < li; i++) {
-            shape = net.layers().get(i).outputShape(shape);
-        }
-        return shape.length == 1 && shape[0] == width;
-    }
-
     /**
      * Means over the calibration examples, on the host: {@code gram = mean(x' x'ᵀ)} of the fitted
      * inputs {@code x'} the layer sees in the network as pruned so far, each extended by a constant 1
@@ -299,11 +300,15 @@ public final class Reconstruction {
      * unpruned network: the right-hand sides of every row's normal equations.
      */
     private record Moments(Matrix gram, float[] target, int units) {
-        /** Rows {@code [first, first + rows)}'s right-hand sides on the fitted inputs and the constant, {@code [k + 1, rows]} row-major. */
-        double[] rightHandSides(int[] fitted, int first, int rows) {
+        /**
+         * Rows {@code [first, first + rows)}'s right-hand sides on the fitted inputs and, with
+         * {@code constant}, the constant: {@code [k (+ 1), rows]} row-major.
+         */
+        double[] rightHandSides(int[] fitted, int first, int rows, boolean constant) {
             int k = fitted.length;
-            double[] out = new double[(k + 1) * rows];
-            for (int i = 0; i <= k; i++) {
+            int n = constant ? k + 1 : k;
+            double[] out = new double[n * rows];
+            for (int i = 0; i < n; i++) {
                 int row = (i < k ? fitted[i] : gram.n()) * units;
                 for (int r = 0; r < rows; r++) {
                     out[i * rows + r] = target[row + first + r];
@@ -329,11 +334,12 @@ public final class Reconstruction {
      * Dense input, a channel's map of a convolution's input, a channel's block behind a flatten), so
      * the Gram matrix is only as wide as the fit.
      */
-    private static Moments collect(Sequential net, Sequential original, int target, Plan plan, DeviceData data, int batches,
+    private static Moments collect(Graph net, Graph original, int target, Plan plan, DeviceData data, int batches,
                                    long seed, Progress progress) {
         Backend b = net.backend();
         WeightLayer layer = (WeightLayer) net.layers().get(target);
         WeightLayer unpruned = (WeightLayer) original.layers().get(target);
+        String name = layer.name();
         int units = layer.units();
         int width = plan.width(layer.weight().size() / units);
         long[] examples = {0};
@@ -350,8 +356,8 @@ public final class Reconstruction {
              Patches patches = conv != null ? new Patches(b, conv, channels) : null) {
             Calibration.forEachBatch(net, data, batches, seed, (x, labels) -> {
                 // the layer's input in the network as pruned and refitted so far, and in the unpruned one
-                Tensor in = net.forward(x, false, target);
-                Tensor before = original.forward(x, false, target);
+                Tensor in = net.forwardTo(x, false, name)[0];
+                Tensor before = original.forwardTo(x, false, name)[0];
                 if (keptUnits != null) {
                     if (fitted[0] == null) {
                         int[] shape = in.shape();
@@ -363,18 +369,21 @@ public final class Reconstruction {
                     in = fitted[0];
                 }
                 if (y[0] == null) { // the unpruned layer's pre-activations, [batch, units] or [batch, units, H, W]
-                    int[] shape = before.shape();
-                    int[] out = unpruned.outputShape(Arrays.copyOfRange(shape, 1, shape.length));
-                    shape = Arrays.copyOf(shape, out.length + 1);
+                    int[] out = original.shapeOf(name);
+                    int[] shape = new int[out.length + 1];
+                    shape[0] = before.dim(0);
                     System.arraycopy(out, 0, shape, 1, out.length);
                     y[0] = b.zeros(DType.FLOAT32, shape);
                 }
+                Tensor unprunedBias = unpruned.bias() == null ? null : unpruned.bias().value();
                 if (conv != null) {
-                    b.conv2d(y[0], before, unpruned.weight().value(), unpruned.bias().value(), conv.stride(), conv.padding(), false);
+                    b.conv2d(y[0], before, unpruned.weight().value(), unprunedBias, conv.stride(), conv.padding(), false);
                     examples[0] += patches.accumulate(in, y[0], gram, cross, sumX, sumY);
                 } else {
                     b.gemm(y[0], before, false, unpruned.weight().value(), true, 1f, 0f);
-                    b.biasAdd(y[0], unpruned.bias().value(), false);
+                    if (unprunedBias != null) {
+                        b.biasAdd(y[0], unprunedBias, false);
+                    }
                     b.gemm(gram, in, true, in, false, 1f, 1f);
                     b.gemm(cross, y[0], true, in, false, 1f, 1f);
                     b.sumRows(sumX, in, 1f);
@@ -506,8 +515,8 @@ public final class Reconstruction {
         return idx;
     }
 
-    /** The Gram block of the kept inputs and the constant, row-major, with the ridge on the inputs' diagonal. */
-    private static double[] dampedBlock(Matrix g, int[] kept, double damping) {
+    /** The Gram block of the kept inputs (and the constant), row-major, with the ridge on the inputs' diagonal. */
+    private static double[] dampedBlock(Matrix g, int[] kept, double damping, boolean constant) {
         int n = g.n();
         double meanDiag = 0;
         for (int i = 0; i < n; i++) {
@@ -515,11 +524,12 @@ public final class Reconstruction {
         }
         double ridge = damping * Math.max(meanDiag / Math.max(1, n), 1e-12);
         int k = kept.length;
-        double[] h = new double[(k + 1) * (k + 1)];
-        for (int i = 0; i <= k; i++) {
+        int m = constant ? k + 1 : k;
+        double[] h = new double[m * m];
+        for (int i = 0; i < m; i++) {
             int gi = i < k ? kept[i] : n;
-            for (int j = 0; j <= k; j++) {
-                h[i * (k + 1) + j] = g.at(gi, j < k ? kept[j] : n);
+            for (int j = 0; j < m; j++) {
+                h[i * m + j] = g.at(gi, j < k ? kept[j] : n);
             }
             if (i < k) {
                 h[i * (k + 1) + i] += ridge;

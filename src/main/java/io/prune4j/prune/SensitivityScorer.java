@@ -32,26 +32,18 @@ final class SensitivityScorer extends AbstractScorer {
     }
 
     @Override
-    public Criterion criterion() {
-        return switch (mode) {
-            case GLOBAL -> Criterion.SENSITIVITY_GLOBAL;
-            case LOCAL -> Criterion.SENSITIVITY_LOCAL;
-            case COMBINED -> Criterion.SENSITIVITY;
-        };
-    }
-
-    @Override
     protected void install() {
-        for (WeightLayer d : targets) {
-            global.add(backend.zeros(DType.FLOAT32, d.weight().value().shape()));
-            local.add(backend.zeros(DType.FLOAT32, d.weight().value().shape()));
+        for (int s = 0; s < layers.size(); s++) {
+            int[] shape = weightLayer(s).weight().value().shape();
+            global.add(backend.zeros(DType.FLOAT32, shape));
+            local.add(backend.zeros(DType.FLOAT32, shape));
         }
     }
 
     @Override
     protected void accumulateBatch() {
-        for (int s = 0; s < targets.size(); s++) {
-            Tensor g = targets.get(s).weight().grad();
+        for (int s = 0; s < layers.size(); s++) {
+            Tensor g = weightLayer(s).weight().grad();
             if (mode != Mode.LOCAL) {
                 backend.accumulate(global.get(s), g, 1f, Transform.IDENTITY);
             }
@@ -63,8 +55,8 @@ final class SensitivityScorer extends AbstractScorer {
 
     @Override
     protected void complete() {
-        for (int s = 0; s < targets.size(); s++) {
-            Tensor score = backend.zeros(DType.FLOAT32, targets.get(s).weight().value().shape());
+        for (int s = 0; s < layers.size(); s++) {
+            Tensor score = backend.zeros(DType.FLOAT32, weightLayer(s).weight().value().shape());
             float share = mode == Mode.COMBINED ? 0.5f : 1f;
             if (mode != Mode.LOCAL) {
                 Tensor g = global.get(s);

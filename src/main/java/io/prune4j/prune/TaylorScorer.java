@@ -11,6 +11,9 @@ import io.prune4j.tensor.Tensor;
  * the per-example loss gradient; batches are averaged. The backend fuses the product and the
  * reduction ({@code taylorAccumulate}), so {@code a·g} is never stored.
  *
+ * <p>The activation is the unit's output, or that of the BatchNorm right after it (removing the unit
+ * removes the BatchNorm's shift too, so that is the activation whose loss the expansion estimates).
+ *
  * <p>For single weights the same expansion gives {@code |w · ∂L/∂w|}, with the gradient averaged
  * over the calibration set first ({@code TAYLOR}) or the magnitude averaged per batch ({@code TAYLOR_ABS}).
  */
@@ -22,24 +25,21 @@ final class TaylorScorer extends AbstractScorer {
     }
 
     @Override
-    public Criterion criterion() {
-        return absInside ? Criterion.TAYLOR_ABS : Criterion.TAYLOR;
-    }
-
-    @Override
     protected void install() {
         if (granularity != Granularity.UNIT) {
             return;
         }
+        // the forward activations stay valid until the next forward pass (ForwardHook), so the backward
+        // pass of the same batch can pair them with their gradient
         Tensor[] last = new Tensor[layers.size()];
-        addForwardHook((i, layer, a) -> {
-            int s = slot(i);
+        addForwardHook((node, layer, inputs, a) -> {
+            int s = activationSlot(node);
             if (s >= 0) {
                 last[s] = a;
             }
         });
-        addBackwardHook((i, layer, g) -> {
-            int s = slot(i);
+        addBackwardHook((node, layer, g) -> {
+            int s = activationSlot(node);
             if (s >= 0) {
                 // g is the gradient of the batch-mean loss, i.e. the per-example gradient over B, so
                 // Σ_b a·g is already mean_b of a times the per-example gradient.
@@ -53,9 +53,9 @@ final class TaylorScorer extends AbstractScorer {
         if (granularity != Granularity.WEIGHT) {
             return;
         }
-        for (int s = 0; s < targets.size(); s++) {
-            Tensor w = targets.get(s).weight().value();
-            Tensor g = targets.get(s).weight().grad();
+        for (int s = 0; s < layers.size(); s++) {
+            Tensor w = weightLayer(s).weight().value();
+            Tensor g = weightLayer(s).weight().grad();
             if (absInside) {
                 backend.accumulateAbsProduct(acc.get(s), w, g, 1f);
             } else {
@@ -70,7 +70,7 @@ final class TaylorScorer extends AbstractScorer {
             Tensor a = acc.get(s);
             if (granularity == Granularity.WEIGHT && !absInside) {
                 Tensor out = backend.zeros(a.dtype(), a.shape());
-                backend.accumulateAbsProduct(out, targets.get(s).weight().value(), a, perBatch());
+                backend.accumulateAbsProduct(out, weightLayer(s).weight().value(), a, perBatch());
                 a.close();
                 acc.set(s, out);
             } else {

@@ -3,7 +3,8 @@ package io.prune4j.report;
 import io.prune4j.io.ModelFile;
 import io.prune4j.nn.WeightLayer;
 import io.prune4j.nn.Layer;
-import io.prune4j.nn.Sequential;
+import io.prune4j.nn.Graph;
+import io.prune4j.nn.Models;
 import io.prune4j.prune.Pruner;
 import io.prune4j.train.DeviceData;
 import io.prune4j.train.Metrics;
@@ -25,7 +26,7 @@ public final class Measure {
      * @param trainSamplesPerSecond measured by the training run, or null
      * @param seconds               time for each speed measurement
      */
-    public static ModelStats stats(Sequential net, DeviceData test, Double trainSamplesPerSecond, double seconds) {
+    public static ModelStats stats(Graph net, DeviceData test, Double trainSamplesPerSecond, double seconds) {
         Metrics m = Trainer.evaluate(net, test);
         double infer = Throughput.inferSamplesPerSecond(net, test, 256, seconds);
         double latency = Throughput.latencyMillisBatch1(net, test, 400);
@@ -34,7 +35,7 @@ public final class Measure {
     }
 
     /** Bytes of the model file {@code net} saves to. */
-    public static long fileSize(Sequential net) {
+    public static long fileSize(Graph net) {
         try {
             Path tmp = Files.createTempFile("prune4j-size", ".safetensors");
             try {
@@ -52,7 +53,7 @@ public final class Measure {
      * Sizes of the weight layers (Dense and Conv2d), {@code [inputs, units, weights]} each (inputs and
      * units are features for Dense, channels for Conv2d), to compare against after pruning.
      */
-    public static List<int[]> layerShapes(Sequential net) {
+    public static List<int[]> layerShapes(Graph net) {
         List<int[]> shapes = new ArrayList<>();
         for (Layer l : net.layers()) {
             if (l instanceof WeightLayer d) {
@@ -63,7 +64,7 @@ public final class Measure {
     }
 
     /** The per-layer table of {@code net} against the shapes it had before pruning. */
-    public static List<LayerRow> layerTable(Sequential net, List<int[]> before) {
+    public static List<LayerRow> layerTable(Graph net, List<int[]> before) {
         List<LayerRow> rows = new ArrayList<>();
         int i = 0;
         for (Layer l : net.layers()) {

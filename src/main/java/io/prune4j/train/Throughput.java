@@ -1,7 +1,8 @@
 package io.prune4j.train;
 
 import io.prune4j.backend.Backend;
-import io.prune4j.nn.Sequential;
+import io.prune4j.nn.Graph;
+import io.prune4j.nn.Models;
 import io.prune4j.tensor.DType;
 import io.prune4j.tensor.Tensor;
 
@@ -14,7 +15,7 @@ public final class Throughput {
     private Throughput() {}
 
     /** Examples per second of forward passes at {@code batch}. */
-    public static double inferSamplesPerSecond(Sequential net, DeviceData data, int batch, double seconds) {
+    public static double inferSamplesPerSecond(Graph net, DeviceData data, int batch, double seconds) {
         Backend backend = net.backend();
         int rows = Math.min(batch, data.count());
         int[] idx = new int[rows];
@@ -46,7 +47,7 @@ public final class Throughput {
     }
 
     /** Median latency in milliseconds of a single-example forward pass. */
-    public static double latencyMillisBatch1(Sequential net, DeviceData data, int repeats) {
+    public static double latencyMillisBatch1(Graph net, DeviceData data, int repeats) {
         Backend backend = net.backend();
         try (Tensor order = backend.fromArray(new int[] {0}, 1);
              Tensor x = backend.zeros(DType.FLOAT32, 1, data.featureSize())) {

@@ -4,7 +4,8 @@ import io.prune4j.backend.Backend;
 import io.prune4j.nn.Adam;
 import io.prune4j.nn.Optimizer;
 import io.prune4j.nn.Parameter;
-import io.prune4j.nn.Sequential;
+import io.prune4j.nn.Graph;
+import io.prune4j.nn.Models;
 import io.prune4j.nn.Sgd;
 import io.prune4j.tensor.DType;
 import io.prune4j.tensor.Tensor;
@@ -13,7 +14,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * Mini-batch training of a {@link Sequential} classifier with softmax cross-entropy.
+ * Mini-batch training of a {@link Graph} classifier with softmax cross-entropy.
  *
  * <p>Each epoch shuffles the example order with a generator seeded from the config's seed (so a
  * seed fixes the whole run), gathers batches on the backend from the uploaded data set, and sums
@@ -23,7 +24,7 @@ public final class Trainer implements AutoCloseable {
     /** Batch size of evaluation passes; large, since no gradients are kept. */
     public static final int EVAL_BATCH = 1000;
 
-    private final Sequential net;
+    private final Graph net;
     private final TrainConfig config;
     private final Backend backend;
     private final Optimizer optimizer;
@@ -31,7 +32,7 @@ public final class Trainer implements AutoCloseable {
     private Loss loss = Loss.crossEntropy();
     private long step;
 
-    public Trainer(Sequential net, TrainConfig config) {
+    public Trainer(Graph net, TrainConfig config) {
         this.net = net;
         this.config = config;
         this.backend = net.backend();
@@ -173,7 +174,7 @@ public final class Trainer implements AutoCloseable {
 
     /**
      * Throws when a parameter holds a NaN or infinity, i.e. its sum is not finite; {@code sums[from + i]}
-     * is the sum of the i-th parameter tensor in {@link Sequential#parameters()} order.
+     * is the sum of the i-th parameter tensor in {@link Graph#parameters()} order.
      */
     private void checkWeights(int epoch, float[] sums, int from) {
         List<io.prune4j.nn.Layer> layers = net.layers();
@@ -189,7 +190,7 @@ public final class Trainer implements AutoCloseable {
     }
 
     /** Mean loss and accuracy of {@code net} on {@code data}, one host read at the end. */
-    public static Metrics evaluate(Sequential net, DeviceData data) {
+    public static Metrics evaluate(Graph net, DeviceData data) {
         try (Tensor sums = net.backend().zeros(DType.FLOAT32, 2)) {
             accumulateEvaluation(net, data, sums);
             return Metrics.fromSums(sums.toFloatArray(), data.count());
@@ -197,7 +198,7 @@ public final class Trainer implements AutoCloseable {
     }
 
     /** Adds the summed loss and correct count of {@code net} on {@code data} to {@code sums [2]}, on the device. */
-    private static void accumulateEvaluation(Sequential net, DeviceData data, Tensor sums) {
+    private static void accumulateEvaluation(Graph net, DeviceData data, Tensor sums) {
         Backend backend = net.backend();
         int n = data.count();
         try (Tensor order = backend.fromArray(identity(n), n);

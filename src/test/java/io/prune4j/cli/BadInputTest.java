@@ -9,7 +9,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.prune4j.backend.cpu.CpuBackend;
 import io.prune4j.io.ModelFile;
 import io.prune4j.nn.Dense;
-import io.prune4j.nn.Sequential;
+import io.prune4j.nn.Graph;
+import io.prune4j.nn.Models;
 import io.prune4j.testing.IdxFiles;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -147,7 +148,7 @@ class BadInputTest {
         return p;
     }
 
-    private static Path model(String name, Sequential net) {
+    private static Path model(String name, Graph net) {
         Path p = dir.resolve(name + ".safetensors");
         ModelFile.save(net, p, Map.of());
         net.close();
@@ -174,8 +175,8 @@ class BadInputTest {
                     + (b.length - 8 - n) + "," + (b.length - 8 - n + 4) + "]}," + h.substring(1), new byte[4])),
                 "tensors [fc9.weight] are not used by the architecture"},
             {model("inf", inf), "fc1.weight holds a non-finite value (Infinity) at element 2"},
-            {model("in784", Sequential.mlp(CPU, 784, new int[] {16}, 10, 1)), "takes 784 inputs but the data has 64"},
-            {model("out4", Sequential.mlp(CPU, 64, new int[] {16}, 4, 1)), "the model has 4 outputs but the data has 10 classes"},
+            {model("in784", Models.mlp(CPU, 784, new int[] {16}, 10, 1)), "takes 784 inputs but the data has 64"},
+            {model("out4", Models.mlp(CPU, 64, new int[] {16}, 4, 1)), "the model has 4 outputs but the data has 10 classes"},
             {dir, "is a folder, expected a model file"},
         };
         for (Object[] c : cases) {
@@ -259,7 +260,7 @@ class BadInputTest {
             }
         }
         SplittableRandom rng = new SplittableRandom(3);
-        Path ties = model("ties", new Sequential(CPU, 64, List.of(new Dense("fc1", CPU.fromArray(w, 16, 64), CPU.zeros(
+        Path ties = model("ties", Graph.chain(CPU, 64, List.of(new Dense("fc1", CPU.fromArray(w, 16, 64), CPU.zeros(
                 io.prune4j.tensor.DType.FLOAT32, 16), true), Dense.create(CPU, "fc2", 16, 10, false, rng))));
         byte[][] saved = new byte[2][];
         for (int i = 0; i < 2; i++) {
@@ -268,7 +269,7 @@ class BadInputTest {
                     "--finetune-epochs", "0", "--save", out.toString());
             assertEquals(0, r.rc(), r.err());
             saved[i] = Files.readAllBytes(out);
-            try (Sequential net = ModelFile.load(out, CPU)) {
+            try (Graph net = ModelFile.load(out, CPU)) {
                 float[] kept = net.parameters().get(0).value().toFloatArray();
                 assertArrayEquals(Arrays.copyOf(w, 8 * 64), kept, "rows 0..7 kept");
             }

@@ -8,7 +8,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.prune4j.backend.cpu.CpuBackend;
 import io.prune4j.io.ModelFile;
-import io.prune4j.nn.Sequential;
+import io.prune4j.nn.Graph;
+import io.prune4j.nn.Models;
 import io.prune4j.testing.IdxFiles;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -72,7 +73,7 @@ class PruneCommandTest {
         }
         long pruned = r.get("pruned").get("params").asLong();
         assertTrue(pruned < r.get("baseline").get("params").asLong());
-        Sequential back = ModelFile.load(model, new CpuBackend(1));
+        Graph back = ModelFile.load(model, new CpuBackend(1));
         assertEquals(pruned, back.parameterCount());
         assertEquals(Files.size(model), r.get("pruned").get("file_bytes").asLong());
     }
@@ -96,7 +97,7 @@ class PruneCommandTest {
         }
         double flops = r.get("pruned").get("flops").asDouble() / r.get("baseline").get("flops").asDouble();
         assertTrue(flops < 0.4, "FLOPs ratio " + flops);
-        Sequential back = ModelFile.load(model, new CpuBackend(1));
+        Graph back = ModelFile.load(model, new CpuBackend(1));
         assertEquals(r.get("pruned").get("params").asLong(), back.parameterCount());
         assertTrue(back.describe().startsWith("Conv2d conv1 (1→2"), back.describe());
 

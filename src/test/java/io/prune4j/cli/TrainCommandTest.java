@@ -8,7 +8,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.prune4j.backend.cpu.CpuBackend;
 import io.prune4j.io.ModelFile;
-import io.prune4j.nn.Sequential;
+import io.prune4j.nn.Graph;
+import io.prune4j.nn.Models;
 import io.prune4j.testing.IdxFiles;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -63,7 +64,7 @@ class TrainCommandTest {
         assertEquals(64 * 16 + 16 + 16 * 8 + 8 + 8 * 10 + 10, b.get("params").asLong());
         assertEquals(2L * (64 * 16 + 16 * 8 + 8 * 10), b.get("flops").asLong());
         assertEquals(3, r.get("epochs").size());
-        Sequential back = ModelFile.load(model, new CpuBackend(1));
+        Graph back = ModelFile.load(model, new CpuBackend(1));
         assertEquals(b.get("params").asLong(), back.parameterCount());
     }
 

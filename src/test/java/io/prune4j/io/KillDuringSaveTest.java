@@ -4,7 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.prune4j.backend.cpu.CpuBackend;
-import io.prune4j.nn.Sequential;
+import io.prune4j.nn.Graph;
+import io.prune4j.nn.Models;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -48,8 +49,8 @@ class KillDuringSaveTest {
             }
             Map<String, String> meta = ModelFile.metadata(target);
             int iteration = Integer.parseInt(meta.get("iteration"));
-            try (Sequential loaded = ModelFile.load(target, cpu);
-                 Sequential expected = Sequential.mlp(cpu, 784, new int[] {2048, 1024}, 10, iteration)) {
+            try (Graph loaded = ModelFile.load(target, cpu);
+                 Graph expected = Models.mlp(cpu, 784, new int[] {2048, 1024}, 10, iteration)) {
                 List<io.prune4j.nn.Parameter> a = loaded.parameters();
                 List<io.prune4j.nn.Parameter> b = expected.parameters();
                 for (int i = 0; i < a.size(); i++) {

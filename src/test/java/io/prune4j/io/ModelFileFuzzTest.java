@@ -7,7 +7,8 @@ import com.code_intelligence.jazzer.junit.DictionaryEntries;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.prune4j.backend.Backend;
 import io.prune4j.backend.cpu.CpuBackend;
-import io.prune4j.nn.Sequential;
+import io.prune4j.nn.Graph;
+import io.prune4j.nn.Models;
 import io.prune4j.tensor.Tensor;
 import io.prune4j.testing.FuzzSeeds;
 import java.io.IOException;
@@ -54,7 +55,7 @@ class ModelFileFuzzTest {
     @FuzzTest(maxDuration = "60s")
     void modelBytes(byte[] input) throws IOException {
         Files.write(FILE, input);
-        Sequential net;
+        Graph net;
         try {
             net = ModelFile.load(FILE, CPU);
         } catch (ModelFormatException e) {
@@ -100,7 +101,7 @@ class ModelFileFuzzTest {
         List<Path> seeds = FuzzSeeds.committed(ModelFileFuzzTest.class, "modelBytes");
         assertTrue(seeds.size() >= 2, "seeds " + seeds);
         for (Path p : seeds) {
-            try (Sequential net = ModelFile.load(p, CPU)) {
+            try (Graph net = ModelFile.load(p, CPU)) {
                 assertTrue(net.parameterCount() > 0, p.toString());
             }
         }
@@ -111,7 +112,7 @@ class ModelFileFuzzTest {
             ByteBuffer file = ByteBuffer.allocate(8 + h.length + DATA.length).order(ByteOrder.LITTLE_ENDIAN);
             Path f = dir.resolve("h.safetensors");
             Files.write(f, file.putLong(h.length).put(h).put(DATA).array());
-            try (Sequential net = ModelFile.load(f, CPU)) {
+            try (Graph net = ModelFile.load(f, CPU)) {
                 assertTrue(net.parameterCount() > 0, p.toString());
             }
         }

@@ -8,7 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.prune4j.backend.Backend;
 import io.prune4j.backend.cpu.CpuBackend;
 import io.prune4j.nn.Parameter;
-import io.prune4j.nn.Sequential;
+import io.prune4j.nn.Graph;
+import io.prune4j.nn.Models;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -28,7 +29,7 @@ class ModelFileTest {
     Path dir;
 
     private Path saved() {
-        Sequential net = Sequential.mlp(cpu, 7, new int[] {5, 3}, 4, 11);
+        Graph net = Models.mlp(cpu, 7, new int[] {5, 3}, 4, 11);
         Path p = dir.resolve("m.safetensors");
         ModelFile.save(net, p, Map.of("note", "test"));
         return p;
@@ -36,10 +37,10 @@ class ModelFileTest {
 
     @Test
     void convolutionalNetworkRoundTripsWithItsInputShapeAndLayers() {
-        Sequential net = Sequential.cnn(cpu, new int[] {3, 10, 9}, new int[] {4, 5}, 6, 7, 2);
+        Graph net = Models.cnn(cpu, new int[] {3, 10, 9}, new int[] {4, 5}, 6, 7, 2);
         Path p = dir.resolve("cnn.safetensors");
         ModelFile.save(net, p, Map.of());
-        Sequential back = ModelFile.load(p, cpu);
+        Graph back = ModelFile.load(p, cpu);
         assertEquals(net.describe(), back.describe());
         assertArrayEquals(new int[] {3, 10, 9}, back.inputShape());
         assertEquals(net.flopsPerExample(), back.flopsPerExample());
@@ -50,7 +51,7 @@ class ModelFileTest {
 
     @Test
     void convolutionWhoseChannelsDisagreeWithTheTensorsIsRejected() throws IOException {
-        Sequential net = Sequential.cnn(cpu, new int[] {1, 8, 8}, new int[] {3}, 4, 2, 2);
+        Graph net = Models.cnn(cpu, new int[] {1, 8, 8}, new int[] {3}, 4, 2, 2);
         Path p = dir.resolve("c.safetensors");
         ModelFile.save(net, p, Map.of());
         // rewrite the architecture so conv1 claims 2 input channels; the header length must stay the same
@@ -66,10 +67,10 @@ class ModelFileTest {
 
     @Test
     void roundTripIsBitExact() {
-        Sequential net = Sequential.mlp(cpu, 7, new int[] {5, 3}, 4, 11);
+        Graph net = Models.mlp(cpu, 7, new int[] {5, 3}, 4, 11);
         Path p = dir.resolve("net.safetensors");
         ModelFile.save(net, p, Map.of("note", "hello"));
-        Sequential back = ModelFile.load(p, cpu);
+        Graph back = ModelFile.load(p, cpu);
         assertEquals(net.describe(), back.describe());
         List<Parameter> a = net.parameters();
         List<Parameter> b = back.parameters();
@@ -178,7 +179,7 @@ class ModelFileTest {
     void missingFileAndMissingFolder() {
         String msg = assertThrows(ModelFormatException.class, () -> ModelFile.load(dir.resolve("none"), cpu)).getMessage();
         assertTrue(msg.contains("file not found"), msg);
-        Sequential net = Sequential.mlp(cpu, 3, new int[] {2}, 2, 1);
+        Graph net = Models.mlp(cpu, 3, new int[] {2}, 2, 1);
         msg = assertThrows(io.prune4j.Prune4jException.class,
                 () -> ModelFile.save(net, dir.resolve("no/such/folder/m.safetensors"), Map.of())).getMessage();
         assertTrue(msg.contains("does not exist"), msg);

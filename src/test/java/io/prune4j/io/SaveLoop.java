@@ -1,7 +1,8 @@
 package io.prune4j.io;
 
 import io.prune4j.backend.cpu.CpuBackend;
-import io.prune4j.nn.Sequential;
+import io.prune4j.nn.Graph;
+import io.prune4j.nn.Models;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -14,7 +15,7 @@ public final class SaveLoop {
         CpuBackend cpu = new CpuBackend(1);
         for (int i = 0; ; i++) {
             // a different network each time, so a torn write would mix two versions
-            try (Sequential net = Sequential.mlp(cpu, 784, new int[] {2048, 1024}, 10, i)) {
+            try (Graph net = Models.mlp(cpu, 784, new int[] {2048, 1024}, 10, i)) {
                 ModelFile.save(net, target, Map.of("iteration", Integer.toString(i)));
             }
             System.out.println("saved " + i);

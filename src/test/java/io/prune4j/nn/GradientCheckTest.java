@@ -142,7 +142,7 @@ class GradientCheckTest {
         int[] shape = {2, 6, 5};
         int in = 2 * 6 * 5;
         int classes = 3;
-        Sequential net = Sequential.cnn(cpu, shape, new int[] {3, 4}, 5, classes, batch);
+        Graph net = Models.cnn(cpu, shape, new int[] {3, 4}, 5, classes, batch);
         float[] x = Check.randn(rng, batch * in, 1);
         int[] labels = Check.randint(rng, batch, classes);
         Tensor logits = net.forward(cpu.fromArray(x, batch, in), true);
@@ -211,7 +211,7 @@ class GradientCheckTest {
         int in = 5;
         int hidden = 4;
         int classes = 3;
-        Sequential net = Sequential.mlp(cpu, in, new int[] {hidden}, classes, batch);
+        Graph net = Models.mlp(cpu, in, new int[] {hidden}, classes, batch);
         float[] x = Check.randn(rng, batch * in, 1);
         int[] labels = Check.randint(rng, batch, classes);
         Tensor logits = net.forward(cpu.fromArray(x, batch, in), true);

@@ -2,7 +2,8 @@ package io.prune4j.prune;
 
 import io.prune4j.backend.Backend;
 import io.prune4j.backend.cpu.CpuBackend;
-import io.prune4j.nn.Sequential;
+import io.prune4j.nn.Graph;
+import io.prune4j.nn.Models;
 import io.prune4j.tensor.Tensor;
 import io.prune4j.testing.Check;
 import java.util.List;
@@ -31,23 +32,25 @@ class ActivationMeansTest {
     void compensationKeepsTheMeanOutput() {
         SplittableRandom rng = new SplittableRandom(4);
         int batch = 41;
-        Sequential net = Sequential.mlp(cpu, 9, new int[] {13}, 5, 2);
+        Graph net = Models.mlp(cpu, 9, new int[] {13}, 5, 2);
         Tensor x = cpu.fromArray(Check.randn(rng, batch * 9, 2), batch, 9);
         double[] before = columnMeans(net.forward(x, false).toFloatArray(), batch, 5);
 
-        List<Integer> layers = List.of(0);
+        List<String> layers = List.of("fc1");
         List<Tensor> masks = List.of(cpu.fromArray(new float[] {1, 0, 0, 1, 1, 0, 1, 0, 0, 0, 1, 1, 0}, 13));
         try (ActivationMeans means = new ActivationMeans(net, layers)) {
             net.forward(x, false);
             means.detach();
-            means.compensate(masks);
+            java.util.Map<String, Tensor> channels = Plans.channelMasks(net, layers, masks);
+            means.compensate(channels);
+            channels.values().forEach(Tensor::close);
         }
-        Compaction.compact(net, layers, masks);
+        Plans.compact(net, layers, masks);
         double[] after = columnMeans(net.forward(x, false).toFloatArray(), batch, 5);
         Check.close("mean logits", before, toFloat(after), 1e-5, 1e-4);
 
-        Sequential plain = Sequential.mlp(cpu, 9, new int[] {13}, 5, 2);
-        Compaction.compact(plain, layers, masks);
+        Graph plain = Models.mlp(cpu, 9, new int[] {13}, 5, 2);
+        Plans.compact(plain, layers, masks);
         double[] uncompensated = columnMeans(plain.forward(x, false).toFloatArray(), batch, 5);
         double shift = 0;
         for (int c = 0; c < 5; c++) {

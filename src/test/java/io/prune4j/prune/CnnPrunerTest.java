@@ -8,7 +8,8 @@ import io.prune4j.backend.Normalization;
 import io.prune4j.backend.cpu.CpuBackend;
 import io.prune4j.data.Dataset;
 import io.prune4j.nn.Parameter;
-import io.prune4j.nn.Sequential;
+import io.prune4j.nn.Graph;
+import io.prune4j.nn.Models;
 import io.prune4j.nn.WeightLayer;
 import io.prune4j.train.DeviceData;
 import io.prune4j.train.TrainConfig;
@@ -33,8 +34,8 @@ class CnnPrunerTest {
                 .optCalibrationBatches(2).optSeed(3).build();
     }
 
-    private Sequential trained(DeviceData train) {
-        Sequential net = Sequential.cnn(cpu, new int[] {1, 8, 8}, new int[] {6, 8}, 10, 4, 5);
+    private Graph trained(DeviceData train) {
+        Graph net = Models.cnn(cpu, new int[] {1, 8, 8}, new int[] {6, 8}, 10, 4, 5);
         try (io.prune4j.train.Trainer t = new io.prune4j.train.Trainer(net,
                 TrainConfig.builder().optEpochs(3).optBatchSize(32).optLearningRate(0.01f).build())) {
             t.fit(train, null, io.prune4j.train.TrainListener.NONE);
@@ -46,15 +47,15 @@ class CnnPrunerTest {
     @EnumSource(Ranking.Scope.class)
     void halfOfTheChannelsAndNeuronsGoAndTheCnnStillWorks(Ranking.Scope scope) {
         try (DeviceData train = DeviceData.upload(cpu, patches(400, 1)); DeviceData test = DeviceData.upload(cpu, patches(200, 2))) {
-            Sequential net = trained(train);
+            Graph net = trained(train);
             double before = io.prune4j.train.Trainer.evaluate(net, test).accuracy();
             assertTrue(before > 0.9, "baseline learns the patches: " + before);
             long flops = net.flopsPerExample();
             Pruner.Outcome o = new Pruner(config(scope, Schedule.ONESHOT, 1, true), null).run(net, null, train, test);
-            List<Integer> layers = Compaction.prunableUnitLayers(net);
+            List<String> layers = Plans.unitLayers(net);
             int kept = 0;
-            for (int li : layers) {
-                int units = ((WeightLayer) net.layers().get(li)).units();
+            for (String li : layers) {
+                int units = ((WeightLayer) net.layer(li)).units();
                 assertTrue(units >= 1);
                 kept += units;
                 if (scope == Ranking.Scope.LAYER) {
@@ -70,7 +71,7 @@ class CnnPrunerTest {
     @Test
     void gradualChannelMasksEndCompacted() {
         try (DeviceData train = DeviceData.upload(cpu, patches(400, 1)); DeviceData test = DeviceData.upload(cpu, patches(200, 2))) {
-            Sequential net = trained(train);
+            Graph net = trained(train);
             new Pruner(config(Ranking.Scope.LAYER, Schedule.GRADUAL, 3, true), null).run(net, null, train, test);
             assertEquals(3, ((WeightLayer) net.layers().get(0)).units(), net.describe());
             for (Parameter p : net.parameters()) {
@@ -82,7 +83,7 @@ class CnnPrunerTest {
     @Test
     void unstructuredMasksOnFilters() {
         try (DeviceData train = DeviceData.upload(cpu, patches(400, 1)); DeviceData test = DeviceData.upload(cpu, patches(200, 2))) {
-            Sequential net = trained(train);
+            Graph net = trained(train);
             new Pruner(config(Ranking.Scope.GLOBAL, Schedule.ONESHOT, 1, false), null).run(net, null, train, test);
             long total = 0;
             long zeros = 0;

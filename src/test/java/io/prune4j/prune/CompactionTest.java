@@ -7,7 +7,8 @@ import io.prune4j.backend.Backend;
 import io.prune4j.backend.cpu.CpuBackend;
 import io.prune4j.nn.Dense;
 import io.prune4j.nn.Relu;
-import io.prune4j.nn.Sequential;
+import io.prune4j.nn.Graph;
+import io.prune4j.nn.Models;
 import io.prune4j.tensor.Tensor;
 import io.prune4j.testing.Check;
 import java.util.ArrayList;
@@ -20,9 +21,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 class CompactionTest {
     private final Backend cpu = new CpuBackend(1);
 
-    private List<Tensor> randomMasks(Sequential net, List<Integer> layers, String kind, SplittableRandom rng) {
+    private List<Tensor> randomMasks(Graph net, List<String> layers, String kind, SplittableRandom rng) {
         List<Tensor> masks = new ArrayList<>();
-        for (int li : layers) {
+        for (String li : layers) {
             int units = Compaction.weightLayer(net, li).units();
             float[] m = new float[units];
             int keep = switch (kind) {
@@ -53,13 +54,13 @@ class CompactionTest {
     @ValueSource(strings = {"none", "half", "all-but-one"})
     void compactedAndMaskedNetworksGiveTheSameOutputs(String kind) {
         SplittableRandom rng = new SplittableRandom(kind.hashCode());
-        Sequential masked = Sequential.mlp(cpu, 37, new int[] {31, 17, 9}, 10, 3);
-        Sequential compacted = masked.copy();
-        List<Integer> layers = Compaction.prunableUnitLayers(masked);
-        assertEquals(List.of(0, 1, 2), layers);
+        Graph masked = Models.mlp(cpu, 37, new int[] {31, 17, 9}, 10, 3);
+        Graph compacted = masked.copy();
+        List<String> layers = Plans.unitLayers(masked);
+        assertEquals(List.of("fc1", "fc2", "fc3"), layers);
         List<Tensor> masks = randomMasks(masked, layers, kind, rng);
-        Compaction.maskUnits(masked, layers, masks);
-        Compaction.compact(compacted, layers, masks);
+        Plans.maskUnits(masked, layers, masks);
+        Plans.compact(compacted, layers, masks);
         for (int s = 0; s < layers.size(); s++) {
             assertEquals(Ranking.count(cpu, masks.get(s)), Compaction.weightLayer(compacted, layers.get(s)).units());
         }
@@ -82,19 +83,19 @@ class CompactionTest {
     @ValueSource(strings = {"none", "half", "all-but-one"})
     void compactedAndMaskedConvolutionalNetworksGiveTheSameOutputs(String kind) {
         SplittableRandom rng = new SplittableRandom(kind.hashCode() + 1);
-        Sequential masked = Sequential.cnn(cpu, new int[] {2, 11, 9}, new int[] {5, 7}, 6, 3, 4);
+        Graph masked = Models.cnn(cpu, new int[] {2, 11, 9}, new int[] {5, 7}, 6, 3, 4);
         // biases are zero at initialisation; random ones make a wrongly kept bias visible
         for (io.prune4j.nn.Parameter p : masked.parameters()) {
             if (p.name().equals("bias")) {
                 cpu.upload(p.value(), Check.randn(rng, p.size(), 0.5));
             }
         }
-        Sequential compacted = masked.copy();
-        List<Integer> layers = Compaction.prunableUnitLayers(masked);
-        assertEquals(List.of(0, 2, 5), layers);
+        Graph compacted = masked.copy();
+        List<String> layers = Plans.unitLayers(masked);
+        assertEquals(List.of("conv1", "conv2", "fc1"), layers);
         List<Tensor> masks = randomMasks(masked, layers, kind, rng);
-        Compaction.maskUnits(masked, layers, masks);
-        Compaction.compact(compacted, layers, masks);
+        Plans.maskUnits(masked, layers, masks);
+        Plans.compact(compacted, layers, masks);
         for (int s = 0; s < layers.size(); s++) {
             assertEquals(Ranking.count(cpu, masks.get(s)), Compaction.weightLayer(compacted, layers.get(s)).units());
         }
@@ -113,14 +114,14 @@ class CompactionTest {
         SplittableRandom rng = new SplittableRandom(seed);
         io.prune4j.nn.Conv2d c1 = io.prune4j.nn.Conv2d.create(cpu, "c1", 3, 6, 3, 2, 1, true, rng);
         io.prune4j.nn.Conv2d c2 = io.prune4j.nn.Conv2d.create(cpu, "c2", 6, 4, 2, 1, 0, false, rng);
-        Sequential masked = new Sequential(cpu, new int[] {3, 8, 7},
+        Graph masked = Graph.chain(cpu, new int[] {3, 8, 7},
                 List.of(c1, c2, new Relu("r", cpu), new io.prune4j.nn.Flatten("f", cpu), Dense.create(cpu, "fc", 4 * 3 * 3, 2, false, rng)));
-        Sequential compacted = masked.copy();
-        List<Integer> layers = Compaction.prunableUnitLayers(masked);
-        assertEquals(List.of(0, 1), layers);
+        Graph compacted = masked.copy();
+        List<String> layers = Plans.unitLayers(masked);
+        assertEquals(List.of("c1", "c2"), layers);
         List<Tensor> masks = List.of(cpu.fromArray(new float[] {0, 1, 1, 0, 0, 1}, 6), cpu.fromArray(new float[] {1, 0, 1, 1}, 4));
-        Compaction.maskUnits(masked, layers, masks);
-        Compaction.compact(compacted, layers, masks);
+        Plans.maskUnits(masked, layers, masks);
+        Plans.compact(compacted, layers, masks);
         Tensor x = cpu.fromArray(Check.randn(rng, 3 * 3 * 8 * 7, 1), 3, 3 * 8 * 7);
         Check.close("conv → conv", masked.forward(x, false).toFloatArray(), compacted.forward(x, false).toFloatArray(), 1e-5, 1e-5);
     }
@@ -131,13 +132,13 @@ class CompactionTest {
         SplittableRandom rng = new SplittableRandom(seed);
         Dense d1 = Dense.create(cpu, "a", 5, 7, false, rng);
         Dense d2 = Dense.create(cpu, "b", 7, 3, false, rng);
-        Sequential masked = new Sequential(cpu, 5, List.of(d1, new Relu("r", cpu), d2));
-        Sequential compacted = masked.copy();
-        List<Integer> layers = Compaction.prunableUnitLayers(masked);
-        assertEquals(List.of(0), layers);
+        Graph masked = Graph.chain(cpu, 5, List.of(d1, new Relu("r", cpu), d2));
+        Graph compacted = masked.copy();
+        List<String> layers = Plans.unitLayers(masked);
+        assertEquals(List.of("a"), layers);
         List<Tensor> masks = List.of(cpu.fromArray(new float[] {1, 0, 1, 1, 0, 0, 1}, 7));
-        Compaction.maskUnits(masked, layers, masks);
-        Compaction.compact(compacted, layers, masks);
+        Plans.maskUnits(masked, layers, masks);
+        Plans.compact(compacted, layers, masks);
         Tensor x = cpu.fromArray(Check.randn(rng, 4 * 5, 1), 4, 5);
         Check.close("through ReLU", masked.forward(x, false).toFloatArray(), compacted.forward(x, false).toFloatArray(), 1e-5, 1e-5);
     }
@@ -145,8 +146,8 @@ class CompactionTest {
     @ParameterizedTest
     @ValueSource(ints = {0})
     void removingEveryUnitIsRefused(int ignored) {
-        Sequential net = Sequential.mlp(cpu, 4, new int[] {3}, 2, 1);
+        Graph net = Models.mlp(cpu, 4, new int[] {3}, 2, 1);
         List<Tensor> none = List.of(cpu.fromArray(new float[3], 3));
-        assertThrows(IllegalArgumentException.class, () -> Compaction.compact(net, List.of(0), none));
+        assertThrows(IllegalArgumentException.class, () -> Plans.compact(net, List.of("fc1"), none));
     }
 }

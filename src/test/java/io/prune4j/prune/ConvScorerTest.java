@@ -6,7 +6,8 @@ import io.prune4j.backend.Backend;
 import io.prune4j.backend.cpu.CpuBackend;
 import io.prune4j.data.Dataset;
 import io.prune4j.nn.Parameter;
-import io.prune4j.nn.Sequential;
+import io.prune4j.nn.Graph;
+import io.prune4j.nn.Models;
 import io.prune4j.tensor.Tensor;
 import io.prune4j.testing.Check;
 import io.prune4j.testing.Naive;
@@ -31,7 +32,7 @@ class ConvScorerTest {
     private final SplittableRandom rng = new SplittableRandom(23);
     private final float[] x = Check.randn(rng, N * 60, 1.2);
     private final int[] y = Check.randint(rng, N, CLASSES);
-    private final Sequential net = Sequential.cnn(cpu, SHAPE, new int[] {3, 4}, 5, CLASSES, 8);
+    private final Graph net = Models.cnn(cpu, SHAPE, new int[] {3, 4}, 5, CLASSES, 8);
     private final DeviceData data = DeviceData.upload(cpu, new Dataset("toy", x, y, N, 60, CLASSES, SHAPE));
     private final double[][] p = new double[8][];
     private final double[] xd = Naive.toDouble(x);
@@ -85,7 +86,7 @@ class ConvScorerTest {
     }
 
     private float[] score(Criterion c, Granularity g, int layer) {
-        List<Tensor> s = Calibration.score(Scorers.create(c, 3), net, List.of(layer), g, data, 1, 9, null);
+        List<Tensor> s = Calibration.score(c, 3, net, List.of(net.nodes().get(layer).name()), g, data, 1, 9, null);
         assertEquals(1, s.size());
         return s.get(0).toFloatArray();
     }

@@ -7,7 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import io.prune4j.backend.Backend;
 import io.prune4j.backend.Normalization;
 import io.prune4j.backend.cpu.CpuBackend;
-import io.prune4j.nn.Sequential;
+import io.prune4j.nn.Graph;
+import io.prune4j.nn.Models;
 import io.prune4j.tensor.Tensor;
 import io.prune4j.train.DeviceData;
 import io.prune4j.train.TrainConfig;
@@ -30,7 +31,7 @@ class DeterminismTest {
 
     /** Raw bits of every parameter after two epochs from {@code seed} (initialisation and shuffling). */
     private int[][] trained(long seed) {
-        try (Sequential net = Sequential.mlp(cpu, 12, new int[] {32, 16}, 4, seed);
+        try (Graph net = Models.mlp(cpu, 12, new int[] {32, 16}, 4, seed);
              Trainer t = new Trainer(net, TrainConfig.builder().optEpochs(2).optBatchSize(32).optLearningRate(1e-2f).optSeed(seed).build())) {
             t.fit(train, null, TrainListener.NONE);
             return bits(net.parameters().stream().map(p -> p.value().toFloatArray()).toList());
@@ -62,14 +63,14 @@ class DeterminismTest {
 
     /** Scores before ranking and the keep masks after, for one criterion on a trained network. */
     private List<int[][]> scoresAndMasks(Criterion c, Granularity g, long seed) {
-        try (Sequential net = Sequential.mlp(cpu, 12, new int[] {32, 16}, 4, 3);
+        // BatchNorm scale needs BatchNorm layers: an MLP with one after each hidden layer
+        try (Graph net = c == Criterion.BN_SCALE ? mlpWithBatchNorm() : Models.mlp(cpu, 12, new int[] {32, 16}, 4, 3);
              Trainer t = new Trainer(net, TrainConfig.builder().optEpochs(1).optBatchSize(32).optSeed(3).build())) {
             t.fit(train, null, TrainListener.NONE);
-            List<Integer> layers = g == Granularity.UNIT ? Compaction.prunableUnitLayers(net) : Compaction.prunableWeightLayers(net);
-            List<Tensor> scores;
-            try (Scorer scorer = Scorers.create(c, seed)) {
-                scores = Calibration.score(scorer, net, layers, g, train, 3, seed, () -> { });
-            }
+            List<String> layers = g == Granularity.UNIT
+                    ? GroupScores.scoredNodes(net, ChannelGroups.of(net).prunable(), c)
+                    : Compaction.prunableWeightLayers(net, java.util.Set.of());
+            List<Tensor> scores = Calibration.score(c, seed, net, layers, g, train, 3, seed, () -> { });
             int[][] s = bits(scores.stream().map(Tensor::toFloatArray).toList());
             int[] reference = scores.stream().mapToInt(Tensor::size).toArray();
             List<Tensor> prior = new ArrayList<>();
@@ -83,10 +84,25 @@ class DeterminismTest {
         }
     }
 
+    private Graph mlpWithBatchNorm() {
+        io.prune4j.nn.GraphBuilder b = Graph.builder(cpu, 3, 12);
+        String x = b.relu("relu1", b.batchNorm("bn1", b.dense("fc1", Graph.INPUT, 32)));
+        x = b.relu("relu2", b.batchNorm("bn2", b.dense("fc2", x, 16)));
+        b.dense("fc3", x, 4);
+        return b.build();
+    }
+
     @ParameterizedTest
     @EnumSource(Criterion.class)
     void sameSeedSameScoresAndMasks(Criterion c) {
-        for (Granularity g : c.scoresWeights() ? Granularity.values() : new Granularity[] {Granularity.UNIT}) {
+        List<Granularity> grains = new ArrayList<>();
+        if (c.scoresUnits()) {
+            grains.add(Granularity.UNIT);
+        }
+        if (c.scoresWeights()) {
+            grains.add(Granularity.WEIGHT);
+        }
+        for (Granularity g : grains) {
             List<int[][]> a = scoresAndMasks(c, g, 11);
             List<int[][]> b = scoresAndMasks(c, g, 11);
             for (int k = 0; k < 2; k++) {

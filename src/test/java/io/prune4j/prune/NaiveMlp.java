@@ -1,7 +1,8 @@
 package io.prune4j.prune;
 
 import io.prune4j.nn.Parameter;
-import io.prune4j.nn.Sequential;
+import io.prune4j.nn.Graph;
+import io.prune4j.nn.Models;
 import io.prune4j.testing.Naive;
 import java.util.List;
 
@@ -22,7 +23,7 @@ final class NaiveMlp {
     final int[] y;
     final int batch;
 
-    NaiveMlp(Sequential net, float[] x, int[] y, int in, int hidden, int classes) {
+    NaiveMlp(Graph net, float[] x, int[] y, int in, int hidden, int classes) {
         List<Parameter> p = net.parameters();
         this.w1 = Naive.toDouble(p.get(0).value().toFloatArray());
         this.b1 = Naive.toDouble(p.get(1).value().toFloatArray());

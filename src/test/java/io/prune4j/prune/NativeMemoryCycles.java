@@ -4,7 +4,8 @@ import io.prune4j.backend.Backend;
 import io.prune4j.backend.Normalization;
 import io.prune4j.backend.cpu.CpuBackend;
 import io.prune4j.data.Dataset;
-import io.prune4j.nn.Sequential;
+import io.prune4j.nn.Graph;
+import io.prune4j.nn.Models;
 import io.prune4j.train.DeviceData;
 import io.prune4j.train.TrainConfig;
 import java.lang.management.ManagementFactory;
@@ -118,7 +119,7 @@ public final class NativeMemoryCycles {
         PruneConfig cfg = PruneConfig.builder().setCriterion(c).optStructured(structured)
                 .optRanking(Ranking.Config.ratio(Ranking.Scope.LAYER, structured ? Normalization.L2 : Normalization.NONE, 0.5))
                 .optFinetune(ft).optCalibrationBatches(2).optSeed(i).build();
-        try (Sequential net = Sequential.mlp(backend, 12, new int[] {32, 16}, 4, i)) {
+        try (Graph net = Models.mlp(backend, 12, new int[] {32, 16}, 4, i)) {
             new Pruner(cfg, null).run(net, null, train, test);
         }
     }

@@ -10,7 +10,8 @@ import io.prune4j.backend.cpu.CpuBackend;
 import io.prune4j.data.Dataset;
 import io.prune4j.nn.Dense;
 import io.prune4j.nn.Parameter;
-import io.prune4j.nn.Sequential;
+import io.prune4j.nn.Graph;
+import io.prune4j.nn.Models;
 import io.prune4j.tensor.DType;
 import io.prune4j.tensor.Tensor;
 import io.prune4j.testing.Check;
@@ -28,8 +29,8 @@ class PrunerTest {
     private final Backend cpu = new CpuBackend(1);
     private DeviceData train;
     private DeviceData test;
-    private Sequential initial;
-    private Sequential net;
+    private Graph initial;
+    private Graph net;
 
     /** Four Gaussian blobs in 12 dimensions. */
     private static Dataset blobs(int n, long seed) {
@@ -56,7 +57,7 @@ class PrunerTest {
     void trainBaseline() {
         train = DeviceData.upload(cpu, blobs(600, 1));
         test = DeviceData.upload(cpu, blobs(200, 2));
-        net = Sequential.mlp(cpu, 12, new int[] {32, 16}, 4, 7);
+        net = Models.mlp(cpu, 12, new int[] {32, 16}, 4, 7);
         initial = net.copy();
         try (Trainer t = new Trainer(net, TrainConfig.builder().optEpochs(5).optBatchSize(32).optLearningRate(0.01f).build())) {
             t.fit(train, null, io.prune4j.train.TrainListener.NONE);
@@ -68,7 +69,7 @@ class PrunerTest {
                                float distillT) {
         TrainConfig ft = TrainConfig.builder().optEpochs(epochs).optBatchSize(32).optLearningRate(0.005f).build();
         return new PruneConfig(c, structured, Ranking.Config.ratio(Ranking.Scope.LAYER, Normalization.L2, sparsity), s, rounds, ft,
-                distillT, 0.5f, rewind, 3, 5, false, false);
+                distillT, 0.5f, rewind, 3, 5, false, false, java.util.Set.of(), io.prune4j.backend.Reduction.MEAN, true, null, 1, 1, java.util.Map.of());
     }
 
     @Test
@@ -234,14 +235,14 @@ class PrunerTest {
         TrainConfig ft = TrainConfig.builder().optEpochs(1).build();
         Ranking.Config count = new Ranking.Config(Ranking.Scope.LAYER, Normalization.L2, Ranking.Mode.COUNT, 3, 1, 1);
         assertTrue(assertThrows(IllegalArgumentException.class,
-                () -> new PruneConfig(Criterion.TAYLOR, true, count, Schedule.ITERATIVE, 3, ft, 0, 0.5f, false, 3, 1, false, false))
+                () -> new PruneConfig(Criterion.TAYLOR, true, count, Schedule.ITERATIVE, 3, ft, 0, 0.5f, false, 3, 1, false, false, java.util.Set.of(), io.prune4j.backend.Reduction.MEAN, true, null, 1, 1, java.util.Map.of()))
                 .getMessage().contains("target sparsity"));
         Ranking.Config half = Ranking.Config.ratio(Ranking.Scope.LAYER, Normalization.L2, 0.5);
         assertTrue(assertThrows(IllegalArgumentException.class,
-                () -> new PruneConfig(Criterion.APOZ, false, half, Schedule.ONESHOT, 1, ft, 0, 0.5f, false, 3, 1, false, false))
+                () -> new PruneConfig(Criterion.APOZ, false, half, Schedule.ONESHOT, 1, ft, 0, 0.5f, false, 3, 1, false, false, java.util.Set.of(), io.prune4j.backend.Reduction.MEAN, true, null, 1, 1, java.util.Map.of()))
                 .getMessage().contains("scores units only"));
         assertTrue(assertThrows(IllegalArgumentException.class,
-                () -> new PruneConfig(Criterion.TAYLOR, true, half, Schedule.GRADUAL, 3, ft, 0, 0.5f, true, 3, 1, false, false))
+                () -> new PruneConfig(Criterion.TAYLOR, true, half, Schedule.GRADUAL, 3, ft, 0, 0.5f, true, 3, 1, false, false, java.util.Set.of(), io.prune4j.backend.Reduction.MEAN, true, null, 1, 1, java.util.Map.of()))
                 .getMessage().contains("rewinding"));
     }
 }

@@ -11,8 +11,8 @@ import io.prune4j.backend.cpu.CpuBackend;
 import io.prune4j.data.Dataset;
 import io.prune4j.nn.Conv2d;
 import io.prune4j.nn.Dense;
-import io.prune4j.nn.LayerHook;
-import io.prune4j.nn.Sequential;
+import io.prune4j.nn.Graph;
+import io.prune4j.nn.Models;
 import io.prune4j.nn.WeightLayer;
 import io.prune4j.tensor.Tensor;
 import io.prune4j.train.DeviceData;
@@ -81,27 +81,13 @@ class ReconstructionTest {
      * library's convolution: a Dense layer's input vector per example, or a convolution's input patch
      * per example and output position ({@code [channel, row, column]} order, zeros in the padding).
      */
-    private double[][] inputsOf(Sequential net, Dataset data, int layer) {
+    private double[][] inputsOf(Graph net, Dataset data, int layer) {
         float[][] seen = new float[1][];
         int[][] shape = new int[1][];
-        LayerHook hook = (i, l, a) -> {
-            if (i == layer - 1) {
-                seen[0] = b.toFloatArray(a);
-                shape[0] = a.shape();
-            }
-        };
-        net.addForwardHook(hook);
         try (Tensor x = b.fromArray(data.features(), data.count(), data.featureSize())) {
-            net.forward(x, false);
-            if (layer == 0) {
-                seen[0] = data.features().clone();
-                int[] in = net.inputShape();
-                shape[0] = new int[in.length + 1];
-                shape[0][0] = data.count();
-                System.arraycopy(in, 0, shape[0], 1, in.length);
-            }
-        } finally {
-            net.removeHook(hook);
+            Tensor in = net.forwardTo(x, false, net.nodes().get(layer).name())[0];
+            seen[0] = b.toFloatArray(in);
+            shape[0] = in.shape();
         }
         float[] v = seen[0];
         int n = data.count();
@@ -144,14 +130,34 @@ class ReconstructionTest {
     }
 
     /** A random 0/1 mask for each layer, over its units ({@code units}) or its weights, keeping 1/{@code divisor}; layer li's seed is seed + li. */
-    private List<Tensor> randomMasks(Sequential net, List<Integer> layers, boolean units, int divisor, long seed) {
+    private List<Tensor> randomMasks(Graph net, List<String> layers, boolean units, int divisor, long seed) {
         List<Tensor> masks = new ArrayList<>();
-        for (int li : layers) {
-            WeightLayer l = (WeightLayer) net.layers().get(li);
+        for (String name : layers) {
+            WeightLayer l = (WeightLayer) net.layer(name);
             int n = units ? l.units() : l.weight().size();
-            masks.add(mask(n, n / divisor, seed + li));
+            masks.add(mask(n, n / divisor, seed + net.indexOf(name)));
         }
         return masks;
+    }
+
+    /** Refits on the channel masks of the groups named {@code layers}, as the Pruner does. */
+    private static int refitUnits(Graph net, List<String> layers, List<Tensor> masks, DeviceData data, int seed, double damping) {
+        java.util.Map<String, Tensor> channels = Plans.channelMasks(net, layers, masks);
+        try {
+            return Reconstruction.refitUnits(net, channels, data, BATCHES, seed, damping);
+        } finally {
+            channels.values().forEach(Tensor::close);
+        }
+    }
+
+    /** Position of the first weight layer after node {@code name}. */
+    private static int nextWeightLayer(Graph net, String name) {
+        for (int i = net.indexOf(name) + 1; i < net.layers().size(); i++) {
+            if (net.layers().get(i) instanceof WeightLayer) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     /** The inputs of one row that a unit mask keeps: each unit's whole block of {@code in / units} inputs. */
@@ -178,7 +184,7 @@ class ReconstructionTest {
      * {@code kept} gives it. With a unit mask ({@code sharedMask}) the layer is fitted on the kept
      * inputs only, so its ridge scales with their mean square; with a weight mask, with all inputs'.
      */
-    private void assertLeastSquares(Sequential before, Sequential after, Dataset data, int layer, IntFunction<boolean[]> kept,
+    private void assertLeastSquares(Graph before, Graph after, Dataset data, int layer, IntFunction<boolean[]> kept,
                                     boolean sharedMask) {
         WeightLayer l = (WeightLayer) after.layers().get(layer);
         for (int r = 0; r < l.units(); r++) {
@@ -192,7 +198,7 @@ class ReconstructionTest {
      * pre-activation minus the old one, {@code mean(e) = 0} and {@code mean(x'_k·e) + λ·w'_k = 0}
      * for each kept input {@code k}; returns the largest violation relative to the scale of the terms.
      */
-    private double normalEquationError(Sequential before, Sequential after, Dataset data, int layer, int r, boolean[] kept,
+    private double normalEquationError(Graph before, Graph after, Dataset data, int layer, int r, boolean[] kept,
                                        boolean ridgeOnKept, double damping) {
         double[][] x = inputsOf(before, data, layer);
         double[][] xNew = inputsOf(after, data, layer);
@@ -201,8 +207,8 @@ class ReconstructionTest {
         int in = d0.weight().size() / d0.units();
         float[] w0 = b.toFloatArray(d0.weight().value());
         float[] w1 = b.toFloatArray(d1.weight().value());
-        float b0 = b.toFloatArray(d0.bias().value())[r];
-        float b1 = b.toFloatArray(d1.bias().value())[r];
+        float b0 = d0.bias() == null ? 0 : b.toFloatArray(d0.bias().value())[r];
+        float b1 = d1.bias() == null ? 0 : b.toFloatArray(d1.bias().value())[r];
         int n = x.length;
         double[] e = new double[n];
         int fitted = 0;
@@ -245,11 +251,11 @@ class ReconstructionTest {
     void structuredRefitSolvesEachNextLayersLeastSquares() {
         Dataset data = gaussian(N, 12, 1);
         try (DeviceData dd = DeviceData.upload(b, data);
-             Sequential net = Sequential.mlp(b, 12, new int[] {9, 7}, 4, 3);
-             Sequential before = net.copy();
+             Graph net = Models.mlp(b, 12, new int[] {9, 7}, 4, 3);
+             Graph before = net.copy();
              Tensor m1 = mask(9, 5, 11);
              Tensor m2 = mask(7, 4, 12)) {
-            assertEquals(2, Reconstruction.refitUnits(net, List.of(0, 1), List.of(m1, m2), dd, BATCHES, 5, 0.01));
+            assertEquals(2, refitUnits(net, List.of("fc1", "fc2"), List.of(m1, m2), dd, 5, 0.01));
             assertArrayEquals(b.toFloatArray(before.parameters().get(0).value()), b.toFloatArray(net.parameters().get(0).value()),
                     "fc1 reads the data, not a pruned layer: it stays as it was");
             boolean[] kept1 = keptByUnits(b.toFloatArray(m1), 9);
@@ -263,13 +269,13 @@ class ReconstructionTest {
     void unstructuredRefitSolvesEachRowsLeastSquaresLayerAfterLayer() {
         Dataset data = gaussian(N, 10, 2);
         try (DeviceData dd = DeviceData.upload(b, data);
-             Sequential net = Sequential.mlp(b, 10, new int[] {8, 6}, 4, 4);
-             Sequential before = net.copy()) {
-            List<Integer> layers = List.of(0, 1, 2);
+             Graph net = Models.mlp(b, 10, new int[] {8, 6}, 4, 4);
+             Graph before = net.copy()) {
+            List<String> layers = List.of("fc1", "fc2", "fc3");
             List<Tensor> masks = randomMasks(net, layers, false, 3, 20);
             try {
                 assertEquals(3, Reconstruction.refitWeights(net, layers, masks, dd, BATCHES, 6, 0.01));
-                for (int li : layers) {
+                for (int li = 0; li < layers.size(); li++) {
                     float[] m = b.toFloatArray(masks.get(li));
                     int in = ((Dense) net.layers().get(li)).inFeatures();
                     assertLeastSquares(before, net, data, li, r -> keptInRow(m, r, in), false);
@@ -284,7 +290,7 @@ class ReconstructionTest {
     void aDuplicatedUnitIsAbsorbedExactly() {
         Dataset data = gaussian(N, 12, 3);
         try (DeviceData dd = DeviceData.upload(b, data);
-             Sequential net = Sequential.mlp(b, 12, new int[] {9, 7}, 4, 5);
+             Graph net = Models.mlp(b, 12, new int[] {9, 7}, 4, 5);
              Tensor all2 = mask(7, 7, 0)) {
             // unit 8 of fc1 is a copy of unit 2, so removing it loses nothing the next layer cannot rebuild
             Dense fc1 = (Dense) net.layers().get(0);
@@ -296,11 +302,11 @@ class ReconstructionTest {
             b.upload(fc1.bias().value(), bias);
             float[] keep = {1, 1, 1, 1, 1, 1, 1, 1, 0};
             float[] reference = logits(net, data);
-            try (Sequential plain = net.copy(); Tensor m1 = b.fromArray(keep, 9); Tensor m1b = b.fromArray(keep, 9)) {
-                Compaction.compact(plain, List.of(0, 1), List.of(m1, all2));
+            try (Graph plain = net.copy(); Tensor m1 = b.fromArray(keep, 9); Tensor m1b = b.fromArray(keep, 9)) {
+                Plans.compact(plain, List.of("fc1", "fc2"), List.of(m1, all2));
                 assertTrue(maxDiff(reference, logits(plain, data)) > 1e-2, "removing the unit without a refit must change the outputs");
-                Reconstruction.refitUnits(net, List.of(0, 1), List.of(m1b, all2), dd, BATCHES, 7, 1e-9);
-                Compaction.compact(net, List.of(0, 1), List.of(m1b, all2));
+                refitUnits(net, List.of("fc1", "fc2"), List.of(m1b, all2), dd, 7, 1e-9);
+                Plans.compact(net, List.of("fc1", "fc2"), List.of(m1b, all2));
                 assertEquals(8, ((Dense) net.layers().get(0)).units());
                 double diff = maxDiff(reference, logits(net, data));
                 assertTrue(diff < 1e-3, "the refitted network should give the same logits, differs by " + diff);
@@ -310,18 +316,18 @@ class ReconstructionTest {
 
     @Test
     void convolutionsAndTheLayerBehindTheFlattenAreRefittedOnTheKeptChannelsPatches() {
-        try (Sequential net = Sequential.cnn(b, new int[] {1, 8, 8}, new int[] {4, 6}, 10, 3, 6);
-             Sequential before = net.copy()) {
+        try (Graph net = Models.cnn(b, new int[] {1, 8, 8}, new int[] {4, 6}, 10, 3, 6);
+             Graph before = net.copy()) {
             Dataset data = images(8);
-            List<Integer> layers = Compaction.prunableUnitLayers(net);
+            List<String> layers = Plans.unitLayers(net);
             List<Tensor> masks = randomMasks(net, layers, true, 2, 0);
             try (DeviceData dd = DeviceData.upload(b, data)) {
                 // conv1 → pool → conv2, conv2 → pool → flatten → fc1 (a 2×2 block per channel), fc1 → fc2
-                assertEquals(3, Reconstruction.refitUnits(net, layers, masks, dd, BATCHES, 9, 0.01));
+                assertEquals(3, refitUnits(net, layers, masks, dd, 9, 0.01));
                 assertArrayEquals(b.toFloatArray(before.parameters().get(0).value()), b.toFloatArray(net.parameters().get(0).value()),
                         "conv1 reads the images, not a pruned layer: it stays as it was");
                 for (int s = 0; s < layers.size(); s++) {
-                    int next = Compaction.nextWeightLayer(net, layers.get(s));
+                    int next = nextWeightLayer(net, layers.get(s));
                     WeightLayer n = (WeightLayer) net.layers().get(next);
                     boolean[] kept = keptByUnits(b.toFloatArray(masks.get(s)), n.weight().size() / n.units());
                     assertLeastSquares(before, net, data, next, r -> kept, true);
@@ -334,18 +340,18 @@ class ReconstructionTest {
 
     @Test
     void unstructuredConvolutionRowsAreRefittedToo() {
-        try (Sequential net = Sequential.cnn(b, new int[] {1, 8, 8}, new int[] {3, 5}, 6, 3, 7);
-             Sequential before = net.copy()) {
+        try (Graph net = Models.cnn(b, new int[] {1, 8, 8}, new int[] {3, 5}, 6, 3, 7);
+             Graph before = net.copy()) {
             Dataset data = images(10);
-            List<Integer> layers = Compaction.prunableWeightLayers(net);
+            List<String> layers = Compaction.prunableWeightLayers(net, java.util.Set.of());
             List<Tensor> masks = randomMasks(net, layers, false, 3, 30);
             try (DeviceData dd = DeviceData.upload(b, data)) {
                 assertEquals(layers.size(), Reconstruction.refitWeights(net, layers, masks, dd, BATCHES, 11, 0.01));
                 for (int s = 0; s < layers.size(); s++) {
-                    WeightLayer l = (WeightLayer) net.layers().get(layers.get(s));
+                    WeightLayer l = (WeightLayer) net.layer(layers.get(s));
                     float[] m = b.toFloatArray(masks.get(s));
                     int in = l.weight().size() / l.units();
-                    assertLeastSquares(before, net, data, layers.get(s), r -> keptInRow(m, r, in), false);
+                    assertLeastSquares(before, net, data, net.indexOf(layers.get(s)), r -> keptInRow(m, r, in), false);
                 }
             } finally {
                 masks.forEach(Tensor::close);
@@ -358,12 +364,12 @@ class ReconstructionTest {
     void aLayerTooLargeToSolveRowByRowIsRefusedBeforeAnythingChanges() {
         Dataset data = gaussian(Calibration.BATCH, 3000, 4);
         try (DeviceData dd = DeviceData.upload(b, data);
-             Sequential net = Sequential.mlp(b, 3000, new int[] {2000}, 2, 7);
+             Graph net = Models.mlp(b, 3000, new int[] {2000}, 2, 7);
              Tensor half = mask(3000 * 2000, 3000 * 1000, 9);
              Tensor all = mask(2 * 2000, 2 * 2000, 0)) {
             float[] w = b.toFloatArray(net.parameters().get(0).value());
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> Reconstruction.refitWeights(net, List.of(0, 1), List.of(half, all), dd, 1, 1));
+                    () -> Reconstruction.refitWeights(net, List.of("fc1", "fc2"), List.of(half, all), dd, 1, 1));
             assertTrue(e.getMessage().startsWith("reconstruction of fc1 would take about") && e.getMessage().contains("2000 rows"),
                     e.getMessage());
             assertArrayEquals(w, b.toFloatArray(net.parameters().get(0).value()), "the refusal comes before any change");
@@ -382,7 +388,7 @@ class ReconstructionTest {
         double[] accuracy = new double[2];
         for (int refit = 0; refit < 2; refit++) {
             try (DeviceData train = DeviceData.upload(b, trainSet); DeviceData test = DeviceData.upload(b, testSet);
-                 Sequential net = Sequential.mlp(b, 64, new int[] {32, 16}, 4, 3);
+                 Graph net = Models.mlp(b, 64, new int[] {32, 16}, 4, 3);
                  io.prune4j.train.Trainer t = new io.prune4j.train.Trainer(net,
                          TrainConfig.builder().optEpochs(3).optBatchSize(32).optLearningRate(0.01f).build())) {
                 t.fit(train, null, io.prune4j.train.TrainListener.NONE);
@@ -403,7 +409,7 @@ class ReconstructionTest {
         // 400 examples give 3 batches of 128, fewer than the 5 asked for; fc2 and fc3 are refitted
         try (DeviceData train = DeviceData.upload(b, io.prune4j.data.CornerPatches.generate(400, 1));
              DeviceData test = DeviceData.upload(b, io.prune4j.data.CornerPatches.generate(100, 2));
-             Sequential net = Sequential.mlp(b, 64, new int[] {32, 16}, 4, 3)) {
+             Graph net = Models.mlp(b, 64, new int[] {32, 16}, 4, 3)) {
             PruneConfig cfg = PruneConfig.builder().setCriterion(Criterion.MAGNITUDE)
                     .optRanking(Ranking.Config.ratio(Ranking.Scope.LAYER, Normalization.L2, 0.5))
                     .optFinetune(TrainConfig.builder().optEpochs(0).build()).optCalibrationBatches(5).optReconstruct(true).build();
@@ -431,16 +437,16 @@ class ReconstructionTest {
         TrainConfig ft = TrainConfig.builder().optEpochs(1).build();
         Ranking.Config half = Ranking.Config.ratio(Ranking.Scope.LAYER, Normalization.L2, 0.5);
         IllegalArgumentException gradual = assertThrows(IllegalArgumentException.class,
-                () -> new PruneConfig(Criterion.TAYLOR, true, half, Schedule.GRADUAL, 3, ft, 0, 0.5f, false, 3, 1, false, true));
+                () -> new PruneConfig(Criterion.TAYLOR, true, half, Schedule.GRADUAL, 3, ft, 0, 0.5f, false, 3, 1, false, true, java.util.Set.of(), io.prune4j.backend.Reduction.MEAN, true, null, 1, 1, java.util.Map.of()));
         assertTrue(gradual.getMessage().contains("gradual"), gradual.getMessage());
         IllegalArgumentException both = assertThrows(IllegalArgumentException.class,
-                () -> new PruneConfig(Criterion.TAYLOR, true, half, Schedule.ONESHOT, 1, ft, 0, 0.5f, false, 3, 1, true, true));
+                () -> new PruneConfig(Criterion.TAYLOR, true, half, Schedule.ONESHOT, 1, ft, 0, 0.5f, false, 3, 1, true, true, java.util.Set.of(), io.prune4j.backend.Reduction.MEAN, true, null, 1, 1, java.util.Map.of()));
         assertTrue(both.getMessage().contains("bias compensation"), both.getMessage());
         IllegalArgumentException rewind = assertThrows(IllegalArgumentException.class,
-                () -> new PruneConfig(Criterion.TAYLOR, true, half, Schedule.ONESHOT, 1, ft, 0, 0.5f, true, 3, 1, false, true));
+                () -> new PruneConfig(Criterion.TAYLOR, true, half, Schedule.ONESHOT, 1, ft, 0, 0.5f, true, 3, 1, false, true, java.util.Set.of(), io.prune4j.backend.Reduction.MEAN, true, null, 1, 1, java.util.Map.of()));
         assertTrue(rewind.getMessage().contains("rewinding"), rewind.getMessage());
         IllegalArgumentException noData = assertThrows(IllegalArgumentException.class,
-                () -> new PruneConfig(Criterion.MAGNITUDE, false, half, Schedule.ONESHOT, 1, ft, 0, 0.5f, false, 0, 1, false, true));
+                () -> new PruneConfig(Criterion.MAGNITUDE, false, half, Schedule.ONESHOT, 1, ft, 0, 0.5f, false, 0, 1, false, true, java.util.Set.of(), io.prune4j.backend.Reduction.MEAN, true, null, 1, 1, java.util.Map.of()));
         assertTrue(noData.getMessage().contains("calibration batches"), noData.getMessage());
     }
 
@@ -458,7 +464,7 @@ class ReconstructionTest {
         assertArrayEquals(new double[] {-0.5, 1, 2, 0}, b, 1e-12);
     }
 
-    private float[] logits(Sequential net, Dataset data) {
+    private float[] logits(Graph net, Dataset data) {
         try (Tensor x = b.fromArray(data.features(), data.count(), data.featureSize())) {
             return b.toFloatArray(net.forward(x, false));
         }

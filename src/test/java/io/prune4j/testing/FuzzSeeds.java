@@ -4,7 +4,8 @@ import io.prune4j.backend.cpu.CpuBackend;
 import io.prune4j.io.ModelFile;
 import io.prune4j.nn.Dense;
 import io.prune4j.nn.Relu;
-import io.prune4j.nn.Sequential;
+import io.prune4j.nn.Graph;
+import io.prune4j.nn.Models;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URISyntaxException;
@@ -46,11 +47,11 @@ public final class FuzzSeeds {
         Path model = root.resolve(RESOURCES + "io/prune4j/io/ModelFileFuzzTestInputs/modelBytes");
         Files.createDirectories(model);
         CpuBackend cpu = new CpuBackend(1);
-        try (Sequential mlp = Sequential.mlp(cpu, 3, new int[] {4}, 2, 1)) {
+        try (Graph mlp = Models.mlp(cpu, 3, new int[] {4}, 2, 1)) {
             ModelFile.save(mlp, model.resolve("seed-mlp"), Map.of());
         }
         SplittableRandom rng = new SplittableRandom(2);
-        try (Sequential withRelu = new Sequential(cpu, 2, List.of(Dense.create(cpu, "a", 2, 3, false, rng), new Relu("r", cpu),
+        try (Graph withRelu = Graph.chain(cpu, 2, List.of(Dense.create(cpu, "a", 2, 3, false, rng), new Relu("r", cpu),
                 Dense.create(cpu, "b", 3, 2, false, rng)))) {
             ModelFile.save(withRelu, model.resolve("seed-relu-layer"), Map.of());
         }

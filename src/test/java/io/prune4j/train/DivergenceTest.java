@@ -10,7 +10,8 @@ import io.prune4j.backend.Normalization;
 import io.prune4j.backend.cpu.CpuBackend;
 import io.prune4j.data.Dataset;
 import io.prune4j.nn.Parameter;
-import io.prune4j.nn.Sequential;
+import io.prune4j.nn.Graph;
+import io.prune4j.nn.Models;
 import io.prune4j.prune.Criterion;
 import io.prune4j.prune.PruneConfig;
 import io.prune4j.prune.Pruner;
@@ -29,7 +30,7 @@ class DivergenceTest {
     private final Backend cpu = new CpuBackend(1);
     private final DeviceData train = DeviceData.upload(cpu, blobs(320, 1));
     private final DeviceData test = DeviceData.upload(cpu, blobs(80, 2));
-    private final Sequential net = Sequential.mlp(cpu, 6, new int[] {16, 8}, 3, 5);
+    private final Graph net = Models.mlp(cpu, 6, new int[] {16, 8}, 3, 5);
 
     @AfterEach
     void close() {
@@ -52,7 +53,7 @@ class DivergenceTest {
         return new Dataset("blobs", x, y, n, 6, 3);
     }
 
-    private static List<float[]> weights(Sequential net) {
+    private static List<float[]> weights(Graph net) {
         List<float[]> w = new ArrayList<>();
         for (Parameter p : net.parameters()) {
             w.add(p.value().toFloatArray());
@@ -60,7 +61,7 @@ class DivergenceTest {
         return w;
     }
 
-    private static void assertBitEqual(List<float[]> expected, Sequential net) {
+    private static void assertBitEqual(List<float[]> expected, Graph net) {
         List<float[]> actual = weights(net);
         assertEquals(expected.size(), actual.size());
         for (int i = 0; i < expected.size(); i++) {
@@ -169,7 +170,7 @@ class DivergenceTest {
      */
     @Test
     void prunerKeepsThePrunedWeightsFromBeforeFineTuning() {
-        try (Sequential reference = net.copy()) {
+        try (Graph reference = net.copy()) {
             Ranking.Config half = Ranking.Config.ratio(Ranking.Scope.LAYER, Normalization.L2, 0.5);
             PruneConfig none = PruneConfig.builder().setCriterion(Criterion.TAYLOR).optRanking(half).optCalibrationBatches(2)
                     .optFinetune(config(0, 1e-3f, TrainConfig.OptimizerKind.ADAM)).build();

@@ -4,7 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.prune4j.backend.cpu.CpuBackend;
 import io.prune4j.data.Mnist;
-import io.prune4j.nn.Sequential;
+import io.prune4j.nn.Graph;
+import io.prune4j.nn.Models;
 import java.util.List;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -22,7 +23,7 @@ class FashionMnistTrainingTest {
         try (CpuBackend cpu = new CpuBackend(2);
              DeviceData train = DeviceData.upload(cpu, data.train());
              DeviceData test = DeviceData.upload(cpu, data.test());
-             Sequential net = Sequential.mlp(cpu, 784, new int[] {300, 100}, 10, config.seed());
+             Graph net = Models.mlp(cpu, 784, new int[] {300, 100}, 10, config.seed());
              Trainer trainer = new Trainer(net, config)) {
             List<EpochResult> epochs = trainer.fit(train, test, new TrainListener() {
                 @Override

@@ -3,7 +3,8 @@ package io.prune4j.bench;
 import io.prune4j.backend.Backend;
 import io.prune4j.backend.cpu.CpuBackend;
 import io.prune4j.io.ModelFile;
-import io.prune4j.nn.Sequential;
+import io.prune4j.nn.Graph;
+import io.prune4j.nn.Models;
 import io.prune4j.tensor.Tensor;
 import java.nio.file.Path;
 import java.util.SplittableRandom;
@@ -47,7 +48,7 @@ public class CnnBench {
     public int threads;
 
     private Backend backend;
-    private Sequential net;
+    private Graph net;
     private Tensor x;
 
     @Setup(Level.Trial)
@@ -60,7 +61,7 @@ public class CnnBench {
             if (s.length != 3) {
                 throw new IllegalArgumentException("arch must be c1xc2xhidden or a model file, got " + arch);
             }
-            net = Sequential.cnn(backend, new int[] {1, 28, 28}, new int[] {s[0], s[1]}, s[2], 10, 42);
+            net = Models.cnn(backend, new int[] {1, 28, 28}, new int[] {s[0], s[1]}, s[2], 10, 42);
         }
         SplittableRandom rng = new SplittableRandom(42);
         float[] v = new float[BATCH * net.inputSize()];

@@ -4,7 +4,8 @@ import io.prune4j.backend.Backend;
 import io.prune4j.backend.cpu.CpuBackend;
 import io.prune4j.nn.Adam;
 import io.prune4j.nn.Parameter;
-import io.prune4j.nn.Sequential;
+import io.prune4j.nn.Graph;
+import io.prune4j.nn.Models;
 import io.prune4j.tensor.DType;
 import io.prune4j.tensor.Tensor;
 import java.util.Arrays;
@@ -67,9 +68,9 @@ public class MlpBench {
     public int threads;
 
     private Backend backend;
-    private Sequential net;
+    private Graph net;
     /** The seeded initial weights, restored before every iteration (see {@link #resetTraining}). */
-    private Sequential initial;
+    private Graph initial;
     private List<Parameter> params;
     private List<Parameter> initialParams;
     private Adam adam;
@@ -84,7 +85,7 @@ public class MlpBench {
     @Setup(Level.Trial)
     public void setUp() {
         backend = new CpuBackend(threads);
-        net = Sequential.mlp(backend, INPUTS, parseHidden(hidden), CLASSES, SEED);
+        net = Models.mlp(backend, INPUTS, parseHidden(hidden), CLASSES, SEED);
         initial = net.copy();
         params = net.parameters();
         initialParams = initial.parameters();

@@ -7,9 +7,9 @@ import io.prune4j.backend.Backend;
 import io.prune4j.backend.Normalization;
 import io.prune4j.backend.TransferStats;
 import io.prune4j.data.Dataset;
-import io.prune4j.nn.Sequential;
+import io.prune4j.nn.Graph;
+import io.prune4j.nn.Models;
 import io.prune4j.nn.WeightLayer;
-import io.prune4j.prune.Compaction;
 import io.prune4j.prune.Criterion;
 import io.prune4j.prune.PruneConfig;
 import io.prune4j.prune.Pruner;
@@ -58,12 +58,12 @@ final class PipelineParity {
         return io.prune4j.data.CornerPatches.generate(n, seed);
     }
 
-    static Sequential mlp(Backend b) {
-        return Sequential.mlp(b, 20, new int[] {32, 16}, 3, 7);
+    static Graph mlp(Backend b) {
+        return Models.mlp(b, 20, new int[] {32, 16}, 3, 7);
     }
 
-    static Sequential cnn(Backend b) {
-        return Sequential.cnn(b, new int[] {1, 8, 8}, new int[] {6, 8}, 10, 4, 5);
+    static Graph cnn(Backend b) {
+        return Models.cnn(b, new int[] {1, 8, 8}, new int[] {6, 8}, 10, 4, 5);
     }
 
     /** What one backend's training run gave: the untrained test metrics, then per epoch train and test metrics. */
@@ -73,7 +73,7 @@ final class PipelineParity {
         Dataset trainSet = conv ? patches(400, 1) : blobs(600, 1);
         Dataset testSet = conv ? patches(200, 2) : blobs(300, 2);
         try (DeviceData train = DeviceData.upload(b, trainSet); DeviceData test = DeviceData.upload(b, testSet);
-             Sequential net = conv ? cnn(b) : mlp(b); Trainer t = new Trainer(net, cfg.toBuilder().optEpochs(epochs).build())) {
+             Graph net = conv ? cnn(b) : mlp(b); Trainer t = new Trainer(net, cfg.toBuilder().optEpochs(epochs).build())) {
             Metrics untrained = Trainer.evaluate(net, test);
             return new Run(untrained, t.fit(train, test, TrainListener.NONE));
         }
@@ -135,7 +135,7 @@ final class PipelineParity {
         Dataset trainSet = conv ? patches(400, 1) : blobs(600, 1);
         Dataset testSet = conv ? patches(200, 2) : blobs(300, 2);
         try (DeviceData train = DeviceData.upload(b, trainSet); DeviceData test = DeviceData.upload(b, testSet);
-             Sequential net = conv ? cnn(b) : mlp(b)) {
+             Graph net = conv ? cnn(b) : mlp(b)) {
             try (Trainer t = new Trainer(net, trainConfig().toBuilder().optEpochs(conv ? 3 : 2).build())) {
                 t.fit(train, null, TrainListener.NONE);
             }
@@ -148,8 +148,15 @@ final class PipelineParity {
         }
     }
 
-    static int[] units(Sequential net) {
-        List<Integer> layers = Compaction.prunableUnitLayers(net);
+    static int[] units(Graph net) {
+        // every weight layer but the last (the classes): in these chains, the prunable ones
+        List<Integer> layers = new java.util.ArrayList<>();
+        for (int i = 0; i < net.layers().size(); i++) {
+            if (net.layers().get(i) instanceof WeightLayer) {
+                layers.add(i);
+            }
+        }
+        layers.remove(layers.size() - 1);
         int[] u = new int[layers.size()];
         for (int j = 0; j < u.length; j++) u[j] = ((WeightLayer) net.layers().get(layers.get(j))).units();
         return u;
@@ -212,7 +219,7 @@ final class PipelineParity {
                 Backend b = sides[s];
                 try (DeviceData train = DeviceData.upload(b, conv ? patches(400, 1) : blobs(600, 1));
                      DeviceData test = DeviceData.upload(b, conv ? patches(200, 2) : blobs(300, 2));
-                     Sequential net = conv ? cnn(b) : mlp(b)) {
+                     Graph net = conv ? cnn(b) : mlp(b)) {
                     try (Trainer t = new Trainer(net, trainConfig().toBuilder().optEpochs(conv ? 3 : 2).build())) {
                         t.fit(train, null, TrainListener.NONE);
                     }

@@ -13,8 +13,8 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** {@link Sequential#forward(Tensor, boolean, int)}: a forward pass that stops before a given layer. */
-class SequentialTest {
+/** {@link Graph#forwardTo}: a forward pass that stops before a given node. */
+class GraphTest {
     private final CpuBackend b = new CpuBackend(1);
 
     @AfterEach
@@ -24,30 +24,31 @@ class SequentialTest {
 
     @Test
     void aPartialForwardGivesWhatThatLayerReadsInTheFullPass() {
-        try (Sequential net = Sequential.cnn(b, new int[] {1, 8, 8}, new int[] {3, 4}, 6, 3, 1);
+        try (Graph net = Models.cnn(b, new int[] {1, 8, 8}, new int[] {3, 4}, 6, 3, 1);
              Tensor x = b.fromArray(Check.randn(new SplittableRandom(2), 5 * 64, 1), 5, 64)) {
             int layers = net.layers().size();
             List<float[]> outputs = new ArrayList<>();
-            LayerHook record = (i, l, a) -> outputs.add(b.toFloatArray(a));
+            ForwardHook record = (n, l, in, a) -> outputs.add(b.toFloatArray(a));
             net.addForwardHook(record);
             net.forward(x, false);
             net.removeHook(record);
             assertEquals(layers, outputs.size());
 
-            Tensor input = net.forward(x, false, 0);
-            assertArrayEquals(new int[] {5, 1, 8, 8}, input.shape(), "layer 0 reads the images in the network's input shape");
-            assertArrayEquals(b.toFloatArray(x), b.toFloatArray(input));
-            for (int end = 1; end <= layers; end++) {
+            Tensor[] input = net.forwardTo(x, false, net.nodes().get(0).name());
+            assertEquals(1, input.length);
+            assertArrayEquals(new int[] {5, 1, 8, 8}, input[0].shape(), "the first node reads the images in the network's input shape");
+            assertArrayEquals(b.toFloatArray(x), b.toFloatArray(input[0]));
+            for (int end = 1; end < layers; end++) {
                 int[] calls = {0};
-                LayerHook count = (i, l, a) -> calls[0]++;
+                ForwardHook count = (n, l, in, a) -> calls[0]++;
                 net.addForwardHook(count);
-                float[] got = b.toFloatArray(net.forward(x, false, end));
+                String node = net.nodes().get(end).name();
+                Tensor[] got = net.forwardTo(x, false, node);
                 net.removeHook(count);
-                assertArrayEquals(outputs.get(end - 1), got, "the input of layer " + end);
-                assertEquals(end, calls[0], "hooks run for the layers that ran, and only for them");
+                assertArrayEquals(outputs.get(end - 1), b.toFloatArray(got[0]), "the input of " + node);
+                assertEquals(end, calls[0], "hooks run for the nodes that ran, and only for them");
             }
-            assertThrows(IndexOutOfBoundsException.class, () -> net.forward(x, false, layers + 1));
-            assertThrows(IndexOutOfBoundsException.class, () -> net.forward(x, false, -1));
+            assertThrows(IllegalArgumentException.class, () -> net.forwardTo(x, false, "nowhere"));
         }
     }
 }

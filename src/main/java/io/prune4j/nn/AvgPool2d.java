@@ -1,0 +1,131 @@
+package io.prune4j.nn;
+
+import io.prune4j.backend.Backend;
+import io.prune4j.tensor.Tensor;
+import java.util.List;
+
+/**
+ * Average pooling over {@code window × window} patches {@code stride} apart with zero padding
+ * {@code pad}: {@code x [batch, c, H, W] → y [batch, c, (H + 2·pad − window) / stride + 1, …]}. A patch's
+ * sum is divided by {@code window²} ({@code countIncludePad}, PyTorch's default) or by the number of
+ * its positions inside the input. Channels pass through.
+ */
+public final class AvgPool2d implements UnaryLayer {
+    private final String name;
+    private final Backend backend;
+    private final int window;
+    private final int stride;
+    private final int pad;
+    private final boolean countIncludePad;
+    private Tensor out;
+    private Tensor dx;
+    private int[] inputShape;
+
+    public AvgPool2d(String name, Backend backend, int window, int stride, int pad, boolean countIncludePad) {
+        if (window < 1 || stride < 1 || pad < 0 || pad > window / 2) {
+            throw new IllegalArgumentException("AvgPool2d " + name + ": window and stride must be positive and padding in [0, window / 2], got "
+                    + window + ", " + stride + " and " + pad);
+        }
+        this.name = name;
+        this.backend = backend;
+        this.window = window;
+        this.stride = stride;
+        this.pad = pad;
+        this.countIncludePad = countIncludePad;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    public int window() {
+        return window;
+    }
+
+    public int stride() {
+        return stride;
+    }
+
+    public int padding() {
+        return pad;
+    }
+
+    public boolean countIncludePad() {
+        return countIncludePad;
+    }
+
+    @Override
+    public String describe() {
+        return "AvgPool2d " + name + " (" + window + "x" + window + (stride != window ? ", stride " + stride : "")
+                + (pad != 0 ? ", pad " + pad + (countIncludePad ? "" : ", padding not counted") : "") + ")";
+    }
+
+    @Override
+    public int[] outputShape(int[] in) {
+        if (in.length != 3 || in[1] + 2 * pad < window || in[2] + 2 * pad < window) {
+            throw new IllegalArgumentException(describe() + " expects [channels, height, width] of at least " + (window - 2 * pad) + "x"
+                    + (window - 2 * pad) + " per example, got " + java.util.Arrays.toString(in));
+        }
+        return new int[] {in[0], (in[1] + 2 * pad - window) / stride + 1, (in[2] + 2 * pad - window) / stride + 1};
+    }
+
+    @Override
+    public Tensor forward(Tensor x, boolean training) {
+        if (x.rank() != 4) {
+            throw new IllegalArgumentException(describe() + " expects input [batch, channels, height, width], got "
+                    + java.util.Arrays.toString(x.shape()));
+        }
+        int[] o = outputShape(new int[] {x.dim(1), x.dim(2), x.dim(3)});
+        out = Workspace.ensureShape(backend, out, x.dim(0), o[0], o[1], o[2]);
+        inputShape = x.shape();
+        backend.avgPool2d(out, x, window, stride, pad, countIncludePad);
+        return out;
+    }
+
+    @Override
+    public Tensor backward(Tensor dy, boolean needInputGrad) {
+        if (inputShape == null || !dy.sameShape(out)) {
+            throw new IllegalStateException(describe() + ": backward needs the matching forward pass first");
+        }
+        if (!needInputGrad) {
+            return null;
+        }
+        dx = Workspace.ensureShape(backend, dx, inputShape);
+        backend.avgPool2dBackward(dx, dy, window, stride, pad, countIncludePad);
+        return dx;
+    }
+
+    @Override
+    public List<Parameter> parameters() {
+        return List.of();
+    }
+
+    @Override
+    public long flopsPerExample(int[] inputShape) {
+        int[] o = outputShape(inputShape);
+        return (long) o[0] * o[1] * o[2] * window * window;
+    }
+
+    @Override
+    public ChannelRule channelRule() {
+        return new ChannelRule.PassThrough();
+    }
+
+    @Override
+    public AvgPool2d pruned(ChannelSelection[] keepInputs, ChannelSelection keepOutput) {
+        return copy();
+    }
+
+    @Override
+    public AvgPool2d copy() {
+        return new AvgPool2d(name, backend, window, stride, pad, countIncludePad);
+    }
+
+    @Override
+    public void close() {
+        inputShape = null;
+        out = Workspace.free(out);
+        dx = Workspace.free(dx);
+    }
+}

@@ -1,0 +1,250 @@
+package io.prune4j.nn;
+
+import io.prune4j.backend.Backend;
+import io.prune4j.tensor.DType;
+import io.prune4j.tensor.Shapes;
+import io.prune4j.tensor.Tensor;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Batch normalisation (Ioffe &amp; Szegedy 2015) over the channels of feature maps
+ * {@code [batch, C, H, W]} (PyTorch's {@code BatchNorm2d}) or the features of vectors
+ * {@code [batch, C]} ({@code BatchNorm1d}): {@code y = γ · (x − μ) / sqrt(σ² + eps) + β} with the
+ * batch's statistics while training, which also move the running statistics
+ * ({@code running = (1 − momentum)·running + momentum·batch}, the variance unbiased), and the running
+ * statistics at inference. Parameters {@code weight} (γ) and {@code bias} (β), buffers
+ * {@code running_mean} and {@code running_var}, all {@code [C]}: PyTorch's names and layout.
+ *
+ * <p>Channels pass through: removing channel {@code c} before the layer removes its γ, β and
+ * statistics. {@link #beginAveraging} switches the running statistics to a plain average over the
+ * batches that follow (PyTorch's {@code momentum=None}), to re-estimate them after pruning.
+ */
+public final class BatchNorm implements UnaryLayer {
+    /** PyTorch's defaults. */
+    public static final float DEFAULT_MOMENTUM = 0.1f;
+    public static final float DEFAULT_EPS = 1e-5f;
+
+    private final String name;
+    private final Backend backend;
+    private final float momentum;
+    private final float eps;
+    private final Parameter gamma;
+    private final Parameter beta;
+    private final Tensor runningMean;
+    private final Tensor runningVar;
+    /** Batches seen since {@link #beginAveraging}, or −1 when the running statistics use the momentum. */
+    private int averaged = -1;
+
+    private Tensor input;
+    private boolean trainedForward;
+    private Tensor out;
+    private Tensor saveMean;
+    private Tensor saveInvStd;
+    private Tensor dx;
+
+    /** Takes ownership of {@code gamma, beta, runningMean, runningVar [C]}. */
+    public BatchNorm(String name, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar, float momentum, float eps) {
+        Shapes.requireRank("BatchNorm " + name, "weight", gamma, 1);
+        int c = gamma.dim(0);
+        Shapes.requireShape("BatchNorm " + name, "bias", beta, c);
+        Shapes.requireShape("BatchNorm " + name, "running_mean", runningMean, c);
+        Shapes.requireShape("BatchNorm " + name, "running_var", runningVar, c);
+        if (!(eps > 0) || !(momentum >= 0 && momentum <= 1)) {
+            throw new IllegalArgumentException("BatchNorm " + name + ": eps must be > 0 and momentum in [0, 1], got " + eps + " and " + momentum);
+        }
+        this.name = name;
+        this.backend = gamma.backend();
+        this.momentum = momentum;
+        this.eps = eps;
+        this.gamma = new Parameter("weight", gamma);
+        this.beta = new Parameter("bias", beta);
+        this.runningMean = runningMean;
+        this.runningVar = runningVar;
+    }
+
+    /** A fresh layer over {@code channels}: γ = 1, β = 0, running mean 0 and variance 1, PyTorch's momentum and eps. */
+    public static BatchNorm create(Backend backend, String name, int channels) {
+        if (channels < 1) {
+            throw new IllegalArgumentException("BatchNorm " + name + ": channels must be positive, got " + channels);
+        }
+        Tensor g = backend.zeros(DType.FLOAT32, channels);
+        backend.fill(g, 1f);
+        Tensor v = backend.zeros(DType.FLOAT32, channels);
+        backend.fill(v, 1f);
+        return new BatchNorm(name, g, backend.zeros(DType.FLOAT32, channels), backend.zeros(DType.FLOAT32, channels), v,
+                DEFAULT_MOMENTUM, DEFAULT_EPS);
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    public int channels() {
+        return gamma.value().dim(0);
+    }
+
+    public float momentum() {
+        return momentum;
+    }
+
+    public float eps() {
+        return eps;
+    }
+
+    /** γ, {@code [C]}. */
+    public Parameter gamma() {
+        return gamma;
+    }
+
+    /** β, {@code [C]}. */
+    public Parameter beta() {
+        return beta;
+    }
+
+    public Tensor runningMean() {
+        return runningMean;
+    }
+
+    public Tensor runningVar() {
+        return runningVar;
+    }
+
+    /**
+     * Resets the running statistics (mean 0, variance 1) and makes the training-mode batches that
+     * follow set them to their plain average, until {@link #endAveraging}.
+     */
+    public void beginAveraging() {
+        backend.fill(runningMean, 0f);
+        backend.fill(runningVar, 1f);
+        averaged = 0;
+    }
+
+    /** Back to the momentum rule; returns how many batches went into the average. */
+    public int endAveraging() {
+        int n = Math.max(0, averaged);
+        averaged = -1;
+        return n;
+    }
+
+    @Override
+    public String describe() {
+        return "BatchNorm " + name + " (" + channels() + ")";
+    }
+
+    @Override
+    public int[] outputShape(int[] in) {
+        if ((in.length != 1 && in.length != 3) || in[0] != channels()) {
+            throw new IllegalArgumentException(describe() + " expects [" + channels() + "] or [" + channels()
+                    + ", height, width] per example, got " + java.util.Arrays.toString(in));
+        }
+        return in.clone();
+    }
+
+    @Override
+    public Tensor forward(Tensor x, boolean training) {
+        if ((x.rank() != 2 && x.rank() != 4) || x.dim(1) != channels()) {
+            throw new IllegalArgumentException(describe() + " expects input [batch, " + channels() + "] or [batch, " + channels()
+                    + ", height, width], got " + java.util.Arrays.toString(x.shape()));
+        }
+        out = Workspace.ensureShape(backend, out, x.shape());
+        input = x;
+        trainedForward = training;
+        if (training) {
+            saveMean = Workspace.ensureShape(backend, saveMean, channels());
+            saveInvStd = Workspace.ensureShape(backend, saveInvStd, channels());
+            float m = averaged >= 0 ? 1f / ++averaged : momentum;
+            backend.batchNorm(out, saveMean, saveInvStd, x, gamma.value(), beta.value(), runningMean, runningVar, m, eps, true);
+        } else {
+            backend.batchNorm(out, null, null, x, gamma.value(), beta.value(), runningMean, runningVar, momentum, eps, false);
+        }
+        return out;
+    }
+
+    @Override
+    public Tensor backward(Tensor dy, boolean needInputGrad) {
+        if (input == null || !dy.sameShape(out)) {
+            throw new IllegalStateException(describe() + ": backward needs the matching forward pass first");
+        }
+        if (!trainedForward) {
+            throw new IllegalStateException(describe() + ": backward needs a training-mode forward pass (batch statistics)");
+        }
+        Tensor gx = null;
+        if (needInputGrad) {
+            dx = Workspace.ensureShape(backend, dx, input.shape());
+            gx = dx;
+        }
+        backend.batchNormBackward(gx, gamma.grad(), beta.grad(), dy, input, gamma.value(), saveMean, saveInvStd);
+        return gx;
+    }
+
+    @Override
+    public List<Parameter> parameters() {
+        return List.of(gamma, beta);
+    }
+
+    @Override
+    public Map<String, Tensor> buffers() {
+        Map<String, Tensor> b = new LinkedHashMap<>();
+        b.put("running_mean", runningMean);
+        b.put("running_var", runningVar);
+        return b;
+    }
+
+    @Override
+    public long flopsPerExample(int[] inputShape) {
+        // at inference a normalisation is one multiply-add per value (scale and shift folded)
+        long n = 1;
+        for (int d : inputShape) {
+            n *= d;
+        }
+        return 2L * n;
+    }
+
+    @Override
+    public ChannelRule channelRule() {
+        return new ChannelRule.PassThrough();
+    }
+
+    @Override
+    public BatchNorm pruned(ChannelSelection[] keepInputs, ChannelSelection keepOutput) {
+        ChannelSelection keep = keepOutput != null ? keepOutput : keepInputs[0];
+        if (keep == null) {
+            return copy();
+        }
+        return new BatchNorm(name, gathered(gamma.value(), keep), gathered(beta.value(), keep), gathered(runningMean, keep),
+                gathered(runningVar, keep), momentum, eps);
+    }
+
+    private Tensor gathered(Tensor t, ChannelSelection keep) {
+        Tensor g = backend.zeros(DType.FLOAT32, keep.count());
+        backend.gatherRows(g, t, keep.indices(), 0);
+        return g;
+    }
+
+    @Override
+    public BatchNorm copy() {
+        return new BatchNorm(name, copyOf(gamma.value()), copyOf(beta.value()), copyOf(runningMean), copyOf(runningVar), momentum, eps);
+    }
+
+    private Tensor copyOf(Tensor t) {
+        Tensor c = backend.zeros(DType.FLOAT32, t.shape());
+        backend.copy(c, t);
+        return c;
+    }
+
+    @Override
+    public void close() {
+        input = null;
+        out = Workspace.free(out);
+        saveMean = Workspace.free(saveMean);
+        saveInvStd = Workspace.free(saveInvStd);
+        dx = Workspace.free(dx);
+        gamma.close();
+        beta.close();
+        runningMean.close();
+        runningVar.close();
+    }
+}

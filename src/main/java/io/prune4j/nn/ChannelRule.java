@@ -1,0 +1,47 @@
+package io.prune4j.nn;
+
+/**
+ * How a layer's output channels relate to its inputs' channels: the local rule from which the
+ * dependency groups of a whole graph are derived. Dimension 1 of every tensor is its channel axis.
+ */
+public sealed interface ChannelRule {
+
+    /**
+     * The output channels are a space of their own and every input channel is consumed (Dense,
+     * Conv2d with one group): the layer can drop output channels (its own units) and input channels
+     * (columns of its weight) independently.
+     */
+    record Independent() implements ChannelRule {}
+
+    /**
+     * Output channel {@code c} is channel {@code c} of every input, which all have the same channel
+     * count (element-wise layers, BatchNorm, pooling, Add, Identity). Removing a channel removes it
+     * from every input and the output together.
+     */
+    record PassThrough() implements ChannelRule {}
+
+    /** The output's channels are the inputs' channels one after the other (Concat along channels). */
+    record Concat() implements ChannelRule {}
+
+    /**
+     * Input and output channels fall into {@code groups} consecutive blocks and output block {@code g}
+     * depends on input block {@code g} only (grouped and depthwise convolutions): a block of inputs and
+     * its block of outputs are removed together, whole.
+     */
+    record Grouped(int groups) implements ChannelRule {
+        public Grouped {
+            if (groups < 1) {
+                throw new IllegalArgumentException("a grouped rule needs at least one group, got " + groups);
+            }
+        }
+    }
+
+    /**
+     * {@code [C, H, W] → [C·H·W]}: channel {@code c} of the input becomes the block of {@code H·W}
+     * consecutive features starting at {@code c·H·W} of the output.
+     */
+    record Flatten() implements ChannelRule {}
+
+    /** The channels cannot be followed through the layer: nothing it reads or writes is pruned. */
+    record Opaque(String reason) implements ChannelRule {}
+}

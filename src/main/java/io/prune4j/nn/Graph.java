@@ -1,0 +1,457 @@
+package io.prune4j.nn;
+
+import io.prune4j.backend.Backend;
+import io.prune4j.tensor.Shapes;
+import io.prune4j.tensor.Tensor;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * A network: named nodes in a fixed topological order, each a {@link Layer} applied to the outputs of
+ * earlier nodes or to the network's input, the value named {@link #INPUT}. A node's output is named
+ * after the node. The last node is the network's output, the class logits {@code [batch, classes]};
+ * every other node's output is read by at least one later node.
+ *
+ * <p>{@code x [batch, …inputShape] → logits [batch, classes]}. An input given flat,
+ * {@code [batch, inputSize]} (how data sets hold examples), is viewed as {@code inputShape}.
+ * Backward, the gradients of a tensor read by several nodes add up.
+ *
+ * <p>Hooks see each node's inputs and output on the way forward ({@link ForwardHook}) and the loss
+ * gradient with respect to its output on the way back ({@link BackwardHook}), keyed by node name.
+ * A chain of layers ({@link #chain}) is a graph whose nodes each read the one before.
+ */
+public final class Graph implements AutoCloseable {
+    /** The name of the network's input value; no node may take it. */
+    public static final String INPUT = "input";
+
+    /** One node: its layer (whose name is the node's) and the values it reads, in order. */
+    public record Node(Layer layer, List<String> inputs) {
+        public Node {
+            inputs = List.copyOf(inputs);
+        }
+
+        public String name() {
+            return layer.name();
+        }
+    }
+
+    private final Backend backend;
+    private final int[] inputShape;
+    private final List<Node> nodes;
+    private final Map<String, Integer> index = new HashMap<>();
+    /** Per node, the positions of its inputs: −1 for the network input, else the producing node. */
+    private final int[][] sources;
+    /** Per value (0 the input, i + 1 node i), how many node inputs read it. */
+    private final int[] readers;
+    /** Per value, the shape of one example. */
+    private int[][] shapes;
+    private final List<ForwardHook> forwardHooks = new CopyOnWriteArrayList<>();
+    private final List<BackwardHook> backwardHooks = new CopyOnWriteArrayList<>();
+
+    /** The last forward pass's values (0 the input view, i + 1 node i's output); valid until the next one. */
+    private final Tensor[] values;
+    /** Gradient sums of values read by several nodes, reused from step to step. */
+    private final Tensor[] gradSums;
+
+    /**
+     * A graph over examples of shape {@code inputShape} (e.g. {@code [784]} or {@code [channels, height, width]});
+     * takes ownership of the nodes' layers. Checks that names are unique, that every input is an earlier
+     * node or {@link #INPUT}, that every node but the last is read, and that the shapes fit.
+     */
+    public Graph(Backend backend, int[] inputShape, List<Node> nodes) {
+        if (nodes.isEmpty()) {
+            throw new IllegalArgumentException("a network needs at least one layer");
+        }
+        if (inputShape.length == 0 || Arrays.stream(inputShape).anyMatch(d -> d < 1)) {
+            throw new IllegalArgumentException("input shape must have positive extents, got " + Arrays.toString(inputShape));
+        }
+        this.backend = backend;
+        this.inputShape = inputShape.clone();
+        this.nodes = new ArrayList<>(nodes);
+        this.sources = new int[nodes.size()][];
+        this.readers = new int[nodes.size() + 1];
+        for (int i = 0; i < nodes.size(); i++) {
+            Node n = nodes.get(i);
+            String name = n.name();
+            if (name == null || name.isEmpty() || name.equals(INPUT)) {
+                throw new IllegalArgumentException("node " + i + " (" + n.layer().describe() + ") needs a name other than '" + INPUT + "'");
+            }
+            if (index.putIfAbsent(name, i) != null) {
+                throw new IllegalArgumentException("two nodes are named '" + name + "'");
+            }
+            if (n.inputs().isEmpty()) {
+                throw new IllegalArgumentException("node '" + name + "' reads nothing");
+            }
+            sources[i] = new int[n.inputs().size()];
+            for (int j = 0; j < sources[i].length; j++) {
+                String in = n.inputs().get(j);
+                Integer src = in.equals(INPUT) ? Integer.valueOf(-1) : index.get(in);
+                if (src == null) {
+                    throw new IllegalArgumentException("node '" + name + "' reads '" + in + "', which is not an earlier node or '" + INPUT + "'");
+                }
+                sources[i][j] = src;
+                readers[src + 1]++;
+            }
+        }
+        for (int i = 0; i + 1 < nodes.size(); i++) {
+            if (readers[i + 1] == 0) {
+                throw new IllegalArgumentException("the output of node '" + nodes.get(i).name() + "' is never read; only the last node may be the output");
+            }
+        }
+        this.values = new Tensor[nodes.size() + 1];
+        this.gradSums = new Tensor[nodes.size() + 1];
+        this.shapes = inferShapes();
+        outputSize(); // the network must end in class scores
+    }
+
+    /** Layers applied one after the other: each reads the one before, the first the input. */
+    public static Graph chain(Backend backend, int[] inputShape, List<? extends Layer> layers) {
+        List<Node> nodes = new ArrayList<>();
+        String prev = INPUT;
+        for (Layer l : layers) {
+            nodes.add(new Node(l, List.of(prev)));
+            prev = l.name();
+        }
+        return new Graph(backend, inputShape, nodes);
+    }
+
+    /** A chain over flat examples of {@code inputSize} features. */
+    public static Graph chain(Backend backend, int inputSize, List<? extends Layer> layers) {
+        return chain(backend, new int[] {inputSize}, layers);
+    }
+
+    /** A builder for a graph over examples of shape {@code inputShape}, its layers initialised from {@code seed}. */
+    public static GraphBuilder builder(Backend backend, long seed, int... inputShape) {
+        return new GraphBuilder(backend, seed, inputShape);
+    }
+
+    private int[][] inferShapes() {
+        int[][] s = new int[nodes.size() + 1][];
+        s[0] = inputShape.clone();
+        for (int i = 0; i < nodes.size(); i++) {
+            int[][] in = new int[sources[i].length][];
+            for (int j = 0; j < in.length; j++) {
+                in[j] = s[sources[i][j] + 1];
+            }
+            s[i + 1] = nodes.get(i).layer().outputShape(in);
+        }
+        return s;
+    }
+
+    /** A deep copy (parameters and buffers copied, hooks not). */
+    public Graph copy() {
+        List<Node> copies = new ArrayList<>();
+        for (Node n : nodes) {
+            copies.add(new Node(n.layer().copy(), n.inputs()));
+        }
+        return new Graph(backend, inputShape, copies);
+    }
+
+    public Backend backend() {
+        return backend;
+    }
+
+    /** Features per example, the product of {@link #inputShape()}. */
+    public int inputSize() {
+        return Shapes.size(inputShape);
+    }
+
+    /** Shape of one example, e.g. {@code [784]} or {@code [1, 28, 28]}. */
+    public int[] inputShape() {
+        return inputShape.clone();
+    }
+
+    /** The nodes in topological order. */
+    public List<Node> nodes() {
+        return Collections.unmodifiableList(nodes);
+    }
+
+    /** The layers in topological order. */
+    public List<Layer> layers() {
+        List<Layer> ls = new ArrayList<>(nodes.size());
+        for (Node n : nodes) {
+            ls.add(n.layer());
+        }
+        return Collections.unmodifiableList(ls);
+    }
+
+    /** The node called {@code name}. */
+    public Node node(String name) {
+        return nodes.get(indexOf(name));
+    }
+
+    /** The layer of node {@code name}. */
+    public Layer layer(String name) {
+        return node(name).layer();
+    }
+
+    /** Position of node {@code name} in the topological order. */
+    public int indexOf(String name) {
+        Integer i = index.get(name);
+        if (i == null) {
+            throw new IllegalArgumentException("the network has no node '" + name + "'");
+        }
+        return i;
+    }
+
+    /** Whether a node is called {@code name}. */
+    public boolean hasNode(String name) {
+        return index.containsKey(name);
+    }
+
+    /** The name of the output node (the last one). */
+    public String outputName() {
+        return nodes.get(nodes.size() - 1).name();
+    }
+
+    /** The nodes that read value {@code name} (a node or {@link #INPUT}), in order, once per node. */
+    public List<String> readersOf(String name) {
+        int v = name.equals(INPUT) ? -1 : indexOf(name);
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < nodes.size(); i++) {
+            for (int s : sources[i]) {
+                if (s == v) {
+                    out.add(nodes.get(i).name());
+                    break;
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Shape of one example of value {@code name} (a node's output, or {@link #INPUT}). */
+    public int[] shapeOf(String name) {
+        return shapes[name.equals(INPUT) ? 0 : indexOf(name) + 1].clone();
+    }
+
+    /** Number of classes: the output node's features. */
+    public int outputSize() {
+        int[] s = shapes[nodes.size()];
+        if (s.length != 1) {
+            throw new IllegalArgumentException("the network ends in " + Arrays.toString(s) + " feature maps; end it with a Dense layer");
+        }
+        return s[0];
+    }
+
+    /**
+     * Replaces the layer of node {@code name} (used by compaction, which replaces several nodes before
+     * the shapes fit again, so shapes are checked by {@link #checkShapes}); closes the old layer when it
+     * differs. The new layer must have the node's name.
+     */
+    public void setLayer(String name, Layer layer) {
+        int i = indexOf(name);
+        if (!layer.name().equals(name)) {
+            throw new IllegalArgumentException("node '" + name + "' cannot hold a layer named '" + layer.name() + "'");
+        }
+        Node old = nodes.set(i, new Node(layer, nodes.get(i).inputs()));
+        if (old.layer() != layer) {
+            old.layer().close();
+        }
+    }
+
+    /** Recomputes every value's shape after {@link #setLayer}, throwing where the layers no longer fit. */
+    public void checkShapes() {
+        shapes = inferShapes();
+        outputSize();
+    }
+
+    public void addForwardHook(ForwardHook hook) {
+        forwardHooks.add(hook);
+    }
+
+    public void addBackwardHook(BackwardHook hook) {
+        backwardHooks.add(hook);
+    }
+
+    public void removeHook(Object hook) {
+        forwardHooks.remove(hook);
+        backwardHooks.remove(hook);
+    }
+
+    /** Hooks currently installed (forward and backward), so tests can check that scorers clean up. */
+    public int hookCount() {
+        return forwardHooks.size() + backwardHooks.size();
+    }
+
+    /** Runs every node; the result belongs to the last layer and is overwritten by the next call. */
+    public Tensor forward(Tensor x, boolean training) {
+        run(x, training, nodes.size());
+        return values[nodes.size()];
+    }
+
+    /**
+     * Runs every node before {@code node} (calling the forward hooks) and returns what {@code node}
+     * would read, in its input order; valid until the next forward pass.
+     */
+    public Tensor[] forwardTo(Tensor x, boolean training, String node) {
+        int end = indexOf(node);
+        run(x, training, end);
+        return gather(end);
+    }
+
+    private void run(Tensor x, boolean training, int end) {
+        Tensor h = x;
+        if (inputShape.length > 1 && x.rank() == 2 && x.dim(1) == inputSize()) {
+            h = backend.reshape(x, Workspace.batched(x.dim(0), inputShape));
+        }
+        Arrays.fill(values, null);
+        values[0] = h;
+        for (int i = 0; i < end; i++) {
+            Node n = nodes.get(i);
+            Tensor[] in = gather(i);
+            Tensor out = n.layer().forward(in, training);
+            values[i + 1] = out;
+            for (ForwardHook hook : forwardHooks) {
+                hook.accept(n.name(), n.layer(), in, out);
+            }
+        }
+    }
+
+    private Tensor[] gather(int node) {
+        int[] src = sources[node];
+        Tensor[] in = new Tensor[src.length];
+        for (int j = 0; j < src.length; j++) {
+            in[j] = values[src[j] + 1];
+        }
+        return in;
+    }
+
+    /**
+     * Back-propagates {@code dLogits} (the gradient with respect to the output of the last
+     * {@link #forward}) through every node, filling the parameter gradients. Nodes whose inputs are all
+     * the network input are asked for no input gradient.
+     */
+    public void backward(Tensor dLogits) {
+        int n = nodes.size();
+        if (values[n] == null || !dLogits.sameShape(values[n])) {
+            throw new IllegalStateException("backward needs the gradient of the last full forward pass's output "
+                    + (values[n] == null ? "(there was none)" : Arrays.toString(values[n].shape()) + ", got " + Arrays.toString(dLogits.shape())));
+        }
+        Tensor[] grads = new Tensor[n + 1];
+        boolean[] summed = new boolean[n + 1];
+        grads[n] = dLogits;
+        for (int i = n - 1; i >= 0; i--) {
+            Tensor g = grads[i + 1];
+            if (g == null) {
+                continue; // nothing downstream depends on this node (cannot happen in a valid graph, kept for safety)
+            }
+            Node node = nodes.get(i);
+            for (BackwardHook hook : backwardHooks) {
+                hook.accept(node.name(), node.layer(), g);
+            }
+            int[] src = sources[i];
+            boolean[] need = new boolean[src.length];
+            for (int j = 0; j < src.length; j++) {
+                need[j] = src[j] >= 0;
+            }
+            Tensor[] dx = node.layer().backward(g, need);
+            for (int j = 0; j < src.length; j++) {
+                int v = src[j] + 1;
+                if (!need[j] || dx[j] == null) {
+                    continue;
+                }
+                if (grads[v] == null) {
+                    grads[v] = dx[j];
+                } else {
+                    // a second reader: sum into a buffer of the graph's own, never into a layer's gradient
+                    if (!summed[v]) {
+                        gradSums[v] = Workspace.ensureShape(backend, gradSums[v], grads[v].shape());
+                        backend.copy(gradSums[v], grads[v]);
+                        grads[v] = gradSums[v];
+                        summed[v] = true;
+                    }
+                    backend.add(grads[v], grads[v], dx[j]);
+                }
+            }
+        }
+    }
+
+    public List<Parameter> parameters() {
+        List<Parameter> ps = new ArrayList<>();
+        for (Node n : nodes) {
+            ps.addAll(n.layer().parameters());
+        }
+        return ps;
+    }
+
+    /** Number of trainable scalars (masked weights included). */
+    public long parameterCount() {
+        long n = 0;
+        for (Parameter p : parameters()) {
+            n += p.size();
+        }
+        return n;
+    }
+
+    /** Floating-point operations of one inference pass per example (a multiply-add counts two). */
+    public long flopsPerExample() {
+        long f = 0;
+        for (int i = 0; i < nodes.size(); i++) {
+            f += nodes.get(i).layer().flopsPerExample(inputShapes(i));
+        }
+        return f;
+    }
+
+    /** The per-example shapes of node {@code i}'s inputs. */
+    public int[][] inputShapes(int i) {
+        int[][] in = new int[sources[i].length][];
+        for (int j = 0; j < in.length; j++) {
+            in[j] = shapes[sources[i][j] + 1].clone();
+        }
+        return in;
+    }
+
+    /** Whether every node reads the one before it (the first the input): an MLP or plain CNN. */
+    public boolean isChain() {
+        for (int i = 0; i < nodes.size(); i++) {
+            if (sources[i].length != 1 || sources[i][0] != i - 1) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    public String describe() {
+        StringBuilder sb = new StringBuilder();
+        boolean chain = isChain();
+        for (Node n : nodes) {
+            if (sb.length() > 0) {
+                sb.append(chain ? " → " : "; ");
+            }
+            sb.append(n.layer().describe());
+            if (!chain) {
+                sb.append(" ← ").append(String.join(", ", n.inputs()));
+            }
+        }
+        return sb.toString();
+    }
+
+    /** Names of the nodes in {@code names} that are not in this graph. */
+    public Set<String> unknown(Iterable<String> names) {
+        Set<String> out = new HashSet<>();
+        for (String s : names) {
+            if (!index.containsKey(s)) {
+                out.add(s);
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public void close() {
+        Arrays.fill(values, null);
+        for (int i = 0; i < gradSums.length; i++) {
+            gradSums[i] = Workspace.free(gradSums[i]);
+        }
+        for (Node n : nodes) {
+            n.layer().close();
+        }
+    }
+}

@@ -1,0 +1,434 @@
+package io.prune4j.prune;
+
+import io.prune4j.nn.BatchNorm;
+import io.prune4j.nn.ChannelRule;
+import io.prune4j.nn.Graph;
+import io.prune4j.nn.Identity;
+import io.prune4j.nn.Layer;
+import io.prune4j.nn.WeightLayer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * The dependency groups of a graph: the sets of channels that must be removed together, found from
+ * each layer's {@link ChannelRule} alone, never written by hand for a model.
+ *
+ * <p>Every channel of every tensor (dimension 1: a feature map's channels, a vector's features) is
+ * an element; each rule ties elements together: a pass-through layer (ReLU, BatchNorm, pooling, Add,
+ * Identity) ties channel {@code c} of each input to channel {@code c} of its output, a concatenation
+ * ties each input to its offset range, a flatten ties a channel to its block of {@code H·W} features,
+ * a grouped or depthwise convolution ties a block of input channels to its block of output channels.
+ * Dense and ordinary convolutions tie nothing: their output channels start afresh. The classes of
+ * tied elements are the <em>units</em> of pruning (removing a unit removes every element of it: a
+ * filter, its BatchNorm entries, the matching input columns of every layer that reads it, through
+ * residual adds); units that touch the same tensors form a <em>group</em>, scored and ranked together.
+ *
+ * <p>A unit is kept whole, never pruned, when it touches the network's input or output, the output
+ * of a node the caller names, or a tensor of a layer whose rule is {@link ChannelRule.Opaque}; the
+ * group says which and why.
+ */
+public final class ChannelGroups {
+
+    /** A node's share in a group: its output ({@code input == −1}) or input {@code input}, and the unit of each of that tensor's channels (−1: another group's). */
+    public record Member(String node, int input, int[] unitOf) {
+        /** Channels of the tensor that belong to the group. */
+        public int channels() {
+            int n = 0;
+            for (int u : unitOf) {
+                n += u >= 0 ? 1 : 0;
+            }
+            return n;
+        }
+
+        public boolean isOutput() {
+            return input < 0;
+        }
+    }
+
+    /**
+     * One group: {@code units} units, the members, and whether it can be pruned ({@code reason} says
+     * why not). Its {@code name} is that of the first node that produces its channels, a key that
+     * survives compaction.
+     */
+    public record Group(int id, String name, int units, List<Member> members, boolean prunable, String reason) {
+        /** The members that are outputs of {@link WeightLayer}s: the filters and neurons the units consist of. */
+        public List<Member> producers(Graph net) {
+            List<Member> out = new ArrayList<>();
+            for (Member m : members) {
+                if (m.isOutput() && net.layer(m.node()) instanceof WeightLayer) {
+                    out.add(m);
+                }
+            }
+            return out;
+        }
+
+        /** The member for node {@code node}'s output, or null. */
+        public Member output(String node) {
+            for (Member m : members) {
+                if (m.isOutput() && m.node().equals(node)) {
+                    return m;
+                }
+            }
+            return null;
+        }
+    }
+
+    private final Graph net;
+    private final List<Group> groups;
+    /** Per value (0 the input, i + 1 node i): per channel, the group id and unit. */
+    private final int[][] groupOf;
+    private final int[][] unitOf;
+
+    private ChannelGroups(Graph net, List<Group> groups, int[][] groupOf, int[][] unitOf) {
+        this.net = net;
+        this.groups = groups;
+        this.groupOf = groupOf;
+        this.unitOf = unitOf;
+    }
+
+    /** The groups of {@code net}, with the output channels of the nodes in {@code keep} never pruned. */
+    public static ChannelGroups of(Graph net, Set<String> keep) {
+        Set<String> unknown = net.unknown(keep);
+        if (!unknown.isEmpty()) {
+            throw new IllegalArgumentException("no node named " + String.join(", ", new java.util.TreeSet<>(unknown))
+                    + " to keep; the network has " + String.join(", ", nodeNames(net)));
+        }
+        List<Graph.Node> nodes = net.nodes();
+        int values = nodes.size() + 1;
+        int[] base = new int[values + 1];
+        int[] channels = new int[values];
+        channels[0] = net.inputShape()[0];
+        for (int i = 0; i < nodes.size(); i++) {
+            channels[i + 1] = net.shapeOf(nodes.get(i).name())[0];
+        }
+        for (int v = 0; v < values; v++) {
+            base[v + 1] = base[v] + channels[v];
+        }
+        int[] parent = new int[base[values]];
+        for (int e = 0; e < parent.length; e++) {
+            parent[e] = e;
+        }
+        // why an element may not be pruned (null: it may), gathered per element root below
+        String[] blocked = new String[parent.length];
+        block(blocked, base, 0, channels[0], "it is the network's input");
+        block(blocked, base, values - 1, channels[values - 1], "it is the network's output");
+        for (int i = 0; i < nodes.size(); i++) {
+            Graph.Node node = nodes.get(i);
+            Layer layer = node.layer();
+            int out = i + 1;
+            int[] in = new int[node.inputs().size()];
+            for (int j = 0; j < in.length; j++) {
+                String name = node.inputs().get(j);
+                in[j] = name.equals(Graph.INPUT) ? 0 : net.indexOf(name) + 1;
+            }
+            if (keep.contains(node.name())) {
+                block(blocked, base, out, channels[out], node.name() + " is to be kept");
+            }
+            ChannelRule rule = layer.channelRule();
+            if (rule instanceof ChannelRule.Independent) {
+                continue; // fresh output channels, nothing tied
+            }
+            if (rule instanceof ChannelRule.PassThrough) {
+                for (int v : in) {
+                    requireSameChannels(layer, channels[v], channels[out]);
+                    for (int c = 0; c < channels[out]; c++) {
+                        union(parent, base[v] + c, base[out] + c);
+                    }
+                }
+            } else if (rule instanceof ChannelRule.Concat) {
+                int offset = 0;
+                for (int v : in) {
+                    for (int c = 0; c < channels[v]; c++) {
+                        union(parent, base[v] + c, base[out] + offset + c);
+                    }
+                    offset += channels[v];
+                }
+                if (offset != channels[out]) {
+                    throw new IllegalStateException(layer.describe() + ": inputs of " + offset + " channels concatenated to " + channels[out]);
+                }
+            } else if (rule instanceof ChannelRule.Grouped r) {
+                int g = r.groups();
+                int v = in[0];
+                if (in.length != 1 || channels[v] % g != 0 || channels[out] % g != 0) {
+                    throw new IllegalStateException(layer.describe() + ": " + g + " groups over " + channels[v] + " → " + channels[out]
+                            + " channels");
+                }
+                int ci = channels[v] / g;
+                int co = channels[out] / g;
+                for (int k = 0; k < g; k++) {
+                    int first = base[out] + k * co;
+                    for (int c = 1; c < co; c++) {
+                        union(parent, first, first + c);
+                    }
+                    for (int c = 0; c < ci; c++) {
+                        union(parent, first, base[v] + k * ci + c);
+                    }
+                }
+            } else if (rule instanceof ChannelRule.Flatten) {
+                int v = in[0];
+                if (in.length != 1 || channels[out] % channels[v] != 0) {
+                    throw new IllegalStateException(layer.describe() + ": " + channels[v] + " channels flattened to " + channels[out]);
+                }
+                int block = channels[out] / channels[v];
+                for (int f = 0; f < channels[out]; f++) {
+                    union(parent, base[v] + f / block, base[out] + f);
+                }
+            } else if (rule instanceof ChannelRule.Opaque r) {
+                String why = node.name() + ": " + r.reason();
+                for (int v : in) {
+                    block(blocked, base, v, channels[v], why);
+                }
+                block(blocked, base, out, channels[out], why);
+            }
+        }
+        return assemble(net, base, channels, parent, blocked);
+    }
+
+    /** The groups of {@code net} with nothing kept beyond the input and output. */
+    public static ChannelGroups of(Graph net) {
+        return of(net, Set.of());
+    }
+
+    private static ChannelGroups assemble(Graph net, int[] base, int[] channels, int[] parent, String[] blocked) {
+        int values = channels.length;
+        int elements = parent.length;
+        // per class (root): the values it touches (its signature) and the first reason it is blocked
+        Map<Integer, Set<Integer>> touched = new LinkedHashMap<>();
+        Map<Integer, String> reasons = new TreeMap<>();
+        for (int v = 0; v < values; v++) {
+            for (int c = 0; c < channels[v]; c++) {
+                int e = base[v] + c;
+                int root = find(parent, e);
+                touched.computeIfAbsent(root, k -> new LinkedHashSet<>()).add(v);
+                if (blocked[e] != null) {
+                    reasons.putIfAbsent(root, blocked[e]);
+                }
+            }
+        }
+        // classes with the same signature form a group; units in order of their first element
+        Map<List<Integer>, List<Integer>> bySignature = new LinkedHashMap<>();
+        for (Map.Entry<Integer, Set<Integer>> t : touched.entrySet()) {
+            List<Integer> sig = new ArrayList<>(t.getValue());
+            Collections.sort(sig);
+            bySignature.computeIfAbsent(sig, k -> new ArrayList<>()).add(t.getKey());
+        }
+        int[][] groupOf = new int[values][];
+        int[][] unitOf = new int[values][];
+        for (int v = 0; v < values; v++) {
+            groupOf[v] = new int[channels[v]];
+            unitOf[v] = new int[channels[v]];
+        }
+        // the unit of each class, by the order of first appearance (lowest element) within its group
+        int[] classGroup = new int[elements];
+        int[] classUnit = new int[elements];
+        Arrays.fill(classGroup, -1);
+        List<Group> groups = new ArrayList<>();
+        List<Graph.Node> nodes = net.nodes();
+        int id = 0;
+        for (Map.Entry<List<Integer>, List<Integer>> e : bySignature.entrySet()) {
+            // a root is its class's lowest element (see union), so sorting roots orders units by their first channel
+            List<Integer> roots = new ArrayList<>(e.getValue());
+            Collections.sort(roots);
+            for (int u = 0; u < roots.size(); u++) {
+                classGroup[roots.get(u)] = id;
+                classUnit[roots.get(u)] = u;
+            }
+            String reason = null;
+            for (int r : roots) {
+                if (reasons.containsKey(r)) {
+                    reason = reasons.get(r);
+                    break;
+                }
+            }
+            List<Integer> sig = e.getKey();
+            for (int v : sig) {
+                for (int c = 0; c < channels[v]; c++) {
+                    int root = find(parent, base[v] + c);
+                    if (classGroup[root] == id) {
+                        groupOf[v][c] = id;
+                        unitOf[v][c] = classUnit[root];
+                    }
+                }
+            }
+            groups.add(new Group(id, null, roots.size(), List.of(), reason == null, reason));
+            id++;
+        }
+        // members: every node tensor that holds channels of a group; the name is the first producer's
+        List<List<Member>> members = new ArrayList<>();
+        for (int g = 0; g < groups.size(); g++) {
+            members.add(new ArrayList<>());
+        }
+        for (int i = 0; i < nodes.size(); i++) {
+            Graph.Node node = nodes.get(i);
+            for (int j = 0; j < node.inputs().size(); j++) {
+                String in = node.inputs().get(j);
+                addMembers(members, node.name(), j, in.equals(Graph.INPUT) ? 0 : net.indexOf(in) + 1, groupOf, unitOf);
+            }
+            addMembers(members, node.name(), -1, i + 1, groupOf, unitOf);
+        }
+        // names: a group's first Independent producer (a convolution or Dense layer that writes it), else
+        // its first writer, else (the network input's channels) the input; producers are named first, so
+        // that a layer's own group gets its name plain
+        String[] names = new String[groups.size()];
+        Set<String> taken = new java.util.HashSet<>();
+        for (int pass = 0; pass < 2; pass++) {
+            for (Group g : groups) {
+                if (names[g.id()] != null) {
+                    continue;
+                }
+                String name = null;
+                for (Member m : members.get(g.id())) {
+                    if (m.isOutput() && (pass == 1 || net.layer(m.node()).channelRule() instanceof ChannelRule.Independent)) {
+                        name = m.node();
+                        break;
+                    }
+                }
+                if (name == null && pass == 1) {
+                    name = Graph.INPUT;
+                }
+                if (name != null) {
+                    String unique = name;
+                    for (int k = 2; !taken.add(unique); k++) {
+                        unique = name + "#" + k;
+                    }
+                    names[g.id()] = unique;
+                }
+            }
+        }
+        List<Group> named = new ArrayList<>();
+        for (Group g : groups) {
+            named.add(new Group(g.id(), names[g.id()], g.units(), List.copyOf(members.get(g.id())), g.prunable(), g.reason()));
+        }
+        return new ChannelGroups(net, List.copyOf(named), groupOf, unitOf);
+    }
+
+    private static void addMembers(List<List<Member>> members, String node, int input, int value, int[][] groupOf, int[][] unitOf) {
+        Map<Integer, int[]> per = new TreeMap<>();
+        for (int c = 0; c < groupOf[value].length; c++) {
+            int[] u = per.computeIfAbsent(groupOf[value][c], k -> {
+                int[] a = new int[groupOf[value].length];
+                Arrays.fill(a, -1);
+                return a;
+            });
+            u[c] = unitOf[value][c];
+        }
+        for (Map.Entry<Integer, int[]> e : per.entrySet()) {
+            members.get(e.getKey()).add(new Member(node, input, e.getValue()));
+        }
+    }
+
+    private static void requireSameChannels(Layer layer, int in, int out) {
+        if (in != out) {
+            throw new IllegalStateException(layer.describe() + " passes channels through but maps " + in + " to " + out);
+        }
+    }
+
+    private static void block(String[] blocked, int[] base, int value, int channels, String why) {
+        for (int c = 0; c < channels; c++) {
+            if (blocked[base[value] + c] == null) {
+                blocked[base[value] + c] = why;
+            }
+        }
+    }
+
+    private static int find(int[] parent, int e) {
+        while (parent[e] != e) {
+            parent[e] = parent[parent[e]];
+            e = parent[e];
+        }
+        return e;
+    }
+
+    private static void union(int[] parent, int a, int b) {
+        int ra = find(parent, a);
+        int rb = find(parent, b);
+        if (ra != rb) {
+            // the lower element becomes the root, so the result does not depend on the order of the unions
+            if (ra < rb) {
+                parent[rb] = ra;
+            } else {
+                parent[ra] = rb;
+            }
+        }
+    }
+
+    private static List<String> nodeNames(Graph net) {
+        List<String> names = new ArrayList<>();
+        for (Graph.Node n : net.nodes()) {
+            names.add(n.name());
+        }
+        return names;
+    }
+
+    /** The network the groups were found in. */
+    public Graph network() {
+        return net;
+    }
+
+    /** Every group, in order of their first channel. */
+    public List<Group> all() {
+        return groups;
+    }
+
+    /** The groups that can be pruned. */
+    public List<Group> prunable() {
+        List<Group> out = new ArrayList<>();
+        for (Group g : groups) {
+            if (g.prunable()) {
+                out.add(g);
+            }
+        }
+        return out;
+    }
+
+    /** The group called {@code name}, or null. */
+    public Group named(String name) {
+        for (Group g : groups) {
+            if (g.name().equals(name)) {
+                return g;
+            }
+        }
+        return null;
+    }
+
+    /** Per channel of value {@code name} (a node or {@link Graph#INPUT}), its group id. */
+    public int[] groupsOf(String name) {
+        return groupOf[value(name)].clone();
+    }
+
+    /** Per channel of value {@code name}, its unit within its group. */
+    public int[] unitsOf(String name) {
+        return unitOf[value(name)].clone();
+    }
+
+    private int value(String name) {
+        return name.equals(Graph.INPUT) ? 0 : net.indexOf(name) + 1;
+    }
+
+    /**
+     * Where a node's channels are seen as activations: its output, or past the BatchNorm and Identity
+     * nodes that alone read it (a convolution followed by its BatchNorm is judged by what the
+     * BatchNorm gives, since removing the channel removes that too).
+     */
+    public static String activationPoint(Graph net, String node) {
+        String at = node;
+        while (true) {
+            List<String> readers = net.readersOf(at);
+            if (readers.size() != 1) {
+                return at;
+            }
+            Layer next = net.layer(readers.get(0));
+            if (!(next instanceof BatchNorm || next instanceof Identity) || net.node(readers.get(0)).inputs().size() != 1) {
+                return at;
+            }
+            at = readers.get(0);
+        }
+    }
+}
