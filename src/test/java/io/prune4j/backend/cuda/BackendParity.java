@@ -72,50 +72,18 @@ final class BackendParity implements AutoCloseable {
         return new Twin(ref.zeros(t, shape), dut.zeros(t, shape));
     }
 
-    /** Bit-identical (NaN payloads aside; −0 and +0 differ). */
+    /** Bit-identical ({@link Check#sameBits}: −0 and +0 differ, NaN payloads do not count). */
     void same(String what, Twin t) {
-        compare(what, t.ref(), t.dut(), -1, 0);
+        Check.sameBits(what, t.ref(), t.dut());
     }
 
     void sameInts(String what, Twin t) {
         assertArrayEquals(ref.toIntArray(t.r), dut.toIntArray(t.d), what);
     }
 
+    /** Within {@code atol + rtol·|ref|} ({@link Check#close}: NaN only against NaN, an infinity only against itself). */
     void near(String what, Twin t, double atol, double rtol) {
-        compare(what, t.ref(), t.dut(), atol, rtol);
-    }
-
-    /**
-     * Equal values (infinities included) and NaN against NaN always match; otherwise, with
-     * {@code atol < 0}, only identical bits, else {@code |a − e| ≤ atol + rtol·|e|}. The first
-     * mismatches go into the message, llm.c style.
-     */
-    static void compare(String what, float[] expected, float[] actual, double atol, double rtol) {
-        assertEquals(expected.length, actual.length, what + ": length");
-        int bad = 0;
-        StringBuilder sb = new StringBuilder();
-        for (int j = 0; j < expected.length; j++) {
-            float e = expected[j];
-            float a = actual[j];
-            boolean ok;
-            if (Float.isNaN(e) || Float.isNaN(a)) {
-                ok = Float.isNaN(e) && Float.isNaN(a);
-            } else if (atol < 0) {
-                ok = Float.floatToRawIntBits(e) == Float.floatToRawIntBits(a);
-            } else {
-                ok = e == a || Math.abs((double) a - e) <= atol + rtol * Math.abs(e);
-            }
-            if (!ok) {
-                if (bad < 5) {
-                    sb.append(String.format("%n  [%d] expected %.9g got %.9g", j, e, a));
-                }
-                bad++;
-            }
-        }
-        if (bad > 0) {
-            org.junit.jupiter.api.Assertions.fail(what + ": " + bad + " of " + expected.length + " elements differ"
-                    + (atol < 0 ? " (bit-exact expected)" : " beyond " + atol + " + " + rtol + "·|ref|") + sb);
-        }
+        Check.close(what, t.ref(), t.dut(), atol, rtol);
     }
 
     /** Both backends reject {@code op} with the same exception class and message. */

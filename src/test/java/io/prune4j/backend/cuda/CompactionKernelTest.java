@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 import io.prune4j.tensor.DType;
 import io.prune4j.tensor.Tensor;
+import io.prune4j.testing.Check;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.BeforeEach;
@@ -80,7 +81,7 @@ class CompactionKernelTest {
                 bad.zero();
                 Gpu.run(CudaKernels.p4j_gather_rows(out.address(), ds.address(), di.address() + 4L * offset, rows, cols, srcRows,
                         bad.address(), 0L), label);
-                Gpu.assertSameBits(label, expected, out.toFloats(rows * cols));
+                Check.sameBits(label, expected, out.toFloats(rows * cols));
                 assertEquals(0, bad.toInts(1)[0], label + ": no bad index");
                 // the same bytes as INT32 rows (labels gather like [n, 1])
                 int[] isrc = new int[src.length];
@@ -98,7 +99,7 @@ class CompactionKernelTest {
                 try (DeviceBuffer ds = Gpu.up(src); DeviceBuffer di = Gpu.up(idx); DeviceBuffer out = DeviceBuffer.floats(rows * cols + 1)) {
                     Gpu.run(CudaKernels.p4j_gather_rows(out.address() + 4, ds.address(), di.address() + 4L * offset, rows, cols, srcRows,
                             0L, 0L), label + " misaligned");
-                    Gpu.assertSameBits(label + " misaligned", expected, Arrays.copyOfRange(out.toFloats(rows * cols + 1), 1, rows * cols + 1));
+                    Check.sameBits(label + " misaligned", expected, Arrays.copyOfRange(out.toFloats(rows * cols + 1), 1, rows * cols + 1));
                 }
             }
         }
@@ -113,7 +114,7 @@ class CompactionKernelTest {
              DeviceBuffer bad = DeviceBuffer.allocate(4)) {
             bad.zero();
             Gpu.run(CudaKernels.p4j_gather_rows(out.address(), ds.address(), di.address(), 4, 2, 3, bad.address(), 0L), "gather bad");
-            Gpu.assertSameBits("gather bad", new float[] {5, 6, 0, 0, 0, 0, 1, 2}, out.toFloats(8));
+            Check.sameBits("gather bad", new float[] {5, 6, 0, 0, 0, 0, 1, 2}, out.toFloats(8));
             assertNotEquals(0, bad.toInts(1)[0], "bad indices are reported");
             bad.zero();
             Gpu.run(CudaKernels.p4j_gather_blocks(out.address(), ds.address(), 0L, di.address(), 3, 1, 1, 3, 2, bad.address(), 0L),
@@ -151,12 +152,12 @@ class CompactionKernelTest {
                 bad.zero();
                 Gpu.run(CudaKernels.p4j_gather_blocks(out.address(), ds.address(), rowIdx == null ? 0L : dr.address(), dc.address(), rowsOut,
                         blocksOut, block, srcRows, srcCols, bad.address(), 0L), label);
-                Gpu.assertSameBits(label, expected, out.toFloats(expected.length));
+                Check.sameBits(label, expected, out.toFloats(expected.length));
                 assertEquals(0, bad.toInts(1)[0], label + ": no bad index");
                 if (block == 1 && !rowGather) {   // the CPU backend's gatherColumns is the contract for block 1
                     Tensor ref = Gpu.CPU.zeros(DType.FLOAT32, srcRows, blocksOut);
                     Gpu.CPU.gatherColumns(ref, Gpu.CPU.fromArray(src, srcRows, srcCols), Gpu.CPU.fromArray(colIdx, blocksOut));
-                    Gpu.assertSameBits(label + " vs CpuBackend", Gpu.cpu(ref), out.toFloats(expected.length));
+                    Check.sameBits(label + " vs CpuBackend", Gpu.cpu(ref), out.toFloats(expected.length));
                 }
             }
         }

@@ -69,9 +69,4 @@ final class Gpu {
         for (int i = 0; i < n; i++) a[i] = (float) ((rng.nextDouble() * 2 - 1) * scale);
         return a;
     }
-
-    /** Exact comparison (bit patterns up to NaN payloads), first mismatches in the message. */
-    static void assertSameBits(String what, float[] expected, float[] actual) {
-        io.prune4j.testing.Check.close(what, expected, actual, 0, 0);
-    }
 }

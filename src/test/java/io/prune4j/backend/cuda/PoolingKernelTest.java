@@ -51,7 +51,7 @@ class PoolingKernelTest {
             try (DeviceBuffer dx = Gpu.up(x); DeviceBuffer dy = DeviceBuffer.floats(Math.max(1, n));
                  DeviceBuffer da = DeviceBuffer.allocate(4L * Math.max(1, n))) {
                 Gpu.run(CudaKernels.p4j_max_pool2d(dy.address(), da.address(), dx.address(), b * c, h, w, window, stride, 0L), label);
-                Gpu.assertSameBits(label + " y", Gpu.cpu(ry), dy.toFloats(n));
+                Check.sameBits(label + " y", Gpu.cpu(ry), dy.toFloats(n));
                 assertArrayEquals(Gpu.CPU.toIntArray(ra), da.toInts(n), label + " argmax");
             }
         }
@@ -77,7 +77,7 @@ class PoolingKernelTest {
             try (DeviceBuffer dg = Gpu.up(g); DeviceBuffer da = Gpu.up(Gpu.CPU.toIntArray(ra)); DeviceBuffer ddx = Gpu.up(garbage)) {
                 Gpu.run(CudaKernels.p4j_max_pool2d_backward(ddx.address(), dg.address(), da.address(), b * c, h * w, ho * wo, 0L), label);
                 if (stride >= window) {
-                    Gpu.assertSameBits(label, Gpu.cpu(rdx), ddx.toFloats(x.length));
+                    Check.sameBits(label, Gpu.cpu(rdx), ddx.toFloats(x.length));
                 } else {
                     // overlapping windows: up to window² float additions in another order
                     Check.close(label, Gpu.cpu(rdx), ddx.toFloats(x.length), 1e-6, 1e-6);

@@ -36,14 +36,14 @@ class ScoringKernelTest {
                 Gpu.CPU.accumulate(ref, Gpu.CPU.fromArray(x, n), 0.25f, t);
                 try (DeviceBuffer da = Gpu.up(acc); DeviceBuffer dx = Gpu.up(x)) {
                     Gpu.run(CudaKernels.p4j_accumulate(da.address(), dx.address(), n, 0.25f, t.ordinal(), 0L), "accumulate " + t);
-                    Gpu.assertSameBits("accumulate " + t + " n=" + n, Gpu.cpu(ref), da.toFloats(n));
+                    Check.sameBits("accumulate " + t + " n=" + n, Gpu.cpu(ref), da.toFloats(n));
                 }
             }
             Tensor ref = Gpu.CPU.fromArray(acc, n);
             Gpu.CPU.accumulateAbsProduct(ref, Gpu.CPU.fromArray(x, n), Gpu.CPU.fromArray(y, n), 0.5f);
             try (DeviceBuffer da = Gpu.up(acc); DeviceBuffer dx = Gpu.up(x); DeviceBuffer dy = Gpu.up(y)) {
                 Gpu.run(CudaKernels.p4j_accumulate_abs_product(da.address(), dx.address(), dy.address(), n, 0.5f, 0L), "abs product");
-                Gpu.assertSameBits("accumulate_abs_product n=" + n, Gpu.cpu(ref), da.toFloats(n));
+                Check.sameBits("accumulate_abs_product n=" + n, Gpu.cpu(ref), da.toFloats(n));
             }
         }
         System.out.println("[ScoringKernelTest] ok accumulate");
@@ -63,7 +63,7 @@ class ScoringKernelTest {
             try (DeviceBuffer da = Gpu.up(a); DeviceBuffer dacc = Gpu.up(acc)) {
                 String label = "count_positive " + batch + "x" + units + "x" + spatial;
                 Gpu.run(CudaKernels.p4j_count_positive(dacc.address(), da.address(), batch, units, spatial, 0L), label);
-                Gpu.assertSameBits(label, Gpu.cpu(ref), dacc.toFloats(units));
+                Check.sameBits(label, Gpu.cpu(ref), dacc.toFloats(units));
             }
         }
         System.out.println("[ScoringKernelTest] ok count_positive");

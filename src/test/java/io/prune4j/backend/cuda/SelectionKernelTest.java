@@ -3,6 +3,7 @@ package io.prune4j.backend.cuda;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.prune4j.tensor.Tensor;
+import io.prune4j.testing.Check;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.BeforeEach;
@@ -96,7 +97,7 @@ class SelectionKernelTest {
                             "select_topk round " + round);
                     Tensor ref = Gpu.CPU.zeros(io.prune4j.tensor.DType.FLOAT32, n);
                     Gpu.CPU.selectTopK(ref, Gpu.CPU.fromArray(scores, n), keep);
-                    Gpu.assertSameBits("mask round " + round, Gpu.cpu(ref), mask.toFloats(n));
+                    Check.sameBits("mask round " + round, Gpu.cpu(ref), mask.toFloats(n));
                 }
             }
         }
@@ -123,7 +124,7 @@ class SelectionKernelTest {
             Gpu.run(CudaKernels.p4j_select_topk(mask.address(), kth.address(), src, n, keep, ws.address(), ws.bytes(), 0L),
                     "select_topk " + label);
             float[] got = mask.toFloats(n);
-            Gpu.assertSameBits("mask " + label, expectedMask, got);
+            Check.sameBits("mask " + label, expectedMask, got);
             float k = n == 0 ? expectedKth : kth.toFloats(1)[0];
             if (n > 0) {
                 assertEquals(Float.floatToIntBits(expectedKth), Float.floatToIntBits(k), "kth " + label + ": expected " + expectedKth + " got " + k);

@@ -41,39 +41,39 @@ class TrainingKernelTest {
 
                 Gpu.CPU.axpy(ty, 0.37f, tx);
                 Gpu.run(CudaKernels.p4j_axpy(dy.address(), dx.address(), n, 0.37f, 0L), "axpy" + l);
-                Gpu.assertSameBits("axpy" + l, Gpu.cpu(ty), dy.toFloats(n));
+                Check.sameBits("axpy" + l, Gpu.cpu(ty), dy.toFloats(n));
 
                 Gpu.CPU.scale(ty, -1.7f);
                 Gpu.run(CudaKernels.p4j_scale(dy.address(), n, -1.7f, 0L), "scale" + l);
-                Gpu.assertSameBits("scale" + l, Gpu.cpu(ty), dy.toFloats(n));
+                Check.sameBits("scale" + l, Gpu.cpu(ty), dy.toFloats(n));
 
                 Gpu.CPU.mul(ty, Gpu.CPU.fromArray(mask, n));
                 Gpu.run(CudaKernels.p4j_mul(dy.address(), dm.address(), n, 0L), "mul (mask apply)" + l);
-                Gpu.assertSameBits("mul" + l, Gpu.cpu(ty), dy.toFloats(n));
+                Check.sameBits("mul" + l, Gpu.cpu(ty), dy.toFloats(n));
 
                 Gpu.CPU.maskedFill(tx, Gpu.CPU.fromArray(mask, n), -5f);
                 Gpu.run(CudaKernels.p4j_masked_fill(dx.address(), dm.address(), n, -5f, 0L), "masked_fill" + l);
-                Gpu.assertSameBits("masked_fill" + l, Gpu.cpu(tx), dx.toFloats(n));
+                Check.sameBits("masked_fill" + l, Gpu.cpu(tx), dx.toFloats(n));
 
                 Gpu.CPU.relu(ty, tx);
                 Gpu.run(CudaKernels.p4j_relu(dy.address(), dx.address(), n, 0L), "relu" + l);
-                Gpu.assertSameBits("relu" + l, Gpu.cpu(ty), dy.toFloats(n));
+                Check.sameBits("relu" + l, Gpu.cpu(ty), dy.toFloats(n));
 
                 Gpu.CPU.relu(tx, tx);   // in place
                 Gpu.run(CudaKernels.p4j_relu(dx.address(), dx.address(), n, 0L), "relu in place" + l);
-                Gpu.assertSameBits("relu in place" + l, Gpu.cpu(tx), dx.toFloats(n));
+                Check.sameBits("relu in place" + l, Gpu.cpu(tx), dx.toFloats(n));
 
                 float[] dyv = Gpu.uniform(rng, n, 1);
                 try (DeviceBuffer ddy = Gpu.up(dyv); DeviceBuffer ddx = DeviceBuffer.floats(Math.max(1, n))) {
                     Tensor tdx = Gpu.CPU.zeros(io.prune4j.tensor.DType.FLOAT32, n);
                     Gpu.CPU.reluBackward(tdx, Gpu.CPU.fromArray(dyv, n), ty);
                     Gpu.run(CudaKernels.p4j_relu_backward(ddx.address(), ddy.address(), dy.address(), n, 0L), "relu_backward" + l);
-                    Gpu.assertSameBits("relu_backward" + l, Gpu.cpu(tdx), ddx.toFloats(n));
+                    Check.sameBits("relu_backward" + l, Gpu.cpu(tdx), ddx.toFloats(n));
                 }
 
                 Gpu.CPU.fill(tx, 0.125f);
                 Gpu.run(CudaKernels.p4j_fill(dx.address(), n, 0.125f, 0L), "fill" + l);
-                Gpu.assertSameBits("fill" + l, Gpu.cpu(tx), dx.toFloats(n));
+                Check.sameBits("fill" + l, Gpu.cpu(tx), dx.toFloats(n));
             }
         }
         System.out.println("[TrainingKernelTest] ok element-wise");
@@ -90,7 +90,7 @@ class TrainingKernelTest {
             Gpu.CPU.broadcastRows(ref, Gpu.CPU.fromArray(v, rows));
             try (DeviceBuffer dv = Gpu.up(v); DeviceBuffer out = DeviceBuffer.floats(Math.max(1, rows * cols))) {
                 Gpu.run(CudaKernels.p4j_broadcast_rows(out.address(), dv.address(), rows, cols, 0L), "broadcast_rows");
-                Gpu.assertSameBits("broadcast_rows " + rows + "x" + cols, Gpu.cpu(ref), out.toFloats(rows * cols));
+                Check.sameBits("broadcast_rows " + rows + "x" + cols, Gpu.cpu(ref), out.toFloats(rows * cols));
             }
         }
     }
@@ -145,7 +145,7 @@ class TrainingKernelTest {
                         float[] m = dm.toFloats(2);
                         float[] rm = Gpu.cpu(refMetrics);
                         Check.close(label + " loss", new float[] {rm[0]}, new float[] {m[0]}, 1e-4, 1e-6);
-                        Gpu.assertSameBits(label + " correct", new float[] {rm[1]}, new float[] {m[1]});
+                        Check.sameBits(label + " correct", new float[] {rm[1]}, new float[] {m[1]});
                         if (withGrad) Check.close(label + " grad", Gpu.cpu(refGrad), dg.toFloats(rows * classes), 1e-9, 1e-6);
                     }
                 }
@@ -179,8 +179,8 @@ class TrainingKernelTest {
                 try (DeviceBuffer dw = Gpu.up(w); DeviceBuffer dv = Gpu.up(v); DeviceBuffer dg = Gpu.up(g)) {
                     Gpu.run(CudaKernels.p4j_sgd_step(dw.address(), momentum == 0f ? 0L : dv.address(), dg.address(), n, 0.05f, momentum,
                             1e-4f, 0L), "sgd momentum=" + momentum + l);
-                    Gpu.assertSameBits("sgd w momentum=" + momentum + l, Gpu.cpu(tw), dw.toFloats(n));
-                    Gpu.assertSameBits("sgd v momentum=" + momentum + l, Gpu.cpu(tv), dv.toFloats(n));
+                    Check.sameBits("sgd w momentum=" + momentum + l, Gpu.cpu(tw), dw.toFloats(n));
+                    Check.sameBits("sgd v momentum=" + momentum + l, Gpu.cpu(tv), dv.toFloats(n));
                 }
             }
             for (int step : new int[] {1, 7, 1000}) {
@@ -191,8 +191,8 @@ class TrainingKernelTest {
                 try (DeviceBuffer dw = Gpu.up(w); DeviceBuffer dm = Gpu.up(m); DeviceBuffer dv = Gpu.up(v2); DeviceBuffer dg = Gpu.up(g)) {
                     Gpu.run(CudaKernels.p4j_adam_step(dw.address(), dm.address(), dv.address(), dg.address(), n, 1e-3f, 0.9f, 0.999f, 1e-8f,
                             1e-4f, step, 0L), "adam step=" + step + l);
-                    Gpu.assertSameBits("adam m step=" + step + l, Gpu.cpu(tm), dm.toFloats(n));
-                    Gpu.assertSameBits("adam v step=" + step + l, Gpu.cpu(tv), dv.toFloats(n));
+                    Check.sameBits("adam m step=" + step + l, Gpu.cpu(tm), dm.toFloats(n));
+                    Check.sameBits("adam v step=" + step + l, Gpu.cpu(tv), dv.toFloats(n));
                     // the host folds the bias corrections with C's pow, the CPU backend with Java's: allow one ulp
                     Check.close("adam w step=" + step + l, Gpu.cpu(tw), dw.toFloats(n), 0, 1.2e-7);
                 }
@@ -258,7 +258,7 @@ class TrainingKernelTest {
                         float[] m = dm.toFloats(2);
                         float[] r = Gpu.cpu(rm);
                         Check.close(label + " loss", new float[] {r[0]}, new float[] {m[0]}, 1e-4, 1e-6);
-                        Gpu.assertSameBits(label + " correct", new float[] {r[1]}, new float[] {m[1]});
+                        Check.sameBits(label + " correct", new float[] {r[1]}, new float[] {m[1]});
                         Check.close(label + " grad", Gpu.cpu(rg), dg.toFloats(rows * classes), 1e-9, 1e-6);
                     }
                 }
