@@ -17,7 +17,6 @@ import java.util.SplittableRandom;
 import org.bytedeco.cuda.cudart.CUstream_st;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.Pointer;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -30,20 +29,10 @@ class BiasAddKernelTest {
         {0, 5}, {1, 1}, {3, 31}, {7, 32}, {5, 33}, {2, 1023}, {3, 4097}, {1, 1_000_003},
     };
 
-    private static boolean announced;
-
     /** Per test (not @BeforeAll) so that reports count the skipped tests instead of showing 0 tests. */
     @BeforeEach
     void requireGpu(TestInfo test) {
-        if (!CudaRuntime.isAvailable()) {
-            System.out.println("[BiasAddKernelTest] " + test.getDisplayName() + " skipped: "
-                    + CudaRuntime.unavailableReason());
-        } else if (!announced) {
-            announced = true;
-            System.out.println("[BiasAddKernelTest] on " + CudaRuntime.deviceDescription(0) + ", CUDA runtime "
-                    + CudaRuntime.runtimeVersion() + ", driver " + CudaRuntime.driverVersion());
-        }
-        Assumptions.assumeTrue(CudaRuntime.isAvailable(), () -> "skipped: " + CudaRuntime.unavailableReason());
+        Gpu.require("BiasAddKernelTest", test);
     }
 
     @Test

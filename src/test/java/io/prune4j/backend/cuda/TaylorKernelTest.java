@@ -12,7 +12,6 @@ import io.prune4j.testing.Check;
 import java.util.SplittableRandom;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.Pointer;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -32,10 +31,7 @@ class TaylorKernelTest {
 
     @BeforeEach
     void requireGpu(TestInfo test) {
-        if (!CudaRuntime.isAvailable()) {
-            System.out.println("[TaylorKernelTest] " + test.getDisplayName() + " skipped: " + CudaRuntime.unavailableReason());
-        }
-        Assumptions.assumeTrue(CudaRuntime.isAvailable(), () -> "skipped: " + CudaRuntime.unavailableReason());
+        Gpu.require("TaylorKernelTest", test);
     }
 
     @Test
