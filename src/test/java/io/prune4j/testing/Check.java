@@ -80,13 +80,33 @@ public final class Check {
         }
     }
 
-    /** Uniform values in [-scale, scale). */
-    public static float[] randn(SplittableRandom rng, int n, double scale) {
+    /** {@code n} values drawn uniformly from {@code [-scale, scale)}. */
+    public static float[] uniform(SplittableRandom rng, int n, double scale) {
         float[] a = new float[n];
         for (int i = 0; i < n; i++) {
             a[i] = (float) ((rng.nextDouble() * 2 - 1) * scale);
         }
         return a;
+    }
+
+    /** {@code n} values drawn from the normal distribution of mean 0 and standard deviation {@code std}. */
+    public static float[] gaussian(SplittableRandom rng, int n, double std) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = (float) (rng.nextGaussian() * std);
+        }
+        return a;
+    }
+
+    /**
+     * Uniform values, the same as {@link #uniform}, whatever the name says.
+     *
+     * @deprecated misnamed: it never drew normal values. Kept only while the io and prune tests still
+     *     call it; call {@link #uniform} (the same values from the same seed) or {@link #gaussian}.
+     */
+    @Deprecated(forRemoval = true)
+    public static float[] randn(SplittableRandom rng, int n, double scale) {
+        return uniform(rng, n, scale);
     }
 
     public static int[] randint(SplittableRandom rng, int n, int bound) {

@@ -1,16 +1,20 @@
 package io.prune4j.testing;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** The comparison every kernel parity test relies on: it must pass what is equal and catch what is not. */
+/** The comparison every kernel parity test relies on (it must pass what is equal and catch what is not), and the random inputs. */
 class CheckTest {
     private static final float INF = Float.POSITIVE_INFINITY;
     /** One value of each kind the rule tells apart. */
@@ -92,6 +96,43 @@ class CheckTest {
                     p[0] + " vs " + p[1]);
         }
         assertThrows(AssertionError.class, () -> Check.close("length", new float[2], new float[3], 1, 1));
+    }
+
+    /** Normal values: mean 0, the standard deviation asked for, and the normal tails (4.55% beyond 2σ, none for uniform values). */
+    @Test
+    void gaussianDrawsNormalValues() {
+        int n = 200_000;
+        float[] a = Check.gaussian(new SplittableRandom(5), n, 3);
+        double sum = 0;
+        double squares = 0;
+        int beyond2 = 0;
+        for (float v : a) {
+            sum += v;
+            squares += (double) v * v;
+            beyond2 += Math.abs(v) > 6 ? 1 : 0;
+        }
+        double mean = sum / n;
+        double std = Math.sqrt(squares / n - mean * mean);
+        assertEquals(0, mean, 0.03, "mean");
+        assertEquals(3, std, 0.03, "standard deviation");
+        assertEquals(0.0455, beyond2 / (double) n, 0.003, "fraction beyond 2σ");
+        assertArrayEquals(a, Check.gaussian(new SplittableRandom(5), n, 3), "the same values from the same seed");
+    }
+
+    @Test
+    void uniformStaysInItsInterval() {
+        float[] a = Check.uniform(new SplittableRandom(6), 100_000, 2.5);
+        double sum = 0;
+        float lo = Float.POSITIVE_INFINITY;
+        float hi = Float.NEGATIVE_INFINITY;
+        for (float v : a) {
+            sum += v;
+            lo = Math.min(lo, v);
+            hi = Math.max(hi, v);
+        }
+        assertTrue(lo >= -2.5f && hi < 2.5f, lo + " .. " + hi);
+        assertTrue(lo < -2.49f && hi > 2.49f, "fills [-2.5, 2.5): " + lo + " .. " + hi);
+        assertEquals(0, sum / a.length, 0.02, "mean");
     }
 
     @Test
