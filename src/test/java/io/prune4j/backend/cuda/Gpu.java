@@ -6,7 +6,6 @@ import io.prune4j.backend.cpu.CpuBackend;
 import io.prune4j.tensor.Tensor;
 import java.lang.reflect.Method;
 import java.util.Set;
-import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.TestInfo;
@@ -23,9 +22,6 @@ final class Gpu {
      * or driver must not pass green.
      */
     static final String REQUIRE_GPU = "prune4j.requireGpu";
-
-    /** Element counts every kernel test goes through. */
-    static final int[] SIZES = {0, 1, 31, 32, 33, 1023, 4097, 1_000_003};
 
     static final CpuBackend CPU = new CpuBackend(1);
 
@@ -100,12 +96,5 @@ final class Gpu {
 
     static float[] cpu(Tensor t) {
         return CPU.toFloatArray(t);
-    }
-
-    /** Uniform floats in [-scale, scale). */
-    static float[] uniform(SplittableRandom rng, int n, double scale) {
-        float[] a = new float[n];
-        for (int i = 0; i < n; i++) a[i] = (float) ((rng.nextDouble() * 2 - 1) * scale);
-        return a;
     }
 }
