@@ -25,7 +25,8 @@ import java.util.function.Consumer;
  *
  * <p>Written against two arbitrary backends so that {@code BackendParitySelfTest} can run it with
  * the CPU on both sides on machines without a GPU: the harness itself (shapes, calls, tolerances)
- * is then exercised everywhere, and {@link CudaBackendTest} runs it against CUDA.
+ * is then exercised everywhere, {@code MutantBackendTest} shows that each of its checks catches a
+ * backend that gets its operations wrong, and {@link CudaBackendTest} runs it against CUDA.
  */
 final class BackendParity implements AutoCloseable {
     final Backend ref;
@@ -663,19 +664,26 @@ final class BackendParity implements AutoCloseable {
         }
     }
 
-    /** All of the above, in order. */
-    void all() {
-        tensors();
-        elementWise();
-        gemm();
-        convolution();
-        pooling();
-        losses();
-        gathers();
-        scoring();
-        ranking();
-        optimisers();
-        validation();
+    /** One check: an operation family run on both backends, by the name the tests report it under. */
+    record Named(String name, Consumer<BackendParity> check) {
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    /**
+     * The checks above, in order: what {@link CudaBackendTest} runs against CUDA and
+     * {@code MutantBackendTest} against broken backends, one at a time, so that a failure names its
+     * family.
+     */
+    static List<Named> checks() {
+        return List.of(new Named("tensors", BackendParity::tensors), new Named("elementWise", BackendParity::elementWise),
+                new Named("gemm", BackendParity::gemm), new Named("convolution", BackendParity::convolution),
+                new Named("pooling", BackendParity::pooling), new Named("losses", BackendParity::losses),
+                new Named("gathers", BackendParity::gathers), new Named("scoring", BackendParity::scoring),
+                new Named("ranking", BackendParity::ranking), new Named("optimisers", BackendParity::optimisers),
+                new Named("validation", BackendParity::validation));
     }
 
     @Override
