@@ -14,7 +14,9 @@
 #      devices. With a GPU expected (P4J_REQUIRE_GPU=1; the default when nvidia-smi exists) an
 #      unusable CUDA is an error; otherwise the GPU tests run and skip with the printed reason;
 #   5. runs the JUnit tests tagged "gpu" (console launcher, scanning the bundle's test classes);
-#      a failure is reported but does not stop the benchmarks (one run must give all the numbers);
+#      with a GPU expected, with -Dprune4j.requireGpu=true, so that a test that finds no usable GPU
+#      fails instead of skipping; a failure is reported but does not stop the benchmarks (one run
+#      must give all the numbers);
 #   5b. times the prune pipeline (`prune4j prune`: train the default MLP, Taylor-score, prune half
 #      the hidden units, fine-tune, measure) on the bundle's Fashion-MNIST subset, --device cuda
 #      and then --device cpu, and prints both reports and the wall-time ratio;
@@ -38,8 +40,8 @@
 #
 # Environment:
 #   OUT                    log folder (default ./out)
-#   P4J_REQUIRE_GPU        1: fail without a usable GPU; 0: let the GPU tests skip (default: 1 when
-#                          nvidia-smi is on the PATH, else 0)
+#   P4J_REQUIRE_GPU        1: fail without a usable GPU, and run the tests with -Dprune4j.requireGpu=true;
+#                          0: let the GPU tests skip (default: 1 when nvidia-smi is on the PATH, else 0)
 #   P4J_JAVA_OPTS          JVM options (default -Xmx16g)
 #   P4J_TEST_ARGS          extra JUnit console arguments (e.g. --select-class=...)
 #   P4J_ALL_TESTS=1        run every test, not only the "gpu"-tagged ones
@@ -186,6 +188,10 @@ for j in "$B"/app/lib/*.jar "$B"/test/lib/*.jar; do
     if [[ -e "$j" ]]; then TEST_CP+=":$j"; fi
 done
 
+# the JUnit runs: with a GPU expected, every GPU test that would skip fails (Gpu.require)
+TEST_JOPTS=("${JOPTS[@]}")
+if [[ "$REQUIRE_GPU" == 1 ]]; then TEST_JOPTS+=(-Dprune4j.requireGpu=true); fi
+
 section "CUDA preflight"
 set +e
 "$JAVA" "${JOPTS[@]}" -cp "$APP_CP" io.prune4j.backend.cuda.CudaRuntime 2>&1
@@ -205,7 +211,7 @@ if [[ "${P4J_ALL_TESTS:-0}" == 1 ]]; then TAGS=(); fi
 # shellcheck disable=SC2206
 EXTRA=(${P4J_TEST_ARGS:-})
 set +e
-"$JAVA" "${JOPTS[@]}" -jar "$CONSOLE" execute \
+"$JAVA" "${TEST_JOPTS[@]}" -jar "$CONSOLE" execute \
     --disable-banner --disable-ansi-colors --details=tree --fail-if-no-tests \
     --include-engine=junit-jupiter \
     --class-path "$TEST_CP" --scan-class-path "$B/test/classes" \
@@ -415,7 +421,7 @@ if [[ "${P4J_SANITIZE:-0}" == 1 ]]; then
         # --report-api-errors no: API calls that fail on purpose (the out-of-memory test asks for 64 TiB)
         # are not memory errors; the tests check that every failing call becomes a Java exception.
         "$SAN" --tool memcheck --report-api-errors no --error-exitcode 86 --print-limit 20 \
-            "$JAVA" "${JOPTS[@]}" -jar "$CONSOLE" execute \
+            "$JAVA" "${TEST_JOPTS[@]}" -jar "$CONSOLE" execute \
             --disable-banner --disable-ansi-colors --details=summary --include-engine=junit-jupiter \
             --class-path "$TEST_CP" --scan-class-path "$B/test/classes" --include-tag gpu "${SAN_EXTRA[@]}" \
             > "$OUT/sanitizer.log" 2>&1

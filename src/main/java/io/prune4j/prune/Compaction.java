@@ -128,7 +128,7 @@ public final class Compaction {
                     String v = values.get(s);
                     int channels = channelMasks.get(v).size();
                     if (k[s] == 0) {
-                        throw new IllegalArgumentException("pruning would remove every channel of "
+                        throw new IllegalArgumentException("pruning would remove every unit of "
                                 + (v.equals(Graph.INPUT) ? "the input" : net.layer(v).describe()));
                     }
                     if (k[s] == channels) {

@@ -48,10 +48,10 @@ class GradientCheckTest {
     @CsvSource({"1,1,1,false", "1,1,1,true", "3,5,7,false", "3,5,7,true", "4,33,1,true", "2,17,31,true", "7,2,3,false"})
     void denseGradientsMatchFiniteDifferences(int batch, int in, int out, boolean relu) {
         SplittableRandom rng = new SplittableRandom(batch * 1000L + in * 10L + out);
-        float[] x = Check.randn(rng, batch * in, 1);
-        float[] w = Check.randn(rng, out * in, 1);
-        float[] b = Check.randn(rng, out, 0.5);
-        float[] r = Check.randn(rng, batch * out, 1); // L = Σ r ⊙ y, so dL/dy = r
+        float[] x = Check.uniform(rng, batch * in, 1);
+        float[] w = Check.uniform(rng, out * in, 1);
+        float[] b = Check.uniform(rng, out, 0.5);
+        float[] r = Check.uniform(rng, batch * out, 1); // L = Σ r ⊙ y, so dL/dy = r
         Dense layer = new Dense("fc", cpu.fromArray(w, out, in), cpu.fromArray(b, out), relu);
         layer.forward(cpu.fromArray(x, batch, in), true);
         float[] dx = layer.backward(cpu.fromArray(r, batch, out), true).toFloatArray();
@@ -71,13 +71,13 @@ class GradientCheckTest {
             "2,4,4,9,5,1,1,0,false", "1,3,5,3,2,3,1,2,true", "2,2,9,8,3,3,3,1,false"})
     void conv2dGradientsMatchFiniteDifferences(int batch, int in, int h, int w, int out, int k, int stride, int pad, boolean relu) {
         SplittableRandom rng = new SplittableRandom(batch * 7919L + in * 131L + h * 17L + w + out * 3L + k + stride + pad);
-        float[] x = Check.randn(rng, batch * in * h * w, 1);
-        float[] wt = Check.randn(rng, out * in * k * k, 1);
-        float[] b = Check.randn(rng, out, 0.5);
+        float[] x = Check.uniform(rng, batch * in * h * w, 1);
+        float[] wt = Check.uniform(rng, out * in * k * k, 1);
+        float[] b = Check.uniform(rng, out, 0.5);
         Conv2d layer = new Conv2d("conv", cpu.fromArray(wt, out, in, k, k), cpu.fromArray(b, out), stride, pad, relu);
         Tensor y = layer.forward(cpu.fromArray(x, batch, in, h, w), true);
         int[] os = layer.outputShape(new int[] {in, h, w});
-        float[] r = Check.randn(rng, y.size(), 1);
+        float[] r = Check.uniform(rng, y.size(), 1);
         float[] dx = layer.backward(cpu.fromArray(r, batch, os[0], os[1], os[2]), true).toFloatArray();
 
         double[] xd = Naive.toDouble(x);
@@ -95,10 +95,10 @@ class GradientCheckTest {
     @CsvSource({"2,5", "3,7", "4,2", "3,1"})
     void conv2dSplitAcrossThreadsMatchesOneThread(int threads, int batch) {
         SplittableRandom rng = new SplittableRandom(threads * 31L + batch);
-        float[] x = Check.randn(rng, batch * 3 * 7 * 6, 1);
-        float[] wt = Check.randn(rng, 5 * 3 * 3 * 3, 1);
-        float[] b = Check.randn(rng, 5, 0.5);
-        float[] r = Check.randn(rng, batch * 5 * 7 * 6, 1);
+        float[] x = Check.uniform(rng, batch * 3 * 7 * 6, 1);
+        float[] wt = Check.uniform(rng, 5 * 3 * 3 * 3, 1);
+        float[] b = Check.uniform(rng, 5, 0.5);
+        float[] r = Check.uniform(rng, batch * 5 * 7 * 6, 1);
         float[][] out = new float[2][];
         float[][] grads = new float[2][];
         int i = 0;
@@ -123,10 +123,10 @@ class GradientCheckTest {
     @CsvSource({"1,1,2,2,2,2", "2,3,5,7,2,2", "1,2,7,6,3,2", "3,1,4,4,1,1", "2,2,9,5,3,3"})
     void maxPoolGradientMatchesFiniteDifferences(int batch, int c, int h, int w, int window, int stride) {
         SplittableRandom rng = new SplittableRandom(batch * 100L + c * 10L + h + w + window);
-        float[] x = Check.randn(rng, batch * c * h * w, 1); // continuous values: no ties, so max is differentiable
+        float[] x = Check.uniform(rng, batch * c * h * w, 1); // continuous values: no ties, so max is differentiable
         MaxPool2d pool = new MaxPool2d("pool", cpu, window, stride);
         Tensor y = pool.forward(cpu.fromArray(x, batch, c, h, w), true);
-        float[] r = Check.randn(rng, y.size(), 1);
+        float[] r = Check.uniform(rng, y.size(), 1);
         float[] dx = pool.backward(cpu.reshape(cpu.fromArray(r, r.length), y.shape()), true).toFloatArray();
         double[] xd = Naive.toDouble(x);
         double[] rd = Naive.toDouble(r);
@@ -143,7 +143,7 @@ class GradientCheckTest {
         int in = 2 * 6 * 5;
         int classes = 3;
         Graph net = Models.cnn(cpu, shape, new int[] {3, 4}, 5, classes, batch);
-        float[] x = Check.randn(rng, batch * in, 1);
+        float[] x = Check.uniform(rng, batch * in, 1);
         int[] labels = Check.randint(rng, batch, classes);
         Tensor logits = net.forward(cpu.fromArray(x, batch, in), true);
         Tensor grad = cpu.zeros(DType.FLOAT32, batch, classes);
@@ -174,8 +174,8 @@ class GradientCheckTest {
     @CsvSource({"1,1", "3,7", "5,33"})
     void reluGradientMatchesFiniteDifferences(int batch, int n) {
         SplittableRandom rng = new SplittableRandom(n);
-        float[] x = Check.randn(rng, batch * n, 1);
-        float[] r = Check.randn(rng, batch * n, 1);
+        float[] x = Check.uniform(rng, batch * n, 1);
+        float[] r = Check.uniform(rng, batch * n, 1);
         Relu relu = new Relu("relu", cpu);
         relu.forward(cpu.fromArray(x, batch, n), true);
         float[] dx = relu.backward(cpu.fromArray(r, batch, n), true).toFloatArray();
@@ -195,7 +195,7 @@ class GradientCheckTest {
     @CsvSource({"1,1", "1,2", "3,10", "17,33"})
     void softmaxCrossEntropyGradientMatchesFiniteDifferences(int rows, int classes) {
         SplittableRandom rng = new SplittableRandom(rows * 100L + classes);
-        float[] logits = Check.randn(rng, rows * classes, 3);
+        float[] logits = Check.uniform(rng, rows * classes, 3);
         int[] labels = Check.randint(rng, rows, classes);
         Tensor grad = cpu.zeros(DType.FLOAT32, rows, classes);
         cpu.softmaxCrossEntropy(grad, cpu.zeros(DType.FLOAT32, 2), cpu.fromArray(logits, rows, classes), cpu.fromArray(labels, rows),
@@ -212,7 +212,7 @@ class GradientCheckTest {
         int hidden = 4;
         int classes = 3;
         Graph net = Models.mlp(cpu, in, new int[] {hidden}, classes, batch);
-        float[] x = Check.randn(rng, batch * in, 1);
+        float[] x = Check.uniform(rng, batch * in, 1);
         int[] labels = Check.randint(rng, batch, classes);
         Tensor logits = net.forward(cpu.fromArray(x, batch, in), true);
         Tensor grad = cpu.zeros(DType.FLOAT32, batch, classes);

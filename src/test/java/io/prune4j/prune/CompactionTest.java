@@ -1,5 +1,6 @@
 package io.prune4j.prune;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -143,11 +144,33 @@ class CompactionTest {
         Check.close("through ReLU", masked.forward(x, false).toFloatArray(), compacted.forward(x, false).toFloatArray(), 1e-5, 1e-5);
     }
 
+    /**
+     * A mask that empties one layer is refused whichever layer it is, naming that layer, and before
+     * anything changes: the layers ahead of it, though their masks are fine, are not compacted
+     * either, so the caller is not left with half a plan applied.
+     */
     @ParameterizedTest
-    @ValueSource(ints = {0})
-    void removingEveryUnitIsRefused(int ignored) {
-        Graph net = Models.mlp(cpu, 4, new int[] {3}, 2, 1);
-        List<Tensor> none = List.of(cpu.fromArray(new float[3], 3));
-        assertThrows(IllegalArgumentException.class, () -> Plans.compact(net, List.of("fc1"), none));
+    @ValueSource(ints = {0, 1, 2})
+    void removingEveryUnitIsRefused(int emptied) {
+        Graph net = Models.mlp(cpu, 4, new int[] {3, 5, 4}, 2, 1);
+        List<String> layers = Plans.unitLayers(net);
+        List<Tensor> masks = new ArrayList<>();
+        for (int s = 0; s < layers.size(); s++) {
+            int units = Compaction.weightLayer(net, layers.get(s)).units();
+            float[] m = new float[units];
+            if (s != emptied) {
+                m[units - 1] = 1; // every other layer keeps one unit: it would be compacted
+            }
+            masks.add(cpu.fromArray(m, units));
+        }
+        String layer = Compaction.weightLayer(net, layers.get(emptied)).describe();
+        List<float[]> before = net.parameters().stream().map(p -> p.value().toFloatArray()).toList();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Plans.compact(net, layers, masks));
+        assertEquals("pruning would remove every unit of " + layer, e.getMessage());
+        List<float[]> after = net.parameters().stream().map(p -> p.value().toFloatArray()).toList();
+        assertEquals(before.size(), after.size());
+        for (int i = 0; i < before.size(); i++) {
+            assertArrayEquals(before.get(i), after.get(i), "parameter " + i + " changed though the plan was refused");
+        }
     }
 }

@@ -205,17 +205,77 @@ class ScorerTest {
 
     @Test
     void randomIsSeededAndUniform() {
-        float[] a = Calibration.score(Criterion.RANDOM, 1, net, List.of(net.nodes().get(0).name()), Granularity.WEIGHT, data, 0, 0, null)
-                .get(0).toFloatArray();
-        float[] b = Calibration.score(Criterion.RANDOM, 1, net, List.of(net.nodes().get(0).name()), Granularity.WEIGHT, data, 0, 0, null)
-                .get(0).toFloatArray();
-        float[] c = Calibration.score(Criterion.RANDOM, 2, net, List.of(net.nodes().get(0).name()), Granularity.WEIGHT, data, 0, 0, null)
-                .get(0).toFloatArray();
+        float[] a = randomScores(1);
+        float[] b = randomScores(1);
+        float[] c = randomScores(2);
         assertArrayEquals(a, b);
         assertFalse(java.util.Arrays.equals(a, c));
         for (float v : a) {
             assertTrue(v >= 0 && v < 1);
         }
+        // Only the order of the scores decides what is pruned, so the order must be a fair draw: over
+        // many seeds, each weight takes every rank equally often. One weight per seed, in turn, so
+        // the rows of the table are independent multinomial samples and Pearson's statistic is χ²
+        // with n·(n − 1) degrees of freedom.
+        int n = a.length;
+        int perWeight = 1000;
+        long[][] rankCounts = new long[n][n];
+        // and the values themselves: each is a uniform draw from [0, 1), ten bins
+        long[] valueCounts = new long[10];
+        for (int d = 0; d < n * perWeight; d++) {
+            float[] s = randomScores(1000 + d);
+            int w = d % n;
+            int rank = 0;
+            for (float v : s) {
+                rank += v < s[w] ? 1 : 0;
+            }
+            rankCounts[w][rank]++;
+            for (float v : s) {
+                valueCounts[(int) (v * 10)]++;
+            }
+        }
+        double ranks = 0;
+        for (long[] row : rankCounts) {
+            ranks += pearson(row);
+        }
+        double ranksBar = chiSquareQuantile(n * (n - 1), Z_1E4);
+        assertTrue(ranks < ranksBar, "ranks are not uniform: χ² = " + ranks + " ≥ " + ranksBar);
+        double values = pearson(valueCounts);
+        double valuesBar = chiSquareQuantile(valueCounts.length - 1, Z_1E4);
+        System.out.printf("random scores: ranks χ² %.1f (bar %.1f), values χ² %.1f (bar %.1f)%n", ranks, ranksBar, values, valuesBar);
+        assertTrue(values < valuesBar, "values are not uniform on [0, 1): χ² = " + values + " ≥ " + valuesBar);
+    }
+
+    /** Standard normal quantile at 1 − 10⁻⁴: a uniform scorer fails one of the χ² checks with probability about 10⁻⁴ per set of seeds. */
+    private static final double Z_1E4 = 3.719016;
+
+    private float[] randomScores(long seed) {
+        List<Tensor> s = Calibration.score(Criterion.RANDOM, seed, net, List.of(net.nodes().get(0).name()), Granularity.WEIGHT, data, 0, 0,
+                null);
+        float[] out = s.get(0).toFloatArray();
+        s.forEach(Tensor::close);
+        return out;
+    }
+
+    /** Pearson's χ² statistic of counts against equal expected counts. */
+    private static double pearson(long[] counts) {
+        long total = java.util.Arrays.stream(counts).sum();
+        double expected = (double) total / counts.length;
+        double chi2 = 0;
+        for (long c : counts) {
+            chi2 += (c - expected) * (c - expected) / expected;
+        }
+        return chi2;
+    }
+
+    /**
+     * The χ² quantile with {@code df} degrees of freedom at the standard normal quantile {@code z},
+     * by Wilson and Hilferty's cube-root approximation (at most 1.3 % above the exact quantile here, far
+     * closer than the gap between a fair and a biased scorer).
+     */
+    private static double chiSquareQuantile(int df, double z) {
+        double v = 2.0 / (9.0 * df);
+        return df * Math.pow(1 - v + z * Math.sqrt(v), 3);
     }
 
     @Test

@@ -29,9 +29,9 @@ class CpuBackendTest {
             int n = s[2];
             for (boolean ta : new boolean[] {false, true}) {
                 for (boolean tb : new boolean[] {false, true}) {
-                    float[] a = Check.randn(rng, m * k, 1);
-                    float[] b = Check.randn(rng, k * n, 1);
-                    float[] c0 = Check.randn(rng, m * n, 1);
+                    float[] a = Check.uniform(rng, m * k, 1);
+                    float[] b = Check.uniform(rng, k * n, 1);
+                    float[] c0 = Check.uniform(rng, m * n, 1);
                     Tensor at = ta ? cpu.fromArray(a, k, m) : cpu.fromArray(a, m, k);
                     Tensor bt = tb ? cpu.fromArray(b, n, k) : cpu.fromArray(b, k, n);
                     Tensor ct = cpu.fromArray(c0, m, n);
@@ -61,8 +61,8 @@ class CpuBackendTest {
         SplittableRandom rng = new SplittableRandom(n);
         for (int rows : new int[] {1, 3, 17}) {
             for (boolean relu : new boolean[] {false, true}) {
-                float[] y = Check.randn(rng, rows * n, 2);
-                float[] b = Check.randn(rng, n, 2);
+                float[] y = Check.uniform(rng, rows * n, 2);
+                float[] b = Check.uniform(rng, n, 2);
                 double[] ref = new double[y.length];
                 for (int r = 0; r < rows; r++) {
                     for (int j = 0; j < n; j++) {
@@ -81,8 +81,8 @@ class CpuBackendTest {
     void reluAndItsBackward() {
         SplittableRandom rng = new SplittableRandom(2);
         for (int n : SIZES) {
-            float[] x = Check.randn(rng, n, 1);
-            float[] dy = Check.randn(rng, n, 1);
+            float[] x = Check.uniform(rng, n, 1);
+            float[] dy = Check.uniform(rng, n, 1);
             Tensor xt = cpu.fromArray(x, n);
             Tensor yt = cpu.zeros(DType.FLOAT32, n);
             cpu.relu(yt, xt);
@@ -102,8 +102,8 @@ class CpuBackendTest {
         SplittableRandom rng = new SplittableRandom(3);
         for (int rows : new int[] {0, 1, 5, 33}) {
             for (int n : new int[] {1, 7, 1023}) {
-                float[] x = Check.randn(rng, rows * n, 1);
-                float[] out0 = Check.randn(rng, n, 1);
+                float[] x = Check.uniform(rng, rows * n, 1);
+                float[] out0 = Check.uniform(rng, n, 1);
                 double[] ref = new double[n];
                 double total = 0;
                 for (int j = 0; j < n; j++) {
@@ -130,7 +130,7 @@ class CpuBackendTest {
         SplittableRandom rng = new SplittableRandom(4);
         for (int rows : new int[] {1, 3, 31, 128}) {
             for (int classes : new int[] {1, 2, 10, 33}) {
-                float[] logits = Check.randn(rng, rows * classes, 8);
+                float[] logits = Check.uniform(rng, rows * classes, 8);
                 int[] labels = Check.randint(rng, rows, classes);
                 Tensor grad = cpu.zeros(DType.FLOAT32, rows, classes);
                 Tensor metrics = cpu.fromArray(new float[] {1f, 2f}, 2);
@@ -192,7 +192,7 @@ class CpuBackendTest {
         SplittableRandom rng = new SplittableRandom(5);
         int rows = 37;
         int cols = 33;
-        float[] src = Check.randn(rng, rows * cols, 1);
+        float[] src = Check.uniform(rng, rows * cols, 1);
         int[] labels = Check.randint(rng, rows, 10);
         int[] idx = Check.randint(rng, 50, rows);
         Tensor out = cpu.zeros(DType.FLOAT32, 20, cols);
@@ -218,9 +218,9 @@ class CpuBackendTest {
     void sgdWithMomentumAndWeightDecayMatchesTorchFormula() {
         SplittableRandom rng = new SplittableRandom(6);
         for (int n : SIZES) {
-            float[] w = Check.randn(rng, n, 1);
-            float[] v = Check.randn(rng, n, 1);
-            float[] g = Check.randn(rng, n, 1);
+            float[] w = Check.uniform(rng, n, 1);
+            float[] v = Check.uniform(rng, n, 1);
+            float[] g = Check.uniform(rng, n, 1);
             double[] w2 = new double[n];
             double[] v2 = new double[n];
             for (int i = 0; i < n; i++) {
@@ -240,7 +240,7 @@ class CpuBackendTest {
     void adamMatchesPaperAlgorithmOverSeveralSteps() {
         SplittableRandom rng = new SplittableRandom(7);
         for (int n : SIZES) {
-            float[] w = Check.randn(rng, n, 1);
+            float[] w = Check.uniform(rng, n, 1);
             double[] wd = Naive.toDouble(w);
             double[] m = new double[n];
             double[] v = new double[n];
@@ -253,7 +253,7 @@ class CpuBackendTest {
             double eps = 1e-8;
             double decay = 1e-3;
             for (int t = 1; t <= 5; t++) {
-                float[] g = Check.randn(rng, n, 1);
+                float[] g = Check.uniform(rng, n, 1);
                 for (int i = 0; i < n; i++) {
                     double gi = g[i] + decay * wd[i];
                     m[i] = b1 * m[i] + (1 - b1) * gi;
@@ -272,8 +272,8 @@ class CpuBackendTest {
     void elementwiseHelpers() {
         SplittableRandom rng = new SplittableRandom(8);
         for (int n : SIZES) {
-            float[] y = Check.randn(rng, n, 1);
-            float[] x = Check.randn(rng, n, 1);
+            float[] y = Check.uniform(rng, n, 1);
+            float[] x = Check.uniform(rng, n, 1);
             Tensor yt = cpu.fromArray(y, n);
             cpu.axpy(yt, -0.5f, cpu.fromArray(x, n));
             cpu.mul(yt, cpu.fromArray(x, n));

@@ -69,9 +69,9 @@ class CriticalBlasTest {
                     float alpha = alphaBeta[combo % alphaBeta.length][0];
                     float beta = alphaBeta[combo % alphaBeta.length][1];
                     combo++;
-                    float[] a = Check.randn(rng, m * k, 1);
-                    float[] b = Check.randn(rng, k * n, 1);
-                    float[] c0 = Check.randn(rng, m * n, 1);
+                    float[] a = Check.uniform(rng, m * k, 1);
+                    float[] b = Check.uniform(rng, k * n, 1);
+                    float[] c0 = Check.uniform(rng, m * n, 1);
                     int lda = ta ? m : k;
                     int ldb = tb ? k : n;
 
@@ -112,8 +112,8 @@ class CriticalBlasTest {
         int k = 300;
         int n = 100;
         SplittableRandom rng = new SplittableRandom(11);
-        float[] a = Check.randn(rng, m * k, 1);
-        float[] b = Check.randn(rng, k * n, 1);
+        float[] a = Check.uniform(rng, m * k, 1);
+        float[] b = Check.uniform(rng, k * n, 1);
         float[] expected = new float[m * n];
         openblas_nolapack.cblas_sgemm(openblas_nolapack.CblasRowMajor, openblas_nolapack.CblasNoTrans,
                 openblas_nolapack.CblasNoTrans, m, n, k, 1f, a, k, b, n, 0f, expected, n);

@@ -10,6 +10,7 @@ import io.prune4j.backend.Transform;
 import io.prune4j.tensor.DType;
 import io.prune4j.tensor.Tensor;
 import io.prune4j.testing.Check;
+import io.prune4j.testing.Sizes;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -24,12 +25,10 @@ import java.util.function.Consumer;
  *
  * <p>Written against two arbitrary backends so that {@code BackendParitySelfTest} can run it with
  * the CPU on both sides on machines without a GPU: the harness itself (shapes, calls, tolerances)
- * is then exercised everywhere, and {@link CudaBackendTest} runs it against CUDA.
+ * is then exercised everywhere, {@code MutantBackendTest} shows that each of its checks catches a
+ * backend that gets its operations wrong, and {@link CudaBackendTest} runs it against CUDA.
  */
 final class BackendParity implements AutoCloseable {
-    /** Element counts of the element-wise checks: the block and warp edges and one large odd size. */
-    static final int[] SIZES = {0, 1, 31, 32, 33, 1023, 4097, 100_003};
-
     final Backend ref;
     final Backend dut;
     private final List<Tensor> open = new ArrayList<>();
@@ -72,50 +71,18 @@ final class BackendParity implements AutoCloseable {
         return new Twin(ref.zeros(t, shape), dut.zeros(t, shape));
     }
 
-    /** Bit-identical (NaN payloads aside; −0 and +0 differ). */
+    /** Bit-identical ({@link Check#sameBits}: −0 and +0 differ, NaN payloads do not count). */
     void same(String what, Twin t) {
-        compare(what, t.ref(), t.dut(), -1, 0);
+        Check.sameBits(what, t.ref(), t.dut());
     }
 
     void sameInts(String what, Twin t) {
         assertArrayEquals(ref.toIntArray(t.r), dut.toIntArray(t.d), what);
     }
 
+    /** Within {@code atol + rtol·|ref|} ({@link Check#close}: NaN only against NaN, an infinity only against itself). */
     void near(String what, Twin t, double atol, double rtol) {
-        compare(what, t.ref(), t.dut(), atol, rtol);
-    }
-
-    /**
-     * Equal values (infinities included) and NaN against NaN always match; otherwise, with
-     * {@code atol < 0}, only identical bits, else {@code |a − e| ≤ atol + rtol·|e|}. The first
-     * mismatches go into the message, llm.c style.
-     */
-    static void compare(String what, float[] expected, float[] actual, double atol, double rtol) {
-        assertEquals(expected.length, actual.length, what + ": length");
-        int bad = 0;
-        StringBuilder sb = new StringBuilder();
-        for (int j = 0; j < expected.length; j++) {
-            float e = expected[j];
-            float a = actual[j];
-            boolean ok;
-            if (Float.isNaN(e) || Float.isNaN(a)) {
-                ok = Float.isNaN(e) && Float.isNaN(a);
-            } else if (atol < 0) {
-                ok = Float.floatToRawIntBits(e) == Float.floatToRawIntBits(a);
-            } else {
-                ok = e == a || Math.abs((double) a - e) <= atol + rtol * Math.abs(e);
-            }
-            if (!ok) {
-                if (bad < 5) {
-                    sb.append(String.format("%n  [%d] expected %.9g got %.9g", j, e, a));
-                }
-                bad++;
-            }
-        }
-        if (bad > 0) {
-            org.junit.jupiter.api.Assertions.fail(what + ": " + bad + " of " + expected.length + " elements differ"
-                    + (atol < 0 ? " (bit-exact expected)" : " beyond " + atol + " + " + rtol + "·|ref|") + sb);
-        }
+        Check.close(what, t.ref(), t.dut(), atol, rtol);
     }
 
     /** Both backends reject {@code op} with the same exception class and message. */
@@ -135,10 +102,6 @@ final class BackendParity implements AutoCloseable {
         System.out.println("[BackendParity] " + what + ": " + r.getMessage() + " | " + d.getMessage());
     }
 
-    static float[] uniform(SplittableRandom rng, int n, double scale) {
-        return Check.randn(rng, n, scale);
-    }
-
     static float[] mask(SplittableRandom rng, int n, double keep) {
         float[] m = new float[n];
         for (int j = 0; j < n; j++) m[j] = rng.nextDouble() < keep ? 1f : 0f;
@@ -149,8 +112,8 @@ final class BackendParity implements AutoCloseable {
 
     void tensors() {
         SplittableRandom rng = new SplittableRandom(101);
-        for (int n : SIZES) {
-            float[] x = uniform(rng, n, 3);
+        for (int n : Sizes.awkward()) {
+            float[] x = Check.uniform(rng, n, 3);
             int[] k = Check.randint(rng, n, 1000);
             Twin tx = f(x, n);
             Twin tk = i(k, n);
@@ -161,7 +124,7 @@ final class BackendParity implements AutoCloseable {
             same("zeros n=" + n, z);
             Twin zi = zeros(DType.INT32, n);
             sameInts("zeros INT32 n=" + n, zi);
-            float[] y = uniform(rng, n, 1);
+            float[] y = Check.uniform(rng, n, 1);
             ref.upload(z.r, y);
             dut.upload(z.d, y);
             same("upload n=" + n, z);
@@ -186,7 +149,7 @@ final class BackendParity implements AutoCloseable {
             }
         }
         // a view shares storage: writes through it are seen by the owner
-        Twin base = f(uniform(rng, 6 * 35, 1), 6, 35);
+        Twin base = f(Check.uniform(rng, 6 * 35, 1), 6, 35);
         Tensor rv = ref.reshape(base.r, 2, 3, 5, 7);
         Tensor dv = dut.reshape(base.d, 2, 3, 5, 7);
         assertArrayEquals(new int[] {2, 3, 5, 7}, dv.shape());
@@ -204,10 +167,10 @@ final class BackendParity implements AutoCloseable {
 
     void elementWise() {
         SplittableRandom rng = new SplittableRandom(102);
-        for (int n : SIZES) {
+        for (int n : Sizes.awkward()) {
             String l = " n=" + n;
-            Twin x = f(uniform(rng, n, 3), n);
-            Twin y = f(uniform(rng, n, 3), n);
+            Twin x = f(Check.uniform(rng, n, 3), n);
+            Twin y = f(Check.uniform(rng, n, 3), n);
             Twin m = f(mask(rng, n, 0.5), n);
             ref.axpy(y.r, 0.37f, x.r);
             dut.axpy(y.d, 0.37f, x.d);
@@ -222,11 +185,11 @@ final class BackendParity implements AutoCloseable {
             dut.maskedFill(x.d, m.d, Float.NEGATIVE_INFINITY);
             same("maskedFill" + l, x);
             Twin r = zeros(DType.FLOAT32, n);
-            Twin v = f(uniform(rng, n, 2), n);
+            Twin v = f(Check.uniform(rng, n, 2), n);
             ref.relu(r.r, v.r);
             dut.relu(r.d, v.d);
             same("relu" + l, r);
-            Twin g = f(uniform(rng, n, 1), n);
+            Twin g = f(Check.uniform(rng, n, 1), n);
             ref.reluBackward(g.r, g.r, r.r);   // in place, as the interface allows
             dut.reluBackward(g.d, g.d, r.d);
             same("reluBackward in place" + l, g);
@@ -241,21 +204,21 @@ final class BackendParity implements AutoCloseable {
             int cols = sh[1];
             String l = " " + rows + "x" + cols;
             for (boolean relu : new boolean[] {false, true}) {
-                Twin y = f(uniform(rng, rows * cols, 2), rows, cols);
-                Twin b = f(uniform(rng, cols, 1), cols);
+                Twin y = f(Check.uniform(rng, rows * cols, 2), rows, cols);
+                Twin b = f(Check.uniform(rng, cols, 1), cols);
                 ref.biasAdd(y.r, b.r, relu);
                 dut.biasAdd(y.d, b.d, relu);
                 same("biasAdd relu=" + relu + l, y);
             }
             for (float beta : new float[] {0f, 1f, 0.5f}) {
-                Twin out = f(uniform(rng, cols, 1), cols);
-                Twin x = f(uniform(rng, rows * cols, 1), rows, cols);
+                Twin out = f(Check.uniform(rng, cols, 1), cols);
+                Twin x = f(Check.uniform(rng, rows * cols, 1), rows, cols);
                 ref.sumRows(out.r, x.r, beta);
                 dut.sumRows(out.d, x.d, beta);
                 near("sumRows beta=" + beta + l, out, 1e-6 * (rows + 1), 1e-6);
             }
-            Twin v = f(uniform(rng, rows, 1), rows);
-            Twin out = f(uniform(rng, rows * cols, 5), rows, cols);
+            Twin v = f(Check.uniform(rng, rows, 1), rows);
+            Twin out = f(Check.uniform(rng, rows * cols, 5), rows, cols);
             ref.broadcastRows(out.r, v.r);
             dut.broadcastRows(out.d, v.d);
             same("broadcastRows" + l, out);
@@ -273,9 +236,9 @@ final class BackendParity implements AutoCloseable {
             for (int t = 0; t < 4; t++) {
                 boolean ta = (t & 1) != 0;
                 boolean tb = (t & 2) != 0;
-                Twin a = ta ? f(uniform(rng, k * m, 1), k, m) : f(uniform(rng, m * k, 1), m, k);
-                Twin b = tb ? f(uniform(rng, n * k, 1), n, k) : f(uniform(rng, k * n, 1), k, n);
-                Twin c = f(uniform(rng, m * n, 1), m, n);
+                Twin a = ta ? f(Check.uniform(rng, k * m, 1), k, m) : f(Check.uniform(rng, m * k, 1), m, k);
+                Twin b = tb ? f(Check.uniform(rng, n * k, 1), n, k) : f(Check.uniform(rng, k * n, 1), k, n);
+                Twin c = f(Check.uniform(rng, m * n, 1), m, n);
                 float beta = t == 3 ? 0.5f : 0f;
                 ref.gemm(c.r, a.r, ta, b.r, tb, 1.25f, beta);
                 dut.gemm(c.d, a.d, ta, b.d, tb, 1.25f, beta);
@@ -305,21 +268,21 @@ final class BackendParity implements AutoCloseable {
             int ho = (h + 2 * pad - k) / stride + 1;
             int wo = (w + 2 * pad - k) / stride + 1;
             String l = " " + Arrays.toString(c);
-            Twin x = f(uniform(rng, n * in * h * w, 1), n, in, h, w);
-            Twin wt = f(uniform(rng, out * in * k * k, 0.5), out, in, k, k);
-            Twin b = f(uniform(rng, out, 0.2), out);
+            Twin x = f(Check.uniform(rng, n * in * h * w, 1), n, in, h, w);
+            Twin wt = f(Check.uniform(rng, out * in * k * k, 0.5), out, in, k, k);
+            Twin b = f(Check.uniform(rng, out, 0.2), out);
             // tolerance: in·k·k products per output in another order, or cuDNN's Winograd/FFT transforms
             double atol = 5e-5 * Math.sqrt(in * k * k);
             for (boolean relu : new boolean[] {false, true}) {
-                Twin y = f(uniform(rng, n * out * ho * wo, 9), n, out, ho, wo);
+                Twin y = f(Check.uniform(rng, n * out * ho * wo, 9), n, out, ho, wo);
                 ref.conv2d(y.r, x.r, wt.r, b.r, stride, pad, relu);
                 dut.conv2d(y.d, x.d, wt.d, b.d, stride, pad, relu);
                 near("conv2d relu=" + relu + l, y, atol, 1e-4);
             }
-            Twin dy = f(uniform(rng, n * out * ho * wo, 1), n, out, ho, wo);
-            Twin dx = f(uniform(rng, x.r.size(), 9), n, in, h, w);
-            Twin dw = f(uniform(rng, wt.r.size(), 9), out, in, k, k);
-            Twin db = f(uniform(rng, out, 9), out);
+            Twin dy = f(Check.uniform(rng, n * out * ho * wo, 1), n, out, ho, wo);
+            Twin dx = f(Check.uniform(rng, x.r.size(), 9), n, in, h, w);
+            Twin dw = f(Check.uniform(rng, wt.r.size(), 9), out, in, k, k);
+            Twin db = f(Check.uniform(rng, out, 9), out);
             ref.conv2dBackward(dx.r, dw.r, db.r, dy.r, x.r, wt.r, stride, pad);
             dut.conv2dBackward(dx.d, dw.d, db.d, dy.d, x.d, wt.d, stride, pad);
             near("conv2dBackward dx" + l, dx, 5e-5 * Math.sqrt(out * k * k), 1e-4);
@@ -353,7 +316,7 @@ final class BackendParity implements AutoCloseable {
             int ho = (h - win) / stride + 1;
             int wo = (w - win) / stride + 1;
             String l = " " + Arrays.toString(s);
-            float[] xv = uniform(rng, n * c * h * w, 2);
+            float[] xv = Check.uniform(rng, n * c * h * w, 2);
             for (int j = 0; j < xv.length; j++) xv[j] = Math.round(xv[j] * 2) / 2f;   // ties
             Twin x = f(xv, n, c, h, w);
             Twin y = zeros(DType.FLOAT32, n, c, ho, wo);
@@ -362,8 +325,8 @@ final class BackendParity implements AutoCloseable {
             dut.maxPool2d(y.d, am.d, x.d, win, stride);
             same("maxPool2d" + l, y);
             sameInts("maxPool2d argmax" + l, am);
-            Twin dy = f(uniform(rng, n * c * ho * wo, 1), n, c, ho, wo);
-            Twin dx = f(uniform(rng, xv.length, 9), n, c, h, w);
+            Twin dy = f(Check.uniform(rng, n * c * ho * wo, 1), n, c, ho, wo);
+            Twin dx = f(Check.uniform(rng, xv.length, 9), n, c, h, w);
             ref.maxPool2dBackward(dx.r, dy.r, am.r);
             dut.maxPool2dBackward(dx.d, dy.d, am.d);
             if (stride >= win) {
@@ -382,13 +345,13 @@ final class BackendParity implements AutoCloseable {
         for (int[] s : shapes) {
             int rows = s[0], classes = s[1];
             String l = " " + rows + "x" + classes;
-            float[] logits = uniform(rng, rows * classes, 4);
+            float[] logits = Check.uniform(rng, rows * classes, 4);
             if (rows > 1 && classes > 2) {
                 logits[classes] = 9f;
                 logits[classes + 2] = 9f;
             }
             Twin lg = f(logits, rows, classes);
-            Twin teacher = f(uniform(rng, rows * classes, 6), rows, classes);
+            Twin teacher = f(Check.uniform(rng, rows * classes, 6), rows, classes);
             Twin labels = i(Check.randint(rng, rows, classes), rows);
             Twin metrics = f(new float[] {1.5f, 2f}, 2);
             Twin grad = zeros(DType.FLOAT32, rows, classes);
@@ -420,7 +383,7 @@ final class BackendParity implements AutoCloseable {
         for (int[] s : shapes) {
             int rows = s[0], cols = s[1];
             String l = " " + rows + "x" + cols;
-            Twin src = f(uniform(rng, rows * cols, 1), rows, cols);
+            Twin src = f(Check.uniform(rng, rows * cols, 1), rows, cols);
             Twin srcI = i(Check.randint(rng, rows, 10), rows);
             int[] order = new int[rows + 5];
             for (int j = 0; j < order.length; j++) order[j] = rng.nextInt(rows);
@@ -447,7 +410,7 @@ final class BackendParity implements AutoCloseable {
         int[][] blocks = {{8, 6, 9, 3}, {256, 128, 49, 64}, {10, 3, 1, 2}, {5, 7, 16, 7}};   // rows, channels, block, kept
         for (int[] s : blocks) {
             int rows = s[0], ch = s[1], block = s[2], k = s[3];
-            Twin src = f(uniform(rng, rows * ch * block, 1), rows, ch * block);
+            Twin src = f(Check.uniform(rng, rows * ch * block, 1), rows, ch * block);
             int[] keep = new int[k];
             for (int j = 0; j < k; j++) keep[j] = (j * 7 + 1) % ch;
             Twin kc = i(keep, k);
@@ -480,30 +443,30 @@ final class BackendParity implements AutoCloseable {
             int b = s[0], u = s[1], sp = s[2];
             String l = " " + Arrays.toString(s);
             int[] shape = sp == 1 ? new int[] {b, u} : new int[] {b, u, 7, sp / 7};
-            Twin a = f(uniform(rng, b * u * sp, 1), shape);
-            Twin g = f(uniform(rng, b * u * sp, 0.01), shape);
+            Twin a = f(Check.uniform(rng, b * u * sp, 1), shape);
+            Twin g = f(Check.uniform(rng, b * u * sp, 0.01), shape);
             for (boolean absInside : new boolean[] {false, true}) {
-                Twin acc = f(uniform(rng, u, 0.1), u);
+                Twin acc = f(Check.uniform(rng, u, 0.1), u);
                 ref.taylorAccumulate(acc.r, a.r, g.r, absInside, 0.5f);
                 dut.taylorAccumulate(acc.d, a.d, g.d, absInside, 0.5f);
                 same("taylorAccumulate absInside=" + absInside + l, acc);
             }
-            Twin cnt = f(uniform(rng, u, 2), u);
+            Twin cnt = f(Check.uniform(rng, u, 2), u);
             ref.countPositive(cnt.r, a.r);
             dut.countPositive(cnt.d, a.d);
             same("countPositive" + l, cnt);
         }
-        for (int n : SIZES) {
+        for (int n : Sizes.awkward()) {
             String l = " n=" + n;
-            Twin x = f(uniform(rng, n, 2), n);
-            Twin y = f(uniform(rng, n, 2), n);
+            Twin x = f(Check.uniform(rng, n, 2), n);
+            Twin y = f(Check.uniform(rng, n, 2), n);
             for (Transform t : Transform.values()) {
-                Twin acc = f(uniform(rng, n, 1), n);
+                Twin acc = f(Check.uniform(rng, n, 1), n);
                 ref.accumulate(acc.r, x.r, 0.3f, t);
                 dut.accumulate(acc.d, x.d, 0.3f, t);
                 same("accumulate " + t + l, acc);
             }
-            Twin acc = f(uniform(rng, n, 1), n);
+            Twin acc = f(Check.uniform(rng, n, 1), n);
             ref.accumulateAbsProduct(acc.r, x.r, y.r, 0.7f);
             dut.accumulateAbsProduct(acc.d, x.d, y.d, 0.7f);
             same("accumulateAbsProduct" + l, acc);
@@ -511,18 +474,18 @@ final class BackendParity implements AutoCloseable {
             dut.accumulateNormalizedAbs(acc.d, x.d);
             near("accumulateNormalizedAbs" + l, acc, 1e-7, 2.4e-7);
             for (Normalization kind : Normalization.values()) {
-                Twin sc = f(uniform(rng, n, 3), n);
+                Twin sc = f(Check.uniform(rng, n, 3), n);
                 ref.normalize(sc.r, kind);
                 dut.normalize(sc.d, kind);
                 near("normalize " + kind + l, sc, 0, 2.4e-7);
             }
         }
-        int[][] mats = {{0, 4}, {1, 1}, {31, 33}, {300, 784}, {64, 576}, {2, 100_003}};
+        int[][] mats = {{0, 4}, {1, 1}, {31, 33}, {300, 784}, {64, 576}, {2, Sizes.LARGE}};
         for (int[] s : mats) {
             int rows = s[0], cols = s[1];
             String l = " " + rows + "x" + cols;
-            Twin w = f(uniform(rng, rows * cols, 1), rows, cols);
-            Twin g = f(uniform(rng, rows * cols, 0.1), rows, cols);
+            Twin w = f(Check.uniform(rng, rows * cols, 1), rows, cols);
+            Twin g = f(Check.uniform(rng, rows * cols, 0.1), rows, cols);
             for (int p = 1; p <= 2; p++) {
                 Twin out = zeros(DType.FLOAT32, rows);
                 ref.rowNorms(out.r, w.r, p);
@@ -541,8 +504,8 @@ final class BackendParity implements AutoCloseable {
             near("compositeScores" + l, out, 0, 2.4e-7);
         }
         // a convolution: one frequency per input channel, shared by its 3x3 weights
-        Twin w = f(uniform(rng, 16 * 8 * 9, 1), 16, 8, 3, 3);
-        Twin g = f(uniform(rng, 16 * 8 * 9, 0.1), 16, 8, 3, 3);
+        Twin w = f(Check.uniform(rng, 16 * 8 * 9, 1), 16, 8, 3, 3);
+        Twin g = f(Check.uniform(rng, 16 * 8 * 9, 0.1), 16, 8, 3, 3);
         float[] fr = new float[8];
         for (int c = 0; c < 8; c++) fr[c] = (float) rng.nextDouble();
         Twin freq = f(fr, 8);
@@ -556,8 +519,8 @@ final class BackendParity implements AutoCloseable {
 
     void ranking() {
         SplittableRandom rng = new SplittableRandom(109);
-        for (int n : SIZES) {
-            float[] s = uniform(rng, n, 1);
+        for (int n : Sizes.awkward()) {
+            float[] s = Check.uniform(rng, n, 1);
             for (int j = 0; j < n; j++) {
                 if (j % 7 == 0) s[j] = Math.round(s[j] * 4) / 4f;   // ties
             }
@@ -570,7 +533,7 @@ final class BackendParity implements AutoCloseable {
             Twin sc = f(s, n);
             for (int keep : new int[] {0, 1, n / 3, n / 2, n - 1, n}) {
                 if (keep < 0 || keep > n) continue;
-                Twin mask = f(uniform(rng, n, 1), n);
+                Twin mask = f(Check.uniform(rng, n, 1), n);
                 ref.selectTopK(mask.r, sc.r, keep);
                 dut.selectTopK(mask.d, sc.d, keep);
                 same("selectTopK keep=" + keep + " n=" + n, mask);
@@ -616,13 +579,13 @@ final class BackendParity implements AutoCloseable {
 
     void optimisers() {
         SplittableRandom rng = new SplittableRandom(110);
-        for (int n : SIZES) {
+        for (int n : Sizes.awkward()) {
             String l = " n=" + n;
-            float[] w = uniform(rng, n, 1);
-            float[] g = uniform(rng, n, 0.1);
+            float[] w = Check.uniform(rng, n, 1);
+            float[] g = Check.uniform(rng, n, 0.1);
             for (float momentum : new float[] {0f, 0.9f}) {
                 Twin tw = f(w, n);
-                Twin tv = f(uniform(rng, n, 0.01), n);
+                Twin tv = f(Check.uniform(rng, n, 0.01), n);
                 Twin tg = f(g, n);
                 for (int step = 0; step < 3; step++) {
                     ref.sgdStep(tw.r, tv.r, tg.r, 0.05f, momentum, 1e-4f);
@@ -701,19 +664,26 @@ final class BackendParity implements AutoCloseable {
         }
     }
 
-    /** All of the above, in order. */
-    void all() {
-        tensors();
-        elementWise();
-        gemm();
-        convolution();
-        pooling();
-        losses();
-        gathers();
-        scoring();
-        ranking();
-        optimisers();
-        validation();
+    /** One check: an operation family run on both backends, by the name the tests report it under. */
+    record Named(String name, Consumer<BackendParity> check) {
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    /**
+     * The checks above, in order: what {@link CudaBackendTest} runs against CUDA and
+     * {@code MutantBackendTest} against broken backends, one at a time, so that a failure names its
+     * family.
+     */
+    static List<Named> checks() {
+        return List.of(new Named("tensors", BackendParity::tensors), new Named("elementWise", BackendParity::elementWise),
+                new Named("gemm", BackendParity::gemm), new Named("convolution", BackendParity::convolution),
+                new Named("pooling", BackendParity::pooling), new Named("losses", BackendParity::losses),
+                new Named("gathers", BackendParity::gathers), new Named("scoring", BackendParity::scoring),
+                new Named("ranking", BackendParity::ranking), new Named("optimisers", BackendParity::optimisers),
+                new Named("validation", BackendParity::validation));
     }
 
     @Override

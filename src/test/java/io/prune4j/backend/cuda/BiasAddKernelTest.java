@@ -7,51 +7,40 @@ import static org.bytedeco.cuda.global.cudart.cudaMemcpyDeviceToHost;
 import static org.bytedeco.cuda.global.cudart.cudaMemcpyHostToDevice;
 import static org.bytedeco.cuda.global.cudart.cudaStreamCreate;
 import static org.bytedeco.cuda.global.cudart.cudaStreamDestroy;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.fail;
 
-import java.util.ArrayList;
-import java.util.List;
+import io.prune4j.testing.Check;
+import io.prune4j.testing.Sizes;
 import java.util.SplittableRandom;
 import org.bytedeco.cuda.cudart.CUstream_st;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.Pointer;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /** {@code p4j_bias_add} on the GPU against a plain Java reference, on awkward sizes. */
 @Tag("gpu")
 class BiasAddKernelTest {
-    private static final int[][] SIZES = {
-        {0, 5}, {1, 1}, {3, 31}, {7, 32}, {5, 33}, {2, 1023}, {3, 4097}, {1, 1_000_003},
-    };
-
-    private static boolean announced;
+    /** rows, n. */
+    static int[][] shapes() {
+        return new int[][] {{0, 5}, {1, 1}, {3, 31}, {7, 32}, {5, 33}, {2, 1023}, {3, 4097}, {1, Sizes.LARGE}};
+    }
 
     /** Per test (not @BeforeAll) so that reports count the skipped tests instead of showing 0 tests. */
     @BeforeEach
     void requireGpu(TestInfo test) {
-        if (!CudaRuntime.isAvailable()) {
-            System.out.println("[BiasAddKernelTest] " + test.getDisplayName() + " skipped: "
-                    + CudaRuntime.unavailableReason());
-        } else if (!announced) {
-            announced = true;
-            System.out.println("[BiasAddKernelTest] on " + CudaRuntime.deviceDescription(0) + ", CUDA runtime "
-                    + CudaRuntime.runtimeVersion() + ", driver " + CudaRuntime.driverVersion());
-        }
-        Assumptions.assumeTrue(CudaRuntime.isAvailable(), () -> "skipped: " + CudaRuntime.unavailableReason());
+        Gpu.require("BiasAddKernelTest", test);
     }
 
-    @Test
-    void biasAddMatchesReference() {
+    @ParameterizedTest(name = "rows, n = {0}")
+    @MethodSource("shapes")
+    void biasAddMatchesReference(int[] s) {
         SplittableRandom rnd = new SplittableRandom(20240611L);
-        for (int[] s : SIZES) {
-            for (int relu = 0; relu <= 1; relu++) {
-                run(s[0], s[1], relu, rnd, Mode.POINTER_DEFAULT_STREAM);
-            }
+        for (int relu = 0; relu <= 1; relu++) {
+            run(s[0], s[1], relu, rnd, Mode.POINTER_DEFAULT_STREAM);
         }
     }
 
@@ -64,37 +53,39 @@ class BiasAddKernelTest {
         run(2, 1023, 0, rnd, Mode.POINTER_OWN_STREAM);
     }
 
+    static int[][] channelShapes() {
+        return new int[][] {{0, 3, 5}, {1, 1, 1}, {2, 3, 49}, {3, 31, 33}, {128, 64, 196}, {1, 5, Sizes.LARGE}, {7, 1023, 1}};
+    }
+
     /**
      * {@code p4j_bias_add_channels}, the epilogue of a convolution, against the CPU convolution's
      * loop ({@code v = y + b; y = relu && v < 0 ? 0 : v}: NaN and −0 stay): bit for bit.
      */
-    @Test
-    void biasAddChannelsIsBitIdentical() {
+    @ParameterizedTest(name = "batch, channels, spatial = {0}")
+    @MethodSource("channelShapes")
+    void biasAddChannelsIsBitIdentical(int[] s) {
         SplittableRandom rnd = new SplittableRandom(11L);
-        int[][] shapes = {{0, 3, 5}, {1, 1, 1}, {2, 3, 49}, {3, 31, 33}, {128, 64, 196}, {1, 5, 1_000_003}, {7, 1023, 1}};
-        for (int[] s : shapes) {
-            int batch = s[0], ch = s[1], sp = s[2];
-            float[] y = Gpu.uniform(rnd, batch * ch * sp, 2);
-            float[] bias = Gpu.uniform(rnd, ch, 1);
-            if (y.length > 4) {
-                y[0] = Float.NaN;
-                y[1] = -0f;
-                bias[0] = 0f;
+        int batch = s[0], ch = s[1], sp = s[2];
+        float[] y = Check.uniform(rnd, batch * ch * sp, 2);
+        float[] bias = Check.uniform(rnd, ch, 1);
+        if (y.length > 4) {
+            y[0] = Float.NaN;
+            y[1] = -0f;
+            bias[0] = 0f;
+        }
+        for (int relu = 0; relu <= 1; relu++) {
+            float[] ref = y.clone();
+            for (int i = 0; i < ref.length; i++) {
+                float v = ref[i] + bias[(i / sp) % ch];
+                ref[i] = relu != 0 && v < 0f ? 0f : v;
             }
-            for (int relu = 0; relu <= 1; relu++) {
-                float[] ref = y.clone();
-                for (int i = 0; i < ref.length; i++) {
-                    float v = ref[i] + bias[(i / sp) % ch];
-                    ref[i] = relu != 0 && v < 0f ? 0f : v;
-                }
-                String label = "bias_add_channels " + batch + "x" + ch + "x" + sp + " relu=" + relu;
-                try (DeviceBuffer dy = Gpu.up(y); DeviceBuffer db = Gpu.up(bias)) {
-                    Gpu.run(CudaKernels.p4j_bias_add_channels(dy.address(), db.address(), batch, ch, sp, relu, 0L), label);
-                    Gpu.assertSameBits(label, ref, dy.toFloats(y.length));
-                }
+            String label = "bias_add_channels " + batch + "x" + ch + "x" + sp + " relu=" + relu;
+            try (DeviceBuffer dy = Gpu.up(y); DeviceBuffer db = Gpu.up(bias)) {
+                Gpu.run(CudaKernels.p4j_bias_add_channels(dy.address(), db.address(), batch, ch, sp, relu, 0L), label);
+                Check.sameBits(label, ref, dy.toFloats(y.length));
             }
         }
-        System.out.println("[BiasAddKernelTest] ok bias_add_channels");
+        System.out.println("[BiasAddKernelTest] ok bias_add_channels " + s[0] + "x" + s[1] + "x" + s[2]);
     }
 
     private enum Mode { POINTER_DEFAULT_STREAM, ADDRESS_DEFAULT_STREAM, POINTER_OWN_STREAM }
@@ -160,7 +151,8 @@ class BiasAddKernelTest {
                 CudaException.check(cudaMemcpy(hY, dY, yBytes, cudaMemcpyDeviceToHost), "download y " + label);
                 hY.get(got, 0, total);
             }
-            compare(label, ref, got);
+            Check.close(label, ref, got, 1e-6, 1e-6);
+            System.out.println("[BiasAddKernelTest] ok " + label);
         } finally {
             if (stream != null && !stream.isNull()) cudaStreamDestroy(stream);
             if (!dY.isNull()) cudaFree(dY);
@@ -168,25 +160,5 @@ class BiasAddKernelTest {
             if (hY != null) hY.close();
             if (hBias != null) hBias.close();
         }
-    }
-
-    private static void compare(String label, float[] ref, float[] got) {
-        assertEquals(ref.length, got.length);
-        List<String> bad = new ArrayList<>();
-        int mismatches = 0;
-        for (int i = 0; i < ref.length; i++) {
-            double tol = 1e-6 + 1e-6 * Math.abs(ref[i]);
-            if (!(Math.abs((double) got[i] - ref[i]) <= tol)) {
-                mismatches++;
-                if (bad.size() < 10) bad.add("[" + i + "] got " + got[i] + " expected " + ref[i]);
-            }
-        }
-        if (mismatches > 0) {
-            String msg = label + ": " + mismatches + " of " + ref.length + " elements differ; first: "
-                    + String.join(", ", bad);
-            System.out.println("[BiasAddKernelTest] " + msg);
-            fail(msg);
-        }
-        System.out.println("[BiasAddKernelTest] ok " + label);
     }
 }

@@ -18,6 +18,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * {@link CudaBackend} against {@link io.prune4j.backend.cpu.CpuBackend}: every operation through
@@ -43,61 +45,16 @@ class CudaBackendTest {
         if (gpu != null) gpu.close();
     }
 
-    @Test
-    void tensors() {
-        System.out.println("[CudaBackendTest] on " + gpu.name());
-        parity.tensors();
-    }
-
-    @Test
-    void elementWise() {
-        parity.elementWise();
-    }
-
-    @Test
-    void gemmThroughCublas() {
-        parity.gemm();
-    }
-
-    @Test
-    void convolutionThroughCudnn() {
-        System.out.println("[CudaBackendTest] cuDNN " + Cudnn.version());
-        parity.convolution();
-    }
-
-    @Test
-    void pooling() {
-        parity.pooling();
-    }
-
-    @Test
-    void losses() {
-        parity.losses();
-    }
-
-    @Test
-    void gathers() {
-        parity.gathers();
-    }
-
-    @Test
-    void scoring() {
-        parity.scoring();
-    }
-
-    @Test
-    void ranking() {
-        parity.ranking();
-    }
-
-    @Test
-    void optimisers() {
-        parity.optimisers();
-    }
-
-    @Test
-    void argumentChecksAreTheCpus() {
-        parity.validation();
+    /** Each of {@link BackendParity#checks()}: the same list the mutant backends are caught by, so none is left out here. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("io.prune4j.backend.cuda.BackendParity#checks")
+    void parityWithTheCpu(BackendParity.Named check) {
+        if (check.name().equals("tensors")) {
+            System.out.println("[CudaBackendTest] on " + gpu.name());
+        } else if (check.name().equals("convolution")) {
+            System.out.println("[CudaBackendTest] cuDNN " + Cudnn.version());
+        }
+        check.check().accept(parity);
     }
 
     // ---- what only a device backend has ----------------------------------------------------------

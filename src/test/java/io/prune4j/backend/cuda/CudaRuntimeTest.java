@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.prune4j.backend.DeviceUnavailableException;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
 
 /**
  * Runs everywhere: without a GPU (or without the native build) asking for a device must give a
@@ -59,8 +60,9 @@ class CudaRuntimeTest {
     }
 
     @Test
-    void whenLoadedWithoutDriverTheReasonNamesTheCudaError() {
-        if (!CudaRuntime.isLoaded() || CudaRuntime.isAvailable()) return;
+    void whenLoadedWithoutDriverTheReasonNamesTheCudaError(TestInfo test) {
+        Gpu.requireKernels("CudaRuntimeTest", test);
+        if (CudaRuntime.isAvailable()) return;   // a device answers: there is no reason to name
         String reason = CudaRuntime.unavailableReason();
         // e.g. "no CUDA device: CUDA driver version is insufficient for CUDA runtime version
         //       (cudaErrorInsufficientDriver, code 35); install the NVIDIA driver ..."
@@ -83,8 +85,8 @@ class CudaRuntimeTest {
 
     /** The JNI chain works without a device: argument checks return before any CUDA call. */
     @Test
-    void launcherArgumentChecksNeedNoDevice() {
-        if (!CudaRuntime.isLoaded()) return;
+    void launcherArgumentChecksNeedNoDevice(TestInfo test) {
+        Gpu.requireKernels("CudaRuntimeTest", test);
         assertEquals(0, CudaKernels.p4j_bias_add(null, null, 0, 5, 0, null), "0 x 5 is a no-op");
         assertEquals(0, CudaKernels.p4j_bias_add(0L, 0L, 7, 0, 1, 0L), "7 x 0 is a no-op");
         assertEquals(1, CudaKernels.p4j_bias_add(null, null, 2, 3, 0, null), "null pointers");
@@ -97,8 +99,8 @@ class CudaRuntimeTest {
 
     /** The new launchers' argument checks and size queries, also without a device. */
     @Test
-    void newLaunchersCheckTheirArgumentsWithoutADevice() {
-        if (!CudaRuntime.isLoaded()) return;
+    void newLaunchersCheckTheirArgumentsWithoutADevice(TestInfo test) {
+        Gpu.requireKernels("CudaRuntimeTest", test);
         long[] bytes = new long[1];
         assertEquals(0, CudaKernels.p4j_select_topk_workspace_bytes(100_000_000, bytes));
         assertTrue(bytes[0] > 100_000_000 / 4096 * 8 && bytes[0] < 1_000_000, "select workspace for 1e8 scores: " + bytes[0]);

@@ -1,36 +1,71 @@
 package io.prune4j.backend.cuda;
 
+import static org.junit.jupiter.api.Assertions.fail;
+
 import io.prune4j.backend.cpu.CpuBackend;
 import io.prune4j.tensor.Tensor;
-import java.util.SplittableRandom;
+import java.lang.reflect.Method;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.TestInfo;
 
 /**
- * Shared pieces of the GPU parity tests: the skip-with-a-printed-reason rule, device buffers from
- * Java arrays, and the CPU backend as the reference. Sizes mix the edges of the 256-thread blocks
- * and warps with one large, odd size.
+ * Shared pieces of the GPU parity tests: the skip-with-a-printed-reason rule (a failure instead
+ * with {@code -Dprune4j.requireGpu=true}), device buffers from Java arrays, and the CPU backend as
+ * the reference.
  */
 final class Gpu {
-    /** Element counts every kernel test goes through. */
-    static final int[] SIZES = {0, 1, 31, 32, 33, 1023, 4097, 1_000_003};
+    /**
+     * With this system property {@code true}, a GPU test that finds no usable GPU fails instead of
+     * skipping: on a GPU machine ({@code scripts/gpu-run.sh} sets it there) a broken native library
+     * or driver must not pass green.
+     */
+    static final String REQUIRE_GPU = "prune4j.requireGpu";
 
     static final CpuBackend CPU = new CpuBackend(1);
 
     private static boolean announced;
+    /** The test methods whose skip was printed: a parameterized test skips once per size, and says why once. */
+    private static final Set<String> skipsPrinted = ConcurrentHashMap.newKeySet();
 
     private Gpu() {}
 
-    /** Call from each test's {@code @BeforeEach}: prints why it skips, or the device once. */
+    /** Call from each test's {@code @BeforeEach}: skips (or fails) with the reason, or prints the device once. */
     static void require(String testClass, TestInfo test) {
-        if (!CudaRuntime.isAvailable()) {
-            System.out.println("[" + testClass + "] " + test.getDisplayName() + " skipped: " + CudaRuntime.unavailableReason());
-        } else if (!announced) {
+        if (CudaRuntime.isAvailable() && !announced) {
             announced = true;
             System.out.println("[" + testClass + "] on " + CudaRuntime.deviceDescription(0) + ", CUDA runtime "
                     + CudaRuntime.runtimeVersion() + ", driver " + CudaRuntime.driverVersion());
         }
-        Assumptions.assumeTrue(CudaRuntime.isAvailable(), () -> "skipped: " + CudaRuntime.unavailableReason());
+        skipOrFail(CudaRuntime.isAvailable(), testClass, test, CudaRuntime.unavailableReason());
+    }
+
+    /**
+     * For the tests that need only the native library (its argument checks run without a device):
+     * skips (or fails) unless the CUDA kernels are loaded.
+     */
+    static void requireKernels(String testClass, TestInfo test) {
+        skipOrFail(CudaRuntime.isLoaded(), testClass, test, "the CUDA kernels library is not loaded: " + CudaRuntime.unavailableReason());
+    }
+
+    /**
+     * The one rule: nothing when {@code usable}; otherwise a failure naming {@code reason} when
+     * {@link #REQUIRE_GPU} is {@code true}, else an aborted (skipped) test whose reason is printed
+     * once per test method.
+     */
+    private static void skipOrFail(boolean usable, String testClass, TestInfo test, String reason) {
+        if (usable) {
+            return;
+        }
+        String what = "[" + testClass + "] " + test.getTestMethod().map(Method::getName).orElse(test.getDisplayName());
+        if (Boolean.getBoolean(REQUIRE_GPU)) {
+            fail(what + ": no usable GPU, and -D" + REQUIRE_GPU + "=true asks for one: " + reason);
+        }
+        if (skipsPrinted.add(what)) {
+            System.out.println(what + " skipped: " + reason);
+        }
+        Assumptions.assumeTrue(false, "skipped: " + reason);
     }
 
     /** Throws unless {@code rc} is 0, then waits for the device so that launch errors surface here. */
@@ -61,17 +96,5 @@ final class Gpu {
 
     static float[] cpu(Tensor t) {
         return CPU.toFloatArray(t);
-    }
-
-    /** Uniform floats in [-scale, scale). */
-    static float[] uniform(SplittableRandom rng, int n, double scale) {
-        float[] a = new float[n];
-        for (int i = 0; i < n; i++) a[i] = (float) ((rng.nextDouble() * 2 - 1) * scale);
-        return a;
-    }
-
-    /** Exact comparison (bit patterns up to NaN payloads), first mismatches in the message. */
-    static void assertSameBits(String what, float[] expected, float[] actual) {
-        io.prune4j.testing.Check.close(what, expected, actual, 0, 0);
     }
 }

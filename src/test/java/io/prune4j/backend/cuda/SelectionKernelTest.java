@@ -3,12 +3,16 @@ package io.prune4j.backend.cuda;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.prune4j.tensor.Tensor;
+import io.prune4j.testing.Check;
+import io.prune4j.testing.Sizes;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * {@code p4j_select_topk} (radix select) against {@code CpuBackend.selectTopK} (quickselect, the
@@ -26,57 +30,59 @@ class SelectionKernelTest {
         Gpu.require("SelectionKernelTest", test);
     }
 
-    @Test
-    void masksAndKthValueMatchTheCpu() {
+    @ParameterizedTest(name = "n={0}")
+    @MethodSource("io.prune4j.testing.Sizes#awkward")
+    void masksAndKthValueMatchTheCpu(int n) {
         SplittableRandom rng = new SplittableRandom(4242);
         int cases = 0;
-        for (int n : Gpu.SIZES) {
-            for (Dist dist : Dist.values()) {
-                float[] scores = scores(rng, n, dist);
-                int[] keeps = {0, 1, n / 100, n / 2, n - 1, n, (int) (n * 0.99)};
-                for (int keep : keeps) {
-                    if (keep < 0 || keep > n) continue;
-                    check(scores, keep, 0, dist + " n=" + n + " keep=" + keep);
-                    cases++;
-                }
+        for (Dist dist : Dist.values()) {
+            float[] scores = scores(rng, n, dist);
+            int[] keeps = {0, 1, n / 100, n / 2, n - 1, n, (int) (n * 0.99)};
+            for (int keep : keeps) {
+                if (keep < 0 || keep > n) continue;
+                check(scores, keep, 0, dist + " n=" + n + " keep=" + keep);
+                cases++;
             }
         }
-        System.out.println("[SelectionKernelTest] ok " + cases + " selections");
+        System.out.println("[SelectionKernelTest] ok " + cases + " selections of n=" + n);
     }
 
-    @Test
-    void unalignedSlices() {
+    /** Sizes around the histogram's 4-float vector width, and large ones, for the unaligned slices. */
+    static int[] unalignedSizes() {
+        return new int[] {1, 2, 3, 5, 7, 33, 4097, 100_003};
+    }
+
+    @ParameterizedTest(name = "n={0}")
+    @MethodSource("unalignedSizes")
+    void unalignedSlices(int n) {
         SplittableRandom rng = new SplittableRandom(99);
         for (int offset = 1; offset <= 3; offset++) {
-            for (int n : new int[] {1, 2, 3, 5, 7, 33, 4097, 100_003}) {
-                for (Dist dist : new Dist[] {Dist.UNIFORM, Dist.FEW_VALUES}) {
-                    float[] scores = scores(rng, n, dist);
-                    for (int keep : new int[] {1, n / 3, n - 1, n}) {
-                        if (keep < 0 || keep > n) continue;
-                        check(scores, keep, offset, dist + " n=" + n + " keep=" + keep + " offset=" + offset);
-                    }
+            for (Dist dist : new Dist[] {Dist.UNIFORM, Dist.FEW_VALUES}) {
+                float[] scores = scores(rng, n, dist);
+                for (int keep : new int[] {1, n / 3, n - 1, n}) {
+                    if (keep < 0 || keep > n) continue;
+                    check(scores, keep, offset, dist + " n=" + n + " keep=" + keep + " offset=" + offset);
                 }
             }
         }
-        System.out.println("[SelectionKernelTest] ok unaligned slices");
+        System.out.println("[SelectionKernelTest] ok unaligned slices of n=" + n);
     }
 
-    @Test
-    void countAtLeastMatchesTheCpu() {
+    @ParameterizedTest(name = "n={0}")
+    @MethodSource("io.prune4j.testing.Sizes#awkward")
+    void countAtLeastMatchesTheCpu(int n) {
         SplittableRandom rng = new SplittableRandom(7);
         try (DeviceBuffer count = DeviceBuffer.allocate(4)) {
-            for (int n : Gpu.SIZES) {
-                float[] scores = scores(rng, n, Dist.SPECIALS);
-                Tensor t = Gpu.CPU.fromArray(scores, n);
-                try (DeviceBuffer d = Gpu.up(scores)) {
-                    for (float thr : new float[] {0f, -0f, 0.5f, -1f, Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY, Float.NaN}) {
-                        Gpu.run(CudaKernels.p4j_count_at_least(count.address(), d.address(), n, thr, 0L), "count_at_least n=" + n);
-                        assertEquals(Gpu.CPU.countAtLeast(t, thr), count.toInts(1)[0], "count_at_least n=" + n + " threshold=" + thr);
-                    }
+            float[] scores = scores(rng, n, Dist.SPECIALS);
+            Tensor t = Gpu.CPU.fromArray(scores, n);
+            try (DeviceBuffer d = Gpu.up(scores)) {
+                for (float thr : new float[] {0f, -0f, 0.5f, -1f, Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY, Float.NaN}) {
+                    Gpu.run(CudaKernels.p4j_count_at_least(count.address(), d.address(), n, thr, 0L), "count_at_least n=" + n);
+                    assertEquals(Gpu.CPU.countAtLeast(t, thr), count.toInts(1)[0], "count_at_least n=" + n + " threshold=" + thr);
                 }
             }
         }
-        System.out.println("[SelectionKernelTest] ok count_at_least");
+        System.out.println("[SelectionKernelTest] ok count_at_least n=" + n);
     }
 
     @Test
@@ -96,7 +102,7 @@ class SelectionKernelTest {
                             "select_topk round " + round);
                     Tensor ref = Gpu.CPU.zeros(io.prune4j.tensor.DType.FLOAT32, n);
                     Gpu.CPU.selectTopK(ref, Gpu.CPU.fromArray(scores, n), keep);
-                    Gpu.assertSameBits("mask round " + round, Gpu.cpu(ref), mask.toFloats(n));
+                    Check.sameBits("mask round " + round, Gpu.cpu(ref), mask.toFloats(n));
                 }
             }
         }
@@ -123,7 +129,7 @@ class SelectionKernelTest {
             Gpu.run(CudaKernels.p4j_select_topk(mask.address(), kth.address(), src, n, keep, ws.address(), ws.bytes(), 0L),
                     "select_topk " + label);
             float[] got = mask.toFloats(n);
-            Gpu.assertSameBits("mask " + label, expectedMask, got);
+            Check.sameBits("mask " + label, expectedMask, got);
             float k = n == 0 ? expectedKth : kth.toFloats(1)[0];
             if (n > 0) {
                 assertEquals(Float.floatToIntBits(expectedKth), Float.floatToIntBits(k), "kth " + label + ": expected " + expectedKth + " got " + k);

@@ -9,14 +9,15 @@ import static org.bytedeco.cuda.global.cudart.cudaMemcpyHostToDevice;
 import io.prune4j.backend.cpu.CpuBackend;
 import io.prune4j.tensor.Tensor;
 import io.prune4j.testing.Check;
+import io.prune4j.testing.Sizes;
 import java.util.SplittableRandom;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.Pointer;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * {@code p4j_taylor_accumulate} against the CPU backend's {@code taylorAccumulate} (the Java
@@ -25,39 +26,38 @@ import org.junit.jupiter.api.TestInfo;
  */
 @Tag("gpu")
 class TaylorKernelTest {
-    private static final int[][] SIZES = { // batch, units, spatial
-        {1, 0, 1}, {1, 1, 1}, {7, 31, 1}, {3, 32, 1}, {128, 33, 1}, {5, 1023, 1}, {2, 4097, 1}, {2, 1_000_003, 1},
-        {3, 33, 9}, {4, 17, 49},
-    };
+    /** batch, units, spatial. */
+    static int[][] shapes() {
+        return new int[][] {
+            {1, 0, 1}, {1, 1, 1}, {7, 31, 1}, {3, 32, 1}, {128, 33, 1}, {5, 1023, 1}, {2, 4097, 1}, {2, Sizes.LARGE, 1},
+            {3, 33, 9}, {4, 17, 49},
+        };
+    }
 
     @BeforeEach
     void requireGpu(TestInfo test) {
-        if (!CudaRuntime.isAvailable()) {
-            System.out.println("[TaylorKernelTest] " + test.getDisplayName() + " skipped: " + CudaRuntime.unavailableReason());
-        }
-        Assumptions.assumeTrue(CudaRuntime.isAvailable(), () -> "skipped: " + CudaRuntime.unavailableReason());
+        Gpu.require("TaylorKernelTest", test);
     }
 
-    @Test
-    void matchesTheCpuBackend() {
+    @ParameterizedTest(name = "batch, units, spatial = {0}")
+    @MethodSource("shapes")
+    void matchesTheCpuBackend(int[] s) {
         CpuBackend cpu = new CpuBackend(1);
         SplittableRandom rng = new SplittableRandom(31);
-        for (int[] s : SIZES) {
-            for (int absInside = 0; absInside <= 1; absInside++) {
-                int batch = s[0];
-                int units = s[1];
-                int spatial = s[2];
-                int n = batch * units * spatial;
-                float[] a = Check.randn(rng, n, 2);
-                float[] g = Check.randn(rng, n, 0.01);
-                float[] acc0 = Check.randn(rng, units, 1);
-                Tensor ref = cpu.fromArray(acc0, units);
-                cpu.taylorAccumulate(ref, cpu.fromArray(a, batch, units, spatial), cpu.fromArray(g, batch, units, spatial),
-                        absInside != 0, 0.5f);
-                float[] got = onDevice(acc0, a, g, batch, units, spatial, absInside, 0.5f);
-                Check.close("taylor " + batch + "x" + units + "x" + spatial + " abs=" + absInside, ref.toFloatArray(), got, 1e-7, 1e-6);
-                System.out.println("[TaylorKernelTest] ok " + batch + "x" + units + "x" + spatial + " abs=" + absInside);
-            }
+        for (int absInside = 0; absInside <= 1; absInside++) {
+            int batch = s[0];
+            int units = s[1];
+            int spatial = s[2];
+            int n = batch * units * spatial;
+            float[] a = Check.uniform(rng, n, 2);
+            float[] g = Check.uniform(rng, n, 0.01);
+            float[] acc0 = Check.uniform(rng, units, 1);
+            Tensor ref = cpu.fromArray(acc0, units);
+            cpu.taylorAccumulate(ref, cpu.fromArray(a, batch, units, spatial), cpu.fromArray(g, batch, units, spatial),
+                    absInside != 0, 0.5f);
+            float[] got = onDevice(acc0, a, g, batch, units, spatial, absInside, 0.5f);
+            Check.close("taylor " + batch + "x" + units + "x" + spatial + " abs=" + absInside, ref.toFloatArray(), got, 1e-7, 1e-6);
+            System.out.println("[TaylorKernelTest] ok " + batch + "x" + units + "x" + spatial + " abs=" + absInside);
         }
     }
 
