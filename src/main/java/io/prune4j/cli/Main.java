@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "prune4j", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Importance-score-based pruning of neural networks.",
-        subcommands = {TrainCommand.class, PruneCommand.class, SweepCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {TrainCommand.class, PruneCommand.class, SweepCommand.class, InspectCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
 
     public static void main(String[] args) {

@@ -44,7 +44,7 @@ final class PruneCommand implements Callable<Integer> {
     ModelOption source;
 
     @Option(names = "--criterion", description = "taylor, taylor-abs, magnitude, magnitude-l1, sensitivity, sensitivity-global, "
-            + "sensitivity-local, obd, apoz, composite or random (default: ${DEFAULT-VALUE}).")
+            + "sensitivity-local, obd, apoz, composite, bn-scale, fpgm, lamp (unstructured) or random (default: ${DEFAULT-VALUE}).")
     String criterion = "taylor";
 
     static final class Target {
@@ -56,6 +56,14 @@ final class PruneCommand implements Callable<Integer> {
 
         @Option(names = "--keep", description = "Keep exactly this many units or weights (per layer, or in total with --scope global).")
         Integer keep;
+
+        @Option(names = "--target-flops", description = "Structured: prune until the network has this fraction of the baseline's FLOPs, "
+                + "by the global ranking of every group (e.g. 0.4).")
+        Double targetFlops;
+
+        @Option(names = "--target-params", description = "Structured: prune until the network has this fraction of the baseline's "
+                + "parameters, by the global ranking.")
+        Double targetParams;
     }
 
     @ArgGroup(exclusive = true, multiplicity = "0..1")
@@ -81,8 +89,17 @@ final class PruneCommand implements Callable<Integer> {
         } else if (target != null && target.sparsity != null) {
             value = target.sparsity;
         }
+        PruneConfig.Budget budget = null;
+        double fraction = 1;
+        if (target != null && target.targetFlops != null) {
+            budget = PruneConfig.Budget.FLOPS;
+            fraction = target.targetFlops;
+        } else if (target != null && target.targetParams != null) {
+            budget = PruneConfig.Budget.PARAMS;
+            fraction = target.targetParams;
+        }
         training.validate();
-        PruneConfig cfg = pruning.config(crit, mode, value, training, common.seed);
+        PruneConfig cfg = pruning.config(crit, mode, value, budget, fraction, training, common.seed);
         OutputPaths.check(report, save);
         long start = System.nanoTime();
         Mnist.Splits data = io.prune4j.data.DataSets.load(common.data);

@@ -80,11 +80,36 @@ final class PruneOptions {
             description = "Refit the weights that stay by least squares on calibration inputs before fine-tuning (Dense and conv layers; default: ${DEFAULT-VALUE}).")
     boolean reconstruct = false;
 
+    @Option(names = "--ignore", paramLabel = "NAME,…", split = ",",
+            description = "Nodes whose output channels (or weights, unstructured) are never pruned; prune4j inspect lists the names.")
+    java.util.List<String> ignore = new java.util.ArrayList<>();
+
+    @Option(names = "--node-sparsity", paramLabel = "NAME=S,…", split = ",",
+            description = "Structured: a sparsity of its own for the group whose channels node NAME writes.")
+    java.util.Map<String, Double> nodeSparsity = new java.util.LinkedHashMap<>();
+
+    @Option(names = "--round-to", description = "Structured: kept channel counts are multiples of this (default: ${DEFAULT-VALUE}, any count).")
+    int roundTo = 1;
+
+    @Option(names = "--group-reduction", paramLabel = "mean|sum|max",
+            description = "How a dependency group's channel score combines its members' normalised scores (default: ${DEFAULT-VALUE}).")
+    String groupReduction = "mean";
+
+    @Option(names = "--bn-recalibration", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Re-estimate BatchNorm statistics on calibration batches after each structured pruning step (default: on).")
+    boolean bnRecalibration = true;
+
     boolean structured() {
         return kind == null || !kind.unstructured;
     }
 
     PruneConfig config(Criterion criterion, Ranking.Mode mode, double value, TrainOptions training, long seed) {
+        return config(criterion, mode, value, null, 1, training, seed);
+    }
+
+    /** The configuration, pruning to {@code budget} of the baseline's FLOPs or parameters when it is not null. */
+    PruneConfig config(Criterion criterion, Ranking.Mode mode, double value, PruneConfig.Budget budget, double budgetFraction,
+                       TrainOptions training, long seed) {
         Schedule sched = Schedule.parse(schedule);
         int r = rounds != null ? rounds : switch (sched) {
             case ONESHOT -> 1;
@@ -103,6 +128,9 @@ final class PruneOptions {
                 .optSeed(seed + 1).build();
         return PruneConfig.builder().setCriterion(criterion).optStructured(structured()).optRanking(ranking).optSchedule(sched, r)
                 .optFinetune(ft).optDistillation(distill ? distillTemperature : 0f, distillAlpha).optRewind(rewind)
-                .optCalibrationBatches(calibrationBatches).optSeed(seed).optBiasCompensation(biasCompensation).optReconstruct(reconstruct).build();
+                .optCalibrationBatches(calibrationBatches).optSeed(seed).optBiasCompensation(biasCompensation).optReconstruct(reconstruct)
+                .optKeep(new java.util.LinkedHashSet<>(ignore)).optNodeSparsity(nodeSparsity).optRoundTo(roundTo)
+                .optGroupReduction(io.prune4j.backend.Reduction.parse(groupReduction)).optBnRecalibration(bnRecalibration)
+                .optBudget(budget, budgetFraction).build();
     }
 }

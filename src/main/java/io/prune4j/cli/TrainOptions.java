@@ -8,9 +8,17 @@ import picocli.CommandLine.Option;
 
 /** Options that shape training (and fine-tuning). */
 final class TrainOptions {
-    @Option(names = "--arch", paramLabel = "mlp|cnn", description = "Network to train: mlp (Dense layers) or cnn "
-            + "(3x3 conv + 2x2 max-pool stages, then Dense layers) (default: mlp). With --model, checks that the file holds one.")
+    @Option(names = "--arch", paramLabel = "mlp|cnn|resnet|mobilenet", description = "Network to train: mlp (Dense layers), cnn "
+            + "(3x3 conv + 2x2 max-pool stages, then Dense layers), resnet (basic residual blocks with BatchNorm, three stages) or "
+            + "mobilenet (MobileNetV2 inverted residual blocks: 1x1 expansion, 3x3 depthwise, 1x1 projection, ReLU6) (default: mlp). "
+            + "With --model, checks that the file holds one.")
     String arch;
+
+    @Option(names = "--depth", description = "resnet: residual blocks per stage (default: ${DEFAULT-VALUE}).")
+    int depth = 1;
+
+    @Option(names = "--width", description = "resnet and mobilenet: channels of the stem, doubled by each resnet stage (default: 16).")
+    Integer width;
 
     @Option(names = "--hidden", paramLabel = "N,N,…", split = ",",
             description = "Hidden Dense layer sizes (default: 300,100 for mlp, 256 for cnn).")
@@ -56,6 +64,38 @@ final class TrainOptions {
         }
     }
 
+    /** The architectures {@code --arch} names. */
+    enum Arch { MLP, CNN, RESNET, MOBILENET }
+
+    /** MobileNet's stages for 28×28 inputs: output channels and blocks (28 → 14 → 7 → 4). */
+    static final int[][] MOBILENET_STAGES = {{16, 1}, {24, 2}, {32, 2}, {48, 2}};
+    /** MobileNet's expansion factor (MobileNetV2 uses 6; 4 keeps the 2-core CPU budget). */
+    static final int MOBILENET_EXPAND = 4;
+
+    Arch arch() {
+        if (arch == null) {
+            return Arch.MLP;
+        }
+        try {
+            return Arch.valueOf(arch.trim().toUpperCase(java.util.Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--arch must be mlp, cnn, resnet or mobilenet, got '" + arch + "'");
+        }
+    }
+
+    /** The architecture a loaded network has, told apart by its layers. */
+    static Arch archOf(Graph net) {
+        boolean conv = false;
+        boolean depthwise = false;
+        boolean add = false;
+        for (io.prune4j.nn.Layer l : net.layers()) {
+            conv |= l instanceof io.prune4j.nn.Conv2d;
+            depthwise |= l instanceof io.prune4j.nn.Conv2d c && c.depthwise();
+            add |= l instanceof io.prune4j.nn.Add;
+        }
+        return depthwise ? Arch.MOBILENET : add ? Arch.RESNET : conv ? Arch.CNN : Arch.MLP;
+    }
+
     int[] hiddenSizes() {
         int[] h = hidden != null ? hidden : cnn() ? new int[] {256} : new int[] {300, 100};
         for (int n : h) {
@@ -67,11 +107,7 @@ final class TrainOptions {
     }
 
     private boolean cnn() {
-        return arch != null && switch (arch.toLowerCase(java.util.Locale.ROOT)) {
-            case "mlp" -> false;
-            case "cnn" -> true;
-            default -> throw new IllegalArgumentException("--arch must be mlp or cnn, got '" + arch + "'");
-        };
+        return arch() == Arch.CNN;
     }
 
     /**
@@ -82,15 +118,33 @@ final class TrainOptions {
         if (arch == null) {
             return;
         }
-        boolean hasConv = net.layers().stream().anyMatch(l -> l instanceof io.prune4j.nn.Conv2d);
-        if (hasConv != cnn()) {
-            throw new IllegalArgumentException(file + ": holds " + (hasConv ? "a cnn" : "an mlp") + " (" + net.describe()
+        Arch found = archOf(net);
+        if (found != arch()) {
+            String name = found.name().toLowerCase(java.util.Locale.ROOT);
+            throw new IllegalArgumentException(file + ": holds " + (found == Arch.MLP ? "an " : "a ") + name + " (" + net.describe()
                     + ") but --arch " + arch + " was asked for");
         }
     }
 
     /** Checks the architecture options before any data is read. */
     void validate() {
+        Arch a = arch();
+        if (a != Arch.RESNET && depth != 1) {
+            throw new IllegalArgumentException("--depth applies to --arch resnet only");
+        }
+        if (a != Arch.RESNET && a != Arch.MOBILENET && width != null) {
+            throw new IllegalArgumentException("--width applies to --arch resnet and mobilenet only");
+        }
+        if (a == Arch.RESNET || a == Arch.MOBILENET) {
+            if (hidden != null || channels != null) {
+                throw new IllegalArgumentException("--hidden and --channels apply to --arch mlp and cnn; " + arch + " takes --width"
+                        + (a == Arch.RESNET ? " and --depth" : ""));
+            }
+            if (depth < 1 || stemWidth() < 1) {
+                throw new IllegalArgumentException("--depth and --width must be at least 1, got " + depth + " and " + stemWidth());
+            }
+            return;
+        }
         hiddenSizes();
         if (cnn()) {
             if (hiddenSizes().length != 1) {
@@ -111,9 +165,24 @@ final class TrainOptions {
         return channels != null ? channels.clone() : new int[] {64, 128};
     }
 
+    private int stemWidth() {
+        return width != null ? width : 16;
+    }
+
     /** A freshly initialised network of the chosen architecture for examples of {@code sampleShape}. */
     Graph network(Backend backend, int[] sampleShape, int classes, long seed) {
         validate();
+        Arch a = arch();
+        if ((a == Arch.RESNET || a == Arch.MOBILENET) && sampleShape.length != 3) {
+            throw new IllegalArgumentException("--arch " + arch + " needs image data ([channels, height, width] per example), but the "
+                    + "data's examples are " + java.util.Arrays.toString(sampleShape));
+        }
+        if (a == Arch.RESNET) {
+            return Models.resnet(backend, sampleShape, depth, stemWidth(), classes, seed);
+        }
+        if (a == Arch.MOBILENET) {
+            return Models.mobilenet(backend, sampleShape, stemWidth(), MOBILENET_EXPAND, MOBILENET_STAGES, classes, seed);
+        }
         if (!cnn()) {
             int features = 1;
             for (int d : sampleShape) {

@@ -52,4 +52,85 @@ public final class Models {
         layers.add(Dense.create(backend, "fc2", hidden, classes, false, rng));
         return Graph.chain(backend, inputShape, layers);
     }
+
+    /**
+     * A ResNet for small images (He et al. 2016, the CIFAR variant): a 3×3 stem convolution with
+     * BatchNorm and ReLU, three stages of {@code depth} basic blocks each ({@code width}, {@code 2·width}
+     * and {@code 4·width} channels; the first block of stages 2 and 3 halves the resolution), global
+     * average pooling and a Dense classifier. A basic block is {@code conv 3×3 → BN → ReLU → conv 3×3 → BN},
+     * added to its input (an identity shortcut) or, where the shape changes, to a 1×1 projection with
+     * BatchNorm, then ReLU. Convolutions followed by a BatchNorm have no bias. Node names:
+     * {@code stem}, {@code stem.bn}, {@code s2b1.conv1}, {@code s2b1.bn1}, …, {@code s2b1.down},
+     * {@code s2b1.add}, {@code pool}, {@code fc}.
+     */
+    public static Graph resnet(Backend backend, int[] inputShape, int depth, int width, int classes, long seed) {
+        if (inputShape.length != 3) {
+            throw new IllegalArgumentException("a ResNet needs [channels, height, width] inputs, got " + java.util.Arrays.toString(inputShape));
+        }
+        if (depth < 1 || width < 1) {
+            throw new IllegalArgumentException("a ResNet needs at least one block per stage and one channel, got depth " + depth
+                    + " and width " + width);
+        }
+        GraphBuilder g = new GraphBuilder(backend, seed, inputShape);
+        String x = g.relu("stem.relu", g.batchNorm("stem.bn", g.conv("stem", Graph.INPUT, width, 3, 1, 1)));
+        for (int stage = 1; stage <= 3; stage++) {
+            int channels = width << (stage - 1);
+            for (int block = 1; block <= depth; block++) {
+                String p = "s" + stage + "b" + block + ".";
+                int stride = stage > 1 && block == 1 ? 2 : 1;
+                String y = g.relu(p + "relu1", g.batchNorm(p + "bn1", g.conv(p + "conv1", x, channels, 3, stride, 1)));
+                y = g.batchNorm(p + "bn2", g.conv(p + "conv2", y, channels, 3, 1, 1));
+                String shortcut = x;
+                if (stride != 1 || g.channels(x) != channels) {
+                    shortcut = g.batchNorm(p + "down.bn", g.conv(p + "down", x, channels, 1, stride, 0));
+                }
+                x = g.relu(p + "relu", g.add(p + "add", y, shortcut));
+            }
+        }
+        g.dense("fc", g.flatten("flatten", g.globalAvgPool("pool", x)), classes);
+        return g.build();
+    }
+
+    /**
+     * A MobileNetV2-style network for small images (Sandler et al. 2018): a 3×3 stem convolution with
+     * BatchNorm and ReLU6, then inverted residual blocks, each {@code 1×1 expansion (×expand) → BN →
+     * ReLU6 → 3×3 depthwise → BN → ReLU6 → 1×1 projection → BN}, added to its input when the shape is
+     * unchanged; a 1×1 convolution to {@code 4·width·scale} channels with BN and ReLU6, global average
+     * pooling and a Dense classifier. {@code stages} lists, per stage, its output channels and block
+     * count; the first block of each stage after the first halves the resolution. Node names:
+     * {@code stem}, {@code b3.expand}, {@code b3.dw}, {@code b3.project}, {@code b3.add}, …,
+     * {@code head}, {@code pool}, {@code fc}.
+     */
+    public static Graph mobilenet(Backend backend, int[] inputShape, int width, int expand, int[][] stages, int classes, long seed) {
+        if (inputShape.length != 3) {
+            throw new IllegalArgumentException("a MobileNet needs [channels, height, width] inputs, got "
+                    + java.util.Arrays.toString(inputShape));
+        }
+        if (width < 1 || expand < 1 || stages.length == 0) {
+            throw new IllegalArgumentException("a MobileNet needs a positive width, an expansion of at least 1 and one stage or more");
+        }
+        GraphBuilder g = new GraphBuilder(backend, seed, inputShape);
+        String x = g.relu6("stem.relu", g.batchNorm("stem.bn", g.conv("stem", Graph.INPUT, width, 3, 1, 1)));
+        int block = 0;
+        for (int s = 0; s < stages.length; s++) {
+            int out = stages[s][0];
+            for (int k = 0; k < stages[s][1]; k++) {
+                block++;
+                String p = "b" + block + ".";
+                int stride = s > 0 && k == 0 ? 2 : 1;
+                int in = g.channels(x);
+                int hidden = in * expand;
+                String y = x;
+                if (expand != 1) {
+                    y = g.relu6(p + "expand.relu", g.batchNorm(p + "expand.bn", g.conv(p + "expand", y, hidden, 1, 1, 0)));
+                }
+                y = g.relu6(p + "dw.relu", g.batchNorm(p + "dw.bn", g.depthwise(p + "dw", y, 3, stride, 1)));
+                y = g.batchNorm(p + "project.bn", g.conv(p + "project", y, out, 1, 1, 0));
+                x = stride == 1 && in == out ? g.add(p + "add", y, x) : y;
+            }
+        }
+        x = g.relu6("head.relu", g.batchNorm("head.bn", g.conv("head", x, 4 * g.channels(x), 1, 1, 0)));
+        g.dense("fc", g.flatten("flatten", g.globalAvgPool("pool", x)), classes);
+        return g.build();
+    }
 }
