@@ -109,9 +109,22 @@ P4J_API int p4j_masked_fill(float* s, const float* mask, int n, float value, voi
 P4J_API int p4j_broadcast_rows(float* out, const float* v, int rows, int cols, void* stream);
 /* In place on y[batch, channels, spatial] (a convolution's NCHW output): y[b, c, s] += bias[c], then
  * y = 0 where y < 0 when relu != 0 (NaN and -0 stay, as in the CPU's convolution). Bit-identical to
- * CpuBackend.conv2d's epilogue. */
+ * CpuBackend.conv2d's epilogue. bias may be NULL (a convolution without bias): the ReLU alone. */
 P4J_API int p4j_bias_add_channels(float* y, const float* bias, int batch, int channels, int spatial, int relu,
                                   void* stream);
+/* y[i] = Math.min(Math.max(x[i], lo), hi) (NaN stays NaN; ReLU6 is lo = 0, hi = 6); y may be x.
+ * lo <= hi, neither NaN, else cudaErrorInvalidValue. Bit-identical to the CPU. */
+P4J_API int p4j_clamp(float* y, const float* x, int n, float lo, float hi, void* stream);
+/* dx[i] = lo < y[i] < hi ? dy[i] : 0 (hardtanh_backward, from the clamp's output y); dx may be dy. */
+P4J_API int p4j_clamp_backward(float* dx, const float* dy, const float* y, int n, float lo, float hi, void* stream);
+/* y[i] = a[i] + b[i]; y may be a or b (a residual connection). Bit-identical to the CPU. */
+P4J_API int p4j_add(float* y, const float* a, const float* b, int n, void* stream);
+/* dst[b, dst_offset + c, s] = src[b, src_offset + c, s] for b < batch, c < channels, s < spatial, over
+ * dst[batch, dst_channels, spatial] and src[batch, src_channels, spatial] of 4-byte elements: channel
+ * concatenation and its gradient. Both channel ranges must lie inside their tensors; dst and src must
+ * not overlap. Moves 16- or 8-byte words where the layout allows. */
+P4J_API int p4j_copy_channels(void* dst, const void* src, int batch, int dst_channels, int dst_offset, int src_channels,
+                              int src_offset, int channels, int spatial, void* stream);
 
 /* ---- scoring (scoring.cu) -------------------------------------------------------------------- */
 
@@ -151,6 +164,29 @@ P4J_API int p4j_normalize(float* s, int n, int kind, void* workspace, long long 
 /* acc[i] += |x[i]| / sum|x| (nothing when the sum is 0): one batch's share of gradient magnitude. */
 P4J_API int p4j_accumulate_normalized_abs(float* acc, const float* x, int n, void* workspace,
                                           long long workspace_bytes, void* stream);
+
+/* Bytes of workspace p4j_fpgm_scores needs for `rows` rows (a double per row per 32-row tile);
+ * rows <= 65535 * 32. */
+P4J_API int p4j_fpgm_workspace_bytes(int rows, long long* bytes);
+/* FPGM (He et al. 2019): out[r] = sum_j ||w[r, :] - w[j, :]||_2 over w[rows, cols], the distances
+ * from the row differences directly (squares summed in double), deterministic. */
+P4J_API int p4j_fpgm_scores(float* out, const float* w, int rows, int cols, void* workspace, long long workspace_bytes,
+                            void* stream);
+/* Bytes of workspace p4j_lamp_scores needs for n elements (about 16 n bytes plus CUB's radix sort
+ * scratch; asks CUB, so it needs a device). */
+P4J_API int p4j_lamp_workspace_bytes(int n, long long* bytes);
+/* LAMP (Lee et al. 2021): with w[n] sorted by magnitude, increasing (equal magnitudes by increasing
+ * index), out[i] = w_u^2 / sum_{v >= u} w_v^2 for the element i at sorted position u; 0 where that
+ * sum is 0. Suffix sums in double, in a fixed order: deterministic. */
+P4J_API int p4j_lamp_scores(float* out, const float* w, int n, void* workspace, long long workspace_bytes, void* stream);
+/* out[k] = reduce(src[perm[i]] for offsets[k] <= i < offsets[k + 1]) for k < segments, reduction 0 sum,
+ * 1 mean, 2 max (the ordinals of io.prune4j.backend.Reduction; max as Java's Math.max, NaN wins); an
+ * empty segment gives 0. One warp per segment in a fixed order (sums in double): deterministic. A
+ * perm entry outside [0, src_size), or offsets that are not a non-decreasing range inside
+ * [0, perm_size], is never read through: that segment is written as 0 and, when bad is not NULL,
+ * *bad (device) is incremented. */
+P4J_API int p4j_segment_reduce(float* out, const float* src, const int* perm, const int* offsets, int segments,
+                               int src_size, int perm_size, int reduction, unsigned int* bad, void* stream);
 
 /* ---- ranking (selection.cu) ------------------------------------------------------------------ */
 
@@ -236,6 +272,44 @@ P4J_API int p4j_adam_step(float* w, float* m, float* v, const float* grad, int n
  * tie; NaN propagates. Identical to CpuBackend.maxPool2d. Requires 1 <= window <= h, w. */
 P4J_API int p4j_max_pool2d(float* y, int* argmax, const float* x, int planes, int h, int w, int window,
                            int stride, void* stream);
+/* p4j_max_pool2d with -inf padding pad on every side (0 <= pad <= window / 2): ho = (h + 2 pad -
+ * window) / stride + 1; a padded position is never the maximum and argmax stays inside the plane.
+ * Requires window <= h + 2 pad, w + 2 pad. */
+P4J_API int p4j_max_pool2d_pad(float* y, int* argmax, const float* x, int planes, int h, int w, int window,
+                               int stride, int pad, void* stream);
+/* Average pooling over x[planes, h, w] with zero padding pad (0 <= pad <= window / 2), shapes as in
+ * p4j_max_pool2d_pad: each window's sum over the positions inside the plane, divided by window^2
+ * when count_include_pad != 0, else by the number of those positions. */
+P4J_API int p4j_avg_pool2d(float* y, const float* x, int planes, int h, int w, int window, int stride, int pad,
+                           int count_include_pad, void* stream);
+/* The gradient of p4j_avg_pool2d: overwrites dx[planes, h, w] from dy[planes, ho, wo], one thread per
+ * input position adding dy / divisor of the windows that cover it in output order (no atomics). */
+P4J_API int p4j_avg_pool2d_backward(float* dx, const float* dy, int planes, int h, int w, int window, int stride,
+                                    int pad, int count_include_pad, void* stream);
+
+/* ---- normalisation (normalization.cu) -------------------------------------------------------- */
+
+/* Bytes of workspace p4j_batch_norm_forward / _backward need for x[batch, channels, spatial]
+ * (per-channel coefficients and the statistics' partial sums). */
+P4J_API int p4j_batch_norm_workspace_bytes(int batch, int channels, int spatial, long long* bytes);
+/* Batch normalisation over x[batch, channels, spatial] (spatial = H*W, or 1 for BatchNorm1d), per
+ * channel y = gamma (x - mean) / sqrt(var + eps) + beta; y may be x. training != 0: mean and the
+ * biased var over batch*spatial >= 2 values (double sums, fixed order: deterministic) are used,
+ * save_mean = mean and save_inv_std = 1/sqrt(var + eps) written, and running = (1 - momentum) running
+ * + momentum stat updated with the unbiased variance for running_var. training == 0: the running
+ * statistics are used and left as they are; save_mean / save_inv_std may be NULL. eps > 0,
+ * 0 <= momentum <= 1. */
+P4J_API int p4j_batch_norm_forward(float* y, float* save_mean, float* save_inv_std, float* running_mean,
+                                   float* running_var, const float* x, const float* gamma, const float* beta, int batch,
+                                   int channels, int spatial, float momentum, float eps, int training, void* workspace,
+                                   long long workspace_bytes, void* stream);
+/* Gradients of a training-mode p4j_batch_norm_forward: d_beta = sum dy, d_gamma = sum dy xhat and, when
+ * dx is not NULL, dx = gamma inv_std (dy - mean(dy) - xhat mean(dy xhat)) with xhat = (x - save_mean)
+ * save_inv_std (all overwritten). Deterministic. */
+P4J_API int p4j_batch_norm_backward(float* dx, float* d_gamma, float* d_beta, const float* dy, const float* x,
+                                    const float* gamma, const float* save_mean, const float* save_inv_std, int batch,
+                                    int channels, int spatial, void* workspace, long long workspace_bytes,
+                                    void* stream);
 /* dx[planes, in_plane] = 0, then dx[p, argmax[p, o]] += dy[p, o]: the gradient of p4j_max_pool2d.
  * Exact (the CPU's result) when no two outputs of a plane share an input position, i.e. stride >=
  * window; overlapping windows add with float atomics. An argmax outside [0, in_plane) is skipped. */

@@ -72,6 +72,29 @@ __host__ __device__ __forceinline__ float key_to_float(uint32_t k) {
     return v;
 }
 
+// Java's Math.max / Math.min on floats, bit for bit: a NaN operand wins (fmaxf/fminf would drop
+// it), and of two zeros Math.max prefers +0 and Math.min -0. For kernels that must agree with a
+// CPU loop written with Math.max / Math.min.
+__host__ __device__ __forceinline__ bool negative_bit(float v) {
+    uint32_t b;
+    memcpy(&b, &v, sizeof b);
+    return (b >> 31) != 0;
+}
+
+__host__ __device__ __forceinline__ float java_max(float a, float b) {
+    if (a != a) return a;
+    if (b != b) return b;
+    if (a == 0.f && b == 0.f) return negative_bit(a) ? b : a;
+    return a >= b ? a : b;
+}
+
+__host__ __device__ __forceinline__ float java_min(float a, float b) {
+    if (a != a) return a;
+    if (b != b) return b;
+    if (a == 0.f && b == 0.f) return negative_bit(b) ? b : a;
+    return a <= b ? a : b;
+}
+
 // Number of blocks for a grid-stride loop over `count` elements.
 inline int grid_for(int64_t count, int block = kBlock) {
     int64_t g = (count + block - 1) / block;

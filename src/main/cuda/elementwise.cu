@@ -181,6 +181,7 @@ extern "C" int p4j_broadcast_rows(float* out, const float* v, int rows, int cols
 // y[b, c, s] += bias[c], then y = 0 where y < 0 when relu: CpuConv.forward's epilogue, whose ReLU
 // keeps NaN and -0 (unlike Math.max), with the same single rounding of the add. Bit-identical.
 // Idx as in bias_add: 32-bit when the whole index range fits (two integer divisions per element).
+// A bias-free convolution (bias NULL) keeps only the ReLU, which needs no channel index at all.
 
 namespace {
 
@@ -194,6 +195,14 @@ __global__ void bias_add_channels_kernel(float* __restrict__ y, const float* __r
     }
 }
 
+// The epilogue's ReLU alone (v < 0 becomes 0; NaN and -0 stay), for a convolution without bias.
+__global__ void relu_epilogue_kernel(float* __restrict__ y, int64_t total) {
+    const int64_t stride = (int64_t)blockDim.x * gridDim.x;
+    for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < total; i += stride) {
+        if (y[i] < 0.f) y[i] = 0.f;
+    }
+}
+
 }  // namespace
 
 extern "C" int p4j_bias_add_channels(float* y, const float* bias, int batch, int channels, int spatial, int relu,
@@ -201,10 +210,13 @@ extern "C" int p4j_bias_add_channels(float* y, const float* bias, int batch, int
     if (batch < 0 || channels < 0 || spatial < 0) return (int)cudaErrorInvalidValue;
     const int64_t total = (int64_t)batch * channels * spatial;
     if (total == 0) return (int)cudaSuccess;
-    if (y == nullptr || bias == nullptr) return (int)cudaErrorInvalidValue;
+    if (y == nullptr) return (int)cudaErrorInvalidValue;
     const int grid = p4j::grid_for(total);
     cudaStream_t s = p4j::as_stream(stream);
-    if (total + (int64_t)grid * p4j::kBlock <= (int64_t)UINT32_MAX) {
+    if (bias == nullptr) {
+        if (!relu) return (int)cudaSuccess;   // nothing to add, nothing to clip
+        relu_epilogue_kernel<<<grid, p4j::kBlock, 0, s>>>(y, total);
+    } else if (total + (int64_t)grid * p4j::kBlock <= (int64_t)UINT32_MAX) {
         const uint32_t t = (uint32_t)total, sp = (uint32_t)spatial, ch = (uint32_t)channels;
         if (relu) bias_add_channels_kernel<true, uint32_t><<<grid, p4j::kBlock, 0, s>>>(y, bias, t, sp, ch);
         else      bias_add_channels_kernel<false, uint32_t><<<grid, p4j::kBlock, 0, s>>>(y, bias, t, sp, ch);
@@ -215,4 +227,117 @@ extern "C" int p4j_bias_add_channels(float* y, const float* bias, int batch, int
     }
     P4J_CHECK_LAUNCH();
     return (int)cudaSuccess;
+}
+
+// ---- the graph networks' element-wise operations ---------------------------------------------------
+//
+// clamp (ReLU6 and hardtanh), its gradient, the residual add, and the channel copies of a
+// concatenation. Like the maps above: the CPU's float operations per element, grid-stride loops,
+// and no __restrict__ on the pairs the contracts let alias (y may be x, a or b; dx may be dy).
+//
+// clamp is Java's Math.min(Math.max(x, lo), hi) to the bit: a NaN x stays NaN (fminf/fmaxf would
+// return the bound), and for equal zeros Math.max prefers +0 and Math.min -0. The bounds are never
+// NaN (the backend checks lo <= hi first).
+//
+// copy_channels copies, per example b, one contiguous run of channels*spatial 4-byte words from
+// src[b, src_offset.., :] to dst[b, dst_offset.., :]: a strided memcpy. The run is moved in 16- or
+// 8-byte words when the run, both row pitches, both offsets and both base addresses allow it, as
+// the row gathers do; the example index is one 32-bit division per word (cheap next to the 16 bytes
+// it moves).
+
+namespace {
+
+__global__ void clamp_kernel(float* y, const float* x, int64_t n, float lo, float hi) {
+    const int64_t stride = (int64_t)blockDim.x * gridDim.x;
+    for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += stride) {
+        y[i] = p4j::java_min(p4j::java_max(x[i], lo), hi);
+    }
+}
+
+// hardtanh_backward: the gradient passes only strictly inside the bounds (a NaN y passes nothing).
+__global__ void clamp_backward_kernel(float* dx, const float* dy, const float* __restrict__ y, int64_t n, float lo,
+                                      float hi) {
+    const int64_t stride = (int64_t)blockDim.x * gridDim.x;
+    for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += stride) {
+        const float v = y[i];
+        dx[i] = (v > lo && v < hi) ? dy[i] : 0.f;
+    }
+}
+
+__global__ void add_kernel(float* y, const float* a, const float* b, int64_t n) {
+    const int64_t stride = (int64_t)blockDim.x * gridDim.x;
+    for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += stride) y[i] = __fadd_rn(a[i], b[i]);
+}
+
+// All sizes in words of V; total = batch * run < 2^31 (a tensor holds at most 2^31 - 1 elements).
+template <typename V>
+__global__ void copy_channels_kernel(V* __restrict__ dst, const V* __restrict__ src, uint32_t total, uint32_t run,
+                                     int64_t dst_pitch, int64_t src_pitch) {
+    const uint32_t stride = blockDim.x * gridDim.x;
+    for (uint32_t i = blockIdx.x * blockDim.x + threadIdx.x; i < total; i += stride) {
+        const uint32_t b = i / run;
+        const uint32_t j = i - b * run;
+        dst[(int64_t)b * dst_pitch + j] = src[(int64_t)b * src_pitch + j];
+    }
+}
+
+template <typename V>
+int launch_copy_channels(void* dst, const void* src, int64_t batch, int64_t run, int64_t dst_pitch, int64_t src_pitch,
+                         cudaStream_t s) {
+    const int64_t w = (int64_t)(sizeof(V) / 4);
+    const int64_t total = batch * (run / w);
+    const int grid = p4j::grid_for(total);
+    copy_channels_kernel<V><<<grid, p4j::kBlock, 0, s>>>(static_cast<V*>(dst), static_cast<const V*>(src), (uint32_t)total,
+                                                         (uint32_t)(run / w), dst_pitch / w, src_pitch / w);
+    P4J_CHECK_LAUNCH();
+    return (int)cudaSuccess;
+}
+
+}  // namespace
+
+extern "C" int p4j_clamp(float* y, const float* x, int n, float lo, float hi, void* stream) {
+    if (n < 0 || (n > 0 && (y == nullptr || x == nullptr)) || !(lo <= hi)) return (int)cudaErrorInvalidValue;
+    if (n == 0) return (int)cudaSuccess;
+    clamp_kernel<<<p4j::grid_for(n), p4j::kBlock, 0, p4j::as_stream(stream)>>>(y, x, n, lo, hi);
+    P4J_CHECK_LAUNCH();
+    return (int)cudaSuccess;
+}
+
+extern "C" int p4j_clamp_backward(float* dx, const float* dy, const float* y, int n, float lo, float hi, void* stream) {
+    if (n < 0 || (n > 0 && (dx == nullptr || dy == nullptr || y == nullptr))) return (int)cudaErrorInvalidValue;
+    if (n == 0) return (int)cudaSuccess;
+    clamp_backward_kernel<<<p4j::grid_for(n), p4j::kBlock, 0, p4j::as_stream(stream)>>>(dx, dy, y, n, lo, hi);
+    P4J_CHECK_LAUNCH();
+    return (int)cudaSuccess;
+}
+
+extern "C" int p4j_add(float* y, const float* a, const float* b, int n, void* stream) {
+    if (n < 0 || (n > 0 && (y == nullptr || a == nullptr || b == nullptr))) return (int)cudaErrorInvalidValue;
+    if (n == 0) return (int)cudaSuccess;
+    add_kernel<<<p4j::grid_for(n), p4j::kBlock, 0, p4j::as_stream(stream)>>>(y, a, b, n);
+    P4J_CHECK_LAUNCH();
+    return (int)cudaSuccess;
+}
+
+extern "C" int p4j_copy_channels(void* dst, const void* src, int batch, int dst_channels, int dst_offset, int src_channels,
+                                 int src_offset, int channels, int spatial, void* stream) {
+    if (batch < 0 || spatial < 0 || channels < 0 || dst_offset < 0 || src_offset < 0
+        || (int64_t)dst_offset + channels > dst_channels || (int64_t)src_offset + channels > src_channels) {
+        return (int)cudaErrorInvalidValue;
+    }
+    const int64_t run = (int64_t)channels * spatial;
+    const int64_t total = (int64_t)batch * run;
+    if (total == 0) return (int)cudaSuccess;
+    if (dst == nullptr || src == nullptr || total > (int64_t)INT32_MAX) return (int)cudaErrorInvalidValue;
+    const int64_t dst_pitch = (int64_t)dst_channels * spatial;
+    const int64_t src_pitch = (int64_t)src_channels * spatial;
+    uint32_t* d = static_cast<uint32_t*>(dst) + (int64_t)dst_offset * spatial;
+    const uint32_t* sp = static_cast<const uint32_t*>(src) + (int64_t)src_offset * spatial;
+    // every word boundary the copy uses must be a multiple of the vector: run, pitches and the two start addresses
+    const uint64_t words = (uint64_t)run | (uint64_t)dst_pitch | (uint64_t)src_pitch;
+    const uintptr_t align = (uintptr_t)d | (uintptr_t)sp;
+    cudaStream_t s = p4j::as_stream(stream);
+    if (words % 4 == 0 && align % 16 == 0) return launch_copy_channels<uint4>(d, sp, batch, run, dst_pitch, src_pitch, s);
+    if (words % 2 == 0 && align % 8 == 0) return launch_copy_channels<uint2>(d, sp, batch, run, dst_pitch, src_pitch, s);
+    return launch_copy_channels<uint32_t>(d, sp, batch, run, dst_pitch, src_pitch, s);
 }

@@ -1,23 +1,35 @@
-// Max pooling over NCHW feature maps (no padding; a partial window at the edge is dropped, as
-// PyTorch does), the contract of CpuBackend.maxPool2d / maxPool2dBackward.
+// Max and average pooling over NCHW feature maps (a partial window at the edge is dropped, as
+// PyTorch does with ceil_mode=False), the contracts of Backend.maxPool2d / maxPool2dBackward /
+// avgPool2d / avgPool2dBackward.
 //
 // max_pool2d: one thread per output element walks its window in row order and keeps the first
 //   maximum (strict >); a NaN replaces a non-NaN best and then stays, as the CPU's comparison does.
 //   argmax gets the position within the input plane, h*W + w. Same comparisons, same order as the
-//   CPU: y and argmax are identical to the CPU's.
+//   CPU: y and argmax are identical to the CPU's. Padding is -inf, i.e. the window is clipped to
+//   the plane: a padded position is never the maximum, not even of a window whose real values are
+//   all -inf (the first real position is), and argmax never points outside the plane. pad <=
+//   window / 2 guarantees every window holds at least one real position.
 // max_pool2d_backward: dx is zeroed, then one thread per output adds dy to dx[argmax]. When windows
 //   do not overlap (stride >= window; every pool of this project is 2x2 stride 2) each input
 //   position receives at most one gradient, so 0 + dy is exact and the result is the CPU's bit for
 //   bit. With overlapping windows the few additions into one position are float atomics, whose
 //   order (and so the last bit) may differ from the CPU's output-order loop. An argmax outside the
 //   plane is skipped (the CPU would throw; the kernels never write outside dx).
+// avg_pool2d: one thread per output sums its window clipped to the plane (zero padding adds
+//   nothing) in row order in float, then divides once by window^2 (count_include_pad) or by the
+//   number of real positions. Results track the CPU within float rounding (its summation order or
+//   precision may differ).
+// avg_pool2d_backward: a gather, not a scatter: one thread per INPUT position adds dy/divisor of
+//   every output whose window covers it, outputs in row order. No atomics, so deterministic, and
+//   dx is overwritten (no memset). The terms come in the order a CPU loop over the outputs in row
+//   order would add them, each rounded once (dy / divisor), starting from 0.
 #include "common.cuh"
 #include "prune4j_kernels.h"
 
 namespace {
 
 __global__ void max_pool2d_kernel(float* __restrict__ y, int* __restrict__ argmax, const float* __restrict__ x,
-                                  int64_t total, int h, int w, int window, int stride, int ho, int wo) {
+                                  int64_t total, int h, int w, int window, int stride, int pad, int ho, int wo) {
     const int64_t out_plane = (int64_t)ho * wo;
     const int64_t step = (int64_t)blockDim.x * gridDim.x;
     for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < total; i += step) {
@@ -26,11 +38,15 @@ __global__ void max_pool2d_kernel(float* __restrict__ y, int* __restrict__ argma
         const int oh = o / wo;
         const int ow = o - oh * wo;
         const float* xp = x + plane * h * (int64_t)w;
-        int best = oh * stride * w + ow * stride;
+        // the window clipped to the plane (the -inf padding can never win)
+        const int h0 = oh * stride - pad, w0 = ow * stride - pad;
+        const int hs = h0 > 0 ? h0 : 0, ws = w0 > 0 ? w0 : 0;
+        const int he = h0 + window < h ? h0 + window : h, we = w0 + window < w ? w0 + window : w;
+        int best = hs * w + ws;
         float bv = xp[best];
-        for (int r = 0; r < window; r++) {
-            const int row = (oh * stride + r) * w + ow * stride;
-            for (int c = 0; c < window; c++) {
+        for (int r = hs; r < he; r++) {
+            const int row = r * w;
+            for (int c = ws; c < we; c++) {
                 const float v = xp[row + c];
                 if (v > bv || (v != v && bv == bv)) {
                     bv = v;
@@ -41,6 +57,79 @@ __global__ void max_pool2d_kernel(float* __restrict__ y, int* __restrict__ argma
         y[i] = bv;
         argmax[i] = best;
     }
+}
+
+// First and one-past-last output index along one axis whose window covers input position `in`
+// (windows of `window` positions `stride` apart starting at -pad; `out` outputs). Empty when
+// first >= last.
+__device__ __forceinline__ void covering_outputs(int in, int window, int stride, int pad, int out, int* first, int* last) {
+    const int a = in + pad - window + 1;   // the first output's window must end at or after `in`
+    *first = a <= 0 ? 0 : (a + stride - 1) / stride;
+    const int l = (in + pad) / stride + 1; // ... and start at or before it
+    *last = l < out ? l : out;
+}
+
+// The number of real (unpadded) positions of the window starting at `start` along an axis of `extent`.
+__device__ __forceinline__ int inside(int start, int window, int extent) {
+    const int s = start > 0 ? start : 0;
+    const int e = start + window < extent ? start + window : extent;
+    return e - s;
+}
+
+template <bool kIncludePad>
+__global__ void avg_pool2d_kernel(float* __restrict__ y, const float* __restrict__ x, int64_t total, int h, int w,
+                                  int window, int stride, int pad, int ho, int wo) {
+    const int64_t out_plane = (int64_t)ho * wo;
+    const int64_t step = (int64_t)blockDim.x * gridDim.x;
+    const float full = (float)(window * window);
+    for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < total; i += step) {
+        const int64_t plane = i / out_plane;
+        const int o = (int)(i - plane * out_plane);
+        const int oh = o / wo;
+        const int ow = o - oh * wo;
+        const float* xp = x + plane * h * (int64_t)w;
+        const int h0 = oh * stride - pad, w0 = ow * stride - pad;
+        const int hs = h0 > 0 ? h0 : 0, ws = w0 > 0 ? w0 : 0;
+        const int he = h0 + window < h ? h0 + window : h, we = w0 + window < w ? w0 + window : w;
+        float sum = 0.f;
+        for (int r = hs; r < he; r++) {
+            for (int c = ws; c < we; c++) sum = __fadd_rn(sum, xp[r * w + c]);
+        }
+        y[i] = __fdiv_rn(sum, kIncludePad ? full : (float)((he - hs) * (we - ws)));
+    }
+}
+
+template <bool kIncludePad>
+__global__ void avg_pool2d_backward_kernel(float* __restrict__ dx, const float* __restrict__ dy, int64_t total, int h,
+                                           int w, int window, int stride, int pad, int ho, int wo) {
+    const int64_t in_plane = (int64_t)h * w;
+    const int64_t step = (int64_t)blockDim.x * gridDim.x;
+    const float full = (float)(window * window);
+    for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < total; i += step) {
+        const int64_t plane = i / in_plane;
+        const int e = (int)(i - plane * in_plane);
+        const int ih = e / w;
+        const int iw = e - ih * w;
+        const float* g = dy + plane * ho * (int64_t)wo;
+        int oh0, oh1, ow0, ow1;
+        covering_outputs(ih, window, stride, pad, ho, &oh0, &oh1);
+        covering_outputs(iw, window, stride, pad, wo, &ow0, &ow1);
+        float acc = 0.f;
+        for (int oh = oh0; oh < oh1; oh++) {
+            const int rows = kIncludePad ? 0 : inside(oh * stride - pad, window, h);
+            for (int ow = ow0; ow < ow1; ow++) {
+                const float div = kIncludePad ? full : (float)(rows * inside(ow * stride - pad, window, w));
+                acc = __fadd_rn(acc, __fdiv_rn(g[oh * wo + ow], div));
+            }
+        }
+        dx[i] = acc;
+    }
+}
+
+// The pooling geometry shared by the launchers (the backend's ArgChecks.pooling rules): false when invalid.
+bool pooling_fits(int planes, int h, int w, int window, int stride, int pad) {
+    return planes >= 0 && h >= 0 && w >= 0 && window >= 1 && stride >= 1 && pad >= 0 && pad <= window / 2
+           && window <= h + 2 * pad && window <= w + 2 * pad;
 }
 
 __global__ void max_pool2d_backward_kernel(float* __restrict__ dx, const float* __restrict__ dy,
@@ -58,16 +147,54 @@ __global__ void max_pool2d_backward_kernel(float* __restrict__ dx, const float* 
 
 extern "C" int p4j_max_pool2d(float* y, int* argmax, const float* x, int planes, int h, int w, int window, int stride,
                               void* stream) {
-    if (planes < 0 || h < 0 || w < 0 || window < 1 || stride < 1 || window > h || window > w) {
-        return (int)cudaErrorInvalidValue;
-    }
-    const int ho = (h - window) / stride + 1;
-    const int wo = (w - window) / stride + 1;
+    return p4j_max_pool2d_pad(y, argmax, x, planes, h, w, window, stride, 0, stream);
+}
+
+extern "C" int p4j_max_pool2d_pad(float* y, int* argmax, const float* x, int planes, int h, int w, int window, int stride,
+                                  int pad, void* stream) {
+    if (!pooling_fits(planes, h, w, window, stride, pad)) return (int)cudaErrorInvalidValue;
+    const int ho = (h + 2 * pad - window) / stride + 1;
+    const int wo = (w + 2 * pad - window) / stride + 1;
     const int64_t total = (int64_t)planes * ho * wo;
     if (total == 0) return (int)cudaSuccess;
     if (y == nullptr || argmax == nullptr || x == nullptr) return (int)cudaErrorInvalidValue;
     max_pool2d_kernel<<<p4j::grid_for(total), p4j::kBlock, 0, p4j::as_stream(stream)>>>(y, argmax, x, total, h, w, window,
-                                                                                      stride, ho, wo);
+                                                                                      stride, pad, ho, wo);
+    P4J_CHECK_LAUNCH();
+    return (int)cudaSuccess;
+}
+
+extern "C" int p4j_avg_pool2d(float* y, const float* x, int planes, int h, int w, int window, int stride, int pad,
+                              int count_include_pad, void* stream) {
+    if (!pooling_fits(planes, h, w, window, stride, pad)) return (int)cudaErrorInvalidValue;
+    const int ho = (h + 2 * pad - window) / stride + 1;
+    const int wo = (w + 2 * pad - window) / stride + 1;
+    const int64_t total = (int64_t)planes * ho * wo;
+    if (total == 0) return (int)cudaSuccess;
+    if (y == nullptr || x == nullptr) return (int)cudaErrorInvalidValue;
+    const int grid = p4j::grid_for(total);
+    cudaStream_t s = p4j::as_stream(stream);
+    if (count_include_pad) avg_pool2d_kernel<true><<<grid, p4j::kBlock, 0, s>>>(y, x, total, h, w, window, stride, pad, ho, wo);
+    else avg_pool2d_kernel<false><<<grid, p4j::kBlock, 0, s>>>(y, x, total, h, w, window, stride, pad, ho, wo);
+    P4J_CHECK_LAUNCH();
+    return (int)cudaSuccess;
+}
+
+extern "C" int p4j_avg_pool2d_backward(float* dx, const float* dy, int planes, int h, int w, int window, int stride, int pad,
+                                       int count_include_pad, void* stream) {
+    if (!pooling_fits(planes, h, w, window, stride, pad)) return (int)cudaErrorInvalidValue;
+    const int ho = (h + 2 * pad - window) / stride + 1;
+    const int wo = (w + 2 * pad - window) / stride + 1;
+    const int64_t total = (int64_t)planes * h * w;
+    if (total == 0) return (int)cudaSuccess;
+    if (dx == nullptr || dy == nullptr) return (int)cudaErrorInvalidValue;
+    const int grid = p4j::grid_for(total);
+    cudaStream_t s = p4j::as_stream(stream);
+    if (count_include_pad) {
+        avg_pool2d_backward_kernel<true><<<grid, p4j::kBlock, 0, s>>>(dx, dy, total, h, w, window, stride, pad, ho, wo);
+    } else {
+        avg_pool2d_backward_kernel<false><<<grid, p4j::kBlock, 0, s>>>(dx, dy, total, h, w, window, stride, pad, ho, wo);
+    }
     P4J_CHECK_LAUNCH();
     return (int)cudaSuccess;
 }

@@ -86,6 +86,7 @@ public final class GpuBench {
             if (want("gather")) gathers();
             if (want("train")) training();
             if (want("score")) scoring();
+            if (want("graph")) graphOps();
         } finally {
             CudaKernels.p4j_event_destroy(startEvent);
             CudaKernels.p4j_event_destroy(endEvent);
@@ -390,6 +391,64 @@ public final class GpuBench {
             int side = quick ? 2048 : 8192;
             report("row_norms p=2", side + "x" + side, 4L * side * side + 4L * side, "warp per row",
                     () -> check(CudaKernels.p4j_row_norms(out.address(), x.address(), side, side, 2, 0L), "row_norms"));
+        }
+    }
+
+    /**
+     * The graph networks' element-wise operations and batch normalisation (name "graph"). Batch norm
+     * rows count the bytes our passes move (the statistics pass reads x, or x and dy, once more than a
+     * single fused pass holding them on chip would) and say the minimum in the note.
+     */
+    private void graphOps() {
+        int n = quick ? 1 << 22 : 1 << 26;
+        try (DeviceBuffer x = uniform(n, 17); DeviceBuffer y = uniform(n, 18); DeviceBuffer z = DeviceBuffer.floats(n)) {
+            String size = "n=" + n;
+            report("clamp (ReLU6)", size, 8L * n, "", () -> check(CudaKernels.p4j_clamp(z.address(), x.address(), n, 0f, 6f, 0L), "clamp"));
+            report("clamp_backward", size, 12L * n, "",
+                    () -> check(CudaKernels.p4j_clamp_backward(z.address(), y.address(), x.address(), n, 0f, 6f, 0L), "clamp_backward"));
+            report("add (residual)", size, 12L * n, "", () -> check(CudaKernels.p4j_add(z.address(), x.address(), y.address(), n, 0L), "add"));
+        }
+        // concatenation of two [batch, 64, 28, 28] maps into [batch, 128, 28, 28]: one half's copy
+        int batch = quick ? 32 : 256;
+        int spatial = 28 * 28;
+        long half = (long) batch * 64 * spatial;
+        try (DeviceBuffer src = uniform(half, 19); DeviceBuffer dst = DeviceBuffer.floats(2 * half)) {
+            report("copy_channels (concat half)", batch + "x64x28x28 -> " + batch + "x128x28x28", 8L * half, "16-byte words",
+                    () -> check(CudaKernels.p4j_copy_channels(dst.address(), src.address(), batch, 128, 64, 64, 0, 64, spatial, 0L),
+                            "copy_channels"));
+            // 27x27 maps and channel offset 1: odd runs and offsets, so 4-byte words
+            int odd = 27 * 27;
+            report("copy_channels (odd sizes)", batch + "x63x27x27 -> " + batch + "x128x27x27", 8L * batch * 63 * odd,
+                    "4-byte words", () -> check(CudaKernels.p4j_copy_channels(dst.address(), src.address(), batch, 128, 1, 64, 1, 63,
+                            odd, 0L), "copy_channels odd"));
+        }
+        // BatchNorm2d after a ResNet stage-1 convolution, and BatchNorm1d of a wide dense layer
+        int[][] shapes = quick ? new int[][] {{32, 64, 56 * 56}, {1024, 1024, 1}}
+                : new int[][] {{256, 64, 56 * 56}, {256, 512, 7 * 7}, {4096, 4096, 1}};
+        for (int[] sh : shapes) {
+            int b = sh[0], c = sh[1], sp = sh[2];
+            long elems = (long) b * c * sp;
+            long[] wsBytes = new long[1];
+            check(CudaKernels.p4j_batch_norm_workspace_bytes(b, c, sp, wsBytes), "batch norm workspace");
+            String shape = sp == 1 ? b + "x" + c : b + "x" + c + "x" + (int) Math.sqrt(sp) + "x" + (int) Math.sqrt(sp);
+            try (DeviceBuffer x = uniform(elems, 20); DeviceBuffer dy = uniform(elems, 21); DeviceBuffer y = DeviceBuffer.floats(elems);
+                 DeviceBuffer gamma = uniform(c, 22); DeviceBuffer beta = uniform(c, 23); DeviceBuffer rm = uniform(c, 24);
+                 DeviceBuffer rv = uniform(c, 25); DeviceBuffer sm = DeviceBuffer.floats(c); DeviceBuffer si = DeviceBuffer.floats(c);
+                 DeviceBuffer dg = DeviceBuffer.floats(c); DeviceBuffer db = DeviceBuffer.floats(c);
+                 DeviceBuffer ws = DeviceBuffer.allocate(Math.max(1, wsBytes[0]))) {
+                report("batch_norm forward (training)", shape, 12L * elems, "stats pass + apply; min " + 8L * elems,
+                        () -> check(CudaKernels.p4j_batch_norm_forward(y.address(), sm.address(), si.address(), rm.address(), rv.address(),
+                                x.address(), gamma.address(), beta.address(), b, c, sp, 0.1f, 1e-5f, 1, ws.address(), ws.bytes(), 0L),
+                                "batch norm forward"));
+                report("batch_norm forward (inference)", shape, 8L * elems, "",
+                        () -> check(CudaKernels.p4j_batch_norm_forward(y.address(), 0L, 0L, rm.address(), rv.address(), x.address(),
+                                gamma.address(), beta.address(), b, c, sp, 0.1f, 1e-5f, 0, ws.address(), ws.bytes(), 0L),
+                                "batch norm inference"));
+                report("batch_norm backward", shape, 20L * elems, "stats pass + apply; min " + 12L * elems,
+                        () -> check(CudaKernels.p4j_batch_norm_backward(y.address(), dg.address(), db.address(), dy.address(), x.address(),
+                                gamma.address(), sm.address(), si.address(), b, c, sp, ws.address(), ws.bytes(), 0L),
+                                "batch norm backward"));
+            }
         }
     }
 

@@ -24,11 +24,12 @@ import org.bytedeco.javacpp.Pointer;
  * <ul>
  *   <li>our kernels ({@link CudaKernels}, {@code src/main/cuda}) for everything element-wise, the
  *       reductions, scoring, ranking (radix select), compaction gathers, softmax cross-entropy,
- *       distillation, the optimisers, max pooling, a convolution's bias (and ReLU) and bias gradient;</li>
+ *       distillation, the optimisers, max and average pooling, batch normalisation, a convolution's
+ *       bias (and ReLU) and bias gradient, and the FPGM, LAMP and segmented-reduction scorers;</li>
  *   <li>cuBLAS ({@link Cublas}) for {@link #gemm}: row-major products as one column-major
  *       {@code cublasSgemm} with the operands swapped;</li>
- *   <li>cuDNN ({@link Cudnn}) for the convolution itself and its data and filter gradients, with
- *       descriptors, algorithms and workspace sizes chosen once per shape.</li>
+ *   <li>cuDNN ({@link Cudnn}) for the convolution itself (grouped and depthwise ones too) and its
+ *       data and filter gradients, with descriptors, algorithms and workspace sizes chosen once per shape.</li>
  * </ul>
  * cuBLAS and cuDNN are loaded on first use, so a network without matrix products or convolutions
  * never needs them; a machine without them gets a one-line error naming the missing libraries.
@@ -42,7 +43,7 @@ import org.bytedeco.javacpp.Pointer;
  * a flag on the device, which every synchronisation brings back with it. {@link #gatherColumns} and
  * {@link #gatherColumnBlocks} (compaction, rare) wait for the device and throw the CPU's
  * {@link IndexOutOfBoundsException} at once; {@link #gatherRows} (every training batch) is checked
- * at the next synchronising call, which throws it then. A label outside the classes in
+ * at the next synchronising call, which throws it then, and so is {@link #segmentReduce}. A label outside the classes in
  * {@link #softmaxCrossEntropy} or {@link #distillation} makes the loss NaN (the trainer stops
  * with "training loss became NaN") instead of throwing at once as the CPU does.
  *
@@ -53,10 +54,11 @@ public final class CudaBackend implements Backend {
     private static final int D2H = 2;
     private static final int D2D = 3;
     /** Error flags, one per gather kind: set on the device, read at each synchronisation. */
-    private static final String[] GATHERS = {"gatherRows", "gatherColumns", "gatherColumnBlocks"};
+    private static final String[] GATHERS = {"gatherRows", "gatherColumns", "gatherColumnBlocks", "segmentReduce"};
     private static final int ROWS = 0;
     private static final int COLUMNS = 1;
     private static final int BLOCKS = 2;
+    private static final int SEGMENTS = 3;
 
     private final int device = 0;
     private final String name;
@@ -282,13 +284,14 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void conv2d(Tensor y, Tensor x, Tensor w, Tensor bias, int stride, int pad, int groups, boolean relu) {
-        notYet("conv2d", groups != 1 || bias == null);
-        Cudnn.Key g = geometry("conv2d", y, x, w, stride, pad);
-        Shapes.requireShape("conv2d", "bias", bias, g.k());
+        Cudnn.Key g = geometry("conv2d", y, x, w, stride, pad, groups);
+        if (bias != null) {
+            Shapes.requireShape("conv2d", "bias", bias, g.k());
+        }
         CudaTensor yc = f(y, "conv2d");
         CudaTensor xc = f(x, "conv2d");
         CudaTensor wc = f(w, "conv2d");
-        CudaTensor bc = f(bias, "conv2d");
+        CudaTensor bc = bias == null ? null : f(bias, "conv2d");
         if (y.size() == 0) {
             return;
         }
@@ -299,27 +302,33 @@ public final class CudaBackend implements Backend {
             Cudnn.Plan p = plan(g);
             cudnn.forward(p, yc.address(), xc.address(), wc.address(), convWorkspace.address(), p.fwdBytes);
         }
-        check(CudaKernels.p4j_bias_add_channels(yc.address(), bc.address(), g.n(), g.k(), g.ho() * g.wo(), relu ? 1 : 0, stream),
-                "conv2d: bias add");
+        if (bc != null || relu) {
+            // without a bias the epilogue is the ReLU alone (the launcher takes a null bias)
+            check(CudaKernels.p4j_bias_add_channels(yc.address(), bc == null ? 0L : bc.address(), g.n(), g.k(), g.ho() * g.wo(),
+                    relu ? 1 : 0, stream), bc == null ? "conv2d: ReLU" : "conv2d: bias add");
+        }
     }
 
     @Override
     public void conv2dBackward(Tensor dx, Tensor dw, Tensor db, Tensor dy, Tensor x, Tensor w, int stride, int pad, int groups) {
-        notYet("conv2dBackward", groups != 1 || db == null);
-        Cudnn.Key g = geometry("conv2dBackward", dy, x, w, stride, pad);
+        Cudnn.Key g = geometry("conv2dBackward", dy, x, w, stride, pad, groups);
         Shapes.requireShape("conv2dBackward", "dw", dw, w.shape());
-        Shapes.requireShape("conv2dBackward", "db", db, g.k());
+        if (db != null) {
+            Shapes.requireShape("conv2dBackward", "db", db, g.k());
+        }
         if (dx != null) {
             Shapes.requireShape("conv2dBackward", "dx", dx, x.shape());
         }
         CudaTensor dxc = dx == null ? null : f(dx, "conv2dBackward");
         CudaTensor dwc = f(dw, "conv2dBackward");
-        CudaTensor dbc = f(db, "conv2dBackward");
+        CudaTensor dbc = db == null ? null : f(db, "conv2dBackward");
         CudaTensor dyc = f(dy, "conv2dBackward");
         CudaTensor xc = f(x, "conv2dBackward");
         CudaTensor wc = f(w, "conv2dBackward");
-        check(CudaKernels.p4j_sum_channels(dbc.address(), dyc.address(), g.n(), g.k(), g.ho() * g.wo(), stream),
-                "conv2dBackward: bias gradient");
+        if (dbc != null) {
+            check(CudaKernels.p4j_sum_channels(dbc.address(), dyc.address(), g.n(), g.k(), g.ho() * g.wo(), stream),
+                    "conv2dBackward: bias gradient");
+        }
         if (g.n() == 0 || g.k() == 0 || g.c() == 0 || g.kh() == 0 || g.kw() == 0) {
             check(CudaKernels.p4j_memset(dwc.address(), 0, 4L * dw.size(), stream), "conv2dBackward");
             if (dxc != null) {
@@ -342,23 +351,23 @@ public final class CudaBackend implements Backend {
         return p;
     }
 
-    /** Checks {@code x [B, in, H, W]}, {@code w [out, in, kh, kw]} and {@code y [B, out, Ho, Wo]} against each other (the CPU's rules and messages). */
-    private static Cudnn.Key geometry(String op, Tensor y, Tensor x, Tensor w, int stride, int pad) {
-        ArgChecks.conv2d(op, y, x, w, stride, pad);
-        return new Cudnn.Key(x.dim(0), x.dim(1), x.dim(2), x.dim(3), w.dim(0), w.dim(2), w.dim(3), stride, pad);
+    /**
+     * Checks {@code x [B, in, H, W]}, {@code w [out, in / groups, kh, kw]} and {@code y [B, out, Ho, Wo]}
+     * against each other (the CPU's rules and messages).
+     */
+    private static Cudnn.Key geometry(String op, Tensor y, Tensor x, Tensor w, int stride, int pad, int groups) {
+        ArgChecks.conv2d(op, y, x, w, stride, pad, groups);
+        return new Cudnn.Key(x.dim(0), x.dim(1), x.dim(2), x.dim(3), w.dim(0), w.dim(2), w.dim(3), stride, pad, groups);
     }
 
     @Override
     public void maxPool2d(Tensor y, Tensor argmax, Tensor x, int window, int stride, int pad) {
-        notYet("maxPool2d", pad != 0);
-        int[] out = ArgChecks.maxPool2d(y, argmax, x, window, stride);
-        int ho = out[0];
-        int wo = out[1];
+        ArgChecks.maxPool2d(y, argmax, x, window, stride, pad);
         CudaTensor yc = f(y, "maxPool2d");
         CudaTensor ac = i(argmax, "maxPool2d");
         CudaTensor xc = f(x, "maxPool2d");
-        check(CudaKernels.p4j_max_pool2d(yc.address(), ac.address(), xc.address(), x.dim(0) * x.dim(1), x.dim(2), x.dim(3), window,
-                stride, stream), "maxPool2d");
+        check(CudaKernels.p4j_max_pool2d_pad(yc.address(), ac.address(), xc.address(), x.dim(0) * x.dim(1), x.dim(2), x.dim(3),
+                window, stride, pad, stream), "maxPool2d");
     }
 
     @Override
@@ -704,7 +713,7 @@ public final class CudaBackend implements Backend {
     /**
      * The copies {@link #toFloatArray}, {@link #toIntArray}, {@link #countAtLeast} and
      * {@link #maskToIndices} made (zero-byte reads of empty tensors are none). Not counted: the
-     * backend's own 12-byte error-flag check that goes with every synchronisation; it carries no
+     * backend's own error-flag check (4 bytes a flag) that goes with every synchronisation; it carries no
      * tensor data, and happens only where the host waits for the device anyway.
      */
     @Override
@@ -731,8 +740,8 @@ public final class CudaBackend implements Backend {
         CudaKernels.p4j_stream_synchronize(stream);   // errors of queued work no longer matter here
         closed = true;
         RuntimeException first = null;
-        for (AutoCloseable c : new AutoCloseable[] {cudnn, cublas, convWorkspace, selectWorkspace, indexWorkspace, reduceWorkspace,
-            scalars, flagsDevice, hostScalar}) {
+        for (AutoCloseable c : new AutoCloseable[] {cudnn, cublas, convWorkspace, selectWorkspace, indexWorkspace, graphWorkspace,
+            reduceWorkspace, scalars, flagsDevice, hostScalar}) {
             if (c == null) continue;
             try {
                 c.close();
@@ -797,7 +806,7 @@ public final class CudaBackend implements Backend {
      */
     private void synchronize(String op, String indexRule) {
         requireOpen();
-        // the flags ride along with the synchronisation: 12 bytes into pinned host memory, then cleared
+        // the flags ride along with the synchronisation: 4 bytes a flag into pinned host memory, then cleared
         check(CudaKernels.p4j_memcpy(flagsHost, flagsDevice.address(), flagsDevice.bytes(), D2H, stream, 1), "work queued before " + op);
         check(CudaKernels.p4j_memset(flagsDevice.address(), 0, flagsDevice.bytes(), stream), "work queued before " + op);
         check(CudaKernels.p4j_stream_synchronize(stream), "work queued before " + op);
@@ -868,69 +877,176 @@ public final class CudaBackend implements Backend {
         return c;
     }
 
-    // ---- operations of the graph networks, not yet implemented on this backend (ops-api branch only) ----
+    // ---- operations of the graph networks -----------------------------------------------------------
+    // Our kernels throughout (pooling.cu, normalization.cu, elementwise.cu, scoring.cu), sharing one
+    // workspace grown to the largest need; the grouped convolutions are in conv2d above (cuDNN).
 
-    /** Placeholder of the ops-api branch: the implementation replaces every call. */
-    private static void notYet(String op, boolean unsupported) {
-        if (unsupported) {
-            throw new UnsupportedOperationException(op + ": not implemented yet on this backend");
-        }
+    /** Scratch of batchNorm, batchNormBackward, fpgmScores and lampScores (their sizes come from the launchers). */
+    private DeviceBuffer graphWorkspace;
+
+    /** The shared workspace, grown to at least {@code bytes} (at least one byte, so it has an address). */
+    private DeviceBuffer graphWorkspace(long bytes) {
+        graphWorkspace = grow(graphWorkspace, Math.max(1, bytes));
+        return graphWorkspace;
     }
 
     @Override
     public void avgPool2d(Tensor y, Tensor x, int window, int stride, int pad, boolean countIncludePad) {
-        notYet("avgPool2d", true);
+        ArgChecks.avgPool2d("avgPool2d", y, x, window, stride, pad);
+        CudaTensor yc = f(y, "avgPool2d");
+        CudaTensor xc = f(x, "avgPool2d");
+        check(CudaKernels.p4j_avg_pool2d(yc.address(), xc.address(), x.dim(0) * x.dim(1), x.dim(2), x.dim(3), window, stride, pad,
+                countIncludePad ? 1 : 0, stream), "avgPool2d");
     }
 
     @Override
     public void avgPool2dBackward(Tensor dx, Tensor dy, int window, int stride, int pad, boolean countIncludePad) {
-        notYet("avgPool2dBackward", true);
+        ArgChecks.avgPool2d("avgPool2dBackward", dy, dx, window, stride, pad);
+        CudaTensor dxc = f(dx, "avgPool2dBackward");
+        CudaTensor dyc = f(dy, "avgPool2dBackward");
+        check(CudaKernels.p4j_avg_pool2d_backward(dxc.address(), dyc.address(), dx.dim(0) * dx.dim(1), dx.dim(2), dx.dim(3), window,
+                stride, pad, countIncludePad ? 1 : 0, stream), "avgPool2dBackward");
     }
 
     @Override
     public void batchNorm(Tensor y, Tensor saveMean, Tensor saveInvStd, Tensor x, Tensor gamma, Tensor beta, Tensor runningMean,
                           Tensor runningVar, float momentum, float eps, boolean training) {
-        notYet("batchNorm", true);
+        String op = "batchNorm";
+        int spatial = ArgChecks.batchNorm(y, saveMean, saveInvStd, x, gamma, beta, runningMean, runningVar, momentum, eps, training);
+        CudaTensor yc = f(y, op);
+        CudaTensor xc = f(x, op);
+        CudaTensor g = f(gamma, op);
+        CudaTensor b = f(beta, op);
+        CudaTensor rm = f(runningMean, op);
+        CudaTensor rv = f(runningVar, op);
+        // not training: the save tensors are neither read nor written, whatever was passed
+        long sm = training ? f(saveMean, op).address() : 0L;
+        long si = training ? f(saveInvStd, op).address() : 0L;
+        int batch = x.dim(0);
+        int channels = x.dim(1);
+        long[] bytes = new long[1];
+        check(CudaKernels.p4j_batch_norm_workspace_bytes(batch, channels, spatial, bytes), "batchNorm: workspace size");
+        DeviceBuffer ws = graphWorkspace(bytes[0]);
+        check(CudaKernels.p4j_batch_norm_forward(yc.address(), sm, si, rm.address(), rv.address(), xc.address(), g.address(),
+                b.address(), batch, channels, spatial, momentum, eps, training ? 1 : 0, ws.address(), ws.bytes(), stream), op);
     }
 
     @Override
     public void batchNormBackward(Tensor dx, Tensor dGamma, Tensor dBeta, Tensor dy, Tensor x, Tensor gamma, Tensor saveMean,
                                   Tensor saveInvStd) {
-        notYet("batchNormBackward", true);
+        String op = "batchNormBackward";
+        int spatial = ArgChecks.batchNormBackward(dx, dGamma, dBeta, dy, x, gamma, saveMean, saveInvStd);
+        long dxa = dx == null ? 0L : f(dx, op).address();
+        CudaTensor dg = f(dGamma, op);
+        CudaTensor dbt = f(dBeta, op);
+        CudaTensor dyc = f(dy, op);
+        CudaTensor xc = f(x, op);
+        CudaTensor g = f(gamma, op);
+        CudaTensor sm = f(saveMean, op);
+        CudaTensor si = f(saveInvStd, op);
+        int batch = x.dim(0);
+        int channels = x.dim(1);
+        long[] bytes = new long[1];
+        check(CudaKernels.p4j_batch_norm_workspace_bytes(batch, channels, spatial, bytes), "batchNormBackward: workspace size");
+        DeviceBuffer ws = graphWorkspace(bytes[0]);
+        check(CudaKernels.p4j_batch_norm_backward(dxa, dg.address(), dbt.address(), dyc.address(), xc.address(), g.address(),
+                sm.address(), si.address(), batch, channels, spatial, ws.address(), ws.bytes(), stream), op);
     }
 
     @Override
     public void clamp(Tensor y, Tensor x, float lo, float hi) {
-        notYet("clamp", true);
+        ArgChecks.clamp("clamp", y, x, lo, hi);
+        check(CudaKernels.p4j_clamp(f(y, "clamp").address(), f(x, "clamp").address(), x.size(), lo, hi, stream), "clamp");
     }
 
     @Override
     public void clampBackward(Tensor dx, Tensor dy, Tensor y, float lo, float hi) {
-        notYet("clampBackward", true);
+        ArgChecks.clamp("clampBackward", dx, dy, lo, hi);
+        Shapes.requireSameSize("clampBackward", dy, "dy", y, "y");
+        check(CudaKernels.p4j_clamp_backward(f(dx, "clampBackward").address(), f(dy, "clampBackward").address(),
+                f(y, "clampBackward").address(), y.size(), lo, hi, stream), "clampBackward");
     }
 
     @Override
     public void add(Tensor y, Tensor a, Tensor b) {
-        notYet("add", true);
+        Shapes.requireSameSize("add", y, "y", a, "a");
+        Shapes.requireSameSize("add", a, "a", b, "b");
+        check(CudaKernels.p4j_add(f(y, "add").address(), f(a, "add").address(), f(b, "add").address(), y.size(), stream), "add");
     }
 
     @Override
     public void copyChannels(Tensor dst, int dstOffset, Tensor src, int srcOffset, int channels) {
-        notYet("copyChannels", true);
+        int spatial = ArgChecks.copyChannels(dst, dstOffset, src, srcOffset, channels);
+        CudaTensor d = f(dst, "copyChannels");
+        CudaTensor s = f(src, "copyChannels");
+        int batch = src.dim(0);
+        int cd = dst.dim(1);
+        int cs = src.dim(1);
+        if (d.address() != s.address()) {
+            check(CudaKernels.p4j_copy_channels(d.address(), s.address(), batch, cd, dstOffset, cs, srcOffset, channels, spatial, stream),
+                    "copyChannels");
+            return;
+        }
+        // one storage on both sides (a tensor, or a view of it): the CPU's per-example arraycopy is a
+        // memmove, so stage the channels through a scratch buffer when the two ranges overlap
+        if (dstOffset == srcOffset || channels == 0 || batch == 0 || spatial == 0) {
+            return;
+        }
+        if (dstOffset + channels <= srcOffset || srcOffset + channels <= dstOffset) {
+            check(CudaKernels.p4j_copy_channels(d.address(), s.address(), batch, cd, dstOffset, cs, srcOffset, channels, spatial, stream),
+                    "copyChannels");
+            return;
+        }
+        try (DeviceBuffer staging = DeviceBuffer.allocate(4L * batch * channels * spatial)) {
+            check(CudaKernels.p4j_copy_channels(staging.address(), s.address(), batch, channels, 0, cs, srcOffset, channels, spatial,
+                    stream), "copyChannels (staging)");
+            check(CudaKernels.p4j_copy_channels(d.address(), staging.address(), batch, cd, dstOffset, channels, 0, channels, spatial,
+                    stream), "copyChannels (staging)");
+            check(CudaKernels.p4j_stream_synchronize(stream), "copyChannels (staging)");   // before the scratch is freed
+        }
     }
 
     @Override
     public void fpgmScores(Tensor out, Tensor w) {
-        notYet("fpgmScores", true);
+        int rows = w.dim(0);
+        Shapes.requireShape("fpgmScores", "out", out, rows);
+        int cols = rows == 0 ? 0 : w.size() / rows;
+        CudaTensor o = f(out, "fpgmScores");
+        CudaTensor wc = f(w, "fpgmScores");
+        long[] bytes = new long[1];
+        check(CudaKernels.p4j_fpgm_workspace_bytes(rows, bytes), "fpgmScores: workspace size for " + rows + " rows");
+        DeviceBuffer ws = graphWorkspace(bytes[0]);
+        check(CudaKernels.p4j_fpgm_scores(o.address(), wc.address(), rows, cols, ws.address(), ws.bytes(), stream), "fpgmScores");
     }
 
     @Override
     public void lampScores(Tensor out, Tensor w) {
-        notYet("lampScores", true);
+        Shapes.requireSameSize("lampScores", out, "out", w, "w");
+        CudaTensor o = f(out, "lampScores");
+        CudaTensor wc = f(w, "lampScores");
+        int n = w.size();
+        if (n == 0) {
+            return;
+        }
+        long[] bytes = new long[1];
+        check(CudaKernels.p4j_lamp_workspace_bytes(n, bytes), "lampScores: workspace size");
+        DeviceBuffer ws = graphWorkspace(bytes[0]);
+        check(CudaKernels.p4j_lamp_scores(o.address(), wc.address(), n, ws.address(), ws.bytes(), stream), "lampScores");
     }
 
+    /**
+     * Out-of-range {@code perm} entries (or offsets that are not a non-decreasing range inside
+     * {@code perm}) are found on the device: that segment is written as 0 and the next synchronising
+     * call throws the CPU's {@link IndexOutOfBoundsException}, as for {@link #gatherRows}.
+     */
     @Override
     public void segmentReduce(Tensor out, Tensor src, Tensor perm, Tensor offsets, io.prune4j.backend.Reduction reduction) {
-        notYet("segmentReduce", true);
+        ArgChecks.segmentReduce(out, src, perm, offsets);
+        CudaTensor o = f(out, "segmentReduce");
+        CudaTensor s = f(src, "segmentReduce");
+        CudaTensor p = i(perm, "segmentReduce");
+        CudaTensor off = i(offsets, "segmentReduce");
+        check(CudaKernels.p4j_segment_reduce(o.address(), s.address(), p.address(), off.address(), out.dim(0), src.size(), perm.size(),
+                reduction.ordinal(), flag(SEGMENTS), stream), "segmentReduce");
     }
 }

@@ -185,9 +185,30 @@ public final class CudaKernels {
     public static native int p4j_broadcast_rows(@Cast("float*") long out, @Cast("const float*") long v, int rows, int cols,
                                                 @Cast("void*") long stream);
 
-    /** In place on {@code y [batch, channels, spatial]}: {@code y += bias[c]}, then {@code y = 0} where {@code y < 0} if {@code relu != 0}. */
+    /**
+     * In place on {@code y [batch, channels, spatial]}: {@code y += bias[c]}, then {@code y = 0} where {@code y < 0} if
+     * {@code relu != 0}; {@code bias} 0 (none) leaves the ReLU alone.
+     */
     public static native int p4j_bias_add_channels(@Cast("float*") long y, @Cast("const float*") long bias, int batch,
                                                    int channels, int spatial, int relu, @Cast("void*") long stream);
+
+    /** {@code y = Math.min(Math.max(x, lo), hi)}; {@code y} may be {@code x}. */
+    public static native int p4j_clamp(@Cast("float*") long y, @Cast("const float*") long x, int n, float lo, float hi,
+                                       @Cast("void*") long stream);
+
+    /** {@code dx = lo < y < hi ? dy : 0}; {@code dx} may be {@code dy}. */
+    public static native int p4j_clamp_backward(@Cast("float*") long dx, @Cast("const float*") long dy,
+                                                @Cast("const float*") long y, int n, float lo, float hi,
+                                                @Cast("void*") long stream);
+
+    /** {@code y = a + b}; {@code y} may be {@code a} or {@code b}. */
+    public static native int p4j_add(@Cast("float*") long y, @Cast("const float*") long a, @Cast("const float*") long b, int n,
+                                     @Cast("void*") long stream);
+
+    /** {@code dst[b, dstOffset + c, s] = src[b, srcOffset + c, s]} for {@code c < channels} (4-byte elements). */
+    public static native int p4j_copy_channels(@Cast("void*") long dst, @Cast("const void*") long src, int batch, int dstChannels,
+                                               int dstOffset, int srcChannels, int srcOffset, int channels, int spatial,
+                                               @Cast("void*") long stream);
 
     // ---- scoring (scoring.cu) -------------------------------------------------------------
 
@@ -235,6 +256,29 @@ public final class CudaKernels {
     public static native int p4j_accumulate_normalized_abs(@Cast("float*") long acc, @Cast("const float*") long x, int n,
                                                            @Cast("void*") long workspace, long workspaceBytes,
                                                            @Cast("void*") long stream);
+
+    /** Workspace bytes {@link #p4j_fpgm_scores} needs for {@code rows} rows into {@code bytes[0]}. */
+    public static native int p4j_fpgm_workspace_bytes(int rows, @Cast("long long*") long[] bytes);
+
+    /** FPGM: {@code out[r] = Σ_j ‖w[r, :] − w[j, :]‖₂} over {@code w [rows, cols]} (double, deterministic). */
+    public static native int p4j_fpgm_scores(@Cast("float*") long out, @Cast("const float*") long w, int rows, int cols,
+                                             @Cast("void*") long workspace, long workspaceBytes, @Cast("void*") long stream);
+
+    /** Workspace bytes {@link #p4j_lamp_scores} needs for {@code n} elements into {@code bytes[0]} (needs a device). */
+    public static native int p4j_lamp_workspace_bytes(int n, @Cast("long long*") long[] bytes);
+
+    /** LAMP: {@code w_u² / Σ_{v ≥ u} w_v²} in increasing magnitude order (ties by index), scattered back. */
+    public static native int p4j_lamp_scores(@Cast("float*") long out, @Cast("const float*") long w, int n,
+                                             @Cast("void*") long workspace, long workspaceBytes, @Cast("void*") long stream);
+
+    /**
+     * {@code out[k] = reduce(src[perm[i]], offsets[k] ≤ i < offsets[k + 1])}, {@code reduction} the ordinal of
+     * {@link io.prune4j.backend.Reduction}; a bad index or range writes 0 there and bumps {@code bad} (0 = none).
+     */
+    public static native int p4j_segment_reduce(@Cast("float*") long out, @Cast("const float*") long src,
+                                                @Cast("const int*") long perm, @Cast("const int*") long offsets, int segments,
+                                                int srcSize, int permSize, int reduction, @Cast("unsigned int*") long bad,
+                                                @Cast("void*") long stream);
 
     // ---- ranking (selection.cu) -----------------------------------------------------------
 
@@ -313,8 +357,46 @@ public final class CudaKernels {
     public static native int p4j_max_pool2d(@Cast("float*") long y, @Cast("int*") long argmax, @Cast("const float*") long x,
                                             int planes, int h, int w, int window, int stride, @Cast("void*") long stream);
 
+    /** {@link #p4j_max_pool2d} with −∞ padding {@code pad} (≤ window / 2) on every side; argmax stays inside the plane. */
+    public static native int p4j_max_pool2d_pad(@Cast("float*") long y, @Cast("int*") long argmax, @Cast("const float*") long x,
+                                                int planes, int h, int w, int window, int stride, int pad,
+                                                @Cast("void*") long stream);
+
+    /** Average pooling with zero padding; divides by window² when {@code countIncludePad != 0}, else by the positions inside. */
+    public static native int p4j_avg_pool2d(@Cast("float*") long y, @Cast("const float*") long x, int planes, int h, int w,
+                                            int window, int stride, int pad, int countIncludePad, @Cast("void*") long stream);
+
+    /** The gradient of {@link #p4j_avg_pool2d}: overwrites {@code dx [planes, h, w]}. */
+    public static native int p4j_avg_pool2d_backward(@Cast("float*") long dx, @Cast("const float*") long dy, int planes, int h,
+                                                     int w, int window, int stride, int pad, int countIncludePad,
+                                                     @Cast("void*") long stream);
+
     /** {@code dx = 0}, then {@code dx[p, argmax[p, o]] += dy[p, o]}. */
     public static native int p4j_max_pool2d_backward(@Cast("float*") long dx, @Cast("const float*") long dy,
                                                      @Cast("const int*") long argmax, int planes, int inPlane, int outPlane,
                                                      @Cast("void*") long stream);
+
+    // ---- normalisation (normalization.cu) ---------------------------------------------------
+
+    /** Workspace bytes the batch-norm launchers need for {@code x [batch, channels, spatial]} into {@code bytes[0]}. */
+    public static native int p4j_batch_norm_workspace_bytes(int batch, int channels, int spatial, @Cast("long long*") long[] bytes);
+
+    /**
+     * Batch normalisation of {@code x [batch, channels, spatial]}: batch statistics (saved, and folded into
+     * the running ones with the unbiased variance) when {@code training != 0}, else the running ones.
+     */
+    public static native int p4j_batch_norm_forward(@Cast("float*") long y, @Cast("float*") long saveMean,
+                                                    @Cast("float*") long saveInvStd, @Cast("float*") long runningMean,
+                                                    @Cast("float*") long runningVar, @Cast("const float*") long x,
+                                                    @Cast("const float*") long gamma, @Cast("const float*") long beta, int batch,
+                                                    int channels, int spatial, float momentum, float eps, int training,
+                                                    @Cast("void*") long workspace, long workspaceBytes, @Cast("void*") long stream);
+
+    /** Gradients of a training-mode batch normalisation; {@code dx} 0 = not wanted. */
+    public static native int p4j_batch_norm_backward(@Cast("float*") long dx, @Cast("float*") long dGamma,
+                                                     @Cast("float*") long dBeta, @Cast("const float*") long dy,
+                                                     @Cast("const float*") long x, @Cast("const float*") long gamma,
+                                                     @Cast("const float*") long saveMean, @Cast("const float*") long saveInvStd,
+                                                     int batch, int channels, int spatial, @Cast("void*") long workspace,
+                                                     long workspaceBytes, @Cast("void*") long stream);
 }

@@ -28,9 +28,10 @@ import org.bytedeco.javacpp.SizeTPointer;
 
 /**
  * One cuDNN handle bound to the backend's stream, for NCHW single-precision convolutions
- * (cross-correlation, as PyTorch's {@code conv2d}).
+ * (cross-correlation, as PyTorch's {@code conv2d}), grouped and depthwise ones included
+ * ({@code cudnnSetConvolutionGroupCount}: the filter holds {@code c / groups} input channels).
  *
- * <p>Per convolution shape ({@link Key}: input, filter, stride, padding) a {@link Plan} holds the
+ * <p>Per convolution shape ({@link Key}: input, filter, stride, padding, groups) a {@link Plan} holds the
  * tensor, filter and convolution descriptors and the forward, backward-data and backward-filter
  * algorithms with their workspace sizes, chosen ONCE by cuDNN's heuristics
  * ({@code cudnnGet…Algorithm_v7}: no trial runs, no allocations), preferring deterministic
@@ -63,8 +64,17 @@ final class Cudnn implements AutoCloseable {
     };
     private boolean closed;
 
-    /** The shape of one convolution: {@code x [n, c, h, w]}, {@code w [k, c, kh, kw]}, stride, padding. */
-    record Key(int n, int c, int h, int w, int k, int kh, int kw, int stride, int pad) {
+    /**
+     * The shape of one convolution: {@code x [n, c, h, w]}, {@code w [k, c / groups, kh, kw]}, stride,
+     * padding, groups (1 for a plain convolution, {@code c} for a depthwise one). Two convolutions
+     * that differ only in their groups have different filters and algorithms: groups is part of the key.
+     */
+    record Key(int n, int c, int h, int w, int k, int kh, int kw, int stride, int pad, int groups) {
+        /** A convolution of one group. */
+        Key(int n, int c, int h, int w, int k, int kh, int kw, int stride, int pad) {
+            this(n, c, h, w, k, kh, kw, stride, pad, 1);
+        }
+
         int ho() {
             return (h + 2 * pad - kh) / stride + 1;
         }
@@ -150,10 +160,12 @@ final class Cudnn implements AutoCloseable {
             String shape = " for " + k;
             check(cudnn.cudnnSetTensor4dDescriptor(p.x, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, k.n(), k.c(), k.h(), k.w()),
                     "cudnnSetTensor4dDescriptor(x)" + shape);
-            check(cudnn.cudnnSetFilter4dDescriptor(p.w, CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW, k.k(), k.c(), k.kh(), k.kw()),
-                    "cudnnSetFilter4dDescriptor" + shape);
+            check(cudnn.cudnnSetFilter4dDescriptor(p.w, CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW, k.k(), k.c() / k.groups(), k.kh(),
+                    k.kw()), "cudnnSetFilter4dDescriptor" + shape);
             check(cudnn.cudnnSetConvolution2dDescriptor(p.conv, k.pad(), k.pad(), k.stride(), k.stride(), 1, 1,
                     CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT), "cudnnSetConvolution2dDescriptor" + shape);
+            // before the output size and the algorithm choice, which both depend on it
+            check(cudnn.cudnnSetConvolutionGroupCount(p.conv, k.groups()), "cudnnSetConvolutionGroupCount" + shape);
             check(cudnn.cudnnSetConvolutionMathType(p.conv, mathType), "cudnnSetConvolutionMathType");
             int[] on = {0};
             int[] oc = {0};
