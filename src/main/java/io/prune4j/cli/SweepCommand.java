@@ -55,6 +55,11 @@ final class SweepCommand implements Callable<Integer> {
     @Option(names = "--sparsities", split = ",", description = "Sparsities to try (default: 0.3,0.5,0.7,0.8,0.9,0.95).")
     List<Double> sparsities = List.of(0.3, 0.5, 0.7, 0.8, 0.9, 0.95);
 
+    @Option(names = "--flops-targets", split = ",", paramLabel = "F,F,…",
+            description = "Structured: prune to these fractions of the baseline's FLOPs (by the global ranking of every group) instead of "
+                    + "to --sparsities, and plot accuracy against the FLOPs kept.")
+    List<Double> flopsTargets;
+
     @Option(names = "--plot", paramLabel = "FILE.png", description = "Where to write the plot (default: ${DEFAULT-VALUE}).")
     Path plot = Path.of("sweep.png");
 
@@ -77,6 +82,18 @@ final class SweepCommand implements Callable<Integer> {
         for (double s : sparsities) {
             Ranking.Config.ratio(Ranking.Scope.LAYER, io.prune4j.backend.Normalization.NONE, s); // validates the range
         }
+        boolean budget = flopsTargets != null;
+        if (budget) {
+            if (!pruning.structured()) {
+                throw new IllegalArgumentException("--flops-targets applies to structured pruning");
+            }
+            for (double f : flopsTargets) {
+                if (!(f > 0 && f <= 1)) {
+                    throw new IllegalArgumentException("--flops-targets must be fractions in (0, 1], got " + f);
+                }
+            }
+        }
+        List<Double> targets = budget ? flopsTargets : sparsities;
         training.validate();
         Path plotFile = noPlot ? null : plot;
         OutputPaths.check(plotFile, json);
@@ -87,27 +104,35 @@ final class SweepCommand implements Callable<Integer> {
              Baseline base = Baseline.obtain(source.model, backend, train, test, training, common, false, plotFile, json)) {
             Metrics baseline = Trainer.evaluate(base.net, test);
             System.err.printf("baseline test accuracy %.4f%n", baseline.accuracy());
+            double baselineFlops = base.net.flopsPerExample();
             Map<String, List<double[]>> curves = new LinkedHashMap<>();
             for (Criterion c : crits) {
                 List<double[]> points = new ArrayList<>();
-                for (double s : sparsities) {
-                    PruneConfig cfg = pruning.config(c, Ranking.Mode.RATIO, s, training, common.seed);
+                for (double s : targets) {
+                    PruneConfig cfg = budget ? pruning.config(c, Ranking.Mode.RATIO, 0.5, PruneConfig.Budget.FLOPS, s, training, common.seed)
+                            : pruning.config(c, Ranking.Mode.RATIO, s, training, common.seed);
+                    String what = budget ? String.format("FLOPs target %.2f", s) : String.format("sparsity %.2f", s);
                     try (Graph copy = base.net.copy()) {
                         Pruner.Outcome o;
                         try {
                             o = new Pruner(cfg, null).run(copy, null, train, test);
                         } catch (TrainingDivergedException e) {
-                            throw Diverged.error(e, "fine-tuning (" + c.cliName() + ", sparsity " + s + ")", "--finetune-lr", plotFile, json);
+                            throw Diverged.error(e, "fine-tuning (" + c.cliName() + ", " + what + ")", "--finetune-lr", plotFile, json);
                         }
                         double acc = o.rounds().get(o.rounds().size() - 1).test().accuracy();
-                        points.add(new double[] {s, acc});
-                        System.err.printf("%-18s sparsity %.2f: test accuracy %.4f%n", c, s, acc);
+                        double flops = copy.flopsPerExample() / baselineFlops;
+                        points.add(new double[] {budget ? flops : s, acc, s});
+                        System.err.printf("%-18s %s: test accuracy %.4f, %.3f of the FLOPs%n", c, what, acc, flops);
                     }
                 }
                 curves.put(c.cliName(), points);
             }
             Map<String, Object> r = common.reportHeader(backend, data.train());
             r.put("structured", pruning.structured());
+            if (budget) {
+                r.put("flops_budget", true);
+                r.put("baseline_flops", (long) baselineFlops);
+            }
             r.put("scope", pruning.scope);
             r.put("finetune_epochs", pruning.finetuneEpochs);
             r.put("reconstruct", pruning.reconstruct);
@@ -116,7 +141,8 @@ final class SweepCommand implements Callable<Integer> {
             curves.forEach((k, v) -> {
                 List<Map<String, Double>> pts = new ArrayList<>();
                 for (double[] p : v) {
-                    pts.add(Map.of("sparsity", p[0], "accuracy", p[1]));
+                    pts.add(budget ? Map.of("flops_target", p[2], "flops_fraction", p[0], "accuracy", p[1])
+                            : Map.of("sparsity", p[0], "accuracy", p[1]));
                 }
                 series.put(k, pts);
             });
@@ -125,22 +151,23 @@ final class SweepCommand implements Callable<Integer> {
             Reports.write(json, r);
             System.err.println("wrote " + json);
             if (plotFile != null) {
-                writePlot(curves, baseline.accuracy());
+                writePlot(curves, baseline.accuracy(), budget);
                 System.err.println("wrote " + plotFile);
             }
             return 0;
         }
     }
 
-    private void writePlot(Map<String, List<double[]>> curves, double baseline) throws IOException {
+    private void writePlot(Map<String, List<double[]>> curves, double baseline, boolean budget) throws IOException {
         XYChart chart = new XYChartBuilder().width(900).height(600)
-                .title((pruning.structured() ? "Structured (neurons)" : "Unstructured (weights)") + " pruning, " + pruning.scope
-                        + " scope, " + (pruning.reconstruct ? "least-squares refit, " : "") + pruning.finetuneEpochs + " fine-tune epoch(s)")
-                .xAxisTitle("sparsity (fraction removed)").yAxisTitle("test accuracy").build();
+                .title((pruning.structured() ? "Structured (channels)" : "Unstructured (weights)") + " pruning, "
+                        + (budget ? "FLOPs budget" : pruning.scope + " scope") + ", "
+                        + (pruning.reconstruct ? "least-squares refit, " : "") + pruning.finetuneEpochs + " fine-tune epoch(s)")
+                .xAxisTitle(budget ? "FLOPs kept (fraction of the baseline)" : "sparsity (fraction removed)").yAxisTitle("test accuracy").build();
         chart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.InsideSW);
         chart.getStyler().setYAxisDecimalPattern("0.000");
-        double lo = sparsities.stream().mapToDouble(Double::doubleValue).min().orElse(0);
-        double hi = sparsities.stream().mapToDouble(Double::doubleValue).max().orElse(1);
+        double lo = curves.values().stream().flatMap(List::stream).mapToDouble(p -> p[0]).min().orElse(0);
+        double hi = curves.values().stream().flatMap(List::stream).mapToDouble(p -> p[0]).max().orElse(1);
         chart.addSeries("baseline", new double[] {lo, hi}, new double[] {baseline, baseline}).setMarker(SeriesMarkers.NONE);
         for (Map.Entry<String, List<double[]>> e : curves.entrySet()) {
             double[] x = e.getValue().stream().mapToDouble(p -> p[0]).toArray();
