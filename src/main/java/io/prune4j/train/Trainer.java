@@ -69,21 +69,29 @@ public final class Trainer implements AutoCloseable {
         List<EpochResult> results = new ArrayList<>();
         long totalSteps = config.totalSteps(train.count());
         List<Parameter> params = net.parameters();
+        // the layers' buffers too (BatchNorm's running statistics), which a diverging epoch fills with NaN as well
+        List<Tensor> buffers = new ArrayList<>();
+        for (io.prune4j.nn.Layer l : net.layers()) {
+            buffers.addAll(l.buffers().values());
+        }
         // one copy of the weights (a forward pass's worth of memory or less), so a NaN costs one epoch, not the run
         List<Tensor> lastGood = new ArrayList<>();
         try {
             for (Parameter p : params) {
                 lastGood.add(backend.zeros(p.value().dtype(), p.value().shape()));
             }
-            copyAll(lastGood, params, true);
+            for (Tensor t : buffers) {
+                lastGood.add(backend.zeros(t.dtype(), t.shape()));
+            }
+            copyAll(lastGood, params, buffers, true);
             for (int e = 1; e <= config.epochs(); e++) {
                 try {
                     results.add(runEpoch(e, train, test, totalSteps, listener));
                 } catch (TrainingDivergedException d) {
-                    copyAll(lastGood, params, false);
+                    copyAll(lastGood, params, buffers, false);
                     throw d.restored(e - 1);
                 }
-                copyAll(lastGood, params, true);
+                copyAll(lastGood, params, buffers, true);
             }
         } finally {
             lastGood.forEach(Tensor::close);
@@ -91,8 +99,8 @@ public final class Trainer implements AutoCloseable {
         return results;
     }
 
-    /** Copies the parameter values into {@code saved} ({@code save}) or back, re-applying masks. */
-    private void copyAll(List<Tensor> saved, List<Parameter> params, boolean save) {
+    /** Copies the parameter values and buffers into {@code saved} ({@code save}) or back, re-applying masks. */
+    private void copyAll(List<Tensor> saved, List<Parameter> params, List<Tensor> buffers, boolean save) {
         for (int i = 0; i < params.size(); i++) {
             Parameter p = params.get(i);
             if (save) {
@@ -103,6 +111,14 @@ public final class Trainer implements AutoCloseable {
                     // gradual pruning may have masked more since the copy was taken
                     backend.mul(p.value(), p.mask());
                 }
+            }
+        }
+        for (int i = 0; i < buffers.size(); i++) {
+            Tensor s = saved.get(params.size() + i);
+            if (save) {
+                backend.copy(s, buffers.get(i));
+            } else {
+                backend.copy(buffers.get(i), s);
             }
         }
     }

@@ -260,6 +260,58 @@ final class PipelineParity {
     }
 
     /** All pipeline checks, as {@link CudaPipelineTest} and the self-test run them. */
+    /**
+     * A ResNet (width 4, one block per stage, BatchNorm and residual adds) trained on the corner
+     * patches, then structured Taylor pruning to half of its FLOPs by the global ranking of its
+     * dependency groups, BatchNorm statistics re-estimated, one fine-tuning epoch: both backends keep
+     * the same number of channels per group to within the ranking's near ties (the counts come out of
+     * one global ranking, so a near tie may move one channel between groups), reach about the same
+     * accuracy, and the backend under test copies to the host only scalars: per round the group scores
+     * (the budget is met on the host), the kept counts, the accuracy before fine-tuning and one set
+     * of sums per epoch.
+     */
+    static void resnetPruningMatches(Backend ref, Backend dut) {
+        PruneConfig cfg = PruneConfig.builder().setCriterion(Criterion.TAYLOR)
+                .optRanking(Ranking.Config.ratio(Ranking.Scope.GLOBAL, Normalization.L2, 0.5))
+                .optBudget(PruneConfig.Budget.FLOPS, 0.5)
+                .optFinetune(TrainConfig.builder().optEpochs(1).optBatchSize(32).optLearningRate(0.005f).optSeed(13).build())
+                .optCalibrationBatches(2).optSeed(3).build();
+        long[] flops = new long[2];
+        long[] baseline = new long[2];
+        double[] accuracy = new double[2];
+        double[] before = new double[2];
+        TransferStats copies = null;
+        Backend[] sides = {ref, dut};
+        for (int s = 0; s < 2; s++) {
+            Backend b = sides[s];
+            try (DeviceData train = DeviceData.upload(b, patches(400, 1)); DeviceData test = DeviceData.upload(b, patches(200, 2));
+                 Graph net = Models.resnet(b, new int[] {1, 8, 8}, 1, 4, 4, 5)) {
+                try (Trainer t = new Trainer(net, trainConfig().toBuilder().optEpochs(3).build())) {
+                    t.fit(train, null, TrainListener.NONE);
+                }
+                baseline[s] = net.flopsPerExample();
+                TransferStats t0 = b.transfers();
+                Pruner.Outcome o = new Pruner(cfg, null).run(net, null, train, test);
+                copies = b.transfers().minus(t0);
+                flops[s] = net.flopsPerExample();
+                accuracy[s] = o.rounds().get(0).test().accuracy();
+                before[s] = o.rounds().get(0).beforeFinetune().accuracy();
+            }
+        }
+        System.out.printf("[PipelineParity] ResNet, FLOPs budget 0.5: %d -> %d (%s) / %d (%s) FLOPs; accuracy before fine-tuning"
+                + " %.4f / %.4f, after %.4f / %.4f; %s copied %d times, %d bytes%n", baseline[1], flops[0], ref.name(), flops[1], dut.name(),
+                before[0], before[1], accuracy[0], accuracy[1], dut.name(), copies.copies(), copies.bytes());
+        for (int s = 0; s < 2; s++) {
+            assertTrue(flops[s] <= 0.5 * baseline[s], "ResNet on " + sides[s].name() + ": " + flops[s] + " FLOPs, over half of " + baseline[s]);
+        }
+        assertEquals(flops[0], flops[1], 0.05 * baseline[0], "ResNet: FLOPs after pruning");
+        assertEquals(accuracy[0], accuracy[1], 0.05, "ResNet: test accuracy after pruning and fine-tuning");
+        assertTrue(accuracy[1] > 0.85, "ResNet still works on " + dut.name() + ": " + accuracy[1]);
+        // the group scores (the budget is met on the host), the kept counts, the accuracy before fine-tuning, one per epoch
+        long bound = 3 + cfg.finetune().epochs();
+        assertTrue(copies.copies() <= bound, "ResNet: " + copies.copies() + " device-to-host copies, more than " + bound);
+    }
+
     static List<Runnable> all(Backend ref, Backend dut) {
         List<Runnable> checks = new ArrayList<>();
         checks.add(() -> trainingMatches(ref, dut, false));
@@ -271,6 +323,7 @@ final class PipelineParity {
                 "iterative, global ranking"));
         checks.add(() -> pruningMatches(ref, dut, true, taylor(Schedule.ONESHOT, 1, 1, false, false), "one-shot channels"));
         checks.add(() -> reconstructionMatches(ref, dut));
+        checks.add(() -> resnetPruningMatches(ref, dut));
         return checks;
     }
 }
