@@ -151,7 +151,7 @@ abstract class GraphOpsParity {
     }
 
     static float[] uniform(SplittableRandom rng, int n, double scale) {
-        return Gpu.uniform(rng, n, scale);
+        return Check.uniform(rng, n, scale);
     }
 
     static float maxAbs(float[] a) {
