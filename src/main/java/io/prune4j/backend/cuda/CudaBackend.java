@@ -33,8 +33,9 @@ import org.bytedeco.javacpp.Pointer;
  * cuBLAS and cuDNN are loaded on first use, so a network without matrix products or convolutions
  * never needs them; a machine without them gets a one-line error naming the missing libraries.
  *
- * <p>Every operation checks shapes and element types before it launches anything, with the CPU
- * backend's messages; a launch that fails is a {@link CudaException} with CUDA's message. Kernels run
+ * <p>Every operation checks shapes, element types and scalars before it launches anything, through
+ * {@link ArgChecks}, the checks the CPU backend runs (so both refuse the same calls with the same
+ * messages); a launch that fails is a {@link CudaException} with CUDA's message. Kernels run
  * asynchronously, so an error while one runs surfaces at the next synchronising call (a host read,
  * {@link #synchronize()}, closing a tensor).
  *
@@ -149,7 +150,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public Tensor fromArray(float[] data, int... shape) {
-        checkLength(data.length, shape);
+        ArgChecks.length(data.length, shape);
         CudaTensor t = (CudaTensor) zerosUninitialised(DType.FLOAT32, shape);
         try {
             upload(t, data);
@@ -162,7 +163,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public Tensor fromArray(int[] data, int... shape) {
-        checkLength(data.length, shape);
+        ArgChecks.length(data.length, shape);
         CudaTensor t = (CudaTensor) zerosUninitialised(DType.INT32, shape);
         try {
             upload(t, data);
@@ -178,15 +179,9 @@ public final class CudaBackend implements Backend {
         return new CudaTensor(this, DeviceBuffer.allocate(4L * Shapes.size(shape)), false, dtype, shape);
     }
 
-    private static void checkLength(int length, int[] shape) {
-        int n = Shapes.size(shape);
-        if (n != length) {
-            throw new IllegalArgumentException("array of " + length + " elements does not fit shape " + Arrays.toString(shape));
-        }
-    }
-
     @Override
     public float[] toFloatArray(Tensor t) {
+        ArgChecks.floats("toFloatArray", t);
         CudaTensor c = f(t, "toFloatArray");
         float[] out = new float[c.size()];
         try (FloatPointer h = new FloatPointer(Math.max(1, out.length))) {
@@ -198,6 +193,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public int[] toIntArray(Tensor t) {
+        ArgChecks.ints("toIntArray", t);
         CudaTensor c = i(t, "toIntArray");
         int[] out = new int[c.size()];
         try (IntPointer h = new IntPointer(Math.max(1, out.length))) {
@@ -209,8 +205,8 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void upload(Tensor dst, float[] src) {
+        ArgChecks.upload(dst, DType.FLOAT32, src.length);
         CudaTensor d = f(dst, "upload");
-        checkLength(src.length, dst.shape());
         if (src.length == 0) return;
         try (FloatPointer h = new FloatPointer(src)) {
             hostToDevice(d.address(), h, 4L * src.length, "upload");
@@ -219,8 +215,8 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void upload(Tensor dst, int[] src) {
+        ArgChecks.upload(dst, DType.INT32, src.length);
         CudaTensor d = i(dst, "upload");
-        checkLength(src.length, dst.shape());
         if (src.length == 0) return;
         try (IntPointer h = new IntPointer(src)) {
             hostToDevice(d.address(), h, 4L * src.length, "upload");
@@ -229,10 +225,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void copy(Tensor dst, Tensor src) {
-        Shapes.requireSameSize("copy", dst, "dst", src, "src");
-        if (dst.dtype() != src.dtype()) {
-            throw new IllegalArgumentException("copy: dst is " + dst.dtype() + " but src is " + src.dtype());
-        }
+        ArgChecks.copy(dst, src);
         CudaTensor d = own(dst, "copy");
         CudaTensor s = own(src, "copy");
         if (d.address() != s.address()) {
@@ -242,16 +235,14 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void fill(Tensor t, float value) {
+        ArgChecks.floats("fill", t);
         CudaTensor c = f(t, "fill");
         check(CudaKernels.p4j_fill(c.address(), c.size(), value, stream), "fill");
     }
 
     @Override
     public Tensor reshape(Tensor t, int... shape) {
-        if (Shapes.size(shape) != t.size()) {
-            throw new IllegalArgumentException("reshape: " + Arrays.toString(t.shape()) + " has " + t.size()
-                    + " elements, " + Arrays.toString(shape) + " would have " + Shapes.size(shape));
-        }
+        ArgChecks.reshape(t, shape);
         CudaTensor c = own(t, "reshape");
         c.address();   // a closed tensor has no storage to view
         return new CudaTensor(this, c.buffer(), true, c.dtype(), shape);
@@ -282,8 +273,8 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void conv2d(Tensor y, Tensor x, Tensor w, Tensor bias, int stride, int pad, boolean relu) {
-        Cudnn.Key g = geometry("conv2d", y, x, w, stride, pad);
-        Shapes.requireShape("conv2d", "bias", bias, g.k());
+        ArgChecks.conv2d(y, x, w, bias, stride, pad);
+        Cudnn.Key g = geometry(x, w, stride, pad);
         CudaTensor yc = f(y, "conv2d");
         CudaTensor xc = f(x, "conv2d");
         CudaTensor wc = f(w, "conv2d");
@@ -304,12 +295,8 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void conv2dBackward(Tensor dx, Tensor dw, Tensor db, Tensor dy, Tensor x, Tensor w, int stride, int pad) {
-        Cudnn.Key g = geometry("conv2dBackward", dy, x, w, stride, pad);
-        Shapes.requireShape("conv2dBackward", "dw", dw, w.shape());
-        Shapes.requireShape("conv2dBackward", "db", db, g.k());
-        if (dx != null) {
-            Shapes.requireShape("conv2dBackward", "dx", dx, x.shape());
-        }
+        ArgChecks.conv2dBackward(dx, dw, db, dy, x, w, stride, pad);
+        Cudnn.Key g = geometry(x, w, stride, pad);
         CudaTensor dxc = dx == null ? null : f(dx, "conv2dBackward");
         CudaTensor dwc = f(dw, "conv2dBackward");
         CudaTensor dbc = f(db, "conv2dBackward");
@@ -340,9 +327,8 @@ public final class CudaBackend implements Backend {
         return p;
     }
 
-    /** Checks {@code x [B, in, H, W]}, {@code w [out, in, kh, kw]} and {@code y [B, out, Ho, Wo]} against each other (the CPU's rules and messages). */
-    private static Cudnn.Key geometry(String op, Tensor y, Tensor x, Tensor w, int stride, int pad) {
-        ArgChecks.conv2d(op, y, x, w, stride, pad);
+    /** The cuDNN key of a convolution {@link ArgChecks#conv2d} has checked. */
+    private static Cudnn.Key geometry(Tensor x, Tensor w, int stride, int pad) {
         return new Cudnn.Key(x.dim(0), x.dim(1), x.dim(2), x.dim(3), w.dim(0), w.dim(2), w.dim(3), stride, pad);
     }
 
@@ -360,13 +346,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void maxPool2dBackward(Tensor dx, Tensor dy, Tensor argmax) {
-        Shapes.requireRank("maxPool2dBackward", "dx", dx, 4);
-        Shapes.requireRank("maxPool2dBackward", "dy", dy, 4);
-        Shapes.requireShape("maxPool2dBackward", "argmax", argmax, dy.shape());
-        if (dx.dim(0) != dy.dim(0) || dx.dim(1) != dy.dim(1)) {
-            throw new IllegalArgumentException("maxPool2dBackward: dx " + Arrays.toString(dx.shape()) + " and dy "
-                    + Arrays.toString(dy.shape()) + " differ in batch or channels");
-        }
+        ArgChecks.maxPool2dBackward(dx, dy, argmax);
         CudaTensor dxc = f(dx, "maxPool2dBackward");
         CudaTensor dyc = f(dy, "maxPool2dBackward");
         CudaTensor ac = i(argmax, "maxPool2dBackward");
@@ -378,66 +358,59 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void biasAdd(Tensor y, Tensor bias, boolean relu) {
-        Shapes.requireRank("biasAdd", "y", y, 2);
-        Shapes.requireShape("biasAdd", "bias", bias, y.dim(1));
+        ArgChecks.biasAdd(y, bias);
         check(CudaKernels.p4j_bias_add(f(y, "biasAdd").address(), f(bias, "biasAdd").address(), y.dim(0), y.dim(1), relu ? 1 : 0,
                 stream), "biasAdd");
     }
 
     @Override
     public void relu(Tensor y, Tensor x) {
-        Shapes.requireSameSize("relu", y, "y", x, "x");
+        ArgChecks.relu(y, x);
         check(CudaKernels.p4j_relu(f(y, "relu").address(), f(x, "relu").address(), x.size(), stream), "relu");
     }
 
     @Override
     public void reluBackward(Tensor dx, Tensor dy, Tensor y) {
-        Shapes.requireSameSize("reluBackward", dx, "dx", dy, "dy");
-        Shapes.requireSameSize("reluBackward", dy, "dy", y, "y");
+        ArgChecks.reluBackward(dx, dy, y);
         check(CudaKernels.p4j_relu_backward(f(dx, "reluBackward").address(), f(dy, "reluBackward").address(),
                 f(y, "reluBackward").address(), y.size(), stream), "reluBackward");
     }
 
     @Override
     public void sumRows(Tensor out, Tensor x, float beta) {
-        Shapes.requireRank("sumRows", "x", x, 2);
-        Shapes.requireShape("sumRows", "out", out, x.dim(1));
+        ArgChecks.sumRows(out, x);
         check(CudaKernels.p4j_sum_rows(f(out, "sumRows").address(), f(x, "sumRows").address(), x.dim(0), x.dim(1), beta, stream),
                 "sumRows");
     }
 
     @Override
     public void sum(Tensor out, Tensor x) {
-        Shapes.requireShape("sum", "out", out, 1);
+        ArgChecks.sum(out, x);
         check(CudaKernels.p4j_sum(f(out, "sum").address(), f(x, "sum").address(), x.size(), reduceWorkspace.address(),
                 reduceWorkspace.bytes(), stream), "sum");
     }
 
     @Override
     public void axpy(Tensor y, float alpha, Tensor x) {
-        Shapes.requireSameSize("axpy", y, "y", x, "x");
+        ArgChecks.sameSizeFloats("axpy", y, "y", x, "x");
         check(CudaKernels.p4j_axpy(f(y, "axpy").address(), f(x, "axpy").address(), y.size(), alpha, stream), "axpy");
     }
 
     @Override
     public void mul(Tensor y, Tensor x) {
-        Shapes.requireSameSize("mul", y, "y", x, "x");
+        ArgChecks.sameSizeFloats("mul", y, "y", x, "x");
         check(CudaKernels.p4j_mul(f(y, "mul").address(), f(x, "mul").address(), y.size(), stream), "mul");
     }
 
     @Override
     public void scale(Tensor y, float alpha) {
+        ArgChecks.floats("scale", y);
         check(CudaKernels.p4j_scale(f(y, "scale").address(), y.size(), alpha, stream), "scale");
     }
 
     @Override
     public void softmaxCrossEntropy(Tensor gradLogits, Tensor metrics, Tensor logits, Tensor labels, float gradScale) {
-        Shapes.requireRank("softmaxCrossEntropy", "logits", logits, 2);
-        Shapes.requireShape("softmaxCrossEntropy", "labels", labels, logits.dim(0));
-        Shapes.requireShape("softmaxCrossEntropy", "metrics", metrics, 2);
-        if (gradLogits != null) {
-            Shapes.requireShape("softmaxCrossEntropy", "gradLogits", gradLogits, logits.shape());
-        }
+        ArgChecks.softmaxCrossEntropy(gradLogits, metrics, logits, labels);
         long grad = gradLogits == null ? 0L : f(gradLogits, "softmaxCrossEntropy").address();
         check(CudaKernels.p4j_softmax_xent(grad, f(metrics, "softmaxCrossEntropy").address(), f(logits, "softmaxCrossEntropy").address(),
                 i(labels, "softmaxCrossEntropy").address(), logits.dim(0), logits.dim(1), gradScale, reduceWorkspace.address(),
@@ -458,10 +431,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void copyRange(Tensor dst, int dstOffset, Tensor src, int srcOffset, int count) {
-        if (count < 0 || dstOffset < 0 || srcOffset < 0 || dstOffset + count > dst.size() || srcOffset + count > src.size()) {
-            throw new IllegalArgumentException("copyRange: " + count + " elements from " + srcOffset + " of " + src.size()
-                    + " to " + dstOffset + " of " + dst.size() + " do not fit");
-        }
+        ArgChecks.copyRange(dst, dstOffset, src, srcOffset, count);
         CudaTensor d = dst.dtype() == DType.FLOAT32 ? f(dst, "copyRange") : i(dst, "copyRange");
         CudaTensor s = dst.dtype() == DType.FLOAT32 ? f(src, "copyRange") : i(src, "copyRange");
         if (count > 0) {
@@ -471,17 +441,11 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void gatherColumns(Tensor out, Tensor src, Tensor idx) {
-        Shapes.requireRank("gatherColumns", "out", out, 2);
-        Shapes.requireRank("gatherColumns", "src", src, 2);
-        Shapes.requireShape("gatherColumns", "idx", idx, out.dim(1));
-        if (out.dim(0) != src.dim(0)) {
-            throw new IllegalArgumentException("gatherColumns: out has " + out.dim(0) + " rows but src has " + src.dim(0));
-        }
+        int cols = ArgChecks.gatherColumns(out, src, idx);
         CudaTensor ix = i(idx, "gatherColumns");
         CudaTensor o = f(out, "gatherColumns");
         CudaTensor s = f(src, "gatherColumns");
         int rows = src.dim(0);
-        int cols = src.dim(1);
         check(CudaKernels.p4j_gather_blocks(o.address(), s.address(), 0L, ix.address(), rows, out.dim(1), 1, rows, cols,
                 flag(COLUMNS), stream), "gatherColumns");
         // compaction, not a hot path: wait and throw the CPU's exception here rather than later
@@ -503,7 +467,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void broadcastRows(Tensor out, Tensor v) {
-        Shapes.requireShape("broadcastRows", "v", v, out.dim(0));
+        ArgChecks.broadcastRows(out, v);
         int rows = out.dim(0);
         int cols = rows == 0 ? 0 : out.size() / rows;
         check(CudaKernels.p4j_broadcast_rows(f(out, "broadcastRows").address(), f(v, "broadcastRows").address(), rows, cols, stream),
@@ -514,32 +478,31 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void taylorAccumulate(Tensor acc, Tensor a, Tensor g, boolean absInside, float scale) {
-        Shapes.requireSameSize("taylorAccumulate", a, "a", g, "g");
+        int spatial = ArgChecks.taylorAccumulate(acc, a, g);
         int batch = a.dim(0);
         int units = acc.size();
-        int spatial = ArgChecks.units("taylorAccumulate", a, units);
         check(CudaKernels.p4j_taylor_accumulate(f(acc, "taylorAccumulate").address(), f(a, "taylorAccumulate").address(),
                 f(g, "taylorAccumulate").address(), batch, units, spatial, absInside ? 1 : 0, scale, stream), "taylorAccumulate");
     }
 
     @Override
     public void countPositive(Tensor acc, Tensor a) {
+        int spatial = ArgChecks.countPositive(acc, a);
         int units = acc.size();
-        int spatial = ArgChecks.units("countPositive", a, units);
         check(CudaKernels.p4j_count_positive(f(acc, "countPositive").address(), f(a, "countPositive").address(), a.dim(0), units,
                 spatial, stream), "countPositive");
     }
 
     @Override
     public void accumulate(Tensor acc, Tensor x, float scale, Transform t) {
-        Shapes.requireSameSize("accumulate", acc, "acc", x, "x");
+        ArgChecks.sameSizeFloats("accumulate", acc, "acc", x, "x");
         check(CudaKernels.p4j_accumulate(f(acc, "accumulate").address(), f(x, "accumulate").address(), acc.size(), scale, t.ordinal(),
                 stream), "accumulate");
     }
 
     @Override
     public void accumulateNormalizedAbs(Tensor acc, Tensor x) {
-        Shapes.requireSameSize("accumulateNormalizedAbs", acc, "acc", x, "x");
+        ArgChecks.sameSizeFloats("accumulateNormalizedAbs", acc, "acc", x, "x");
         check(CudaKernels.p4j_accumulate_normalized_abs(f(acc, "accumulateNormalizedAbs").address(),
                 f(x, "accumulateNormalizedAbs").address(), acc.size(), reduceWorkspace.address(), reduceWorkspace.bytes(), stream),
                 "accumulateNormalizedAbs");
@@ -547,27 +510,23 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void accumulateAbsProduct(Tensor acc, Tensor a, Tensor b, float scale) {
-        Shapes.requireSameSize("accumulateAbsProduct", acc, "acc", a, "a");
-        Shapes.requireSameSize("accumulateAbsProduct", a, "a", b, "b");
+        ArgChecks.accumulateAbsProduct(acc, a, b);
         check(CudaKernels.p4j_accumulate_abs_product(f(acc, "accumulateAbsProduct").address(), f(a, "accumulateAbsProduct").address(),
                 f(b, "accumulateAbsProduct").address(), acc.size(), scale, stream), "accumulateAbsProduct");
     }
 
     @Override
     public void rowNorms(Tensor out, Tensor w, int p) {
-        if (p != 1 && p != 2) {
-            throw new IllegalArgumentException("rowNorms: p must be 1 or 2, got " + p);
-        }
+        ArgChecks.rowNorms(out, w, p);
         int rows = w.dim(0);
-        Shapes.requireShape("rowNorms", "out", out, rows);
         int cols = rows == 0 ? 0 : w.size() / rows;
         check(CudaKernels.p4j_row_norms(f(out, "rowNorms").address(), f(w, "rowNorms").address(), rows, cols, p, stream), "rowNorms");
     }
 
     @Override
     public void rowSums(Tensor out, Tensor x) {
+        ArgChecks.rowSums(out, x);
         int rows = x.dim(0);
-        Shapes.requireShape("rowSums", "out", out, rows);
         int cols = rows == 0 ? 0 : x.size() / rows;
         check(CudaKernels.p4j_row_sums(f(out, "rowSums").address(), f(x, "rowSums").address(), rows, cols, stream), "rowSums");
     }
@@ -584,6 +543,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void normalize(Tensor s, Normalization kind) {
+        ArgChecks.floats("normalize", s);
         CudaTensor c = f(s, "normalize");
         if (kind == Normalization.NONE) {
             return;
@@ -596,10 +556,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void selectTopK(Tensor mask, Tensor scores, int keep) {
-        Shapes.requireSameSize("selectTopK", mask, "mask", scores, "scores");
-        if (keep < 0 || keep > scores.size()) {
-            throw new IllegalArgumentException("selectTopK: cannot keep " + keep + " of " + scores.size());
-        }
+        ArgChecks.selectTopK(mask, scores, keep);
         CudaTensor m = f(mask, "selectTopK");
         CudaTensor s = f(scores, "selectTopK");
         int n = scores.size();
@@ -612,13 +569,14 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void maskedFill(Tensor s, Tensor mask, float value) {
-        Shapes.requireSameSize("maskedFill", s, "s", mask, "mask");
+        ArgChecks.sameSizeFloats("maskedFill", s, "s", mask, "mask");
         check(CudaKernels.p4j_masked_fill(f(s, "maskedFill").address(), f(mask, "maskedFill").address(), s.size(), value, stream),
                 "maskedFill");
     }
 
     @Override
     public int countAtLeast(Tensor scores, float threshold) {
+        ArgChecks.floats("countAtLeast", scores);
         CudaTensor s = f(scores, "countAtLeast");
         check(CudaKernels.p4j_count_at_least(scalars.address(), s.address(), s.size(), threshold, stream), "countAtLeast");
         download(hostScalar, scalars.address(), 4, "countAtLeast");
@@ -655,14 +613,7 @@ public final class CudaBackend implements Backend {
     @Override
     public void distillation(Tensor gradLogits, Tensor metrics, Tensor student, Tensor teacher, Tensor labels, float temperature,
                              float alpha, float gradScale) {
-        Shapes.requireRank("distillation", "student", student, 2);
-        Shapes.requireShape("distillation", "teacher", teacher, student.shape());
-        Shapes.requireShape("distillation", "gradLogits", gradLogits, student.shape());
-        Shapes.requireShape("distillation", "labels", labels, student.dim(0));
-        Shapes.requireShape("distillation", "metrics", metrics, 2);
-        if (!(temperature > 0) || !(alpha >= 0 && alpha <= 1)) {
-            throw new IllegalArgumentException("distillation: temperature must be > 0 and alpha in [0, 1], got " + temperature + ", " + alpha);
-        }
+        ArgChecks.distillation(gradLogits, metrics, student, teacher, labels, temperature, alpha);
         check(CudaKernels.p4j_distillation(f(gradLogits, "distillation").address(), f(metrics, "distillation").address(),
                 f(student, "distillation").address(), f(teacher, "distillation").address(), i(labels, "distillation").address(),
                 student.dim(0), student.dim(1), temperature, alpha, gradScale, reduceWorkspace.address(), reduceWorkspace.bytes(),
@@ -673,12 +624,8 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void sgdStep(Tensor w, Tensor velocity, Tensor grad, float lr, float momentum, float weightDecay) {
-        Shapes.requireSameSize("sgdStep", w, "w", grad, "grad");
-        long v = 0L;
-        if (momentum != 0f) {
-            Shapes.requireSameSize("sgdStep", w, "w", velocity, "velocity");
-            v = f(velocity, "sgdStep").address();
-        }
+        ArgChecks.sgdStep(w, velocity, grad, momentum);
+        long v = momentum != 0f ? f(velocity, "sgdStep").address() : 0L;
         check(CudaKernels.p4j_sgd_step(f(w, "sgdStep").address(), v, f(grad, "sgdStep").address(), w.size(), lr, momentum, weightDecay,
                 stream), "sgdStep");
     }
@@ -686,12 +633,7 @@ public final class CudaBackend implements Backend {
     @Override
     public void adamStep(Tensor w, Tensor m, Tensor v, Tensor grad, float lr, float beta1, float beta2, float eps,
                          float weightDecay, int step) {
-        Shapes.requireSameSize("adamStep", w, "w", grad, "grad");
-        Shapes.requireSameSize("adamStep", w, "w", m, "m");
-        Shapes.requireSameSize("adamStep", w, "w", v, "v");
-        if (step < 1) {
-            throw new IllegalArgumentException("adamStep: step must be at least 1, got " + step);
-        }
+        ArgChecks.adamStep(w, m, v, grad, step);
         check(CudaKernels.p4j_adam_step(f(w, "adamStep").address(), f(m, "adamStep").address(), f(v, "adamStep").address(),
                 f(grad, "adamStep").address(), w.size(), lr, beta1, beta2, eps, weightDecay, step, stream), "adamStep");
     }
