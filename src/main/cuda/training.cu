@@ -32,10 +32,11 @@ static_assert(kXentMaxBlocks * 2 * sizeof(double) <= p4j::kReduceWorkspaceBytes,
 __global__ void __launch_bounds__(1024) sum_rows_kernel(float* __restrict__ out, const float* __restrict__ x, int rows,
                                                         int n, float beta) {
     __shared__ float part[32][33];
-    const int c = blockIdx.x * 32 + threadIdx.x;
+    // 64-bit: the last block's columns and the row stride may pass INT_MAX when n or rows is near it
+    const int64_t c = (int64_t)blockIdx.x * 32 + threadIdx.x;
     float s = 0.f;
     if (c < n) {
-        for (int r = threadIdx.y; r < rows; r += 32) s += x[(int64_t)r * n + c];
+        for (int64_t r = threadIdx.y; r < rows; r += 32) s += x[r * n + c];
     }
     part[threadIdx.y][threadIdx.x] = s;
     __syncthreads();
@@ -65,16 +66,17 @@ softmax_xent_kernel(float* __restrict__ grad, double* __restrict__ partials, con
     const int lane = threadIdx.x & 31;
     const int warp = threadIdx.x >> 5;
     double loss = 0.0, correct = 0.0;   // meaningful in lane 0
-    for (int r = blockIdx.x * kXentRowsPerBlock + warp; r < rows; r += gridDim.x * kXentRowsPerBlock) {
-        const float* x = logits + (int64_t)r * classes;
+    // Row and class counters are 64-bit: a counter below INT_MAX plus its stride may pass it.
+    for (int64_t r = (int64_t)blockIdx.x * kXentRowsPerBlock + warp; r < rows; r += (int64_t)gridDim.x * kXentRowsPerBlock) {
+        const float* x = logits + r * classes;
         const int label = labels[r];
         float best = -HUGE_VALF;
         int arg = 0x7fffffff;
-        for (int c = lane; c < classes; c += 32) {
+        for (int64_t c = lane; c < classes; c += 32) {
             const float v = x[c];
             if (v > best) {
                 best = v;
-                arg = c;
+                arg = (int)c;
             }
         }
 #pragma unroll
@@ -89,7 +91,7 @@ softmax_xent_kernel(float* __restrict__ grad, double* __restrict__ partials, con
         const int argmax = arg == 0x7fffffff ? 0 : arg;
         const float mx = best;
         double se = 0.0;
-        for (int c = lane; c < classes; c += 32) se += exp((double)(x[c] - mx));
+        for (int64_t c = lane; c < classes; c += 32) se += exp((double)(x[c] - mx));
         se = warp_sum_xor(se);
         const bool bad = label < 0 || label >= classes;
         if (lane == 0) {
@@ -102,9 +104,9 @@ softmax_xent_kernel(float* __restrict__ grad, double* __restrict__ partials, con
             }
         }
         if (grad != nullptr) {
-            float* g = grad + (int64_t)r * classes;
+            float* g = grad + r * classes;
             const double inv = 1.0 / se;
-            for (int c = lane; c < classes; c += 32) {
+            for (int64_t c = lane; c < classes; c += 32) {
                 const double p = exp((double)(x[c] - mx)) * inv;
                 g[c] = bad ? 0.f : (float)((p - (c == label ? 1.0 : 0.0)) * (double)grad_scale);
             }
@@ -147,14 +149,15 @@ sum_channels_kernel(float* __restrict__ db, const float* __restrict__ dy, int ba
     __shared__ float part[kChannelThreads];
     const int lane = threadIdx.x & 31;
     const int warp = threadIdx.x >> 5;
-    for (int c = blockIdx.x; c < channels; c += gridDim.x) {
+    // 64-bit counters: each may be just below INT_MAX (one extent nearly all of the tensor) before its stride
+    for (int64_t c = blockIdx.x; c < channels; c += gridDim.x) {
         float acc = 0.f;   // meaningful in thread 0
-        for (int b0 = 0; b0 < batch; b0 += kChannelThreads) {
-            const int chunk = batch - b0 < kChannelThreads ? batch - b0 : kChannelThreads;
+        for (int64_t b0 = 0; b0 < batch; b0 += kChannelThreads) {
+            const int chunk = batch - b0 < kChannelThreads ? (int)(batch - b0) : kChannelThreads;
             for (int j = warp; j < chunk; j += kChannelWarps) {
-                const float* p = dy + ((int64_t)(b0 + j) * channels + c) * spatial;
+                const float* p = dy + ((b0 + j) * channels + c) * spatial;
                 double s = 0.0;
-                for (int k = lane; k < spatial; k += 32) s += (double)p[k];
+                for (int64_t k = lane; k < spatial; k += 32) s += (double)p[k];
                 s = warp_sum_xor(s);
                 if (lane == 0) part[j] = (float)s;
             }
@@ -192,20 +195,21 @@ distillation_kernel(float* __restrict__ grad, double* __restrict__ partials, con
     const float one_minus_alpha = __fsub_rn(1.f, alpha);
     const float soft_weight = __fmul_rn(__fmul_rn(alpha, temperature), temperature);   // Java: alpha * T * T, in float
     double loss = 0.0, correct = 0.0;   // meaningful in lane 0
-    for (int r = blockIdx.x * kKdRowsPerBlock + warp; r < rows; r += gridDim.x * kKdRowsPerBlock) {
-        const float* s = student + (int64_t)r * classes;
-        const float* t = teacher + (int64_t)r * classes;
+    // 64-bit row and class counters, as in softmax_xent_kernel
+    for (int64_t r = (int64_t)blockIdx.x * kKdRowsPerBlock + warp; r < rows; r += (int64_t)gridDim.x * kKdRowsPerBlock) {
+        const float* s = student + r * classes;
+        const float* t = teacher + r * classes;
         const int label = labels[r];
         const bool bad = label < 0 || label >= classes;
         // pass 1: the arg-max of s (first maximum) and the maxima of s, s/T and t/T
         float best = -HUGE_VALF;
         int arg = 0x7fffffff;
         double mr = -HUGE_VAL, mp = -HUGE_VAL, mq = -HUGE_VAL;
-        for (int c = lane; c < classes; c += 32) {
+        for (int64_t c = lane; c < classes; c += 32) {
             const float sv = s[c];
             if (sv > best) {
                 best = sv;
-                arg = c;
+                arg = (int)c;
             }
             const double ds = (double)sv;
             const double dp = ds / T;
@@ -230,7 +234,7 @@ distillation_kernel(float* __restrict__ grad, double* __restrict__ partials, con
         const int argmax = (arg == 0x7fffffff || s[0] != s[0]) ? 0 : arg;
         // pass 2: the normalisers
         double zr = 0.0, zp = 0.0, zq = 0.0;
-        for (int c = lane; c < classes; c += 32) {
+        for (int64_t c = lane; c < classes; c += 32) {
             const double ds = (double)s[c];
             zr += exp(ds - mr);
             zp += exp(ds / T - mp);
@@ -244,8 +248,8 @@ distillation_kernel(float* __restrict__ grad, double* __restrict__ partials, con
         const double log_zq = mq + log(zq);
         // pass 3: KL(q || p) and the gradient
         double kl = 0.0;
-        float* g = grad + (int64_t)r * classes;
-        for (int c = lane; c < classes; c += 32) {
+        float* g = grad + r * classes;
+        for (int64_t c = lane; c < classes; c += 32) {
             const float sv = s[c];
             const float tv = t[c];
             const double q = exp((double)tv / T - mq) / zq;

@@ -12,6 +12,12 @@ import java.util.Arrays;
  * as the values of an index or label tensor in device memory, is checked by the operation itself and
  * documented on {@link Backend}). Element types are checked here too, after the shapes; a backend's
  * own storage accessors only add the check that a tensor is theirs.
+ *
+ * <p>Sizes derived from the arguments (output extents, offsets plus counts, a gather's rows times
+ * columns, a convolution's patch matrix) are computed in {@code long}: every tensor holds fewer
+ * than 2^31 elements, but their products and sums need not, and an int that wrapped around could
+ * pass a check and send a kernel outside its buffers. What does not fit an int is refused with
+ * {@link Shapes#intSize}'s message.
  */
 public final class ArgChecks {
     private ArgChecks() {}
@@ -111,14 +117,21 @@ public final class ArgChecks {
             throw new IllegalArgumentException(op + ": weight " + Arrays.toString(w.shape()) + " expects " + w.dim(1)
                     + " input channels, x " + Arrays.toString(x.shape()) + " has " + x.dim(1));
         }
-        if (x.dim(2) + 2 * pad < w.dim(2) || x.dim(3) + 2 * pad < w.dim(3)) {
+        long paddedH = x.dim(2) + 2L * pad;
+        long paddedW = x.dim(3) + 2L * pad;
+        if (paddedH < w.dim(2) || paddedW < w.dim(3)) {
             throw new IllegalArgumentException(op + ": a " + w.dim(2) + "x" + w.dim(3) + " kernel does not fit a "
                     + x.dim(2) + "x" + x.dim(3) + " input padded by " + pad);
         }
-        int ho = (x.dim(2) + 2 * pad - w.dim(2)) / stride + 1;
-        int wo = (x.dim(3) + 2 * pad - w.dim(3)) / stride + 1;
-        Shapes.requireShape(op, "output", y, x.dim(0), w.dim(0), ho, wo);
-        return new int[] {ho, wo};
+        long ho = (paddedH - w.dim(2)) / stride + 1;
+        long wo = (paddedW - w.dim(3)) / stride + 1;
+        Shapes.intSize(op, "an output plane of " + ho + "x" + wo, ho, wo);
+        // the CPU's per-example im2col matrix [in·kh·kw, Ho·Wo]: both backends refuse what it cannot hold,
+        // so that they take the same convolutions
+        Shapes.intSize(op, "one example's patch matrix (" + x.dim(1) + "·" + w.dim(2) + "·" + w.dim(3) + " by " + ho + "·" + wo + ")",
+                x.dim(1), w.dim(2), w.dim(3), ho, wo);
+        Shapes.requireShape(op, "output", y, x.dim(0), w.dim(0), (int) ho, (int) wo);
+        return new int[] {(int) ho, (int) wo};
     }
 
     /** Checks the forward convolution, bias {@code [out]} included; returns {@code {Ho, Wo}}. */
@@ -165,6 +178,9 @@ public final class ArgChecks {
             throw new IllegalArgumentException("maxPool2dBackward: dx " + Arrays.toString(dx.shape()) + " and dy "
                     + Arrays.toString(dy.shape()) + " differ in batch or channels");
         }
+        // an empty batch lets a plane exceed what a tensor may hold; the kernels index planes with ints
+        Shapes.intSize("maxPool2dBackward", "an input plane of " + dx.dim(2) + "x" + dx.dim(3), dx.dim(2), dx.dim(3));
+        Shapes.intSize("maxPool2dBackward", "an output plane of " + dy.dim(2) + "x" + dy.dim(3), dy.dim(2), dy.dim(3));
         floats("maxPool2dBackward", dx, dy);
         ints("maxPool2dBackward", argmax);
     }
@@ -243,15 +259,16 @@ public final class ArgChecks {
             throw new IllegalArgumentException("gatherRows: out rows hold " + cols + " " + out.dtype() + " values but src rows hold "
                     + srcCols + " " + src.dtype());
         }
-        if (offset < 0 || offset + rows > idx.size()) {
-            throw new IllegalArgumentException("gatherRows: rows [" + offset + ", " + (offset + rows) + ") outside an index of " + idx.size());
+        if (offset < 0 || (long) offset + rows > idx.size()) {
+            throw new IllegalArgumentException("gatherRows: rows [" + offset + ", " + ((long) offset + rows) + ") outside an index of "
+                    + idx.size());
         }
         ints("gatherRows", idx);
         return cols;
     }
 
     public static void copyRange(Tensor dst, int dstOffset, Tensor src, int srcOffset, int count) {
-        if (count < 0 || dstOffset < 0 || srcOffset < 0 || dstOffset + count > dst.size() || srcOffset + count > src.size()) {
+        if (count < 0 || dstOffset < 0 || srcOffset < 0 || (long) dstOffset + count > dst.size() || (long) srcOffset + count > src.size()) {
             throw new IllegalArgumentException("copyRange: " + count + " elements from " + srcOffset + " of " + src.size()
                     + " to " + dstOffset + " of " + dst.size() + " do not fit");
         }
@@ -268,6 +285,7 @@ public final class ArgChecks {
         if (out.dim(0) != src.dim(0)) {
             throw new IllegalArgumentException("gatherColumns: out has " + out.dim(0) + " rows but src has " + src.dim(0));
         }
+        gatherWidth("gatherColumns", out.dim(1));
         ints("gatherColumns", idx);
         floats("gatherColumns", out, src);
         return src.dim(1);
@@ -287,13 +305,23 @@ public final class ArgChecks {
         }
         int cols = rows == 0 ? 0 : src.size() / rows;
         int k = idx.size();
-        if (cols % block != 0 || (rows > 0 && out.size() != rows * k * block)) {
+        if (cols % block != 0 || (rows > 0 && out.size() != (long) rows * k * block)) {
             throw new IllegalArgumentException("gatherColumnBlocks: src " + Arrays.toString(src.shape()) + ", out "
                     + Arrays.toString(out.shape()) + " and " + k + " blocks of " + block + " do not fit");
         }
+        gatherWidth("gatherColumnBlocks", (long) k * block);
         ints("gatherColumnBlocks", idx);
         floats("gatherColumnBlocks", out, src);
         return cols;
+    }
+
+    /** Output columns per row a column gather supports: the CUDA kernel's column index is 32-bit with room for its grid stride. */
+    public static final int MAX_GATHER_COLUMNS = 1 << 30;
+
+    private static void gatherWidth(String op, long columns) {
+        if (columns > MAX_GATHER_COLUMNS) {
+            throw new IllegalArgumentException(op + ": " + columns + " output columns per row, more than the 2^30 a gather supports");
+        }
     }
 
     public static void broadcastRows(Tensor out, Tensor v) {

@@ -1,5 +1,6 @@
 package io.prune4j.backend;
 
+import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -15,10 +16,11 @@ class ArgChecksTest {
     @Test
     void theCpuRefusesEveryCaseWithItsMessage() {
         try (Backend cpu = new CpuBackend(1)) {
-            for (BadArgumentCases.Case c : BadArgumentCases.all()) {
+            // every case, so that one run names every check that is missing
+            assertAll(BadArgumentCases.all().stream().map(c -> () -> {
                 RuntimeException e = assertThrows(c.type(), () -> c.op().accept(cpu), c.name());
                 assertEquals(c.message(), e.getMessage(), c.name());
-            }
+            }));
         }
     }
 }
