@@ -239,6 +239,15 @@ public final class ArgChecks {
         ints(op, labels);
     }
 
+    /**
+     * The error of a label outside the classes, {@code "softmaxCrossEntropy: label 12 in row 3 outside [0, 10)"}:
+     * the CPU throws it at the call, a device backend at its next synchronisation, built here so that
+     * the two say the same.
+     */
+    public static IllegalArgumentException labelOutOfRange(String op, int label, int row, int classes) {
+        return new IllegalArgumentException(op + ": label " + label + " in row " + row + " outside [0, " + classes + ")");
+    }
+
     /** Logits of a non-empty batch need a class for the labels to name. */
     private static void requireClasses(String op, String arg, Tensor logits) {
         if (logits.dim(0) > 0 && logits.dim(1) == 0) {

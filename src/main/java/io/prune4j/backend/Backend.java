@@ -130,7 +130,11 @@ public interface Backend extends AutoCloseable {
      * {@code labels [batch]} (INT32). Adds the summed loss and the number of correct arg-max
      * predictions to {@code metrics [2]} (so a whole epoch accumulates on the device), and, when
      * {@code gradLogits} is not null, writes {@code gradScale · (softmax − onehot)} into it.
-     * A label outside {@code [0, classes)} is an {@link IllegalArgumentException}.
+     * A label outside {@code [0, classes)} is an {@link IllegalArgumentException} naming the first such
+     * row, {@code "softmaxCrossEntropy: label 12 in row 3 outside [0, 10)"}: the CPU throws it at the call;
+     * a device backend, whose labels are in device memory, finds it on the device and throws it with the
+     * same message at its next synchronising call (a host read or {@link #synchronize()}: for training,
+     * the epoch's read of its metrics), for the first call since the last synchronisation that had one.
      */
     void softmaxCrossEntropy(Tensor gradLogits, Tensor metrics, Tensor logits, Tensor labels, float gradScale);
 
@@ -240,7 +244,8 @@ public interface Backend extends AutoCloseable {
      * Knowledge-distillation loss (Hinton et al. 2015): {@code (1−α)·CE(s, y) + α·T²·KL(softmax(t/T) ‖ softmax(s/T))}
      * per row of student logits {@code s} and teacher logits {@code t}; adds the summed loss and the
      * student's correct count to {@code metrics [2]} and writes {@code gradScale ·} its gradient with
-     * respect to {@code s} into {@code gradLogits}.
+     * respect to {@code s} into {@code gradLogits}. A label outside {@code [0, classes)} is an
+     * {@link IllegalArgumentException}, thrown when {@link #softmaxCrossEntropy} throws it.
      */
     void distillation(Tensor gradLogits, Tensor metrics, Tensor student, Tensor teacher, Tensor labels, float temperature,
                       float alpha, float gradScale);

@@ -43,9 +43,15 @@ import org.bytedeco.javacpp.Pointer;
  * a flag on the device, which every synchronisation brings back with it. {@link #gatherColumns} and
  * {@link #gatherColumnBlocks} (compaction, rare) wait for the device and throw the CPU's
  * {@link IndexOutOfBoundsException} at once; {@link #gatherRows} (every training batch) is checked
- * at the next synchronising call, which throws it then. A label outside the classes in
- * {@link #softmaxCrossEntropy} or {@link #distillation} makes the loss NaN (the trainer stops
- * with "training loss became NaN") instead of throwing at once as the CPU does.
+ * at the next synchronising call, which throws it then.
+ *
+ * <p>Labels outside the classes: {@link #softmaxCrossEntropy} and {@link #distillation} (every
+ * training batch) cannot throw from the device, so their kernels write the first bad row of the
+ * first call that has one, its label and the class count into the same device flags; the next
+ * synchronising call (for training, the epoch's own read of its metrics) throws the
+ * {@link IllegalArgumentException} the CPU backend throws at that call, with the same message
+ * ({@link ArgChecks#labelOutOfRange}). Nothing waits for the device to find it: the report rides
+ * along with the synchronisation that was coming anyway.
  *
  * <p>Not thread-safe: one thread uses a backend and its tensors at a time, as with the CPU backend.
  */
@@ -53,11 +59,16 @@ public final class CudaBackend implements Backend {
     private static final int H2D = 1;
     private static final int D2H = 2;
     private static final int D2D = 3;
-    /** Error flags, one per gather kind: set on the device, read at each synchronisation. */
+    /** Error flags, one int per gather kind: set on the device, read at each synchronisation. */
     private static final String[] GATHERS = {"gatherRows", "gatherColumns", "gatherColumnBlocks"};
     private static final int ROWS = 0;
     private static final int COLUMNS = 1;
     private static final int BLOCKS = 2;
+    /** After them, three ints per labelled loss: {row + 1 (0: none), label, classes} of its first bad label. */
+    private static final String[] LABELLED = {"softmaxCrossEntropy", "distillation"};
+    private static final int XENT = 0;
+    private static final int DISTILL = 1;
+    private static final int FLAG_INTS = GATHERS.length + 3 * LABELLED.length;
 
     private final int device = 0;
     private final String name;
@@ -75,6 +86,7 @@ public final class CudaBackend implements Backend {
     private Cudnn cudnn;
     private long copies;
     private long copiedBytes;
+    private long synchronizations;
     private boolean closed;
 
     /**
@@ -96,11 +108,11 @@ public final class CudaBackend implements Backend {
             CudaException.check(CudaKernels.p4j_reduce_workspace_bytes(bytes), "p4j_reduce_workspace_bytes");
             reduce = DeviceBuffer.allocate(bytes[0]);
             sc = DeviceBuffer.allocate(16);
-            fl = DeviceBuffer.allocate(4L * GATHERS.length);
+            fl = DeviceBuffer.allocate(4L * FLAG_INTS);
             CudaException.check(CudaKernels.p4j_memset(fl.address(), 0, fl.bytes(), stream), "memset (error flags)");
             long[] host = new long[1];
             long[] dev = new long[1];
-            CudaException.check(CudaKernels.p4j_host_alloc_mapped(host, dev, 4L * GATHERS.length), "cudaHostAlloc (error flags)");
+            CudaException.check(CudaKernels.p4j_host_alloc_mapped(host, dev, 4L * FLAG_INTS), "cudaHostAlloc (error flags)");
             flagsHost = host[0];
             flags = new IntPointer(new RawPointer(flagsHost));
         } catch (RuntimeException e) {
@@ -412,9 +424,9 @@ public final class CudaBackend implements Backend {
     public void softmaxCrossEntropy(Tensor gradLogits, Tensor metrics, Tensor logits, Tensor labels, float gradScale) {
         ArgChecks.softmaxCrossEntropy(gradLogits, metrics, logits, labels);
         long grad = gradLogits == null ? 0L : f(gradLogits, "softmaxCrossEntropy").address();
-        check(CudaKernels.p4j_softmax_xent(grad, f(metrics, "softmaxCrossEntropy").address(), f(logits, "softmaxCrossEntropy").address(),
-                i(labels, "softmaxCrossEntropy").address(), logits.dim(0), logits.dim(1), gradScale, reduceWorkspace.address(),
-                reduceWorkspace.bytes(), stream), "softmaxCrossEntropy");
+        check(CudaKernels.p4j_softmax_xent_checked(grad, f(metrics, "softmaxCrossEntropy").address(),
+                f(logits, "softmaxCrossEntropy").address(), i(labels, "softmaxCrossEntropy").address(), logits.dim(0), logits.dim(1),
+                gradScale, reduceWorkspace.address(), reduceWorkspace.bytes(), labelFlag(XENT), stream), "softmaxCrossEntropy");
     }
 
     @Override
@@ -614,10 +626,10 @@ public final class CudaBackend implements Backend {
     public void distillation(Tensor gradLogits, Tensor metrics, Tensor student, Tensor teacher, Tensor labels, float temperature,
                              float alpha, float gradScale) {
         ArgChecks.distillation(gradLogits, metrics, student, teacher, labels, temperature, alpha);
-        check(CudaKernels.p4j_distillation(f(gradLogits, "distillation").address(), f(metrics, "distillation").address(),
+        check(CudaKernels.p4j_distillation_checked(f(gradLogits, "distillation").address(), f(metrics, "distillation").address(),
                 f(student, "distillation").address(), f(teacher, "distillation").address(), i(labels, "distillation").address(),
                 student.dim(0), student.dim(1), temperature, alpha, gradScale, reduceWorkspace.address(), reduceWorkspace.bytes(),
-                stream), "distillation");
+                labelFlag(DISTILL), stream), "distillation");
     }
 
     // ---- optimisers ----------------------------------------------------------------------------
@@ -643,7 +655,7 @@ public final class CudaBackend implements Backend {
     /**
      * The copies {@link #toFloatArray}, {@link #toIntArray}, {@link #countAtLeast} and
      * {@link #maskToIndices} made (zero-byte reads of empty tensors are none). Not counted: the
-     * backend's own 12-byte error-flag check that goes with every synchronisation; it carries no
+     * backend's own 36-byte error-flag check that goes with every synchronisation; it carries no
      * tensor data, and happens only where the host waits for the device anyway.
      */
     @Override
@@ -651,7 +663,11 @@ public final class CudaBackend implements Backend {
         return new TransferStats(copies, copiedBytes);
     }
 
-    /** Waits for the queued work; throws the error of a kernel that failed, or a deferred {@link IndexOutOfBoundsException} of {@link #gatherRows}. */
+    /**
+     * Waits for the queued work; throws the error of a kernel that failed, a deferred
+     * {@link IndexOutOfBoundsException} of {@link #gatherRows}, or a deferred label error of
+     * {@link #softmaxCrossEntropy} or {@link #distillation}.
+     */
     @Override
     public void synchronize() {
         synchronize("synchronize", null);
@@ -667,7 +683,7 @@ public final class CudaBackend implements Backend {
         if (closed) {
             return;
         }
-        CudaKernels.p4j_stream_synchronize(stream);   // errors of queued work no longer matter here
+        waitForStream();   // errors of queued work no longer matter here
         closed = true;
         RuntimeException first = null;
         for (AutoCloseable c : new AutoCloseable[] {cudnn, cublas, convWorkspace, selectWorkspace, indexWorkspace, reduceWorkspace,
@@ -709,7 +725,7 @@ public final class CudaBackend implements Backend {
     /** Frees a tensor's buffer once the work queued on the stream (which may still read it) is done. */
     void free(DeviceBuffer b) {
         if (!closed) {
-            CudaKernels.p4j_stream_synchronize(stream);   // an error here surfaces at the next checked call
+            waitForStream();   // an error here surfaces at the next checked call
         }
         b.close();
     }
@@ -730,22 +746,35 @@ public final class CudaBackend implements Backend {
         return flagsDevice.address() + 4L * kind;
     }
 
+    /** Device address of the three-int label report of one labelled loss. */
+    private long labelFlag(int loss) {
+        return flag(GATHERS.length + 3 * loss);
+    }
+
     /**
-     * Waits for the stream; throws a kernel's error as a {@link CudaException}, and an index that a
-     * gather found out of range as the CPU's {@link IndexOutOfBoundsException}.
+     * Waits for the stream; throws a kernel's error as a {@link CudaException}, an index that a
+     * gather found out of range as the CPU's {@link IndexOutOfBoundsException}, and a label outside
+     * the classes as the CPU's {@link IllegalArgumentException} (same message).
      */
     private void synchronize(String op, String indexRule) {
         requireOpen();
-        // the flags ride along with the synchronisation: 12 bytes into pinned host memory, then cleared
+        // the flags ride along with the synchronisation: 36 bytes into pinned host memory, then cleared
         check(CudaKernels.p4j_memcpy(flagsHost, flagsDevice.address(), flagsDevice.bytes(), D2H, stream, 1), "work queued before " + op);
         check(CudaKernels.p4j_memset(flagsDevice.address(), 0, flagsDevice.bytes(), stream), "work queued before " + op);
-        check(CudaKernels.p4j_stream_synchronize(stream), "work queued before " + op);
+        check(waitForStream(), "work queued before " + op);
         for (int k = 0; k < GATHERS.length; k++) {
             if (flags.get(k) != 0) {
                 boolean here = GATHERS[k].equals(op);
                 String rule = here && indexRule != null ? indexRule : "index outside the source";
                 throw new IndexOutOfBoundsException(GATHERS[k] + ": " + rule + " (found by the device"
                         + (here ? "" : " since the last check, reported at " + op) + "; it wrote zeros there)");
+            }
+        }
+        for (int l = 0; l < LABELLED.length; l++) {
+            int at = GATHERS.length + 3 * l;
+            int rowPlusOne = flags.get(at);
+            if (rowPlusOne != 0) {
+                throw ArgChecks.labelOutOfRange(LABELLED[l], flags.get(at + 1), rowPlusOne - 1, flags.get(at + 2));
             }
         }
     }
@@ -757,7 +786,7 @@ public final class CudaBackend implements Backend {
             return;
         }
         check(CudaKernels.p4j_memcpy(host.address(), src, bytes, D2H, stream, 1), op + ": copy of " + bytes + " bytes to the host");
-        check(CudaKernels.p4j_stream_synchronize(stream), op + ": copy of " + bytes + " bytes to the host");
+        check(waitForStream(), op + ": copy of " + bytes + " bytes to the host");
         copies++;
         copiedBytes += bytes;
     }
@@ -766,11 +795,25 @@ public final class CudaBackend implements Backend {
     private void hostToDevice(long dst, Pointer host, long bytes, String op) {
         requireOpen();
         check(CudaKernels.p4j_memcpy(dst, host.address(), bytes, H2D, stream, 1), op + ": copy of " + bytes + " bytes to the device");
-        check(CudaKernels.p4j_stream_synchronize(stream), op + ": copy of " + bytes + " bytes to the device");
+        check(waitForStream(), op + ": copy of " + bytes + " bytes to the device");
     }
 
     private void deviceToDevice(long dst, long src, long bytes, String op) {
         check(CudaKernels.p4j_memcpy(dst, src, bytes, D2D, stream, 1), op + ": device copy of " + bytes + " bytes");
+    }
+
+    /** {@code cudaStreamSynchronize} of this backend's stream, counted ({@link #streamSynchronizations()}). */
+    private int waitForStream() {
+        synchronizations++;
+        return CudaKernels.p4j_stream_synchronize(stream);
+    }
+
+    /**
+     * How many times this backend has waited for its stream: the tests' check that an operation
+     * which should not wait (closing a tensor, a loss with a bad label) does not.
+     */
+    long streamSynchronizations() {
+        return synchronizations;
     }
 
     private static void check(int rc, String what) {

@@ -287,6 +287,16 @@ public final class CudaKernels {
                                               int classes, float gradScale, @Cast("void*") long workspace,
                                               long workspaceBytes, @Cast("void*") long stream);
 
+    /**
+     * {@link #p4j_softmax_xent} that reports the first row whose label is outside {@code [0, classes)}
+     * in {@code badLabel} (device {@code int[3]}: row + 1, label, classes) unless a report is already there.
+     */
+    public static native int p4j_softmax_xent_checked(@Cast("float*") long grad, @Cast("float*") long metrics,
+                                                      @Cast("const float*") long logits, @Cast("const int*") long labels,
+                                                      int rows, int classes, float gradScale, @Cast("void*") long workspace,
+                                                      long workspaceBytes, @Cast("int*") long badLabel,
+                                                      @Cast("void*") long stream);
+
     /** {@code db[c] = Σ_b Σ_s dy[b, c, s]} (overwrites): the bias gradient of a convolution. */
     public static native int p4j_sum_channels(@Cast("float*") long db, @Cast("const float*") long dy, int batch, int channels,
                                               int spatial, @Cast("void*") long stream);
@@ -297,6 +307,14 @@ public final class CudaKernels {
                                               @Cast("const int*") long labels, int rows, int classes, float temperature,
                                               float alpha, float gradScale, @Cast("void*") long workspace, long workspaceBytes,
                                               @Cast("void*") long stream);
+
+    /** {@link #p4j_distillation} that reports labels out of range as {@link #p4j_softmax_xent_checked} does. */
+    public static native int p4j_distillation_checked(@Cast("float*") long grad, @Cast("float*") long metrics,
+                                                      @Cast("const float*") long student, @Cast("const float*") long teacher,
+                                                      @Cast("const int*") long labels, int rows, int classes, float temperature,
+                                                      float alpha, float gradScale, @Cast("void*") long workspace,
+                                                      long workspaceBytes, @Cast("int*") long badLabel,
+                                                      @Cast("void*") long stream);
 
     /** SGD step (velocity 0 allowed when momentum is 0). */
     public static native int p4j_sgd_step(@Cast("float*") long w, @Cast("float*") long velocity, @Cast("const float*") long grad,
