@@ -59,6 +59,23 @@ P4J_API int p4j_stream_synchronize(void* stream);
 /* cudaMalloc(*ptr, bytes) (1 byte for 0); *ptr = NULL on failure, which is not left sticky. */
 P4J_API int p4j_malloc(void** ptr, long long bytes);
 P4J_API int p4j_free(void* ptr);
+/* Stream-ordered memory from a pool of the caller's own (device.cu explains the choices):
+ * p4j_mem_pool_create makes a pool of device memory on `device` whose release threshold is UINT64_MAX
+ * (freed memory stays reserved for later allocations across synchronisations, until trimmed or the
+ * pool is destroyed); cudaErrorNotSupported when the device has no memory pools. p4j_mem_pool_trim
+ * is cudaMemPoolTrimTo, p4j_mem_pool_usage reads the bytes reserved from the driver and the bytes in
+ * use (either output may be NULL); destroy NULL is a no-op. p4j_malloc_async is
+ * cudaMallocFromPoolAsync(ptr, bytes (1 for 0), pool, stream): usable by work queued on `stream`
+ * from then on (by other streams only after a synchronisation); *ptr = NULL on failure, which is not
+ * left sticky. p4j_free_async is cudaFreeAsync(ptr, stream): queued behind the work on `stream`,
+ * returns without waiting; NULL is a no-op. Pool memory may also be freed with p4j_free once no work
+ * uses it any more (cudaFree does not wait for such memory). */
+P4J_API int p4j_mem_pool_create(void** pool, int device);
+P4J_API int p4j_mem_pool_destroy(void* pool);
+P4J_API int p4j_mem_pool_trim(void* pool, long long keep_bytes);
+P4J_API int p4j_mem_pool_usage(void* pool, long long* reserved, long long* used);
+P4J_API int p4j_malloc_async(void** ptr, long long bytes, void* pool, void* stream);
+P4J_API int p4j_free_async(void* ptr, void* stream);
 /* cudaMemGetInfo; either output may be NULL. */
 P4J_API int p4j_mem_get_info(long long* free_bytes, long long* total_bytes);
 /* cudaMemcpy (async == 0) or cudaMemcpyAsync on stream; kind is a cudaMemcpyKind (1 host to device,

@@ -37,7 +37,7 @@ import org.bytedeco.javacpp.Pointer;
  * {@link ArgChecks}, the checks the CPU backend runs (so both refuse the same calls with the same
  * messages); a launch that fails is a {@link CudaException} with CUDA's message. Kernels run
  * asynchronously, so an error while one runs surfaces at the next synchronising call (a host read,
- * {@link #synchronize()}, closing a tensor).
+ * {@link #synchronize()}, an upload; not closing a tensor, which waits for nothing).
  *
  * <p>Out-of-range indices: the gathers never read outside their source; they write zeros and raise
  * a flag on the device, which every synchronisation brings back with it. {@link #gatherColumns} and
@@ -53,12 +53,26 @@ import org.bytedeco.javacpp.Pointer;
  * ({@link ArgChecks#labelOutOfRange}). Nothing waits for the device to find it: the report rides
  * along with the synchronisation that was coming anyway.
  *
+ * <p>Device memory: tensors and workspaces come from a stream-ordered memory pool of the backend's
+ * own ({@code cudaMallocFromPoolAsync} on its stream) and are freed in stream order
+ * ({@code cudaFreeAsync}): closing a tensor queues the free behind the work that may still read it and
+ * returns at once, without waiting for the device, and the next allocations on the stream reuse the
+ * memory. The pool keeps what it has reserved across synchronisations (release threshold UINT64_MAX;
+ * with the default of 0 it would hand it back to the driver at every epoch's read and map it again
+ * after), so a run holds its peak of device memory until the backend is closed; an allocation the
+ * pool cannot serve first makes it give back what it holds unused, then tries again.
+ * {@link DeviceBuffer#liveBytes()} counts what the tensors hold, not the pool's reserve. On a device
+ * without memory pools the backend falls back to {@code cudaMalloc}, and closing a tensor waits for
+ * the stream.
+ *
  * <p>Not thread-safe: one thread uses a backend and its tensors at a time, as with the CPU backend.
  */
 public final class CudaBackend implements Backend {
     private static final int H2D = 1;
     private static final int D2H = 2;
     private static final int D2D = 3;
+    /** {@code cudaErrorNotSupported}: the device has no memory pools. */
+    private static final int NOT_SUPPORTED = 801;
     /** Error flags, one int per gather kind: set on the device, read at each synchronisation. */
     private static final String[] GATHERS = {"gatherRows", "gatherColumns", "gatherColumnBlocks"};
     private static final int ROWS = 0;
@@ -87,6 +101,10 @@ public final class CudaBackend implements Backend {
     private long copies;
     private long copiedBytes;
     private long synchronizations;
+    /** The stream-ordered memory pool, or 0 where the device has none. */
+    private long pool;
+    /** Pooled buffers not yet freed; once the backend is closed the last of them destroys the pool. */
+    private long pooledBuffers;
     private boolean closed;
 
     /**
@@ -104,6 +122,12 @@ public final class CudaBackend implements Backend {
             long[] s = new long[1];
             CudaException.check(CudaKernels.p4j_stream_create(s), "cudaStreamCreateWithFlags");
             stream = s[0];
+            long[] p = new long[1];
+            int rc = CudaKernels.p4j_mem_pool_create(p, device);
+            if (rc != NOT_SUPPORTED) {
+                CudaException.check(rc, "cudaMemPoolCreate");
+                pool = p[0];
+            }
             long[] bytes = new long[1];
             CudaException.check(CudaKernels.p4j_reduce_workspace_bytes(bytes), "p4j_reduce_workspace_bytes");
             reduce = DeviceBuffer.allocate(bytes[0]);
@@ -120,6 +144,7 @@ public final class CudaBackend implements Backend {
             if (sc != null) sc.close();
             if (fl != null) fl.close();
             CudaKernels.p4j_host_free(flagsHost);
+            CudaKernels.p4j_mem_pool_destroy(pool);
             CudaKernels.p4j_stream_destroy(stream);
             throw e;
         }
@@ -150,11 +175,11 @@ public final class CudaBackend implements Backend {
     public Tensor zeros(DType dtype, int... shape) {
         requireOpen();
         int n = Shapes.size(shape);
-        DeviceBuffer b = DeviceBuffer.allocate(4L * n);
+        DeviceBuffer b = allocate(4L * n);
         try {
             check(CudaKernels.p4j_memset(b.address(), 0, 4L * n, stream), "zeros: memset of " + 4L * n + " bytes");
         } catch (RuntimeException e) {
-            b.close();
+            free(b);
             throw e;
         }
         return new CudaTensor(this, b, false, dtype, shape);
@@ -188,7 +213,7 @@ public final class CudaBackend implements Backend {
 
     private Tensor zerosUninitialised(DType dtype, int... shape) {
         requireOpen();
-        return new CudaTensor(this, DeviceBuffer.allocate(4L * Shapes.size(shape)), false, dtype, shape);
+        return new CudaTensor(this, allocate(4L * Shapes.size(shape)), false, dtype, shape);
     }
 
     @Override
@@ -686,8 +711,7 @@ public final class CudaBackend implements Backend {
         waitForStream();   // errors of queued work no longer matter here
         closed = true;
         RuntimeException first = null;
-        for (AutoCloseable c : new AutoCloseable[] {cudnn, cublas, convWorkspace, selectWorkspace, indexWorkspace, reduceWorkspace,
-            scalars, flagsDevice, hostScalar}) {
+        for (AutoCloseable c : new AutoCloseable[] {cudnn, cublas, hostScalar}) {
             if (c == null) continue;
             try {
                 c.close();
@@ -695,6 +719,14 @@ public final class CudaBackend implements Backend {
                 if (first == null) first = e instanceof RuntimeException r ? r : new RuntimeException(e);
             }
         }
+        for (DeviceBuffer b : new DeviceBuffer[] {convWorkspace, selectWorkspace, indexWorkspace, reduceWorkspace, scalars, flagsDevice}) {
+            if (b != null) {
+                free(b);
+            }
+        }
+        if (pooledBuffers == 0) {
+            destroyPool();
+        }   // else the last tensor its owner closes destroys it
         CudaKernels.p4j_host_free(flagsHost);
         flagsHost = 0;
         CudaKernels.p4j_stream_destroy(stream);
@@ -722,23 +754,72 @@ public final class CudaBackend implements Backend {
         return cudnn;
     }
 
-    /** Frees a tensor's buffer once the work queued on the stream (which may still read it) is done. */
-    void free(DeviceBuffer b) {
-        if (!closed) {
-            waitForStream();   // an error here surfaces at the next checked call
+    /** {@code bytes} of device memory for this backend's work: from its pool in stream order, or {@code cudaMalloc} without one. */
+    DeviceBuffer allocate(long bytes) {
+        requireOpen();
+        if (pool == 0) {
+            return DeviceBuffer.allocate(bytes);
         }
-        b.close();
+        DeviceBuffer b = DeviceBuffer.allocate(bytes, pool, stream);
+        pooledBuffers++;
+        return b;
+    }
+
+    /**
+     * Frees a buffer of this backend behind the work queued on the stream, which may still read it:
+     * pooled memory in stream order, so nothing waits for the device; {@code cudaMalloc} memory (no
+     * pool) after waiting for the stream. Once the backend is closed its stream has finished and is
+     * gone: the memory is freed at once, and the last pooled buffer takes the pool with it.
+     */
+    void free(DeviceBuffer b) {
+        if (!b.isOpen()) {
+            return;
+        }
+        if (!b.pooled()) {
+            if (!closed) {
+                waitForStream();   // an error here surfaces at the next checked call
+            }
+            b.close();
+            return;
+        }
+        if (closed) {
+            b.close();   // cudaFree: the stream was synchronised at close, nothing uses the memory any more
+        } else {
+            b.freeOnStream(stream);
+        }
+        if (--pooledBuffers == 0 && closed) {
+            destroyPool();
+        }
+    }
+
+    private void destroyPool() {
+        CudaKernels.p4j_mem_pool_destroy(pool);
+        pool = 0;
+    }
+
+    /**
+     * {@code {reserved, used}} bytes of the backend's memory pool ({@code {0, 0}} without one), as the
+     * driver counts them: the tests' check that freed memory is reused rather than reserved anew.
+     */
+    long[] poolUsage() {
+        if (pool == 0) {
+            return new long[2];
+        }
+        long[] reserved = new long[1];
+        long[] used = new long[1];
+        check(CudaKernels.p4j_mem_pool_usage(pool, reserved, used), "cudaMemPoolGetAttribute");
+        return new long[] {reserved[0], used[0]};
     }
 
     /** {@code current} when it holds {@code need} bytes, else a new buffer of {@code need} bytes (the old one freed). */
     private DeviceBuffer grow(DeviceBuffer current, long need) {
-        if (current != null && current.bytes() >= need) {
-            return current;
+        if (current != null && current.isOpen() && current.bytes() >= need) {
+            return current;   // (a workspace freed by a grow whose allocation then failed is not reused)
         }
         if (current != null) {
             free(current);
         }
-        return DeviceBuffer.allocate(need);
+        return allocate(need);
     }
 
     /** Device address of the error flag of one gather kind. */

@@ -121,6 +121,30 @@ public final class CudaKernels {
     /** {@code cudaFree}. */
     public static native int p4j_free(@Cast("void*") long ptr);
 
+    /**
+     * A stream-ordered pool of device memory on {@code device} into {@code pool[0]}, release threshold
+     * UINT64_MAX (freed memory stays reserved until trimmed or destroyed); cudaErrorNotSupported (801)
+     * when the device has no memory pools.
+     */
+    public static native int p4j_mem_pool_create(@Cast("void**") long[] pool, int device);
+
+    /** {@code cudaMemPoolDestroy}; 0 is a no-op. */
+    public static native int p4j_mem_pool_destroy(@Cast("void*") long pool);
+
+    /** {@code cudaMemPoolTrimTo(pool, keepBytes)}. */
+    public static native int p4j_mem_pool_trim(@Cast("void*") long pool, long keepBytes);
+
+    /** The pool's reserved bytes into {@code reserved[0]} and bytes in use into {@code used[0]}. */
+    public static native int p4j_mem_pool_usage(@Cast("void*") long pool, @Cast("long long*") long[] reserved,
+                                                @Cast("long long*") long[] used);
+
+    /** {@code cudaMallocFromPoolAsync} of {@code bytes} (1 for 0) on {@code stream} into {@code ptr[0]}; 0 there on failure. */
+    public static native int p4j_malloc_async(@Cast("void**") long[] ptr, long bytes, @Cast("void*") long pool,
+                                              @Cast("void*") long stream);
+
+    /** {@code cudaFreeAsync(ptr, stream)}: queued behind the stream's work, returns at once; 0 is a no-op. */
+    public static native int p4j_free_async(@Cast("void*") long ptr, @Cast("void*") long stream);
+
     /** {@code cudaMemGetInfo} into {@code free[0]}, {@code total[0]}. */
     public static native int p4j_mem_get_info(@Cast("long long*") long[] free, @Cast("long long*") long[] total);
 
