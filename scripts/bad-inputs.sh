@@ -283,7 +283,7 @@ case_ "learning rate NaN" "${TG[@]}" --lr NaN
 case_ "fine-tune learning rate 0" "${PM[@]}" --finetune-lr 0
 case_ "unknown optimiser" "${TG[@]}" --optimizer lion
 case_ "hidden size 0" "${TG[@]}" --hidden 10,0
-case_ "hidden layer of 10⁸ units (more weights than a tensor holds)" "${TG[@]}" --hidden 100000000
+case_ "hidden layer of 10⁸ units (more weights than a tensor holds)" train "${COMMON[@]}" --data d/good --hidden 100000000 --epochs 1
 case_ "unknown architecture" "${TG[@]}" --arch resnet
 case_ "--channels without --arch cnn" "${TG[@]}" --channels 4,8
 case_ "--arch cnn with two --hidden sizes" train "${COMMON[@]}" --data d/good --arch cnn --hidden 16,8 --epochs 1

@@ -9,7 +9,6 @@ import io.prune4j.backend.Transform;
 import io.prune4j.tensor.DType;
 import io.prune4j.tensor.Shapes;
 import io.prune4j.tensor.Tensor;
-import java.util.Arrays;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.javacpp.Pointer;
