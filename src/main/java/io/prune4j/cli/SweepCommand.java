@@ -1,5 +1,6 @@
 package io.prune4j.cli;
 
+import io.prune4j.InvalidSettingException;
 import io.prune4j.Prune4jException;
 import io.prune4j.backend.Backend;
 import io.prune4j.data.Mnist;
@@ -34,6 +35,7 @@ import picocli.CommandLine.Option;
  * and plots test accuracy against sparsity, the comparison pruning papers draw.
  */
 @Command(name = "sweep", mixinStandardHelpOptions = true,
+        exitCodeListHeading = "%nExit status:%n", exitCodeList = {Main.EXIT_OK, Main.EXIT_ERROR, Main.EXIT_USAGE, Main.EXIT_INTERNAL},
         description = "Compare criteria: accuracy against sparsity for each, as a PNG plot and the JSON behind it.")
 final class SweepCommand implements Callable<Integer> {
     @Mixin
@@ -69,7 +71,7 @@ final class SweepCommand implements Callable<Integer> {
         for (String c : criteria) {
             Criterion k = Criterion.parse(c);
             if (!pruning.structured() && !k.scoresWeights()) {
-                throw new IllegalArgumentException("criterion " + k + " scores units only; drop it or sweep --structured");
+                throw new InvalidSettingException("criterion " + k + " scores units only; drop it or sweep --structured");
             }
             crits.add(k);
         }

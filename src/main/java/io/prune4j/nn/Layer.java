@@ -21,15 +21,17 @@ public interface Layer extends AutoCloseable {
     int[] outputShape(int[] inputShape);
 
     /**
-     * Runs the layer on {@code x [batch, …input shape]}. The returned tensor belongs to the layer and is
-     * overwritten by the next call.
+     * Runs the layer on {@code x [batch, …input shape]}, which it does not modify. The returned tensor
+     * belongs to the layer and stays unchanged until the next call (which overwrites or replaces it)
+     * or until the layer is closed: the backward pass and {@link LayerHook}s rely on that.
      */
     Tensor forward(Tensor x, boolean training);
 
     /**
      * Given {@code dy}, the loss gradient with respect to the last forward output, accumulates the
      * parameter gradients (overwriting them: gradients are per step) and returns the gradient with
-     * respect to the input, or null when {@code needInputGrad} is false.
+     * respect to the input, or null when {@code needInputGrad} is false. Writes neither {@code dy} nor
+     * the last forward pass's input or output (a forward hook may still hold them, see {@link LayerHook}).
      */
     Tensor backward(Tensor dy, boolean needInputGrad);
 

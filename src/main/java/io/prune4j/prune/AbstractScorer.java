@@ -1,5 +1,6 @@
 package io.prune4j.prune;
 
+import io.prune4j.InvalidSettingException;
 import io.prune4j.backend.Backend;
 import io.prune4j.nn.WeightLayer;
 import io.prune4j.nn.Layer;
@@ -24,7 +25,7 @@ abstract class AbstractScorer implements Scorer {
     @Override
     public void begin(Sequential net, List<Integer> layers, Granularity granularity) {
         if (granularity == Granularity.WEIGHT && !criterion().scoresWeights()) {
-            throw new IllegalArgumentException("criterion " + criterion() + " scores units; use structured pruning with it");
+            throw new InvalidSettingException("criterion " + criterion() + " scores units; use structured pruning with it");
         }
         this.net = net;
         this.backend = net.backend();

@@ -1,5 +1,6 @@
 package io.prune4j.prune;
 
+import io.prune4j.InvalidSettingException;
 import io.prune4j.backend.Backend;
 import io.prune4j.nn.Sequential;
 import io.prune4j.tensor.DType;
@@ -25,7 +26,7 @@ public final class Calibration {
         scorer.begin(net, layers, granularity);
         if (scorer.criterion().needsData()) {
             if (batches < 1) {
-                throw new IllegalArgumentException("calibration batches must be at least 1 for criterion " + scorer.criterion());
+                throw new InvalidSettingException("calibration batches must be at least 1 for criterion " + scorer.criterion());
             }
             Backend backend = net.backend();
             Tensor[] grad = {null};

@@ -1,5 +1,6 @@
 package io.prune4j.prune;
 
+import io.prune4j.InvalidSettingException;
 import java.util.Locale;
 
 /** The importance criteria prune4j implements; {@link Scorers#create} makes the scorer for each. */
@@ -58,7 +59,7 @@ public enum Criterion {
         for (Criterion c : values()) {
             names.append(names.length() == 0 ? "" : ", ").append(c.cliName);
         }
-        throw new IllegalArgumentException("unknown criterion '" + s + "': expected one of " + names);
+        throw new InvalidSettingException("unknown criterion '" + s + "': expected one of " + names);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.prune4j.prune;
 
+import io.prune4j.InvalidSettingException;
 import io.prune4j.train.TrainConfig;
 
 /**
@@ -26,41 +27,41 @@ public record PruneConfig(Criterion criterion, boolean structured, Ranking.Confi
                           int calibrationBatches, long seed, boolean biasCompensation, boolean reconstruct) {
     public PruneConfig {
         if (criterion == null || ranking == null || schedule == null || finetune == null) {
-            throw new IllegalArgumentException("criterion, ranking, schedule and fine-tuning settings must be set");
+            throw new InvalidSettingException("criterion, ranking, schedule and fine-tuning settings must be set");
         }
         if (rounds < 1) {
-            throw new IllegalArgumentException("rounds must be at least 1, got " + rounds);
+            throw new InvalidSettingException("rounds must be at least 1, got " + rounds);
         }
         if (schedule != Schedule.ONESHOT && ranking.mode() != Ranking.Mode.RATIO) {
-            throw new IllegalArgumentException(schedule.name().toLowerCase() + " schedules need a target sparsity, not a threshold or count");
+            throw new InvalidSettingException(schedule.name().toLowerCase() + " schedules need a target sparsity, not a threshold or count");
         }
         if (schedule == Schedule.GRADUAL && finetune.epochs() < 1) {
-            throw new IllegalArgumentException("the gradual schedule prunes while fine-tuning: it needs at least 1 fine-tune epoch");
+            throw new InvalidSettingException("the gradual schedule prunes while fine-tuning: it needs at least 1 fine-tune epoch");
         }
         if (rewind && schedule == Schedule.GRADUAL) {
-            throw new IllegalArgumentException("rewinding applies to one-shot and iterative schedules, not gradual");
+            throw new InvalidSettingException("rewinding applies to one-shot and iterative schedules, not gradual");
         }
         if (!structured && !criterion.scoresWeights()) {
-            throw new IllegalArgumentException("criterion " + criterion + " scores units only; use structured pruning with it");
+            throw new InvalidSettingException("criterion " + criterion + " scores units only; use structured pruning with it");
         }
         if (reconstruct && schedule == Schedule.GRADUAL) {
-            throw new IllegalArgumentException("reconstruction applies to one-shot and iterative schedules, not gradual");
+            throw new InvalidSettingException("reconstruction applies to one-shot and iterative schedules, not gradual");
         }
         if (reconstruct && rewind) {
-            throw new IllegalArgumentException("rewinding resets the surviving weights, so it would undo the reconstruction: use one of them");
+            throw new InvalidSettingException("rewinding resets the surviving weights, so it would undo the reconstruction: use one of them");
         }
         if (reconstruct && biasCompensation) {
-            throw new IllegalArgumentException("reconstruction refits the next layer's bias itself: use it or bias compensation, not both");
+            throw new InvalidSettingException("reconstruction refits the next layer's bias itself: use it or bias compensation, not both");
         }
         if (calibrationBatches < 1 && (criterion.needsData() || reconstruct)) {
-            throw new IllegalArgumentException("calibration batches must be at least 1, got " + calibrationBatches);
+            throw new InvalidSettingException("calibration batches must be at least 1, got " + calibrationBatches);
         }
         if (distillTemperature < 0 || Float.isNaN(distillTemperature)) {
-            throw new IllegalArgumentException("distillation temperature must be ≥ 0, got " + distillTemperature);
+            throw new InvalidSettingException("distillation temperature must be ≥ 0, got " + distillTemperature);
         }
         if (!(distillAlpha >= 0 && distillAlpha <= 1)) {
             // checked here, not only in Distillation, so the command line rejects it before training a baseline
-            throw new IllegalArgumentException("distillation weight must be in [0, 1], got " + distillAlpha);
+            throw new InvalidSettingException("distillation weight must be in [0, 1], got " + distillAlpha);
         }
     }
 
@@ -110,7 +111,7 @@ public record PruneConfig(Criterion criterion, boolean structured, Ranking.Confi
 
         public PruneConfig build() {
             if (criterion == null) {
-                throw new IllegalArgumentException("PruneConfig needs a criterion: call setCriterion");
+                throw new InvalidSettingException("PruneConfig needs a criterion: call setCriterion");
             }
             return new PruneConfig(criterion, structured, ranking, schedule, rounds, finetune, distillTemperature, distillAlpha, rewind,
                     calibrationBatches, seed, biasCompensation, reconstruct);

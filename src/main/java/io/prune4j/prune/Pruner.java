@@ -1,5 +1,6 @@
 package io.prune4j.prune;
 
+import io.prune4j.InvalidSettingException;
 import io.prune4j.backend.Backend;
 import io.prune4j.nn.WeightLayer;
 import io.prune4j.nn.Parameter;
@@ -59,11 +60,11 @@ public final class Pruner {
      */
     public Outcome run(Sequential net, Sequential initial, DeviceData train, DeviceData test) {
         if (cfg.rewind() && initial == null) {
-            throw new IllegalArgumentException("rewinding needs the initial weights: train from scratch instead of loading a model");
+            throw new InvalidSettingException("rewinding needs the initial weights: train from scratch instead of loading a model");
         }
         List<Integer> layers = cfg.structured() ? Compaction.prunableUnitLayers(net) : Compaction.prunableWeightLayers(net);
         if (layers.isEmpty()) {
-            throw new IllegalArgumentException("the network has no prunable layers (a single weight layer has no hidden units)");
+            throw new InvalidSettingException("the network has no prunable layers (a single weight layer has no hidden units)");
         }
         int[] reference = sizes(net, layers, cfg.structured());
         List<Round> rounds = new ArrayList<>();

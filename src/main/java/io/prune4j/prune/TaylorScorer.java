@@ -31,6 +31,9 @@ final class TaylorScorer extends AbstractScorer {
         if (granularity != Granularity.UNIT) {
             return;
         }
+        // Each layer's activations are kept from its forward hook to the backward hook of the same
+        // batch: LayerHook allows exactly that (the tensor is the layer's own output buffer, which
+        // nothing writes before the layer's next forward), and it spares a copy of every activation.
         Tensor[] last = new Tensor[layers.size()];
         addForwardHook((i, layer, a) -> {
             int s = slot(i);
@@ -44,6 +47,7 @@ final class TaylorScorer extends AbstractScorer {
                 // g is the gradient of the batch-mean loss, i.e. the per-example gradient over B, so
                 // Σ_b a·g is already mean_b of a times the per-example gradient.
                 backend.taylorAccumulate(acc.get(s), last[s], g, absInside, 1f);
+                last[s] = null;   // valid for this backward pass only; a stale one must not be reused
             }
         });
     }
