@@ -57,8 +57,8 @@ class LabelCheckTest {
     /** The loss through {@code op(backend, {grad, metrics, logits, teacher, labels})} on both backends. */
     private void sameErrorAtTheNextSynchronisation(String what, BiConsumer<Backend, Tensor[]> op, int rows, int classes, int[] bad,
                                                    int[] laterBad, String expected) {
-        float[] logits = Gpu.uniform(new SplittableRandom(rows), rows * classes, 3);
-        float[] teacher = Gpu.uniform(new SplittableRandom(rows + 1), rows * classes, 3);
+        float[] logits = io.prune4j.testing.Check.uniform(new SplittableRandom(rows), rows * classes, 3);
+        float[] teacher = io.prune4j.testing.Check.uniform(new SplittableRandom(rows + 1), rows * classes, 3);
         int[] y = labels(rows, classes, bad);
         Tensor[] cpu = {Gpu.CPU.zeros(DType.FLOAT32, rows, classes), Gpu.CPU.zeros(DType.FLOAT32, 2), Gpu.CPU.fromArray(logits, rows, classes),
             Gpu.CPU.fromArray(teacher, rows, classes), Gpu.CPU.fromArray(y, rows)};
