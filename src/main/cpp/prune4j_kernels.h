@@ -59,6 +59,23 @@ P4J_API int p4j_stream_synchronize(void* stream);
 /* cudaMalloc(*ptr, bytes) (1 byte for 0); *ptr = NULL on failure, which is not left sticky. */
 P4J_API int p4j_malloc(void** ptr, long long bytes);
 P4J_API int p4j_free(void* ptr);
+/* Stream-ordered memory from a pool of the caller's own (device.cu explains the choices):
+ * p4j_mem_pool_create makes a pool of device memory on `device` whose release threshold is UINT64_MAX
+ * (freed memory stays reserved for later allocations across synchronisations, until trimmed or the
+ * pool is destroyed); cudaErrorNotSupported when the device has no memory pools. p4j_mem_pool_trim
+ * is cudaMemPoolTrimTo, p4j_mem_pool_usage reads the bytes reserved from the driver and the bytes in
+ * use (either output may be NULL); destroy NULL is a no-op. p4j_malloc_async is
+ * cudaMallocFromPoolAsync(ptr, bytes (1 for 0), pool, stream): usable by work queued on `stream`
+ * from then on (by other streams only after a synchronisation); *ptr = NULL on failure, which is not
+ * left sticky. p4j_free_async is cudaFreeAsync(ptr, stream): queued behind the work on `stream`,
+ * returns without waiting; NULL is a no-op. Pool memory may also be freed with p4j_free once no work
+ * uses it any more (cudaFree does not wait for such memory). */
+P4J_API int p4j_mem_pool_create(void** pool, int device);
+P4J_API int p4j_mem_pool_destroy(void* pool);
+P4J_API int p4j_mem_pool_trim(void* pool, long long keep_bytes);
+P4J_API int p4j_mem_pool_usage(void* pool, long long* reserved, long long* used);
+P4J_API int p4j_malloc_async(void** ptr, long long bytes, void* pool, void* stream);
+P4J_API int p4j_free_async(void* ptr, void* stream);
 /* cudaMemGetInfo; either output may be NULL. */
 P4J_API int p4j_mem_get_info(long long* free_bytes, long long* total_bytes);
 /* cudaMemcpy (async == 0) or cudaMemcpyAsync on stream; kind is a cudaMemcpyKind (1 host to device,
@@ -238,10 +255,18 @@ P4J_API int p4j_sum_rows(float* out, const float* x, int rows, int n, float beta
  * loss to metrics[0] and the number of rows whose first arg-max is the label to metrics[1]
  * (deterministic: per-block partials, fixed-order sum), and, when grad is not NULL, writes
  * grad = grad_scale * (softmax - onehot). A label outside [0, classes) makes the loss NaN and that
- * row's gradient 0 (validate labels on upload). Workspace: p4j_reduce_workspace_bytes. */
+ * row's gradient 0. Workspace: p4j_reduce_workspace_bytes. */
 P4J_API int p4j_softmax_xent(float* grad, float* metrics, const float* logits, const int* labels, int rows,
                              int classes, float grad_scale, void* workspace, long long workspace_bytes,
                              void* stream);
+/* p4j_softmax_xent that also reports labels out of range in bad_label (device int[3]; NULL = no
+ * report, as p4j_softmax_xent): when this call has such a row and bad_label[0] is 0, it writes
+ * {first such row + 1, its label, classes}; a report already there is left as it is, so after any
+ * number of calls it names the first bad row of the first call that had one since the caller zeroed
+ * it. Found on the device, in stream order: no host round trip. */
+P4J_API int p4j_softmax_xent_checked(float* grad, float* metrics, const float* logits, const int* labels, int rows,
+                                     int classes, float grad_scale, void* workspace, long long workspace_bytes,
+                                     int* bad_label, void* stream);
 /* db[c] = sum_b sum_s dy[b, c, s] over dy[batch, channels, spatial] (overwrites db): the bias gradient
  * of a convolution. Per example a double sum over the positions, rounded to float and added in example
  * order, as the CPU does; deterministic. */
@@ -255,6 +280,11 @@ P4J_API int p4j_sum_channels(float* db, const float* dy, int batch, int channels
 P4J_API int p4j_distillation(float* grad, float* metrics, const float* student, const float* teacher,
                              const int* labels, int rows, int classes, float temperature, float alpha,
                              float grad_scale, void* workspace, long long workspace_bytes, void* stream);
+/* p4j_distillation that reports labels out of range in bad_label, as p4j_softmax_xent_checked. */
+P4J_API int p4j_distillation_checked(float* grad, float* metrics, const float* student, const float* teacher,
+                                     const int* labels, int rows, int classes, float temperature, float alpha,
+                                     float grad_scale, void* workspace, long long workspace_bytes, int* bad_label,
+                                     void* stream);
 /* SGD with momentum and L2 weight decay (PyTorch's form): g' = g + wd*w; v = momentum*v + g';
  * w -= lr*v. velocity may be NULL when momentum == 0 (then w -= lr*g'). Bit-identical to the CPU. */
 P4J_API int p4j_sgd_step(float* w, float* velocity, const float* grad, int n, float lr, float momentum,

@@ -4,7 +4,10 @@
 //  * it is declared extern "C" in src/main/cpp/prune4j_kernels.h and returns an int that is a
 //    cudaError_t code (0 = cudaSuccess); it never prints, aborts or exits;
 //  * the stream is passed as void* (0 / NULL = the legacy default stream);
-//  * empty problems (any size 0) return cudaSuccess without launching anything.
+//  * empty problems (any size 0) return cudaSuccess without launching anything;
+//  * a loop counter that advances by a stride (grid, block rows, warp lanes) and is bounded by a
+//    size is 64-bit: sizes go up to INT_MAX, and a 32-bit counter just below it plus its stride
+//    would wrap (the callers refuse only what does not fit an int, see io.prune4j.backend.ArgChecks).
 #pragma once
 
 #include <cuda_runtime.h>

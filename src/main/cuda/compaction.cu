@@ -37,11 +37,11 @@ cudaError_t select_flagged(void* temp, size_t& temp_bytes, int* indices, int* co
 template <typename V>
 __global__ void gather_rows_kernel(V* __restrict__ out, const V* __restrict__ src, const int* __restrict__ idx, int rows,
                                    int64_t vcols, int src_rows, unsigned int* __restrict__ bad) {
-    for (int r = blockIdx.y; r < rows; r += gridDim.y) {
+    for (int64_t r = blockIdx.y; r < rows; r += gridDim.y) {   // 64-bit: rows + gridDim.y may pass INT_MAX
         const int s = __ldg(idx + r);
         const bool ok = s >= 0 && s < src_rows;
         if (!ok && bad != nullptr && blockIdx.x == 0 && threadIdx.x == 0) atomicAdd(bad, 1u);
-        V* o = out + (int64_t)r * vcols;
+        V* o = out + r * vcols;
         const V* in = src + (int64_t)(ok ? s : 0) * vcols;
         for (int64_t c = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; c < vcols; c += (int64_t)gridDim.x * blockDim.x) {
             o[c] = ok ? in[c] : V{};
@@ -58,11 +58,11 @@ __global__ void gather_blocks_kernel(uint32_t* __restrict__ out, const uint32_t*
                                      const int* __restrict__ row_idx, const int* __restrict__ col_idx, int rows_out,
                                      int cols_out, int block, int src_rows, int src_blocks, int64_t src_cols,
                                      unsigned int* __restrict__ bad) {
-    for (int r = blockIdx.y; r < rows_out; r += gridDim.y) {
-        const int sr = row_idx != nullptr ? __ldg(row_idx + r) : r;
+    for (int64_t r = blockIdx.y; r < rows_out; r += gridDim.y) {   // 64-bit: rows_out + gridDim.y may pass INT_MAX
+        const int sr = row_idx != nullptr ? __ldg(row_idx + r) : (int)r;
         const bool row_ok = sr >= 0 && sr < src_rows;
         const uint32_t* in = src + (int64_t)(row_ok ? sr : 0) * src_cols;
-        uint32_t* o = out + (int64_t)r * cols_out;
+        uint32_t* o = out + r * cols_out;
         const int step = blockDim.x * kGatherUnroll;
         for (int c0 = blockIdx.x * step + threadIdx.x; c0 < cols_out; c0 += gridDim.x * step) {
             uint32_t v[kGatherUnroll];

@@ -89,6 +89,85 @@ extern "C" int p4j_free(void* ptr) {
     return (int)cudaFree(ptr);
 }
 
+// ---- stream-ordered memory (a pool of the CUDA backend's own) -------------------------------------
+//
+// cudaFree waits for the whole device before it returns memory; cudaFreeAsync queues the free on a
+// stream, behind the work that may still use the memory, and returns at once, and an allocation later
+// on the same stream may take that memory straight away. The pool is the backend's own (not the
+// device's default pool, which other libraries in the process share), with a release threshold of
+// UINT64_MAX: what is freed stays reserved for the backend's next allocations instead of going back to
+// the driver at every synchronisation (what the default threshold of 0 does), until it trims the pool
+// or destroys it.
+
+extern "C" int p4j_mem_pool_create(void** pool, int device) {
+    if (pool == nullptr) return (int)cudaErrorInvalidValue;
+    *pool = nullptr;
+    int supported = 0;
+    cudaError_t err = cudaDeviceGetAttribute(&supported, cudaDevAttrMemoryPoolsSupported, device);
+    if (err != cudaSuccess) {
+        (void)cudaGetLastError();
+        return (int)err;
+    }
+    if (!supported) return (int)cudaErrorNotSupported;
+    cudaMemPoolProps props;
+    memset(&props, 0, sizeof props);
+    props.allocType = cudaMemAllocationTypePinned;
+    props.handleTypes = cudaMemHandleTypeNone;
+    props.location.type = cudaMemLocationTypeDevice;
+    props.location.id = device;
+    cudaMemPool_t p = nullptr;
+    err = cudaMemPoolCreate(&p, &props);
+    if (err != cudaSuccess) {
+        (void)cudaGetLastError();
+        return (int)err;
+    }
+    unsigned long long threshold = ~0ull;   // the attribute's type is cuuint64_t
+    err = cudaMemPoolSetAttribute(p, cudaMemPoolAttrReleaseThreshold, &threshold);
+    if (err != cudaSuccess) {
+        (void)cudaGetLastError();
+        cudaMemPoolDestroy(p);
+        return (int)err;
+    }
+    *pool = (void*)p;
+    return (int)cudaSuccess;
+}
+
+extern "C" int p4j_mem_pool_destroy(void* pool) {
+    if (pool == nullptr) return (int)cudaSuccess;
+    return (int)cudaMemPoolDestroy((cudaMemPool_t)pool);
+}
+
+extern "C" int p4j_mem_pool_trim(void* pool, long long keep_bytes) {
+    if (pool == nullptr || keep_bytes < 0) return (int)cudaErrorInvalidValue;
+    return (int)cudaMemPoolTrimTo((cudaMemPool_t)pool, (size_t)keep_bytes);
+}
+
+extern "C" int p4j_mem_pool_usage(void* pool, long long* reserved, long long* used) {
+    if (pool == nullptr) return (int)cudaErrorInvalidValue;
+    unsigned long long r = 0, u = 0;
+    P4J_CHECK(cudaMemPoolGetAttribute((cudaMemPool_t)pool, cudaMemPoolAttrReservedMemCurrent, &r));
+    P4J_CHECK(cudaMemPoolGetAttribute((cudaMemPool_t)pool, cudaMemPoolAttrUsedMemCurrent, &u));
+    if (reserved) *reserved = (long long)r;
+    if (used) *used = (long long)u;
+    return (int)cudaSuccess;
+}
+
+extern "C" int p4j_malloc_async(void** ptr, long long bytes, void* pool, void* stream) {
+    if (ptr == nullptr || bytes < 0 || pool == nullptr) return (int)cudaErrorInvalidValue;
+    *ptr = nullptr;
+    cudaError_t err = cudaMallocFromPoolAsync(ptr, (size_t)(bytes > 0 ? bytes : 1), (cudaMemPool_t)pool, p4j::as_stream(stream));
+    if (err != cudaSuccess) {
+        *ptr = nullptr;
+        (void)cudaGetLastError();  // as p4j_malloc: an allocation failure is not sticky
+    }
+    return (int)err;
+}
+
+extern "C" int p4j_free_async(void* ptr, void* stream) {
+    if (ptr == nullptr) return (int)cudaSuccess;
+    return (int)cudaFreeAsync(ptr, p4j::as_stream(stream));
+}
+
 extern "C" int p4j_mem_get_info(long long* free_bytes, long long* total_bytes) {
     size_t f = 0, t = 0;
     cudaError_t err = cudaMemGetInfo(&f, &t);

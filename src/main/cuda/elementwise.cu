@@ -96,9 +96,9 @@ __global__ void masked_fill_kernel(float* __restrict__ s, const float* __restric
 }
 
 __global__ void broadcast_rows_kernel(float* __restrict__ out, const float* __restrict__ v, int rows, int64_t cols) {
-    for (int r = blockIdx.y; r < rows; r += gridDim.y) {
+    for (int64_t r = blockIdx.y; r < rows; r += gridDim.y) {   // 64-bit: rows + gridDim.y may pass INT_MAX
         const float value = __ldg(v + r);
-        float* o = out + (int64_t)r * cols;
+        float* o = out + r * cols;
         for (int64_t c = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; c < cols; c += (int64_t)gridDim.x * blockDim.x) {
             o[c] = value;
         }

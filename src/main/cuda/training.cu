@@ -8,6 +8,12 @@
 //   per-block partial loss and correct count go to a workspace, and a one-block kernel adds them
 //   in block order into metrics[0] (loss) and metrics[1] (correct): deterministic, and a whole
 //   epoch accumulates on the device. The grid depends only on the number of rows.
+//   Labels out of range: the device cannot throw, so such a row adds NaN to the loss and gets a zero
+//   gradient; with a report buffer (the _checked launchers) each block also leaves its first bad row
+//   in the workspace, and the one-block finish takes the first of all and, if the report is still
+//   empty, writes {row + 1, label, classes} there. No atomics and no race: the finish runs after the
+//   rows in stream order, and the next call's after it, so the report holds the first bad row of the
+//   first call that had one since the caller last cleared it (the CPU throws at that row).
 // sgd_step / adam_step: the CPU backend's float arithmetic, operation for operation (explicit
 //   __fmul_rn/__fadd_rn/__fdiv_rn so nvcc contracts nothing into FMAs): the same weights come out.
 // sum_channels: the bias gradient of a convolution, db[c] = sum over examples and positions of
@@ -27,15 +33,19 @@ namespace {
 constexpr int kXentRowsPerBlock = 8;   // one warp per row
 constexpr int kXentThreads = kXentRowsPerBlock * 32;
 constexpr int kXentMaxBlocks = 1024;
-static_assert(kXentMaxBlocks * 2 * sizeof(double) <= p4j::kReduceWorkspaceBytes, "xent partials fit the workspace");
+constexpr int kNoBadRow = 0x7fffffff;
+// the workspace: per-block partial loss and correct count, then per-block first bad row
+constexpr int64_t kBadRowsOffset = kXentMaxBlocks * 2 * sizeof(double);
+static_assert(kBadRowsOffset + kXentMaxBlocks * sizeof(int) <= p4j::kReduceWorkspaceBytes, "xent partials and bad rows fit the workspace");
 
 __global__ void __launch_bounds__(1024) sum_rows_kernel(float* __restrict__ out, const float* __restrict__ x, int rows,
                                                         int n, float beta) {
     __shared__ float part[32][33];
-    const int c = blockIdx.x * 32 + threadIdx.x;
+    // 64-bit: the last block's columns and the row stride may pass INT_MAX when n or rows is near it
+    const int64_t c = (int64_t)blockIdx.x * 32 + threadIdx.x;
     float s = 0.f;
     if (c < n) {
-        for (int r = threadIdx.y; r < rows; r += 32) s += x[(int64_t)r * n + c];
+        for (int64_t r = threadIdx.y; r < rows; r += 32) s += x[r * n + c];
     }
     part[threadIdx.y][threadIdx.x] = s;
     __syncthreads();
@@ -58,23 +68,26 @@ __device__ __forceinline__ double warp_sum_xor(double v) {
 // the larger value and, on a tie, the lower class: the first maximum, as torch.argmax and the CPU
 // pick. Nothing above -inf (all -inf or NaN) gives class 0, like the CPU's initial argmax.
 __global__ void __launch_bounds__(kXentThreads)
-softmax_xent_kernel(float* __restrict__ grad, double* __restrict__ partials, const float* __restrict__ logits,
-                    const int* __restrict__ labels, int rows, int classes, float grad_scale) {
+softmax_xent_kernel(float* __restrict__ grad, double* __restrict__ partials, int* __restrict__ bad_rows,
+                    const float* __restrict__ logits, const int* __restrict__ labels, int rows, int classes, float grad_scale) {
     __shared__ double warp_loss[kXentRowsPerBlock];
     __shared__ double warp_correct[kXentRowsPerBlock];
+    __shared__ int warp_bad[kXentRowsPerBlock];
     const int lane = threadIdx.x & 31;
     const int warp = threadIdx.x >> 5;
     double loss = 0.0, correct = 0.0;   // meaningful in lane 0
-    for (int r = blockIdx.x * kXentRowsPerBlock + warp; r < rows; r += gridDim.x * kXentRowsPerBlock) {
-        const float* x = logits + (int64_t)r * classes;
+    int first_bad = kNoBadRow;          // a warp's rows increase, so its first bad row is its smallest
+    // Row and class counters are 64-bit: a counter below INT_MAX plus its stride may pass it.
+    for (int64_t r = (int64_t)blockIdx.x * kXentRowsPerBlock + warp; r < rows; r += (int64_t)gridDim.x * kXentRowsPerBlock) {
+        const float* x = logits + r * classes;
         const int label = labels[r];
         float best = -HUGE_VALF;
         int arg = 0x7fffffff;
-        for (int c = lane; c < classes; c += 32) {
+        for (int64_t c = lane; c < classes; c += 32) {
             const float v = x[c];
             if (v > best) {
                 best = v;
-                arg = c;
+                arg = (int)c;
             }
         }
 #pragma unroll
@@ -89,22 +102,24 @@ softmax_xent_kernel(float* __restrict__ grad, double* __restrict__ partials, con
         const int argmax = arg == 0x7fffffff ? 0 : arg;
         const float mx = best;
         double se = 0.0;
-        for (int c = lane; c < classes; c += 32) se += exp((double)(x[c] - mx));
+        for (int64_t c = lane; c < classes; c += 32) se += exp((double)(x[c] - mx));
         se = warp_sum_xor(se);
         const bool bad = label < 0 || label >= classes;
         if (lane == 0) {
-            // The device cannot throw: a label out of range makes the loss NaN (callers validate
-            // labels when they upload them) and that row's gradient 0.
-            if (bad) loss += (double)NAN;
-            else {
+            // The device cannot throw: a label out of range makes the loss NaN and that row's
+            // gradient 0, and is reported through bad_rows when the caller asked for it.
+            if (bad) {
+                loss += (double)NAN;
+                if (first_bad == kNoBadRow) first_bad = (int)r;
+            } else {
                 loss += log(se) - (double)(x[label] - mx);
                 correct += argmax == label ? 1.0 : 0.0;
             }
         }
         if (grad != nullptr) {
-            float* g = grad + (int64_t)r * classes;
+            float* g = grad + r * classes;
             const double inv = 1.0 / se;
-            for (int c = lane; c < classes; c += 32) {
+            for (int64_t c = lane; c < classes; c += 32) {
                 const double p = exp((double)(x[c] - mx)) * inv;
                 g[c] = bad ? 0.f : (float)((p - (c == label ? 1.0 : 0.0)) * (double)grad_scale);
             }
@@ -113,21 +128,28 @@ softmax_xent_kernel(float* __restrict__ grad, double* __restrict__ partials, con
     if (lane == 0) {
         warp_loss[warp] = loss;
         warp_correct[warp] = correct;
+        warp_bad[warp] = first_bad;
     }
     __syncthreads();
     if (threadIdx.x == 0) {
         double l = 0.0, k = 0.0;
+        int b = kNoBadRow;
         for (int w = 0; w < kXentRowsPerBlock; w++) {
             l += warp_loss[w];
             k += warp_correct[w];
+            b = warp_bad[w] < b ? warp_bad[w] : b;
         }
         partials[2 * blockIdx.x] = l;
         partials[2 * blockIdx.x + 1] = k;
+        if (bad_rows != nullptr) bad_rows[blockIdx.x] = b;
     }
 }
 
+// Adds the partials into metrics in a fixed order; with a report (bad_label not NULL), also finds the
+// first bad row of all blocks and, when the report is still empty, fills it (see the file comment).
 __global__ void __launch_bounds__(kXentMaxBlocks)
-xent_finish_kernel(float* __restrict__ metrics, const double* __restrict__ partials, int blocks) {
+xent_finish_kernel(float* __restrict__ metrics, int* __restrict__ bad_label, const double* __restrict__ partials,
+                   const int* __restrict__ bad_rows, const int* __restrict__ labels, int blocks, int classes) {
     __shared__ double red[kXentMaxBlocks];
     const int t = threadIdx.x;
     const auto add = [](double a, double b) { return a + b; };
@@ -136,6 +158,16 @@ xent_finish_kernel(float* __restrict__ metrics, const double* __restrict__ parti
     if (t == 0) {
         metrics[0] = metrics[0] + (float)l;
         metrics[1] = metrics[1] + (float)k;
+    }
+    if (bad_label == nullptr) return;   // the same for every thread of the block
+    // row numbers are below 2^31, exact in a double
+    const auto lowest = [](double a, double b) { return b < a ? b : a; };
+    const double first = p4j::block_reduce_tree(t < blocks ? (double)bad_rows[t] : (double)kNoBadRow, red, lowest);
+    if (t == 0 && first < (double)kNoBadRow && bad_label[0] == 0) {
+        const int row = (int)first;
+        bad_label[0] = row + 1;
+        bad_label[1] = labels[row];
+        bad_label[2] = classes;
     }
 }
 
@@ -147,14 +179,15 @@ sum_channels_kernel(float* __restrict__ db, const float* __restrict__ dy, int ba
     __shared__ float part[kChannelThreads];
     const int lane = threadIdx.x & 31;
     const int warp = threadIdx.x >> 5;
-    for (int c = blockIdx.x; c < channels; c += gridDim.x) {
+    // 64-bit counters: each may be just below INT_MAX (one extent nearly all of the tensor) before its stride
+    for (int64_t c = blockIdx.x; c < channels; c += gridDim.x) {
         float acc = 0.f;   // meaningful in thread 0
-        for (int b0 = 0; b0 < batch; b0 += kChannelThreads) {
-            const int chunk = batch - b0 < kChannelThreads ? batch - b0 : kChannelThreads;
+        for (int64_t b0 = 0; b0 < batch; b0 += kChannelThreads) {
+            const int chunk = batch - b0 < kChannelThreads ? (int)(batch - b0) : kChannelThreads;
             for (int j = warp; j < chunk; j += kChannelWarps) {
-                const float* p = dy + ((int64_t)(b0 + j) * channels + c) * spatial;
+                const float* p = dy + ((b0 + j) * channels + c) * spatial;
                 double s = 0.0;
-                for (int k = lane; k < spatial; k += 32) s += (double)p[k];
+                for (int64_t k = lane; k < spatial; k += 32) s += (double)p[k];
                 s = warp_sum_xor(s);
                 if (lane == 0) part[j] = (float)s;
             }
@@ -181,31 +214,34 @@ __device__ __forceinline__ double warp_max_xor(double v) {
 }
 
 __global__ void __launch_bounds__(kKdThreads)
-distillation_kernel(float* __restrict__ grad, double* __restrict__ partials, const float* __restrict__ student,
-                    const float* __restrict__ teacher, const int* __restrict__ labels, int rows, int classes,
-                    float temperature, float alpha, float grad_scale) {
+distillation_kernel(float* __restrict__ grad, double* __restrict__ partials, int* __restrict__ bad_rows,
+                    const float* __restrict__ student, const float* __restrict__ teacher, const int* __restrict__ labels,
+                    int rows, int classes, float temperature, float alpha, float grad_scale) {
     __shared__ double warp_loss[kKdRowsPerBlock];
     __shared__ double warp_correct[kKdRowsPerBlock];
+    __shared__ int warp_bad[kKdRowsPerBlock];
     const int lane = threadIdx.x & 31;
     const int warp = threadIdx.x >> 5;
+    int first_bad = kNoBadRow;   // in lane 0, as in softmax_xent_kernel
     const double T = (double)temperature;
     const float one_minus_alpha = __fsub_rn(1.f, alpha);
     const float soft_weight = __fmul_rn(__fmul_rn(alpha, temperature), temperature);   // Java: alpha * T * T, in float
     double loss = 0.0, correct = 0.0;   // meaningful in lane 0
-    for (int r = blockIdx.x * kKdRowsPerBlock + warp; r < rows; r += gridDim.x * kKdRowsPerBlock) {
-        const float* s = student + (int64_t)r * classes;
-        const float* t = teacher + (int64_t)r * classes;
+    // 64-bit row and class counters, as in softmax_xent_kernel
+    for (int64_t r = (int64_t)blockIdx.x * kKdRowsPerBlock + warp; r < rows; r += (int64_t)gridDim.x * kKdRowsPerBlock) {
+        const float* s = student + r * classes;
+        const float* t = teacher + r * classes;
         const int label = labels[r];
         const bool bad = label < 0 || label >= classes;
         // pass 1: the arg-max of s (first maximum) and the maxima of s, s/T and t/T
         float best = -HUGE_VALF;
         int arg = 0x7fffffff;
         double mr = -HUGE_VAL, mp = -HUGE_VAL, mq = -HUGE_VAL;
-        for (int c = lane; c < classes; c += 32) {
+        for (int64_t c = lane; c < classes; c += 32) {
             const float sv = s[c];
             if (sv > best) {
                 best = sv;
-                arg = c;
+                arg = (int)c;
             }
             const double ds = (double)sv;
             const double dp = ds / T;
@@ -230,7 +266,7 @@ distillation_kernel(float* __restrict__ grad, double* __restrict__ partials, con
         const int argmax = (arg == 0x7fffffff || s[0] != s[0]) ? 0 : arg;
         // pass 2: the normalisers
         double zr = 0.0, zp = 0.0, zq = 0.0;
-        for (int c = lane; c < classes; c += 32) {
+        for (int64_t c = lane; c < classes; c += 32) {
             const double ds = (double)s[c];
             zr += exp(ds - mr);
             zp += exp(ds / T - mp);
@@ -244,8 +280,8 @@ distillation_kernel(float* __restrict__ grad, double* __restrict__ partials, con
         const double log_zq = mq + log(zq);
         // pass 3: KL(q || p) and the gradient
         double kl = 0.0;
-        float* g = grad + (int64_t)r * classes;
-        for (int c = lane; c < classes; c += 32) {
+        float* g = grad + r * classes;
+        for (int64_t c = lane; c < classes; c += 32) {
             const float sv = s[c];
             const float tv = t[c];
             const double q = exp((double)tv / T - mq) / zq;
@@ -266,6 +302,7 @@ distillation_kernel(float* __restrict__ grad, double* __restrict__ partials, con
         if (lane == 0) {
             if (bad) {
                 loss += (double)NAN;
+                if (first_bad == kNoBadRow) first_bad = (int)r;
             } else {
                 const double ce = log_zr - (double)s[label];
                 loss += (double)one_minus_alpha * ce + (double)soft_weight * kl;
@@ -276,16 +313,20 @@ distillation_kernel(float* __restrict__ grad, double* __restrict__ partials, con
     if (lane == 0) {
         warp_loss[warp] = loss;
         warp_correct[warp] = correct;
+        warp_bad[warp] = first_bad;
     }
     __syncthreads();
     if (threadIdx.x == 0) {
         double l = 0.0, k = 0.0;
+        int b = kNoBadRow;
         for (int w = 0; w < kKdRowsPerBlock; w++) {
             l += warp_loss[w];
             k += warp_correct[w];
+            b = warp_bad[w] < b ? warp_bad[w] : b;
         }
         partials[2 * blockIdx.x] = l;
         partials[2 * blockIdx.x + 1] = k;
+        if (bad_rows != nullptr) bad_rows[blockIdx.x] = b;
     }
 }
 
@@ -339,6 +380,13 @@ extern "C" int p4j_sum_rows(float* out, const float* x, int rows, int n, float b
 
 extern "C" int p4j_softmax_xent(float* grad, float* metrics, const float* logits, const int* labels, int rows, int classes,
                                 float grad_scale, void* workspace, long long workspace_bytes, void* stream) {
+    return p4j_softmax_xent_checked(grad, metrics, logits, labels, rows, classes, grad_scale, workspace, workspace_bytes,
+                                    nullptr, stream);
+}
+
+extern "C" int p4j_softmax_xent_checked(float* grad, float* metrics, const float* logits, const int* labels, int rows,
+                                        int classes, float grad_scale, void* workspace, long long workspace_bytes,
+                                        int* bad_label, void* stream) {
     if (rows < 0 || classes < 0) return (int)cudaErrorInvalidValue;
     if (rows == 0) return (int)cudaSuccess;
     if (classes == 0 || metrics == nullptr || logits == nullptr || labels == nullptr || workspace == nullptr ||
@@ -349,9 +397,10 @@ extern "C" int p4j_softmax_xent(float* grad, float* metrics, const float* logits
     const int64_t want = ((int64_t)rows + kXentRowsPerBlock - 1) / kXentRowsPerBlock;
     const int blocks = (int)(want < kXentMaxBlocks ? want : kXentMaxBlocks);
     double* partials = static_cast<double*>(workspace);
-    softmax_xent_kernel<<<blocks, kXentThreads, 0, s>>>(grad, partials, logits, labels, rows, classes, grad_scale);
+    int* bad_rows = bad_label == nullptr ? nullptr : reinterpret_cast<int*>(static_cast<char*>(workspace) + kBadRowsOffset);
+    softmax_xent_kernel<<<blocks, kXentThreads, 0, s>>>(grad, partials, bad_rows, logits, labels, rows, classes, grad_scale);
     P4J_CHECK_LAUNCH();
-    xent_finish_kernel<<<1, kXentMaxBlocks, 0, s>>>(metrics, partials, blocks);
+    xent_finish_kernel<<<1, kXentMaxBlocks, 0, s>>>(metrics, bad_label, partials, bad_rows, labels, blocks, classes);
     P4J_CHECK_LAUNCH();
     return (int)cudaSuccess;
 }
@@ -369,6 +418,14 @@ extern "C" int p4j_sum_channels(float* db, const float* dy, int batch, int chann
 extern "C" int p4j_distillation(float* grad, float* metrics, const float* student, const float* teacher,
                                 const int* labels, int rows, int classes, float temperature, float alpha,
                                 float grad_scale, void* workspace, long long workspace_bytes, void* stream) {
+    return p4j_distillation_checked(grad, metrics, student, teacher, labels, rows, classes, temperature, alpha, grad_scale,
+                                    workspace, workspace_bytes, nullptr, stream);
+}
+
+extern "C" int p4j_distillation_checked(float* grad, float* metrics, const float* student, const float* teacher,
+                                        const int* labels, int rows, int classes, float temperature, float alpha,
+                                        float grad_scale, void* workspace, long long workspace_bytes, int* bad_label,
+                                        void* stream) {
     if (rows < 0 || classes < 0 || !(temperature > 0.f) || !(alpha >= 0.f && alpha <= 1.f)) {
         return (int)cudaErrorInvalidValue;
     }
@@ -381,10 +438,11 @@ extern "C" int p4j_distillation(float* grad, float* metrics, const float* studen
     const int64_t want = ((int64_t)rows + kKdRowsPerBlock - 1) / kKdRowsPerBlock;
     const int blocks = (int)(want < kXentMaxBlocks ? want : kXentMaxBlocks);
     double* partials = static_cast<double*>(workspace);
-    distillation_kernel<<<blocks, kKdThreads, 0, s>>>(grad, partials, student, teacher, labels, rows, classes, temperature,
-                                                      alpha, grad_scale);
+    int* bad_rows = bad_label == nullptr ? nullptr : reinterpret_cast<int*>(static_cast<char*>(workspace) + kBadRowsOffset);
+    distillation_kernel<<<blocks, kKdThreads, 0, s>>>(grad, partials, bad_rows, student, teacher, labels, rows, classes,
+                                                      temperature, alpha, grad_scale);
     P4J_CHECK_LAUNCH();
-    xent_finish_kernel<<<1, kXentMaxBlocks, 0, s>>>(metrics, partials, blocks);
+    xent_finish_kernel<<<1, kXentMaxBlocks, 0, s>>>(metrics, bad_label, partials, bad_rows, labels, blocks, classes);
     P4J_CHECK_LAUNCH();
     return (int)cudaSuccess;
 }

@@ -11,6 +11,12 @@ import io.prune4j.tensor.Tensor;
  *
  * <p>Argument order is fixed everywhere: outputs first, then inputs, then scalars. Matrices are
  * row-major. Unless an operation says otherwise, outputs may not alias inputs.
+ *
+ * <p>Every backend checks the arguments of every operation with {@link ArgChecks} before it touches
+ * any storage, so a bad call gets the same exception and message from each. Sizes are ints: a tensor
+ * holds fewer than 2^31 elements, and so must what an operation derives from its arguments (an
+ * output plane, a convolution's patch matrix, an offset plus a count); beyond that the call is an
+ * {@link IllegalArgumentException} that names the operation and the size, before anything runs.
  */
 public interface Backend extends AutoCloseable {
 
@@ -73,7 +79,9 @@ public interface Backend extends AutoCloseable {
      * (likewise {@code Wo}), with a fused ReLU when {@code relu}. With {@code groups > 1} the input
      * and output channels fall into {@code groups} consecutive blocks and output block {@code g} reads
      * input block {@code g} only; {@code groups} must divide both {@code in} and {@code out}, and
-     * {@code groups == in} is a depthwise convolution.
+     * {@code groups == in} is a depthwise convolution. An output plane {@code Ho·Wo} and one example's
+     * patch matrix of one group {@code [in / groups·kh·kw, Ho·Wo]} (the CPU's im2col) must each hold
+     * fewer than 2^31 elements.
      */
     void conv2d(Tensor y, Tensor x, Tensor w, Tensor bias, int stride, int pad, int groups, boolean relu);
 
@@ -207,7 +215,11 @@ public interface Backend extends AutoCloseable {
      * {@code labels [batch]} (INT32). Adds the summed loss and the number of correct arg-max
      * predictions to {@code metrics [2]} (so a whole epoch accumulates on the device), and, when
      * {@code gradLogits} is not null, writes {@code gradScale · (softmax − onehot)} into it.
-     * A label outside {@code [0, classes)} is an {@link IllegalArgumentException}.
+     * A label outside {@code [0, classes)} is an {@link IllegalArgumentException} naming the first such
+     * row, {@code "softmaxCrossEntropy: label 12 in row 3 outside [0, 10)"}: the CPU throws it at the call;
+     * a device backend, whose labels are in device memory, finds it on the device and throws it with the
+     * same message at its next synchronising call (a host read or {@link #synchronize()}: for training,
+     * the epoch's read of its metrics), for the first call since the last synchronisation that had one.
      */
     void softmaxCrossEntropy(Tensor gradLogits, Tensor metrics, Tensor logits, Tensor labels, float gradScale);
 
@@ -221,7 +233,11 @@ public interface Backend extends AutoCloseable {
     /** {@code dst[dstOffset + i] = src[srcOffset + i]} for {@code i < count}; both FLOAT32 or both INT32. */
     void copyRange(Tensor dst, int dstOffset, Tensor src, int srcOffset, int count);
 
-    /** Copies column {@code idx[c]} of {@code src [rows, cols]} into column {@code c} of {@code out [rows, k]} ({@code idx [k]}, INT32). */
+    /**
+     * Copies column {@code idx[c]} of {@code src [rows, cols]} into column {@code c} of {@code out [rows, k]}
+     * ({@code idx [k]}, INT32), {@code k} at most {@link ArgChecks#MAX_GATHER_COLUMNS}; an index outside
+     * {@code src} is an {@link IndexOutOfBoundsException}.
+     */
     void gatherColumns(Tensor out, Tensor src, Tensor idx);
 
     /**
@@ -229,7 +245,8 @@ public interface Backend extends AutoCloseable {
      * block being {@code block} consecutive columns: {@code out[r, c·block + j] = src[r, idx[c]·block + j]}.
      * Rows are the first dimension and columns everything after it, so for a convolution weight
      * {@code [out, in, kh, kw]} with {@code block = kh·kw} this keeps input channels, and for a Dense
-     * layer behind a flattened feature map with {@code block = H·W} it keeps that map's channels.
+     * layer behind a flattened feature map with {@code block = H·W} it keeps that map's channels. At most
+     * {@link ArgChecks#MAX_GATHER_COLUMNS} output columns per row ({@code idx.size() · block}).
      */
     void gatherColumnBlocks(Tensor out, Tensor src, Tensor idx, int block);
 
@@ -336,7 +353,8 @@ public interface Backend extends AutoCloseable {
      * Knowledge-distillation loss (Hinton et al. 2015): {@code (1−α)·CE(s, y) + α·T²·KL(softmax(t/T) ‖ softmax(s/T))}
      * per row of student logits {@code s} and teacher logits {@code t}; adds the summed loss and the
      * student's correct count to {@code metrics [2]} and writes {@code gradScale ·} its gradient with
-     * respect to {@code s} into {@code gradLogits}.
+     * respect to {@code s} into {@code gradLogits}. A label outside {@code [0, classes)} is an
+     * {@link IllegalArgumentException}, thrown when {@link #softmaxCrossEntropy} throws it.
      */
     void distillation(Tensor gradLogits, Tensor metrics, Tensor student, Tensor teacher, Tensor labels, float temperature,
                       float alpha, float gradScale);

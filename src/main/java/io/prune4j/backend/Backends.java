@@ -1,5 +1,6 @@
 package io.prune4j.backend;
 
+import io.prune4j.InvalidSettingException;
 import io.prune4j.backend.cpu.CpuBackend;
 import io.prune4j.backend.cuda.CudaBackend;
 import io.prune4j.backend.cuda.CudaRuntime;
@@ -17,7 +18,7 @@ public final class Backends {
             try {
                 return valueOf(s.trim().toUpperCase(Locale.ROOT));
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("unknown device '" + s + "': expected cpu, cuda or auto");
+                throw new InvalidSettingException("unknown device '" + s + "': expected cpu, cuda or auto");
             }
         }
     }

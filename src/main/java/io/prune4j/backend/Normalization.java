@@ -1,5 +1,6 @@
 package io.prune4j.backend;
 
+import io.prune4j.InvalidSettingException;
 import java.util.Locale;
 
 /**
@@ -14,7 +15,7 @@ public enum Normalization {
         try {
             return valueOf(s.trim().toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("unknown normalisation '" + s + "': expected none, l2, max or l1");
+            throw new InvalidSettingException("unknown normalisation '" + s + "': expected none, l2, max or l1");
         }
     }
 }

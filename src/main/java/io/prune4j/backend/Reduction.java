@@ -1,5 +1,6 @@
 package io.prune4j.backend;
 
+import io.prune4j.InvalidSettingException;
 import java.util.Locale;
 
 /** How {@link Backend#segmentReduce} folds a segment: the sum, the mean or the largest value of its terms. */
@@ -10,7 +11,7 @@ public enum Reduction {
         try {
             return valueOf(s.trim().toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("unknown reduction '" + s + "': expected sum, mean or max");
+            throw new InvalidSettingException("unknown reduction '" + s + "': expected sum, mean or max");
         }
     }
 }

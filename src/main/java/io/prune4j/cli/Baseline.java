@@ -1,5 +1,6 @@
 package io.prune4j.cli;
 
+import io.prune4j.InvalidSettingException;
 import io.prune4j.backend.Backend;
 import io.prune4j.io.ModelFile;
 import io.prune4j.nn.Graph;
@@ -47,7 +48,7 @@ final class Baseline implements AutoCloseable {
             }
             if (mismatch != null) {
                 net.close();
-                throw new IllegalArgumentException(mismatch);
+                throw new InvalidSettingException(mismatch);
             }
             System.err.println("model: " + net.describe() + " (loaded from " + model + ")");
             return new Baseline(net, null, null, 0);

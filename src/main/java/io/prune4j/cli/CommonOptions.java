@@ -1,5 +1,6 @@
 package io.prune4j.cli;
 
+import io.prune4j.InvalidSettingException;
 import io.prune4j.backend.Backend;
 import io.prune4j.backend.Backends;
 import io.prune4j.data.Mnist;
@@ -50,7 +51,7 @@ final class CommonOptions {
         Backends.Device d = Backends.Device.parse(device);
         int t = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
         if (t < 1) {
-            throw new IllegalArgumentException("--threads must be at least 1, got " + t);
+            throw new InvalidSettingException("--threads must be at least 1, got " + t);
         }
         Backend backend = Backends.create(d, t);
         System.err.println("device: " + backend.name() + (d == Backends.Device.AUTO ? " (chosen by --device auto)" : "")

@@ -1,5 +1,6 @@
 package io.prune4j.cli;
 
+import io.prune4j.InvalidSettingException;
 import io.prune4j.backend.cpu.CpuBackend;
 import io.prune4j.io.ModelFile;
 import io.prune4j.nn.Graph;
@@ -44,10 +45,10 @@ final class InspectCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (Arrays.stream(inputShape).anyMatch(d -> d < 1)) {
-            throw new IllegalArgumentException("--input-shape needs positive extents, got " + Arrays.toString(inputShape));
+            throw new InvalidSettingException("--input-shape needs positive extents, got " + Arrays.toString(inputShape));
         }
         if (classes < 1) {
-            throw new IllegalArgumentException("--classes must be at least 1, got " + classes);
+            throw new InvalidSettingException("--classes must be at least 1, got " + classes);
         }
         try (CpuBackend cpu = new CpuBackend(1);
              Graph net = source.model != null ? ModelFile.load(source.model, cpu) : training.network(cpu, inputShape, classes, seed)) {

@@ -1,5 +1,6 @@
 package io.prune4j.cli;
 
+import io.prune4j.InvalidSettingException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -14,13 +15,13 @@ final class OutputPaths {
             }
             Path dir = p.toAbsolutePath().getParent();
             if (dir == null || !Files.isDirectory(dir)) {
-                throw new IllegalArgumentException(p + ": folder " + dir + " does not exist");
+                throw new InvalidSettingException(p + ": folder " + dir + " does not exist");
             }
             if (!Files.isWritable(dir)) {
-                throw new IllegalArgumentException(p + ": folder " + dir + " is not writable");
+                throw new InvalidSettingException(p + ": folder " + dir + " is not writable");
             }
             if (Files.isDirectory(p)) {
-                throw new IllegalArgumentException(p + ": is a folder, expected a file name");
+                throw new InvalidSettingException(p + ": is a folder, expected a file name");
             }
         }
     }

@@ -29,6 +29,7 @@ import picocli.CommandLine.Option;
  * what it cost and what it gained.
  */
 @Command(name = "prune", mixinStandardHelpOptions = true,
+        exitCodeListHeading = "%nExit status:%n", exitCodeList = {Main.EXIT_OK, Main.EXIT_ERROR, Main.EXIT_USAGE, Main.EXIT_INTERNAL},
         description = "Prune a model by importance scores, fine-tune it and report accuracy, size and speed before and after.")
 final class PruneCommand implements Callable<Integer> {
     @Mixin

@@ -1,5 +1,6 @@
 package io.prune4j.cli;
 
+import io.prune4j.InvalidSettingException;
 import io.prune4j.backend.Normalization;
 import io.prune4j.prune.Criterion;
 import io.prune4j.prune.PruneConfig;
@@ -117,7 +118,11 @@ final class PruneOptions {
             case GRADUAL -> 10;
         };
         if (finetuneEpochs < 0) {
-            throw new IllegalArgumentException("--finetune-epochs must be ≥ 0, got " + finetuneEpochs);
+            throw new InvalidSettingException("--finetune-epochs must be ≥ 0, got " + finetuneEpochs);
+        }
+        if (distill && !(distillTemperature > 0 && Float.isFinite(distillTemperature))) {
+            // PruneConfig reads a temperature of 0 as "no distillation": --distill must not be dropped silently
+            throw new InvalidSettingException("--distill-temperature must be a positive number, got " + distillTemperature);
         }
         Ranking.Config ranking = new Ranking.Config(Ranking.Scope.parse(scope), normalization != null ? Normalization.parse(normalization)
                 : structured() ? Normalization.L2 : Normalization.NONE, mode, value, minKeep,

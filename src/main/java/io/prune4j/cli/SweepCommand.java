@@ -1,5 +1,6 @@
 package io.prune4j.cli;
 
+import io.prune4j.InvalidSettingException;
 import io.prune4j.Prune4jException;
 import io.prune4j.backend.Backend;
 import io.prune4j.data.Mnist;
@@ -35,6 +36,7 @@ import picocli.CommandLine.Option;
  * and plots test accuracy against sparsity, the comparison pruning papers draw.
  */
 @Command(name = "sweep", mixinStandardHelpOptions = true,
+        exitCodeListHeading = "%nExit status:%n", exitCodeList = {Main.EXIT_OK, Main.EXIT_ERROR, Main.EXIT_USAGE, Main.EXIT_INTERNAL},
         description = "Compare criteria: accuracy against sparsity for each, as a PNG plot and the JSON behind it.")
 final class SweepCommand implements Callable<Integer> {
     @Mixin
@@ -75,7 +77,7 @@ final class SweepCommand implements Callable<Integer> {
         for (String c : criteria) {
             Criterion k = Criterion.parse(c);
             if (!pruning.structured() && !k.scoresWeights()) {
-                throw new IllegalArgumentException("criterion " + k + " scores units only; drop it or sweep --structured");
+                throw new InvalidSettingException("criterion " + k + " scores units only; drop it or sweep --structured");
             }
             crits.add(k);
         }
@@ -85,11 +87,11 @@ final class SweepCommand implements Callable<Integer> {
         boolean budget = flopsTargets != null;
         if (budget) {
             if (!pruning.structured()) {
-                throw new IllegalArgumentException("--flops-targets applies to structured pruning");
+                throw new InvalidSettingException("--flops-targets applies to structured pruning");
             }
             for (double f : flopsTargets) {
                 if (!(f > 0 && f <= 1)) {
-                    throw new IllegalArgumentException("--flops-targets must be fractions in (0, 1], got " + f);
+                    throw new InvalidSettingException("--flops-targets must be fractions in (0, 1], got " + f);
                 }
             }
         }

@@ -1,8 +1,11 @@
 package io.prune4j.cli;
 
+import io.prune4j.InvalidSettingException;
 import io.prune4j.backend.Backend;
 import io.prune4j.nn.Graph;
 import io.prune4j.nn.Models;
+import io.prune4j.tensor.Shapes;
+import io.prune4j.train.Trainer;
 import io.prune4j.train.TrainConfig;
 import picocli.CommandLine.Option;
 
@@ -53,14 +56,14 @@ final class TrainOptions {
         TrainConfig.OptimizerKind kind = TrainConfig.OptimizerKind.parse(optimizer);
         float rate = lr != null ? lr : (kind == TrainConfig.OptimizerKind.ADAM ? 1e-3f : 0.05f);
         if (epochs < 1) {
-            throw new IllegalArgumentException("--epochs must be at least 1, got " + epochs);
+            throw new InvalidSettingException("--epochs must be at least 1, got " + epochs);
         }
         try {
             return TrainConfig.builder().optEpochs(epochs).optBatchSize(batch).optLearningRate(rate).optOptimizer(kind)
                     .optMomentum(momentum).optWeightDecay(weightDecay).optLrSchedule(TrainConfig.LrSchedule.parse(lrSchedule))
                     .optSeed(seed).build();
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("training options: " + e.getMessage());
+        } catch (InvalidSettingException e) {
+            throw new InvalidSettingException("training options: " + e.getMessage());
         }
     }
 
@@ -79,7 +82,7 @@ final class TrainOptions {
         try {
             return Arch.valueOf(arch.trim().toUpperCase(java.util.Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("--arch must be mlp, cnn, resnet or mobilenet, got '" + arch + "'");
+            throw new InvalidSettingException("--arch must be mlp, cnn, resnet or mobilenet, got '" + arch + "'");
         }
     }
 
@@ -100,7 +103,7 @@ final class TrainOptions {
         int[] h = hidden != null ? hidden : cnn() ? new int[] {256} : new int[] {300, 100};
         for (int n : h) {
             if (n < 1) {
-                throw new IllegalArgumentException("--hidden sizes must be positive, got " + n);
+                throw new InvalidSettingException("--hidden sizes must be positive, got " + n);
             }
         }
         return h.clone();
@@ -121,7 +124,7 @@ final class TrainOptions {
         Arch found = archOf(net);
         if (found != arch()) {
             String name = found.name().toLowerCase(java.util.Locale.ROOT);
-            throw new IllegalArgumentException(file + ": holds " + (found == Arch.MLP ? "an " : "a ") + name + " (" + net.describe()
+            throw new InvalidSettingException(file + ": holds " + (found == Arch.MLP ? "an " : "a ") + name + " (" + net.describe()
                     + ") but --arch " + arch + " was asked for");
         }
     }
@@ -130,34 +133,34 @@ final class TrainOptions {
     void validate() {
         Arch a = arch();
         if (a != Arch.RESNET && depth != 1) {
-            throw new IllegalArgumentException("--depth applies to --arch resnet only");
+            throw new InvalidSettingException("--depth applies to --arch resnet only");
         }
         if (a != Arch.RESNET && a != Arch.MOBILENET && width != null) {
-            throw new IllegalArgumentException("--width applies to --arch resnet and mobilenet only");
+            throw new InvalidSettingException("--width applies to --arch resnet and mobilenet only");
         }
         if (a == Arch.RESNET || a == Arch.MOBILENET) {
             if (hidden != null || channels != null) {
-                throw new IllegalArgumentException("--hidden and --channels apply to --arch mlp and cnn; " + arch + " takes --width"
+                throw new InvalidSettingException("--hidden and --channels apply to --arch mlp and cnn; " + arch + " takes --width"
                         + (a == Arch.RESNET ? " and --depth" : ""));
             }
             if (depth < 1 || stemWidth() < 1) {
-                throw new IllegalArgumentException("--depth and --width must be at least 1, got " + depth + " and " + stemWidth());
+                throw new InvalidSettingException("--depth and --width must be at least 1, got " + depth + " and " + stemWidth());
             }
             return;
         }
         hiddenSizes();
         if (cnn()) {
             if (hiddenSizes().length != 1) {
-                throw new IllegalArgumentException("--arch cnn takes one --hidden size (the Dense layer after the convolutions), got "
+                throw new InvalidSettingException("--arch cnn takes one --hidden size (the Dense layer after the convolutions), got "
                         + hiddenSizes().length);
             }
             for (int c : channelSizes()) {
                 if (c < 1) {
-                    throw new IllegalArgumentException("--channels must be positive, got " + c);
+                    throw new InvalidSettingException("--channels must be positive, got " + c);
                 }
             }
         } else if (channels != null) {
-            throw new IllegalArgumentException("--channels applies to --arch cnn only");
+            throw new InvalidSettingException("--channels applies to --arch cnn only");
         }
     }
 
@@ -174,7 +177,7 @@ final class TrainOptions {
         validate();
         Arch a = arch();
         if ((a == Arch.RESNET || a == Arch.MOBILENET) && sampleShape.length != 3) {
-            throw new IllegalArgumentException("--arch " + arch + " needs image data ([channels, height, width] per example), but the "
+            throw new InvalidSettingException("--arch " + arch + " needs image data ([channels, height, width] per example), but the "
                     + "data's examples are " + java.util.Arrays.toString(sampleShape));
         }
         if (a == Arch.RESNET) {
@@ -188,18 +191,63 @@ final class TrainOptions {
             for (int d : sampleShape) {
                 features *= d;
             }
-            return Models.mlp(backend, features, hiddenSizes(), classes, seed);
+            int[] sizes = hiddenSizes();
+            int prev = features;
+            for (int h = 0; h <= sizes.length; h++) {
+                int out = h < sizes.length ? sizes[h] : classes;
+                fits("--hidden " + join(sizes), "fc" + (h + 1) + "'s weights [" + out + ", " + prev + "]", out, prev);
+                fits("--hidden " + join(sizes), "fc" + (h + 1) + "'s output for a batch of " + largestBatch(), out, largestBatch());
+                prev = out;
+            }
+            return Models.mlp(backend, features, sizes, classes, seed);
         }
         if (sampleShape.length != 3) {
-            throw new IllegalArgumentException("--arch cnn needs image data ([channels, height, width] per example), but the data's "
+            throw new InvalidSettingException("--arch cnn needs image data ([channels, height, width] per example), but the data's "
                     + "examples are " + java.util.Arrays.toString(sampleShape));
         }
         int side = Math.min(sampleShape[1], sampleShape[2]);
         int stages = channelSizes().length;
         if (side >> stages < 1) {
-            throw new IllegalArgumentException("--channels gives " + stages + " conv + pool stages, too many for "
+            throw new InvalidSettingException("--channels gives " + stages + " conv + pool stages, too many for "
                     + sampleShape[1] + "x" + sampleShape[2] + " images (each halves the size)");
         }
+        String options = "--channels " + join(channelSizes()) + " --hidden " + hiddenSizes()[0];
+        int prev = sampleShape[0];
+        long h = sampleShape[1];
+        long w = sampleShape[2];
+        int[] cs = channelSizes();
+        for (int c = 0; c < cs.length; c++) {
+            String conv = "conv" + (c + 1);
+            fits(options, conv + "'s weights [" + cs[c] + ", " + prev + ", 3, 3]", cs[c], prev, 9);
+            fits(options, conv + "'s output for a batch of " + largestBatch(), largestBatch(), cs[c], h, w);
+            fits(options, conv + "'s patch matrix of one example", prev, 9, h, w);
+            prev = cs[c];
+            h /= 2;
+            w /= 2;
+        }
+        fits(options, "fc1's weights [" + hiddenSizes()[0] + ", " + prev * h * w + "]", hiddenSizes()[0], prev, h, w);
+        fits(options, "fc1's output for a batch of " + largestBatch(), hiddenSizes()[0], largestBatch());
         return Models.cnn(backend, sampleShape, channelSizes(), hiddenSizes()[0], classes, seed);
+    }
+
+    /**
+     * The largest batch a layer of the network will see: training (--batch), evaluation
+     * ({@link Trainer#EVAL_BATCH}) or the throughput measurement (256).
+     */
+    private int largestBatch() {
+        return Math.max(batch, Math.max(Trainer.EVAL_BATCH, 256));
+    }
+
+    /** Refuses sizes the network would need beyond an int (prune4j's tensors hold fewer than 2^31 elements) as the options' fault. */
+    private static void fits(String options, String what, long... factors) {
+        try {
+            Shapes.intSize(options, what, factors);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidSettingException(e.getMessage() + " (a tensor holds fewer)");
+        }
+    }
+
+    private static String join(int[] v) {
+        return java.util.Arrays.stream(v).mapToObj(String::valueOf).collect(java.util.stream.Collectors.joining(","));
     }
 }

@@ -235,12 +235,16 @@ public final class Conv2d implements WeightLayer, UnaryLayer {
             throw new IllegalArgumentException(describe() + " expects [" + inChannels() + ", height, width] per example, got "
                     + java.util.Arrays.toString(in));
         }
-        int ho = in[1] + 2 * pad - kernelHeight();
-        int wo = in[2] + 2 * pad - kernelWidth();
+        // in long: a padding near 2^30 (a model file may hold any int) must not wrap into a plausible size
+        long ho = in[1] + 2L * pad - kernelHeight();
+        long wo = in[2] + 2L * pad - kernelWidth();
         if (ho < 0 || wo < 0) {
             throw new IllegalArgumentException(describe() + ": a " + in[1] + "x" + in[2] + " input is smaller than the kernel");
         }
-        return new int[] {outChannels(), ho / stride + 1, wo / stride + 1};
+        long oh = ho / stride + 1;
+        long ow = wo / stride + 1;
+        Shapes.intSize(describe(), "an output of " + outChannels() + "x" + oh + "x" + ow + " per example", outChannels(), oh, ow);
+        return new int[] {outChannels(), (int) oh, (int) ow};
     }
 
     @Override

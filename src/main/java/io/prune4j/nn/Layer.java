@@ -33,9 +33,10 @@ public interface Layer extends AutoCloseable {
     int[] outputShape(int[][] inputShapes);
 
     /**
-     * Runs the layer on batched inputs {@code [batch, …input shape]}. The returned tensor belongs to
-     * the layer (or is its input or a view of it, for layers that only pass it on) and stays valid and
-     * unchanged until the layer's next {@code forward} call; the layer never writes into its inputs.
+     * Runs the layer on batched inputs {@code [batch, …input shape]}, which it does not modify. The
+     * returned tensor belongs to the layer (or is its input or a view of it, for layers that only pass
+     * it on) and stays unchanged until the layer's next {@code forward} call or until it is closed: the
+     * backward pass and {@link ForwardHook}s rely on that.
      */
     Tensor forward(Tensor[] inputs, boolean training);
 
@@ -43,7 +44,8 @@ public interface Layer extends AutoCloseable {
      * Given {@code dy}, the loss gradient with respect to the last forward output, overwrites the
      * parameter gradients (gradients are per step) and returns the gradient with respect to each
      * input, an entry being null where {@code needInputGrad} is false. A returned gradient may be
-     * {@code dy} itself or a view of it (a pass-through); the layer never writes into {@code dy}.
+     * {@code dy} itself or a view of it (a pass-through). Writes neither {@code dy} nor the last
+     * forward pass's inputs or output (a forward hook may still hold them, see {@link ForwardHook}).
      */
     Tensor[] backward(Tensor dy, boolean[] needInputGrad);
 

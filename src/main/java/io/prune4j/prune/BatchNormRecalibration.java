@@ -1,5 +1,6 @@
 package io.prune4j.prune;
 
+import io.prune4j.InvalidSettingException;
 import io.prune4j.nn.BatchNorm;
 import io.prune4j.nn.Graph;
 import io.prune4j.nn.Layer;
@@ -43,7 +44,7 @@ public final class BatchNormRecalibration {
             return 0;
         }
         if (batches < 1) {
-            throw new IllegalArgumentException("re-estimating BatchNorm statistics needs at least 1 calibration batch, got " + batches);
+            throw new InvalidSettingException("re-estimating BatchNorm statistics needs at least 1 calibration batch, got " + batches);
         }
         norms.forEach(BatchNorm::beginAveraging);
         int[] used = {0};

@@ -1,5 +1,6 @@
 package io.prune4j.prune;
 
+import io.prune4j.InvalidSettingException;
 import io.prune4j.backend.Backend;
 import io.prune4j.nn.Graph;
 import io.prune4j.nn.Models;
@@ -38,7 +39,7 @@ public final class Calibration {
         scorer.begin(net, nodes, granularity);
         if (needsData) {
             if (batches < 1) {
-                throw new IllegalArgumentException("calibration batches must be at least 1 for a criterion that needs data");
+                throw new InvalidSettingException("calibration batches must be at least 1 for a criterion that needs data");
             }
             Backend backend = net.backend();
             Tensor[] grad = {null};

@@ -1,5 +1,6 @@
 package io.prune4j.prune;
 
+import io.prune4j.InvalidSettingException;
 import io.prune4j.nn.BatchNorm;
 import io.prune4j.nn.ChannelRule;
 import io.prune4j.nn.Graph;
@@ -97,7 +98,7 @@ public final class ChannelGroups {
     public static ChannelGroups of(Graph net, Set<String> keep) {
         Set<String> unknown = net.unknown(keep);
         if (!unknown.isEmpty()) {
-            throw new IllegalArgumentException("no node named " + String.join(", ", new java.util.TreeSet<>(unknown))
+            throw new InvalidSettingException("no node named " + String.join(", ", new java.util.TreeSet<>(unknown))
                     + " to keep; the network has " + String.join(", ", nodeNames(net)));
         }
         List<Graph.Node> nodes = net.nodes();

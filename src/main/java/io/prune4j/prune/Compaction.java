@@ -1,5 +1,6 @@
 package io.prune4j.prune;
 
+import io.prune4j.InvalidSettingException;
 import io.prune4j.backend.Backend;
 import io.prune4j.nn.BatchNorm;
 import io.prune4j.nn.ChannelSelection;
@@ -128,7 +129,7 @@ public final class Compaction {
                     String v = values.get(s);
                     int channels = channelMasks.get(v).size();
                     if (k[s] == 0) {
-                        throw new IllegalArgumentException("pruning would remove every unit of "
+                        throw new InvalidSettingException("pruning would remove every unit of "
                                 + (v.equals(Graph.INPUT) ? "the input" : net.layer(v).describe()));
                     }
                     if (k[s] == channels) {
@@ -140,7 +141,7 @@ public final class Compaction {
                     selections.put(v, new ChannelSelection(idx, channels));
                 }
                 if (selections.containsKey(Graph.INPUT)) {
-                    throw new IllegalArgumentException("pruning would remove channels of the network's input");
+                    throw new InvalidSettingException("pruning would remove channels of the network's input");
                 }
                 apply(net, selections);
                 for (Graph c : companions) {

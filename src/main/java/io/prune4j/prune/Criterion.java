@@ -1,5 +1,6 @@
 package io.prune4j.prune;
 
+import io.prune4j.InvalidSettingException;
 import io.prune4j.nn.BatchNorm;
 import io.prune4j.nn.Conv2d;
 import io.prune4j.nn.Layer;
@@ -114,7 +115,7 @@ public enum Criterion implements ScorerFactory {
         for (Criterion c : values()) {
             names.append(names.length() == 0 ? "" : ", ").append(c.cliName);
         }
-        throw new IllegalArgumentException("unknown criterion '" + s + "': expected one of " + names);
+        throw new InvalidSettingException("unknown criterion '" + s + "': expected one of " + names);
     }
 
     @Override

@@ -1,7 +1,7 @@
 package io.prune4j.prune;
 
+import io.prune4j.InvalidSettingException;
 import io.prune4j.nn.Graph;
-import io.prune4j.nn.Models;
 import io.prune4j.tensor.Tensor;
 import io.prune4j.train.Loss;
 
@@ -18,10 +18,10 @@ public final class Distillation implements Loss, AutoCloseable {
     /** Takes ownership of {@code teacher}. */
     public Distillation(Graph teacher, float temperature, float alpha) {
         if (!(temperature > 0) || Float.isInfinite(temperature)) {
-            throw new IllegalArgumentException("distillation temperature must be a positive number, got " + temperature);
+            throw new InvalidSettingException("distillation temperature must be a positive number, got " + temperature);
         }
         if (!(alpha >= 0 && alpha <= 1)) {
-            throw new IllegalArgumentException("distillation weight must be in [0, 1], got " + alpha);
+            throw new InvalidSettingException("distillation weight must be in [0, 1], got " + alpha);
         }
         this.teacher = teacher;
         this.temperature = temperature;

@@ -1,5 +1,6 @@
 package io.prune4j.prune;
 
+import io.prune4j.InvalidSettingException;
 import io.prune4j.backend.Backend;
 import io.prune4j.backend.Normalization;
 import io.prune4j.backend.Reduction;
@@ -41,7 +42,7 @@ final class GroupScores {
                 }
             }
             if (!any) {
-                throw new IllegalArgumentException("criterion " + criterion.label() + " scores none of the layers of group " + g.name()
+                throw new InvalidSettingException("criterion " + criterion.label() + " scores none of the layers of group " + g.name()
                         + " (" + describeMembers(g) + "); keep its nodes with --ignore or choose another criterion");
             }
         }

@@ -1,5 +1,6 @@
 package io.prune4j.prune;
 
+import io.prune4j.InvalidSettingException;
 import io.prune4j.backend.Normalization;
 import io.prune4j.backend.Reduction;
 import io.prune4j.train.TrainConfig;
@@ -46,68 +47,68 @@ public record PruneConfig(ScorerFactory criterion, boolean structured, Ranking.C
 
     public PruneConfig {
         if (criterion == null || ranking == null || schedule == null || finetune == null || groupReduction == null) {
-            throw new IllegalArgumentException("criterion, ranking, schedule, fine-tuning settings and group reduction must be set");
+            throw new InvalidSettingException("criterion, ranking, schedule, fine-tuning settings and group reduction must be set");
         }
         keep = keep == null ? Set.of() : Set.copyOf(keep);
         nodeSparsity = nodeSparsity == null ? Map.of() : Map.copyOf(nodeSparsity);
         if (rounds < 1) {
-            throw new IllegalArgumentException("rounds must be at least 1, got " + rounds);
+            throw new InvalidSettingException("rounds must be at least 1, got " + rounds);
         }
         if (schedule != Schedule.ONESHOT && ranking.mode() != Ranking.Mode.RATIO) {
-            throw new IllegalArgumentException(schedule.name().toLowerCase() + " schedules need a target sparsity, not a threshold or count");
+            throw new InvalidSettingException(schedule.name().toLowerCase() + " schedules need a target sparsity, not a threshold or count");
         }
         if (schedule == Schedule.GRADUAL && finetune.epochs() < 1) {
-            throw new IllegalArgumentException("the gradual schedule prunes while fine-tuning: it needs at least 1 fine-tune epoch");
+            throw new InvalidSettingException("the gradual schedule prunes while fine-tuning: it needs at least 1 fine-tune epoch");
         }
         if (rewind && schedule == Schedule.GRADUAL) {
-            throw new IllegalArgumentException("rewinding applies to one-shot and iterative schedules, not gradual");
+            throw new InvalidSettingException("rewinding applies to one-shot and iterative schedules, not gradual");
         }
         if (!structured && !criterion.scoresWeights()) {
-            throw new IllegalArgumentException("criterion " + criterion.label() + " scores units only; use structured pruning with it");
+            throw new InvalidSettingException("criterion " + criterion.label() + " scores units only; use structured pruning with it");
         }
         if (structured && !criterion.scoresUnits()) {
-            throw new IllegalArgumentException("criterion " + criterion.label() + " scores single weights only; use unstructured pruning with it");
+            throw new InvalidSettingException("criterion " + criterion.label() + " scores single weights only; use unstructured pruning with it");
         }
         if (reconstruct && schedule == Schedule.GRADUAL) {
-            throw new IllegalArgumentException("reconstruction applies to one-shot and iterative schedules, not gradual");
+            throw new InvalidSettingException("reconstruction applies to one-shot and iterative schedules, not gradual");
         }
         if (reconstruct && rewind) {
-            throw new IllegalArgumentException("rewinding resets the surviving weights, so it would undo the reconstruction: use one of them");
+            throw new InvalidSettingException("rewinding resets the surviving weights, so it would undo the reconstruction: use one of them");
         }
         if (reconstruct && biasCompensation) {
-            throw new IllegalArgumentException("reconstruction refits the next layer's bias itself: use it or bias compensation, not both");
+            throw new InvalidSettingException("reconstruction refits the next layer's bias itself: use it or bias compensation, not both");
         }
         if (calibrationBatches < 1 && (criterion.needsData() || reconstruct)) {
-            throw new IllegalArgumentException("calibration batches must be at least 1, got " + calibrationBatches);
+            throw new InvalidSettingException("calibration batches must be at least 1, got " + calibrationBatches);
         }
         if (distillTemperature < 0 || Float.isNaN(distillTemperature)) {
-            throw new IllegalArgumentException("distillation temperature must be ≥ 0, got " + distillTemperature);
+            throw new InvalidSettingException("distillation temperature must be ≥ 0, got " + distillTemperature);
         }
         if (!(distillAlpha >= 0 && distillAlpha <= 1)) {
             // checked here, not only in Distillation, so the command line rejects it before training a baseline
-            throw new IllegalArgumentException("distillation weight must be in [0, 1], got " + distillAlpha);
+            throw new InvalidSettingException("distillation weight must be in [0, 1], got " + distillAlpha);
         }
         if (budget != null) {
             if (!structured) {
-                throw new IllegalArgumentException("a FLOPs or parameter budget applies to structured pruning; unstructured pruning"
+                throw new InvalidSettingException("a FLOPs or parameter budget applies to structured pruning; unstructured pruning"
                         + " keeps every multiply-add");
             }
             if (!(budgetFraction > 0 && budgetFraction <= 1)) {
-                throw new IllegalArgumentException("the budget must be a fraction of the baseline in (0, 1], got " + budgetFraction);
+                throw new InvalidSettingException("the budget must be a fraction of the baseline in (0, 1], got " + budgetFraction);
             }
             if (schedule == Schedule.GRADUAL) {
-                throw new IllegalArgumentException("a budget applies to one-shot and iterative schedules, not gradual");
+                throw new InvalidSettingException("a budget applies to one-shot and iterative schedules, not gradual");
             }
         }
         if (roundTo < 1) {
-            throw new IllegalArgumentException("kept channel counts round to a multiple of at least 1, got " + roundTo);
+            throw new InvalidSettingException("kept channel counts round to a multiple of at least 1, got " + roundTo);
         }
         if (!structured && (roundTo > 1 || !nodeSparsity.isEmpty())) {
-            throw new IllegalArgumentException("rounding and per-node ratios apply to structured pruning");
+            throw new InvalidSettingException("rounding and per-node ratios apply to structured pruning");
         }
         for (Map.Entry<String, Double> e : nodeSparsity.entrySet()) {
             if (!(e.getValue() >= 0 && e.getValue() < 1)) {
-                throw new IllegalArgumentException("the sparsity of node " + e.getKey() + " must be in [0, 1), got " + e.getValue());
+                throw new InvalidSettingException("the sparsity of node " + e.getKey() + " must be in [0, 1), got " + e.getValue());
             }
         }
     }
@@ -184,7 +185,7 @@ public record PruneConfig(ScorerFactory criterion, boolean structured, Ranking.C
 
         public PruneConfig build() {
             if (criterion == null) {
-                throw new IllegalArgumentException("PruneConfig needs a criterion: call setCriterion");
+                throw new InvalidSettingException("PruneConfig needs a criterion: call setCriterion");
             }
             return new PruneConfig(criterion, structured, ranking, schedule, rounds, finetune, distillTemperature, distillAlpha, rewind,
                     calibrationBatches, seed, biasCompensation, reconstruct, keep, groupReduction, bnRecalibration, budget,

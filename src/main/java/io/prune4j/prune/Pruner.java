@@ -1,5 +1,6 @@
 package io.prune4j.prune;
 
+import io.prune4j.InvalidSettingException;
 import io.prune4j.backend.Backend;
 import io.prune4j.nn.Graph;
 import io.prune4j.nn.Parameter;
@@ -80,14 +81,14 @@ public final class Pruner {
      */
     public Outcome run(Graph net, Graph initial, DeviceData train, DeviceData test) {
         if (cfg.rewind() && initial == null) {
-            throw new IllegalArgumentException("rewinding needs the initial weights: train from scratch instead of loading a model");
+            throw new InvalidSettingException("rewinding needs the initial weights: train from scratch instead of loading a model");
         }
         List<String> weightLayers = null;
         if (cfg.structured()) {
             ChannelGroups groups = ChannelGroups.of(net, cfg.keep());
             List<ChannelGroups.Group> targets = groups.prunable();
             if (targets.isEmpty()) {
-                throw new IllegalArgumentException("the network has no channels that can be pruned" + whyNot(groups));
+                throw new InvalidSettingException("the network has no channels that can be pruned" + whyNot(groups));
             }
             for (ChannelGroups.Group g : targets) {
                 referenceUnits.put(g.name(), g.units());
@@ -101,7 +102,7 @@ public final class Pruner {
         } else {
             weightLayers = Compaction.prunableWeightLayers(net, cfg.keep());
             if (weightLayers.isEmpty()) {
-                throw new IllegalArgumentException("the network has no weights that can be pruned");
+                throw new InvalidSettingException("the network has no weights that can be pruned");
             }
         }
         int[] reference = weightLayers == null ? null : weightSizes(net, weightLayers);
@@ -381,14 +382,14 @@ public final class Pruner {
     /** The position in {@code targets} of the group whose channels node {@code node} writes. */
     private static int groupOf(ChannelGroups groups, List<ChannelGroups.Group> targets, String node) {
         if (!groups.network().hasNode(node)) {
-            throw new IllegalArgumentException("no node named " + node + " to give a sparsity of its own");
+            throw new InvalidSettingException("no node named " + node + " to give a sparsity of its own");
         }
         for (int t = 0; t < targets.size(); t++) {
             if (targets.get(t).output(node) != null) {
                 return t;
             }
         }
-        throw new IllegalArgumentException("node " + node + " writes no channels that can be pruned, so it cannot have a sparsity of its own");
+        throw new InvalidSettingException("node " + node + " writes no channels that can be pruned, so it cannot have a sparsity of its own");
     }
 
     /** Lottery-ticket rewinding (Frankle &amp; Carbin 2019): survivors go back to their initial values; masks stay. */

@@ -1,5 +1,6 @@
 package io.prune4j.prune;
 
+import io.prune4j.InvalidSettingException;
 import io.prune4j.backend.Backend;
 import io.prune4j.backend.Normalization;
 import io.prune4j.tensor.DType;
@@ -34,7 +35,7 @@ public final class Ranking {
             try {
                 return valueOf(s.trim().toUpperCase(Locale.ROOT));
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("unknown scope '" + s + "': expected global or layer");
+                throw new InvalidSettingException("unknown scope '" + s + "': expected global or layer");
             }
         }
     }
@@ -49,30 +50,30 @@ public final class Ranking {
     public record Config(Scope scope, Normalization normalization, Mode mode, double value, int minKeep, double maxPruneRatio) {
         public Config {
             if (scope == null || normalization == null || mode == null) {
-                throw new IllegalArgumentException("ranking needs a scope, a normalisation and a mode");
+                throw new InvalidSettingException("ranking needs a scope, a normalisation and a mode");
             }
             switch (mode) {
                 case RATIO -> {
                     if (!(value >= 0 && value < 1)) {
-                        throw new IllegalArgumentException("sparsity must be in [0, 1), got " + value);
+                        throw new InvalidSettingException("sparsity must be in [0, 1), got " + value);
                     }
                 }
                 case THRESHOLD -> {
                     if (!Double.isFinite(value)) {
-                        throw new IllegalArgumentException("threshold must be a finite number, got " + value);
+                        throw new InvalidSettingException("threshold must be a finite number, got " + value);
                     }
                 }
                 case COUNT -> {
                     if (!(value >= 1) || value != Math.rint(value)) {
-                        throw new IllegalArgumentException("keep count must be a whole number ≥ 1, got " + value);
+                        throw new InvalidSettingException("keep count must be a whole number ≥ 1, got " + value);
                     }
                 }
             }
             if (minKeep < 1) {
-                throw new IllegalArgumentException("minimum kept per layer must be at least 1, got " + minKeep);
+                throw new InvalidSettingException("minimum kept per layer must be at least 1, got " + minKeep);
             }
             if (!(maxPruneRatio > 0 && maxPruneRatio <= 1)) {
-                throw new IllegalArgumentException("maximum per-layer pruning ratio must be in (0, 1], got " + maxPruneRatio);
+                throw new InvalidSettingException("maximum per-layer pruning ratio must be in (0, 1], got " + maxPruneRatio);
             }
         }
 
@@ -181,7 +182,7 @@ public final class Ranking {
 
     private static int checkedCount(double value, int size, String where) {
         if (value > size) {
-            throw new IllegalArgumentException("keep count " + (long) value + " is larger than " + where + " (" + size + ")");
+            throw new InvalidSettingException("keep count " + (long) value + " is larger than " + where + " (" + size + ")");
         }
         return (int) value;
     }

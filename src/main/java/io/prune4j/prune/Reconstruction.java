@@ -1,5 +1,6 @@
 package io.prune4j.prune;
 
+import io.prune4j.InvalidSettingException;
 import io.prune4j.Prune4jException;
 import io.prune4j.backend.Backend;
 import io.prune4j.nn.Conv2d;
@@ -196,7 +197,7 @@ public final class Reconstruction {
             }
             double flops = unitMasks ? solveFlops(plan.columns().length, d.units()) : solveFlops(mask, d.units(), in);
             if (flops > MAX_SOLVE_FLOPS) {
-                throw new IllegalArgumentException(String.format(Locale.ROOT,
+                throw new InvalidSettingException(String.format(Locale.ROOT,
                         "reconstruction of %s would take about %.0f GFLOP of host solves (%d rows, %d inputs, %s): too slow;"
                                 + " prune without --reconstruct, or structured", d.name(), flops / 1e9, d.units(), in,
                         unitMasks ? "one shared system" : "one system per row"));

@@ -1,5 +1,6 @@
 package io.prune4j.prune;
 
+import io.prune4j.InvalidSettingException;
 import java.util.Locale;
 
 /** When pruning happens relative to fine-tuning. */
@@ -23,7 +24,7 @@ public enum Schedule {
         try {
             return valueOf(s.trim().toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("unknown schedule '" + s + "': expected oneshot, iterative or gradual");
+            throw new InvalidSettingException("unknown schedule '" + s + "': expected oneshot, iterative or gradual");
         }
     }
 }

@@ -29,8 +29,9 @@ final class TaylorScorer extends AbstractScorer {
         if (granularity != Granularity.UNIT) {
             return;
         }
-        // the forward activations stay valid until the next forward pass (ForwardHook), so the backward
-        // pass of the same batch can pair them with their gradient
+        // Each node's activations are kept from its forward hook to the backward hook of the same batch:
+        // ForwardHook allows exactly that (the tensor is the layer's own output, which nothing writes before
+        // the graph's next forward pass), and it spares a copy of every activation.
         Tensor[] last = new Tensor[layers.size()];
         addForwardHook((node, layer, inputs, a) -> {
             int s = activationSlot(node);
@@ -44,6 +45,7 @@ final class TaylorScorer extends AbstractScorer {
                 // g is the gradient of the batch-mean loss, i.e. the per-example gradient over B, so
                 // Σ_b a·g is already mean_b of a times the per-example gradient.
                 backend.taylorAccumulate(acc.get(s), last[s], g, absInside, 1f);
+                last[s] = null;   // valid for this backward pass only; a stale one must not be reused
             }
         });
     }

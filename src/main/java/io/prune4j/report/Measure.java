@@ -1,5 +1,6 @@
 package io.prune4j.report;
 
+import io.prune4j.Prune4jException;
 import io.prune4j.io.ModelFile;
 import io.prune4j.nn.WeightLayer;
 import io.prune4j.nn.Layer;
@@ -11,7 +12,6 @@ import io.prune4j.train.Metrics;
 import io.prune4j.train.Throughput;
 import io.prune4j.train.Trainer;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -45,7 +45,9 @@ public final class Measure {
                 Files.deleteIfExists(tmp);
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot measure the model file size: " + e.getMessage(), e);
+            // the temporary folder (full, not writable): the machine's problem, not prune4j's
+            throw new Prune4jException("cannot measure the model file size in " + System.getProperty("java.io.tmpdir") + ": "
+                    + e.getMessage(), e);
         }
     }
 

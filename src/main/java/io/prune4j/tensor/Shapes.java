@@ -21,6 +21,33 @@ public final class Shapes {
         return (int) n;
     }
 
+    /**
+     * The product of {@code factors} (each ≥ 0), a size an operation derives from its arguments (an
+     * output plane, a workspace), as an int. Tensors and the kernels' sizes are ints, so a product
+     * from 2^31 on is refused here, before anything is allocated or launched, with an
+     * {@link IllegalArgumentException} that names the operation and what was being sized, e.g.
+     * {@code "conv2d: one example's patch matrix (64·3·3 by 2000·1950) would have 2246400000 elements, more than 2^31-1"}.
+     * The product is exact however large the factors (no long overflow); a zero factor makes it 0.
+     */
+    public static int intSize(String op, String what, long... factors) {
+        long n = 1;
+        boolean beyondLong = false;
+        for (long f : factors) {
+            if (f == 0) {
+                return 0;
+            }
+            if (!beyondLong && (Math.multiplyHigh(n, f) != 0 || n * f < 0)) {
+                beyondLong = true;
+            }
+            n *= f;
+        }
+        if (beyondLong || n > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(op + ": " + what + " would have " + (beyondLong ? "more than 2^63" : Long.toString(n))
+                    + " elements, more than 2^31-1");
+        }
+        return (int) n;
+    }
+
     public static void requireRank(String op, String arg, Tensor t, int rank) {
         if (t.rank() != rank) {
             throw new IllegalArgumentException(op + ": " + arg + " must have rank " + rank + ", got shape " + Arrays.toString(t.shape()));

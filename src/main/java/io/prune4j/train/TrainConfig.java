@@ -1,5 +1,6 @@
 package io.prune4j.train;
 
+import io.prune4j.InvalidSettingException;
 import java.util.Locale;
 
 /**
@@ -17,7 +18,7 @@ public record TrainConfig(int epochs, int batchSize, float learningRate, Optimiz
             try {
                 return valueOf(s.trim().toUpperCase(Locale.ROOT));
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("unknown optimizer '" + s + "': expected adam or sgd");
+                throw new InvalidSettingException("unknown optimizer '" + s + "': expected adam or sgd");
             }
         }
     }
@@ -30,7 +31,7 @@ public record TrainConfig(int epochs, int batchSize, float learningRate, Optimiz
             try {
                 return valueOf(s.trim().toUpperCase(Locale.ROOT));
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("unknown learning-rate schedule '" + s + "': expected constant or cosine");
+                throw new InvalidSettingException("unknown learning-rate schedule '" + s + "': expected constant or cosine");
             }
         }
     }
@@ -84,22 +85,22 @@ public record TrainConfig(int epochs, int batchSize, float learningRate, Optimiz
 
         public TrainConfig build() {
             if (epochs < 0) {
-                throw new IllegalArgumentException("epochs must be ≥ 0, got " + epochs);
+                throw new InvalidSettingException("epochs must be ≥ 0, got " + epochs);
             }
             if (batchSize < 1) {
-                throw new IllegalArgumentException("batch size must be ≥ 1, got " + batchSize);
+                throw new InvalidSettingException("batch size must be ≥ 1, got " + batchSize);
             }
             if (!(learningRate > 0) || Float.isInfinite(learningRate)) {
-                throw new IllegalArgumentException("learning rate must be a positive number, got " + learningRate);
+                throw new InvalidSettingException("learning rate must be a positive number, got " + learningRate);
             }
             if (!(momentum >= 0 && momentum < 1)) {
-                throw new IllegalArgumentException("momentum must be in [0, 1), got " + momentum);
+                throw new InvalidSettingException("momentum must be in [0, 1), got " + momentum);
             }
             if (!(weightDecay >= 0) || Float.isInfinite(weightDecay)) {
-                throw new IllegalArgumentException("weight decay must be ≥ 0, got " + weightDecay);
+                throw new InvalidSettingException("weight decay must be ≥ 0, got " + weightDecay);
             }
             if (optimizer == null || lrSchedule == null) {
-                throw new IllegalArgumentException("optimizer and learning-rate schedule must be set");
+                throw new InvalidSettingException("optimizer and learning-rate schedule must be set");
             }
             return new TrainConfig(epochs, batchSize, learningRate, optimizer, momentum, weightDecay, lrSchedule, seed);
         }

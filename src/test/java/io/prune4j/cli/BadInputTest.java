@@ -199,6 +199,7 @@ class BadInputTest {
             {1, "keep count 99 is larger than layer 0 (16)", new String[] {"--keep", "99"}},
             {1, "--threads must be at least 1, got 0", new String[] {"--threads", "0"}},
             {1, "distillation weight must be in [0, 1], got 2.0", new String[] {"--distill", "--distill-alpha", "2"}},
+            {1, "--distill-temperature must be a positive number, got 0.0", new String[] {"--distill", "--distill-temperature", "0"}},
             {1, "learning rate must be a positive number, got 0.0", new String[] {"--finetune-lr", "0"}},
             {1, "is a folder, expected a file name", new String[] {"--report", dir.toString()}},
         };
@@ -207,6 +208,10 @@ class BadInputTest {
             args.addAll(List.of((String[]) c[2]));
             assertOneLine((int) c[0], (String) c[1], run(args.toArray(new String[0])), String.join(" ", (String[]) c[2]));
         }
+        // sizes beyond a tensor: the options' fault (exit 1), not an internal error (they were Shapes' IllegalArgumentException)
+        Result big = run("train", "--data", good.toString(), "--hidden", "100000000", "--epochs", "1");
+        assertOneLine(1, "--hidden 100000000: fc1's weights [100000000, 64] would have 6400000000 elements, more than 2^31-1", big,
+                "--hidden 100000000");
         Result sweep = run("sweep", "--data", good.toString(), "--model", base.toString(), "--sparsities", "0.5,1.5");
         assertOneLine(1, "sparsity must be in [0, 1), got 1.5", sweep, "sweep --sparsities");
         // checked before the baseline is trained, not after

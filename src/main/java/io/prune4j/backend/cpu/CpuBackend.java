@@ -70,53 +70,45 @@ public final class CpuBackend implements Backend {
 
     @Override
     public Tensor fromArray(float[] data, int... shape) {
-        checkLength(data.length, shape);
+        ArgChecks.length(data.length, shape);
         return new CpuTensor(this, data.clone(), shape);
     }
 
     @Override
     public Tensor fromArray(int[] data, int... shape) {
-        checkLength(data.length, shape);
+        ArgChecks.length(data.length, shape);
         return new CpuTensor(this, data.clone(), shape);
-    }
-
-    private static void checkLength(int length, int[] shape) {
-        int n = Shapes.size(shape);
-        if (n != length) {
-            throw new IllegalArgumentException("array of " + length + " elements does not fit shape " + java.util.Arrays.toString(shape));
-        }
     }
 
     @Override
     public float[] toFloatArray(Tensor t) {
+        ArgChecks.floats("toFloatArray", t);
         return f(t, "toFloatArray").clone();
     }
 
     @Override
     public int[] toIntArray(Tensor t) {
+        ArgChecks.ints("toIntArray", t);
         return i(t, "toIntArray").clone();
     }
 
     @Override
     public void upload(Tensor dst, float[] src) {
+        ArgChecks.upload(dst, DType.FLOAT32, src.length);
         float[] d = f(dst, "upload");
-        checkLength(src.length, dst.shape());
         System.arraycopy(src, 0, d, 0, src.length);
     }
 
     @Override
     public void upload(Tensor dst, int[] src) {
+        ArgChecks.upload(dst, DType.INT32, src.length);
         int[] d = i(dst, "upload");
-        checkLength(src.length, dst.shape());
         System.arraycopy(src, 0, d, 0, src.length);
     }
 
     @Override
     public void copy(Tensor dst, Tensor src) {
-        Shapes.requireSameSize("copy", dst, "dst", src, "src");
-        if (dst.dtype() != src.dtype()) {
-            throw new IllegalArgumentException("copy: dst is " + dst.dtype() + " but src is " + src.dtype());
-        }
+        ArgChecks.copy(dst, src);
         if (dst.dtype() == DType.FLOAT32) {
             System.arraycopy(f(src, "copy"), 0, f(dst, "copy"), 0, src.size());
         } else {
@@ -126,16 +118,14 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void fill(Tensor t, float value) {
+        ArgChecks.floats("fill", t);
         java.util.Arrays.fill(f(t, "fill"), value);
     }
 
     @Override
     public Tensor reshape(Tensor t, int... shape) {
-        if (Shapes.size(shape) != t.size()) {
-            throw new IllegalArgumentException("reshape: " + java.util.Arrays.toString(t.shape()) + " has " + t.size()
-                    + " elements, " + java.util.Arrays.toString(shape) + " would have " + Shapes.size(shape));
-        }
-        CpuTensor c = (CpuTensor) t;
+        ArgChecks.reshape(t, shape);
+        CpuTensor c = own(t, "reshape");
         return c.dtype() == DType.FLOAT32 ? new CpuTensor(this, c.f, shape) : new CpuTensor(this, c.i, shape);
     }
 
@@ -144,30 +134,21 @@ public final class CpuBackend implements Backend {
     @Override
     public void conv2d(Tensor y, Tensor x, Tensor w, Tensor bias, int stride, int pad, int groups, boolean relu) {
         notYet("conv2d", groups != 1 || bias == null);
-        CpuConv.Geometry g = geometry("conv2d", y, x, w, stride, pad);
-        Shapes.requireShape("conv2d", "bias", bias, g.out());
+        CpuConv.Geometry g = geometry(ArgChecks.conv2d(y, x, w, bias, stride, pad), x, w, stride, pad);
         conv.forward(f(y, "conv2d"), f(x, "conv2d"), f(w, "conv2d"), f(bias, "conv2d"), g, relu);
     }
 
     @Override
     public void conv2dBackward(Tensor dx, Tensor dw, Tensor db, Tensor dy, Tensor x, Tensor w, int stride, int pad, int groups) {
         notYet("conv2dBackward", groups != 1 || db == null);
-        CpuConv.Geometry g = geometry("conv2dBackward", dy, x, w, stride, pad);
-        Shapes.requireShape("conv2dBackward", "dw", dw, w.shape());
-        Shapes.requireShape("conv2dBackward", "db", db, g.out());
-        if (dx != null) {
-            Shapes.requireShape("conv2dBackward", "dx", dx, x.shape());
-        }
+        CpuConv.Geometry g = geometry(ArgChecks.conv2dBackward(dx, dw, db, dy, x, w, stride, pad), x, w, stride, pad);
         conv.backward(dx == null ? null : f(dx, "conv2dBackward"), f(dw, "conv2dBackward"), f(db, "conv2dBackward"),
                 f(dy, "conv2dBackward"), f(x, "conv2dBackward"), f(w, "conv2dBackward"), g);
     }
 
-    /** Checks {@code x [B, in, H, W]}, {@code w [out, in, kh, kw]} and {@code y [B, out, Ho, Wo]} against each other. */
-    private static CpuConv.Geometry geometry(String op, Tensor y, Tensor x, Tensor w, int stride, int pad) {
-        int[] o = ArgChecks.conv2d(op, y, x, w, stride, pad);
-        int ho = o[0];
-        int wo = o[1];
-        return new CpuConv.Geometry(x.dim(0), x.dim(1), x.dim(2), x.dim(3), w.dim(0), w.dim(2), w.dim(3), stride, pad, ho, wo);
+    /** The geometry of a checked convolution, {@code out = {Ho, Wo}} from {@link ArgChecks#conv2d}. */
+    private static CpuConv.Geometry geometry(int[] out, Tensor x, Tensor w, int stride, int pad) {
+        return new CpuConv.Geometry(x.dim(0), x.dim(1), x.dim(2), x.dim(3), w.dim(0), w.dim(2), w.dim(3), stride, pad, out[0], out[1]);
     }
 
     @Override
@@ -182,13 +163,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void maxPool2dBackward(Tensor dx, Tensor dy, Tensor argmax) {
-        Shapes.requireRank("maxPool2dBackward", "dx", dx, 4);
-        Shapes.requireRank("maxPool2dBackward", "dy", dy, 4);
-        Shapes.requireShape("maxPool2dBackward", "argmax", argmax, dy.shape());
-        if (dx.dim(0) != dy.dim(0) || dx.dim(1) != dy.dim(1)) {
-            throw new IllegalArgumentException("maxPool2dBackward: dx " + java.util.Arrays.toString(dx.shape()) + " and dy "
-                    + java.util.Arrays.toString(dy.shape()) + " differ in batch or channels");
-        }
+        ArgChecks.maxPool2dBackward(dx, dy, argmax);
         CpuConv.maxPoolBackward(f(dx, "maxPool2dBackward"), f(dy, "maxPool2dBackward"), i(argmax, "maxPool2dBackward"),
                 dx.dim(0) * dx.dim(1), dx.dim(2) * dx.dim(3), dy.dim(2) * dy.dim(3));
     }
@@ -202,6 +177,8 @@ public final class CpuBackend implements Backend {
         int n = mnk[1];
         int k = mnk[2];
         float[] cf = f(c, "gemm");
+        float[] af = f(a, "gemm");
+        float[] bf = f(b, "gemm");
         if (m == 0 || n == 0) {
             return;
         }
@@ -209,8 +186,6 @@ public final class CpuBackend implements Backend {
             scaleArray(cf, beta);
             return;
         }
-        float[] af = f(a, "gemm");
-        float[] bf = f(b, "gemm");
         if (CRITICAL) {
             // zero-copy: the heap arrays are pinned for the duration of the sgemm
             CriticalBlas.sgemm(transA, transB, m, n, k, alpha, af, a.dim(1), bf, b.dim(1), beta, cf, n);
@@ -238,34 +213,31 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void biasAdd(Tensor y, Tensor bias, boolean relu) {
-        Shapes.requireRank("biasAdd", "y", y, 2);
-        Shapes.requireShape("biasAdd", "bias", bias, y.dim(1));
+        ArgChecks.biasAdd(y, bias);
         CpuOps.biasAdd(f(y, "biasAdd"), f(bias, "biasAdd"), y.dim(0), y.dim(1), relu);
     }
 
     @Override
     public void relu(Tensor y, Tensor x) {
-        Shapes.requireSameSize("relu", y, "y", x, "x");
+        ArgChecks.relu(y, x);
         CpuOps.relu(f(y, "relu"), f(x, "relu"), x.size());
     }
 
     @Override
     public void reluBackward(Tensor dx, Tensor dy, Tensor y) {
-        Shapes.requireSameSize("reluBackward", dx, "dx", dy, "dy");
-        Shapes.requireSameSize("reluBackward", dy, "dy", y, "y");
+        ArgChecks.reluBackward(dx, dy, y);
         CpuOps.reluBackward(f(dx, "reluBackward"), f(dy, "reluBackward"), f(y, "reluBackward"), y.size());
     }
 
     @Override
     public void sumRows(Tensor out, Tensor x, float beta) {
-        Shapes.requireRank("sumRows", "x", x, 2);
-        Shapes.requireShape("sumRows", "out", out, x.dim(1));
+        ArgChecks.sumRows(out, x);
         CpuOps.sumRows(f(out, "sumRows"), f(x, "sumRows"), x.dim(0), x.dim(1), beta);
     }
 
     @Override
     public void sum(Tensor out, Tensor x) {
-        Shapes.requireShape("sum", "out", out, 1);
+        ArgChecks.sum(out, x);
         float[] xs = f(x, "sum");
         double s = 0;
         for (int j = 0; j < xs.length; j++) {
@@ -276,7 +248,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void axpy(Tensor y, float alpha, Tensor x) {
-        Shapes.requireSameSize("axpy", y, "y", x, "x");
+        ArgChecks.sameSizeFloats("axpy", y, "y", x, "x");
         float[] ys = f(y, "axpy");
         float[] xs = f(x, "axpy");
         for (int j = 0; j < ys.length; j++) {
@@ -286,7 +258,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void mul(Tensor y, Tensor x) {
-        Shapes.requireSameSize("mul", y, "y", x, "x");
+        ArgChecks.sameSizeFloats("mul", y, "y", x, "x");
         float[] ys = f(y, "mul");
         float[] xs = f(x, "mul");
         for (int j = 0; j < ys.length; j++) {
@@ -296,6 +268,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void scale(Tensor y, float alpha) {
+        ArgChecks.floats("scale", y);
         scaleArray(f(y, "scale"), alpha);
     }
 
@@ -307,12 +280,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void softmaxCrossEntropy(Tensor gradLogits, Tensor metrics, Tensor logits, Tensor labels, float gradScale) {
-        Shapes.requireRank("softmaxCrossEntropy", "logits", logits, 2);
-        Shapes.requireShape("softmaxCrossEntropy", "labels", labels, logits.dim(0));
-        Shapes.requireShape("softmaxCrossEntropy", "metrics", metrics, 2);
-        if (gradLogits != null) {
-            Shapes.requireShape("softmaxCrossEntropy", "gradLogits", gradLogits, logits.shape());
-        }
+        ArgChecks.softmaxCrossEntropy(gradLogits, metrics, logits, labels);
         CpuOps.softmaxCrossEntropy(gradLogits == null ? null : f(gradLogits, "softmaxCrossEntropy"),
                 f(metrics, "softmaxCrossEntropy"), f(logits, "softmaxCrossEntropy"), i(labels, "softmaxCrossEntropy"),
                 logits.dim(0), logits.dim(1), gradScale);
@@ -348,10 +316,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void copyRange(Tensor dst, int dstOffset, Tensor src, int srcOffset, int count) {
-        if (count < 0 || dstOffset < 0 || srcOffset < 0 || dstOffset + count > dst.size() || srcOffset + count > src.size()) {
-            throw new IllegalArgumentException("copyRange: " + count + " elements from " + srcOffset + " of " + src.size()
-                    + " to " + dstOffset + " of " + dst.size() + " do not fit");
-        }
+        ArgChecks.copyRange(dst, dstOffset, src, srcOffset, count);
         if (dst.dtype() == DType.FLOAT32) {
             System.arraycopy(f(src, "copyRange"), srcOffset, f(dst, "copyRange"), dstOffset, count);
         } else {
@@ -361,14 +326,8 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void gatherColumns(Tensor out, Tensor src, Tensor idx) {
-        Shapes.requireRank("gatherColumns", "out", out, 2);
-        Shapes.requireRank("gatherColumns", "src", src, 2);
-        Shapes.requireShape("gatherColumns", "idx", idx, out.dim(1));
-        if (out.dim(0) != src.dim(0)) {
-            throw new IllegalArgumentException("gatherColumns: out has " + out.dim(0) + " rows but src has " + src.dim(0));
-        }
+        int cols = ArgChecks.gatherColumns(out, src, idx);
         int rows = src.dim(0);
-        int cols = src.dim(1);
         int k = out.dim(1);
         int[] ix = i(idx, "gatherColumns");
         for (int c = 0; c < k; c++) {
@@ -410,7 +369,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void broadcastRows(Tensor out, Tensor v) {
-        Shapes.requireShape("broadcastRows", "v", v, out.dim(0));
+        ArgChecks.broadcastRows(out, v);
         float[] o = f(out, "broadcastRows");
         float[] vs = f(v, "broadcastRows");
         int rows = out.dim(0);
@@ -424,18 +383,17 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void taylorAccumulate(Tensor acc, Tensor a, Tensor g, boolean absInside, float scale) {
-        Shapes.requireSameSize("taylorAccumulate", a, "a", g, "g");
+        int spatial = ArgChecks.taylorAccumulate(acc, a, g);
         int batch = a.dim(0);
         int units = acc.size();
-        int spatial = ArgChecks.units("taylorAccumulate", a, units);
         CpuOps.taylorAccumulate(f(acc, "taylorAccumulate"), f(a, "taylorAccumulate"), f(g, "taylorAccumulate"), batch, units, spatial,
                 absInside, scale);
     }
 
     @Override
     public void countPositive(Tensor acc, Tensor a) {
+        int spatial = ArgChecks.countPositive(acc, a);
         int units = acc.size();
-        int spatial = ArgChecks.units("countPositive", a, units);
         float[] c = f(acc, "countPositive");
         float[] x = f(a, "countPositive");
         int batch = a.dim(0);
@@ -453,7 +411,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void accumulate(Tensor acc, Tensor x, float scale, io.prune4j.backend.Transform t) {
-        Shapes.requireSameSize("accumulate", acc, "acc", x, "x");
+        ArgChecks.sameSizeFloats("accumulate", acc, "acc", x, "x");
         float[] c = f(acc, "accumulate");
         float[] v = f(x, "accumulate");
         switch (t) {
@@ -477,7 +435,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void accumulateNormalizedAbs(Tensor acc, Tensor x) {
-        Shapes.requireSameSize("accumulateNormalizedAbs", acc, "acc", x, "x");
+        ArgChecks.sameSizeFloats("accumulateNormalizedAbs", acc, "acc", x, "x");
         float[] c = f(acc, "accumulateNormalizedAbs");
         float[] v = f(x, "accumulateNormalizedAbs");
         double total = 0;
@@ -495,8 +453,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void accumulateAbsProduct(Tensor acc, Tensor a, Tensor b, float scale) {
-        Shapes.requireSameSize("accumulateAbsProduct", acc, "acc", a, "a");
-        Shapes.requireSameSize("accumulateAbsProduct", a, "a", b, "b");
+        ArgChecks.accumulateAbsProduct(acc, a, b);
         float[] c = f(acc, "accumulateAbsProduct");
         float[] x = f(a, "accumulateAbsProduct");
         float[] y = f(b, "accumulateAbsProduct");
@@ -507,11 +464,8 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void rowNorms(Tensor out, Tensor w, int p) {
-        if (p != 1 && p != 2) {
-            throw new IllegalArgumentException("rowNorms: p must be 1 or 2, got " + p);
-        }
+        ArgChecks.rowNorms(out, w, p);
         int rows = w.dim(0);
-        Shapes.requireShape("rowNorms", "out", out, rows);
         int cols = rows == 0 ? 0 : w.size() / rows;
         float[] o = f(out, "rowNorms");
         float[] x = f(w, "rowNorms");
@@ -526,8 +480,8 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void rowSums(Tensor out, Tensor x) {
+        ArgChecks.rowSums(out, x);
         int rows = x.dim(0);
-        Shapes.requireShape("rowSums", "out", out, rows);
         int cols = rows == 0 ? 0 : x.size() / rows;
         float[] o = f(out, "rowSums");
         float[] v = f(x, "rowSums");
@@ -563,6 +517,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void normalize(Tensor s, io.prune4j.backend.Normalization kind) {
+        ArgChecks.floats("normalize", s);
         float[] v = f(s, "normalize");
         double d = 0;
         switch (kind) {
@@ -595,16 +550,13 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void selectTopK(Tensor mask, Tensor scores, int keep) {
-        Shapes.requireSameSize("selectTopK", mask, "mask", scores, "scores");
-        if (keep < 0 || keep > scores.size()) {
-            throw new IllegalArgumentException("selectTopK: cannot keep " + keep + " of " + scores.size());
-        }
+        ArgChecks.selectTopK(mask, scores, keep);
         Selection.topKMask(f(mask, "selectTopK"), f(scores, "selectTopK"), keep);
     }
 
     @Override
     public void maskedFill(Tensor s, Tensor mask, float value) {
-        Shapes.requireSameSize("maskedFill", s, "s", mask, "mask");
+        ArgChecks.sameSizeFloats("maskedFill", s, "s", mask, "mask");
         float[] v = f(s, "maskedFill");
         float[] m = f(mask, "maskedFill");
         for (int j = 0; j < v.length; j++) {
@@ -616,6 +568,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public int countAtLeast(Tensor scores, float threshold) {
+        ArgChecks.floats("countAtLeast", scores);
         int n = 0;
         for (float v : f(scores, "countAtLeast")) {
             n += v >= threshold ? 1 : 0;
@@ -651,13 +604,7 @@ public final class CpuBackend implements Backend {
     @Override
     public void distillation(Tensor gradLogits, Tensor metrics, Tensor student, Tensor teacher, Tensor labels, float temperature,
                              float alpha, float gradScale) {
-        Shapes.requireRank("distillation", "student", student, 2);
-        Shapes.requireShape("distillation", "teacher", teacher, student.shape());
-        Shapes.requireShape("distillation", "gradLogits", gradLogits, student.shape());
-        Shapes.requireShape("distillation", "labels", labels, student.dim(0));
-        if (!(temperature > 0) || !(alpha >= 0 && alpha <= 1)) {
-            throw new IllegalArgumentException("distillation: temperature must be > 0 and alpha in [0, 1], got " + temperature + ", " + alpha);
-        }
+        ArgChecks.distillation(gradLogits, metrics, student, teacher, labels, temperature, alpha);
         CpuOps.distillation(f(gradLogits, "distillation"), f(metrics, "distillation"), f(student, "distillation"),
                 f(teacher, "distillation"), i(labels, "distillation"), student.dim(0), student.dim(1), temperature, alpha, gradScale);
     }
@@ -666,10 +613,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void sgdStep(Tensor w, Tensor velocity, Tensor grad, float lr, float momentum, float weightDecay) {
-        Shapes.requireSameSize("sgdStep", w, "w", grad, "grad");
-        if (momentum != 0f) {
-            Shapes.requireSameSize("sgdStep", w, "w", velocity, "velocity");
-        }
+        ArgChecks.sgdStep(w, velocity, grad, momentum);
         CpuOps.sgdStep(f(w, "sgdStep"), momentum != 0f ? f(velocity, "sgdStep") : null, f(grad, "sgdStep"),
                 lr, momentum, weightDecay);
     }
@@ -677,12 +621,7 @@ public final class CpuBackend implements Backend {
     @Override
     public void adamStep(Tensor w, Tensor m, Tensor v, Tensor grad, float lr, float beta1, float beta2, float eps,
                          float weightDecay, int step) {
-        Shapes.requireSameSize("adamStep", w, "w", grad, "grad");
-        Shapes.requireSameSize("adamStep", w, "w", m, "m");
-        Shapes.requireSameSize("adamStep", w, "w", v, "v");
-        if (step < 1) {
-            throw new IllegalArgumentException("adamStep: step must be at least 1, got " + step);
-        }
+        ArgChecks.adamStep(w, m, v, grad, step);
         CpuOps.adamStep(f(w, "adamStep"), f(m, "adamStep"), f(v, "adamStep"), f(grad, "adamStep"),
                 lr, beta1, beta2, eps, weightDecay, step);
     }

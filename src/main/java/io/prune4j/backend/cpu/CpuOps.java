@@ -1,5 +1,7 @@
 package io.prune4j.backend.cpu;
 
+import io.prune4j.backend.ArgChecks;
+
 /**
  * The CPU backend's loops over raw arrays. Kept apart from {@link CpuBackend} (which checks
  * shapes) so that each loop is short, branch-free in its body and easy for C2 to vectorise.
@@ -63,8 +65,7 @@ final class CpuOps {
             int base = r * classes;
             int label = labels[r];
             if (label < 0 || label >= classes) {
-                throw new IllegalArgumentException("softmaxCrossEntropy: label " + label + " in row " + r
-                        + " outside [0, " + classes + ")");
+                throw ArgChecks.labelOutOfRange("softmaxCrossEntropy", label, r, classes);
             }
             float max = Float.NEGATIVE_INFINITY;
             int argmax = 0;
@@ -174,7 +175,7 @@ final class CpuOps {
             int base = row * classes;
             int y = labels[row];
             if (y < 0 || y >= classes) {
-                throw new IllegalArgumentException("distillation: label " + y + " in row " + row + " outside [0, " + classes + ")");
+                throw ArgChecks.labelOutOfRange("distillation", y, row, classes);
             }
             double logZr = softmax(s, base, classes, 1.0, r);
             double logZp = softmax(s, base, classes, temperature, p);

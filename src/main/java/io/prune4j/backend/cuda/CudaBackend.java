@@ -9,7 +9,6 @@ import io.prune4j.backend.Transform;
 import io.prune4j.tensor.DType;
 import io.prune4j.tensor.Shapes;
 import io.prune4j.tensor.Tensor;
-import java.util.Arrays;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.javacpp.Pointer;
@@ -34,18 +33,37 @@ import org.bytedeco.javacpp.Pointer;
  * cuBLAS and cuDNN are loaded on first use, so a network without matrix products or convolutions
  * never needs them; a machine without them gets a one-line error naming the missing libraries.
  *
- * <p>Every operation checks shapes and element types before it launches anything, with the CPU
- * backend's messages; a launch that fails is a {@link CudaException} with CUDA's message. Kernels run
+ * <p>Every operation checks shapes, element types and scalars before it launches anything, through
+ * {@link ArgChecks}, the checks the CPU backend runs (so both refuse the same calls with the same
+ * messages); a launch that fails is a {@link CudaException} with CUDA's message. Kernels run
  * asynchronously, so an error while one runs surfaces at the next synchronising call (a host read,
- * {@link #synchronize()}, closing a tensor).
+ * {@link #synchronize()}, an upload; not closing a tensor, which waits for nothing).
  *
  * <p>Out-of-range indices: the gathers never read outside their source; they write zeros and raise
  * a flag on the device, which every synchronisation brings back with it. {@link #gatherColumns} and
  * {@link #gatherColumnBlocks} (compaction, rare) wait for the device and throw the CPU's
  * {@link IndexOutOfBoundsException} at once; {@link #gatherRows} (every training batch) is checked
- * at the next synchronising call, which throws it then, and so is {@link #segmentReduce}. A label outside the classes in
- * {@link #softmaxCrossEntropy} or {@link #distillation} makes the loss NaN (the trainer stops
- * with "training loss became NaN") instead of throwing at once as the CPU does.
+ * at the next synchronising call, which throws it then, and so is {@link #segmentReduce}.
+ *
+ * <p>Labels outside the classes: {@link #softmaxCrossEntropy} and {@link #distillation} (every
+ * training batch) cannot throw from the device, so their kernels write the first bad row of the
+ * first call that has one, its label and the class count into the same device flags; the next
+ * synchronising call (for training, the epoch's own read of its metrics) throws the
+ * {@link IllegalArgumentException} the CPU backend throws at that call, with the same message
+ * ({@link ArgChecks#labelOutOfRange}). Nothing waits for the device to find it: the report rides
+ * along with the synchronisation that was coming anyway.
+ *
+ * <p>Device memory: tensors and workspaces come from a stream-ordered memory pool of the backend's
+ * own ({@code cudaMallocFromPoolAsync} on its stream) and are freed in stream order
+ * ({@code cudaFreeAsync}): closing a tensor queues the free behind the work that may still read it and
+ * returns at once, without waiting for the device, and the next allocations on the stream reuse the
+ * memory. The pool keeps what it has reserved across synchronisations (release threshold UINT64_MAX;
+ * with the default of 0 it would hand it back to the driver at every epoch's read and map it again
+ * after), so a run holds its peak of device memory until the backend is closed; an allocation the
+ * pool cannot serve first makes it give back what it holds unused, then tries again.
+ * {@link DeviceBuffer#liveBytes()} counts what the tensors hold, not the pool's reserve. On a device
+ * without memory pools the backend falls back to {@code cudaMalloc}, and closing a tensor waits for
+ * the stream.
  *
  * <p>Not thread-safe: one thread uses a backend and its tensors at a time, as with the CPU backend.
  */
@@ -53,12 +71,19 @@ public final class CudaBackend implements Backend {
     private static final int H2D = 1;
     private static final int D2H = 2;
     private static final int D2D = 3;
-    /** Error flags, one per gather kind: set on the device, read at each synchronisation. */
+    /** {@code cudaErrorNotSupported}: the device has no memory pools. */
+    private static final int NOT_SUPPORTED = 801;
+    /** Error flags, one int per gather kind: set on the device, read at each synchronisation. */
     private static final String[] GATHERS = {"gatherRows", "gatherColumns", "gatherColumnBlocks", "segmentReduce"};
     private static final int ROWS = 0;
     private static final int COLUMNS = 1;
     private static final int BLOCKS = 2;
     private static final int SEGMENTS = 3;
+    /** After them, three ints per labelled loss: {row + 1 (0: none), label, classes} of its first bad label. */
+    private static final String[] LABELLED = {"softmaxCrossEntropy", "distillation"};
+    private static final int XENT = 0;
+    private static final int DISTILL = 1;
+    private static final int FLAG_INTS = GATHERS.length + 3 * LABELLED.length;
 
     private final int device = 0;
     private final String name;
@@ -76,6 +101,11 @@ public final class CudaBackend implements Backend {
     private Cudnn cudnn;
     private long copies;
     private long copiedBytes;
+    private long synchronizations;
+    /** The stream-ordered memory pool, or 0 where the device has none. */
+    private long pool;
+    /** Pooled buffers not yet freed; once the backend is closed the last of them destroys the pool. */
+    private long pooledBuffers;
     private boolean closed;
 
     /**
@@ -93,15 +123,21 @@ public final class CudaBackend implements Backend {
             long[] s = new long[1];
             CudaException.check(CudaKernels.p4j_stream_create(s), "cudaStreamCreateWithFlags");
             stream = s[0];
+            long[] p = new long[1];
+            int rc = CudaKernels.p4j_mem_pool_create(p, device);
+            if (rc != NOT_SUPPORTED) {
+                CudaException.check(rc, "cudaMemPoolCreate");
+                pool = p[0];
+            }
             long[] bytes = new long[1];
             CudaException.check(CudaKernels.p4j_reduce_workspace_bytes(bytes), "p4j_reduce_workspace_bytes");
             reduce = DeviceBuffer.allocate(bytes[0]);
             sc = DeviceBuffer.allocate(16);
-            fl = DeviceBuffer.allocate(4L * GATHERS.length);
+            fl = DeviceBuffer.allocate(4L * FLAG_INTS);
             CudaException.check(CudaKernels.p4j_memset(fl.address(), 0, fl.bytes(), stream), "memset (error flags)");
             long[] host = new long[1];
             long[] dev = new long[1];
-            CudaException.check(CudaKernels.p4j_host_alloc_mapped(host, dev, 4L * GATHERS.length), "cudaHostAlloc (error flags)");
+            CudaException.check(CudaKernels.p4j_host_alloc_mapped(host, dev, 4L * FLAG_INTS), "cudaHostAlloc (error flags)");
             flagsHost = host[0];
             flags = new IntPointer(new RawPointer(flagsHost));
         } catch (RuntimeException e) {
@@ -109,6 +145,7 @@ public final class CudaBackend implements Backend {
             if (sc != null) sc.close();
             if (fl != null) fl.close();
             CudaKernels.p4j_host_free(flagsHost);
+            CudaKernels.p4j_mem_pool_destroy(pool);
             CudaKernels.p4j_stream_destroy(stream);
             throw e;
         }
@@ -139,11 +176,11 @@ public final class CudaBackend implements Backend {
     public Tensor zeros(DType dtype, int... shape) {
         requireOpen();
         int n = Shapes.size(shape);
-        DeviceBuffer b = DeviceBuffer.allocate(4L * n);
+        DeviceBuffer b = allocate(4L * n);
         try {
             check(CudaKernels.p4j_memset(b.address(), 0, 4L * n, stream), "zeros: memset of " + 4L * n + " bytes");
         } catch (RuntimeException e) {
-            b.close();
+            free(b);
             throw e;
         }
         return new CudaTensor(this, b, false, dtype, shape);
@@ -151,7 +188,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public Tensor fromArray(float[] data, int... shape) {
-        checkLength(data.length, shape);
+        ArgChecks.length(data.length, shape);
         CudaTensor t = (CudaTensor) zerosUninitialised(DType.FLOAT32, shape);
         try {
             upload(t, data);
@@ -164,7 +201,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public Tensor fromArray(int[] data, int... shape) {
-        checkLength(data.length, shape);
+        ArgChecks.length(data.length, shape);
         CudaTensor t = (CudaTensor) zerosUninitialised(DType.INT32, shape);
         try {
             upload(t, data);
@@ -177,18 +214,12 @@ public final class CudaBackend implements Backend {
 
     private Tensor zerosUninitialised(DType dtype, int... shape) {
         requireOpen();
-        return new CudaTensor(this, DeviceBuffer.allocate(4L * Shapes.size(shape)), false, dtype, shape);
-    }
-
-    private static void checkLength(int length, int[] shape) {
-        int n = Shapes.size(shape);
-        if (n != length) {
-            throw new IllegalArgumentException("array of " + length + " elements does not fit shape " + Arrays.toString(shape));
-        }
+        return new CudaTensor(this, allocate(4L * Shapes.size(shape)), false, dtype, shape);
     }
 
     @Override
     public float[] toFloatArray(Tensor t) {
+        ArgChecks.floats("toFloatArray", t);
         CudaTensor c = f(t, "toFloatArray");
         float[] out = new float[c.size()];
         try (FloatPointer h = new FloatPointer(Math.max(1, out.length))) {
@@ -200,6 +231,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public int[] toIntArray(Tensor t) {
+        ArgChecks.ints("toIntArray", t);
         CudaTensor c = i(t, "toIntArray");
         int[] out = new int[c.size()];
         try (IntPointer h = new IntPointer(Math.max(1, out.length))) {
@@ -211,8 +243,8 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void upload(Tensor dst, float[] src) {
+        ArgChecks.upload(dst, DType.FLOAT32, src.length);
         CudaTensor d = f(dst, "upload");
-        checkLength(src.length, dst.shape());
         if (src.length == 0) return;
         try (FloatPointer h = new FloatPointer(src)) {
             hostToDevice(d.address(), h, 4L * src.length, "upload");
@@ -221,8 +253,8 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void upload(Tensor dst, int[] src) {
+        ArgChecks.upload(dst, DType.INT32, src.length);
         CudaTensor d = i(dst, "upload");
-        checkLength(src.length, dst.shape());
         if (src.length == 0) return;
         try (IntPointer h = new IntPointer(src)) {
             hostToDevice(d.address(), h, 4L * src.length, "upload");
@@ -231,10 +263,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void copy(Tensor dst, Tensor src) {
-        Shapes.requireSameSize("copy", dst, "dst", src, "src");
-        if (dst.dtype() != src.dtype()) {
-            throw new IllegalArgumentException("copy: dst is " + dst.dtype() + " but src is " + src.dtype());
-        }
+        ArgChecks.copy(dst, src);
         CudaTensor d = own(dst, "copy");
         CudaTensor s = own(src, "copy");
         if (d.address() != s.address()) {
@@ -244,16 +273,14 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void fill(Tensor t, float value) {
+        ArgChecks.floats("fill", t);
         CudaTensor c = f(t, "fill");
         check(CudaKernels.p4j_fill(c.address(), c.size(), value, stream), "fill");
     }
 
     @Override
     public Tensor reshape(Tensor t, int... shape) {
-        if (Shapes.size(shape) != t.size()) {
-            throw new IllegalArgumentException("reshape: " + Arrays.toString(t.shape()) + " has " + t.size()
-                    + " elements, " + Arrays.toString(shape) + " would have " + Shapes.size(shape));
-        }
+        ArgChecks.reshape(t, shape);
         CudaTensor c = own(t, "reshape");
         c.address();   // a closed tensor has no storage to view
         return new CudaTensor(this, c.buffer(), true, c.dtype(), shape);
@@ -284,10 +311,8 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void conv2d(Tensor y, Tensor x, Tensor w, Tensor bias, int stride, int pad, int groups, boolean relu) {
-        Cudnn.Key g = geometry("conv2d", y, x, w, stride, pad, groups);
-        if (bias != null) {
-            Shapes.requireShape("conv2d", "bias", bias, g.k());
-        }
+        ArgChecks.conv2d(y, x, w, bias, stride, pad, groups);
+        Cudnn.Key g = geometry(x, w, stride, pad, groups);
         CudaTensor yc = f(y, "conv2d");
         CudaTensor xc = f(x, "conv2d");
         CudaTensor wc = f(w, "conv2d");
@@ -311,14 +336,8 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void conv2dBackward(Tensor dx, Tensor dw, Tensor db, Tensor dy, Tensor x, Tensor w, int stride, int pad, int groups) {
-        Cudnn.Key g = geometry("conv2dBackward", dy, x, w, stride, pad, groups);
-        Shapes.requireShape("conv2dBackward", "dw", dw, w.shape());
-        if (db != null) {
-            Shapes.requireShape("conv2dBackward", "db", db, g.k());
-        }
-        if (dx != null) {
-            Shapes.requireShape("conv2dBackward", "dx", dx, x.shape());
-        }
+        ArgChecks.conv2dBackward(dx, dw, db, dy, x, w, stride, pad, groups);
+        Cudnn.Key g = geometry(x, w, stride, pad, groups);
         CudaTensor dxc = dx == null ? null : f(dx, "conv2dBackward");
         CudaTensor dwc = f(dw, "conv2dBackward");
         CudaTensor dbc = db == null ? null : f(db, "conv2dBackward");
@@ -351,12 +370,8 @@ public final class CudaBackend implements Backend {
         return p;
     }
 
-    /**
-     * Checks {@code x [B, in, H, W]}, {@code w [out, in / groups, kh, kw]} and {@code y [B, out, Ho, Wo]}
-     * against each other (the CPU's rules and messages).
-     */
-    private static Cudnn.Key geometry(String op, Tensor y, Tensor x, Tensor w, int stride, int pad, int groups) {
-        ArgChecks.conv2d(op, y, x, w, stride, pad, groups);
+    /** The cuDNN key of a convolution {@link ArgChecks#conv2d} has checked. */
+    private static Cudnn.Key geometry(Tensor x, Tensor w, int stride, int pad, int groups) {
         return new Cudnn.Key(x.dim(0), x.dim(1), x.dim(2), x.dim(3), w.dim(0), w.dim(2), w.dim(3), stride, pad, groups);
     }
 
@@ -372,13 +387,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void maxPool2dBackward(Tensor dx, Tensor dy, Tensor argmax) {
-        Shapes.requireRank("maxPool2dBackward", "dx", dx, 4);
-        Shapes.requireRank("maxPool2dBackward", "dy", dy, 4);
-        Shapes.requireShape("maxPool2dBackward", "argmax", argmax, dy.shape());
-        if (dx.dim(0) != dy.dim(0) || dx.dim(1) != dy.dim(1)) {
-            throw new IllegalArgumentException("maxPool2dBackward: dx " + Arrays.toString(dx.shape()) + " and dy "
-                    + Arrays.toString(dy.shape()) + " differ in batch or channels");
-        }
+        ArgChecks.maxPool2dBackward(dx, dy, argmax);
         CudaTensor dxc = f(dx, "maxPool2dBackward");
         CudaTensor dyc = f(dy, "maxPool2dBackward");
         CudaTensor ac = i(argmax, "maxPool2dBackward");
@@ -390,70 +399,63 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void biasAdd(Tensor y, Tensor bias, boolean relu) {
-        Shapes.requireRank("biasAdd", "y", y, 2);
-        Shapes.requireShape("biasAdd", "bias", bias, y.dim(1));
+        ArgChecks.biasAdd(y, bias);
         check(CudaKernels.p4j_bias_add(f(y, "biasAdd").address(), f(bias, "biasAdd").address(), y.dim(0), y.dim(1), relu ? 1 : 0,
                 stream), "biasAdd");
     }
 
     @Override
     public void relu(Tensor y, Tensor x) {
-        Shapes.requireSameSize("relu", y, "y", x, "x");
+        ArgChecks.relu(y, x);
         check(CudaKernels.p4j_relu(f(y, "relu").address(), f(x, "relu").address(), x.size(), stream), "relu");
     }
 
     @Override
     public void reluBackward(Tensor dx, Tensor dy, Tensor y) {
-        Shapes.requireSameSize("reluBackward", dx, "dx", dy, "dy");
-        Shapes.requireSameSize("reluBackward", dy, "dy", y, "y");
+        ArgChecks.reluBackward(dx, dy, y);
         check(CudaKernels.p4j_relu_backward(f(dx, "reluBackward").address(), f(dy, "reluBackward").address(),
                 f(y, "reluBackward").address(), y.size(), stream), "reluBackward");
     }
 
     @Override
     public void sumRows(Tensor out, Tensor x, float beta) {
-        Shapes.requireRank("sumRows", "x", x, 2);
-        Shapes.requireShape("sumRows", "out", out, x.dim(1));
+        ArgChecks.sumRows(out, x);
         check(CudaKernels.p4j_sum_rows(f(out, "sumRows").address(), f(x, "sumRows").address(), x.dim(0), x.dim(1), beta, stream),
                 "sumRows");
     }
 
     @Override
     public void sum(Tensor out, Tensor x) {
-        Shapes.requireShape("sum", "out", out, 1);
+        ArgChecks.sum(out, x);
         check(CudaKernels.p4j_sum(f(out, "sum").address(), f(x, "sum").address(), x.size(), reduceWorkspace.address(),
                 reduceWorkspace.bytes(), stream), "sum");
     }
 
     @Override
     public void axpy(Tensor y, float alpha, Tensor x) {
-        Shapes.requireSameSize("axpy", y, "y", x, "x");
+        ArgChecks.sameSizeFloats("axpy", y, "y", x, "x");
         check(CudaKernels.p4j_axpy(f(y, "axpy").address(), f(x, "axpy").address(), y.size(), alpha, stream), "axpy");
     }
 
     @Override
     public void mul(Tensor y, Tensor x) {
-        Shapes.requireSameSize("mul", y, "y", x, "x");
+        ArgChecks.sameSizeFloats("mul", y, "y", x, "x");
         check(CudaKernels.p4j_mul(f(y, "mul").address(), f(x, "mul").address(), y.size(), stream), "mul");
     }
 
     @Override
     public void scale(Tensor y, float alpha) {
+        ArgChecks.floats("scale", y);
         check(CudaKernels.p4j_scale(f(y, "scale").address(), y.size(), alpha, stream), "scale");
     }
 
     @Override
     public void softmaxCrossEntropy(Tensor gradLogits, Tensor metrics, Tensor logits, Tensor labels, float gradScale) {
-        Shapes.requireRank("softmaxCrossEntropy", "logits", logits, 2);
-        Shapes.requireShape("softmaxCrossEntropy", "labels", labels, logits.dim(0));
-        Shapes.requireShape("softmaxCrossEntropy", "metrics", metrics, 2);
-        if (gradLogits != null) {
-            Shapes.requireShape("softmaxCrossEntropy", "gradLogits", gradLogits, logits.shape());
-        }
+        ArgChecks.softmaxCrossEntropy(gradLogits, metrics, logits, labels);
         long grad = gradLogits == null ? 0L : f(gradLogits, "softmaxCrossEntropy").address();
-        check(CudaKernels.p4j_softmax_xent(grad, f(metrics, "softmaxCrossEntropy").address(), f(logits, "softmaxCrossEntropy").address(),
-                i(labels, "softmaxCrossEntropy").address(), logits.dim(0), logits.dim(1), gradScale, reduceWorkspace.address(),
-                reduceWorkspace.bytes(), stream), "softmaxCrossEntropy");
+        check(CudaKernels.p4j_softmax_xent_checked(grad, f(metrics, "softmaxCrossEntropy").address(),
+                f(logits, "softmaxCrossEntropy").address(), i(labels, "softmaxCrossEntropy").address(), logits.dim(0), logits.dim(1),
+                gradScale, reduceWorkspace.address(), reduceWorkspace.bytes(), labelFlag(XENT), stream), "softmaxCrossEntropy");
     }
 
     @Override
@@ -470,10 +472,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void copyRange(Tensor dst, int dstOffset, Tensor src, int srcOffset, int count) {
-        if (count < 0 || dstOffset < 0 || srcOffset < 0 || dstOffset + count > dst.size() || srcOffset + count > src.size()) {
-            throw new IllegalArgumentException("copyRange: " + count + " elements from " + srcOffset + " of " + src.size()
-                    + " to " + dstOffset + " of " + dst.size() + " do not fit");
-        }
+        ArgChecks.copyRange(dst, dstOffset, src, srcOffset, count);
         CudaTensor d = dst.dtype() == DType.FLOAT32 ? f(dst, "copyRange") : i(dst, "copyRange");
         CudaTensor s = dst.dtype() == DType.FLOAT32 ? f(src, "copyRange") : i(src, "copyRange");
         if (count > 0) {
@@ -483,17 +482,11 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void gatherColumns(Tensor out, Tensor src, Tensor idx) {
-        Shapes.requireRank("gatherColumns", "out", out, 2);
-        Shapes.requireRank("gatherColumns", "src", src, 2);
-        Shapes.requireShape("gatherColumns", "idx", idx, out.dim(1));
-        if (out.dim(0) != src.dim(0)) {
-            throw new IllegalArgumentException("gatherColumns: out has " + out.dim(0) + " rows but src has " + src.dim(0));
-        }
+        int cols = ArgChecks.gatherColumns(out, src, idx);
         CudaTensor ix = i(idx, "gatherColumns");
         CudaTensor o = f(out, "gatherColumns");
         CudaTensor s = f(src, "gatherColumns");
         int rows = src.dim(0);
-        int cols = src.dim(1);
         check(CudaKernels.p4j_gather_blocks(o.address(), s.address(), 0L, ix.address(), rows, out.dim(1), 1, rows, cols,
                 flag(COLUMNS), stream), "gatherColumns");
         // compaction, not a hot path: wait and throw the CPU's exception here rather than later
@@ -515,7 +508,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void broadcastRows(Tensor out, Tensor v) {
-        Shapes.requireShape("broadcastRows", "v", v, out.dim(0));
+        ArgChecks.broadcastRows(out, v);
         int rows = out.dim(0);
         int cols = rows == 0 ? 0 : out.size() / rows;
         check(CudaKernels.p4j_broadcast_rows(f(out, "broadcastRows").address(), f(v, "broadcastRows").address(), rows, cols, stream),
@@ -526,32 +519,31 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void taylorAccumulate(Tensor acc, Tensor a, Tensor g, boolean absInside, float scale) {
-        Shapes.requireSameSize("taylorAccumulate", a, "a", g, "g");
+        int spatial = ArgChecks.taylorAccumulate(acc, a, g);
         int batch = a.dim(0);
         int units = acc.size();
-        int spatial = ArgChecks.units("taylorAccumulate", a, units);
         check(CudaKernels.p4j_taylor_accumulate(f(acc, "taylorAccumulate").address(), f(a, "taylorAccumulate").address(),
                 f(g, "taylorAccumulate").address(), batch, units, spatial, absInside ? 1 : 0, scale, stream), "taylorAccumulate");
     }
 
     @Override
     public void countPositive(Tensor acc, Tensor a) {
+        int spatial = ArgChecks.countPositive(acc, a);
         int units = acc.size();
-        int spatial = ArgChecks.units("countPositive", a, units);
         check(CudaKernels.p4j_count_positive(f(acc, "countPositive").address(), f(a, "countPositive").address(), a.dim(0), units,
                 spatial, stream), "countPositive");
     }
 
     @Override
     public void accumulate(Tensor acc, Tensor x, float scale, Transform t) {
-        Shapes.requireSameSize("accumulate", acc, "acc", x, "x");
+        ArgChecks.sameSizeFloats("accumulate", acc, "acc", x, "x");
         check(CudaKernels.p4j_accumulate(f(acc, "accumulate").address(), f(x, "accumulate").address(), acc.size(), scale, t.ordinal(),
                 stream), "accumulate");
     }
 
     @Override
     public void accumulateNormalizedAbs(Tensor acc, Tensor x) {
-        Shapes.requireSameSize("accumulateNormalizedAbs", acc, "acc", x, "x");
+        ArgChecks.sameSizeFloats("accumulateNormalizedAbs", acc, "acc", x, "x");
         check(CudaKernels.p4j_accumulate_normalized_abs(f(acc, "accumulateNormalizedAbs").address(),
                 f(x, "accumulateNormalizedAbs").address(), acc.size(), reduceWorkspace.address(), reduceWorkspace.bytes(), stream),
                 "accumulateNormalizedAbs");
@@ -559,27 +551,23 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void accumulateAbsProduct(Tensor acc, Tensor a, Tensor b, float scale) {
-        Shapes.requireSameSize("accumulateAbsProduct", acc, "acc", a, "a");
-        Shapes.requireSameSize("accumulateAbsProduct", a, "a", b, "b");
+        ArgChecks.accumulateAbsProduct(acc, a, b);
         check(CudaKernels.p4j_accumulate_abs_product(f(acc, "accumulateAbsProduct").address(), f(a, "accumulateAbsProduct").address(),
                 f(b, "accumulateAbsProduct").address(), acc.size(), scale, stream), "accumulateAbsProduct");
     }
 
     @Override
     public void rowNorms(Tensor out, Tensor w, int p) {
-        if (p != 1 && p != 2) {
-            throw new IllegalArgumentException("rowNorms: p must be 1 or 2, got " + p);
-        }
+        ArgChecks.rowNorms(out, w, p);
         int rows = w.dim(0);
-        Shapes.requireShape("rowNorms", "out", out, rows);
         int cols = rows == 0 ? 0 : w.size() / rows;
         check(CudaKernels.p4j_row_norms(f(out, "rowNorms").address(), f(w, "rowNorms").address(), rows, cols, p, stream), "rowNorms");
     }
 
     @Override
     public void rowSums(Tensor out, Tensor x) {
+        ArgChecks.rowSums(out, x);
         int rows = x.dim(0);
-        Shapes.requireShape("rowSums", "out", out, rows);
         int cols = rows == 0 ? 0 : x.size() / rows;
         check(CudaKernels.p4j_row_sums(f(out, "rowSums").address(), f(x, "rowSums").address(), rows, cols, stream), "rowSums");
     }
@@ -596,6 +584,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void normalize(Tensor s, Normalization kind) {
+        ArgChecks.floats("normalize", s);
         CudaTensor c = f(s, "normalize");
         if (kind == Normalization.NONE) {
             return;
@@ -608,10 +597,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void selectTopK(Tensor mask, Tensor scores, int keep) {
-        Shapes.requireSameSize("selectTopK", mask, "mask", scores, "scores");
-        if (keep < 0 || keep > scores.size()) {
-            throw new IllegalArgumentException("selectTopK: cannot keep " + keep + " of " + scores.size());
-        }
+        ArgChecks.selectTopK(mask, scores, keep);
         CudaTensor m = f(mask, "selectTopK");
         CudaTensor s = f(scores, "selectTopK");
         int n = scores.size();
@@ -624,13 +610,14 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void maskedFill(Tensor s, Tensor mask, float value) {
-        Shapes.requireSameSize("maskedFill", s, "s", mask, "mask");
+        ArgChecks.sameSizeFloats("maskedFill", s, "s", mask, "mask");
         check(CudaKernels.p4j_masked_fill(f(s, "maskedFill").address(), f(mask, "maskedFill").address(), s.size(), value, stream),
                 "maskedFill");
     }
 
     @Override
     public int countAtLeast(Tensor scores, float threshold) {
+        ArgChecks.floats("countAtLeast", scores);
         CudaTensor s = f(scores, "countAtLeast");
         check(CudaKernels.p4j_count_at_least(scalars.address(), s.address(), s.size(), threshold, stream), "countAtLeast");
         download(hostScalar, scalars.address(), 4, "countAtLeast");
@@ -667,30 +654,19 @@ public final class CudaBackend implements Backend {
     @Override
     public void distillation(Tensor gradLogits, Tensor metrics, Tensor student, Tensor teacher, Tensor labels, float temperature,
                              float alpha, float gradScale) {
-        Shapes.requireRank("distillation", "student", student, 2);
-        Shapes.requireShape("distillation", "teacher", teacher, student.shape());
-        Shapes.requireShape("distillation", "gradLogits", gradLogits, student.shape());
-        Shapes.requireShape("distillation", "labels", labels, student.dim(0));
-        Shapes.requireShape("distillation", "metrics", metrics, 2);
-        if (!(temperature > 0) || !(alpha >= 0 && alpha <= 1)) {
-            throw new IllegalArgumentException("distillation: temperature must be > 0 and alpha in [0, 1], got " + temperature + ", " + alpha);
-        }
-        check(CudaKernels.p4j_distillation(f(gradLogits, "distillation").address(), f(metrics, "distillation").address(),
+        ArgChecks.distillation(gradLogits, metrics, student, teacher, labels, temperature, alpha);
+        check(CudaKernels.p4j_distillation_checked(f(gradLogits, "distillation").address(), f(metrics, "distillation").address(),
                 f(student, "distillation").address(), f(teacher, "distillation").address(), i(labels, "distillation").address(),
                 student.dim(0), student.dim(1), temperature, alpha, gradScale, reduceWorkspace.address(), reduceWorkspace.bytes(),
-                stream), "distillation");
+                labelFlag(DISTILL), stream), "distillation");
     }
 
     // ---- optimisers ----------------------------------------------------------------------------
 
     @Override
     public void sgdStep(Tensor w, Tensor velocity, Tensor grad, float lr, float momentum, float weightDecay) {
-        Shapes.requireSameSize("sgdStep", w, "w", grad, "grad");
-        long v = 0L;
-        if (momentum != 0f) {
-            Shapes.requireSameSize("sgdStep", w, "w", velocity, "velocity");
-            v = f(velocity, "sgdStep").address();
-        }
+        ArgChecks.sgdStep(w, velocity, grad, momentum);
+        long v = momentum != 0f ? f(velocity, "sgdStep").address() : 0L;
         check(CudaKernels.p4j_sgd_step(f(w, "sgdStep").address(), v, f(grad, "sgdStep").address(), w.size(), lr, momentum, weightDecay,
                 stream), "sgdStep");
     }
@@ -698,12 +674,7 @@ public final class CudaBackend implements Backend {
     @Override
     public void adamStep(Tensor w, Tensor m, Tensor v, Tensor grad, float lr, float beta1, float beta2, float eps,
                          float weightDecay, int step) {
-        Shapes.requireSameSize("adamStep", w, "w", grad, "grad");
-        Shapes.requireSameSize("adamStep", w, "w", m, "m");
-        Shapes.requireSameSize("adamStep", w, "w", v, "v");
-        if (step < 1) {
-            throw new IllegalArgumentException("adamStep: step must be at least 1, got " + step);
-        }
+        ArgChecks.adamStep(w, m, v, grad, step);
         check(CudaKernels.p4j_adam_step(f(w, "adamStep").address(), f(m, "adamStep").address(), f(v, "adamStep").address(),
                 f(grad, "adamStep").address(), w.size(), lr, beta1, beta2, eps, weightDecay, step, stream), "adamStep");
     }
@@ -713,7 +684,7 @@ public final class CudaBackend implements Backend {
     /**
      * The copies {@link #toFloatArray}, {@link #toIntArray}, {@link #countAtLeast} and
      * {@link #maskToIndices} made (zero-byte reads of empty tensors are none). Not counted: the
-     * backend's own error-flag check (4 bytes a flag) that goes with every synchronisation; it carries no
+     * backend's own 40-byte error-flag check that goes with every synchronisation; it carries no
      * tensor data, and happens only where the host waits for the device anyway.
      */
     @Override
@@ -721,7 +692,11 @@ public final class CudaBackend implements Backend {
         return new TransferStats(copies, copiedBytes);
     }
 
-    /** Waits for the queued work; throws the error of a kernel that failed, or a deferred {@link IndexOutOfBoundsException} of {@link #gatherRows}. */
+    /**
+     * Waits for the queued work; throws the error of a kernel that failed, a deferred
+     * {@link IndexOutOfBoundsException} of {@link #gatherRows}, or a deferred label error of
+     * {@link #softmaxCrossEntropy} or {@link #distillation}.
+     */
     @Override
     public void synchronize() {
         synchronize("synchronize", null);
@@ -737,11 +712,10 @@ public final class CudaBackend implements Backend {
         if (closed) {
             return;
         }
-        CudaKernels.p4j_stream_synchronize(stream);   // errors of queued work no longer matter here
+        waitForStream();   // errors of queued work no longer matter here
         closed = true;
         RuntimeException first = null;
-        for (AutoCloseable c : new AutoCloseable[] {cudnn, cublas, convWorkspace, selectWorkspace, indexWorkspace, graphWorkspace,
-            reduceWorkspace, scalars, flagsDevice, hostScalar}) {
+        for (AutoCloseable c : new AutoCloseable[] {cudnn, cublas, hostScalar}) {
             if (c == null) continue;
             try {
                 c.close();
@@ -749,6 +723,15 @@ public final class CudaBackend implements Backend {
                 if (first == null) first = e instanceof RuntimeException r ? r : new RuntimeException(e);
             }
         }
+        for (DeviceBuffer b : new DeviceBuffer[] {convWorkspace, selectWorkspace, indexWorkspace, graphWorkspace, reduceWorkspace, scalars,
+            flagsDevice}) {
+            if (b != null) {
+                free(b);
+            }
+        }
+        if (pooledBuffers == 0) {
+            destroyPool();
+        }   // else the last tensor its owner closes destroys it
         CudaKernels.p4j_host_free(flagsHost);
         flagsHost = 0;
         CudaKernels.p4j_stream_destroy(stream);
@@ -776,23 +759,72 @@ public final class CudaBackend implements Backend {
         return cudnn;
     }
 
-    /** Frees a tensor's buffer once the work queued on the stream (which may still read it) is done. */
-    void free(DeviceBuffer b) {
-        if (!closed) {
-            CudaKernels.p4j_stream_synchronize(stream);   // an error here surfaces at the next checked call
+    /** {@code bytes} of device memory for this backend's work: from its pool in stream order, or {@code cudaMalloc} without one. */
+    DeviceBuffer allocate(long bytes) {
+        requireOpen();
+        if (pool == 0) {
+            return DeviceBuffer.allocate(bytes);
         }
-        b.close();
+        DeviceBuffer b = DeviceBuffer.allocate(bytes, pool, stream);
+        pooledBuffers++;
+        return b;
+    }
+
+    /**
+     * Frees a buffer of this backend behind the work queued on the stream, which may still read it:
+     * pooled memory in stream order, so nothing waits for the device; {@code cudaMalloc} memory (no
+     * pool) after waiting for the stream. Once the backend is closed its stream has finished and is
+     * gone: the memory is freed at once, and the last pooled buffer takes the pool with it.
+     */
+    void free(DeviceBuffer b) {
+        if (!b.isOpen()) {
+            return;
+        }
+        if (!b.pooled()) {
+            if (!closed) {
+                waitForStream();   // an error here surfaces at the next checked call
+            }
+            b.close();
+            return;
+        }
+        if (closed) {
+            b.close();   // cudaFree: the stream was synchronised at close, nothing uses the memory any more
+        } else {
+            b.freeOnStream(stream);
+        }
+        if (--pooledBuffers == 0 && closed) {
+            destroyPool();
+        }
+    }
+
+    private void destroyPool() {
+        CudaKernels.p4j_mem_pool_destroy(pool);
+        pool = 0;
+    }
+
+    /**
+     * {@code {reserved, used}} bytes of the backend's memory pool ({@code {0, 0}} without one), as the
+     * driver counts them: the tests' check that freed memory is reused rather than reserved anew.
+     */
+    long[] poolUsage() {
+        if (pool == 0) {
+            return new long[2];
+        }
+        long[] reserved = new long[1];
+        long[] used = new long[1];
+        check(CudaKernels.p4j_mem_pool_usage(pool, reserved, used), "cudaMemPoolGetAttribute");
+        return new long[] {reserved[0], used[0]};
     }
 
     /** {@code current} when it holds {@code need} bytes, else a new buffer of {@code need} bytes (the old one freed). */
     private DeviceBuffer grow(DeviceBuffer current, long need) {
-        if (current != null && current.bytes() >= need) {
-            return current;
+        if (current != null && current.isOpen() && current.bytes() >= need) {
+            return current;   // (a workspace freed by a grow whose allocation then failed is not reused)
         }
         if (current != null) {
             free(current);
         }
-        return DeviceBuffer.allocate(need);
+        return allocate(need);
     }
 
     /** Device address of the error flag of one gather kind. */
@@ -800,22 +832,35 @@ public final class CudaBackend implements Backend {
         return flagsDevice.address() + 4L * kind;
     }
 
+    /** Device address of the three-int label report of one labelled loss. */
+    private long labelFlag(int loss) {
+        return flag(GATHERS.length + 3 * loss);
+    }
+
     /**
-     * Waits for the stream; throws a kernel's error as a {@link CudaException}, and an index that a
-     * gather found out of range as the CPU's {@link IndexOutOfBoundsException}.
+     * Waits for the stream; throws a kernel's error as a {@link CudaException}, an index that a
+     * gather found out of range as the CPU's {@link IndexOutOfBoundsException}, and a label outside
+     * the classes as the CPU's {@link IllegalArgumentException} (same message).
      */
     private void synchronize(String op, String indexRule) {
         requireOpen();
-        // the flags ride along with the synchronisation: 4 bytes a flag into pinned host memory, then cleared
+        // the flags ride along with the synchronisation: 40 bytes into pinned host memory, then cleared
         check(CudaKernels.p4j_memcpy(flagsHost, flagsDevice.address(), flagsDevice.bytes(), D2H, stream, 1), "work queued before " + op);
         check(CudaKernels.p4j_memset(flagsDevice.address(), 0, flagsDevice.bytes(), stream), "work queued before " + op);
-        check(CudaKernels.p4j_stream_synchronize(stream), "work queued before " + op);
+        check(waitForStream(), "work queued before " + op);
         for (int k = 0; k < GATHERS.length; k++) {
             if (flags.get(k) != 0) {
                 boolean here = GATHERS[k].equals(op);
                 String rule = here && indexRule != null ? indexRule : "index outside the source";
                 throw new IndexOutOfBoundsException(GATHERS[k] + ": " + rule + " (found by the device"
                         + (here ? "" : " since the last check, reported at " + op) + "; it wrote zeros there)");
+            }
+        }
+        for (int l = 0; l < LABELLED.length; l++) {
+            int at = GATHERS.length + 3 * l;
+            int rowPlusOne = flags.get(at);
+            if (rowPlusOne != 0) {
+                throw ArgChecks.labelOutOfRange(LABELLED[l], flags.get(at + 1), rowPlusOne - 1, flags.get(at + 2));
             }
         }
     }
@@ -827,7 +872,7 @@ public final class CudaBackend implements Backend {
             return;
         }
         check(CudaKernels.p4j_memcpy(host.address(), src, bytes, D2H, stream, 1), op + ": copy of " + bytes + " bytes to the host");
-        check(CudaKernels.p4j_stream_synchronize(stream), op + ": copy of " + bytes + " bytes to the host");
+        check(waitForStream(), op + ": copy of " + bytes + " bytes to the host");
         copies++;
         copiedBytes += bytes;
     }
@@ -836,11 +881,25 @@ public final class CudaBackend implements Backend {
     private void hostToDevice(long dst, Pointer host, long bytes, String op) {
         requireOpen();
         check(CudaKernels.p4j_memcpy(dst, host.address(), bytes, H2D, stream, 1), op + ": copy of " + bytes + " bytes to the device");
-        check(CudaKernels.p4j_stream_synchronize(stream), op + ": copy of " + bytes + " bytes to the device");
+        check(waitForStream(), op + ": copy of " + bytes + " bytes to the device");
     }
 
     private void deviceToDevice(long dst, long src, long bytes, String op) {
         check(CudaKernels.p4j_memcpy(dst, src, bytes, D2D, stream, 1), op + ": device copy of " + bytes + " bytes");
+    }
+
+    /** {@code cudaStreamSynchronize} of this backend's stream, counted ({@link #streamSynchronizations()}). */
+    private int waitForStream() {
+        synchronizations++;
+        return CudaKernels.p4j_stream_synchronize(stream);
+    }
+
+    /**
+     * How many times this backend has waited for its stream: the tests' check that an operation
+     * which should not wait (closing a tensor, a loss with a bad label) does not.
+     */
+    long streamSynchronizations() {
+        return synchronizations;
     }
 
     private static void check(int rc, String what) {

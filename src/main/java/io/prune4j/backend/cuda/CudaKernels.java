@@ -121,6 +121,30 @@ public final class CudaKernels {
     /** {@code cudaFree}. */
     public static native int p4j_free(@Cast("void*") long ptr);
 
+    /**
+     * A stream-ordered pool of device memory on {@code device} into {@code pool[0]}, release threshold
+     * UINT64_MAX (freed memory stays reserved until trimmed or destroyed); cudaErrorNotSupported (801)
+     * when the device has no memory pools.
+     */
+    public static native int p4j_mem_pool_create(@Cast("void**") long[] pool, int device);
+
+    /** {@code cudaMemPoolDestroy}; 0 is a no-op. */
+    public static native int p4j_mem_pool_destroy(@Cast("void*") long pool);
+
+    /** {@code cudaMemPoolTrimTo(pool, keepBytes)}. */
+    public static native int p4j_mem_pool_trim(@Cast("void*") long pool, long keepBytes);
+
+    /** The pool's reserved bytes into {@code reserved[0]} and bytes in use into {@code used[0]}. */
+    public static native int p4j_mem_pool_usage(@Cast("void*") long pool, @Cast("long long*") long[] reserved,
+                                                @Cast("long long*") long[] used);
+
+    /** {@code cudaMallocFromPoolAsync} of {@code bytes} (1 for 0) on {@code stream} into {@code ptr[0]}; 0 there on failure. */
+    public static native int p4j_malloc_async(@Cast("void**") long[] ptr, long bytes, @Cast("void*") long pool,
+                                              @Cast("void*") long stream);
+
+    /** {@code cudaFreeAsync(ptr, stream)}: queued behind the stream's work, returns at once; 0 is a no-op. */
+    public static native int p4j_free_async(@Cast("void*") long ptr, @Cast("void*") long stream);
+
     /** {@code cudaMemGetInfo} into {@code free[0]}, {@code total[0]}. */
     public static native int p4j_mem_get_info(@Cast("long long*") long[] free, @Cast("long long*") long[] total);
 
@@ -331,6 +355,16 @@ public final class CudaKernels {
                                               int classes, float gradScale, @Cast("void*") long workspace,
                                               long workspaceBytes, @Cast("void*") long stream);
 
+    /**
+     * {@link #p4j_softmax_xent} that reports the first row whose label is outside {@code [0, classes)}
+     * in {@code badLabel} (device {@code int[3]}: row + 1, label, classes) unless a report is already there.
+     */
+    public static native int p4j_softmax_xent_checked(@Cast("float*") long grad, @Cast("float*") long metrics,
+                                                      @Cast("const float*") long logits, @Cast("const int*") long labels,
+                                                      int rows, int classes, float gradScale, @Cast("void*") long workspace,
+                                                      long workspaceBytes, @Cast("int*") long badLabel,
+                                                      @Cast("void*") long stream);
+
     /** {@code db[c] = Σ_b Σ_s dy[b, c, s]} (overwrites): the bias gradient of a convolution. */
     public static native int p4j_sum_channels(@Cast("float*") long db, @Cast("const float*") long dy, int batch, int channels,
                                               int spatial, @Cast("void*") long stream);
@@ -341,6 +375,14 @@ public final class CudaKernels {
                                               @Cast("const int*") long labels, int rows, int classes, float temperature,
                                               float alpha, float gradScale, @Cast("void*") long workspace, long workspaceBytes,
                                               @Cast("void*") long stream);
+
+    /** {@link #p4j_distillation} that reports labels out of range as {@link #p4j_softmax_xent_checked} does. */
+    public static native int p4j_distillation_checked(@Cast("float*") long grad, @Cast("float*") long metrics,
+                                                      @Cast("const float*") long student, @Cast("const float*") long teacher,
+                                                      @Cast("const int*") long labels, int rows, int classes, float temperature,
+                                                      float alpha, float gradScale, @Cast("void*") long workspace,
+                                                      long workspaceBytes, @Cast("int*") long badLabel,
+                                                      @Cast("void*") long stream);
 
     /** SGD step (velocity 0 allowed when momentum is 0). */
     public static native int p4j_sgd_step(@Cast("float*") long w, @Cast("float*") long velocity, @Cast("const float*") long grad,

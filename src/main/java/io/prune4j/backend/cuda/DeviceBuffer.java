@@ -6,9 +6,15 @@ import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.IntPointer;
 
 /**
- * An owned block of device memory ({@code cudaMalloc}), freed by {@link #close()}; the address is
- * what the {@link CudaKernels} launchers take. Copies to and from Java arrays go through an
- * off-heap staging buffer and are synchronous.
+ * An owned block of device memory, freed by {@link #close()}; the address is what the
+ * {@link CudaKernels} launchers take. Copies to and from Java arrays go through an off-heap staging
+ * buffer and are synchronous (on the legacy default stream: for plain buffers only).
+ *
+ * <p>Two kinds: {@link #allocate(long)} is plain {@code cudaMalloc} memory, usable from any stream at
+ * once and freed with {@code cudaFree}; the CUDA backend's tensors and workspaces come from its own
+ * stream-ordered pool ({@link #allocate(long, long, long)}), usable by the work queued on the
+ * backend's stream and freed there by {@link #freeOnStream(long)} without waiting for the device.
+ * {@link #liveBytes()} counts both, exactly: what prune4j holds, not what the pool keeps in reserve.
  *
  * <p>Allocation failure is a {@link CudaException} that says how many bytes were asked for and how
  * many the device had free, e.g. {@code "cudaMalloc of 400000000 bytes (381.5 MiB; 120.0 MiB free of
@@ -24,10 +30,13 @@ public final class DeviceBuffer implements AutoCloseable {
 
     private long address;
     private final long bytes;
+    /** From a stream-ordered pool ({@code cudaMallocFromPoolAsync}) rather than {@code cudaMalloc}. */
+    private final boolean pooled;
 
-    private DeviceBuffer(long address, long bytes) {
+    private DeviceBuffer(long address, long bytes, boolean pooled) {
         this.address = address;
         this.bytes = bytes;
+        this.pooled = pooled;
     }
 
     /** {@code bytes} of uninitialised device memory. */
@@ -39,16 +48,45 @@ public final class DeviceBuffer implements AutoCloseable {
         long[] p = new long[1];
         int rc = CudaKernels.p4j_malloc(p, bytes);
         if (rc != 0 || p[0] == 0) {
-            throw allocationFailure(rc == 0 ? 2 : rc, bytes);
+            throw allocationFailure("cudaMalloc", rc == 0 ? OUT_OF_MEMORY : rc, bytes);
         }
         LIVE.addAndGet(bytes);
-        return new DeviceBuffer(p[0], bytes);
+        return new DeviceBuffer(p[0], bytes, false);
     }
 
     /**
+     * {@code bytes} of uninitialised memory from {@code pool} (a {@code p4j_mem_pool_create} pool) in
+     * the order of {@code stream}: work queued on {@code stream} from now on may use it, other streams
+     * only after a synchronisation. When the pool cannot serve it, what the pool holds unused is handed
+     * back to the driver (after waiting for the stream, so that frees queued on it count) and the
+     * allocation is tried once more before it fails.
+     */
+    static DeviceBuffer allocate(long bytes, long pool, long stream) {
+        if (bytes < 0) {
+            throw new IllegalArgumentException("cannot allocate " + bytes + " bytes");
+        }
+        long[] p = new long[1];
+        int rc = CudaKernels.p4j_malloc_async(p, bytes, pool, stream);
+        if (rc == OUT_OF_MEMORY) {
+            CudaKernels.p4j_stream_synchronize(stream);   // an error of queued work surfaces at the next checked call
+            CudaKernels.p4j_mem_pool_trim(pool, 0);
+            rc = CudaKernels.p4j_malloc_async(p, bytes, pool, stream);
+        }
+        if (rc != 0 || p[0] == 0) {
+            throw allocationFailure("cudaMallocFromPoolAsync", rc == 0 ? OUT_OF_MEMORY : rc, bytes);
+        }
+        LIVE.addAndGet(bytes);
+        return new DeviceBuffer(p[0], bytes, true);
+    }
+
+    /** {@code cudaErrorMemoryAllocation}. */
+    private static final int OUT_OF_MEMORY = 2;
+
+    /**
      * Device bytes held by the {@code DeviceBuffer}s of this process that are not yet closed: what
-     * prune4j itself has taken with {@code cudaMalloc} (cuBLAS and cuDNN keep their own workspaces
-     * besides). A long-running process can watch it for leaks.
+     * prune4j itself has taken with {@code cudaMalloc} or from a backend's pool (cuBLAS and cuDNN keep
+     * their own workspaces besides, and a pool keeps freed memory in reserve, which this does not
+     * count). A long-running process can watch it for leaks: it is exact, whatever the pool does.
      */
     public static long liveBytes() {
         return LIVE.get();
@@ -83,13 +121,13 @@ public final class DeviceBuffer implements AutoCloseable {
         return b;
     }
 
-    static CudaException allocationFailure(int code, long bytes) {
+    static CudaException allocationFailure(String call, int code, long bytes) {
         long[] free = new long[1];
         long[] total = new long[1];
         String memory = CudaKernels.p4j_mem_get_info(free, total) == 0
                 ? "; " + human(free[0]) + " free of " + human(total[0])
                 : "; free memory unknown";
-        return new CudaException(code, "cudaMalloc of " + bytes + " bytes (" + human(bytes) + memory + ")");
+        return new CudaException(code, call + " of " + bytes + " bytes (" + human(bytes) + memory + ")");
     }
 
     static String human(long bytes) {
@@ -116,6 +154,16 @@ public final class DeviceBuffer implements AutoCloseable {
 
     public long bytes() {
         return bytes;
+    }
+
+    /** False once the buffer has been freed. */
+    boolean isOpen() {
+        return address != 0;
+    }
+
+    /** True for memory from a stream-ordered pool, which {@link #freeOnStream} frees without waiting. */
+    boolean pooled() {
+        return pooled;
     }
 
     /** Copies {@code data} to the start of the buffer. */
@@ -188,12 +236,35 @@ public final class DeviceBuffer implements AutoCloseable {
         if (address == 0) throw new IllegalStateException("device buffer already closed");
     }
 
+    /**
+     * Frees the buffer at once with {@code cudaFree}. For a plain buffer {@code cudaFree} waits for the
+     * device; for a pooled one it does not, so the caller must know that no queued work still uses it
+     * (its stream was synchronised), or use {@link #freeOnStream}.
+     */
     @Override
     public void close() {
         if (address != 0) {
             long a = address;
             address = 0;
             CudaKernels.p4j_free(a);
+            LIVE.addAndGet(-bytes);
+        }
+    }
+
+    /**
+     * Frees a pooled buffer in the order of {@code stream}, the stream whose queued work may still use
+     * it: {@code cudaFreeAsync} returns at once, the memory goes back to the pool when the stream gets
+     * there, and a later allocation on the same stream may take it. A plain buffer cannot be freed so:
+     * that is an {@link IllegalStateException}.
+     */
+    void freeOnStream(long stream) {
+        if (!pooled) {
+            throw new IllegalStateException("a cudaMalloc buffer cannot be freed in stream order");
+        }
+        if (address != 0) {
+            long a = address;
+            address = 0;
+            CudaKernels.p4j_free_async(a, stream);   // an error of queued work surfaces at the next checked call
             LIVE.addAndGet(-bytes);
         }
     }

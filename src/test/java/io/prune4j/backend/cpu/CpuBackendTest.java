@@ -175,6 +175,21 @@ class CpuBackendTest {
         assertTrue(e.getMessage().contains("label 3"), e.getMessage());
     }
 
+    /** The message the CUDA backend repeats when its device finds the same label (LabelCheckTest on a GPU). */
+    @Test
+    void aLabelOutOfRangeNamesTheOperationTheLabelTheRowAndTheClasses() {
+        Tensor logits = cpu.zeros(DType.FLOAT32, 4, 3);
+        Tensor metrics = cpu.zeros(DType.FLOAT32, 2);
+        Tensor labels = cpu.fromArray(new int[] {0, 2, 7, -1}, 4);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> cpu.softmaxCrossEntropy(null, metrics, logits, labels, 1f));
+        assertEquals("softmaxCrossEntropy: label 7 in row 2 outside [0, 3)", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> cpu.distillation(cpu.zeros(DType.FLOAT32, 4, 3), metrics, logits,
+                cpu.zeros(DType.FLOAT32, 4, 3), labels, 2f, 0.5f, 1f));
+        assertEquals("distillation: label 7 in row 2 outside [0, 3)", e.getMessage());
+        assertArrayEquals(new float[] {0, 0}, metrics.toFloatArray(), 0f, "nothing added to the metrics");
+    }
+
     @Test
     void softmaxCrossEntropyIsStableForHugeLogits() {
         Tensor logits = cpu.fromArray(new float[] {1e30f, -1e30f, 0f, 88f, 89f, 90f}, 2, 3);
