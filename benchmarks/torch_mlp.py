@@ -59,14 +59,14 @@ torch.set_num_threads(args.threads)
 
 
 def mlp(hidden):
-    """784 → hidden… → 10, ReLU after every hidden layer (as Graph.mlp)."""
+    """784 → hidden… → 10, ReLU after every hidden layer (as Models.mlp)."""
     layers = []
     prev = INPUTS
     for h in hidden:
         layers += [torch.nn.Linear(prev, h), torch.nn.ReLU()]
         prev = h
     layers.append(torch.nn.Linear(prev, CLASSES))
-    return torch.nn.Graph(*layers)
+    return torch.nn.Sequential(*layers)
 
 
 def measure(op, warmup, rounds, seconds, before_round=None):

@@ -87,7 +87,7 @@ def mlp(sizes, device):
         layers.append(torch.nn.Linear(sizes[i], sizes[i + 1]))
         if i < len(sizes) - 2:
             layers.append(torch.nn.ReLU())
-    return torch.nn.Graph(*layers).to(device)
+    return torch.nn.Sequential(*layers).to(device)
 
 
 def evaluate(model, x, y, batch=1024):
@@ -180,7 +180,7 @@ def prune_layerwise(model, scores, sparsity):
         new_layers.append(layer)
         if i < len(linears) - 1:
             new_layers.append(torch.nn.ReLU())
-    return torch.nn.Graph(*new_layers)
+    return torch.nn.Sequential(*new_layers)
 
 
 def run(args, device, data):
