@@ -15,15 +15,21 @@ import org.bytedeco.openblas.global.openblas_nolapack;
  * Java loops over heap arrays, written so the JIT can vectorise them (no per-element allocation,
  * no boxing, no virtual calls inside loops).
  *
- * <p>OpenBLAS uses {@code threads} threads; the Java loops run on the caller's thread.
+ * <p>OpenBLAS uses {@code threads} threads. The convolutions split the batch, or a depthwise
+ * convolution its planes or channels, over {@code threads} Java workers ({@link CpuWorkers}); the
+ * other Java loops run on the caller's thread.
  */
 public final class CpuBackend implements Backend {
     /** gemm through {@link CriticalBlas} (decided once per process, see {@link #gemmPath()}). */
     private static final boolean CRITICAL = CriticalBlas.isAvailable();
 
     private final int threads;
-    /** Convolutions, with their scratch and worker threads; a backend, like its tensors, is used by one thread at a time. */
+    /** The Java worker threads; a backend, like its tensors, is used by one thread at a time. */
+    private final CpuWorkers workers;
+    /** Convolutions (im2col and sgemm) and pooling, with their scratch. */
     private final CpuConv conv;
+    /** Depthwise convolutions, with their scratch. */
+    private final CpuDepthwise depthwise;
 
     /** A CPU backend whose matrix products use all available processors. */
     public CpuBackend() {
@@ -36,7 +42,9 @@ public final class CpuBackend implements Backend {
             throw new IllegalArgumentException("threads must be at least 1, got " + threads);
         }
         this.threads = threads;
-        this.conv = new CpuConv(CRITICAL, threads);
+        this.workers = new CpuWorkers(threads);
+        this.conv = new CpuConv(CRITICAL, workers);
+        this.depthwise = new CpuDepthwise(workers);
         Loader.load(openblas_nolapack.class);
         openblas_nolapack.blas_set_num_threads(threads);
         if (!CriticalBlas.isAvailable()
@@ -143,31 +151,44 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void conv2d(Tensor y, Tensor x, Tensor w, Tensor bias, int stride, int pad, int groups, boolean relu) {
-        notYet("conv2d", groups != 1 || bias == null);
-        CpuConv.Geometry g = geometry("conv2d", y, x, w, stride, pad);
-        Shapes.requireShape("conv2d", "bias", bias, g.out());
-        conv.forward(f(y, "conv2d"), f(x, "conv2d"), f(w, "conv2d"), f(bias, "conv2d"), g, relu);
+        CpuConv.Geometry g = geometry("conv2d", y, x, w, stride, pad, groups);
+        if (bias != null) {
+            Shapes.requireShape("conv2d", "bias", bias, g.out());
+        }
+        float[] b = bias == null ? null : f(bias, "conv2d");
+        // one group is CpuConv's product per example as before; groups with several input channels each, one product per group
+        if (g.depthwise()) {
+            depthwise.forward(f(y, "conv2d"), f(x, "conv2d"), f(w, "conv2d"), b, g, relu);
+        } else {
+            conv.forward(f(y, "conv2d"), f(x, "conv2d"), f(w, "conv2d"), b, g, relu);
+        }
     }
 
     @Override
     public void conv2dBackward(Tensor dx, Tensor dw, Tensor db, Tensor dy, Tensor x, Tensor w, int stride, int pad, int groups) {
-        notYet("conv2dBackward", groups != 1 || db == null);
-        CpuConv.Geometry g = geometry("conv2dBackward", dy, x, w, stride, pad);
+        CpuConv.Geometry g = geometry("conv2dBackward", dy, x, w, stride, pad, groups);
         Shapes.requireShape("conv2dBackward", "dw", dw, w.shape());
-        Shapes.requireShape("conv2dBackward", "db", db, g.out());
+        if (db != null) {
+            Shapes.requireShape("conv2dBackward", "db", db, g.out());
+        }
         if (dx != null) {
             Shapes.requireShape("conv2dBackward", "dx", dx, x.shape());
         }
-        conv.backward(dx == null ? null : f(dx, "conv2dBackward"), f(dw, "conv2dBackward"), f(db, "conv2dBackward"),
-                f(dy, "conv2dBackward"), f(x, "conv2dBackward"), f(w, "conv2dBackward"), g);
+        float[] dxs = dx == null ? null : f(dx, "conv2dBackward");
+        float[] dbs = db == null ? null : f(db, "conv2dBackward");
+        if (g.depthwise()) {
+            depthwise.backward(dxs, f(dw, "conv2dBackward"), dbs, f(dy, "conv2dBackward"), f(x, "conv2dBackward"), f(w, "conv2dBackward"), g);
+        } else {
+            conv.backward(dxs, f(dw, "conv2dBackward"), dbs, f(dy, "conv2dBackward"), f(x, "conv2dBackward"), f(w, "conv2dBackward"), g);
+        }
     }
 
-    /** Checks {@code x [B, in, H, W]}, {@code w [out, in, kh, kw]} and {@code y [B, out, Ho, Wo]} against each other. */
-    private static CpuConv.Geometry geometry(String op, Tensor y, Tensor x, Tensor w, int stride, int pad) {
-        int[] o = ArgChecks.conv2d(op, y, x, w, stride, pad);
+    /** Checks {@code x [B, in, H, W]}, {@code w [out, in / groups, kh, kw]} and {@code y [B, out, Ho, Wo]} against each other. */
+    private static CpuConv.Geometry geometry(String op, Tensor y, Tensor x, Tensor w, int stride, int pad, int groups) {
+        int[] o = ArgChecks.conv2d(op, y, x, w, stride, pad, groups);
         int ho = o[0];
         int wo = o[1];
-        return new CpuConv.Geometry(x.dim(0), x.dim(1), x.dim(2), x.dim(3), w.dim(0), w.dim(2), w.dim(3), stride, pad, ho, wo);
+        return new CpuConv.Geometry(x.dim(0), x.dim(1), x.dim(2), x.dim(3), w.dim(0), w.dim(2), w.dim(3), stride, pad, ho, wo, groups);
     }
 
     @Override
@@ -700,6 +721,7 @@ public final class CpuBackend implements Backend {
     @Override
     public void close() {
         conv.close();
+        workers.close();
     }
 
     // ---- storage access ------------------------------------------------------------------------

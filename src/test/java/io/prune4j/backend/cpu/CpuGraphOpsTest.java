@@ -1,0 +1,154 @@
+package io.prune4j.backend.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.prune4j.backend.Reduction;
+import io.prune4j.tensor.DType;
+import io.prune4j.tensor.Tensor;
+import io.prune4j.testing.Check;
+import io.prune4j.testing.Naive;
+import io.prune4j.testing.NaiveGraphOps;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The CPU backend's graph-network operations against the plain double-precision references of
+ * {@link NaiveGraphOps} on seeded random inputs of awkward sizes, one parameterised case per size
+ * so that every failing size is reported; plus the bit-level promises (same thread count, same
+ * bits; where the split keeps every sum on one thread, any thread count, same bits).
+ */
+class CpuGraphOpsTest {
+    private final CpuBackend cpu = new CpuBackend(2);
+
+    @AfterEach
+    void close() {
+        cpu.close();
+    }
+
+    private static double[] d(float[] a) {
+        return Naive.toDouble(a);
+    }
+
+    private static int[] bits(float[] a) {
+        int[] b = new int[a.length];
+        for (int i = 0; i < a.length; i++) {
+            b[i] = Float.floatToRawIntBits(a[i]);
+        }
+        return b;
+    }
+
+    // ---- grouped, depthwise and bias-free convolution ----------------------------------------------
+
+    /** Forward and backward of one convolution on {@code be}: {@code {y, dx, dw, db}}. */
+    private static float[][] conv(CpuBackend be, float[] x, float[] w, float[] bias, float[] dy, int[] xs, int[] ws, int[] ys, int stride,
+                                  int pad, int groups, boolean relu) {
+        Tensor y = be.zeros(DType.FLOAT32, ys);
+        be.conv2d(y, be.fromArray(x, xs), be.fromArray(w, ws), bias == null ? null : be.fromArray(bias, ws[0]), stride, pad, groups, relu);
+        Tensor dx = be.zeros(DType.FLOAT32, xs);
+        Tensor dw = be.zeros(DType.FLOAT32, ws);
+        Tensor db = be.zeros(DType.FLOAT32, ws[0]);
+        be.conv2dBackward(dx, dw, db, be.fromArray(dy, ys), be.fromArray(x, xs), be.fromArray(w, ws), stride, pad, groups);
+        return new float[][] {y.toFloatArray(), dx.toFloatArray(), dw.toFloatArray(), db.toFloatArray()};
+    }
+
+    @ParameterizedTest(name = "conv batch={0} in={1} {2}x{3} out={4} k={5} stride={6} pad={7} groups={8}")
+    @CsvSource({
+            // one group, no bias
+            "2,3,5,7,4,3,1,1,1", "1,2,6,5,3,1,1,0,1",
+            // grouped: 2 and 3 groups, pointwise, strided, 5x5, more than SMALL_K weights per filter
+            "2,4,6,5,6,3,1,1,2", "1,6,7,7,4,3,2,1,2", "3,6,5,5,9,3,2,0,3", "2,9,8,6,3,1,1,0,3", "2,6,7,7,6,1,2,0,2",
+            "2,16,6,6,8,3,1,1,2", "1,12,9,7,6,5,2,2,3",
+            // depthwise: 3x3 stride 1 and 2 (odd inputs), channel multiplier 2, 1x1, no padding, 2x2 stride 2, stride 3, pad 2
+            "2,5,7,7,5,3,1,1,5", "3,7,9,8,7,3,2,1,7", "1,4,6,6,8,3,1,1,4", "2,3,5,5,6,3,2,1,3", "2,5,4,4,5,1,1,0,5",
+            "2,3,6,7,3,3,1,0,3", "1,4,8,7,4,2,2,0,4", "1,2,10,11,4,3,3,1,2", "1,2,5,5,2,3,1,2,2", "1,3,9,9,6,5,2,2,3",
+            "2,3,1,1,3,1,1,0,3", "1,2,3,3,2,3,1,1,2",
+            // large enough to split over the workers
+            "8,16,14,14,16,3,1,1,16", "8,16,15,15,32,3,2,1,16", "5,12,9,9,24,3,1,1,4",
+            // empty batch
+            "0,4,5,5,4,3,1,1,4", "0,4,5,5,6,3,1,1,2"})
+    void groupedConvolutionMatchesReference(int batch, int in, int h, int w, int out, int k, int stride, int pad, int groups) {
+        SplittableRandom rng = new SplittableRandom(Arrays.hashCode(new int[] {batch, in, h, w, out, k, stride, pad, groups}));
+        int ho = NaiveGraphOps.out(h, k, stride, pad);
+        int wo = NaiveGraphOps.out(w, k, stride, pad);
+        int[] xs = {batch, in, h, w};
+        int[] ws = {out, in / groups, k, k};
+        int[] ys = {batch, out, ho, wo};
+        float[] x = Check.randn(rng, batch * in * h * w, 1);
+        float[] wt = Check.randn(rng, out * (in / groups) * k * k, 1);
+        float[] bias = Check.randn(rng, out, 0.5);
+        float[] dy = Check.randn(rng, batch * out * ho * wo, 1);
+        String what = "conv " + Arrays.toString(xs) + " w " + Arrays.toString(ws) + " s" + stride + " p" + pad + " g" + groups;
+        for (boolean withBias : new boolean[] {true, false}) {
+            for (boolean relu : new boolean[] {false, true}) {
+                Tensor y = cpu.zeros(DType.FLOAT32, ys);
+                cpu.conv2d(y, cpu.fromArray(x, xs), cpu.fromArray(wt, ws), withBias ? cpu.fromArray(bias, out) : null, stride, pad, groups,
+                        relu);
+                double[] ref = NaiveGraphOps.conv2d(d(x), batch, in, h, w, d(wt), withBias ? d(bias) : null, out, k, k, stride, pad, groups,
+                        relu);
+                Check.close(what + " forward bias=" + withBias + " relu=" + relu, ref, y.toFloatArray(), 1e-5, 1e-5);
+            }
+        }
+        double[][] grads = NaiveGraphOps.conv2dBackward(d(dy), d(x), batch, in, h, w, d(wt), out, k, k, stride, pad, groups);
+        float[][] got = conv(cpu, x, wt, bias, dy, xs, ws, ys, stride, pad, groups, false);
+        Check.close(what + " dx", grads[0], got[1], 1e-5, 1e-5);
+        Check.close(what + " dw", grads[1], got[2], 1e-4, 1e-5);
+        Check.close(what + " db", grads[2], got[3], 1e-4, 1e-5);
+
+        // no input gradient, no bias gradient: the same weight gradient, to the bit
+        Tensor dw = cpu.zeros(DType.FLOAT32, ws);
+        cpu.conv2dBackward(null, dw, null, cpu.fromArray(dy, ys), cpu.fromArray(x, xs), cpu.fromArray(wt, ws), stride, pad, groups);
+        assertArrayEquals(bits(got[2]), bits(dw.toFloatArray()), what + ": dw without dx and db");
+
+        // same thread count, same bits
+        float[][] again = conv(cpu, x, wt, bias, dy, xs, ws, ys, stride, pad, groups, false);
+        for (int i = 0; i < again.length; i++) {
+            assertArrayEquals(bits(got[i]), bits(again[i]), what + ": repeated run, output " + i);
+        }
+    }
+
+    @ParameterizedTest(name = "depthwise on {0} threads")
+    @ValueSource(ints = {1, 3})
+    void depthwiseGivesTheSameBitsOnAnyThreadCount(int threads) {
+        SplittableRandom rng = new SplittableRandom(threads);
+        int[] xs = {12, 10, 15, 13};
+        for (int[] c : new int[][] {{10, 1, 1}, {20, 2, 1}, {10, 2, 1}}) {
+            int out = c[0];
+            int stride = c[1];
+            int[] ws = {out, 1, 3, 3};
+            int ho = NaiveGraphOps.out(15, 3, stride, 1);
+            int wo = NaiveGraphOps.out(13, 3, stride, 1);
+            int[] ys = {12, out, ho, wo};
+            float[] x = Check.randn(rng, 12 * 10 * 15 * 13, 1);
+            float[] w = Check.randn(rng, out * 9, 1);
+            float[] b = Check.randn(rng, out, 1);
+            float[] dy = Check.randn(rng, 12 * out * ho * wo, 1);
+            try (CpuBackend other = new CpuBackend(threads)) {
+                float[][] a = conv(cpu, x, w, b, dy, xs, ws, ys, stride, 1, 10, true);
+                float[][] z = conv(other, x, w, b, dy, xs, ws, ys, stride, 1, 10, true);
+                for (int i = 0; i < a.length; i++) {
+                    assertArrayEquals(bits(a[i]), bits(z[i]), "2 against " + threads + " threads, output " + i + ", out " + out);
+                }
+            }
+        }
+    }
+
+    @Test
+    void convolutionRejectsGroupsThatDoNotFit() {
+        Tensor x = cpu.zeros(DType.FLOAT32, 1, 6, 5, 5);
+        Tensor y = cpu.zeros(DType.FLOAT32, 1, 4, 5, 5);
+        assertThrows(IllegalArgumentException.class, () -> cpu.conv2d(y, x, cpu.zeros(DType.FLOAT32, 4, 2, 3, 3), null, 1, 1, 4, false));
+        assertThrows(IllegalArgumentException.class, () -> cpu.conv2d(y, x, cpu.zeros(DType.FLOAT32, 4, 2, 3, 3), null, 1, 1, 2, false));
+        assertThrows(IllegalArgumentException.class, () -> cpu.conv2d(y, x, cpu.zeros(DType.FLOAT32, 4, 3, 3, 3), null, 1, 1, 0, false));
+        assertThrows(IllegalArgumentException.class,
+                () -> cpu.conv2d(y, x, cpu.zeros(DType.FLOAT32, 4, 3, 3, 3), cpu.zeros(DType.FLOAT32, 3), 1, 1, 2, false));
+    }
+}

@@ -1,0 +1,82 @@
+package io.prune4j.backend.cpu;
+
+import io.prune4j.backend.Backend;
+import io.prune4j.tensor.DType;
+import io.prune4j.tensor.Tensor;
+import io.prune4j.testing.Check;
+import io.prune4j.testing.Naive;
+import io.prune4j.testing.NaiveGraphOps;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import java.util.function.DoubleSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * The analytic gradients of the graph networks' backward operations against central finite
+ * differences of the double-precision references of {@link NaiveGraphOps}, in the manner of
+ * {@code GradientCheckTest}: the loss is {@code L = Σ r ⊙ f(…)} for a random {@code r}, so the output
+ * gradient handed to the backward operation is {@code r}.
+ */
+class GraphOpsGradientCheckTest {
+    private static final double H = 1e-6;
+    private final Backend cpu = new CpuBackend(2);
+
+    @AfterEach
+    void close() {
+        cpu.close();
+    }
+
+    /** Central difference of {@code loss} with respect to every element of {@code values}. */
+    private static double[] numeric(double[] values, DoubleSupplier loss) {
+        double[] g = new double[values.length];
+        for (int i = 0; i < values.length; i++) {
+            double v = values[i];
+            values[i] = v + H;
+            double up = loss.getAsDouble();
+            values[i] = v - H;
+            double down = loss.getAsDouble();
+            values[i] = v;
+            g[i] = (up - down) / (2 * H);
+        }
+        return g;
+    }
+
+    private static double dot(double[] a, double[] b) {
+        double s = 0;
+        for (int i = 0; i < a.length; i++) {
+            s += a[i] * b[i];
+        }
+        return s;
+    }
+
+    @ParameterizedTest(name = "conv batch={0} in={1} {2}x{3} out={4} k={5} stride={6} pad={7} groups={8}")
+    @CsvSource({"2,4,5,6,6,3,1,1,2", "1,6,5,5,3,3,2,1,3", "1,6,4,4,6,1,1,0,2", "2,3,6,5,3,3,1,1,3", "1,2,7,7,4,3,2,1,2",
+            "2,4,5,5,4,1,1,0,4", "1,3,6,6,6,5,1,2,3", "1,2,6,7,2,2,2,0,2"})
+    void groupedAndDepthwiseConvolutionGradients(int batch, int in, int h, int w, int out, int k, int stride, int pad, int groups) {
+        SplittableRandom rng = new SplittableRandom(Arrays.hashCode(new int[] {batch, in, h, w, out, k, stride, pad, groups}));
+        int ho = NaiveGraphOps.out(h, k, stride, pad);
+        int wo = NaiveGraphOps.out(w, k, stride, pad);
+        int cin = in / groups;
+        float[] x = Check.randn(rng, batch * in * h * w, 1);
+        float[] wt = Check.randn(rng, out * cin * k * k, 1);
+        float[] b = Check.randn(rng, out, 0.5);
+        float[] r = Check.randn(rng, batch * out * ho * wo, 1);
+        Tensor xt = cpu.fromArray(x, batch, in, h, w);
+        Tensor wtt = cpu.fromArray(wt, out, cin, k, k);
+        Tensor dx = cpu.zeros(DType.FLOAT32, batch, in, h, w);
+        Tensor dw = cpu.zeros(DType.FLOAT32, out, cin, k, k);
+        Tensor db = cpu.zeros(DType.FLOAT32, out);
+        cpu.conv2dBackward(dx, dw, db, cpu.fromArray(r, batch, out, ho, wo), xt, wtt, stride, pad, groups);
+
+        double[] xd = Naive.toDouble(x);
+        double[] wd = Naive.toDouble(wt);
+        double[] bd = Naive.toDouble(b);
+        double[] rd = Naive.toDouble(r);
+        DoubleSupplier loss = () -> dot(rd, NaiveGraphOps.conv2d(xd, batch, in, h, w, wd, bd, out, k, k, stride, pad, groups, false));
+        Check.close("conv dL/dx", numeric(xd, loss), dx.toFloatArray(), 1e-4, 1e-3);
+        Check.close("conv dL/dW", numeric(wd, loss), dw.toFloatArray(), 1e-4, 1e-3);
+        Check.close("conv dL/db", numeric(bd, loss), db.toFloatArray(), 1e-4, 1e-3);
+    }
+}
