@@ -90,4 +90,109 @@ public final class NaiveGraphOps {
         }
         return new double[][] {dx, dw, db};
     }
+
+    /**
+     * Max pooling with −∞ padding: the largest value of each window, and the plane position
+     * {@code h·W + w} of its first occurrence in row order among the positions inside the plane.
+     * Returns {@code {values, positions}}.
+     */
+    public static double[][] maxPool2d(double[] x, int planes, int h, int w, int window, int stride, int pad) {
+        int ho = out(h, window, stride, pad);
+        int wo = out(w, window, stride, pad);
+        double[] y = new double[planes * ho * wo];
+        double[] arg = new double[planes * ho * wo];
+        for (int p = 0; p < planes; p++) {
+            for (int i = 0; i < ho; i++) {
+                for (int j = 0; j < wo; j++) {
+                    double best = Double.NEGATIVE_INFINITY;
+                    int at = -1;
+                    for (int u = 0; u < window; u++) {
+                        for (int v = 0; v < window; v++) {
+                            int r = i * stride - pad + u;
+                            int q = j * stride - pad + v;
+                            if (r < 0 || r >= h || q < 0 || q >= w) {
+                                continue;
+                            }
+                            double val = x[(p * h + r) * w + q];
+                            if (at < 0 || val > best) {
+                                best = val;
+                                at = r * w + q;
+                            }
+                        }
+                    }
+                    y[(p * ho + i) * wo + j] = best;
+                    arg[(p * ho + i) * wo + j] = at;
+                }
+            }
+        }
+        return new double[][] {y, arg};
+    }
+
+    /** The divisor of the window at output {@code (i, j)}: {@code window²}, or the count of its positions inside the plane. */
+    private static int divisor(int i, int j, int h, int w, int window, int stride, int pad, boolean countIncludePad) {
+        if (countIncludePad) {
+            return window * window;
+        }
+        int n = 0;
+        for (int u = 0; u < window; u++) {
+            for (int v = 0; v < window; v++) {
+                int r = i * stride - pad + u;
+                int q = j * stride - pad + v;
+                if (r >= 0 && r < h && q >= 0 && q < w) {
+                    n++;
+                }
+            }
+        }
+        return n;
+    }
+
+    /** Average pooling with zero padding. */
+    public static double[] avgPool2d(double[] x, int planes, int h, int w, int window, int stride, int pad, boolean countIncludePad) {
+        int ho = out(h, window, stride, pad);
+        int wo = out(w, window, stride, pad);
+        double[] y = new double[planes * ho * wo];
+        for (int p = 0; p < planes; p++) {
+            for (int i = 0; i < ho; i++) {
+                for (int j = 0; j < wo; j++) {
+                    double s = 0;
+                    for (int u = 0; u < window; u++) {
+                        for (int v = 0; v < window; v++) {
+                            int r = i * stride - pad + u;
+                            int q = j * stride - pad + v;
+                            if (r >= 0 && r < h && q >= 0 && q < w) {
+                                s += x[(p * h + r) * w + q];
+                            }
+                        }
+                    }
+                    y[(p * ho + i) * wo + j] = s / divisor(i, j, h, w, window, stride, pad, countIncludePad);
+                }
+            }
+        }
+        return y;
+    }
+
+    /** The gradient of {@link #avgPool2d}: each {@code dy / divisor} added to its window's positions inside the plane. */
+    public static double[] avgPool2dBackward(double[] dy, int planes, int h, int w, int window, int stride, int pad,
+                                             boolean countIncludePad) {
+        int ho = out(h, window, stride, pad);
+        int wo = out(w, window, stride, pad);
+        double[] dx = new double[planes * h * w];
+        for (int p = 0; p < planes; p++) {
+            for (int i = 0; i < ho; i++) {
+                for (int j = 0; j < wo; j++) {
+                    double g = dy[(p * ho + i) * wo + j] / divisor(i, j, h, w, window, stride, pad, countIncludePad);
+                    for (int u = 0; u < window; u++) {
+                        for (int v = 0; v < window; v++) {
+                            int r = i * stride - pad + u;
+                            int q = j * stride - pad + v;
+                            if (r >= 0 && r < h && q >= 0 && q < w) {
+                                dx[(p * h + r) * w + q] += g;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return dx;
+    }
 }

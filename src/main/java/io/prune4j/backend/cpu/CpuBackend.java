@@ -16,8 +16,8 @@ import org.bytedeco.openblas.global.openblas_nolapack;
  * no boxing, no virtual calls inside loops).
  *
  * <p>OpenBLAS uses {@code threads} threads. The convolutions split the batch, or a depthwise
- * convolution its planes or channels, over {@code threads} Java workers ({@link CpuWorkers}); the
- * other Java loops run on the caller's thread.
+ * convolution its planes or channels, and pooling its planes, over {@code threads} Java workers
+ * ({@link CpuWorkers}); the other Java loops run on the caller's thread.
  */
 public final class CpuBackend implements Backend {
     /** gemm through {@link CriticalBlas} (decided once per process, see {@link #gemmPath()}). */
@@ -193,12 +193,17 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void maxPool2d(Tensor y, Tensor argmax, Tensor x, int window, int stride, int pad) {
-        notYet("maxPool2d", pad != 0);
-        int[] out = ArgChecks.maxPool2d(y, argmax, x, window, stride);
+        int[] out = ArgChecks.maxPool2d(y, argmax, x, window, stride, pad);
         int ho = out[0];
         int wo = out[1];
-        CpuConv.maxPool(f(y, "maxPool2d"), i(argmax, "maxPool2d"), f(x, "maxPool2d"), x.dim(0) * x.dim(1), x.dim(2), x.dim(3),
-                window, stride, ho, wo);
+        if (pad == 0) {
+            // the unpadded pooling as it was (2×2 fast path included), bit for bit
+            CpuConv.maxPool(f(y, "maxPool2d"), i(argmax, "maxPool2d"), f(x, "maxPool2d"), x.dim(0) * x.dim(1), x.dim(2), x.dim(3),
+                    window, stride, ho, wo);
+        } else {
+            conv.maxPoolPadded(f(y, "maxPool2d"), i(argmax, "maxPool2d"), f(x, "maxPool2d"), x.dim(0) * x.dim(1), x.dim(2), x.dim(3),
+                    window, stride, pad, ho, wo);
+        }
     }
 
     @Override
@@ -749,6 +754,22 @@ public final class CpuBackend implements Backend {
         return c;
     }
 
+    // ---- the graph networks' operations: average pooling, batch norm, element-wise, channel copies, scores
+
+    @Override
+    public void avgPool2d(Tensor y, Tensor x, int window, int stride, int pad, boolean countIncludePad) {
+        int[] out = ArgChecks.avgPool2d("avgPool2d", y, x, window, stride, pad);
+        conv.avgPool(f(y, "avgPool2d"), f(x, "avgPool2d"), x.dim(0) * x.dim(1), x.dim(2), x.dim(3), window, stride, pad, out[0], out[1],
+                countIncludePad);
+    }
+
+    @Override
+    public void avgPool2dBackward(Tensor dx, Tensor dy, int window, int stride, int pad, boolean countIncludePad) {
+        int[] out = ArgChecks.avgPool2d("avgPool2dBackward", dy, dx, window, stride, pad);
+        conv.avgPoolBackward(f(dx, "avgPool2dBackward"), f(dy, "avgPool2dBackward"), dx.dim(0) * dx.dim(1), dx.dim(2), dx.dim(3),
+                window, stride, pad, out[0], out[1], countIncludePad);
+    }
+
     // ---- operations of the graph networks, not yet implemented on this backend (ops-api branch only) ----
 
     /** Placeholder of the ops-api branch: the implementation replaces every call. */
@@ -756,16 +777,6 @@ public final class CpuBackend implements Backend {
         if (unsupported) {
             throw new UnsupportedOperationException(op + ": not implemented yet on this backend");
         }
-    }
-
-    @Override
-    public void avgPool2d(Tensor y, Tensor x, int window, int stride, int pad, boolean countIncludePad) {
-        notYet("avgPool2d", true);
-    }
-
-    @Override
-    public void avgPool2dBackward(Tensor dx, Tensor dy, int window, int stride, int pad, boolean countIncludePad) {
-        notYet("avgPool2dBackward", true);
     }
 
     @Override

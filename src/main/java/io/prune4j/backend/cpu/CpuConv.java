@@ -419,4 +419,99 @@ final class CpuConv implements AutoCloseable {
         }
     }
 
+    /**
+     * Max pooling with {@code pad > 0}: the window clipped to the plane, which is what −∞ padding
+     * amounts to (a padded position never wins a comparison, and {@code pad ≤ window / 2} leaves every
+     * window at least one real position). Same comparisons, in the same row order, as {@link #maxPool},
+     * starting from the window's first real position. Planes split over the workers.
+     */
+    void maxPoolPadded(float[] y, int[] argmax, float[] x, int planes, int h, int w, int window, int stride, int pad, int ho, int wo) {
+        workers.parallel(planes, (long) planes * ho * wo * window * window, (worker, from, to) -> {
+            for (int pl = from; pl < to; pl++) {
+                int xb = pl * h * w;
+                int yb = pl * ho * wo;
+                for (int oh = 0; oh < ho; oh++) {
+                    int h0 = Math.max(oh * stride - pad, 0);
+                    int h1 = Math.min(oh * stride - pad + window, h);
+                    for (int ow = 0; ow < wo; ow++) {
+                        int w0 = Math.max(ow * stride - pad, 0);
+                        int w1 = Math.min(ow * stride - pad + window, w);
+                        int best = h0 * w + w0;
+                        float bv = x[xb + best];
+                        for (int ih = h0; ih < h1; ih++) {
+                            for (int iw = w0; iw < w1; iw++) {
+                                float v = x[xb + ih * w + iw];
+                                if (v > bv || (v != v && bv == bv)) {
+                                    bv = v;
+                                    best = ih * w + iw;
+                                }
+                            }
+                        }
+                        y[yb + oh * wo + ow] = bv;
+                        argmax[yb + oh * wo + ow] = best;
+                    }
+                }
+            }
+        });
+    }
+
+    /**
+     * Average pooling, planes split over the workers: each window's real positions summed in float
+     * in row order, divided by {@code window²} or, without {@code countIncludePad}, by their count.
+     */
+    void avgPool(float[] y, float[] x, int planes, int h, int w, int window, int stride, int pad, int ho, int wo,
+                 boolean countIncludePad) {
+        workers.parallel(planes, (long) planes * ho * wo * window * window, (worker, from, to) -> {
+            for (int pl = from; pl < to; pl++) {
+                int xb = pl * h * w;
+                int yb = pl * ho * wo;
+                for (int oh = 0; oh < ho; oh++) {
+                    int h0 = Math.max(oh * stride - pad, 0);
+                    int h1 = Math.min(oh * stride - pad + window, h);
+                    for (int ow = 0; ow < wo; ow++) {
+                        int w0 = Math.max(ow * stride - pad, 0);
+                        int w1 = Math.min(ow * stride - pad + window, w);
+                        float s = 0f;
+                        for (int ih = h0; ih < h1; ih++) {
+                            int row = xb + ih * w;
+                            for (int iw = w0; iw < w1; iw++) {
+                                s += x[row + iw];
+                            }
+                        }
+                        y[yb + oh * wo + ow] = s / (countIncludePad ? window * window : (h1 - h0) * (w1 - w0));
+                    }
+                }
+            }
+        });
+    }
+
+    /**
+     * The adjoint of {@link #avgPool}: {@code dx} zeroed, then each {@code dy / divisor} added onto its
+     * window's real positions, outputs in row order (a plane is one worker's, so the order is fixed).
+     */
+    void avgPoolBackward(float[] dx, float[] dy, int planes, int h, int w, int window, int stride, int pad, int ho, int wo,
+                         boolean countIncludePad) {
+        workers.parallel(planes, (long) planes * ho * wo * window * window, (worker, from, to) -> {
+            Arrays.fill(dx, from * h * w, to * h * w, 0f);
+            for (int pl = from; pl < to; pl++) {
+                int xb = pl * h * w;
+                int yb = pl * ho * wo;
+                for (int oh = 0; oh < ho; oh++) {
+                    int h0 = Math.max(oh * stride - pad, 0);
+                    int h1 = Math.min(oh * stride - pad + window, h);
+                    for (int ow = 0; ow < wo; ow++) {
+                        int w0 = Math.max(ow * stride - pad, 0);
+                        int w1 = Math.min(ow * stride - pad + window, w);
+                        float gv = dy[yb + oh * wo + ow] / (countIncludePad ? window * window : (h1 - h0) * (w1 - w0));
+                        for (int ih = h0; ih < h1; ih++) {
+                            int row = xb + ih * w;
+                            for (int iw = w0; iw < w1; iw++) {
+                                dx[row + iw] += gv;
+                            }
+                        }
+                    }
+                }
+            }
+        });
+    }
 }

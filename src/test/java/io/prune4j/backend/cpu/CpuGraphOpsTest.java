@@ -151,4 +151,85 @@ class CpuGraphOpsTest {
         assertThrows(IllegalArgumentException.class,
                 () -> cpu.conv2d(y, x, cpu.zeros(DType.FLOAT32, 4, 3, 3, 3), cpu.zeros(DType.FLOAT32, 3), 1, 1, 2, false));
     }
+
+    // ---- pooling -----------------------------------------------------------------------------------
+
+    @ParameterizedTest(name = "maxPool batch={0} c={1} {2}x{3} window={4} stride={5} pad={6}")
+    @CsvSource({"2,3,5,7,3,2,1", "1,2,7,6,3,1,1", "3,1,4,4,2,2,1", "2,2,9,5,5,2,2", "1,1,1,1,3,1,1", "1,1,1,1,2,1,1", "0,2,5,5,3,2,1",
+            "2,3,6,6,2,1,1", "2,2,8,8,4,4,2", "16,16,15,15,3,2,1", "2,3,5,7,3,2,0"})
+    void paddedMaxPoolingMatchesReference(int batch, int c, int h, int w, int window, int stride, int pad) {
+        SplittableRandom rng = new SplittableRandom(Arrays.hashCode(new int[] {batch, c, h, w, window, stride, pad}));
+        int ho = NaiveGraphOps.out(h, window, stride, pad);
+        int wo = NaiveGraphOps.out(w, window, stride, pad);
+        float[] x = Check.randn(rng, batch * c * h * w, 1);
+        Tensor y = cpu.zeros(DType.FLOAT32, batch, c, ho, wo);
+        Tensor arg = cpu.zeros(DType.INT32, batch, c, ho, wo);
+        cpu.maxPool2d(y, arg, cpu.fromArray(x, batch, c, h, w), window, stride, pad);
+        double[][] ref = NaiveGraphOps.maxPool2d(d(x), batch * c, h, w, window, stride, pad);
+        Check.close("max values", ref[0], y.toFloatArray(), 0, 0);
+        int[] a = arg.toIntArray();
+        for (int i = 0; i < a.length; i++) {
+            assertEquals((int) ref[1][i], a[i], "argmax at " + i);
+        }
+        // the unchanged backward scatters to those positions, inside the unpadded plane
+        float[] dy = Check.randn(rng, y.size(), 1);
+        Tensor dx = cpu.zeros(DType.FLOAT32, batch, c, h, w);
+        cpu.maxPool2dBackward(dx, cpu.fromArray(dy, y.shape()), arg);
+        double[] refDx = new double[x.length];
+        for (int i = 0; i < dy.length; i++) {
+            refDx[i / (ho * wo) * h * w + (int) ref[1][i]] += dy[i];
+        }
+        Check.close("max backward", refDx, dx.toFloatArray(), 1e-6, 1e-6);
+    }
+
+    @Test
+    void paddedMaxPoolingTiesGoToTheFirstPositionInsideThePlane() {
+        for (float v : new float[] {0f, -1f, Float.NEGATIVE_INFINITY}) {
+            float[] x = new float[16];
+            Arrays.fill(x, v);
+            Tensor y = cpu.zeros(DType.FLOAT32, 1, 1, 2, 2);
+            Tensor arg = cpu.zeros(DType.INT32, 1, 1, 2, 2);
+            cpu.maxPool2d(y, arg, cpu.fromArray(x, 1, 1, 4, 4), 3, 2, 1);
+            // windows start at rows/columns −1 and 1: first real positions (0,0), (0,1), (1,0), (1,1)
+            assertArrayEquals(new int[] {0, 1, 4, 5}, arg.toIntArray(), "all " + v);
+            assertArrayEquals(new float[] {v, v, v, v}, y.toFloatArray());
+        }
+        float[] x = new float[16];
+        x[6] = Float.NaN;
+        Tensor y = cpu.zeros(DType.FLOAT32, 1, 1, 2, 2);
+        Tensor arg = cpu.zeros(DType.INT32, 1, 1, 2, 2);
+        cpu.maxPool2d(y, arg, cpu.fromArray(x, 1, 1, 4, 4), 3, 2, 1);
+        assertTrue(Float.isNaN(y.toFloatArray()[3]), "NaN propagates like PyTorch");
+        assertEquals(6, arg.toIntArray()[3]);
+    }
+
+    @ParameterizedTest(name = "avgPool batch={0} c={1} {2}x{3} window={4} stride={5} pad={6}")
+    @CsvSource({"2,3,5,7,3,2,1", "1,2,7,6,3,1,1", "3,1,4,4,2,2,1", "2,2,9,5,5,2,2", "1,1,1,1,3,1,1", "0,2,5,5,3,2,1", "2,3,6,6,2,2,0",
+            "1,2,7,7,7,1,0", "2,2,8,8,4,4,2", "16,16,15,15,3,2,1"})
+    void averagePoolingMatchesReferenceInBothModes(int batch, int c, int h, int w, int window, int stride, int pad) {
+        SplittableRandom rng = new SplittableRandom(Arrays.hashCode(new int[] {batch, c, h, w, window, stride, pad}));
+        int ho = NaiveGraphOps.out(h, window, stride, pad);
+        int wo = NaiveGraphOps.out(w, window, stride, pad);
+        float[] x = Check.randn(rng, batch * c * h * w, 1);
+        float[] dy = Check.randn(rng, batch * c * ho * wo, 1);
+        for (boolean include : new boolean[] {true, false}) {
+            Tensor y = cpu.zeros(DType.FLOAT32, batch, c, ho, wo);
+            cpu.avgPool2d(y, cpu.fromArray(x, batch, c, h, w), window, stride, pad, include);
+            Check.close("avg forward countIncludePad=" + include,
+                    NaiveGraphOps.avgPool2d(d(x), batch * c, h, w, window, stride, pad, include), y.toFloatArray(), 1e-6, 1e-5);
+            Tensor dx = cpu.fromArray(Check.randn(rng, x.length, 1), batch, c, h, w); // overwritten, not added to
+            cpu.avgPool2dBackward(dx, cpu.fromArray(dy, batch, c, ho, wo), window, stride, pad, include);
+            Check.close("avg backward countIncludePad=" + include,
+                    NaiveGraphOps.avgPool2dBackward(d(dy), batch * c, h, w, window, stride, pad, include), dx.toFloatArray(), 1e-6, 1e-5);
+        }
+    }
+
+    @Test
+    void poolingRejectsPaddingBeyondHalfTheWindow() {
+        Tensor x = cpu.zeros(DType.FLOAT32, 1, 1, 5, 5);
+        assertThrows(IllegalArgumentException.class,
+                () -> cpu.avgPool2d(cpu.zeros(DType.FLOAT32, 1, 1, 4, 4), x, 2, 2, 2, true));
+        assertThrows(IllegalArgumentException.class,
+                () -> cpu.maxPool2d(cpu.zeros(DType.FLOAT32, 1, 1, 6, 6), cpu.zeros(DType.INT32, 1, 1, 6, 6), x, 2, 1, 2));
+    }
 }

@@ -79,4 +79,22 @@ class GraphOpsGradientCheckTest {
         Check.close("conv dL/dW", numeric(wd, loss), dw.toFloatArray(), 1e-4, 1e-3);
         Check.close("conv dL/db", numeric(bd, loss), db.toFloatArray(), 1e-4, 1e-3);
     }
+
+    @ParameterizedTest(name = "avgPool batch={0} c={1} {2}x{3} window={4} stride={5} pad={6}")
+    @CsvSource({"2,2,5,7,3,2,1", "1,3,6,6,2,2,1", "1,1,4,5,3,1,1", "2,1,7,7,5,3,2", "1,2,4,4,2,2,0"})
+    void averagePoolingGradientsInBothModes(int batch, int c, int h, int w, int window, int stride, int pad) {
+        SplittableRandom rng = new SplittableRandom(Arrays.hashCode(new int[] {batch, c, h, w, window, stride, pad}));
+        int ho = NaiveGraphOps.out(h, window, stride, pad);
+        int wo = NaiveGraphOps.out(w, window, stride, pad);
+        float[] x = Check.randn(rng, batch * c * h * w, 1);
+        float[] r = Check.randn(rng, batch * c * ho * wo, 1);
+        for (boolean include : new boolean[] {true, false}) {
+            Tensor dx = cpu.zeros(DType.FLOAT32, batch, c, h, w);
+            cpu.avgPool2dBackward(dx, cpu.fromArray(r, batch, c, ho, wo), window, stride, pad, include);
+            double[] xd = Naive.toDouble(x);
+            double[] rd = Naive.toDouble(r);
+            DoubleSupplier loss = () -> dot(rd, NaiveGraphOps.avgPool2d(xd, batch * c, h, w, window, stride, pad, include));
+            Check.close("avgPool dL/dx countIncludePad=" + include, numeric(xd, loss), dx.toFloatArray(), 1e-5, 1e-4);
+        }
+    }
 }
