@@ -195,4 +195,120 @@ public final class NaiveGraphOps {
         }
         return dx;
     }
+
+    /** Index of value {@code s} of channel {@code c} of example {@code b} in {@code [batch, channels, spatial]}. */
+    private static int at(int b, int c, int s, int channels, int spatial) {
+        return (b * channels + c) * spatial + s;
+    }
+
+    /** A channel's mean over the batch and the spatial positions, the plain sum divided by the count. */
+    public static double[] channelMeans(double[] x, int batch, int channels, int spatial) {
+        double[] m = new double[channels];
+        for (int c = 0; c < channels; c++) {
+            double s = 0;
+            for (int b = 0; b < batch; b++) {
+                for (int i = 0; i < spatial; i++) {
+                    s += x[at(b, c, i, channels, spatial)];
+                }
+            }
+            m[c] = s / ((double) batch * spatial);
+        }
+        return m;
+    }
+
+    /** A channel's biased variance: the mean squared deviation from {@link #channelMeans}. */
+    public static double[] channelVariances(double[] x, int batch, int channels, int spatial) {
+        double[] m = channelMeans(x, batch, channels, spatial);
+        double[] v = new double[channels];
+        for (int c = 0; c < channels; c++) {
+            double s = 0;
+            for (int b = 0; b < batch; b++) {
+                for (int i = 0; i < spatial; i++) {
+                    double d = x[at(b, c, i, channels, spatial)] - m[c];
+                    s += d * d;
+                }
+            }
+            v[c] = s / ((double) batch * spatial);
+        }
+        return v;
+    }
+
+    /** {@code y = gamma · (x − mean) / sqrt(var + eps) + beta} per channel, for given statistics. */
+    public static double[] batchNorm(double[] x, int batch, int channels, int spatial, double[] gamma, double[] beta, double[] mean,
+                                     double[] var, double eps) {
+        double[] y = new double[x.length];
+        for (int b = 0; b < batch; b++) {
+            for (int c = 0; c < channels; c++) {
+                for (int i = 0; i < spatial; i++) {
+                    int k = at(b, c, i, channels, spatial);
+                    y[k] = gamma[c] * (x[k] - mean[c]) / Math.sqrt(var[c] + eps) + beta[c];
+                }
+            }
+        }
+        return y;
+    }
+
+    /** Training-mode batch normalisation: {@link #batchNorm} with the batch's own mean and biased variance. */
+    public static double[] batchNormTraining(double[] x, int batch, int channels, int spatial, double[] gamma, double[] beta, double eps) {
+        return batchNorm(x, batch, channels, spatial, gamma, beta, channelMeans(x, batch, channels, spatial),
+                channelVariances(x, batch, channels, spatial), eps);
+    }
+
+    /**
+     * The running statistics after one training batch: {@code (1 − momentum)·running + momentum·stat}, the
+     * variance unbiased ({@code σ²·n/(n−1)}). Returns {@code {mean, var}}.
+     */
+    public static double[][] runningStats(double[] x, int batch, int channels, int spatial, double[] runningMean, double[] runningVar,
+                                          double momentum) {
+        double[] m = channelMeans(x, batch, channels, spatial);
+        double[] v = channelVariances(x, batch, channels, spatial);
+        double n = (double) batch * spatial;
+        double[] rm = new double[channels];
+        double[] rv = new double[channels];
+        for (int c = 0; c < channels; c++) {
+            rm[c] = (1 - momentum) * runningMean[c] + momentum * m[c];
+            rv[c] = (1 - momentum) * runningVar[c] + momentum * v[c] * n / (n - 1);
+        }
+        return new double[][] {rm, rv};
+    }
+
+    /**
+     * The training-mode gradient in its textbook form (Ioffe &amp; Szegedy, section 3), each term its own
+     * loop: {@code dx̂ = dy·γ}, {@code dσ² = Σ dx̂·(x−μ)·(−½)(σ²+ε)^(−3/2)},
+     * {@code dμ = Σ −dx̂/√(σ²+ε) + dσ²·Σ −2(x−μ)/n}, {@code dx = dx̂/√(σ²+ε) + dσ²·2(x−μ)/n + dμ/n},
+     * {@code dγ = Σ dy·x̂}, {@code dβ = Σ dy}. Returns {@code {dx, dgamma, dbeta}}.
+     */
+    public static double[][] batchNormBackward(double[] dy, double[] x, int batch, int channels, int spatial, double[] gamma, double eps) {
+        double[] mu = channelMeans(x, batch, channels, spatial);
+        double[] var = channelVariances(x, batch, channels, spatial);
+        double n = (double) batch * spatial;
+        double[] dx = new double[x.length];
+        double[] dg = new double[channels];
+        double[] dbt = new double[channels];
+        for (int c = 0; c < channels; c++) {
+            double sd = Math.sqrt(var[c] + eps);
+            double dvar = 0;
+            double dmu = 0;
+            double centred = 0;
+            for (int b = 0; b < batch; b++) {
+                for (int i = 0; i < spatial; i++) {
+                    int k = at(b, c, i, channels, spatial);
+                    double dxhat = dy[k] * gamma[c];
+                    dvar += dxhat * (x[k] - mu[c]) * -0.5 * Math.pow(var[c] + eps, -1.5);
+                    dmu += -dxhat / sd;
+                    centred += -2 * (x[k] - mu[c]);
+                    dg[c] += dy[k] * (x[k] - mu[c]) / sd;
+                    dbt[c] += dy[k];
+                }
+            }
+            dmu += dvar * centred / n;
+            for (int b = 0; b < batch; b++) {
+                for (int i = 0; i < spatial; i++) {
+                    int k = at(b, c, i, channels, spatial);
+                    dx[k] = dy[k] * gamma[c] / sd + dvar * 2 * (x[k] - mu[c]) / n + dmu / n;
+                }
+            }
+        }
+        return new double[][] {dx, dg, dbt};
+    }
 }

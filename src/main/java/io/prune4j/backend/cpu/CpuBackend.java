@@ -16,8 +16,9 @@ import org.bytedeco.openblas.global.openblas_nolapack;
  * no boxing, no virtual calls inside loops).
  *
  * <p>OpenBLAS uses {@code threads} threads. The convolutions split the batch, or a depthwise
- * convolution its planes or channels, and pooling its planes, over {@code threads} Java workers
- * ({@link CpuWorkers}); the other Java loops run on the caller's thread.
+ * convolution its planes or channels, pooling its planes and batch normalisation its channels,
+ * over {@code threads} Java workers ({@link CpuWorkers}); the other Java loops run on the caller's
+ * thread.
  */
 public final class CpuBackend implements Backend {
     /** gemm through {@link CriticalBlas} (decided once per process, see {@link #gemmPath()}). */
@@ -30,6 +31,8 @@ public final class CpuBackend implements Backend {
     private final CpuConv conv;
     /** Depthwise convolutions, with their scratch. */
     private final CpuDepthwise depthwise;
+    /** Batch normalisation, split over channels. */
+    private final CpuNorm norm;
 
     /** A CPU backend whose matrix products use all available processors. */
     public CpuBackend() {
@@ -45,6 +48,7 @@ public final class CpuBackend implements Backend {
         this.workers = new CpuWorkers(threads);
         this.conv = new CpuConv(CRITICAL, workers);
         this.depthwise = new CpuDepthwise(workers);
+        this.norm = new CpuNorm(workers);
         Loader.load(openblas_nolapack.class);
         openblas_nolapack.blas_set_num_threads(threads);
         if (!CriticalBlas.isAvailable()
@@ -770,6 +774,29 @@ public final class CpuBackend implements Backend {
                 window, stride, pad, out[0], out[1], countIncludePad);
     }
 
+    @Override
+    public void batchNorm(Tensor y, Tensor saveMean, Tensor saveInvStd, Tensor x, Tensor gamma, Tensor beta, Tensor runningMean,
+                          Tensor runningVar, float momentum, float eps, boolean training) {
+        String op = "batchNorm";
+        int spatial = ArgChecks.batchNorm(y, saveMean, saveInvStd, x, gamma, beta, runningMean, runningVar, momentum, eps, training);
+        if (training) {
+            norm.forwardTraining(f(y, op), f(saveMean, op), f(saveInvStd, op), f(x, op), f(gamma, op), f(beta, op), f(runningMean, op),
+                    f(runningVar, op), x.dim(0), x.dim(1), spatial, momentum, eps);
+        } else {
+            norm.forwardInference(f(y, op), f(x, op), f(gamma, op), f(beta, op), f(runningMean, op), f(runningVar, op), x.dim(0), x.dim(1),
+                    spatial, eps);
+        }
+    }
+
+    @Override
+    public void batchNormBackward(Tensor dx, Tensor dGamma, Tensor dBeta, Tensor dy, Tensor x, Tensor gamma, Tensor saveMean,
+                                  Tensor saveInvStd) {
+        String op = "batchNormBackward";
+        int spatial = ArgChecks.batchNormBackward(dx, dGamma, dBeta, dy, x, gamma, saveMean, saveInvStd);
+        norm.backward(dx == null ? null : f(dx, op), f(dGamma, op), f(dBeta, op), f(dy, op), f(x, op), f(gamma, op), f(saveMean, op),
+                f(saveInvStd, op), x.dim(0), x.dim(1), spatial);
+    }
+
     // ---- operations of the graph networks, not yet implemented on this backend (ops-api branch only) ----
 
     /** Placeholder of the ops-api branch: the implementation replaces every call. */
@@ -777,18 +804,6 @@ public final class CpuBackend implements Backend {
         if (unsupported) {
             throw new UnsupportedOperationException(op + ": not implemented yet on this backend");
         }
-    }
-
-    @Override
-    public void batchNorm(Tensor y, Tensor saveMean, Tensor saveInvStd, Tensor x, Tensor gamma, Tensor beta, Tensor runningMean,
-                          Tensor runningVar, float momentum, float eps, boolean training) {
-        notYet("batchNorm", true);
-    }
-
-    @Override
-    public void batchNormBackward(Tensor dx, Tensor dGamma, Tensor dBeta, Tensor dy, Tensor x, Tensor gamma, Tensor saveMean,
-                                  Tensor saveInvStd) {
-        notYet("batchNormBackward", true);
     }
 
     @Override

@@ -232,4 +232,181 @@ class CpuGraphOpsTest {
         assertThrows(IllegalArgumentException.class,
                 () -> cpu.maxPool2d(cpu.zeros(DType.FLOAT32, 1, 1, 6, 6), cpu.zeros(DType.INT32, 1, 1, 6, 6), x, 2, 1, 2));
     }
+
+    // ---- batch normalisation -----------------------------------------------------------------------
+
+    /** {@code [batch, channels]} when {@code h == 0}, else {@code [batch, channels, h, w]}. */
+    private static int[] bnShape(int batch, int channels, int h, int w) {
+        return h == 0 ? new int[] {batch, channels} : new int[] {batch, channels, h, w};
+    }
+
+    @ParameterizedTest(name = "batchNorm batch={0} C={1} {2}x{3}")
+    @CsvSource({"2,3,0,0", "1,1,1,2", "1,5,3,3", "3,7,5,7", "128,3,0,0", "5,33,0,0", "2,17,7,9", "16,24,14,14", "3,4,1,1", "7,2,2,3", "1024,160,0,0"})
+    void batchNormTrainingMatchesReference(int batch, int channels, int h, int w) {
+        SplittableRandom rng = new SplittableRandom(Arrays.hashCode(new int[] {batch, channels, h, w}));
+        int[] shape = bnShape(batch, channels, h, w);
+        int spatial = h == 0 ? 1 : h * w;
+        int n = batch * channels * spatial;
+        float[] x = Check.randn(rng, n, 2);
+        for (int i = 0; i < n; i++) {
+            x[i] += 0.5f * ((i / spatial) % channels); // channels with different means
+        }
+        float[] gamma = Check.randn(rng, channels, 1.5);
+        float[] beta = Check.randn(rng, channels, 1);
+        float[] rm0 = Check.randn(rng, channels, 1);
+        float[] rv0 = new float[channels];
+        for (int c = 0; c < channels; c++) {
+            rv0[c] = 0.5f + c;
+        }
+        float momentum = 0.1f;
+        float eps = 1e-5f;
+        Tensor y = cpu.zeros(DType.FLOAT32, shape);
+        Tensor mean = cpu.zeros(DType.FLOAT32, channels);
+        Tensor invStd = cpu.zeros(DType.FLOAT32, channels);
+        Tensor rm = cpu.fromArray(rm0, channels);
+        Tensor rv = cpu.fromArray(rv0, channels);
+        Tensor xt = cpu.fromArray(x, shape);
+        cpu.batchNorm(y, mean, invStd, xt, cpu.fromArray(gamma, channels), cpu.fromArray(beta, channels), rm, rv, momentum, eps, true);
+
+        double[] xd = d(x);
+        Check.close("bn training y", NaiveGraphOps.batchNormTraining(xd, batch, channels, spatial, d(gamma), d(beta), eps), y.toFloatArray(),
+                1e-5, 1e-5);
+        double[] mu = NaiveGraphOps.channelMeans(xd, batch, channels, spatial);
+        double[] var = NaiveGraphOps.channelVariances(xd, batch, channels, spatial);
+        double[] inv = new double[channels];
+        for (int c = 0; c < channels; c++) {
+            inv[c] = 1 / Math.sqrt(var[c] + eps);
+        }
+        Check.close("bn saveMean", mu, mean.toFloatArray(), 1e-6, 1e-5);
+        Check.close("bn saveInvStd", inv, invStd.toFloatArray(), 1e-6, 1e-5);
+        double[][] run = NaiveGraphOps.runningStats(xd, batch, channels, spatial, d(rm0), d(rv0), momentum);
+        Check.close("bn runningMean", run[0], rm.toFloatArray(), 1e-6, 1e-5);
+        Check.close("bn runningVar (unbiased)", run[1], rv.toFloatArray(), 1e-6, 1e-5);
+
+        // backward, with and without dx
+        float[] dy = Check.randn(rng, n, 1);
+        Tensor dx = cpu.zeros(DType.FLOAT32, shape);
+        Tensor dg = cpu.zeros(DType.FLOAT32, channels);
+        Tensor db = cpu.zeros(DType.FLOAT32, channels);
+        Tensor gammaT = cpu.fromArray(gamma, channels);
+        cpu.batchNormBackward(dx, dg, db, cpu.fromArray(dy, shape), xt, gammaT, mean, invStd);
+        double[][] ref = NaiveGraphOps.batchNormBackward(d(dy), xd, batch, channels, spatial, d(gamma), eps);
+        Check.close("bn dx", ref[0], dx.toFloatArray(), 1e-5, 1e-4);
+        Check.close("bn dgamma", ref[1], dg.toFloatArray(), 1e-4, 1e-4);
+        Check.close("bn dbeta", ref[2], db.toFloatArray(), 1e-4, 1e-5);
+        Tensor dg2 = cpu.zeros(DType.FLOAT32, channels);
+        Tensor db2 = cpu.zeros(DType.FLOAT32, channels);
+        cpu.batchNormBackward(null, dg2, db2, cpu.fromArray(dy, shape), xt, gammaT, mean, invStd);
+        assertArrayEquals(bits(dg.toFloatArray()), bits(dg2.toFloatArray()), "dgamma without dx");
+        assertArrayEquals(bits(db.toFloatArray()), bits(db2.toFloatArray()), "dbeta without dx");
+
+        // y may be x: the same bits in place
+        Tensor inPlace = cpu.fromArray(x, shape);
+        cpu.batchNorm(inPlace, cpu.zeros(DType.FLOAT32, channels), cpu.zeros(DType.FLOAT32, channels), inPlace, cpu.fromArray(gamma, channels),
+                cpu.fromArray(beta, channels), cpu.fromArray(rm0, channels), cpu.fromArray(rv0, channels), momentum, eps, true);
+        assertArrayEquals(bits(y.toFloatArray()), bits(inPlace.toFloatArray()), "y = x in place");
+
+        // any thread count gives the same bits: each channel is summed on one thread
+        for (int threads : new int[] {1, 3}) {
+            try (CpuBackend other = new CpuBackend(threads)) {
+                Tensor y2 = other.zeros(DType.FLOAT32, shape);
+                Tensor m2 = other.zeros(DType.FLOAT32, channels);
+                Tensor s2 = other.zeros(DType.FLOAT32, channels);
+                Tensor x2 = other.fromArray(x, shape);
+                Tensor g2 = other.fromArray(gamma, channels);
+                other.batchNorm(y2, m2, s2, x2, g2, other.fromArray(beta, channels), other.fromArray(rm0, channels),
+                        other.fromArray(rv0, channels), momentum, eps, true);
+                Tensor dx2 = other.zeros(DType.FLOAT32, shape);
+                Tensor dg3 = other.zeros(DType.FLOAT32, channels);
+                Tensor db3 = other.zeros(DType.FLOAT32, channels);
+                other.batchNormBackward(dx2, dg3, db3, other.fromArray(dy, shape), x2, g2, m2, s2);
+                assertArrayEquals(bits(y.toFloatArray()), bits(y2.toFloatArray()), threads + " threads: y");
+                assertArrayEquals(bits(dx.toFloatArray()), bits(dx2.toFloatArray()), threads + " threads: dx");
+                assertArrayEquals(bits(dg.toFloatArray()), bits(dg3.toFloatArray()), threads + " threads: dgamma");
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "batchNorm inference batch={0} C={1} {2}x{3}")
+    @CsvSource({"0,3,4,4", "1,1,1,1", "2,3,0,0", "3,7,5,7", "16,48,14,14"})
+    void batchNormInferenceUsesTheRunningStatisticsAndLeavesThem(int batch, int channels, int h, int w) {
+        SplittableRandom rng = new SplittableRandom(batch * 31L + channels);
+        int[] shape = bnShape(batch, channels, h, w);
+        int spatial = h == 0 ? 1 : h * w;
+        float[] x = Check.randn(rng, batch * channels * spatial, 3);
+        float[] gamma = Check.randn(rng, channels, 1.5);
+        float[] beta = Check.randn(rng, channels, 1);
+        float[] rm0 = Check.randn(rng, channels, 1);
+        float[] rv0 = Check.randn(rng, channels, 1);
+        for (int c = 0; c < channels; c++) {
+            rv0[c] = Math.abs(rv0[c]) + 0.1f;
+        }
+        Tensor y = cpu.zeros(DType.FLOAT32, shape);
+        Tensor rm = cpu.fromArray(rm0, channels);
+        Tensor rv = cpu.fromArray(rv0, channels);
+        cpu.batchNorm(y, null, null, cpu.fromArray(x, shape), cpu.fromArray(gamma, channels), cpu.fromArray(beta, channels), rm, rv, 0.1f,
+                1e-3f, false);
+        Check.close("bn inference", NaiveGraphOps.batchNorm(d(x), batch, channels, spatial, d(gamma), d(beta), d(rm0), d(rv0), 1e-3),
+                y.toFloatArray(), 1e-5, 1e-5);
+        assertArrayEquals(rm0, rm.toFloatArray(), "running mean untouched");
+        assertArrayEquals(rv0, rv.toFloatArray(), "running variance untouched");
+    }
+
+    @Test
+    void batchNormMomentumOneOverKAveragesTheBatches() {
+        SplittableRandom rng = new SplittableRandom(11);
+        int batch = 3;
+        int channels = 5;
+        int spatial = 6;
+        Tensor rm = cpu.fromArray(Check.randn(rng, channels, 9), channels); // forgotten at k = 1 (momentum 1)
+        Tensor rv = cpu.fromArray(Check.randn(rng, channels, 9), channels);
+        double[] sumMean = new double[channels];
+        double[] sumVar = new double[channels];
+        int batches = 7;
+        for (int k = 1; k <= batches; k++) {
+            float[] x = Check.randn(rng, batch * channels * spatial, k);
+            double[] xd = d(x);
+            double[] m = NaiveGraphOps.channelMeans(xd, batch, channels, spatial);
+            double[] v = NaiveGraphOps.channelVariances(xd, batch, channels, spatial);
+            for (int c = 0; c < channels; c++) {
+                sumMean[c] += m[c];
+                sumVar[c] += v[c] * batch * spatial / (batch * spatial - 1);
+            }
+            cpu.batchNorm(cpu.zeros(DType.FLOAT32, batch, channels, 2, 3), cpu.zeros(DType.FLOAT32, channels),
+                    cpu.zeros(DType.FLOAT32, channels), cpu.fromArray(x, batch, channels, 2, 3), cpu.fromArray(new float[] {1, 1, 1, 1, 1}, channels),
+                    cpu.zeros(DType.FLOAT32, channels), rm, rv, 1f / k, 1e-5f, true);
+        }
+        for (int c = 0; c < channels; c++) {
+            sumMean[c] /= batches;
+            sumVar[c] /= batches;
+        }
+        Check.close("running mean = average of the batch means", sumMean, rm.toFloatArray(), 1e-5, 1e-5);
+        Check.close("running var = average of the unbiased batch variances", sumVar, rv.toFloatArray(), 1e-5, 1e-5);
+    }
+
+    @Test
+    void batchNormVarianceSurvivesAMeanFarLargerThanTheSpread() {
+        SplittableRandom rng = new SplittableRandom(12);
+        int n = 64 * 49;
+        float[] x = Check.randn(rng, n, 0.01);
+        for (int i = 0; i < n; i++) {
+            x[i] += 1000f;
+        }
+        Tensor invStd = cpu.zeros(DType.FLOAT32, 1);
+        cpu.batchNorm(cpu.zeros(DType.FLOAT32, 64, 1, 7, 7), cpu.zeros(DType.FLOAT32, 1), invStd, cpu.fromArray(x, 64, 1, 7, 7),
+                cpu.fromArray(new float[] {1}, 1), cpu.zeros(DType.FLOAT32, 1), cpu.zeros(DType.FLOAT32, 1), cpu.fromArray(new float[] {1}, 1),
+                0.1f, 1e-8f, true);
+        double var = NaiveGraphOps.channelVariances(d(x), 64, 1, 49)[0];
+        Check.close("invStd at mean 1000, spread 0.01", new double[] {1 / Math.sqrt(var + 1e-8)}, invStd.toFloatArray(), 0, 1e-3);
+    }
+
+    @Test
+    void batchNormRejectsTrainingOnOneValuePerChannel() {
+        Tensor x = cpu.zeros(DType.FLOAT32, 1, 3, 1, 1);
+        Tensor c = cpu.zeros(DType.FLOAT32, 3);
+        assertThrows(IllegalArgumentException.class, () -> cpu.batchNorm(cpu.zeros(DType.FLOAT32, 1, 3, 1, 1), c, c, x, c, c, c, c, 0.1f, 1e-5f,
+                true));
+        assertThrows(IllegalArgumentException.class, () -> cpu.batchNorm(cpu.zeros(DType.FLOAT32, 1, 3, 1, 1), null, null, x, c, c, c, c, 0.1f,
+                0f, false));
+    }
 }

@@ -51,6 +51,39 @@ class GraphOpsGradientCheckTest {
         return s;
     }
 
+    @ParameterizedTest(name = "batchNorm batch={0} C={1} {2}x{3}")
+    @CsvSource({"2,3,0,0", "3,2,2,3", "1,4,3,3", "4,1,1,1", "2,5,3,2", "1,2,1,2", "9,3,0,0"})
+    void batchNormTrainingGradients(int batch, int channels, int h, int w) {
+        SplittableRandom rng = new SplittableRandom(Arrays.hashCode(new int[] {batch, channels, h, w}));
+        int[] shape = h == 0 ? new int[] {batch, channels} : new int[] {batch, channels, h, w};
+        int spatial = h == 0 ? 1 : h * w;
+        int n = batch * channels * spatial;
+        float[] x = Check.randn(rng, n, 2);
+        float[] gamma = Check.randn(rng, channels, 1.5);
+        float[] beta = Check.randn(rng, channels, 1);
+        float[] r = Check.randn(rng, n, 1);
+        float eps = 1e-3f;
+        Tensor xt = cpu.fromArray(x, shape);
+        Tensor gt = cpu.fromArray(gamma, channels);
+        Tensor mean = cpu.zeros(DType.FLOAT32, channels);
+        Tensor inv = cpu.zeros(DType.FLOAT32, channels);
+        cpu.batchNorm(cpu.zeros(DType.FLOAT32, shape), mean, inv, xt, gt, cpu.fromArray(beta, channels), cpu.zeros(DType.FLOAT32, channels),
+                cpu.fromArray(new float[channels], channels), 0.1f, eps, true);
+        Tensor dx = cpu.zeros(DType.FLOAT32, shape);
+        Tensor dg = cpu.zeros(DType.FLOAT32, channels);
+        Tensor db = cpu.zeros(DType.FLOAT32, channels);
+        cpu.batchNormBackward(dx, dg, db, cpu.fromArray(r, shape), xt, gt, mean, inv);
+
+        double[] xd = Naive.toDouble(x);
+        double[] gd = Naive.toDouble(gamma);
+        double[] bd = Naive.toDouble(beta);
+        double[] rd = Naive.toDouble(r);
+        DoubleSupplier loss = () -> dot(rd, NaiveGraphOps.batchNormTraining(xd, batch, channels, spatial, gd, bd, eps));
+        Check.close("bn dL/dx", numeric(xd, loss), dx.toFloatArray(), 1e-4, 1e-3);
+        Check.close("bn dL/dgamma", numeric(gd, loss), dg.toFloatArray(), 1e-4, 1e-3);
+        Check.close("bn dL/dbeta", numeric(bd, loss), db.toFloatArray(), 1e-4, 1e-3);
+    }
+
     @ParameterizedTest(name = "conv batch={0} in={1} {2}x{3} out={4} k={5} stride={6} pad={7} groups={8}")
     @CsvSource({"2,4,5,6,6,3,1,1,2", "1,6,5,5,3,3,2,1,3", "1,6,4,4,6,1,1,0,2", "2,3,6,5,3,3,1,1,3", "1,2,7,7,4,3,2,1,2",
             "2,4,5,5,4,1,1,0,4", "1,3,6,6,6,5,1,2,3", "1,2,6,7,2,2,2,0,2"})
