@@ -311,4 +311,29 @@ public final class NaiveGraphOps {
         }
         return new double[][] {dx, dg, dbt};
     }
+
+    public static double[] clamp(double[] x, double lo, double hi) {
+        double[] y = new double[x.length];
+        for (int i = 0; i < x.length; i++) {
+            y[i] = x[i] < lo ? lo : x[i] > hi ? hi : x[i];
+        }
+        return y;
+    }
+
+    /**
+     * {@code dst} with {@code channels} channels of {@code src} from {@code srcOffset} written over
+     * its channels from {@code dstOffset}; the other channels kept.
+     */
+    public static double[] copyChannels(double[] dst, int batch, int dstChannels, int dstOffset, double[] src, int srcChannels,
+                                        int srcOffset, int channels, int spatial) {
+        double[] out = dst.clone();
+        for (int b = 0; b < batch; b++) {
+            for (int c = 0; c < channels; c++) {
+                for (int i = 0; i < spatial; i++) {
+                    out[at(b, dstOffset + c, i, dstChannels, spatial)] = src[at(b, srcOffset + c, i, srcChannels, spatial)];
+                }
+            }
+        }
+        return out;
+    }
 }

@@ -15,10 +15,10 @@ import org.bytedeco.openblas.global.openblas_nolapack;
  * Java loops over heap arrays, written so the JIT can vectorise them (no per-element allocation,
  * no boxing, no virtual calls inside loops).
  *
- * <p>OpenBLAS uses {@code threads} threads. The convolutions split the batch, or a depthwise
- * convolution its planes or channels, pooling its planes and batch normalisation its channels,
- * over {@code threads} Java workers ({@link CpuWorkers}); the other Java loops run on the caller's
- * thread.
+ * <p>OpenBLAS uses {@code threads} threads. The convolutions split the batch, and batch
+ * normalisation, pooling and the graph networks' element-wise operations split channels, planes or
+ * ranges, over {@code threads} Java workers ({@link CpuWorkers}); the other Java loops run on the
+ * caller's thread.
  */
 public final class CpuBackend implements Backend {
     /** gemm through {@link CriticalBlas} (decided once per process, see {@link #gemmPath()}). */
@@ -797,6 +797,53 @@ public final class CpuBackend implements Backend {
                 f(saveInvStd, op), x.dim(0), x.dim(1), spatial);
     }
 
+    @Override
+    public void clamp(Tensor y, Tensor x, float lo, float hi) {
+        ArgChecks.clamp("clamp", y, x, lo, hi);
+        float[] ys = f(y, "clamp");
+        float[] xs = f(x, "clamp");
+        int n = x.size();
+        workers.parallel(n, n, (worker, from, to) -> CpuOps.clamp(ys, xs, lo, hi, from, to));
+    }
+
+    @Override
+    public void clampBackward(Tensor dx, Tensor dy, Tensor y, float lo, float hi) {
+        ArgChecks.clamp("clampBackward", dy, y, lo, hi);
+        Shapes.requireSameSize("clampBackward", dx, "dx", dy, "dy");
+        float[] dxs = f(dx, "clampBackward");
+        float[] dys = f(dy, "clampBackward");
+        float[] ys = f(y, "clampBackward");
+        int n = y.size();
+        workers.parallel(n, n, (worker, from, to) -> CpuOps.clampBackward(dxs, dys, ys, lo, hi, from, to));
+    }
+
+    @Override
+    public void add(Tensor y, Tensor a, Tensor b) {
+        Shapes.requireSameSize("add", y, "y", a, "a");
+        Shapes.requireSameSize("add", a, "a", b, "b");
+        float[] ys = f(y, "add");
+        float[] as = f(a, "add");
+        float[] bs = f(b, "add");
+        int n = y.size();
+        workers.parallel(n, n, (worker, from, to) -> CpuOps.add(ys, as, bs, from, to));
+    }
+
+    @Override
+    public void copyChannels(Tensor dst, int dstOffset, Tensor src, int srcOffset, int channels) {
+        int spatial = ArgChecks.copyChannels(dst, dstOffset, src, srcOffset, channels);
+        float[] d = f(dst, "copyChannels");
+        float[] s = f(src, "copyChannels");
+        int batch = src.dim(0);
+        int cd = dst.dim(1);
+        int cs = src.dim(1);
+        int run = channels * spatial; // one example's channels are one contiguous run in both tensors
+        workers.parallel(batch, (long) batch * run, (worker, from, to) -> {
+            for (int b = from; b < to; b++) {
+                System.arraycopy(s, (b * cs + srcOffset) * spatial, d, (b * cd + dstOffset) * spatial, run);
+            }
+        });
+    }
+
     // ---- operations of the graph networks, not yet implemented on this backend (ops-api branch only) ----
 
     /** Placeholder of the ops-api branch: the implementation replaces every call. */
@@ -804,26 +851,6 @@ public final class CpuBackend implements Backend {
         if (unsupported) {
             throw new UnsupportedOperationException(op + ": not implemented yet on this backend");
         }
-    }
-
-    @Override
-    public void clamp(Tensor y, Tensor x, float lo, float hi) {
-        notYet("clamp", true);
-    }
-
-    @Override
-    public void clampBackward(Tensor dx, Tensor dy, Tensor y, float lo, float hi) {
-        notYet("clampBackward", true);
-    }
-
-    @Override
-    public void add(Tensor y, Tensor a, Tensor b) {
-        notYet("add", true);
-    }
-
-    @Override
-    public void copyChannels(Tensor dst, int dstOffset, Tensor src, int srcOffset, int channels) {
-        notYet("copyChannels", true);
     }
 
     @Override

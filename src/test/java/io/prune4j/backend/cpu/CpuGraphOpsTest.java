@@ -409,4 +409,96 @@ class CpuGraphOpsTest {
         assertThrows(IllegalArgumentException.class, () -> cpu.batchNorm(cpu.zeros(DType.FLOAT32, 1, 3, 1, 1), null, null, x, c, c, c, c, 0.1f,
                 0f, false));
     }
+
+    // ---- element-wise and channel copies -----------------------------------------------------------
+
+    private static final int[] SIZES = {0, 1, 2, 31, 33, 1023, 300_007};
+
+    @Test
+    void clampAndItsBackward() {
+        SplittableRandom rng = new SplittableRandom(20);
+        for (int n : SIZES) {
+            float[] x = Check.randn(rng, n, 8);
+            if (n > 3) {
+                x[0] = 0f; // exactly at the bounds: clamped, no gradient
+                x[1] = 6f;
+                x[2] = Float.NaN;
+            }
+            Tensor y = cpu.zeros(DType.FLOAT32, n);
+            cpu.clamp(y, cpu.fromArray(x, n), 0f, 6f);
+            float[] ys = y.toFloatArray();
+            double[] ref = NaiveGraphOps.clamp(d(x), 0, 6);
+            float[] dy = Check.randn(rng, n, 1);
+            Tensor dx = cpu.zeros(DType.FLOAT32, n);
+            cpu.clampBackward(dx, cpu.fromArray(dy, n), y, 0f, 6f);
+            float[] g = dx.toFloatArray();
+            for (int i = 0; i < n; i++) {
+                if (Float.isNaN(x[i])) {
+                    assertTrue(Float.isNaN(ys[i]), "NaN stays NaN");
+                    continue;
+                }
+                assertEquals((float) ref[i], ys[i], 0f, "clamp at " + i);
+                assertEquals(x[i] > 0 && x[i] < 6 ? dy[i] : 0f, g[i], 0f, "clamp backward at " + i);
+            }
+            // in place, both ways
+            Tensor inPlace = cpu.fromArray(x, n);
+            cpu.clamp(inPlace, inPlace, 0f, 6f);
+            assertArrayEquals(bits(ys), bits(inPlace.toFloatArray()));
+            Tensor g2 = cpu.fromArray(dy, n);
+            cpu.clampBackward(g2, g2, y, 0f, 6f);
+            assertArrayEquals(bits(g), bits(g2.toFloatArray()));
+        }
+        assertThrows(IllegalArgumentException.class, () -> cpu.clamp(cpu.zeros(DType.FLOAT32, 2), cpu.zeros(DType.FLOAT32, 2), 1f, 0f));
+        assertThrows(IllegalArgumentException.class, () -> cpu.clamp(cpu.zeros(DType.FLOAT32, 2), cpu.zeros(DType.FLOAT32, 3), 0f, 1f));
+    }
+
+    @Test
+    void addElementWiseAndInPlace() {
+        SplittableRandom rng = new SplittableRandom(21);
+        for (int n : SIZES) {
+            float[] a = Check.randn(rng, n, 1);
+            float[] b = Check.randn(rng, n, 1);
+            Tensor y = cpu.zeros(DType.FLOAT32, n);
+            cpu.add(y, cpu.fromArray(a, n), cpu.fromArray(b, n));
+            float[] ys = y.toFloatArray();
+            for (int i = 0; i < n; i++) {
+                assertEquals(a[i] + b[i], ys[i], 0f, "add at " + i);
+            }
+            Tensor at = cpu.fromArray(a, n);
+            cpu.add(at, at, cpu.fromArray(b, n));
+            assertArrayEquals(ys, at.toFloatArray(), "y = a");
+            Tensor bt = cpu.fromArray(b, n);
+            cpu.add(bt, cpu.fromArray(a, n), bt);
+            assertArrayEquals(ys, bt.toFloatArray(), "y = b");
+        }
+        assertThrows(IllegalArgumentException.class, () -> cpu.add(cpu.zeros(DType.FLOAT32, 2), cpu.zeros(DType.FLOAT32, 2),
+                cpu.zeros(DType.FLOAT32, 3)));
+    }
+
+    @ParameterizedTest(name = "copyChannels batch={0} {1}→{2} channels {3} from {4} to {5}, {6}x{7}")
+    @CsvSource({"2,5,7,3,1,4,3,3", "1,1,1,1,0,0,1,1", "3,4,9,4,0,5,5,7", "0,3,3,2,1,0,2,2", "2,6,6,0,3,6,4,4", "4,3,8,3,0,2,0,0",
+            "64,40,64,40,0,24,16,16"})
+    void copyChannelsMatchesReference(int batch, int cs, int cd, int channels, int srcOffset, int dstOffset, int h, int w) {
+        SplittableRandom rng = new SplittableRandom(Arrays.hashCode(new int[] {batch, cs, cd, channels, srcOffset, dstOffset, h, w}));
+        int spatial = h == 0 ? 1 : h * w;
+        int[] ss = h == 0 ? new int[] {batch, cs} : new int[] {batch, cs, h, w};
+        int[] ds = h == 0 ? new int[] {batch, cd} : new int[] {batch, cd, h, w};
+        float[] src = Check.randn(rng, batch * cs * spatial, 1);
+        float[] dst = Check.randn(rng, batch * cd * spatial, 1);
+        Tensor dt = cpu.fromArray(dst, ds);
+        cpu.copyChannels(dt, dstOffset, cpu.fromArray(src, ss), srcOffset, channels);
+        Check.close("copyChannels", NaiveGraphOps.copyChannels(d(dst), batch, cd, dstOffset, d(src), cs, srcOffset, channels, spatial),
+                dt.toFloatArray(), 0, 0);
+    }
+
+    @Test
+    void copyChannelsRejectsRangesAndShapesThatDoNotFit() {
+        Tensor src = cpu.zeros(DType.FLOAT32, 2, 4, 3, 3);
+        assertThrows(IllegalArgumentException.class, () -> cpu.copyChannels(cpu.zeros(DType.FLOAT32, 2, 4, 3, 3), 2, src, 0, 3));
+        assertThrows(IllegalArgumentException.class, () -> cpu.copyChannels(cpu.zeros(DType.FLOAT32, 2, 8, 3, 3), 0, src, 2, 3));
+        assertThrows(IllegalArgumentException.class, () -> cpu.copyChannels(cpu.zeros(DType.FLOAT32, 2, 8, 3, 3), -1, src, 0, 1));
+        assertThrows(IllegalArgumentException.class, () -> cpu.copyChannels(cpu.zeros(DType.FLOAT32, 3, 8, 3, 3), 0, src, 0, 1));
+        assertThrows(IllegalArgumentException.class, () -> cpu.copyChannels(cpu.zeros(DType.FLOAT32, 2, 8, 3, 2), 0, src, 0, 1));
+        assertThrows(IllegalArgumentException.class, () -> cpu.copyChannels(cpu.zeros(DType.FLOAT32, 2, 8), 0, src, 0, 1));
+    }
 }

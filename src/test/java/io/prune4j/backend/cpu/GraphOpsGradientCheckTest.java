@@ -130,4 +130,45 @@ class GraphOpsGradientCheckTest {
             Check.close("avgPool dL/dx countIncludePad=" + include, numeric(xd, loss), dx.toFloatArray(), 1e-5, 1e-4);
         }
     }
+
+    @ParameterizedTest(name = "clamp n={0} [{1}, {2}]")
+    @CsvSource({"1,0,6", "7,0,6", "33,-1,1", "200,0,6", "50,-0.5,0.25"})
+    void clampGradient(int n, float lo, float hi) {
+        SplittableRandom rng = new SplittableRandom(n);
+        float[] x = Check.randn(rng, n, 8);
+        for (int i = 0; i < n; i++) {
+            // keep the finite differences off the kinks
+            if (Math.abs(x[i] - lo) < 1e-3 || Math.abs(x[i] - hi) < 1e-3) {
+                x[i] += 0.01f;
+            }
+        }
+        float[] r = Check.randn(rng, n, 1);
+        Tensor y = cpu.zeros(DType.FLOAT32, n);
+        cpu.clamp(y, cpu.fromArray(x, n), lo, hi);
+        Tensor dx = cpu.zeros(DType.FLOAT32, n);
+        cpu.clampBackward(dx, cpu.fromArray(r, n), y, lo, hi);
+        double[] xd = Naive.toDouble(x);
+        double[] rd = Naive.toDouble(r);
+        Check.close("clamp dL/dx", numeric(xd, () -> dot(rd, NaiveGraphOps.clamp(xd, lo, hi))), dx.toFloatArray(), 1e-6, 1e-5);
+    }
+
+    @ParameterizedTest(name = "copyChannels batch={0} {1}→{2} channels {3} from {4} to {5}, {6}x{7}")
+    @CsvSource({"2,5,7,3,1,4,3,3", "1,1,1,1,0,0,1,1", "3,4,9,4,0,5,2,3", "2,3,8,3,0,2,0,0"})
+    void copyChannelsGradientIsTheCopyBack(int batch, int cs, int cd, int channels, int srcOffset, int dstOffset, int h, int w) {
+        SplittableRandom rng = new SplittableRandom(Arrays.hashCode(new int[] {batch, cs, cd, channels, srcOffset, dstOffset, h, w}));
+        int spatial = h == 0 ? 1 : h * w;
+        int[] ss = h == 0 ? new int[] {batch, cs} : new int[] {batch, cs, h, w};
+        int[] ds = h == 0 ? new int[] {batch, cd} : new int[] {batch, cd, h, w};
+        float[] src = Check.randn(rng, batch * cs * spatial, 1);
+        float[] base = Check.randn(rng, batch * cd * spatial, 1);
+        float[] r = Check.randn(rng, batch * cd * spatial, 1);
+        // the gradient of a concatenation's slice is the same slice of the output gradient, copied back
+        Tensor dsrc = cpu.zeros(DType.FLOAT32, ss);
+        cpu.copyChannels(dsrc, srcOffset, cpu.fromArray(r, ds), dstOffset, channels);
+        double[] sd = Naive.toDouble(src);
+        double[] bd = Naive.toDouble(base);
+        double[] rd = Naive.toDouble(r);
+        DoubleSupplier loss = () -> dot(rd, NaiveGraphOps.copyChannels(bd, batch, cd, dstOffset, sd, cs, srcOffset, channels, spatial));
+        Check.close("copyChannels dL/dsrc", numeric(sd, loss), dsrc.toFloatArray(), 1e-6, 1e-5);
+    }
 }
