@@ -1,5 +1,7 @@
 package io.prune4j.testing;
 
+import java.util.Arrays;
+
 /**
  * Deliberately plain double-precision references for the operations of the graph networks (grouped
  * convolution, padded pooling, batch normalisation, the element-wise and channel operations, FPGM,
@@ -332,6 +334,65 @@ public final class NaiveGraphOps {
                 for (int i = 0; i < spatial; i++) {
                     out[at(b, dstOffset + c, i, dstChannels, spatial)] = src[at(b, srcOffset + c, i, srcChannels, spatial)];
                 }
+            }
+        }
+        return out;
+    }
+
+    /** {@code out[r] = Σ_j ‖w_r − w_j‖₂} over the rows of {@code w [rows, cols]}. */
+    public static double[] fpgm(double[] w, int rows, int cols) {
+        double[] out = new double[rows];
+        for (int r = 0; r < rows; r++) {
+            for (int j = 0; j < rows; j++) {
+                double s = 0;
+                for (int c = 0; c < cols; c++) {
+                    double d = w[r * cols + c] - w[j * cols + c];
+                    s += d * d;
+                }
+                out[r] += Math.sqrt(s);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * LAMP from its definition, with no sort: the score of element {@code u} is {@code w_u²} over the
+     * sum of {@code w_v²} for every {@code v} at or after {@code u} in the order (magnitude, then
+     * index), that is every {@code v} with {@code |w_v| > |w_u|}, or {@code |w_v| = |w_u|} and {@code v ≥ u}.
+     */
+    public static double[] lamp(double[] w) {
+        double[] out = new double[w.length];
+        for (int u = 0; u < w.length; u++) {
+            double den = 0;
+            for (int v = 0; v < w.length; v++) {
+                double a = Math.abs(w[v]);
+                double b = Math.abs(w[u]);
+                if (a > b || (a == b && v >= u)) {
+                    den += w[v] * w[v];
+                }
+            }
+            out[u] = den == 0 ? 0 : w[u] * w[u] / den;
+        }
+        return out;
+    }
+
+    /** {@code out[k]} = the sum, mean or maximum of {@code src[perm[i]]} over segment {@code k}; 0 when empty. */
+    public static double[] segmentReduce(double[] src, int[] perm, int[] offsets, String reduction) {
+        int k = offsets.length - 1;
+        double[] out = new double[k];
+        for (int s = 0; s < k; s++) {
+            double[] terms = new double[offsets[s + 1] - offsets[s]];
+            for (int i = offsets[s]; i < offsets[s + 1]; i++) {
+                terms[i - offsets[s]] = src[perm[i]];
+            }
+            if (terms.length == 0) {
+                continue;
+            }
+            switch (reduction) {
+                case "SUM" -> out[s] = Arrays.stream(terms).sum();
+                case "MEAN" -> out[s] = Arrays.stream(terms).sum() / terms.length;
+                case "MAX" -> out[s] = Arrays.stream(terms).max().getAsDouble();
+                default -> throw new IllegalArgumentException(reduction);
             }
         }
         return out;

@@ -3,6 +3,7 @@ package io.prune4j.backend.cpu;
 import io.prune4j.backend.ArgChecks;
 import io.prune4j.backend.Backend;
 import io.prune4j.backend.Capability;
+import io.prune4j.backend.Reduction;
 import io.prune4j.backend.TransferStats;
 import io.prune4j.tensor.DType;
 import io.prune4j.tensor.Shapes;
@@ -844,27 +845,25 @@ public final class CpuBackend implements Backend {
         });
     }
 
-    // ---- operations of the graph networks, not yet implemented on this backend (ops-api branch only) ----
-
-    /** Placeholder of the ops-api branch: the implementation replaces every call. */
-    private static void notYet(String op, boolean unsupported) {
-        if (unsupported) {
-            throw new UnsupportedOperationException(op + ": not implemented yet on this backend");
-        }
-    }
-
     @Override
     public void fpgmScores(Tensor out, Tensor w) {
-        notYet("fpgmScores", true);
+        int rows = w.dim(0);
+        Shapes.requireShape("fpgmScores", "out", out, rows);
+        int cols = rows == 0 ? 0 : w.size() / rows;
+        CpuScores.fpgm(workers, f(out, "fpgmScores"), f(w, "fpgmScores"), rows, cols);
     }
 
     @Override
     public void lampScores(Tensor out, Tensor w) {
-        notYet("lampScores", true);
+        Shapes.requireSameSize("lampScores", out, "out", w, "w");
+        CpuScores.lamp(f(out, "lampScores"), f(w, "lampScores"));
     }
 
     @Override
-    public void segmentReduce(Tensor out, Tensor src, Tensor perm, Tensor offsets, io.prune4j.backend.Reduction reduction) {
-        notYet("segmentReduce", true);
+    public void segmentReduce(Tensor out, Tensor src, Tensor perm, Tensor offsets, Reduction reduction) {
+        ArgChecks.segmentReduce(out, src, perm, offsets);
+        java.util.Objects.requireNonNull(reduction, "segmentReduce: reduction");
+        CpuScores.segmentReduce(f(out, "segmentReduce"), f(src, "segmentReduce"), i(perm, "segmentReduce"), i(offsets, "segmentReduce"),
+                reduction);
     }
 }

@@ -501,4 +501,114 @@ class CpuGraphOpsTest {
         assertThrows(IllegalArgumentException.class, () -> cpu.copyChannels(cpu.zeros(DType.FLOAT32, 2, 8, 3, 2), 0, src, 0, 1));
         assertThrows(IllegalArgumentException.class, () -> cpu.copyChannels(cpu.zeros(DType.FLOAT32, 2, 8), 0, src, 0, 1));
     }
+
+    // ---- FPGM, LAMP, segmented reduction -----------------------------------------------------------
+
+    @Test
+    void fpgmHandComputed() {
+        // rows (0,0), (3,4), (6,8): distances 5 (0-1), 10 (0-2), 5 (1-2)
+        Tensor out = cpu.zeros(DType.FLOAT32, 3);
+        cpu.fpgmScores(out, cpu.fromArray(new float[] {0, 0, 3, 4, 6, 8}, 3, 2));
+        assertArrayEquals(new float[] {15, 10, 15}, out.toFloatArray(), 1e-6f);
+    }
+
+    @ParameterizedTest(name = "fpgm rows={0} cols={1}")
+    @CsvSource({"0,3", "1,1", "2,5", "3,7", "4,1", "5,9", "9,27", "33,50", "64,288"})
+    void fpgmMatchesReference(int rows, int cols) {
+        SplittableRandom rng = new SplittableRandom(rows * 1000L + cols);
+        float[] w = Check.randn(rng, rows * cols, 1);
+        Tensor out = cpu.zeros(DType.FLOAT32, rows);
+        // a convolution's weights: everything after the first dimension is the row
+        Tensor wt = cols % 9 == 0 ? cpu.fromArray(w, rows, cols / 9, 3, 3) : cpu.fromArray(w, rows, cols);
+        cpu.fpgmScores(out, wt);
+        Check.close("fpgm", NaiveGraphOps.fpgm(d(w), rows, cols), out.toFloatArray(), 1e-6, 1e-6);
+        try (CpuBackend one = new CpuBackend(1)) {
+            Tensor o1 = one.zeros(DType.FLOAT32, rows);
+            one.fpgmScores(o1, one.fromArray(w, rows, cols));
+            assertArrayEquals(bits(out.toFloatArray()), bits(o1.toFloatArray()), "1 and 2 threads");
+        }
+    }
+
+    @Test
+    void lampHandComputedAndTies() {
+        Tensor out = cpu.zeros(DType.FLOAT32, 4);
+        cpu.lampScores(out, cpu.fromArray(new float[] {3, -1, 2, 0}, 4));
+        // sorted |w|: 0 (index 3), 1 (index 1), 2 (index 2), 3 (index 0); suffix sums of w² 14, 14, 13, 9
+        assertArrayEquals(new float[] {1f, 1f / 14, 4f / 13, 0f}, out.toFloatArray(), 1e-7f);
+        // equal magnitudes in index order: index 0 before index 1, so index 1 is the last and scores 1
+        Tensor ties = cpu.zeros(DType.FLOAT32, 3);
+        cpu.lampScores(ties, cpu.fromArray(new float[] {2, -2, 1}, 3));
+        assertArrayEquals(new float[] {0.5f, 1f, 1f / 9}, ties.toFloatArray(), 1e-7f);
+        Tensor zeros = cpu.fromArray(new float[] {7, 7, 7}, 3);
+        cpu.lampScores(zeros, cpu.zeros(DType.FLOAT32, 3));
+        assertArrayEquals(new float[] {0, 0, 0}, zeros.toFloatArray(), "all zero scores 0");
+    }
+
+    @ParameterizedTest(name = "lamp n={0}")
+    @ValueSource(ints = {0, 1, 2, 31, 257, 1023})
+    void lampMatchesReference(int n) {
+        SplittableRandom rng = new SplittableRandom(n);
+        float[] w = Check.randn(rng, n, 1);
+        for (int i = 0; i + 7 < n; i += 7) {
+            w[i + 3] = -w[i]; // ties of magnitude
+            w[i + 5] = 0f;
+        }
+        Tensor out = cpu.zeros(DType.FLOAT32, n);
+        cpu.lampScores(out, cpu.fromArray(w, n));
+        Check.close("lamp", NaiveGraphOps.lamp(d(w)), out.toFloatArray(), 1e-7, 1e-5);
+    }
+
+    @ParameterizedTest(name = "segmentReduce {0}")
+    @EnumSource(Reduction.class)
+    void segmentReduceMatchesReference(Reduction reduction) {
+        SplittableRandom rng = new SplittableRandom(reduction.ordinal());
+        float[] src = Check.randn(rng, 37, 5);
+        // segments of sizes 3, 0, 1, 0, 7, 12, 0 (empty ones at the front, middle and end)
+        int[] sizes = {0, 3, 0, 1, 0, 7, 12, 0};
+        int[] offsets = new int[sizes.length + 1];
+        for (int s = 0; s < sizes.length; s++) {
+            offsets[s + 1] = offsets[s] + sizes[s];
+        }
+        int[] perm = Check.randint(rng, offsets[sizes.length], src.length);
+        Tensor out = cpu.fromArray(Check.randn(rng, sizes.length, 1), sizes.length); // every entry overwritten
+        cpu.segmentReduce(out, cpu.fromArray(src, src.length), cpu.fromArray(perm, perm.length), cpu.fromArray(offsets, offsets.length),
+                reduction);
+        double[] ref = NaiveGraphOps.segmentReduce(d(src), perm, offsets, reduction.name());
+        Check.close("segmentReduce " + reduction, ref, out.toFloatArray(), 1e-6, 1e-6);
+        Tensor none = cpu.zeros(DType.FLOAT32, 0);
+        cpu.segmentReduce(none, cpu.fromArray(src, src.length), cpu.zeros(DType.INT32, 0), cpu.fromArray(new int[] {0}, 1), reduction);
+    }
+
+    @Test
+    void segmentReduceNamesTheBadIndexOrOffset() {
+        Tensor src = cpu.zeros(DType.FLOAT32, 5);
+        Tensor out = cpu.zeros(DType.FLOAT32, 2);
+        String[][] cases = {
+                {"0,2,5,2", "perm[2] = 5"}, {"0,-1,3,1", "perm[1] = -1"},
+        };
+        for (String[] c : cases) {
+            int[] perm = Arrays.stream(c[0].split(",")).mapToInt(Integer::parseInt).toArray();
+            IndexOutOfBoundsException e = assertThrows(IndexOutOfBoundsException.class, () -> cpu.segmentReduce(out, src,
+                    cpu.fromArray(perm, perm.length), cpu.fromArray(new int[] {0, 2, 4}, 3), Reduction.SUM));
+            assertTrue(e.getMessage().contains(c[1]), e.getMessage());
+        }
+        Tensor perm = cpu.fromArray(new int[] {0, 1, 2, 3}, 4);
+        int[][] badOffsets = {{1, 2, 4}, {0, 3, 2}, {0, 2, 3}, {0, 2, 5}};
+        String[] named = {"offsets[0]", "offsets[2] = 2", "offsets[2] is 3", "offsets[2] = 5"};
+        for (int i = 0; i < badOffsets.length; i++) {
+            int[] o = badOffsets[i];
+            IndexOutOfBoundsException e = assertThrows(IndexOutOfBoundsException.class,
+                    () -> cpu.segmentReduce(out, src, perm, cpu.fromArray(o, 3), Reduction.MAX));
+            assertTrue(e.getMessage().contains(named[i]), e.getMessage());
+        }
+        assertThrows(IllegalArgumentException.class, () -> cpu.segmentReduce(out, src, perm, cpu.fromArray(new int[] {0, 4}, 2), Reduction.SUM));
+    }
+
+    @Test
+    void segmentMaxPropagatesNaN() {
+        Tensor out = cpu.zeros(DType.FLOAT32, 1);
+        cpu.segmentReduce(out, cpu.fromArray(new float[] {1, Float.NaN, 3}, 3), cpu.fromArray(new int[] {0, 1, 2}, 3),
+                cpu.fromArray(new int[] {0, 3}, 2), Reduction.MAX);
+        assertTrue(Float.isNaN(out.toFloatArray()[0]));
+    }
 }
