@@ -72,7 +72,7 @@ public final class ArgChecks {
 
     /** Checks a padded max pooling's {@code x [B, c, H, W]}, {@code y} and {@code argmax}; returns {@code {Ho, Wo}}. */
     public static int[] maxPool2d(Tensor y, Tensor argmax, Tensor x, int window, int stride, int pad) {
-        int[] out = pooling("maxPool2d", x, window, stride, pad);
+        int[] out = pooling("maxPool2d", "x", x, window, stride, pad);
         Shapes.requireShape("maxPool2d", "y", y, x.dim(0), x.dim(1), out[0], out[1]);
         Shapes.requireShape("maxPool2d", "argmax", argmax, y.shape());
         return out;
@@ -80,14 +80,25 @@ public final class ArgChecks {
 
     /** Checks an average pooling's {@code x [B, c, H, W]} and {@code y}; returns {@code {Ho, Wo}}. */
     public static int[] avgPool2d(String op, Tensor y, Tensor x, int window, int stride, int pad) {
-        int[] out = pooling(op, x, window, stride, pad);
+        int[] out = pooling(op, "x", x, window, stride, pad);
         Shapes.requireShape(op, "output", y, x.dim(0), x.dim(1), out[0], out[1]);
         return out;
     }
 
+    /**
+     * Checks an average pooling's gradients, {@code dx [B, c, H, W]} and {@code dy [B, c, Ho, Wo]}
+     * (the forward check with the messages naming them); returns {@code {Ho, Wo}}.
+     */
+    public static int[] avgPool2dBackward(Tensor dx, Tensor dy, int window, int stride, int pad) {
+        String op = "avgPool2dBackward";
+        int[] out = pooling(op, "dx", dx, window, stride, pad);
+        Shapes.requireShape(op, "dy", dy, dx.dim(0), dx.dim(1), out[0], out[1]);
+        return out;
+    }
+
     /** The output extents of a {@code window × window} pooling {@code stride} apart over {@code x} padded by {@code pad}. */
-    private static int[] pooling(String op, Tensor x, int window, int stride, int pad) {
-        Shapes.requireRank(op, "x", x, 4);
+    private static int[] pooling(String op, String name, Tensor x, int window, int stride, int pad) {
+        Shapes.requireRank(op, name, x, 4);
         if (window < 1 || stride < 1 || pad < 0 || pad > window / 2) {
             throw new IllegalArgumentException(op + ": window " + window + ", stride " + stride + " and padding " + pad
                     + " are not a valid pooling (window and stride ≥ 1, 0 ≤ padding ≤ window / 2)");
@@ -115,10 +126,15 @@ public final class ArgChecks {
         Shapes.requireShape(op, "beta", beta, c);
         Shapes.requireShape(op, "runningMean", runningMean, c);
         Shapes.requireShape(op, "runningVar", runningVar, c);
-        if (training || saveMean != null) {
+        if (training && (saveMean == null || saveInvStd == null)) {
+            // (a null would otherwise surface as a NullPointerException from the shape check)
+            throw new IllegalArgumentException(op + ": training writes saveMean and saveInvStd, got "
+                    + (saveMean == null ? "no saveMean" : "saveMean") + " and " + (saveInvStd == null ? "no saveInvStd" : "saveInvStd"));
+        }
+        if (saveMean != null) {
             Shapes.requireShape(op, "saveMean", saveMean, c);
         }
-        if (training || saveInvStd != null) {
+        if (saveInvStd != null) {
             Shapes.requireShape(op, "saveInvStd", saveInvStd, c);
         }
         if (!(eps > 0) || !(momentum >= 0 && momentum <= 1)) {
@@ -160,6 +176,18 @@ public final class ArgChecks {
     /** Checks a clamp's sizes and bounds ({@code lo ≤ hi}, neither NaN). */
     public static void clamp(String op, Tensor y, Tensor x, float lo, float hi) {
         Shapes.requireSameSize(op, y, "y", x, "x");
+        bounds(op, lo, hi);
+    }
+
+    /** Checks a clamp gradient's sizes ({@code dx}, {@code dy} and {@code y} alike) and bounds. */
+    public static void clampBackward(Tensor dx, Tensor dy, Tensor y, float lo, float hi) {
+        String op = "clampBackward";
+        Shapes.requireSameSize(op, dx, "dx", dy, "dy");
+        Shapes.requireSameSize(op, dy, "dy", y, "y");
+        bounds(op, lo, hi);
+    }
+
+    private static void bounds(String op, float lo, float hi) {
         if (!(lo <= hi)) {
             throw new IllegalArgumentException(op + ": bounds must satisfy lo ≤ hi, got " + lo + " and " + hi);
         }
@@ -196,6 +224,21 @@ public final class ArgChecks {
         Shapes.requireDType(op, "perm", perm, io.prune4j.tensor.DType.INT32);
         Shapes.requireDType(op, "src", src, io.prune4j.tensor.DType.FLOAT32);
         Shapes.requireDType(op, "out", out, io.prune4j.tensor.DType.FLOAT32);
+    }
+
+    /** Checks FPGM's {@code w [rows, …]} (rank ≥ 1) and {@code out [rows]}; returns the values per row. */
+    public static int fpgmScores(Tensor out, Tensor w) {
+        if (w.rank() < 1) {
+            throw new IllegalArgumentException("fpgmScores: w must have rank ≥ 1 (rows first), got shape " + Arrays.toString(w.shape()));
+        }
+        int rows = w.dim(0);
+        Shapes.requireShape("fpgmScores", "out", out, rows);
+        return rows == 0 ? 0 : w.size() / rows;
+    }
+
+    /** Checks LAMP's {@code out}, one score per element of {@code w}. */
+    public static void lampScores(Tensor out, Tensor w) {
+        Shapes.requireSameSize("lampScores", out, "out", w, "w");
     }
 
     /**

@@ -770,7 +770,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void avgPool2dBackward(Tensor dx, Tensor dy, int window, int stride, int pad, boolean countIncludePad) {
-        int[] out = ArgChecks.avgPool2d("avgPool2dBackward", dy, dx, window, stride, pad);
+        int[] out = ArgChecks.avgPool2dBackward(dx, dy, window, stride, pad);
         conv.avgPoolBackward(f(dx, "avgPool2dBackward"), f(dy, "avgPool2dBackward"), dx.dim(0) * dx.dim(1), dx.dim(2), dx.dim(3),
                 window, stride, pad, out[0], out[1], countIncludePad);
     }
@@ -809,8 +809,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void clampBackward(Tensor dx, Tensor dy, Tensor y, float lo, float hi) {
-        ArgChecks.clamp("clampBackward", dy, y, lo, hi);
-        Shapes.requireSameSize("clampBackward", dx, "dx", dy, "dy");
+        ArgChecks.clampBackward(dx, dy, y, lo, hi);
         float[] dxs = f(dx, "clampBackward");
         float[] dys = f(dy, "clampBackward");
         float[] ys = f(y, "clampBackward");
@@ -847,15 +846,13 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void fpgmScores(Tensor out, Tensor w) {
-        int rows = w.dim(0);
-        Shapes.requireShape("fpgmScores", "out", out, rows);
-        int cols = rows == 0 ? 0 : w.size() / rows;
-        CpuScores.fpgm(workers, f(out, "fpgmScores"), f(w, "fpgmScores"), rows, cols);
+        int cols = ArgChecks.fpgmScores(out, w);
+        CpuScores.fpgm(workers, f(out, "fpgmScores"), f(w, "fpgmScores"), w.dim(0), cols);
     }
 
     @Override
     public void lampScores(Tensor out, Tensor w) {
-        Shapes.requireSameSize("lampScores", out, "out", w, "w");
+        ArgChecks.lampScores(out, w);
         CpuScores.lamp(f(out, "lampScores"), f(w, "lampScores"));
     }
 

@@ -225,6 +225,16 @@ class CpuGraphOpsTest {
     }
 
     @Test
+    void averagePoolingBackwardNamesItsGradients() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> cpu.avgPool2dBackward(cpu.zeros(DType.FLOAT32, 1, 1, 5, 5), cpu.zeros(DType.FLOAT32, 1, 1, 2, 2), 3, 2, 1, true));
+        assertTrue(e.getMessage().contains("dy must have shape [1, 1, 3, 3]"), e.getMessage());
+        IllegalArgumentException r = assertThrows(IllegalArgumentException.class,
+                () -> cpu.avgPool2dBackward(cpu.zeros(DType.FLOAT32, 5, 5), cpu.zeros(DType.FLOAT32, 1, 1, 3, 3), 3, 2, 1, true));
+        assertTrue(r.getMessage().contains("dx must have rank 4"), r.getMessage());
+    }
+
+    @Test
     void poolingRejectsPaddingBeyondHalfTheWindow() {
         Tensor x = cpu.zeros(DType.FLOAT32, 1, 1, 5, 5);
         assertThrows(IllegalArgumentException.class,
@@ -408,6 +418,10 @@ class CpuGraphOpsTest {
                 true));
         assertThrows(IllegalArgumentException.class, () -> cpu.batchNorm(cpu.zeros(DType.FLOAT32, 1, 3, 1, 1), null, null, x, c, c, c, c, 0.1f,
                 0f, false));
+        Tensor x2 = cpu.zeros(DType.FLOAT32, 2, 3);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> cpu.batchNorm(cpu.zeros(DType.FLOAT32, 2, 3), null, c, x2, c, c, c, c, 0.1f, 1e-5f, true));
+        assertTrue(e.getMessage().contains("saveMean"), e.getMessage());
     }
 
     // ---- element-wise and channel copies -----------------------------------------------------------
@@ -450,6 +464,9 @@ class CpuGraphOpsTest {
         }
         assertThrows(IllegalArgumentException.class, () -> cpu.clamp(cpu.zeros(DType.FLOAT32, 2), cpu.zeros(DType.FLOAT32, 2), 1f, 0f));
         assertThrows(IllegalArgumentException.class, () -> cpu.clamp(cpu.zeros(DType.FLOAT32, 2), cpu.zeros(DType.FLOAT32, 3), 0f, 1f));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> cpu.clampBackward(cpu.zeros(DType.FLOAT32, 3), cpu.zeros(DType.FLOAT32, 2), cpu.zeros(DType.FLOAT32, 2), 0f, 1f));
+        assertTrue(e.getMessage().contains("dx has 3 elements but dy has 2"), e.getMessage());
     }
 
     @Test
@@ -510,6 +527,12 @@ class CpuGraphOpsTest {
         Tensor out = cpu.zeros(DType.FLOAT32, 3);
         cpu.fpgmScores(out, cpu.fromArray(new float[] {0, 0, 3, 4, 6, 8}, 3, 2));
         assertArrayEquals(new float[] {15, 10, 15}, out.toFloatArray(), 1e-6f);
+    }
+
+    @Test
+    void fpgmAndLampRejectShapesThatDoNotFit() {
+        assertThrows(IllegalArgumentException.class, () -> cpu.fpgmScores(cpu.zeros(DType.FLOAT32, 2), cpu.zeros(DType.FLOAT32, 3, 4)));
+        assertThrows(IllegalArgumentException.class, () -> cpu.lampScores(cpu.zeros(DType.FLOAT32, 11), cpu.zeros(DType.FLOAT32, 3, 4)));
     }
 
     @ParameterizedTest(name = "fpgm rows={0} cols={1}")
