@@ -36,6 +36,28 @@ final class CpuOps {
         }
     }
 
+    /** {@code y = min(max(x, lo), hi)} on {@code [from, to)}; NaN stays NaN (as in PyTorch's {@code clamp}). */
+    static void clamp(float[] y, float[] x, float lo, float hi, int from, int to) {
+        for (int j = from; j < to; j++) {
+            y[j] = Math.min(Math.max(x[j], lo), hi);
+        }
+    }
+
+    /** {@code dx = dy} where {@code lo < y < hi}, else 0, on {@code [from, to)}. */
+    static void clampBackward(float[] dx, float[] dy, float[] y, float lo, float hi, int from, int to) {
+        for (int j = from; j < to; j++) {
+            float v = y[j];
+            dx[j] = v > lo && v < hi ? dy[j] : 0f;
+        }
+    }
+
+    /** {@code y = a + b} on {@code [from, to)}. */
+    static void add(float[] y, float[] a, float[] b, int from, int to) {
+        for (int j = from; j < to; j++) {
+            y[j] = a[j] + b[j];
+        }
+    }
+
     static void sumRows(float[] out, float[] x, int rows, int n, float beta) {
         if (beta == 0f) {
             java.util.Arrays.fill(out, 0, n, 0f);
