@@ -28,8 +28,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * ({@link Compaction#maskUnits}) and the compacted one ({@link Compaction#compact}) give the same
  * outputs on random inputs (within {@code 1e-5 + 1e-5·|ref|}), in inference mode and in training
  * mode (BatchNorm on the batch's statistics; within {@code 1e-4}, because every training-mode
- * BatchNorm multiplies the rounding difference between the two by its {@code 1/σ}). In the masked network a removed channel reads as exactly zero everywhere (a BatchNorm
- * of an all-zero channel gives its β, which the mask holds at zero). The compacted network has fewer
+ * BatchNorm multiplies the rounding difference between the two by its {@code 1/σ}). In the masked
+ * network a removed channel reads as exactly zero everywhere (a BatchNorm of an all-zero channel
+ * gives its β, which the mask holds at zero). The compacted network has fewer
  * parameters whenever a mask removed a unit, and the same number otherwise.
  *
  * <p>{@code -Dprune4j.randomGraphs=N} runs seeds 1 to N instead of 1 to 300 (20 000 take about 25 s).
