@@ -21,7 +21,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Compaction never changes what a graph network computes, whatever its shape: on hundreds of random
+ * Compaction never changes what a graph network computes, whatever its shape: on a thousand random
  * valid graphs ({@link RandomGraphs}: residual adds over two or three branches, concatenations,
  * BatchNorm, depthwise and grouped convolutions, ReLU and ReLU6, max, average and global pooling,
  * flatten → Dense) with random keep masks per dependency group, the masked network
@@ -33,13 +33,13 @@ import org.junit.jupiter.params.provider.MethodSource;
  * gives its β, which the mask holds at zero). The compacted network has fewer
  * parameters whenever a mask removed a unit, and the same number otherwise.
  *
- * <p>{@code -Dprune4j.randomGraphs=N} runs seeds 1 to N instead of 1 to 300 (20 000 take about 25 s).
+ * <p>{@code -Dprune4j.randomGraphs=N} runs seeds 1 to N instead of 1 to 1000 (20 000 take about 15 s).
  * Each case is one seed (the display name and every message carry it): it fixes the graph, its
  * parameters, the masks and the inputs, so {@code RandomGraphs.generate(cpu, seed)} replays a failure.
  */
 class RandomGraphCompactionTest {
     /** Cases per run; {@code -Dprune4j.randomGraphs=20000} sweeps further. */
-    private static final int CASES = Integer.getInteger("prune4j.randomGraphs", 300);
+    private static final int CASES = Integer.getInteger("prune4j.randomGraphs", 1000);
     private static final Backend CPU = new CpuBackend(1);
     private static final double TOLERANCE = 1e-5;
     private static final double TRAINING_TOLERANCE = 1e-4;
