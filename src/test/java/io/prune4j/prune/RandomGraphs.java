@@ -3,6 +3,7 @@ package io.prune4j.prune;
 import io.prune4j.backend.Backend;
 import io.prune4j.nn.AvgPool2d;
 import io.prune4j.nn.BatchNorm;
+import io.prune4j.nn.Dense;
 import io.prune4j.nn.Graph;
 import io.prune4j.nn.GraphBuilder;
 import io.prune4j.nn.Layer;
@@ -45,6 +46,7 @@ final class RandomGraphs {
     }
 
     private Graph build() {
+        // a 1×1 or 3×3 stem, padded or not (a padded 1×1 convolution frames the map with its bias alone)
         String x = g.conv("stem", Graph.INPUT, 2 + rng.nextInt(8), rng.nextBoolean() ? 3 : 1, 1, rng.nextBoolean() ? 1 : 0, 1,
                 rng.nextBoolean());
         x = normAct("stem.", x);
@@ -72,8 +74,9 @@ final class RandomGraphs {
             switch (rng.nextInt(3)) {
                 case 0 -> h = g.denseRelu("fc1", f, hidden);
                 case 1 -> h = g.relu("fc1.relu", g.batchNorm("fc1.bn", g.dense("fc1", f, hidden)));
-                default -> h = g.relu6("fc1.relu", g.batchNorm("fc1.bn", g.add(io.prune4j.nn.Dense.create(g.backend(), "fc1",
-                        g.shape(f)[0], hidden, false, false, g.rng()), f)));
+                // a Dense layer without bias in front of its BatchNorm, as convolutions have
+                default -> h = g.relu6("fc1.relu", g.batchNorm("fc1.bn",
+                        g.add(Dense.create(g.backend(), "fc1", g.shape(f)[0], hidden, false, false, g.rng()), f)));
             }
             g.dense("fc", h, classes);
         }
