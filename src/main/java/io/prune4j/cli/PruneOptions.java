@@ -26,7 +26,7 @@ final class PruneOptions {
     @Option(names = "--scope", paramLabel = "global|layer", description = "Rank all layers together or each on its own (default: ${DEFAULT-VALUE}).")
     String scope = "layer";
 
-    @Option(names = "--normalization", paramLabel = "none|l2|max|l1",
+    @Option(names = "--normalization", paramLabel = "none|l2|max|l1|mean",
             description = "Per-layer score normalisation before ranking (default: l2 for structured, none for unstructured).")
     String normalization;
 

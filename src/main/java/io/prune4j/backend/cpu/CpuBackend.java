@@ -247,13 +247,20 @@ public final class CpuBackend implements Backend {
     @Override
     public void relu(Tensor y, Tensor x) {
         ArgChecks.relu(y, x);
-        CpuOps.relu(f(y, "relu"), f(x, "relu"), x.size());
+        float[] ys = f(y, "relu");
+        float[] xs = f(x, "relu");
+        int n = x.size();
+        workers.parallel(n, n, (worker, from, to) -> CpuOps.relu(ys, xs, from, to));
     }
 
     @Override
     public void reluBackward(Tensor dx, Tensor dy, Tensor y) {
         ArgChecks.reluBackward(dx, dy, y);
-        CpuOps.reluBackward(f(dx, "reluBackward"), f(dy, "reluBackward"), f(y, "reluBackward"), y.size());
+        float[] dxs = f(dx, "reluBackward");
+        float[] dys = f(dy, "reluBackward");
+        float[] ys = f(y, "reluBackward");
+        int n = y.size();
+        workers.parallel(n, n, (worker, from, to) -> CpuOps.reluBackward(dxs, dys, ys, from, to));
     }
 
     @Override
@@ -562,7 +569,7 @@ public final class CpuBackend implements Backend {
                     d = Math.max(d, Math.abs(e));
                 }
             }
-            case L1 -> {
+            case L1, MEAN -> {
                 for (float e : v) {
                     d += Math.abs(e);
                 }
@@ -570,6 +577,10 @@ public final class CpuBackend implements Backend {
         }
         if (d > 0 && Double.isFinite(d)) {
             scaleArray(v, (float) (1 / d));
+            if (kind == io.prune4j.backend.Normalization.MEAN) {
+                // the L1 normalisation times the count, in two float steps as the device does them
+                scaleArray(v, (float) v.length);
+            }
         }
     }
 

@@ -22,6 +22,8 @@ final class CpuConv implements AutoCloseable {
     /** Per-worker weight and bias gradients, summed in worker order so a thread count gives one result. */
     private final float[][] dwPart;
     private final float[][] dbPart;
+    /** Stride-1 convolutions with a kernel larger than 1×1: a product per tap instead of im2col. */
+    private final CpuTapConv taps;
 
     /**
      * @param workers the threads the batch is split across. Each example's products are small (a few
@@ -38,6 +40,7 @@ final class CpuConv implements AutoCloseable {
         this.dcol = new float[threads][0];
         this.dwPart = new float[threads][0];
         this.dbPart = new float[threads][0];
+        this.taps = new CpuTapConv(workers, this);
     }
 
     /**
@@ -81,6 +84,10 @@ final class CpuConv implements AutoCloseable {
      * always was, the group offsets all zero.
      */
     void forward(float[] y, float[] x, float[] wt, float[] bias, Geometry g, boolean relu) {
+        if (CpuTapConv.applies(g)) {
+            taps.forward(y, x, wt, bias, g, relu);
+            return;
+        }
         workers.parallel(g.batch, (worker, from, to) -> {
             for (int b = from; b < to; b++) {
                 forwardExample(worker, y, x, wt, bias, g, relu, b);
@@ -98,11 +105,7 @@ final class CpuConv implements AutoCloseable {
             float[] c = cols.data();
             int cOff = cols.offset();
             int yOff = b * outPlane + grp * go * p;
-            if (k <= SMALL_K) {
-                smallForward(y, yOff, wt, grp * go * k, c, cOff, go, k, p);
-            } else {
-                gemm(false, false, go, p, k, 1f, wt, grp * go * k, k, c, cOff, p, 0f, y, yOff, p);
-            }
+            gemm(false, false, go, p, k, 1f, wt, grp * go * k, k, c, cOff, p, 0f, y, yOff, p);
         }
         int base = b * outPlane;
         if (bias != null) {
@@ -134,6 +137,10 @@ final class CpuConv implements AutoCloseable {
 
     /** Gradients of {@link #forward} without its activation; {@code dx} and {@code db} may be null. */
     void backward(float[] dx, float[] dw, float[] db, float[] dy, float[] x, float[] wt, Geometry g) {
+        if (CpuTapConv.applies(g)) {
+            taps.backward(dx, dw, db, dy, x, wt, g);
+            return;
+        }
         int inPlane = g.in * g.h * g.w;
         int weights = g.out * g.k();
         if (dx != null && !g.pointwise()) {
@@ -185,11 +192,7 @@ final class CpuConv implements AutoCloseable {
             int dyOff = b * outPlane + grp * go * p;
             int wOff = grp * go * k;
             // dW (+)= dy_b · colᵀ: a worker's first example overwrites its partial sum, the rest accumulate
-            if (k <= SMALL_K) {
-                smallWeightGrad(dw, wOff, dy, dyOff, c, cOff, go, k, p, first);
-            } else {
-                gemm(false, true, go, k, p, 1f, dy, dyOff, p, c, cOff, p, first ? 0f : 1f, dw, wOff, k);
-            }
+            gemm(false, true, go, k, p, 1f, dy, dyOff, p, c, cOff, p, first ? 0f : 1f, dw, wOff, k);
             if (dx == null) {
                 continue;
             }
@@ -222,46 +225,12 @@ final class CpuConv implements AutoCloseable {
     }
 
     /**
-     * Below this many weights per filter (a first layer on grey or RGB images: 9 or 27), OpenBLAS
-     * spends more on packing than on arithmetic; plain loops over rows of {@code col}, which the JIT
-     * vectorises, are several times faster.
-     */
-    private static final int SMALL_K = 32;
-
-    /** {@code y[o, :] = Σ_j w[o, j] · col[j, :]} for a filter of {@code k ≤ SMALL_K} weights, {@code w} from {@code wOff}. */
-    private static void smallForward(float[] y, int yOff, float[] w, int wOff, float[] col, int cOff, int out, int k, int p) {
-        for (int o = 0; o < out; o++) {
-            int yo = yOff + o * p;
-            Arrays.fill(y, yo, yo + p, 0f);
-            for (int j = 0; j < k; j++) {
-                float wj = w[wOff + o * k + j];
-                int cj = cOff + j * p;
-                for (int i = 0; i < p; i++) {
-                    y[yo + i] += wj * col[cj + i];
-                }
-            }
-        }
-    }
-
-    /** {@code dw[o, j] (+)= Σ_i dy[o, i] · col[j, i]} ({@code dw} from {@code dwOff}), overwriting when {@code first}. */
-    private static void smallWeightGrad(float[] dw, int dwOff, float[] dy, int dyOff, float[] col, int cOff, int out, int k, int p,
-                                        boolean first) {
-        for (int o = 0; o < out; o++) {
-            int d = dyOff + o * p;
-            for (int j = 0; j < k; j++) {
-                int cj = cOff + j * p;
-                float s = 0f;
-                for (int i = 0; i < p; i++) {
-                    s += dy[d + i] * col[cj + i];
-                }
-                dw[dwOff + o * k + j] = first ? s : dw[dwOff + o * k + j] + s;
-            }
-        }
-    }
-
-    /**
      * The patches of the {@code groupIn} channels from {@code xOff} (one example's, or one group's of
      * it) as columns: row {@code (ci, i, j)}, column {@code (oh, ow)}; zero outside the image.
+     *
+     * <p>For each row and output row the output positions whose input column lies inside the image
+     * form one interval, found once, so the inner loop has no bounds test: a copy for stride 1 (the
+     * JIT turns it into vector moves), a strided gather otherwise, with the zero borders filled apart.
      */
     private float[] im2col(int worker, float[] x, int xOff, Geometry g) {
         int p = g.positions();
@@ -270,22 +239,35 @@ final class CpuConv implements AutoCloseable {
         }
         float[] col = this.col[worker];
         int row = 0;
+        int s = g.stride;
         for (int ci = 0; ci < g.groupIn(); ci++) {
             int plane = xOff + ci * g.h * g.w;
             for (int i = 0; i < g.kh; i++) {
                 for (int j = 0; j < g.kw; j++, row++) {
+                    int shift = j - g.pad;
+                    int ow0 = firstInside(shift, s);
+                    int ow1 = Math.max(ow0, Math.min(g.wo, lastInside(shift, s, g.w) + 1));
                     int dst = row * p;
-                    for (int oh = 0; oh < g.ho; oh++) {
-                        int ih = oh * g.stride - g.pad + i;
-                        if (ih < 0 || ih >= g.h) {
+                    for (int oh = 0; oh < g.ho; oh++, dst += g.wo) {
+                        int ih = oh * s - g.pad + i;
+                        if (ih < 0 || ih >= g.h || ow0 >= ow1) {
                             Arrays.fill(col, dst, dst + g.wo, 0f);
-                            dst += g.wo;
                             continue;
                         }
-                        int src = plane + ih * g.w;
-                        for (int ow = 0; ow < g.wo; ow++, dst++) {
-                            int iw = ow * g.stride - g.pad + j;
-                            col[dst] = iw >= 0 && iw < g.w ? x[src + iw] : 0f;
+                        // the borders are a column or two: a loop, not a call of Arrays.fill per row
+                        for (int ow = 0; ow < ow0; ow++) {
+                            col[dst + ow] = 0f;
+                        }
+                        int src = plane + ih * g.w + shift;
+                        if (s == 1) {
+                            System.arraycopy(x, src + ow0, col, dst + ow0, ow1 - ow0);
+                        } else {
+                            for (int ow = ow0; ow < ow1; ow++) {
+                                col[dst + ow] = x[src + ow * s];
+                            }
+                        }
+                        for (int ow = ow1; ow < g.wo; ow++) {
+                            col[dst + ow] = 0f;
                         }
                     }
                 }
@@ -294,26 +276,46 @@ final class CpuConv implements AutoCloseable {
         return col;
     }
 
-    /** The adjoint of {@link #im2col}: adds each patch gradient back onto the input positions it came from. */
+    /** The first output column {@code ow ≥ 0} whose input column {@code ow·stride + shift} is ≥ 0. */
+    private static int firstInside(int shift, int stride) {
+        return shift >= 0 ? 0 : (-shift + stride - 1) / stride;
+    }
+
+    /** The last output column whose input column {@code ow·stride + shift} is below {@code width} (may be negative). */
+    private static int lastInside(int shift, int stride, int width) {
+        int last = width - 1 - shift;
+        return last < 0 ? -1 : last / stride;
+    }
+
+    /**
+     * The adjoint of {@link #im2col}: adds each patch gradient back onto the input positions it came
+     * from, over the same inside intervals (no bounds test in the inner loop).
+     */
     private static void col2im(float[] dx, int dxOff, float[] dc, Geometry g) {
         int p = g.positions();
         int row = 0;
+        int s = g.stride;
         for (int ci = 0; ci < g.groupIn(); ci++) {
             int plane = dxOff + ci * g.h * g.w;
             for (int i = 0; i < g.kh; i++) {
                 for (int j = 0; j < g.kw; j++, row++) {
+                    int shift = j - g.pad;
+                    int ow0 = firstInside(shift, s);
+                    int ow1 = Math.max(ow0, Math.min(g.wo, lastInside(shift, s, g.w) + 1));
                     int src = row * p;
-                    for (int oh = 0; oh < g.ho; oh++) {
-                        int ih = oh * g.stride - g.pad + i;
+                    for (int oh = 0; oh < g.ho; oh++, src += g.wo) {
+                        int ih = oh * s - g.pad + i;
                         if (ih < 0 || ih >= g.h) {
-                            src += g.wo;
                             continue;
                         }
-                        int dst = plane + ih * g.w;
-                        for (int ow = 0; ow < g.wo; ow++, src++) {
-                            int iw = ow * g.stride - g.pad + j;
-                            if (iw >= 0 && iw < g.w) {
-                                dx[dst + iw] += dc[src];
+                        int dst = plane + ih * g.w + shift;
+                        if (s == 1) {
+                            for (int ow = ow0; ow < ow1; ow++) {
+                                dx[dst + ow] += dc[src + ow];
+                            }
+                        } else {
+                            for (int ow = ow0; ow < ow1; ow++) {
+                                dx[dst + ow * s] += dc[src + ow];
                             }
                         }
                     }
@@ -323,7 +325,7 @@ final class CpuConv implements AutoCloseable {
     }
 
     /** Row-major sgemm on sub-arrays, zero-copy when the pinned path is available. */
-    private void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a, int aOff, int lda,
+    void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a, int aOff, int lda,
                       float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc) {
         if (m == 0 || n == 0) {
             return;

@@ -24,15 +24,25 @@ final class CpuOps {
         }
     }
 
-    static void relu(float[] y, float[] x, int n) {
-        for (int j = 0; j < n; j++) {
+    /** {@code y = max(x, 0)} on {@code [from, to)}. */
+    static void relu(float[] y, float[] x, int from, int to) {
+        for (int j = from; j < to; j++) {
             y[j] = Math.max(x[j], 0f);
         }
     }
 
-    static void reluBackward(float[] dx, float[] dy, float[] y, int n) {
-        for (int j = 0; j < n; j++) {
-            dx[j] = y[j] > 0f ? dy[j] : 0f;
+    /**
+     * {@code dx = y > 0 ? dy : 0} on {@code [from, to)}, with the comparison done on the bits so the
+     * JIT vectorises the loop: the select would be a branch, mispredicted on half of random signs (ten
+     * times slower). {@code y > 0} holds exactly for the bit patterns in {@code (0, 0x7f800000]} read
+     * as ints (+0, negative values and NaN fail, as in the comparison), and the result is {@code dy}'s
+     * bits or +0, bit for bit what the select gives.
+     */
+    static void reluBackward(float[] dx, float[] dy, float[] y, int from, int to) {
+        for (int j = from; j < to; j++) {
+            int yb = Float.floatToRawIntBits(y[j]);
+            int positive = ((-yb & ~yb) >> 31) & ((yb - 0x7f800001) >> 31);
+            dx[j] = Float.intBitsToFloat(Float.floatToRawIntBits(dy[j]) & positive);
         }
     }
 

@@ -589,8 +589,13 @@ public final class CudaBackend implements Backend {
         if (kind == Normalization.NONE) {
             return;
         }
-        check(CudaKernels.p4j_normalize(c.address(), c.size(), kind.ordinal(), reduceWorkspace.address(), reduceWorkspace.bytes(),
-                stream), "normalize");
+        // the mean: the L1 kernel, then times the count (an all-zero tensor stays zero either way)
+        int op = kind == Normalization.MEAN ? Normalization.L1.ordinal() : kind.ordinal();
+        check(CudaKernels.p4j_normalize(c.address(), c.size(), op, reduceWorkspace.address(), reduceWorkspace.bytes(), stream),
+                "normalize");
+        if (kind == Normalization.MEAN && c.size() > 0) {
+            scale(s, (float) c.size());
+        }
     }
 
     // ---- ranking and masks ---------------------------------------------------------------------

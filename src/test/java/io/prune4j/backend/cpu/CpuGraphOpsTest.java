@@ -71,6 +71,9 @@ class CpuGraphOpsTest {
             "2,5,7,7,5,3,1,1,5", "3,7,9,8,7,3,2,1,7", "1,4,6,6,8,3,1,1,4", "2,3,5,5,6,3,2,1,3", "2,5,4,4,5,1,1,0,5",
             "2,3,6,7,3,3,1,0,3", "1,4,8,7,4,2,2,0,4", "1,2,10,11,4,3,3,1,2", "1,2,5,5,2,3,1,2,2", "1,3,9,9,6,5,2,2,3",
             "2,3,1,1,3,1,1,0,3", "1,2,3,3,2,3,1,1,2",
+            // one group at stride 1, a product per kernel tap (CpuTapConv): several packs of examples per worker,
+            // 5x5, no padding, a 2x2 kernel (its one-column tail), a 1x3 row of taps across a 1-pixel-high plane
+            "19,5,9,7,6,3,1,1,1", "11,3,6,8,4,5,1,2,1", "10,4,7,7,3,3,1,0,1", "9,2,4,4,3,2,1,0,1", "17,3,1,6,2,1,1,0,1",
             // large enough to split over the workers
             "8,16,14,14,16,3,1,1,16", "8,16,15,15,32,3,2,1,16", "5,12,9,9,24,3,1,1,4",
             // empty batch
