@@ -20,6 +20,11 @@ import org.bytedeco.openblas.global.openblas_nolapack;
  * normalisation, pooling and the graph networks' element-wise operations split channels, planes or
  * ranges, over {@code threads} Java workers ({@link CpuWorkers}); the other Java loops run on the
  * caller's thread.
+ *
+ * <p>Convolutions other than depthwise ones run on oneDNN ({@link DnnlConv}, {@link CpuDnnl}) with
+ * {@code threads} OpenMP threads, when its library loads; else, with {@code -Dprune4j.cpu.conv=java}
+ * and for shapes oneDNN has no fast kernel for, on the Java and OpenBLAS code ({@link CpuConv},
+ * {@link CpuTapConv}, {@link CpuDepthwise}). {@link #convPath()} says which.
  */
 public final class CpuBackend implements Backend {
     /** gemm through {@link CriticalBlas} (decided once per process, see {@link #gemmPath()}). */
@@ -34,14 +39,39 @@ public final class CpuBackend implements Backend {
     private final CpuDepthwise depthwise;
     /** Batch normalisation, split over channels. */
     private final CpuNorm norm;
+    /** Whether convolutions may go to oneDNN (decided at construction: the property, or a test's choice). */
+    private final boolean useDnnl;
+    /** This backend's oneDNN context and primitives, made at the first convolution; null until then or without oneDNN. */
+    private CpuDnnl dnnl;
+    private boolean dnnlTried;
+    /** Set once the stderr notice that oneDNN is unavailable has been printed (once per process). */
+    private static final java.util.concurrent.atomic.AtomicBoolean NOTICE = new java.util.concurrent.atomic.AtomicBoolean();
 
     /** A CPU backend whose matrix products use all available processors. */
     public CpuBackend() {
         this(Runtime.getRuntime().availableProcessors());
     }
 
-    /** A CPU backend whose matrix products use {@code threads} OpenBLAS threads (≥ 1). */
+    /**
+     * A CPU backend whose matrix products use {@code threads} OpenBLAS threads (≥ 1) and whose
+     * convolutions use oneDNN with {@code threads} threads unless {@code -Dprune4j.cpu.conv=java}
+     * (or oneDNN is unavailable: then the Java convolutions, and one line on stderr saying why).
+     */
     public CpuBackend(int threads) {
+        this(threads, !DnnlConv.disabled());
+        if (DnnlConv.required() && !DnnlConv.isAvailable()) {
+            close();
+            throw new IllegalStateException("-D" + DnnlConv.PROPERTY + "=dnnl, but the oneDNN convolutions are unavailable: "
+                    + DnnlConv.unavailableReason());
+        }
+    }
+
+    /**
+     * A backend whose convolutions use oneDNN where it is available ({@code dnnl}) or only the Java
+     * code ({@code !dnnl}), whatever {@code -Dprune4j.cpu.conv} says: for tests and measurements
+     * that compare the two in one process.
+     */
+    CpuBackend(int threads, boolean dnnl) {
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be at least 1, got " + threads);
         }
@@ -50,6 +80,7 @@ public final class CpuBackend implements Backend {
         this.conv = new CpuConv(CRITICAL, workers);
         this.depthwise = new CpuDepthwise(workers);
         this.norm = new CpuNorm(workers);
+        this.useDnnl = dnnl;
         Loader.load(openblas_nolapack.class);
         openblas_nolapack.blas_set_num_threads(threads);
         if (!CriticalBlas.isAvailable()
@@ -148,6 +179,10 @@ public final class CpuBackend implements Backend {
     public void conv2d(Tensor y, Tensor x, Tensor w, Tensor bias, int stride, int pad, int groups, boolean relu) {
         CpuConv.Geometry g = geometry(ArgChecks.conv2d(y, x, w, bias, stride, pad, groups), x, w, stride, pad, groups);
         float[] b = bias == null ? null : f(bias, "conv2d");
+        CpuDnnl d = CpuDnnl.coversForward(g) ? dnnl() : null;
+        if (d != null && d.forward(f(y, "conv2d"), f(x, "conv2d"), f(w, "conv2d"), b, g, relu)) {
+            return;
+        }
         // one group is CpuConv's product per example as before; groups with several input channels each, one product per group
         if (g.depthwise()) {
             depthwise.forward(f(y, "conv2d"), f(x, "conv2d"), f(w, "conv2d"), b, g, relu);
@@ -161,11 +196,57 @@ public final class CpuBackend implements Backend {
         CpuConv.Geometry g = geometry(ArgChecks.conv2dBackward(dx, dw, db, dy, x, w, stride, pad, groups), x, w, stride, pad, groups);
         float[] dxs = dx == null ? null : f(dx, "conv2dBackward");
         float[] dbs = db == null ? null : f(db, "conv2dBackward");
+        CpuDnnl d = CpuDnnl.coversBackward(g) ? dnnl() : null;
+        if (d != null && d.backward(dxs, f(dw, "conv2dBackward"), dbs, f(dy, "conv2dBackward"), f(x, "conv2dBackward"),
+                f(w, "conv2dBackward"), g)) {
+            return;
+        }
         if (g.depthwise()) {
             depthwise.backward(dxs, f(dw, "conv2dBackward"), dbs, f(dy, "conv2dBackward"), f(x, "conv2dBackward"), f(w, "conv2dBackward"), g);
         } else {
             conv.backward(dxs, f(dw, "conv2dBackward"), dbs, f(dy, "conv2dBackward"), f(x, "conv2dBackward"), f(w, "conv2dBackward"), g);
         }
+    }
+
+    /**
+     * This backend's oneDNN convolutions, made at the first call (loading oneDNN then, not when a
+     * backend that never convolves is made); null when this backend does not use oneDNN or it is
+     * unavailable, which the first backend to find out says once on stderr.
+     */
+    private CpuDnnl dnnl() {
+        if (!dnnlTried) {
+            dnnlTried = true;
+            if (useDnnl && DnnlConv.isAvailable()) {
+                dnnl = new CpuDnnl(threads);
+            } else if (useDnnl && !DnnlConv.disabled() && NOTICE.compareAndSet(false, true)) {
+                System.err.println("prune4j: oneDNN convolutions unavailable (" + DnnlConv.unavailableReason()
+                        + "); the CPU backend uses its Java convolutions");
+            }
+        }
+        return dnnl;
+    }
+
+    /**
+     * How this backend computes convolutions: {@code "dnnl"} (oneDNN, for all but depthwise ones and
+     * the rare shapes oneDNN has no fast kernel for) or {@code "java"} (im2col / tap products with
+     * OpenBLAS, and direct depthwise loops: with {@code -Dprune4j.cpu.conv=java}, or when oneDNN is
+     * unavailable, {@link DnnlConv#unavailableReason()} saying why). Loads oneDNN if not yet loaded.
+     */
+    public String convPath() {
+        return useDnnl && DnnlConv.isAvailable() ? "dnnl" : "java";
+    }
+
+    /** This backend's oneDNN plan for a convolution, or why there is none: diagnostics and tests. */
+    String dnnlPlan(int batch, int in, int h, int w, int out, int k, int stride, int pad, int groups, boolean backward) {
+        int ho = (h + 2 * pad - k) / stride + 1;
+        int wo = (w + 2 * pad - k) / stride + 1;
+        CpuConv.Geometry g = new CpuConv.Geometry(batch, in, h, w, out, k, k, stride, pad, ho, wo, groups);
+        if (!(backward ? CpuDnnl.coversBackward(g) : CpuDnnl.coversForward(g))) {
+            return "not taken: the Java convolutions are faster for this shape";
+        }
+        CpuDnnl d = dnnl();
+        return d == null ? "not taken: " + (useDnnl ? DnnlConv.unavailableReason() : "this backend uses the Java convolutions")
+                : d.describe(g, backward, true);
     }
 
     /** The geometry of a checked convolution, {@code out = {Ho, Wo}} from {@link ArgChecks#conv2d}. */
@@ -678,6 +759,9 @@ public final class CpuBackend implements Backend {
     public void close() {
         conv.close();
         workers.close();
+        if (dnnl != null) {
+            dnnl.close();
+        }
     }
 
     // ---- storage access ------------------------------------------------------------------------
