@@ -706,9 +706,11 @@ static inline int p4j_run(p4j_conv* c, float* ptr[P4J_USERS]) {
     return p4j_api.dnnl_stream_wait(ctx->stream);
 }
 
-/* y = conv(x, w) (+ b) (ReLU), as created; b may be NULL when created without P4J_BIAS. */
-static inline int p4j_dnnl_forward(int64_t handle, const float* x, const float* w, const float* b, float* y) {
-    float* ptr[P4J_USERS] = {(float*) x, (float*) w, (float*) b, y, NULL, NULL, NULL};
+/* y = conv(x, w) (+ b) (ReLU), as created, on the examples starting xoff and yoff elements into x
+   and y (a chunk of a larger batch); b may be NULL when created without P4J_BIAS. */
+static inline int p4j_dnnl_forward(int64_t handle, const float* x, int64_t xoff, const float* w, const float* b, float* y,
+                                   int64_t yoff) {
+    float* ptr[P4J_USERS] = {(float*) x + xoff, (float*) w, (float*) b, y + yoff, NULL, NULL, NULL};
     return p4j_run((p4j_conv*) (intptr_t) handle, ptr);
 }
 

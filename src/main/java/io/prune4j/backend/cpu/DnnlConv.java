@@ -219,7 +219,7 @@ public final class DnnlConv {
             float[] dx = new float[18];
             float[] dw = new float[24];
             float[] db = new float[3];
-            if (p4j_dnnl_forward(fwd, x, w, b, y) != 0 || p4j_dnnl_backward(bwd, x, w, dy, dx, dw, db) != 0) {
+            if (p4j_dnnl_forward(fwd, x, 0, w, b, y, 0) != 0 || p4j_dnnl_backward(bwd, x, w, dy, dx, dw, db) != 0) {
                 return "self-check: execution failed: " + p4j_dnnl_error();
             }
             String bad = differs("y", ry, y);
@@ -290,10 +290,13 @@ public final class DnnlConv {
     @NoException
     static native void p4j_dnnl_conv_destroy(long conv);
 
-    /** {@code y = conv(x, w) (+ b) (ReLU)} with the arrays pinned; 0, or a dnnl_status_t. */
+    /**
+     * {@code y = conv(x, w) (+ b) (ReLU)} with the arrays pinned, on the examples from {@code xOff}
+     * and {@code yOff} elements in (the caller checked they fit); 0, or a dnnl_status_t.
+     */
     @CriticalRegion
     @NoException
-    static native int p4j_dnnl_forward(long conv, @Const float[] x, @Const float[] w, @Const float[] b, float[] y);
+    static native int p4j_dnnl_forward(long conv, @Const float[] x, long xOff, @Const float[] w, @Const float[] b, float[] y, long yOff);
 
     /** {@code dx} (may be null when created without NEED_DX), {@code dw}, {@code db} (may be null); 0, or a dnnl_status_t. */
     @CriticalRegion

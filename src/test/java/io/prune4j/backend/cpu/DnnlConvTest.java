@@ -160,6 +160,24 @@ class DnnlConvTest {
         }
     }
 
+    /** A batch above {@link CpuDnnl#FORWARD_CHUNK} goes through the forward primitives in chunks (and a smaller last one). */
+    @Test
+    void aLargeBatchGoesThroughTheForwardPassInChunks() {
+        assumeTrue(DnnlConv.isAvailable(), "oneDNN unavailable");
+        int batch = 2 * CpuDnnl.FORWARD_CHUNK + 37;
+        SplittableRandom rng = new SplittableRandom(11);
+        float[] x = Check.randn(rng, batch * 4 * 6 * 5, 1);
+        float[] w = Check.randn(rng, 8 * 4 * 9, 1);
+        float[] b = Check.randn(rng, 8, 1);
+        double[] ref = NaiveGraphOps.conv2d(Naive.toDouble(x), batch, 4, 6, 5, Naive.toDouble(w), Naive.toDouble(b), 8, 3, 3, 1, 1, 1, true);
+        try (CpuBackend cpu = new CpuBackend(2, true); Tensor xt = cpu.fromArray(x, batch, 4, 6, 5); Tensor wt = cpu.fromArray(w, 8, 4, 3, 3);
+             Tensor bt = cpu.fromArray(b, 8); Tensor y = cpu.zeros(DType.FLOAT32, batch, 8, 6, 5)) {
+            cpu.conv2d(y, xt, wt, bt, 1, 1, 1, true);
+            Check.close("chunked forward", ref, y.toFloatArray(), 1e-5, 1e-5);
+            assertFalse(cpu.dnnlPlan(batch, 4, 6, 5, 8, 3, 1, 1, 1, false).startsWith("not taken"));
+        }
+    }
+
     private static double maxAbs(double[] v) {
         double m = 0;
         for (double e : v) {
