@@ -29,8 +29,9 @@ final class CommonOptions {
 
     /**
      * The fields every report starts with, what it takes to run it again and get the same numbers
-     * (issue 6): versions (prune4j, Java, OS), device (and on the CPU the OpenBLAS thread count and
-     * gemm path, since OpenBLAS may sum in another order with another thread count), data set, seed.
+     * (issue 6): versions (prune4j, Java, OS), device (and on the CPU the OpenBLAS thread count, the
+     * gemm path and the convolution path with oneDNN's version, since OpenBLAS and oneDNN may sum in
+     * another order with another thread count or version), data set, seed.
      */
     java.util.Map<String, Object> reportHeader(Backend backend, io.prune4j.data.Dataset train) {
         java.util.Map<String, Object> r = new java.util.LinkedHashMap<>();
@@ -41,6 +42,11 @@ final class CommonOptions {
         if (backend instanceof io.prune4j.backend.cpu.CpuBackend cpu) {
             r.put("threads", cpu.threads());
             r.put("gemm", io.prune4j.backend.cpu.CpuBackend.gemmPath());
+            // the convolutions' summation order is oneDNN's or the Java code's: part of what gives the same bits
+            r.put("conv", cpu.convPath());
+            if (cpu.convPath().equals("dnnl")) {
+                r.put("dnnl", io.prune4j.backend.cpu.DnnlConv.version());
+            }
         }
         r.put("dataset", train.name().replace("/train", ""));
         r.put("seed", seed);

@@ -72,6 +72,9 @@ class ReportProvenanceTest {
             assertEquals("cpu", r.get("device").asText());
             assertEquals(2, r.get("threads").asInt());
             assertEquals(io.prune4j.backend.cpu.CpuBackend.gemmPath(), r.get("gemm").asText());
+            try (io.prune4j.backend.cpu.CpuBackend cpu = new io.prune4j.backend.cpu.CpuBackend(1)) {
+                assertEquals(cpu.convPath(), r.get("conv").asText());
+            }
         }
     }
 }

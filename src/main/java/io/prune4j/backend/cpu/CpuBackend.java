@@ -21,10 +21,12 @@ import org.bytedeco.openblas.global.openblas_nolapack;
  * ranges, over {@code threads} Java workers ({@link CpuWorkers}); the other Java loops run on the
  * caller's thread.
  *
- * <p>Convolutions other than depthwise ones run on oneDNN ({@link DnnlConv}, {@link CpuDnnl}) with
- * {@code threads} OpenMP threads, when its library loads; else, with {@code -Dprune4j.cpu.conv=java}
- * and for shapes oneDNN has no fast kernel for, on the Java and OpenBLAS code ({@link CpuConv},
- * {@link CpuTapConv}, {@link CpuDepthwise}). {@link #convPath()} says which.
+ * <p>Convolutions with kernels larger than 1×1 run on oneDNN ({@link DnnlConv}, {@link CpuDnnl})
+ * with {@code threads} OpenMP threads when its library loads (which ones exactly, and why not the
+ * others: {@link CpuDnnl#coversForward}, {@link CpuDnnl#coversBackward}); the rest, all of them with
+ * {@code -Dprune4j.cpu.conv=java}, and the rare shapes oneDNN has no fast kernel for, on the Java
+ * and OpenBLAS code ({@link CpuConv}, {@link CpuTapConv}, {@link CpuDepthwise}). {@link #convPath()}
+ * says which.
  */
 public final class CpuBackend implements Backend {
     /** gemm through {@link CriticalBlas} (decided once per process, see {@link #gemmPath()}). */
@@ -227,10 +229,11 @@ public final class CpuBackend implements Backend {
     }
 
     /**
-     * How this backend computes convolutions: {@code "dnnl"} (oneDNN, for all but depthwise ones and
-     * the rare shapes oneDNN has no fast kernel for) or {@code "java"} (im2col / tap products with
-     * OpenBLAS, and direct depthwise loops: with {@code -Dprune4j.cpu.conv=java}, or when oneDNN is
-     * unavailable, {@link DnnlConv#unavailableReason()} saying why). Loads oneDNN if not yet loaded.
+     * How this backend computes convolutions: {@code "dnnl"} (oneDNN for those it is faster at, see
+     * {@link CpuDnnl#coversForward}; the Java code for the others) or {@code "java"} (im2col / tap
+     * products with OpenBLAS, and direct depthwise loops, for all: with {@code -Dprune4j.cpu.conv=java},
+     * or when oneDNN is unavailable, {@link DnnlConv#unavailableReason()} saying why). Loads oneDNN
+     * if not yet loaded.
      */
     public String convPath() {
         return useDnnl && DnnlConv.isAvailable() ? "dnnl" : "java";
