@@ -191,7 +191,7 @@ public final class ArgChecks {
 
     /** Checks a padded max pooling's {@code x [B, c, H, W]}, {@code y} and {@code argmax}; returns {@code {Ho, Wo}}. */
     public static int[] maxPool2d(Tensor y, Tensor argmax, Tensor x, int window, int stride, int pad) {
-        int[] out = pooling("maxPool2d", x, window, stride, pad);
+        int[] out = pooling("maxPool2d", "x", x, window, stride, pad);
         Shapes.requireShape("maxPool2d", "y", y, x.dim(0), x.dim(1), out[0], out[1]);
         Shapes.requireShape("maxPool2d", "argmax", argmax, y.shape());
         floats("maxPool2d", y, x);
@@ -201,15 +201,27 @@ public final class ArgChecks {
 
     /** Checks an average pooling's {@code x [B, c, H, W]} and {@code y}; returns {@code {Ho, Wo}}. */
     public static int[] avgPool2d(String op, Tensor y, Tensor x, int window, int stride, int pad) {
-        int[] out = pooling(op, x, window, stride, pad);
+        int[] out = pooling(op, "x", x, window, stride, pad);
         Shapes.requireShape(op, "output", y, x.dim(0), x.dim(1), out[0], out[1]);
         floats(op, y, x);
         return out;
     }
 
+    /**
+     * Checks an average pooling's gradients, {@code dx [B, c, H, W]} and {@code dy [B, c, Ho, Wo]}
+     * (the forward check with the messages naming them); returns {@code {Ho, Wo}}.
+     */
+    public static int[] avgPool2dBackward(Tensor dx, Tensor dy, int window, int stride, int pad) {
+        String op = "avgPool2dBackward";
+        int[] out = pooling(op, "dx", dx, window, stride, pad);
+        Shapes.requireShape(op, "dy", dy, dx.dim(0), dx.dim(1), out[0], out[1]);
+        floats(op, dx, dy);
+        return out;
+    }
+
     /** The output extents of a {@code window × window} pooling {@code stride} apart over {@code x} padded by {@code pad}. */
-    private static int[] pooling(String op, Tensor x, int window, int stride, int pad) {
-        Shapes.requireRank(op, "x", x, 4);
+    private static int[] pooling(String op, String name, Tensor x, int window, int stride, int pad) {
+        Shapes.requireRank(op, name, x, 4);
         if (window < 1 || stride < 1 || pad < 0 || pad > window / 2) {
             throw new IllegalArgumentException(op + ": window " + window + ", stride " + stride + " and padding " + pad
                     + " are not a valid pooling (window and stride ≥ 1, 0 ≤ padding ≤ window / 2)");
@@ -549,10 +561,15 @@ public final class ArgChecks {
         Shapes.requireShape(op, "beta", beta, c);
         Shapes.requireShape(op, "runningMean", runningMean, c);
         Shapes.requireShape(op, "runningVar", runningVar, c);
-        if (training || saveMean != null) {
+        if (training && (saveMean == null || saveInvStd == null)) {
+            // (a null would otherwise surface as a NullPointerException from the shape check)
+            throw new IllegalArgumentException(op + ": training writes saveMean and saveInvStd, got "
+                    + (saveMean == null ? "no saveMean" : "saveMean") + " and " + (saveInvStd == null ? "no saveInvStd" : "saveInvStd"));
+        }
+        if (saveMean != null) {
             Shapes.requireShape(op, "saveMean", saveMean, c);
         }
-        if (training || saveInvStd != null) {
+        if (saveInvStd != null) {
             Shapes.requireShape(op, "saveInvStd", saveInvStd, c);
         }
         if (!(eps > 0) || !(momentum >= 0 && momentum <= 1)) {
@@ -596,17 +613,23 @@ public final class ArgChecks {
     /** Checks a clamp's sizes and bounds ({@code lo ≤ hi}, neither NaN). */
     public static void clamp(String op, Tensor y, Tensor x, float lo, float hi) {
         Shapes.requireSameSize(op, y, "y", x, "x");
-        if (!(lo <= hi)) {
-            throw new IllegalArgumentException(op + ": bounds must satisfy lo ≤ hi, got " + lo + " and " + hi);
-        }
+        bounds(op, lo, hi);
         floats(op, y, x);
     }
 
-    /** Checks a clamp's gradient: {@code dx}, {@code dy} and the clamp's output {@code y} of one size, valid bounds. */
+    /** Checks a clamp gradient's sizes ({@code dx}, {@code dy} and the clamp's output {@code y} alike) and bounds. */
     public static void clampBackward(Tensor dx, Tensor dy, Tensor y, float lo, float hi) {
-        clamp("clampBackward", dx, dy, lo, hi);
-        Shapes.requireSameSize("clampBackward", dy, "dy", y, "y");
-        floats("clampBackward", y);
+        String op = "clampBackward";
+        Shapes.requireSameSize(op, dx, "dx", dy, "dy");
+        Shapes.requireSameSize(op, dy, "dy", y, "y");
+        bounds(op, lo, hi);
+        floats(op, dx, dy, y);
+    }
+
+    private static void bounds(String op, float lo, float hi) {
+        if (!(lo <= hi)) {
+            throw new IllegalArgumentException(op + ": bounds must satisfy lo ≤ hi, got " + lo + " and " + hi);
+        }
     }
 
     /** Checks {@code y = a + b}: three FLOAT32 tensors of one size. */
@@ -616,13 +639,15 @@ public final class ArgChecks {
         floats("add", y, a, b);
     }
 
-    /** Checks FPGM's {@code out [rows]} for {@code w [rows, …]}. */
-    public static void fpgmScores(Tensor out, Tensor w) {
+    /** Checks FPGM's {@code w [rows, …]} (rank ≥ 1) and {@code out [rows]}; returns the values per row. */
+    public static int fpgmScores(Tensor out, Tensor w) {
         if (w.rank() < 1) {
-            throw new IllegalArgumentException("fpgmScores: w needs a first dimension, got a scalar");
+            throw new IllegalArgumentException("fpgmScores: w must have rank ≥ 1 (rows first), got shape " + Arrays.toString(w.shape()));
         }
-        Shapes.requireShape("fpgmScores", "out", out, w.dim(0));
+        int rows = w.dim(0);
+        Shapes.requireShape("fpgmScores", "out", out, rows);
         floats("fpgmScores", out, w);
+        return rows == 0 ? 0 : w.size() / rows;
     }
 
     /** Checks LAMP's {@code out}, one score per element of {@code w}. */
@@ -661,5 +686,24 @@ public final class ArgChecks {
         Shapes.requireShape(op, "offsets", offsets, out.dim(0) + 1);
         ints(op, offsets, perm);
         floats(op, out, src);
+    }
+
+    /** Checks {@code augmentImages}: {@code out} and {@code in} of one rank-4 shape, distinct, and a shift in [0, 2^20]. */
+    public static void augmentImages(Tensor out, Tensor in, int maxShift) {
+        String op = "augmentImages";
+        Shapes.requireRank(op, "in", in, 4);
+        Shapes.requireShape(op, "out", out, in.shape());
+        if (maxShift < 0 || maxShift > (1 << 20)) {
+            throw new IllegalArgumentException(op + ": the largest shift must be in [0, 2^20], got " + maxShift);
+        }
+        floats(op, out, in);
+    }
+
+    /** splitmix64's finaliser (Steele, Lea &amp; Flood 2014) of {@code seed + (row + 1)·γ}: {@code augmentImages}'s draw for one example. */
+    public static long augmentDraw(long seed, int row) {
+        long z = seed + (row + 1L) * 0x9E3779B97F4A7C15L;
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
     }
 }

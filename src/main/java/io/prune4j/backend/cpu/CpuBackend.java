@@ -3,6 +3,7 @@ package io.prune4j.backend.cpu;
 import io.prune4j.backend.ArgChecks;
 import io.prune4j.backend.Backend;
 import io.prune4j.backend.Capability;
+import io.prune4j.backend.Reduction;
 import io.prune4j.backend.TransferStats;
 import io.prune4j.tensor.DType;
 import io.prune4j.tensor.Shapes;
@@ -15,15 +16,24 @@ import org.bytedeco.openblas.global.openblas_nolapack;
  * Java loops over heap arrays, written so the JIT can vectorise them (no per-element allocation,
  * no boxing, no virtual calls inside loops).
  *
- * <p>OpenBLAS uses {@code threads} threads; the Java loops run on the caller's thread.
+ * <p>OpenBLAS uses {@code threads} threads. The convolutions split the batch, and batch
+ * normalisation, pooling and the graph networks' element-wise operations split channels, planes or
+ * ranges, over {@code threads} Java workers ({@link CpuWorkers}); the other Java loops run on the
+ * caller's thread.
  */
 public final class CpuBackend implements Backend {
     /** gemm through {@link CriticalBlas} (decided once per process, see {@link #gemmPath()}). */
     private static final boolean CRITICAL = CriticalBlas.isAvailable();
 
     private final int threads;
-    /** Convolutions, with their scratch and worker threads; a backend, like its tensors, is used by one thread at a time. */
+    /** The Java worker threads; a backend, like its tensors, is used by one thread at a time. */
+    private final CpuWorkers workers;
+    /** Convolutions (im2col and sgemm) and pooling, with their scratch. */
     private final CpuConv conv;
+    /** Depthwise convolutions, with their scratch. */
+    private final CpuDepthwise depthwise;
+    /** Batch normalisation, split over channels. */
+    private final CpuNorm norm;
 
     /** A CPU backend whose matrix products use all available processors. */
     public CpuBackend() {
@@ -36,7 +46,10 @@ public final class CpuBackend implements Backend {
             throw new IllegalArgumentException("threads must be at least 1, got " + threads);
         }
         this.threads = threads;
-        this.conv = new CpuConv(CRITICAL, threads);
+        this.workers = new CpuWorkers(threads);
+        this.conv = new CpuConv(CRITICAL, workers);
+        this.depthwise = new CpuDepthwise(workers);
+        this.norm = new CpuNorm(workers);
         Loader.load(openblas_nolapack.class);
         openblas_nolapack.blas_set_num_threads(threads);
         if (!CriticalBlas.isAvailable()
@@ -133,32 +146,46 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void conv2d(Tensor y, Tensor x, Tensor w, Tensor bias, int stride, int pad, int groups, boolean relu) {
-        notYet("conv2d", groups != 1 || bias == null);
-        CpuConv.Geometry g = geometry(ArgChecks.conv2d(y, x, w, bias, stride, pad), x, w, stride, pad);
-        conv.forward(f(y, "conv2d"), f(x, "conv2d"), f(w, "conv2d"), f(bias, "conv2d"), g, relu);
+        CpuConv.Geometry g = geometry(ArgChecks.conv2d(y, x, w, bias, stride, pad, groups), x, w, stride, pad, groups);
+        float[] b = bias == null ? null : f(bias, "conv2d");
+        // one group is CpuConv's product per example as before; groups with several input channels each, one product per group
+        if (g.depthwise()) {
+            depthwise.forward(f(y, "conv2d"), f(x, "conv2d"), f(w, "conv2d"), b, g, relu);
+        } else {
+            conv.forward(f(y, "conv2d"), f(x, "conv2d"), f(w, "conv2d"), b, g, relu);
+        }
     }
 
     @Override
     public void conv2dBackward(Tensor dx, Tensor dw, Tensor db, Tensor dy, Tensor x, Tensor w, int stride, int pad, int groups) {
-        notYet("conv2dBackward", groups != 1 || db == null);
-        CpuConv.Geometry g = geometry(ArgChecks.conv2dBackward(dx, dw, db, dy, x, w, stride, pad), x, w, stride, pad);
-        conv.backward(dx == null ? null : f(dx, "conv2dBackward"), f(dw, "conv2dBackward"), f(db, "conv2dBackward"),
-                f(dy, "conv2dBackward"), f(x, "conv2dBackward"), f(w, "conv2dBackward"), g);
+        CpuConv.Geometry g = geometry(ArgChecks.conv2dBackward(dx, dw, db, dy, x, w, stride, pad, groups), x, w, stride, pad, groups);
+        float[] dxs = dx == null ? null : f(dx, "conv2dBackward");
+        float[] dbs = db == null ? null : f(db, "conv2dBackward");
+        if (g.depthwise()) {
+            depthwise.backward(dxs, f(dw, "conv2dBackward"), dbs, f(dy, "conv2dBackward"), f(x, "conv2dBackward"), f(w, "conv2dBackward"), g);
+        } else {
+            conv.backward(dxs, f(dw, "conv2dBackward"), dbs, f(dy, "conv2dBackward"), f(x, "conv2dBackward"), f(w, "conv2dBackward"), g);
+        }
     }
 
     /** The geometry of a checked convolution, {@code out = {Ho, Wo}} from {@link ArgChecks#conv2d}. */
-    private static CpuConv.Geometry geometry(int[] out, Tensor x, Tensor w, int stride, int pad) {
-        return new CpuConv.Geometry(x.dim(0), x.dim(1), x.dim(2), x.dim(3), w.dim(0), w.dim(2), w.dim(3), stride, pad, out[0], out[1]);
+    private static CpuConv.Geometry geometry(int[] out, Tensor x, Tensor w, int stride, int pad, int groups) {
+        return new CpuConv.Geometry(x.dim(0), x.dim(1), x.dim(2), x.dim(3), w.dim(0), w.dim(2), w.dim(3), stride, pad, out[0], out[1], groups);
     }
 
     @Override
     public void maxPool2d(Tensor y, Tensor argmax, Tensor x, int window, int stride, int pad) {
-        notYet("maxPool2d", pad != 0);
-        int[] out = ArgChecks.maxPool2d(y, argmax, x, window, stride);
+        int[] out = ArgChecks.maxPool2d(y, argmax, x, window, stride, pad);
         int ho = out[0];
         int wo = out[1];
-        CpuConv.maxPool(f(y, "maxPool2d"), i(argmax, "maxPool2d"), f(x, "maxPool2d"), x.dim(0) * x.dim(1), x.dim(2), x.dim(3),
-                window, stride, ho, wo);
+        if (pad == 0) {
+            // the unpadded pooling as it was (2×2 fast path included), bit for bit
+            CpuConv.maxPool(f(y, "maxPool2d"), i(argmax, "maxPool2d"), f(x, "maxPool2d"), x.dim(0) * x.dim(1), x.dim(2), x.dim(3),
+                    window, stride, ho, wo);
+        } else {
+            conv.maxPoolPadded(f(y, "maxPool2d"), i(argmax, "maxPool2d"), f(x, "maxPool2d"), x.dim(0) * x.dim(1), x.dim(2), x.dim(3),
+                    window, stride, pad, ho, wo);
+        }
     }
 
     @Override
@@ -220,13 +247,20 @@ public final class CpuBackend implements Backend {
     @Override
     public void relu(Tensor y, Tensor x) {
         ArgChecks.relu(y, x);
-        CpuOps.relu(f(y, "relu"), f(x, "relu"), x.size());
+        float[] ys = f(y, "relu");
+        float[] xs = f(x, "relu");
+        int n = x.size();
+        workers.parallel(n, n, (worker, from, to) -> CpuOps.relu(ys, xs, from, to));
     }
 
     @Override
     public void reluBackward(Tensor dx, Tensor dy, Tensor y) {
         ArgChecks.reluBackward(dx, dy, y);
-        CpuOps.reluBackward(f(dx, "reluBackward"), f(dy, "reluBackward"), f(y, "reluBackward"), y.size());
+        float[] dxs = f(dx, "reluBackward");
+        float[] dys = f(dy, "reluBackward");
+        float[] ys = f(y, "reluBackward");
+        int n = y.size();
+        workers.parallel(n, n, (worker, from, to) -> CpuOps.reluBackward(dxs, dys, ys, from, to));
     }
 
     @Override
@@ -535,7 +569,7 @@ public final class CpuBackend implements Backend {
                     d = Math.max(d, Math.abs(e));
                 }
             }
-            case L1 -> {
+            case L1, MEAN -> {
                 for (float e : v) {
                     d += Math.abs(e);
                 }
@@ -543,6 +577,10 @@ public final class CpuBackend implements Backend {
         }
         if (d > 0 && Double.isFinite(d)) {
             scaleArray(v, (float) (1 / d));
+            if (kind == io.prune4j.backend.Normalization.MEAN) {
+                // the L1 normalisation times the count, in two float steps as the device does them
+                scaleArray(v, (float) v.length);
+            }
         }
     }
 
@@ -639,6 +677,7 @@ public final class CpuBackend implements Backend {
     @Override
     public void close() {
         conv.close();
+        workers.close();
     }
 
     // ---- storage access ------------------------------------------------------------------------
@@ -666,69 +705,127 @@ public final class CpuBackend implements Backend {
         return c;
     }
 
-    // ---- operations of the graph networks, not yet implemented on this backend (ops-api branch only) ----
-
-    /** Placeholder of the ops-api branch: the implementation replaces every call. */
-    private static void notYet(String op, boolean unsupported) {
-        if (unsupported) {
-            throw new UnsupportedOperationException(op + ": not implemented yet on this backend");
-        }
-    }
+    // ---- the graph networks' operations: average pooling, batch norm, element-wise, channel copies, scores
 
     @Override
     public void avgPool2d(Tensor y, Tensor x, int window, int stride, int pad, boolean countIncludePad) {
-        notYet("avgPool2d", true);
+        int[] out = ArgChecks.avgPool2d("avgPool2d", y, x, window, stride, pad);
+        conv.avgPool(f(y, "avgPool2d"), f(x, "avgPool2d"), x.dim(0) * x.dim(1), x.dim(2), x.dim(3), window, stride, pad, out[0], out[1],
+                countIncludePad);
     }
 
     @Override
     public void avgPool2dBackward(Tensor dx, Tensor dy, int window, int stride, int pad, boolean countIncludePad) {
-        notYet("avgPool2dBackward", true);
+        int[] out = ArgChecks.avgPool2dBackward(dx, dy, window, stride, pad);
+        conv.avgPoolBackward(f(dx, "avgPool2dBackward"), f(dy, "avgPool2dBackward"), dx.dim(0) * dx.dim(1), dx.dim(2), dx.dim(3),
+                window, stride, pad, out[0], out[1], countIncludePad);
     }
 
     @Override
     public void batchNorm(Tensor y, Tensor saveMean, Tensor saveInvStd, Tensor x, Tensor gamma, Tensor beta, Tensor runningMean,
                           Tensor runningVar, float momentum, float eps, boolean training) {
-        notYet("batchNorm", true);
+        String op = "batchNorm";
+        int spatial = ArgChecks.batchNorm(y, saveMean, saveInvStd, x, gamma, beta, runningMean, runningVar, momentum, eps, training);
+        if (training) {
+            norm.forwardTraining(f(y, op), f(saveMean, op), f(saveInvStd, op), f(x, op), f(gamma, op), f(beta, op), f(runningMean, op),
+                    f(runningVar, op), x.dim(0), x.dim(1), spatial, momentum, eps);
+        } else {
+            norm.forwardInference(f(y, op), f(x, op), f(gamma, op), f(beta, op), f(runningMean, op), f(runningVar, op), x.dim(0), x.dim(1),
+                    spatial, eps);
+        }
     }
 
     @Override
     public void batchNormBackward(Tensor dx, Tensor dGamma, Tensor dBeta, Tensor dy, Tensor x, Tensor gamma, Tensor saveMean,
                                   Tensor saveInvStd) {
-        notYet("batchNormBackward", true);
+        String op = "batchNormBackward";
+        int spatial = ArgChecks.batchNormBackward(dx, dGamma, dBeta, dy, x, gamma, saveMean, saveInvStd);
+        norm.backward(dx == null ? null : f(dx, op), f(dGamma, op), f(dBeta, op), f(dy, op), f(x, op), f(gamma, op), f(saveMean, op),
+                f(saveInvStd, op), x.dim(0), x.dim(1), spatial);
     }
 
     @Override
     public void clamp(Tensor y, Tensor x, float lo, float hi) {
-        notYet("clamp", true);
+        ArgChecks.clamp("clamp", y, x, lo, hi);
+        float[] ys = f(y, "clamp");
+        float[] xs = f(x, "clamp");
+        int n = x.size();
+        workers.parallel(n, n, (worker, from, to) -> CpuOps.clamp(ys, xs, lo, hi, from, to));
     }
 
     @Override
     public void clampBackward(Tensor dx, Tensor dy, Tensor y, float lo, float hi) {
-        notYet("clampBackward", true);
+        ArgChecks.clampBackward(dx, dy, y, lo, hi);
+        float[] dxs = f(dx, "clampBackward");
+        float[] dys = f(dy, "clampBackward");
+        float[] ys = f(y, "clampBackward");
+        int n = y.size();
+        workers.parallel(n, n, (worker, from, to) -> CpuOps.clampBackward(dxs, dys, ys, lo, hi, from, to));
     }
 
     @Override
     public void add(Tensor y, Tensor a, Tensor b) {
-        notYet("add", true);
+        ArgChecks.add(y, a, b);
+        float[] ys = f(y, "add");
+        float[] as = f(a, "add");
+        float[] bs = f(b, "add");
+        int n = y.size();
+        workers.parallel(n, n, (worker, from, to) -> CpuOps.add(ys, as, bs, from, to));
     }
 
     @Override
     public void copyChannels(Tensor dst, int dstOffset, Tensor src, int srcOffset, int channels) {
-        notYet("copyChannels", true);
+        int spatial = ArgChecks.copyChannels(dst, dstOffset, src, srcOffset, channels);
+        float[] d = f(dst, "copyChannels");
+        float[] s = f(src, "copyChannels");
+        int batch = src.dim(0);
+        int cd = dst.dim(1);
+        int cs = src.dim(1);
+        int run = channels * spatial; // one example's channels are one contiguous run in both tensors
+        workers.parallel(batch, (long) batch * run, (worker, from, to) -> {
+            for (int b = from; b < to; b++) {
+                System.arraycopy(s, (b * cs + srcOffset) * spatial, d, (b * cd + dstOffset) * spatial, run);
+            }
+        });
     }
 
     @Override
     public void fpgmScores(Tensor out, Tensor w) {
-        notYet("fpgmScores", true);
+        int cols = ArgChecks.fpgmScores(out, w);
+        CpuScores.fpgm(workers, f(out, "fpgmScores"), f(w, "fpgmScores"), w.dim(0), cols);
     }
 
     @Override
     public void lampScores(Tensor out, Tensor w) {
-        notYet("lampScores", true);
+        ArgChecks.lampScores(out, w);
+        CpuScores.lamp(f(out, "lampScores"), f(w, "lampScores"));
     }
 
     @Override
-    public void segmentReduce(Tensor out, Tensor src, Tensor perm, Tensor offsets, io.prune4j.backend.Reduction reduction) {
-        notYet("segmentReduce", true);
+    public void segmentReduce(Tensor out, Tensor src, Tensor perm, Tensor offsets, Reduction reduction) {
+        ArgChecks.segmentReduce(out, src, perm, offsets);
+        java.util.Objects.requireNonNull(reduction, "segmentReduce: reduction");
+        CpuScores.segmentReduce(f(out, "segmentReduce"), f(src, "segmentReduce"), i(perm, "segmentReduce"), i(offsets, "segmentReduce"),
+                reduction);
+    }
+
+    @Override
+    public void augmentImages(Tensor out, Tensor in, long seed, int maxShift, boolean flip) {
+        ArgChecks.augmentImages(out, in, maxShift);
+        float[] o = f(out, "augmentImages");
+        float[] x = f(in, "augmentImages");
+        int c = in.dim(1);
+        int h = in.dim(2);
+        int w = in.dim(3);
+        int span = 2 * maxShift + 1;
+        workers.parallel(in.dim(0), (long) in.size(), (worker, from, to) -> {
+            for (int r = from; r < to; r++) {
+                long z = ArgChecks.augmentDraw(seed, r);
+                boolean mirror = flip && (z & 1) != 0;
+                int dx = (int) ((z >>> 8) % span) - maxShift;
+                int dy = (int) ((z >>> 32) % span) - maxShift;
+                CpuOps.shiftImage(o, x, r * c * h * w, c, h, w, dy, dx, mirror);
+            }
+        });
     }
 }

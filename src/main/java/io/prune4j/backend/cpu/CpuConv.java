@@ -1,12 +1,6 @@
 package io.prune4j.backend.cpu;
 
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import org.bytedeco.openblas.global.openblas_nolapack;
 
 /**
@@ -21,35 +15,51 @@ import org.bytedeco.openblas.global.openblas_nolapack;
  */
 final class CpuConv implements AutoCloseable {
     private final boolean critical;
-    private final int threads;
+    private final CpuWorkers workers;
     /** Per-worker scratch: one example's im2col matrix and its gradient, grown on demand, reused after. */
     private final float[][] col;
     private final float[][] dcol;
     /** Per-worker weight and bias gradients, summed in worker order so a thread count gives one result. */
     private final float[][] dwPart;
     private final float[][] dbPart;
-    private ExecutorService pool;
+    /** Stride-1 convolutions with a kernel larger than 1×1: a product per tap instead of im2col. */
+    private final CpuTapConv taps;
 
     /**
-     * @param threads workers the batch is split across. Each example's products are small (a few
+     * @param workers the threads the batch is split across. Each example's products are small (a few
      *                hundred rows), so splitting the batch over Java threads, each calling a
      *                single-threaded OpenBLAS, scales where OpenBLAS's own threads would spend more
      *                on waking up and waiting than on the products (on a loaded 2-vCPU machine its
      *                2-thread runs were ten times slower than 1 thread).
      */
-    CpuConv(boolean critical, int threads) {
+    CpuConv(boolean critical, CpuWorkers workers) {
         this.critical = critical;
-        this.threads = threads;
+        this.workers = workers;
+        int threads = workers.threads();
         this.col = new float[threads][0];
         this.dcol = new float[threads][0];
         this.dwPart = new float[threads][0];
         this.dbPart = new float[threads][0];
+        this.taps = new CpuTapConv(workers, this);
     }
 
-    /** Geometry of one convolution, checked once per call. */
-    record Geometry(int batch, int in, int h, int w, int out, int kh, int kw, int stride, int pad, int ho, int wo) {
+    /**
+     * Geometry of one convolution, checked once per call. With {@code groups > 1} the {@code in}
+     * input and {@code out} output channels fall into {@code groups} consecutive blocks of
+     * {@link #groupIn()} and {@link #groupOut()}, and {@link #k()} is the weights per filter,
+     * {@code groupIn·kh·kw}.
+     */
+    record Geometry(int batch, int in, int h, int w, int out, int kh, int kw, int stride, int pad, int ho, int wo, int groups) {
         int k() {
-            return in * kh * kw;
+            return groupIn() * kh * kw;
+        }
+
+        int groupIn() {
+            return in / groups;
+        }
+
+        int groupOut() {
+            return out / groups;
         }
 
         int positions() {
@@ -60,10 +70,25 @@ final class CpuConv implements AutoCloseable {
         boolean pointwise() {
             return kh == 1 && kw == 1 && stride == 1 && pad == 0;
         }
+
+        /** One input channel per group: {@link CpuDepthwise}'s direct loops, not im2col and sgemm. */
+        boolean depthwise() {
+            return groups > 1 && groupIn() == 1;
+        }
     }
 
+    /**
+     * {@code y = act(conv(x, w) + bias)}, {@code bias} null for none. With groups, each example runs
+     * one product per group over that group's im2col matrix ({@code [groupIn·kh·kw, Ho·Wo]}, so the
+     * scratch shrinks with the groups); with one group it is the single product per example it
+     * always was, the group offsets all zero.
+     */
     void forward(float[] y, float[] x, float[] wt, float[] bias, Geometry g, boolean relu) {
-        parallel(g.batch, (worker, from, to) -> {
+        if (CpuTapConv.applies(g)) {
+            taps.forward(y, x, wt, bias, g, relu);
+            return;
+        }
+        workers.parallel(g.batch, (worker, from, to) -> {
             for (int b = from; b < to; b++) {
                 forwardExample(worker, y, x, wt, bias, g, relu, b);
             }
@@ -74,64 +99,82 @@ final class CpuConv implements AutoCloseable {
         int k = g.k();
         int p = g.positions();
         int outPlane = g.out * p;
-        Columns cols = columns(worker, x, g, b);
-        float[] c = cols.data();
-        int cOff = cols.offset();
-        if (k <= SMALL_K) {
-            smallForward(y, b * outPlane, wt, c, cOff, g.out, k, p);
-        } else {
-            gemm(false, false, g.out, p, k, 1f, wt, 0, k, c, cOff, p, 0f, y, b * outPlane, p);
+        int go = g.groupOut();
+        for (int grp = 0; grp < g.groups; grp++) {
+            Columns cols = columns(worker, x, g, b, grp);
+            float[] c = cols.data();
+            int cOff = cols.offset();
+            int yOff = b * outPlane + grp * go * p;
+            gemm(false, false, go, p, k, 1f, wt, grp * go * k, k, c, cOff, p, 0f, y, yOff, p);
         }
         int base = b * outPlane;
-        for (int o = 0; o < g.out; o++) {
-            float bo = bias[o];
-            int from = base + o * p;
-            for (int i = from; i < from + p; i++) {
-                float v = y[i] + bo;
-                y[i] = relu && v < 0f ? 0f : v;
+        if (bias != null) {
+            for (int o = 0; o < g.out; o++) {
+                float bo = bias[o];
+                int from = base + o * p;
+                for (int i = from; i < from + p; i++) {
+                    float v = y[i] + bo;
+                    y[i] = relu && v < 0f ? 0f : v;
+                }
+            }
+        } else if (relu) {
+            for (int i = base; i < base + outPlane; i++) {
+                y[i] = y[i] < 0f ? 0f : y[i];
             }
         }
     }
 
-    /** Example {@code b}'s patch matrix {@code [k, positions]}: {@code x} itself for a pointwise convolution, else its im2col. */
+    /**
+     * Group {@code grp}'s patch matrix of example {@code b}, {@code [k, positions]}: that group's
+     * channels of {@code x} themselves for a pointwise convolution, else their im2col.
+     */
     private record Columns(float[] data, int offset) {}
 
-    private Columns columns(int worker, float[] x, Geometry g, int b) {
-        int inPlane = g.in * g.h * g.w;
-        return g.pointwise() ? new Columns(x, b * inPlane) : new Columns(im2col(worker, x, b * inPlane, g), 0);
+    private Columns columns(int worker, float[] x, Geometry g, int b, int grp) {
+        int xOff = b * g.in * g.h * g.w + grp * g.groupIn() * g.h * g.w;
+        return g.pointwise() ? new Columns(x, xOff) : new Columns(im2col(worker, x, xOff, g), 0);
     }
 
+    /** Gradients of {@link #forward} without its activation; {@code dx} and {@code db} may be null. */
     void backward(float[] dx, float[] dw, float[] db, float[] dy, float[] x, float[] wt, Geometry g) {
+        if (CpuTapConv.applies(g)) {
+            taps.backward(dx, dw, db, dy, x, wt, g);
+            return;
+        }
         int inPlane = g.in * g.h * g.w;
-        int k = g.k();
+        int weights = g.out * g.k();
         if (dx != null && !g.pointwise()) {
             Arrays.fill(dx, 0, g.batch * inPlane, 0f);
         }
-        int used = parallel(g.batch, (worker, from, to) -> {
-            if (dwPart[worker].length < g.out * k) {
-                dwPart[worker] = new float[g.out * k];
+        int used = workers.parallel(g.batch, (worker, from, to) -> {
+            if (dwPart[worker].length < weights) {
+                dwPart[worker] = new float[weights];
             }
             if (dbPart[worker].length < g.out) {
                 dbPart[worker] = new float[g.out];
             }
             Arrays.fill(dbPart[worker], 0, g.out, 0f);
             if (from == to) {
-                Arrays.fill(dwPart[worker], 0, g.out * k, 0f);
+                Arrays.fill(dwPart[worker], 0, weights, 0f);
             }
             for (int b = from; b < to; b++) {
-                backwardExample(worker, dx, dwPart[worker], dbPart[worker], dy, x, wt, g, b, b == from);
+                backwardExample(worker, dx, dwPart[worker], db == null ? null : dbPart[worker], dy, x, wt, g, b, b == from);
             }
         });
         Arrays.fill(dw, 0f);
-        Arrays.fill(db, 0f);
         for (int t = 0; t < used; t++) {
             float[] pw = dwPart[t];
             for (int i = 0; i < dw.length; i++) {
                 dw[i] += pw[i];
             }
-            float[] pb = dbPart[t];
-            for (int i = 0; i < db.length; i++) {
-                db[i] += pb[i];
+        }
+        if (db != null) {
+            Arrays.fill(db, 0f);
+            for (int t = 0; t < used; t++) {
+                float[] pb = dbPart[t];
+                for (int i = 0; i < db.length; i++) {
+                    db[i] += pb[i];
+                }
             }
         }
     }
@@ -140,142 +183,55 @@ final class CpuConv implements AutoCloseable {
                                  int b, boolean first) {
         int k = g.k();
         int p = g.positions();
-        int inPlane = g.in * g.h * g.w;
         int outPlane = g.out * p;
-        Columns cols = columns(worker, x, g, b);
-        float[] c = cols.data();
-        int cOff = cols.offset();
-        // dW (+)= dy_b · colᵀ: a worker's first example overwrites its partial sum, the rest accumulate
-        if (k <= SMALL_K) {
-            smallWeightGrad(dw, dy, b * outPlane, c, cOff, g.out, k, p, first);
-        } else {
-            gemm(false, true, g.out, k, p, 1f, dy, b * outPlane, p, c, cOff, p, first ? 0f : 1f, dw, 0, k);
-        }
-        int base = b * outPlane;
-        for (int o = 0; o < g.out; o++) {
-            double s = 0;
-            for (int i = base + o * p; i < base + (o + 1) * p; i++) {
-                s += dy[i];
+        int go = g.groupOut();
+        for (int grp = 0; grp < g.groups; grp++) {
+            Columns cols = columns(worker, x, g, b, grp);
+            float[] c = cols.data();
+            int cOff = cols.offset();
+            int dyOff = b * outPlane + grp * go * p;
+            int wOff = grp * go * k;
+            // dW (+)= dy_b · colᵀ: a worker's first example overwrites its partial sum, the rest accumulate
+            gemm(false, true, go, k, p, 1f, dy, dyOff, p, c, cOff, p, first ? 0f : 1f, dw, wOff, k);
+            if (dx == null) {
+                continue;
             }
-            db[o] += (float) s;
-        }
-        if (dx == null) {
-            return;
-        }
-        if (g.pointwise()) {
-            gemm(true, false, k, p, g.out, 1f, wt, 0, k, dy, b * outPlane, p, 0f, dx, b * inPlane, p);
-        } else {
-            if (dcol[worker].length < k * p) {
-                dcol[worker] = new float[k * p];
-            }
-            gemm(true, false, k, p, g.out, 1f, wt, 0, k, dy, b * outPlane, p, 0f, dcol[worker], 0, p);
-            col2im(dx, b * inPlane, dcol[worker], g);
-        }
-    }
-
-    /** Work on examples {@code [from, to)} by worker {@code worker}. */
-    private interface Chunk {
-        void run(int worker, int from, int to);
-    }
-
-    /**
-     * Splits {@code [0, n)} into contiguous chunks, one per worker, runs them (the caller runs the
-     * first) with OpenBLAS single-threaded meanwhile, and returns how many workers ran.
-     */
-    private int parallel(int n, Chunk chunk) {
-        int workers = Math.max(1, Math.min(threads, n));
-        if (workers == 1) {
-            chunk.run(0, 0, n);
-            return 1;
-        }
-        if (pool == null) {
-            pool = Executors.newFixedThreadPool(threads - 1, r -> {
-                Thread t = new Thread(r, "prune4j-conv");
-                t.setDaemon(true);
-                return t;
-            });
-        }
-        openblas_nolapack.blas_set_num_threads(1);
-        try {
-            List<Future<?>> futures = new ArrayList<>();
-            for (int w = 1; w < workers; w++) {
-                int worker = w;
-                futures.add(pool.submit(() -> chunk.run(worker, (int) ((long) worker * n / workers),
-                        (int) ((long) (worker + 1) * n / workers))));
-            }
-            RuntimeException failure = null;
-            try {
-                chunk.run(0, 0, n / workers);
-            } catch (RuntimeException e) {
-                failure = e;
-            }
-            for (Future<?> f : futures) {
-                try {
-                    f.get();
-                } catch (ExecutionException e) {
-                    if (failure == null) {
-                        failure = e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
-                    }
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IllegalStateException("interrupted during a convolution", e);
+            int dxOff = b * g.in * g.h * g.w + grp * g.groupIn() * g.h * g.w;
+            if (g.pointwise()) {
+                gemm(true, false, k, p, go, 1f, wt, wOff, k, dy, dyOff, p, 0f, dx, dxOff, p);
+            } else {
+                if (dcol[worker].length < k * p) {
+                    dcol[worker] = new float[k * p];
                 }
+                gemm(true, false, k, p, go, 1f, wt, wOff, k, dy, dyOff, p, 0f, dcol[worker], 0, p);
+                col2im(dx, dxOff, dcol[worker], g);
             }
-            if (failure != null) {
-                throw failure;
+        }
+        if (db != null) {
+            int base = b * outPlane;
+            for (int o = 0; o < g.out; o++) {
+                double s = 0;
+                for (int i = base + o * p; i < base + (o + 1) * p; i++) {
+                    s += dy[i];
+                }
+                db[o] += (float) s;
             }
-            return workers;
-        } finally {
-            openblas_nolapack.blas_set_num_threads(threads);
         }
     }
 
     @Override
     public void close() {
-        if (pool != null) {
-            pool.shutdownNow();
-            pool = null;
-        }
+        // the worker threads belong to the backend, which closes them
     }
 
     /**
-     * Below this many weights per filter (a first layer on grey or RGB images: 9 or 27), OpenBLAS
-     * spends more on packing than on arithmetic; plain loops over rows of {@code col}, which the JIT
-     * vectorises, are several times faster.
+     * The patches of the {@code groupIn} channels from {@code xOff} (one example's, or one group's of
+     * it) as columns: row {@code (ci, i, j)}, column {@code (oh, ow)}; zero outside the image.
+     *
+     * <p>For each row and output row the output positions whose input column lies inside the image
+     * form one interval, found once, so the inner loop has no bounds test: a copy for stride 1 (the
+     * JIT turns it into vector moves), a strided gather otherwise, with the zero borders filled apart.
      */
-    private static final int SMALL_K = 32;
-
-    /** {@code y[o, :] = Σ_j w[o, j] · col[j, :]} for a filter of {@code k ≤ SMALL_K} weights. */
-    private static void smallForward(float[] y, int yOff, float[] w, float[] col, int cOff, int out, int k, int p) {
-        for (int o = 0; o < out; o++) {
-            int yo = yOff + o * p;
-            Arrays.fill(y, yo, yo + p, 0f);
-            for (int j = 0; j < k; j++) {
-                float wj = w[o * k + j];
-                int cj = cOff + j * p;
-                for (int i = 0; i < p; i++) {
-                    y[yo + i] += wj * col[cj + i];
-                }
-            }
-        }
-    }
-
-    /** {@code dw[o, j] (+)= Σ_i dy[o, i] · col[j, i]}, overwriting when {@code first}. */
-    private static void smallWeightGrad(float[] dw, float[] dy, int dyOff, float[] col, int cOff, int out, int k, int p, boolean first) {
-        for (int o = 0; o < out; o++) {
-            int d = dyOff + o * p;
-            for (int j = 0; j < k; j++) {
-                int cj = cOff + j * p;
-                float s = 0f;
-                for (int i = 0; i < p; i++) {
-                    s += dy[d + i] * col[cj + i];
-                }
-                dw[o * k + j] = first ? s : dw[o * k + j] + s;
-            }
-        }
-    }
-
-    /** Example {@code b}'s patches as columns: row {@code (ci, i, j)}, column {@code (oh, ow)}; zero outside the image. */
     private float[] im2col(int worker, float[] x, int xOff, Geometry g) {
         int p = g.positions();
         if (col[worker].length < g.k() * p) {
@@ -283,22 +239,35 @@ final class CpuConv implements AutoCloseable {
         }
         float[] col = this.col[worker];
         int row = 0;
-        for (int ci = 0; ci < g.in; ci++) {
+        int s = g.stride;
+        for (int ci = 0; ci < g.groupIn(); ci++) {
             int plane = xOff + ci * g.h * g.w;
             for (int i = 0; i < g.kh; i++) {
                 for (int j = 0; j < g.kw; j++, row++) {
+                    int shift = j - g.pad;
+                    int ow0 = firstInside(shift, s);
+                    int ow1 = Math.max(ow0, Math.min(g.wo, lastInside(shift, s, g.w) + 1));
                     int dst = row * p;
-                    for (int oh = 0; oh < g.ho; oh++) {
-                        int ih = oh * g.stride - g.pad + i;
-                        if (ih < 0 || ih >= g.h) {
+                    for (int oh = 0; oh < g.ho; oh++, dst += g.wo) {
+                        int ih = oh * s - g.pad + i;
+                        if (ih < 0 || ih >= g.h || ow0 >= ow1) {
                             Arrays.fill(col, dst, dst + g.wo, 0f);
-                            dst += g.wo;
                             continue;
                         }
-                        int src = plane + ih * g.w;
-                        for (int ow = 0; ow < g.wo; ow++, dst++) {
-                            int iw = ow * g.stride - g.pad + j;
-                            col[dst] = iw >= 0 && iw < g.w ? x[src + iw] : 0f;
+                        // the borders are a column or two: a loop, not a call of Arrays.fill per row
+                        for (int ow = 0; ow < ow0; ow++) {
+                            col[dst + ow] = 0f;
+                        }
+                        int src = plane + ih * g.w + shift;
+                        if (s == 1) {
+                            System.arraycopy(x, src + ow0, col, dst + ow0, ow1 - ow0);
+                        } else {
+                            for (int ow = ow0; ow < ow1; ow++) {
+                                col[dst + ow] = x[src + ow * s];
+                            }
+                        }
+                        for (int ow = ow1; ow < g.wo; ow++) {
+                            col[dst + ow] = 0f;
                         }
                     }
                 }
@@ -307,26 +276,46 @@ final class CpuConv implements AutoCloseable {
         return col;
     }
 
-    /** The adjoint of {@link #im2col}: adds each patch gradient back onto the input positions it came from. */
+    /** The first output column {@code ow ≥ 0} whose input column {@code ow·stride + shift} is ≥ 0. */
+    private static int firstInside(int shift, int stride) {
+        return shift >= 0 ? 0 : (-shift + stride - 1) / stride;
+    }
+
+    /** The last output column whose input column {@code ow·stride + shift} is below {@code width} (may be negative). */
+    private static int lastInside(int shift, int stride, int width) {
+        int last = width - 1 - shift;
+        return last < 0 ? -1 : last / stride;
+    }
+
+    /**
+     * The adjoint of {@link #im2col}: adds each patch gradient back onto the input positions it came
+     * from, over the same inside intervals (no bounds test in the inner loop).
+     */
     private static void col2im(float[] dx, int dxOff, float[] dc, Geometry g) {
         int p = g.positions();
         int row = 0;
-        for (int ci = 0; ci < g.in; ci++) {
+        int s = g.stride;
+        for (int ci = 0; ci < g.groupIn(); ci++) {
             int plane = dxOff + ci * g.h * g.w;
             for (int i = 0; i < g.kh; i++) {
                 for (int j = 0; j < g.kw; j++, row++) {
+                    int shift = j - g.pad;
+                    int ow0 = firstInside(shift, s);
+                    int ow1 = Math.max(ow0, Math.min(g.wo, lastInside(shift, s, g.w) + 1));
                     int src = row * p;
-                    for (int oh = 0; oh < g.ho; oh++) {
-                        int ih = oh * g.stride - g.pad + i;
+                    for (int oh = 0; oh < g.ho; oh++, src += g.wo) {
+                        int ih = oh * s - g.pad + i;
                         if (ih < 0 || ih >= g.h) {
-                            src += g.wo;
                             continue;
                         }
-                        int dst = plane + ih * g.w;
-                        for (int ow = 0; ow < g.wo; ow++, src++) {
-                            int iw = ow * g.stride - g.pad + j;
-                            if (iw >= 0 && iw < g.w) {
-                                dx[dst + iw] += dc[src];
+                        int dst = plane + ih * g.w + shift;
+                        if (s == 1) {
+                            for (int ow = ow0; ow < ow1; ow++) {
+                                dx[dst + ow] += dc[src + ow];
+                            }
+                        } else {
+                            for (int ow = ow0; ow < ow1; ow++) {
+                                dx[dst + ow * s] += dc[src + ow];
                             }
                         }
                     }
@@ -336,7 +325,7 @@ final class CpuConv implements AutoCloseable {
     }
 
     /** Row-major sgemm on sub-arrays, zero-copy when the pinned path is available. */
-    private void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a, int aOff, int lda,
+    void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a, int aOff, int lda,
                       float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc) {
         if (m == 0 || n == 0) {
             return;
@@ -430,5 +419,101 @@ final class CpuConv implements AutoCloseable {
                 dx[xb + argmax[yb + o]] += dy[yb + o];
             }
         }
+    }
+
+    /**
+     * Max pooling with {@code pad > 0}: the window clipped to the plane, which is what −∞ padding
+     * amounts to (a padded position never wins a comparison, and {@code pad ≤ window / 2} leaves every
+     * window at least one real position). Same comparisons, in the same row order, as {@link #maxPool},
+     * starting from the window's first real position. Planes split over the workers.
+     */
+    void maxPoolPadded(float[] y, int[] argmax, float[] x, int planes, int h, int w, int window, int stride, int pad, int ho, int wo) {
+        workers.parallel(planes, (long) planes * ho * wo * window * window, (worker, from, to) -> {
+            for (int pl = from; pl < to; pl++) {
+                int xb = pl * h * w;
+                int yb = pl * ho * wo;
+                for (int oh = 0; oh < ho; oh++) {
+                    int h0 = Math.max(oh * stride - pad, 0);
+                    int h1 = Math.min(oh * stride - pad + window, h);
+                    for (int ow = 0; ow < wo; ow++) {
+                        int w0 = Math.max(ow * stride - pad, 0);
+                        int w1 = Math.min(ow * stride - pad + window, w);
+                        int best = h0 * w + w0;
+                        float bv = x[xb + best];
+                        for (int ih = h0; ih < h1; ih++) {
+                            for (int iw = w0; iw < w1; iw++) {
+                                float v = x[xb + ih * w + iw];
+                                if (v > bv || (v != v && bv == bv)) {
+                                    bv = v;
+                                    best = ih * w + iw;
+                                }
+                            }
+                        }
+                        y[yb + oh * wo + ow] = bv;
+                        argmax[yb + oh * wo + ow] = best;
+                    }
+                }
+            }
+        });
+    }
+
+    /**
+     * Average pooling, planes split over the workers: each window's real positions summed in float
+     * in row order, divided by {@code window²} or, without {@code countIncludePad}, by their count.
+     */
+    void avgPool(float[] y, float[] x, int planes, int h, int w, int window, int stride, int pad, int ho, int wo,
+                 boolean countIncludePad) {
+        workers.parallel(planes, (long) planes * ho * wo * window * window, (worker, from, to) -> {
+            for (int pl = from; pl < to; pl++) {
+                int xb = pl * h * w;
+                int yb = pl * ho * wo;
+                for (int oh = 0; oh < ho; oh++) {
+                    int h0 = Math.max(oh * stride - pad, 0);
+                    int h1 = Math.min(oh * stride - pad + window, h);
+                    for (int ow = 0; ow < wo; ow++) {
+                        int w0 = Math.max(ow * stride - pad, 0);
+                        int w1 = Math.min(ow * stride - pad + window, w);
+                        float s = 0f;
+                        for (int ih = h0; ih < h1; ih++) {
+                            int row = xb + ih * w;
+                            for (int iw = w0; iw < w1; iw++) {
+                                s += x[row + iw];
+                            }
+                        }
+                        y[yb + oh * wo + ow] = s / (countIncludePad ? window * window : (h1 - h0) * (w1 - w0));
+                    }
+                }
+            }
+        });
+    }
+
+    /**
+     * The adjoint of {@link #avgPool}: {@code dx} zeroed, then each {@code dy / divisor} added onto its
+     * window's real positions, outputs in row order (a plane is one worker's, so the order is fixed).
+     */
+    void avgPoolBackward(float[] dx, float[] dy, int planes, int h, int w, int window, int stride, int pad, int ho, int wo,
+                         boolean countIncludePad) {
+        workers.parallel(planes, (long) planes * ho * wo * window * window, (worker, from, to) -> {
+            Arrays.fill(dx, from * h * w, to * h * w, 0f);
+            for (int pl = from; pl < to; pl++) {
+                int xb = pl * h * w;
+                int yb = pl * ho * wo;
+                for (int oh = 0; oh < ho; oh++) {
+                    int h0 = Math.max(oh * stride - pad, 0);
+                    int h1 = Math.min(oh * stride - pad + window, h);
+                    for (int ow = 0; ow < wo; ow++) {
+                        int w0 = Math.max(ow * stride - pad, 0);
+                        int w1 = Math.min(ow * stride - pad + window, w);
+                        float gv = dy[yb + oh * wo + ow] / (countIncludePad ? window * window : (h1 - h0) * (w1 - w0));
+                        for (int ih = h0; ih < h1; ih++) {
+                            int row = xb + ih * w;
+                            for (int iw = w0; iw < w1; iw++) {
+                                dx[row + iw] += gv;
+                            }
+                        }
+                    }
+                }
+            }
+        });
     }
 }

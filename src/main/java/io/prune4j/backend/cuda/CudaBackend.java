@@ -589,8 +589,13 @@ public final class CudaBackend implements Backend {
         if (kind == Normalization.NONE) {
             return;
         }
-        check(CudaKernels.p4j_normalize(c.address(), c.size(), kind.ordinal(), reduceWorkspace.address(), reduceWorkspace.bytes(),
-                stream), "normalize");
+        // the mean: the L1 kernel, then times the count (an all-zero tensor stays zero either way)
+        int op = kind == Normalization.MEAN ? Normalization.L1.ordinal() : kind.ordinal();
+        check(CudaKernels.p4j_normalize(c.address(), c.size(), op, reduceWorkspace.address(), reduceWorkspace.bytes(), stream),
+                "normalize");
+        if (kind == Normalization.MEAN && c.size() > 0) {
+            scale(s, (float) c.size());
+        }
     }
 
     // ---- ranking and masks ---------------------------------------------------------------------
@@ -960,7 +965,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void avgPool2dBackward(Tensor dx, Tensor dy, int window, int stride, int pad, boolean countIncludePad) {
-        ArgChecks.avgPool2d("avgPool2dBackward", dy, dx, window, stride, pad);
+        ArgChecks.avgPool2dBackward(dx, dy, window, stride, pad);
         CudaTensor dxc = f(dx, "avgPool2dBackward");
         CudaTensor dyc = f(dy, "avgPool2dBackward");
         check(CudaKernels.p4j_avg_pool2d_backward(dxc.address(), dyc.address(), dx.dim(0) * dx.dim(1), dx.dim(2), dx.dim(3), window,
@@ -1020,16 +1025,14 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void clampBackward(Tensor dx, Tensor dy, Tensor y, float lo, float hi) {
-        ArgChecks.clamp("clampBackward", dx, dy, lo, hi);
-        Shapes.requireSameSize("clampBackward", dy, "dy", y, "y");
+        ArgChecks.clampBackward(dx, dy, y, lo, hi);
         check(CudaKernels.p4j_clamp_backward(f(dx, "clampBackward").address(), f(dy, "clampBackward").address(),
                 f(y, "clampBackward").address(), y.size(), lo, hi, stream), "clampBackward");
     }
 
     @Override
     public void add(Tensor y, Tensor a, Tensor b) {
-        Shapes.requireSameSize("add", y, "y", a, "a");
-        Shapes.requireSameSize("add", a, "a", b, "b");
+        ArgChecks.add(y, a, b);
         check(CudaKernels.p4j_add(f(y, "add").address(), f(a, "add").address(), f(b, "add").address(), y.size(), stream), "add");
     }
 
@@ -1067,9 +1070,8 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void fpgmScores(Tensor out, Tensor w) {
-        int rows = w.dim(0);
-        Shapes.requireShape("fpgmScores", "out", out, rows);
-        int cols = rows == 0 ? 0 : w.size() / rows;
+        int rows = w.rank() == 0 ? 0 : w.dim(0);
+        int cols = ArgChecks.fpgmScores(out, w);
         CudaTensor o = f(out, "fpgmScores");
         CudaTensor wc = f(w, "fpgmScores");
         long[] bytes = new long[1];
@@ -1080,7 +1082,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void lampScores(Tensor out, Tensor w) {
-        Shapes.requireSameSize("lampScores", out, "out", w, "w");
+        ArgChecks.lampScores(out, w);
         CudaTensor o = f(out, "lampScores");
         CudaTensor wc = f(w, "lampScores");
         int n = w.size();
@@ -1107,5 +1109,12 @@ public final class CudaBackend implements Backend {
         CudaTensor off = i(offsets, "segmentReduce");
         check(CudaKernels.p4j_segment_reduce(o.address(), s.address(), p.address(), off.address(), out.dim(0), src.size(), perm.size(),
                 reduction.ordinal(), flag(SEGMENTS), stream), "segmentReduce");
+    }
+
+    @Override
+    public void augmentImages(Tensor out, Tensor in, long seed, int maxShift, boolean flip) {
+        ArgChecks.augmentImages(out, in, maxShift);
+        check(CudaKernels.p4j_augment_images(f(out, "augmentImages").address(), f(in, "augmentImages").address(), in.dim(0), in.dim(1),
+                in.dim(2), in.dim(3), seed, maxShift, flip ? 1 : 0, stream), "augmentImages");
     }
 }

@@ -313,4 +313,35 @@ class CpuBackendTest {
         assertThrows(IllegalArgumentException.class, () -> cpu.zeros(DType.FLOAT32, 65536, 65536));
         assertThrows(IllegalArgumentException.class, () -> cpu.toIntArray(t));
     }
+
+    /**
+     * The ReLU gradient's bit arithmetic (it lets the JIT vectorise the loop) gives what
+     * {@code y > 0 ? dy : 0} gives for every kind of {@code y}: positive, +0, −0, negative, subnormal,
+     * ±∞ and NaNs of either sign, and keeps the bits of {@code dy} (−0, NaN payloads) where it passes.
+     */
+    @Test
+    void reluBackwardIsTheSelectBitForBit() {
+        float[] ys = {1f, 0f, -0f, -1f, Float.MIN_VALUE, -Float.MIN_VALUE, Float.MAX_VALUE, Float.POSITIVE_INFINITY,
+            Float.NEGATIVE_INFINITY, Float.NaN, Float.intBitsToFloat(0xffc00001), Float.intBitsToFloat(0x7f800001), 3e-39f};
+        float[] dys = {-0f, 2.5f, Float.intBitsToFloat(0x7fc00123), -7f};
+        int n = ys.length * dys.length;
+        float[] y = new float[n];
+        float[] dy = new float[n];
+        for (int i = 0; i < ys.length; i++) {
+            for (int j = 0; j < dys.length; j++) {
+                y[i * dys.length + j] = ys[i];
+                dy[i * dys.length + j] = dys[j];
+            }
+        }
+        try (CpuBackend b = new CpuBackend(1)) {
+            io.prune4j.tensor.Tensor dx = b.zeros(io.prune4j.tensor.DType.FLOAT32, n);
+            b.reluBackward(dx, b.fromArray(dy, n), b.fromArray(y, n));
+            float[] got = dx.toFloatArray();
+            for (int k = 0; k < n; k++) {
+                float want = y[k] > 0f ? dy[k] : 0f;
+                assertEquals(Float.floatToRawIntBits(want), Float.floatToRawIntBits(got[k]),
+                        "y = " + y[k] + " (0x" + Integer.toHexString(Float.floatToRawIntBits(y[k])) + "), dy = " + dy[k]);
+            }
+        }
+    }
 }

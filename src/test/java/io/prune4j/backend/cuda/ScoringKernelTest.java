@@ -157,6 +157,9 @@ class ScoringKernelTest {
             }
 
             for (Normalization kind : Normalization.values()) {
+                if (kind == Normalization.MEAN) {
+                    continue; // the kernel's L1 then a scale, in CudaBackend: BackendParity compares it
+                }
                 for (float[] input : new float[][] {x, zeros, withNaN}) {
                     Tensor t = Gpu.CPU.fromArray(input, n);
                     Gpu.CPU.normalize(t, kind);

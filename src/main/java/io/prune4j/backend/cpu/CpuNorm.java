@@ -1,0 +1,222 @@
+package io.prune4j.backend.cpu;
+
+/**
+ * Batch normalisation on heap arrays, {@code x [batch, C, S]} with {@code S = H·W} (1 for
+ * {@code [batch, C]}): channel {@code c} of example {@code b} is the contiguous row of {@code S}
+ * values at {@code (b·C + c)·S}.
+ *
+ * <p>The channels are split over the workers, each worker walking the examples in order and, within
+ * an example, its own channels' rows, which lie next to each other: one streaming read per pass. A
+ * channel's statistics are summed by one worker only, rows in example order, so the result does not
+ * depend on the thread count. Each row is summed in float with four interleaved partial sums (four
+ * independent addition chains instead of one waiting on itself; about {@code S/4} terms each), and
+ * the rows' sums are added in double.
+ *
+ * <p>Training makes two passes over {@code x}: the statistics, then the normalisation. The variance
+ * comes from the same pass as the mean through sums of {@code x − K} and {@code (x − K)²}, with
+ * {@code K} the channel's first value: the shift keeps the two sums of the size of the spread
+ * rather than of the mean, so {@code E[(x−K)²] − E[x−K]²} does not cancel away a mean much larger
+ * than the spread. The backward pass likewise makes one pass for {@code Σ dy} and
+ * {@code Σ dy·(x − μ)} and one for {@code dx}.
+ */
+final class CpuNorm {
+    private final CpuWorkers workers;
+
+    CpuNorm(CpuWorkers workers) {
+        this.workers = workers;
+    }
+
+    /** Training mode: batch statistics, {@code saveMean}, {@code saveInvStd} and the running statistics updated. */
+    void forwardTraining(float[] y, float[] saveMean, float[] saveInvStd, float[] x, float[] gamma, float[] beta, float[] runningMean,
+                         float[] runningVar, int batch, int channels, int spatial, float momentum, float eps) {
+        long n = (long) batch * spatial;
+        workers.parallel(channels, 2 * n * channels, (worker, from, to) -> {
+            int width = to - from;
+            double[] sum = new double[width];
+            double[] sumSq = new double[width];
+            float[] shift = new float[width];
+            for (int c = from; c < to; c++) {
+                shift[c - from] = x[c * spatial];
+            }
+            for (int b = 0; b < batch; b++) {
+                if (spatial == 1) {
+                    // [batch, C]: one value per row, so no row loop (it would cost more than the value); the same sums
+                    for (int c = from; c < to; c++) {
+                        float d = x[b * channels + c] - shift[c - from];
+                        sum[c - from] += d;
+                        sumSq[c - from] += d * d;
+                    }
+                    continue;
+                }
+                for (int c = from; c < to; c++) {
+                    int off = (b * channels + c) * spatial;
+                    float k = shift[c - from];
+                    float s0 = 0f;
+                    float s1 = 0f;
+                    float s2 = 0f;
+                    float s3 = 0f;
+                    float q0 = 0f;
+                    float q1 = 0f;
+                    float q2 = 0f;
+                    float q3 = 0f;
+                    int i = off;
+                    int end = off + spatial;
+                    for (; i + 3 < end; i += 4) {
+                        float d0 = x[i] - k;
+                        float d1 = x[i + 1] - k;
+                        float d2 = x[i + 2] - k;
+                        float d3 = x[i + 3] - k;
+                        s0 += d0;
+                        s1 += d1;
+                        s2 += d2;
+                        s3 += d3;
+                        q0 += d0 * d0;
+                        q1 += d1 * d1;
+                        q2 += d2 * d2;
+                        q3 += d3 * d3;
+                    }
+                    for (; i < end; i++) {
+                        float d = x[i] - k;
+                        s0 += d;
+                        q0 += d * d;
+                    }
+                    sum[c - from] += (s0 + s1) + (s2 + s3);
+                    sumSq[c - from] += (q0 + q1) + (q2 + q3);
+                }
+            }
+            float[] mean = new float[width];
+            float[] scale = new float[width];
+            for (int c = from; c < to; c++) {
+                double m1 = sum[c - from] / n;
+                double mu = shift[c - from] + m1;
+                double var = Math.max(sumSq[c - from] / n - m1 * m1, 0);
+                double inv = 1 / Math.sqrt(var + eps);
+                saveMean[c] = (float) mu;
+                saveInvStd[c] = (float) inv;
+                runningMean[c] = (float) ((1 - (double) momentum) * runningMean[c] + momentum * mu);
+                runningVar[c] = (float) ((1 - (double) momentum) * runningVar[c] + momentum * var * n / (n - 1));
+                mean[c - from] = (float) mu;
+                scale[c - from] = (float) (gamma[c] * inv);
+            }
+            normalise(y, x, mean, scale, beta, from, to, batch, channels, spatial);
+        });
+    }
+
+    /** Inference: {@code y = (x − runningMean)·gamma / sqrt(runningVar + eps) + beta}, the running statistics untouched. */
+    void forwardInference(float[] y, float[] x, float[] gamma, float[] beta, float[] runningMean, float[] runningVar, int batch,
+                          int channels, int spatial, float eps) {
+        workers.parallel(channels, (long) batch * spatial * channels, (worker, from, to) -> {
+            float[] mean = new float[to - from];
+            float[] scale = new float[to - from];
+            for (int c = from; c < to; c++) {
+                mean[c - from] = runningMean[c];
+                scale[c - from] = (float) (gamma[c] / Math.sqrt((double) runningVar[c] + eps));
+            }
+            normalise(y, x, mean, scale, beta, from, to, batch, channels, spatial);
+        });
+    }
+
+    /** {@code y = (x − mean)·scale + beta} on channels {@code [from, to)}; {@code mean} and {@code scale} indexed from {@code from}. */
+    private static void normalise(float[] y, float[] x, float[] mean, float[] scale, float[] beta, int from, int to, int batch,
+                                  int channels, int spatial) {
+        for (int b = 0; b < batch; b++) {
+            for (int c = from; c < to; c++) {
+                int off = (b * channels + c) * spatial;
+                float mu = mean[c - from];
+                float sc = scale[c - from];
+                float bt = beta[c];
+                for (int i = off; i < off + spatial; i++) {
+                    y[i] = (x[i] - mu) * sc + bt;
+                }
+            }
+        }
+    }
+
+    /**
+     * The training-mode gradient, {@code n = batch·S}, {@code x̂ = (x − μ)·invStd}:
+     * {@code dBeta = Σ dy}, {@code dGamma = Σ dy·x̂} and
+     * {@code dx = gamma·invStd·(dy − dBeta/n − x̂·dGamma/n)}; {@code dx} null for none.
+     */
+    void backward(float[] dx, float[] dGamma, float[] dBeta, float[] dy, float[] x, float[] gamma, float[] saveMean, float[] saveInvStd,
+                  int batch, int channels, int spatial) {
+        long n = (long) batch * spatial;
+        workers.parallel(channels, (dx == null ? 1 : 2) * n * channels, (worker, from, to) -> {
+            int width = to - from;
+            double[] sumDy = new double[width];
+            double[] sumDyX = new double[width];
+            for (int b = 0; b < batch; b++) {
+                if (spatial == 1) {
+                    for (int c = from; c < to; c++) {
+                        float g0 = dy[b * channels + c];
+                        sumDy[c - from] += g0;
+                        sumDyX[c - from] += g0 * (x[b * channels + c] - saveMean[c]);
+                    }
+                    continue;
+                }
+                for (int c = from; c < to; c++) {
+                    int off = (b * channels + c) * spatial;
+                    float mu = saveMean[c];
+                    float s0 = 0f;
+                    float s1 = 0f;
+                    float s2 = 0f;
+                    float s3 = 0f;
+                    float p0 = 0f;
+                    float p1 = 0f;
+                    float p2 = 0f;
+                    float p3 = 0f;
+                    int i = off;
+                    int end = off + spatial;
+                    for (; i + 3 < end; i += 4) {
+                        float g0 = dy[i];
+                        float g1 = dy[i + 1];
+                        float g2 = dy[i + 2];
+                        float g3 = dy[i + 3];
+                        s0 += g0;
+                        s1 += g1;
+                        s2 += g2;
+                        s3 += g3;
+                        p0 += g0 * (x[i] - mu);
+                        p1 += g1 * (x[i + 1] - mu);
+                        p2 += g2 * (x[i + 2] - mu);
+                        p3 += g3 * (x[i + 3] - mu);
+                    }
+                    for (; i < end; i++) {
+                        s0 += dy[i];
+                        p0 += dy[i] * (x[i] - mu);
+                    }
+                    sumDy[c - from] += (s0 + s1) + (s2 + s3);
+                    sumDyX[c - from] += (p0 + p1) + (p2 + p3);
+                }
+            }
+            float[] meanDy = new float[width];
+            float[] slope = new float[width];
+            float[] scale = new float[width];
+            for (int c = from; c < to; c++) {
+                double inv = saveInvStd[c];
+                double dg = sumDyX[c - from] * inv;
+                dBeta[c] = (float) sumDy[c - from];
+                dGamma[c] = (float) dg;
+                if (n > 0) {
+                    meanDy[c - from] = (float) (sumDy[c - from] / n);
+                    slope[c - from] = (float) (inv * dg / n);
+                }
+                scale[c - from] = (float) (gamma[c] * inv);
+            }
+            if (dx == null) {
+                return;
+            }
+            for (int b = 0; b < batch; b++) {
+                for (int c = from; c < to; c++) {
+                    int off = (b * channels + c) * spatial;
+                    float mu = saveMean[c];
+                    float md = meanDy[c - from];
+                    float sl = slope[c - from];
+                    float sc = scale[c - from];
+                    for (int i = off; i < off + spatial; i++) {
+                        dx[i] = sc * (dy[i] - md - (x[i] - mu) * sl);
+                    }
+                }
+            }
+        });
+    }
+}

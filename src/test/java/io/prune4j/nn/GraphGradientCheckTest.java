@@ -1,0 +1,483 @@
+package io.prune4j.nn;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.prune4j.backend.Backend;
+import io.prune4j.backend.cpu.CpuBackend;
+import io.prune4j.tensor.Tensor;
+import io.prune4j.testing.Check;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.function.DoubleSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Whole small graphs' gradients against central finite differences of a double-precision reference
+ * forward pass written out here, as {@link GradientCheckTest} does for layers and chains: BatchNorm in
+ * training mode (2-D and 1-D, the batch's statistics), an add whose inputs fan out (a value read by
+ * several nodes, one of them twice, gets the sum of their gradients), a concatenation (with the input
+ * and a repeated branch among its operands), grouped and depthwise convolutions with and without bias,
+ * average pooling with and without the padding counted, global average pooling, and ReLU6 and a general
+ * clamp with values beyond both bounds. Every parameter's gradient is checked, and the gradient with
+ * respect to the network's input (seen by a backward hook on an identity node in front, the network
+ * asks its first nodes for none).
+ *
+ * <p>The loss is {@code L = Σ r ⊙ logits} for a random {@code r}, so {@code dL/dlogits = r}. A step of
+ * 1e-6 in double leaves the finite differences far more exact than float arithmetic; the tolerance
+ * ({@code 1e-4 + 1e-3·|ref|}, that of {@link GradientCheckTest}'s layer checks) absorbs the float side.
+ * Parameters are random (biases, BatchNorm γ of either sign, β) so no term vanishes by accident; each
+ * case's seed is in its name.
+ */
+class GraphGradientCheckTest {
+    private static final double H = 1e-6;
+    private static final double ATOL = 1e-4;
+    private static final double RTOL = 1e-3;
+    private final Backend cpu = new CpuBackend(1);
+
+    @AfterEach
+    void closeBackend() {
+        cpu.close();
+    }
+
+    // ---- the double-precision reference ------------------------------------------------------
+
+    /** A double tensor {@code [b, c, h, w]} (vectors: {@code h = w = 1}). */
+    private record T(double[] v, int b, int c, int h, int w) {
+        int spatial() {
+            return h * w;
+        }
+
+        double at(int n, int ch, int i, int j) {
+            return v[((n * c + ch) * h + i) * w + j];
+        }
+    }
+
+    /** The reference of one graph: its logits from parameters (by {@code node.parameter}) and the input. */
+    @FunctionalInterface
+    private interface Reference {
+        T logits(Map<String, double[]> p, T x);
+    }
+
+    /** {@code y[n,o] = bias[o] + Σ w[o, c, u, v] · x[n, g·cg + c, …]} over the {@code cg} input channels of {@code o}'s group {@code g}. */
+    private static T conv(T x, double[] w, double[] bias, int out, int k, int stride, int pad, int groups) {
+        int cg = x.c() / groups;
+        int og = out / groups;
+        int ho = (x.h() + 2 * pad - k) / stride + 1;
+        int wo = (x.w() + 2 * pad - k) / stride + 1;
+        double[] y = new double[x.b() * out * ho * wo];
+        for (int n = 0; n < x.b(); n++) {
+            for (int o = 0; o < out; o++) {
+                int g = o / og;
+                for (int i = 0; i < ho; i++) {
+                    for (int j = 0; j < wo; j++) {
+                        double s = bias == null ? 0 : bias[o];
+                        for (int c = 0; c < cg; c++) {
+                            for (int u = 0; u < k; u++) {
+                                for (int v = 0; v < k; v++) {
+                                    int r = i * stride - pad + u;
+                                    int q = j * stride - pad + v;
+                                    if (r >= 0 && r < x.h() && q >= 0 && q < x.w()) {
+                                        s += w[((o * cg + c) * k + u) * k + v] * x.at(n, g * cg + c, r, q);
+                                    }
+                                }
+                            }
+                        }
+                        y[((n * out + o) * ho + i) * wo + j] = s;
+                    }
+                }
+            }
+        }
+        return new T(y, x.b(), out, ho, wo);
+    }
+
+    /** Training-mode batch normalisation: each channel's mean and biased variance over the batch and positions. */
+    private static T batchNorm(T x, double[] gamma, double[] beta, double eps) {
+        double[] y = new double[x.v().length];
+        int s = x.spatial();
+        int count = x.b() * s;
+        for (int c = 0; c < x.c(); c++) {
+            double mean = 0;
+            for (int n = 0; n < x.b(); n++) {
+                for (int k = 0; k < s; k++) {
+                    mean += x.v()[(n * x.c() + c) * s + k];
+                }
+            }
+            mean /= count;
+            double var = 0;
+            for (int n = 0; n < x.b(); n++) {
+                for (int k = 0; k < s; k++) {
+                    double d = x.v()[(n * x.c() + c) * s + k] - mean;
+                    var += d * d;
+                }
+            }
+            var /= count;
+            double inv = 1 / Math.sqrt(var + eps);
+            for (int n = 0; n < x.b(); n++) {
+                for (int k = 0; k < s; k++) {
+                    int at = (n * x.c() + c) * s + k;
+                    y[at] = gamma[c] * (x.v()[at] - mean) * inv + beta[c];
+                }
+            }
+        }
+        return new T(y, x.b(), x.c(), x.h(), x.w());
+    }
+
+    private static T clamp(T x, double lo, double hi) {
+        double[] y = x.v().clone();
+        for (int i = 0; i < y.length; i++) {
+            y[i] = Math.min(Math.max(y[i], lo), hi);
+        }
+        return new T(y, x.b(), x.c(), x.h(), x.w());
+    }
+
+    private static T relu(T x) {
+        return clamp(x, 0, Double.POSITIVE_INFINITY);
+    }
+
+    private static T add(T... xs) {
+        double[] y = new double[xs[0].v().length];
+        for (T x : xs) {
+            for (int i = 0; i < y.length; i++) {
+                y[i] += x.v()[i];
+            }
+        }
+        return new T(y, xs[0].b(), xs[0].c(), xs[0].h(), xs[0].w());
+    }
+
+    private static T concat(T... xs) {
+        int c = 0;
+        for (T x : xs) {
+            c += x.c();
+        }
+        int s = xs[0].spatial();
+        int b = xs[0].b();
+        double[] y = new double[b * c * s];
+        for (int n = 0; n < b; n++) {
+            int offset = 0;
+            for (T x : xs) {
+                System.arraycopy(x.v(), n * x.c() * s, y, (n * c + offset) * s, x.c() * s);
+                offset += x.c();
+            }
+        }
+        return new T(y, b, c, xs[0].h(), xs[0].w());
+    }
+
+    /** Each patch's sum over {@code window²} (padding counted) or over its positions inside the input. */
+    private static T avgPool(T x, int window, int stride, int pad, boolean countIncludePad) {
+        int ho = (x.h() + 2 * pad - window) / stride + 1;
+        int wo = (x.w() + 2 * pad - window) / stride + 1;
+        double[] y = new double[x.b() * x.c() * ho * wo];
+        for (int p = 0; p < x.b() * x.c(); p++) {
+            for (int i = 0; i < ho; i++) {
+                for (int j = 0; j < wo; j++) {
+                    double s = 0;
+                    int inside = 0;
+                    for (int u = 0; u < window; u++) {
+                        for (int v = 0; v < window; v++) {
+                            int r = i * stride - pad + u;
+                            int q = j * stride - pad + v;
+                            if (r >= 0 && r < x.h() && q >= 0 && q < x.w()) {
+                                s += x.v()[(p * x.h() + r) * x.w() + q];
+                                inside++;
+                            }
+                        }
+                    }
+                    y[(p * ho + i) * wo + j] = s / (countIncludePad ? window * window : inside);
+                }
+            }
+        }
+        return new T(y, x.b(), x.c(), ho, wo);
+    }
+
+    private static T globalAvgPool(T x) {
+        double[] y = new double[x.b() * x.c()];
+        int s = x.spatial();
+        for (int p = 0; p < y.length; p++) {
+            for (int k = 0; k < s; k++) {
+                y[p] += x.v()[p * s + k];
+            }
+            y[p] /= s;
+        }
+        return new T(y, x.b(), x.c(), 1, 1);
+    }
+
+    private static T flatten(T x) {
+        return new T(x.v(), x.b(), x.c() * x.spatial(), 1, 1);
+    }
+
+    private static T dense(T x, double[] w, double[] bias, int out) {
+        int in = x.c() * x.spatial();
+        double[] y = new double[x.b() * out];
+        for (int n = 0; n < x.b(); n++) {
+            for (int o = 0; o < out; o++) {
+                double s = bias == null ? 0 : bias[o];
+                for (int i = 0; i < in; i++) {
+                    s += x.v()[n * in + i] * w[o * in + i];
+                }
+                y[n * out + o] = s;
+            }
+        }
+        return new T(y, x.b(), out, 1, 1);
+    }
+
+    // ---- the check ---------------------------------------------------------------------------
+
+    private static double[] numeric(double[] values, DoubleSupplier loss) {
+        double[] g = new double[values.length];
+        for (int i = 0; i < values.length; i++) {
+            double v = values[i];
+            values[i] = v + H;
+            double up = loss.getAsDouble();
+            values[i] = v - H;
+            double down = loss.getAsDouble();
+            values[i] = v;
+            g[i] = (up - down) / (2 * H);
+        }
+        return g;
+    }
+
+    /** Random biases (±0.5), BatchNorm γ of either sign with {@code 0.5 ≤ |γ| ≤ 1.5} and β (±0.5); weights as initialised. */
+    private void randomize(Graph net, SplittableRandom rng) {
+        for (Layer l : net.layers()) {
+            if (l instanceof WeightLayer w && w.bias() != null) {
+                cpu.upload(w.bias().value(), Check.uniform(rng, w.bias().size(), 0.5));
+            } else if (l instanceof BatchNorm bn) {
+                float[] g = new float[bn.channels()];
+                for (int i = 0; i < g.length; i++) {
+                    g[i] = (float) ((0.5 + rng.nextDouble()) * (rng.nextBoolean() ? 1 : -1));
+                }
+                cpu.upload(bn.gamma().value(), g);
+                cpu.upload(bn.beta().value(), Check.uniform(rng, g.length, 0.5));
+            }
+        }
+    }
+
+    /**
+     * Runs {@code net} forward (training mode) and backward with {@code dL/dlogits = r}, and checks the
+     * reference's logits, every parameter's gradient and the input's (the gradient into node {@code x},
+     * an identity on the input) against finite differences of {@code ref}.
+     */
+    private void check(String what, Graph net, int batch, Reference ref, SplittableRandom rng) {
+        randomize(net, rng);
+        int[] shape = net.inputShape();
+        float[] xf = Check.uniform(rng, batch * net.inputSize(), 1.5);
+        Tensor logits = net.forward(cpu.fromArray(xf, batch, net.inputSize()), true);
+        float[] out = logits.toFloatArray();
+        float[] r = Check.uniform(rng, out.length, 1);
+        float[][] inputGrad = {null};
+        BackwardHook atInput = (node, layer, g) -> {
+            if (node.equals("x")) {
+                inputGrad[0] = g.toFloatArray();
+            }
+        };
+        net.addBackwardHook(atInput);
+        net.backward(cpu.reshape(cpu.fromArray(r, r.length), logits.shape()));
+        net.removeHook(atInput);
+
+        Map<String, double[]> p = new LinkedHashMap<>();
+        Map<String, Parameter> params = new LinkedHashMap<>();
+        for (Graph.Node n : net.nodes()) {
+            for (Parameter q : n.layer().parameters()) {
+                p.put(n.name() + "." + q.name(), io.prune4j.testing.Naive.toDouble(q.value().toFloatArray()));
+                params.put(n.name() + "." + q.name(), q);
+            }
+        }
+        T x = new T(io.prune4j.testing.Naive.toDouble(xf), batch, shape[0], shape[1], shape[2]);
+        double[] rd = io.prune4j.testing.Naive.toDouble(r);
+        Check.close(what + ": forward, reference vs network", ref.logits(p, x).v(), out, 1e-5, 1e-4);
+        DoubleSupplier loss = () -> {
+            double[] z = ref.logits(p, x).v();
+            double s = 0;
+            for (int i = 0; i < z.length; i++) {
+                s += rd[i] * z[i];
+            }
+            return s;
+        };
+        for (Map.Entry<String, Parameter> e : params.entrySet()) {
+            Check.close(what + ": dL/d" + e.getKey(), numeric(p.get(e.getKey()), loss), e.getValue().grad().toFloatArray(), ATOL, RTOL);
+        }
+        assertTrue(inputGrad[0] != null, what + ": no gradient reached the input node");
+        Check.close(what + ": dL/dinput", numeric(x.v(), loss), inputGrad[0], ATOL, RTOL);
+    }
+
+    private static double[] w(Map<String, double[]> p, String node) {
+        return p.get(node + ".weight");
+    }
+
+    private static double[] b(Map<String, double[]> p, String node) {
+        return p.get(node + ".bias");
+    }
+
+    // ---- the graphs --------------------------------------------------------------------------
+
+    /**
+     * {@code x → conv → BN2d → ReLU → conv → BN2d → GAP → flatten → fc1 → BN1d → fc}: both kinds of
+     * BatchNorm on the batch's statistics, whose gradient couples every example of the batch.
+     */
+    @ParameterizedTest(name = "BatchNorm, batch {0}, seed {1}")
+    @CsvSource({"2,1", "3,2", "5,3"})
+    void batchNormInTrainingMode(int batch, long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        GraphBuilder g = Graph.builder(cpu, seed, 2, 4, 5);
+        String x = g.identity("x", Graph.INPUT);
+        String y = g.relu("r0", g.batchNorm("bn0", g.conv("c0", x, 3, 3, 1, 1, 1, true)));
+        y = g.batchNorm("bn1", g.conv("c1", y, 4, 3, 1, 1));
+        y = g.batchNorm("bn2", g.dense("fc1", g.flatten("flatten", g.globalAvgPool("gap", y)), 3));
+        g.dense("fc", y, 2);
+        try (Graph net = g.build()) {
+            double eps = ((BatchNorm) net.layer("bn0")).eps();
+            check("BatchNorm batch " + batch + " seed " + seed, net, batch, (p, in) -> {
+                T h = relu(batchNorm(conv(in, w(p, "c0"), b(p, "c0"), 3, 3, 1, 1, 1), w(p, "bn0"), b(p, "bn0"), eps));
+                h = batchNorm(conv(h, w(p, "c1"), null, 4, 3, 1, 1, 1), w(p, "bn1"), b(p, "bn1"), eps);
+                h = batchNorm(dense(flatten(globalAvgPool(h)), w(p, "fc1"), b(p, "fc1"), 3), w(p, "bn2"), b(p, "bn2"), eps);
+                return dense(h, w(p, "fc"), b(p, "fc"), 2);
+            }, rng);
+        }
+    }
+
+    /**
+     * The input is read by two convolutions, their sum {@code y} by a convolution and twice by a
+     * three-input add: every value read more than once gets the sum of its readers' gradients.
+     */
+    @ParameterizedTest(name = "Add with fan-out, batch {0}, seed {1}")
+    @CsvSource({"1,4", "3,5"})
+    void addWithFanOut(int batch, long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        GraphBuilder g = Graph.builder(cpu, seed, 2, 5, 4);
+        String x = g.identity("x", Graph.INPUT);
+        String y = g.add("y", g.conv("c1", x, 3, 3, 1, 1, 1, true), g.conv("c2", x, 3, 1, 1, 0, 1, false));
+        String z = g.relu("r", g.add("z", y, g.conv("c3", y, 3, 3, 1, 1, 1, true), y));
+        g.dense("fc", g.flatten("flatten", g.globalAvgPool("gap", z)), 3);
+        try (Graph net = g.build()) {
+            check("Add fan-out batch " + batch, net, batch, (p, in) -> {
+                T s = add(conv(in, w(p, "c1"), b(p, "c1"), 3, 3, 1, 1, 1), conv(in, w(p, "c2"), null, 3, 1, 1, 0, 1));
+                T t = relu(add(s, conv(s, w(p, "c3"), b(p, "c3"), 3, 3, 1, 1, 1), s));
+                return dense(flatten(globalAvgPool(t)), w(p, "fc"), b(p, "fc"), 3);
+            }, rng);
+        }
+    }
+
+    /** {@code concat(a, x, b, a)}: the input itself and branch {@code a} twice among the operands; each gets its slices' gradients. */
+    @ParameterizedTest(name = "Concat, batch {0}, seed {1}")
+    @CsvSource({"1,6", "2,7"})
+    void concatenation(int batch, long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        GraphBuilder g = Graph.builder(cpu, seed, 2, 4, 6);
+        String x = g.identity("x", Graph.INPUT);
+        String a = g.relu("ra", g.conv("a", x, 2, 3, 1, 1, 1, true));
+        String bb = g.conv("b", x, 3, 1, 1, 0, 1, true);
+        String y = g.conv("c", g.concat("cat", a, x, bb, a), 2, 3, 1, 1, 1, true);
+        g.dense("fc", g.flatten("flatten", y), 3);
+        try (Graph net = g.build()) {
+            check("Concat batch " + batch, net, batch, (p, in) -> {
+                T ta = relu(conv(in, w(p, "a"), b(p, "a"), 2, 3, 1, 1, 1));
+                T tb = conv(in, w(p, "b"), b(p, "b"), 3, 1, 1, 0, 1);
+                T tc = conv(concat(ta, in, tb, ta), w(p, "c"), b(p, "c"), 2, 3, 1, 1, 1);
+                return dense(flatten(tc), w(p, "fc"), b(p, "fc"), 3);
+            }, rng);
+        }
+    }
+
+    /**
+     * A convolution of 2 groups (4 → 6, bias), a depthwise one (stride 2, no bias), a pointwise one
+     * without bias and a depthwise one with channel multiplier 2 (3 groups, 3 → 6, bias).
+     */
+    @ParameterizedTest(name = "grouped and depthwise, batch {0}, seed {1}")
+    @CsvSource({"1,8", "2,9"})
+    void groupedAndDepthwiseConvolutions(int batch, long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        GraphBuilder g = Graph.builder(cpu, seed, 4, 5, 6);
+        String x = g.identity("x", Graph.INPUT);
+        String y = g.relu("r", g.conv("grouped", x, 6, 3, 1, 1, 2, true));
+        y = g.depthwise("dw", y, 3, 2, 1);
+        y = g.conv("pw", y, 3, 1, 1, 0);
+        y = g.conv("dm", y, 6, 3, 1, 1, 3, true);
+        g.dense("fc", g.flatten("flatten", g.globalAvgPool("gap", y)), 2);
+        try (Graph net = g.build()) {
+            check("grouped/depthwise batch " + batch, net, batch, (p, in) -> {
+                T h = relu(conv(in, w(p, "grouped"), b(p, "grouped"), 6, 3, 1, 1, 2));
+                h = conv(h, w(p, "dw"), null, 6, 3, 2, 1, 6);
+                h = conv(h, w(p, "pw"), null, 3, 1, 1, 0, 1);
+                h = conv(h, w(p, "dm"), b(p, "dm"), 6, 3, 1, 1, 3);
+                return dense(flatten(globalAvgPool(h)), w(p, "fc"), b(p, "fc"), 2);
+            }, rng);
+        }
+    }
+
+    /**
+     * Average pooling 3×3 stride 2 padded by 1 (where counting the padding or not differs at every
+     * border patch), then 2×2 stride 2 on an odd-sized map (the last row and column dropped), and a
+     * global average pool on a branch, concatenated with the flattened map.
+     */
+    @ParameterizedTest(name = "average pooling, countIncludePad={0}")
+    @ValueSource(booleans = {true, false})
+    void averagePooling(boolean countIncludePad) {
+        long seed = countIncludePad ? 10 : 11;
+        SplittableRandom rng = new SplittableRandom(seed);
+        int batch = 2;
+        GraphBuilder g = Graph.builder(cpu, seed, 2, 7, 6);
+        String x = g.identity("x", Graph.INPUT);
+        String y = g.add(new AvgPool2d("pool1", cpu, 3, 2, 1, countIncludePad), g.conv("c0", x, 3, 3, 1, 1, 1, true));
+        y = g.conv("c1", y, 2, 3, 1, 1, 1, true);                                        // 2 × 4 × 3
+        String pooled = g.flatten("flat1", g.add(new AvgPool2d("pool2", cpu, 2, 2, 0, countIncludePad), y)); // 2 × 2 × 1
+        String global = g.flatten("flat2", g.globalAvgPool("gap", y));
+        g.dense("fc", g.concat("cat", pooled, global), 3);
+        try (Graph net = g.build()) {
+            check("avgPool countIncludePad=" + countIncludePad, net, batch, (p, in) -> {
+                T h = avgPool(conv(in, w(p, "c0"), b(p, "c0"), 3, 3, 1, 1, 1), 3, 2, 1, countIncludePad);
+                h = conv(h, w(p, "c1"), b(p, "c1"), 2, 3, 1, 1, 1);
+                T f = concat(flatten(avgPool(h, 2, 2, 0, countIncludePad)), flatten(globalAvgPool(h)));
+                return dense(f, w(p, "fc"), b(p, "fc"), 3);
+            }, rng);
+        }
+    }
+
+    /**
+     * ReLU6 and a clamp to {@code [−1, 2]} on pre-activations large enough to pass both bounds (the
+     * test checks that they do): the gradient passes strictly between the bounds only.
+     */
+    @ParameterizedTest(name = "ReLU6, batch {0}, seed {1}")
+    @CsvSource({"1,12", "3,13"})
+    void relu6AndClamp(int batch, long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        GraphBuilder g = Graph.builder(cpu, seed, 2, 4, 4);
+        String x = g.identity("x", Graph.INPUT);
+        String y = g.relu6("r6", g.conv("c0", x, 3, 3, 1, 1, 1, true));
+        y = g.add(new Clamp("clip", cpu, -1f, 2f), g.conv("c1", y, 3, 3, 1, 1, 1, true));
+        g.dense("fc", g.flatten("flatten", g.globalAvgPool("gap", y)), 2);
+        try (Graph net = g.build()) {
+            // weights large enough that some pre-activations pass 6 and some fall below −1
+            Conv2d c0 = (Conv2d) net.layer("c0");
+            Conv2d c1 = (Conv2d) net.layer("c1");
+            cpu.upload(c0.weight().value(), Check.uniform(rng, c0.weight().size(), 4));
+            cpu.upload(c1.weight().value(), Check.uniform(rng, c1.weight().size(), 1.5));
+            int[] beyond = new int[4];
+            ForwardHook count = (node, layer, in, out) -> {
+                if (node.equals("c0") || node.equals("c1")) {
+                    double hi = node.equals("c0") ? 6 : 2;
+                    double lo = node.equals("c0") ? 0 : -1;
+                    int k = node.equals("c0") ? 0 : 2;
+                    for (float v : out.toFloatArray()) {
+                        beyond[k] += v > hi ? 1 : 0;
+                        beyond[k + 1] += v < lo ? 1 : 0;
+                    }
+                }
+            };
+            net.addForwardHook(count);
+            check("ReLU6/clamp batch " + batch, net, batch, (p, in) -> {
+                T h = clamp(conv(in, w(p, "c0"), b(p, "c0"), 3, 3, 1, 1, 1), 0, 6);
+                h = clamp(conv(h, w(p, "c1"), b(p, "c1"), 3, 3, 1, 1, 1), -1, 2);
+                return dense(flatten(globalAvgPool(h)), w(p, "fc"), b(p, "fc"), 2);
+            }, rng);
+            net.removeHook(count);
+            for (int k = 0; k < 4; k++) {
+                assertTrue(beyond[k] > 0, "seed " + seed + ": no pre-activation beyond bound " + k + " (c0 > 6, c0 < 0, c1 > 2, c1 < −1): "
+                        + java.util.Arrays.toString(beyond));
+            }
+        }
+    }
+}

@@ -1,0 +1,229 @@
+package io.prune4j.prune;
+
+import io.prune4j.backend.Backend;
+import io.prune4j.nn.AvgPool2d;
+import io.prune4j.nn.BatchNorm;
+import io.prune4j.nn.Dense;
+import io.prune4j.nn.Graph;
+import io.prune4j.nn.GraphBuilder;
+import io.prune4j.nn.Layer;
+import io.prune4j.nn.MaxPool2d;
+import io.prune4j.nn.WeightLayer;
+import io.prune4j.testing.Check;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * Random valid graph networks from a seed, small enough to run hundreds of times: an image input of
+ * 1–3 channels and 5–8 × 5–8 pixels, a stem convolution, 1–3 stages of randomly chosen blocks and a
+ * classifier head. The blocks are what real networks are made of: residual adds over two or three
+ * branches (identity, 1×1 projection or two 3×3 convolutions, strided or not), concatenations of two
+ * or three branches (convolutions, the identity, a max pool), depthwise-separable and inverted
+ * residual blocks, grouped convolutions; with or without BatchNorm, ReLU or ReLU6 (or no activation),
+ * followed by max, average (padding counted or not) or no pooling. The head is global average
+ * pooling or a flatten, then one Dense layer, or two with BatchNorm1d in between. Channel counts stay
+ * between 1 and 9 (18 inside an inverted residual block), so every group is small.
+ *
+ * <p>{@link #randomize} makes biases, BatchNorm scales, shifts and running statistics non-trivial, so
+ * that a wrongly kept or dropped entry of any of them changes the output.
+ */
+final class RandomGraphs {
+    private final SplittableRandom rng;
+    private final GraphBuilder g;
+    private int blocks;
+
+    private RandomGraphs(Backend backend, long seed) {
+        this.rng = new SplittableRandom(seed);
+        int[] shape = {1 + rng.nextInt(3), 5 + rng.nextInt(4), 5 + rng.nextInt(4)};
+        this.g = Graph.builder(backend, seed, shape);
+    }
+
+    /** The network of {@code seed}; its weights are drawn from the seed too. */
+    static Graph generate(Backend backend, long seed) {
+        RandomGraphs r = new RandomGraphs(backend, seed);
+        return r.build();
+    }
+
+    private Graph build() {
+        // a 1×1 or 3×3 stem, padded or not (a padded 1×1 convolution frames the map with its bias alone)
+        String x = g.conv("stem", Graph.INPUT, 2 + rng.nextInt(8), rng.nextBoolean() ? 3 : 1, 1, rng.nextBoolean() ? 1 : 0, 1,
+                rng.nextBoolean());
+        x = normAct("stem.", x);
+        int stages = 1 + rng.nextInt(3);
+        for (int s = 0; s < stages; s++) {
+            String p = "b" + ++blocks + ".";
+            x = switch (rng.nextInt(5)) {
+                case 0 -> residual(p, x);
+                case 1 -> concat(p, x);
+                case 2 -> depthwiseSeparable(p, x);
+                case 3 -> grouped(p, x);
+                default -> invertedResidual(p, x);
+            };
+            x = pool(p + "pool", x);
+        }
+        int classes = 2 + rng.nextInt(3);
+        int[] s = g.shape(x);
+        boolean global = rng.nextBoolean() || s[0] * s[1] * s[2] > 200;
+        String f = g.flatten("flatten", global ? g.globalAvgPool("gap", x) : x);
+        if (rng.nextBoolean()) {
+            g.dense("fc", f, classes);
+        } else {
+            int hidden = 2 + rng.nextInt(8);
+            String h;
+            switch (rng.nextInt(3)) {
+                case 0 -> h = g.denseRelu("fc1", f, hidden);
+                case 1 -> h = g.relu("fc1.relu", g.batchNorm("fc1.bn", g.dense("fc1", f, hidden)));
+                // a Dense layer without bias in front of its BatchNorm, as convolutions have
+                default -> h = g.relu6("fc1.relu", g.batchNorm("fc1.bn",
+                        g.add(Dense.create(g.backend(), "fc1", g.shape(f)[0], hidden, false, false, g.rng()), f)));
+            }
+            g.dense("fc", h, classes);
+        }
+        return g.build();
+    }
+
+    private int channels() {
+        return 2 + rng.nextInt(8);
+    }
+
+    /** Optional BatchNorm (with probability {@code pBn}), then ReLU, ReLU6 or nothing. */
+    private String normAct(String p, String x, double pBn) {
+        if (rng.nextDouble() < pBn) {
+            x = g.batchNorm(p + "bn", x);
+        }
+        return act(p, x);
+    }
+
+    private String normAct(String p, String x) {
+        return normAct(p, x, 0.6);
+    }
+
+    private String act(String p, String x) {
+        return switch (rng.nextInt(3)) {
+            case 0 -> g.relu(p + "relu", x);
+            case 1 -> g.relu6(p + "relu6", x);
+            default -> x;
+        };
+    }
+
+    private String maybeBn(String name, String x) {
+        return rng.nextDouble() < 0.6 ? g.batchNorm(name, x) : x;
+    }
+
+    private String conv(String name, String x, int out, int kernel, int stride) {
+        return g.conv(name, x, out, kernel, stride, kernel / 2, 1, rng.nextBoolean());
+    }
+
+    /** Two or three branches added: the identity (at most one), a 1×1 projection, or two 3×3 convolutions. */
+    private String residual(String p, String x) {
+        int c = g.channels(x);
+        int out = rng.nextBoolean() ? c : channels();
+        int n = 2 + rng.nextInt(2);
+        boolean identity = out == c && rng.nextBoolean();
+        int stride = !identity && g.shape(x)[1] >= 4 && rng.nextInt(3) == 0 ? 2 : 1;
+        List<String> branches = new ArrayList<>();
+        if (identity) {
+            branches.add(x);
+        }
+        for (int k = branches.size(); k < n; k++) {
+            String q = p + "br" + k + ".";
+            if (rng.nextBoolean()) {
+                branches.add(maybeBn(q + "proj.bn", conv(q + "proj", x, out, 1, stride)));
+            } else {
+                String y = normAct(q + "1.", conv(q + "conv1", x, 1 + rng.nextInt(6), 3, stride));
+                branches.add(maybeBn(q + "bn2", conv(q + "conv2", y, out, 3, 1)));
+            }
+        }
+        return act(p, g.add(p + "add", branches.toArray(String[]::new)));
+    }
+
+    /** Two or three branches concatenated: convolutions (1×1 or 3×3), the identity, a 3×3 max pool of stride 1. */
+    private String concat(String p, String x) {
+        int n = 2 + rng.nextInt(2);
+        List<String> branches = new ArrayList<>();
+        for (int k = 0; k < n; k++) {
+            String q = p + "br" + k + ".";
+            int kind = rng.nextInt(5);
+            if (kind == 0) {
+                branches.add(x);
+            } else if (kind == 1) {
+                branches.add(g.add(new MaxPool2d(q + "maxpool", g.backend(), 3, 1, 1), x));
+            } else {
+                branches.add(normAct(q, conv(q + "conv", x, 1 + rng.nextInt(5), rng.nextBoolean() ? 3 : 1, 1)));
+            }
+        }
+        return g.concat(p + "cat", branches.toArray(String[]::new));
+    }
+
+    private String depthwiseSeparable(String p, String x) {
+        int c = g.channels(x);
+        String y = g.conv(p + "dw", x, c, 3, rng.nextInt(3) == 0 ? 2 : 1, 1, c, rng.nextBoolean());
+        y = normAct(p + "dw.", y);
+        return normAct(p + "pw.", conv(p + "pw", y, channels(), 1, 1));
+    }
+
+    /** A grouped 3×3 convolution of 2 or 3 groups, after a 1×1 convolution to a multiple of the groups when needed. */
+    private String grouped(String p, String x) {
+        int groups = 2 + rng.nextInt(2);
+        if (g.channels(x) % groups != 0) {
+            x = normAct(p + "pre.", conv(p + "pre", x, groups * (1 + rng.nextInt(3)), 1, 1));
+        }
+        String y = g.conv(p + "grouped", x, groups * (1 + rng.nextInt(3)), 3, 1, 1, groups, rng.nextBoolean());
+        return normAct(p + "grouped.", y);
+    }
+
+    /** Expand 1×1 → BN → ReLU6 → depthwise 3×3 → BN → ReLU6 → project 1×1 → BN, added to the input when the shape allows. */
+    private String invertedResidual(String p, String x) {
+        int c = g.channels(x);
+        int hidden = Math.min(18, c * (2 + rng.nextInt(2)));
+        String y = g.relu6(p + "expand.relu", g.batchNorm(p + "expand.bn", conv(p + "expand", x, hidden, 1, 1)));
+        int stride = rng.nextInt(4) == 0 ? 2 : 1;
+        y = g.relu6(p + "dw.relu", g.batchNorm(p + "dw.bn", g.depthwise(p + "dw", y, 3, stride, 1)));
+        int out = rng.nextInt(3) == 0 ? channels() : c;
+        y = g.batchNorm(p + "project.bn", g.conv(p + "project", y, out, 1, 1, 0));
+        return stride == 1 && out == c ? g.add(p + "add", y, x) : y;
+    }
+
+    /** Max pooling (2×2, or 3×3 stride 2 padded), average pooling (padding counted or not), or none. */
+    private String pool(String name, String x) {
+        int[] s = g.shape(x);
+        if (Math.min(s[1], s[2]) < 3) {
+            return x;
+        }
+        return switch (rng.nextInt(6)) {
+            case 0 -> g.maxPool(name, x, 2, 2, 0);
+            case 1 -> g.maxPool(name, x, 3, 2, 1);
+            case 2 -> g.avgPool(name, x, 2, 2, 0);
+            case 3 -> g.add(new AvgPool2d(name, g.backend(), 3, 2, 1, rng.nextBoolean()), x);
+            case 4 -> g.add(new AvgPool2d(name, g.backend(), 3, 1, 1, false), x);
+            default -> x;
+        };
+    }
+
+    /**
+     * Random biases (±0.5), BatchNorm scales of either sign ({@code 0.5 ≤ |γ| ≤ 1.5}), shifts (±0.5),
+     * running means (±0.5) and running variances in {@code [0.5, 2]}, drawn from {@code seed}.
+     */
+    static void randomize(Graph net, long seed) {
+        SplittableRandom r = new SplittableRandom(seed ^ 0x5EEDL);
+        Backend b = net.backend();
+        for (Layer l : net.layers()) {
+            if (l instanceof WeightLayer w && w.bias() != null) {
+                b.upload(w.bias().value(), Check.uniform(r, w.bias().size(), 0.5));
+            } else if (l instanceof BatchNorm bn) {
+                int c = bn.channels();
+                float[] gamma = new float[c];
+                float[] var = new float[c];
+                for (int i = 0; i < c; i++) {
+                    gamma[i] = (float) ((0.5 + r.nextDouble()) * (r.nextBoolean() ? 1 : -1));
+                    var[i] = (float) (0.5 + 1.5 * r.nextDouble());
+                }
+                b.upload(bn.gamma().value(), gamma);
+                b.upload(bn.beta().value(), Check.uniform(r, c, 0.5));
+                b.upload(bn.runningMean(), Check.uniform(r, c, 0.5));
+                b.upload(bn.runningVar(), var);
+            }
+        }
+    }
+}

@@ -1,0 +1,400 @@
+package io.prune4j.testing;
+
+import java.util.Arrays;
+
+/**
+ * Deliberately plain double-precision references for the operations of the graph networks (grouped
+ * convolution, padded pooling, batch normalisation, the element-wise and channel operations, FPGM,
+ * LAMP, segmented reduction), written from the definitions in {@code Backend}'s Javadoc and never
+ * from the fast code. Slow on purpose: every sum is a loop over the definition's indices.
+ */
+public final class NaiveGraphOps {
+    private NaiveGraphOps() {}
+
+    /** Output extent of a window {@code k} at {@code stride} over {@code n} padded by {@code pad}. */
+    public static int out(int n, int k, int stride, int pad) {
+        return (n + 2 * pad - k) / stride + 1;
+    }
+
+    /**
+     * Grouped convolution: {@code y[b,o,i,j] = bias[o] + Σ_{c,u,v} w[o,c,u,v] · x[b, g·cin + c, i·s − p + u, j·s − p + v]}
+     * with {@code g = o / (out / groups)}, {@code cin = in / groups}, zero outside; {@code bias} null for none.
+     */
+    public static double[] conv2d(double[] x, int batch, int in, int h, int wd, double[] w, double[] bias, int out, int kh, int kw,
+                                  int stride, int pad, int groups, boolean relu) {
+        int ho = out(h, kh, stride, pad);
+        int wo = out(wd, kw, stride, pad);
+        int cin = in / groups;
+        int cout = out / groups;
+        double[] y = new double[batch * out * ho * wo];
+        for (int b = 0; b < batch; b++) {
+            for (int o = 0; o < out; o++) {
+                int g = o / cout;
+                for (int i = 0; i < ho; i++) {
+                    for (int j = 0; j < wo; j++) {
+                        double s = bias == null ? 0 : bias[o];
+                        for (int c = 0; c < cin; c++) {
+                            for (int u = 0; u < kh; u++) {
+                                for (int v = 0; v < kw; v++) {
+                                    int r = i * stride - pad + u;
+                                    int q = j * stride - pad + v;
+                                    if (r >= 0 && r < h && q >= 0 && q < wd) {
+                                        s += w[((o * cin + c) * kh + u) * kw + v] * x[((b * in + g * cin + c) * h + r) * wd + q];
+                                    }
+                                }
+                            }
+                        }
+                        y[((b * out + o) * ho + i) * wo + j] = relu ? Math.max(s, 0) : s;
+                    }
+                }
+            }
+        }
+        return y;
+    }
+
+    /**
+     * The gradients of {@link #conv2d} (no activation) for {@code dy}, by the same loops with each
+     * product's contribution sent back: {@code {dx, dw, db}}.
+     */
+    public static double[][] conv2dBackward(double[] dy, double[] x, int batch, int in, int h, int wd, double[] w, int out, int kh,
+                                            int kw, int stride, int pad, int groups) {
+        int ho = out(h, kh, stride, pad);
+        int wo = out(wd, kw, stride, pad);
+        int cin = in / groups;
+        int cout = out / groups;
+        double[] dx = new double[x.length];
+        double[] dw = new double[w.length];
+        double[] db = new double[out];
+        for (int b = 0; b < batch; b++) {
+            for (int o = 0; o < out; o++) {
+                int g = o / cout;
+                for (int i = 0; i < ho; i++) {
+                    for (int j = 0; j < wo; j++) {
+                        double d = dy[((b * out + o) * ho + i) * wo + j];
+                        db[o] += d;
+                        for (int c = 0; c < cin; c++) {
+                            for (int u = 0; u < kh; u++) {
+                                for (int v = 0; v < kw; v++) {
+                                    int r = i * stride - pad + u;
+                                    int q = j * stride - pad + v;
+                                    if (r >= 0 && r < h && q >= 0 && q < wd) {
+                                        int xi = ((b * in + g * cin + c) * h + r) * wd + q;
+                                        int wi = ((o * cin + c) * kh + u) * kw + v;
+                                        dw[wi] += d * x[xi];
+                                        dx[xi] += d * w[wi];
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return new double[][] {dx, dw, db};
+    }
+
+    /**
+     * Max pooling with −∞ padding: the largest value of each window, and the plane position
+     * {@code h·W + w} of its first occurrence in row order among the positions inside the plane.
+     * Returns {@code {values, positions}}.
+     */
+    public static double[][] maxPool2d(double[] x, int planes, int h, int w, int window, int stride, int pad) {
+        int ho = out(h, window, stride, pad);
+        int wo = out(w, window, stride, pad);
+        double[] y = new double[planes * ho * wo];
+        double[] arg = new double[planes * ho * wo];
+        for (int p = 0; p < planes; p++) {
+            for (int i = 0; i < ho; i++) {
+                for (int j = 0; j < wo; j++) {
+                    double best = Double.NEGATIVE_INFINITY;
+                    int at = -1;
+                    for (int u = 0; u < window; u++) {
+                        for (int v = 0; v < window; v++) {
+                            int r = i * stride - pad + u;
+                            int q = j * stride - pad + v;
+                            if (r < 0 || r >= h || q < 0 || q >= w) {
+                                continue;
+                            }
+                            double val = x[(p * h + r) * w + q];
+                            if (at < 0 || val > best) {
+                                best = val;
+                                at = r * w + q;
+                            }
+                        }
+                    }
+                    y[(p * ho + i) * wo + j] = best;
+                    arg[(p * ho + i) * wo + j] = at;
+                }
+            }
+        }
+        return new double[][] {y, arg};
+    }
+
+    /** The divisor of the window at output {@code (i, j)}: {@code window²}, or the count of its positions inside the plane. */
+    private static int divisor(int i, int j, int h, int w, int window, int stride, int pad, boolean countIncludePad) {
+        if (countIncludePad) {
+            return window * window;
+        }
+        int n = 0;
+        for (int u = 0; u < window; u++) {
+            for (int v = 0; v < window; v++) {
+                int r = i * stride - pad + u;
+                int q = j * stride - pad + v;
+                if (r >= 0 && r < h && q >= 0 && q < w) {
+                    n++;
+                }
+            }
+        }
+        return n;
+    }
+
+    /** Average pooling with zero padding. */
+    public static double[] avgPool2d(double[] x, int planes, int h, int w, int window, int stride, int pad, boolean countIncludePad) {
+        int ho = out(h, window, stride, pad);
+        int wo = out(w, window, stride, pad);
+        double[] y = new double[planes * ho * wo];
+        for (int p = 0; p < planes; p++) {
+            for (int i = 0; i < ho; i++) {
+                for (int j = 0; j < wo; j++) {
+                    double s = 0;
+                    for (int u = 0; u < window; u++) {
+                        for (int v = 0; v < window; v++) {
+                            int r = i * stride - pad + u;
+                            int q = j * stride - pad + v;
+                            if (r >= 0 && r < h && q >= 0 && q < w) {
+                                s += x[(p * h + r) * w + q];
+                            }
+                        }
+                    }
+                    y[(p * ho + i) * wo + j] = s / divisor(i, j, h, w, window, stride, pad, countIncludePad);
+                }
+            }
+        }
+        return y;
+    }
+
+    /** The gradient of {@link #avgPool2d}: each {@code dy / divisor} added to its window's positions inside the plane. */
+    public static double[] avgPool2dBackward(double[] dy, int planes, int h, int w, int window, int stride, int pad,
+                                             boolean countIncludePad) {
+        int ho = out(h, window, stride, pad);
+        int wo = out(w, window, stride, pad);
+        double[] dx = new double[planes * h * w];
+        for (int p = 0; p < planes; p++) {
+            for (int i = 0; i < ho; i++) {
+                for (int j = 0; j < wo; j++) {
+                    double g = dy[(p * ho + i) * wo + j] / divisor(i, j, h, w, window, stride, pad, countIncludePad);
+                    for (int u = 0; u < window; u++) {
+                        for (int v = 0; v < window; v++) {
+                            int r = i * stride - pad + u;
+                            int q = j * stride - pad + v;
+                            if (r >= 0 && r < h && q >= 0 && q < w) {
+                                dx[(p * h + r) * w + q] += g;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return dx;
+    }
+
+    /** Index of value {@code s} of channel {@code c} of example {@code b} in {@code [batch, channels, spatial]}. */
+    private static int at(int b, int c, int s, int channels, int spatial) {
+        return (b * channels + c) * spatial + s;
+    }
+
+    /** A channel's mean over the batch and the spatial positions, the plain sum divided by the count. */
+    public static double[] channelMeans(double[] x, int batch, int channels, int spatial) {
+        double[] m = new double[channels];
+        for (int c = 0; c < channels; c++) {
+            double s = 0;
+            for (int b = 0; b < batch; b++) {
+                for (int i = 0; i < spatial; i++) {
+                    s += x[at(b, c, i, channels, spatial)];
+                }
+            }
+            m[c] = s / ((double) batch * spatial);
+        }
+        return m;
+    }
+
+    /** A channel's biased variance: the mean squared deviation from {@link #channelMeans}. */
+    public static double[] channelVariances(double[] x, int batch, int channels, int spatial) {
+        double[] m = channelMeans(x, batch, channels, spatial);
+        double[] v = new double[channels];
+        for (int c = 0; c < channels; c++) {
+            double s = 0;
+            for (int b = 0; b < batch; b++) {
+                for (int i = 0; i < spatial; i++) {
+                    double d = x[at(b, c, i, channels, spatial)] - m[c];
+                    s += d * d;
+                }
+            }
+            v[c] = s / ((double) batch * spatial);
+        }
+        return v;
+    }
+
+    /** {@code y = gamma · (x − mean) / sqrt(var + eps) + beta} per channel, for given statistics. */
+    public static double[] batchNorm(double[] x, int batch, int channels, int spatial, double[] gamma, double[] beta, double[] mean,
+                                     double[] var, double eps) {
+        double[] y = new double[x.length];
+        for (int b = 0; b < batch; b++) {
+            for (int c = 0; c < channels; c++) {
+                for (int i = 0; i < spatial; i++) {
+                    int k = at(b, c, i, channels, spatial);
+                    y[k] = gamma[c] * (x[k] - mean[c]) / Math.sqrt(var[c] + eps) + beta[c];
+                }
+            }
+        }
+        return y;
+    }
+
+    /** Training-mode batch normalisation: {@link #batchNorm} with the batch's own mean and biased variance. */
+    public static double[] batchNormTraining(double[] x, int batch, int channels, int spatial, double[] gamma, double[] beta, double eps) {
+        return batchNorm(x, batch, channels, spatial, gamma, beta, channelMeans(x, batch, channels, spatial),
+                channelVariances(x, batch, channels, spatial), eps);
+    }
+
+    /**
+     * The running statistics after one training batch: {@code (1 − momentum)·running + momentum·stat}, the
+     * variance unbiased ({@code σ²·n/(n−1)}). Returns {@code {mean, var}}.
+     */
+    public static double[][] runningStats(double[] x, int batch, int channels, int spatial, double[] runningMean, double[] runningVar,
+                                          double momentum) {
+        double[] m = channelMeans(x, batch, channels, spatial);
+        double[] v = channelVariances(x, batch, channels, spatial);
+        double n = (double) batch * spatial;
+        double[] rm = new double[channels];
+        double[] rv = new double[channels];
+        for (int c = 0; c < channels; c++) {
+            rm[c] = (1 - momentum) * runningMean[c] + momentum * m[c];
+            rv[c] = (1 - momentum) * runningVar[c] + momentum * v[c] * n / (n - 1);
+        }
+        return new double[][] {rm, rv};
+    }
+
+    /**
+     * The training-mode gradient in its textbook form (Ioffe &amp; Szegedy, section 3), each term its own
+     * loop: {@code dx̂ = dy·γ}, {@code dσ² = Σ dx̂·(x−μ)·(−½)(σ²+ε)^(−3/2)},
+     * {@code dμ = Σ −dx̂/√(σ²+ε) + dσ²·Σ −2(x−μ)/n}, {@code dx = dx̂/√(σ²+ε) + dσ²·2(x−μ)/n + dμ/n},
+     * {@code dγ = Σ dy·x̂}, {@code dβ = Σ dy}. Returns {@code {dx, dgamma, dbeta}}.
+     */
+    public static double[][] batchNormBackward(double[] dy, double[] x, int batch, int channels, int spatial, double[] gamma, double eps) {
+        double[] mu = channelMeans(x, batch, channels, spatial);
+        double[] var = channelVariances(x, batch, channels, spatial);
+        double n = (double) batch * spatial;
+        double[] dx = new double[x.length];
+        double[] dg = new double[channels];
+        double[] dbt = new double[channels];
+        for (int c = 0; c < channels; c++) {
+            double sd = Math.sqrt(var[c] + eps);
+            double dvar = 0;
+            double dmu = 0;
+            double centred = 0;
+            for (int b = 0; b < batch; b++) {
+                for (int i = 0; i < spatial; i++) {
+                    int k = at(b, c, i, channels, spatial);
+                    double dxhat = dy[k] * gamma[c];
+                    dvar += dxhat * (x[k] - mu[c]) * -0.5 * Math.pow(var[c] + eps, -1.5);
+                    dmu += -dxhat / sd;
+                    centred += -2 * (x[k] - mu[c]);
+                    dg[c] += dy[k] * (x[k] - mu[c]) / sd;
+                    dbt[c] += dy[k];
+                }
+            }
+            dmu += dvar * centred / n;
+            for (int b = 0; b < batch; b++) {
+                for (int i = 0; i < spatial; i++) {
+                    int k = at(b, c, i, channels, spatial);
+                    dx[k] = dy[k] * gamma[c] / sd + dvar * 2 * (x[k] - mu[c]) / n + dmu / n;
+                }
+            }
+        }
+        return new double[][] {dx, dg, dbt};
+    }
+
+    public static double[] clamp(double[] x, double lo, double hi) {
+        double[] y = new double[x.length];
+        for (int i = 0; i < x.length; i++) {
+            y[i] = x[i] < lo ? lo : x[i] > hi ? hi : x[i];
+        }
+        return y;
+    }
+
+    /**
+     * {@code dst} with {@code channels} channels of {@code src} from {@code srcOffset} written over
+     * its channels from {@code dstOffset}; the other channels kept.
+     */
+    public static double[] copyChannels(double[] dst, int batch, int dstChannels, int dstOffset, double[] src, int srcChannels,
+                                        int srcOffset, int channels, int spatial) {
+        double[] out = dst.clone();
+        for (int b = 0; b < batch; b++) {
+            for (int c = 0; c < channels; c++) {
+                for (int i = 0; i < spatial; i++) {
+                    out[at(b, dstOffset + c, i, dstChannels, spatial)] = src[at(b, srcOffset + c, i, srcChannels, spatial)];
+                }
+            }
+        }
+        return out;
+    }
+
+    /** {@code out[r] = Σ_j ‖w_r − w_j‖₂} over the rows of {@code w [rows, cols]}. */
+    public static double[] fpgm(double[] w, int rows, int cols) {
+        double[] out = new double[rows];
+        for (int r = 0; r < rows; r++) {
+            for (int j = 0; j < rows; j++) {
+                double s = 0;
+                for (int c = 0; c < cols; c++) {
+                    double d = w[r * cols + c] - w[j * cols + c];
+                    s += d * d;
+                }
+                out[r] += Math.sqrt(s);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * LAMP from its definition, with no sort: the score of element {@code u} is {@code w_u²} over the
+     * sum of {@code w_v²} for every {@code v} at or after {@code u} in the order (magnitude, then
+     * index), that is every {@code v} with {@code |w_v| > |w_u|}, or {@code |w_v| = |w_u|} and {@code v ≥ u}.
+     */
+    public static double[] lamp(double[] w) {
+        double[] out = new double[w.length];
+        for (int u = 0; u < w.length; u++) {
+            double den = 0;
+            for (int v = 0; v < w.length; v++) {
+                double a = Math.abs(w[v]);
+                double b = Math.abs(w[u]);
+                if (a > b || (a == b && v >= u)) {
+                    den += w[v] * w[v];
+                }
+            }
+            out[u] = den == 0 ? 0 : w[u] * w[u] / den;
+        }
+        return out;
+    }
+
+    /** {@code out[k]} = the sum, mean or maximum of {@code src[perm[i]]} over segment {@code k}; 0 when empty. */
+    public static double[] segmentReduce(double[] src, int[] perm, int[] offsets, String reduction) {
+        int k = offsets.length - 1;
+        double[] out = new double[k];
+        for (int s = 0; s < k; s++) {
+            double[] terms = new double[offsets[s + 1] - offsets[s]];
+            for (int i = offsets[s]; i < offsets[s + 1]; i++) {
+                terms[i - offsets[s]] = src[perm[i]];
+            }
+            if (terms.length == 0) {
+                continue;
+            }
+            switch (reduction) {
+                case "SUM" -> out[s] = Arrays.stream(terms).sum();
+                case "MEAN" -> out[s] = Arrays.stream(terms).sum() / terms.length;
+                case "MAX" -> out[s] = Arrays.stream(terms).max().getAsDouble();
+                default -> throw new IllegalArgumentException(reduction);
+            }
+        }
+        return out;
+    }
+}
