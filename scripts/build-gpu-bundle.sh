@@ -11,9 +11,11 @@
 #   test/classes/             compiled tests
 #   test/lib/*.jar            test-scope jars that are not runtime jars and not JUnit itself
 #   test/junit-platform-console-standalone.jar
-#   bench/torch_topk.py       the PyTorch side of the GPU benchmarks (benchmarks/gpu/*.py)
+#   bench/*.py                the PyTorch side of the GPU benchmarks (benchmarks/gpu/*.py: torch_topk.py,
+#                             torch_prune_pipeline.py (MLP), torch_resnet_pipeline.py (ResNet))
 #   data/fashion-mnist/       a Fashion-MNIST subset (the first P4J_DATA_TRAIN training images, all
-#                             10,000 test images) for the timed prune pipeline, cuda against cpu
+#                             10,000 test images) for the timed prune pipelines (MLP cuda against cpu,
+#                             CNN, ResNet and MobileNet on cuda, the PyTorch peers)
 #   BUNDLE-INFO.txt           what was built, from which commit, with which modules
 #
 # Environment:

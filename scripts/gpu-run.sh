@@ -27,6 +27,11 @@
 #   5e. runs `prune4j sweep --device cuda --no-plot` (all criteria, all default sparsities);
 #   5f. runs `prune4j prune --reconstruct --finetune-epochs 0`, structured Taylor 50% and unstructured
 #      global magnitude 90%, --device cuda (the refit from the device's Gram matrices) and then cpu;
+#   5g. runs `prune4j prune --arch resnet --device cuda --target-flops 0.4 --criterion taylor
+#      --finetune-epochs 3 --epochs 5` and the same pipeline in PyTorch eager on the same GPU
+#      (bench/torch_resnet_pipeline.py, 2 runs, the second the warm one); the summary at the end
+#      gives the ratio prune4j/PyTorch of the in-process times (train + score + prune + finetune);
+#   5h. runs the same with --arch mobilenet (prune4j only);
 #   6. times torch.topk / torch.kthvalue (bench/torch_topk.py from benchmarks/gpu/) when python3
 #      has torch with CUDA;
 #   7. BENCHMARK HOOK: runs io.prune4j.bench.GpuBench's main when the bundle has that class (it
@@ -52,8 +57,12 @@
 #   P4J_CNN_ARGS           arguments for that run (default: --epochs 5)
 #   P4J_SKIP_SWEEP=1       do not run the sweep on the GPU
 #   P4J_SKIP_RECONSTRUCT=1 do not run the reconstruction jobs on the GPU
+#   P4J_SKIP_RESNET=1      do not run the ResNet pipeline (prune4j and PyTorch) on the GPU
+#   P4J_RESNET_EPOCHS      training epochs of the ResNet pipeline, both sides (default 5)
+#   P4J_SKIP_MOBILENET=1   do not run the MobileNet pipeline on the GPU
+#   P4J_MOBILENET_EPOCHS   its training epochs (default: P4J_RESNET_EPOCHS)
 #   P4J_SKIP_BENCH=1       do not run the benchmark hook (nor the torch timings)
-#   P4J_SKIP_TORCH=1       do not run the torch timings
+#   P4J_SKIP_TORCH=1       do not run the torch timings nor the PyTorch pipelines
 #   P4J_TORCH_ARGS         arguments for torch_topk.py (e.g. --quick)
 #   P4J_SANITIZE=1         also run the GPU tests under compute-sanitizer --tool memcheck (slow)
 #   P4J_SANITIZE_ARGS      JUnit console arguments for the sanitizer run instead of P4J_TEST_ARGS
@@ -72,7 +81,8 @@ exec > >(tee -a "$LOG") 2>&1
 
 say() { printf '[gpu-run] %s\n' "$*"; }
 die() { printf '[gpu-run] ERROR: %s\n' "$*"; exit 1; }
-section() { printf '\n[gpu-run] ==== %s ====\n' "$*"; }
+# the seconds since the script started close each section line (what a step costs, for the device-time budget)
+section() { printf '\n[gpu-run] ==== %s ==== [%d s]\n' "$*" "$SECONDS"; }
 FAILED=()
 # step WHAT [--out FILE] CMD...: runs CMD without stopping the script when it fails (stdout to FILE
 # with --out); a nonzero exit prints an ERROR line naming WHAT and adds WHAT to FAILED. Leaves the
@@ -239,6 +249,10 @@ wanted() {
     if [[ "${P4J_SKIP_PIPELINE:-0}" == 1 || "${!2:-0}" == 1 ]]; then say "$1 skipped"; return 1; fi
     if [[ ! -d "$PDATA" ]]; then say "no data/fashion-mnist in the bundle: no $1"; return 1; fi
 }
+# have_torch_cuda: whether python3 has a torch that sees a CUDA device (for the PyTorch peers)
+have_torch_cuda() {
+    command -v python3 >/dev/null 2>&1 && python3 -c 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)' 2>/dev/null
+}
 if [[ "${P4J_SKIP_PIPELINE:-0}" == 1 ]]; then
     say "pipeline timing skipped (P4J_SKIP_PIPELINE=1)"
 elif [[ ! -d "$PDATA" ]]; then
@@ -358,6 +372,122 @@ if wanted "reconstruction" P4J_SKIP_RECONSTRUCT; then
     done
 fi
 
+# ---- 5g. the ResNet pipeline on the GPU, and the same pipeline in PyTorch eager ------------------
+# `prune4j prune --arch resnet --device cuda --target-flops 0.4 --criterion taylor`: cuDNN training of
+# the default ResNet (width 16, one basic block per stage), Taylor scores at each conv's BatchNorm
+# output, group scores over the dependency groups (each stage's residual stream, each block's conv1
+# channels), the global ranking to 40% of the FLOPs, compaction, BatchNorm re-estimation, fine-tuning.
+# bench/torch_resnet_pipeline.py is the same pipeline in PyTorch eager on the same GPU and data (two
+# runs in one process: the first pays CUDA/cuDNN start-up, the second is the warm figure). Compared on
+# the in-process span train + score + prune + finetune, as the MLP pipeline is (5c).
+# --device cpu is not run: on this branch the CPU backend lacks the graph networks' operations
+# (bias-free conv2d, batchNorm, add: "not implemented yet"), and it would take minutes if it had them.
+#
+# Time (estimated before any run of it, from the H100 figures in docs/gpu-h100): the ResNet costs
+# 18.8 MFLOPs (9.4 M multiply-adds) per image forward, about half the default CNN's 33 MFLOPs, which
+# trained at ~110-127k samples/s; but it has 31 nodes (CNN: 8) of narrow (16-64 channel) layers, so
+# at batch 128 it is bound by kernel launches (~150 per step), not FLOPs: taken at 40k samples/s,
+# i.e. ~3 ms a step, for prune4j and 30k samples/s for PyTorch eager (~126 operators a step, ~10 us
+# each on the host). An epoch of the 15,000-image subset is then ~0.4-0.5 s plus ~0.1 s for the test
+# evaluation; 5 + 3 epochs ~5 s. prune4j: + JVM and CUDA start, first-epoch cuDNN plans, the
+# report's latency/throughput measurement (3 s for the CNN) = ~10-15 s (30 s allowed). PyTorch: two
+# runs ~5 s each + start-up and the first run's warm-up (the MLP peer's first run took 7.5 s longer
+# than the next) = ~20-25 s (60 s allowed). MobileNet (5h, 69 nodes, 13.3 MFLOPs, depthwise convs)
+# ~15-20 s (40 s allowed). All three together: ~1 min expected, 2.2 min at worst. The steps before
+# and after, read off the H100 log (which has no per-section times; the [N s] on each section line
+# now gives them): GPU tests ~15-45 s (50 tests took 13 s; this branch has 335 GPU-tagged cases),
+# MLP cuda + cpu ~13 s, its PyTorch peer ~45 s, CNN ~7 s, sweep ~5 s, reconstruction ~25 s, torch
+# timings ~25 s, GpuBench ~1 min: the whole script ~4-5 min, under the 8 minutes a device run has.
+# P4J_RESNET_EPOCHS sets the training epochs of both (default 5; prune4j's default is 10).
+section "ResNet prune pipeline on the GPU, against PyTorch eager"
+RESNET_EPOCHS="${P4J_RESNET_EPOCHS:-5}"
+RESNET_OPTS=(--target-flops 0.4 --criterion taylor --finetune-epochs 3 --epochs "$RESNET_EPOCHS")
+RESNET_SUMMARY="ResNet pipeline: not run (skipped, or no data in the bundle)"
+if wanted "ResNet pipeline" P4J_SKIP_RESNET; then
+    say "prune4j prune --arch resnet --device cuda ${RESNET_OPTS[*]}"
+    step "ResNet pipeline --device cuda" "$JAVA" "${JOPTS[@]}" -jar "$B/app/prune4j.jar" prune --arch resnet --data "$PDATA" \
+        --device cuda --seed 42 --no-progress --report "$WORK/prune-resnet-cuda.json" "${RESNET_OPTS[@]}" 2>&1
+    RESNET_SUMMARY="ResNet pipeline: prune4j --device cuda failed (exit $STEP_RC)"
+    if [[ $STEP_RC -eq 0 ]]; then
+        cat "$WORK/prune-resnet-cuda.json"; echo
+        say "ResNet pipeline --device cuda wall time (JVM start to exit): $STEP_S s"
+        RESNET_SUMMARY="ResNet pipeline: prune4j --device cuda ran ($STEP_S s wall)"
+    fi
+    why=""
+    if [[ "${P4J_SKIP_TORCH:-0}" == 1 ]]; then
+        why="PyTorch ResNet pipeline skipped (P4J_SKIP_TORCH=1)"
+    elif [[ ! -f "$B/bench/torch_resnet_pipeline.py" ]]; then
+        why="no bench/torch_resnet_pipeline.py in the bundle: no PyTorch ResNet pipeline"
+    elif ! have_torch_cuda; then
+        why="python3 with CUDA-enabled torch not found: no PyTorch ResNet pipeline"
+    fi
+    if [[ -n "$why" ]]; then
+        say "$why"
+        RESNET_SUMMARY+="; $why"
+    else
+        step "PyTorch ResNet pipeline" --out "$WORK/torch-resnet.json" env PYTHONUNBUFFERED=1 \
+            python3 "$B/bench/torch_resnet_pipeline.py" --data "$PDATA" --seed 42 --repeat 2 --epochs "$RESNET_EPOCHS" \
+            --finetune-epochs 3 --target-flops 0.4
+        cat "$WORK/torch-resnet.json"; echo
+        if [[ $STEP_RC -eq 0 ]]; then
+            say "PyTorch ResNet pipeline process wall time (python start to exit, 2 runs): $STEP_S s"
+            if [[ -f "$WORK/prune-resnet-cuda.json" ]]; then
+                RESNET_SUMMARY="$(python3 - "$WORK/prune-resnet-cuda.json" "$WORK/torch-resnet.json" <<'PY'
+import json, sys
+j = json.load(open(sys.argv[1])); t = json.load(open(sys.argv[2]))
+jt = j["timings"]
+phases = ("train_s", "score_s", "prune_s", "finetune_s")
+jp = sum(jt[k] for k in phases)
+def acc(m):
+    return "n/a" if m is None or m.get("accuracy") is None else f"{m['accuracy']:.4f}"
+rounds = j.get("rounds") or [{}]
+jb, jq = j["baseline"], j["pruned"]
+print("[gpu-run] ResNet pipeline (train+score+prune+finetune), in-process seconds:", file=sys.stderr)
+print(f"[gpu-run]   prune4j --device cuda  {jp:8.3f}  (train {jt['train_s']:.3f}, score {jt['score_s']:.3f}, prune {jt['prune_s']:.3f},"
+      f" finetune {jt['finetune_s']:.3f}); accuracy {acc(jb)} -> {acc(rounds[-1].get('beforeFinetune'))} after pruning -> {acc(jq)};"
+      f" FLOPs {jb['flops']} -> {jq['flops']} ({jq['flops'] / jb['flops']:.3f})", file=sys.stderr)
+d = j.get("device_to_host")
+if d:
+    print(f"[gpu-run]   prune4j device->host copies: training {d['train']['copies']}, scoring + pruning + fine-tuning {d['prune']['copies']}",
+          file=sys.stderr)
+for i, r in enumerate(t["runs"]):
+    rt = r["timings"]
+    print(f"[gpu-run]   PyTorch eager run {i + 1}  {rt['pipeline_s']:8.3f}  (train {rt['train_s']:.3f}, score {rt['score_s']:.3f},"
+          f" prune {rt['prune_s']:.3f}, finetune {rt['finetune_s']:.3f}); accuracy {r['baseline_accuracy']:.4f} ->"
+          f" {r['accuracy_after_prune']:.4f} after pruning -> {r['pruned_accuracy']:.4f}; FLOPs {r['baseline_flops']} ->"
+          f" {r['pruned_flops']} ({r['flops_fraction']:.3f}); kept {r['groups']}", file=sys.stderr)
+if jb["flops"] != t["runs"][-1]["baseline_flops"]:
+    print(f"[gpu-run]   WARNING: the two count different baseline FLOPs ({jb['flops']} and {t['runs'][-1]['baseline_flops']})", file=sys.stderr)
+w = t["runs"][-1]["timings"]["pipeline_s"]   # the warm run (the last of --repeat 2)
+print(f"ResNet pipeline (train+score+prune+finetune, in-process): prune4j --device cuda {jp:.3f} s, PyTorch eager {w:.3f} s"
+      f" (warm run, {t['device']}, torch {t['torch']}): prune4j/PyTorch {jp / w:.2f}x ({'prune4j faster' if jp < w else 'PyTorch faster'})")
+PY
+)" || RESNET_SUMMARY="ResNet pipeline: could not compare the two reports (see above)"
+                say "$RESNET_SUMMARY"
+            fi
+        else
+            RESNET_SUMMARY+="; the PyTorch peer failed (exit $STEP_RC)"
+        fi
+    fi
+fi
+
+# ---- 5h. the MobileNet pipeline on the GPU ----------------------------------------------------------
+# `prune4j prune --arch mobilenet --device cuda`, the same options as the ResNet (5g): inverted
+# residual blocks with depthwise convolutions (cuDNN grouped convolutions), ReLU6, the residual
+# streams and expansion channels as groups. No PyTorch peer (time). P4J_MOBILENET_EPOCHS: training
+# epochs (default: the ResNet's).
+section "MobileNet prune pipeline on the GPU"
+if wanted "MobileNet pipeline" P4J_SKIP_MOBILENET; then
+    MOBILE_OPTS=(--target-flops 0.4 --criterion taylor --finetune-epochs 3 --epochs "${P4J_MOBILENET_EPOCHS:-$RESNET_EPOCHS}")
+    say "prune4j prune --arch mobilenet --device cuda ${MOBILE_OPTS[*]}"
+    step "MobileNet pipeline --device cuda" "$JAVA" "${JOPTS[@]}" -jar "$B/app/prune4j.jar" prune --arch mobilenet --data "$PDATA" \
+        --device cuda --seed 42 --no-progress --report "$WORK/prune-mobilenet-cuda.json" "${MOBILE_OPTS[@]}" 2>&1
+    if [[ $STEP_RC -eq 0 ]]; then
+        cat "$WORK/prune-mobilenet-cuda.json"; echo
+        say "MobileNet pipeline --device cuda wall time (JVM start to exit): $STEP_S s"
+    fi
+fi
+
 # ---- 6. torch timings -------------------------------------------------------------------------
 section "torch.topk / torch.kthvalue"
 TORCH_TSV="$OUT/torch_topk.tsv"
@@ -438,6 +568,8 @@ if [[ "${P4J_SANITIZE:-0}" == 1 ]]; then
 fi
 
 section "done"
+say "$RESNET_SUMMARY"
+say "wall time of gpu-run.sh: $SECONDS s"
 if [[ ${#FAILED[@]} -gt 0 ]]; then
     say "FAILED: ${FAILED[*]}"
     say "logs in $OUT"

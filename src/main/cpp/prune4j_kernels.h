@@ -136,6 +136,9 @@ P4J_API int p4j_clamp(float* y, const float* x, int n, float lo, float hi, void*
 P4J_API int p4j_clamp_backward(float* dx, const float* dy, const float* y, int n, float lo, float hi, void* stream);
 /* y[i] = a[i] + b[i]; y may be a or b (a residual connection). Bit-identical to the CPU. */
 P4J_API int p4j_add(float* y, const float* a, const float* b, int n, void* stream);
+/* Backend.augmentImages: out[r, c, y, x] = in[r, c, y + dy, x' + dx] (x' mirrored when drawn), from splitmix64(seed + (r + 1)·γ). */
+P4J_API int p4j_augment_images(float* out, const float* in, int batch, int channels, int height, int width, long long seed,
+                               int max_shift, int flip, void* stream);
 /* dst[b, dst_offset + c, s] = src[b, src_offset + c, s] for b < batch, c < channels, s < spatial, over
  * dst[batch, dst_channels, spatial] and src[batch, src_channels, spatial] of 4-byte elements: channel
  * concatenation and its gradient. Both channel ranges must lie inside their tensors; dst and src must

@@ -293,7 +293,49 @@ int launch_copy_channels(void* dst, const void* src, int64_t batch, int64_t run,
     return (int)cudaSuccess;
 }
 
+// augment: one thread per output value; each draws its example's shift and mirror from the same
+// splitmix64 finaliser as the CPU (ArgChecks.augmentDraw), a few integer multiplies next to one load.
+__device__ __forceinline__ unsigned long long augment_draw(unsigned long long seed, int row) {
+    unsigned long long z = seed + (unsigned long long)(row + 1) * 0x9E3779B97F4A7C15ull;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+__global__ void augment_kernel(float* __restrict__ out, const float* __restrict__ in, int64_t total, int channels, int height,
+                               int width, unsigned long long seed, int max_shift, int flip) {
+    const int64_t stride = (int64_t)blockDim.x * gridDim.x;
+    const int64_t plane = (int64_t)height * width;
+    const unsigned long long span = 2ull * (unsigned long long)max_shift + 1ull;
+    for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < total; i += stride) {
+        const int64_t image = i / plane;           // (row, channel)
+        const int64_t at = i - image * plane;
+        const int row = (int)(image / channels);
+        const int y = (int)(at / width);
+        const int x = (int)(at - (int64_t)y * width);
+        const unsigned long long z = augment_draw(seed, row);
+        const bool mirror = flip && (z & 1ull);
+        const int dx = (int)((z >> 8) % span) - max_shift;
+        const int dy = (int)((z >> 32) % span) - max_shift;
+        const int sy = y + dy;
+        const int sx = (mirror ? width - 1 - x : x) + dx;
+        out[i] = (sy >= 0 && sy < height && sx >= 0 && sx < width) ? in[image * plane + (int64_t)sy * width + sx] : 0.f;
+    }
+}
+
 }  // namespace
+
+extern "C" int p4j_augment_images(float* out, const float* in, int batch, int channels, int height, int width, long long seed,
+                                  int max_shift, int flip, void* stream) {
+    if (batch < 0 || channels < 0 || height < 0 || width < 0 || max_shift < 0) return (int)cudaErrorInvalidValue;
+    const int64_t total = (int64_t)batch * channels * height * width;
+    if (total == 0) return (int)cudaSuccess;
+    if (out == nullptr || in == nullptr) return (int)cudaErrorInvalidValue;
+    augment_kernel<<<p4j::grid_for(total), p4j::kBlock, 0, p4j::as_stream(stream)>>>(out, in, total, channels, height, width,
+                                                                                     (unsigned long long)seed, max_shift, flip);
+    P4J_CHECK_LAUNCH();
+    return (int)cudaSuccess;
+}
 
 extern "C" int p4j_clamp(float* y, const float* x, int n, float lo, float hi, void* stream) {
     if (n < 0 || (n > 0 && (y == nullptr || x == nullptr)) || !(lo <= hi)) return (int)cudaErrorInvalidValue;

@@ -687,4 +687,23 @@ public final class ArgChecks {
         ints(op, offsets, perm);
         floats(op, out, src);
     }
+
+    /** Checks {@code augmentImages}: {@code out} and {@code in} of one rank-4 shape, distinct, and a shift in [0, 2^20]. */
+    public static void augmentImages(Tensor out, Tensor in, int maxShift) {
+        String op = "augmentImages";
+        Shapes.requireRank(op, "in", in, 4);
+        Shapes.requireShape(op, "out", out, in.shape());
+        if (maxShift < 0 || maxShift > (1 << 20)) {
+            throw new IllegalArgumentException(op + ": the largest shift must be in [0, 2^20], got " + maxShift);
+        }
+        floats(op, out, in);
+    }
+
+    /** splitmix64's finaliser (Steele, Lea &amp; Flood 2014) of {@code seed + (row + 1)·γ}: {@code augmentImages}'s draw for one example. */
+    public static long augmentDraw(long seed, int row) {
+        long z = seed + (row + 1L) * 0x9E3779B97F4A7C15L;
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
 }

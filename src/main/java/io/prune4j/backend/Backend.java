@@ -134,6 +134,20 @@ public interface Backend extends AutoCloseable {
     /** Gradient of {@link #avgPool2d}: overwrites {@code dx [batch, c, H, W]} from {@code dy [batch, c, Ho, Wo]}. */
     void avgPool2dBackward(Tensor dx, Tensor dy, int window, int stride, int pad, boolean countIncludePad);
 
+    /**
+     * Data augmentation of a batch of images, {@code in, out [batch, C, H, W]} ({@code out} may not be
+     * {@code in}): example {@code r} is shifted by {@code (dy, dx)} pixels, each in
+     * {@code [−maxShift, maxShift]}, and, when {@code flip}, mirrored left to right with probability
+     * one half, all drawn from {@code seed} and {@code r} alone:
+     * {@code out[r, c, y, x] = in[r, c, y + dy, x' + dx]} with {@code x' = W − 1 − x} for a mirrored
+     * example and {@code x} otherwise, 0 where that falls outside the image. With
+     * {@code z = splitmix64(seed + (r + 1)·0x9E3779B97F4A7C15)} (Steele et al.'s finaliser), the
+     * example is mirrored when {@code z & 1}, {@code dx = ((z >>> 8) mod (2·maxShift + 1)) − maxShift}
+     * and {@code dy = ((z >>> 32) mod (2·maxShift + 1)) − maxShift}: every backend draws the same, so
+     * training stays the same computation on each, and a device needs no upload per batch.
+     */
+    void augmentImages(Tensor out, Tensor in, long seed, int maxShift, boolean flip);
+
     // ---- normalisation -------------------------------------------------------------------------
 
     /**

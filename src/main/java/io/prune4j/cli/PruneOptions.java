@@ -27,7 +27,9 @@ final class PruneOptions {
     String scope = "layer";
 
     @Option(names = "--normalization", paramLabel = "none|l2|max|l1|mean",
-            description = "Per-layer score normalisation before ranking (default: l2 for structured, none for unstructured).")
+            description = "Per-group (or per-layer) score normalisation before ranking: none, l2, max, l1 or mean (divide by the mean magnitude;"
+                    + " the default for structured pruning: under a global ranking or a budget it treats groups of different sizes alike)"
+                    + " (default: mean for structured, none for unstructured).")
     String normalization;
 
     @Option(names = "--min-keep", description = "Units or weights every layer keeps at least (default: ${DEFAULT-VALUE}).")
@@ -125,12 +127,12 @@ final class PruneOptions {
             throw new InvalidSettingException("--distill-temperature must be a positive number, got " + distillTemperature);
         }
         Ranking.Config ranking = new Ranking.Config(Ranking.Scope.parse(scope), normalization != null ? Normalization.parse(normalization)
-                : structured() ? Normalization.L2 : Normalization.NONE, mode, value, minKeep,
+                : structured() ? Normalization.MEAN : Normalization.NONE, mode, value, minKeep,
                 maxPruneRatio);
         TrainConfig ft = TrainConfig.builder().optEpochs(finetuneEpochs).optBatchSize(training.batch).optLearningRate(finetuneLearningRate())
                 .optOptimizer(TrainConfig.OptimizerKind.parse(training.optimizer)).optMomentum(training.momentum)
                 .optWeightDecay(training.weightDecay).optLrSchedule(TrainConfig.LrSchedule.parse(training.lrSchedule))
-                .optSeed(seed + 1).build();
+                .optSeed(seed + 1).optAugment(training.augment).build();
         return PruneConfig.builder().setCriterion(criterion).optStructured(structured()).optRanking(ranking).optSchedule(sched, r)
                 .optFinetune(ft).optDistillation(distill ? distillTemperature : 0f, distillAlpha).optRewind(rewind)
                 .optCalibrationBatches(calibrationBatches).optSeed(seed).optBiasCompensation(biasCompensation).optReconstruct(reconstruct)

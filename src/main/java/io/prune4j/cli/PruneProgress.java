@@ -63,8 +63,16 @@ final class PruneProgress implements Pruner.Listener {
         }
         scoring = null;
         refit = null;
-        System.err.printf("round %d: target sparsity %.3f, %d parameters (%d non-zero)%s%n", r.round(), r.targetSparsity(), r.params(),
-                r.nonzeroParams(), r.test() == null ? "" : String.format(", test accuracy %.4f", r.test().accuracy()));
+        System.err.printf("round %d: target %.3f, %d parameters (%d non-zero), %d FLOPs per example%s%s%n", r.round(), r.target(),
+                r.params(), r.nonzeroParams(), r.flops(),
+                r.beforeFinetune() == null ? "" : String.format(", test accuracy before fine-tuning %.4f", r.beforeFinetune().accuracy()),
+                r.test() == null ? "" : String.format(", test accuracy %.4f", r.test().accuracy()));
+    }
+
+    @Override
+    public void budgetMissed(int round, double achieved, double target) {
+        System.err.printf("prune4j: warning: round %d left %.3f of the baseline where the budget asked for %.3f: every group is at"
+                + " its smallest (one channel, --min-keep, --round-to)%n", round, achieved, target);
     }
 
     @Override

@@ -26,7 +26,7 @@ import picocli.CommandLine.Option;
 
 /** {@code prune4j train}: trains an MLP on an MNIST-format data set and reports its figures. */
 @Command(name = "train", mixinStandardHelpOptions = true,
-        exitCodeListHeading = "%nExit status:%n", exitCodeList = {Main.EXIT_OK, Main.EXIT_ERROR, Main.EXIT_USAGE, Main.EXIT_INTERNAL}, description = "Train a multilayer perceptron (default 784-300-100-10 on Fashion-MNIST).")
+        exitCodeListHeading = "%nExit status:%n", exitCodeList = {Main.EXIT_OK, Main.EXIT_ERROR, Main.EXIT_USAGE, Main.EXIT_INTERNAL}, description = "Train a network: --arch mlp (the default, 784-300-100-10 on Fashion-MNIST), cnn, resnet or mobilenet.")
 final class TrainCommand implements Callable<Integer> {
     @Mixin
     CommonOptions common;

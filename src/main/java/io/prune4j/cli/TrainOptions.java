@@ -49,6 +49,10 @@ final class TrainOptions {
     @Option(names = "--weight-decay", description = "L2 weight decay (default: ${DEFAULT-VALUE}).")
     float weightDecay = 0f;
 
+    @Option(names = "--augment", description = "Shift training images by up to 2 pixels and mirror them left to right at random, "
+            + "a fresh draw each step (training and fine-tuning; image networks).")
+    boolean augment;
+
     @Option(names = "--lr-schedule", paramLabel = "constant|cosine", description = "Learning-rate schedule (default: ${DEFAULT-VALUE}).")
     String lrSchedule = "cosine";
 
@@ -61,7 +65,7 @@ final class TrainOptions {
         try {
             return TrainConfig.builder().optEpochs(epochs).optBatchSize(batch).optLearningRate(rate).optOptimizer(kind)
                     .optMomentum(momentum).optWeightDecay(weightDecay).optLrSchedule(TrainConfig.LrSchedule.parse(lrSchedule))
-                    .optSeed(seed).build();
+                    .optSeed(seed).optAugment(augment).build();
         } catch (InvalidSettingException e) {
             throw new InvalidSettingException("training options: " + e.getMessage());
         }

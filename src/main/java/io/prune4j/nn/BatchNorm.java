@@ -208,6 +208,17 @@ public final class BatchNorm implements UnaryLayer {
         return new ChannelRule.PassThrough();
     }
 
+    /** Masks γ and β of the masked channels: the channel then normalises to exactly 0. */
+    @Override
+    public void maskChannels(Tensor channelMask) {
+        Tensor g = backend.zeros(DType.FLOAT32, channelMask.shape());
+        backend.copy(g, channelMask);
+        gamma.setMask(g);
+        Tensor b = backend.zeros(DType.FLOAT32, channelMask.shape());
+        backend.copy(b, channelMask);
+        beta.setMask(b);
+    }
+
     @Override
     public BatchNorm pruned(ChannelSelection[] keepInputs, ChannelSelection keepOutput) {
         ChannelSelection keep = keepOutput != null ? keepOutput : keepInputs[0];

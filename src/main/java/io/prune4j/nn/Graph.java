@@ -418,17 +418,31 @@ public final class Graph implements AutoCloseable {
         return true;
     }
 
+    /**
+     * A chain's layers one after the other ({@code Dense fc1 (784→300, relu) → …}); for other graphs a
+     * count of the nodes by kind ({@code 31 nodes: 9 Conv2d, 9 BatchNorm, …}), since the wiring does not
+     * fit a line ({@code prune4j inspect} prints it).
+     */
     public String describe() {
         StringBuilder sb = new StringBuilder();
-        boolean chain = isChain();
+        if (isChain()) {
+            for (Node n : nodes) {
+                if (sb.length() > 0) {
+                    sb.append(" → ");
+                }
+                sb.append(n.layer().describe());
+            }
+            return sb.toString();
+        }
+        Map<String, Integer> kinds = new java.util.LinkedHashMap<>();
         for (Node n : nodes) {
-            if (sb.length() > 0) {
-                sb.append(chain ? " → " : "; ");
-            }
-            sb.append(n.layer().describe());
-            if (!chain) {
-                sb.append(" ← ").append(String.join(", ", n.inputs()));
-            }
+            kinds.merge(n.layer().getClass().getSimpleName(), 1, Integer::sum);
+        }
+        sb.append(nodes.size()).append(" nodes: ");
+        String sep = "";
+        for (Map.Entry<String, Integer> e : kinds.entrySet()) {
+            sb.append(sep).append(e.getValue()).append(' ').append(e.getKey());
+            sep = ", ";
         }
         return sb.toString();
     }

@@ -87,6 +87,17 @@ public interface Layer extends AutoCloseable {
         throw new UnsupportedOperationException(describe() + " cannot remove channels");
     }
 
+    /**
+     * Holds the output channels where {@code channelMask [channels]} (0/1, FLOAT32) is 0 at zero, for
+     * structured pruning by masks (the gradual schedule prunes while training and compacts at the end):
+     * a layer whose parameters give a removed channel a value of its own even where its inputs are zero
+     * (a per-channel shift) masks those parameters, with masks the optimiser re-applies
+     * ({@link Parameter#setMask}), so that the masked network computes what the compacted one will.
+     * The default does nothing, which is right for layers whose output channel is zero wherever their
+     * inputs are (ReLU, pooling, Add, Concat, …). The caller keeps {@code channelMask}.
+     */
+    default void maskChannels(Tensor channelMask) {}
+
     @Override
     void close();
 }

@@ -173,30 +173,17 @@ public final class Compaction {
     }
 
     /**
-     * Holds the removed channels at zero without changing shapes: for each masked tensor, the weight
-     * rows and bias of the {@link WeightLayer} that writes it and the γ and β of a {@link BatchNorm}
-     * that writes it get masks the optimiser re-applies. Pass-through layers carry the zeros on, and a
-     * layer that reads a removed channel multiplies zeros, so the masked network computes what the
-     * compacted one will. Copies the masks; the caller keeps its tensors.
+     * Holds the removed channels at zero without changing shapes: every layer that writes a masked
+     * tensor masks its own parameters of the removed channels ({@link Layer#maskChannels}: the weight
+     * rows and biases of Dense and Conv2d layers, a BatchNorm's γ and β, whatever a layer written
+     * outside the library holds), with masks the optimiser re-applies. Pass-through layers carry the
+     * zeros on, and a layer that reads a removed channel multiplies zeros, so the masked network
+     * computes what the compacted one will. The caller keeps its tensors.
      */
     public static void maskUnits(Graph net, Map<String, Tensor> channelMasks) {
-        Backend b = net.backend();
         for (Map.Entry<String, Tensor> e : channelMasks.entrySet()) {
-            if (e.getKey().equals(Graph.INPUT)) {
-                continue;
-            }
-            Layer l = net.layer(e.getKey());
-            Tensor m = e.getValue();
-            if (l instanceof WeightLayer d) {
-                Tensor rowMask = b.zeros(DType.FLOAT32, d.weight().value().shape());
-                b.broadcastRows(rowMask, m);
-                d.weight().setMask(rowMask);
-                if (d.bias() != null) {
-                    d.bias().setMask(copy(b, m));
-                }
-            } else if (l instanceof BatchNorm bn) {
-                bn.gamma().setMask(copy(b, m));
-                bn.beta().setMask(copy(b, m));
+            if (!e.getKey().equals(Graph.INPUT)) {
+                net.layer(e.getKey()).maskChannels(e.getValue());
             }
         }
     }

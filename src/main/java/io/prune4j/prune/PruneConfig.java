@@ -136,7 +136,7 @@ public record PruneConfig(ScorerFactory criterion, boolean structured, Ranking.C
     public static final class Builder {
         private ScorerFactory criterion;
         private boolean structured = true;
-        private Ranking.Config ranking = Ranking.Config.ratio(Ranking.Scope.LAYER, Normalization.L2, 0.5);
+        private Ranking.Config ranking = Ranking.Config.ratio(Ranking.Scope.LAYER, Normalization.MEAN, 0.5);
         private Schedule schedule = Schedule.ONESHOT;
         private int rounds = 1;
         private TrainConfig finetune = TrainConfig.builder().optEpochs(2).optLearningRate(1e-3f).build();

@@ -33,11 +33,13 @@ import java.util.Map;
  */
 public final class Pruner {
     /**
-     * What one pruning step left: the target, the parameters still there, test metrics after its
-     * fine-tuning, and test metrics right after pruning (and BatchNorm re-estimation), before any
-     * fine-tuning (null when not measured: masks applied while training, or no test set).
+     * What one pruning step left: its target (a sparsity, a threshold or a count as the ranking asks,
+     * or with a budget the fraction of the baseline's FLOPs or parameters), the parameters still there
+     * and the FLOPs per example, test metrics after its fine-tuning, and test metrics right after
+     * pruning (and BatchNorm re-estimation), before any fine-tuning (null when not measured: masks
+     * applied while training, or no test set).
      */
-    public record Round(int round, double targetSparsity, long params, long nonzeroParams, Metrics test, Metrics beforeFinetune) {}
+    public record Round(int round, double target, long params, long nonzeroParams, long flops, Metrics test, Metrics beforeFinetune) {}
 
     /** All rounds and the seconds spent scoring, selecting/compacting and fine-tuning. */
     public record Outcome(List<Round> rounds, double scoreSeconds, double pruneSeconds, double finetuneSeconds) {}
@@ -53,6 +55,13 @@ public final class Pruner {
 
         /** One calibration batch of one refitted layer is done. */
         default void refitBatch() {}
+
+        /**
+         * A budget was not met: the guards (at least one channel, or {@code minKeep}, per group; kept
+         * counts rounded to a multiple) leave {@code achieved} of the baseline's FLOPs or parameters where
+         * round {@code round} asked for {@code target}.
+         */
+        default void budgetMissed(int round, double achieved, double target) {}
 
         default void pruned(Round round) {}
     }
@@ -120,7 +129,7 @@ public final class Pruner {
                         }
                         Metrics m = cfg.finetune().epochs() == 0 && before != null ? before
                                 : finetune(net, train, test, cfg.finetune(), distillation, null);
-                        Round round = new Round(r, target, net.parameterCount(), nonzero(net), m, before);
+                        Round round = new Round(r, target, net.parameterCount(), nonzero(net), net.flopsPerExample(), m, before);
                         rounds.add(round);
                         listener.pruned(round);
                     }
@@ -177,7 +186,7 @@ public final class Pruner {
                     k[0]++;
                     double st = gradualSparsity(sf, k[0], n);
                     pruneStep(net, weightLayers, reference, st, k[0], true, null, train, null);
-                    Round r = new Round(k[0], st, net.parameterCount(), nonzero(net), null, null);
+                    Round r = new Round(k[0], st, net.parameterCount(), nonzero(net), net.flopsPerExample(), null, null);
                     rounds.add(r);
                     listener.pruned(r);
                 }
@@ -211,7 +220,7 @@ public final class Pruner {
             m = evaluate(net, test);
         }
         // the last pruning step already has its row; it gets the final test metrics rather than a second row
-        Round last = new Round(n, sf, net.parameterCount(), nonzero(net), m, null);
+        Round last = new Round(n, sf, net.parameterCount(), nonzero(net), net.flopsPerExample(), m, null);
         if (!rounds.isEmpty() && rounds.get(rounds.size() - 1).round() == n) {
             rounds.set(rounds.size() - 1, last);
         } else {
@@ -323,6 +332,12 @@ public final class Pruner {
             }
             if (means != null) {
                 means.close();
+            }
+        }
+        if (cfg.budget() != null && !maskOnly) {
+            double achieved = (cfg.budget() == PruneConfig.Budget.FLOPS ? net.flopsPerExample() : net.parameterCount()) / baselineCost;
+            if (achieved > target * (1 + 1e-9)) {
+                listener.budgetMissed(round, achieved, target);
             }
         }
         boolean recalibrated = false;

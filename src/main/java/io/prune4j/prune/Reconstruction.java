@@ -533,7 +533,7 @@ public final class Reconstruction {
                 h[i * m + j] = g.at(gi, j < k ? kept[j] : n);
             }
             if (i < k) {
-                h[i * (k + 1) + i] += ridge;
+                h[i * m + i] += ridge;
             }
         }
         return h;

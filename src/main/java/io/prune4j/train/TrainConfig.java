@@ -4,12 +4,16 @@ import io.prune4j.InvalidSettingException;
 import java.util.Locale;
 
 /**
- * How to train: epochs, batch size, optimiser and learning-rate schedule, and the seed that fixes
- * shuffling. Build with {@link #builder()}; every setting has a default, and {@code build()}
- * rejects values that cannot work with a message naming the setting.
+ * How to train: epochs, batch size, optimiser and learning-rate schedule, the seed that fixes
+ * shuffling, and whether images are augmented (each training image shifted by up to
+ * {@link #AUGMENT_SHIFT} pixels either way and flipped left to right at random, a fresh draw each
+ * step: {@link io.prune4j.backend.Backend#augmentImages}). Build with {@link #builder()}; every setting
+ * has a default, and {@code build()} rejects values that cannot work with a message naming the setting.
  */
 public record TrainConfig(int epochs, int batchSize, float learningRate, OptimizerKind optimizer, float momentum,
-                          float weightDecay, LrSchedule lrSchedule, long seed) {
+                          float weightDecay, LrSchedule lrSchedule, long seed, boolean augment) {
+    /** The largest shift of an augmented image, in pixels (a 28×28 image padded by 2 and cropped back, as is usual for it). */
+    public static final int AUGMENT_SHIFT = 2;
 
     public enum OptimizerKind {
         ADAM, SGD;
@@ -61,7 +65,7 @@ public record TrainConfig(int epochs, int batchSize, float learningRate, Optimiz
 
     public Builder toBuilder() {
         return new Builder().optEpochs(epochs).optBatchSize(batchSize).optLearningRate(learningRate).optOptimizer(optimizer)
-                .optMomentum(momentum).optWeightDecay(weightDecay).optLrSchedule(lrSchedule).optSeed(seed);
+                .optMomentum(momentum).optWeightDecay(weightDecay).optLrSchedule(lrSchedule).optSeed(seed).optAugment(augment);
     }
 
     public static final class Builder {
@@ -73,6 +77,7 @@ public record TrainConfig(int epochs, int batchSize, float learningRate, Optimiz
         private float weightDecay = 0f;
         private LrSchedule lrSchedule = LrSchedule.COSINE;
         private long seed = 42;
+        private boolean augment;
 
         public Builder optEpochs(int v) { epochs = v; return this; }
         public Builder optBatchSize(int v) { batchSize = v; return this; }
@@ -82,6 +87,8 @@ public record TrainConfig(int epochs, int batchSize, float learningRate, Optimiz
         public Builder optWeightDecay(float v) { weightDecay = v; return this; }
         public Builder optLrSchedule(LrSchedule v) { lrSchedule = v; return this; }
         public Builder optSeed(long v) { seed = v; return this; }
+        /** Shift and flip training images at random (default off); needs image inputs, {@code [C, H, W]} examples. */
+        public Builder optAugment(boolean v) { augment = v; return this; }
 
         public TrainConfig build() {
             if (epochs < 0) {
@@ -102,7 +109,7 @@ public record TrainConfig(int epochs, int batchSize, float learningRate, Optimiz
             if (optimizer == null || lrSchedule == null) {
                 throw new InvalidSettingException("optimizer and learning-rate schedule must be set");
             }
-            return new TrainConfig(epochs, batchSize, learningRate, optimizer, momentum, weightDecay, lrSchedule, seed);
+            return new TrainConfig(epochs, batchSize, learningRate, optimizer, momentum, weightDecay, lrSchedule, seed, augment);
         }
     }
 }

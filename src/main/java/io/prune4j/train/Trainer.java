@@ -66,6 +66,10 @@ public final class Trainer implements AutoCloseable {
      * was restored. The network is left usable; masks are re-applied to the restored weights.
      */
     public List<EpochResult> fit(DeviceData train, DeviceData test, TrainListener listener) {
+        if (config.augment() && net.inputShape().length != 3) {
+            throw new io.prune4j.InvalidSettingException("augmentation shifts and mirrors images, but the network takes examples of shape "
+                    + java.util.Arrays.toString(net.inputShape()));
+        }
         List<EpochResult> results = new ArrayList<>();
         long totalSteps = config.totalSteps(train.count());
         List<Parameter> params = net.parameters();
@@ -138,9 +142,12 @@ public final class Trainer implements AutoCloseable {
                 int rows = batch.resize(Math.min(bs, n - offset));
                 backend.gatherRows(batch.x, train.features(), order, offset);
                 backend.gatherRows(batch.y, train.labels(), order, offset);
-                Tensor logits = net.forward(batch.x, true);
+                // a fresh draw of shifts and mirrors every step, from the seed and the step alone
+                Tensor input = config.augment() ? batch.augmented(net.inputShape(), config.seed() ^ (0x632BE59BD9B4E019L * (step + 1)))
+                        : batch.x;
+                Tensor logits = net.forward(input, true);
                 Tensor grad = batch.gradFor(logits);
-                loss.apply(grad, sums, logits, batch.y, batch.x, 1f / rows);
+                loss.apply(grad, sums, logits, batch.y, input, 1f / rows);
                 net.backward(grad);
                 optimizer.step(net.parameters(), config.learningRateAt(step, totalSteps));
                 step++;
@@ -260,6 +267,7 @@ public final class Trainer implements AutoCloseable {
         Tensor x;
         Tensor y;
         private Tensor grad;
+        private Tensor augmented;
 
         Batch(Backend backend, int features) {
             this.backend = backend;
@@ -276,6 +284,20 @@ public final class Trainer implements AutoCloseable {
             return rows;
         }
 
+        /** {@link #x} shifted and mirrored ({@link Backend#augmentImages}), flat like it; valid until the next call. */
+        Tensor augmented(int[] imageShape, long seed) {
+            int rows = x.dim(0);
+            int[] shape = {rows, imageShape[0], imageShape[1], imageShape[2]};
+            if (augmented == null || !augmented.sameShape(x)) {
+                if (augmented != null) {
+                    augmented.close();
+                }
+                augmented = backend.zeros(DType.FLOAT32, x.shape());
+            }
+            backend.augmentImages(backend.reshape(augmented, shape), backend.reshape(x, shape), seed, TrainConfig.AUGMENT_SHIFT, true);
+            return augmented;
+        }
+
         Tensor gradFor(Tensor logits) {
             if (grad == null || !grad.sameShape(logits)) {
                 if (grad != null) {
@@ -288,12 +310,12 @@ public final class Trainer implements AutoCloseable {
 
         @Override
         public void close() {
-            for (Tensor t : new Tensor[] {x, y, grad}) {
+            for (Tensor t : new Tensor[] {x, y, grad, augmented}) {
                 if (t != null) {
                     t.close();
                 }
             }
-            x = y = grad = null;
+            x = y = grad = augmented = null;
         }
     }
 }

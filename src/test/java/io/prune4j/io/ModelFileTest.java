@@ -184,4 +184,80 @@ class ModelFileTest {
                 () -> ModelFile.save(net, dir.resolve("no/such/folder/m.safetensors"), Map.of())).getMessage();
         assertTrue(msg.contains("does not exist"), msg);
     }
+
+    /**
+     * Graphs round-trip: a ResNet and a MobileNet with trained-looking BatchNorm statistics, a graph
+     * with a concat, average pooling, a clamp, an identity, bias-free Dense and grouped convolutions,
+     * and a pruned (compacted) ResNet: the same nodes, inputs and outputs, bit for bit.
+     */
+    @Test
+    void graphsRoundTripBitForBit() {
+        java.util.SplittableRandom rng = new java.util.SplittableRandom(3);
+        io.prune4j.nn.GraphBuilder g = Graph.builder(cpu, 7, 6, 9, 9);
+        String a = g.relu6("a.act", g.batchNorm("a.bn", g.conv("a", Graph.INPUT, 6, 3, 1, 1, 3, true)));
+        String b = g.avgPool("b", g.identity("id", Graph.INPUT), 3, 1, 1);
+        String c = g.concat("cat", a, b);
+        c = g.maxPool("mp", c, 3, 2, 1);
+        c = g.add(new io.prune4j.nn.Clamp("clip", cpu, -1f, 2f), c);
+        String f = g.flatten("flat", g.globalAvgPool("gap", c));
+        g.add(io.prune4j.nn.Dense.create(cpu, "fc", 12, 4, false, false, rng), f);
+        java.util.List<Graph> nets = new java.util.ArrayList<>(java.util.List.of(Models.resnet(cpu, new int[] {1, 12, 12}, 2, 4, 3, 5),
+                Models.mobilenet(cpu, new int[] {3, 16, 16}, 8, 3, new int[][] {{8, 1}, {12, 2}}, 5, 6), g.build()));
+        Graph pruned = Models.resnet(cpu, new int[] {1, 12, 12}, 1, 8, 3, 9);
+        new io.prune4j.prune.Pruner(io.prune4j.prune.PruneConfig.builder().setCriterion(io.prune4j.prune.Criterion.MAGNITUDE)
+                .optFinetune(io.prune4j.train.TrainConfig.builder().optEpochs(0).build()).optBnRecalibration(false).build(), null)
+                .run(pruned, null, io.prune4j.train.DeviceData.upload(cpu, new io.prune4j.data.Dataset("z",
+                        new float[4 * 144], new int[4], 4, 144, 3, new int[] {1, 12, 12})), null);
+        nets.add(pruned);
+        for (Graph net : nets) {
+            for (Parameter par : net.parameters()) {
+                cpu.upload(par.value(), io.prune4j.testing.Check.uniform(rng, par.size(), 1));
+            }
+            for (io.prune4j.nn.Layer l : net.layers()) {
+                for (io.prune4j.tensor.Tensor t : l.buffers().values()) {
+                    float[] v = io.prune4j.testing.Check.uniform(rng, t.size(), 1);
+                    for (int i = 0; i < v.length; i++) {
+                        v[i] = Math.abs(v[i]) + 0.1f; // a variance must be positive; a mean may be anything
+                    }
+                    cpu.upload(t, v);
+                }
+            }
+            Path p = dir.resolve("graph.safetensors");
+            ModelFile.save(net, p, Map.of());
+            try (Graph back = ModelFile.load(p, cpu)) {
+                assertEquals(net.nodes().size(), back.nodes().size());
+                for (int i = 0; i < net.nodes().size(); i++) {
+                    assertEquals(net.nodes().get(i).inputs(), back.nodes().get(i).inputs());
+                    assertEquals(net.nodes().get(i).layer().describe(), back.nodes().get(i).layer().describe());
+                }
+                float[] x = io.prune4j.testing.Check.uniform(rng, 3 * net.inputSize(), 1);
+                assertArrayEquals(net.forward(cpu.fromArray(x, 3, net.inputSize()), false).toFloatArray(),
+                        back.forward(cpu.fromArray(x, 3, net.inputSize()), false).toFloatArray(), net.describe());
+            }
+        }
+    }
+
+    /** A layer the format does not know is refused at save time, before anything is written, naming the node. */
+    @Test
+    void anUnknownLayerIsRefusedBeforeAnythingIsWritten() throws IOException {
+        Path p = dir.resolve("kept.safetensors");
+        Files.writeString(p, "previous");
+        io.prune4j.nn.GraphBuilder g = Graph.builder(cpu, 7, 4);
+        g.add(new io.prune4j.nn.UnaryLayer() {
+            public String name() { return "mine"; }
+            public String describe() { return "Mine mine"; }
+            public int[] outputShape(int[] in) { return in.clone(); }
+            public io.prune4j.tensor.Tensor forward(io.prune4j.tensor.Tensor x, boolean training) { return x; }
+            public io.prune4j.tensor.Tensor backward(io.prune4j.tensor.Tensor dy, boolean need) { return need ? dy : null; }
+            public List<Parameter> parameters() { return List.of(); }
+            public long flopsPerExample(int[] in) { return 0; }
+            public io.prune4j.nn.Layer copy() { return this; }
+            public void close() {}
+        }, Graph.INPUT);
+        g.dense("fc", "mine", 2);
+        Graph net = g.build();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ModelFile.save(net, p, Map.of()));
+        assertTrue(e.getMessage().startsWith("cannot save node mine (Mine mine)"), e.getMessage());
+        assertEquals("previous", Files.readString(p));
+    }
 }

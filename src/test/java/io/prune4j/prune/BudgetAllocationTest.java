@@ -143,6 +143,30 @@ class BudgetAllocationTest {
         assertTrue(!units(net).equals(before), "something was pruned: " + units(net));
     }
 
+    /**
+     * A budget the guards cannot reach (every group kept at 4 channels by the rounding leaves about
+     * 55 % of the FLOPs, the budget asks for 40 %) is not met silently: the listener hears the round,
+     * what was achieved and what was asked, and the round records the FLOPs it left.
+     */
+    @Test
+    void aBudgetTheGuardsCannotReachIsReported() {
+        long baseline = net.flopsPerExample();
+        double[] missed = {Double.NaN, Double.NaN};
+        Pruner.Outcome o = new Pruner(magnitude().optRoundTo(4).optBudget(PruneConfig.Budget.FLOPS, 0.4).build(), new Pruner.Listener() {
+            @Override
+            public void budgetMissed(int round, double achieved, double target) {
+                missed[0] = achieved;
+                missed[1] = target;
+            }
+        }).run(net, null, data, null);
+        double fraction = (double) net.flopsPerExample() / baseline;
+        assertTrue(fraction > 0.4, "the budget cannot be met here, yet " + fraction);
+        assertEquals(fraction, missed[0], 1e-9, "the achieved fraction reported");
+        assertEquals(0.4, missed[1], 1e-12, "the target reported");
+        assertEquals(net.flopsPerExample(), o.rounds().get(0).flops(), "the round records the FLOPs it left");
+        assertMultiplesOf4();
+    }
+
     @Test
     void aNodeSparsityGivesItsGroupItsOwnRatio() {
         prune(magnitude().optNodeSparsity(Map.of("s3b1.conv1", 0.75)).build());

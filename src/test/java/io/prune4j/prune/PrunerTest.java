@@ -107,7 +107,7 @@ class PrunerTest {
         Pruner.Outcome o = new Pruner(config(Criterion.OBD, true, Schedule.ITERATIVE, 0.75, 3, 1, false, 0), null)
                 .run(net, null, train, test);
         assertEquals(3, o.rounds().size());
-        double[] targets = o.rounds().stream().mapToDouble(Pruner.Round::targetSparsity).toArray();
+        double[] targets = o.rounds().stream().mapToDouble(Pruner.Round::target).toArray();
         Check.close("round targets", new double[] {1 - Math.pow(0.25, 1 / 3.0), 1 - Math.pow(0.25, 2 / 3.0), 0.75},
                 new float[] {(float) targets[0], (float) targets[1], (float) targets[2]}, 1e-6, 1e-6);
         assertEquals(8, ((Dense) net.layers().get(0)).outFeatures());
@@ -121,7 +121,7 @@ class PrunerTest {
         List<Pruner.Round> r = o.rounds();
         for (int k = 1; k <= 4; k++) {
             double expected = 0.9 + (0 - 0.9) * Math.pow(1 - k / 4.0, 3);
-            assertEquals(expected, r.get(k - 1).targetSparsity(), 1e-9);
+            assertEquals(expected, r.get(k - 1).target(), 1e-9);
         }
         assertEquals(4, r.size(), "one row per pruning step");
         assertTrue(r.get(3).test() != null, "the last step carries the final test metrics");

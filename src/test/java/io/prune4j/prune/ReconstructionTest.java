@@ -314,6 +314,37 @@ class ReconstructionTest {
         }
     }
 
+    /**
+     * A layer without a bias (as convolutions before a BatchNorm are) is fitted without the constant
+     * input: with a duplicated unit removed, the bias-free next layer absorbs it exactly, as in
+     * {@link #aDuplicatedUnitIsAbsorbedExactly}, and nothing indexes past the smaller system.
+     */
+    @Test
+    void aLayerWithoutBiasIsFittedWithoutTheConstantAndAbsorbsADuplicate() {
+        Dataset data = gaussian(N, 12, 5);
+        java.util.SplittableRandom rng = new java.util.SplittableRandom(8);
+        Dense fc1 = Dense.create(b, "fc1", 12, 9, false, true, rng);
+        Dense fc2 = Dense.create(b, "fc2", 9, 7, false, true, rng);
+        Dense fc3 = Dense.create(b, "fc3", 7, 4, true, false, rng);
+        try (DeviceData dd = DeviceData.upload(b, data);
+             Graph net = Graph.chain(b, 12, List.of(fc1, fc2, fc3));
+             Tensor all2 = mask(7, 7, 0)) {
+            float[] w = b.toFloatArray(fc1.weight().value());
+            System.arraycopy(w, 2 * 12, w, 8 * 12, 12);   // unit 8 of fc1 repeats unit 2
+            b.upload(fc1.weight().value(), w);
+            float[] keep = {1, 1, 1, 1, 1, 1, 1, 1, 0};
+            float[] reference = logits(net, data);
+            try (Tensor m1 = b.fromArray(keep, 9)) {
+                refitUnits(net, List.of("fc1", "fc2"), List.of(m1, all2), dd, 7, 1e-9);
+                Plans.compact(net, List.of("fc1", "fc2"), List.of(m1, all2));
+            }
+            assertEquals(8, ((Dense) net.layers().get(0)).units());
+            assertTrue(((Dense) net.layers().get(1)).bias() == null, "fc2 still has no bias");
+            double diff = maxDiff(reference, logits(net, data));
+            assertTrue(diff < 1e-3, "the refitted bias-free layer should give the same logits, differs by " + diff);
+        }
+    }
+
     @Test
     void convolutionsAndTheLayerBehindTheFlattenAreRefittedOnTheKeptChannelsPatches() {
         try (Graph net = Models.cnn(b, new int[] {1, 8, 8}, new int[] {4, 6}, 10, 3, 6);

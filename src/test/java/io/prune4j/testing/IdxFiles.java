@@ -41,6 +41,31 @@ public final class IdxFiles {
     }
 
     /**
+     * The first {@code train} training and {@code test} test examples of the MNIST-format data set in
+     * {@code from}, written as an MNIST-format data set into {@code to} (gzip-compressed): a real data
+     * set, small enough for a quick test.
+     */
+    public static void writeHead(Path from, Path to, int train, int test) {
+        try {
+            Files.createDirectories(to);
+            for (String[] split : new String[][] {{"train", Integer.toString(train)}, {"t10k", Integer.toString(test)}}) {
+                int n = Integer.parseInt(split[1]);
+                for (String kind : new String[] {"images-idx3-ubyte", "labels-idx1-ubyte"}) {
+                    String name = split[0] + "-" + kind;
+                    Path src = Files.exists(from.resolve(name + ".gz")) ? from.resolve(name + ".gz") : from.resolve(name);
+                    io.prune4j.data.IdxFile f = io.prune4j.data.IdxReader.read(src);
+                    int[] dims = f.dims().clone();
+                    int per = f.data().length / dims[0];
+                    dims[0] = n;
+                    Files.write(to.resolve(name + ".gz"), gzip(idx(dims, java.util.Arrays.copyOf(f.data(), n * per))));
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
      * A learnable toy data set in {@code dir}: {@code classes} classes of {@code side×side} images,
      * each class a bright square at its own position plus noise. gzip-compressed like the real files.
      */

@@ -895,4 +895,24 @@ public final class CpuBackend implements Backend {
         CpuScores.segmentReduce(f(out, "segmentReduce"), f(src, "segmentReduce"), i(perm, "segmentReduce"), i(offsets, "segmentReduce"),
                 reduction);
     }
+
+    @Override
+    public void augmentImages(Tensor out, Tensor in, long seed, int maxShift, boolean flip) {
+        ArgChecks.augmentImages(out, in, maxShift);
+        float[] o = f(out, "augmentImages");
+        float[] x = f(in, "augmentImages");
+        int c = in.dim(1);
+        int h = in.dim(2);
+        int w = in.dim(3);
+        int span = 2 * maxShift + 1;
+        workers.parallel(in.dim(0), (long) in.size(), (worker, from, to) -> {
+            for (int r = from; r < to; r++) {
+                long z = ArgChecks.augmentDraw(seed, r);
+                boolean mirror = flip && (z & 1) != 0;
+                int dx = (int) ((z >>> 8) % span) - maxShift;
+                int dy = (int) ((z >>> 32) % span) - maxShift;
+                CpuOps.shiftImage(o, x, r * c * h * w, c, h, w, dy, dx, mirror);
+            }
+        });
+    }
 }

@@ -255,4 +255,27 @@ final class CpuOps {
         }
         return max + Math.log(z);
     }
+
+    /**
+     * One example of {@code augmentImages}: {@code out[c, y, x] = in[c, y + dy, x' + dx]} from
+     * {@code offset}, {@code x' = w − 1 − x} when {@code mirror}, zero outside the image.
+     */
+    static void shiftImage(float[] out, float[] in, int offset, int c, int h, int w, int dy, int dx, boolean mirror) {
+        for (int ch = 0; ch < c; ch++) {
+            int plane = offset + ch * h * w;
+            for (int y = 0; y < h; y++) {
+                int sy = y + dy;
+                int dst = plane + y * w;
+                if (sy < 0 || sy >= h) {
+                    java.util.Arrays.fill(out, dst, dst + w, 0f);
+                    continue;
+                }
+                int src = plane + sy * w;
+                for (int x = 0; x < w; x++) {
+                    int sx = (mirror ? w - 1 - x : x) + dx;
+                    out[dst + x] = sx >= 0 && sx < w ? in[src + sx] : 0f;
+                }
+            }
+        }
+    }
 }

@@ -1110,4 +1110,11 @@ public final class CudaBackend implements Backend {
         check(CudaKernels.p4j_segment_reduce(o.address(), s.address(), p.address(), off.address(), out.dim(0), src.size(), perm.size(),
                 reduction.ordinal(), flag(SEGMENTS), stream), "segmentReduce");
     }
+
+    @Override
+    public void augmentImages(Tensor out, Tensor in, long seed, int maxShift, boolean flip) {
+        ArgChecks.augmentImages(out, in, maxShift);
+        check(CudaKernels.p4j_augment_images(f(out, "augmentImages").address(), f(in, "augmentImages").address(), in.dim(0), in.dim(1),
+                in.dim(2), in.dim(3), seed, maxShift, flip ? 1 : 0, stream), "augmentImages");
+    }
 }

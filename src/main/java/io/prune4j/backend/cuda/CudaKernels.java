@@ -229,6 +229,10 @@ public final class CudaKernels {
     public static native int p4j_add(@Cast("float*") long y, @Cast("const float*") long a, @Cast("const float*") long b, int n,
                                      @Cast("void*") long stream);
 
+    /** {@code Backend.augmentImages} on {@code out, in [batch, channels, height, width]}. */
+    public static native int p4j_augment_images(@Cast("float*") long out, @Cast("const float*") long in, int batch, int channels,
+                                                int height, int width, long seed, int maxShift, int flip, @Cast("void*") long stream);
+
     /** {@code dst[b, dstOffset + c, s] = src[b, srcOffset + c, s]} for {@code c < channels} (4-byte elements). */
     public static native int p4j_copy_channels(@Cast("void*") long dst, @Cast("const void*") long src, int batch, int dstChannels,
                                                int dstOffset, int srcChannels, int srcOffset, int channels, int spatial,
