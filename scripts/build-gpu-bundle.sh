@@ -28,6 +28,8 @@
 #   P4J_DATA               MNIST-format folder to take the subset from (default /usr/share/datasets/fashion-mnist;
 #                          none there: no data in the bundle, and gpu-run.sh skips the pipeline timing)
 #   P4J_BUNDLE_FUZZ=1      keep the fuzz tests and the Jazzer jar (default: left out; they never run there)
+#   P4J_BUNDLE_DNNL=1      keep oneDNN's jars (28 MB; default: left out, the CPU convolutions there are
+#                          the Java ones, which the CPU backend says once on stderr, and the bundle fits 64 MiB)
 #   P4J_DATA_TRAIN         training images in the subset (default 15000; 0 = no data). The whole
 #                          training set would push the bundle past the 64 MiB a device run carries.
 set -euo pipefail
@@ -106,6 +108,11 @@ for f in "$TL"/*.jar; do if [[ -e "$f" ]]; then cp "$f" "$B/test/lib/"; fi; done
 if [[ "${P4J_BUNDLE_FUZZ:-0}" != 1 ]]; then
     rm -f "$B"/test/lib/jazzer*.jar
     find "$B/test/classes" -name '*FuzzTest.class' -o -name '*FuzzTest$*.class' | xargs -r rm -f
+fi
+# oneDNN (the CPU convolutions) is 28 MB of natives the GPU run does not need: without it the CPU
+# backend keeps its Java convolutions (DnnlConvTest checks that this is what it says and does).
+if [[ "${P4J_BUNDLE_DNNL:-0}" != 1 ]]; then
+    rm -f "$B"/app/lib/dnnl-*.jar "$B"/app/lib/opencl-*.jar
 fi
 cp "$CONSOLE" "$B/test/junit-platform-console-standalone.jar"
 mkdir -p "$B/bench"
