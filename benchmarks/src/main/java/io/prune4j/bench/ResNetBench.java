@@ -67,7 +67,10 @@ public class ResNetBench {
 
     @Setup(Level.Trial)
     public void setUp() {
-        backend = new CpuBackend(threads);
+        CpuBackend cpu = new CpuBackend(threads);
+        backend = cpu;
+        // which convolutions are timed (oneDNN's or the Java ones) is part of the result
+        System.err.println("ResNetBench: " + model + ", " + threads + " threads, convolutions " + cpu.convPath());
         if (model.startsWith("resnet:")) {
             String[] p = model.split(":");
             net = Models.resnet(backend, new int[] {1, 28, 28}, Integer.parseInt(p[2]), Integer.parseInt(p[1]), 10, 42);
