@@ -100,19 +100,21 @@ final class PruneCommand implements Callable<Integer> {
             fraction = target.targetParams;
         }
         training.validate();
-        PruneConfig cfg = pruning.config(crit, mode, value, budget, fraction, training, common.seed);
+        PruneConfig checked = pruning.config(crit, mode, value, budget, fraction, training, common.seed, null);
         OutputPaths.check(report, save);
         long start = System.nanoTime();
         Mnist.Splits data = io.prune4j.data.DataSets.load(common.data);
         try (Backend backend = common.openBackend();
              DeviceData train = DeviceData.upload(backend, data.train());
              DeviceData test = DeviceData.upload(backend, data.test());
-             Baseline base = Baseline.obtain(source.model, backend, train, test, training, common, cfg.rewind(), save, report)) {
+             Baseline base = Baseline.obtain(source.model, backend, train, test, training, common, checked.rewind(), save, report)) {
             // every device->host copy so far was the baseline's training (uploads are host->device)
             TransferStats trainCopies = backend.transfers();
             long t0 = System.nanoTime();
             ModelStats before = Measure.stats(base.net, test, base.trainSamplesPerSecond, 1.0);
             List<int[]> shapes = Measure.layerShapes(base.net);
+            // the same options again, now with the defaults that depend on the network (fine-tuning rate)
+            PruneConfig cfg = pruning.config(crit, mode, value, budget, fraction, training, common.seed, base.net);
             double measureSeconds = (System.nanoTime() - t0) / 1e9;
 
             Pruner.Outcome outcome;

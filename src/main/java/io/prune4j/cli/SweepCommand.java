@@ -111,8 +111,8 @@ final class SweepCommand implements Callable<Integer> {
             for (Criterion c : crits) {
                 List<double[]> points = new ArrayList<>();
                 for (double s : targets) {
-                    PruneConfig cfg = budget ? pruning.config(c, Ranking.Mode.RATIO, 0.5, PruneConfig.Budget.FLOPS, s, training, common.seed)
-                            : pruning.config(c, Ranking.Mode.RATIO, s, training, common.seed);
+                    PruneConfig cfg = budget ? pruning.config(c, Ranking.Mode.RATIO, 0.5, PruneConfig.Budget.FLOPS, s, training, common.seed, base.net)
+                            : pruning.config(c, Ranking.Mode.RATIO, s, training, common.seed, base.net);
                     String what = budget ? String.format("FLOPs target %.2f", s) : String.format("sparsity %.2f", s);
                     try (Graph copy = base.net.copy()) {
                         Pruner.Outcome o;
