@@ -161,21 +161,10 @@ final class SweepCommand implements Callable<Integer> {
     }
 
     private void writePlot(Map<String, List<double[]>> curves, double baseline, boolean budget) throws IOException {
-        XYChart chart = new XYChartBuilder().width(900).height(600)
-                .title((pruning.structured() ? "Structured (channels)" : "Unstructured (weights)") + " pruning, "
-                        + (budget ? "FLOPs budget" : pruning.scope + " scope") + ", "
-                        + (pruning.reconstruct ? "least-squares refit, " : "") + pruning.finetuneEpochs + " fine-tune epoch(s)")
-                .xAxisTitle(budget ? "FLOPs kept (fraction of the baseline)" : "sparsity (fraction removed)").yAxisTitle("test accuracy").build();
-        chart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.InsideSW);
-        chart.getStyler().setYAxisDecimalPattern("0.000");
-        double lo = curves.values().stream().flatMap(List::stream).mapToDouble(p -> p[0]).min().orElse(0);
-        double hi = curves.values().stream().flatMap(List::stream).mapToDouble(p -> p[0]).max().orElse(1);
-        chart.addSeries("baseline", new double[] {lo, hi}, new double[] {baseline, baseline}).setMarker(SeriesMarkers.NONE);
-        for (Map.Entry<String, List<double[]>> e : curves.entrySet()) {
-            double[] x = e.getValue().stream().mapToDouble(p -> p[0]).toArray();
-            double[] y = e.getValue().stream().mapToDouble(p -> p[1]).toArray();
-            chart.addSeries(e.getKey(), x, y);
-        }
+        String title = (pruning.structured() ? "Structured (channels)" : "Unstructured (weights)") + " pruning, "
+                + (budget ? "FLOPs budget" : pruning.scope + " scope") + ", "
+                + (pruning.reconstruct ? "least-squares refit, " : "") + pruning.finetuneEpochs + " fine-tune epoch(s)";
+        XYChart chart = chart(title, curves, baseline, budget);
         byte[] png;
         try {
             png = BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG);
@@ -186,5 +175,27 @@ final class SweepCommand implements Callable<Integer> {
                     + "); the numbers are in " + json + "; install the fonts and font libraries, or pass --no-plot", e);
         }
         AtomicFiles.write(plot, out -> out.write(png));
+    }
+
+    /**
+     * The plot: one curve per criterion and the baseline as a line. Accuracy falls with sparsity and
+     * rises with the FLOPs kept, so the legend goes in the lower corner the curves leave empty (lower
+     * left for sparsities, lower right for FLOPs targets).
+     */
+    static XYChart chart(String title, Map<String, List<double[]>> curves, double baseline, boolean budget) {
+        XYChart chart = new XYChartBuilder().width(900).height(600).title(title)
+                .xAxisTitle(budget ? "FLOPs kept (fraction of the baseline)" : "sparsity (fraction removed)").yAxisTitle("test accuracy").build();
+        chart.getStyler().setLegendPosition(budget ? org.knowm.xchart.style.Styler.LegendPosition.InsideSE
+                : org.knowm.xchart.style.Styler.LegendPosition.InsideSW);
+        chart.getStyler().setYAxisDecimalPattern("0.000");
+        double lo = curves.values().stream().flatMap(List::stream).mapToDouble(p -> p[0]).min().orElse(0);
+        double hi = curves.values().stream().flatMap(List::stream).mapToDouble(p -> p[0]).max().orElse(1);
+        chart.addSeries("baseline", new double[] {lo, hi}, new double[] {baseline, baseline}).setMarker(SeriesMarkers.NONE);
+        for (Map.Entry<String, List<double[]>> e : curves.entrySet()) {
+            double[] x = e.getValue().stream().mapToDouble(p -> p[0]).toArray();
+            double[] y = e.getValue().stream().mapToDouble(p -> p[1]).toArray();
+            chart.addSeries(e.getKey(), x, y);
+        }
+        return chart;
     }
 }
