@@ -2,14 +2,10 @@ package io.prune4j.bench;
 
 import io.prune4j.backend.Backend;
 import io.prune4j.backend.cpu.CpuBackend;
-import io.prune4j.nn.Adam;
-import io.prune4j.nn.Parameter;
 import io.prune4j.nn.Graph;
 import io.prune4j.nn.Models;
-import io.prune4j.tensor.DType;
 import io.prune4j.tensor.Tensor;
 import java.util.Arrays;
-import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -50,8 +46,6 @@ public class MlpBench {
     static final int CLASSES = 10;
     static final int TRAIN_BATCH = 128;
     static final int INFER_BATCH = 256;
-    /** torch.optim.Adam's default learning rate, as in torch_mlp.py. */
-    static final float LEARNING_RATE = 1e-3f;
     static final long SEED = 42;
 
     /**
@@ -69,16 +63,7 @@ public class MlpBench {
 
     private Backend backend;
     private Graph net;
-    /** The seeded initial weights, restored before every iteration (see {@link #resetTraining}). */
-    private Graph initial;
-    private List<Parameter> params;
-    private List<Parameter> initialParams;
-    private Adam adam;
-
-    private Tensor trainX;
-    private Tensor trainY;
-    private Tensor gradLogits;
-    private Tensor metrics;
+    private TrainingStep training;
     private Tensor inferX;
     private Tensor singleX;
 
@@ -86,52 +71,26 @@ public class MlpBench {
     public void setUp() {
         backend = new CpuBackend(threads);
         net = Models.mlp(backend, INPUTS, parseHidden(hidden), CLASSES, SEED);
-        initial = net.copy();
-        params = net.parameters();
-        initialParams = initial.parameters();
-        adam = new Adam();
-
         // Fixed, seeded inputs created once: the benchmark measures the network, not data loading or
         // batch gathering, every invocation does exactly the same work, and a run is reproducible.
-        // Pixel-like values in [0, 1) and uniform labels; dense GEMM cost does not depend on the values.
         SplittableRandom rng = new SplittableRandom(SEED);
-        trainX = backend.fromArray(uniform(rng, TRAIN_BATCH * INPUTS), TRAIN_BATCH, INPUTS);
-        int[] labels = new int[TRAIN_BATCH];
-        for (int i = 0; i < labels.length; i++) {
-            labels[i] = rng.nextInt(CLASSES);
-        }
-        trainY = backend.fromArray(labels, TRAIN_BATCH);
-        gradLogits = backend.zeros(DType.FLOAT32, TRAIN_BATCH, CLASSES);
-        metrics = backend.zeros(DType.FLOAT32, 2);
-        inferX = backend.fromArray(uniform(rng, INFER_BATCH * INPUTS), INFER_BATCH, INPUTS);
-        singleX = backend.fromArray(uniform(rng, INPUTS), 1, INPUTS);
+        training = new TrainingStep(backend, net, TRAIN_BATCH, rng);
+        inferX = backend.fromArray(TrainingStep.uniform(rng, INFER_BATCH * INPUTS), INFER_BATCH, INPUTS);
+        singleX = backend.fromArray(TrainingStep.uniform(rng, INPUTS), 1, INPUTS);
     }
 
-    /**
-     * Training on one fixed batch memorises it: after some thousands of steps the softmax
-     * probabilities of the wrong classes, the gradients and Adam's second moments shrink towards
-     * float subnormals, which are many times slower on x86 and would make later iterations measure a
-     * different (and unrealistic) workload. So every iteration starts again from the seeded initial
-     * weights with a fresh Adam state; an iteration (about 2 s) is far too short to get there.
-     * Copying the weights here is outside the measured time. torch_mlp.py does the same per round.
-     */
+    /** Every iteration starts again from the seeded initial weights and a fresh Adam ({@link TrainingStep#reset}). */
     @Setup(Level.Iteration)
     public void resetTraining() {
-        for (int i = 0; i < params.size(); i++) {
-            backend.copy(params.get(i).value(), initialParams.get(i).value());
-        }
-        adam.reset();
-        backend.fill(metrics, 0f);
+        training.reset();
     }
 
     @TearDown(Level.Trial)
     public void tearDown() {
-        adam.close();
+        training.close();
         net.close();
-        initial.close();
-        for (Tensor t : new Tensor[] {trainX, trainY, gradLogits, metrics, inferX, singleX}) {
-            t.close();
-        }
+        inferX.close();
+        singleX.close();
         backend.close();
     }
 
@@ -148,11 +107,7 @@ public class MlpBench {
     @OutputTimeUnit(TimeUnit.SECONDS)
     @OperationsPerInvocation(TRAIN_BATCH)
     public Tensor trainStep() {
-        Tensor logits = net.forward(trainX, true);
-        backend.softmaxCrossEntropy(gradLogits, metrics, logits, trainY, 1f / TRAIN_BATCH);
-        net.backward(gradLogits);
-        adam.step(params, LEARNING_RATE);
-        return metrics;
+        return training.run();
     }
 
     /** One inference forward pass at batch 256. Score: examples per second. */
@@ -182,13 +137,5 @@ public class MlpBench {
             }
         }
         return sizes;
-    }
-
-    private static float[] uniform(SplittableRandom rng, int n) {
-        float[] a = new float[n];
-        for (int i = 0; i < n; i++) {
-            a[i] = (float) rng.nextDouble();
-        }
-        return a;
     }
 }

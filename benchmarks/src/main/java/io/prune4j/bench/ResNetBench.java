@@ -3,14 +3,10 @@ package io.prune4j.bench;
 import io.prune4j.backend.Backend;
 import io.prune4j.backend.cpu.CpuBackend;
 import io.prune4j.io.ModelFile;
-import io.prune4j.nn.Adam;
 import io.prune4j.nn.Graph;
 import io.prune4j.nn.Models;
-import io.prune4j.nn.Parameter;
-import io.prune4j.tensor.DType;
 import io.prune4j.tensor.Tensor;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -37,7 +33,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@code D} blocks per stage; {@code resnet:16:1} is the default one) or the path of a saved model
  * file, to time a real pruned network against its dense baseline in the same run. Inputs are seeded
  * random images created once; training restores the initial weights and a fresh Adam before every
- * iteration, as {@link MlpBench} does and for the same reason.
+ * iteration ({@link TrainingStep#reset}, shared with {@link MlpBench}).
  */
 @State(Scope.Benchmark)
 @Warmup(iterations = 3, time = 3, timeUnit = TimeUnit.SECONDS)
@@ -55,14 +51,7 @@ public class ResNetBench {
 
     private Backend backend;
     private Graph net;
-    private Graph initial;
-    private List<Parameter> params;
-    private List<Parameter> initialParams;
-    private Adam adam;
-    private Tensor trainX;
-    private Tensor trainY;
-    private Tensor gradLogits;
-    private Tensor metrics;
+    private TrainingStep training;
     private Tensor inferX;
 
     @Setup(Level.Trial)
@@ -77,48 +66,21 @@ public class ResNetBench {
         } else {
             net = ModelFile.load(Path.of(model), backend);
         }
-        initial = net.copy();
-        params = net.parameters();
-        initialParams = initial.parameters();
-        adam = new Adam();
         SplittableRandom rng = new SplittableRandom(42);
-        int in = net.inputSize();
-        trainX = backend.fromArray(uniform(rng, TRAIN_BATCH * in), TRAIN_BATCH, in);
-        int[] labels = new int[TRAIN_BATCH];
-        for (int i = 0; i < labels.length; i++) {
-            labels[i] = rng.nextInt(net.outputSize());
-        }
-        trainY = backend.fromArray(labels, TRAIN_BATCH);
-        gradLogits = backend.zeros(DType.FLOAT32, TRAIN_BATCH, net.outputSize());
-        metrics = backend.zeros(DType.FLOAT32, 2);
-        inferX = backend.fromArray(uniform(rng, INFER_BATCH * in), INFER_BATCH, in);
-    }
-
-    private static float[] uniform(SplittableRandom rng, int n) {
-        float[] v = new float[n];
-        for (int i = 0; i < n; i++) {
-            v[i] = (float) rng.nextDouble();
-        }
-        return v;
+        training = new TrainingStep(backend, net, TRAIN_BATCH, rng);
+        inferX = backend.fromArray(TrainingStep.uniform(rng, INFER_BATCH * net.inputSize()), INFER_BATCH, net.inputSize());
     }
 
     @Setup(Level.Iteration)
     public void resetTraining() {
-        for (int i = 0; i < params.size(); i++) {
-            backend.copy(params.get(i).value(), initialParams.get(i).value());
-        }
-        adam.reset();
-        backend.fill(metrics, 0f);
+        training.reset();
     }
 
     @TearDown(Level.Trial)
     public void tearDown() {
-        adam.close();
+        training.close();
         net.close();
-        initial.close();
-        for (Tensor t : new Tensor[] {trainX, trainY, gradLogits, metrics, inferX}) {
-            t.close();
-        }
+        inferX.close();
         backend.close();
     }
 
@@ -128,11 +90,7 @@ public class ResNetBench {
     @OutputTimeUnit(TimeUnit.SECONDS)
     @OperationsPerInvocation(TRAIN_BATCH)
     public Tensor trainStep() {
-        Tensor logits = net.forward(trainX, true);
-        backend.softmaxCrossEntropy(gradLogits, metrics, logits, trainY, 1f / TRAIN_BATCH);
-        net.backward(gradLogits);
-        adam.step(params, 1e-3f);
-        return metrics;
+        return training.run();
     }
 
     /** One inference forward pass at batch 256. Score: examples per second. */
