@@ -3,6 +3,7 @@ package io.prune4j.cli;
 import io.prune4j.InvalidSettingException;
 import io.prune4j.backend.Normalization;
 import io.prune4j.nn.Graph;
+import io.prune4j.prune.BatchNormRecalibration;
 import io.prune4j.prune.Criterion;
 import io.prune4j.prune.PruneConfig;
 import io.prune4j.prune.Ranking;
@@ -64,9 +65,6 @@ final class PruneOptions {
         return finetuneLr != null ? finetuneLr : structured() && !batchNorm ? 1e-3f : 3e-3f;
     }
 
-    private static boolean hasBatchNorm(Graph net) {
-        return net != null && net.layers().stream().anyMatch(l -> l instanceof io.prune4j.nn.BatchNorm);
-    }
 
     @Option(names = "--distill", description = "Fine-tune with knowledge distillation from the unpruned model.")
     boolean distill;
@@ -140,7 +138,7 @@ final class PruneOptions {
         Ranking.Config ranking = new Ranking.Config(Ranking.Scope.parse(scope), normalization != null ? Normalization.parse(normalization)
                 : structured() ? Normalization.MEAN : Normalization.NONE, mode, value, minKeep,
                 maxPruneRatio);
-        TrainConfig ft = TrainConfig.builder().optEpochs(finetuneEpochs).optBatchSize(training.batch).optLearningRate(finetuneLearningRate(hasBatchNorm(net)))
+        TrainConfig ft = TrainConfig.builder().optEpochs(finetuneEpochs).optBatchSize(training.batch).optLearningRate(finetuneLearningRate(net != null && BatchNormRecalibration.applies(net)))
                 .optOptimizer(training.finetuneOptimizer()).optMomentum(training.momentum)
                 .optWeightDecay(training.finetuneWeightDecay()).optLrSchedule(TrainConfig.LrSchedule.parse(training.lrSchedule))
                 .optSeed(seed + 1).optAugment(training.augment).build();
