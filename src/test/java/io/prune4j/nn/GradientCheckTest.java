@@ -5,6 +5,7 @@ import io.prune4j.backend.cpu.CpuBackend;
 import io.prune4j.tensor.DType;
 import io.prune4j.tensor.Tensor;
 import io.prune4j.testing.Check;
+import io.prune4j.testing.FiniteDifference;
 import io.prune4j.testing.Naive;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -18,31 +19,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * errors far below float precision, so the tolerance only has to absorb the float arithmetic.
  */
 class GradientCheckTest {
-    private static final double H = 1e-6;
     private final Backend cpu = new CpuBackend(1);
-
-    /** Central difference of {@code loss} with respect to every element of {@code values}. */
-    private static double[] numeric(double[] values, DoubleSupplier loss) {
-        double[] g = new double[values.length];
-        for (int i = 0; i < values.length; i++) {
-            double v = values[i];
-            values[i] = v + H;
-            double up = loss.getAsDouble();
-            values[i] = v - H;
-            double down = loss.getAsDouble();
-            values[i] = v;
-            g[i] = (up - down) / (2 * H);
-        }
-        return g;
-    }
-
-    private static double dot(double[] a, double[] b) {
-        double s = 0;
-        for (int i = 0; i < a.length; i++) {
-            s += a[i] * b[i];
-        }
-        return s;
-    }
 
     @ParameterizedTest(name = "Dense batch={0} in={1} out={2} relu={3}")
     @CsvSource({"1,1,1,false", "1,1,1,true", "3,5,7,false", "3,5,7,true", "4,33,1,true", "2,17,31,true", "7,2,3,false"})
@@ -60,10 +37,10 @@ class GradientCheckTest {
         double[] wd = Naive.toDouble(w);
         double[] bd = Naive.toDouble(b);
         double[] rd = Naive.toDouble(r);
-        DoubleSupplier loss = () -> dot(rd, Naive.dense(xd, batch, in, wd, bd, out, relu));
-        Check.close("dL/dW", numeric(wd, loss), layer.weight().grad().toFloatArray(), 1e-4, 1e-3);
-        Check.close("dL/db", numeric(bd, loss), layer.bias().grad().toFloatArray(), 1e-4, 1e-3);
-        Check.close("dL/dx", numeric(xd, loss), dx, 1e-4, 1e-3);
+        DoubleSupplier loss = () -> FiniteDifference.dot(rd, Naive.dense(xd, batch, in, wd, bd, out, relu));
+        Check.close("dL/dW", FiniteDifference.gradient(wd, loss), layer.weight().grad().toFloatArray(), 1e-4, 1e-3);
+        Check.close("dL/db", FiniteDifference.gradient(bd, loss), layer.bias().grad().toFloatArray(), 1e-4, 1e-3);
+        Check.close("dL/dx", FiniteDifference.gradient(xd, loss), dx, 1e-4, 1e-3);
     }
 
     @ParameterizedTest(name = "Conv2d batch={0} in={1} {2}x{3} out={4} k={5} stride={6} pad={7} relu={8}")
@@ -85,10 +62,10 @@ class GradientCheckTest {
         double[] bd = Naive.toDouble(b);
         double[] rd = Naive.toDouble(r);
         Check.close("conv forward", Naive.conv2d(xd, batch, in, h, w, wd, bd, out, k, k, stride, pad, relu), y.toFloatArray(), 1e-5, 1e-5);
-        DoubleSupplier loss = () -> dot(rd, Naive.conv2d(xd, batch, in, h, w, wd, bd, out, k, k, stride, pad, relu));
-        Check.close("conv dL/dW", numeric(wd, loss), layer.weight().grad().toFloatArray(), 1e-4, 1e-3);
-        Check.close("conv dL/db", numeric(bd, loss), layer.bias().grad().toFloatArray(), 1e-4, 1e-3);
-        Check.close("conv dL/dx", numeric(xd, loss), dx, 1e-4, 1e-3);
+        DoubleSupplier loss = () -> FiniteDifference.dot(rd, Naive.conv2d(xd, batch, in, h, w, wd, bd, out, k, k, stride, pad, relu));
+        Check.close("conv dL/dW", FiniteDifference.gradient(wd, loss), layer.weight().grad().toFloatArray(), 1e-4, 1e-3);
+        Check.close("conv dL/db", FiniteDifference.gradient(bd, loss), layer.bias().grad().toFloatArray(), 1e-4, 1e-3);
+        Check.close("conv dL/dx", FiniteDifference.gradient(xd, loss), dx, 1e-4, 1e-3);
     }
 
     @ParameterizedTest(name = "Conv2d split over {0} threads, batch {1}")
@@ -131,8 +108,8 @@ class GradientCheckTest {
         double[] xd = Naive.toDouble(x);
         double[] rd = Naive.toDouble(r);
         Check.close("pool forward", Naive.maxPool2d(xd, batch * c, h, w, window, stride), y.toFloatArray(), 0, 0);
-        DoubleSupplier loss = () -> dot(rd, Naive.maxPool2d(xd, batch * c, h, w, window, stride));
-        Check.close("pool dL/dx", numeric(xd, loss), dx, 1e-5, 1e-4);
+        DoubleSupplier loss = () -> FiniteDifference.dot(rd, Naive.maxPool2d(xd, batch * c, h, w, window, stride));
+        Check.close("pool dL/dx", FiniteDifference.gradient(xd, loss), dx, 1e-5, 1e-4);
     }
 
     @ParameterizedTest(name = "CNN batch={0}")
@@ -166,7 +143,7 @@ class GradientCheckTest {
             return Naive.crossEntropy(z, labels, batch, classes);
         };
         for (int i = 0; i < p.length; i++) {
-            Check.close("CNN dL/d" + ps.get(i).name() + i, numeric(p[i], loss), ps.get(i).grad().toFloatArray(), 1e-5, 1e-3);
+            Check.close("CNN dL/d" + ps.get(i).name() + i, FiniteDifference.gradient(p[i], loss), ps.get(i).grad().toFloatArray(), 1e-5, 1e-3);
         }
     }
 
@@ -188,7 +165,7 @@ class GradientCheckTest {
             }
             return s;
         };
-        Check.close("ReLU dL/dx", numeric(xd, loss), dx, 1e-5, 1e-4);
+        Check.close("ReLU dL/dx", FiniteDifference.gradient(xd, loss), dx, 1e-5, 1e-4);
     }
 
     @ParameterizedTest(name = "softmax-CE rows={0} classes={1}")
@@ -201,7 +178,7 @@ class GradientCheckTest {
         cpu.softmaxCrossEntropy(grad, cpu.zeros(DType.FLOAT32, 2), cpu.fromArray(logits, rows, classes), cpu.fromArray(labels, rows),
                 1f / rows);
         double[] ld = Naive.toDouble(logits);
-        Check.close("dCE/dlogits", numeric(ld, () -> Naive.crossEntropy(ld, labels, rows, classes)), grad.toFloatArray(), 1e-5, 1e-4);
+        Check.close("dCE/dlogits", FiniteDifference.gradient(ld, () -> Naive.crossEntropy(ld, labels, rows, classes)), grad.toFloatArray(), 1e-5, 1e-4);
     }
 
     @ParameterizedTest(name = "MLP batch={0}")
@@ -231,7 +208,7 @@ class GradientCheckTest {
             return Naive.crossEntropy(z, labels, batch, classes);
         };
         for (int i = 0; i < p.length; i++) {
-            Check.close("dL/d" + i, numeric(p[i], loss), ps.get(i).grad().toFloatArray(), 1e-5, 1e-3);
+            Check.close("dL/d" + i, FiniteDifference.gradient(p[i], loss), ps.get(i).grad().toFloatArray(), 1e-5, 1e-3);
         }
     }
 }

@@ -6,6 +6,7 @@ import io.prune4j.backend.Backend;
 import io.prune4j.backend.cpu.CpuBackend;
 import io.prune4j.tensor.Tensor;
 import io.prune4j.testing.Check;
+import io.prune4j.testing.FiniteDifference;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -33,7 +34,6 @@ import org.junit.jupiter.params.provider.ValueSource;
  * case's seed is in its name.
  */
 class GraphGradientCheckTest {
-    private static final double H = 1e-6;
     private static final double ATOL = 1e-4;
     private static final double RTOL = 1e-3;
     private final Backend cpu = new CpuBackend(1);
@@ -226,20 +226,6 @@ class GraphGradientCheckTest {
 
     // ---- the check ---------------------------------------------------------------------------
 
-    private static double[] numeric(double[] values, DoubleSupplier loss) {
-        double[] g = new double[values.length];
-        for (int i = 0; i < values.length; i++) {
-            double v = values[i];
-            values[i] = v + H;
-            double up = loss.getAsDouble();
-            values[i] = v - H;
-            double down = loss.getAsDouble();
-            values[i] = v;
-            g[i] = (up - down) / (2 * H);
-        }
-        return g;
-    }
-
     /** Random biases (±0.5), BatchNorm γ of either sign with {@code 0.5 ≤ |γ| ≤ 1.5} and β (±0.5); weights as initialised. */
     private void randomize(Graph net, SplittableRandom rng) {
         for (Layer l : net.layers()) {
@@ -298,10 +284,10 @@ class GraphGradientCheckTest {
             return s;
         };
         for (Map.Entry<String, Parameter> e : params.entrySet()) {
-            Check.close(what + ": dL/d" + e.getKey(), numeric(p.get(e.getKey()), loss), e.getValue().grad().toFloatArray(), ATOL, RTOL);
+            Check.close(what + ": dL/d" + e.getKey(), FiniteDifference.gradient(p.get(e.getKey()), loss), e.getValue().grad().toFloatArray(), ATOL, RTOL);
         }
         assertTrue(inputGrad[0] != null, what + ": no gradient reached the input node");
-        Check.close(what + ": dL/dinput", numeric(x.v(), loss), inputGrad[0], ATOL, RTOL);
+        Check.close(what + ": dL/dinput", FiniteDifference.gradient(x.v(), loss), inputGrad[0], ATOL, RTOL);
     }
 
     private static double[] w(Map<String, double[]> p, String node) {

@@ -4,6 +4,7 @@ import io.prune4j.backend.Backend;
 import io.prune4j.tensor.DType;
 import io.prune4j.tensor.Tensor;
 import io.prune4j.testing.Check;
+import io.prune4j.testing.FiniteDifference;
 import io.prune4j.testing.Naive;
 import io.prune4j.testing.NaiveGraphOps;
 import java.util.Arrays;
@@ -20,35 +21,11 @@ import org.junit.jupiter.params.provider.CsvSource;
  * gradient handed to the backward operation is {@code r}.
  */
 class GraphOpsGradientCheckTest {
-    private static final double H = 1e-6;
     private final Backend cpu = new CpuBackend(2);
 
     @AfterEach
     void close() {
         cpu.close();
-    }
-
-    /** Central difference of {@code loss} with respect to every element of {@code values}. */
-    private static double[] numeric(double[] values, DoubleSupplier loss) {
-        double[] g = new double[values.length];
-        for (int i = 0; i < values.length; i++) {
-            double v = values[i];
-            values[i] = v + H;
-            double up = loss.getAsDouble();
-            values[i] = v - H;
-            double down = loss.getAsDouble();
-            values[i] = v;
-            g[i] = (up - down) / (2 * H);
-        }
-        return g;
-    }
-
-    private static double dot(double[] a, double[] b) {
-        double s = 0;
-        for (int i = 0; i < a.length; i++) {
-            s += a[i] * b[i];
-        }
-        return s;
     }
 
     @ParameterizedTest(name = "batchNorm batch={0} C={1} {2}x{3}")
@@ -78,10 +55,10 @@ class GraphOpsGradientCheckTest {
         double[] gd = Naive.toDouble(gamma);
         double[] bd = Naive.toDouble(beta);
         double[] rd = Naive.toDouble(r);
-        DoubleSupplier loss = () -> dot(rd, NaiveGraphOps.batchNormTraining(xd, batch, channels, spatial, gd, bd, eps));
-        Check.close("bn dL/dx", numeric(xd, loss), dx.toFloatArray(), 1e-4, 1e-3);
-        Check.close("bn dL/dgamma", numeric(gd, loss), dg.toFloatArray(), 1e-4, 1e-3);
-        Check.close("bn dL/dbeta", numeric(bd, loss), db.toFloatArray(), 1e-4, 1e-3);
+        DoubleSupplier loss = () -> FiniteDifference.dot(rd, NaiveGraphOps.batchNormTraining(xd, batch, channels, spatial, gd, bd, eps));
+        Check.close("bn dL/dx", FiniteDifference.gradient(xd, loss), dx.toFloatArray(), 1e-4, 1e-3);
+        Check.close("bn dL/dgamma", FiniteDifference.gradient(gd, loss), dg.toFloatArray(), 1e-4, 1e-3);
+        Check.close("bn dL/dbeta", FiniteDifference.gradient(bd, loss), db.toFloatArray(), 1e-4, 1e-3);
     }
 
     @ParameterizedTest(name = "conv batch={0} in={1} {2}x{3} out={4} k={5} stride={6} pad={7} groups={8}")
@@ -107,10 +84,10 @@ class GraphOpsGradientCheckTest {
         double[] wd = Naive.toDouble(wt);
         double[] bd = Naive.toDouble(b);
         double[] rd = Naive.toDouble(r);
-        DoubleSupplier loss = () -> dot(rd, NaiveGraphOps.conv2d(xd, batch, in, h, w, wd, bd, out, k, k, stride, pad, groups, false));
-        Check.close("conv dL/dx", numeric(xd, loss), dx.toFloatArray(), 1e-4, 1e-3);
-        Check.close("conv dL/dW", numeric(wd, loss), dw.toFloatArray(), 1e-4, 1e-3);
-        Check.close("conv dL/db", numeric(bd, loss), db.toFloatArray(), 1e-4, 1e-3);
+        DoubleSupplier loss = () -> FiniteDifference.dot(rd, NaiveGraphOps.conv2d(xd, batch, in, h, w, wd, bd, out, k, k, stride, pad, groups, false));
+        Check.close("conv dL/dx", FiniteDifference.gradient(xd, loss), dx.toFloatArray(), 1e-4, 1e-3);
+        Check.close("conv dL/dW", FiniteDifference.gradient(wd, loss), dw.toFloatArray(), 1e-4, 1e-3);
+        Check.close("conv dL/db", FiniteDifference.gradient(bd, loss), db.toFloatArray(), 1e-4, 1e-3);
     }
 
     @ParameterizedTest(name = "avgPool batch={0} c={1} {2}x{3} window={4} stride={5} pad={6}")
@@ -126,8 +103,8 @@ class GraphOpsGradientCheckTest {
             cpu.avgPool2dBackward(dx, cpu.fromArray(r, batch, c, ho, wo), window, stride, pad, include);
             double[] xd = Naive.toDouble(x);
             double[] rd = Naive.toDouble(r);
-            DoubleSupplier loss = () -> dot(rd, NaiveGraphOps.avgPool2d(xd, batch * c, h, w, window, stride, pad, include));
-            Check.close("avgPool dL/dx countIncludePad=" + include, numeric(xd, loss), dx.toFloatArray(), 1e-5, 1e-4);
+            DoubleSupplier loss = () -> FiniteDifference.dot(rd, NaiveGraphOps.avgPool2d(xd, batch * c, h, w, window, stride, pad, include));
+            Check.close("avgPool dL/dx countIncludePad=" + include, FiniteDifference.gradient(xd, loss), dx.toFloatArray(), 1e-5, 1e-4);
         }
     }
 
@@ -149,7 +126,7 @@ class GraphOpsGradientCheckTest {
         cpu.clampBackward(dx, cpu.fromArray(r, n), y, lo, hi);
         double[] xd = Naive.toDouble(x);
         double[] rd = Naive.toDouble(r);
-        Check.close("clamp dL/dx", numeric(xd, () -> dot(rd, NaiveGraphOps.clamp(xd, lo, hi))), dx.toFloatArray(), 1e-6, 1e-5);
+        Check.close("clamp dL/dx", FiniteDifference.gradient(xd, () -> FiniteDifference.dot(rd, NaiveGraphOps.clamp(xd, lo, hi))), dx.toFloatArray(), 1e-6, 1e-5);
     }
 
     @ParameterizedTest(name = "copyChannels batch={0} {1}→{2} channels {3} from {4} to {5}, {6}x{7}")
@@ -168,7 +145,7 @@ class GraphOpsGradientCheckTest {
         double[] sd = Naive.toDouble(src);
         double[] bd = Naive.toDouble(base);
         double[] rd = Naive.toDouble(r);
-        DoubleSupplier loss = () -> dot(rd, NaiveGraphOps.copyChannels(bd, batch, cd, dstOffset, sd, cs, srcOffset, channels, spatial));
-        Check.close("copyChannels dL/dsrc", numeric(sd, loss), dsrc.toFloatArray(), 1e-6, 1e-5);
+        DoubleSupplier loss = () -> FiniteDifference.dot(rd, NaiveGraphOps.copyChannels(bd, batch, cd, dstOffset, sd, cs, srcOffset, channels, spatial));
+        Check.close("copyChannels dL/dsrc", FiniteDifference.gradient(sd, loss), dsrc.toFloatArray(), 1e-6, 1e-5);
     }
 }
