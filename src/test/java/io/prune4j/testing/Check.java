@@ -28,6 +28,15 @@ public final class Check {
         return Math.abs((double) actual - expected) <= atol + rtol * Math.abs(expected);
     }
 
+    /** The raw bit patterns of {@code a}, for {@code assertArrayEquals} of results that must be bit-identical. */
+    public static int[] bits(float[] a) {
+        int[] b = new int[a.length];
+        for (int i = 0; i < a.length; i++) {
+            b[i] = Float.floatToRawIntBits(a[i]);
+        }
+        return b;
+    }
+
     /**
      * Whether the two have the same bit pattern: −0 and +0 differ. Any NaN matches any NaN: which NaN
      * an operation returns is not specified (a GPU returns its canonical one, the JVM keeps the

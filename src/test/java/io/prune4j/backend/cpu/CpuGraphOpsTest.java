@@ -38,26 +38,21 @@ class CpuGraphOpsTest {
         return Naive.toDouble(a);
     }
 
-    private static int[] bits(float[] a) {
-        int[] b = new int[a.length];
-        for (int i = 0; i < a.length; i++) {
-            b[i] = Float.floatToRawIntBits(a[i]);
-        }
-        return b;
-    }
-
     // ---- grouped, depthwise and bias-free convolution ----------------------------------------------
 
-    /** Forward and backward of one convolution on {@code be}: {@code {y, dx, dw, db}}. */
-    private static float[][] conv(CpuBackend be, float[] x, float[] w, float[] bias, float[] dy, int[] xs, int[] ws, int[] ys, int stride,
-                                  int pad, int groups, boolean relu) {
-        Tensor y = be.zeros(DType.FLOAT32, ys);
-        be.conv2d(y, be.fromArray(x, xs), be.fromArray(w, ws), bias == null ? null : be.fromArray(bias, ws[0]), stride, pad, groups, relu);
-        Tensor dx = be.zeros(DType.FLOAT32, xs);
-        Tensor dw = be.zeros(DType.FLOAT32, ws);
-        Tensor db = be.zeros(DType.FLOAT32, ws[0]);
-        be.conv2dBackward(dx, dw, db, be.fromArray(dy, ys), be.fromArray(x, xs), be.fromArray(w, ws), stride, pad, groups);
-        return new float[][] {y.toFloatArray(), dx.toFloatArray(), dw.toFloatArray(), db.toFloatArray()};
+    /**
+     * Forward ({@code bias} may be null; ReLU when asked) and backward of one convolution on
+     * {@code be}: {@code {y, dx, dw, db}}. DnnlConvTest runs its cases through it too.
+     */
+    static float[][] conv(CpuBackend be, float[] x, float[] w, float[] bias, float[] dy, int[] xs, int[] ws, int[] ys, int stride,
+                          int pad, int groups, boolean relu) {
+        try (Tensor xt = be.fromArray(x, xs); Tensor wt = be.fromArray(w, ws); Tensor bt = bias == null ? null : be.fromArray(bias, ws[0]);
+             Tensor y = be.zeros(DType.FLOAT32, ys); Tensor dyt = be.fromArray(dy, ys); Tensor dx = be.zeros(DType.FLOAT32, xs);
+             Tensor dw = be.zeros(DType.FLOAT32, ws); Tensor db = be.zeros(DType.FLOAT32, ws[0])) {
+            be.conv2d(y, xt, wt, bt, stride, pad, groups, relu);
+            be.conv2dBackward(dx, dw, db, dyt, xt, wt, stride, pad, groups);
+            return new float[][] {y.toFloatArray(), dx.toFloatArray(), dw.toFloatArray(), db.toFloatArray()};
+        }
     }
 
     @ParameterizedTest(name = "conv batch={0} in={1} {2}x{3} out={4} k={5} stride={6} pad={7} groups={8}")
@@ -119,12 +114,12 @@ class CpuGraphOpsTest {
         // no input gradient, no bias gradient: the same weight gradient, to the bit
         Tensor dw = cpu.zeros(DType.FLOAT32, ws);
         cpu.conv2dBackward(null, dw, null, cpu.fromArray(dy, ys), cpu.fromArray(x, xs), cpu.fromArray(wt, ws), stride, pad, groups);
-        assertArrayEquals(bits(got[2]), bits(dw.toFloatArray()), what + ": dw without dx and db");
+        assertArrayEquals(Check.bits(got[2]), Check.bits(dw.toFloatArray()), what + ": dw without dx and db");
 
         // same thread count, same bits
         float[][] again = conv(cpu, x, wt, bias, dy, xs, ws, ys, stride, pad, groups, false);
         for (int i = 0; i < again.length; i++) {
-            assertArrayEquals(bits(got[i]), bits(again[i]), what + ": repeated run, output " + i);
+            assertArrayEquals(Check.bits(got[i]), Check.bits(again[i]), what + ": repeated run, output " + i);
         }
     }
 
@@ -158,11 +153,11 @@ class CpuGraphOpsTest {
                     float[][] again = conv(twoAgain, x, w, b, dy, xs, ws, ys, stride, 1, 10, true);
                     String what = two.convPath() + ", 2 against " + threads + " threads, out " + out + ", output ";
                     for (int i = 0; i < a.length; i++) {
-                        assertArrayEquals(bits(a[i]), bits(again[i]), what + i + ": 2 threads twice");
+                        assertArrayEquals(Check.bits(a[i]), Check.bits(again[i]), what + i + ": 2 threads twice");
                         if (dnnl && DnnlConv.isAvailable()) {
                             Check.close(what + i, a[i], z[i], 1e-5, 1e-4);
                         } else {
-                            assertArrayEquals(bits(a[i]), bits(z[i]), what + i);
+                            assertArrayEquals(Check.bits(a[i]), Check.bits(z[i]), what + i);
                         }
                     }
                 }
@@ -336,14 +331,14 @@ class CpuGraphOpsTest {
         Tensor dg2 = cpu.zeros(DType.FLOAT32, channels);
         Tensor db2 = cpu.zeros(DType.FLOAT32, channels);
         cpu.batchNormBackward(null, dg2, db2, cpu.fromArray(dy, shape), xt, gammaT, mean, invStd);
-        assertArrayEquals(bits(dg.toFloatArray()), bits(dg2.toFloatArray()), "dgamma without dx");
-        assertArrayEquals(bits(db.toFloatArray()), bits(db2.toFloatArray()), "dbeta without dx");
+        assertArrayEquals(Check.bits(dg.toFloatArray()), Check.bits(dg2.toFloatArray()), "dgamma without dx");
+        assertArrayEquals(Check.bits(db.toFloatArray()), Check.bits(db2.toFloatArray()), "dbeta without dx");
 
         // y may be x: the same bits in place
         Tensor inPlace = cpu.fromArray(x, shape);
         cpu.batchNorm(inPlace, cpu.zeros(DType.FLOAT32, channels), cpu.zeros(DType.FLOAT32, channels), inPlace, cpu.fromArray(gamma, channels),
                 cpu.fromArray(beta, channels), cpu.fromArray(rm0, channels), cpu.fromArray(rv0, channels), momentum, eps, true);
-        assertArrayEquals(bits(y.toFloatArray()), bits(inPlace.toFloatArray()), "y = x in place");
+        assertArrayEquals(Check.bits(y.toFloatArray()), Check.bits(inPlace.toFloatArray()), "y = x in place");
 
         // any thread count gives the same bits: each channel is summed on one thread
         for (int threads : new int[] {1, 3}) {
@@ -359,9 +354,9 @@ class CpuGraphOpsTest {
                 Tensor dg3 = other.zeros(DType.FLOAT32, channels);
                 Tensor db3 = other.zeros(DType.FLOAT32, channels);
                 other.batchNormBackward(dx2, dg3, db3, other.fromArray(dy, shape), x2, g2, m2, s2);
-                assertArrayEquals(bits(y.toFloatArray()), bits(y2.toFloatArray()), threads + " threads: y");
-                assertArrayEquals(bits(dx.toFloatArray()), bits(dx2.toFloatArray()), threads + " threads: dx");
-                assertArrayEquals(bits(dg.toFloatArray()), bits(dg3.toFloatArray()), threads + " threads: dgamma");
+                assertArrayEquals(Check.bits(y.toFloatArray()), Check.bits(y2.toFloatArray()), threads + " threads: y");
+                assertArrayEquals(Check.bits(dx.toFloatArray()), Check.bits(dx2.toFloatArray()), threads + " threads: dx");
+                assertArrayEquals(Check.bits(dg.toFloatArray()), Check.bits(dg3.toFloatArray()), threads + " threads: dgamma");
             }
         }
     }
@@ -486,10 +481,10 @@ class CpuGraphOpsTest {
             // in place, both ways
             Tensor inPlace = cpu.fromArray(x, n);
             cpu.clamp(inPlace, inPlace, 0f, 6f);
-            assertArrayEquals(bits(ys), bits(inPlace.toFloatArray()));
+            assertArrayEquals(Check.bits(ys), Check.bits(inPlace.toFloatArray()));
             Tensor g2 = cpu.fromArray(dy, n);
             cpu.clampBackward(g2, g2, y, 0f, 6f);
-            assertArrayEquals(bits(g), bits(g2.toFloatArray()));
+            assertArrayEquals(Check.bits(g), Check.bits(g2.toFloatArray()));
         }
         assertThrows(IllegalArgumentException.class, () -> cpu.clamp(cpu.zeros(DType.FLOAT32, 2), cpu.zeros(DType.FLOAT32, 2), 1f, 0f));
         assertThrows(IllegalArgumentException.class, () -> cpu.clamp(cpu.zeros(DType.FLOAT32, 2), cpu.zeros(DType.FLOAT32, 3), 0f, 1f));
@@ -577,7 +572,7 @@ class CpuGraphOpsTest {
         try (CpuBackend one = new CpuBackend(1)) {
             Tensor o1 = one.zeros(DType.FLOAT32, rows);
             one.fpgmScores(o1, one.fromArray(w, rows, cols));
-            assertArrayEquals(bits(out.toFloatArray()), bits(o1.toFloatArray()), "1 and 2 threads");
+            assertArrayEquals(Check.bits(out.toFloatArray()), Check.bits(o1.toFloatArray()), "1 and 2 threads");
         }
     }
 

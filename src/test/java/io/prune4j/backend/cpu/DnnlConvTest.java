@@ -58,26 +58,6 @@ class DnnlConvTest {
         return "java".equals(System.getProperty(DnnlConv.PROPERTY, "").trim());
     }
 
-    private static int[] bits(float[] a) {
-        int[] b = new int[a.length];
-        for (int i = 0; i < a.length; i++) {
-            b[i] = Float.floatToRawIntBits(a[i]);
-        }
-        return b;
-    }
-
-    /** Forward (with bias, with ReLU when asked) and backward of one convolution: {@code {y, dx, dw, db}}. */
-    private static float[][] run(CpuBackend be, float[] x, float[] w, float[] bias, float[] dy, int[] xs, int[] ws, int[] ys, int stride,
-                                 int pad, int groups, boolean relu) {
-        try (Tensor xt = be.fromArray(x, xs); Tensor wt = be.fromArray(w, ws); Tensor bt = be.fromArray(bias, ws[0]);
-             Tensor y = be.zeros(DType.FLOAT32, ys); Tensor dyt = be.fromArray(dy, ys); Tensor dx = be.zeros(DType.FLOAT32, xs);
-             Tensor dw = be.zeros(DType.FLOAT32, ws); Tensor db = be.zeros(DType.FLOAT32, ws[0])) {
-            be.conv2d(y, xt, wt, bt, stride, pad, groups, relu);
-            be.conv2dBackward(dx, dw, db, dyt, xt, wt, stride, pad, groups);
-            return new float[][] {y.toFloatArray(), dx.toFloatArray(), dw.toFloatArray(), db.toFloatArray()};
-        }
-    }
-
     @Test
     void oneDnnIsThereWhereTheBuildHasIt() {
         try (CpuBackend cpu = new CpuBackend(1)) {
@@ -145,8 +125,8 @@ class DnnlConvTest {
         double[][] grads = NaiveGraphOps.conv2dBackward(Naive.toDouble(dy), Naive.toDouble(x), batch, in, h, w, Naive.toDouble(wt), out, k,
                 k, stride, pad, groups);
         try (CpuBackend dnnl = new CpuBackend(2, true); CpuBackend java = new CpuBackend(2, false)) {
-            float[][] a = run(dnnl, x, wt, bias, dy, xs, ws, ys, stride, pad, groups, true);
-            float[][] j = run(java, x, wt, bias, dy, xs, ws, ys, stride, pad, groups, true);
+            float[][] a = CpuGraphOpsTest.conv(dnnl, x, wt, bias, dy, xs, ws, ys, stride, pad, groups, true);
+            float[][] j = CpuGraphOpsTest.conv(java, x, wt, bias, dy, xs, ws, ys, stride, pad, groups, true);
             double[][] refs = {ref, grads[0], grads[1], grads[2]};
             String[] names = {"y", "dx", "dw", "db"};
             for (int i = 0; i < 4; i++) {
@@ -219,12 +199,12 @@ class DnnlConvTest {
             float[] bias = Check.randn(rng, out, 1);
             float[] dy = Check.randn(rng, batch * out * ho * wo, 1);
             try (CpuBackend one = new CpuBackend(threads, true); CpuBackend two = new CpuBackend(threads, true)) {
-                float[][] first = run(one, x, wt, bias, dy, xs, ws, ys, stride, pad, groups, false);
-                float[][] again = run(one, x, wt, bias, dy, xs, ws, ys, stride, pad, groups, false);
-                float[][] other = run(two, x, wt, bias, dy, xs, ws, ys, stride, pad, groups, false);
+                float[][] first = CpuGraphOpsTest.conv(one, x, wt, bias, dy, xs, ws, ys, stride, pad, groups, false);
+                float[][] again = CpuGraphOpsTest.conv(one, x, wt, bias, dy, xs, ws, ys, stride, pad, groups, false);
+                float[][] other = CpuGraphOpsTest.conv(two, x, wt, bias, dy, xs, ws, ys, stride, pad, groups, false);
                 for (int i = 0; i < first.length; i++) {
-                    assertArrayEquals(bits(first[i]), bits(again[i]), Arrays.toString(c) + ": repeated, output " + i);
-                    assertArrayEquals(bits(first[i]), bits(other[i]), Arrays.toString(c) + ": another backend, output " + i);
+                    assertArrayEquals(Check.bits(first[i]), Check.bits(again[i]), Arrays.toString(c) + ": repeated, output " + i);
+                    assertArrayEquals(Check.bits(first[i]), Check.bits(other[i]), Arrays.toString(c) + ": another backend, output " + i);
                 }
                 assertTrue(one.dnnlPlan(batch, in, h, w, out, k, stride, pad, groups, true).contains("backward weights"),
                         Arrays.toString(c) + " ran on oneDNN: " + one.dnnlPlan(batch, in, h, w, out, k, stride, pad, groups, true));
@@ -251,7 +231,7 @@ class DnnlConvTest {
         for (int cycle = 0; cycle < 200; cycle++) {
             try (CpuBackend cpu = new CpuBackend(2, true)) {
                 int batch = 1 + cycle % 6;
-                run(cpu, Arrays.copyOf(x, batch * 800), w, b, Arrays.copyOf(dy, batch * 800), new int[] {batch, 8, 10, 10},
+                CpuGraphOpsTest.conv(cpu, Arrays.copyOf(x, batch * 800), w, b, Arrays.copyOf(dy, batch * 800), new int[] {batch, 8, 10, 10},
                         new int[] {8, 8, 3, 3}, new int[] {batch, 8, 10, 10}, 1, 1, 1, cycle % 2 == 0);
                 assertTrue(DnnlConv.p4j_dnnl_live_objects() > objects, "the backend made its context and primitives");
             }
@@ -262,7 +242,7 @@ class DnnlConvTest {
         try (CpuBackend cpu = new CpuBackend(1, true)) {
             for (int n = 1; n <= CpuDnnl.CACHE + 20; n++) {
                 float[] xn = Check.randn(rng, n * 8 * 10 * 10, 1);
-                run(cpu, xn, w, b, Check.randn(rng, n * 800, 1), new int[] {n, 8, 10, 10}, new int[] {8, 8, 3, 3}, new int[] {n, 8, 10, 10},
+                CpuGraphOpsTest.conv(cpu, xn, w, b, Check.randn(rng, n * 800, 1), new int[] {n, 8, 10, 10}, new int[] {8, 8, 3, 3}, new int[] {n, 8, 10, 10},
                         1, 1, 1, false);
                 assertTrue(DnnlConv.p4j_dnnl_live_objects() <= objects + 1 + CpuDnnl.CACHE,
                         "live objects " + DnnlConv.p4j_dnnl_live_objects() + " with " + n + " shapes");
@@ -357,7 +337,7 @@ class DnnlConvTest {
             boolean agree = true;
             try (CpuBackend second = new CpuBackend(1)) {
                 for (CpuBackend be : new CpuBackend[] {first, second}) {
-                    float[] y = run(be, x, w, b, dy, new int[] {2, 6, 7, 7}, new int[] {8, 6, 3, 3}, new int[] {2, 8, 7, 7}, 1, 1, 1, false)[0];
+                    float[] y = CpuGraphOpsTest.conv(be, x, w, b, dy, new int[] {2, 6, 7, 7}, new int[] {8, 6, 3, 3}, new int[] {2, 8, 7, 7}, 1, 1, 1, false)[0];
                     for (int i = 0; i < y.length; i++) {
                         agree &= Check.close((float) ref[i], y[i], 1e-5, 1e-5);
                     }
