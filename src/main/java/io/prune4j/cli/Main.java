@@ -139,21 +139,8 @@ public final class Main {
         }
     }
 
-    /** The project version Maven wrote into {@code io/prune4j/version.properties}, or "dev" when it is missing or unfiltered. */
+    /** The project version (see {@link io.prune4j.Version#get}). */
     static String version() {
-        try (java.io.InputStream in = Main.class.getResourceAsStream("/io/prune4j/version.properties")) {
-            if (in != null) {
-                java.util.Properties p = new java.util.Properties();
-                p.load(in);
-                String v = p.getProperty("version", "");
-                if (!v.isBlank() && !v.contains("${")) {
-                    return v;
-                }
-            }
-        } catch (java.io.IOException e) {
-            // fall through: a report with "dev" is better than none
-        }
-        String v = Main.class.getPackage().getImplementationVersion();
-        return v == null ? "dev" : v;
+        return io.prune4j.Version.get();
     }
 }

@@ -1,0 +1,247 @@
+package io.prune4j.onnx;
+
+import com.google.protobuf.ByteString;
+import io.prune4j.Version;
+import io.prune4j.io.AtomicFiles;
+import io.prune4j.nn.Add;
+import io.prune4j.nn.AvgPool2d;
+import io.prune4j.nn.BatchNorm;
+import io.prune4j.nn.Clamp;
+import io.prune4j.nn.Concat;
+import io.prune4j.nn.Conv2d;
+import io.prune4j.nn.Dense;
+import io.prune4j.nn.Flatten;
+import io.prune4j.nn.GlobalAvgPool;
+import io.prune4j.nn.Graph;
+import io.prune4j.nn.Identity;
+import io.prune4j.nn.Layer;
+import io.prune4j.nn.MaxPool2d;
+import io.prune4j.nn.Relu;
+import io.prune4j.onnx.proto.AttributeProto;
+import io.prune4j.onnx.proto.GraphProto;
+import io.prune4j.onnx.proto.ModelProto;
+import io.prune4j.onnx.proto.NodeProto;
+import io.prune4j.onnx.proto.OperatorSetIdProto;
+import io.prune4j.onnx.proto.StringStringEntryProto;
+import io.prune4j.onnx.proto.TensorProto;
+import io.prune4j.onnx.proto.TensorShapeProto;
+import io.prune4j.onnx.proto.TypeProto;
+import io.prune4j.onnx.proto.ValueInfoProto;
+import io.prune4j.tensor.Tensor;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Writes a prune4j {@link Graph} as an ONNX model (opset {@value #OPSET}, IR version 8): Dense as
+ * Gemm ({@code transB = 1}), Conv2d as Conv, BatchNorm as BatchNormalization (inference form, its
+ * running statistics as initializers), Relu, Clamp as Clip (bounds as inputs), MaxPool2d, AvgPool2d,
+ * GlobalAvgPool, Flatten, Add (Sum for more than two inputs), Concat, Identity; a fused ReLU is a
+ * Relu node after its layer. The batch extent is symbolic ({@code batch}), so one file runs any
+ * batch. Names come from {@link OnnxNames}: an imported model keeps its input, output, node,
+ * tensor and initializer names where the node survives; other nodes are written under their prune4j
+ * names. Masked (unstructured) weights are written dense, zeros included: ONNX Runtime runs sparse
+ * weights no faster. The write is atomic ({@link AtomicFiles}).
+ */
+public final class OnnxWriter {
+    public static final int OPSET = 17;
+    private static final int IR_VERSION = 8;
+
+    private final OnnxNames names;
+    private final GraphProto.Builder graph = GraphProto.newBuilder();
+    private final Set<String> tensorNames = new HashSet<>();
+    private final Set<String> nodeNames = new HashSet<>();
+
+    private OnnxWriter(OnnxNames names) {
+        this.names = names == null ? OnnxNames.defaults() : names;
+    }
+
+    /**
+     * Writes {@code net} to {@code file}; {@code names} (null: defaults) says what to call things,
+     * {@code metadata} goes into {@code metadata_props} next to {@code prune4j.version}. A layer ONNX
+     * export does not know is refused before anything is written.
+     */
+    public static void write(Graph net, Path file, OnnxNames names, Map<String, String> metadata) {
+        byte[] bytes = toModel(net, names, metadata).toByteArray();
+        AtomicFiles.write(file, out -> out.write(bytes));
+    }
+
+    /** The ONNX model of {@code net}, as {@link #write} would write it. */
+    public static ModelProto toModel(Graph net, OnnxNames names, Map<String, String> metadata) {
+        return new OnnxWriter(names).model(net, metadata);
+    }
+
+    private ModelProto model(Graph net, Map<String, String> metadata) {
+        graph.setName(names.graphName().isEmpty() ? "prune4j" : names.graphName());
+        String input = unique(names.input());
+        graph.addInput(valueInfo(input, net.inputShape()));
+        Map<String, String> values = new java.util.HashMap<>();
+        values.put(Graph.INPUT, input);
+        List<Graph.Node> nodes = net.nodes();
+        for (int i = 0; i < nodes.size(); i++) {
+            Graph.Node node = nodes.get(i);
+            boolean last = i == nodes.size() - 1;
+            String out = last ? unique(names.output()) : unique(names.outputOf(node.name()));
+            String[] in = node.inputs().stream().map(values::get).toArray(String[]::new);
+            write(node.layer(), in, out);
+            values.put(node.name(), out);
+        }
+        graph.addOutput(valueInfo(values.get(net.outputName()), new int[] {net.outputSize()}));
+        ModelProto.Builder m = ModelProto.newBuilder()
+                .setIrVersion(IR_VERSION)
+                .setProducerName("prune4j")
+                .setProducerVersion(Version.get())
+                .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(OPSET))
+                .setGraph(graph);
+        m.addMetadataProps(StringStringEntryProto.newBuilder().setKey("prune4j.version").setValue(Version.get()));
+        metadata.forEach((k, v) -> {
+            if (!k.equals("prune4j.version")) {
+                m.addMetadataProps(StringStringEntryProto.newBuilder().setKey(k).setValue(v));
+            }
+        });
+        return m.build();
+    }
+
+    private void write(Layer layer, String[] in, String out) {
+        String name = layer.name();
+        if (layer instanceof Dense d) {
+            String w = initializer(name, "weight", d.weight().value());
+            NodeProto.Builder n = node("Gemm", name, d.hasRelu() ? linear(name, out) : out, in[0], w);
+            if (d.bias() != null) {
+                n.addInput(initializer(name, "bias", d.bias().value()));
+            }
+            n.addAttribute(intAttr("transB", 1));
+            graph.addNode(n);
+            if (d.hasRelu()) {
+                graph.addNode(node("Relu", name + OnnxNames.RELU, out, n.getOutput(0)));
+            }
+        } else if (layer instanceof Conv2d c) {
+            String w = initializer(name, "weight", c.weight().value());
+            NodeProto.Builder n = node("Conv", name, c.hasRelu() ? linear(name, out) : out, in[0], w);
+            if (c.bias() != null) {
+                n.addInput(initializer(name, "bias", c.bias().value()));
+            }
+            n.addAttribute(intsAttr("kernel_shape", c.kernelHeight(), c.kernelWidth()))
+                    .addAttribute(intsAttr("strides", c.stride(), c.stride()))
+                    .addAttribute(intsAttr("pads", c.padding(), c.padding(), c.padding(), c.padding()))
+                    .addAttribute(intsAttr("dilations", 1, 1))
+                    .addAttribute(intAttr("group", c.groups()));
+            graph.addNode(n);
+            if (c.hasRelu()) {
+                graph.addNode(node("Relu", name + OnnxNames.RELU, out, n.getOutput(0)));
+            }
+        } else if (layer instanceof BatchNorm bn) {
+            graph.addNode(node("BatchNormalization", name, out, in[0], initializer(name, "weight", bn.gamma().value()),
+                    initializer(name, "bias", bn.beta().value()), initializer(name, "running_mean", bn.runningMean()),
+                    initializer(name, "running_var", bn.runningVar()))
+                    .addAttribute(floatAttr("epsilon", bn.eps()))
+                    .addAttribute(floatAttr("momentum", 1 - bn.momentum())));
+        } else if (layer instanceof Relu) {
+            graph.addNode(node("Relu", name, out, in[0]));
+        } else if (layer instanceof Clamp c) {
+            String lo = scalar(name + ".min", c.lo());
+            String hi = scalar(name + ".max", c.hi());
+            graph.addNode(node("Clip", name, out, in[0], lo, hi));
+        } else if (layer instanceof MaxPool2d p) {
+            graph.addNode(pooling(node("MaxPool", name, out, in[0]), p.window(), p.stride(), p.padding()));
+        } else if (layer instanceof AvgPool2d p) {
+            graph.addNode(pooling(node("AveragePool", name, out, in[0]), p.window(), p.stride(), p.padding())
+                    .addAttribute(intAttr("count_include_pad", p.countIncludePad() ? 1 : 0)));
+        } else if (layer instanceof GlobalAvgPool) {
+            graph.addNode(node("GlobalAveragePool", name, out, in[0]));
+        } else if (layer instanceof Flatten) {
+            graph.addNode(node("Flatten", name, out, in[0]).addAttribute(intAttr("axis", 1)));
+        } else if (layer instanceof Add) {
+            graph.addNode(node(in.length == 2 ? "Add" : "Sum", name, out, in));
+        } else if (layer instanceof Concat) {
+            graph.addNode(node("Concat", name, out, in).addAttribute(intAttr("axis", 1)));
+        } else if (layer instanceof Identity) {
+            graph.addNode(node("Identity", name, out, in[0]));
+        } else {
+            throw new IllegalArgumentException("cannot export node " + name + " (" + layer.describe() + ") to ONNX: the writer knows no "
+                    + layer.getClass().getSimpleName() + " layers");
+        }
+    }
+
+    /** The tensor between a layer and its fused Relu. */
+    private String linear(String node, String out) {
+        return unique(names.outputOf(node + OnnxNames.LINEAR, out + "_linear"));
+    }
+
+    private static NodeProto.Builder pooling(NodeProto.Builder n, int window, int stride, int pad) {
+        return n.addAttribute(intsAttr("kernel_shape", window, window))
+                .addAttribute(intsAttr("strides", stride, stride))
+                .addAttribute(intsAttr("pads", pad, pad, pad, pad));
+    }
+
+    private NodeProto.Builder node(String op, String prune4jName, String out, String... in) {
+        String base = names.nodeName(prune4jName);
+        String name = base;
+        for (int k = 2; !nodeNames.add(name); k++) {
+            name = base + "_" + k;
+        }
+        NodeProto.Builder n = NodeProto.newBuilder().setOpType(op).setName(name).addOutput(out);
+        for (String i : in) {
+            n.addInput(i);
+        }
+        return n;
+    }
+
+    private String initializer(String node, String parameter, Tensor value) {
+        String name = unique(names.initializer(node, parameter));
+        float[] v = value.toFloatArray();
+        ByteBuffer b = ByteBuffer.allocate(v.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        b.asFloatBuffer().put(v);
+        TensorProto.Builder t = TensorProto.newBuilder().setName(name).setDataType(TensorProto.DataType.FLOAT_VALUE)
+                .setRawData(ByteString.copyFrom(b.array()));
+        for (int d : value.shape()) {
+            t.addDims(d);
+        }
+        graph.addInitializer(t);
+        return name;
+    }
+
+    private String scalar(String base, float value) {
+        String name = unique(base);
+        graph.addInitializer(TensorProto.newBuilder().setName(name).setDataType(TensorProto.DataType.FLOAT_VALUE).addFloatData(value));
+        return name;
+    }
+
+    /** {@code base}, or {@code base_2}, {@code base_3}… when a tensor of that name exists already. */
+    private String unique(String base) {
+        String name = base;
+        for (int k = 2; !tensorNames.add(name); k++) {
+            name = base + "_" + k;
+        }
+        return name;
+    }
+
+    private static ValueInfoProto valueInfo(String name, int[] perExample) {
+        TensorShapeProto.Builder shape = TensorShapeProto.newBuilder().addDim(TensorShapeProto.Dimension.newBuilder().setDimParam("batch"));
+        for (int d : perExample) {
+            shape.addDim(TensorShapeProto.Dimension.newBuilder().setDimValue(d));
+        }
+        return ValueInfoProto.newBuilder().setName(name).setType(TypeProto.newBuilder().setTensorType(
+                TypeProto.Tensor.newBuilder().setElemType(TensorProto.DataType.FLOAT_VALUE).setShape(shape))).build();
+    }
+
+    private static AttributeProto intAttr(String name, long v) {
+        return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INT).setI(v).build();
+    }
+
+    private static AttributeProto floatAttr(String name, float v) {
+        return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.FLOAT).setF(v).build();
+    }
+
+    private static AttributeProto intsAttr(String name, long... v) {
+        AttributeProto.Builder a = AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INTS);
+        for (long x : v) {
+            a.addInts(x);
+        }
+        return a.build();
+    }
+}

@@ -1,0 +1,179 @@
+package io.prune4j.onnx;
+
+import static io.prune4j.onnx.OnnxBuild.f;
+import static io.prune4j.onnx.OnnxBuild.i;
+import static io.prune4j.onnx.OnnxBuild.in;
+import static io.prune4j.onnx.OnnxBuild.ints;
+import static io.prune4j.onnx.OnnxBuild.s;
+import static io.prune4j.onnx.OnnxBuild.tensor;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.prune4j.backend.cpu.CpuBackend;
+import io.prune4j.nn.Clamp;
+import io.prune4j.nn.Conv2d;
+import io.prune4j.nn.Dense;
+import io.prune4j.nn.Graph;
+import io.prune4j.nn.Layer;
+import io.prune4j.nn.Relu;
+import io.prune4j.testing.Check;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.function.Function;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Each operator and attribute form the reader takes, in small models built here: prune4j's import
+ * computes what ONNX Runtime computes on the same file (1e-5 relative to the output's scale).
+ */
+class OnnxOpsTest {
+    static final CpuBackend CPU = new CpuBackend(1);
+
+    @AfterAll
+    static void close() {
+        CPU.close();
+    }
+
+    record Case(String name, Function<OnnxBuild, OnnxBuild> build) {
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    static Stream<Case> cases() {
+        return Stream.of(
+                new Case("conv with bias, pads and strides, relu, gap, gemm transB", b -> {
+                    b.input("input", 3, 9, 9);
+                    String x = b.node("Conv", in("input", b.weight("c.weight", 0.3, 6, 3, 3, 3), b.weight("c.bias", 0.1, 6)),
+                            ints("kernel_shape", 3, 3), ints("pads", 1, 1, 1, 1), ints("strides", 2, 2), ints("dilations", 1, 1), i("group", 1));
+                    x = b.node("Relu", in(x));
+                    x = b.node("GlobalAveragePool", in(x));
+                    x = b.node("Flatten", in(x), i("axis", 1));
+                    b.node("Gemm", "output", in(x, b.weight("fc.weight", 0.3, 4, 6), b.weight("fc.bias", 0.1, 4)), i("transB", 1));
+                    return b.output("output", 4);
+                }),
+                new Case("auto_pad SAME_UPPER, depthwise, MatMul + Add", b -> {
+                    b.input("input", 4, 7, 7);
+                    String x = b.node("Conv", in("input", b.weight("c1.weight", 0.3, 4, 4, 3, 3)), s("auto_pad", "SAME_UPPER"));
+                    x = b.node("Conv", in(x, b.weight("dw.weight", 0.3, 4, 1, 3, 3)), i("group", 4), ints("pads", 1, 1, 1, 1));
+                    x = b.node("Flatten", in(b.node("GlobalAveragePool", in(x))));
+                    x = b.node("MatMul", in(x, b.weight("m", 0.3, 4, 5)));
+                    b.node("Add", "output", in(b.weight("m.bias", 0.1, 5), x)); // the constant first
+                    return b.output("output", 5);
+                }),
+                new Case("grouped VALID conv, BatchNormalization opset 9, MaxPool and AveragePool with pads, Reshape, Gemm alpha beta", b -> {
+                    b.opset = 9;
+                    b.input("input", 4, 10, 10);
+                    String x = b.node("Conv", in("input", b.weight("g.weight", 0.3, 6, 2, 3, 3)), i("group", 2), s("auto_pad", "VALID"));
+                    x = b.node("BatchNormalization", in(x, b.positive("bn.weight", 0.5, 1.5, 6), b.weight("bn.bias", 0.2, 6),
+                            b.weight("bn.running_mean", 0.2, 6), b.positive("bn.running_var", 0.5, 1.5, 6)), f("epsilon", 1e-3f),
+                            f("momentum", 0.8f));
+                    x = b.node("MaxPool", in(x), ints("kernel_shape", 3, 3), ints("strides", 2, 2), ints("pads", 1, 1, 1, 1));
+                    x = b.node("AveragePool", in(x), ints("kernel_shape", 3, 3), ints("pads", 1, 1, 1, 1), i("count_include_pad", 1));
+                    x = b.node("Reshape", in(x, b.ints("shape", new long[] {0, -1}, 2)));
+                    b.node("Gemm", "output", in(x, b.weight("fc.weight", 0.3, 96, 3), b.weight("fc.bias", 0.1, 1, 3)), f("alpha", 0.5f),
+                            f("beta", 2f));
+                    return b.output("output", 3);
+                }),
+                new Case("Clip from inputs (ReLU6, min only, Constant bounds), AveragePool without pads counted, Reshape [-1, F], scalar bias",
+                        b -> {
+                    b.opset = 13;
+                    b.input("input", 2, 6, 6);
+                    String x = b.node("Conv", in("input", b.weight("c.weight", 1.5, 4, 2, 3, 3)), ints("pads", 1, 1, 1, 1));
+                    x = b.node("Clip", in(x, b.constant("zero", new float[] {0}), b.constant("six", new float[] {6})));
+                    String lo = b.node("Constant", in(), tensor("value", OnnxBuild.floats("", new float[] {-1f})));
+                    String hi = b.node("Constant", in(), f("value_float", 0.75f));
+                    String y = b.node("Clip", in(b.node("Conv", in(x, b.weight("c2.weight", 0.5, 4, 4, 1, 1))), lo, hi));
+                    x = b.node("Clip", in(b.node("Add", in(x, y)), "zero")); // min only: a ReLU
+                    x = b.node("AveragePool", in(x), ints("kernel_shape", 2, 2), ints("strides", 2, 2), ints("pads", 1, 1, 1, 1),
+                            i("count_include_pad", 0));
+                    x = b.node("Reshape", in(x, b.ints("shape", new long[] {-1, 64}, 2)));
+                    b.node("Gemm", "output", in(x, b.weight("fc.weight", 0.3, 64, 3), b.constant("c", new float[] {0.25f})));
+                    return b.output("output", 3);
+                }),
+                new Case("Clip and Dropout with attributes (opset 10)", b -> {
+                    b.opset = 10;
+                    b.input("input", 12);
+                    String x = b.node("Gemm", in("input", b.weight("fc1.weight", 0.5, 8, 12), b.weight("fc1.bias", 0.2, 8)), i("transB", 1));
+                    x = b.node("Clip", in(x), f("min", 0f), f("max", 6f));
+                    x = b.node("Dropout", in(x), f("ratio", 0.3f));
+                    x = b.node("Clip", in(x), f("min", -0.5f));
+                    b.node("Gemm", "output", in(x, b.weight("fc2.weight", 0.5, 8, 3), b.weight("fc2.bias", 0.1, 3))); // C is required before opset 11
+                    return b.output("output", 3);
+                }),
+                new Case("Dropout with ratio and training_mode inputs, Identity, Sum of three, Concat axis -3", b -> {
+                    b.opset = 13;
+                    b.input("input", 3, 5, 5);
+                    String a = b.node("Conv", in("input", b.weight("a.weight", 0.3, 4, 3, 1, 1)));
+                    String c = b.node("Conv", in("input", b.weight("c.weight", 0.3, 4, 3, 3, 3)), ints("pads", 1, 1, 1, 1));
+                    String d = b.node("Identity", in(a));
+                    String sum = b.node("Sum", in(a, c, d));
+                    String cat = b.node("Concat", in(sum, "input"), i("axis", -3));
+                    String keep = b.node("Dropout", in(cat, b.constant("ratio", new float[] {0.5f}),
+                            boolConstant(b, "train", false)));
+                    String x = b.node("Flatten", in(b.node("GlobalAveragePool", in(keep))));
+                    b.node("Gemm", "output", in(x, b.weight("fc.weight", 0.3, 2, 7)), i("transB", 1));
+                    return b.output("output", 2);
+                }),
+                new Case("an initializer shared through Identity, BatchNormalization opset 15 with training_mode 0, a dead branch", b -> {
+                    b.opset = 15;
+                    b.input("input", 3, 6, 6);
+                    String w = b.weight("shared.weight", 0.3, 3, 3, 3, 3);
+                    String w2 = b.node("Identity", in(w));
+                    String a = b.node("Conv", in("input", w), ints("pads", 1, 1, 1, 1));
+                    String c = b.node("Conv", in(a, w2), ints("pads", 1, 1, 1, 1));
+                    String x = b.node("BatchNormalization", in(c, b.positive("bn.weight", 0.5, 1.5, 3), b.weight("bn.bias", 0.2, 3),
+                            b.weight("bn.mean", 0.2, 3), b.positive("bn.var", 0.5, 1.5, 3)), i("training_mode", 0));
+                    b.node("Relu", in(a)); // read by nothing the output needs
+                    x = b.node("Flatten", in(b.node("GlobalAveragePool", in(x))));
+                    b.node("MatMul", "output", in(x, b.weight("m", 0.3, 3, 2)));
+                    return b.output("output", 2);
+                }));
+    }
+
+    static String boolConstant(OnnxBuild b, String name, boolean v) {
+        b.graph.addInitializer(io.prune4j.onnx.proto.TensorProto.newBuilder().setName(name)
+                .setDataType(io.prune4j.onnx.proto.TensorProto.DataType.BOOL_VALUE).addInt32Data(v ? 1 : 0));
+        return name;
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void importComputesWhatOnnxRuntimeComputes(Case c) {
+        byte[] bytes = c.build().apply(new OnnxBuild(c.name().hashCode())).bytes();
+        try (OnnxModel m = OnnxReader.read(bytes, c.name(), CPU, null); OnnxRuntime ort = OnnxRuntime.open(bytes, 1)) {
+            Graph net = m.graph();
+            int batch = 3;
+            float[] x = Check.gaussian(new SplittableRandom(5), batch * net.inputSize(), 1.0);
+            Agreement a = Agreement.of(batch, ort.run(x, batch, net.inputShape()), OnnxRoundTripTest.forward(net, x, batch));
+            assertTrue(a.maxRelative() <= 1e-5, c.name() + ": prune4j differs from ONNX Runtime by " + a);
+        }
+    }
+
+    @Test
+    void reluAfterConvAndGemmIsFusedAndClipsMapToTheirLayers() {
+        OnnxBuild b = cases().filter(c -> c.name().startsWith("Clip from inputs")).findFirst().orElseThrow().build().apply(new OnnxBuild(1));
+        try (OnnxModel m = OnnxReader.read(b.bytes(), "clip", CPU, null)) {
+            List<Layer> layers = m.graph().layers();
+            assertTrue(layers.get(1) instanceof Clamp c && c.lo() == 0 && c.hi() == 6, "Clip(0, 6) is ReLU6: " + layers.get(1).describe());
+            assertTrue(layers.stream().anyMatch(l -> l instanceof Relu), "Clip with a lower bound of 0 only is a ReLU");
+            assertTrue(layers.stream().anyMatch(l -> l instanceof Clamp c && c.lo() == -1f && c.hi() == 0.75f), "Constant bounds");
+        }
+        OnnxBuild first = cases().findFirst().orElseThrow().build().apply(new OnnxBuild(1));
+        try (OnnxModel m = OnnxReader.read(first.bytes(), "first", CPU, null)) {
+            Graph net = m.graph();
+            assertEquals(List.of("c", "GlobalAveragePool_5", "Flatten_7", "fc"), net.nodes().stream().map(Graph.Node::name).toList(),
+                    "the Relu is fused into the convolution; nodes named from their weights (c.weight → c) or by their ONNX names");
+            assertTrue(net.layer("c") instanceof Conv2d c && c.hasRelu());
+            assertTrue(net.layer("fc") instanceof Dense d && d.bias() != null);
+            assertEquals("Relu_3", m.names().nodeName("c" + OnnxNames.RELU), "the fused Relu's ONNX name is kept for export");
+            assertEquals(Map.of(), m.metadata());
+        }
+    }
+}

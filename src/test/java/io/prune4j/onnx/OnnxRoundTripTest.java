@@ -1,0 +1,181 @@
+package io.prune4j.onnx;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.prune4j.backend.cpu.CpuBackend;
+import io.prune4j.nn.AvgPool2d;
+import io.prune4j.nn.BatchNorm;
+import io.prune4j.nn.Conv2d;
+import io.prune4j.nn.Dense;
+import io.prune4j.nn.Graph;
+import io.prune4j.nn.GraphBuilder;
+import io.prune4j.nn.Layer;
+import io.prune4j.onnx.proto.ModelProto;
+import io.prune4j.onnx.proto.NodeProto;
+import io.prune4j.tensor.Tensor;
+import io.prune4j.testing.Check;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Every layer prune4j writes, exported and run in ONNX Runtime (outputs within 1e-5 of prune4j's,
+ * relative to the logits' scale), and read back (the same network, bit for bit, under the same
+ * names).
+ */
+class OnnxRoundTripTest {
+    static final CpuBackend CPU = new CpuBackend(1);
+
+    @AfterAll
+    static void close() {
+        CPU.close();
+    }
+
+    /** A graph with one node of every kind the writer knows, BatchNorm statistics far from the identity. */
+    static Graph zoo(long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        GraphBuilder g = Graph.builder(CPU, seed, 3, 12, 12);
+        String x = g.add(Conv2d.create(CPU, "stem", 3, 8, 3, 1, 1, 1, true, true, rng), Graph.INPUT); // bias, fused ReLU
+        x = g.add(bn("stem.bn", 8, rng), x);
+        String a = g.relu6("a.relu6", g.depthwise("a.dw", x, 3, 1, 1));
+        String b = g.relu("b.relu", g.add(bn("b.bn", 8, rng), g.conv("b.conv", x, 8, 1, 1, 0, 2, false)));
+        x = g.add("sum", a, b, x);
+        String c = g.conv("c.conv", x, 4, 3, 1, 1);
+        x = g.concat("cat", x, c);
+        x = g.identity("id", x);
+        String p1 = g.maxPool("maxpool", x, 3, 2, 1);
+        String p2 = g.add(new AvgPool2d("avgpool", CPU, 3, 2, 1, false), x);
+        String p3 = g.add(new AvgPool2d("avgpool.incl", CPU, 3, 2, 1, true), x);
+        x = g.add("pools", p1, p2, p3);
+        x = g.add(new io.prune4j.nn.Clamp("clamp", CPU, -0.5f, 2.5f), x);
+        x = g.flatten("flatten", g.globalAvgPool("gap", x));
+        x = g.add(Dense.create(CPU, "fc1", 12, 16, true, true, rng), x);
+        x = g.add(bn("fc1.bn", 16, rng), x);
+        g.add(Dense.create(CPU, "fc2", 16, 5, false, false, rng), x);
+        return g.build();
+    }
+
+    static BatchNorm bn(String name, int c, SplittableRandom rng) {
+        float[] gamma = new float[c];
+        float[] beta = new float[c];
+        float[] mean = new float[c];
+        float[] var = new float[c];
+        for (int i = 0; i < c; i++) {
+            gamma[i] = (float) (0.5 + rng.nextDouble());
+            beta[i] = (float) (rng.nextDouble() - 0.5);
+            mean[i] = (float) (0.2 * (rng.nextDouble() - 0.5));
+            var[i] = (float) (0.5 + rng.nextDouble());
+        }
+        return new BatchNorm(name, CPU.fromArray(gamma, c), CPU.fromArray(beta, c), CPU.fromArray(mean, c), CPU.fromArray(var, c), 0.1f,
+                1e-5f);
+    }
+
+    static float[] forward(Graph net, float[] x, int batch) {
+        int[] shape = new int[net.inputShape().length + 1];
+        shape[0] = batch;
+        System.arraycopy(net.inputShape(), 0, shape, 1, net.inputShape().length);
+        try (Tensor in = CPU.fromArray(x, shape)) {
+            return net.forward(in, false).toFloatArray();
+        }
+    }
+
+    static float[] input(Graph net, int batch, long seed) {
+        return Check.gaussian(new SplittableRandom(seed), batch * net.inputSize(), 1.0);
+    }
+
+    @Test
+    void exportRunsInOnnxRuntimeAsInPrune4j() {
+        try (Graph net = zoo(7)) {
+            byte[] bytes = OnnxWriter.toModel(net, null, Map.of()).toByteArray();
+            float[] x = input(net, 5, 1);
+            try (OnnxRuntime ort = OnnxRuntime.open(bytes, 1)) {
+                Agreement a = Agreement.of(5, forward(net, x, 5), ort.run(x, 5, net.inputShape()));
+                assertTrue(a.maxRelative() <= 1e-5, "ONNX Runtime differs from prune4j by " + a);
+                // a batch of another size runs too: the batch extent is symbolic
+                float[] x1 = input(net, 1, 2);
+                Agreement b = Agreement.of(1, forward(net, x1, 1), ort.run(x1, 1, net.inputShape()));
+                assertTrue(b.maxRelative() <= 1e-5, "batch 1: " + b);
+            }
+        }
+    }
+
+    @Test
+    void importOfAnExportIsTheSameNetwork(@TempDir Path dir) {
+        Path file = dir.resolve("zoo.onnx");
+        try (Graph net = zoo(8)) {
+            OnnxWriter.write(net, file, null, Map.of("prune4j.criterion", "magnitude"));
+            try (OnnxModel back = OnnxReader.read(file, CPU, null)) {
+                assertEquals(net.nodes().size(), back.graph().nodes().size(), "node count");
+                for (int i = 0; i < net.nodes().size(); i++) {
+                    Graph.Node n = net.nodes().get(i);
+                    Graph.Node m = back.graph().nodes().get(i);
+                    assertEquals(n.name(), m.name(), "node " + i + " keeps its name");
+                    assertEquals(n.inputs(), m.inputs(), n.name() + " reads the same values");
+                    assertEquals(n.layer().getClass(), m.layer().getClass(), n.name() + " is the same kind of layer");
+                    assertSameParameters(n.layer(), m.layer());
+                }
+                float[] x = input(net, 4, 3);
+                assertArrayEquals(Check.bits(forward(net, x, 4)), Check.bits(forward(back.graph(), x, 4)), "outputs bit for bit");
+                assertEquals("magnitude", back.metadata().get("prune4j.criterion"));
+                assertEquals(OnnxWriter.OPSET, back.opset());
+            }
+        }
+    }
+
+    static void assertSameParameters(Layer a, Layer b) {
+        assertEquals(a.parameters().size(), b.parameters().size(), a.name() + " parameters");
+        for (int i = 0; i < a.parameters().size(); i++) {
+            assertArrayEquals(Check.bits(a.parameters().get(i).value().toFloatArray()), Check.bits(b.parameters().get(i).value().toFloatArray()),
+                    a.name() + "." + a.parameters().get(i).name());
+        }
+        for (Map.Entry<String, Tensor> e : a.buffers().entrySet()) {
+            assertArrayEquals(Check.bits(e.getValue().toFloatArray()), Check.bits(b.buffers().get(e.getKey()).toFloatArray()),
+                    a.name() + "." + e.getKey());
+        }
+        if (a instanceof BatchNorm x && b instanceof BatchNorm y) {
+            assertEquals(x.eps(), y.eps(), a.name() + " eps");
+            assertEquals(x.momentum(), y.momentum(), 1e-7, a.name() + " momentum");
+        }
+    }
+
+    @Test
+    void aSecondExportKeepsEveryName(@TempDir Path dir) throws Exception {
+        Path first = dir.resolve("a.onnx");
+        try (Graph net = zoo(9)) {
+            OnnxWriter.write(net, first, null, Map.of());
+        }
+        ModelProto a = ModelProto.parseFrom(Files.readAllBytes(first));
+        try (OnnxModel back = OnnxReader.read(first, CPU, null)) {
+            ModelProto b = OnnxWriter.toModel(back.graph(), back.names(), Map.of());
+            assertEquals(names(a.getGraph().getNodeList()), names(b.getGraph().getNodeList()), "node names");
+            assertEquals(a.getGraph().getInitializerList().stream().map(t -> t.getName()).toList(),
+                    b.getGraph().getInitializerList().stream().map(t -> t.getName()).toList(), "initializer names");
+            assertEquals(a.getGraph().getNodeList().stream().map(n -> n.getOutputList()).toList(),
+                    b.getGraph().getNodeList().stream().map(n -> n.getOutputList()).toList(), "tensor names");
+        }
+    }
+
+    private static List<String> names(List<NodeProto> nodes) {
+        return nodes.stream().map(n -> n.getOpType() + ":" + n.getName()).toList();
+    }
+
+    @Test
+    void aLayerOnnxDoesNotKnowIsRefusedBeforeWriting(@TempDir Path dir) {
+        Path file = dir.resolve("custom.onnx");
+        GraphBuilder g = Graph.builder(CPU, 1, 4);
+        g.add(new org.example.prune4j.Scale("scale", CPU.fromArray(new float[] {1, 2, 3, 4}, 4)), g.dense("fc", Graph.INPUT, 4));
+        try (Graph net = g.build()) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> OnnxWriter.write(net, file, null, Map.of()));
+            assertTrue(e.getMessage().contains("cannot export node scale"), e.getMessage());
+        }
+        assertTrue(!Files.exists(file), "nothing written");
+    }
+}
