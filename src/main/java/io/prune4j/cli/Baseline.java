@@ -2,7 +2,7 @@ package io.prune4j.cli;
 
 import io.prune4j.InvalidSettingException;
 import io.prune4j.backend.Backend;
-import io.prune4j.io.ModelFile;
+import io.prune4j.onnx.ModelFormat;
 import io.prune4j.nn.Graph;
 import io.prune4j.nn.Models;
 import io.prune4j.train.DeviceData;
@@ -23,10 +23,17 @@ import java.util.stream.Collectors;
 final class Baseline implements AutoCloseable {
     final Graph net;
     final Graph initial;
+    /** What an ONNX file called the network's parts (defaults for other models), for an ONNX export that keeps them. */
+    final io.prune4j.onnx.OnnxNames names;
     final Double trainSamplesPerSecond;
     final double trainSeconds;
 
     private Baseline(Graph net, Graph initial, Double trainSamplesPerSecond, double trainSeconds) {
+        this(net, initial, trainSamplesPerSecond, trainSeconds, io.prune4j.onnx.OnnxNames.defaults());
+    }
+
+    private Baseline(Graph net, Graph initial, Double trainSamplesPerSecond, double trainSeconds, io.prune4j.onnx.OnnxNames names) {
+        this.names = names;
         this.net = net;
         this.initial = initial;
         this.trainSamplesPerSecond = trainSamplesPerSecond;
@@ -37,22 +44,36 @@ final class Baseline implements AutoCloseable {
     static Baseline obtain(Path model, Backend backend, DeviceData train, DeviceData test, TrainOptions options, CommonOptions common,
                            boolean keepInitial, Path... outputs) {
         if (model != null) {
-            Graph net = ModelFile.load(model, backend);
-            String mismatch;
-            try {
-                options.checkLoaded(net, model);
-                mismatch = mismatch(net, model, train, options);
-            } catch (RuntimeException e) {
-                net.close();
-                throw e;
-            }
-            if (mismatch != null) {
-                net.close();
-                throw new InvalidSettingException(mismatch);
-            }
-            System.err.println("model: " + net.describe() + " (loaded from " + model + ")");
-            return new Baseline(net, null, null, 0);
+            return loaded(ModelFormat.load(model, backend, null), model, train, options);
         }
+        return trained(backend, train, test, options, common, keepInitial, outputs);
+    }
+
+    /**
+     * The model read from {@code model} (owned by the baseline from here on), checked against the
+     * options and, unless {@code train} is null (pruning without data), against the data.
+     */
+    static Baseline loaded(io.prune4j.onnx.OnnxModel loaded, Path model, DeviceData train, TrainOptions options) {
+        Graph net = loaded.graph();
+        String mismatch;
+        try {
+            options.checkLoaded(net, model);
+            mismatch = train == null ? null : mismatch(net, model, train, options);
+        } catch (RuntimeException e) {
+            net.close();
+            throw e;
+        }
+        if (mismatch != null) {
+            net.close();
+            throw new InvalidSettingException(mismatch);
+        }
+        System.err.println("model: " + net.describe() + " (loaded from " + model + ")");
+        return new Baseline(net, null, null, 0, loaded.names());
+    }
+
+    /** Trains the network the options describe on {@code train}. */
+    static Baseline trained(Backend backend, DeviceData train, DeviceData test, TrainOptions options, CommonOptions common,
+                            boolean keepInitial, Path... outputs) {
         TrainConfig config = options.config(common.seed);
         Graph net = options.network(backend, train.sampleShape(), train.classes(), common.seed);
         Graph initial = keepInitial ? net.copy() : null;

@@ -12,6 +12,20 @@ final class CommonOptions {
     @Option(names = "--data", paramLabel = "DIR", description = "Folder with the MNIST-format IDX files, or with binary CIFAR-10 (data_batch_1.bin …, test_batch.bin) (default: ${DEFAULT-VALUE}).")
     Path data = Mnist.FASHION_MNIST_DIR;
 
+    @Option(names = "--input-mean", paramLabel = "M[,M…]", split = ",", description = "Scale pixels to (p/255 − M) / S, for a model "
+            + "trained with other statistics than the data set's (one value, or one per channel; default: the data set's, Fashion-MNIST "
+            + "0.2860).")
+    float[] inputMean;
+
+    @Option(names = "--input-std", paramLabel = "S[,S…]", split = ",", description = "See --input-mean (default: the data set's, "
+            + "Fashion-MNIST 0.3530).")
+    float[] inputStd;
+
+    /** The data set in {@code --data}, scaled as {@code --input-mean} and {@code --input-std} say. */
+    io.prune4j.data.Mnist.Splits loadData() {
+        return io.prune4j.data.DataSets.load(data, inputMean, inputStd);
+    }
+
     @Option(names = "--device", paramLabel = "cpu|cuda|auto", description = "Where to compute (default: ${DEFAULT-VALUE}).")
     String device = "cpu";
 
@@ -51,6 +65,15 @@ final class CommonOptions {
         r.put("dataset", train.name().replace("/train", ""));
         r.put("seed", seed);
         return r;
+    }
+
+    /** {@code --threads}, or every processor. */
+    int threadCount() {
+        int t = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
+        if (t < 1) {
+            throw new InvalidSettingException("--threads must be at least 1, got " + t);
+        }
+        return t;
     }
 
     Backend openBackend() {

@@ -2,7 +2,7 @@ package io.prune4j.cli;
 
 import io.prune4j.InvalidSettingException;
 import io.prune4j.backend.cpu.CpuBackend;
-import io.prune4j.io.ModelFile;
+import io.prune4j.onnx.ModelFormat;
 import io.prune4j.nn.Graph;
 import io.prune4j.nn.Layer;
 import io.prune4j.nn.Parameter;
@@ -29,9 +29,8 @@ final class InspectCommand implements Callable<Integer> {
     @Mixin
     ModelOption source;
 
-    @Option(names = "--input-shape", paramLabel = "C,H,W", split = ",",
-            description = "Shape of one example, for --arch without --model (default: 1,28,28, Fashion-MNIST's).")
-    int[] inputShape = {1, 28, 28};
+    @picocli.CommandLine.Parameters(arity = "0..1", paramLabel = "FILE", description = "The model to inspect (as --model FILE).")
+    java.nio.file.Path file;
 
     @Option(names = "--classes", description = "Classes, for --arch without --model (default: ${DEFAULT-VALUE}).")
     int classes = 10;
@@ -44,16 +43,19 @@ final class InspectCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (Arrays.stream(inputShape).anyMatch(d -> d < 1)) {
-            throw new InvalidSettingException("--input-shape needs positive extents, got " + Arrays.toString(inputShape));
+        if (file != null && source.model != null && !file.equals(source.model)) {
+            throw new InvalidSettingException("give the model once: as FILE or as --model, not both");
         }
+        java.nio.file.Path model = file != null ? file : source.model;
+        int[] given = source.inputShape();
+        int[] inputShape = given != null ? given : new int[] {1, 28, 28};
         if (classes < 1) {
             throw new InvalidSettingException("--classes must be at least 1, got " + classes);
         }
         try (CpuBackend cpu = new CpuBackend(1);
-             Graph net = source.model != null ? ModelFile.load(source.model, cpu) : training.network(cpu, inputShape, classes, seed)) {
-            if (source.model != null) {
-                training.checkLoaded(net, source.model);
+             Graph net = model != null ? ModelFormat.load(model, cpu, given).graph() : training.network(cpu, inputShape, classes, seed)) {
+            if (model != null) {
+                training.checkLoaded(net, model);
             }
             System.out.print(describe(net, ChannelGroups.of(net, new LinkedHashSet<>(ignore))));
             return 0;

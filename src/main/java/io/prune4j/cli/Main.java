@@ -25,7 +25,7 @@ import picocli.CommandLine.Command;
 @Command(name = "prune4j", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Importance-score-based pruning of neural networks.",
         exitCodeListHeading = "%nExit status:%n", exitCodeList = {Main.EXIT_OK, Main.EXIT_ERROR, Main.EXIT_USAGE, Main.EXIT_INTERNAL},
-        subcommands = {TrainCommand.class, PruneCommand.class, SweepCommand.class, InspectCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {TrainCommand.class, PruneCommand.class, EvaluateCommand.class, SweepCommand.class, InspectCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
     /** Bad input or a problem of the machine, reported in one line. */
     public static final int ERROR = 1;

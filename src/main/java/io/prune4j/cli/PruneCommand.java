@@ -2,8 +2,13 @@ package io.prune4j.cli;
 
 import io.prune4j.backend.Backend;
 import io.prune4j.backend.TransferStats;
+import io.prune4j.InvalidSettingException;
+import io.prune4j.data.Dataset;
 import io.prune4j.data.Mnist;
 import io.prune4j.io.ModelFile;
+import io.prune4j.onnx.Agreement;
+import io.prune4j.onnx.ModelFormat;
+import io.prune4j.onnx.OnnxModel;
 import io.prune4j.prune.Criterion;
 import io.prune4j.prune.PruneConfig;
 import io.prune4j.prune.Pruner;
@@ -73,8 +78,14 @@ final class PruneCommand implements Callable<Integer> {
     @Option(names = "--report", paramLabel = "FILE", description = "Write the report as JSON.")
     Path report;
 
-    @Option(names = "--save", paramLabel = "FILE", description = "Write the pruned model (safetensors layout).")
+    @Option(names = "--save", paramLabel = "FILE", description = "Write the pruned model: ONNX (opset 17) for a name ending in .onnx, "
+            + "else prune4j's safetensors layout.")
     Path save;
+
+    @Option(names = "--verify", paramLabel = "N", arity = "0..1", fallbackValue = "64",
+            description = "Run the pruned model's ONNX export in ONNX Runtime on N test examples (default N: 64) and as many random "
+                    + "inputs, and report the largest difference from prune4j's outputs.")
+    Integer verify;
 
     @Override
     public Integer call() {
@@ -100,18 +111,44 @@ final class PruneCommand implements Callable<Integer> {
             fraction = target.targetParams;
         }
         training.validate();
+        if (verify != null && verify < 1) {
+            throw new InvalidSettingException("--verify needs at least 1 example, got " + verify);
+        }
         PruneConfig checked = pruning.config(crit, mode, value, budget, fraction, training, common.seed, null);
         OutputPaths.check(report, save);
         long start = System.nanoTime();
-        Mnist.Splits data = io.prune4j.data.DataSets.load(common.data);
-        try (Backend backend = common.openBackend();
-             DeviceData train = DeviceData.upload(backend, data.train());
-             DeviceData test = DeviceData.upload(backend, data.test());
-             Baseline base = Baseline.obtain(source.model, backend, train, test, training, common, checked.rewind(), save, report)) {
+        int[] givenShape = source.inputShape();
+        try (Backend backend = common.openBackend()) {
+            OnnxModel model = source.model == null ? null : ModelFormat.load(source.model, backend, givenShape);
+            Mnist.Splits data;
+            try {
+                data = DataFree.data(common, model, source.model, crit, checked);
+                if (data == null) {
+                    pruning.bnRecalibration = false; // random inputs would give BatchNorm random statistics
+                }
+            } catch (RuntimeException e) {
+                if (model != null) {
+                    model.close();
+                }
+                throw e;
+            }
+            boolean withData = data != null;
+            Dataset trainSet = withData ? data.train() : DataFree.inputs(model.graph(), common.seed);
+            Dataset testSet = withData ? data.test() : trainSet;
+            return run(backend, model, trainSet, testSet, withData, crit, mode, value, budget, fraction, checked, start);
+        }
+    }
+
+    private int run(Backend backend, OnnxModel model, Dataset trainSet, Dataset testSet, boolean withData, Criterion crit, Ranking.Mode mode,
+                    double value, PruneConfig.Budget budget, double fraction, PruneConfig checked, long start) {
+        try (DeviceData train = DeviceData.upload(backend, trainSet);
+             DeviceData test = DeviceData.upload(backend, testSet);
+             Baseline base = model != null ? Baseline.loaded(model, source.model, withData ? train : null, training)
+                     : Baseline.trained(backend, train, test, training, common, checked.rewind(), save, report)) {
             // every device->host copy so far was the baseline's training (uploads are host->device)
             TransferStats trainCopies = backend.transfers();
             long t0 = System.nanoTime();
-            ModelStats before = Measure.stats(base.net, test, base.trainSamplesPerSecond, 1.0);
+            ModelStats before = Measure.stats(base.net, test, withData, base.trainSamplesPerSecond, 1.0);
             List<int[]> shapes = Measure.layerShapes(base.net);
             // the same options again, now with the defaults that depend on the network (fine-tuning rate)
             PruneConfig cfg = pruning.config(crit, mode, value, budget, fraction, training, common.seed, base.net);
@@ -121,21 +158,28 @@ final class PruneCommand implements Callable<Integer> {
             TransferStats beforePruning = backend.transfers();
             try {
                 outcome = new Pruner(cfg, new PruneProgress(!common.noProgress, cfg.finetune().epochs()))
-                        .run(base.net, base.initial, train, test);
+                        .run(base.net, base.initial, train, withData ? test : null);
             } catch (TrainingDivergedException e) {
                 throw Diverged.error(e, "fine-tuning", "--finetune-lr", save, report);
             }
 
             TransferStats pruneCopies = backend.transfers().minus(beforePruning);
             t0 = System.nanoTime();
-            ModelStats measured = Measure.stats(base.net, test, null, 1.0);
+            ModelStats measured = Measure.stats(base.net, test, withData, null, 1.0);
             List<LayerRow> layers = Measure.layerTable(base.net, shapes);
             measureSeconds += (System.nanoTime() - t0) / 1e9;
             ModelStats after = measured;
             if (save != null) {
-                ModelFile.save(base.net, save, Map.of("prune4j.criterion", crit.cliName(), "prune4j.seed", Long.toString(common.seed)));
+                ModelFormat.save(base.net, save, base.names, metadata(crit, layers));
                 after = measured.withFileBytes(ModelFile.sizeOf(save));
-                System.err.println("saved " + save);
+                System.err.println("saved " + save + (ModelFormat.of(save) == ModelFormat.ONNX && !cfg.structured()
+                        ? " (ONNX keeps masked weights dense: ONNX Runtime runs zeros as fast as any weight)" : ""));
+            }
+            Agreement verified = null;
+            if (verify != null) {
+                verified = Verify.run(base.net, base.names, save, withData ? testSet : null, verify, common.seed);
+                System.out.printf("verify: ONNX Runtime against prune4j on %d examples: largest difference %.3g (%.3g of the largest output)%n",
+                        verified.examples(), verified.maxAbs(), verified.maxRelative());
             }
             Map<String, Double> timings = new LinkedHashMap<>();
             timings.put("train_s", base.trainSeconds);
@@ -150,8 +194,14 @@ final class PruneCommand implements Callable<Integer> {
                 System.out.printf("device->host copies: training %d (%d bytes), scoring + pruning + fine-tuning %d (%d bytes)%n",
                         trainCopies.copies(), trainCopies.bytes(), pruneCopies.copies(), pruneCopies.bytes());
             }
+            if (!withData) {
+                System.out.println("no data: accuracy not measured (pruned without data; speeds measured on random inputs)");
+            }
             if (report != null) {
-                Map<String, Object> r = common.reportHeader(backend, data.train());
+                Map<String, Object> r = common.reportHeader(backend, trainSet);
+                if (source.model != null) {
+                    r.put("model_file", source.model.toString());
+                }
                 r.put("config", cfg);
                 r.put("baseline", before);
                 r.put("pruned", after);
@@ -160,10 +210,49 @@ final class PruneCommand implements Callable<Integer> {
                 r.put("timings", timings);
                 // measurement (latency, throughput, accuracy of the report) is left out: it reads outputs by design
                 r.put("device_to_host", Map.of("train", trainCopies, "prune", pruneCopies));
+                if (verified != null) {
+                    r.put("verify", Map.of("engine", "onnxruntime", "examples", verified.examples(), "max_abs_diff", verified.maxAbs(),
+                            "max_rel_diff", verified.maxRelative()));
+                }
                 Reports.write(report, r);
                 System.err.println("report written to " + report);
             }
             return 0;
         }
+    }
+
+    /** What the saved file records about the pruning: criterion, target, kept units per layer, seed (the version is added by the writers). */
+    private Map<String, String> metadata(Criterion crit, List<LayerRow> layers) {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("prune4j.criterion", crit.cliName());
+        m.put("prune4j.seed", Long.toString(common.seed));
+        m.put("prune4j.target", targetDescription());
+        StringBuilder kept = new StringBuilder("{");
+        for (LayerRow l : layers) {
+            kept.append(kept.length() > 1 ? ", " : "").append('"').append(l.name().replace("\\", "\\\\").replace("\"", "\\\""))
+                    .append("\": [").append(l.outBefore()).append(", ").append(l.out()).append(']');
+        }
+        m.put("prune4j.kept_units", kept.append('}').toString());
+        m.put("prune4j.version", io.prune4j.Version.get());
+        return m;
+    }
+
+    private String targetDescription() {
+        if (target == null) {
+            return "sparsity 0.5";
+        }
+        if (target.targetFlops != null) {
+            return "flops " + target.targetFlops;
+        }
+        if (target.targetParams != null) {
+            return "params " + target.targetParams;
+        }
+        if (target.threshold != null) {
+            return "threshold " + target.threshold;
+        }
+        if (target.keep != null) {
+            return "keep " + target.keep;
+        }
+        return "sparsity " + target.sparsity;
     }
 }

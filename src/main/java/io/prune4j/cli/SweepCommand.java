@@ -99,7 +99,7 @@ final class SweepCommand implements Callable<Integer> {
         training.validate();
         Path plotFile = noPlot ? null : plot;
         OutputPaths.check(plotFile, json);
-        Mnist.Splits data = io.prune4j.data.DataSets.load(common.data);
+        Mnist.Splits data = common.loadData();
         try (Backend backend = common.openBackend();
              DeviceData train = DeviceData.upload(backend, data.train());
              DeviceData test = DeviceData.upload(backend, data.test());

@@ -37,7 +37,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--report", paramLabel = "FILE", description = "Write the figures as JSON.")
     Path report;
 
-    @Option(names = "--save", paramLabel = "FILE", description = "Write the trained model (safetensors layout).")
+    @Option(names = "--save", paramLabel = "FILE", description = "Write the trained model: ONNX for a name ending in .onnx, else prune4j's safetensors layout.")
     Path save;
 
     @Override
@@ -45,7 +45,7 @@ final class TrainCommand implements Callable<Integer> {
         TrainConfig config = training.config(common.seed);
         training.validate();
         OutputPaths.check(report, save);
-        Mnist.Splits data = io.prune4j.data.DataSets.load(common.data);
+        Mnist.Splits data = common.loadData();
         try (Backend backend = common.openBackend();
              DeviceData train = DeviceData.upload(backend, data.train());
              DeviceData test = DeviceData.upload(backend, data.test());
@@ -64,7 +64,7 @@ final class TrainCommand implements Callable<Integer> {
             ModelStats stats = new ModelStats(m.accuracy(), m.loss(), net.parameterCount(), null, net.flopsPerExample(),
                     trainSpeed, infer, null, null);
             if (save != null) {
-                ModelFile.save(net, save, Map.of("prune4j.dataset", data.train().name(), "prune4j.seed", Long.toString(common.seed)));
+                io.prune4j.onnx.ModelFormat.save(net, save, null, Map.of("prune4j.dataset", data.train().name(), "prune4j.seed", Long.toString(common.seed)));
                 stats = stats.withFileBytes(ModelFile.sizeOf(save));
                 System.err.println("saved " + save);
             }

@@ -27,11 +27,20 @@ public final class Measure {
      * @param seconds               time for each speed measurement
      */
     public static ModelStats stats(Graph net, DeviceData test, Double trainSamplesPerSecond, double seconds) {
-        Metrics m = Trainer.evaluate(net, test);
+        return stats(net, test, true, trainSamplesPerSecond, seconds);
+    }
+
+    /**
+     * As {@link #stats(Graph, DeviceData, Double, double)}; with {@code accuracy} false, {@code test} only
+     * feeds the speed measurements (inputs without meaningful labels, for a model pruned without data)
+     * and the accuracy and loss are left out.
+     */
+    public static ModelStats stats(Graph net, DeviceData test, boolean accuracy, Double trainSamplesPerSecond, double seconds) {
+        Metrics m = accuracy ? Trainer.evaluate(net, test) : null;
         double infer = Throughput.inferSamplesPerSecond(net, test, 256, seconds);
         double latency = Throughput.latencyMillisBatch1(net, test, 400);
-        return new ModelStats(m.accuracy(), m.loss(), net.parameterCount(), Pruner.nonzero(net), net.flopsPerExample(),
-                trainSamplesPerSecond, infer, latency, fileSize(net));
+        return new ModelStats(m == null ? null : m.accuracy(), m == null ? null : m.loss(), net.parameterCount(), Pruner.nonzero(net),
+                net.flopsPerExample(), trainSamplesPerSecond, infer, latency, fileSize(net));
     }
 
     /** Bytes of the model file {@code net} saves to. */

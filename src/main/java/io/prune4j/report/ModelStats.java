@@ -5,12 +5,12 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 
 /**
  * Measured figures of one model: test accuracy and loss, size, cost and speed. Fields that were not
- * measured are null and left out of the JSON.
+ * measured are null and left out of the JSON (accuracy and loss when a model is pruned without data).
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ModelStats(
-        @JsonProperty("accuracy") double accuracy,
-        @JsonProperty("loss") double loss,
+        @JsonProperty("accuracy") Double accuracy,
+        @JsonProperty("loss") Double loss,
         @JsonProperty("params") long params,
         @JsonProperty("nonzero_params") Long nonzeroParams,
         @JsonProperty("flops") long flops,

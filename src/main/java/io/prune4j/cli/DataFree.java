@@ -1,0 +1,84 @@
+package io.prune4j.cli;
+
+import io.prune4j.InvalidSettingException;
+import io.prune4j.data.Dataset;
+import io.prune4j.data.Mnist;
+import io.prune4j.nn.Graph;
+import io.prune4j.onnx.OnnxModel;
+import io.prune4j.prune.Criterion;
+import io.prune4j.prune.PruneConfig;
+import java.nio.file.Path;
+import java.util.Arrays;
+
+/**
+ * Pruning a model without its data: {@code --data none}, or a data set whose examples are not the
+ * model's input. Only what needs no data runs then: a criterion that scores weights alone (magnitude,
+ * BatchNorm scale, FPGM, LAMP, random) and no fine-tuning, calibration or BatchNorm re-estimation;
+ * speeds are measured on random inputs and no accuracy is reported.
+ */
+final class DataFree {
+    /** Random examples for the speed measurements and checks; fewer when one example is large (224×224 images). */
+    private static final int EXAMPLES = 256;
+    private static final long MAX_VALUES = 40L << 20;
+
+    private DataFree() {}
+
+    static boolean none(Path data) {
+        return data != null && data.toString().equals("none");
+    }
+
+    /**
+     * The data to prune {@code model} with, or null to prune without data: for {@code --data none},
+     * and (said in one line on stderr) for data whose examples do not fit a model that can be pruned
+     * without them under {@code cfg}. Data that does not fit a configuration needing data is returned,
+     * for the mismatch error that follows.
+     */
+    static Mnist.Splits data(CommonOptions common, OnnxModel model, Path modelFile, Criterion crit, PruneConfig cfg) {
+        Path dir = common.data;
+        if (none(dir)) {
+            if (model == null) {
+                throw new InvalidSettingException("--data none needs --model FILE: without data there is no model to train");
+            }
+            check(crit, cfg);
+            return null;
+        }
+        Mnist.Splits data = common.loadData();
+        if (model != null && model.graph().inputSize() != data.train().featureSize() && reason(crit, cfg) == null) {
+            System.err.println("note: " + dir + " has examples of shape " + Arrays.toString(data.train().sampleShape()) + " but "
+                    + modelFile + " takes " + Arrays.toString(model.graph().inputShape()) + ": pruning without data (no accuracy)");
+            return null;
+        }
+        return data;
+    }
+
+    /** Refuses a configuration that needs data. */
+    static void check(Criterion crit, PruneConfig cfg) {
+        String why = reason(crit, cfg);
+        if (why != null) {
+            throw new InvalidSettingException("pruning without data: " + why);
+        }
+    }
+
+    private static String reason(Criterion crit, PruneConfig cfg) {
+        if (crit.needsData()) {
+            return "criterion " + crit.cliName() + " scores with calibration batches; give --data DIR, or choose magnitude, bn-scale, fpgm,"
+                    + " lamp or random";
+        }
+        if (cfg.finetune().epochs() > 0) {
+            return "fine-tuning needs data; give --data DIR or --finetune-epochs 0";
+        }
+        if (cfg.reconstruct() || cfg.biasCompensation()) {
+            return "--reconstruct and --bias-compensation need calibration data; give --data DIR";
+        }
+        if (cfg.distill() || cfg.rewind()) {
+            return "distillation and rewinding train the network; give --data DIR";
+        }
+        return null;
+    }
+
+    /** Random inputs of the model's shape, labelled 0, 1, … in turn. */
+    static Dataset inputs(Graph net, long seed) {
+        int n = (int) Math.max(8, Math.min(EXAMPLES, MAX_VALUES / net.inputSize()));
+        return Dataset.random(net.inputShape(), net.outputSize(), n, seed);
+    }
+}

@@ -1,0 +1,61 @@
+package io.prune4j.cli;
+
+import io.prune4j.data.Dataset;
+import io.prune4j.nn.Graph;
+import io.prune4j.onnx.Agreement;
+import io.prune4j.onnx.ModelFormat;
+import io.prune4j.onnx.OnnxNames;
+import io.prune4j.onnx.OnnxRuntime;
+import io.prune4j.onnx.OnnxWriter;
+import io.prune4j.tensor.Tensor;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Map;
+
+/** {@code --verify}: the network's ONNX export run in ONNX Runtime against prune4j on the same inputs. */
+final class Verify {
+    private static final int BATCH = 32;
+
+    private Verify() {}
+
+    /**
+     * Compares {@code net} with its ONNX form (the file {@code saved} when it is ONNX, else an export
+     * in memory) on the first {@code n} examples of {@code test} (when there is one) and on {@code n}
+     * random inputs; the worst agreement of the two.
+     */
+    static Agreement run(Graph net, OnnxNames names, Path saved, Dataset test, int n, long seed) {
+        byte[] model;
+        try {
+            model = saved != null && ModelFormat.of(saved) == ModelFormat.ONNX ? Files.readAllBytes(saved)
+                    : OnnxWriter.toModel(net, names, Map.of()).toByteArray();
+        } catch (IOException e) {
+            throw new io.prune4j.Prune4jException(saved + ": cannot read back for --verify (" + e.getMessage() + ")", e);
+        }
+        Dataset random = Dataset.random(net.inputShape(), net.outputSize(), n, seed + 1);
+        try (OnnxRuntime ort = OnnxRuntime.open(model, 0)) {
+            Agreement a = compare(net, ort, random, n);
+            return test == null ? a : a.worst(compare(net, ort, test, Math.min(n, test.count())));
+        }
+    }
+
+    private static Agreement compare(Graph net, OnnxRuntime ort, Dataset data, int n) {
+        int size = net.inputSize();
+        Agreement worst = null;
+        for (int from = 0; from < n; from += BATCH) {
+            int rows = Math.min(BATCH, n - from);
+            float[] x = Arrays.copyOfRange(data.features(), from * size, (from + rows) * size);
+            int[] shape = new int[net.inputShape().length + 1];
+            shape[0] = rows;
+            System.arraycopy(net.inputShape(), 0, shape, 1, net.inputShape().length);
+            float[] ours;
+            try (Tensor t = net.backend().fromArray(x, shape)) {
+                ours = net.forward(t, false).toFloatArray();
+            }
+            Agreement a = Agreement.of(rows, ours, ort.run(x, rows, net.inputShape()));
+            worst = worst == null ? a : worst.worst(a);
+        }
+        return worst;
+    }
+}

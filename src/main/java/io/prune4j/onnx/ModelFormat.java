@@ -1,0 +1,54 @@
+package io.prune4j.onnx;
+
+import io.prune4j.backend.Backend;
+import io.prune4j.io.ModelFile;
+import io.prune4j.nn.Graph;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The two model file formats, chosen by the file name: {@code .onnx} is ONNX ({@link OnnxReader},
+ * {@link OnnxWriter}), anything else prune4j's safetensors layout ({@link ModelFile}). Loading gives
+ * an {@link OnnxModel} either way, so that a network read from ONNX and saved as ONNX keeps its names;
+ * a safetensors file's names are its own ({@link OnnxNames#defaults()}, {@code opset} 0).
+ */
+public enum ModelFormat {
+    SAFETENSORS, ONNX;
+
+    /** The format a file of this name is read and written in. */
+    public static ModelFormat of(Path file) {
+        Path name = file.getFileName();
+        return name != null && name.toString().toLowerCase(Locale.ROOT).endsWith(".onnx") ? ONNX : SAFETENSORS;
+    }
+
+    /**
+     * Reads {@code file} onto {@code backend}; {@code inputShape} (one example) is for ONNX files whose
+     * extents are symbolic, and is checked against a safetensors file's (null: the file's).
+     */
+    public static OnnxModel load(Path file, Backend backend, int[] inputShape) {
+        if (of(file) == ONNX) {
+            return OnnxReader.read(file, backend, inputShape);
+        }
+        Graph net = ModelFile.load(file, backend);
+        if (inputShape != null && !java.util.Arrays.equals(inputShape, net.inputShape())) {
+            int[] has = net.inputShape();
+            net.close();
+            throw new io.prune4j.io.ModelFormatException(file + ": the model takes inputs of shape " + java.util.Arrays.toString(has)
+                    + ", not the " + java.util.Arrays.toString(inputShape) + " given");
+        }
+        return new OnnxModel(net, OnnxNames.defaults(), 0, "prune4j", ModelFile.metadata(file));
+    }
+
+    /**
+     * Writes {@code net} to {@code file} in the format its name says; {@code names} (null: defaults)
+     * are used by ONNX, {@code metadata} goes into either file's metadata. Atomic in both formats.
+     */
+    public static void save(Graph net, Path file, OnnxNames names, Map<String, String> metadata) {
+        if (of(file) == ONNX) {
+            OnnxWriter.write(net, file, names, metadata);
+        } else {
+            ModelFile.save(net, file, metadata);
+        }
+    }
+}
