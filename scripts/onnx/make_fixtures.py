@@ -1,0 +1,426 @@
+#!/usr/bin/python3
+"""Exports the small PyTorch models that prune4j's ONNX tests read, with PyTorch's outputs for fixed inputs.
+
+Writes into src/test/resources/io/prune4j/onnx/ (or the folder given with --out), for every model
+below, `<name>.op13.onnx` and `<name>.op17.onnx` (opsets 13 and 17; fmnist_small at 17 only) and next
+to each file `<file>.json`: description, opset, torch version, input_shape, input (a batch of 3 from a
+seeded standard normal, flat), output_shape, output (PyTorch's output for that input, flat), op_types.
+Every float in the json is an exact float32 value (the float32 widened to a double, printed by repr),
+so parsing it as a double and narrowing to float gives back the float32 bits.
+
+All models are exported from eval mode with the input named `input`, the output `output` and a symbolic
+batch dimension (dim_param "batch"). Weights are PyTorch's default initialisation after a fixed
+torch.manual_seed; every BatchNorm gets random affine parameters and running statistics
+(weight ~ U(0.5, 1.5), bias ~ N(0, 0.1), running_mean ~ N(0, 0.1), running_var ~ U(0.5, 1.5)) so
+that BatchNorm changes the output. Unless said otherwise the export uses TrainingMode.PRESERVE, which
+for a model in eval mode keeps BatchNormalization nodes (inference form, training_mode = 0).
+
+  residual_block     conv3x3 s2 - BN - ReLU - conv3x3 - BN, plus a 1x1 stride-2 projection conv + BN
+                     shortcut, Add, ReLU, global average pool, flatten, Linear -> 10. Input 3x16x16.
+  inverted_residual  a stem conv + BN + ReLU6, then a MobileNetV2 block (1x1 expand + BN + ReLU6,
+                     3x3 depthwise + BN + ReLU6, 1x1 project + BN, residual Add), a head (1x1 conv
+                     with bias, ReLU6), global average pool, flatten, Linear. Input 3x16x16.
+  concat_branches    a 1x1 conv + BN + ReLU branch (4 channels) and a 3x3 conv + BN + ReLU branch
+                     (6 channels) on the same input, Concat, conv3x3 + BN + ReLU, MaxPool 2, AvgPool 2,
+                     flatten, Linear. Input 3x16x16.
+  ops_mix            conv with bias, ReLU6 and torch.clamp(0, 6) (Clip), MaxPool(3, 2, 1), Dropout,
+                     reshape(-1, K) (Reshape with a constant shape), Linear (Gemm transB=1), ReLU,
+                     x @ W + b (MatMul then Add). PyTorch 1.13 drops an eval-mode Dropout from the graph,
+                     so the script inserts the inference Dropout node by hand after the export (see
+                     make_ops_mix). Input 3x16x16.
+  folded_bn          residual_block's network and weights, exported with TrainingMode.EVAL and constant
+                     folding: BatchNorm folded into the convolutions (convs with bias, no
+                     BatchNormalization node; asserted). Same input and output as residual_block.
+  shared_init        parameters shared between nodes. PyTorch 1.13 de-duplicates initializers by value:
+                     a second conv and BatchNorm whose parameters equal the first ones' become Identity
+                     nodes reading the first one's initializers (torch 1.13 does this itself, no hand
+                     editing). One 1x1 conv module is also applied twice, so its initializers feed two
+                     Conv nodes directly. Input 3x16x16.
+  fmnist_small       conv 1->8 + BN + ReLU + MaxPool 2, conv 8->16 + BN + ReLU + MaxPool 2, flatten,
+                     Linear 784 -> 10, trained 2 epochs with Adam (1e-3, batch 128) on Fashion-MNIST with
+                     prune4j's scaling x = (p/255 - 0.2860) / 0.3530; opset 17 only. Its json also holds
+                     test_accuracy and test_loss (PyTorch's, eval mode, 10,000 test images),
+                     input_scaling, and the reference input is the first 3 test images, scaled.
+
+Every exported file is checked with onnx.checker and run through a small evaluator of the ONNX graph
+(onnx_common.run_onnx, torch.nn.functional underneath; onnxruntime is not installed here) whose result
+must match PyTorch's output.
+
+Run from the repository root with Debian's PyTorch 1.13 (about a minute of CPU, most of it training
+fmnist_small):
+    /usr/bin/python3 scripts/onnx/make_fixtures.py [--out DIR] [--threads 2] [--only NAME,...] [--verbose]
+"""
+
+import argparse
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import onnx  # noqa: E402
+import onnx.helper  # noqa: E402
+import onnx.numpy_helper  # noqa: E402
+import torch  # noqa: E402
+import torch.nn as nn  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+
+import onnx_common as oc  # noqa: E402
+
+DEFAULT_OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "src", "test", "resources", "io",
+                           "prune4j", "onnx")
+OPSETS = (13, 17)
+MAX_BYTES = 200 * 1024
+
+
+def randomize_bn(model, seed):
+    """Random affine parameters and running statistics for every BatchNorm of `model`."""
+    g = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for m in model.modules():
+            if isinstance(m, nn.BatchNorm2d):
+                c = m.num_features
+                m.weight.copy_(torch.rand(c, generator=g) + 0.5)
+                m.bias.copy_(torch.randn(c, generator=g) * 0.1)
+                m.running_mean.copy_(torch.randn(c, generator=g) * 0.1)
+                m.running_var.copy_(torch.rand(c, generator=g) + 0.5)
+    return model
+
+
+def conv_bn(cin, cout, k, stride=1, groups=1):
+    return nn.Sequential(nn.Conv2d(cin, cout, k, stride, k // 2, groups=groups, bias=False), nn.BatchNorm2d(cout))
+
+
+class ResidualBlock(nn.Module):
+    def __init__(self, cin=3, c=8, classes=10):
+        super().__init__()
+        self.conv1 = nn.Conv2d(cin, c, 3, 2, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(c)
+        self.conv2 = nn.Conv2d(c, c, 3, 1, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(c)
+        self.proj = nn.Conv2d(cin, c, 1, 2, 0, bias=False)
+        self.proj_bn = nn.BatchNorm2d(c)
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.fc = nn.Linear(c, classes)
+
+    def forward(self, x):
+        y = F.relu(self.bn1(self.conv1(x)))
+        y = self.bn2(self.conv2(y))
+        y = F.relu(y + self.proj_bn(self.proj(x)))
+        return self.fc(torch.flatten(self.pool(y), 1))
+
+
+class InvertedResidual(nn.Module):
+    def __init__(self, cin=3, c=8, expand=4, head=16, classes=10):
+        super().__init__()
+        hidden = c * expand
+        self.stem = nn.Sequential(conv_bn(cin, c, 3), nn.ReLU6())
+        self.expand = nn.Sequential(conv_bn(c, hidden, 1), nn.ReLU6())
+        self.depthwise = nn.Sequential(conv_bn(hidden, hidden, 3, groups=hidden), nn.ReLU6())
+        self.project = conv_bn(hidden, c, 1)
+        self.head = nn.Sequential(nn.Conv2d(c, head, 1, bias=True), nn.ReLU6())
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.fc = nn.Linear(head, classes)
+
+    def forward(self, x):
+        x = self.stem(x)
+        x = x + self.project(self.depthwise(self.expand(x)))
+        return self.fc(torch.flatten(self.pool(self.head(x)), 1))
+
+
+class ConcatBranches(nn.Module):
+    def __init__(self, cin=3, a=4, b=6, c=8, classes=10):
+        super().__init__()
+        self.branch1 = nn.Sequential(conv_bn(cin, a, 1), nn.ReLU())
+        self.branch3 = nn.Sequential(conv_bn(cin, b, 3), nn.ReLU())
+        self.fuse = nn.Sequential(conv_bn(a + b, c, 3), nn.ReLU())
+        self.maxpool = nn.MaxPool2d(2)
+        # count_include_pad=False (the same values without padding): with the default True, torch 1.13
+        # writes an all-zero Pad node in front of the AveragePool, even for padding 0
+        self.avgpool = nn.AvgPool2d(2, count_include_pad=False)
+        self.fc = nn.Linear(c * 4 * 4, classes)
+
+    def forward(self, x):
+        x = torch.cat([self.branch1(x), self.branch3(x)], dim=1)
+        x = self.avgpool(self.maxpool(self.fuse(x)))
+        return self.fc(torch.flatten(x, 1))
+
+
+class OpsMix(nn.Module):
+    """What torch 1.13 writes for each construct (opsets 13 and 17):
+       nn.Conv2d(bias=True)     -> Conv with three inputs (X, W, B)
+       nn.ReLU6, torch.clamp    -> Clip(x, min, max), the bounds as scalar Constant nodes (inputs, not attributes)
+       nn.MaxPool2d(3, 2, 1)    -> MaxPool kernel_shape [3,3], strides [2,2], pads [1,1,1,1], ceil_mode 0
+       nn.Dropout (eval)        -> nothing: the exporter removes it (the Dropout node is added afterwards by hand)
+       x.reshape(-1, K)         -> Reshape(x, Constant [-1, K]) (int64); x.view(x.size(0), -1) would instead
+                                   give Shape/Gather/Unsqueeze/Concat feeding Reshape, and torch.flatten Flatten
+       nn.Linear                -> Gemm alpha 1, beta 1, transB 1 (weight [out, in])
+       x @ W + b, W [in, out]   -> MatMul(x, W) then Add(., b)
+    """
+
+    K = 8 * 8 * 8
+
+    def __init__(self, cin=3, c=8, hidden=16, classes=10):
+        super().__init__()
+        self.conv = nn.Conv2d(cin, c, 3, 1, 1, bias=True)
+        self.relu6 = nn.ReLU6()
+        self.conv2 = nn.Conv2d(c, c, 3, 1, 1, bias=True)
+        self.pool = nn.MaxPool2d(3, 2, 1)
+        self.drop = nn.Dropout(0.25)
+        self.fc = nn.Linear(self.K, hidden)
+        self.W = nn.Parameter(torch.randn(hidden, classes) * hidden ** -0.5)
+        self.b = nn.Parameter(torch.randn(classes) * 0.1)
+
+    def forward(self, x):
+        x = self.relu6(self.conv(x))
+        x = torch.clamp(self.conv2(x), 0, 6)
+        x = self.drop(self.pool(x))
+        x = x.reshape(-1, self.K)
+        x = F.relu(self.fc(x))
+        return x @ self.W + self.b
+
+
+class SharedInit(nn.Module):
+    def __init__(self, cin=3, c=8, classes=10):
+        super().__init__()
+        self.stem = nn.Sequential(conv_bn(cin, c, 3), nn.ReLU())
+        self.conv_a = nn.Conv2d(c, c, 3, 1, 1, bias=False)
+        self.bn_a = nn.BatchNorm2d(c)
+        self.conv_b = nn.Conv2d(c, c, 3, 1, 1, bias=False)  # made equal to conv_a after init
+        self.bn_b = nn.BatchNorm2d(c)  # made equal to bn_a after init
+        self.blur = nn.MaxPool2d(3, 1, 1)
+        self.mix = nn.Conv2d(c, c, 1, bias=True)  # one module applied to two tensors
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.fc = nn.Linear(c, classes)
+
+    def tie(self):
+        """Copies conv_a's and bn_a's values into conv_b and bn_b (separate tensors, equal values)."""
+        with torch.no_grad():
+            self.conv_b.weight.copy_(self.conv_a.weight)
+            for name in ("weight", "bias", "running_mean", "running_var"):
+                getattr(self.bn_b, name).copy_(getattr(self.bn_a, name))
+        return self
+
+    def forward(self, x):
+        s = self.stem(x)
+        p = self.bn_a(self.conv_a(s))
+        q = self.bn_b(self.conv_b(self.blur(s)))
+        t = F.relu(p + q)
+        u = F.relu(self.mix(t)) + self.mix(s)
+        return self.fc(torch.flatten(self.pool(u), 1))
+
+
+class FmnistSmall(nn.Module):
+    def __init__(self, classes=10):
+        super().__init__()
+        self.features = nn.Sequential(
+            nn.Conv2d(1, 8, 3, 1, 1, bias=False), nn.BatchNorm2d(8), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(8, 16, 3, 1, 1, bias=False), nn.BatchNorm2d(16), nn.ReLU(), nn.MaxPool2d(2))
+        self.fc = nn.Linear(16 * 7 * 7, classes)
+
+    def forward(self, x):
+        return self.fc(torch.flatten(self.features(x), 1))
+
+
+def seeded_input(shape, seed):
+    return torch.randn(*shape, generator=torch.Generator().manual_seed(seed))
+
+
+# --- checks on the exported graphs ---------------------------------------------------------------
+
+def consumers(proto, name):
+    return [n for n in proto.graph.node if name in n.input]
+
+
+def check_bn_kept(proto):
+    ops = oc.op_types(proto)
+    assert "BatchNormalization" in ops, ops
+    for n in proto.graph.node:
+        if n.op_type == "BatchNormalization":
+            assert len(n.output) == 1, f"{n.name}: training-form BatchNormalization"
+
+
+def check_folded(proto):
+    ops = oc.op_types(proto)
+    assert "BatchNormalization" not in ops, ops
+    for n in proto.graph.node:
+        if n.op_type == "Conv":
+            assert len(n.input) == 3, f"{n.name}: a folded convolution should have a bias"
+
+
+def check_shared(proto):
+    inits = {t.name for t in proto.graph.initializer}
+    identities = [n for n in proto.graph.node if n.op_type == "Identity"]
+    assert identities, "torch did not de-duplicate the equal initializers"
+    for n in identities:
+        assert n.input[0] in inits, f"{n.name}: Identity of a non-initializer"
+        # the initializer is read both directly and through the Identity
+        assert len(consumers(proto, n.input[0])) >= 2, n.input[0]
+    assert any(len([c for c in consumers(proto, i) if c.op_type == "Conv"]) >= 2 for i in inits), \
+        "no initializer feeds two Conv nodes directly"
+
+
+def check_ops(proto, required):
+    missing = set(required) - set(oc.op_types(proto))
+    assert not missing, f"missing {sorted(missing)} in {oc.op_types(proto)}"
+
+
+def insert_inference_dropout(proto, after_op, ratio):
+    """Puts an inference-mode Dropout (ratio as a float initializer, no training_mode input, which
+    means false) on the output of the first `after_op` node, where nn.Dropout sat in the module."""
+    g = proto.graph
+    idx = next(i for i, n in enumerate(g.node) if n.op_type == after_op)
+    src = g.node[idx].output[0]
+    dst = "/drop/Dropout_output_0"
+    for n in g.node:
+        for j, name in enumerate(n.input):
+            if name == src:
+                n.input[j] = dst
+    g.initializer.append(onnx.numpy_helper.from_array(torch.tensor(ratio, dtype=torch.float32).numpy(), "drop.ratio"))
+    g.node.insert(idx + 1, onnx.helper.make_node("Dropout", [src, "drop.ratio"], [dst], name="/drop/Dropout"))
+    return proto
+
+
+# --- export, check, reference ----------------------------------------------------------------------
+
+def export_all(name, model, x, description, out, opsets=OPSETS, training=torch.onnx.TrainingMode.PRESERVE,
+               check=None, edit=None, verbose=False, extra=None, summary=None):
+    model.eval()
+    with torch.no_grad():
+        y = model(x)
+    for opset in opsets:
+        path = os.path.join(out, f"{name}.op{opset}.onnx")
+        proto = oc.export(model, x, path, opset, training=training)
+        if edit is not None:
+            proto = edit(proto)
+            onnx.checker.check_model(proto)
+            onnx.save(proto, path)
+        oc.check_symbolic_batch(proto)
+        if check is not None:
+            check(proto)
+        got = oc.run_onnx(proto, x)
+        diff = (got - y).abs().max().item()
+        assert got.shape == y.shape and torch.allclose(got, y, rtol=1e-4, atol=1e-5), f"{path}: off by {diff}"
+        size = os.path.getsize(path)
+        assert size < MAX_BYTES, f"{path}: {size} bytes"
+        ops = oc.op_types(proto)
+        oc.write_reference(path + ".json", x, y, opset, description, op_types=ops, **(extra or {}))
+        if verbose:
+            print(onnx.helper.printable_graph(proto.graph))
+        print(f"{os.path.basename(path)}: {size} bytes, max |onnx - torch| {diff:.2e}, ops {ops}", flush=True)
+        if summary is not None:
+            summary.append((os.path.basename(path), size, ops))
+
+
+def train_fmnist_small(epochs=2, batch=128, seed=1):
+    train_x, train_y = oc.load_fmnist("train")
+    test_x, test_y = oc.load_fmnist("test")
+    torch.manual_seed(seed)
+    model = FmnistSmall()
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    g = torch.Generator().manual_seed(seed)
+    t0 = time.perf_counter()
+    for epoch in range(epochs):
+        model.train()
+        order = torch.randperm(train_x.shape[0], generator=g)
+        for i in range(0, train_x.shape[0], batch):
+            idx = order[i:i + batch]
+            opt.zero_grad(set_to_none=True)
+            F.cross_entropy(model(train_x[idx]), train_y[idx]).backward()
+            opt.step()
+        acc, loss = oc.evaluate(model, test_x, test_y)
+        print(f"fmnist_small epoch {epoch + 1}: test accuracy {acc:.4f}, loss {loss:.4f}", flush=True)
+    seconds = time.perf_counter() - t0
+    acc, loss = oc.evaluate(model, test_x, test_y)
+    return model.eval(), test_x[:3].clone(), test_y[:3].tolist(), acc, loss, seconds, epochs
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--out", default=DEFAULT_OUT, help="output folder (default: src/test/resources/io/prune4j/onnx)")
+    p.add_argument("--threads", type=int, default=2, help="PyTorch threads (default: 2)")
+    p.add_argument("--only", default="", help="comma-separated model names to make (default: all)")
+    p.add_argument("--verbose", action="store_true", help="print every exported graph")
+    args = p.parse_args()
+    oc.set_threads(args.threads)
+    out = os.path.abspath(args.out)
+    os.makedirs(out, exist_ok=True)
+    only = set(filter(None, args.only.split(",")))
+
+    def want(name):
+        return not only or name in only
+
+    summary = []
+    common = dict(out=out, verbose=args.verbose, summary=summary)
+
+    if want("residual_block") or want("folded_bn"):
+        torch.manual_seed(101)
+        model = randomize_bn(ResidualBlock(), 1101).eval()
+        x = seeded_input((3, 3, 16, 16), 2101)
+        if want("residual_block"):
+            export_all("residual_block", model, x,
+                       "conv3x3 s2-BN-ReLU-conv3x3-BN + 1x1 s2 projection conv-BN, Add, ReLU, GlobalAveragePool, "
+                       "Flatten, Gemm; BatchNorm kept (PRESERVE)", check=check_bn_kept, **common)
+        if want("folded_bn"):
+            export_all("folded_bn", model, x,
+                       "residual_block's network and weights exported with TrainingMode.EVAL and constant folding: "
+                       "BatchNorm folded into the convolutions (convs with bias)",
+                       training=torch.onnx.TrainingMode.EVAL, check=check_folded, **common)
+
+    if want("inverted_residual"):
+        torch.manual_seed(102)
+        model = randomize_bn(InvertedResidual(), 1102).eval()
+        export_all("inverted_residual", model, seeded_input((3, 3, 16, 16), 2102),
+                   "stem conv-BN-ReLU6, MobileNetV2 block (1x1 expand-BN-ReLU6, 3x3 depthwise-BN-ReLU6, 1x1 project-BN, "
+                   "residual Add), 1x1 head conv with bias + ReLU6, GlobalAveragePool, Flatten, Gemm; ReLU6 as Clip",
+                   check=lambda m: (check_bn_kept(m), check_ops(m, {"Clip", "Add", "Conv"})), **common)
+
+    if want("concat_branches"):
+        torch.manual_seed(103)
+        model = randomize_bn(ConcatBranches(), 1103).eval()
+        export_all("concat_branches", model, seeded_input((3, 3, 16, 16), 2103),
+                   "1x1 conv-BN-ReLU (4 ch) and 3x3 conv-BN-ReLU (6 ch) branches, Concat on channels, conv3x3-BN-ReLU, "
+                   "MaxPool 2, AveragePool 2, Flatten, Gemm",
+                   check=lambda m: (check_bn_kept(m), check_ops(m, {"Concat", "MaxPool", "AveragePool", "Flatten"})),
+                   **common)
+
+    if want("ops_mix"):
+        torch.manual_seed(104)
+        model = OpsMix().eval()
+        export_all("ops_mix", model, seeded_input((3, 3, 16, 16), 2104),
+                   "conv with bias, ReLU6 and clamp(0,6) as Clip, MaxPool(3,2,1), inference Dropout (inserted by hand "
+                   "after the export: torch drops it in eval mode), Reshape to [-1, 512] with a Constant shape, "
+                   "Gemm transB=1, Relu, MatMul + Add",
+                   edit=lambda m: insert_inference_dropout(m, "MaxPool", 0.25),
+                   check=lambda m: check_ops(m, {"Conv", "Clip", "MaxPool", "Dropout", "Reshape", "Constant", "Gemm",
+                                                 "Relu", "MatMul", "Add"}), **common)
+
+    if want("shared_init"):
+        torch.manual_seed(105)
+        model = randomize_bn(SharedInit(), 1105).tie().eval()
+        export_all("shared_init", model, seeded_input((3, 3, 16, 16), 2105),
+                   "initializers shared: conv_b and bn_b equal conv_a and bn_a, which torch de-duplicates into Identity "
+                   "nodes on conv_a's and bn_a's initializers; one 1x1 conv applied twice (its initializers feed two "
+                   "Conv nodes)", check=shared_checks, **common)
+
+    if want("fmnist_small"):
+        model, x, labels, acc, loss, seconds, epochs = train_fmnist_small()
+        print(f"fmnist_small: test accuracy {acc:.4f}, loss {loss:.4f}, {seconds:.0f} s", flush=True)
+        export_all("fmnist_small", model, x,
+                   "conv1->8-BN-ReLU-MaxPool2, conv8->16-BN-ReLU-MaxPool2, Flatten, Gemm 784->10, trained in PyTorch on "
+                   "Fashion-MNIST (Adam 1e-3, batch 128); input: the first 3 test images, scaled; output: logits",
+                   opsets=(17,), check=check_bn_kept,
+                   extra=dict(test_accuracy=acc, test_loss=loss, test_examples=10000, input_scaling=oc.INPUT_SCALING,
+                              labels=labels, epochs=epochs, train_seconds=round(seconds, 1)), **common)
+
+    total = sum(os.path.getsize(os.path.join(out, f)) for f in os.listdir(out))
+    print(f"{len(summary)} ONNX files written; {out} holds {total} bytes in all", flush=True)
+
+
+def shared_checks(proto):
+    check_bn_kept(proto)
+    check_shared(proto)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,222 @@
+"""Helpers shared by the ONNX fixture scripts in this folder (not a script itself).
+
+- Fashion-MNIST loading with prune4j's input scaling, bit for bit: prune4j (io.prune4j.data.Mnist)
+  computes x = p * a + b in float32 with a = 1 / (255 * 0.3530) and b = -0.2860 / 0.3530, which is
+  (p/255 - 0.2860) / 0.3530 up to float32 rounding; `scale_pixels` does the same float32 operations.
+- `export`: torch.onnx.export with the input named `input`, the output `output` and a symbolic batch
+  dimension (dim_param "batch") on both.
+- `write_reference`: the `.json` next to an exported file, floats written so that float32 values
+  round-trip exactly (each value is the float32 widened to a double, printed with Python's repr).
+- `run_onnx`: a small evaluator of the ONNX graph built on torch.nn.functional, for the operators the
+  fixtures use. onnxruntime is not installed on the machine these scripts were written on, so the
+  scripts check every exported file with it against PyTorch's own output.
+"""
+
+import gzip
+import json
+import os
+import struct
+
+import numpy as np
+import onnx
+import onnx.numpy_helper
+import torch
+import torch.nn.functional as F
+
+FMNIST_DIR = "/usr/share/datasets/fashion-mnist"
+FMNIST_MEAN = 0.2860
+FMNIST_STD = 0.3530
+INPUT_SCALING = ("x = (p/255 - 0.2860) / 0.3530 per pixel p in 0..255, computed in float32 as prune4j does: "
+                 "x = p * (1 / (255 * 0.3530)) + (-0.2860 / 0.3530); input shape [1, 28, 28]")
+
+
+def set_threads(n):
+    """Caps PyTorch's threads (the machine these ran on has 2 cores shared with other work)."""
+    torch.set_num_threads(n)
+    try:
+        torch.set_num_interop_threads(1)
+    except RuntimeError:
+        pass  # already set once in this process
+
+
+def _read_idx(path):
+    with gzip.open(path, "rb") if path.endswith(".gz") else open(path, "rb") as f:
+        data = f.read()
+    zero, dtype, ndim = struct.unpack(">HBB", data[:4])
+    if zero != 0 or dtype != 0x08:
+        raise ValueError(f"{path}: not an unsigned-byte IDX file")
+    dims = struct.unpack(">" + "I" * ndim, data[4:4 + 4 * ndim])
+    arr = np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim)
+    if arr.size != int(np.prod(dims)):
+        raise ValueError(f"{path}: {arr.size} bytes of data for dimensions {dims}")
+    return arr.reshape(dims)
+
+
+def _idx_path(directory, base):
+    for name in (base, base + ".gz"):
+        p = os.path.join(directory, name)
+        if os.path.isfile(p):
+            return p
+    raise FileNotFoundError(os.path.join(directory, base) + "[.gz] not found")
+
+
+def scale_pixels(pixels):
+    """uint8 pixels [N, 28, 28] -> float32 [N, 1, 28, 28] with prune4j's Fashion-MNIST scaling."""
+    a = np.float32(1) / (np.float32(255) * np.float32(FMNIST_STD))
+    b = -np.float32(FMNIST_MEAN) / np.float32(FMNIST_STD)
+    x = pixels.astype(np.float32) * a + b
+    assert x.dtype == np.float32
+    return x.reshape(-1, 1, pixels.shape[1], pixels.shape[2])
+
+
+def load_fmnist(split, directory=FMNIST_DIR):
+    """("train" | "test") -> (float32 images [N, 1, 28, 28] scaled, int64 labels [N])."""
+    prefix = "train" if split == "train" else "t10k"
+    images = _read_idx(_idx_path(directory, prefix + "-images-idx3-ubyte"))
+    labels = _read_idx(_idx_path(directory, prefix + "-labels-idx1-ubyte"))
+    if images.shape[0] != labels.shape[0]:
+        raise ValueError(f"{directory}: {images.shape[0]} {split} images but {labels.shape[0]} labels")
+    return torch.from_numpy(scale_pixels(images)), torch.from_numpy(labels.astype(np.int64))
+
+
+@torch.no_grad()
+def evaluate(model, images, labels, batch=1000):
+    """Accuracy and mean cross-entropy of `model` (put in eval mode) over the whole set."""
+    model.eval()
+    correct = 0
+    loss_sum = 0.0
+    for i in range(0, images.shape[0], batch):
+        logits = model(images[i:i + batch])
+        y = labels[i:i + batch]
+        loss_sum += F.cross_entropy(logits, y, reduction="sum").item()
+        correct += (logits.argmax(1) == y).sum().item()
+    n = images.shape[0]
+    return correct / n, loss_sum / n
+
+
+def export(model, example, path, opset, training=torch.onnx.TrainingMode.PRESERVE, do_constant_folding=True):
+    """Exports `model` (already in eval mode) with a symbolic batch dimension; returns the loaded ModelProto."""
+    assert not model.training, "export the model in eval mode"
+    torch.onnx.export(model, (example,), path, opset_version=opset, training=training,
+                      do_constant_folding=do_constant_folding, input_names=["input"], output_names=["output"],
+                      dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}})
+    proto = onnx.load(path)
+    onnx.checker.check_model(proto)
+    return proto
+
+
+def check_symbolic_batch(proto):
+    for v in list(proto.graph.input) + list(proto.graph.output):
+        d0 = v.type.tensor_type.shape.dim[0]
+        assert d0.dim_param and not d0.HasField("dim_value"), f"{v.name}: batch dimension is not symbolic"
+
+
+def op_types(proto):
+    """The operator types of the graph, sorted, each once."""
+    return sorted({n.op_type for n in proto.graph.node})
+
+
+def exact_floats(t):
+    """Flat list of Python floats each exactly equal to a float32 value of `t`."""
+    a = np.asarray(t.detach().cpu().numpy() if torch.is_tensor(t) else t, dtype=np.float32).ravel()
+    return [float(v) for v in a.astype(np.float64)]
+
+
+def write_reference(path, x, y, opset, description, **extra):
+    """Writes `path` (the exported file's name + .json) with the fixed input and PyTorch's output."""
+    ref = {
+        "description": description,
+        "opset": opset,
+        "torch": torch.__version__,
+        "input_shape": list(x.shape),
+        "output_shape": list(y.shape),
+    }
+    ref.update(extra)
+    ref["input"] = exact_floats(x)
+    ref["output"] = exact_floats(y)
+    with open(path, "w") as f:
+        json.dump(ref, f, separators=(",", ":"))
+        f.write("\n")
+    # the floats read back are the float32 values written
+    with open(path) as f:
+        back = json.load(f)
+    assert np.array_equal(np.asarray(back["output"], dtype=np.float32), y.detach().numpy().ravel())
+    assert np.array_equal(np.asarray(back["input"], dtype=np.float32), x.detach().numpy().ravel())
+
+
+# ---------------------------------------------------------------------------------------------
+# A minimal ONNX evaluator (inference only) for the operators PyTorch writes for these fixtures.
+
+def _attrs(node):
+    return {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
+
+
+def _pool_pads(pads):
+    # ONNX pads are [begin_h, begin_w, end_h, end_w]; the fixtures use symmetric padding only
+    n = len(pads) // 2
+    assert list(pads[:n]) == list(pads[n:]), f"asymmetric pads {pads}"
+    return list(pads[:n])
+
+
+def _run_node(node, ins):
+    op, at = node.op_type, _attrs(node)
+    if op == "Conv":
+        assert at.get("auto_pad", b"NOTSET") in (b"NOTSET", "NOTSET")
+        pads = _pool_pads(at.get("pads", [0, 0, 0, 0]))
+        return F.conv2d(ins[0], ins[1], ins[2] if len(ins) > 2 else None, stride=at.get("strides", [1, 1]),
+                        padding=pads, dilation=at.get("dilations", [1, 1]), groups=at.get("group", 1))
+    if op == "BatchNormalization":
+        assert not at.get("training_mode", 0)
+        return F.batch_norm(ins[0], ins[3], ins[4], ins[1], ins[2], training=False, eps=at.get("epsilon", 1e-5))
+    if op == "Relu":
+        return F.relu(ins[0])
+    if op == "Clip":
+        lo = at.get("min") if "min" in at else (ins[1].item() if len(ins) > 1 and ins[1] is not None else None)
+        hi = at.get("max") if "max" in at else (ins[2].item() if len(ins) > 2 and ins[2] is not None else None)
+        return torch.clamp(ins[0], lo, hi)
+    if op == "MaxPool":
+        assert not at.get("ceil_mode", 0)
+        return F.max_pool2d(ins[0], at["kernel_shape"], at.get("strides", [1, 1]), _pool_pads(at.get("pads", [0, 0, 0, 0])),
+                            at.get("dilations", [1, 1]))
+    if op == "AveragePool":
+        assert not at.get("ceil_mode", 0)
+        return F.avg_pool2d(ins[0], at["kernel_shape"], at.get("strides", [1, 1]), _pool_pads(at.get("pads", [0, 0, 0, 0])),
+                            count_include_pad=bool(at.get("count_include_pad", 0)))
+    if op == "GlobalAveragePool":
+        return ins[0].mean(dim=(2, 3), keepdim=True)
+    if op == "Add":
+        return ins[0] + ins[1]
+    if op == "Concat":
+        return torch.cat(ins, dim=at["axis"])
+    if op == "Flatten":
+        axis = at.get("axis", 1)
+        return ins[0].reshape(int(np.prod(ins[0].shape[:axis])), -1)
+    if op == "Reshape":
+        shape = [int(s) for s in ins[1].tolist()]
+        shape = [ins[0].shape[i] if s == 0 else s for i, s in enumerate(shape)]
+        return ins[0].reshape(shape)
+    if op == "Gemm":
+        a, b = ins[0], ins[1]
+        a = a.t() if at.get("transA", 0) else a
+        b = b.t() if at.get("transB", 0) else b
+        y = at.get("alpha", 1.0) * (a @ b)
+        return y + at.get("beta", 1.0) * ins[2] if len(ins) > 2 else y
+    if op == "MatMul":
+        return ins[0] @ ins[1]
+    if op in ("Identity", "Dropout"):
+        return ins[0]
+    if op == "Constant":
+        return torch.from_numpy(onnx.numpy_helper.to_array(at["value"]).copy())
+    raise NotImplementedError(f"node {node.name}: {op}")
+
+
+@torch.no_grad()
+def run_onnx(proto, x):
+    """Runs the graph of `proto` on the float32 tensor `x` (fed to its one input); returns its one output."""
+    env = {t.name: torch.from_numpy(onnx.numpy_helper.to_array(t).copy()) for t in proto.graph.initializer}
+    env[proto.graph.input[0].name] = x
+    for node in proto.graph.node:  # ONNX requires topological order
+        ins = [env[n] if n else None for n in node.input]
+        out = _run_node(node, ins)
+        env[node.output[0]] = out
+    return env[proto.graph.output[0].name]
