@@ -17,9 +17,13 @@ import java.util.Arrays;
  * speeds are measured on random inputs and no accuracy is reported.
  */
 final class DataFree {
-    /** Random examples for the speed measurements and checks; fewer when one example is large (224×224 images). */
+    /**
+     * Random examples for the speed measurements and checks: 256, or fewer when one example is large,
+     * so that a batch of 224×224 images (32 of them) keeps every layer's activations within a few GiB;
+     * the throughput is then measured at that batch.
+     */
     private static final int EXAMPLES = 256;
-    private static final long MAX_VALUES = 40L << 20;
+    private static final long MAX_VALUES = 5L << 20;
 
     private DataFree() {}
 
@@ -79,6 +83,10 @@ final class DataFree {
     /** Random inputs of the model's shape, labelled 0, 1, … in turn. */
     static Dataset inputs(Graph net, long seed) {
         int n = (int) Math.max(8, Math.min(EXAMPLES, MAX_VALUES / net.inputSize()));
+        if (n < EXAMPLES) {
+            System.err.println("note: speeds measured on " + n + " random inputs of " + java.util.Arrays.toString(net.inputShape())
+                    + " (throughput at batch " + n + ", not 256, to bound the activations' memory)");
+        }
         return Dataset.random(net.inputShape(), net.outputSize(), n, seed);
     }
 }

@@ -75,7 +75,7 @@ public final class OnnxReader {
     public static final int MAX_OPSET = 18;
     /** The operators read, for error messages and documentation. */
     public static final String SUPPORTED = "Conv, BatchNormalization, Relu, Clip, MaxPool, AveragePool, GlobalAveragePool, Add, Sum, "
-            + "Concat, Flatten, Reshape, Gemm, MatMul, Identity, Dropout, Constant";
+            + "Concat, Flatten, Reshape, Gemm, MatMul, Identity, Dropout, Constant, Pad (of zeros)";
     /** Largest file read: protobuf's own limit for one message. */
     private static final long MAX_BYTES = Integer.MAX_VALUE;
 
@@ -494,6 +494,7 @@ public final class OnnxReader {
                 add(g, node, new Flatten(name(node, null), backend), x);
             }
             case "Reshape" -> reshape(g, node);
+            case "Pad" -> zeroPad(node);
             case "Gemm" -> gemm(g, node, nodes, readers, absorbed);
             case "MatMul" -> matMul(g, node, nodes, readers, absorbed);
             default -> throw error(node, "operator " + op + " is not supported; supported: " + SUPPORTED);
@@ -731,6 +732,25 @@ public final class OnnxReader {
         Layer layer = max ? new MaxPool2d(name, backend, window, stride, pad)
                 : new AvgPool2d(name, backend, window, stride, pad, intAttr(node, "count_include_pad", 0) != 0);
         add(g, node, layer, x);
+    }
+
+    /** A Pad that pads nothing (PyTorch writes one before AveragePool with count_include_pad) is its input; other pads are refused. */
+    private void zeroPad(NodeProto node) {
+        attributes(node, "mode", "pads", "value");
+        inputs(node, 1, 4);
+        outputsOnly(node, 1);
+        long[] pads = opset < 11 ? intsAttr(node, "pads", new long[0])
+                : node.getInputCount() > 1 && !node.getInput(1).isEmpty() ? constant(node, 1, "pads").ints() : new long[0];
+        if (pads == null) {
+            throw error(node, "pads must be INT64");
+        }
+        for (long p : pads) {
+            if (p != 0) {
+                throw error(node, "pads " + Arrays.toString(pads) + " are not supported; only a Pad of zeros (no padding) is, padding"
+                        + " belongs in the Conv or pooling node");
+            }
+        }
+        alias(node, node.getInput(0));
     }
 
     private void reshape(GraphBuilder g, NodeProto node) {

@@ -1,0 +1,125 @@
+package io.prune4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.prune4j.backend.cpu.CpuBackend;
+import io.prune4j.onnx.OnnxModel;
+import io.prune4j.onnx.OnnxReader;
+import io.prune4j.testing.IdxFiles;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * ONNX through the command line: train and save as ONNX, evaluate with prune4j and with ONNX
+ * Runtime (the same accuracy), inspect the file, prune it to an ONNX file with --verify, and prune it
+ * without data. Tiny data and networks: this checks the plumbing, not accuracy.
+ */
+class OnnxCommandTest {
+    @TempDir
+    Path dir;
+
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+    private PrintStream oldOut;
+    private PrintStream oldErr;
+
+    @BeforeEach
+    void capture() {
+        oldOut = System.out;
+        oldErr = System.err;
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+    }
+
+    @AfterEach
+    void restore() {
+        System.setOut(oldOut);
+        System.setErr(oldErr);
+    }
+
+    private String output() {
+        return out.toString(StandardCharsets.UTF_8) + err.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void trainEvaluatePruneAndVerifyAnOnnxModel() throws Exception {
+        Path data = Files.createDirectory(dir.resolve("data"));
+        IdxFiles.writeToyDataset(data, 128, 64, 12, 4, 3);
+        Path model = dir.resolve("resnet.onnx");
+        Path pruned = dir.resolve("pruned.onnx");
+        String[] common = {"--data", data.toString(), "--threads", "1", "--no-progress"};
+        assertEquals(0, Main.run(cat(new String[] {"train", "--arch", "resnet", "--width", "8", "--epochs", "1", "--batch", "32", "--save",
+                model.toString()}, common)), output());
+
+        Path r1 = dir.resolve("ev1.json");
+        Path r2 = dir.resolve("ev2.json");
+        assertEquals(0, Main.run(cat(new String[] {"evaluate", "--model", model.toString(), "--seconds", "0.1", "--report", r1.toString()},
+                common)), output());
+        assertEquals(0, Main.run(cat(new String[] {"evaluate", "--model", model.toString(), "--engine", "onnxruntime", "--seconds", "0.1",
+                "--report", r2.toString()}, common)), output());
+        ObjectMapper json = new ObjectMapper();
+        JsonNode a = json.readTree(r1.toFile()).get("baseline");
+        JsonNode b = json.readTree(r2.toFile()).get("baseline");
+        assertEquals(a.get("accuracy").asDouble(), b.get("accuracy").asDouble(), 1.0 / 64, "the same accuracy from both engines");
+        assertEquals(a.get("loss").asDouble(), b.get("loss").asDouble(), 1e-3, "and the same loss");
+        assertEquals(a.get("params").asLong(), b.get("params").asLong());
+        assertTrue(b.get("infer_samples_per_s_b256").asDouble() > 0);
+
+        out.reset();
+        assertEquals(0, Main.run("inspect", model.toString()), output());
+        assertTrue(output().contains("prunable") && output().contains("s1b1.conv1"), output());
+
+        Path report = dir.resolve("prune.json");
+        assertEquals(0, Main.run(cat(new String[] {"prune", "--model", model.toString(), "--target-flops", "0.5", "--finetune-epochs", "1",
+                "--batch", "32", "--save", pruned.toString(), "--verify", "16", "--report", report.toString()}, common)), output());
+        JsonNode r = json.readTree(report.toFile());
+        assertTrue(r.get("verify").get("max_rel_diff").asDouble() <= 1e-4, r.get("verify").toString());
+        assertTrue(r.get("pruned").get("flops").asLong() <= 0.55 * r.get("baseline").get("flops").asLong(), r.toString());
+        for (String key : new String[] {"baseline", "pruned", "layers", "timings", "config", "rounds"}) {
+            assertTrue(r.has(key), "report key " + key);
+        }
+        try (CpuBackend cpu = new CpuBackend(1); OnnxModel back = OnnxReader.read(pruned, cpu, null)) {
+            assertEquals(r.get("pruned").get("params").asLong(), back.graph().parameterCount(), "the file holds the pruned network");
+            assertEquals("taylor", back.metadata().get("prune4j.criterion"));
+            assertEquals("flops 0.5", back.metadata().get("prune4j.target"));
+            assertTrue(back.metadata().get("prune4j.kept_units").contains("\"s1b1.conv1\""), back.metadata().toString());
+            assertNotEquals(null, back.metadata().get("prune4j.version"));
+        }
+
+        // without data: a data-free criterion and no fine-tuning; accuracy is left out of the report
+        Path free = dir.resolve("free.json");
+        out.reset();
+        assertEquals(0, Main.run("prune", "--model", model.toString(), "--data", "none", "--criterion", "magnitude", "--sparsity", "0.5",
+                "--finetune-epochs", "0", "--threads", "1", "--no-progress", "--verify", "8", "--report", free.toString()), output());
+        JsonNode f = json.readTree(free.toFile());
+        assertFalse(f.get("pruned").has("accuracy"), "no accuracy without data: " + f.get("pruned"));
+        assertTrue(f.get("pruned").get("params").asLong() < f.get("baseline").get("params").asLong());
+        assertTrue(output().contains("no data: accuracy not measured"), output());
+
+        // a criterion that needs data, without data: one line saying so
+        out.reset();
+        err.reset();
+        assertEquals(1, Main.run("prune", "--model", model.toString(), "--data", "none", "--finetune-epochs", "0", "--threads", "1",
+                "--no-progress"), output());
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("pruning without data: criterion taylor"), output());
+    }
+
+    private static String[] cat(String[] a, String[] b) {
+        String[] c = new String[a.length + b.length];
+        System.arraycopy(a, 0, c, 0, a.length);
+        System.arraycopy(b, 0, c, a.length, b.length);
+        return c;
+    }
+}

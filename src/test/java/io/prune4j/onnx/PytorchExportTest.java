@@ -1,0 +1,135 @@
+package io.prune4j.onnx;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.prune4j.backend.cpu.CpuBackend;
+import io.prune4j.data.Mnist;
+import io.prune4j.nn.BatchNorm;
+import io.prune4j.nn.Graph;
+import io.prune4j.prune.Criterion;
+import io.prune4j.prune.PruneConfig;
+import io.prune4j.prune.Pruner;
+import io.prune4j.prune.Ranking;
+import io.prune4j.train.DeviceData;
+import io.prune4j.train.Metrics;
+import io.prune4j.train.TrainConfig;
+import io.prune4j.train.Trainer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The models PyTorch 1.13 exported ({@code scripts/onnx/make_fixtures.py}, committed with PyTorch's
+ * outputs for fixed inputs): prune4j reads each and computes PyTorch's outputs (1e-5 of the logits'
+ * scale); pruned, its ONNX export runs in ONNX Runtime as the pruned network does in prune4j (1e-4);
+ * and the classifier trained in PyTorch has PyTorch's test accuracy in prune4j (0.1 pt).
+ */
+class PytorchExportTest {
+    static final CpuBackend CPU = new CpuBackend(1);
+    static final String DIR = "/io/prune4j/onnx/";
+
+    @AfterAll
+    static void close() {
+        CPU.close();
+    }
+
+    static Stream<String> fixtures() {
+        return Stream.of("residual_block", "inverted_residual", "concat_branches", "ops_mix", "folded_bn", "shared_init")
+                .flatMap(n -> Stream.of(n + ".op13.onnx", n + ".op17.onnx"))
+                .collect(java.util.stream.Collectors.collectingAndThen(java.util.stream.Collectors.toList(), l -> {
+                    l.add("fmnist_small.op17.onnx");
+                    return l.stream();
+                }));
+    }
+
+    static byte[] resource(String name) throws IOException {
+        try (InputStream in = PytorchExportTest.class.getResourceAsStream(DIR + name)) {
+            if (in == null) {
+                throw new IOException("fixture " + name + " is missing");
+            }
+            return in.readAllBytes();
+        }
+    }
+
+    static float[] floats(JsonNode array) {
+        float[] f = new float[array.size()];
+        for (int i = 0; i < f.length; i++) {
+            f[i] = (float) array.get(i).asDouble();
+        }
+        return f;
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("fixtures")
+    void prune4jComputesWhatPytorchComputed(String file) throws IOException {
+        JsonNode ref = new ObjectMapper().readTree(resource(file + ".json"));
+        try (OnnxModel m = OnnxReader.read(resource(file), file, CPU, null)) {
+            int batch = ref.get("input_shape").get(0).asInt();
+            float[] out = OnnxRoundTripTest.forward(m.graph(), floats(ref.get("input")), batch);
+            Agreement a = Agreement.of(batch, floats(ref.get("output")), out);
+            assertTrue(a.maxRelative() <= 1e-5, file + ": prune4j differs from PyTorch by " + a);
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("fixtures")
+    void prunedExportRunsInOnnxRuntimeAsInPrune4j(String file) throws IOException {
+        JsonNode ref = new ObjectMapper().readTree(resource(file + ".json"));
+        try (OnnxModel m = OnnxReader.read(resource(file), file, CPU, null)) {
+            Graph net = m.graph();
+            PruneConfig cfg = PruneConfig.builder().setCriterion(Criterion.MAGNITUDE).optStructured(true)
+                    .optRanking(Ranking.Config.ratio(Ranking.Scope.LAYER, io.prune4j.backend.Normalization.L2, 0.5)).optFinetune(TrainConfig.builder().optEpochs(0).build())
+                    .optBnRecalibration(false).build();
+            long before = net.parameterCount();
+            new Pruner(cfg, null).run(net, null, null, null);
+            assertTrue(net.parameterCount() < before, file + ": pruning removed nothing");
+            byte[] exported = OnnxWriter.toModel(net, m.names(), Map.of()).toByteArray();
+            int batch = ref.get("input_shape").get(0).asInt();
+            float[] real = floats(ref.get("input"));
+            float[] random = OnnxRoundTripTest.input(net, 4, 11);
+            try (OnnxRuntime ort = OnnxRuntime.open(exported, 1)) {
+                Agreement a = Agreement.of(batch, OnnxRoundTripTest.forward(net, real, batch), ort.run(real, batch, net.inputShape()));
+                Agreement b = Agreement.of(4, OnnxRoundTripTest.forward(net, random, 4), ort.run(random, 4, net.inputShape()));
+                assertTrue(a.worst(b).maxRelative() <= 1e-4, file + ": ONNX Runtime differs from prune4j by " + a + " / " + b);
+            }
+        }
+    }
+
+    @Test
+    void namesFromPytorchSurvive() throws IOException {
+        try (OnnxModel m = OnnxReader.read(resource("residual_block.op17.onnx"), "residual_block", CPU, null)) {
+            long bns = m.graph().layers().stream().filter(l -> l instanceof BatchNorm).count();
+            assertEquals(3, bns, "BatchNorm kept as trainable nodes: " + m.graph().describe());
+            assertTrue(m.graph().hasNode("conv1"), "a node named by its PyTorch module: " + m.graph().nodes().stream().map(Graph.Node::name)
+                    .toList());
+            assertEquals("input", m.names().input());
+            assertEquals("output", m.names().output());
+        }
+    }
+
+    /** PyTorch's own test accuracy of the classifier it trained, reproduced by prune4j on the same images. */
+    @Test
+    void accuracyOfAModelTrainedInPytorch(@TempDir Path dir) throws IOException {
+        Assumptions.assumeTrue(Files.isDirectory(Mnist.FASHION_MNIST_DIR), "Fashion-MNIST is not installed");
+        JsonNode ref = new ObjectMapper().readTree(resource("fmnist_small.op17.onnx.json"));
+        Mnist.Splits data = Mnist.load(Mnist.FASHION_MNIST_DIR);
+        try (OnnxModel m = OnnxReader.read(resource("fmnist_small.op17.onnx"), "fmnist_small", CPU, null);
+             DeviceData test = DeviceData.upload(CPU, data.test())) {
+            Metrics r = Trainer.evaluate(m.graph(), test);
+            assertEquals(ref.get("test_accuracy").asDouble(), r.accuracy(), 0.001, "accuracy against PyTorch's");
+            assertEquals(ref.get("test_loss").asDouble(), r.loss(), 1e-3, "loss against PyTorch's");
+        }
+    }
+}
