@@ -156,6 +156,74 @@ python3 make.py data
 java -jar "$JAR" train --data d/good "${COMMON[@]}" "${TRAIN[@]}" --epochs 2 --save base.safetensors >/dev/null 2>&1
 python3 make.py files
 cp base.safetensors keep.safetensors
+
+# ONNX files: the same model as ONNX, broken in every way docs/onnx.md lists; made with Debian's onnx
+# package (/usr/bin/python3 -c 'import onnx'); without it the ONNX section is left out
+ONNX_PY=/usr/bin/python3
+java -jar "$JAR" train --data d/good "${COMMON[@]}" "${TRAIN[@]}" --epochs 1 --save base.onnx >/dev/null 2>&1
+cat >make_onnx.py <<'PY'
+import os, onnx
+from onnx import helper, numpy_helper, TensorProto
+import numpy as np
+os.makedirs('o', exist_ok=True)
+raw = open('base.onnx', 'rb').read()
+open('o/truncated.onnx', 'wb').write(raw[:len(raw) // 2])
+open('o/idx.onnx', 'wb').write(open('d/good/train-images-idx3-ubyte.gz', 'rb').read())
+open('keep.onnx', 'wb').write(raw)
+def save(name, m):
+    open(f'o/{name}.onnx', 'wb').write(m.SerializeToString())
+def edit(f):
+    m = onnx.load_from_string(raw); f(m); return m
+def init(m, name):
+    return next(t for t in m.graph.initializer if t.name == name)
+save('unknown-op', edit(lambda m: m.graph.node[1].__setattr__('op_type', 'Gelu')))
+save('short-data', edit(lambda m: init(m, 'fc2.weight').__setattr__('raw_data', init(m, 'fc2.weight').raw_data[:-4])))
+save('long-data', edit(lambda m: init(m, 'fc2.weight').__setattr__('raw_data', init(m, 'fc2.weight').raw_data + b'\0\0\0\0')))
+save('dangling', edit(lambda m: m.graph.node[2].input.__setitem__(0, 'nowhere')))
+def cycle(m):
+    m.graph.node[0].input[0] = m.graph.node[1].output[0]
+save('cycle', edit(cycle))
+def nan(m):
+    w = numpy_helper.to_array(init(m, 'fc1.weight')).copy(); w[3, 5] = np.nan
+    init(m, 'fc1.weight').CopyFrom(numpy_helper.from_array(w, 'fc1.weight'))
+save('nan', edit(nan))
+def external(m):
+    t = init(m, 'fc1.weight'); t.ClearField('raw_data'); t.data_location = TensorProto.EXTERNAL
+    t.external_data.add(key='location', value='weights.bin')
+save('external', edit(external))
+save('opset7', edit(lambda m: m.opset_import[0].__setattr__('version', 7)))
+def two_inputs(m):
+    m.graph.input.append(helper.make_tensor_value_info('mask', TensorProto.FLOAT, ['batch', 64]))
+save('two-inputs', edit(two_inputs))
+def symbolic(m):
+    m.graph.input[0].type.tensor_type.shape.dim[1].ClearField('dim_value'); m.graph.input[0].type.tensor_type.shape.dim[1].dim_param = 'F'
+save('symbolic', edit(symbolic))
+# small convolutional graphs, written from scratch
+def conv_model(name, nodes, inits, opset=17, out=4):
+    g = helper.make_graph(nodes, 'bad', [helper.make_tensor_value_info('input', TensorProto.FLOAT, ['N', 1, 8, 8])],
+                          [helper.make_tensor_value_info('output', TensorProto.FLOAT, ['N', out])], inits)
+    save(name, helper.make_model(g, opset_imports=[helper.make_opsetid('', opset)]))
+rng = np.random.default_rng(0)
+def w(name, *shape):
+    return numpy_helper.from_array(rng.standard_normal(shape).astype(np.float32), name)
+head = [helper.make_node('GlobalAveragePool', ['y'], ['g']), helper.make_node('Flatten', ['g'], ['f']),
+        helper.make_node('Gemm', ['f', 'fc.weight'], ['output'], transB=1)]
+conv_model('add-channels', [helper.make_node('Conv', ['input', 'a.weight'], ['a']), helper.make_node('Conv', ['input', 'b.weight'], ['b']),
+                            helper.make_node('Add', ['a', 'b'], ['y'])] + head, [w('a.weight', 4, 1, 1, 1), w('b.weight', 6, 1, 1, 1), w('fc.weight', 4, 4)])
+conv_model('concat-axis', [helper.make_node('Conv', ['input', 'a.weight'], ['a']), helper.make_node('Concat', ['a', 'a'], ['y'], axis=2)] + head,
+           [w('a.weight', 2, 1, 1, 1), w('fc.weight', 4, 2)])
+conv_model('bn-training', [helper.make_node('Conv', ['input', 'a.weight'], ['a']),
+                           helper.make_node('BatchNormalization', ['a', 's', 'b', 'm', 'v'], ['y'], training_mode=1)] + head,
+           [w('a.weight', 4, 1, 1, 1), w('s', 4), w('b', 4), w('m', 4), numpy_helper.from_array(np.ones(4, np.float32), 'v'), w('fc.weight', 4, 4)])
+conv_model('pads', [helper.make_node('Conv', ['input', 'a.weight'], ['y'], pads=[1, 0, 1, 0])] + head, [w('a.weight', 4, 1, 3, 3), w('fc.weight', 4, 4)])
+conv_model('dilation', [helper.make_node('Conv', ['input', 'a.weight'], ['y'], dilations=[2, 2])] + head, [w('a.weight', 4, 1, 3, 3), w('fc.weight', 4, 4)])
+conv_model('int8', [helper.make_node('Conv', ['input', 'a.weight'], ['y'])] + head,
+           [numpy_helper.from_array(np.ones((4, 1, 1, 1), np.int8), 'a.weight'), w('fc.weight', 4, 4)])
+PY
+have_onnx=no
+if "$ONNX_PY" -c 'import onnx, numpy' 2>/dev/null && [[ -f base.onnx ]]; then
+    "$ONNX_PY" make_onnx.py && have_onnx=yes
+fi
 mkdir -p a-folder.json
 
 status=0
@@ -299,6 +367,35 @@ case_ "--save in a folder that is not writable" --as-nobody "${TG[@]}" --save ro
 case_ "--report names a folder" "${TG[@]}" --report a-folder.json
 case_ "sweep: sparsity 1.5" sweep "${COMMON[@]}" "${PRUNE[@]}" --data d/good --model base.safetensors --sparsities 0.5,1.5
 case_ "sweep: unknown criterion in the list" sweep "${COMMON[@]}" "${PRUNE[@]}" --data d/good --model base.safetensors --criteria taylor,oracle
+
+if [[ "$have_onnx" == yes ]]; then
+section "ONNX files (\`prune ${COMMON[*]} ${PRUNE[*]} --data d/good --model FILE.onnx\`, \`evaluate\`)"
+case_ "truncated protobuf (cut in half)" "${P[@]}" --model o/truncated.onnx
+case_ "not ONNX (an IDX file named .onnx)" "${P[@]}" --model o/idx.onnx
+case_ "unknown operator" "${P[@]}" --model o/unknown-op.onnx
+case_ "tensor data shorter than its shape" "${P[@]}" --model o/short-data.onnx
+case_ "tensor data longer than its shape" "${P[@]}" --model o/long-data.onnx
+case_ "an input no node or initializer produces" "${P[@]}" --model o/dangling.onnx
+case_ "a cycle" "${P[@]}" --model o/cycle.onnx
+case_ "NaN weight" "${P[@]}" --model o/nan.onnx
+case_ "external data" "${P[@]}" --model o/external.onnx
+case_ "opset 7" "${P[@]}" --model o/opset7.onnx
+case_ "two graph inputs" "${P[@]}" --model o/two-inputs.onnx
+case_ "symbolic feature extent, no --input-shape" "${P[@]}" --model o/symbolic.onnx
+case_ "--input-shape contradicts the file" "${P[@]}" --model base.onnx --input-shape 3,8,8
+case_ "Add of 4 and 6 channels" evaluate "${COMMON[@]}" --data none --model o/add-channels.onnx
+case_ "Concat along the height" evaluate "${COMMON[@]}" --data none --model o/concat-axis.onnx
+case_ "BatchNormalization in training mode" evaluate "${COMMON[@]}" --data none --model o/bn-training.onnx
+case_ "asymmetric pads" evaluate "${COMMON[@]}" --data none --model o/pads.onnx
+case_ "dilation 2" evaluate "${COMMON[@]}" --data none --model o/dilation.onnx
+case_ "INT8 weights" evaluate "${COMMON[@]}" --data none --model o/int8.onnx
+case_ "--data none with a criterion that needs data" prune "${COMMON[@]}" --data none --model base.onnx --finetune-epochs 0
+case_ "--data none with fine-tuning" prune "${COMMON[@]}" --data none --model base.onnx --criterion magnitude
+case_ "--data none without a model" prune "${COMMON[@]}" --data none
+case_ "--verify 0" "${P[@]}" --model base.onnx --verify 0
+case_ "evaluate: unknown engine" evaluate "${COMMON[@]}" --data d/good --model base.onnx --engine tensorrt
+case_ "--save ONNX over an existing file, training turns NaN" --unchanged keep.onnx "${P[@]}" --model base.onnx --finetune-lr 1e30 --save keep.onnx
+fi
 
 section "Numbers"
 case_ "loss turns NaN while fine-tuning (--save over an existing model)" --unchanged keep.safetensors "${PM[@]}" --finetune-lr 1e30 --save keep.safetensors

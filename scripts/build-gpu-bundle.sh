@@ -30,6 +30,8 @@
 #   P4J_BUNDLE_FUZZ=1      keep the fuzz tests and the Jazzer jar (default: left out; they never run there)
 #   P4J_BUNDLE_DNNL=1      keep oneDNN's jars (28 MB; default: left out, the CPU convolutions there are
 #                          the Java ones, which the CPU backend says once on stderr, and the bundle fits 64 MiB)
+#   P4J_BUNDLE_ORT=1       keep ONNX Runtime's jar (54 MB: the bundle then exceeds 64 MiB; default: left
+#                          out, and the tests that run it skip with their reason)
 #   P4J_DATA_TRAIN         training images in the subset (default 15000; 0 = no data). The whole
 #                          training set would push the bundle past the 64 MiB a device run carries.
 set -euo pipefail
@@ -113,6 +115,11 @@ fi
 # backend keeps its Java convolutions (DnnlConvTest checks that this is what it says and does).
 if [[ "${P4J_BUNDLE_DNNL:-0}" != 1 ]]; then
     rm -f "$B"/app/lib/dnnl-*.jar "$B"/app/lib/opencl-*.jar
+fi
+# ONNX Runtime (54 MB, natives for four platforms) would not fit: the tests that run it skip with
+# their reason there (OrtAvailable); ONNX import and export themselves need only protobuf-java.
+if [[ "${P4J_BUNDLE_ORT:-0}" != 1 ]]; then
+    rm -f "$B"/app/lib/onnxruntime-*.jar
 fi
 cp "$CONSOLE" "$B/test/junit-platform-console-standalone.jar"
 mkdir -p "$B/bench"

@@ -373,9 +373,10 @@ public final class OnnxReader {
     }
 
     private String where(NodeProto node) {
-        String name = node.getName().isEmpty() ? "(output '" + (node.getOutputCount() > 0 ? node.getOutput(0) : "") + "')"
-                : "'" + node.getName() + "'";
-        return "node " + name + " (" + node.getOpType() + ")";
+        if (node.getName().isEmpty()) {
+            return "the " + node.getOpType() + " node writing '" + (node.getOutputCount() > 0 ? node.getOutput(0) : "") + "'";
+        }
+        return "node '" + node.getName() + "' (" + node.getOpType() + ")";
     }
 
     private OnnxFormatException error(NodeProto node, String message) {

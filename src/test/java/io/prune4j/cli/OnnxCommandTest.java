@@ -55,6 +55,7 @@ class OnnxCommandTest {
 
     @Test
     void trainEvaluatePruneAndVerifyAnOnnxModel() throws Exception {
+        io.prune4j.testing.OrtAvailable.assume();
         Path data = Files.createDirectory(dir.resolve("data"));
         IdxFiles.writeToyDataset(data, 128, 64, 12, 4, 3);
         Path model = dir.resolve("resnet.onnx");

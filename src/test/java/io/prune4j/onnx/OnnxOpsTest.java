@@ -146,6 +146,7 @@ class OnnxOpsTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
     void importComputesWhatOnnxRuntimeComputes(Case c) {
+        io.prune4j.testing.OrtAvailable.assume();
         byte[] bytes = c.build().apply(new OnnxBuild(c.name().hashCode())).bytes();
         try (OnnxModel m = OnnxReader.read(bytes, c.name(), CPU, null); OnnxRuntime ort = OnnxRuntime.open(bytes, 1)) {
             Graph net = m.graph();

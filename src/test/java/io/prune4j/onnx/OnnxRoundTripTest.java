@@ -93,6 +93,7 @@ class OnnxRoundTripTest {
 
     @Test
     void exportRunsInOnnxRuntimeAsInPrune4j() {
+        io.prune4j.testing.OrtAvailable.assume();
         try (Graph net = zoo(7)) {
             byte[] bytes = OnnxWriter.toModel(net, null, Map.of()).toByteArray();
             float[] x = input(net, 5, 1);
