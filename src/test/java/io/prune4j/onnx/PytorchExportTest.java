@@ -83,6 +83,30 @@ class PytorchExportTest {
         }
     }
 
+    /** Import, then export with no change: ONNX Runtime gives the original file's outputs (1e-5), names kept. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("fixtures")
+    void roundTripRunsAsTheOriginalInOnnxRuntime(String file) throws IOException {
+        io.prune4j.testing.OrtAvailable.assume();
+        byte[] original = resource(file);
+        try (OnnxModel m = OnnxReader.read(original, file, CPU, null)) {
+            io.prune4j.onnx.proto.ModelProto back = OnnxWriter.toModel(m.graph(), m.names(), m.metadata());
+            float[] x = OnnxRoundTripTest.input(m.graph(), 5, 13);
+            try (OnnxRuntime a = OnnxRuntime.open(original, 1); OnnxRuntime b = OnnxRuntime.open(back.toByteArray(), 1)) {
+                Agreement d = Agreement.of(5, a.run(x, 5, m.graph().inputShape()), b.run(x, 5, m.graph().inputShape()));
+                assertTrue(d.maxRelative() <= 1e-5, file + ": the round trip differs from the original by " + d);
+            }
+            io.prune4j.onnx.proto.ModelProto orig = io.prune4j.onnx.proto.ModelProto.parseFrom(original);
+            assertEquals(orig.getGraph().getInput(0).getName(), back.getGraph().getInput(0).getName(), "input name");
+            assertEquals(orig.getGraph().getOutput(0).getName(), back.getGraph().getOutput(0).getName(), "output name");
+            java.util.Set<String> names = new java.util.HashSet<>();
+            orig.getGraph().getNodeList().forEach(n -> names.add(n.getName()));
+            long kept = back.getGraph().getNodeList().stream().filter(n -> names.contains(n.getName())).count();
+            assertTrue(kept >= back.getGraph().getNodeCount() - 2, file + ": only " + kept + " of " + back.getGraph().getNodeCount()
+                    + " nodes keep an ONNX name of the original");
+        }
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("fixtures")
     void prunedExportRunsInOnnxRuntimeAsInPrune4j(String file) throws IOException {
