@@ -3,7 +3,7 @@
 # one target per JVM), for SECONDS each, with a 512 MiB test heap so that a reader allocating what a
 # header claims fails at once instead of swapping.
 #
-#   scripts/fuzz.sh [SECONDS] [TARGET...]     fuzz (default 600 s for each of the four targets)
+#   scripts/fuzz.sh [SECONDS] [TARGET...]     fuzz (default 600 s for each of the six targets)
 #   scripts/fuzz.sh --seeds                   rewrite the seed corpora (after a file-format change)
 #
 # CI runs `scripts/fuzz.sh 60` after `mvn -B test`. A TARGET is Class#method, e.g.
@@ -40,7 +40,8 @@ if ! [[ "$seconds" =~ ^[0-9]+$ ]] || [[ "$seconds" -lt 1 ]]; then
 fi
 targets=("$@")
 if [[ ${#targets[@]} -eq 0 ]]; then
-    targets=(IdxReaderFuzzTest#idxBytes IdxReaderFuzzTest#idxBehindGzip ModelFileFuzzTest#modelBytes ModelFileFuzzTest#modelHeader)
+    targets=(IdxReaderFuzzTest#idxBytes IdxReaderFuzzTest#idxBehindGzip ModelFileFuzzTest#modelBytes ModelFileFuzzTest#modelHeader
+             OnnxReaderFuzzTest#onnxBytes OnnxReaderFuzzTest#onnxMutations)
 fi
 
 "${MVN[@]}" -q test-compile

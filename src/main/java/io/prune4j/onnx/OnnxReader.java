@@ -405,6 +405,9 @@ public final class OnnxReader {
                     case "value_int" -> new Constant(new int[0], null, new long[] {a.getI()});
                     default -> new Constant(new int[] {a.getIntsCount()}, null, a.getIntsList().stream().mapToLong(Long::longValue).toArray());
                 };
+                if (c.floats != null) {
+                    finite(node, a.getName(), c.floats);
+                }
                 constants.put(node.getOutput(0), c);
                 outputsOnly(node, 1);
             }
@@ -798,9 +801,11 @@ public final class OnnxReader {
         }
         int out = b.dims[transB ? 0 : 1];
         float[] w = weight(b.floats, in, out, transB, alpha);
+        finite(node, "alpha " + alpha + " times B '" + node.getInput(1) + "'", w);
         float[] bias = null;
         if (node.getInputCount() == 3 && !node.getInput(2).isEmpty()) {
             bias = biasOf(node, constant(node, 2, "C"), out, beta);
+            finite(node, "beta " + beta + " times C '" + node.getInput(2) + "'", bias);
         }
         NodeProto relu = reluOf(node.getOutput(0), nodes, readers);
         String name = dense(g, node, node.getInput(1), w, in, out, bias, node.getInputCount() == 3 ? node.getInput(2) : null, x, relu != null);
@@ -847,6 +852,15 @@ public final class OnnxReader {
             outputNames.put(name, result);
         }
         fuse(name, result, relu, absorbed);
+    }
+
+    /** Refuses a non-finite weight that finite tensors gave (an infinite or overflowing alpha or beta, a Constant node's value_float). */
+    private void finite(NodeProto node, String what, float[] v) {
+        for (float x : v) {
+            if (!Float.isFinite(x)) {
+                throw error(node, what + " gives a non-finite value (" + x + ")");
+            }
+        }
     }
 
     private String vector(GraphBuilder g, NodeProto node) {
@@ -1153,21 +1167,24 @@ public final class OnnxReader {
                     return new Constant(dims, v, null);
                 }
                 case TensorProto.DataType.INT64_VALUE, TensorProto.DataType.INT32_VALUE, TensorProto.DataType.BOOL_VALUE -> {
-                    long[] v = new long[n];
+                    long[] v;
                     if (raw) {
                         int size = type == TensorProto.DataType.INT64_VALUE ? 8 : type == TensorProto.DataType.INT32_VALUE ? 4 : 1;
                         checkBytes(where, t, n, size);
+                        v = new long[n];
                         ByteBuffer b = t.getRawData().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
                         for (int i = 0; i < n; i++) {
                             v[i] = size == 8 ? b.getLong() : size == 4 ? b.getInt() : b.get();
                         }
                     } else if (type == TensorProto.DataType.INT64_VALUE) {
                         checkCount(where, t.getInt64DataCount(), n, t);
+                        v = new long[n];
                         for (int i = 0; i < n; i++) {
                             v[i] = t.getInt64Data(i);
                         }
                     } else {
                         checkCount(where, t.getInt32DataCount(), n, t);
+                        v = new long[n];
                         for (int i = 0; i < n; i++) {
                             v[i] = t.getInt32Data(i);
                         }

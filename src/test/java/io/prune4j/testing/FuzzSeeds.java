@@ -6,6 +6,7 @@ import io.prune4j.nn.Dense;
 import io.prune4j.nn.Relu;
 import io.prune4j.nn.Graph;
 import io.prune4j.nn.Models;
+import io.prune4j.onnx.OnnxFuzzSeeds;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URISyntaxException;
@@ -18,6 +19,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.TreeMap;
 import java.util.stream.Stream;
 
 /**
@@ -61,6 +63,16 @@ public final class FuzzSeeds {
             byte[] file = Files.readAllBytes(model.resolve(name));
             long n = ByteBuffer.wrap(file).order(ByteOrder.LITTLE_ENDIAN).getLong(0);
             write(headers.resolve(name), Arrays.copyOfRange(file, 8, 8 + (int) n));
+        }
+
+        // ONNX: the models whole, and for the structure-aware target one byte each (which model, no mutation;
+        // it picks among the onnxBytes seeds in name order)
+        Path onnx = root.resolve(RESOURCES + "io/prune4j/onnx/OnnxReaderFuzzTestInputs");
+        Map<String, byte[]> models = new TreeMap<>(OnnxFuzzSeeds.models());
+        int i = 0;
+        for (Map.Entry<String, byte[]> m : models.entrySet()) {
+            write(onnx.resolve("onnxBytes/seed-" + m.getKey()), m.getValue());
+            write(onnx.resolve("onnxMutations/seed-" + m.getKey()), new byte[] {(byte) i++});
         }
     }
 

@@ -1,0 +1,388 @@
+package io.prune4j.onnx;
+
+import static io.prune4j.onnx.OnnxBuild.f;
+import static io.prune4j.onnx.OnnxBuild.i;
+import static io.prune4j.onnx.OnnxBuild.in;
+import static io.prune4j.onnx.OnnxBuild.ints;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.google.protobuf.ByteString;
+import io.prune4j.backend.cpu.CpuBackend;
+import io.prune4j.io.ModelFile;
+import io.prune4j.nn.Graph;
+import io.prune4j.nn.Models;
+import io.prune4j.onnx.proto.AttributeProto;
+import io.prune4j.onnx.proto.NodeProto;
+import io.prune4j.onnx.proto.StringStringEntryProto;
+import io.prune4j.onnx.proto.TensorProto;
+import io.prune4j.onnx.proto.TensorShapeProto;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Files the reader refuses: each is one {@link OnnxFormatException} whose one-line message names
+ * the file, the node and its operator where there is one, and the problem (its key words are
+ * checked, not the whole text). Nothing else escapes: a half-read network's layers are closed by the
+ * reader, so a bad file leaves no native memory behind on a device backend.
+ */
+class OnnxBadFileTest {
+    static final CpuBackend CPU = new CpuBackend(1);
+
+    @TempDir
+    Path dir;
+
+    @AfterAll
+    static void close() {
+        CPU.close();
+    }
+
+    /** input [N, 3, 8, 8] → Conv c (4, 3x3, pad 1) → Relu → GlobalAveragePool → Flatten → Gemm fc (transB) → output [N, 2]. */
+    static OnnxBuild net() {
+        OnnxBuild b = new OnnxBuild(1).input("input", 3, 8, 8);
+        String x = b.node("Conv", in("input", b.weight("c.weight", 0.3, 4, 3, 3, 3), b.weight("c.bias", 0.1, 4)), ints("pads", 1, 1, 1, 1));
+        x = b.node("Flatten", in(b.node("GlobalAveragePool", in(b.node("Relu", in(x))))));
+        b.node("Gemm", "output", in(x, b.weight("fc.weight", 0.3, 2, 4)), i("transB", 1));
+        return b.output("output", 2);
+    }
+
+    /** The classifier head (GlobalAveragePool → Flatten → Gemm fc on 4 channels → output) on value {@code last}, to append to a graph. */
+    static OnnxBuild withHead(String last) {
+        OnnxBuild b = new OnnxBuild(1);
+        String x = b.node("Flatten", in(b.node("GlobalAveragePool", in(last))));
+        b.node("Gemm", "output", in(x, b.weight("fc.weight", 0.3, 2, 4)), i("transB", 1));
+        return b.output("output", 2);
+    }
+
+    /** Reads {@code bytes} as a file; returns the message after checking it is one line that names the file. */
+    private String refused(String name, byte[] bytes) throws IOException {
+        Path file = dir.resolve(name + ".onnx");
+        Files.write(file, bytes);
+        OnnxFormatException e = assertThrows(OnnxFormatException.class, () -> {
+            try (OnnxModel m = OnnxReader.read(file, CPU, null)) {
+                fail(name + ": read as " + m.graph().describe());
+            }
+        }, name);
+        String msg = e.getMessage();
+        assertTrue(msg.startsWith(file + ": "), name + ": the message names the file: " + msg);
+        assertTrue(!msg.contains("\n") && !msg.contains("\r"), name + ": one line: " + msg);
+        return msg;
+    }
+
+    private static void says(String msg, String... words) {
+        for (String w : words) {
+            assertTrue(msg.contains(w), "'" + w + "' missing from: " + msg);
+        }
+    }
+
+    /** The name a node of {@link OnnxBuild} got, as messages quote it: {@code node 'Conv_3' (Conv)}. */
+    private static String node(NodeProto.Builder n) {
+        return "node '" + n.getName() + "' (" + n.getOpType() + ")";
+    }
+
+    private static TensorProto.Builder initializer(OnnxBuild b, String name) {
+        for (TensorProto.Builder t : b.graph.getInitializerBuilderList()) {
+            if (t.getName().equals(name)) {
+                return t;
+            }
+        }
+        throw new AssertionError("no initializer " + name);
+    }
+
+    @Test
+    void theBaseNetReads() {
+        try (OnnxModel m = OnnxReader.read(net().bytes(), "net", CPU, null)) {
+            assertArrayEquals(new int[] {3, 8, 8}, m.graph().inputShape());
+        }
+    }
+
+    @Test
+    void truncatedProtobuf() throws IOException {
+        byte[] whole = net().bytes();
+        for (int cut : new int[] {1, 3, whole.length / 4, whole.length / 2, 3 * whole.length / 4, whole.length - 1}) {
+            String msg = refused("cut-" + cut, Arrays.copyOf(whole, cut));
+            says(msg, "not a valid ONNX protobuf", "truncated");
+        }
+        // cut where a field ends (after ir_version) the rest is a valid, empty model
+        says(refused("cut-2", Arrays.copyOf(whole, 2)), "no graph");
+    }
+
+    @Test
+    void rawDataShorterOrLongerThanTheShape() throws IOException {
+        for (int delta : new int[] {-4, -1, 1, 4}) {
+            OnnxBuild b = net();
+            TensorProto.Builder t = initializer(b, "c.weight");
+            ByteString raw = t.getRawData();
+            t.setRawData(delta < 0 ? raw.substring(0, raw.size() + delta) : raw.concat(ByteString.copyFrom(new byte[delta])));
+            String msg = refused("raw" + delta, b.bytes());
+            says(msg, "initializer 'c.weight'", (432 + delta) + " bytes of data but shape [4, 3, 3, 3] needs 432");
+        }
+    }
+
+    @Test
+    void floatDataShorterOrLongerThanTheShape() throws IOException {
+        for (int delta : new int[] {-1, 1}) {
+            OnnxBuild b = net();
+            TensorProto.Builder t = initializer(b, "c.bias").clearRawData();
+            for (int k = 0; k < 4 + delta; k++) {
+                t.addFloatData(0.1f * k);
+            }
+            String msg = refused("floats" + delta, b.bytes());
+            says(msg, "initializer 'c.bias'", (4 + delta) + " values but shape [4] needs 4");
+        }
+    }
+
+    @Test
+    void anInputNothingProduces() throws IOException {
+        OnnxBuild b = new OnnxBuild(1).input("input", 3, 8, 8);
+        String x = b.node("Conv", in("input", b.weight("c.weight", 0.3, 4, 3, 3, 3)), ints("pads", 1, 1, 1, 1));
+        NodeProto.Builder add = b.node("Add", "sum", in(x, "nowhere"));
+        String name = node(add);
+        OnnxBuild h = withHead("sum");
+        b.graph.addAllNode(h.graph.getNodeList()).addAllInitializer(h.graph.getInitializerList()).addAllOutput(h.graph.getOutputList());
+        String msg = refused("missing", b.bytes());
+        says(msg, name, "input 'nowhere' is produced by no earlier node, initializer or graph input");
+    }
+
+    @Test
+    void aCycle() throws IOException {
+        OnnxBuild b = new OnnxBuild(1).input("input", 3, 8, 8);
+        String x = b.node("Conv", in("input", b.weight("c.weight", 0.3, 4, 3, 3, 3)), ints("pads", 1, 1, 1, 1));
+        NodeProto.Builder first = b.node("Add", "a", in(x, "b")); // a = conv + b, b = relu(a)
+        String name = node(first);
+        b.node("Relu", "b", in("a"));
+        OnnxBuild h = withHead("b");
+        b.graph.addAllNode(h.graph.getNodeList()).addAllInitializer(h.graph.getInitializerList()).addAllOutput(h.graph.getOutputList());
+        String msg = refused("cycle", b.bytes());
+        says(msg, name, "input 'b'", "cycle");
+    }
+
+    @Test
+    void anUnknownOperatorListsTheSupportedOnes() throws IOException {
+        OnnxBuild b = net();
+        NodeProto.Builder relu = b.graph.getNodeBuilder(1).setOpType("Softmax");
+        String msg = refused("softmax", b.bytes());
+        says(msg, node(relu), "operator Softmax is not supported", OnnxReader.SUPPORTED);
+    }
+
+    @Test
+    void mismatchedChannelsAtAdd() throws IOException {
+        OnnxBuild b = new OnnxBuild(1).input("input", 3, 8, 8);
+        String p = b.node("Conv", in("input", b.weight("p.weight", 0.3, 4, 3, 3, 3)), ints("pads", 1, 1, 1, 1));
+        String q = b.node("Conv", in("input", b.weight("q.weight", 0.3, 6, 3, 3, 3)), ints("pads", 1, 1, 1, 1));
+        String name = node(b.node("Add", "sum", in(p, q)));
+        OnnxBuild h = withHead("sum");
+        b.graph.addAllNode(h.graph.getNodeList()).addAllInitializer(h.graph.getInitializerList()).addAllOutput(h.graph.getOutputList());
+        String msg = refused("add", b.bytes());
+        says(msg, name, "[4, 8, 8]", "[6, 8, 8]", "cannot be added");
+    }
+
+    @Test
+    void mismatchedExtentsAtConcat() throws IOException {
+        OnnxBuild b = new OnnxBuild(1).input("input", 3, 8, 8);
+        String p = b.node("Conv", in("input", b.weight("p.weight", 0.3, 2, 3, 3, 3)), ints("pads", 1, 1, 1, 1));
+        String q = b.node("Conv", in("input", b.weight("q.weight", 0.3, 2, 3, 3, 3))); // no padding: 6x6
+        String name = node(b.node("Concat", "cat", in(p, q), i("axis", 1)));
+        OnnxBuild h = withHead("cat");
+        b.graph.addAllNode(h.graph.getNodeList()).addAllInitializer(h.graph.getInitializerList()).addAllOutput(h.graph.getOutputList());
+        String msg = refused("concat", b.bytes());
+        says(msg, name, "[2, 8, 8]", "[2, 6, 6]", "differ in more than their channels");
+    }
+
+    @Test
+    void concatenatedChannelsTheNextConvolutionDoesNotTake() throws IOException {
+        OnnxBuild b = new OnnxBuild(1).input("input", 3, 8, 8);
+        String p = b.node("Conv", in("input", b.weight("p.weight", 0.3, 2, 3, 3, 3)), ints("pads", 1, 1, 1, 1));
+        String q = b.node("Conv", in("input", b.weight("q.weight", 0.3, 3, 3, 3, 3)), ints("pads", 1, 1, 1, 1));
+        String cat = b.node("Concat", in(p, q), i("axis", 1));
+        String name = node(b.node("Conv", "after", in(cat, b.weight("after.weight", 0.3, 4, 4, 1, 1))));
+        OnnxBuild h = withHead("after");
+        b.graph.addAllNode(h.graph.getNodeList()).addAllInitializer(h.graph.getInitializerList()).addAllOutput(h.graph.getOutputList());
+        String msg = refused("concat-channels", b.bytes());
+        says(msg, name, "weight [4, 4, 1, 1] do not fit 5 input channels");
+    }
+
+    @Test
+    void nanAndInfiniteWeights() throws IOException {
+        for (float v : new float[] {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY}) {
+            OnnxBuild b = net();
+            TensorProto.Builder t = initializer(b, "c.weight");
+            byte[] raw = t.getRawData().toByteArray();
+            ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN).putFloat(4 * 5, v);
+            t.setRawData(ByteString.copyFrom(raw));
+            says(refused("raw-" + v, b.bytes()), "initializer 'c.weight'", "non-finite value (" + v + ") at element 5");
+
+            OnnxBuild c = net();
+            initializer(c, "c.bias").clearRawData().addAllFloatData(java.util.List.of(0f, 0f, v, 0f));
+            says(refused("floats-" + v, c.bytes()), "initializer 'c.bias'", "non-finite value (" + v + ") at element 2");
+        }
+    }
+
+    /** Found by fuzzing (onnxMutations/crash-gemm-alpha-minus-infinity): finite tensors, scaled into infinite weights. */
+    @Test
+    void gemmAlphaOrBetaThatMakesAWeightInfinite() throws IOException {
+        OnnxBuild b = net();
+        NodeProto.Builder gemm = b.graph.getNodeBuilder(4).addAttribute(f("alpha", Float.NEGATIVE_INFINITY));
+        says(refused("alpha", b.bytes()), node(gemm), "alpha -Infinity times B 'fc.weight' gives a non-finite value");
+
+        OnnxBuild c = net();
+        gemm = c.graph.getNodeBuilder(4).addInput(c.constant("fc.bias", new float[] {2f, -2f}, 2))
+                .addAttribute(f("beta", Float.MAX_VALUE)); // finite, but beta · 2 overflows
+        says(refused("beta", c.bytes()), node(gemm), "beta " + Float.MAX_VALUE + " times C 'fc.bias' gives a non-finite value (Infinity)");
+    }
+
+    /**
+     * Found by fuzzing (onnxMutations/crash-oom-int64-shape-before-data-check): an integer tensor
+     * declaring 2^31 - 1 elements is refused for its 16 bytes of data before anything the size of
+     * the declaration is allocated (16 GiB of longs; an OutOfMemoryError before the fix).
+     */
+    @Test
+    void anIntegerTensorMuchLargerThanItsData() throws IOException {
+        OnnxBuild b = net();
+        b.ints("shape", new long[] {0, -1}, Integer.MAX_VALUE);
+        says(refused("int64-raw", b.bytes()), "initializer 'shape'", "16 bytes of data but shape [2147483647] needs 17179869176");
+
+        OnnxBuild c = net();
+        c.graph.addInitializer(TensorProto.newBuilder().setName("shape").setDataType(TensorProto.DataType.INT32_VALUE)
+                .addDims(Integer.MAX_VALUE).addInt32Data(0).addInt32Data(-1));
+        says(refused("int32-values", c.bytes()), "initializer 'shape'", "2 values but shape [2147483647] needs 2147483647");
+    }
+
+    /** A Constant node's value_float(s) are weights like an initializer's and as checked. */
+    @Test
+    void aNonFiniteConstantNodeValue() throws IOException {
+        OnnxBuild b = new OnnxBuild(1).input("input", 3, 8, 8);
+        String x = b.node("Conv", in("input", b.weight("c.weight", 0.3, 4, 3, 3, 3)), ints("pads", 1, 1, 1, 1));
+        NodeProto.Builder scale = b.node("Constant", "bn.weight", in(), AttributeProto.newBuilder().setName("value_floats")
+                .setType(AttributeProto.AttributeType.FLOATS).addFloats(1f).addFloats(Float.NaN).addFloats(1f).addFloats(1f).build());
+        String name = node(scale);
+        b.node("BatchNormalization", "bn", in(x, "bn.weight", b.weight("bn.bias", 0.2, 4), b.weight("bn.mean", 0.2, 4),
+                b.positive("bn.var", 0.5, 1.5, 4)));
+        OnnxBuild h = withHead("bn");
+        b.graph.addAllNode(h.graph.getNodeList()).addAllInitializer(h.graph.getInitializerList()).addAllOutput(h.graph.getOutputList());
+        says(refused("constant-nan", b.bytes()), name, "value_floats gives a non-finite value (NaN)");
+    }
+
+    @Test
+    void externalData() throws IOException {
+        OnnxBuild b = net();
+        initializer(b, "c.weight").clearRawData().setDataLocation(TensorProto.DataLocation.EXTERNAL)
+                .addExternalData(StringStringEntryProto.newBuilder().setKey("location").setValue("weights.bin"));
+        says(refused("external", b.bytes()), "initializer 'c.weight'", "external data is not supported");
+    }
+
+    @Test
+    void unsupportedOpsets() throws IOException {
+        for (int opset : new int[] {7, 8, 19, 21}) {
+            OnnxBuild b = net();
+            b.opset = opset;
+            says(refused("opset" + opset, b.bytes()), "opset " + opset + " is not supported", "opsets 9 to 18");
+        }
+    }
+
+    @Test
+    void twoGraphInputs() throws IOException {
+        OnnxBuild b = net().input("mask", 3, 8, 8);
+        says(refused("two-inputs", b.bytes()), "2 inputs [input, mask]", "one input");
+    }
+
+    @Test
+    void aSymbolicChannelExtentNeedsAnInputShape() throws IOException {
+        OnnxBuild b = net();
+        TensorShapeProto.Builder s = b.graph.getInputBuilder(0).getTypeBuilder().getTensorTypeBuilder().getShapeBuilder();
+        s.getDimBuilder(1).clearDimValue().setDimParam("C");
+        says(refused("symbolic", b.bytes()), "input 'input'", "[N, C, 8, 8]", "--input-shape");
+        try (OnnxModel m = OnnxReader.read(b.bytes(), "symbolic", CPU, new int[] {3, 8, 8})) {
+            assertArrayEquals(new int[] {3, 8, 8}, m.graph().inputShape(), "with the shape given it reads");
+        }
+    }
+
+    @Test
+    void batchNormalizationInTrainingMode() throws IOException {
+        OnnxBuild b = new OnnxBuild(1).input("input", 3, 8, 8);
+        String x = b.node("Conv", in("input", b.weight("c.weight", 0.3, 4, 3, 3, 3)), ints("pads", 1, 1, 1, 1));
+        String name = node(b.node("BatchNormalization", "bn", in(x, b.positive("bn.weight", 0.5, 1.5, 4), b.weight("bn.bias", 0.2, 4),
+                b.weight("bn.mean", 0.2, 4), b.positive("bn.var", 0.5, 1.5, 4)), i("training_mode", 1)));
+        OnnxBuild h = withHead("bn");
+        b.graph.addAllNode(h.graph.getNodeList()).addAllInitializer(h.graph.getInitializerList()).addAllOutput(h.graph.getOutputList());
+        says(refused("bn-training", b.bytes()), name, "training_mode 1 is not supported");
+    }
+
+    /** {@link #net()} with the convolution's attributes replaced by {@code attributes}; returns the message. */
+    private String convWith(String name, AttributeProto... attributes) throws IOException {
+        OnnxBuild b = net();
+        NodeProto.Builder conv = b.graph.getNodeBuilder(0).clearAttribute();
+        for (AttributeProto a : attributes) {
+            conv.addAttribute(a);
+        }
+        String msg = refused(name, b.bytes());
+        says(msg, node(conv));
+        return msg;
+    }
+
+    @Test
+    void asymmetricPads() throws IOException {
+        says(convWith("pads", ints("pads", 0, 0, 1, 1)), "pads [0, 0, 1, 1] are not supported", "all four sides alike");
+    }
+
+    @Test
+    void dilation2() throws IOException {
+        says(convWith("dilation", ints("pads", 1, 1, 1, 1), ints("dilations", 2, 2)), "dilations [2, 2] are not supported", "only 1");
+    }
+
+    @Test
+    void ceilMode() throws IOException {
+        OnnxBuild b = net();
+        NodeProto.Builder pool = b.graph.getNodeBuilder(2).setOpType("MaxPool").addAttribute(ints("kernel_shape", 2, 2))
+                .addAttribute(ints("strides", 2, 2)).addAttribute(i("ceil_mode", 1));
+        says(refused("ceil", b.bytes()), node(pool), "ceil_mode 1 is not supported");
+    }
+
+    @Test
+    void anInt8Weight() throws IOException {
+        OnnxBuild b = net();
+        initializer(b, "c.weight").setDataType(TensorProto.DataType.INT8_VALUE).setRawData(ByteString.copyFrom(new byte[108]));
+        says(refused("int8", b.bytes()), "initializer 'c.weight'", "data type INT8", "only FLOAT weights");
+    }
+
+    @Test
+    void anAttributeTheOperatorDoesNotTake() throws IOException {
+        OnnxBuild b = net();
+        NodeProto.Builder relu = b.graph.getNodeBuilder(1).addAttribute(f("alpha", 0.1f));
+        says(refused("relu-alpha", b.bytes()), node(relu), "attribute 'alpha' is not supported (this operator takes none)");
+        says(convWith("conv-foo", ints("pads", 1, 1, 1, 1), i("foo", 1)), "attribute 'foo' is not supported",
+                "supported: auto_pad, dilations, group, kernel_shape, pads, strides");
+    }
+
+    @Test
+    void anEmptyFile() throws IOException {
+        says(refused("empty", new byte[0]), "no graph", "is this an ONNX model file?");
+    }
+
+    @Test
+    void aPngFile() throws IOException {
+        // the start of a 1x1 PNG: signature, IHDR
+        byte[] png = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13, 'I', 'H', 'D', 'R', 0, 0, 0, 1, 0, 0, 0, 1, 8, 6,
+            0, 0, 0, 0x1f, 0x15, (byte) 0xc4, (byte) 0x89};
+        says(refused("png", png), "not a valid ONNX protobuf");
+    }
+
+    @Test
+    void aSafetensorsFile() throws IOException {
+        Path st = dir.resolve("mlp.safetensors");
+        try (Graph mlp = Models.mlp(CPU, 3, new int[] {4}, 2, 1)) {
+            ModelFile.save(mlp, st, Map.of());
+        }
+        says(refused("safetensors", Files.readAllBytes(st)), "not a valid ONNX protobuf");
+    }
+}

@@ -1,0 +1,36 @@
+package io.prune4j.onnx;
+
+import io.prune4j.nn.Graph;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The valid ONNX models the reader's fuzz seeds are made of (for {@link io.prune4j.testing.FuzzSeeds},
+ * which is outside this package): each operator and attribute form of {@link OnnxOpsTest}'s cases,
+ * opsets 9 to 17, and one model as {@link OnnxWriter} writes it.
+ */
+public final class OnnxFuzzSeeds {
+    /** Short file names for {@link OnnxOpsTest#cases()}, in its order. */
+    private static final List<String> CASE_NAMES = List.of("conv-gemm", "same-depthwise-matmul", "opset9-bn-pools-reshape",
+            "opset13-clip-inputs", "opset10-clip-dropout", "sum-concat-dropout", "shared-initializer");
+
+    private OnnxFuzzSeeds() {}
+
+    /** Seed name → serialized model. */
+    public static Map<String, byte[]> models() {
+        Map<String, byte[]> out = new LinkedHashMap<>();
+        List<OnnxOpsTest.Case> cases = OnnxOpsTest.cases().toList();
+        if (cases.size() != CASE_NAMES.size()) {
+            throw new IllegalStateException(cases.size() + " cases in OnnxOpsTest, " + CASE_NAMES.size() + " names here: name the new ones");
+        }
+        for (int i = 0; i < cases.size(); i++) {
+            OnnxOpsTest.Case c = cases.get(i);
+            out.put(CASE_NAMES.get(i), c.build().apply(new OnnxBuild(c.name().hashCode())).bytes());
+        }
+        try (Graph zoo = OnnxRoundTripTest.zoo(3)) {
+            out.put("writer-zoo", OnnxWriter.toModel(zoo, null, Map.of()).toByteArray());
+        }
+        return out;
+    }
+}
