@@ -165,17 +165,23 @@ public final class OnnxReader {
                     + " (class scores)");
         }
         String outputName = g.getOutput(0).getName();
-        List<NodeProto> nodes = live(g, outputName);
+        List<NodeProto> nodes = live(g, outputName, input.getName());
         taken.add(Graph.INPUT);
         activations.put(input.getName(), Graph.INPUT);
         GraphBuilder builder = Graph.builder(backend, 0, shape);
         boolean built = false;
         try {
             Map<String, Integer> readers = readers(nodes, outputName);
+            Map<String, NodeProto> firstReader = new HashMap<>();
+            for (NodeProto n : nodes) {
+                for (String in : n.getInputList()) {
+                    firstReader.putIfAbsent(in, n);
+                }
+            }
             Set<NodeProto> absorbed = new HashSet<>();
             for (NodeProto node : nodes) {
                 if (!absorbed.contains(node)) {
-                    convertNode(builder, node, nodes, readers, absorbed);
+                    convertNode(builder, node, firstReader, readers, absorbed);
                 }
             }
             String last = activations.get(outputName);
@@ -320,14 +326,14 @@ public final class OnnxReader {
     }
 
     /** The nodes the output depends on, in the file's order. */
-    private List<NodeProto> live(GraphProto g, String output) {
+    private List<NodeProto> live(GraphProto g, String output, String input) {
         Map<String, Integer> producer = new HashMap<>();
         for (int i = 0; i < g.getNodeCount(); i++) {
             for (String o : g.getNode(i).getOutputList()) {
                 if (o.isEmpty()) {
                     continue;
                 }
-                if (producer.put(o, i) != null || constants.containsKey(o)) {
+                if (producer.put(o, i) != null || constants.containsKey(o) || o.equals(input)) {
                     throw new OnnxFormatException(file + ": value '" + o + "' is written twice (by " + where(g.getNode(i)) + " and another)");
                 }
             }
@@ -383,7 +389,8 @@ public final class OnnxReader {
         return new OnnxFormatException(file + ": " + where(node) + ": " + message);
     }
 
-    private void convertNode(GraphBuilder g, NodeProto node, List<NodeProto> nodes, Map<String, Integer> readers, Set<NodeProto> absorbed) {
+    private void convertNode(GraphBuilder g, NodeProto node, Map<String, NodeProto> nodes, Map<String, Integer> readers,
+                             Set<NodeProto> absorbed) {
         if (!node.getDomain().isEmpty() && !node.getDomain().equals("ai.onnx")) {
             throw error(node, "operator domain '" + node.getDomain() + "' is not supported; supported: " + SUPPORTED + " (default domain)");
         }
@@ -505,7 +512,8 @@ public final class OnnxReader {
         }
     }
 
-    private void conv(GraphBuilder g, NodeProto node, List<NodeProto> nodes, Map<String, Integer> readers, Set<NodeProto> absorbed) {
+    private void conv(GraphBuilder g, NodeProto node, Map<String, NodeProto> nodes, Map<String, Integer> readers,
+                      Set<NodeProto> absorbed) {
         attributes(node, "auto_pad", "dilations", "group", "kernel_shape", "pads", "strides");
         inputs(node, 2, 3);
         outputsOnly(node, 1);
@@ -518,6 +526,9 @@ public final class OnnxReader {
         if (w.dims.length != 4 || w.floats == null) {
             throw error(node, "weight '" + node.getInput(1) + "' has shape " + Arrays.toString(w.dims) + "; a 2-d convolution needs FLOAT"
                     + " [out, in/groups, kH, kW]");
+        }
+        if (Arrays.stream(w.dims).anyMatch(d -> d == 0)) {
+            throw error(node, "weight '" + node.getInput(1) + "' has an empty extent: " + Arrays.toString(w.dims));
         }
         int out = w.dims[0];
         int kh = w.dims[2];
@@ -554,18 +565,14 @@ public final class OnnxReader {
     }
 
     /** The Relu that is the only reader of {@code value}, to fuse into the layer that writes it; else null. */
-    private static NodeProto reluOf(String value, List<NodeProto> nodes, Map<String, Integer> readers) {
+    private static NodeProto reluOf(String value, Map<String, NodeProto> nodes, Map<String, Integer> readers) {
         if (readers.getOrDefault(value, 0) != 1) {
             return null;
         }
-        for (NodeProto n : nodes) {
-            if (n.getInputList().contains(value)) {
-                boolean plain = n.getOpType().equals("Relu") && n.getDomain().isEmpty() && n.getAttributeCount() == 0 && n.getInputCount() == 1
-                        && n.getOutputCount() == 1 && !n.getOutput(0).isEmpty();
-                return plain ? n : null;
-            }
-        }
-        return null;
+        NodeProto n = nodes.get(value);
+        boolean plain = n != null && n.getOpType().equals("Relu") && n.getDomain().isEmpty() && n.getAttributeCount() == 0
+                && n.getInputCount() == 1 && n.getOutputCount() == 1 && !n.getOutput(0).isEmpty();
+        return plain ? n : null;
     }
 
     /** Maps a fused Relu's output to the layer {@code name}, which wrote {@code linear} before it. */
@@ -782,7 +789,8 @@ public final class OnnxReader {
         add(g, node, new Flatten(name(node, null), backend), x);
     }
 
-    private void gemm(GraphBuilder g, NodeProto node, List<NodeProto> nodes, Map<String, Integer> readers, Set<NodeProto> absorbed) {
+    private void gemm(GraphBuilder g, NodeProto node, Map<String, NodeProto> nodes, Map<String, Integer> readers,
+                      Set<NodeProto> absorbed) {
         attributes(node, "alpha", "beta", "transA", "transB");
         inputs(node, 2, 3);
         outputsOnly(node, 1);
@@ -800,6 +808,9 @@ public final class OnnxReader {
                     + " features" + (transB ? " (transB)" : ""));
         }
         int out = b.dims[transB ? 0 : 1];
+        if (out == 0) {
+            throw error(node, "B '" + node.getInput(1) + "' has shape " + Arrays.toString(b.dims) + ": no outputs");
+        }
         float[] w = weight(b.floats, in, out, transB, alpha);
         finite(node, "alpha " + alpha + " times B '" + node.getInput(1) + "'", w);
         float[] bias = null;
@@ -813,7 +824,8 @@ public final class OnnxReader {
     }
 
     /** MatMul by a constant; an Add of a constant that only reads its result becomes the bias. */
-    private void matMul(GraphBuilder g, NodeProto node, List<NodeProto> nodes, Map<String, Integer> readers, Set<NodeProto> absorbed) {
+    private void matMul(GraphBuilder g, NodeProto node, Map<String, NodeProto> nodes, Map<String, Integer> readers,
+                      Set<NodeProto> absorbed) {
         attributes(node);
         inputs(node, 2, 2);
         outputsOnly(node, 1);
@@ -824,21 +836,21 @@ public final class OnnxReader {
             throw error(node, "B '" + node.getInput(1) + "' has shape " + Arrays.toString(b.dims) + ", which does not take " + in + " features");
         }
         int out = b.dims[1];
+        if (out == 0) {
+            throw error(node, "B '" + node.getInput(1) + "' has shape " + Arrays.toString(b.dims) + ": no outputs");
+        }
         float[] w = weight(b.floats, in, out, false, 1f);
         String y = node.getOutput(0);
         NodeProto biasAdd = null;
         String biasName = null;
         if (readers.getOrDefault(y, 0) == 1) {
-            for (NodeProto n : nodes) {
-                if (n.getOpType().equals("Add") && n.getInputCount() == 2 && n.getAttributeCount() == 0 && n.getDomain().isEmpty()
-                        && n.getInputList().contains(y)) {
-                    String other = n.getInput(0).equals(y) ? n.getInput(1) : n.getInput(0);
-                    Constant c = constants.get(other);
-                    if (c != null && c.floats != null && c.floats.length == out) {
-                        biasAdd = n;
-                        biasName = other;
-                    }
-                    break;
+            NodeProto n = nodes.get(y);
+            if (n != null && n.getOpType().equals("Add") && n.getInputCount() == 2 && n.getAttributeCount() == 0 && n.getDomain().isEmpty()) {
+                String other = n.getInput(0).equals(y) ? n.getInput(1) : n.getInput(0);
+                Constant c = constants.get(other);
+                if (c != null && c.floats != null && c.floats.length == out) {
+                    biasAdd = n;
+                    biasName = other;
                 }
             }
         }

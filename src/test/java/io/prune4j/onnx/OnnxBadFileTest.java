@@ -155,6 +155,25 @@ class OnnxBadFileTest {
     }
 
     @Test
+    void aNodeThatOverwritesTheGraphInput() throws IOException {
+        OnnxBuild b = net();
+        b.graph.getNodeBuilder(1).setOutput(0, "input"); // the Relu writes 'input', which later nodes would read instead
+        says(refused("overwrite", b.bytes()), "value 'input' is written twice");
+    }
+
+    @Test
+    void aWeightWithAnEmptyExtent() throws IOException {
+        OnnxBuild b = new OnnxBuild(1).input("input", 3, 8, 8);
+        String x = b.node("Flatten", in(b.node("GlobalAveragePool", in("input"))));
+        b.node("Gemm", "output", in(x, b.weight("fc.weight", 0.3, 3, 0)));
+        b.output("output", 0);
+        says(refused("empty-extent", b.bytes()), "no outputs");
+        OnnxBuild c = net();
+        initializer(c, "c.weight").setDims(0, 0).setRawData(com.google.protobuf.ByteString.EMPTY);
+        says(refused("empty-conv", c.bytes()), "empty extent");
+    }
+
+    @Test
     void aCycle() throws IOException {
         OnnxBuild b = new OnnxBuild(1).input("input", 3, 8, 8);
         String x = b.node("Conv", in("input", b.weight("c.weight", 0.3, 4, 3, 3, 3)), ints("pads", 1, 1, 1, 1));
