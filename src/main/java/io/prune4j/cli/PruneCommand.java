@@ -141,8 +141,23 @@ final class PruneCommand implements Callable<Integer> {
 
     private int run(Backend backend, OnnxModel model, Dataset trainSet, Dataset testSet, boolean withData, Criterion crit, Ranking.Mode mode,
                     double value, PruneConfig.Budget budget, double fraction, PruneConfig checked, long start) {
-        try (DeviceData train = DeviceData.upload(backend, trainSet);
-             DeviceData test = DeviceData.upload(backend, testSet);
+        DeviceData uploadedTrain = null;
+        DeviceData uploadedTest;
+        try {
+            uploadedTrain = DeviceData.upload(backend, trainSet);
+            uploadedTest = DeviceData.upload(backend, testSet);
+        } catch (RuntimeException e) {
+            // out of device memory, say: nothing owns the loaded model yet
+            if (uploadedTrain != null) {
+                uploadedTrain.close();
+            }
+            if (model != null) {
+                model.close();
+            }
+            throw e;
+        }
+        try (DeviceData train = uploadedTrain;
+             DeviceData test = uploadedTest;
              Baseline base = model != null ? Baseline.loaded(model, source.model, withData ? train : null, training)
                      : Baseline.trained(backend, train, test, training, common, checked.rewind(), save, report)) {
             // every device->host copy so far was the baseline's training (uploads are host->device)
