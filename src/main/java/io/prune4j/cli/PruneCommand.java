@@ -165,6 +165,7 @@ final class PruneCommand implements Callable<Integer> {
             long t0 = System.nanoTime();
             ModelStats before = Measure.stats(base.net, test, withData, base.trainSamplesPerSecond, 1.0);
             List<int[]> shapes = Measure.layerShapes(base.net);
+            Map<String, Integer> groupsBefore = groupUnits(base.net);
             // the same options again, now with the defaults that depend on the network (fine-tuning rate)
             PruneConfig cfg = pruning.config(crit, mode, value, budget, fraction, training, common.seed, base.net);
             double measureSeconds = (System.nanoTime() - t0) / 1e9;
@@ -185,7 +186,7 @@ final class PruneCommand implements Callable<Integer> {
             measureSeconds += (System.nanoTime() - t0) / 1e9;
             ModelStats after = measured;
             if (save != null) {
-                ModelFormat.save(base.net, save, base.names, metadata(crit, layers));
+                ModelFormat.save(base.net, save, base.names, metadata(crit, layers, groupsBefore, groupUnits(base.net)));
                 after = measured.withFileBytes(ModelFile.sizeOf(save));
                 System.err.println("saved " + save + (ModelFormat.of(save) == ModelFormat.ONNX && !cfg.structured()
                         ? " (ONNX keeps masked weights dense: ONNX Runtime runs zeros as fast as any weight)" : ""));
@@ -237,7 +238,22 @@ final class PruneCommand implements Callable<Integer> {
     }
 
     /** What the saved file records about the pruning: criterion, target, kept units per layer, seed (the version is added by the writers). */
-    private Map<String, String> metadata(Criterion crit, List<LayerRow> layers) {
+    /** Units of each prunable channel group, by the group's name. */
+    private Map<String, Integer> groupUnits(io.prune4j.nn.Graph net) {
+        Map<String, Integer> units = new LinkedHashMap<>();
+        for (io.prune4j.prune.ChannelGroups.Group g : io.prune4j.prune.ChannelGroups.of(net, new java.util.LinkedHashSet<>(pruning.ignore))
+                .prunable()) {
+            units.put(g.name(), g.units());
+        }
+        return units;
+    }
+
+    private static String json(String s) {
+        return '"' + s.replace("\\", "\\\\").replace("\"", "\\\"") + '"';
+    }
+
+    private Map<String, String> metadata(Criterion crit, List<LayerRow> layers, Map<String, Integer> groupsBefore,
+                                         Map<String, Integer> groupsAfter) {
         Map<String, String> m = new LinkedHashMap<>();
         m.put("prune4j.criterion", crit.cliName());
         m.put("prune4j.seed", Long.toString(common.seed));
@@ -248,6 +264,10 @@ final class PruneCommand implements Callable<Integer> {
                     .append("\": [").append(l.outBefore()).append(", ").append(l.out()).append(']');
         }
         m.put("prune4j.kept_units", kept.append('}').toString());
+        StringBuilder groups = new StringBuilder("{");
+        groupsBefore.forEach((g, before) -> groups.append(groups.length() > 1 ? ", " : "").append(json(g)).append(": [").append(before)
+                .append(", ").append(groupsAfter.getOrDefault(g, 0)).append(']'));
+        m.put("prune4j.kept_groups", groups.append('}').toString());
         m.put("prune4j.version", io.prune4j.Version.get());
         return m;
     }

@@ -96,6 +96,10 @@ class OnnxCommandTest {
             assertEquals("taylor", back.metadata().get("prune4j.criterion"));
             assertEquals("flops 0.5", back.metadata().get("prune4j.target"));
             assertTrue(back.metadata().get("prune4j.kept_units").contains("\"s1b1.conv1\""), back.metadata().toString());
+            JsonNode groups = json.readTree(back.metadata().get("prune4j.kept_groups"));
+            assertTrue(groups.size() >= 4, "kept units per group: " + groups);
+            groups.fields().forEachRemaining(e -> assertTrue(e.getValue().get(1).asInt() <= e.getValue().get(0).asInt()
+                    && e.getValue().get(1).asInt() >= 1, e.toString()));
             assertNotEquals(null, back.metadata().get("prune4j.version"));
         }
 
