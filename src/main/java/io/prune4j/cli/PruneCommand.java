@@ -100,6 +100,7 @@ final class PruneCommand implements Callable<Integer> {
             fraction = target.targetParams;
         }
         training.validate();
+        pruning.pattern(target != null);
         PruneConfig checked = pruning.config(crit, mode, value, budget, fraction, training, common.seed, null);
         OutputPaths.check(report, save);
         long start = System.nanoTime();

@@ -29,7 +29,8 @@ import java.util.Map;
  * or globally), or by a FLOPs or parameter budget ({@link Allocation}). After each structured step
  * BatchNorm statistics are re-estimated on calibration batches ({@link BatchNormRecalibration}),
  * unless the configuration turns that off. Unstructured pruning masks the weights of every weight
- * layer.
+ * layer, chosen by the ranking or, with an N:M pattern, within every group of M weights of a row
+ * ({@link NmPattern}).
  */
 public final class Pruner {
     /**
@@ -113,6 +114,9 @@ public final class Pruner {
             if (weightLayers.isEmpty()) {
                 throw new InvalidSettingException("the network has no weights that can be pruned");
             }
+            if (cfg.pattern() != null) {
+                cfg.pattern().check(net, weightLayers);
+            }
         }
         int[] reference = weightLayers == null ? null : weightSizes(net, weightLayers);
         List<Round> rounds = new ArrayList<>();
@@ -153,6 +157,9 @@ public final class Pruner {
     private double roundTarget(int r, int n) {
         if (cfg.budget() != null) {
             return Math.pow(cfg.budgetFraction(), (double) r / n);
+        }
+        if (cfg.pattern() != null) {
+            return cfg.pattern().sparsity();
         }
         return cfg.ranking().mode() != Ranking.Mode.RATIO ? cfg.ranking().value()
                 : 1 - Math.pow(1 - cfg.ranking().value(), (double) r / n);
@@ -364,7 +371,8 @@ public final class Pruner {
         for (String n : layers) {
             prior.add(Compaction.weightLayer(net, n).weight().mask());
         }
-        List<Tensor> masks = Ranking.select(scores, prior, reference, cfg.ranking().withValue(target));
+        List<Tensor> masks = cfg.pattern() != null ? cfg.pattern().select(scores, prior)
+                : Ranking.select(scores, prior, reference, cfg.ranking().withValue(target));
         try {
             if (cfg.reconstruct() && !maskOnly) {
                 long seed = cfg.seed() + 7919L * round + 1;
