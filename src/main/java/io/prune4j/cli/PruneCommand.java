@@ -45,7 +45,7 @@ final class PruneCommand implements Callable<Integer> {
     ModelOption source;
 
     @Option(names = "--criterion", description = "taylor, taylor-abs, magnitude, magnitude-l1, sensitivity, sensitivity-global, "
-            + "sensitivity-local, obd, apoz, composite, bn-scale, fpgm, lamp (unstructured) or random (default: ${DEFAULT-VALUE}).")
+            + "sensitivity-local, obd, apoz, composite, bn-scale, fpgm, lamp, wanda, sparsegpt (these three unstructured) or random (default: ${DEFAULT-VALUE}).")
     String criterion = "taylor";
 
     static final class Target {

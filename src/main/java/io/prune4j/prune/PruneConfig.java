@@ -125,6 +125,26 @@ public record PruneConfig(ScorerFactory criterion, boolean structured, Ranking.C
             throw new InvalidSettingException("an N:M pattern is reached in one step: use it with the one-shot schedule, not "
                     + schedule.name().toLowerCase(java.util.Locale.ROOT));
         }
+        if (criterion instanceof Criterion c && c.layerwise()) {
+            if (ranking.mode() != Ranking.Mode.RATIO) {
+                throw new InvalidSettingException(c.label() + " prunes each layer to a sparsity or a pattern, not to a threshold or a count");
+            }
+            if (ranking.scope() == Ranking.Scope.GLOBAL) {
+                throw new InvalidSettingException(c.label() + " prunes each layer on its own (" + (c == Criterion.WANDA
+                        ? "comparing weights within each output row" : "solving each layer's reconstruction") + "): use --scope layer");
+            }
+            if (schedule == Schedule.GRADUAL) {
+                throw new InvalidSettingException(c.label() + " prunes on calibration inputs between fine-tunings: use the one-shot or"
+                        + " iterative schedule, not gradual");
+            }
+            if (reconstruct) {
+                throw new InvalidSettingException(c.label() + " chooses its masks layer by layer on calibration inputs"
+                        + (c == Criterion.SPARSEGPT ? " and updates the weights itself" : "") + ": drop --reconstruct");
+            }
+            if (ranking.minKeep() != 1 || ranking.maxPruneRatio() != 1.0) {
+                throw new InvalidSettingException(c.label() + " prunes every layer to the same sparsity: --min-keep and --max-prune-ratio do not apply");
+            }
+        }
         for (Map.Entry<String, Double> e : nodeSparsity.entrySet()) {
             if (!(e.getValue() >= 0 && e.getValue() < 1)) {
                 throw new InvalidSettingException("the sparsity of node " + e.getKey() + " must be in [0, 1), got " + e.getValue());

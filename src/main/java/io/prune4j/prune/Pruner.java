@@ -117,6 +117,9 @@ public final class Pruner {
             if (cfg.pattern() != null) {
                 cfg.pattern().check(net, weightLayers);
             }
+            if (cfg.criterion() instanceof Criterion c && c.layerwise()) {
+                LayerwisePruning.check(net, weightLayers, c);
+            }
         }
         int[] reference = weightLayers == null ? null : weightSizes(net, weightLayers);
         List<Round> rounds = new ArrayList<>();
@@ -362,6 +365,13 @@ public final class Pruner {
     private Metrics unstructuredStep(Graph net, List<String> layers, int[] reference, double target, int round, boolean maskOnly,
                                      DeviceData train, DeviceData test) {
         long t0 = System.nanoTime();
+        if (cfg.criterion() instanceof Criterion c && c.layerwise()) {
+            // masks chosen (and SparseGPT's weights updated) layer by layer: all of it counts as pruning time
+            LayerwisePruning.prune(net, layers, c, target, cfg.pattern(), train, cfg.calibrationBatches(), cfg.seed() + 7919L * round,
+                    refitProgress(round));
+            pruneSeconds += (System.nanoTime() - t0) / 1e9;
+            return !maskOnly && test != null && cfg.finetune().epochs() == 0 ? evaluate(net, test) : null;
+        }
         int batches = cfg.criterion().needsData() ? cfg.calibrationBatches() : 0;
         listener.scoring(round, batches);
         List<Tensor> scores = Calibration.score(cfg.criterion(), cfg.seed() + round, net, layers, Granularity.WEIGHT, train, batches,
