@@ -31,7 +31,26 @@ public final class Measure {
         double infer = Throughput.inferSamplesPerSecond(net, test, 256, seconds);
         double latency = Throughput.latencyMillisBatch1(net, test, 400);
         return new ModelStats(m.accuracy(), m.loss(), net.parameterCount(), Pruner.nonzero(net), net.flopsPerExample(),
-                trainSamplesPerSecond, infer, latency, fileSize(net));
+                trainSamplesPerSecond, infer, latency, fileSize(net), effectiveFlops(net));
+    }
+
+    /**
+     * FLOPs per example of the multiply-adds actually performed: a weight layer whose weight carries a
+     * mask counts its FLOPs times the fraction of weights the mask keeps (exact for Dense and Conv2d,
+     * where every weight takes part in the same number of multiply-adds); other layers as they are.
+     */
+    public static long effectiveFlops(Graph net) {
+        long f = 0;
+        for (int i = 0; i < net.nodes().size(); i++) {
+            Layer l = net.nodes().get(i).layer();
+            long full = l.flopsPerExample(net.inputShapes(i));
+            if (l instanceof WeightLayer w && w.weight().mask() != null && w.weight().size() > 0) {
+                f += Math.round((double) full * Pruner.nonzero(w.weight()) / w.weight().size());
+            } else {
+                f += full;
+            }
+        }
+        return f;
     }
 
     /** Bytes of the model file {@code net} saves to. */
