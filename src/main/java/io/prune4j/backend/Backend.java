@@ -62,6 +62,30 @@ public interface Backend extends AutoCloseable {
      */
     Tensor reshape(Tensor t, int... shape);
 
+    // ---- sparse inference ----------------------------------------------------------------------
+
+    /**
+     * The sparse form of {@code w [rows, cols]} keeping the entries where {@code mask} (same shape)
+     * is not 0, for {@link #sparseMatmul}; null where the backend has no sparse product (callers
+     * then use {@link #gemm} on the masked weight, which computes the same).
+     */
+    default SparseMatrix sparse(Tensor w, Tensor mask) {
+        return null;
+    }
+
+    /**
+     * Whether {@link #sparseMatmul} with {@code s} beats the dense product on this backend for
+     * {@code batch} rows of input (the crossover density the backend measured or documents).
+     */
+    default boolean sparseFaster(SparseMatrix s, int batch) {
+        return false;
+    }
+
+    /** {@code c [batch, rows] = a [batch, cols] · sᵀ}: Dense's forward product with a sparse weight. */
+    default void sparseMatmul(Tensor c, Tensor a, SparseMatrix s) {
+        throw new UnsupportedOperationException(name() + " has no sparse product");
+    }
+
     // ---- linear algebra ------------------------------------------------------------------------
 
     /**

@@ -147,6 +147,7 @@ final class PruneCommand implements Callable<Integer> {
             timings.put("total_s", (System.nanoTime() - start) / 1e9);
 
             System.out.print(Tables.report(before, after, layers, timings));
+            System.out.print(Measure.sparseInferenceLines(base.net));
             if (trainCopies.copies() + pruneCopies.copies() > 0) {
                 System.out.printf("device->host copies: training %d (%d bytes), scoring + pruning + fine-tuning %d (%d bytes)%n",
                         trainCopies.copies(), trainCopies.bytes(), pruneCopies.copies(), pruneCopies.bytes());
@@ -157,6 +158,7 @@ final class PruneCommand implements Callable<Integer> {
                 r.put("baseline", before);
                 r.put("pruned", after);
                 r.put("layers", layers);
+                r.put("sparse_inference", Measure.sparseInference(base.net));
                 r.put("rounds", outcome.rounds());
                 r.put("timings", timings);
                 // measurement (latency, throughput, accuracy of the report) is left out: it reads outputs by design

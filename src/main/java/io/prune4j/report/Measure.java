@@ -53,6 +53,44 @@ public final class Measure {
         return f;
     }
 
+    /**
+     * For each masked Dense layer, whether inference runs it as a sparse product at batch 1 and at
+     * batch 256, with its density and the backend's crossover densities (empty when no layer is
+     * masked): {@code [{layer, density, batch1, batch256, crossover_b1, crossover_batch}]}.
+     */
+    public static List<Map<String, Object>> sparseInference(Graph net) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        try (Graph.InferenceScope scope = net.inferenceScope()) {
+            for (Layer l : net.layers()) {
+                if (l instanceof io.prune4j.nn.Dense d && d.weight().mask() != null) {
+                    Map<String, Object> row = new java.util.LinkedHashMap<>();
+                    row.put("layer", d.name());
+                    row.put("density", (double) Pruner.nonzero(d.weight()) / d.weight().size());
+                    row.put("batch1", d.runsSparse(1) ? "sparse" : "dense");
+                    row.put("batch256", d.runsSparse(256) ? "sparse" : "dense");
+                    if (net.backend() instanceof io.prune4j.backend.cpu.CpuBackend) {
+                        row.put("crossover_b1", io.prune4j.backend.cpu.CpuBackend.CROSSOVER_B1);
+                        row.put("crossover_batch", io.prune4j.backend.cpu.CpuBackend.CROSSOVER_BATCH);
+                    }
+                    out.add(row);
+                }
+            }
+        }
+        return out;
+    }
+
+    /** {@link #sparseInference} as lines for the terminal, or "" when no layer is masked. */
+    public static String sparseInferenceLines(Graph net) {
+        StringBuilder sb = new StringBuilder();
+        for (Map<String, Object> r : sparseInference(net)) {
+            sb.append(String.format(java.util.Locale.ROOT, "inference %s: density %.3f, batch 1 %s, batch 256 %s%s%n", r.get("layer"),
+                    (Double) r.get("density"), r.get("batch1"), r.get("batch256"), r.containsKey("crossover_b1")
+                            ? String.format(java.util.Locale.ROOT, " (sparse below %.2f at batch 1, %.2f for a batch)", r.get("crossover_b1"),
+                            r.get("crossover_batch")) : ""));
+        }
+        return sb.toString();
+    }
+
     /** Bytes of the model file {@code net} saves to. */
     public static long fileSize(Graph net) {
         try {

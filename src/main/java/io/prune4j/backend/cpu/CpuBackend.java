@@ -279,6 +279,60 @@ public final class CpuBackend implements Backend {
                 dx.dim(0) * dx.dim(1), dx.dim(2) * dx.dim(3), dy.dim(2) * dy.dim(3));
     }
 
+    // ---- sparse inference ----------------------------------------------------------------------
+
+    /**
+     * Density at or below which {@link #sparseMatmul} beats OpenBLAS's sgemm for one example. OpenBLAS's
+     * gemv streams the dense weight at full vector width, the sparse product gathers one input per
+     * kept entry: on the default MLP's shapes (300×784, 100×300) the two meet near 10% (SparseCrossover
+     * in the tests, one thread, 2-core AMD EPYC: 1.3× at 8%, 0.9× at 12%; docs/sparsity.md).
+     * {@code -Dprune4j.sparse.crossover.b1} overrides it, {@code -Dprune4j.sparse=off} turns the sparse
+     * path off.
+     */
+    public static final double CROSSOVER_B1 = Double.parseDouble(System.getProperty("prune4j.sparse.crossover.b1", "0.10"));
+    /**
+     * The same for a batch: sgemm's blocked kernel is compute-bound, the sparse product's inner loop a
+     * vectorised axpy over up to 256 examples; they meet near 12–15% on the 784- and 300-wide layers
+     * (1.6× at 10%, 1.1× at 12–15%). {@code -Dprune4j.sparse.crossover.batch} overrides it.
+     */
+    public static final double CROSSOVER_BATCH = Double.parseDouble(System.getProperty("prune4j.sparse.crossover.batch", "0.12"));
+    /** Smaller weights stay dense for a batch: a 10×100 classifier is faster dense at any density measured. */
+    static final int SPARSE_BATCH_MIN_WEIGHTS = 4096;
+    private static final boolean SPARSE = !"off".equals(System.getProperty("prune4j.sparse"));
+
+    @Override
+    public io.prune4j.backend.SparseMatrix sparse(Tensor w, Tensor mask) {
+        if (!SPARSE) {
+            return null;
+        }
+        if (w.shape().length != 2 || !w.sameShape(mask)) {
+            throw new IllegalArgumentException("sparse: expected a [rows, cols] weight and a mask of its shape, got "
+                    + java.util.Arrays.toString(w.shape()) + " and " + java.util.Arrays.toString(mask.shape()));
+        }
+        return CpuSparse.build(f(w, "sparse"), f(mask, "sparse"), w.dim(0), w.dim(1));
+    }
+
+    @Override
+    public boolean sparseFaster(io.prune4j.backend.SparseMatrix s, int batch) {
+        if (!(s instanceof CpuSparse.Csr)) {
+            return false;
+        }
+        return batch <= 1 ? s.density() <= CROSSOVER_B1
+                : s.density() <= CROSSOVER_BATCH && (long) s.rows() * s.cols() >= SPARSE_BATCH_MIN_WEIGHTS;
+    }
+
+    @Override
+    public void sparseMatmul(Tensor c, Tensor a, io.prune4j.backend.SparseMatrix s) {
+        if (!(s instanceof CpuSparse.Csr csr)) {
+            throw new IllegalArgumentException("sparseMatmul: not a CPU sparse matrix");
+        }
+        if (a.shape().length != 2 || c.shape().length != 2 || a.dim(1) != csr.cols || c.dim(1) != csr.rows || c.dim(0) != a.dim(0)) {
+            throw new IllegalArgumentException("sparseMatmul: c " + java.util.Arrays.toString(c.shape()) + " = a "
+                    + java.util.Arrays.toString(a.shape()) + " · [" + csr.rows + ", " + csr.cols + "]ᵀ does not fit");
+        }
+        CpuSparse.matmul(f(c, "sparseMatmul"), f(a, "sparseMatmul"), a.dim(0), csr, workers);
+    }
+
     // ---- linear algebra ------------------------------------------------------------------------
 
     @Override
