@@ -506,8 +506,10 @@ public final class Reconstruction {
         long accumulate(Tensor x, Tensor y, Tensor gram, Tensor cross, Tensor sumX, Tensor sumY) {
             int batch = x.dim(0);
             if (columns == null) {
-                int[] out = conv.outputShape(new int[] {x.dim(1), x.dim(2), x.dim(3)});
-                columns = b.zeros(DType.FLOAT32, batch, identity.dim(0), out[1], out[2]);
+                // x may hold only the kept channels, so the output size comes from the geometry, not from conv's shape check
+                int oh = y != null ? y.dim(2) : (x.dim(2) + 2 * conv.padding() - conv.kernelHeight()) / conv.stride() + 1;
+                int ow = y != null ? y.dim(3) : (x.dim(3) + 2 * conv.padding() - conv.kernelWidth()) / conv.stride() + 1;
+                columns = b.zeros(DType.FLOAT32, batch, identity.dim(0), oh, ow);
             }
             int s = conv.stride();
             int p = conv.padding();
