@@ -111,12 +111,22 @@ final class PruneOptions {
             description = "Unstructured: keep the N best of every M consecutive weights of each row (2:4, 4:8) instead of a --sparsity.")
     String pattern;
 
+    @Option(names = "--permute", description = "With --pattern: reorder the input channels of each Dense layer fed by another first, "
+            + "so that the pattern keeps more of the score mass (the network's function unchanged).")
+    boolean permute;
+
     /** The N:M pattern asked for, or null; checked against the other options. */
     io.prune4j.prune.NmPattern pattern(boolean targetGiven) {
         if (pattern == null) {
+            if (permute) {
+                throw new InvalidSettingException("--permute reorders channels for an N:M pattern: add --pattern N:M");
+            }
             return null;
         }
         io.prune4j.prune.NmPattern nm = io.prune4j.prune.NmPattern.parse(pattern);
+        if (permute) {
+            nm = nm.withPermutation();
+        }
         if (structured()) {
             throw new InvalidSettingException("--pattern masks single weights: add --unstructured");
         }

@@ -70,6 +70,12 @@ final class PruneProgress implements Pruner.Listener {
     }
 
     @Override
+    public void permuted(io.prune4j.prune.ChannelPermutation.Result r) {
+        System.err.printf("channel permutation: %d layers reordered; the pattern keeps %.4f of their score mass, %.4f without%n", r.layers(),
+                r.total() == 0 ? 0 : r.keptAfter() / r.total(), r.total() == 0 ? 0 : r.keptBefore() / r.total());
+    }
+
+    @Override
     public void budgetMissed(int round, double achieved, double target) {
         System.err.printf("prune4j: warning: round %d left %.3f of the baseline where the budget asked for %.3f: every group is at"
                 + " its smallest (one channel, --min-keep, --round-to)%n", round, achieved, target);

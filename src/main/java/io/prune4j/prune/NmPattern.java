@@ -21,11 +21,25 @@ import java.util.List;
  * groups a convolution along its input channels at each kernel position, the order NHWC tensor
  * cores read; it needs the channel count, not the row, to be a multiple of {@code m}.)
  *
+ * <p>With {@code permute}, the input channels of each Dense layer fed by another Dense layer are first
+ * reordered (and that layer's outputs with them, the function unchanged) so that the pattern keeps
+ * more of the score mass ({@link ChannelPermutation}).
+ *
  * <p>Ties go to the lower index, so a seed fixes the mask. Entries a prior mask removed score −∞
  * and go first. The selection runs on the host: one copy of the scores down and one of the mask
  * up per layer.
  */
-public record NmPattern(int n, int m) {
+public record NmPattern(int n, int m, boolean permute) {
+    /** The pattern without the channel permutation. */
+    public NmPattern(int n, int m) {
+        this(n, m, false);
+    }
+
+    /** The same pattern, with input channels permuted first ({@link ChannelPermutation}) where the network allows it. */
+    public NmPattern withPermutation() {
+        return new NmPattern(n, m, true);
+    }
+
     public NmPattern {
         if (n < 1 || m < 2) {
             throw new InvalidSettingException("pattern " + n + ":" + m + " must keep at least 1 of at least 2 weights (e.g. 2:4)");

@@ -121,6 +121,14 @@ public record PruneConfig(ScorerFactory criterion, boolean structured, Ranking.C
         if (pattern != null && structured) {
             throw new InvalidSettingException("an N:M pattern masks single weights: use it with unstructured pruning");
         }
+        if (pattern != null && pattern.permute() && rewind) {
+            throw new InvalidSettingException("the channel permutation reorders the trained weights, not the initial ones that rewinding"
+                    + " goes back to: use one of them");
+        }
+        if (pattern != null && pattern.permute() && criterion instanceof Criterion c && c.layerwise()) {
+            throw new InvalidSettingException("the channel permutation reorders channels by their scores; " + c.label()
+                    + " chooses its masks layer by layer without them: drop the permutation");
+        }
         if (pattern != null && schedule != Schedule.ONESHOT) {
             throw new InvalidSettingException("an N:M pattern is reached in one step: use it with the one-shot schedule, not "
                     + schedule.name().toLowerCase(java.util.Locale.ROOT));

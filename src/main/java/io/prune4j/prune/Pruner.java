@@ -64,6 +64,9 @@ public final class Pruner {
          */
         default void budgetMissed(int round, double achieved, double target) {}
 
+        /** The channel permutation before an N:M selection ran ({@link NmPattern#permute}): what it gained. */
+        default void permuted(ChannelPermutation.Result result) {}
+
         default void pruned(Round round) {}
     }
 
@@ -380,6 +383,9 @@ public final class Pruner {
         List<Tensor> prior = new ArrayList<>();
         for (String n : layers) {
             prior.add(Compaction.weightLayer(net, n).weight().mask());
+        }
+        if (cfg.pattern() != null && cfg.pattern().permute()) {
+            listener.permuted(ChannelPermutation.apply(net, layers, scores, cfg.pattern()));
         }
         List<Tensor> masks = cfg.pattern() != null ? cfg.pattern().select(scores, prior)
                 : Ranking.select(scores, prior, reference, cfg.ranking().withValue(target));

@@ -214,6 +214,7 @@ class BadInputTest {
             {1, "wanda prunes each layer on its own (comparing weights within each output row): use --scope layer",
                     new String[] {"--unstructured", "--criterion", "wanda", "--scope", "global"}},
             {1, "criterion sparsegpt scores single weights only; use unstructured pruning with it", new String[] {"--criterion", "sparsegpt"}},
+            {1, "--permute reorders channels for an N:M pattern: add --pattern N:M", new String[] {"--unstructured", "--permute"}},
         };
         for (Object[] c : cases) {
             List<String> args = new ArrayList<>(List.of(model));
