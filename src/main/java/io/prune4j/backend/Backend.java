@@ -81,6 +81,23 @@ public interface Backend extends AutoCloseable {
         return false;
     }
 
+    /**
+     * Whether {@link #sparseConv2d} with the filter bank {@code s} ({@code [out, in·kh·kw]}) beats this
+     * backend's dense convolution for an output of {@code positions} pixels per channel.
+     */
+    default boolean sparseConvFaster(SparseMatrix s, int positions) {
+        return false;
+    }
+
+    /**
+     * A one-group convolution with sparse filters: {@code y [batch, out, ho, wo] = act(conv(x, W) + bias)}
+     * for {@code x [batch, in, h, w]} and {@code W} given as {@code s [out, in·kh·kw]} (the weight
+     * {@code [out, in, kh, kw]} flattened), bias {@code [out]} or null.
+     */
+    default void sparseConv2d(Tensor y, Tensor x, SparseMatrix s, Tensor bias, int kh, int kw, int stride, int pad, boolean relu) {
+        throw new UnsupportedOperationException(name() + " has no sparse convolution");
+    }
+
     /** {@code c [batch, rows] = a [batch, cols] · sᵀ}: Dense's forward product with a sparse weight. */
     default void sparseMatmul(Tensor c, Tensor a, SparseMatrix s) {
         throw new UnsupportedOperationException(name() + " has no sparse product");

@@ -54,26 +54,43 @@ public final class Measure {
     }
 
     /**
-     * For each masked Dense layer, whether inference runs it as a sparse product at batch 1 and at
-     * batch 256, with its density and the backend's crossover densities (empty when no layer is
+     * For each masked Dense layer and convolution, whether inference runs it as a sparse product at
+     * batch 1 and at batch 256, with its density and the backend's crossover densities (empty when no layer is
      * masked): {@code [{layer, density, batch1, batch256, crossover_b1, crossover_batch}]}.
      */
     public static List<Map<String, Object>> sparseInference(Graph net) {
         List<Map<String, Object>> out = new ArrayList<>();
+        boolean cpu = net.backend() instanceof io.prune4j.backend.cpu.CpuBackend;
         try (Graph.InferenceScope scope = net.inferenceScope()) {
-            for (Layer l : net.layers()) {
-                if (l instanceof io.prune4j.nn.Dense d && d.weight().mask() != null) {
-                    Map<String, Object> row = new java.util.LinkedHashMap<>();
-                    row.put("layer", d.name());
-                    row.put("density", (double) Pruner.nonzero(d.weight()) / d.weight().size());
-                    row.put("batch1", d.runsSparse(1) ? "sparse" : "dense");
-                    row.put("batch256", d.runsSparse(256) ? "sparse" : "dense");
-                    if (net.backend() instanceof io.prune4j.backend.cpu.CpuBackend) {
-                        row.put("crossover_b1", io.prune4j.backend.cpu.CpuBackend.CROSSOVER_B1);
-                        row.put("crossover_batch", io.prune4j.backend.cpu.CpuBackend.CROSSOVER_BATCH);
-                    }
-                    out.add(row);
+            for (int i = 0; i < net.nodes().size(); i++) {
+                Layer l = net.nodes().get(i).layer();
+                if (!(l instanceof WeightLayer w) || w.weight().mask() == null) {
+                    continue;
                 }
+                boolean b1;
+                boolean b256;
+                if (l instanceof io.prune4j.nn.Dense d) {
+                    b1 = d.runsSparse(1);
+                    b256 = d.runsSparse(256);
+                } else if (l instanceof io.prune4j.nn.Conv2d c) {
+                    int[] in = net.inputShapes(i)[0];
+                    b1 = c.runsSparse(in[1], in[2]);
+                    b256 = b1; // the convolution's choice depends on the density alone
+                } else {
+                    continue;
+                }
+                Map<String, Object> row = new java.util.LinkedHashMap<>();
+                row.put("layer", l.name());
+                row.put("density", (double) Pruner.nonzero(w.weight()) / w.weight().size());
+                row.put("batch1", b1 ? "sparse" : "dense");
+                row.put("batch256", b256 ? "sparse" : "dense");
+                if (cpu) {
+                    row.put("crossover_b1", l instanceof io.prune4j.nn.Dense ? io.prune4j.backend.cpu.CpuBackend.CROSSOVER_B1
+                            : io.prune4j.backend.cpu.CpuBackend.CROSSOVER_CONV);
+                    row.put("crossover_batch", l instanceof io.prune4j.nn.Dense ? io.prune4j.backend.cpu.CpuBackend.CROSSOVER_BATCH
+                            : io.prune4j.backend.cpu.CpuBackend.CROSSOVER_CONV);
+                }
+                out.add(row);
             }
         }
         return out;

@@ -14,7 +14,9 @@ import java.util.SplittableRandom;
  * and {@link CpuBackend#CROSSOVER_BATCH} come from its output (docs/sparsity.md).
  *
  * <pre>
- *   java -cp target/classes:target/test-classes:target/lib/* io.prune4j.backend.cpu.SparseCrossover [THREADS]
+ *   java -cp target/classes:target/test-classes:target/lib/* io.prune4j.backend.cpu.SparseCrossover [THREADS [conv]]
+ *   (conv: the default CNN's two convolutions, 1→64 on 28×28 and 64→128 on 14×14, 3×3, batch 1 and 64,
+ *   the dense convolution (oneDNN's where it loads) against the sparse one)
  * </pre>
  */
 public final class SparseCrossover {
@@ -22,6 +24,10 @@ public final class SparseCrossover {
 
     public static void main(String[] args) {
         int threads = args.length > 0 ? Integer.parseInt(args[0]) : 2;
+        if (args.length > 1 && args[1].equals("conv")) {
+            conv(threads);
+            return;
+        }
         int[][] shapes = {{300, 784}, {100, 300}, {10, 100}};
         double[] densities = {0.02, 0.05, 0.08, 0.1, 0.12, 0.15, 0.2, 0.3, 0.4, 0.5};
         SplittableRandom rng = new SplittableRandom(1);
@@ -35,6 +41,63 @@ public final class SparseCrossover {
                     System.out.println(line);
                 }
             }
+        }
+    }
+
+    private static void conv(int threads) {
+        int[][] shapes = {{1, 64, 28}, {64, 128, 14}};
+        double[] densities = {0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5};
+        SplittableRandom rng = new SplittableRandom(2);
+        try (CpuBackend cpu = new CpuBackend(threads)) {
+            for (int batch : new int[] {1, 64}) {
+                for (int[] sh : shapes) {
+                    StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "conv batch %2d %3d→%3d on %dx%d:", batch, sh[0], sh[1],
+                            sh[2], sh[2]));
+                    for (double d : densities) {
+                        line.append(String.format(Locale.ROOT, "  %.2f %5.2fx", d, convRatio(cpu, rng, batch, sh[0], sh[1], sh[2], d)));
+                    }
+                    System.out.println(line);
+                }
+            }
+        }
+    }
+
+    private static double convRatio(CpuBackend cpu, SplittableRandom rng, int batch, int in, int out, int hw, double density) {
+        int k = in * 9;
+        float[] w = new float[out * k];
+        float[] m = new float[out * k];
+        for (int i = 0; i < w.length; i++) {
+            m[i] = rng.nextDouble() < density ? 1 : 0;
+            w[i] = m[i] * (float) rng.nextGaussian();
+        }
+        float[] x = new float[batch * in * hw * hw];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) Math.max(0, rng.nextGaussian());
+        }
+        try (Tensor wt = cpu.fromArray(w, out, in, 3, 3);
+             Tensor w2 = cpu.reshape(wt, out, k);
+             Tensor mt = cpu.fromArray(m, out, k);
+             Tensor xt = cpu.fromArray(x, batch, in, hw, hw);
+             Tensor y = cpu.zeros(DType.FLOAT32, batch, out, hw, hw);
+             SparseMatrix s = cpu.sparse(w2, mt)) {
+            int reps = (int) Math.max(5, 2e8 / ((double) batch * out * k * hw * hw));
+            double[] r = new double[11];
+            for (int round = -4; round < r.length; round++) {
+                long t0 = System.nanoTime();
+                for (int i = 0; i < reps; i++) {
+                    cpu.conv2d(y, xt, wt, null, 1, 1, 1, true);
+                }
+                long t1 = System.nanoTime();
+                for (int i = 0; i < reps; i++) {
+                    cpu.sparseConv2d(y, xt, s, null, 3, 3, 1, 1, true);
+                }
+                long t2 = System.nanoTime();
+                if (round >= 0) {
+                    r[round] = (double) (t1 - t0) / (t2 - t1);
+                }
+            }
+            java.util.Arrays.sort(r);
+            return r[r.length / 2];
         }
     }
 
