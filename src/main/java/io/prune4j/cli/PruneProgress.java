@@ -32,6 +32,11 @@ final class PruneProgress implements Pruner.Listener {
     }
 
     @Override
+    public void layerwise(int round, io.prune4j.prune.Criterion criterion, int layers, int batches) {
+        refit = bar(criterion.cliName() + " " + round + " (" + layers + (layers == 1 ? " layer)" : " layers)"), (long) layers * batches);
+    }
+
+    @Override
     public void refitBatch() {
         refit = step(refit);
     }

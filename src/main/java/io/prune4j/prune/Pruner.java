@@ -54,6 +54,14 @@ public final class Pruner {
         /** A least-squares refit ({@code --reconstruct}) starts: {@code layers} layers of {@code batches} calibration batches each. */
         default void refitting(int round, int layers, int batches) {}
 
+        /**
+         * Wanda or SparseGPT starts pruning {@code layers} layers one after the other, each measured on
+         * {@code batches} calibration batches (each reported by {@link #refitBatch}); by default as a refit.
+         */
+        default void layerwise(int round, Criterion criterion, int layers, int batches) {
+            refitting(round, layers, batches);
+        }
+
         /** One calibration batch of one refitted layer is done. */
         default void refitBatch() {}
 
@@ -371,7 +379,17 @@ public final class Pruner {
         if (cfg.criterion() instanceof Criterion c && c.layerwise()) {
             // masks chosen (and SparseGPT's weights updated) layer by layer: all of it counts as pruning time
             LayerwisePruning.prune(net, layers, c, target, cfg.pattern(), train, cfg.calibrationBatches(), cfg.seed() + 7919L * round,
-                    refitProgress(round));
+                    new Reconstruction.Progress() {
+                        @Override
+                        public void started(int count, int batches) {
+                            listener.layerwise(round, c, count, batches);
+                        }
+
+                        @Override
+                        public void batchDone() {
+                            listener.refitBatch();
+                        }
+                    });
             pruneSeconds += (System.nanoTime() - t0) / 1e9;
             return !maskOnly && test != null && cfg.finetune().epochs() == 0 ? evaluate(net, test) : null;
         }
