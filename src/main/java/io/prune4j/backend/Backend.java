@@ -62,6 +62,47 @@ public interface Backend extends AutoCloseable {
      */
     Tensor reshape(Tensor t, int... shape);
 
+    // ---- sparse inference ----------------------------------------------------------------------
+
+    /**
+     * The sparse form of {@code w [rows, cols]} keeping the entries where {@code mask} (same shape)
+     * is not 0, for {@link #sparseMatmul}; null where the backend has no sparse product (callers
+     * then use {@link #gemm} on the masked weight, which computes the same).
+     */
+    default SparseMatrix sparse(Tensor w, Tensor mask) {
+        return null;
+    }
+
+    /**
+     * Whether {@link #sparseMatmul} with {@code s} beats the dense product on this backend for
+     * {@code batch} rows of input (the crossover density the backend measured or documents).
+     */
+    default boolean sparseFaster(SparseMatrix s, int batch) {
+        return false;
+    }
+
+    /**
+     * Whether {@link #sparseConv2d} with the filter bank {@code s} ({@code [out, in·kh·kw]}) beats this
+     * backend's dense convolution for an output of {@code positions} pixels per channel.
+     */
+    default boolean sparseConvFaster(SparseMatrix s, int positions) {
+        return false;
+    }
+
+    /**
+     * A one-group convolution with sparse filters: {@code y [batch, out, ho, wo] = act(conv(x, W) + bias)}
+     * for {@code x [batch, in, h, w]} and {@code W} given as {@code s [out, in·kh·kw]} (the weight
+     * {@code [out, in, kh, kw]} flattened), bias {@code [out]} or null.
+     */
+    default void sparseConv2d(Tensor y, Tensor x, SparseMatrix s, Tensor bias, int kh, int kw, int stride, int pad, boolean relu) {
+        throw new UnsupportedOperationException(name() + " has no sparse convolution");
+    }
+
+    /** {@code c [batch, rows] = a [batch, cols] · sᵀ}: Dense's forward product with a sparse weight. */
+    default void sparseMatmul(Tensor c, Tensor a, SparseMatrix s) {
+        throw new UnsupportedOperationException(name() + " has no sparse product");
+    }
+
     // ---- linear algebra ------------------------------------------------------------------------
 
     /**

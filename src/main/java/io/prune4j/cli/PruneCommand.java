@@ -50,7 +50,7 @@ final class PruneCommand implements Callable<Integer> {
     ModelOption source;
 
     @Option(names = "--criterion", description = "taylor, taylor-abs, magnitude, magnitude-l1, sensitivity, sensitivity-global, "
-            + "sensitivity-local, obd, apoz, composite, bn-scale, fpgm, lamp (unstructured) or random (default: ${DEFAULT-VALUE}).")
+            + "sensitivity-local, obd, apoz, composite, bn-scale, fpgm, lamp, wanda, sparsegpt (these three unstructured) or random (default: ${DEFAULT-VALUE}).")
     String criterion = "taylor";
 
     static final class Target {
@@ -114,6 +114,7 @@ final class PruneCommand implements Callable<Integer> {
         if (verify != null && verify < 1) {
             throw new InvalidSettingException("--verify needs at least 1 example, got " + verify);
         }
+        pruning.pattern(target != null);
         PruneConfig checked = pruning.config(crit, mode, value, budget, fraction, training, common.seed, null);
         OutputPaths.check(report, save);
         long start = System.nanoTime();
@@ -206,6 +207,7 @@ final class PruneCommand implements Callable<Integer> {
             timings.put("total_s", (System.nanoTime() - start) / 1e9);
 
             System.out.print(Tables.report(before, after, layers, timings));
+            System.out.print(Measure.sparseInferenceLines(base.net));
             if (trainCopies.copies() + pruneCopies.copies() > 0) {
                 System.out.printf("device->host copies: training %d (%d bytes), scoring + pruning + fine-tuning %d (%d bytes)%n",
                         trainCopies.copies(), trainCopies.bytes(), pruneCopies.copies(), pruneCopies.bytes());
@@ -222,6 +224,7 @@ final class PruneCommand implements Callable<Integer> {
                 r.put("baseline", before);
                 r.put("pruned", after);
                 r.put("layers", layers);
+                r.put("sparse_inference", Measure.sparseInference(base.net));
                 r.put("rounds", outcome.rounds());
                 r.put("timings", timings);
                 // measurement (latency, throughput, accuracy of the report) is left out: it reads outputs by design

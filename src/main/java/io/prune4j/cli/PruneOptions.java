@@ -107,6 +107,42 @@ final class PruneOptions {
             description = "Re-estimate BatchNorm statistics on calibration batches after each structured pruning step (default: on).")
     boolean bnRecalibration = true;
 
+    @Option(names = "--pattern", paramLabel = "N:M",
+            description = "Unstructured: keep the N best of every M consecutive weights of each row (2:4, 4:8) instead of a --sparsity.")
+    String pattern;
+
+    @Option(names = "--permute", description = "With --pattern: reorder the input channels of each Dense layer fed by another first, "
+            + "so that the pattern keeps more of the score mass (the network's function unchanged).")
+    boolean permute;
+
+    /** The N:M pattern asked for, or null; checked against the other options. */
+    io.prune4j.prune.NmPattern pattern(boolean targetGiven) {
+        if (pattern == null) {
+            if (permute) {
+                throw new InvalidSettingException("--permute reorders channels for an N:M pattern: add --pattern N:M");
+            }
+            return null;
+        }
+        io.prune4j.prune.NmPattern nm = io.prune4j.prune.NmPattern.parse(pattern);
+        if (permute) {
+            nm = nm.withPermutation();
+        }
+        if (structured()) {
+            throw new InvalidSettingException("--pattern masks single weights: add --unstructured");
+        }
+        if (targetGiven) {
+            throw new InvalidSettingException("--pattern " + nm + " fixes the sparsity at " + Math.round(nm.sparsity() * 100)
+                    + "%: drop --sparsity, --threshold and --keep");
+        }
+        if (Ranking.Scope.parse(scope) == Ranking.Scope.GLOBAL) {
+            throw new InvalidSettingException("--pattern compares weights within each group of " + nm.m() + ": --scope global does not apply");
+        }
+        if (maxPruneRatio != 1.0 || minKeep != 1) {
+            throw new InvalidSettingException("--pattern keeps " + nm + " in every row: --min-keep and --max-prune-ratio do not apply");
+        }
+        return nm;
+    }
+
     boolean structured() {
         return kind == null || !kind.unstructured;
     }
@@ -122,6 +158,7 @@ final class PruneOptions {
      */
     PruneConfig config(Criterion criterion, Ranking.Mode mode, double value, PruneConfig.Budget budget, double budgetFraction,
                        TrainOptions training, long seed, Graph net) {
+        io.prune4j.prune.NmPattern nm = pattern(false);
         Schedule sched = Schedule.parse(schedule);
         int r = rounds != null ? rounds : switch (sched) {
             case ONESHOT -> 1;
@@ -147,6 +184,6 @@ final class PruneOptions {
                 .optCalibrationBatches(calibrationBatches).optSeed(seed).optBiasCompensation(biasCompensation).optReconstruct(reconstruct)
                 .optKeep(new java.util.LinkedHashSet<>(ignore)).optNodeSparsity(nodeSparsity).optRoundTo(roundTo)
                 .optGroupReduction(io.prune4j.backend.Reduction.parse(groupReduction)).optBnRecalibration(bnRecalibration)
-                .optBudget(budget, budgetFraction).build();
+                .optBudget(budget, budgetFraction).optPattern(nm).build();
     }
 }

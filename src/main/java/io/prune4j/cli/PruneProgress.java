@@ -32,6 +32,11 @@ final class PruneProgress implements Pruner.Listener {
     }
 
     @Override
+    public void layerwise(int round, io.prune4j.prune.Criterion criterion, int layers, int batches) {
+        refit = bar(criterion.cliName() + " " + round + " (" + layers + (layers == 1 ? " layer)" : " layers)"), (long) layers * batches);
+    }
+
+    @Override
     public void refitBatch() {
         refit = step(refit);
     }
@@ -67,6 +72,12 @@ final class PruneProgress implements Pruner.Listener {
                 r.params(), r.nonzeroParams(), r.flops(),
                 r.beforeFinetune() == null ? "" : String.format(", test accuracy before fine-tuning %.4f", r.beforeFinetune().accuracy()),
                 r.test() == null ? "" : String.format(", test accuracy %.4f", r.test().accuracy()));
+    }
+
+    @Override
+    public void permuted(io.prune4j.prune.ChannelPermutation.Result r) {
+        System.err.printf("channel permutation: %d layers reordered; the pattern keeps %.4f of their score mass, %.4f without%n", r.layers(),
+                r.total() == 0 ? 0 : r.keptAfter() / r.total(), r.total() == 0 ? 0 : r.keptBefore() / r.total());
     }
 
     @Override

@@ -84,6 +84,9 @@ final class SweepCommand implements Callable<Integer> {
         for (double s : sparsities) {
             Ranking.Config.ratio(Ranking.Scope.LAYER, io.prune4j.backend.Normalization.NONE, s); // validates the range
         }
+        if (pruning.pattern != null) {
+            throw new InvalidSettingException("--pattern fixes the sparsity, so there is nothing to sweep: use prune4j prune --pattern");
+        }
         boolean budget = flopsTargets != null;
         if (budget) {
             if (!pruning.structured()) {

@@ -17,6 +17,7 @@ final class Tables {
         row(sb, "parameters", before.params(), after.params(), "%14.0f");
         row(sb, "non-zero parameters", before.nonzeroParams(), after.nonzeroParams(), "%14.0f");
         row(sb, "FLOPs / example", before.flops(), after.flops(), "%14.0f");
+        row(sb, "effective FLOPs", before.effectiveFlops(), after.effectiveFlops(), "%14.0f");
         row(sb, "model file bytes", before.fileBytes(), after.fileBytes(), "%14.0f");
         row(sb, "latency batch 1 (ms)", before.latencyMillisB1(), after.latencyMillisB1(), "%14.4f");
         row(sb, "throughput b256 (/s)", before.inferSamplesPerSecondB256(), after.inferSamplesPerSecondB256(), "%14.0f");

@@ -47,6 +47,27 @@ import java.util.Map;
  * architecture goes in the header's {@code __metadata__} under {@code prune4j.architecture}, as
  * JSON: the input size and the list of layers.
  *
+ * <p><b>Masked parameters</b> (unstructured pruning, N:M patterns, channel masks) are stored
+ * compactly, so a file's size follows the non-zero count: instead of {@code <name>} there are two
+ * entries,
+ * <ul>
+ *   <li>{@code <name>.mask}, dtype {@code U8}, shape {@code [ceil(n / 8)]}: the mask as bits, entry
+ *   {@code i} of the parameter (row-major) in bit {@code i % 8} (least significant first) of byte
+ *   {@code i / 8}, the unused high bits of the last byte zero;</li>
+ *   <li>{@code <name>.kept}, dtype {@code F32}, shape {@code [k]}: the values of the {@code k} kept
+ *   entries in row-major order, bit for bit.</li>
+ * </ul>
+ * and {@code __metadata__} has {@code prune4j.masked}, JSON mapping each such name to its dense
+ * shape (a reader that does not know the layout sees two plain tensors and this map). Loading gives
+ * back the mask and the kept values bit for bit; the pruned entries are +0 (in memory they may
+ * be −0, the sign {@code x·0} keeps: the same number). At density {@code d} this
+ * takes {@code n·(1/8 + 4d)} bytes against {@code 4n} dense (13% at 10% density, 8% at 5%), at
+ * most 3% more than dense for a mask that keeps nearly everything; CSR with 32-bit column indices
+ * would take {@code 8·nnz + 4·(rows + 1)} (20% at 10%), with 16-bit ones {@code 6·nnz + …} (15%):
+ * the bitmask is smaller down to 3% density for 32-bit CSR and 6% for 16-bit, and it needs no
+ * index width chosen per layer (docs/sparsity.md has the measured files). Parameters without a mask
+ * are stored dense, as before; files written before this layout load as they always did.
+ *
  * <p>Loading checks everything a file can get wrong (lengths, JSON, offsets, overlaps, dtype and
  * shape against byte counts, the architecture against the tensors, non-finite weights) and
  * reports the first problem as a {@link ModelFormatException} naming the file and the field.
@@ -54,6 +75,10 @@ import java.util.Map;
  */
 public final class ModelFile {
     public static final String ARCH_KEY = "prune4j.architecture";
+    /** {@code __metadata__} key of the map from each compactly stored (masked) parameter to its dense shape. */
+    public static final String MASKED_KEY = "prune4j.masked";
+    private static final String MASK_SUFFIX = ".mask";
+    private static final String KEPT_SUFFIX = ".kept";
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Headers beyond this are not model files we wrote or can sensibly read. */
     private static final long MAX_HEADER = 100L << 20;
@@ -66,6 +91,7 @@ public final class ModelFile {
      */
     public static void save(Graph net, Path file, Map<String, String> extraMetadata) {
         Map<String, Tensor> tensors = new LinkedHashMap<>();
+        Map<String, Tensor> masks = new LinkedHashMap<>();
         ArrayNode layers = JSON.createArrayNode();
         String previous = Graph.INPUT;
         for (Graph.Node node : net.nodes()) {
@@ -123,6 +149,9 @@ public final class ModelFile {
             }
             for (Parameter p : layer.parameters()) {
                 tensors.put(node.name() + "." + p.name(), p.value());
+                if (p.mask() != null) {
+                    masks.put(node.name() + "." + p.name(), p.mask());
+                }
             }
             layer.buffers().forEach((name, t) -> tensors.put(node.name() + "." + name, t));
             previous = node.name();
@@ -141,38 +170,72 @@ public final class ModelFile {
         ObjectNode meta = header.putObject("__metadata__");
         meta.put("format", "pt");
         meta.put(ARCH_KEY, arch.toString());
+        if (!masks.isEmpty()) {
+            ObjectNode masked = JSON.createObjectNode();
+            masks.forEach((name, m) -> {
+                ArrayNode shape = masked.putArray(name);
+                for (int d : m.shape()) {
+                    shape.add(d);
+                }
+            });
+            meta.put(MASKED_KEY, masked.toString());
+        }
         extraMetadata.forEach(meta::put);
-        List<float[]> data = new ArrayList<>();
-        long offset = 0;
+        List<byte[]> data = new ArrayList<>();
+        long[] offset = {0};
         for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
             Tensor t = e.getValue();
-            ObjectNode entry = header.putObject(e.getKey());
-            entry.put("dtype", "F32");
-            ArrayNode shape = entry.putArray("shape");
-            for (int d : t.shape()) {
-                shape.add(d);
+            float[] values = t.toFloatArray();
+            Tensor mask = masks.get(e.getKey());
+            if (mask == null) {
+                data.add(entry(header, e.getKey(), "F32", t.shape(), floats(values, null, values.length), offset));
+                continue;
             }
-            entry.putArray("data_offsets").add(offset).add(offset + t.byteSize());
-            offset += t.byteSize();
-            data.add(t.toFloatArray());
+            float[] m = mask.toFloatArray();
+            byte[] bits = new byte[(m.length + 7) / 8];
+            int kept = 0;
+            for (int i = 0; i < m.length; i++) {
+                if (m[i] != 0) {
+                    bits[i >>> 3] |= (byte) (1 << (i & 7));
+                    kept++;
+                }
+            }
+            data.add(entry(header, e.getKey() + MASK_SUFFIX, "U8", new int[] {bits.length}, bits, offset));
+            data.add(entry(header, e.getKey() + KEPT_SUFFIX, "F32", new int[] {kept}, floats(values, m, kept), offset));
         }
         byte[] headerBytes = padded(header.toString());
         AtomicFiles.write(file, out -> {
             ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(headerBytes.length);
             out.write(len.array());
             out.write(headerBytes);
-            ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
-            for (float[] values : data) {
-                for (float v : values) {
-                    if (!buf.hasRemaining()) {
-                        out.write(buf.array(), 0, buf.position());
-                        buf.clear();
-                    }
-                    buf.putFloat(v);
-                }
+            for (byte[] bytes : data) {
+                out.write(bytes);
             }
-            out.write(buf.array(), 0, buf.position());
         });
+    }
+
+    /** Adds a header entry for {@code bytes} at {@code offset[0]} and moves the offset on; returns the bytes. */
+    private static byte[] entry(ObjectNode header, String name, String dtype, int[] shape, byte[] bytes, long[] offset) {
+        ObjectNode entry = header.putObject(name);
+        entry.put("dtype", dtype);
+        ArrayNode s = entry.putArray("shape");
+        for (int d : shape) {
+            s.add(d);
+        }
+        entry.putArray("data_offsets").add(offset[0]).add(offset[0] + bytes.length);
+        offset[0] += bytes.length;
+        return bytes;
+    }
+
+    /** The little-endian bytes of {@code values} ({@code count} of them), or of those where {@code mask} is not 0. */
+    private static byte[] floats(float[] values, float[] mask, int count) {
+        ByteBuffer buf = ByteBuffer.allocate(4 * count).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < values.length; i++) {
+            if (mask == null || mask[i] != 0) {
+                buf.putFloat(values[i]);
+            }
+        }
+        return buf.array();
     }
 
     /** Pads the JSON with spaces so the data starts 8-byte aligned, as the format recommends. */
@@ -291,6 +354,12 @@ public final class ModelFile {
                     default -> throw new ModelFormatException(file + ": " + where + ".type '" + type + "' is not a known layer type");
                 };
                 nodes.add(new Graph.Node(layer, inputs));
+                for (Parameter p : layer.parameters()) {
+                    float[] m = c.masks.get(layer.name() + "." + p.name());
+                    if (m != null) {
+                        p.setMask(backend.fromArray(m, p.value().shape()));
+                    }
+                }
                 if (shapes.containsKey(layer.name())) {
                     throw new ModelFormatException(file + ": " + where + ": a second layer named '" + layer.name() + "'");
                 }
@@ -419,6 +488,7 @@ public final class ModelFile {
         final Path file;
         final Map<String, long[]> offsets = new LinkedHashMap<>();
         final Map<String, int[]> shapes = new LinkedHashMap<>();
+        final Map<String, String> dtypes = new LinkedHashMap<>();
         final Map<String, String> metadata = new LinkedHashMap<>();
         final java.util.Set<String> used = new java.util.HashSet<>();
         ByteBuffer data;
@@ -428,8 +498,14 @@ public final class ModelFile {
             this.file = file;
         }
 
+        /** Masks of the compactly stored parameters read so far, by name. */
+        final Map<String, float[]> masks = new LinkedHashMap<>();
+
         float[] tensor(String name, int... expectedShape) {
             long[] off = offsets.get(name);
+            if (off == null && offsets.containsKey(name + MASK_SUFFIX)) {
+                return masked(name, expectedShape);
+            }
             if (off == null) {
                 throw new ModelFormatException(file + ": tensor " + name + " is missing");
             }
@@ -450,6 +526,62 @@ public final class ModelFile {
                             + ") at element " + i);
                 }
             }
+            return out;
+        }
+
+        /** A parameter stored as {@code .mask} bits and {@code .kept} values: its dense values, its mask into {@link #masks}. */
+        private float[] masked(String name, int[] expectedShape) {
+            String maskName = name + MASK_SUFFIX;
+            String keptName = name + KEPT_SUFFIX;
+            long n = 1;
+            for (int d : expectedShape) {
+                n *= d;
+            }
+            if (!dtypes.get(maskName).equals("U8") || !java.util.Arrays.equals(shapes.get(maskName), new int[] {(int) ((n + 7) / 8)})) {
+                throw new ModelFormatException(file + ": tensor " + maskName + " must be U8 of shape [" + (n + 7) / 8 + "] (the mask"
+                        + " bits of " + name + " " + java.util.Arrays.toString(expectedShape) + "), got " + dtypes.get(maskName) + " "
+                        + java.util.Arrays.toString(shapes.get(maskName)));
+            }
+            long[] kOff = offsets.get(keptName);
+            if (kOff == null || !dtypes.get(keptName).equals("F32") || shapes.get(keptName).length != 1) {
+                throw new ModelFormatException(file + ": tensor " + name + " has mask bits but no F32 list " + keptName
+                        + " of its kept values");
+            }
+            long[] mOff = offsets.get(maskName);
+            used.add(maskName);
+            used.add(keptName);
+            float[] mask = new float[(int) n];
+            int kept = 0;
+            for (int i = 0; i < n; i++) {
+                if ((data.get((int) (mOff[0] + (i >>> 3))) & (1 << (i & 7))) != 0) {
+                    mask[i] = 1;
+                    kept++;
+                }
+            }
+            for (long i = n; i < (mOff[1] - mOff[0]) * 8; i++) {
+                if ((data.get((int) (mOff[0] + (i >>> 3))) & (1 << (i & 7))) != 0) {
+                    throw new ModelFormatException(file + ": tensor " + maskName + " sets bit " + i + ", past the " + n + " entries of " + name);
+                }
+            }
+            int stored = shapes.get(keptName)[0];
+            if (stored != kept) {
+                throw new ModelFormatException(file + ": tensor " + keptName + " holds " + stored + " values but the mask of " + name
+                        + " keeps " + kept);
+            }
+            float[] out = new float[(int) n];
+            ByteBuffer slice = data.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+            slice.position((int) kOff[0]);
+            for (int i = 0, k = 0; i < n; i++) {
+                if (mask[i] != 0) {
+                    float v = slice.getFloat();
+                    if (!Float.isFinite(v)) {
+                        throw new ModelFormatException(file + ": tensor " + keptName + " holds a non-finite value (" + v + ") at element " + k);
+                    }
+                    out[i] = v;
+                    k++;
+                }
+            }
+            masks.put(name, mask);
             return out;
         }
 
@@ -518,9 +650,11 @@ public final class ModelFile {
                 continue;
             }
             String dtype = v.path("dtype").asText("");
-            if (!dtype.equals("F32")) {
+            // U8 only for the mask bits of a compactly stored parameter
+            if (!dtype.equals("F32") && !(dtype.equals("U8") && name.endsWith(MASK_SUFFIX))) {
                 throw new ModelFormatException(file + ": tensor " + name + " has dtype '" + dtype + "'; only F32 is supported");
             }
+            int width = dtype.equals("U8") ? 1 : 4;
             JsonNode shapeNode = v.get("shape");
             JsonNode offNode = v.get("data_offsets");
             if (shapeNode == null || !shapeNode.isArray() || offNode == null || !offNode.isArray() || offNode.size() != 2) {
@@ -551,11 +685,12 @@ public final class ModelFile {
                 throw new ModelFormatException(file + ": tensor " + name + " data_offsets [" + begin + ", " + end
                         + "] lie outside the " + dataLen + " data bytes");
             }
-            if (end - begin != count * 4) {
+            if (end - begin != count * width) {
                 throw new ModelFormatException(file + ": tensor " + name + " has " + (end - begin) + " bytes but shape "
-                        + shapeNode + " of F32 needs " + count * 4);
+                        + shapeNode + " of " + dtype + " needs " + count * width);
             }
             c.offsets.put(name, new long[] {begin, end});
+            c.dtypes.put(name, dtype);
             c.shapes.put(name, shape);
             ranges.add(new long[] {begin, end});
         }

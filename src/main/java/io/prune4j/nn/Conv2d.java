@@ -28,6 +28,9 @@ public final class Conv2d implements WeightLayer, UnaryLayer {
     private final Parameter weight;
     private final Parameter bias;
 
+    /** The masked filter bank's sparse form inside an inference scope, and the mask it was built from. */
+    private io.prune4j.backend.SparseMatrix sparse;
+    private Tensor sparseMask;
     private Tensor input;
     private Tensor out;
     private Tensor dz;
@@ -252,8 +255,43 @@ public final class Conv2d implements WeightLayer, UnaryLayer {
         int[] o = outputShape(perExample(x));
         out = Workspace.ensureShape(backend, out, x.dim(0), o[0], o[1], o[2]);
         input = x;
-        backend.conv2d(out, x, weight.value(), bias == null ? null : bias.value(), stride, pad, groups, relu);
+        if (training) {
+            releaseInference();
+        }
+        if (sparse != null && sparseMask == weight.mask() && backend.sparseConvFaster(sparse, o[1] * o[2])) {
+            backend.sparseConv2d(out, x, sparse, bias == null ? null : bias.value(), kernelHeight(), kernelWidth(), stride, pad, relu);
+        } else {
+            backend.conv2d(out, x, weight.value(), bias == null ? null : bias.value(), stride, pad, groups, relu);
+        }
         return out;
+    }
+
+    /** Builds the sparse form of a masked one-group filter bank, {@code [out, in·kh·kw]} (where the backend has a sparse convolution). */
+    @Override
+    public void prepareInference() {
+        releaseInference();
+        if (weight.mask() != null && groups == 1) {
+            int k = weight.size() / outChannels();
+            Tensor w = backend.reshape(weight.value(), outChannels(), k);
+            Tensor m = backend.reshape(weight.mask(), outChannels(), k);
+            sparse = backend.sparse(w, m);
+            sparseMask = sparse == null ? null : weight.mask();
+        }
+    }
+
+    @Override
+    public void releaseInference() {
+        if (sparse != null) {
+            sparse.close();
+            sparse = null;
+            sparseMask = null;
+        }
+    }
+
+    /** Whether an inference pass with an input of {@code h × w} runs as a sparse convolution now (see {@link Dense#runsSparse}). */
+    public boolean runsSparse(int h, int w) {
+        int[] o = outputShape(new int[] {inChannels(), h, w});
+        return sparse != null && sparseMask == weight.mask() && backend.sparseConvFaster(sparse, o[1] * o[2]);
     }
 
     private int[] perExample(Tensor x) {
@@ -302,6 +340,7 @@ public final class Conv2d implements WeightLayer, UnaryLayer {
 
     @Override
     public void close() {
+        releaseInference();
         input = null;
         out = Workspace.free(out);
         dz = Workspace.free(dz);

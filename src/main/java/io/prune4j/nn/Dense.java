@@ -23,6 +23,9 @@ public final class Dense implements WeightLayer, UnaryLayer {
     private final Parameter weight;
     private final Parameter bias;
 
+    /** The masked weight's sparse form inside an inference scope, and the mask it was built from. */
+    private io.prune4j.backend.SparseMatrix sparse;
+    private Tensor sparseMask;
     private Tensor input;
     private Tensor out;
     private Tensor dz;
@@ -171,13 +174,47 @@ public final class Dense implements WeightLayer, UnaryLayer {
         int batch = x.dim(0);
         out = Workspace.ensure(backend, out, batch, outFeatures());
         input = x;
-        backend.gemm(out, x, false, weight.value(), true, 1f, 0f);
+        if (training) {
+            releaseInference();
+        }
+        if (sparse != null && sparseMask == weight.mask() && backend.sparseFaster(sparse, batch)) {
+            backend.sparseMatmul(out, x, sparse);
+        } else {
+            backend.gemm(out, x, false, weight.value(), true, 1f, 0f);
+        }
         if (bias != null) {
             backend.biasAdd(out, bias.value(), relu);
         } else if (relu) {
             backend.relu(out, out);
         }
         return out;
+    }
+
+    /** Builds the sparse form of a masked weight (where the backend has a sparse product). */
+    @Override
+    public void prepareInference() {
+        releaseInference();
+        if (weight.mask() != null) {
+            sparse = backend.sparse(weight.value(), weight.mask());
+            sparseMask = sparse == null ? null : weight.mask();
+        }
+    }
+
+    @Override
+    public void releaseInference() {
+        if (sparse != null) {
+            sparse.close();
+            sparse = null;
+            sparseMask = null;
+        }
+    }
+
+    /**
+     * Whether an inference pass of {@code batch} examples runs as a sparse product now (inside an
+     * inference scope, with a mask, and below the backend's crossover density), for reports.
+     */
+    public boolean runsSparse(int batch) {
+        return sparse != null && sparseMask == weight.mask() && backend.sparseFaster(sparse, batch);
     }
 
     @Override
@@ -220,6 +257,7 @@ public final class Dense implements WeightLayer, UnaryLayer {
 
     @Override
     public void close() {
+        releaseInference();
         input = null;
         out = Workspace.free(out);
         dz = Workspace.free(dz);

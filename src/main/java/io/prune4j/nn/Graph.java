@@ -280,6 +280,37 @@ public final class Graph implements AutoCloseable {
         return forwardHooks.size() + backwardHooks.size();
     }
 
+    /**
+     * A scope of inference: until it is closed, inference passes may use forms of the weights built
+     * for it ({@link Layer#prepareInference}: a masked Dense layer runs as a sparse product where the
+     * backend's is faster). The weights must not change inside it (a training pass ends what was
+     * built for the layers it runs). {@code Trainer.evaluate} and the report's speed measurements
+     * open one; {@code try (var s = net.inferenceScope()) { … net.forward(x, false) … }} does the same
+     * for a caller's own inference.
+     */
+    public InferenceScope inferenceScope() {
+        for (Node n : nodes) {
+            n.layer().prepareInference();
+        }
+        return new InferenceScope(this);
+    }
+
+    /** See {@link #inferenceScope}; closing releases what the layers built. */
+    public static final class InferenceScope implements AutoCloseable {
+        private final Graph net;
+
+        private InferenceScope(Graph net) {
+            this.net = net;
+        }
+
+        @Override
+        public void close() {
+            for (Node n : net.nodes) {
+                n.layer().releaseInference();
+            }
+        }
+    }
+
     /** Runs every node; the result belongs to the last layer and is overwritten by the next call. */
     public Tensor forward(Tensor x, boolean training) {
         run(x, training, nodes.size());

@@ -88,6 +88,16 @@ public interface Layer extends AutoCloseable {
     }
 
     /**
+     * Inference forward passes ({@code training = false}) follow until {@link #releaseInference}, with
+     * the parameters unchanged: a layer may build a faster form of its weights for them (a masked
+     * Dense layer its sparse matrix, where the backend's sparse product is faster). By default nothing.
+     */
+    default void prepareInference() {}
+
+    /** Drops what {@link #prepareInference} built. A training pass drops it too. */
+    default void releaseInference() {}
+
+    /**
      * Holds the output channels where {@code channelMask [channels]} (0/1, FLOAT32) is 0 at zero, for
      * structured pruning by masks (the gradual schedule prunes while training and compacts at the end):
      * a layer whose parameters give a removed channel a value of its own even where its inputs are zero

@@ -36,7 +36,17 @@ public enum Criterion implements ScorerFactory {
     /** Layer-adaptive magnitude {@code w_u² / Σ_{v ≥ u} w_v²} for global unstructured pruning (Lee et al. 2021). */
     LAMP("lamp"),
     /** Uniform random scores: the baseline every criterion must beat. */
-    RANDOM("random");
+    RANDOM("random"),
+    /**
+     * {@code |W_ij|·‖X_j‖₂} over calibration inputs, compared within each output row (Sun et al. 2023,
+     * Wanda); unstructured, layer by layer ({@link LayerwisePruning}), no weight update.
+     */
+    WANDA("wanda"),
+    /**
+     * SparseGPT (Frantar &amp; Alistarh 2023): mask by OBS saliency in column blocks and the remaining
+     * weights updated from the inputs' Hessian; unstructured, layer by layer ({@link SparseGpt}).
+     */
+    SPARSEGPT("sparsegpt");
 
     private final String cliName;
 
@@ -63,7 +73,15 @@ public enum Criterion implements ScorerFactory {
 
     @Override
     public boolean scoresUnits() {
-        return this != LAMP;
+        return this != LAMP && !layerwise();
+    }
+
+    /**
+     * Whether the criterion prunes layer by layer on calibration inputs, choosing each layer's mask
+     * (and for SparseGPT its weights) itself rather than scoring for the ranking: Wanda and SparseGPT.
+     */
+    public boolean layerwise() {
+        return this == WANDA || this == SPARSEGPT;
     }
 
     @Override
@@ -101,6 +119,8 @@ public enum Criterion implements ScorerFactory {
             case FPGM -> new FpgmScorer();
             case LAMP -> new LampScorer();
             case RANDOM -> new RandomScorer(seed);
+            case WANDA, SPARSEGPT -> throw new UnsupportedOperationException(cliName
+                    + " prunes layer by layer in the Pruner (LayerwisePruning); it has no scorer");
         };
     }
 

@@ -35,15 +35,27 @@ import java.util.Set;
  * @param budgetFraction     the budget as a fraction of the unpruned network's, in (0, 1]
  * @param roundTo            kept channel counts are multiples of this (1: any count)
  * @param nodeSparsity       structured ratios of their own for the groups whose channels these nodes write
+ * @param pattern            unstructured, one-shot: an N:M pattern in every weight row instead of the ranking's
+ *                           sparsity ({@link NmPattern}), or null
  */
 public record PruneConfig(ScorerFactory criterion, boolean structured, Ranking.Config ranking, Schedule schedule, int rounds,
                           TrainConfig finetune, float distillTemperature, float distillAlpha, boolean rewind,
                           int calibrationBatches, long seed, boolean biasCompensation, boolean reconstruct, Set<String> keep,
                           Reduction groupReduction, boolean bnRecalibration, Budget budget, double budgetFraction, int roundTo,
-                          Map<String, Double> nodeSparsity) {
+                          Map<String, Double> nodeSparsity, NmPattern pattern) {
 
     /** What a budget counts. */
     public enum Budget { FLOPS, PARAMS }
+
+    /** The configuration without an N:M pattern (the components before patterns existed). */
+    public PruneConfig(ScorerFactory criterion, boolean structured, Ranking.Config ranking, Schedule schedule, int rounds,
+                       TrainConfig finetune, float distillTemperature, float distillAlpha, boolean rewind,
+                       int calibrationBatches, long seed, boolean biasCompensation, boolean reconstruct, Set<String> keep,
+                       Reduction groupReduction, boolean bnRecalibration, Budget budget, double budgetFraction, int roundTo,
+                       Map<String, Double> nodeSparsity) {
+        this(criterion, structured, ranking, schedule, rounds, finetune, distillTemperature, distillAlpha, rewind, calibrationBatches, seed,
+                biasCompensation, reconstruct, keep, groupReduction, bnRecalibration, budget, budgetFraction, roundTo, nodeSparsity, null);
+    }
 
     public PruneConfig {
         if (criterion == null || ranking == null || schedule == null || finetune == null || groupReduction == null) {
@@ -106,6 +118,41 @@ public record PruneConfig(ScorerFactory criterion, boolean structured, Ranking.C
         if (!structured && (roundTo > 1 || !nodeSparsity.isEmpty())) {
             throw new InvalidSettingException("rounding and per-node ratios apply to structured pruning");
         }
+        if (pattern != null && structured) {
+            throw new InvalidSettingException("an N:M pattern masks single weights: use it with unstructured pruning");
+        }
+        if (pattern != null && pattern.permute() && rewind) {
+            throw new InvalidSettingException("the channel permutation reorders the trained weights, not the initial ones that rewinding"
+                    + " goes back to: use one of them");
+        }
+        if (pattern != null && pattern.permute() && criterion instanceof Criterion c && c.layerwise()) {
+            throw new InvalidSettingException("the channel permutation reorders channels by their scores; " + c.label()
+                    + " chooses its masks layer by layer without them: drop the permutation");
+        }
+        if (pattern != null && schedule != Schedule.ONESHOT) {
+            throw new InvalidSettingException("an N:M pattern is reached in one step: use it with the one-shot schedule, not "
+                    + schedule.name().toLowerCase(java.util.Locale.ROOT));
+        }
+        if (criterion instanceof Criterion c && c.layerwise()) {
+            if (ranking.mode() != Ranking.Mode.RATIO) {
+                throw new InvalidSettingException(c.label() + " prunes each layer to a sparsity or a pattern, not to a threshold or a count");
+            }
+            if (ranking.scope() == Ranking.Scope.GLOBAL) {
+                throw new InvalidSettingException(c.label() + " prunes each layer on its own (" + (c == Criterion.WANDA
+                        ? "comparing weights within each output row" : "solving each layer's reconstruction") + "): use --scope layer");
+            }
+            if (schedule == Schedule.GRADUAL) {
+                throw new InvalidSettingException(c.label() + " prunes on calibration inputs between fine-tunings: use the one-shot or"
+                        + " iterative schedule, not gradual");
+            }
+            if (reconstruct) {
+                throw new InvalidSettingException(c.label() + " chooses its masks layer by layer on calibration inputs"
+                        + (c == Criterion.SPARSEGPT ? " and updates the weights itself" : "") + ": drop --reconstruct");
+            }
+            if (ranking.minKeep() != 1 || ranking.maxPruneRatio() != 1.0) {
+                throw new InvalidSettingException(c.label() + " prunes every layer to the same sparsity: --min-keep and --max-prune-ratio do not apply");
+            }
+        }
         for (Map.Entry<String, Double> e : nodeSparsity.entrySet()) {
             if (!(e.getValue() >= 0 && e.getValue() < 1)) {
                 throw new InvalidSettingException("the sparsity of node " + e.getKey() + " must be in [0, 1), got " + e.getValue());
@@ -154,6 +201,7 @@ public record PruneConfig(ScorerFactory criterion, boolean structured, Ranking.C
         private double budgetFraction = 1;
         private int roundTo = 1;
         private Map<String, Double> nodeSparsity = Map.of();
+        private NmPattern pattern;
 
         /** The criterion: a built-in {@link Criterion} or one's own {@link ScorerFactory}. */
         public Builder setCriterion(ScorerFactory v) { criterion = v; return this; }
@@ -183,13 +231,16 @@ public record PruneConfig(ScorerFactory criterion, boolean structured, Ranking.C
         /** Ratios of their own for the groups whose channels these nodes write. */
         public Builder optNodeSparsity(Map<String, Double> v) { nodeSparsity = v; return this; }
 
+        /** Unstructured: keep {@code n} of every {@code m} consecutive weights of each row (e.g. 2:4) instead of a sparsity. */
+        public Builder optPattern(NmPattern v) { pattern = v; return this; }
+
         public PruneConfig build() {
             if (criterion == null) {
                 throw new InvalidSettingException("PruneConfig needs a criterion: call setCriterion");
             }
             return new PruneConfig(criterion, structured, ranking, schedule, rounds, finetune, distillTemperature, distillAlpha, rewind,
                     calibrationBatches, seed, biasCompensation, reconstruct, keep, groupReduction, bnRecalibration, budget,
-                    budgetFraction, roundTo, nodeSparsity);
+                    budgetFraction, roundTo, nodeSparsity, pattern);
         }
     }
 }

@@ -29,7 +29,8 @@ import java.util.Map;
  * or globally), or by a FLOPs or parameter budget ({@link Allocation}). After each structured step
  * BatchNorm statistics are re-estimated on calibration batches ({@link BatchNormRecalibration}),
  * unless the configuration turns that off. Unstructured pruning masks the weights of every weight
- * layer.
+ * layer, chosen by the ranking or, with an N:M pattern, within every group of M weights of a row
+ * ({@link NmPattern}).
  */
 public final class Pruner {
     /**
@@ -53,6 +54,14 @@ public final class Pruner {
         /** A least-squares refit ({@code --reconstruct}) starts: {@code layers} layers of {@code batches} calibration batches each. */
         default void refitting(int round, int layers, int batches) {}
 
+        /**
+         * Wanda or SparseGPT starts pruning {@code layers} layers one after the other, each measured on
+         * {@code batches} calibration batches (each reported by {@link #refitBatch}); by default as a refit.
+         */
+        default void layerwise(int round, Criterion criterion, int layers, int batches) {
+            refitting(round, layers, batches);
+        }
+
         /** One calibration batch of one refitted layer is done. */
         default void refitBatch() {}
 
@@ -62,6 +71,9 @@ public final class Pruner {
          * round {@code round} asked for {@code target}.
          */
         default void budgetMissed(int round, double achieved, double target) {}
+
+        /** The channel permutation before an N:M selection ran ({@link NmPattern#permute}): what it gained. */
+        default void permuted(ChannelPermutation.Result result) {}
 
         default void pruned(Round round) {}
     }
@@ -113,6 +125,12 @@ public final class Pruner {
             if (weightLayers.isEmpty()) {
                 throw new InvalidSettingException("the network has no weights that can be pruned");
             }
+            if (cfg.pattern() != null) {
+                cfg.pattern().check(net, weightLayers);
+            }
+            if (cfg.criterion() instanceof Criterion c && c.layerwise()) {
+                LayerwisePruning.check(net, weightLayers, c);
+            }
         }
         int[] reference = weightLayers == null ? null : weightSizes(net, weightLayers);
         List<Round> rounds = new ArrayList<>();
@@ -153,6 +171,9 @@ public final class Pruner {
     private double roundTarget(int r, int n) {
         if (cfg.budget() != null) {
             return Math.pow(cfg.budgetFraction(), (double) r / n);
+        }
+        if (cfg.pattern() != null) {
+            return cfg.pattern().sparsity();
         }
         return cfg.ranking().mode() != Ranking.Mode.RATIO ? cfg.ranking().value()
                 : 1 - Math.pow(1 - cfg.ranking().value(), (double) r / n);
@@ -355,6 +376,23 @@ public final class Pruner {
     private Metrics unstructuredStep(Graph net, List<String> layers, int[] reference, double target, int round, boolean maskOnly,
                                      DeviceData train, DeviceData test) {
         long t0 = System.nanoTime();
+        if (cfg.criterion() instanceof Criterion c && c.layerwise()) {
+            // masks chosen (and SparseGPT's weights updated) layer by layer: all of it counts as pruning time
+            LayerwisePruning.prune(net, layers, c, target, cfg.pattern(), train, cfg.calibrationBatches(), cfg.seed() + 7919L * round,
+                    new Reconstruction.Progress() {
+                        @Override
+                        public void started(int count, int batches) {
+                            listener.layerwise(round, c, count, batches);
+                        }
+
+                        @Override
+                        public void batchDone() {
+                            listener.refitBatch();
+                        }
+                    });
+            pruneSeconds += (System.nanoTime() - t0) / 1e9;
+            return !maskOnly && test != null && cfg.finetune().epochs() == 0 ? evaluate(net, test) : null;
+        }
         int batches = cfg.criterion().needsData() ? cfg.calibrationBatches() : 0;
         listener.scoring(round, batches);
         List<Tensor> scores = Calibration.score(cfg.criterion(), cfg.seed() + round, net, layers, Granularity.WEIGHT, train, batches,
@@ -364,7 +402,11 @@ public final class Pruner {
         for (String n : layers) {
             prior.add(Compaction.weightLayer(net, n).weight().mask());
         }
-        List<Tensor> masks = Ranking.select(scores, prior, reference, cfg.ranking().withValue(target));
+        if (cfg.pattern() != null && cfg.pattern().permute()) {
+            listener.permuted(ChannelPermutation.apply(net, layers, scores, cfg.pattern()));
+        }
+        List<Tensor> masks = cfg.pattern() != null ? cfg.pattern().select(scores, prior)
+                : Ranking.select(scores, prior, reference, cfg.ranking().withValue(target));
         try {
             if (cfg.reconstruct() && !maskOnly) {
                 long seed = cfg.seed() + 7919L * round + 1;

@@ -415,6 +415,52 @@ public final class Reconstruction {
     }
 
     /**
+     * The second moments {@code mean(x xᵀ)} of layer {@code li}'s inputs in {@code net} as it is now
+     * (the layers before it pruned as far as they are), over the calibration batches: a Dense layer's
+     * input features, or a one-group convolution's input patches in its weight's {@code [in, kh, kw]}
+     * order (every output position one example). {@code [width, width]} row-major, width the weight's
+     * row length: the Hessian of the layer's squared reconstruction error up to a factor 2, what
+     * Wanda's input norms and SparseGPT's Hessian are read from ({@link LayerwisePruning}).
+     */
+    static double[] inputGram(Graph net, int li, DeviceData data, int batches, long seed, Progress progress) {
+        Backend b = net.backend();
+        if (!eligible(net, li)) {
+            throw new IllegalArgumentException(net.layers().get(li).describe() + ": not a Dense layer or a one-group convolution");
+        }
+        WeightLayer layer = (WeightLayer) net.layers().get(li);
+        String name = layer.name();
+        int width = layer.weight().size() / layer.units();
+        Conv2d conv = layer instanceof Conv2d c ? c : null;
+        long[] examples = {0};
+        try (Tensor gram = b.zeros(DType.FLOAT32, width, width);
+             Tensor sumX = b.zeros(DType.FLOAT32, width);
+             Patches patches = conv != null ? new Patches(b, conv, conv.inChannels()) : null) {
+            Calibration.forEachBatch(net, data, batches, seed, (x, labels) -> {
+                Tensor in = net.forwardTo(x, false, name)[0];
+                if (conv != null) {
+                    examples[0] += patches.accumulate(in, null, gram, null, sumX, null);
+                } else {
+                    b.gemm(gram, in, true, in, false, 1f, 1f);
+                    examples[0] += in.dim(0);
+                }
+                progress.batchDone();
+            });
+            float[] g = b.toFloatArray(gram);
+            double inv = 1.0 / Math.max(1, examples[0]);
+            double[] out = new double[g.length];
+            for (int i = 0; i < g.length; i++) {
+                out[i] = g[i] * inv;
+            }
+            return out;
+        }
+    }
+
+    /** Whether {@link #inputGram} can read layer {@code li}'s inputs: a Dense layer or a one-group convolution with one input. */
+    static boolean gramOf(Graph net, int li) {
+        return eligible(net, li);
+    }
+
+    /**
      * The moments of a convolution's input patches, with no kernel of our own: a convolution with an
      * identity filter bank (one output channel per (channel, row, column) of the kernel) lays the
      * patches out as channels, and the weight gradient of a convolution whose output gradient is
@@ -460,7 +506,10 @@ public final class Reconstruction {
         long accumulate(Tensor x, Tensor y, Tensor gram, Tensor cross, Tensor sumX, Tensor sumY) {
             int batch = x.dim(0);
             if (columns == null) {
-                columns = b.zeros(DType.FLOAT32, batch, identity.dim(0), y.dim(2), y.dim(3));
+                // x may hold only the kept channels, so the output size comes from the geometry, not from conv's shape check
+                int oh = y != null ? y.dim(2) : (x.dim(2) + 2 * conv.padding() - conv.kernelHeight()) / conv.stride() + 1;
+                int ow = y != null ? y.dim(3) : (x.dim(3) + 2 * conv.padding() - conv.kernelWidth()) / conv.stride() + 1;
+                columns = b.zeros(DType.FLOAT32, batch, identity.dim(0), oh, ow);
             }
             int s = conv.stride();
             int p = conv.padding();
@@ -468,6 +517,9 @@ public final class Reconstruction {
             b.conv2dBackward(null, part, partSum, columns, x, identity, s, p); // Σ patch ⊗ patch, Σ patch
             b.axpy(gram, 1f, part);
             b.axpy(sumX, 1f, partSum);
+            if (y == null) { // the input moments alone (inputGram)
+                return (long) batch * columns.dim(2) * columns.dim(3);
+            }
             // the filter argument only gives the shape when no input gradient is asked for
             b.conv2dBackward(null, crossPart, crossSum, y, x, crossPart, s, p); // Σ y ⊗ patch, Σ y
             b.axpy(cross, 1f, crossPart);

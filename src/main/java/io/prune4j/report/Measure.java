@@ -40,7 +40,81 @@ public final class Measure {
         double infer = Throughput.inferSamplesPerSecond(net, test, 256, seconds);
         double latency = Throughput.latencyMillisBatch1(net, test, 400);
         return new ModelStats(m == null ? null : m.accuracy(), m == null ? null : m.loss(), net.parameterCount(), Pruner.nonzero(net),
-                net.flopsPerExample(), trainSamplesPerSecond, infer, latency, fileSize(net));
+                net.flopsPerExample(), trainSamplesPerSecond, infer, latency, fileSize(net), effectiveFlops(net));
+    }
+
+    /**
+     * FLOPs per example of the multiply-adds actually performed: a weight layer whose weight carries a
+     * mask counts its FLOPs times the fraction of weights the mask keeps (exact for Dense and Conv2d,
+     * where every weight takes part in the same number of multiply-adds); other layers as they are.
+     */
+    public static long effectiveFlops(Graph net) {
+        long f = 0;
+        for (int i = 0; i < net.nodes().size(); i++) {
+            Layer l = net.nodes().get(i).layer();
+            long full = l.flopsPerExample(net.inputShapes(i));
+            if (l instanceof WeightLayer w && w.weight().mask() != null && w.weight().size() > 0) {
+                f += Math.round((double) full * Pruner.nonzero(w.weight()) / w.weight().size());
+            } else {
+                f += full;
+            }
+        }
+        return f;
+    }
+
+    /**
+     * For each masked Dense layer and convolution, whether inference runs it as a sparse product at
+     * batch 1 and at batch 256, with its density and the backend's crossover densities (empty when no layer is
+     * masked): {@code [{layer, density, batch1, batch256, crossover_b1, crossover_batch}]}.
+     */
+    public static List<Map<String, Object>> sparseInference(Graph net) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        boolean cpu = net.backend() instanceof io.prune4j.backend.cpu.CpuBackend;
+        try (Graph.InferenceScope scope = net.inferenceScope()) {
+            for (int i = 0; i < net.nodes().size(); i++) {
+                Layer l = net.nodes().get(i).layer();
+                if (!(l instanceof WeightLayer w) || w.weight().mask() == null) {
+                    continue;
+                }
+                boolean b1;
+                boolean b256;
+                if (l instanceof io.prune4j.nn.Dense d) {
+                    b1 = d.runsSparse(1);
+                    b256 = d.runsSparse(256);
+                } else if (l instanceof io.prune4j.nn.Conv2d c) {
+                    int[] in = net.inputShapes(i)[0];
+                    b1 = c.runsSparse(in[1], in[2]);
+                    b256 = b1; // the convolution's choice depends on the density alone
+                } else {
+                    continue;
+                }
+                Map<String, Object> row = new java.util.LinkedHashMap<>();
+                row.put("layer", l.name());
+                row.put("density", (double) Pruner.nonzero(w.weight()) / w.weight().size());
+                row.put("batch1", b1 ? "sparse" : "dense");
+                row.put("batch256", b256 ? "sparse" : "dense");
+                if (cpu) {
+                    row.put("crossover_b1", l instanceof io.prune4j.nn.Dense ? io.prune4j.backend.cpu.CpuBackend.CROSSOVER_B1
+                            : io.prune4j.backend.cpu.CpuBackend.CROSSOVER_CONV);
+                    row.put("crossover_batch", l instanceof io.prune4j.nn.Dense ? io.prune4j.backend.cpu.CpuBackend.CROSSOVER_BATCH
+                            : io.prune4j.backend.cpu.CpuBackend.CROSSOVER_CONV);
+                }
+                out.add(row);
+            }
+        }
+        return out;
+    }
+
+    /** {@link #sparseInference} as lines for the terminal, or "" when no layer is masked. */
+    public static String sparseInferenceLines(Graph net) {
+        StringBuilder sb = new StringBuilder();
+        for (Map<String, Object> r : sparseInference(net)) {
+            sb.append(String.format(java.util.Locale.ROOT, "inference %s: density %.3f, batch 1 %s, batch 256 %s%s%n", r.get("layer"),
+                    (Double) r.get("density"), r.get("batch1"), r.get("batch256"), r.containsKey("crossover_b1")
+                            ? String.format(java.util.Locale.ROOT, " (sparse below %.2f at batch 1, %.2f for a batch)", r.get("crossover_b1"),
+                            r.get("crossover_batch")) : ""));
+        }
+        return sb.toString();
     }
 
     /** Bytes of the model file {@code net} saves to. */

@@ -23,7 +23,8 @@ public final class Throughput {
             idx[i] = i;
         }
         try (Tensor order = backend.fromArray(idx, rows);
-             Tensor x = backend.zeros(DType.FLOAT32, rows, data.featureSize())) {
+             Tensor x = backend.zeros(DType.FLOAT32, rows, data.featureSize());
+             Graph.InferenceScope inference = net.inferenceScope()) {
             backend.gatherRows(x, data.features(), order, 0);
             long warmEnd = System.nanoTime() + (long) (seconds * 0.25e9);
             while (System.nanoTime() < warmEnd) {
@@ -50,7 +51,8 @@ public final class Throughput {
     public static double latencyMillisBatch1(Graph net, DeviceData data, int repeats) {
         Backend backend = net.backend();
         try (Tensor order = backend.fromArray(new int[] {0}, 1);
-             Tensor x = backend.zeros(DType.FLOAT32, 1, data.featureSize())) {
+             Tensor x = backend.zeros(DType.FLOAT32, 1, data.featureSize());
+             Graph.InferenceScope inference = net.inferenceScope()) {
             backend.gatherRows(x, data.features(), order, 0);
             for (int i = 0; i < Math.max(50, repeats / 4); i++) {
                 net.forward(x, false);

@@ -214,7 +214,8 @@ public final class Trainer implements AutoCloseable {
 
     /** Mean loss and accuracy of {@code net} on {@code data}, one host read at the end. */
     public static Metrics evaluate(Graph net, DeviceData data) {
-        try (Tensor sums = net.backend().zeros(DType.FLOAT32, 2)) {
+        try (Tensor sums = net.backend().zeros(DType.FLOAT32, 2);
+             Graph.InferenceScope inference = net.inferenceScope()) {
             accumulateEvaluation(net, data, sums);
             return Metrics.fromSums(sums.toFloatArray(), data.count());
         }

@@ -202,6 +202,19 @@ class BadInputTest {
             {1, "--distill-temperature must be a positive number, got 0.0", new String[] {"--distill", "--distill-temperature", "0"}},
             {1, "learning rate must be a positive number, got 0.0", new String[] {"--finetune-lr", "0"}},
             {1, "is a folder, expected a file name", new String[] {"--report", dir.toString()}},
+            {1, "--pattern must be N:M with whole numbers N < M, e.g. 2:4 or 4:8; got '2-4'", new String[] {"--unstructured", "--pattern", "2-4"}},
+            {1, "pattern 4:4 keeps every weight: N must be smaller than M (e.g. 2:4)", new String[] {"--unstructured", "--pattern", "4:4"}},
+            {1, "--pattern masks single weights: add --unstructured", new String[] {"--pattern", "2:4"}},
+            {1, "--pattern 2:4 fixes the sparsity at 50%: drop --sparsity, --threshold and --keep",
+                    new String[] {"--unstructured", "--pattern", "2:4", "--sparsity", "0.5"}},
+            {1, "--pattern compares weights within each group of 4: --scope global does not apply",
+                    new String[] {"--unstructured", "--pattern", "2:4", "--scope", "global"}},
+            {1, "pattern 4:16: layer fc3 has rows of 8 weights, not a multiple of 16; leave it out with --ignore fc3",
+                    new String[] {"--unstructured", "--pattern", "4:16"}},
+            {1, "wanda prunes each layer on its own (comparing weights within each output row): use --scope layer",
+                    new String[] {"--unstructured", "--criterion", "wanda", "--scope", "global"}},
+            {1, "criterion sparsegpt scores single weights only; use unstructured pruning with it", new String[] {"--criterion", "sparsegpt"}},
+            {1, "--permute reorders channels for an N:M pattern: add --pattern N:M", new String[] {"--unstructured", "--permute"}},
         };
         for (Object[] c : cases) {
             List<String> args = new ArrayList<>(List.of(model));

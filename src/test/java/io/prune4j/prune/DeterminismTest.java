@@ -67,6 +67,21 @@ class DeterminismTest {
         try (Graph net = c == Criterion.BN_SCALE ? mlpWithBatchNorm() : Models.mlp(cpu, 12, new int[] {32, 16}, 4, 3);
              Trainer t = new Trainer(net, TrainConfig.builder().optEpochs(1).optBatchSize(32).optSeed(3).build())) {
             t.fit(train, null, TrainListener.NONE);
+            if (c.layerwise()) { // Wanda and SparseGPT choose masks (and SparseGPT weights) in the Pruner: compare those
+                PruneConfig cfg = PruneConfig.builder().setCriterion(c).optStructured(false).optCalibrationBatches(3).optSeed(seed)
+                        .optRanking(Ranking.Config.ratio(Ranking.Scope.LAYER, Normalization.NONE, 0.5))
+                        .optFinetune(TrainConfig.builder().optEpochs(0).build()).build();
+                new Pruner(cfg, null).run(net, null, train, null);
+                List<float[]> w = new ArrayList<>();
+                List<float[]> m = new ArrayList<>();
+                for (io.prune4j.nn.Layer l : net.layers()) {
+                    if (l instanceof io.prune4j.nn.WeightLayer wl) {
+                        w.add(wl.weight().value().toFloatArray());
+                        m.add(wl.weight().mask().toFloatArray());
+                    }
+                }
+                return List.of(bits(w), bits(m));
+            }
             List<String> layers = g == Granularity.UNIT
                     ? GroupScores.scoredNodes(net, ChannelGroups.of(net).prunable(), c)
                     : Compaction.prunableWeightLayers(net, java.util.Set.of());

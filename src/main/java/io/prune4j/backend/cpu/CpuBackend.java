@@ -279,6 +279,99 @@ public final class CpuBackend implements Backend {
                 dx.dim(0) * dx.dim(1), dx.dim(2) * dx.dim(3), dy.dim(2) * dy.dim(3));
     }
 
+    // ---- sparse inference ----------------------------------------------------------------------
+
+    /**
+     * Density at or below which {@link #sparseMatmul} beats OpenBLAS's sgemm for one example. OpenBLAS's
+     * gemv streams the dense weight at full vector width, the sparse product gathers one input per
+     * kept entry: on the default MLP's shapes (300×784, 100×300) the two meet near 10% (SparseCrossover
+     * in the tests, one thread, 2-core AMD EPYC: 1.3× at 8%, 0.9× at 12%; docs/sparsity.md).
+     * {@code -Dprune4j.sparse.crossover.b1} overrides it, {@code -Dprune4j.sparse=off} turns the sparse
+     * path off.
+     */
+    public static final double CROSSOVER_B1 = Double.parseDouble(System.getProperty("prune4j.sparse.crossover.b1", "0.10"));
+    /**
+     * The same for a batch: sgemm's blocked kernel is compute-bound, the sparse product's inner loop a
+     * vectorised axpy over up to 256 examples; they meet near 12–15% on the 784- and 300-wide layers
+     * (1.6× at 10%, 1.1× at 12–15%). {@code -Dprune4j.sparse.crossover.batch} overrides it.
+     */
+    public static final double CROSSOVER_BATCH = Double.parseDouble(System.getProperty("prune4j.sparse.crossover.batch", "0.12"));
+    /** Smaller weights stay dense for a batch: a 10×100 classifier is faster dense at any density measured. */
+    static final int SPARSE_BATCH_MIN_WEIGHTS = 4096;
+    private static final boolean SPARSE = !"off".equals(System.getProperty("prune4j.sparse"));
+
+    @Override
+    public io.prune4j.backend.SparseMatrix sparse(Tensor w, Tensor mask) {
+        if (!SPARSE) {
+            return null;
+        }
+        if (w.shape().length != 2 || !w.sameShape(mask)) {
+            throw new IllegalArgumentException("sparse: expected a [rows, cols] weight and a mask of its shape, got "
+                    + java.util.Arrays.toString(w.shape()) + " and " + java.util.Arrays.toString(mask.shape()));
+        }
+        return CpuSparse.build(f(w, "sparse"), f(mask, "sparse"), w.dim(0), w.dim(1));
+    }
+
+    @Override
+    public boolean sparseFaster(io.prune4j.backend.SparseMatrix s, int batch) {
+        if (!(s instanceof CpuSparse.Csr)) {
+            return false;
+        }
+        return batch <= 1 ? s.density() <= CROSSOVER_B1
+                : s.density() <= CROSSOVER_BATCH && (long) s.rows() * s.cols() >= SPARSE_BATCH_MIN_WEIGHTS;
+    }
+
+    /**
+     * Density at or below which {@link #sparseConv2d} beats the dense convolution (oneDNN's where it
+     * loads), for filters of at least {@link #SPARSE_CONV_MIN_TAPS} weights: on the default CNN's
+     * 64→128 3×3 convolution on 14×14, one thread, 2-core AMD EPYC, the sparse one is 1.08× at 2%,
+     * 0.92× at 5% at batch 64 (1.75× and 1.26× at batch 1); on its 1→64 one (9 taps) it is slower at
+     * every density (SparseCrossover conv, docs/sparsity.md). {@code -Dprune4j.sparse.crossover.conv}
+     * overrides it.
+     */
+    public static final double CROSSOVER_CONV = Double.parseDouble(System.getProperty("prune4j.sparse.crossover.conv", "0.03"));
+    /** Filters with fewer weights ({@code in·kh·kw}) stay dense: the im2col costs more than the product saves. */
+    static final int SPARSE_CONV_MIN_TAPS = 64;
+
+    @Override
+    public boolean sparseConvFaster(io.prune4j.backend.SparseMatrix s, int positions) {
+        return s instanceof CpuSparse.Csr && s.density() <= CROSSOVER_CONV && s.cols() >= SPARSE_CONV_MIN_TAPS;
+    }
+
+    @Override
+    public void sparseConv2d(Tensor y, Tensor x, io.prune4j.backend.SparseMatrix s, Tensor bias, int kh, int kw, int stride, int pad,
+                             boolean relu) {
+        if (!(s instanceof CpuSparse.Csr csr)) {
+            throw new IllegalArgumentException("sparseConv2d: not a CPU sparse matrix");
+        }
+        if (x.rank() != 4 || y.rank() != 4 || x.dim(0) != y.dim(0) || csr.cols != x.dim(1) * kh * kw || csr.rows != y.dim(1)
+                || stride < 1 || pad < 0 || y.dim(2) != (x.dim(2) + 2 * pad - kh) / stride + 1
+                || y.dim(3) != (x.dim(3) + 2 * pad - kw) / stride + 1 || (bias != null && bias.size() != csr.rows)) {
+            throw new IllegalArgumentException("sparseConv2d: y " + java.util.Arrays.toString(y.shape()) + " = conv(x "
+                    + java.util.Arrays.toString(x.shape()) + ", [" + csr.rows + ", " + csr.cols + "] as " + kh + "x" + kw + ", stride "
+                    + stride + ", pad " + pad + ") does not fit");
+        }
+        CpuConv.Geometry g = new CpuConv.Geometry(x.dim(0), x.dim(1), x.dim(2), x.dim(3), y.dim(1), kh, kw, stride, pad, y.dim(2),
+                y.dim(3), 1);
+        if (csr.conv == null || csr.conv.length < threads) {
+            csr.conv = new CpuSparse.ConvScratch[threads];
+        }
+        CpuSparse.conv2d(f(y, "sparseConv2d"), f(x, "sparseConv2d"), csr, bias == null ? null : f(bias, "sparseConv2d"), g, relu, workers,
+                csr.conv);
+    }
+
+    @Override
+    public void sparseMatmul(Tensor c, Tensor a, io.prune4j.backend.SparseMatrix s) {
+        if (!(s instanceof CpuSparse.Csr csr)) {
+            throw new IllegalArgumentException("sparseMatmul: not a CPU sparse matrix");
+        }
+        if (a.shape().length != 2 || c.shape().length != 2 || a.dim(1) != csr.cols || c.dim(1) != csr.rows || c.dim(0) != a.dim(0)) {
+            throw new IllegalArgumentException("sparseMatmul: c " + java.util.Arrays.toString(c.shape()) + " = a "
+                    + java.util.Arrays.toString(a.shape()) + " · [" + csr.rows + ", " + csr.cols + "]ᵀ does not fit");
+        }
+        CpuSparse.matmul(f(c, "sparseMatmul"), f(a, "sparseMatmul"), a.dim(0), csr, workers);
+    }
+
     // ---- linear algebra ------------------------------------------------------------------------
 
     @Override
