@@ -207,6 +207,16 @@ final class PruneCommand implements Callable<Integer> {
             timings.put("total_s", (System.nanoTime() - start) / 1e9);
 
             System.out.print(Tables.report(before, after, layers, timings));
+            if (budget != null) {
+                double reached = budget == PruneConfig.Budget.FLOPS ? (double) after.flops() / before.flops()
+                        : (double) after.params() / before.params();
+                if (reached > fraction + 1e-9) {
+                    // the allocation keeps at least --min-keep and rounds to --round-to: a budget below what that allows is not met
+                    System.out.printf("note: the %s budget %.3f was not reached: the pruned network has %.3f of the baseline's (every "
+                            + "group keeps at least --min-keep units, rounded to --round-to %d)%n", budget == PruneConfig.Budget.FLOPS
+                            ? "FLOPs" : "parameter", fraction, reached, cfg.roundTo());
+                }
+            }
             System.out.print(Measure.sparseInferenceLines(base.net));
             if (trainCopies.copies() + pruneCopies.copies() > 0) {
                 System.out.printf("device->host copies: training %d (%d bytes), scoring + pruning + fine-tuning %d (%d bytes)%n",

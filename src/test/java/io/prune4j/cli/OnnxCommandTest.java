@@ -103,6 +103,12 @@ class OnnxCommandTest {
             assertNotEquals(null, back.metadata().get("prune4j.version"));
         }
 
+        // a budget the rounding cannot reach (every group keeps at least 8 of its 8 to 32 channels) is said, not hidden
+        out.reset();
+        assertEquals(0, Main.run(cat(new String[] {"prune", "--model", model.toString(), "--target-flops", "0.05", "--round-to", "8",
+                "--finetune-epochs", "0"}, common)), output());
+        assertTrue(output().contains("note: the FLOPs budget 0.050 was not reached"), output());
+
         // without data: a data-free criterion and no fine-tuning; accuracy is left out of the report
         Path free = dir.resolve("free.json");
         out.reset();
