@@ -37,6 +37,9 @@ import picocli.CommandLine.Option;
         exitCodeListHeading = "%nExit status:%n", exitCodeList = {Main.EXIT_OK, Main.EXIT_ERROR, Main.EXIT_USAGE, Main.EXIT_INTERNAL},
         description = "Prune a model by importance scores, fine-tune it and report accuracy, size and speed before and after.")
 final class PruneCommand implements Callable<Integer> {
+    /** Compact JSON for the saved file's metadata values ({@code {"fc1": [300, 150], …}}). */
+    private static final com.fasterxml.jackson.databind.ObjectMapper METADATA_JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
     @Mixin
     CommonOptions common;
 
@@ -261,26 +264,24 @@ final class PruneCommand implements Callable<Integer> {
         return units;
     }
 
-    private static String json(String s) {
-        return '"' + s.replace("\\", "\\\\").replace("\"", "\\\"") + '"';
-    }
-
     private Map<String, String> metadata(Criterion crit, List<LayerRow> layers, Map<String, Integer> groupsBefore,
                                          Map<String, Integer> groupsAfter) {
         Map<String, String> m = new LinkedHashMap<>();
         m.put("prune4j.criterion", crit.cliName());
         m.put("prune4j.seed", Long.toString(common.seed));
         m.put("prune4j.target", targetDescription());
-        StringBuilder kept = new StringBuilder("{");
+        Map<String, int[]> kept = new LinkedHashMap<>();
         for (LayerRow l : layers) {
-            kept.append(kept.length() > 1 ? ", " : "").append('"').append(l.name().replace("\\", "\\\\").replace("\"", "\\\""))
-                    .append("\": [").append(l.outBefore()).append(", ").append(l.out()).append(']');
+            kept.put(l.name(), new int[] {l.outBefore(), l.out()});
         }
-        m.put("prune4j.kept_units", kept.append('}').toString());
-        StringBuilder groups = new StringBuilder("{");
-        groupsBefore.forEach((g, before) -> groups.append(groups.length() > 1 ? ", " : "").append(json(g)).append(": [").append(before)
-                .append(", ").append(groupsAfter.getOrDefault(g, 0)).append(']'));
-        m.put("prune4j.kept_groups", groups.append('}').toString());
+        Map<String, int[]> groups = new LinkedHashMap<>();
+        groupsBefore.forEach((g, before) -> groups.put(g, new int[] {before, groupsAfter.getOrDefault(g, 0)}));
+        try {
+            m.put("prune4j.kept_units", METADATA_JSON.writeValueAsString(kept));
+            m.put("prune4j.kept_groups", METADATA_JSON.writeValueAsString(groups));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("node names and counts always serialise", e);
+        }
         m.put("prune4j.version", io.prune4j.Version.get());
         return m;
     }
