@@ -249,7 +249,19 @@ public final class ModelFile {
 
     /** Reads a network from {@code file} onto {@code backend}. */
     public static Graph load(Path file, Backend backend) {
+        return build(read(file), file, backend);
+    }
+
+    /** A network and its file's metadata, read in one pass. */
+    public record Loaded(Graph graph, Map<String, String> metadata) {}
+
+    /** As {@link #load}, with the file's {@code __metadata__} (what {@link #metadata} would read again). */
+    public static Loaded loadWithMetadata(Path file, Backend backend) {
         Contents c = read(file);
+        return new Loaded(build(c, file, backend), java.util.Collections.unmodifiableMap(new LinkedHashMap<>(c.metadata)));
+    }
+
+    private static Graph build(Contents c, Path file, Backend backend) {
         JsonNode arch = c.architecture;
         if (arch == null) {
             throw new ModelFormatException(file + ": no " + ARCH_KEY + " in __metadata__; not a prune4j model file");

@@ -30,14 +30,15 @@ public enum ModelFormat {
         if (of(file) == ONNX) {
             return OnnxReader.read(file, backend, inputShape);
         }
-        Graph net = ModelFile.load(file, backend);
+        ModelFile.Loaded loaded = ModelFile.loadWithMetadata(file, backend);
+        Graph net = loaded.graph();
         if (inputShape != null && !java.util.Arrays.equals(inputShape, net.inputShape())) {
             int[] has = net.inputShape();
             net.close();
             throw new io.prune4j.io.ModelFormatException(file + ": the model takes inputs of shape " + java.util.Arrays.toString(has)
                     + ", not the " + java.util.Arrays.toString(inputShape) + " given");
         }
-        return new OnnxModel(net, OnnxNames.defaults(), 0, "prune4j", ModelFile.metadata(file));
+        return new OnnxModel(net, OnnxNames.defaults(), 0, "prune4j", loaded.metadata());
     }
 
     /**
