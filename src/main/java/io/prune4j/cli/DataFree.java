@@ -47,12 +47,20 @@ final class DataFree {
             return null;
         }
         Mnist.Splits data = common.loadData();
-        if (model != null && model.graph().inputSize() != data.train().featureSize() && reason(crit, cfg) == null) {
-            System.err.println("note: " + dir + " has examples of shape " + Arrays.toString(data.train().sampleShape()) + " but "
-                    + modelFile + " takes " + Arrays.toString(model.graph().inputShape()) + ": pruning without data (no accuracy)");
+        if (model != null && reason(crit, cfg) == null && !fits(dir, data.train(), model.graph(), modelFile, "pruning without data (no accuracy)")) {
             return null;
         }
         return data;
+    }
+
+    /** Whether {@code data}'s examples are {@code net}'s input; when not, says so on stderr, and what follows ({@code then}). */
+    static boolean fits(Path dir, Dataset data, Graph net, Path modelFile, String then) {
+        if (net.inputSize() == data.featureSize()) {
+            return true;
+        }
+        System.err.println("note: " + dir + " has examples of shape " + Arrays.toString(data.sampleShape()) + " but " + modelFile
+                + " takes " + Arrays.toString(net.inputShape()) + ": " + then);
+        return false;
     }
 
     /** Refuses a configuration that needs data. */

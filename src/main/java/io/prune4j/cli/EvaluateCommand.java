@@ -15,7 +15,6 @@ import io.prune4j.report.ModelStats;
 import io.prune4j.report.Reports;
 import io.prune4j.train.DeviceData;
 import java.nio.file.Files;
-import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -68,9 +67,7 @@ final class EvaluateCommand implements Callable<Integer> {
              OnnxModel model = ModelFormat.load(source.model, backend, source.inputShape())) {
             Graph net = model.graph();
             Mnist.Splits data = DataFree.none(common.data) ? null : common.loadData();
-            if (data != null && data.test().featureSize() != net.inputSize()) {
-                System.err.println("note: " + common.data + " has examples of shape " + Arrays.toString(data.test().sampleShape()) + " but "
-                        + source.model + " takes " + Arrays.toString(net.inputShape()) + ": no accuracy");
+            if (data != null && !DataFree.fits(common.data, data.test(), net, source.model, "no accuracy")) {
                 data = null;
             }
             if (data != null && data.test().classes() != net.outputSize()) {
