@@ -1,5 +1,6 @@
 package io.prune4j.cli;
 
+import static io.prune4j.cli.ConsoleCapture.concat;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,15 +10,10 @@ import io.prune4j.backend.cpu.CpuBackend;
 import io.prune4j.io.ModelFile;
 import io.prune4j.nn.Graph;
 import io.prune4j.testing.IdxFiles;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.SplittableRandom;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,28 +31,8 @@ class GraphArchCommandTest {
     @TempDir
     Path dir;
 
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
-    private PrintStream oldOut;
-    private PrintStream oldErr;
-
-    @BeforeEach
-    void capture() {
-        oldOut = System.out;
-        oldErr = System.err;
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-    }
-
-    @AfterEach
-    void restore() {
-        System.setOut(oldOut);
-        System.setErr(oldErr);
-    }
-
-    private String output() {
-        return out.toString(StandardCharsets.UTF_8) + err.toString(StandardCharsets.UTF_8);
-    }
+    @org.junit.jupiter.api.extension.RegisterExtension
+    final ConsoleCapture console = new ConsoleCapture();
 
     /** CIFAR-10 batch files of random pixels, labels {@code i % 10}. */
     private static void writeCifar(Path data, int train, int test) throws IOException {
@@ -89,17 +65,17 @@ class GraphArchCommandTest {
         Path sweep = dir.resolve("sweep.json");
         String[] common = {"--data", data.toString(), "--arch", arch, "--threads", "1", "--no-progress", "--batch", "32"};
 
-        assertEquals(0, Main.run(concat(new String[] {"train", "--width", "8", "--epochs", "1", "--save", model.toString()}, common)), output());
+        assertEquals(0, Main.run(concat(new String[] {"train", "--width", "8", "--epochs", "1", "--save", model.toString()}, common)), console.output());
         CpuBackend cpu = new CpuBackend(1);
         Graph trained = ModelFile.load(model, cpu);
         int channels = reader.equals("cifar") ? 3 : 1;
         assertEquals(channels, trained.inputShape()[0], "input channels of the saved " + arch);
 
-        assertEquals(0, Main.run("inspect", "--model", model.toString()), output());
-        assertTrue(output().contains("prunable"), "inspect lists groups:\n" + output());
+        assertEquals(0, Main.run("inspect", "--model", model.toString()), console.output());
+        assertTrue(console.output().contains("prunable"), "inspect lists groups:\n" + console.output());
 
         assertEquals(0, Main.run(concat(new String[] {"prune", "--model", model.toString(), "--target-flops", "0.5",
-                "--finetune-epochs", "1", "--save", pruned.toString(), "--report", report.toString()}, common)), output());
+                "--finetune-epochs", "1", "--save", pruned.toString(), "--report", report.toString()}, common)), console.output());
         JsonNode r = new ObjectMapper().readTree(report.toFile());
         long baseFlops = r.get("baseline").get("flops").asLong();
         long prunedFlops = r.get("pruned").get("flops").asLong();
@@ -109,15 +85,8 @@ class GraphArchCommandTest {
         assertTrue(compact.parameterCount() < trained.parameterCount(), compact.parameterCount() + " vs " + trained.parameterCount());
 
         assertEquals(0, Main.run(concat(new String[] {"sweep", "--model", model.toString(), "--criteria", "taylor,bn-scale",
-                "--flops-targets", "0.5", "--finetune-epochs", "0", "--no-plot", "--json", sweep.toString()}, common)), output());
+                "--flops-targets", "0.5", "--finetune-epochs", "0", "--no-plot", "--json", sweep.toString()}, common)), console.output());
         String json = Files.readString(sweep);
         assertTrue(json.contains("taylor") && json.contains("bn-scale"), json);
-    }
-
-    private static String[] concat(String[] a, String[] b) {
-        String[] c = new String[a.length + b.length];
-        System.arraycopy(a, 0, c, 0, a.length);
-        System.arraycopy(b, 0, c, a.length, b.length);
-        return c;
     }
 }

@@ -1,5 +1,6 @@
 package io.prune4j.cli;
 
+import static io.prune4j.cli.ConsoleCapture.concat;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -11,13 +12,8 @@ import io.prune4j.backend.cpu.CpuBackend;
 import io.prune4j.onnx.OnnxModel;
 import io.prune4j.onnx.OnnxReader;
 import io.prune4j.testing.IdxFiles;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,28 +26,8 @@ class OnnxCommandTest {
     @TempDir
     Path dir;
 
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
-    private PrintStream oldOut;
-    private PrintStream oldErr;
-
-    @BeforeEach
-    void capture() {
-        oldOut = System.out;
-        oldErr = System.err;
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-    }
-
-    @AfterEach
-    void restore() {
-        System.setOut(oldOut);
-        System.setErr(oldErr);
-    }
-
-    private String output() {
-        return out.toString(StandardCharsets.UTF_8) + err.toString(StandardCharsets.UTF_8);
-    }
+    @org.junit.jupiter.api.extension.RegisterExtension
+    final ConsoleCapture console = new ConsoleCapture();
 
     @Test
     void trainEvaluatePruneAndVerifyAnOnnxModel() throws Exception {
@@ -61,15 +37,15 @@ class OnnxCommandTest {
         Path model = dir.resolve("resnet.onnx");
         Path pruned = dir.resolve("pruned.onnx");
         String[] common = {"--data", data.toString(), "--threads", "1", "--no-progress"};
-        assertEquals(0, Main.run(cat(new String[] {"train", "--arch", "resnet", "--width", "8", "--epochs", "1", "--batch", "32", "--save",
-                model.toString()}, common)), output());
+        assertEquals(0, Main.run(concat(new String[] {"train", "--arch", "resnet", "--width", "8", "--epochs", "1", "--batch", "32", "--save",
+                model.toString()}, common)), console.output());
 
         Path r1 = dir.resolve("ev1.json");
         Path r2 = dir.resolve("ev2.json");
-        assertEquals(0, Main.run(cat(new String[] {"evaluate", "--model", model.toString(), "--seconds", "0.1", "--report", r1.toString()},
-                common)), output());
-        assertEquals(0, Main.run(cat(new String[] {"evaluate", "--model", model.toString(), "--engine", "onnxruntime", "--seconds", "0.1",
-                "--report", r2.toString()}, common)), output());
+        assertEquals(0, Main.run(concat(new String[] {"evaluate", "--model", model.toString(), "--seconds", "0.1", "--report", r1.toString()},
+                common)), console.output());
+        assertEquals(0, Main.run(concat(new String[] {"evaluate", "--model", model.toString(), "--engine", "onnxruntime", "--seconds", "0.1",
+                "--report", r2.toString()}, common)), console.output());
         ObjectMapper json = new ObjectMapper();
         JsonNode a = json.readTree(r1.toFile()).get("baseline");
         JsonNode b = json.readTree(r2.toFile()).get("baseline");
@@ -78,13 +54,13 @@ class OnnxCommandTest {
         assertEquals(a.get("params").asLong(), b.get("params").asLong());
         assertTrue(b.get("infer_samples_per_s_b256").asDouble() > 0);
 
-        out.reset();
-        assertEquals(0, Main.run("inspect", model.toString()), output());
-        assertTrue(output().contains("prunable") && output().contains("s1b1.conv1"), output());
+        console.reset();
+        assertEquals(0, Main.run("inspect", model.toString()), console.output());
+        assertTrue(console.output().contains("prunable") && console.output().contains("s1b1.conv1"), console.output());
 
         Path report = dir.resolve("prune.json");
-        assertEquals(0, Main.run(cat(new String[] {"prune", "--model", model.toString(), "--target-flops", "0.5", "--finetune-epochs", "1",
-                "--batch", "32", "--save", pruned.toString(), "--verify", "16", "--report", report.toString()}, common)), output());
+        assertEquals(0, Main.run(concat(new String[] {"prune", "--model", model.toString(), "--target-flops", "0.5", "--finetune-epochs", "1",
+                "--batch", "32", "--save", pruned.toString(), "--verify", "16", "--report", report.toString()}, common)), console.output());
         JsonNode r = json.readTree(report.toFile());
         assertTrue(r.get("verify").get("max_rel_diff").asDouble() <= 1e-4, r.get("verify").toString());
         assertTrue(r.get("pruned").get("flops").asLong() <= 0.55 * r.get("baseline").get("flops").asLong(), r.toString());
@@ -104,33 +80,25 @@ class OnnxCommandTest {
         }
 
         // a budget the rounding cannot reach (every group keeps at least 8 of its 8 to 32 channels) is said, not hidden
-        out.reset();
-        assertEquals(0, Main.run(cat(new String[] {"prune", "--model", model.toString(), "--target-flops", "0.05", "--round-to", "8",
-                "--finetune-epochs", "0"}, common)), output());
-        assertTrue(output().contains("note: the FLOPs budget 0.050 was not reached"), output());
+        console.reset();
+        assertEquals(0, Main.run(concat(new String[] {"prune", "--model", model.toString(), "--target-flops", "0.05", "--round-to", "8",
+                "--finetune-epochs", "0"}, common)), console.output());
+        assertTrue(console.output().contains("note: the FLOPs budget 0.050 was not reached"), console.output());
 
         // without data: a data-free criterion and no fine-tuning; accuracy is left out of the report
         Path free = dir.resolve("free.json");
-        out.reset();
+        console.reset();
         assertEquals(0, Main.run("prune", "--model", model.toString(), "--data", "none", "--criterion", "magnitude", "--sparsity", "0.5",
-                "--finetune-epochs", "0", "--threads", "1", "--no-progress", "--verify", "8", "--report", free.toString()), output());
+                "--finetune-epochs", "0", "--threads", "1", "--no-progress", "--verify", "8", "--report", free.toString()), console.output());
         JsonNode f = json.readTree(free.toFile());
         assertFalse(f.get("pruned").has("accuracy"), "no accuracy without data: " + f.get("pruned"));
         assertTrue(f.get("pruned").get("params").asLong() < f.get("baseline").get("params").asLong());
-        assertTrue(output().contains("no data: accuracy not measured"), output());
+        assertTrue(console.output().contains("no data: accuracy not measured"), console.output());
 
         // a criterion that needs data, without data: one line saying so
-        out.reset();
-        err.reset();
+        console.reset();
         assertEquals(1, Main.run("prune", "--model", model.toString(), "--data", "none", "--finetune-epochs", "0", "--threads", "1",
-                "--no-progress"), output());
-        assertTrue(err.toString(StandardCharsets.UTF_8).contains("pruning without data: criterion taylor"), output());
-    }
-
-    private static String[] cat(String[] a, String[] b) {
-        String[] c = new String[a.length + b.length];
-        System.arraycopy(a, 0, c, 0, a.length);
-        System.arraycopy(b, 0, c, a.length, b.length);
-        return c;
+                "--no-progress"), console.output());
+        assertTrue(console.err().contains("pruning without data: criterion taylor"), console.output());
     }
 }

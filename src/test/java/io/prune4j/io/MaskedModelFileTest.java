@@ -120,7 +120,7 @@ class MaskedModelFileTest {
             long sparseData = dataBytes(sparse);
             assertEquals(denseData - 4L * w.size() + w.size() / 8 + 4L * kept, sparseData, "fc1 as n/8 mask bytes and its kept floats");
             assertTrue(Files.size(sparse) < 0.2 * Files.size(dense), Files.size(sparse) + " bytes against " + Files.size(dense));
-            assertTrue(header(Files.readAllBytes(sparse)).contains("\"prune4j.masked\":\"{\\\"fc1.weight\\\":[200,400]}\""),
+            assertTrue(ModelFileTest.header(Files.readAllBytes(sparse)).contains("\"prune4j.masked\":\"{\\\"fc1.weight\\\":[200,400]}\""),
                     "the dense shape is in the metadata");
         }
     }
@@ -133,7 +133,7 @@ class MaskedModelFileTest {
             }
             Path p = dir.resolve("old.safetensors");
             ModelFile.save(net, p, Map.of());
-            assertTrue(!header(readAll(p)).contains(".mask"), "no mask entries");
+            assertTrue(!ModelFileTest.header(readAll(p)).contains(".mask"), "no mask entries");
             try (Graph back = ModelFile.load(p, cpu)) {
                 for (int i = 0; i < net.parameters().size(); i++) {
                     assertNull(back.parameters().get(i).mask());
@@ -150,7 +150,7 @@ class MaskedModelFileTest {
             Path p = dir.resolve("m.safetensors");
             ModelFile.save(net, p, Map.of());
             byte[] good = Files.readAllBytes(p);
-            String h = header(good);
+            String h = ModelFileTest.header(good);
             // one kept value fewer than the mask says
             com.fasterxml.jackson.databind.node.ObjectNode json = (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(h);
             com.fasterxml.jackson.databind.node.ObjectNode kept = (com.fasterxml.jackson.databind.node.ObjectNode) json.get("fc1.weight.kept");
@@ -159,12 +159,12 @@ class MaskedModelFileTest {
             kept.putArray("shape").add(k - 1);
             kept.putArray("data_offsets").add(begin).add(begin + 4L * (k - 1));
             Path bad = dir.resolve("bad.safetensors");
-            Files.write(bad, withHeader(good, json.toString()));
+            Files.write(bad, ModelFileTest.withHeader(good, json.toString()));
             String msg = assertThrows(ModelFormatException.class, () -> ModelFile.load(bad, cpu)).getMessage();
             assertTrue(msg.contains("fc1.weight.kept holds " + (k - 1) + " values but the mask of fc1.weight keeps " + k), msg);
             // a mask entry of another dtype
             String wrong = h.replace("\"fc2.weight.mask\":{\"dtype\":\"U8\"", "\"fc2.weight.mask\":{\"dtype\":\"I8\"");
-            Files.write(bad, withHeader(good, wrong));
+            Files.write(bad, ModelFileTest.withHeader(good, wrong));
             msg = assertThrows(ModelFormatException.class, () -> ModelFile.load(bad, cpu)).getMessage();
             assertTrue(msg.contains("fc2.weight.mask has dtype 'I8'"), msg);
             // a set bit past the last entry (fc1.weight has 37·61 = 2257 entries: 7 spare bits in its last byte)
@@ -189,19 +189,5 @@ class MaskedModelFileTest {
     private static long dataBytes(Path p) throws IOException {
         byte[] f = Files.readAllBytes(p);
         return f.length - 8 - ByteBuffer.wrap(f).order(ByteOrder.LITTLE_ENDIAN).getLong(0);
-    }
-
-    private static byte[] withHeader(byte[] file, String header) {
-        long n = ByteBuffer.wrap(file).order(ByteOrder.LITTLE_ENDIAN).getLong(0);
-        byte[] h = header.getBytes(StandardCharsets.UTF_8);
-        byte[] data = Arrays.copyOfRange(file, (int) (8 + n), file.length);
-        ByteBuffer out = ByteBuffer.allocate(8 + h.length + data.length).order(ByteOrder.LITTLE_ENDIAN);
-        out.putLong(h.length).put(h).put(data);
-        return out.array();
-    }
-
-    private static String header(byte[] file) {
-        long n = ByteBuffer.wrap(file).order(ByteOrder.LITTLE_ENDIAN).getLong(0);
-        return new String(file, 8, (int) n, StandardCharsets.UTF_8);
     }
 }

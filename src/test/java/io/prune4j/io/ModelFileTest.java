@@ -111,7 +111,7 @@ class ModelFileTest {
     }
 
     /** Rebuilds a file with the header text replaced. */
-    private static byte[] withHeader(byte[] file, String header) {
+    static byte[] withHeader(byte[] file, String header) {
         long n = ByteBuffer.wrap(file).order(ByteOrder.LITTLE_ENDIAN).getLong(0);
         byte[] h = header.getBytes(StandardCharsets.UTF_8);
         byte[] data = Arrays.copyOfRange(file, (int) (8 + n), file.length);
@@ -120,7 +120,8 @@ class ModelFileTest {
         return out.array();
     }
 
-    private static String header(byte[] file) {
+    /** The JSON header text of a model file's bytes. */
+    static String header(byte[] file) {
         long n = ByteBuffer.wrap(file).order(ByteOrder.LITTLE_ENDIAN).getLong(0);
         return new String(file, 8, (int) n, StandardCharsets.UTF_8);
     }
