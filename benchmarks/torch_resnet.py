@@ -20,6 +20,7 @@ Prints one JSON object on stdout.
 import argparse
 import json
 import os
+import sys
 import platform
 import statistics
 import time
@@ -44,49 +45,14 @@ for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[var] = str(args.threads)
 
 import torch  # noqa: E402
-import torch.nn as nn  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
 torch.set_num_threads(args.threads)
 torch.manual_seed(42)
 
 
-class Block(nn.Module):
-    def __init__(self, cin, cout, stride):
-        super().__init__()
-        self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
-        self.bn1 = nn.BatchNorm2d(cout)
-        self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
-        self.bn2 = nn.BatchNorm2d(cout)
-        self.down = None
-        if stride != 1 or cin != cout:
-            self.down = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, 0, bias=False), nn.BatchNorm2d(cout))
-
-    def forward(self, x):
-        y = F.relu(self.bn1(self.conv1(x)))
-        y = self.bn2(self.conv2(y))
-        return F.relu(y + (x if self.down is None else self.down(x)))
-
-
-class ResNet(nn.Module):
-    def __init__(self, width, depth, classes=10):
-        super().__init__()
-        self.stem = nn.Conv2d(1, width, 3, 1, 1, bias=False)
-        self.bn = nn.BatchNorm2d(width)
-        blocks = []
-        cin = width
-        for stage in range(3):
-            cout = width << stage
-            for b in range(depth):
-                blocks.append(Block(cin, cout, 2 if stage > 0 and b == 0 else 1))
-                cin = cout
-        self.blocks = nn.Sequential(*blocks)
-        self.fc = nn.Linear(cin, classes)
-
-    def forward(self, x):
-        x = F.relu(self.bn(self.stem(x)))
-        x = self.blocks(x)
-        return self.fc(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from torch_resnet_model import ResNet  # noqa: E402
 
 
 def main():

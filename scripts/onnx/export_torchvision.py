@@ -31,18 +31,6 @@ import torchvision  # noqa: E402
 import onnx_common as oc  # noqa: E402
 
 
-def randomize_bn(model, seed):
-    g = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for m in model.modules():
-            if isinstance(m, nn.BatchNorm2d):
-                c = m.num_features
-                m.weight.copy_(torch.rand(c, generator=g) + 0.5)
-                m.bias.copy_(torch.randn(c, generator=g) * 0.1)
-                m.running_mean.copy_(torch.randn(c, generator=g) * 0.1)
-                m.running_var.copy_(torch.rand(c, generator=g) + 0.5)
-
-
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("outdir")
@@ -56,7 +44,7 @@ def main():
         torch.manual_seed(0)
         model = make(weights=None)
         if args.random_bn:
-            randomize_bn(model, 1000 + i)
+            oc.randomize_bn(model, 1000 + i)
         model.eval()
         x = torch.randn(2, 3, 224, 224, generator=torch.Generator().manual_seed(10 + i))
         with torch.no_grad():

@@ -73,20 +73,6 @@ OPSETS = (13, 17)
 MAX_BYTES = 200 * 1024
 
 
-def randomize_bn(model, seed):
-    """Random affine parameters and running statistics for every BatchNorm of `model`."""
-    g = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for m in model.modules():
-            if isinstance(m, nn.BatchNorm2d):
-                c = m.num_features
-                m.weight.copy_(torch.rand(c, generator=g) + 0.5)
-                m.bias.copy_(torch.randn(c, generator=g) * 0.1)
-                m.running_mean.copy_(torch.randn(c, generator=g) * 0.1)
-                m.running_var.copy_(torch.rand(c, generator=g) + 0.5)
-    return model
-
-
 def conv_bn(cin, cout, k, stride=1, groups=1):
     return nn.Sequential(nn.Conv2d(cin, cout, k, stride, k // 2, groups=groups, bias=False), nn.BatchNorm2d(cout))
 
@@ -355,7 +341,7 @@ def main():
 
     if want("residual_block") or want("folded_bn"):
         torch.manual_seed(101)
-        model = randomize_bn(ResidualBlock(), 1101).eval()
+        model = oc.randomize_bn(ResidualBlock(), 1101).eval()
         x = seeded_input((3, 3, 16, 16), 2101)
         if want("residual_block"):
             export_all("residual_block", model, x,
@@ -369,7 +355,7 @@ def main():
 
     if want("inverted_residual"):
         torch.manual_seed(102)
-        model = randomize_bn(InvertedResidual(), 1102).eval()
+        model = oc.randomize_bn(InvertedResidual(), 1102).eval()
         export_all("inverted_residual", model, seeded_input((3, 3, 16, 16), 2102),
                    "stem conv-BN-ReLU6, MobileNetV2 block (1x1 expand-BN-ReLU6, 3x3 depthwise-BN-ReLU6, 1x1 project-BN, "
                    "residual Add), 1x1 head conv with bias + ReLU6, GlobalAveragePool, Flatten, Gemm; ReLU6 as Clip",
@@ -377,7 +363,7 @@ def main():
 
     if want("concat_branches"):
         torch.manual_seed(103)
-        model = randomize_bn(ConcatBranches(), 1103).eval()
+        model = oc.randomize_bn(ConcatBranches(), 1103).eval()
         export_all("concat_branches", model, seeded_input((3, 3, 16, 16), 2103),
                    "1x1 conv-BN-ReLU (4 ch) and 3x3 conv-BN-ReLU (6 ch) branches, Concat on channels, conv3x3-BN-ReLU, "
                    "MaxPool 2, AveragePool 2, Flatten, Gemm",
@@ -397,7 +383,7 @@ def main():
 
     if want("shared_init"):
         torch.manual_seed(105)
-        model = randomize_bn(SharedInit(), 1105).tie().eval()
+        model = oc.randomize_bn(SharedInit(), 1105).tie().eval()
         export_all("shared_init", model, seeded_input((3, 3, 16, 16), 2105),
                    "initializers shared: conv_b and bn_b equal conv_a and bn_a, which torch de-duplicates into Identity "
                    "nodes on conv_a's and bn_a's initializers; one 1x1 conv applied twice (its initializers feed two "

@@ -21,6 +21,7 @@ import numpy as np
 import onnx
 import onnx.numpy_helper
 import torch
+import torch.nn as nn
 import torch.nn.functional as F
 
 FMNIST_DIR = "/usr/share/datasets/fashion-mnist"
@@ -220,3 +221,17 @@ def run_onnx(proto, x):
         out = _run_node(node, ins)
         env[node.output[0]] = out
     return env[proto.graph.output[0].name]
+
+
+def randomize_bn(model, seed):
+    """Random affine parameters and running statistics for every BatchNorm of `model`."""
+    g = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for m in model.modules():
+            if isinstance(m, nn.BatchNorm2d):
+                c = m.num_features
+                m.weight.copy_(torch.rand(c, generator=g) + 0.5)
+                m.bias.copy_(torch.randn(c, generator=g) * 0.1)
+                m.running_mean.copy_(torch.randn(c, generator=g) * 0.1)
+                m.running_var.copy_(torch.rand(c, generator=g) + 0.5)
+    return model

@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """Trains prune4j's default `--arch resnet` in PyTorch on Fashion-MNIST and exports it as ONNX.
 
-The network is the class of benchmarks/torch_resnet.py (copied below, unchanged: that script parses
-its command line when imported): width 16, depth 1, 1x28x28 input, 10 classes. The recipe is the one
+The network is benchmarks/torch_resnet_model.py's ResNet (the one benchmarks/torch_resnet.py times):
+width 16, depth 1, 1x28x28 input, 10 classes. The recipe is the one
 prune4j uses for this architecture (TrainOptions.config): SGD with momentum 0.9, weight decay 5e-4 on
 every parameter, learning rate 0.1 decayed by the cosine to 0 PER STEP over all steps of the run
 (lr_s = 0.1 * (1 + cos(pi * s / S)) / 2 for step s of S, as TrainConfig.learningRateAt), batch 128
@@ -31,50 +31,14 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import torch  # noqa: E402
-import torch.nn as nn  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
 import onnx_common as oc  # noqa: E402
 
 
-# --- the architecture of benchmarks/torch_resnet.py (prune4j's Models.resnet) -----------------------
-class Block(nn.Module):
-    def __init__(self, cin, cout, stride):
-        super().__init__()
-        self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
-        self.bn1 = nn.BatchNorm2d(cout)
-        self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
-        self.bn2 = nn.BatchNorm2d(cout)
-        self.down = None
-        if stride != 1 or cin != cout:
-            self.down = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, 0, bias=False), nn.BatchNorm2d(cout))
-
-    def forward(self, x):
-        y = F.relu(self.bn1(self.conv1(x)))
-        y = self.bn2(self.conv2(y))
-        return F.relu(y + (x if self.down is None else self.down(x)))
-
-
-class ResNet(nn.Module):
-    def __init__(self, width, depth, classes=10):
-        super().__init__()
-        self.stem = nn.Conv2d(1, width, 3, 1, 1, bias=False)
-        self.bn = nn.BatchNorm2d(width)
-        blocks = []
-        cin = width
-        for stage in range(3):
-            cout = width << stage
-            for b in range(depth):
-                blocks.append(Block(cin, cout, 2 if stage > 0 and b == 0 else 1))
-                cin = cout
-        self.blocks = nn.Sequential(*blocks)
-        self.fc = nn.Linear(cin, classes)
-
-    def forward(self, x):
-        x = F.relu(self.bn(self.stem(x)))
-        x = self.blocks(x)
-        return self.fc(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
-# -----------------------------------------------------------------------------------------------------
+# the architecture of prune4j's Models.resnet, as benchmarks/torch_resnet.py times it
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "benchmarks"))
+from torch_resnet_model import ResNet  # noqa: E402
 
 
 def parse_args():
