@@ -310,6 +310,11 @@ P4J_API int p4j_max_pool2d(float* y, int* argmax, const float* x, int planes, in
  * Requires window <= h + 2 pad, w + 2 pad. */
 P4J_API int p4j_max_pool2d_pad(float* y, int* argmax, const float* x, int planes, int h, int w, int window,
                                int stride, int pad, void* stream);
+/* p4j_max_pool2d_pad, in PyTorch's and ONNX's ceil_mode when ceil_mode != 0: ho = ceil((h + 2 pad -
+ * window) / stride) + 1, less one when the last window would start in the padding ((ho - 1) stride >=
+ * h + pad); a partial window at the bottom or right is clipped to the plane like a padded one. */
+P4J_API int p4j_max_pool2d_ceil(float* y, int* argmax, const float* x, int planes, int h, int w, int window,
+                                int stride, int pad, int ceil_mode, void* stream);
 /* Average pooling over x[planes, h, w] with zero padding pad (0 <= pad <= window / 2), shapes as in
  * p4j_max_pool2d_pad: each window's sum over the positions inside the plane, divided by window^2
  * when count_include_pad != 0, else by the number of those positions. */

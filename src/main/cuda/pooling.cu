@@ -1,6 +1,6 @@
 // Max and average pooling over NCHW feature maps (a partial window at the edge is dropped, as
-// PyTorch does with ceil_mode=False), the contracts of Backend.maxPool2d / maxPool2dBackward /
-// avgPool2d / avgPool2dBackward.
+// PyTorch does with ceil_mode=False; max pooling may keep it, ceil_mode=True), the contracts of
+// Backend.maxPool2d / maxPool2dBackward / avgPool2d / avgPool2dBackward.
 //
 // max_pool2d: one thread per output element walks its window in row order and keeps the first
 //   maximum (strict >); a NaN replaces a non-NaN best and then stays, as the CPU's comparison does.
@@ -152,9 +152,23 @@ extern "C" int p4j_max_pool2d(float* y, int* argmax, const float* x, int planes,
 
 extern "C" int p4j_max_pool2d_pad(float* y, int* argmax, const float* x, int planes, int h, int w, int window, int stride,
                                   int pad, void* stream) {
+    return p4j_max_pool2d_ceil(y, argmax, x, planes, h, w, window, stride, pad, 0, stream);
+}
+
+// The output extent, as ArgChecks.poolExtent: floor, or ceil less one when the last window would start
+// in the far padding (so every window, clipped to the plane, keeps at least one real position).
+static int pool_extent(int in, int window, int stride, int pad, int ceil_mode) {
+    const int span = in + 2 * pad - window;
+    if (!ceil_mode) return span / stride + 1;
+    const int out = (span + stride - 1) / stride + 1;
+    return (out - 1) * stride >= in + pad ? out - 1 : out;
+}
+
+extern "C" int p4j_max_pool2d_ceil(float* y, int* argmax, const float* x, int planes, int h, int w, int window, int stride,
+                                   int pad, int ceil_mode, void* stream) {
     if (!pooling_fits(planes, h, w, window, stride, pad)) return (int)cudaErrorInvalidValue;
-    const int ho = (h + 2 * pad - window) / stride + 1;
-    const int wo = (w + 2 * pad - window) / stride + 1;
+    const int ho = pool_extent(h, window, stride, pad, ceil_mode);
+    const int wo = pool_extent(w, window, stride, pad, ceil_mode);
     const int64_t total = (int64_t)planes * ho * wo;
     if (total == 0) return (int)cudaSuccess;
     if (y == nullptr || argmax == nullptr || x == nullptr) return (int)cudaErrorInvalidValue;

@@ -191,7 +191,12 @@ public final class ArgChecks {
 
     /** Checks a padded max pooling's {@code x [B, c, H, W]}, {@code y} and {@code argmax}; returns {@code {Ho, Wo}}. */
     public static int[] maxPool2d(Tensor y, Tensor argmax, Tensor x, int window, int stride, int pad) {
-        int[] out = pooling("maxPool2d", "x", x, window, stride, pad);
+        return maxPool2d(y, argmax, x, window, stride, pad, false);
+    }
+
+    /** Checks a max pooling, in ceil mode when {@code ceil}; returns {@code {Ho, Wo}}. */
+    public static int[] maxPool2d(Tensor y, Tensor argmax, Tensor x, int window, int stride, int pad, boolean ceil) {
+        int[] out = pooling("maxPool2d", "x", x, window, stride, pad, ceil);
         Shapes.requireShape("maxPool2d", "y", y, x.dim(0), x.dim(1), out[0], out[1]);
         Shapes.requireShape("maxPool2d", "argmax", argmax, y.shape());
         floats("maxPool2d", y, x);
@@ -201,7 +206,7 @@ public final class ArgChecks {
 
     /** Checks an average pooling's {@code x [B, c, H, W]} and {@code y}; returns {@code {Ho, Wo}}. */
     public static int[] avgPool2d(String op, Tensor y, Tensor x, int window, int stride, int pad) {
-        int[] out = pooling(op, "x", x, window, stride, pad);
+        int[] out = pooling(op, "x", x, window, stride, pad, false);
         Shapes.requireShape(op, "output", y, x.dim(0), x.dim(1), out[0], out[1]);
         floats(op, y, x);
         return out;
@@ -213,14 +218,17 @@ public final class ArgChecks {
      */
     public static int[] avgPool2dBackward(Tensor dx, Tensor dy, int window, int stride, int pad) {
         String op = "avgPool2dBackward";
-        int[] out = pooling(op, "dx", dx, window, stride, pad);
+        int[] out = pooling(op, "dx", dx, window, stride, pad, false);
         Shapes.requireShape(op, "dy", dy, dx.dim(0), dx.dim(1), out[0], out[1]);
         floats(op, dx, dy);
         return out;
     }
 
-    /** The output extents of a {@code window × window} pooling {@code stride} apart over {@code x} padded by {@code pad}. */
-    private static int[] pooling(String op, String name, Tensor x, int window, int stride, int pad) {
+    /**
+     * The output extents of a {@code window × window} pooling {@code stride} apart over {@code x} padded
+     * by {@code pad}, partial patches at the far edges kept when {@code ceil} (see {@link #poolExtent}).
+     */
+    private static int[] pooling(String op, String name, Tensor x, int window, int stride, int pad, boolean ceil) {
         Shapes.requireRank(op, name, x, 4);
         if (window < 1 || stride < 1 || pad < 0 || pad > window / 2) {
             throw new IllegalArgumentException(op + ": window " + window + ", stride " + stride + " and padding " + pad
@@ -232,10 +240,25 @@ public final class ArgChecks {
             throw new IllegalArgumentException(op + ": window " + window + " and stride " + stride + " do not fit a "
                     + x.dim(2) + "x" + x.dim(3) + " input" + (pad == 0 ? "" : " padded by " + pad));
         }
-        long ho = (paddedH - window) / stride + 1;
-        long wo = (paddedW - window) / stride + 1;
+        long ho = poolExtent(x.dim(2), window, stride, pad, ceil);
+        long wo = poolExtent(x.dim(3), window, stride, pad, ceil);
         Shapes.intSize(op, "an output plane of " + ho + "x" + wo, ho, wo);
         return new int[] {(int) ho, (int) wo};
+    }
+
+    /**
+     * Output extent of a pooling over {@code in} positions padded by {@code pad} on both sides, for
+     * {@code window ≤ in + 2·pad}: {@code (in + 2·pad − window) / stride + 1} rounded down, or with
+     * {@code ceil} rounded up, less one when the last patch would start in the far padding (PyTorch's
+     * and ONNX Runtime's rule, which keeps a real position in every patch).
+     */
+    public static long poolExtent(long in, int window, int stride, int pad, boolean ceil) {
+        long span = in + 2L * pad - window;
+        if (!ceil) {
+            return span / stride + 1;
+        }
+        long out = (span + stride - 1) / stride + 1;
+        return (out - 1) * stride >= in + pad ? out - 1 : out;
     }
 
     public static void maxPool2dBackward(Tensor dx, Tensor dy, Tensor argmax) {

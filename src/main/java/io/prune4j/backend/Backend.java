@@ -153,7 +153,18 @@ public interface Backend extends AutoCloseable {
      * gets the position within {@code x}'s plane {@code (h·W + w)} of each maximum; ties go to the
      * first in row order.
      */
-    void maxPool2d(Tensor y, Tensor argmax, Tensor x, int window, int stride, int pad);
+    default void maxPool2d(Tensor y, Tensor argmax, Tensor x, int window, int stride, int pad) {
+        maxPool2d(y, argmax, x, window, stride, pad, false);
+    }
+
+    /**
+     * {@link #maxPool2d(Tensor, Tensor, Tensor, int, int, int)}, or with {@code ceil} PyTorch's and
+     * ONNX's {@code ceil_mode}: a partial patch at the bottom or right edge is kept, so
+     * {@code Ho = ⌈(H + 2·pad − window) / stride⌉ + 1}, less one when that last patch would start in
+     * the padding ({@code (Ho − 1)·stride ≥ H + pad}); every patch holds at least one position of the
+     * input, and positions outside it never win.
+     */
+    void maxPool2d(Tensor y, Tensor argmax, Tensor x, int window, int stride, int pad, boolean ceil);
 
     /** {@link #maxPool2d(Tensor, Tensor, Tensor, int, int, int)} without padding. */
     default void maxPool2d(Tensor y, Tensor argmax, Tensor x, int window, int stride) {

@@ -118,6 +118,9 @@ public final class ModelFile {
                 if (m.padding() != 0) {
                     spec.put("padding", m.padding());
                 }
+                if (m.ceilMode()) {
+                    spec.put("ceil_mode", true);
+                }
             } else if (layer instanceof AvgPool2d a) {
                 spec.put("type", "avgpool2d").put("name", a.name()).put("window", a.window()).put("stride", a.stride())
                         .put("padding", a.padding()).put("count_include_pad", a.countIncludePad());
@@ -337,7 +340,7 @@ public final class ModelFile {
                     }
                     case "maxpool2d" -> new MaxPool2d(spec.path("name").asText("pool" + index), backend,
                             requireInt(file, spec, "window", where), requireInt(file, spec, "stride", where),
-                            requireNonNegative(file, spec, "padding", where, 0));
+                            requireNonNegative(file, spec, "padding", where, 0), spec.path("ceil_mode").asBoolean(false));
                     case "avgpool2d" -> new AvgPool2d(requireName(file, spec, where), backend, requireInt(file, spec, "window", where),
                             requireInt(file, spec, "stride", where), requireNonNegative(file, spec, "padding", where, 0),
                             spec.path("count_include_pad").asBoolean(true));

@@ -1,5 +1,6 @@
 package io.prune4j.nn;
 
+import io.prune4j.backend.ArgChecks;
 import io.prune4j.backend.Backend;
 import io.prune4j.tensor.DType;
 import io.prune4j.tensor.Tensor;
@@ -7,7 +8,9 @@ import java.util.List;
 
 /**
  * Max pooling over {@code window × window} patches {@code stride} apart, padded by {@code pad} with −∞:
- * {@code x [batch, c, H, W] → y [batch, c, (H + 2·pad − window) / stride + 1, (W + 2·pad − window) / stride + 1]}.
+ * {@code x [batch, c, H, W] → y [batch, c, (H + 2·pad − window) / stride + 1, (W + 2·pad − window) / stride + 1]},
+ * or in ceil mode ({@code ceil_mode=True}) with a partial patch at the far edges kept
+ * ({@link io.prune4j.backend.Backend#maxPool2d(Tensor, Tensor, Tensor, int, int, int, boolean)}).
  * Channels pass through one to one, so pruning a channel before the pool prunes it after.
  */
 public final class MaxPool2d implements UnaryLayer {
@@ -16,6 +19,7 @@ public final class MaxPool2d implements UnaryLayer {
     private final int window;
     private final int stride;
     private final int pad;
+    private final boolean ceil;
     private Tensor out;
     private Tensor argmax;
     private Tensor dx;
@@ -26,6 +30,10 @@ public final class MaxPool2d implements UnaryLayer {
     }
 
     public MaxPool2d(String name, Backend backend, int window, int stride, int pad) {
+        this(name, backend, window, stride, pad, false);
+    }
+
+    public MaxPool2d(String name, Backend backend, int window, int stride, int pad, boolean ceil) {
         if (window < 1 || stride < 1 || pad < 0 || pad > window / 2) {
             throw new IllegalArgumentException("MaxPool2d " + name + ": window and stride must be positive and padding in [0, window / 2], got "
                     + window + ", " + stride + " and " + pad);
@@ -35,6 +43,12 @@ public final class MaxPool2d implements UnaryLayer {
         this.window = window;
         this.stride = stride;
         this.pad = pad;
+        this.ceil = ceil;
+    }
+
+    /** Whether a partial patch at the far edges is kept (PyTorch's and ONNX's {@code ceil_mode}). */
+    public boolean ceilMode() {
+        return ceil;
     }
 
     public int padding() {
@@ -57,7 +71,7 @@ public final class MaxPool2d implements UnaryLayer {
     @Override
     public String describe() {
         return "MaxPool2d " + name + " (" + window + "x" + window + (stride != window ? ", stride " + stride : "")
-                + (pad != 0 ? ", pad " + pad : "") + ")";
+                + (pad != 0 ? ", pad " + pad : "") + (ceil ? ", ceil mode" : "") + ")";
     }
 
     @Override
@@ -66,7 +80,8 @@ public final class MaxPool2d implements UnaryLayer {
             throw new IllegalArgumentException(describe() + " expects [channels, height, width] of at least " + (window - 2 * pad) + "x"
                     + (window - 2 * pad) + " per example, got " + java.util.Arrays.toString(in));
         }
-        return new int[] {in[0], (in[1] + 2 * pad - window) / stride + 1, (in[2] + 2 * pad - window) / stride + 1};
+        return new int[] {in[0], (int) ArgChecks.poolExtent(in[1], window, stride, pad, ceil),
+            (int) ArgChecks.poolExtent(in[2], window, stride, pad, ceil)};
     }
 
     @Override
@@ -79,7 +94,7 @@ public final class MaxPool2d implements UnaryLayer {
         out = Workspace.ensureShape(backend, out, x.dim(0), o[0], o[1], o[2]);
         argmax = Workspace.ensureShape(backend, argmax, DType.INT32, out.shape());
         inputShape = x.shape();
-        backend.maxPool2d(out, argmax, x, window, stride, pad);
+        backend.maxPool2d(out, argmax, x, window, stride, pad, ceil);
         return out;
     }
 
@@ -108,7 +123,7 @@ public final class MaxPool2d implements UnaryLayer {
 
     @Override
     public MaxPool2d copy() {
-        return new MaxPool2d(name, backend, window, stride, pad);
+        return new MaxPool2d(name, backend, window, stride, pad, ceil);
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.prune4j.onnx;
 
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
+import io.prune4j.backend.ArgChecks;
 import io.prune4j.backend.Backend;
 import io.prune4j.nn.Add;
 import io.prune4j.nn.AvgPool2d;
@@ -51,7 +52,10 @@ import java.util.Set;
  * Conv, BatchNormalization (inference form, kept as a trainable BatchNorm), Relu, Clip (ReLU6 and
  * other bounds, as inputs or attributes), MaxPool, AveragePool, GlobalAveragePool, Add, Sum, Concat
  * (channels), Flatten, Reshape to {@code [batch, features]}, Gemm, MatMul (with a following Add of a
- * constant as its bias), and Identity, Dropout and Constant, which become no node of their own.
+ * constant as its bias), and Identity, Dropout and Constant, which become no node of their own. The
+ * shape arithmetic before a Reshape (Shape, Gather, Unsqueeze, Squeeze, Slice, Cast and Concat of
+ * shapes, as PyTorch writes for {@code x.view(x.size(0), -1)}) is evaluated while reading
+ * ({@link ShapeFolding}).
  *
  * <p>The graph's one non-initializer input is the network's input: {@code [batch, C, H, W]} or
  * {@code [batch, features]}, the batch extent fixed or symbolic; symbolic extents after the batch
@@ -75,7 +79,8 @@ public final class OnnxReader {
     public static final int MAX_OPSET = 18;
     /** The operators read, for error messages and documentation. */
     public static final String SUPPORTED = "Conv, BatchNormalization, Relu, Clip, MaxPool, AveragePool, GlobalAveragePool, Add, Sum, "
-            + "Concat, Flatten, Reshape, Gemm, MatMul, Identity, Dropout, Constant, Pad (of zeros)";
+            + "Concat, Flatten, ReduceMean (spatial), Reshape, Gemm, MatMul, Identity, Dropout, Constant, Pad (of zeros), and on shapes Shape, Gather, Unsqueeze, "
+            + "Squeeze, Slice, Cast";
     /** Largest file read: protobuf's own limit for one message. */
     private static final long MAX_BYTES = Integer.MAX_VALUE;
 
@@ -476,6 +481,14 @@ public final class OnnxReader {
                 attributes(node, "axis");
                 inputs(node, 1, Integer.MAX_VALUE);
                 outputsOnly(node, 1);
+                if (node.getInputList().stream().allMatch(constants::containsKey)) {
+                    Constant[] parts = new Constant[node.getInputCount()];
+                    for (int i = 0; i < parts.length; i++) {
+                        parts[i] = constant(node, i, "input");
+                    }
+                    fold(node, () -> ShapeFolding.concat(parts, intAttr(node, "axis", Long.MIN_VALUE)));
+                    return;
+                }
                 String[] in = new String[node.getInputCount()];
                 for (int i = 0; i < in.length; i++) {
                     in[i] = activation(node, i);
@@ -504,7 +517,20 @@ public final class OnnxReader {
                 }
                 add(g, node, new Flatten(name(node, null), backend), x);
             }
+            case "ReduceMean" -> reduceMean(g, node);
             case "Reshape" -> reshape(g, node);
+            case "Shape" -> shape(g, node);
+            case "Gather" -> {
+                attributes(node, "axis");
+                inputs(node, 2, 2);
+                outputsOnly(node, 1);
+                Constant data = shapeInput(node, 0, "data");
+                Constant indices = shapeInput(node, 1, "indices");
+                fold(node, () -> ShapeFolding.gather(data, indices, intAttr(node, "axis", 0)));
+            }
+            case "Unsqueeze", "Squeeze" -> squeezing(node);
+            case "Slice" -> slice(node);
+            case "Cast" -> cast(node);
             case "Pad" -> zeroPad(node);
             case "Gemm" -> gemm(g, node, nodes, readers, absorbed);
             case "MatMul" -> matMul(g, node, nodes, readers, absorbed);
@@ -728,9 +754,6 @@ public final class OnnxReader {
         if (g.shape(x).length != 3) {
             throw error(node, "reads " + Arrays.toString(g.shape(x)) + " per example; only 2-d pooling of [C, H, W] maps is supported");
         }
-        if (intAttr(node, "ceil_mode", 0) != 0) {
-            throw error(node, "ceil_mode 1 is not supported (export with ceil_mode=False)");
-        }
         ones(node, "dilations");
         long[] ks = intsAttr(node, "kernel_shape", null);
         if (ks == null || ks.length != 2 || ks[0] != ks[1] || ks[0] < 1 || ks[0] > Integer.MAX_VALUE) {
@@ -739,8 +762,16 @@ public final class OnnxReader {
         int window = (int) ks[0];
         int stride = square(node, "strides", 1);
         int pad = padding(node, window, window, stride);
+        boolean ceil = intAttr(node, "ceil_mode", 0) != 0;
+        int[] xs = g.shape(x);
+        boolean changesShape = ceil && (ArgChecks.poolExtent(xs[1], window, stride, pad, true) != ArgChecks.poolExtent(xs[1], window, stride,
+                pad, false) || ArgChecks.poolExtent(xs[2], window, stride, pad, true) != ArgChecks.poolExtent(xs[2], window, stride, pad, false));
+        if (!max && changesShape) {
+            throw error(node, "ceil_mode 1 is supported for MaxPool only, or where it does not change the output (export AveragePool with"
+                    + " ceil_mode=False)");
+        }
         String name = name(node, null);
-        Layer layer = max ? new MaxPool2d(name, backend, window, stride, pad)
+        Layer layer = max ? new MaxPool2d(name, backend, window, stride, pad, changesShape)
                 : new AvgPool2d(name, backend, window, stride, pad, intAttr(node, "count_include_pad", 0) != 0);
         add(g, node, layer, x);
     }
@@ -780,13 +811,166 @@ public final class OnnxReader {
         long[] t = s.ints;
         boolean allowZero = intAttr(node, "allowzero", 0) != 0;
         boolean flattens = t.length == 2 && !allowZero
-                && ((t[0] == 0 || (fixedBatch > 0 && t[0] == fixedBatch)) && (t[1] == -1 || t[1] == features)
+                && ((t[0] == 0 || t[0] == ShapeFolding.BATCH || (fixedBatch > 0 && t[0] == fixedBatch)) && (t[1] == -1 || t[1] == features)
                     || t[0] == -1 && t[1] == features);
         if (!flattens) {
-            throw error(node, "shape " + Arrays.toString(t) + " is not supported; only a flatten to [batch, " + features
+            throw error(node, "shape " + ShapeFolding.describe(s) + " is not supported; only a flatten to [batch, " + features
                     + "] (e.g. [-1, " + features + "] or [0, -1]) is");
         }
         add(g, node, new Flatten(name(node, null), backend), x);
+    }
+
+    /**
+     * A mean over the two spatial axes of {@code [batch, C, H, W]} ({@code x.mean([2, 3])}) is a
+     * global average pool, followed by a Flatten when the axes are not kept; other axes are refused.
+     */
+    private void reduceMean(GraphBuilder g, NodeProto node) {
+        long[] axes;
+        if (opset < 18) {
+            attributes(node, "axes", "keepdims");
+            inputs(node, 1, 1);
+            axes = intsAttr(node, "axes", null);
+        } else {
+            attributes(node, "keepdims", "noop_with_empty_axes");
+            inputs(node, 1, 2);
+            axes = node.getInputCount() > 1 && !node.getInput(1).isEmpty() ? shapeInput(node, 1, "axes").ints : null;
+        }
+        outputsOnly(node, 1);
+        String x = activation(node, 0);
+        int rank = g.shape(x).length + 1;
+        long[] spatial = axes == null ? new long[0] : Arrays.stream(axes).map(a -> a < 0 ? a + rank : a).sorted().toArray();
+        if (rank != 4 || !Arrays.equals(spatial, new long[] {2, 3})) {
+            throw error(node, "a mean over axes " + (axes == null ? "(all)" : Arrays.toString(axes)) + " of a rank-" + rank + " tensor is not"
+                    + " supported; only over the spatial axes [2, 3] of [batch, C, H, W] (a global average pool) is");
+        }
+        String name = name(node, null);
+        if (intAttr(node, "keepdims", 1) != 0) {
+            add(g, node, new GlobalAvgPool(name, backend), x);
+            return;
+        }
+        String pool = unique(name + "_pool");
+        try {
+            g.add(new GlobalAvgPool(pool, backend), x);
+        } catch (IllegalArgumentException e) {
+            throw error(node, e.getMessage());
+        }
+        nodeNames.put(pool, pool);
+        outputNames.put(pool, node.getOutput(0) + "_pool");
+        add(g, node, new Flatten(name, backend), pool);
+    }
+
+    /** {@code base}, or {@code base_2}, {@code base_3}…: a prune4j node name not taken yet. */
+    private String unique(String base) {
+        if (taken.add(base)) {
+            return base;
+        }
+        for (int k = 2; ; k++) {
+            if (taken.add(base + "_" + k)) {
+                return base + "_" + k;
+            }
+        }
+    }
+
+    /** {@code Shape} of an activation: its extents, with the batch as {@link ShapeFolding#BATCH}. */
+    private void shape(GraphBuilder g, NodeProto node) {
+        attributes(node, "start", "end");
+        inputs(node, 1, 1);
+        outputsOnly(node, 1);
+        String v = node.getInput(0);
+        if (constants.containsKey(v)) {
+            Constant c = constants.get(v);
+            long[] dims = Arrays.stream(c.dims).asLongStream().toArray();
+            constants.put(node.getOutput(0), ShapeFolding.slice(new Constant(new int[] {dims.length}, null, dims),
+                    intAttr(node, "start", 0), intAttr(node, "end", Long.MAX_VALUE), 1));
+            return;
+        }
+        int[] perExample = g.shape(activation(node, 0));
+        fold(node, () -> ShapeFolding.shape(perExample, intAttr(node, "start", 0), intAttr(node, "end", Long.MAX_VALUE)));
+    }
+
+    private void squeezing(NodeProto node) {
+        boolean unsqueeze = node.getOpType().equals("Unsqueeze");
+        outputsOnly(node, 1);
+        Constant data = shapeInput(node, 0, "data");
+        long[] axes;
+        if (opset < 13) {
+            attributes(node, "axes");
+            inputs(node, 1, 1);
+            axes = intsAttr(node, "axes", null);
+        } else {
+            attributes(node);
+            inputs(node, 1, 2);
+            axes = node.getInputCount() > 1 && !node.getInput(1).isEmpty() ? shapeInput(node, 1, "axes").ints : null;
+        }
+        if (unsqueeze && axes == null) {
+            throw error(node, "needs axes");
+        }
+        long[] a = axes;
+        fold(node, () -> unsqueeze ? ShapeFolding.unsqueeze(data, a) : ShapeFolding.squeeze(data, a));
+    }
+
+    private void slice(NodeProto node) {
+        outputsOnly(node, 1);
+        Constant data = shapeInput(node, 0, "data");
+        long[] starts;
+        long[] ends;
+        long[] axes;
+        long[] steps = {1};
+        if (opset < 10) {
+            attributes(node, "starts", "ends", "axes");
+            inputs(node, 1, 1);
+            starts = intsAttr(node, "starts", null);
+            ends = intsAttr(node, "ends", null);
+            axes = intsAttr(node, "axes", new long[] {0});
+        } else {
+            attributes(node);
+            inputs(node, 3, 5);
+            starts = shapeInput(node, 1, "starts").ints;
+            ends = shapeInput(node, 2, "ends").ints;
+            axes = node.getInputCount() > 3 && !node.getInput(3).isEmpty() ? shapeInput(node, 3, "axes").ints : new long[] {0};
+            if (node.getInputCount() > 4 && !node.getInput(4).isEmpty()) {
+                steps = shapeInput(node, 4, "steps").ints;
+            }
+        }
+        if (starts == null || ends == null || starts.length != 1 || ends.length != 1 || axes.length != 1 || steps.length != 1
+                || axes[0] != 0 && axes[0] != -1) {
+            throw error(node, "only a slice of one axis of a one-dimensional shape is supported");
+        }
+        long step = steps[0];
+        fold(node, () -> ShapeFolding.slice(data, starts[0], ends[0], step));
+    }
+
+    /** A Cast of a constant to its own kind (integers to INT64 or INT32, floats to FLOAT) changes nothing; others are refused. */
+    private void cast(NodeProto node) {
+        attributes(node, "to", "saturate");
+        inputs(node, 1, 1);
+        outputsOnly(node, 1);
+        long to = intAttr(node, "to", -1);
+        Constant c = shapeInput(node, 0, "input");
+        boolean same = c.ints != null ? to == TensorProto.DataType.INT64_VALUE || to == TensorProto.DataType.INT32_VALUE
+                : to == TensorProto.DataType.FLOAT_VALUE;
+        if (!same) {
+            throw error(node, "a cast to " + typeName((int) to) + " is not supported; only casts of shapes to integers are");
+        }
+        alias(node, node.getInput(0));
+    }
+
+    /** Input {@code input} of a shape computation: a constant or the output of a Shape node. */
+    private Constant shapeInput(NodeProto node, int input, String what) {
+        String v = node.getInput(input);
+        if (activations.containsKey(v)) {
+            throw error(node, what + " '" + v + "' is an activation; " + node.getOpType() + " is supported only on shapes (constants and"
+                    + " Shape outputs)");
+        }
+        return constant(node, input, what);
+    }
+
+    private void fold(NodeProto node, java.util.function.Supplier<Constant> f) {
+        try {
+            constants.put(node.getOutput(0), f.get());
+        } catch (IllegalArgumentException e) {
+            throw error(node, e.getMessage());
+        }
     }
 
     private void gemm(GraphBuilder g, NodeProto node, Map<String, NodeProto> nodes, Map<String, Integer> readers,
@@ -966,12 +1150,7 @@ public final class OnnxReader {
                 return c;
             }
         }
-        String base = node.getOutput(0);
-        for (int k = 2; ; k++) {
-            if (taken.add(base + "_" + k)) {
-                return base + "_" + k;
-            }
-        }
+        return unique(node.getOutput(0));
     }
 
     private String activation(NodeProto node, int input) {

@@ -147,7 +147,8 @@ public final class OnnxWriter {
             String hi = scalar(name + ".max", c.hi());
             graph.addNode(node("Clip", name, out, in[0], lo, hi));
         } else if (layer instanceof MaxPool2d p) {
-            graph.addNode(pooling(node("MaxPool", name, out, in[0]), p.window(), p.stride(), p.padding()));
+            NodeProto.Builder n = pooling(node("MaxPool", name, out, in[0]), p.window(), p.stride(), p.padding());
+            graph.addNode(p.ceilMode() ? n.addAttribute(intAttr("ceil_mode", 1)) : n);
         } else if (layer instanceof AvgPool2d p) {
             graph.addNode(pooling(node("AveragePool", name, out, in[0]), p.window(), p.stride(), p.padding())
                     .addAttribute(intAttr("count_include_pad", p.countIncludePad() ? 1 : 0)));

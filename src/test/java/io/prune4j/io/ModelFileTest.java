@@ -199,6 +199,7 @@ class ModelFileTest {
         String b = g.avgPool("b", g.identity("id", Graph.INPUT), 3, 1, 1);
         String c = g.concat("cat", a, b);
         c = g.maxPool("mp", c, 3, 2, 1);
+        c = g.add(new io.prune4j.nn.MaxPool2d("mp.ceil", cpu, 2, 2, 0, true), c); // 5x5 → 3x3: ceil mode kept
         c = g.add(new io.prune4j.nn.Clamp("clip", cpu, -1f, 2f), c);
         String f = g.flatten("flat", g.globalAvgPool("gap", c));
         g.add(io.prune4j.nn.Dense.create(cpu, "fc", 12, 4, false, false, rng), f);

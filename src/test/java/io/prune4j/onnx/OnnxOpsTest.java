@@ -121,6 +121,53 @@ class OnnxOpsTest {
                     b.node("Gemm", "output", in(x, b.weight("fc.weight", 0.3, 2, 7)), i("transB", 1));
                     return b.output("output", 2);
                 }),
+                new Case("x.view(x.size(0), -1): Shape, Gather, Unsqueeze, Concat, Reshape (opset 13)", b -> {
+                    b.opset = 13;
+                    b.input("input", 2, 4, 4);
+                    String x = b.node("Conv", in("input", b.weight("c.weight", 0.3, 3, 2, 3, 3)), ints("pads", 1, 1, 1, 1));
+                    String size = b.node("Shape", in(x));
+                    String n = b.node("Gather", in(size, b.ints("zero", new long[] {0}, new long[0])), i("axis", 0));
+                    String n1 = b.node("Unsqueeze", in(n, b.ints("axes", new long[] {0}, 1)));
+                    String target = b.node("Concat", in(n1, b.ints("minus1", new long[] {-1}, 1)), i("axis", 0));
+                    x = b.node("Reshape", in(x, target));
+                    b.node("Gemm", "output", in(x, b.weight("fc.weight", 0.3, 2, 48), b.weight("fc.bias", 0.1, 2)), i("transB", 1));
+                    return b.output("output", 2);
+                }),
+                new Case("x.view(x.shape[0], C*H*W) through Slice, Squeeze, Cast, Unsqueeze axes attribute (opset 11)", b -> {
+                    b.opset = 11;
+                    b.input("input", 2, 3, 3);
+                    String size = b.node("Shape", in("input"));
+                    String first = b.node("Slice", in(size, b.ints("s0", new long[] {0}, 1), b.ints("s1", new long[] {1}, 1)));
+                    String n = b.node("Cast", in(b.node("Squeeze", in(first), ints("axes", 0))), i("to", 7));
+                    String n1 = b.node("Unsqueeze", in(n), ints("axes", 0));
+                    String target = b.node("Concat", in(n1, b.ints("features", new long[] {18}, 1)), i("axis", 0));
+                    String x = b.node("Reshape", in("input", target));
+                    b.node("Gemm", "output", in(x, b.weight("fc.weight", 0.3, 18, 3)));
+                    return b.output("output", 3);
+                }),
+                new Case("MaxPool ceil_mode (a partial window kept, and the last-window rule), AveragePool ceil_mode that changes nothing,"
+                        + " ReduceMean over [2, 3] without keepdims", b -> {
+                    b.opset = 13;
+                    b.input("input", 3, 11, 10);
+                    String x = b.node("Conv", in("input", b.weight("c.weight", 0.3, 4, 3, 3, 3)));          // 9x8
+                    x = b.node("MaxPool", in(x), ints("kernel_shape", 3, 3), ints("strides", 2, 2), i("ceil_mode", 1)); // 4x4 (floor: 4x3)
+                    x = b.node("MaxPool", in(x), ints("kernel_shape", 2, 2), ints("strides", 2, 2), ints("pads", 1, 1, 1, 1),
+                            i("ceil_mode", 1));                                                                    // 3x3 (ceil alone: 4x4)
+                    x = b.node("AveragePool", in(x), ints("kernel_shape", 3, 3), ints("strides", 1, 1), ints("pads", 1, 1, 1, 1),
+                            i("ceil_mode", 1), i("count_include_pad", 0));                                         // 3x3 either way
+                    x = b.node("ReduceMean", in(x), ints("axes", 2, 3), i("keepdims", 0));
+                    b.node("Gemm", "output", in(x, b.weight("fc.weight", 0.3, 2, 4)), i("transB", 1));
+                    return b.output("output", 2);
+                }),
+                new Case("ReduceMean with axes as an input, kept dims (opset 18), then Flatten", b -> {
+                    b.opset = 18;
+                    b.input("input", 3, 5, 5);
+                    String x = b.node("Conv", in("input", b.weight("c.weight", 0.3, 4, 3, 1, 1)));
+                    x = b.node("ReduceMean", in(x, b.ints("axes", new long[] {-1, -2}, 2)), i("keepdims", 1));
+                    x = b.node("Flatten", in(x));
+                    b.node("Gemm", "output", in(x, b.weight("fc.weight", 0.3, 2, 4)), i("transB", 1));
+                    return b.output("output", 2);
+                }),
                 new Case("an initializer shared through Identity, BatchNormalization opset 15 with training_mode 0, a dead branch", b -> {
                     b.opset = 15;
                     b.input("input", 3, 6, 6);

@@ -17,6 +17,15 @@ public final class NaiveGraphOps {
     }
 
     /**
+     * The output extent in ceil mode, as PyTorch documents it: {@code ⌈(n + 2·pad − k) / stride⌉ + 1},
+     * less one when the last window would start in the far padding.
+     */
+    public static int outCeil(int n, int k, int stride, int pad) {
+        int o = (int) Math.ceil((n + 2.0 * pad - k) / stride) + 1;
+        return (o - 1) * stride >= n + pad ? o - 1 : o;
+    }
+
+    /**
      * Grouped convolution: {@code y[b,o,i,j] = bias[o] + Σ_{c,u,v} w[o,c,u,v] · x[b, g·cin + c, i·s − p + u, j·s − p + v]}
      * with {@code g = o / (out / groups)}, {@code cin = in / groups}, zero outside; {@code bias} null for none.
      */
@@ -99,8 +108,13 @@ public final class NaiveGraphOps {
      * Returns {@code {values, positions}}.
      */
     public static double[][] maxPool2d(double[] x, int planes, int h, int w, int window, int stride, int pad) {
-        int ho = out(h, window, stride, pad);
-        int wo = out(w, window, stride, pad);
+        return maxPool2d(x, planes, h, w, window, stride, pad, false);
+    }
+
+    /** {@link #maxPool2d(double[], int, int, int, int, int, int)}, in ceil mode when {@code ceil}. */
+    public static double[][] maxPool2d(double[] x, int planes, int h, int w, int window, int stride, int pad, boolean ceil) {
+        int ho = ceil ? outCeil(h, window, stride, pad) : out(h, window, stride, pad);
+        int wo = ceil ? outCeil(w, window, stride, pad) : out(w, window, stride, pad);
         double[] y = new double[planes * ho * wo];
         double[] arg = new double[planes * ho * wo];
         for (int p = 0; p < planes; p++) {

@@ -258,11 +258,13 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void maxPool2d(Tensor y, Tensor argmax, Tensor x, int window, int stride, int pad) {
-        int[] out = ArgChecks.maxPool2d(y, argmax, x, window, stride, pad);
+    public void maxPool2d(Tensor y, Tensor argmax, Tensor x, int window, int stride, int pad, boolean ceil) {
+        int[] out = ArgChecks.maxPool2d(y, argmax, x, window, stride, pad, ceil);
         int ho = out[0];
         int wo = out[1];
-        if (pad == 0) {
+        boolean partial = ceil && (ho != ArgChecks.poolExtent(x.dim(2), window, stride, pad, false)
+                || wo != ArgChecks.poolExtent(x.dim(3), window, stride, pad, false));
+        if (pad == 0 && !partial) {
             // the unpadded pooling as it was (2×2 fast path included), bit for bit
             CpuConv.maxPool(f(y, "maxPool2d"), i(argmax, "maxPool2d"), f(x, "maxPool2d"), x.dim(0) * x.dim(1), x.dim(2), x.dim(3),
                     window, stride, ho, wo);

@@ -376,13 +376,13 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
-    public void maxPool2d(Tensor y, Tensor argmax, Tensor x, int window, int stride, int pad) {
-        ArgChecks.maxPool2d(y, argmax, x, window, stride, pad);
+    public void maxPool2d(Tensor y, Tensor argmax, Tensor x, int window, int stride, int pad, boolean ceil) {
+        ArgChecks.maxPool2d(y, argmax, x, window, stride, pad, ceil);
         CudaTensor yc = f(y, "maxPool2d");
         CudaTensor ac = i(argmax, "maxPool2d");
         CudaTensor xc = f(x, "maxPool2d");
-        check(CudaKernels.p4j_max_pool2d_pad(yc.address(), ac.address(), xc.address(), x.dim(0) * x.dim(1), x.dim(2), x.dim(3),
-                window, stride, pad, stream), "maxPool2d");
+        check(CudaKernels.p4j_max_pool2d_ceil(yc.address(), ac.address(), xc.address(), x.dim(0) * x.dim(1), x.dim(2), x.dim(3),
+                window, stride, pad, ceil ? 1 : 0, stream), "maxPool2d");
     }
 
     @Override

@@ -408,6 +408,11 @@ public final class CudaKernels {
                                                 int planes, int h, int w, int window, int stride, int pad,
                                                 @Cast("void*") long stream);
 
+    /** {@link #p4j_max_pool2d_pad}, with partial patches at the far edges kept when {@code ceilMode != 0} (ceil_mode). */
+    public static native int p4j_max_pool2d_ceil(@Cast("float*") long y, @Cast("int*") long argmax, @Cast("const float*") long x,
+                                                 int planes, int h, int w, int window, int stride, int pad, int ceilMode,
+                                                 @Cast("void*") long stream);
+
     /** Average pooling with zero padding; divides by window² when {@code countIncludePad != 0}, else by the positions inside. */
     public static native int p4j_avg_pool2d(@Cast("float*") long y, @Cast("const float*") long x, int planes, int h, int w,
                                             int window, int stride, int pad, int countIncludePad, @Cast("void*") long stream);

@@ -178,18 +178,22 @@ class CpuGraphOpsTest {
 
     // ---- pooling -----------------------------------------------------------------------------------
 
-    @ParameterizedTest(name = "maxPool batch={0} c={1} {2}x{3} window={4} stride={5} pad={6}")
-    @CsvSource({"2,3,5,7,3,2,1", "1,2,7,6,3,1,1", "3,1,4,4,2,2,1", "2,2,9,5,5,2,2", "1,1,1,1,3,1,1", "1,1,1,1,2,1,1", "0,2,5,5,3,2,1",
-            "2,3,6,6,2,1,1", "2,2,8,8,4,4,2", "16,16,15,15,3,2,1", "2,3,5,7,3,2,0"})
-    void paddedMaxPoolingMatchesReference(int batch, int c, int h, int w, int window, int stride, int pad) {
-        SplittableRandom rng = new SplittableRandom(Arrays.hashCode(new int[] {batch, c, h, w, window, stride, pad}));
-        int ho = NaiveGraphOps.out(h, window, stride, pad);
-        int wo = NaiveGraphOps.out(w, window, stride, pad);
+    @ParameterizedTest(name = "maxPool batch={0} c={1} {2}x{3} window={4} stride={5} pad={6} ceil={7}")
+    @CsvSource({"2,3,5,7,3,2,1,false", "1,2,7,6,3,1,1,false", "3,1,4,4,2,2,1,false", "2,2,9,5,5,2,2,false", "1,1,1,1,3,1,1,false",
+            "1,1,1,1,2,1,1,false", "0,2,5,5,3,2,1,false", "2,3,6,6,2,1,1,false", "2,2,8,8,4,4,2,false", "16,16,15,15,3,2,1,false",
+            "2,3,5,7,3,2,0,false",
+            // ceil mode: a partial window kept (6 → 3 not 2; 54 → 27 not 26), the last-window rule (5, pad 1 → 3 not 4), none partial
+            "2,3,6,7,3,2,0,true", "1,2,54,13,3,2,0,true", "2,2,5,5,2,2,1,true", "1,3,9,9,3,2,1,true", "2,2,8,8,3,3,1,true",
+            "2,4,14,14,2,2,0,true"})
+    void paddedMaxPoolingMatchesReference(int batch, int c, int h, int w, int window, int stride, int pad, boolean ceil) {
+        SplittableRandom rng = new SplittableRandom(Arrays.hashCode(new int[] {batch, c, h, w, window, stride, pad, ceil ? 1 : 0}));
+        int ho = ceil ? NaiveGraphOps.outCeil(h, window, stride, pad) : NaiveGraphOps.out(h, window, stride, pad);
+        int wo = ceil ? NaiveGraphOps.outCeil(w, window, stride, pad) : NaiveGraphOps.out(w, window, stride, pad);
         float[] x = Check.randn(rng, batch * c * h * w, 1);
         Tensor y = cpu.zeros(DType.FLOAT32, batch, c, ho, wo);
         Tensor arg = cpu.zeros(DType.INT32, batch, c, ho, wo);
-        cpu.maxPool2d(y, arg, cpu.fromArray(x, batch, c, h, w), window, stride, pad);
-        double[][] ref = NaiveGraphOps.maxPool2d(d(x), batch * c, h, w, window, stride, pad);
+        cpu.maxPool2d(y, arg, cpu.fromArray(x, batch, c, h, w), window, stride, pad, ceil);
+        double[][] ref = NaiveGraphOps.maxPool2d(d(x), batch * c, h, w, window, stride, pad, ceil);
         Check.close("max values", ref[0], y.toFloatArray(), 0, 0);
         int[] a = arg.toIntArray();
         for (int i = 0; i < a.length; i++) {

@@ -11,6 +11,7 @@ import io.prune4j.backend.cpu.CpuBackend;
 import io.prune4j.tensor.DType;
 import io.prune4j.tensor.Tensor;
 import io.prune4j.testing.Check;
+import io.prune4j.testing.NaiveGraphOps;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -224,15 +225,18 @@ abstract class GraphOpsParity {
      * padding). The gradient through the argmax: exact without overlap, else float atomics in another
      * order (1e-6).
      */
-    @ParameterizedTest(name = "maxPool2d batch={0} c={1} {2}x{3} window={4} stride={5} pad={6}")
+    @ParameterizedTest(name = "maxPool2d batch={0} c={1} {2}x{3} window={4} stride={5} pad={6} ceil={7}")
     @CsvSource({
-        "2, 3, 7, 7, 3, 2, 1", "1, 1, 1, 1, 1, 1, 0", "2, 31, 8, 9, 3, 1, 1", "1, 32, 5, 5, 2, 2, 1", "3, 33, 6, 6, 5, 2, 2",
-        "1, 2, 2, 2, 2, 1, 1", "0, 3, 4, 4, 3, 2, 1", "4, 16, 112, 112, 3, 2, 1", "2, 3, 1, 5, 3, 1, 1", "1, 2, 3, 3, 3, 3, 1",
+        "2, 3, 7, 7, 3, 2, 1, false", "1, 1, 1, 1, 1, 1, 0, false", "2, 31, 8, 9, 3, 1, 1, false", "1, 32, 5, 5, 2, 2, 1, false",
+        "3, 33, 6, 6, 5, 2, 2, false", "1, 2, 2, 2, 2, 1, 1, false", "0, 3, 4, 4, 3, 2, 1, false", "4, 16, 112, 112, 3, 2, 1, false",
+        "2, 3, 1, 5, 3, 1, 1, false", "1, 2, 3, 3, 3, 3, 1, false",
+        // ceil mode (SqueezeNet's and GoogLeNet's pools): partial windows kept, and the last-window rule
+        "2, 3, 6, 7, 3, 2, 0, true", "2, 17, 54, 55, 3, 2, 0, true", "2, 2, 5, 5, 2, 2, 1, true", "1, 33, 9, 9, 3, 2, 1, true",
     })
-    void paddedMaxPooling(int b, int c, int h, int w, int window, int stride, int pad) {
+    void paddedMaxPooling(int b, int c, int h, int w, int window, int stride, int pad, boolean ceil) {
         SplittableRandom rng = new SplittableRandom(2000L + 7L * h + window + pad);
-        int ho = (h + 2 * pad - window) / stride + 1;
-        int wo = (w + 2 * pad - window) / stride + 1;
+        int ho = ceil ? NaiveGraphOps.outCeil(h, window, stride, pad) : NaiveGraphOps.out(h, window, stride, pad);
+        int wo = ceil ? NaiveGraphOps.outCeil(w, window, stride, pad) : NaiveGraphOps.out(w, window, stride, pad);
         float[] xs = uniform(rng, b * c * h * w, 2);
         for (int i = 0; i < xs.length; i++) {
             xs[i] = Math.round(xs[i] * 2) / 2f;
@@ -242,11 +246,11 @@ abstract class GraphOpsParity {
             xs[xs.length - 1] = Float.NaN;
             xs[xs.length / 2] = Float.NaN;
         }
-        String l = " [" + b + "," + c + "," + h + "," + w + "] window " + window + " stride " + stride + " pad " + pad;
+        String l = " [" + b + "," + c + "," + h + "," + w + "] window " + window + " stride " + stride + " pad " + pad + (ceil ? " ceil" : "");
         Pair x = f(xs, b, c, h, w);
         Pair y = junk(rng, b, c, ho, wo);
         Pair am = ints(Check.randint(rng, b * c * ho * wo, 1000), b, c, ho, wo);
-        both(s -> s.b().maxPool2d(s.t(y), s.t(am), s.t(x), window, stride, pad));
+        both(s -> s.b().maxPool2d(s.t(y), s.t(am), s.t(x), window, stride, pad, ceil));
         same("maxPool2d y" + l, y);
         assertArrayEquals(ref.toIntArray(am.r()), dut.toIntArray(am.d()), "maxPool2d argmax" + l);
         for (int a : dut.toIntArray(am.d())) {

@@ -1,0 +1,176 @@
+package io.prune4j.onnx;
+
+import io.prune4j.onnx.OnnxReader.Constant;
+import java.util.Arrays;
+
+/**
+ * The shape arithmetic PyTorch exports around a {@code Reshape}, evaluated while reading: for
+ * {@code x.view(x.size(0), -1)} the exporter writes {@code Shape → Gather → Unsqueeze → Concat →
+ * Reshape}. Every value here is an integer constant, except that the batch extent, which a file may
+ * leave symbolic, is the marker {@link #BATCH}; a Reshape to {@code [BATCH, -1]} is then a flatten
+ * like any other. Each method checks its inputs and throws {@link IllegalArgumentException} with
+ * the reason, which the reader reports with the node.
+ */
+final class ShapeFolding {
+    /** The batch extent, whatever it is at run time. No arithmetic is done on it. */
+    static final long BATCH = Long.MIN_VALUE;
+
+    private ShapeFolding() {}
+
+    /** {@code Shape}: the extents of a {@code [batch, …perExample]} activation, from {@code start} to {@code end} (opset 15). */
+    static Constant shape(int[] perExample, long start, long end) {
+        long[] all = new long[perExample.length + 1];
+        all[0] = BATCH;
+        for (int i = 0; i < perExample.length; i++) {
+            all[i + 1] = perExample[i];
+        }
+        int from = (int) clampIndex(start, all.length);
+        int to = (int) clampIndex(end, all.length);
+        long[] v = Arrays.copyOfRange(all, from, Math.max(from, to));
+        return new Constant(new int[] {v.length}, null, v);
+    }
+
+    /** {@code Gather} along axis 0 of a one-dimensional integer tensor; the result has the indices' shape. */
+    static Constant gather(Constant data, Constant indices, long axis) {
+        long[] d = vector(data, "data");
+        if (axis != 0 && axis != -1) {
+            throw new IllegalArgumentException("axis " + axis + " is not supported; shapes are gathered along axis 0");
+        }
+        if (indices.ints() == null) {
+            throw new IllegalArgumentException("indices must be integers");
+        }
+        long[] out = new long[indices.ints().length];
+        for (int i = 0; i < out.length; i++) {
+            long k = indices.ints()[i];
+            if (k < -d.length || k >= d.length) {
+                throw new IllegalArgumentException("index " + k + " is out of range for " + describe(data));
+            }
+            out[i] = d[(int) (k < 0 ? k + d.length : k)];
+        }
+        return new Constant(indices.dims().clone(), null, out);
+    }
+
+    /** {@code Unsqueeze}: extents of 1 inserted at {@code axes} (of the output's rank); the values are unchanged. */
+    static Constant unsqueeze(Constant data, long[] axes) {
+        ints(data, "data");
+        int rank = data.dims().length + axes.length;
+        boolean[] inserted = new boolean[rank];
+        for (long a : axes) {
+            int k = (int) normalise(a, rank);
+            if (inserted[k]) {
+                throw new IllegalArgumentException("axes " + Arrays.toString(axes) + " repeat an axis");
+            }
+            inserted[k] = true;
+        }
+        int[] dims = new int[rank];
+        for (int i = 0, j = 0; i < rank; i++) {
+            dims[i] = inserted[i] ? 1 : data.dims()[j++];
+        }
+        return new Constant(dims, null, data.ints().clone());
+    }
+
+    /** {@code Squeeze}: the extents of 1 at {@code axes} removed, or every extent of 1 when {@code axes} is null. */
+    static Constant squeeze(Constant data, long[] axes) {
+        ints(data, "data");
+        int rank = data.dims().length;
+        boolean[] removed = new boolean[rank];
+        if (axes == null) {
+            for (int i = 0; i < rank; i++) {
+                removed[i] = data.dims()[i] == 1;
+            }
+        } else {
+            for (long a : axes) {
+                int k = (int) normalise(a, rank);
+                if (data.dims()[k] != 1) {
+                    throw new IllegalArgumentException("axis " + a + " has extent " + data.dims()[k] + ", not 1");
+                }
+                removed[k] = true;
+            }
+        }
+        int[] dims = new int[rank];
+        int n = 0;
+        for (int i = 0; i < rank; i++) {
+            if (!removed[i]) {
+                dims[n++] = data.dims()[i];
+            }
+        }
+        return new Constant(Arrays.copyOf(dims, n), null, data.ints().clone());
+    }
+
+    /** {@code Concat} along axis 0 of one-dimensional integer tensors. */
+    static Constant concat(Constant[] parts, long axis) {
+        if (axis != 0 && axis != -1) {
+            throw new IllegalArgumentException("axis " + axis + " is not supported for constants; shapes are concatenated along axis 0");
+        }
+        long[] out = new long[0];
+        for (int i = 0; i < parts.length; i++) {
+            long[] p = vector(parts[i], "input " + i);
+            long[] joined = Arrays.copyOf(out, out.length + p.length);
+            System.arraycopy(p, 0, joined, out.length, p.length);
+            out = joined;
+        }
+        return new Constant(new int[] {out.length}, null, out);
+    }
+
+    /** {@code Slice} of a one-dimensional integer tensor: {@code data[start:end:step]} with ONNX's clamping. */
+    static Constant slice(Constant data, long start, long end, long step) {
+        long[] d = vector(data, "data");
+        if (step == 0) {
+            throw new IllegalArgumentException("step 0 is not a slice");
+        }
+        int n = d.length;
+        long from = start < 0 ? start + n : start;
+        long to = end < 0 ? end + n : end;
+        long[] out;
+        if (step > 0) {
+            from = Math.max(0, Math.min(from, n));
+            to = Math.max(0, Math.min(to, n));
+            out = new long[(int) Math.max(0, (to - from + step - 1) / step)];
+        } else {
+            from = Math.max(-1, Math.min(from, n - 1));
+            to = Math.max(-1, Math.min(to, n - 1));
+            out = new long[(int) Math.max(0, (from - to - step - 1) / -step)];
+        }
+        for (int i = 0; i < out.length; i++) {
+            out[i] = d[(int) (from + i * step)];
+        }
+        return new Constant(new int[] {out.length}, null, out);
+    }
+
+    /** One value of {@code c} as it should read in a message: "batch" for {@link #BATCH}. */
+    static String describe(Constant c) {
+        if (c.ints() == null) {
+            return "shape " + Arrays.toString(c.dims());
+        }
+        StringBuilder s = new StringBuilder("[");
+        for (int i = 0; i < c.ints().length; i++) {
+            s.append(i == 0 ? "" : ", ").append(c.ints()[i] == BATCH ? "batch" : Long.toString(c.ints()[i]));
+        }
+        return s.append("]").toString();
+    }
+
+    private static long[] vector(Constant c, String what) {
+        ints(c, what);
+        if (c.dims().length != 1) {
+            throw new IllegalArgumentException(what + " has shape " + Arrays.toString(c.dims()) + "; only one-dimensional shapes are supported");
+        }
+        return c.ints();
+    }
+
+    private static void ints(Constant c, String what) {
+        if (c.ints() == null) {
+            throw new IllegalArgumentException(what + " must be integers (a shape), got FLOAT values");
+        }
+    }
+
+    private static long normalise(long axis, int rank) {
+        if (axis < -rank || axis >= rank) {
+            throw new IllegalArgumentException("axis " + axis + " is out of range for rank " + rank);
+        }
+        return axis < 0 ? axis + rank : axis;
+    }
+
+    private static long clampIndex(long i, int n) {
+        return Math.max(0, Math.min(i < 0 ? i + n : i, n));
+    }
+}
