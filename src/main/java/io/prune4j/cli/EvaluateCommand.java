@@ -80,7 +80,8 @@ final class EvaluateCommand implements Callable<Integer> {
                 byte[] bytes = ModelFormat.of(source.model) == ModelFormat.ONNX ? Files.readAllBytes(source.model)
                         : OnnxWriter.toModel(net, model.names(), Map.of()).toByteArray();
                 try (OnnxRuntime session = OnnxRuntime.open(bytes, common.threadCount())) {
-                    stats = OrtMeasure.stats(session, net, test, data != null, seconds, ModelFile.sizeOf(source.model));
+                    stats = OrtMeasure.stats(session, net, model.names().outputFunction(), test, data != null, seconds,
+                            ModelFile.sizeOf(source.model));
                 }
             } else {
                 try (DeviceData d = DeviceData.upload(backend, test)) {

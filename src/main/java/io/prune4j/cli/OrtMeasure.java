@@ -3,6 +3,7 @@ package io.prune4j.cli;
 import io.prune4j.data.Dataset;
 import io.prune4j.nn.Graph;
 import io.prune4j.onnx.OnnxRuntime;
+import io.prune4j.onnx.OutputFunction;
 import io.prune4j.prune.Pruner;
 import io.prune4j.report.ModelStats;
 import java.util.Arrays;
@@ -17,8 +18,12 @@ final class OrtMeasure {
 
     private OrtMeasure() {}
 
-    /** {@code net} is the same model read by prune4j, for its parameter and FLOP counts. */
-    static ModelStats stats(OnnxRuntime ort, Graph net, Dataset test, boolean accuracy, double seconds, long fileBytes) {
+    /**
+     * {@code net} is the same model read by prune4j, for its parameter and FLOP counts; {@code function}
+     * is what the file applies to its scores last, undone for the loss.
+     */
+    static ModelStats stats(OnnxRuntime ort, Graph net, OutputFunction function, Dataset test, boolean accuracy, double seconds,
+                            long fileBytes) {
         int size = net.inputSize();
         int classes = net.outputSize();
         Double acc = null;
@@ -28,7 +33,8 @@ final class OrtMeasure {
             double sum = 0;
             for (int from = 0; from < test.count(); from += BATCH) {
                 int rows = Math.min(BATCH, test.count() - from);
-                float[] y = ort.run(Arrays.copyOfRange(test.features(), from * size, (from + rows) * size), rows, net.inputShape());
+                float[] y = function.toScores(ort.run(Arrays.copyOfRange(test.features(), from * size, (from + rows) * size), rows,
+                        net.inputShape()), rows);
                 for (int r = 0; r < rows; r++) {
                     int label = test.labels()[from + r];
                     int best = 0;

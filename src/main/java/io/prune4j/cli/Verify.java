@@ -5,6 +5,7 @@ import io.prune4j.nn.Graph;
 import io.prune4j.onnx.Agreement;
 import io.prune4j.onnx.ModelFormat;
 import io.prune4j.onnx.OnnxNames;
+import io.prune4j.onnx.OutputFunction;
 import io.prune4j.onnx.OnnxRuntime;
 import io.prune4j.onnx.OnnxWriter;
 import io.prune4j.tensor.Tensor;
@@ -35,14 +36,17 @@ final class Verify {
         }
         Dataset random = Dataset.random(net.inputShape(), net.outputSize(), n, seed + 1);
         try (OnnxRuntime ort = OnnxRuntime.open(model, 0)) {
-            Agreement a = compare(net, ort, random, n);
-            return test == null ? a : a.worst(compare(net, ort, test, Math.min(n, test.count())));
+            OutputFunction f = names == null ? OutputFunction.NONE : names.outputFunction();
+            Agreement a = compare(net, f, ort, random, n);
+            return test == null ? a : a.worst(compare(net, f, ort, test, Math.min(n, test.count())));
         }
     }
 
-    private static Agreement compare(Graph net, OnnxRuntime ort, Dataset data, int n) {
+    /** {@code net}'s outputs, passed through {@code f} as the file does, against ONNX Runtime's. */
+    private static Agreement compare(Graph net, OutputFunction f, OnnxRuntime ort, Dataset data, int n) {
         int size = net.inputSize();
         Agreement worst = null;
+        boolean allZero = true;
         for (int from = 0; from < n; from += BATCH) {
             int rows = Math.min(BATCH, n - from);
             float[] x = Arrays.copyOfRange(data.features(), from * size, (from + rows) * size);
@@ -51,10 +55,17 @@ final class Verify {
             System.arraycopy(net.inputShape(), 0, shape, 1, net.inputShape().length);
             float[] ours;
             try (Tensor t = net.backend().fromArray(x, shape)) {
-                ours = net.forward(t, false).toFloatArray();
+                ours = f.apply(net.forward(t, false).toFloatArray(), rows);
+            }
+            for (float v : ours) {
+                allZero &= v == 0f;
             }
             Agreement a = Agreement.of(rows, ours, ort.run(x, rows, net.inputShape()));
             worst = worst == null ? a : worst.worst(a);
+        }
+        if (allZero && n > 0) {
+            System.out.println("verify: note: every output on the " + data.name() + " examples is 0, so agreeing on them shows little"
+                    + " (the pruned network no longer responds to its input)");
         }
         return worst;
     }

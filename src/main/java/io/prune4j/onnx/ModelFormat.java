@@ -38,8 +38,26 @@ public enum ModelFormat {
             throw new io.prune4j.io.ModelFormatException(file + ": the model takes inputs of shape " + java.util.Arrays.toString(has)
                     + ", not the " + java.util.Arrays.toString(inputShape) + " given");
         }
-        return new OnnxModel(net, OnnxNames.defaults(), 0, "prune4j", loaded.metadata());
+        OnnxNames names = OnnxNames.defaults();
+        String function = loaded.metadata().get(OUTPUT_FUNCTION);
+        if (function != null) {
+            try {
+                OutputFunction f = OutputFunction.valueOf(function);
+                names = new OnnxNames("input", "output", Map.of(), Map.of(), Map.of(), "prune4j", f, "");
+            } catch (IllegalArgumentException e) {
+                net.close();
+                throw new io.prune4j.io.ModelFormatException(file + ": metadata " + OUTPUT_FUNCTION + " '" + function + "' is not one of "
+                        + java.util.Arrays.toString(OutputFunction.values()));
+            }
+        }
+        return new OnnxModel(net, names, 0, "prune4j", loaded.metadata());
     }
+
+    /**
+     * Metadata key of a safetensors file that keeps the {@link OutputFunction} of the ONNX file it came
+     * from, so that an export of it ends in the same Softmax.
+     */
+    public static final String OUTPUT_FUNCTION = "prune4j.output_function";
 
     /**
      * Writes {@code net} to {@code file} in the format its name says; {@code names} (null: defaults)
@@ -49,7 +67,14 @@ public enum ModelFormat {
         if (of(file) == ONNX) {
             OnnxWriter.write(net, file, names, metadata);
         } else {
-            ModelFile.save(net, file, metadata);
+            OutputFunction f = names == null ? OutputFunction.NONE : names.outputFunction();
+            if (f == OutputFunction.NONE) {
+                ModelFile.save(net, file, metadata);
+            } else {
+                Map<String, String> m = new java.util.LinkedHashMap<>(metadata);
+                m.put(OUTPUT_FUNCTION, f.name());
+                ModelFile.save(net, file, m);
+            }
         }
     }
 }

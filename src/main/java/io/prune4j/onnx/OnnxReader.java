@@ -79,7 +79,8 @@ public final class OnnxReader {
     public static final int MAX_OPSET = 18;
     /** The operators read, for error messages and documentation. */
     public static final String SUPPORTED = "Conv, BatchNormalization, Relu, Clip, MaxPool, AveragePool, GlobalAveragePool, Add, Sum, "
-            + "Concat, Flatten, ReduceMean (spatial), Reshape, Gemm, MatMul, Identity, Dropout, Constant, Pad (of zeros), and on shapes Shape, Gather, Unsqueeze, "
+            + "Concat, Flatten, ReduceMean (spatial), Reshape, Gemm, MatMul, Identity, Dropout, Constant, Pad (of zeros), Softmax and "
+            + "LogSoftmax (last), and on shapes Shape, Gather, Unsqueeze, "
             + "Squeeze, Slice, Cast";
     /** Largest file read: protobuf's own limit for one message. */
     private static final long MAX_BYTES = Integer.MAX_VALUE;
@@ -97,6 +98,10 @@ public final class OnnxReader {
     private final Map<String, String> initializerNames = new LinkedHashMap<>();
     private final Set<String> usedInitializers = new HashSet<>();
     private final Set<String> taken = new HashSet<>();
+    /** The graph's output, and the Softmax or LogSoftmax taken off it (see {@link OutputFunction}). */
+    private String graphOutput;
+    private OutputFunction function = OutputFunction.NONE;
+    private String functionNode = "";
     /** Batch extent of the input when the file fixes it (Reshape may name it), else -1. */
     private long fixedBatch = -1;
 
@@ -170,6 +175,7 @@ public final class OnnxReader {
                     + " (class scores)");
         }
         String outputName = g.getOutput(0).getName();
+        graphOutput = outputName;
         List<NodeProto> nodes = live(g, outputName, input.getName());
         taken.add(Graph.INPUT);
         activations.put(input.getName(), Graph.INPUT);
@@ -217,7 +223,8 @@ public final class OnnxReader {
             for (StringStringEntryProto e : model.getMetadataPropsList()) {
                 meta.put(e.getKey(), e.getValue());
             }
-            OnnxNames names = new OnnxNames(input.getName(), outputName, nodeNames, outputNames, initializerNames, g.getName());
+            OnnxNames names = new OnnxNames(input.getName(), outputName, nodeNames, outputNames, initializerNames, g.getName(), function,
+                    functionNode);
             return new OnnxModel(net, names, opset, model.getProducerName() + (model.getProducerVersion().isEmpty() ? ""
                     : " " + model.getProducerVersion()), meta);
         } finally {
@@ -518,6 +525,7 @@ public final class OnnxReader {
                 add(g, node, new Flatten(name(node, null), backend), x);
             }
             case "ReduceMean" -> reduceMean(g, node);
+            case "Softmax", "LogSoftmax" -> outputFunction(g, node);
             case "Reshape" -> reshape(g, node);
             case "Shape" -> shape(g, node);
             case "Gather" -> {
@@ -857,6 +865,24 @@ public final class OnnxReader {
         nodeNames.put(pool, pool);
         outputNames.put(pool, node.getOutput(0) + "_pool");
         add(g, node, new Flatten(name, backend), pool);
+    }
+
+    /**
+     * A Softmax or LogSoftmax over the classes that writes the graph's output is taken off: prune4j
+     * trains on the scores before it, and the writer puts it back. Anywhere else it is refused.
+     */
+    private void outputFunction(GraphBuilder g, NodeProto node) {
+        attributes(node, "axis");
+        inputs(node, 1, 1);
+        outputsOnly(node, 1);
+        String x = activation(node, 0);
+        long axis = intAttr(node, "axis", opset < 13 ? 1 : -1);
+        if (!node.getOutput(0).equals(graphOutput) || g.shape(x).length != 1 || axis != 1 && axis != -1) {
+            throw error(node, "is supported only as the last node, over the classes of [batch, classes] (axis 1 or -1)");
+        }
+        function = node.getOpType().equals("Softmax") ? OutputFunction.SOFTMAX : OutputFunction.LOG_SOFTMAX;
+        functionNode = node.getName();
+        alias(node, node.getInput(0));
     }
 
     /** {@code base}, or {@code base_2}, {@code base_3}…: a prune4j node name not taken yet. */

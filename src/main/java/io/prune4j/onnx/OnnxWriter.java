@@ -82,15 +82,23 @@ public final class OnnxWriter {
         Map<String, String> values = new java.util.HashMap<>();
         values.put(Graph.INPUT, input);
         List<Graph.Node> nodes = net.nodes();
+        OutputFunction function = names.outputFunction();
         for (int i = 0; i < nodes.size(); i++) {
             Graph.Node node = nodes.get(i);
-            boolean last = i == nodes.size() - 1;
+            boolean last = i == nodes.size() - 1 && function == OutputFunction.NONE;
             String out = last ? unique(names.output()) : unique(names.outputOf(node.name()));
             String[] in = node.inputs().stream().map(values::get).toArray(String[]::new);
             write(node.layer(), in, out);
             values.put(node.name(), out);
         }
-        graph.addOutput(valueInfo(values.get(net.outputName()), new int[] {net.outputSize()}));
+        String output = values.get(net.outputName());
+        if (function != OutputFunction.NONE) {
+            String scores = output;
+            output = unique(names.output());
+            String name = names.outputFunctionNode().isEmpty() ? function.operator() : names.outputFunctionNode();
+            graph.addNode(node(function.operator(), name, output, scores).addAttribute(intAttr("axis", 1)));
+        }
+        graph.addOutput(valueInfo(output, new int[] {net.outputSize()}));
         ModelProto.Builder m = ModelProto.newBuilder()
                 .setIrVersion(IR_VERSION)
                 .setProducerName("prune4j")

@@ -189,9 +189,9 @@ class OnnxBadFileTest {
     @Test
     void anUnknownOperatorListsTheSupportedOnes() throws IOException {
         OnnxBuild b = net();
-        NodeProto.Builder relu = b.graph.getNodeBuilder(1).setOpType("Softmax");
-        String msg = refused("softmax", b.bytes());
-        says(msg, node(relu), "operator Softmax is not supported", OnnxReader.SUPPORTED);
+        NodeProto.Builder relu = b.graph.getNodeBuilder(1).setOpType("Transpose"); // ShuffleNet's channel shuffle has one
+        String msg = refused("transpose", b.bytes());
+        says(msg, node(relu), "operator Transpose is not supported", OnnxReader.SUPPORTED);
     }
 
     @Test
@@ -357,6 +357,15 @@ class OnnxBadFileTest {
     @Test
     void dilation2() throws IOException {
         says(convWith("dilation", ints("pads", 1, 1, 1, 1), ints("dilations", 2, 2)), "dilations [2, 2] are not supported", "only 1");
+    }
+
+    @Test
+    void aSoftmaxThatIsNotTheLastNode() throws IOException {
+        OnnxBuild b = new OnnxBuild(1).input("input", 6);
+        String x = b.node("Gemm", in("input", b.weight("fc1.weight", 0.3, 4, 6)), i("transB", 1));
+        NodeProto.Builder soft = b.node("Softmax", "probs", in(x));
+        b.node("Gemm", "output", in("probs", b.weight("fc2.weight", 0.3, 2, 4)), i("transB", 1));
+        says(refused("softmax", b.output("output", 2).bytes()), node(soft), "supported only as the last node");
     }
 
     @Test

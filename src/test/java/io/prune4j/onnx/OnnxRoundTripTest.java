@@ -25,6 +25,8 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Every layer prune4j writes, exported and run in ONNX Runtime (outputs within 1e-5 of prune4j's,
@@ -144,6 +146,49 @@ class OnnxRoundTripTest {
         if (a instanceof BatchNorm x && b instanceof BatchNorm y) {
             assertEquals(x.eps(), y.eps(), a.name() + " eps");
             assertEquals(x.momentum(), y.momentum(), 1e-7, a.name() + " momentum");
+        }
+    }
+
+    /**
+     * A file that ends in Softmax reads as the network of its scores (what prune4j trains on) and
+     * exports with the Softmax back, under its name; a safetensors file keeps it in its metadata.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"Softmax", "LogSoftmax"})
+    void aFinalSoftmaxIsTakenOffAndPutBack(String op, @TempDir Path dir) throws Exception {
+        OnnxBuild b = new OnnxBuild(4).input("input", 6);
+        String x = b.node("Gemm", OnnxBuild.in("input", b.weight("fc.weight", 1.0, 3, 6)), OnnxBuild.i("transB", 1));
+        b.node(op, "probs", OnnxBuild.in(x)).setName("head");
+        byte[] bytes = b.output("probs", 3).bytes();
+        float[] in = Check.gaussian(new SplittableRandom(2), 4 * 6, 1.0);
+        try (OnnxModel m = OnnxReader.read(bytes, op, CPU, null)) {
+            assertEquals(op, m.names().outputFunction().operator());
+            assertEquals(Dense.class, m.graph().nodes().get(m.graph().nodes().size() - 1).layer().getClass(), "the scores are the output");
+            float[] scores = forward(m.graph(), in, 4);
+            float[] expected = m.names().outputFunction().apply(scores, 4);
+            for (int r = 0; r < 4; r++) {
+                double sum = 0;
+                for (int c = 0; c < 3; c++) {
+                    double v = expected[r * 3 + c];
+                    sum += op.equals("Softmax") ? v : Math.exp(v);
+                }
+                assertEquals(1.0, sum, 1e-6, "row " + r + " of the " + op + " is a distribution");
+            }
+            ModelProto back = OnnxWriter.toModel(m.graph(), m.names(), Map.of());
+            NodeProto last = back.getGraph().getNode(back.getGraph().getNodeCount() - 1);
+            assertEquals(op + ":head:probs", last.getOpType() + ":" + last.getName() + ":" + last.getOutput(0));
+            assertEquals("probs", back.getGraph().getOutput(0).getName());
+            if (OnnxRuntime.available()) {
+                try (OnnxRuntime ort = OnnxRuntime.open(back.toByteArray(), 1)) {
+                    Agreement a = Agreement.of(4, expected, ort.run(in, 4, m.graph().inputShape()));
+                    assertTrue(a.maxRelative() <= 1e-5, "the export's " + op + " differs by " + a);
+                }
+            }
+            Path st = dir.resolve("m.safetensors");
+            ModelFormat.save(m.graph(), st, m.names(), Map.of());
+            try (OnnxModel again = ModelFormat.load(st, CPU, null)) {
+                assertEquals(m.names().outputFunction(), again.names().outputFunction(), "kept through a safetensors file");
+            }
         }
     }
 
