@@ -36,6 +36,12 @@ for a model in eval mode keeps BatchNormalization nodes (inference form, trainin
                      nodes reading the first one's initializers (torch 1.13 does this itself, no hand
                      editing). One 1x1 conv module is also applied twice, so its initializers feed two
                      Conv nodes directly. Input 3x16x16.
+  view_softmax       conv + BN + LeakyReLU(0.1), MaxPool(3, 2, ceil_mode=True) (a partial window kept),
+                     conv + BN + Hardsigmoid, x.view(x.size(0), -1) (Shape, Gather, Unsqueeze, Concat,
+                     Reshape), Linear, Softmax. Input 3x11x11.
+  fire_mean          SqueezeNet's fire module (1x1 squeeze + ReLU, 1x1 and 3x3 expand + ReLU, Concat),
+                     MaxPool(2, 2, ceil_mode=True), conv + BN + Tanh, a conv + Sigmoid gate branch, conv +
+                     BN + ELU, x.mean([2, 3]) (ReduceMean), Linear, LogSoftmax. Input 3x13x13.
   fmnist_small       conv 1->8 + BN + ReLU + MaxPool 2, conv 8->16 + BN + ReLU + MaxPool 2, flatten,
                      Linear 784 -> 10, trained 2 epochs with Adam (1e-3, batch 128) on Fashion-MNIST with
                      prune4j's scaling x = (p/255 - 0.2860) / 0.3530; opset 17 only. Its json also holds
@@ -194,6 +200,41 @@ class SharedInit(nn.Module):
         t = F.relu(p + q)
         u = F.relu(self.mix(t)) + self.mix(s)
         return self.fc(torch.flatten(self.pool(u), 1))
+
+
+class ViewSoftmax(nn.Module):
+    def __init__(self, cin=3, c=8, classes=10):
+        super().__init__()
+        self.conv1 = conv_bn(cin, c, 3)
+        self.pool = nn.MaxPool2d(3, 2, ceil_mode=True)
+        self.conv2 = conv_bn(c, 12, 3)
+        self.fc = nn.Linear(12 * 5 * 5, classes)
+
+    def forward(self, x):
+        x = self.pool(F.leaky_relu(self.conv1(x), 0.1))     # 11x11 -> 5x5 (4x4 without ceil_mode)
+        x = F.hardsigmoid(self.conv2(x))  # hardswish would be x * HardSigmoid(x) (a Mul) at opset 13
+        return F.softmax(self.fc(x.view(x.size(0), -1)), dim=1)
+
+
+class FireMean(nn.Module):
+    def __init__(self, cin=3, classes=10):
+        super().__init__()
+        self.squeeze = nn.Conv2d(cin, 4, 1)
+        self.expand1 = nn.Conv2d(4, 6, 1)
+        self.expand3 = nn.Conv2d(4, 6, 3, padding=1)
+        self.pool = nn.MaxPool2d(2, 2, ceil_mode=True)
+        self.conv = conv_bn(12, 8, 3)
+        self.gate = nn.Conv2d(8, 8, 1)
+        self.conv2 = conv_bn(8, 8, 3)
+        self.fc = nn.Linear(8, classes)
+
+    def forward(self, x):
+        s = F.relu(self.squeeze(x))
+        x = torch.cat([F.relu(self.expand1(s)), F.relu(self.expand3(s))], dim=1)
+        x = torch.tanh(self.conv(self.pool(x)))                 # 13x13 -> 7x7 (6x6 without ceil_mode)
+        x = x + torch.sigmoid(self.gate(x))
+        x = F.elu(self.conv2(x))
+        return F.log_softmax(self.fc(x.mean([2, 3])), dim=1)
 
 
 class FmnistSmall(nn.Module):
@@ -388,6 +429,24 @@ def main():
                    "initializers shared: conv_b and bn_b equal conv_a and bn_a, which torch de-duplicates into Identity "
                    "nodes on conv_a's and bn_a's initializers; one 1x1 conv applied twice (its initializers feed two "
                    "Conv nodes)", check=shared_checks, **common)
+
+    if want("view_softmax"):
+        torch.manual_seed(106)
+        model = oc.randomize_bn(ViewSoftmax(), 1106).eval()
+        export_all("view_softmax", model, seeded_input((3, 3, 11, 11), 2106),
+                   "conv-BN-LeakyReLU(0.1), MaxPool(3, 2, ceil_mode=True), conv-BN-HardSigmoid, x.view(x.size(0), -1) as "
+                   "Shape/Gather/Unsqueeze/Concat/Reshape, Gemm, Softmax",
+                   check=lambda m: check_ops(m, {"LeakyRelu", "MaxPool", "HardSigmoid", "Shape", "Gather", "Unsqueeze",
+                                                 "Concat", "Reshape", "Softmax"}), **common)
+
+    if want("fire_mean"):
+        torch.manual_seed(107)
+        model = oc.randomize_bn(FireMean(), 1107).eval()
+        export_all("fire_mean", model, seeded_input((3, 3, 13, 13), 2107),
+                   "fire module (squeeze 1x1, expand 1x1 and 3x3, Concat), MaxPool(2, 2, ceil_mode=True), conv-BN-Tanh, "
+                   "+ Sigmoid(conv) gate (an Add), conv-BN-Elu, x.mean([2, 3]) as ReduceMean, Gemm, LogSoftmax",
+                   check=lambda m: check_ops(m, {"Concat", "MaxPool", "Tanh", "Sigmoid", "Elu", "ReduceMean",
+                                                 "LogSoftmax"}), **common)
 
     if want("fmnist_small"):
         model, x, labels, acc, loss, seconds, epochs = train_fmnist_small()

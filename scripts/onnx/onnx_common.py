@@ -176,9 +176,8 @@ def _run_node(node, ins):
         hi = at.get("max") if "max" in at else (ins[2].item() if len(ins) > 2 and ins[2] is not None else None)
         return torch.clamp(ins[0], lo, hi)
     if op == "MaxPool":
-        assert not at.get("ceil_mode", 0)
         return F.max_pool2d(ins[0], at["kernel_shape"], at.get("strides", [1, 1]), _pool_pads(at.get("pads", [0, 0, 0, 0])),
-                            at.get("dilations", [1, 1]))
+                            at.get("dilations", [1, 1]), ceil_mode=bool(at.get("ceil_mode", 0)))
     if op == "AveragePool":
         assert not at.get("ceil_mode", 0)
         return F.avg_pool2d(ins[0], at["kernel_shape"], at.get("strides", [1, 1]), _pool_pads(at.get("pads", [0, 0, 0, 0])),
@@ -208,6 +207,35 @@ def _run_node(node, ins):
         return ins[0]
     if op == "Constant":
         return torch.from_numpy(onnx.numpy_helper.to_array(at["value"]).copy())
+    if op == "LeakyRelu":
+        return F.leaky_relu(ins[0], at.get("alpha", 0.01))
+    if op == "HardSwish":
+        return F.hardswish(ins[0])
+    if op == "HardSigmoid":
+        return torch.clamp(at.get("alpha", 0.2) * ins[0] + at.get("beta", 0.5), 0, 1)
+    if op == "Sigmoid":
+        return torch.sigmoid(ins[0])
+    if op == "Tanh":
+        return torch.tanh(ins[0])
+    if op == "Elu":
+        return F.elu(ins[0], at.get("alpha", 1.0))
+    if op == "Softmax":
+        return F.softmax(ins[0], dim=at.get("axis", -1))
+    if op == "LogSoftmax":
+        return F.log_softmax(ins[0], dim=at.get("axis", -1))
+    if op == "ReduceMean":
+        axes = at["axes"] if "axes" in at else ins[1].tolist()
+        return ins[0].mean(dim=tuple(axes), keepdim=bool(at.get("keepdims", 1)))
+    # the shape arithmetic of x.view(x.size(0), -1), on int64 tensors
+    if op == "Shape":
+        return torch.tensor(ins[0].shape, dtype=torch.int64)
+    if op == "Gather":
+        return torch.index_select(ins[0], at.get("axis", 0), ins[1].reshape(-1)).reshape(ins[1].shape)
+    if op == "Unsqueeze":
+        y = ins[0]
+        for a in sorted(at["axes"] if "axes" in at else ins[1].tolist()):
+            y = y.unsqueeze(a)
+        return y
     raise NotImplementedError(f"node {node.name}: {op}")
 
 

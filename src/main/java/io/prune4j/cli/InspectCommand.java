@@ -53,11 +53,18 @@ final class InspectCommand implements Callable<Integer> {
             throw new InvalidSettingException("--classes must be at least 1, got " + classes);
         }
         try (CpuBackend cpu = new CpuBackend(1);
-             Graph net = model != null ? ModelFormat.load(model, cpu, given).graph() : training.network(cpu, inputShape, classes, seed)) {
+             io.prune4j.onnx.OnnxModel loaded = model != null ? ModelFormat.load(model, cpu, given) : null;
+             Graph net = loaded != null ? null : training.network(cpu, inputShape, classes, seed)) {
+            Graph g = loaded != null ? loaded.graph() : net;
             if (model != null) {
-                training.checkLoaded(net, model);
+                training.checkLoaded(g, model);
             }
-            System.out.print(describe(net, ChannelGroups.of(net, new LinkedHashSet<>(ignore))));
+            System.out.print(describe(g, ChannelGroups.of(g, new LinkedHashSet<>(ignore))));
+            io.prune4j.onnx.OutputFunction f = loaded != null ? loaded.names().outputFunction() : io.prune4j.onnx.OutputFunction.NONE;
+            if (f != io.prune4j.onnx.OutputFunction.NONE) {
+                System.out.println("The file ends in " + f.operator() + ": prune4j's output is the class scores before it (what it trains"
+                        + " on), and an ONNX export puts the " + f.operator() + " back.");
+            }
             return 0;
         }
     }
