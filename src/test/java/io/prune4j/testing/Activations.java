@@ -6,9 +6,9 @@ import java.util.SplittableRandom;
 
 /**
  * The activations the tests run, one list for all of them: every {@link ActivationKind}, those with
- * parameters at PyTorch's defaults and at others (a negative slope, ONNX's HardSigmoid, a HardSigmoid
- * falling from 0.1 with β inside (0, 1), an ELU of α ≠ 1); and their inputs: values around the kinks
- * and the special ones.
+ * parameters at PyTorch's defaults and at others (a negative slope, ONNX's HardSigmoid, a falling
+ * HardSigmoid, one with β below 0, which maps 0 to 0, an ELU of α ≠ 1); and their inputs: values
+ * around the kinks and the special ones.
  */
 public final class Activations {
     /** One activation: a kind with its α and β (0 where the kind has none). */
@@ -38,14 +38,16 @@ public final class Activations {
             new Case(ActivationKind.HARD_SIGMOID, 1f / 6f, 0.5f),
             new Case(ActivationKind.HARD_SIGMOID, 0.2f, 0.5f),
             new Case(ActivationKind.HARD_SIGMOID, -0.25f, 0.1f),
+            new Case(ActivationKind.HARD_SIGMOID, 0.25f, -0.5f),
             new Case(ActivationKind.HARD_SWISH, 0f, 0f),
             new Case(ActivationKind.ELU, 1f, 0f),
             new Case(ActivationKind.ELU, 0.5f, 0f));
 
     /**
      * The kinks where float and double agree on the branch (±3 for PyTorch's HardSigmoid: {@code α·x + β}
-     * is exactly 0 or 1 in float), the saturations (±6, ±100), the underflow of a sigmoid (−90), values
-     * where {@code e^x − 1} must not cancel (±1e-6, the smallest subnormal) and NaN, ±∞, ±0.
+     * is exactly 0 or 1 in float; 6 for HardSigmoid(0.25, −0.5)), the saturations (±6, ±100), the
+     * underflow of a sigmoid (−90), values where {@code e^x − 1} must not cancel (±1e-6, the smallest
+     * subnormal) and NaN, ±∞, ±0.
      */
     private static final float[] SPECIAL = {0f, -0f, 3f, -3f, 1f, -1f, 6f, -6f, 100f, -100f, -90f, 1e-6f, -1e-6f, Float.MIN_VALUE,
         -Float.MIN_VALUE, Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY};
