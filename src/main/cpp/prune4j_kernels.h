@@ -134,6 +134,18 @@ P4J_API int p4j_bias_add_channels(float* y, const float* bias, int batch, int ch
 P4J_API int p4j_clamp(float* y, const float* x, int n, float lo, float hi, void* stream);
 /* dx[i] = lo < y[i] < hi ? dy[i] : 0 (hardtanh_backward, from the clamp's output y); dx may be dy. */
 P4J_API int p4j_clamp_backward(float* dx, const float* dy, const float* y, int n, float lo, float hi, void* stream);
+/* y[i] = f(x[i]) for the activation kind, the ordinal of io.prune4j.backend.ActivationKind: 0 LeakyReLU
+ * (x > 0 ? x : alpha x), 1 sigmoid, 2 tanh, 3 HardSigmoid (min(max(alpha x + beta, 0), 1)), 4 HardSwish
+ * (x min(max(x + 3, 0), 6) / 6), 5 ELU (x > 0 ? x : alpha expm1(x)); alpha and beta only where the formula
+ * has them, and finite there, else cudaErrorInvalidValue, as is an unknown kind. NaN stays NaN; y may be x.
+ * The piecewise-linear kinds are bit-identical to the CPU; sigmoid, tanh and ELU (expf, tanhf, expm1f)
+ * track the CPU's double evaluation rounded once within a few ulps. */
+P4J_API int p4j_activation(float* y, const float* x, int n, int kind, float alpha, float beta, void* stream);
+/* dx[i] = f'(x[i]) dy[i] of p4j_activation, from its input x or output y as ActivationKind says, with
+ * PyTorch's choices at the kinks; dx may be dy. Bit-identical to the CPU for the same x and y, but for
+ * ELU's expf. */
+P4J_API int p4j_activation_backward(float* dx, const float* dy, const float* x, const float* y, int n, int kind, float alpha,
+                                    float beta, void* stream);
 /* y[i] = a[i] + b[i]; y may be a or b (a residual connection). Bit-identical to the CPU. */
 P4J_API int p4j_add(float* y, const float* a, const float* b, int n, void* stream);
 /* Backend.augmentImages: out[r, c, y, x] = in[r, c, y + dy, x' + dx] (x' mirrored when drawn), from splitmix64(seed + (r + 1)·γ). */

@@ -264,6 +264,66 @@ __global__ void clamp_backward_kernel(float* dx, const float* dy, const float* _
     }
 }
 
+// The activations of io.prune4j.backend.ActivationKind, the kind (its ordinal) a template
+// parameter. The piecewise-linear ones (LeakyReLU, HardSigmoid, HardSwish) and every gradient but
+// ELU's are the CPU's float operations (__fmul_rn & co: no contraction into an FMA) and agree with
+// it bit for bit, given the same x and y. Sigmoid, tanh and ELU call expf, tanhf and expm1f
+// (expm1f: e^x - 1 without the cancellation near 0 that expf(x) - 1 would have), which track the
+// CPU's double evaluation rounded once to float within a few ulps rather than bit for bit; a
+// sigmoid below about -88 underflows to 0 here a little earlier than there. NaN comes through
+// every forward (java_min/java_max keep it where fminf/fmaxf would drop it); the gradients keep
+// PyTorch's comparisons, so a NaN x takes the branch they give it, as on the CPU.
+enum : int { kLeakyRelu = 0, kSigmoid, kTanh, kHardSigmoid, kHardSwish, kElu, kActivationKinds };
+
+template <int K>
+__device__ __forceinline__ float activate(float x, float alpha, float beta) {
+    if constexpr (K == kLeakyRelu) return x > 0.f ? x : __fmul_rn(alpha, x);
+    if constexpr (K == kSigmoid) return __fdiv_rn(1.f, __fadd_rn(1.f, expf(-x)));
+    if constexpr (K == kTanh) return tanhf(x);
+    if constexpr (K == kHardSigmoid) return p4j::java_min(p4j::java_max(__fadd_rn(__fmul_rn(alpha, x), beta), 0.f), 1.f);
+    if constexpr (K == kHardSwish) return __fdiv_rn(__fmul_rn(x, p4j::java_min(p4j::java_max(__fadd_rn(x, 3.f), 0.f), 6.f)), 6.f);
+    return x > 0.f ? x : __fmul_rn(alpha, expm1f(x));   // kElu
+}
+
+// f'(x)·dy from x or y, whichever the kind's formula reads (ActivationKind says which).
+template <int K>
+__device__ __forceinline__ float activate_backward(float dy, float x, float y, float alpha) {
+    if constexpr (K == kLeakyRelu) return x > 0.f ? dy : __fmul_rn(dy, alpha);
+    if constexpr (K == kSigmoid) return __fmul_rn(__fmul_rn(dy, __fsub_rn(1.f, y)), y);
+    if constexpr (K == kTanh) return __fmul_rn(dy, __fsub_rn(1.f, __fmul_rn(y, y)));
+    if constexpr (K == kHardSigmoid) return (y > 0.f && y < 1.f) ? __fmul_rn(dy, alpha) : 0.f;
+    if constexpr (K == kHardSwish) return x < -3.f ? 0.f : x <= 3.f ? __fmul_rn(dy, __fadd_rn(__fdiv_rn(x, 3.f), 0.5f)) : dy;
+    return x <= 0.f ? __fmul_rn(__fmul_rn(dy, alpha), expf(x)) : dy;   // kElu
+}
+
+template <int K>
+__global__ void activation_kernel(float* y, const float* x, int64_t n, float alpha, float beta) {
+    const int64_t stride = (int64_t)blockDim.x * gridDim.x;
+    for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += stride) {
+        y[i] = activate<K>(x[i], alpha, beta);
+    }
+}
+
+template <int K>
+__global__ void activation_backward_kernel(float* dx, const float* dy, const float* __restrict__ x,
+                                           const float* __restrict__ y, int64_t n, float alpha) {
+    const int64_t stride = (int64_t)blockDim.x * gridDim.x;
+    for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += stride) {
+        dx[i] = activate_backward<K>(dy[i], x[i], y[i], alpha);
+    }
+}
+
+template <int K>
+void launch_activation(float* y, const float* x, int64_t n, float alpha, float beta, cudaStream_t s) {
+    activation_kernel<K><<<p4j::grid_for(n), p4j::kBlock, 0, s>>>(y, x, n, alpha, beta);
+}
+
+template <int K>
+void launch_activation_backward(float* dx, const float* dy, const float* x, const float* y, int64_t n, float alpha,
+                                cudaStream_t s) {
+    activation_backward_kernel<K><<<p4j::grid_for(n), p4j::kBlock, 0, s>>>(dx, dy, x, y, n, alpha);
+}
+
 __global__ void add_kernel(float* y, const float* a, const float* b, int64_t n) {
     const int64_t stride = (int64_t)blockDim.x * gridDim.x;
     for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += stride) y[i] = __fadd_rn(a[i], b[i]);
@@ -349,6 +409,51 @@ extern "C" int p4j_clamp_backward(float* dx, const float* dy, const float* y, in
     if (n < 0 || (n > 0 && (dx == nullptr || dy == nullptr || y == nullptr))) return (int)cudaErrorInvalidValue;
     if (n == 0) return (int)cudaSuccess;
     clamp_backward_kernel<<<p4j::grid_for(n), p4j::kBlock, 0, p4j::as_stream(stream)>>>(dx, dy, y, n, lo, hi);
+    P4J_CHECK_LAUNCH();
+    return (int)cudaSuccess;
+}
+
+// A kind outside [0, kActivationKinds) or a parameter its formula has that is not finite is
+// cudaErrorInvalidValue (the backend checks both first).
+static bool activation_arguments_ok(int kind, float alpha, float beta) {
+    const bool has_alpha = kind == kLeakyRelu || kind == kHardSigmoid || kind == kElu;
+    return kind >= 0 && kind < kActivationKinds && (!has_alpha || isfinite(alpha)) && (kind != kHardSigmoid || isfinite(beta));
+}
+
+extern "C" int p4j_activation(float* y, const float* x, int n, int kind, float alpha, float beta, void* stream) {
+    if (n < 0 || (n > 0 && (y == nullptr || x == nullptr)) || !activation_arguments_ok(kind, alpha, beta)) {
+        return (int)cudaErrorInvalidValue;
+    }
+    if (n == 0) return (int)cudaSuccess;
+    cudaStream_t s = p4j::as_stream(stream);
+    switch (kind) {
+        case kLeakyRelu:   launch_activation<kLeakyRelu>(y, x, n, alpha, beta, s); break;
+        case kSigmoid:     launch_activation<kSigmoid>(y, x, n, alpha, beta, s); break;
+        case kTanh:        launch_activation<kTanh>(y, x, n, alpha, beta, s); break;
+        case kHardSigmoid: launch_activation<kHardSigmoid>(y, x, n, alpha, beta, s); break;
+        case kHardSwish:   launch_activation<kHardSwish>(y, x, n, alpha, beta, s); break;
+        default:           launch_activation<kElu>(y, x, n, alpha, beta, s); break;
+    }
+    P4J_CHECK_LAUNCH();
+    return (int)cudaSuccess;
+}
+
+extern "C" int p4j_activation_backward(float* dx, const float* dy, const float* x, const float* y, int n, int kind, float alpha,
+                                       float beta, void* stream) {
+    if (n < 0 || (n > 0 && (dx == nullptr || dy == nullptr || x == nullptr || y == nullptr))
+        || !activation_arguments_ok(kind, alpha, beta)) {
+        return (int)cudaErrorInvalidValue;
+    }
+    if (n == 0) return (int)cudaSuccess;
+    cudaStream_t s = p4j::as_stream(stream);
+    switch (kind) {
+        case kLeakyRelu:   launch_activation_backward<kLeakyRelu>(dx, dy, x, y, n, alpha, s); break;
+        case kSigmoid:     launch_activation_backward<kSigmoid>(dx, dy, x, y, n, alpha, s); break;
+        case kTanh:        launch_activation_backward<kTanh>(dx, dy, x, y, n, alpha, s); break;
+        case kHardSigmoid: launch_activation_backward<kHardSigmoid>(dx, dy, x, y, n, alpha, s); break;
+        case kHardSwish:   launch_activation_backward<kHardSwish>(dx, dy, x, y, n, alpha, s); break;
+        default:           launch_activation_backward<kElu>(dx, dy, x, y, n, alpha, s); break;
+    }
     P4J_CHECK_LAUNCH();
     return (int)cudaSuccess;
 }

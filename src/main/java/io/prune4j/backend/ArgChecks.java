@@ -655,6 +655,34 @@ public final class ArgChecks {
         }
     }
 
+    /** Checks an activation's sizes, its kind and the parameters its formula has (finite). */
+    public static void activation(Tensor y, Tensor x, ActivationKind kind, float alpha, float beta) {
+        String op = "activation";
+        Shapes.requireSameSize(op, y, "y", x, "x");
+        activationParameters(op, kind, alpha, beta);
+        floats(op, y, x);
+    }
+
+    /** Checks an activation gradient's sizes ({@code dx}, {@code dy}, the forward's {@code x} and {@code y} alike), kind and parameters. */
+    public static void activationBackward(Tensor dx, Tensor dy, Tensor x, Tensor y, ActivationKind kind, float alpha, float beta) {
+        String op = "activationBackward";
+        Shapes.requireSameSize(op, dx, "dx", dy, "dy");
+        Shapes.requireSameSize(op, dy, "dy", x, "x");
+        Shapes.requireSameSize(op, x, "x", y, "y");
+        activationParameters(op, kind, alpha, beta);
+        floats(op, dx, dy, x, y);
+    }
+
+    private static void activationParameters(String op, ActivationKind kind, float alpha, float beta) {
+        if (kind == null) {
+            throw new IllegalArgumentException(op + ": kind is required");
+        }
+        if ((kind.hasAlpha() && !Float.isFinite(alpha)) || (kind.hasBeta() && !Float.isFinite(beta))) {
+            throw new IllegalArgumentException(op + ": " + kind.title() + " needs finite parameters, got alpha " + alpha
+                    + (kind.hasBeta() ? " and beta " + beta : ""));
+        }
+    }
+
     /** Checks {@code y = a + b}: three FLOAT32 tensors of one size. */
     public static void add(Tensor y, Tensor a, Tensor b) {
         Shapes.requireSameSize("add", y, "y", a, "a");

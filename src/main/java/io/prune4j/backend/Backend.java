@@ -250,6 +250,20 @@ public interface Backend extends AutoCloseable {
      */
     void clampBackward(Tensor dx, Tensor dy, Tensor y, float lo, float hi);
 
+    /**
+     * {@code y = f(x)} element-wise for the activation {@code kind}, with its {@code alpha} and
+     * {@code beta} where its formula has them (finite; ignored otherwise): see {@link ActivationKind}
+     * for each formula. {@code y} may be {@code x}.
+     */
+    void activation(Tensor y, Tensor x, ActivationKind kind, float alpha, float beta);
+
+    /**
+     * Gradient of {@link #activation} from the forward pass's input {@code x} and output {@code y}
+     * (each kind reads the one its formula needs, see {@link ActivationKind}): {@code dx = f'(x)·dy}.
+     * {@code dx} may be {@code dy}.
+     */
+    void activationBackward(Tensor dx, Tensor dy, Tensor x, Tensor y, ActivationKind kind, float alpha, float beta);
+
     /** {@code y = a + b} element-wise (same size); {@code y} may be {@code a} or {@code b}. */
     void add(Tensor y, Tensor a, Tensor b);
 

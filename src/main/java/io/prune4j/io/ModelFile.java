@@ -5,7 +5,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.prune4j.backend.ActivationKind;
 import io.prune4j.backend.Backend;
+import io.prune4j.nn.Activation;
 import io.prune4j.nn.Add;
 import io.prune4j.nn.AvgPool2d;
 import io.prune4j.nn.BatchNorm;
@@ -132,6 +134,14 @@ public final class ModelFile {
                 spec.put("type", "relu").put("name", r.name());
             } else if (layer instanceof Clamp c) {
                 spec.put("type", "clamp").put("name", c.name()).put("min", c.lo()).put("max", c.hi());
+            } else if (layer instanceof Activation a) {
+                spec.put("type", "activation").put("name", a.name()).put("kind", a.kind().key());
+                if (a.kind().hasAlpha()) {
+                    spec.put("alpha", a.alpha());
+                }
+                if (a.kind().hasBeta()) {
+                    spec.put("beta", a.beta());
+                }
             } else if (layer instanceof BatchNorm bn) {
                 spec.put("type", "batchnorm").put("name", bn.name()).put("channels", bn.channels()).put("momentum", bn.momentum())
                         .put("eps", bn.eps());
@@ -349,6 +359,7 @@ public final class ModelFile {
                     case "relu" -> new Relu(spec.path("name").asText("relu" + index), backend);
                     case "clamp" -> new Clamp(requireName(file, spec, where), backend, (float) requireNumber(file, spec, "min", where),
                             (float) requireNumber(file, spec, "max", where));
+                    case "activation" -> activation(file, spec, where, backend);
                     case "batchnorm" -> {
                         String name = requireName(file, spec, where);
                         int ch = requireInt(file, spec, "channels", where);
@@ -407,6 +418,21 @@ public final class ModelFile {
             nodes.forEach(n -> n.layer().close());
             throw e;
         }
+    }
+
+    /** An {@code activation} entry: its {@code kind} by key, and {@code alpha} and {@code beta} where the kind has them. */
+    private static Activation activation(Path file, JsonNode spec, String where, Backend backend) {
+        String name = requireName(file, spec, where);
+        JsonNode k = spec.get("kind");
+        ActivationKind kind = k != null && k.isTextual() ? ActivationKind.byKey(k.asText()) : null;
+        if (kind == null) {
+            String got = k == null ? "is missing" : (k.isTextual() ? "'" + k.asText() + "'" : k.toString()) + " is not a known activation";
+            throw new ModelFormatException(file + ": " + where + ".kind " + got + " (node " + name + "); supported: "
+                    + ActivationKind.keys());
+        }
+        float alpha = kind.hasAlpha() ? (float) requireNumber(file, spec, "alpha", where) : 0f;
+        float beta = kind.hasBeta() ? (float) requireNumber(file, spec, "beta", where) : 0f;
+        return new Activation(name, backend, kind, alpha, beta);
     }
 
     /** The entry's {@code inputs}, each an earlier layer or the input; by default the entry before it. */

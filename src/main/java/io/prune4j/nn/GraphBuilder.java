@@ -1,5 +1,6 @@
 package io.prune4j.nn;
 
+import io.prune4j.backend.ActivationKind;
 import io.prune4j.backend.Backend;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -132,6 +133,36 @@ public final class GraphBuilder {
 
     public String relu6(String name, String input) {
         return add(Clamp.relu6(name, backend), input);
+    }
+
+    /** An {@link Activation} of {@code kind}, with {@code alpha} and {@code beta} where its formula has them. */
+    public String activation(String name, String input, ActivationKind kind, float alpha, float beta) {
+        return add(new Activation(name, backend, kind, alpha, beta), input);
+    }
+
+    public String leakyRelu(String name, String input, float alpha) {
+        return add(Activation.leakyRelu(name, backend, alpha), input);
+    }
+
+    public String sigmoid(String name, String input) {
+        return add(Activation.sigmoid(name, backend), input);
+    }
+
+    public String tanh(String name, String input) {
+        return add(Activation.tanh(name, backend), input);
+    }
+
+    /** PyTorch's {@code hardsigmoid} (α = 1/6, β = 1/2). */
+    public String hardSigmoid(String name, String input) {
+        return add(Activation.hardSigmoid(name, backend), input);
+    }
+
+    public String hardSwish(String name, String input) {
+        return add(Activation.hardSwish(name, backend), input);
+    }
+
+    public String elu(String name, String input, float alpha) {
+        return add(Activation.elu(name, backend, alpha), input);
     }
 
     /** The element-wise sum of two or more values of one shape. */

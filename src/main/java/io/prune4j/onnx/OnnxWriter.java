@@ -2,7 +2,9 @@ package io.prune4j.onnx;
 
 import com.google.protobuf.ByteString;
 import io.prune4j.Version;
+import io.prune4j.backend.ActivationKind;
 import io.prune4j.io.AtomicFiles;
+import io.prune4j.nn.Activation;
 import io.prune4j.nn.Add;
 import io.prune4j.nn.AvgPool2d;
 import io.prune4j.nn.BatchNorm;
@@ -39,7 +41,8 @@ import java.util.Set;
 /**
  * Writes a prune4j {@link Graph} as an ONNX model (opset {@value #OPSET}, IR version 8): Dense as
  * Gemm ({@code transB = 1}), Conv2d as Conv, BatchNorm as BatchNormalization (inference form, its
- * running statistics as initializers), Relu, Clamp as Clip (bounds as inputs), MaxPool2d, AvgPool2d,
+ * running statistics as initializers), Relu, Clamp as Clip (bounds as inputs), Activation as
+ * LeakyRelu, Sigmoid, Tanh, HardSigmoid, HardSwish or Elu (α and β as attributes), MaxPool2d, AvgPool2d,
  * GlobalAvgPool, Flatten, Add (Sum for more than two inputs), Concat, Identity; a fused ReLU is a
  * Relu node after its layer. The batch extent is symbolic ({@code batch}), so one file runs any
  * batch. Names come from {@link OnnxNames}: an imported model keeps its input, output, node,
@@ -154,6 +157,8 @@ public final class OnnxWriter {
             String lo = scalar(name + ".min", c.lo());
             String hi = scalar(name + ".max", c.hi());
             graph.addNode(node("Clip", name, out, in[0], lo, hi));
+        } else if (layer instanceof Activation a) {
+            graph.addNode(activation(a, out, in[0]));
         } else if (layer instanceof MaxPool2d p) {
             NodeProto.Builder n = pooling(node("MaxPool", name, out, in[0]), p.window(), p.stride(), p.padding());
             graph.addNode(p.ceilMode() ? n.addAttribute(intAttr("ceil_mode", 1)) : n);
@@ -174,6 +179,30 @@ public final class OnnxWriter {
             throw new IllegalArgumentException("cannot export node " + name + " (" + layer.describe() + ") to ONNX: the writer knows no "
                     + layer.getClass().getSimpleName() + " layers");
         }
+    }
+
+    /** An activation's node, with its α (and HardSigmoid's β) as attributes. */
+    private NodeProto.Builder activation(Activation a, String out, String in) {
+        NodeProto.Builder n = node(operator(a.kind()), a.name(), out, in);
+        if (a.kind().hasAlpha()) {
+            n.addAttribute(floatAttr("alpha", a.alpha()));
+        }
+        if (a.kind().hasBeta()) {
+            n.addAttribute(floatAttr("beta", a.beta()));
+        }
+        return n;
+    }
+
+    /** The ONNX operator of an activation kind (each takes the kind's α and β under those names). */
+    static String operator(ActivationKind kind) {
+        return switch (kind) {
+            case LEAKY_RELU -> "LeakyRelu";
+            case SIGMOID -> "Sigmoid";
+            case TANH -> "Tanh";
+            case HARD_SIGMOID -> "HardSigmoid";
+            case HARD_SWISH -> "HardSwish";
+            case ELU -> "Elu";
+        };
     }
 
     /** The tensor between a layer and its fused Relu. */

@@ -65,6 +65,18 @@ public final class BadArgumentCases {
                     b.copyRange(d, 0, s, 0, 2);
                 }
             }),
+            new Case("activation with a NaN slope", IllegalArgumentException.class,
+                "activation: LeakyReLU needs finite parameters, got alpha NaN", b -> {
+                    try (Tensor x = b.zeros(DType.FLOAT32, 4)) {
+                        b.activation(x, x, ActivationKind.LEAKY_RELU, Float.NaN, 0f);
+                    }
+                }),
+            new Case("activationBackward with an output of another size", IllegalArgumentException.class,
+                "activationBackward: x has 4 elements but y has 3", b -> {
+                    try (Tensor x = b.zeros(DType.FLOAT32, 4); Tensor y = b.zeros(DType.FLOAT32, 3)) {
+                        b.activationBackward(x, x, x, y, ActivationKind.SIGMOID, 0f, 0f);
+                    }
+                }),
             // ---- sizes an operation derives from its arguments: computed in long, refused beyond an int ----
             // (before, an int sum or product that wrapped negative or back into range passed the check, and a
             // kernel was sent outside its buffers; the CPU threw an ArrayIndexOutOfBoundsException at best)

@@ -1,5 +1,6 @@
 package io.prune4j.bench;
 
+import io.prune4j.backend.ActivationKind;
 import io.prune4j.backend.cuda.CudaException;
 import io.prune4j.backend.cuda.CudaKernels;
 import io.prune4j.backend.cuda.CudaRuntime;
@@ -407,6 +408,18 @@ public final class GpuBench {
             report("clamp_backward", size, 12L * n, "",
                     () -> check(CudaKernels.p4j_clamp_backward(z.address(), y.address(), x.address(), n, 0f, 6f, 0L), "clamp_backward"));
             report("add (residual)", size, 12L * n, "", () -> check(CudaKernels.p4j_add(z.address(), x.address(), y.address(), n, 0L), "add"));
+            // activations: HardSwish is multiplies only, sigmoid and ELU an expf per element
+            int hardSwish = ActivationKind.HARD_SWISH.ordinal();
+            int sigmoid = ActivationKind.SIGMOID.ordinal();
+            int elu = ActivationKind.ELU.ordinal();
+            report("activation (HardSwish)", size, 8L * n, "", () -> check(CudaKernels.p4j_activation(z.address(), x.address(), n, hardSwish,
+                    0f, 0f, 0L), "activation"));
+            report("activation (sigmoid)", size, 8L * n, "expf", () -> check(CudaKernels.p4j_activation(z.address(), x.address(), n, sigmoid,
+                    0f, 0f, 0L), "activation"));
+            report("activation_backward (sigmoid)", size, 12L * n, "reads y", () -> check(CudaKernels.p4j_activation_backward(z.address(),
+                    y.address(), x.address(), x.address(), n, sigmoid, 0f, 0f, 0L), "activation_backward"));
+            report("activation_backward (ELU)", size, 12L * n, "reads x, expf", () -> check(CudaKernels.p4j_activation_backward(z.address(),
+                    y.address(), x.address(), x.address(), n, elu, 1f, 0f, 0L), "activation_backward"));
         }
         // concatenation of two [batch, 64, 28, 28] maps into [batch, 128, 28, 28]: one half's copy
         int batch = quick ? 32 : 256;

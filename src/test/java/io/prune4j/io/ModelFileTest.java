@@ -7,9 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.prune4j.backend.Backend;
 import io.prune4j.backend.cpu.CpuBackend;
+import io.prune4j.nn.Activation;
 import io.prune4j.nn.Parameter;
 import io.prune4j.nn.Graph;
 import io.prune4j.nn.Models;
+import io.prune4j.testing.Activations;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -236,6 +238,68 @@ class ModelFileTest {
                 assertArrayEquals(net.forward(cpu.fromArray(x, 3, net.inputSize()), false).toFloatArray(),
                         back.forward(cpu.fromArray(x, 3, net.inputSize()), false).toFloatArray(), net.describe());
             }
+        }
+    }
+
+    /** Every activation kind, in a row, saves and loads with its α and β to the bit: the same nodes and outputs. */
+    @Test
+    void activationsRoundTripWithTheirParameters() {
+        io.prune4j.nn.GraphBuilder g = Graph.builder(cpu, 3, 2, 5, 5);
+        String x = g.conv("c0", Graph.INPUT, 3, 3, 1, 1);
+        List<Activations.Case> cases = Activations.all();
+        for (int i = 0; i < cases.size(); i++) {
+            Activations.Case c = cases.get(i);
+            x = g.activation("act" + i, x, c.kind(), c.alpha(), c.beta());
+        }
+        g.dense("fc", g.flatten("flat", g.globalAvgPool("gap", x)), 2);
+        Path p = dir.resolve("activations.safetensors");
+        try (Graph net = g.build()) {
+            ModelFile.save(net, p, Map.of());
+            try (Graph back = ModelFile.load(p, cpu)) {
+                for (int i = 0; i < cases.size(); i++) {
+                    Activation a = (Activation) back.layer("act" + i);
+                    assertEquals(cases.get(i).kind(), a.kind());
+                    assertEquals(Float.floatToRawIntBits(cases.get(i).alpha()), Float.floatToRawIntBits(a.alpha()), a.describe());
+                    assertEquals(Float.floatToRawIntBits(cases.get(i).beta()), Float.floatToRawIntBits(a.beta()), a.describe());
+                }
+                assertEquals(net.describe(), back.describe());
+                float[] in = io.prune4j.testing.Check.uniform(new java.util.SplittableRandom(4), 3 * 50, 3);
+                assertArrayEquals(net.forward(cpu.fromArray(in, 3, 50), false).toFloatArray(),
+                        back.forward(cpu.fromArray(in, 3, 50), false).toFloatArray());
+            }
+        }
+        String h = header(readAll(p));
+        assertTrue(h.contains("\\\"kind\\\":\\\"hard_sigmoid\\\""), h);
+    }
+
+    /** An activation of a kind this version does not know, or without its α, is one line naming the file, the entry and the kinds. */
+    @Test
+    void anUnknownActivationKindIsRefused() throws IOException {
+        io.prune4j.nn.GraphBuilder g = Graph.builder(cpu, 3, 4);
+        g.dense("fc", g.leakyRelu("act", g.dense("hidden", Graph.INPUT, 3), 0.25f), 2);
+        Path p = dir.resolve("leaky.safetensors");
+        try (Graph net = g.build()) {
+            ModelFile.save(net, p, Map.of());
+        }
+        byte[] good = Files.readAllBytes(p);
+        String h = header(good);
+        String kind = "\\\"kind\\\":\\\"leaky_relu\\\"";
+        assertTrue(h.contains(kind), h);
+        String msg = loadError(withHeader(good, h.replace(kind, "\\\"kind\\\":\\\"swish\\\"")));
+        assertEquals(dir.resolve("bad.safetensors") + ": prune4j.architecture.layers[1].kind 'swish' is not a known activation (node act);"
+                + " supported: leaky_relu, sigmoid, tanh, hard_sigmoid, hard_swish, elu", msg);
+        msg = loadError(withHeader(good, h.replace(kind, "\\\"kind\\\":7")));
+        assertTrue(msg.endsWith("layers[1].kind 7 is not a known activation (node act); supported: leaky_relu, sigmoid, tanh, hard_sigmoid,"
+                + " hard_swish, elu"), msg);
+        msg = loadError(withHeader(good, h.replace("\\\"alpha\\\":0.25", "\\\"alpha\\\":\\\"x\\\"")));
+        assertTrue(msg.endsWith("layers[1].alpha must be a finite number, got \"x\""), msg);
+    }
+
+    private static byte[] readAll(Path p) {
+        try {
+            return Files.readAllBytes(p);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 

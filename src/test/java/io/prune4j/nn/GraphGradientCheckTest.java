@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.prune4j.backend.Backend;
 import io.prune4j.backend.cpu.CpuBackend;
 import io.prune4j.tensor.Tensor;
+import io.prune4j.testing.Activations;
 import io.prune4j.testing.Check;
 import io.prune4j.testing.FiniteDifference;
 import java.util.LinkedHashMap;
@@ -14,6 +15,7 @@ import java.util.function.DoubleSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -22,10 +24,10 @@ import org.junit.jupiter.params.provider.ValueSource;
  * training mode (2-D and 1-D, the batch's statistics), an add whose inputs fan out (a value read by
  * several nodes, one of them twice, gets the sum of their gradients), a concatenation (with the input
  * and a repeated branch among its operands), grouped and depthwise convolutions with and without bias,
- * average pooling with and without the padding counted, global average pooling, and ReLU6 and a general
- * clamp with values beyond both bounds. Every parameter's gradient is checked, and the gradient with
- * respect to the network's input (seen by a backward hook on an identity node in front, the network
- * asks its first nodes for none).
+ * average pooling with and without the padding counted, global average pooling, ReLU6 and a general
+ * clamp with values beyond both bounds, and every {@link Activation} kind. Every parameter's gradient
+ * is checked, and the gradient with respect to the network's input (seen by a backward hook on an
+ * identity node in front, the network asks its first nodes for none).
  *
  * <p>The loss is {@code L = Σ r ⊙ logits} for a random {@code r}, so {@code dL/dlogits = r}. A step of
  * 1e-6 in double leaves the finite differences far more exact than float arithmetic; the tolerance
@@ -132,6 +134,10 @@ class GraphGradientCheckTest {
             y[i] = Math.min(Math.max(y[i], lo), hi);
         }
         return new T(y, x.b(), x.c(), x.h(), x.w());
+    }
+
+    private static T activation(T x, Activations.Case c) {
+        return new T(io.prune4j.testing.NaiveGraphOps.activation(x.v(), c.kind(), c.alpha(), c.beta()), x.b(), x.c(), x.h(), x.w());
     }
 
     private static T relu(T x) {
@@ -463,6 +469,48 @@ class GraphGradientCheckTest {
             for (int k = 0; k < 4; k++) {
                 assertTrue(beyond[k] > 0, "seed " + seed + ": no pre-activation beyond bound " + k + " (c0 > 6, c0 < 0, c1 > 2, c1 < −1): "
                         + java.util.Arrays.toString(beyond));
+            }
+        }
+    }
+
+    /**
+     * Every activation layer between two convolutions, {@code x → c0 → act → c1 → GAP → fc}, on
+     * pre-activations spread over [−6, 6] (the test checks that each kink has values on both sides).
+     */
+    @ParameterizedTest(name = "activation {0}")
+    @MethodSource("io.prune4j.testing.Activations#all")
+    void activationLayers(Activations.Case c) {
+        long seed = 20 + c.kind().ordinal();
+        SplittableRandom rng = new SplittableRandom(seed);
+        GraphBuilder g = Graph.builder(cpu, seed, 2, 4, 4);
+        String x = g.identity("x", Graph.INPUT);
+        String y = g.activation("act", g.conv("c0", x, 3, 3, 1, 1, 1, true), c.kind(), c.alpha(), c.beta());
+        y = g.conv("c1", y, 3, 3, 1, 1, 1, true);
+        g.dense("fc", g.flatten("flatten", g.globalAvgPool("gap", y)), 2);
+        try (Graph net = g.build()) {
+            Conv2d c0 = (Conv2d) net.layer("c0");
+            cpu.upload(c0.weight().value(), Check.uniform(rng, c0.weight().size(), 2));
+            double[] kinks = c.kinks();
+            int[][] sides = new int[kinks.length][2];
+            ForwardHook count = (node, layer, in, out) -> {
+                if (node.equals("c0")) {
+                    for (float v : out.toFloatArray()) {
+                        for (int k = 0; k < kinks.length; k++) {
+                            sides[k][v < kinks[k] ? 0 : 1]++;
+                        }
+                    }
+                }
+            };
+            net.addForwardHook(count);
+            check(c + " seed " + seed, net, 2, (p, in) -> {
+                T h = activation(conv(in, w(p, "c0"), b(p, "c0"), 3, 3, 1, 1, 1), c);
+                h = conv(h, w(p, "c1"), b(p, "c1"), 3, 3, 1, 1, 1);
+                return dense(flatten(globalAvgPool(h)), w(p, "fc"), b(p, "fc"), 2);
+            }, rng);
+            net.removeHook(count);
+            for (int k = 0; k < kinks.length; k++) {
+                assertTrue(sides[k][0] > 0 && sides[k][1] > 0, c + ": pre-activations on one side of the kink at " + kinks[k] + " only: "
+                        + java.util.Arrays.toString(sides[k]));
             }
         }
     }

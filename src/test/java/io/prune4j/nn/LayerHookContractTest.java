@@ -8,6 +8,7 @@ import io.prune4j.backend.Backend;
 import io.prune4j.backend.cpu.CpuBackend;
 import io.prune4j.tensor.DType;
 import io.prune4j.tensor.Tensor;
+import io.prune4j.testing.Activations;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -83,6 +84,18 @@ class LayerHookContractTest {
     @Test
     void aForwardHooksTensorIsUnchangedWhenTheBackwardPassComes() {
         try (Graph net = everyLayerType(List.of())) {
+            assertEquals(List.of(), changedForwardTensors(net));
+        }
+    }
+
+    /** The same with every activation kind in a row (each keeps its input for the backward pass, or its output, or both). */
+    @Test
+    void activationOutputsAreUnchangedWhenTheBackwardPassComes() {
+        List<Layer> acts = new ArrayList<>();
+        for (Activations.Case c : Activations.all()) {
+            acts.add(new Activation("act" + acts.size(), cpu, c.kind(), c.alpha(), c.beta()));
+        }
+        try (Graph net = everyLayerType(acts)) {
             assertEquals(List.of(), changedForwardTensors(net));
         }
     }

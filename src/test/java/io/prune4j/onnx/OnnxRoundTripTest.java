@@ -13,9 +13,11 @@ import io.prune4j.nn.Dense;
 import io.prune4j.nn.Graph;
 import io.prune4j.nn.GraphBuilder;
 import io.prune4j.nn.Layer;
+import io.prune4j.onnx.proto.AttributeProto;
 import io.prune4j.onnx.proto.ModelProto;
 import io.prune4j.onnx.proto.NodeProto;
 import io.prune4j.tensor.Tensor;
+import io.prune4j.testing.Activations;
 import io.prune4j.testing.Check;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,7 +33,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * Every layer prune4j writes, exported and run in ONNX Runtime (outputs within 1e-5 of prune4j's,
  * relative to the logits' scale), and read back (the same network, bit for bit, under the same
- * names).
+ * names); the activations, which the reader does not take yet, are exported and run only.
  */
 class OnnxRoundTripTest {
     static final CpuBackend CPU = new CpuBackend(1);
@@ -211,6 +213,69 @@ class OnnxRoundTripTest {
 
     private static List<String> names(List<NodeProto> nodes) {
         return nodes.stream().map(n -> n.getOpType() + ":" + n.getName()).toList();
+    }
+
+    /** A branch of each activation kind on one convolution's output (spread over [−6, 6]), summed, pooled, classified. */
+    static Graph activations(long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        GraphBuilder g = Graph.builder(CPU, seed, 2, 6, 6);
+        Conv2d stem = Conv2d.create(CPU, "stem", 2, 4, 3, 1, 1, 1, true, false, rng);
+        CPU.upload(stem.weight().value(), Check.uniform(rng, stem.weight().size(), 1.5));
+        String x = g.add(stem, Graph.INPUT);
+        List<Activations.Case> cases = Activations.all();
+        String[] branches = new String[cases.size()];
+        for (int i = 0; i < branches.length; i++) {
+            Activations.Case c = cases.get(i);
+            branches[i] = g.activation("act" + i, x, c.kind(), c.alpha(), c.beta());
+        }
+        g.dense("fc", g.flatten("flatten", g.globalAvgPool("gap", g.add("sum", branches))), 3);
+        return g.build();
+    }
+
+    /**
+     * Each activation is written as its ONNX operator (LeakyRelu, Sigmoid, Tanh, HardSigmoid, HardSwish,
+     * Elu) with its α and β as float attributes and no others, and ONNX Runtime computes what prune4j does.
+     */
+    @Test
+    void activationsExportAsTheirOnnxOperators() {
+        try (Graph net = activations(11)) {
+            ModelProto model = OnnxWriter.toModel(net, null, Map.of());
+            List<Activations.Case> cases = Activations.all();
+            for (int i = 0; i < cases.size(); i++) {
+                Activations.Case c = cases.get(i);
+                String name = "act" + i;
+                NodeProto n = model.getGraph().getNodeList().stream().filter(m -> m.getName().equals(name)).findFirst().orElseThrow();
+                String op = switch (c.kind()) {
+                    case LEAKY_RELU -> "LeakyRelu";
+                    case SIGMOID -> "Sigmoid";
+                    case TANH -> "Tanh";
+                    case HARD_SIGMOID -> "HardSigmoid";
+                    case HARD_SWISH -> "HardSwish";
+                    case ELU -> "Elu";
+                };
+                assertEquals(op, n.getOpType(), c.toString());
+                Map<String, Float> attributes = new java.util.TreeMap<>();
+                n.getAttributeList().forEach(a -> {
+                    assertEquals(AttributeProto.AttributeType.FLOAT, a.getType(), c + " " + a.getName());
+                    attributes.put(a.getName(), a.getF());
+                });
+                Map<String, Float> expected = new java.util.TreeMap<>();
+                if (c.kind().hasAlpha()) {
+                    expected.put("alpha", c.alpha());
+                }
+                if (c.kind().hasBeta()) {
+                    expected.put("beta", c.beta());
+                }
+                assertEquals(expected, attributes, c.toString());
+                assertEquals(1, n.getInputCount(), c.toString());
+            }
+            io.prune4j.testing.OrtAvailable.assume();
+            float[] x = input(net, 6, 12);
+            try (OnnxRuntime ort = OnnxRuntime.open(model.toByteArray(), 1)) {
+                Agreement a = Agreement.of(6, forward(net, x, 6), ort.run(x, 6, net.inputShape()));
+                assertTrue(a.maxRelative() <= 1e-5, "ONNX Runtime differs from prune4j by " + a);
+            }
+        }
     }
 
     @Test

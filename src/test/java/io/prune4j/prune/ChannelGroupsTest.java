@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.prune4j.backend.ActivationKind;
 import io.prune4j.backend.Backend;
 import io.prune4j.backend.cpu.CpuBackend;
 import io.prune4j.nn.AvgPool2d;
@@ -13,22 +14,25 @@ import io.prune4j.nn.Parameter;
 import io.prune4j.nn.UnaryLayer;
 import io.prune4j.tensor.DType;
 import io.prune4j.tensor.Tensor;
+import io.prune4j.testing.Activations;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The dependency groups {@link ChannelGroups} derives from the layers' channel rules equal the groups
  * written out by hand, for every kind of coupling a graph network has: residual adds with a
  * projection and with an identity shortcut, a concatenation of two branches, a depthwise-separable
- * block, an inverted residual block, a grouped convolution, a flatten in front of a Dense layer, and
- * what must not be pruned (kept nodes, a layer with an opaque rule, the network's input and output).
- * Each group is compared in full: its name, unit count, whether it is prunable and why not, and every
- * member (node, input or output, and the unit of each of the tensor's channels). No forward pass runs,
- * so nothing here needs the backend's graph operations.
+ * block, an inverted residual block, a grouped convolution, a flatten in front of a Dense layer, the
+ * activations, and what must not be pruned (kept nodes, a layer with an opaque rule, the network's
+ * input and output). Each group is compared in full: its name, unit count, whether it is prunable and
+ * why not, and every member (node, input or output, and the unit of each of the tensor's channels). No
+ * forward pass runs, so nothing here needs the backend's graph operations.
  */
 class ChannelGroupsTest {
     private static final int OUT = -1;
@@ -405,6 +409,39 @@ class ChannelGroupsTest {
                         through("flatten", all(5)), List.of(m("fc", 0, all(5))))),
                 kept("fc", 2, OUTPUT_REASON, List.of(m("fc", OUT, all(2))))),
                 ChannelGroups.of(net));
+    }
+
+    /**
+     * An activation that maps 0 to 0 (LeakyReLU, tanh, HardSwish, ELU, a HardSigmoid of β ≤ 0) passes
+     * its channels through like a ReLU; sigmoid and a HardSigmoid of β > 0 would turn a removed
+     * (zero) channel into a value, so the groups on both sides of them are kept, the reason naming the
+     * node and the value it maps 0 to.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("io.prune4j.testing.Activations#all")
+    void activationsPassChannelsThroughOnlyWhereTheyMapZeroToZero(Activations.Case c) {
+        GraphBuilder g = Graph.builder(cpu, 11, 1, 5, 5);
+        String a = g.activation("act", g.conv("c0", Graph.INPUT, 3, 3, 1, 1), c.kind(), c.alpha(), c.beta());
+        g.dense("fc", g.flatten("flatten", g.globalAvgPool("gap", g.conv("c1", a, 4, 3, 1, 1))), 2);
+        Graph net = g.build();
+        float atZero = c.kind() == ActivationKind.SIGMOID ? 0.5f
+                : c.kind() == ActivationKind.HARD_SIGMOID ? Math.min(Math.max(c.beta(), 0f), 1f) : 0f;
+        String why = "act: " + net.layer("act").describe() + " maps 0 to " + atZero + ", so a removed channel would not read as zero";
+        List<Expected> around = atZero == 0f
+                ? List.of(group("c0", 3, members(List.of(m("c0", OUT, all(3))), through("act", all(3)), List.of(m("c1", 0, all(3))))))
+                : List.of(kept("c0", 3, why, List.of(m("c0", OUT, all(3)), m("act", 0, all(3)))),
+                        kept("act", 3, why, List.of(m("act", OUT, all(3)), m("c1", 0, all(3)))));
+        List<Expected> expected = new ArrayList<>();
+        expected.add(kept("input", 1, INPUT_REASON, inputMember("c0", 1)));
+        expected.addAll(around);
+        expected.add(group("c1", 4, members(List.of(m("c1", OUT, all(4))), through("gap", all(4)), through("flatten", all(4)),
+                List.of(m("fc", 0, all(4))))));
+        expected.add(kept("fc", 2, OUTPUT_REASON, List.of(m("fc", OUT, all(2)))));
+        assertGroups(expected, ChannelGroups.of(net));
+        if (c.kind() == ActivationKind.SIGMOID) {
+            assertEquals("act: Sigmoid act maps 0 to 0.5, so a removed channel would not read as zero",
+                    ChannelGroups.of(net).named("c0").reason());
+        }
     }
 
     /**

@@ -3,19 +3,27 @@ package io.prune4j.prune;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.prune4j.backend.Backend;
 import io.prune4j.backend.cpu.CpuBackend;
+import io.prune4j.data.Dataset;
+import io.prune4j.nn.ChannelRule;
 import io.prune4j.nn.Dense;
 import io.prune4j.nn.Relu;
 import io.prune4j.nn.Graph;
+import io.prune4j.nn.GraphBuilder;
 import io.prune4j.nn.Models;
 import io.prune4j.tensor.Tensor;
+import io.prune4j.testing.Activations;
 import io.prune4j.testing.Check;
+import io.prune4j.train.DeviceData;
+import io.prune4j.train.TrainConfig;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** Compaction never changes what the network computes: compacted and masked networks agree. */
@@ -142,6 +150,52 @@ class CompactionTest {
         Plans.compact(compacted, layers, masks);
         Tensor x = cpu.fromArray(Check.randn(rng, 4 * 5, 1), 4, 5);
         Check.close("through ReLU", masked.forward(x, false).toFloatArray(), compacted.forward(x, false).toFloatArray(), 1e-5, 1e-5);
+    }
+
+    /**
+     * {@code x → c0 → act → c1 → act → GAP → fc} for every activation: where the activation maps 0 to
+     * 0 both convolutions' filters are prunable groups through it, and the compacted network computes
+     * what the masked one does (inference and training mode); Taylor scores (a backward pass through
+     * the layers) prune it to half. Where it does not (sigmoid, a HardSigmoid of β > 0), neither
+     * convolution is prunable.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("io.prune4j.testing.Activations#all")
+    void activationsBetweenConvolutions(Activations.Case c) {
+        SplittableRandom rng = new SplittableRandom(c.kind().ordinal() + 40L);
+        GraphBuilder g = Graph.builder(cpu, 5, 2, 7, 6);
+        String y = g.activation("act0", g.conv("c0", Graph.INPUT, 6, 3, 1, 1, 1, true), c.kind(), c.alpha(), c.beta());
+        y = g.activation("act1", g.conv("c1", y, 5, 3, 1, 1, 1, true), c.kind(), c.alpha(), c.beta());
+        g.dense("fc", g.flatten("flatten", g.globalAvgPool("gap", y)), 3);
+        Graph masked = g.build();
+        List<String> layers = Plans.unitLayers(masked);
+        if (masked.layer("act0").channelRule() instanceof ChannelRule.Opaque) {
+            assertEquals(List.of(), layers, c + " keeps every channel it touches");
+            return;
+        }
+        assertEquals(List.of("c0", "c1"), layers);
+        for (io.prune4j.nn.Parameter p : masked.parameters()) {
+            if (p.name().equals("bias")) {
+                cpu.upload(p.value(), Check.uniform(rng, p.size(), 0.5));   // a wrongly kept bias shows
+            }
+        }
+        Graph compacted = masked.copy();
+        List<Tensor> masks = List.of(cpu.fromArray(new float[] {1, 0, 0, 1, 1, 0}, 6), cpu.fromArray(new float[] {0, 1, 1, 0, 1}, 5));
+        Plans.maskUnits(masked, layers, masks);
+        Plans.compact(compacted, layers, masks);
+        Tensor x = cpu.fromArray(Check.uniform(rng, 4 * 2 * 7 * 6, 2), 4, 2 * 7 * 6);
+        for (boolean training : new boolean[] {false, true}) {
+            Check.close(c + " compacted vs masked, training " + training, masked.forward(x, training).toFloatArray(),
+                    compacted.forward(x, training).toFloatArray(), 1e-5, 1e-5);
+        }
+
+        Graph pruned = masked.copy();
+        long before = pruned.parameterCount();
+        Dataset data = new Dataset("random", Check.uniform(rng, 16 * 84, 1), Check.randint(rng, 16, 3), 16, 84, 3, new int[] {2, 7, 6});
+        new Pruner(PruneConfig.builder().setCriterion(Criterion.TAYLOR).optFinetune(TrainConfig.builder().optEpochs(0).build())
+                .optBnRecalibration(false).build(), null).run(pruned, null, DeviceData.upload(cpu, data), null);
+        assertTrue(pruned.parameterCount() < before, c + ": Taylor pruned nothing (" + before + " parameters)");
+        assertEquals(3, ((io.prune4j.nn.Conv2d) pruned.layer("c0")).outChannels(), c + ": half of c0's filters stay");
     }
 
     /**

@@ -23,8 +23,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * Compaction never changes what a graph network computes, whatever its shape: on a thousand random
  * valid graphs ({@link RandomGraphs}: residual adds over two or three branches, concatenations,
- * BatchNorm, depthwise and grouped convolutions, ReLU and ReLU6, max, average and global pooling,
- * flatten → Dense) with random keep masks per dependency group, the masked network
+ * BatchNorm, depthwise and grouped convolutions, ReLU, ReLU6 and the activations that map 0 to 0
+ * (LeakyReLU, tanh, HardSwish, ELU), max, average and global pooling, flatten → Dense) with random
+ * keep masks per dependency group, the masked network
  * ({@link Compaction#maskUnits}) and the compacted one ({@link Compaction#compact}) give the same
  * outputs on random inputs (within {@code 1e-5 + 1e-5·|ref|}), in inference mode and in training
  * mode (BatchNorm on the batch's statistics; within {@code 1e-4}, because every training-mode

@@ -20,10 +20,11 @@ import java.util.SplittableRandom;
  * classifier head. The blocks are what real networks are made of: residual adds over two or three
  * branches (identity, 1×1 projection or two 3×3 convolutions, strided or not), concatenations of two
  * or three branches (convolutions, the identity, a max pool), depthwise-separable and inverted
- * residual blocks, grouped convolutions; with or without BatchNorm, ReLU or ReLU6 (or no activation),
- * followed by max, average (padding counted or not) or no pooling. The head is global average
- * pooling or a flatten, then one Dense layer, or two with BatchNorm1d in between. Channel counts stay
- * between 1 and 9 (18 inside an inverted residual block), so every group is small.
+ * residual blocks, grouped convolutions; with or without BatchNorm, ReLU, ReLU6, LeakyReLU, tanh,
+ * HardSwish or ELU (or no activation), followed by max, average (padding counted or not) or no
+ * pooling. The head is global average pooling or a flatten, then one Dense layer, or two with
+ * BatchNorm1d in between. Channel counts stay between 1 and 9 (18 inside an inverted residual block),
+ * so every group is small.
  *
  * <p>{@link #randomize} makes biases, BatchNorm scales, shifts and running statistics non-trivial, so
  * that a wrongly kept or dropped entry of any of them changes the output.
@@ -87,7 +88,7 @@ final class RandomGraphs {
         return 2 + rng.nextInt(8);
     }
 
-    /** Optional BatchNorm (with probability {@code pBn}), then ReLU, ReLU6 or nothing. */
+    /** Optional BatchNorm (with probability {@code pBn}), then ReLU, ReLU6, another activation or nothing. */
     private String normAct(String p, String x, double pBn) {
         if (rng.nextDouble() < pBn) {
             x = g.batchNorm(p + "bn", x);
@@ -100,10 +101,21 @@ final class RandomGraphs {
     }
 
     private String act(String p, String x) {
-        return switch (rng.nextInt(3)) {
+        return switch (rng.nextInt(4)) {
             case 0 -> g.relu(p + "relu", x);
             case 1 -> g.relu6(p + "relu6", x);
+            case 2 -> otherActivation(p + "act", x);
             default -> x;
+        };
+    }
+
+    /** One of the activations that map 0 to 0 (so that they pass channels through): LeakyReLU, tanh, HardSwish, ELU. */
+    private String otherActivation(String name, String x) {
+        return switch (rng.nextInt(4)) {
+            case 0 -> g.leakyRelu(name, x, 0.1f);
+            case 1 -> g.tanh(name, x);
+            case 2 -> g.hardSwish(name, x);
+            default -> g.elu(name, x, 1f);
         };
     }
 

@@ -1,5 +1,6 @@
 package io.prune4j.testing;
 
+import io.prune4j.backend.ActivationKind;
 import java.util.Arrays;
 
 /**
@@ -334,6 +335,53 @@ public final class NaiveGraphOps {
             y[i] = x[i] < lo ? lo : x[i] > hi ? hi : x[i];
         }
         return y;
+    }
+
+    /**
+     * {@code f(x)} of an activation from its definition ({@link ActivationKind}), element by element:
+     * LeakyReLU {@code x > 0 ? x : αx}, sigmoid {@code 1/(1 + e^−x)}, tanh, HardSigmoid
+     * {@code max(0, min(1, αx + β))}, HardSwish {@code x·max(0, min(1, x/6 + 1/2))}, ELU
+     * {@code x > 0 ? x : α(e^x − 1)}. NaN gives NaN; HardSwish of −∞ is {@code −∞·0}, NaN.
+     */
+    public static double[] activation(double[] x, ActivationKind kind, double alpha, double beta) {
+        double[] y = new double[x.length];
+        for (int i = 0; i < x.length; i++) {
+            double v = x[i];
+            y[i] = switch (kind) {
+                case LEAKY_RELU -> v > 0 ? v : alpha * v;
+                case SIGMOID -> 1 / (1 + Math.exp(-v));
+                case TANH -> Math.tanh(v);
+                case HARD_SIGMOID -> Math.max(0, Math.min(1, alpha * v + beta));
+                case HARD_SWISH -> v * Math.max(0, Math.min(1, v / 6 + 0.5));
+                case ELU -> v > 0 ? v : alpha * Math.expm1(v);
+            };
+        }
+        return y;
+    }
+
+    /**
+     * {@code f'(x)·dy} of {@link #activation}, with PyTorch's choices where {@code f} has a kink and at
+     * NaN: LeakyReLU {@code x > 0 ? dy : α·dy}; HardSigmoid {@code α·dy} where {@code 0 < αx + β < 1};
+     * HardSwish 0 below −3, {@code (x/3 + 1/2)·dy} up to 3 (both included), {@code dy} above (and at
+     * NaN); ELU {@code α·e^x·dy} up to 0, {@code dy} above (and at NaN).
+     */
+    public static double[] activationBackward(double[] dy, double[] x, ActivationKind kind, double alpha, double beta) {
+        double[] dx = new double[x.length];
+        for (int i = 0; i < x.length; i++) {
+            double v = x[i];
+            double s = 1 / (1 + Math.exp(-v));
+            double t = Math.tanh(v);
+            double lin = alpha * v + beta;
+            dx[i] = switch (kind) {
+                case LEAKY_RELU -> v > 0 ? dy[i] : alpha * dy[i];
+                case SIGMOID -> s * (1 - s) * dy[i];
+                case TANH -> (1 - t * t) * dy[i];
+                case HARD_SIGMOID -> lin > 0 && lin < 1 ? alpha * dy[i] : 0;
+                case HARD_SWISH -> v < -3 ? 0 : v <= 3 ? (v / 3 + 0.5) * dy[i] : dy[i];
+                case ELU -> v <= 0 ? alpha * Math.exp(v) * dy[i] : dy[i];
+            };
+        }
+        return dx;
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.prune4j.backend.cpu;
 
+import io.prune4j.backend.ActivationKind;
 import io.prune4j.backend.ArgChecks;
 import io.prune4j.backend.Backend;
 import io.prune4j.backend.Capability;
@@ -943,6 +944,26 @@ public final class CpuBackend implements Backend {
         float[] ys = f(y, "clampBackward");
         int n = y.size();
         workers.parallel(n, n, (worker, from, to) -> CpuOps.clampBackward(dxs, dys, ys, lo, hi, from, to));
+    }
+
+    @Override
+    public void activation(Tensor y, Tensor x, ActivationKind kind, float alpha, float beta) {
+        ArgChecks.activation(y, x, kind, alpha, beta);
+        float[] ys = f(y, "activation");
+        float[] xs = f(x, "activation");
+        int n = x.size();
+        workers.parallel(n, n, (worker, from, to) -> CpuOps.activation(ys, xs, kind, alpha, beta, from, to));
+    }
+
+    @Override
+    public void activationBackward(Tensor dx, Tensor dy, Tensor x, Tensor y, ActivationKind kind, float alpha, float beta) {
+        ArgChecks.activationBackward(dx, dy, x, y, kind, alpha, beta);
+        float[] dxs = f(dx, "activationBackward");
+        float[] dys = f(dy, "activationBackward");
+        float[] xs = f(x, "activationBackward");
+        float[] ys = f(y, "activationBackward");
+        int n = y.size();
+        workers.parallel(n, n, (worker, from, to) -> CpuOps.activationBackward(dxs, dys, xs, ys, kind, alpha, from, to));
     }
 
     @Override

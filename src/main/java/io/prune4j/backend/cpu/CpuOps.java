@@ -1,5 +1,6 @@
 package io.prune4j.backend.cpu;
 
+import io.prune4j.backend.ActivationKind;
 import io.prune4j.backend.ArgChecks;
 
 /**
@@ -58,6 +59,82 @@ final class CpuOps {
         for (int j = from; j < to; j++) {
             float v = y[j];
             dx[j] = v > lo && v < hi ? dy[j] : 0f;
+        }
+    }
+
+    /**
+     * {@code y = f(x)} on {@code [from, to)}, one loop per kind, in the float operations
+     * {@link ActivationKind} states (e^x and tanh in double, rounded once).
+     */
+    static void activation(float[] y, float[] x, ActivationKind kind, float alpha, float beta, int from, int to) {
+        switch (kind) {
+            case LEAKY_RELU -> {
+                for (int j = from; j < to; j++) {
+                    y[j] = x[j] > 0 ? x[j] : alpha * x[j];
+                }
+            }
+            case SIGMOID -> {
+                for (int j = from; j < to; j++) {
+                    y[j] = (float) (1 / (1 + Math.exp(-x[j])));
+                }
+            }
+            case TANH -> {
+                for (int j = from; j < to; j++) {
+                    y[j] = (float) Math.tanh(x[j]);
+                }
+            }
+            case HARD_SIGMOID -> {
+                for (int j = from; j < to; j++) {
+                    y[j] = Math.min(Math.max(alpha * x[j] + beta, 0f), 1f);
+                }
+            }
+            case HARD_SWISH -> {
+                for (int j = from; j < to; j++) {
+                    y[j] = x[j] * Math.min(Math.max(x[j] + 3f, 0f), 6f) / 6f;
+                }
+            }
+            case ELU -> {
+                for (int j = from; j < to; j++) {
+                    y[j] = x[j] > 0 ? x[j] : alpha * (float) Math.expm1(x[j]);
+                }
+            }
+        }
+    }
+
+    /** {@code dx = f'(x)·dy} on {@code [from, to)}, from the forward's input {@code x} or output {@code y} as {@link ActivationKind} states. */
+    static void activationBackward(float[] dx, float[] dy, float[] x, float[] y, ActivationKind kind, float alpha, int from, int to) {
+        switch (kind) {
+            case LEAKY_RELU -> {
+                for (int j = from; j < to; j++) {
+                    dx[j] = x[j] > 0 ? dy[j] : dy[j] * alpha;
+                }
+            }
+            case SIGMOID -> {
+                for (int j = from; j < to; j++) {
+                    dx[j] = dy[j] * (1f - y[j]) * y[j];
+                }
+            }
+            case TANH -> {
+                for (int j = from; j < to; j++) {
+                    dx[j] = dy[j] * (1f - y[j] * y[j]);
+                }
+            }
+            case HARD_SIGMOID -> {
+                for (int j = from; j < to; j++) {
+                    dx[j] = y[j] > 0 && y[j] < 1 ? dy[j] * alpha : 0f;
+                }
+            }
+            case HARD_SWISH -> {
+                for (int j = from; j < to; j++) {
+                    float v = x[j];
+                    dx[j] = v < -3f ? 0f : v <= 3f ? dy[j] * (v / 3f + 0.5f) : dy[j];
+                }
+            }
+            case ELU -> {
+                for (int j = from; j < to; j++) {
+                    dx[j] = x[j] <= 0 ? dy[j] * alpha * (float) Math.exp(x[j]) : dy[j];
+                }
+            }
         }
     }
 

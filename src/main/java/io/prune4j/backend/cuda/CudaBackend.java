@@ -1,5 +1,6 @@
 package io.prune4j.backend.cuda;
 
+import io.prune4j.backend.ActivationKind;
 import io.prune4j.backend.ArgChecks;
 import io.prune4j.backend.Backend;
 import io.prune4j.backend.Capability;
@@ -1028,6 +1029,21 @@ public final class CudaBackend implements Backend {
         ArgChecks.clampBackward(dx, dy, y, lo, hi);
         check(CudaKernels.p4j_clamp_backward(f(dx, "clampBackward").address(), f(dy, "clampBackward").address(),
                 f(y, "clampBackward").address(), y.size(), lo, hi, stream), "clampBackward");
+    }
+
+    @Override
+    public void activation(Tensor y, Tensor x, ActivationKind kind, float alpha, float beta) {
+        ArgChecks.activation(y, x, kind, alpha, beta);
+        check(CudaKernels.p4j_activation(f(y, "activation").address(), f(x, "activation").address(), x.size(), kind.ordinal(), alpha,
+                beta, stream), "activation");
+    }
+
+    @Override
+    public void activationBackward(Tensor dx, Tensor dy, Tensor x, Tensor y, ActivationKind kind, float alpha, float beta) {
+        String op = "activationBackward";
+        ArgChecks.activationBackward(dx, dy, x, y, kind, alpha, beta);
+        check(CudaKernels.p4j_activation_backward(f(dx, op).address(), f(dy, op).address(), f(x, op).address(), f(y, op).address(),
+                y.size(), kind.ordinal(), alpha, beta, stream), op);
     }
 
     @Override

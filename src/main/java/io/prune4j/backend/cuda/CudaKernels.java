@@ -225,6 +225,15 @@ public final class CudaKernels {
                                                 @Cast("const float*") long y, int n, float lo, float hi,
                                                 @Cast("void*") long stream);
 
+    /** {@code y = f(x)} for the activation {@code kind}, the ordinal of {@link io.prune4j.backend.ActivationKind}; {@code y} may be {@code x}. */
+    public static native int p4j_activation(@Cast("float*") long y, @Cast("const float*") long x, int n, int kind, float alpha,
+                                            float beta, @Cast("void*") long stream);
+
+    /** {@code dx = f'(x)·dy} of {@link #p4j_activation}, from its input {@code x} or output {@code y}; {@code dx} may be {@code dy}. */
+    public static native int p4j_activation_backward(@Cast("float*") long dx, @Cast("const float*") long dy,
+                                                     @Cast("const float*") long x, @Cast("const float*") long y, int n, int kind,
+                                                     float alpha, float beta, @Cast("void*") long stream);
+
     /** {@code y = a + b}; {@code y} may be {@code a} or {@code b}. */
     public static native int p4j_add(@Cast("float*") long y, @Cast("const float*") long a, @Cast("const float*") long b, int n,
                                      @Cast("void*") long stream);

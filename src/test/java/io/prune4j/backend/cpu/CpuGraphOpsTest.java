@@ -5,19 +5,25 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.prune4j.backend.ActivationKind;
 import io.prune4j.backend.Reduction;
 import io.prune4j.tensor.DType;
 import io.prune4j.tensor.Tensor;
+import io.prune4j.testing.Activations;
 import io.prune4j.testing.Check;
 import io.prune4j.testing.Naive;
 import io.prune4j.testing.NaiveGraphOps;
+import io.prune4j.testing.Sizes;
 import java.util.Arrays;
 import java.util.SplittableRandom;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -495,6 +501,90 @@ class CpuGraphOpsTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> cpu.clampBackward(cpu.zeros(DType.FLOAT32, 3), cpu.zeros(DType.FLOAT32, 2), cpu.zeros(DType.FLOAT32, 2), 0f, 1f));
         assertTrue(e.getMessage().contains("dx has 3 elements but dy has 2"), e.getMessage());
+    }
+
+    static Stream<Arguments> activationsBySize() {
+        return Activations.all().stream().flatMap(c -> Arrays.stream(Sizes.awkward()).mapToObj(n -> Arguments.of(c, n)));
+    }
+
+    /**
+     * Every activation and its gradient against the double-precision definitions on inputs around
+     * the kinks and the special values (NaN, ±∞, ±0, ±3, saturations, subnormals): the float result
+     * within {@code 2e-7 + 1e-6·|ref|} (the transcendental ones are rounded once, the linear pieces a
+     * product and a sum; {@code α·x + β} near 0 and {@code 1 − y} near 1 turn a float's rounding into
+     * an absolute error of a few 1e-8 for {@code |dy| ≤ 1}), NaN exactly where the reference has it.
+     * Then in place, both ways, the same bits.
+     */
+    @ParameterizedTest(name = "activation {0} n={1}")
+    @MethodSource("activationsBySize")
+    void activationAndItsBackward(Activations.Case c, int n) {
+        SplittableRandom rng = new SplittableRandom(22L * n + c.kind().ordinal() + Float.floatToIntBits(c.alpha()));
+        float[] x = Activations.offKinks(Activations.awkward(rng, n), c, 1e-5);
+        float[] dy = Check.uniform(rng, n, 1);
+        Tensor xt = cpu.fromArray(x, n);
+        Tensor y = cpu.zeros(DType.FLOAT32, n);
+        cpu.activation(y, xt, c.kind(), c.alpha(), c.beta());
+        Check.close(c + " forward", NaiveGraphOps.activation(d(x), c.kind(), c.alpha(), c.beta()), y.toFloatArray(), 2e-7, 1e-6);
+        Tensor dx = cpu.zeros(DType.FLOAT32, n);
+        cpu.activationBackward(dx, cpu.fromArray(dy, n), xt, y, c.kind(), c.alpha(), c.beta());
+        Check.close(c + " backward", NaiveGraphOps.activationBackward(d(dy), d(x), c.kind(), c.alpha(), c.beta()), dx.toFloatArray(),
+                2e-7, 1e-6);
+        // in place, both ways
+        Tensor inPlace = cpu.fromArray(x, n);
+        cpu.activation(inPlace, inPlace, c.kind(), c.alpha(), c.beta());
+        assertArrayEquals(Check.bits(y.toFloatArray()), Check.bits(inPlace.toFloatArray()), c + " y = x");
+        Tensor g = cpu.fromArray(dy, n);
+        cpu.activationBackward(g, g, xt, y, c.kind(), c.alpha(), c.beta());
+        assertArrayEquals(Check.bits(dx.toFloatArray()), Check.bits(g.toFloatArray()), c + " dx = dy");
+    }
+
+    /** The kinks take PyTorch's side, exactly: the gradient's value at 0 and ±3, and the forward's. */
+    @Test
+    void activationKinksFollowPyTorch() {
+        float[] x = {-3f, 0f, 3f, Float.NaN};
+        float[] dy = {1f, 1f, 1f, 1f};
+        float s = 1f / 6f;
+        assertArrayEquals(new float[] {-3f * 0.01f, 0f, 3f, Float.NaN}, forward(ActivationKind.LEAKY_RELU, 0.01f, 0f, x));
+        assertArrayEquals(new float[] {0.01f, 0.01f, 1f, 0.01f}, backward(ActivationKind.LEAKY_RELU, 0.01f, 0f, x, dy));
+        assertArrayEquals(new float[] {0f, 0.5f, 1f, Float.NaN}, forward(ActivationKind.HARD_SIGMOID, s, 0.5f, x));
+        assertArrayEquals(new float[] {0f, s, 0f, 0f}, backward(ActivationKind.HARD_SIGMOID, s, 0.5f, x, dy));
+        assertArrayEquals(new float[] {-0f, 0f, 3f, Float.NaN}, forward(ActivationKind.HARD_SWISH, 0f, 0f, x));
+        assertArrayEquals(new float[] {-0.5f, 0.5f, 1.5f, 1f}, backward(ActivationKind.HARD_SWISH, 0f, 0f, x, dy));
+        assertArrayEquals(new float[] {0.7f * (float) Math.exp(-3), 0.7f, 1f, 1f}, backward(ActivationKind.ELU, 0.7f, 0f, x, dy));
+        float[] inf = {Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY};
+        assertArrayEquals(new float[] {Float.NaN, Float.POSITIVE_INFINITY}, forward(ActivationKind.HARD_SWISH, 0f, 0f, inf), "−∞·0, as in PyTorch");
+        assertArrayEquals(new float[] {-0.7f, Float.POSITIVE_INFINITY}, forward(ActivationKind.ELU, 0.7f, 0f, inf));
+        assertArrayEquals(new float[] {0f, 1f}, forward(ActivationKind.SIGMOID, 0f, 0f, inf));
+    }
+
+    private float[] forward(ActivationKind kind, float alpha, float beta, float[] x) {
+        Tensor y = cpu.zeros(DType.FLOAT32, x.length);
+        cpu.activation(y, cpu.fromArray(x, x.length), kind, alpha, beta);
+        return y.toFloatArray();
+    }
+
+    private float[] backward(ActivationKind kind, float alpha, float beta, float[] x, float[] dy) {
+        Tensor y = cpu.fromArray(forward(kind, alpha, beta, x), x.length);
+        Tensor dx = cpu.zeros(DType.FLOAT32, x.length);
+        cpu.activationBackward(dx, cpu.fromArray(dy, dy.length), cpu.fromArray(x, x.length), y, kind, alpha, beta);
+        return dx.toFloatArray();
+    }
+
+    @Test
+    void activationArgumentsAreChecked() {
+        Tensor two = cpu.zeros(DType.FLOAT32, 2);
+        Tensor three = cpu.zeros(DType.FLOAT32, 3);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> cpu.activation(two, two, ActivationKind.LEAKY_RELU, Float.NaN, 0f));
+        assertEquals("activation: LeakyReLU needs finite parameters, got alpha NaN", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> cpu.activation(two, two, ActivationKind.HARD_SIGMOID, 0.2f,
+                Float.POSITIVE_INFINITY));
+        assertEquals("activation: HardSigmoid needs finite parameters, got alpha 0.2 and beta Infinity", e.getMessage());
+        cpu.activation(two, two, ActivationKind.SIGMOID, Float.NaN, Float.NaN);   // a kind without parameters ignores them
+        assertThrows(IllegalArgumentException.class, () -> cpu.activation(two, three, ActivationKind.TANH, 0f, 0f));
+        assertThrows(IllegalArgumentException.class, () -> cpu.activation(two, two, null, 0f, 0f));
+        e = assertThrows(IllegalArgumentException.class, () -> cpu.activationBackward(two, two, two, three, ActivationKind.ELU, 1f, 0f));
+        assertEquals("activationBackward: x has 2 elements but y has 3", e.getMessage());
     }
 
     @Test

@@ -3,6 +3,7 @@ package io.prune4j.backend.cpu;
 import io.prune4j.backend.Backend;
 import io.prune4j.tensor.DType;
 import io.prune4j.tensor.Tensor;
+import io.prune4j.testing.Activations;
 import io.prune4j.testing.Check;
 import io.prune4j.testing.FiniteDifference;
 import io.prune4j.testing.Naive;
@@ -13,6 +14,7 @@ import java.util.function.DoubleSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The analytic gradients of the graph networks' backward operations against central finite
@@ -127,6 +129,25 @@ class GraphOpsGradientCheckTest {
         double[] xd = Naive.toDouble(x);
         double[] rd = Naive.toDouble(r);
         Check.close("clamp dL/dx", FiniteDifference.gradient(xd, () -> FiniteDifference.dot(rd, NaiveGraphOps.clamp(xd, lo, hi))), dx.toFloatArray(), 1e-6, 1e-5);
+    }
+
+    /** Every activation on values in [−8, 8), kept 1e-3 off the kinks so that no difference straddles one. */
+    @ParameterizedTest(name = "activation {0}")
+    @MethodSource("io.prune4j.testing.Activations#all")
+    void activationGradient(Activations.Case c) {
+        int n = 300;
+        SplittableRandom rng = new SplittableRandom(c.kind().ordinal() * 31L + Float.floatToIntBits(c.alpha()));
+        float[] x = Activations.offKinks(Check.uniform(rng, n, 8), c, 1e-3);
+        float[] r = Check.uniform(rng, n, 1);
+        Tensor xt = cpu.fromArray(x, n);
+        Tensor y = cpu.zeros(DType.FLOAT32, n);
+        cpu.activation(y, xt, c.kind(), c.alpha(), c.beta());
+        Tensor dx = cpu.zeros(DType.FLOAT32, n);
+        cpu.activationBackward(dx, cpu.fromArray(r, n), xt, y, c.kind(), c.alpha(), c.beta());
+        double[] xd = Naive.toDouble(x);
+        double[] rd = Naive.toDouble(r);
+        DoubleSupplier loss = () -> FiniteDifference.dot(rd, NaiveGraphOps.activation(xd, c.kind(), c.alpha(), c.beta()));
+        Check.close(c + " dL/dx", FiniteDifference.gradient(xd, loss), dx.toFloatArray(), 1e-6, 1e-5);
     }
 
     @ParameterizedTest(name = "copyChannels batch={0} {1}→{2} channels {3} from {4} to {5}, {6}x{7}")

@@ -5,11 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.prune4j.backend.ActivationKind;
 import io.prune4j.backend.Backend;
 import io.prune4j.backend.Reduction;
 import io.prune4j.backend.cpu.CpuBackend;
 import io.prune4j.tensor.DType;
 import io.prune4j.tensor.Tensor;
+import io.prune4j.testing.Activations;
 import io.prune4j.testing.Check;
 import io.prune4j.testing.NaiveGraphOps;
 import java.util.ArrayList;
@@ -21,20 +23,23 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The graph networks' operations (grouped and bias-free convolutions, padded max pooling, average
- * pooling, batch normalisation, clamp, add, channel copies, FPGM, LAMP, segmented reduction) run on a
- * reference backend and on the backend under test with the same seeded inputs, awkward sizes as the
- * parameters (0 and 1 extents, odd ones, channel counts around a warp, groups 1, 2, 3 and depthwise
- * with multipliers 1 and 2, stride 2, padding), and compared:
+ * pooling, batch normalisation, clamp, the activations, add, channel copies, FPGM, LAMP, segmented
+ * reduction) run on a reference backend and on the backend under test with the same seeded inputs,
+ * awkward sizes as the parameters (0 and 1 extents, odd ones, channel counts around a warp, groups
+ * 1, 2, 3 and depthwise with multipliers 1 and 2, stride 2, padding), and compared:
  * <ul>
  *   <li>bit for bit where both promise the same float operations in the same order: clamp and its
- *       gradient, add, channel copies, max pooling (values and argmax), the max reduction;</li>
+ *       gradient, the piecewise-linear activations and the activation gradients, add, channel copies,
+ *       max pooling (values and argmax), the max reduction;</li>
  *   <li>within a tolerance stated at each comparison where the order or precision of a sum may differ:
  *       convolutions (cuDNN's algorithms), average pooling, batch-norm statistics and gradients, the
- *       FPGM distances, the LAMP denominators, segment sums and means.</li>
+ *       FPGM distances, the LAMP denominators, segment sums and means; and where a device's
+ *       {@code expf} or {@code tanhf} meets the CPU's double evaluation (sigmoid, tanh, ELU).</li>
  * </ul>
  * Every output starts as garbage, so an operation that forgets to write an element fails. Subclasses
  * pick the two backends: {@link GraphOpsKernelTest} the CPU against CUDA (on a GPU), and
@@ -451,6 +456,50 @@ abstract class GraphOpsParity {
         sameBits("add into a n=" + n, r(y), d(a));
         both(s -> s.b().add(s.t(b), s.t(y), s.t(b)));   // y = b
         same("add into b n=" + n, b);
+    }
+
+    /**
+     * Every activation ({@link Activations#all}) and its gradient on inputs around the kinks and the
+     * special values, aliasing included. The piecewise-linear kinds (LeakyReLU, HardSigmoid,
+     * HardSwish) are float operations on both sides: bit for bit. Sigmoid, tanh and ELU call a
+     * device's {@code expf}, {@code tanhf} and {@code expm1f} against the CPU's double evaluation
+     * rounded once: a few ulps, 1e-6 relative (8 ulps at most), plus the smallest normal float
+     * absolute (a sigmoid below −88 underflows to 0 sooner on a device). The backward runs on the
+     * reference's forward output on both sides, so that only the gradient's own arithmetic differs:
+     * bit for bit, but ELU's, whose {@code e^x} is the device's (1e-6 relative).
+     */
+    @ParameterizedTest(name = "activations n={0}")
+    @MethodSource("io.prune4j.testing.Sizes#awkward")
+    void activations(int n) {
+        for (Activations.Case c : Activations.all()) {
+            SplittableRandom rng = new SplittableRandom(5500L + n + 101L * c.kind().ordinal());
+            String l = " " + c + " n=" + n;
+            boolean exact = c.kind() == ActivationKind.LEAKY_RELU || c.kind() == ActivationKind.HARD_SIGMOID
+                    || c.kind() == ActivationKind.HARD_SWISH;
+            float[] xs = Activations.awkward(rng, n);
+            Pair x = f(xs, n);
+            Pair y = junk(rng, n);
+            both(s -> s.b().activation(s.t(y), s.t(x), c.kind(), c.alpha(), c.beta()));
+            if (exact) {
+                same("activation" + l, y);
+            } else {
+                near("activation" + l, y, Float.MIN_NORMAL, 1e-6);
+            }
+            Pair yr = f(r(y), n);
+            Pair dy = f(uniform(rng, n, 2), n);
+            Pair dx = junk(rng, n);
+            both(s -> s.b().activationBackward(s.t(dx), s.t(dy), s.t(x), s.t(yr), c.kind(), c.alpha(), c.beta()));
+            if (c.kind() == ActivationKind.ELU) {
+                near("activationBackward" + l, dx, Float.MIN_NORMAL, 1e-6);
+            } else {
+                same("activationBackward" + l, dx);
+            }
+            both(s -> s.b().activationBackward(s.t(dy), s.t(dy), s.t(x), s.t(yr), c.kind(), c.alpha(), c.beta()));   // dx = dy
+            sameBits("activationBackward in place" + l, d(dx), d(dy));
+            both(s -> s.b().activation(s.t(x), s.t(x), c.kind(), c.alpha(), c.beta()));   // y = x
+            sameBits("activation in place" + l, d(y), d(x));
+            closeTensors();   // ten kinds of a million elements: one at a time
+        }
     }
 
     /**

@@ -1,0 +1,101 @@
+package io.prune4j.backend;
+
+import java.util.Arrays;
+import java.util.stream.Collectors;
+
+/**
+ * The element-wise activations of {@link Backend#activation} beyond ReLU and clamp, as PyTorch
+ * exports them to ONNX. Each constant states its formula, in the float operations the CPU backend
+ * does, and its gradient ({@link Backend#activationBackward}), which follows PyTorch's backward
+ * formula and its comparisons: at a kink the gradient is the one PyTorch gives, and so is the
+ * gradient at a NaN input. A NaN input always gives a NaN output.
+ *
+ * <p>The exponential and the hyperbolic tangent are evaluated in double and rounded once to float
+ * on the CPU (Java has no float {@code exp}); a device's {@code expf}/{@code tanhf} track those
+ * within a few ulps rather than bit for bit. The piecewise-linear kinds are float operations only,
+ * the same on every backend.
+ *
+ * <p>The ordinal is the kind code of the CUDA kernels ({@code p4j_activation}): new kinds go at
+ * the end.
+ */
+public enum ActivationKind {
+    /**
+     * {@code y = x > 0 ? x : α·x} (ONNX LeakyRelu, PyTorch's {@code negative_slope} α); the gradient
+     * {@code x > 0 ? dy : dy·α}, so α at 0, from the input {@code x}.
+     */
+    LEAKY_RELU("leaky_relu", "LeakyReLU", true, false),
+    /**
+     * {@code y = 1 / (1 + e^−x)}; the gradient {@code dy·(1 − y)·y} in float, from the output {@code y}
+     * (PyTorch's {@code sigmoid_backward}).
+     */
+    SIGMOID("sigmoid", "Sigmoid", false, false),
+    /** {@code y = tanh(x)}; the gradient {@code dy·(1 − y·y)} in float, from the output {@code y}. */
+    TANH("tanh", "Tanh", false, false),
+    /**
+     * {@code y = min(max(α·x + β, 0), 1)} (ONNX HardSigmoid; PyTorch's {@code hardsigmoid} is α = 1/6,
+     * β = 1/2); the gradient {@code dy·α} where {@code 0 < y < 1}, else 0, from the output {@code y}:
+     * it passes exactly where the float {@code α·x + β} is strictly inside {@code (0, 1)}, which for
+     * PyTorch's α and β is {@code −3 < x < 3} (PyTorch's {@code hardsigmoid_backward}).
+     */
+    HARD_SIGMOID("hard_sigmoid", "HardSigmoid", true, true),
+    /**
+     * {@code y = x·min(max(x + 3, 0), 6) / 6} (ONNX HardSwish, PyTorch's evaluation order; −∞ gives
+     * NaN, as {@code −∞·0}, as in PyTorch); the gradient, from the input {@code x}:
+     * {@code x < −3 ? 0 : x ≤ 3 ? dy·(x/3 + 1/2) : dy} (PyTorch's {@code hardswish_backward}, so −1/2
+     * at −3 and 3/2 at 3, and {@code dy} at a NaN).
+     */
+    HARD_SWISH("hard_swish", "HardSwish", false, false),
+    /**
+     * {@code y = x > 0 ? x : α·(e^x − 1)} (ONNX Elu; {@code e^x − 1} as {@code expm1}, exact near 0);
+     * the gradient {@code x ≤ 0 ? dy·α·e^x : dy}, from the input {@code x} (PyTorch's
+     * {@code elu_backward}: α at 0, and {@code dy} at a NaN).
+     */
+    ELU("elu", "ELU", true, false);
+
+    private final String key;
+    private final String title;
+    private final boolean hasAlpha;
+    private final boolean hasBeta;
+
+    ActivationKind(String key, String title, boolean hasAlpha, boolean hasBeta) {
+        this.key = key;
+        this.title = title;
+        this.hasAlpha = hasAlpha;
+        this.hasBeta = hasBeta;
+    }
+
+    /** The lower-case name model files use: {@code leaky_relu}, {@code hard_sigmoid}, …. */
+    public String key() {
+        return key;
+    }
+
+    /** The name for people: {@code LeakyReLU}, {@code HardSigmoid}, …. */
+    public String title() {
+        return title;
+    }
+
+    /** Whether the formula has an α. */
+    public boolean hasAlpha() {
+        return hasAlpha;
+    }
+
+    /** Whether the formula has a β. */
+    public boolean hasBeta() {
+        return hasBeta;
+    }
+
+    /** The kind whose {@link #key} is {@code key}, or null. */
+    public static ActivationKind byKey(String key) {
+        for (ActivationKind k : values()) {
+            if (k.key.equals(key)) {
+                return k;
+            }
+        }
+        return null;
+    }
+
+    /** Every {@link #key}, comma-separated, for messages. */
+    public static String keys() {
+        return Arrays.stream(values()).map(ActivationKind::key).collect(Collectors.joining(", "));
+    }
+}
