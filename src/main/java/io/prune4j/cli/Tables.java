@@ -21,10 +21,11 @@ final class Tables {
         row(sb, "model file bytes", before.fileBytes(), after.fileBytes(), "%14.0f");
         row(sb, "latency batch 1 (ms)", before.latencyMillisB1(), after.latencyMillisB1(), "%14.4f");
         row(sb, "throughput b256 (/s)", before.inferSamplesPerSecondB256(), after.inferSamplesPerSecondB256(), "%14.0f");
-        sb.append(String.format("%n%-8s %12s %12s %12s %10s%n", "layer", "in", "out", "weights", "sparsity"));
+        int width = Math.max(8, layers.stream().mapToInt(l -> l.name().length()).max().orElse(0)); // names from ONNX files run long
+        sb.append(String.format("%n%-" + width + "s %12s %12s %12s %10s%n", "layer", "in", "out", "weights", "sparsity"));
         for (LayerRow l : layers) {
-            sb.append(String.format("%-8s %5d→%-6d %5d→%-6d %12d %9.1f%%%n", l.name(), l.inBefore(), l.in(), l.outBefore(), l.out(),
-                    l.nonzeroWeights(), 100 * l.sparsity()));
+            sb.append(String.format("%-" + width + "s %5d→%-6d %5d→%-6d %12d %9.1f%%%n", l.name(), l.inBefore(), l.in(), l.outBefore(),
+                    l.out(), l.nonzeroWeights(), 100 * l.sparsity()));
         }
         sb.append("\ntimings:");
         timings.forEach((k, v) -> sb.append(String.format(" %s %.1f", k.replace("_s", ""), v)));

@@ -2,8 +2,10 @@ package io.prune4j.onnx;
 
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
+import io.prune4j.backend.ActivationKind;
 import io.prune4j.backend.ArgChecks;
 import io.prune4j.backend.Backend;
+import io.prune4j.nn.Activation;
 import io.prune4j.nn.Add;
 import io.prune4j.nn.AvgPool2d;
 import io.prune4j.nn.BatchNorm;
@@ -50,11 +52,13 @@ import java.util.Set;
  * operators PyTorch writes for convolutional classifiers (opsets {@value #MIN_OPSET} to
  * {@value #MAX_OPSET}; the exporter's opsets 13 and 17 are the tested ones):
  * Conv, BatchNormalization (inference form, kept as a trainable BatchNorm), Relu, Clip (ReLU6 and
- * other bounds, as inputs or attributes), MaxPool, AveragePool, GlobalAveragePool, Add, Sum, Concat
- * (channels), Flatten, Reshape to {@code [batch, features]}, Gemm, MatMul (with a following Add of a
- * constant as its bias), and Identity, Dropout and Constant, which become no node of their own. The
- * shape arithmetic before a Reshape (Shape, Gather, Unsqueeze, Squeeze, Slice, Cast and Concat of
- * shapes, as PyTorch writes for {@code x.view(x.size(0), -1)}) is evaluated while reading
+ * other bounds, as inputs or attributes), LeakyRelu, Sigmoid, Tanh, HardSigmoid, HardSwish, Elu,
+ * MaxPool (ceil_mode too), AveragePool, GlobalAveragePool, ReduceMean over the spatial axes, Add,
+ * Sum, Concat (channels), Flatten, Reshape to {@code [batch, features]}, Gemm, MatMul (with a
+ * following Add of a constant as its bias), a last Softmax or LogSoftmax ({@link OutputFunction}),
+ * and Identity, Dropout and Constant, which become no node of their own. The shape arithmetic
+ * before a Reshape (Shape, Gather, Unsqueeze, Squeeze, Slice, Cast and Concat of shapes, as PyTorch
+ * writes for {@code x.view(x.size(0), -1)}) is evaluated while reading
  * ({@link ShapeFolding}).
  *
  * <p>The graph's one non-initializer input is the network's input: {@code [batch, C, H, W]} or
@@ -78,10 +82,9 @@ public final class OnnxReader {
     public static final int MIN_OPSET = 9;
     public static final int MAX_OPSET = 18;
     /** The operators read, for error messages and documentation. */
-    public static final String SUPPORTED = "Conv, BatchNormalization, Relu, Clip, MaxPool, AveragePool, GlobalAveragePool, Add, Sum, "
-            + "Concat, Flatten, ReduceMean (spatial), Reshape, Gemm, MatMul, Identity, Dropout, Constant, Pad (of zeros), Softmax and "
-            + "LogSoftmax (last), and on shapes Shape, Gather, Unsqueeze, "
-            + "Squeeze, Slice, Cast";
+    public static final String SUPPORTED = "Conv, BatchNormalization, Relu, Clip, LeakyRelu, Sigmoid, Tanh, HardSigmoid, HardSwish, Elu, "
+            + "MaxPool, AveragePool, GlobalAveragePool, ReduceMean (spatial), Add, Sum, Concat, Flatten, Reshape, Gemm, MatMul, Identity, "
+            + "Dropout, Constant, Pad (of zeros), Softmax and LogSoftmax (last), and on shapes Shape, Gather, Unsqueeze, Squeeze, Slice, Cast";
     /** Largest file read: protobuf's own limit for one message. */
     private static final long MAX_BYTES = Integer.MAX_VALUE;
 
@@ -463,6 +466,7 @@ public final class OnnxReader {
                 add(g, node, new Relu(name(node, null), backend), activation(node, 0));
             }
             case "Clip" -> clip(g, node);
+            case "LeakyRelu", "Sigmoid", "Tanh", "HardSigmoid", "HardSwish", "Elu" -> activationNode(g, node);
             case "MaxPool", "AveragePool" -> pool(g, node);
             case "GlobalAveragePool" -> {
                 attributes(node);
@@ -731,6 +735,38 @@ public final class OnnxReader {
         String x = activation(node, 0);
         Layer layer = lo == 0 && hi == Float.MAX_VALUE ? new Relu(name(node, null), backend) : new Clamp(name(node, null), backend, lo, hi);
         add(g, node, layer, x);
+    }
+
+    /** An element-wise activation, with ONNX's defaults for its attributes (LeakyRelu α 0.01, HardSigmoid α 0.2 β 0.5, Elu α 1). */
+    private void activationNode(GraphBuilder g, NodeProto node) {
+        ActivationKind kind = switch (node.getOpType()) {
+            case "LeakyRelu" -> ActivationKind.LEAKY_RELU;
+            case "Sigmoid" -> ActivationKind.SIGMOID;
+            case "Tanh" -> ActivationKind.TANH;
+            case "HardSigmoid" -> ActivationKind.HARD_SIGMOID;
+            case "HardSwish" -> ActivationKind.HARD_SWISH;
+            default -> ActivationKind.ELU;
+        };
+        if (kind.hasBeta()) {
+            attributes(node, "alpha", "beta");
+        } else if (kind.hasAlpha()) {
+            attributes(node, "alpha");
+        } else {
+            attributes(node);
+        }
+        inputs(node, 1, 1);
+        outputsOnly(node, 1);
+        float alpha = floatAttr(node, "alpha", switch (kind) {
+            case LEAKY_RELU -> 0.01f;
+            case HARD_SIGMOID -> 0.2f;
+            default -> 1f;
+        });
+        float beta = floatAttr(node, "beta", 0.5f);
+        if (!Float.isFinite(alpha) || !Float.isFinite(beta)) {
+            throw error(node, "alpha " + alpha + " and beta " + beta + " must be finite");
+        }
+        String x = activation(node, 0);
+        add(g, node, new Activation(name(node, null), backend, kind, kind.hasAlpha() ? alpha : 0f, kind.hasBeta() ? beta : 0f), x);
     }
 
     private float scalar(NodeProto node, int input, String what) {

@@ -168,6 +168,30 @@ class OnnxOpsTest {
                     b.node("Gemm", "output", in(x, b.weight("fc.weight", 0.3, 2, 4)), i("transB", 1));
                     return b.output("output", 2);
                 }),
+                new Case("activations with ONNX's default attributes: LeakyRelu, HardSigmoid, Elu; Sigmoid, Tanh, HardSwish (opset 14)", b -> {
+                    b.opset = 14;
+                    b.input("input", 2, 5, 5);
+                    String x = b.node("Conv", in("input", b.weight("c.weight", 2.0, 6, 2, 3, 3)), ints("pads", 1, 1, 1, 1));
+                    String a = b.node("LeakyRelu", in(x));
+                    String h = b.node("HardSigmoid", in(x));
+                    String e = b.node("Elu", in(x));
+                    String s = b.node("Sigmoid", in(x));
+                    String t = b.node("Tanh", in(x));
+                    String w = b.node("HardSwish", in(x));
+                    x = b.node("Sum", in(a, h, e, s, t, w));
+                    x = b.node("Flatten", in(b.node("GlobalAveragePool", in(x))));
+                    b.node("Gemm", "output", in(x, b.weight("fc.weight", 0.3, 3, 6)), i("transB", 1));
+                    return b.output("output", 3);
+                }),
+                new Case("activations with attributes: LeakyRelu alpha 0.2, HardSigmoid 0.1 / 0.4, Elu 0.7", b -> {
+                    b.input("input", 8);
+                    String x = b.node("Gemm", in("input", b.weight("fc1.weight", 2.0, 8, 8)), i("transB", 1));
+                    x = b.node("LeakyRelu", in(x), f("alpha", 0.2f));
+                    x = b.node("Elu", in(x), f("alpha", 0.7f));
+                    x = b.node("HardSigmoid", in(x), f("alpha", 0.1f), f("beta", 0.4f));
+                    b.node("Gemm", "output", in(x, b.weight("fc2.weight", 0.5, 3, 8)), i("transB", 1));
+                    return b.output("output", 3);
+                }),
                 new Case("a final Softmax (opset 13, axis -1 by default)", b -> {
                     b.opset = 13;
                     b.input("input", 6);

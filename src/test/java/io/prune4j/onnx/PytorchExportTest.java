@@ -46,7 +46,8 @@ class PytorchExportTest {
     }
 
     static Stream<String> fixtures() {
-        return Stream.of("residual_block", "inverted_residual", "concat_branches", "ops_mix", "folded_bn", "shared_init")
+        return Stream.of("residual_block", "inverted_residual", "concat_branches", "ops_mix", "folded_bn", "shared_init", "view_softmax",
+                        "fire_mean")
                 .flatMap(n -> Stream.of(n + ".op13.onnx", n + ".op17.onnx"))
                 .collect(java.util.stream.Collectors.collectingAndThen(java.util.stream.Collectors.toList(), l -> {
                     l.add("fmnist_small.op17.onnx");
@@ -77,7 +78,7 @@ class PytorchExportTest {
         JsonNode ref = new ObjectMapper().readTree(resource(file + ".json"));
         try (OnnxModel m = OnnxReader.read(resource(file), file, CPU, null)) {
             int batch = ref.get("input_shape").get(0).asInt();
-            float[] out = OnnxRoundTripTest.forward(m.graph(), floats(ref.get("input")), batch);
+            float[] out = m.names().outputFunction().apply(OnnxRoundTripTest.forward(m.graph(), floats(ref.get("input")), batch), batch);
             Agreement a = Agreement.of(batch, floats(ref.get("output")), out);
             assertTrue(a.maxRelative() <= 1e-5, file + ": prune4j differs from PyTorch by " + a);
         }
@@ -125,8 +126,10 @@ class PytorchExportTest {
             float[] real = floats(ref.get("input"));
             float[] random = OnnxRoundTripTest.input(net, 4, 11);
             try (OnnxRuntime ort = OnnxRuntime.open(exported, 1)) {
-                Agreement a = Agreement.of(batch, OnnxRoundTripTest.forward(net, real, batch), ort.run(real, batch, net.inputShape()));
-                Agreement b = Agreement.of(4, OnnxRoundTripTest.forward(net, random, 4), ort.run(random, 4, net.inputShape()));
+                OutputFunction f = m.names().outputFunction();
+                Agreement a = Agreement.of(batch, f.apply(OnnxRoundTripTest.forward(net, real, batch), batch), ort.run(real, batch,
+                        net.inputShape()));
+                Agreement b = Agreement.of(4, f.apply(OnnxRoundTripTest.forward(net, random, 4), 4), ort.run(random, 4, net.inputShape()));
                 assertTrue(a.worst(b).maxRelative() <= 1e-4, file + ": ONNX Runtime differs from prune4j by " + a + " / " + b);
             }
         }
