@@ -219,6 +219,17 @@ conv_model('pads', [helper.make_node('Conv', ['input', 'a.weight'], ['y'], pads=
 conv_model('dilation', [helper.make_node('Conv', ['input', 'a.weight'], ['y'], dilations=[2, 2])] + head, [w('a.weight', 4, 1, 3, 3), w('fc.weight', 4, 4)])
 conv_model('int8', [helper.make_node('Conv', ['input', 'a.weight'], ['y'])] + head,
            [numpy_helper.from_array(np.ones((4, 1, 1, 1), np.int8), 'a.weight'), w('fc.weight', 4, 4)])
+conv_model('avgpool-ceil', [helper.make_node('Conv', ['input', 'a.weight'], ['a']),
+                            helper.make_node('AveragePool', ['a'], ['y'], kernel_shape=[3, 3], strides=[2, 2], ceil_mode=1)] + head,
+           [w('a.weight', 4, 1, 1, 1), w('fc.weight', 4, 4)])
+conv_model('softmax-middle', [helper.make_node('Conv', ['input', 'a.weight'], ['a']), helper.make_node('Softmax', ['a'], ['y'], axis=1)] + head,
+           [w('a.weight', 4, 1, 1, 1), w('fc.weight', 4, 4)])
+def ints(name, *v):
+    return numpy_helper.from_array(np.array(v, np.int64), name)
+conv_model('channel-shuffle', [helper.make_node('Conv', ['input', 'a.weight'], ['a']),
+                               helper.make_node('Reshape', ['a', 's1'], ['r']), helper.make_node('Transpose', ['r'], ['t'], perm=[0, 2, 1, 3, 4]),
+                               helper.make_node('Reshape', ['t', 's2'], ['y'])] + head,
+           [w('a.weight', 4, 1, 1, 1), ints('s1', 0, 2, 2, 8, 8), ints('s2', 0, 4, 8, 8), w('fc.weight', 4, 4)])
 PY
 have_onnx=no
 if "$ONNX_PY" -c 'import onnx, numpy' 2>/dev/null && [[ -f base.onnx ]]; then
@@ -389,6 +400,9 @@ case_ "BatchNormalization in training mode" evaluate "${COMMON[@]}" --data none 
 case_ "asymmetric pads" evaluate "${COMMON[@]}" --data none --model o/pads.onnx
 case_ "dilation 2" evaluate "${COMMON[@]}" --data none --model o/dilation.onnx
 case_ "INT8 weights" evaluate "${COMMON[@]}" --data none --model o/int8.onnx
+case_ "AveragePool ceil_mode keeping a partial window" evaluate "${COMMON[@]}" --data none --model o/avgpool-ceil.onnx
+case_ "Softmax before the last node" evaluate "${COMMON[@]}" --data none --model o/softmax-middle.onnx
+case_ "channel shuffle (Reshape to 5-d, Transpose)" evaluate "${COMMON[@]}" --data none --model o/channel-shuffle.onnx
 case_ "--data none with a criterion that needs data" prune "${COMMON[@]}" --data none --model base.onnx --finetune-epochs 0
 case_ "--data none with fine-tuning" prune "${COMMON[@]}" --data none --model base.onnx --criterion magnitude
 case_ "--data none without a model" prune "${COMMON[@]}" --data none

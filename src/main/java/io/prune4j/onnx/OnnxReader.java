@@ -914,7 +914,8 @@ public final class OnnxReader {
         String x = activation(node, 0);
         long axis = intAttr(node, "axis", opset < 13 ? 1 : -1);
         if (!node.getOutput(0).equals(graphOutput) || g.shape(x).length != 1 || axis != 1 && axis != -1) {
-            throw error(node, "is supported only as the last node, over the classes of [batch, classes] (axis 1 or -1)");
+            throw error(node, node.getOpType() + " is supported only as the last node, over the classes of [batch, classes] (axis 1 or"
+                    + " -1)");
         }
         function = node.getOpType().equals("Softmax") ? OutputFunction.SOFTMAX : OutputFunction.LOG_SOFTMAX;
         functionNode = node.getName();
