@@ -84,7 +84,8 @@ public final class OnnxReader {
     /** The operators read, for error messages and documentation. */
     public static final String SUPPORTED = "Conv, BatchNormalization, Relu, Clip, LeakyRelu, Sigmoid, Tanh, HardSigmoid, HardSwish, Elu, "
             + "MaxPool, AveragePool, GlobalAveragePool, ReduceMean (spatial), Add, Sum, Concat, Flatten, Reshape, Gemm, MatMul, Identity, "
-            + "Dropout, Constant, Pad (of zeros), Softmax and LogSoftmax (last), and on shapes Shape, Gather, Unsqueeze, Squeeze, Slice, Cast";
+            + "Dropout, Constant, Pad (of zeros), Softmax and LogSoftmax (last), and on shapes Shape, Gather, Unsqueeze, Squeeze, Slice, "
+            + "Cast";
     /** Largest file read: protobuf's own limit for one message. */
     private static final long MAX_BYTES = Integer.MAX_VALUE;
 
@@ -808,8 +809,7 @@ public final class OnnxReader {
         int pad = padding(node, window, window, stride);
         boolean ceil = intAttr(node, "ceil_mode", 0) != 0;
         int[] xs = g.shape(x);
-        boolean changesShape = ceil && (ArgChecks.poolExtent(xs[1], window, stride, pad, true) != ArgChecks.poolExtent(xs[1], window, stride,
-                pad, false) || ArgChecks.poolExtent(xs[2], window, stride, pad, true) != ArgChecks.poolExtent(xs[2], window, stride, pad, false));
+        boolean changesShape = ceil && (ceilChanges(xs[1], window, stride, pad) || ceilChanges(xs[2], window, stride, pad));
         if (!max && changesShape) {
             throw error(node, "ceil_mode 1 is supported for MaxPool only, or where it does not change the output (export AveragePool with"
                     + " ceil_mode=False)");
@@ -818,6 +818,11 @@ public final class OnnxReader {
         Layer layer = max ? new MaxPool2d(name, backend, window, stride, pad, changesShape)
                 : new AvgPool2d(name, backend, window, stride, pad, intAttr(node, "count_include_pad", 0) != 0);
         add(g, node, layer, x);
+    }
+
+    /** Whether ceil mode keeps a partial window over {@code extent} positions, i.e. gives another output extent. */
+    private static boolean ceilChanges(int extent, int window, int stride, int pad) {
+        return ArgChecks.poolExtent(extent, window, stride, pad, true) != ArgChecks.poolExtent(extent, window, stride, pad, false);
     }
 
     /** A Pad that pads nothing (PyTorch writes one before AveragePool with count_include_pad) is its input; other pads are refused. */
