@@ -357,8 +357,7 @@ public final class ModelFile {
                     case "globalavgpool" -> new GlobalAvgPool(requireName(file, spec, where), backend);
                     case "flatten" -> new Flatten(spec.path("name").asText("flatten" + index), backend);
                     case "relu" -> new Relu(spec.path("name").asText("relu" + index), backend);
-                    case "clamp" -> new Clamp(requireName(file, spec, where), backend, (float) requireNumber(file, spec, "min", where),
-                            (float) requireNumber(file, spec, "max", where));
+                    case "clamp" -> clamp(file, spec, where, backend);
                     case "activation" -> activation(file, spec, where, backend);
                     case "batchnorm" -> {
                         String name = requireName(file, spec, where);
@@ -418,6 +417,17 @@ public final class ModelFile {
             nodes.forEach(n -> n.layer().close());
             throw e;
         }
+    }
+
+    /** A {@code clamp} entry: its bounds {@code min ≤ max}. */
+    private static Clamp clamp(Path file, JsonNode spec, String where, Backend backend) {
+        String name = requireName(file, spec, where);
+        float lo = (float) requireNumber(file, spec, "min", where);
+        float hi = (float) requireNumber(file, spec, "max", where);
+        if (!(lo <= hi)) {
+            throw new ModelFormatException(file + ": " + where + " (" + name + "): min " + lo + " is above max " + hi);
+        }
+        return new Clamp(name, backend, lo, hi);
     }
 
     /** An {@code activation} entry: its {@code kind} by key, and {@code alpha} and {@code beta} where the kind has them. */

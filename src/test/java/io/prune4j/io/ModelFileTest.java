@@ -295,6 +295,23 @@ class ModelFileTest {
         assertTrue(msg.endsWith("layers[1].alpha must be a finite number, got \"x\""), msg);
     }
 
+    /** A clamp whose bounds cross is a format error naming the file and the entry, not an internal one. */
+    @Test
+    void aClampWithCrossedBoundsIsRefused() throws IOException {
+        io.prune4j.nn.GraphBuilder g = Graph.builder(cpu, 3, 4);
+        g.dense("fc", g.add(new io.prune4j.nn.Clamp("clip", cpu, -1f, 2f), g.dense("hidden", Graph.INPUT, 3)), 2);
+        Path p = dir.resolve("clamp.safetensors");
+        try (Graph net = g.build()) {
+            ModelFile.save(net, p, Map.of());
+        }
+        byte[] good = Files.readAllBytes(p);
+        String h = header(good);
+        String max = "\\\"max\\\":2.0";
+        assertTrue(h.contains(max), h);
+        String msg = loadError(withHeader(good, h.replace(max, "\\\"max\\\":-3.0")));
+        assertEquals(dir.resolve("bad.safetensors") + ": prune4j.architecture.layers[1] (clip): min -1.0 is above max -3.0", msg);
+    }
+
     private static byte[] readAll(Path p) {
         try {
             return Files.readAllBytes(p);
