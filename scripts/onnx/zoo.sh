@@ -25,6 +25,6 @@ for f in "$dir"/*.onnx; do
   params=$(echo "$log" | awk '/^parameters /{print $2" | "$3; exit}')
   flops=$(echo "$log" | awk '/^FLOPs \/ example/{print $4" | "$5; exit}')
   rel=$(echo "$log" | sed -n 's/.*(\([0-9.e+-]*\) of the largest output).*/\1/p' | head -1)
-  zero=$(echo "$log" | grep -q "every output" && echo " (outputs all 0)")
+  zero=$(echo "$log" | grep -q "gives the same output" && echo " (output independent of the input)")
   echo "| $name | $params | $flops | $rel$zero | $secs |"
 done

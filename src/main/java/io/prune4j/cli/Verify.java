@@ -46,7 +46,8 @@ final class Verify {
     private static Agreement compare(Graph net, OutputFunction f, OnnxRuntime ort, Dataset data, int n) {
         int size = net.inputSize();
         Agreement worst = null;
-        boolean allZero = true;
+        float[] first = null;
+        boolean constant = true;
         for (int from = 0; from < n; from += BATCH) {
             int rows = Math.min(BATCH, n - from);
             float[] x = Arrays.copyOfRange(data.features(), from * size, (from + rows) * size);
@@ -57,15 +58,17 @@ final class Verify {
             try (Tensor t = net.backend().fromArray(x, shape)) {
                 ours = f.apply(net.forward(t, false).toFloatArray(), rows);
             }
-            for (float v : ours) {
-                allZero &= v == 0f;
+            int classes = ours.length / rows;
+            first = first == null ? Arrays.copyOf(ours, classes) : first;
+            for (int i = 0; i < ours.length; i++) {
+                constant &= Float.compare(ours[i], first[i % classes]) == 0;
             }
             Agreement a = Agreement.of(rows, ours, ort.run(x, rows, net.inputShape()));
             worst = worst == null ? a : worst.worst(a);
         }
-        if (allZero && n > 0) {
-            System.out.println("verify: note: every output on the " + data.name() + " examples is 0, so agreeing on them shows little"
-                    + " (the pruned network no longer responds to its input)");
+        if (constant && n > 1) {
+            System.out.println("verify: note: every one of the " + n + " " + data.name() + " examples gives the same output, so agreeing"
+                    + " on them shows little (the network no longer responds to its input)");
         }
         return worst;
     }

@@ -29,6 +29,32 @@ class OnnxCommandTest {
     @org.junit.jupiter.api.extension.RegisterExtension
     final ConsoleCapture console = new ConsoleCapture();
 
+    /**
+     * A network whose output does not depend on its input (here: zero weights, so only the bias is
+     * left) agrees with ONNX Runtime trivially; --verify says so. One whose output does is not flagged.
+     */
+    @Test
+    void verifySaysWhenTheOutputIgnoresTheInput() {
+        io.prune4j.testing.OrtAvailable.assume();
+        try (io.prune4j.backend.cpu.CpuBackend cpu = new io.prune4j.backend.cpu.CpuBackend(1)) {
+            for (boolean dead : new boolean[] {true, false}) {
+                io.prune4j.nn.GraphBuilder g = io.prune4j.nn.Graph.builder(cpu, 3, 6);
+                g.add(io.prune4j.nn.Dense.create(cpu, "fc", 6, 3, true, false, new java.util.SplittableRandom(1)), io.prune4j.nn.Graph.INPUT);
+                try (io.prune4j.nn.Graph net = g.build()) {
+                    io.prune4j.nn.Dense fc = (io.prune4j.nn.Dense) net.layers().get(0);
+                    if (dead) {
+                        cpu.upload(fc.weight().value(), new float[18]);
+                        cpu.upload(fc.bias().value(), new float[] {0.5f, -1f, 2f});
+                    }
+                    console.reset();
+                    io.prune4j.onnx.Agreement a = Verify.run(net, null, null, null, 8, 3);
+                    assertTrue(a.maxRelative() <= 1e-6, a.toString());
+                    assertEquals(dead, console.output().contains("gives the same output"), console.output());
+                }
+            }
+        }
+    }
+
     @Test
     void trainEvaluatePruneAndVerifyAnOnnxModel() throws Exception {
         io.prune4j.testing.OrtAvailable.assume();
