@@ -20,6 +20,14 @@ public sealed interface ChannelRule {
      */
     record PassThrough() implements ChannelRule {}
 
+    /**
+     * Output channel {@code c} is the product of channel {@code c} of every input, which all have the
+     * same channel count (Mul: SiLU's {@code x·sigmoid(x)}, a squeeze-and-excitation gate times the
+     * map it gates). Channels are tied as by {@link PassThrough}; a channel that is zero in one input is
+     * zero in the output, whatever the other inputs hold there.
+     */
+    record Product() implements ChannelRule {}
+
     /** The output's channels are the inputs' channels one after the other (Concat along channels). */
     record Concat() implements ChannelRule {}
 

@@ -23,9 +23,10 @@ import java.util.TreeMap;
  *
  * <p>Every channel of every tensor (dimension 1: a feature map's channels, a vector's features) is
  * an element; each rule ties elements together: a pass-through layer (ReLU, BatchNorm, pooling, Add,
- * Identity) ties channel {@code c} of each input to channel {@code c} of its output, a concatenation
- * ties each input to its offset range, a flatten ties a channel to its block of {@code H·W} features,
- * a grouped or depthwise convolution ties a block of input channels to its block of output channels.
+ * Identity) and a product (Mul) tie channel {@code c} of each input to channel {@code c} of its
+ * output, a concatenation ties each input to its offset range, a flatten ties a channel to its block
+ * of {@code H·W} features, a grouped or depthwise convolution ties a block of input channels to its
+ * block of output channels.
  * Dense and ordinary convolutions tie nothing: their output channels start afresh. The classes of
  * tied elements are the <em>units</em> of pruning (removing a unit removes every element of it: a
  * filter, its BatchNorm entries, the matching input columns of every layer that reads it, through
@@ -136,7 +137,7 @@ public final class ChannelGroups {
             if (rule instanceof ChannelRule.Independent) {
                 continue; // fresh output channels, nothing tied
             }
-            if (rule instanceof ChannelRule.PassThrough) {
+            if (rule instanceof ChannelRule.PassThrough || rule instanceof ChannelRule.Product) {
                 for (int v : in) {
                     requireSameChannels(layer, channels[v], channels[out]);
                     for (int c = 0; c < channels[out]; c++) {

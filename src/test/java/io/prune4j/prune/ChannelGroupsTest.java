@@ -29,7 +29,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * written out by hand, for every kind of coupling a graph network has: residual adds with a
  * projection and with an identity shortcut, a concatenation of two branches, a depthwise-separable
  * block, an inverted residual block, a grouped convolution, a flatten in front of a Dense layer, the
- * activations, and what must not be pruned (kept nodes, a layer with an opaque rule, the network's
+ * activations, products, and what must not be pruned (kept nodes, a layer with an opaque rule, the network's
  * input and output). Each group is compared in full: its name, unit count, whether it is prunable and
  * why not, and every member (node, input or output, and the unit of each of the tensor's channels). No
  * forward pass runs, so nothing here needs the backend's graph operations.
@@ -343,6 +343,29 @@ class ChannelGroupsTest {
                 group("c0", 3, members(List.of(m("c0", OUT, all(3))), through("r0", all(3)), through("pool", all(3)),
                         List.of(m("flatten", 0, all(3)), m("flatten", OUT, features), m("hidden", 0, features)))),
                 group("hidden", 5, List.of(m("hidden", OUT, all(5)), m("fc", 0, all(5)))),
+                kept("fc", 2, OUTPUT_REASON, List.of(m("fc", OUT, all(2))))),
+                ChannelGroups.of(net));
+    }
+
+    // ---- products ---------------------------------------------------------------------------
+
+    /**
+     * {@code c0 → r0 → (a ⊙ bn(b)) → gap → flatten → fc}: a product ties channel {@code c} of both
+     * operands to its own, so the two convolutions' filters are one group, as an add's would be.
+     */
+    @Test
+    void aProductTiesTheChannelsOfItsInputs() {
+        GraphBuilder g = Graph.builder(cpu, 12, 2, 5, 5);
+        String r0 = g.relu("r0", g.conv("c0", Graph.INPUT, 3, 3, 1, 1));
+        String prod = g.mul("prod", g.conv("a", r0, 4, 3, 1, 1), g.batchNorm("bn", g.conv("b", r0, 4, 1, 1, 0)));
+        g.dense("fc", g.flatten("flatten", g.globalAvgPool("gap", prod)), 2);
+        Graph net = g.build();
+        assertGroups(List.of(
+                kept("input", 2, INPUT_REASON, inputMember("c0", 2)),
+                group("c0", 3, members(List.of(m("c0", OUT, all(3))), through("r0", all(3)), List.of(m("a", 0, all(3)), m("b", 0, all(3))))),
+                group("a", 4, members(List.of(m("a", OUT, all(4)), m("b", OUT, all(4))), through("bn", all(4)),
+                        List.of(m("prod", 0, all(4)), m("prod", 1, all(4)), m("prod", OUT, all(4))), through("gap", all(4)),
+                        through("flatten", all(4)), List.of(m("fc", 0, all(4))))),
                 kept("fc", 2, OUTPUT_REASON, List.of(m("fc", OUT, all(2))))),
                 ChannelGroups.of(net));
     }

@@ -199,6 +199,38 @@ class CompactionTest {
     }
 
     /**
+     * Products between convolutions: {@code c1 ⊙ bn(c2)} of two branches, then a squeeze-and-excitation
+     * block whose gate maps 0 to 0, {@code tanh(excite(relu(squeeze(gap(y))))) ⊙ y}: the branches and
+     * the excitation are one group, the squeeze another, and the compacted network computes what the
+     * masked one does, in inference and in training mode.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"half", "all-but-one"})
+    void productsBetweenConvolutions(String kind) {
+        SplittableRandom rng = new SplittableRandom(kind.hashCode() + 7);
+        GraphBuilder g = Graph.builder(cpu, 6, 2, 6, 7);
+        String r0 = g.relu("r0", g.conv("c0", Graph.INPUT, 5, 3, 1, 1, 1, true));
+        String y = g.mul("prod", g.conv("c1", r0, 6, 3, 1, 1, 1, true), g.batchNorm("bn2", g.conv("c2", r0, 6, 1, 1, 0, 1, true)));
+        String e = g.relu("se.relu", g.conv("squeeze", g.globalAvgPool("se.gap", y), 3, 1, 1, 0, 1, true));
+        String s = g.tanh("se.gate", g.conv("excite", e, 6, 1, 1, 0, 1, true));
+        g.dense("fc", g.flatten("flatten", g.globalAvgPool("gap", g.mul("se", s, y))), 3);
+        Graph masked = g.build();
+        RandomGraphs.randomize(masked, 7);
+        List<String> layers = Plans.unitLayers(masked);
+        assertEquals(List.of("c0", "c1", "squeeze"), layers);
+        Graph compacted = masked.copy();
+        List<Tensor> masks = randomMasks(masked, layers, kind, rng);
+        Plans.maskUnits(masked, layers, masks);
+        Plans.compact(compacted, layers, masks);
+        assertTrue(compacted.parameterCount() < masked.parameterCount());
+        Tensor x = cpu.fromArray(Check.uniform(rng, 4 * 2 * 6 * 7, 1.5), 4, 2 * 6 * 7);
+        for (boolean training : new boolean[] {false, true}) {
+            Check.close("products " + kind + ", training " + training, masked.forward(x, training).toFloatArray(),
+                    compacted.forward(x, training).toFloatArray(), 1e-5, 1e-5);
+        }
+    }
+
+    /**
      * A mask that empties one layer is refused whichever layer it is, naming that layer, and before
      * anything changes: the layers ahead of it, though their masks are fine, are not compacted
      * either, so the caller is not left with half a plan applied.
