@@ -28,6 +28,16 @@ public sealed interface ChannelRule {
      */
     record Product() implements ChannelRule {}
 
+    /**
+     * Output channel {@code c} is a function of channel {@code c} of the one input, tied as by
+     * {@link PassThrough}, but the function maps 0 to a constant that is not 0 ({@code reason} says
+     * which: a sigmoid's 0.5). A removed channel then comes out of the gate as that constant, and is
+     * removed only where a {@link Product} multiplies it by the same unit's zero channel of another
+     * input: the dependency analysis keeps the gate's channels unless every reader of its output is
+     * such a product.
+     */
+    record Gate(String reason) implements ChannelRule {}
+
     /** The output's channels are the inputs' channels one after the other (Concat along channels). */
     record Concat() implements ChannelRule {}
 
