@@ -33,7 +33,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * Every layer prune4j writes, exported and run in ONNX Runtime (outputs within 1e-5 of prune4j's,
  * relative to the logits' scale), and read back (the same network, bit for bit, under the same
- * names); the activations and the products are exported and run on their own graphs too.
+ * names); the activations and the products are exported and run on graphs of their own too.
  */
 class OnnxRoundTripTest {
     static final CpuBackend CPU = new CpuBackend(1);
@@ -60,6 +60,8 @@ class OnnxRoundTripTest {
         String p3 = g.add(new AvgPool2d("avgpool.incl", CPU, 3, 2, 1, true), x);
         x = g.add("pools", p1, p2, p3);
         x = g.add(new io.prune4j.nn.Clamp("clamp", CPU, -0.5f, 2.5f), x);
+        x = g.mul("se", g.hardSigmoid("se.gate", g.conv("se.fc", g.globalAvgPool("se.pool", x), 12, 1, 1, 0, 1, true)), x);
+        x = g.mul("silu", x, g.sigmoid("silu.gate", x));
         x = g.flatten("flatten", g.globalAvgPool("gap", x));
         x = g.add(Dense.create(CPU, "fc1", 12, 16, true, true, rng), x);
         x = g.add(bn("fc1.bn", 16, rng), x);
