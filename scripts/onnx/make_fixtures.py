@@ -42,6 +42,12 @@ for a model in eval mode keeps BatchNormalization nodes (inference form, trainin
   fire_mean          SqueezeNet's fire module (1x1 squeeze + ReLU, 1x1 and 3x3 expand + ReLU, Concat),
                      MaxPool(2, 2, ceil_mode=True), conv + BN + Tanh, a conv + Sigmoid gate branch, conv +
                      BN + ELU, x.mean([2, 3]) (ReduceMean), Linear, LogSoftmax. Input 3x13x13.
+  se_silu            MobileNetV3's and EfficientNet's pieces: a stem conv + BN + SiLU (nn.SiLU: Sigmoid, then Mul),
+                     an inverted residual block (1x1 expand + BN + Hardswish, 3x3 depthwise + BN + Hardswish, a
+                     squeeze-and-excitation as torchvision's SqueezeExcitation: adaptive average pool, fc1 1x1 conv,
+                     ReLU, fc2 1x1 conv, Hardsigmoid, scale * input; 1x1 project + BN, residual Add), global average
+                     pool, flatten, Linear + Hardswish + Linear. At opset 13 nn.Hardswish is x * HardSigmoid(x) (a
+                     Mul), at 17 a HardSwish node. Input 3x12x12.
   fmnist_small       conv 1->8 + BN + ReLU + MaxPool 2, conv 8->16 + BN + ReLU + MaxPool 2, flatten,
                      Linear 784 -> 10, trained 2 epochs with Adam (1e-3, batch 128) on Fashion-MNIST with
                      prune4j's scaling x = (p/255 - 0.2860) / 0.3530; opset 17 only. Its json also holds
@@ -235,6 +241,40 @@ class FireMean(nn.Module):
         x = x + torch.sigmoid(self.gate(x))
         x = F.elu(self.conv2(x))
         return F.log_softmax(self.fc(x.mean([2, 3])), dim=1)
+
+
+class SqueezeExcitation(nn.Module):
+    """torchvision.ops.SqueezeExcitation's computation, with MobileNetV3's Hardsigmoid gate."""
+
+    def __init__(self, c, squeeze):
+        super().__init__()
+        self.avgpool = nn.AdaptiveAvgPool2d(1)
+        self.fc1 = nn.Conv2d(c, squeeze, 1)
+        self.activation = nn.ReLU()
+        self.fc2 = nn.Conv2d(squeeze, c, 1)
+        self.scale_activation = nn.Hardsigmoid()
+
+    def forward(self, x):
+        scale = self.scale_activation(self.fc2(self.activation(self.fc1(self.avgpool(x)))))
+        return scale * x
+
+
+class SeSilu(nn.Module):
+    def __init__(self, cin=3, c=8, expand=2, squeeze=4, hidden=16, classes=10):
+        super().__init__()
+        wide = c * expand
+        self.stem = nn.Sequential(conv_bn(cin, c, 3), nn.SiLU())
+        self.expand = nn.Sequential(conv_bn(c, wide, 1), nn.Hardswish())
+        self.depthwise = nn.Sequential(conv_bn(wide, wide, 3, groups=wide), nn.Hardswish())
+        self.se = SqueezeExcitation(wide, squeeze)
+        self.project = conv_bn(wide, c, 1)
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.head = nn.Sequential(nn.Linear(c, hidden), nn.Hardswish(), nn.Linear(hidden, classes))
+
+    def forward(self, x):
+        x = self.stem(x)
+        x = x + self.project(self.se(self.depthwise(self.expand(x))))
+        return self.head(torch.flatten(self.pool(x), 1))
 
 
 class FmnistSmall(nn.Module):
@@ -448,6 +488,16 @@ def main():
                    check=lambda m: check_ops(m, {"Concat", "MaxPool", "Tanh", "Sigmoid", "Elu", "ReduceMean",
                                                  "LogSoftmax"}), **common)
 
+    if want("se_silu"):
+        torch.manual_seed(108)
+        model = oc.randomize_bn(SeSilu(), 1108).eval()
+        export_all("se_silu", model, seeded_input((3, 3, 12, 12), 2108),
+                   "conv-BN-SiLU (Sigmoid, Mul), inverted residual block: 1x1 expand-BN-Hardswish, 3x3 depthwise-BN-Hardswish, "
+                   "squeeze-and-excitation (GlobalAveragePool, 1x1 conv, Relu, 1x1 conv, HardSigmoid, Mul of the gate and the "
+                   "map), 1x1 project-BN, residual Add; GlobalAveragePool, Flatten, Gemm, Hardswish, Gemm. Hardswish is "
+                   "x * HardSigmoid(x) at opset 13 and HardSwish at 17",
+                   check=check_se_silu, **common)
+
     if want("fmnist_small"):
         model, x, labels, acc, loss, seconds, epochs = train_fmnist_small()
         print(f"fmnist_small: test accuracy {acc:.4f}, loss {loss:.4f}, {seconds:.0f} s", flush=True)
@@ -460,6 +510,14 @@ def main():
 
     total = sum(os.path.getsize(os.path.join(out, f)) for f in os.listdir(out))
     print(f"{len(summary)} ONNX files written; {out} holds {total} bytes in all", flush=True)
+
+
+def check_se_silu(proto):
+    check_bn_kept(proto)
+    opset = next(o.version for o in proto.opset_import if o.domain in ("", "ai.onnx"))
+    check_ops(proto, {"Sigmoid", "Mul", "HardSigmoid", "GlobalAveragePool", "Add"} | ({"HardSwish"} if opset >= 14 else set()))
+    if opset < 14:
+        assert "HardSwish" not in oc.op_types(proto), "nn.Hardswish should be x * HardSigmoid(x) before opset 14"
 
 
 def shared_checks(proto):

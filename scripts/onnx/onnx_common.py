@@ -186,6 +186,8 @@ def _run_node(node, ins):
         return ins[0].mean(dim=(2, 3), keepdim=True)
     if op == "Add":
         return ins[0] + ins[1]
+    if op == "Mul":
+        return ins[0] * ins[1]  # broadcasts a squeeze-and-excitation gate [N, C, 1, 1] as ONNX does
     if op == "Concat":
         return torch.cat(ins, dim=at["axis"])
     if op == "Flatten":

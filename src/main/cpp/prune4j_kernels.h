@@ -114,8 +114,9 @@ P4J_API int p4j_fill(float* y, int n, float value, void* stream);
 P4J_API int p4j_axpy(float* y, const float* x, int n, float alpha, void* stream);
 /* y[i] *= alpha. */
 P4J_API int p4j_scale(float* y, int n, float alpha, void* stream);
-/* y[i] *= x[i]; with a 0/1 mask x this is the unstructured mask apply after an optimiser step. */
-P4J_API int p4j_mul(float* y, const float* x, int n, void* stream);
+/* y[i] = a[i] * b[i]; y may be a or b. With y = a and a 0/1 mask b this is the unstructured mask apply
+ * after an optimiser step; with two activations, an element-wise product of a graph (SiLU's x * sigmoid(x)). */
+P4J_API int p4j_mul(float* y, const float* a, const float* b, int n, void* stream);
 /* y[i] = max(x[i], 0) as Java's Math.max (NaN stays NaN); y may be x. */
 P4J_API int p4j_relu(float* y, const float* x, int n, void* stream);
 /* dx[i] = y[i] > 0 ? dy[i] : 0; dx may be dy. */
@@ -148,6 +149,14 @@ P4J_API int p4j_activation_backward(float* dx, const float* dy, const float* x, 
                                     float beta, void* stream);
 /* y[i] = a[i] + b[i]; y may be a or b (a residual connection). Bit-identical to the CPU. */
 P4J_API int p4j_add(float* y, const float* a, const float* b, int n, void* stream);
+/* y[p, i] = x[p, i] * s[p] for the planes p < planes of spatial values each (x [B, C, H, W] scaled per
+ * channel by s [B, C]: a squeeze-and-excitation gate, and the gradient of its gated input); y may be x.
+ * One float product per element: bit-identical to the CPU. */
+P4J_API int p4j_mul_channels(float* y, const float* x, const float* s, int planes, int spatial, void* stream);
+/* ds[p] = sum_i dy[p, i] * x[p, i] over each plane's spatial values (the gradient of p4j_mul_channels with
+ * respect to s): every product exact in double, summed in double in a fixed order (lanes of one warp, then
+ * a butterfly), rounded once; within an ulp of the CPU's sum in plane order. */
+P4J_API int p4j_mul_channels_backward(float* ds, const float* dy, const float* x, int planes, int spatial, void* stream);
 /* Backend.augmentImages: out[r, c, y, x] = in[r, c, y + dy, x' + dx] (x' mirrored when drawn), from splitmix64(seed + (r + 1)·γ). */
 P4J_API int p4j_augment_images(float* out, const float* in, int batch, int channels, int height, int width, long long seed,
                                int max_shift, int flip, void* stream);

@@ -67,9 +67,10 @@ __global__ void scale_kernel(float* __restrict__ y, int64_t n, float alpha) {
     for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += stride) y[i] = __fmul_rn(y[i], alpha);
 }
 
-__global__ void mul_kernel(float* __restrict__ y, const float* __restrict__ x, int64_t n) {
+// no __restrict__: y may be a or b
+__global__ void mul_kernel(float* y, const float* a, const float* b, int64_t n) {
     const int64_t stride = (int64_t)blockDim.x * gridDim.x;
-    for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += stride) y[i] = __fmul_rn(y[i], x[i]);
+    for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += stride) y[i] = __fmul_rn(a[i], b[i]);
 }
 
 // Math.max(x, 0f): NaN stays NaN (fmaxf would return 0), -0 becomes +0.
@@ -131,10 +132,10 @@ extern "C" int p4j_scale(float* y, int n, float alpha, void* stream) {
     return (int)cudaSuccess;
 }
 
-extern "C" int p4j_mul(float* y, const float* x, int n, void* stream) {
-    if (n < 0 || (n > 0 && (y == nullptr || x == nullptr))) return (int)cudaErrorInvalidValue;
+extern "C" int p4j_mul(float* y, const float* a, const float* b, int n, void* stream) {
+    if (n < 0 || (n > 0 && (y == nullptr || a == nullptr || b == nullptr))) return (int)cudaErrorInvalidValue;
     if (n == 0) return (int)cudaSuccess;
-    mul_kernel<<<p4j::grid_for(n), p4j::kBlock, 0, p4j::as_stream(stream)>>>(y, x, n);
+    mul_kernel<<<p4j::grid_for(n), p4j::kBlock, 0, p4j::as_stream(stream)>>>(y, a, b, n);
     P4J_CHECK_LAUNCH();
     return (int)cudaSuccess;
 }
@@ -231,13 +232,21 @@ extern "C" int p4j_bias_add_channels(float* y, const float* bias, int batch, int
 
 // ---- the graph networks' element-wise operations ---------------------------------------------------
 //
-// clamp (ReLU6 and hardtanh), its gradient, the residual add, and the channel copies of a
-// concatenation. Like the maps above: the CPU's float operations per element, grid-stride loops,
+// clamp (ReLU6 and hardtanh), its gradient, the residual add, the per-channel product of a gate and
+// its gradient, and the channel copies of a concatenation. Like the maps above: the CPU's float operations per element, grid-stride loops,
 // and no __restrict__ on the pairs the contracts let alias (y may be x, a or b; dx may be dy).
 //
 // clamp is Java's Math.min(Math.max(x, lo), hi) to the bit: a NaN x stays NaN (fminf/fmaxf would
 // return the bound), and for equal zeros Math.max prefers +0 and Math.min -0. The bounds are never
 // NaN (the backend checks lo <= hi first).
+//
+// mul_channels scales each channel plane by its gate (a squeeze-and-excitation block): one float
+// product per element, the plane index one division per element (32-bit when the whole index range
+// fits, as in bias_add_channels). mul_channels_backward reduces each plane's dy*x, one warp per
+// plane: every product is exact in double (two 24-bit significands), each lane adds its elements in
+// order and a butterfly adds the lanes, so only that order differs from the CPU's double sum in
+// plane order, and the float results agree within an ulp (a contraction into a double FMA changes
+// nothing, the product being exact).
 //
 // copy_channels copies, per example b, one contiguous run of channels*spatial 4-byte words from
 // src[b, src_offset.., :] to dst[b, dst_offset.., :]: a strided memcpy. The run is moved in 16- or
@@ -327,6 +336,31 @@ void launch_activation_backward(float* dx, const float* dy, const float* x, cons
 __global__ void add_kernel(float* y, const float* a, const float* b, int64_t n) {
     const int64_t stride = (int64_t)blockDim.x * gridDim.x;
     for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += stride) y[i] = __fadd_rn(a[i], b[i]);
+}
+
+template <typename Idx>
+__global__ void mul_channels_kernel(float* y, const float* x, const float* __restrict__ s, Idx total, Idx spatial) {
+    const Idx stride = (Idx)blockDim.x * gridDim.x;
+    for (Idx i = (Idx)blockIdx.x * blockDim.x + threadIdx.x; i < total; i += stride) {
+        y[i] = __fmul_rn(x[i], __ldg(s + i / spatial));
+    }
+}
+
+constexpr int kPlaneThreads = 256;   // 8 warps, one plane each
+
+__global__ void __launch_bounds__(kPlaneThreads)
+mul_channels_backward_kernel(float* __restrict__ ds, const float* __restrict__ dy, const float* __restrict__ x, int planes,
+                             int64_t spatial) {
+    const int lane = threadIdx.x & 31;
+    const int64_t warps = (int64_t)gridDim.x * (kPlaneThreads / 32);
+    for (int64_t p = (int64_t)blockIdx.x * (kPlaneThreads / 32) + (threadIdx.x >> 5); p < planes; p += warps) {
+        const float* g = dy + p * spatial;
+        const float* v = x + p * spatial;
+        double sum = 0.0;
+        for (int64_t i = lane; i < spatial; i += 32) sum += (double)g[i] * (double)v[i];
+        sum = p4j::warp_sum(sum);   // every lane of the warp is here: they share p
+        if (lane == 0) ds[p] = (float)sum;
+    }
 }
 
 // All sizes in words of V; total = batch * run < 2^31 (a tensor holds at most 2^31 - 1 elements).
@@ -462,6 +496,34 @@ extern "C" int p4j_add(float* y, const float* a, const float* b, int n, void* st
     if (n < 0 || (n > 0 && (y == nullptr || a == nullptr || b == nullptr))) return (int)cudaErrorInvalidValue;
     if (n == 0) return (int)cudaSuccess;
     add_kernel<<<p4j::grid_for(n), p4j::kBlock, 0, p4j::as_stream(stream)>>>(y, a, b, n);
+    P4J_CHECK_LAUNCH();
+    return (int)cudaSuccess;
+}
+
+extern "C" int p4j_mul_channels(float* y, const float* x, const float* s, int planes, int spatial, void* stream) {
+    if (planes < 0 || spatial < 0) return (int)cudaErrorInvalidValue;
+    const int64_t total = (int64_t)planes * spatial;
+    if (total == 0) return (int)cudaSuccess;
+    if (y == nullptr || x == nullptr || s == nullptr) return (int)cudaErrorInvalidValue;
+    const int grid = p4j::grid_for(total);
+    cudaStream_t st = p4j::as_stream(stream);
+    if (total + (int64_t)grid * p4j::kBlock <= (int64_t)UINT32_MAX) {
+        mul_channels_kernel<uint32_t><<<grid, p4j::kBlock, 0, st>>>(y, x, s, (uint32_t)total, (uint32_t)spatial);
+    } else {
+        mul_channels_kernel<uint64_t><<<grid, p4j::kBlock, 0, st>>>(y, x, s, (uint64_t)total, (uint64_t)spatial);
+    }
+    P4J_CHECK_LAUNCH();
+    return (int)cudaSuccess;
+}
+
+extern "C" int p4j_mul_channels_backward(float* ds, const float* dy, const float* x, int planes, int spatial, void* stream) {
+    if (planes < 0 || spatial < 0) return (int)cudaErrorInvalidValue;
+    if (planes == 0) return (int)cudaSuccess;
+    if (ds == nullptr || (spatial > 0 && (dy == nullptr || x == nullptr))) return (int)cudaErrorInvalidValue;
+    const int64_t per_block = kPlaneThreads / 32;
+    const int64_t b = ((int64_t)planes + per_block - 1) / per_block;
+    const unsigned blocks = (unsigned)(b < p4j::kMaxGrid ? b : p4j::kMaxGrid);
+    mul_channels_backward_kernel<<<blocks, kPlaneThreads, 0, p4j::as_stream(stream)>>>(ds, dy, x, planes, spatial);
     P4J_CHECK_LAUNCH();
     return (int)cudaSuccess;
 }

@@ -690,6 +690,48 @@ public final class ArgChecks {
         floats("add", y, a, b);
     }
 
+    /** Checks {@code y = a ⊙ b}: three FLOAT32 tensors of one size. */
+    public static void mul(Tensor y, Tensor a, Tensor b) {
+        Shapes.requireSameSize("mul", y, "y", a, "a");
+        Shapes.requireSameSize("mul", a, "a", b, "b");
+        floats("mul", y, a, b);
+    }
+
+    /**
+     * Checks {@code mulChannels}: {@code x [B, C]} or {@code [B, C, H, W]}, {@code y} of its shape and
+     * {@code s [B, C]} or {@code [B, C, 1, 1]}. Returns the values per channel per example.
+     */
+    public static int mulChannels(Tensor y, Tensor x, Tensor s) {
+        String op = "mulChannels";
+        int spatial = channelLayout(op, x);
+        Shapes.requireShape(op, "y", y, x.shape());
+        channelScale(op, "s", s, x);
+        floats(op, y, x, s);
+        return spatial;
+    }
+
+    /** Checks {@code mulChannelsBackward}: {@code dy} of {@code x}'s shape, {@code ds} as {@code mulChannels}'s {@code s}. */
+    public static int mulChannelsBackward(Tensor ds, Tensor dy, Tensor x) {
+        String op = "mulChannelsBackward";
+        int spatial = channelLayout(op, x);
+        Shapes.requireShape(op, "dy", dy, x.shape());
+        channelScale(op, "ds", ds, x);
+        floats(op, ds, dy, x);
+        return spatial;
+    }
+
+    /** One value per channel of each example of {@code x}: {@code [B, C]} or {@code [B, C, 1, 1]}. */
+    private static void channelScale(String op, String arg, Tensor s, Tensor x) {
+        int b = x.dim(0);
+        int c = x.dim(1);
+        boolean fits = s.rank() == 2 ? s.dim(0) == b && s.dim(1) == c
+                : s.rank() == 4 && s.dim(0) == b && s.dim(1) == c && s.dim(2) == 1 && s.dim(3) == 1;
+        if (!fits) {
+            throw new IllegalArgumentException(op + ": " + arg + " must be [" + b + ", " + c + "] or [" + b + ", " + c + ", 1, 1] for x "
+                    + Arrays.toString(x.shape()) + ", got " + Arrays.toString(s.shape()));
+        }
+    }
+
     /** Checks FPGM's {@code w [rows, …]} (rank ≥ 1) and {@code out [rows]}; returns the values per row. */
     public static int fpgmScores(Tensor out, Tensor w) {
         if (w.rank() < 1) {

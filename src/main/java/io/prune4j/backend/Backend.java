@@ -268,6 +268,30 @@ public interface Backend extends AutoCloseable {
     void add(Tensor y, Tensor a, Tensor b);
 
     /**
+     * {@code y = a ⊙ b} element-wise (same size), one float product per element, the same bits on
+     * every backend; {@code y} may be {@code a} or {@code b}. SiLU's {@code x·sigmoid(x)}, and both
+     * gradients of a product of equal shapes.
+     */
+    void mul(Tensor y, Tensor a, Tensor b);
+
+    /**
+     * {@code y[b, c, …] = x[b, c, …] · s[b, c]}: each channel of {@code x [B, C]} or {@code [B, C, H, W]}
+     * scaled by its example's entry of {@code s}, which is {@code [B, C]} or {@code [B, C, 1, 1]} (a
+     * squeeze-and-excitation gate; also the gradient of the gated input, {@code dy} scaled by {@code s}).
+     * {@code y} has {@code x}'s shape and may be {@code x}. One float product per element: the same bits
+     * on every backend.
+     */
+    void mulChannels(Tensor y, Tensor x, Tensor s);
+
+    /**
+     * The gradient of {@link #mulChannels} with respect to {@code s}: {@code ds[b, c] = Σ_{h,w} dy[b, c, h, w]
+     * · x[b, c, h, w]}, {@code ds} shaped like {@code s}. Every product is exact in double and the sum is
+     * in double, rounded once: the CPU adds in the channel's order, a device in another fixed order (the
+     * same on every run), so the two agree within an ulp of the float result.
+     */
+    void mulChannelsBackward(Tensor ds, Tensor dy, Tensor x);
+
+    /**
      * Copies {@code channels} channels between two tensors of the same batch and spatial size,
      * {@code dst [batch, Cd, …]} and {@code src [batch, Cs, …]} (rank 2 or 4):
      * {@code dst[b, dstOffset + c, …] = src[b, srcOffset + c, …]} for {@code c < channels}. Concatenation

@@ -19,6 +19,7 @@ import io.prune4j.nn.Identity;
 import io.prune4j.nn.Dense;
 import io.prune4j.nn.Flatten;
 import io.prune4j.nn.MaxPool2d;
+import io.prune4j.nn.Mul;
 import io.prune4j.nn.Layer;
 import io.prune4j.nn.Parameter;
 import io.prune4j.nn.Relu;
@@ -147,6 +148,8 @@ public final class ModelFile {
                         .put("eps", bn.eps());
             } else if (layer instanceof Add a) {
                 spec.put("type", "add").put("name", a.name());
+            } else if (layer instanceof Mul m) {
+                spec.put("type", "mul").put("name", m.name());
             } else if (layer instanceof Concat c) {
                 spec.put("type", "concat").put("name", c.name());
             } else if (layer instanceof Identity id) {
@@ -374,6 +377,7 @@ public final class ModelFile {
                                 (float) requireNumber(file, spec, "eps", where));
                     }
                     case "add" -> new Add(requireName(file, spec, where), backend);
+                    case "mul" -> new Mul(requireName(file, spec, where), backend);
                     case "concat" -> new Concat(requireName(file, spec, where), backend);
                     case "identity" -> new Identity(requireName(file, spec, where), backend);
                     default -> throw new ModelFormatException(file + ": " + where + ".type '" + type + "' is not a known layer type");

@@ -9,7 +9,9 @@ import java.util.List;
  * An element-wise activation of the input's shape, {@code x [batch, …] → f(x)}: LeakyReLU(α),
  * sigmoid, tanh, HardSigmoid(α, β), HardSwish and ELU(α), the formulas and gradients of
  * {@link ActivationKind} (PyTorch's, kinks included). Those with {@code f(0) = 0} pass channels
- * through for pruning; sigmoid, and a HardSigmoid with {@code β > 0}, do not.
+ * through for pruning; sigmoid, and a HardSigmoid with {@code β > 0}, are gates
+ * ({@link ChannelRule.Gate}): their channels can be pruned only where products alone read them (SiLU,
+ * a squeeze-and-excitation block).
  */
 public final class Activation implements UnaryLayer {
     /** α of PyTorch's {@code hardsigmoid}, 1/6 (ONNX's default is 0.2). */
@@ -140,10 +142,9 @@ public final class Activation implements UnaryLayer {
 
     @Override
     public ChannelRule channelRule() {
-        // a removed channel is zero on the way in; it stays zero only where f(0) = 0
+        // a removed channel is zero on the way in; it stays zero where f(0) = 0, else only a product by a zero removes it
         float atZero = valueAtZero();
-        return atZero == 0f ? new ChannelRule.PassThrough()
-                : new ChannelRule.Opaque(describe() + " maps 0 to " + atZero + ", so a removed channel would not read as zero");
+        return atZero == 0f ? new ChannelRule.PassThrough() : new ChannelRule.Gate(describe() + " maps 0 to " + atZero);
     }
 
     private float valueAtZero() {

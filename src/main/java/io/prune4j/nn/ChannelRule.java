@@ -20,6 +20,24 @@ public sealed interface ChannelRule {
      */
     record PassThrough() implements ChannelRule {}
 
+    /**
+     * Output channel {@code c} is the product of channel {@code c} of every input, which all have the
+     * same channel count (Mul: SiLU's {@code x·sigmoid(x)}, a squeeze-and-excitation gate times the
+     * map it gates). Channels are tied as by {@link PassThrough}; a channel that is zero in one input is
+     * zero in the output, whatever the other inputs hold there.
+     */
+    record Product() implements ChannelRule {}
+
+    /**
+     * Output channel {@code c} is a function of channel {@code c} of the one input, tied as by
+     * {@link PassThrough}, but the function maps 0 to a constant that is not 0 ({@code reason} says
+     * which: a sigmoid's 0.5). A removed channel then comes out of the gate as that constant, and is
+     * removed only where a {@link Product} multiplies it by the same unit's zero channel of another
+     * input: the dependency analysis keeps the gate's channels unless every reader of its output is
+     * such a product.
+     */
+    record Gate(String reason) implements ChannelRule {}
+
     /** The output's channels are the inputs' channels one after the other (Concat along channels). */
     record Concat() implements ChannelRule {}
 

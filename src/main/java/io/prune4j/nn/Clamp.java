@@ -86,9 +86,8 @@ public final class Clamp implements UnaryLayer {
 
     @Override
     public ChannelRule channelRule() {
-        // clamp(0) is 0 only when 0 lies within the bounds; otherwise a removed (zero) channel would not stay zero
-        return lo <= 0f && hi >= 0f ? new ChannelRule.PassThrough()
-                : new ChannelRule.Opaque(describe() + " maps 0 to " + (lo > 0 ? lo : hi) + ", so a removed channel would not read as zero");
+        // clamp(0) is 0 only when 0 lies within the bounds; otherwise a removed (zero) channel comes out as a bound
+        return lo <= 0f && hi >= 0f ? new ChannelRule.PassThrough() : new ChannelRule.Gate(describe() + " maps 0 to " + (lo > 0 ? lo : hi));
     }
 
     @Override

@@ -165,6 +165,11 @@ public final class GraphBuilder {
         return add(Activation.elu(name, backend, alpha), input);
     }
 
+    /** The element-wise product of two values of one shape, or of a gate {@code [C, 1, 1]} and a map {@code [C, H, W]} ({@link Mul}). */
+    public String mul(String name, String a, String b) {
+        return add(new Mul(name, backend), a, b);
+    }
+
     /** The element-wise sum of two or more values of one shape. */
     public String add(String name, String... inputs) {
         return add(new Add(name, backend), inputs);

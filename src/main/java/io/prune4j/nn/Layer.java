@@ -80,8 +80,9 @@ public interface Layer extends AutoCloseable {
      * A layer of the same kind with channels removed, owning new parameters (this layer is left as it
      * is; the caller closes it). {@code keepInputs[i]} selects the channels of input {@code i} that stay
      * (null: all), {@code keepOutput} those of the output (null: all). Only called with selections the
-     * {@link #channelRule} allows: for {@link ChannelRule.PassThrough} layers the output selection
-     * equals every input's, for {@link ChannelRule.Grouped} ones whole groups go.
+     * {@link #channelRule} allows: for {@link ChannelRule.PassThrough} and {@link ChannelRule.Product}
+     * layers the output selection equals every input's, for {@link ChannelRule.Grouped} ones whole
+     * groups go.
      */
     default Layer pruned(ChannelSelection[] keepInputs, ChannelSelection keepOutput) {
         throw new UnsupportedOperationException(describe() + " cannot remove channels");

@@ -20,6 +20,7 @@ import io.prune4j.nn.GraphBuilder;
 import io.prune4j.nn.Identity;
 import io.prune4j.nn.Layer;
 import io.prune4j.nn.MaxPool2d;
+import io.prune4j.nn.Mul;
 import io.prune4j.nn.Relu;
 import io.prune4j.onnx.proto.AttributeProto;
 import io.prune4j.onnx.proto.GraphProto;
@@ -54,7 +55,9 @@ import java.util.Set;
  * Conv, BatchNormalization (inference form, kept as a trainable BatchNorm), Relu, Clip (ReLU6 and
  * other bounds, as inputs or attributes), LeakyRelu, Sigmoid, Tanh, HardSigmoid, HardSwish, Elu,
  * MaxPool (ceil_mode too), AveragePool, GlobalAveragePool, ReduceMean over the spatial axes, Add,
- * Sum, Concat (channels), Flatten, Reshape to {@code [batch, features]}, Gemm, MatMul (with a
+ * Sum, Mul of two computed values (of one shape, or a {@code [C, 1, 1]} gate and a {@code [C, H, W]}
+ * map: SiLU, hardswish before opset 14, squeeze-and-excitation; not by a constant), Concat
+ * (channels), Flatten, Reshape to {@code [batch, features]}, Gemm, MatMul (with a
  * following Add of a constant as its bias), a last Softmax or LogSoftmax ({@link OutputFunction}),
  * and Identity, Dropout and Constant, which become no node of their own. The shape arithmetic
  * before a Reshape (Shape, Gather, Unsqueeze, Squeeze, Slice, Cast and Concat of shapes, as PyTorch
@@ -83,9 +86,9 @@ public final class OnnxReader {
     public static final int MAX_OPSET = 18;
     /** The operators read, for error messages and documentation. */
     public static final String SUPPORTED = "Conv, BatchNormalization, Relu, Clip, LeakyRelu, Sigmoid, Tanh, HardSigmoid, HardSwish, Elu, "
-            + "MaxPool, AveragePool, GlobalAveragePool, ReduceMean (spatial), Add, Sum, Concat, Flatten, Reshape, Gemm, MatMul, Identity, "
-            + "Dropout, Constant, Pad (of zeros), Softmax and LogSoftmax (last), and on shapes Shape, Gather, Unsqueeze, Squeeze, Slice, "
-            + "Cast";
+            + "MaxPool, AveragePool, GlobalAveragePool, ReduceMean (spatial), Add, Sum, Mul (of two computed values), Concat, Flatten, "
+            + "Reshape, Gemm, MatMul, Identity, Dropout, Constant, Pad (of zeros), Softmax and LogSoftmax (last), and on shapes Shape, "
+            + "Gather, Unsqueeze, Squeeze, Slice, Cast";
     /** Largest file read: protobuf's own limit for one message. */
     private static final long MAX_BYTES = Integer.MAX_VALUE;
 
@@ -489,6 +492,7 @@ public final class OnnxReader {
                 }
                 add(g, node, new Add(name(node, null), backend), in);
             }
+            case "Mul" -> mul(g, node);
             case "Concat" -> {
                 attributes(node, "axis");
                 inputs(node, 1, Integer.MAX_VALUE);
@@ -768,6 +772,20 @@ public final class OnnxReader {
         }
         String x = activation(node, 0);
         add(g, node, new Activation(name(node, null), backend, kind, kind.hasAlpha() ? alpha : 0f, kind.hasBeta() ? beta : 0f), x);
+    }
+
+    /** A product of two values computed from the input: of one shape, or a gate {@code [C, 1, 1]} and a map {@code [C, H, W]}. */
+    private void mul(GraphBuilder g, NodeProto node) {
+        attributes(node);
+        inputs(node, 2, 2);
+        outputsOnly(node, 1);
+        for (int i = 0; i < 2; i++) {
+            if (constants.containsKey(node.getInput(i))) {
+                throw error(node, "multiplies by the constant '" + node.getInput(i) + "'; only products of two values computed from the"
+                        + " input are supported (of one shape, or a [C, 1, 1] gate and a [C, H, W] map)");
+            }
+        }
+        add(g, node, new Mul(name(node, null), backend), activation(node, 0), activation(node, 1));
     }
 
     private float scalar(NodeProto node, int input, String what) {

@@ -18,6 +18,7 @@ import io.prune4j.nn.Graph;
 import io.prune4j.nn.Identity;
 import io.prune4j.nn.Layer;
 import io.prune4j.nn.MaxPool2d;
+import io.prune4j.nn.Mul;
 import io.prune4j.nn.Relu;
 import io.prune4j.onnx.proto.AttributeProto;
 import io.prune4j.onnx.proto.GraphProto;
@@ -43,7 +44,7 @@ import java.util.Set;
  * Gemm ({@code transB = 1}), Conv2d as Conv, BatchNorm as BatchNormalization (inference form, its
  * running statistics as initializers), Relu, Clamp as Clip (bounds as inputs), Activation as
  * LeakyRelu, Sigmoid, Tanh, HardSigmoid, HardSwish or Elu (α and β as attributes), MaxPool2d, AvgPool2d,
- * GlobalAvgPool, Flatten, Add (Sum for more than two inputs), Concat, Identity; a fused ReLU is a
+ * GlobalAvgPool, Flatten, Add (Sum for more than two inputs), Mul, Concat, Identity; a fused ReLU is a
  * Relu node after its layer. The batch extent is symbolic ({@code batch}), so one file runs any
  * batch. Names come from {@link OnnxNames}: an imported model keeps its input, output, node,
  * tensor and initializer names where the node survives; other nodes are written under their prune4j
@@ -171,6 +172,8 @@ public final class OnnxWriter {
             graph.addNode(node("Flatten", name, out, in[0]).addAttribute(intAttr("axis", 1)));
         } else if (layer instanceof Add) {
             graph.addNode(node(in.length == 2 ? "Add" : "Sum", name, out, in));
+        } else if (layer instanceof Mul) {
+            graph.addNode(node("Mul", name, out, in));   // ONNX broadcasts a gate [N, C, 1, 1] over [N, C, H, W] itself
         } else if (layer instanceof Concat) {
             graph.addNode(node("Concat", name, out, in).addAttribute(intAttr("axis", 1)));
         } else if (layer instanceof Identity) {

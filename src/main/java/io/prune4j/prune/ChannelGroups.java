@@ -23,17 +23,24 @@ import java.util.TreeMap;
  *
  * <p>Every channel of every tensor (dimension 1: a feature map's channels, a vector's features) is
  * an element; each rule ties elements together: a pass-through layer (ReLU, BatchNorm, pooling, Add,
- * Identity) ties channel {@code c} of each input to channel {@code c} of its output, a concatenation
- * ties each input to its offset range, a flatten ties a channel to its block of {@code H·W} features,
- * a grouped or depthwise convolution ties a block of input channels to its block of output channels.
+ * Identity) and a product (Mul) tie channel {@code c} of each input to channel {@code c} of its
+ * output, a concatenation ties each input to its offset range, a flatten ties a channel to its block
+ * of {@code H·W} features, a grouped or depthwise convolution ties a block of input channels to its
+ * block of output channels.
  * Dense and ordinary convolutions tie nothing: their output channels start afresh. The classes of
  * tied elements are the <em>units</em> of pruning (removing a unit removes every element of it: a
  * filter, its BatchNorm entries, the matching input columns of every layer that reads it, through
  * residual adds); units that touch the same tensors form a <em>group</em>, scored and ranked together.
  *
+ * <p>A gate ({@link ChannelRule.Gate}: a sigmoid, a HardSigmoid that maps 0 to ½) ties its channels
+ * like a pass-through layer, but turns a removed (zero) channel into a constant: its channels are
+ * pruned only when every reader of its output multiplies it ({@link ChannelRule.Product}) by a value
+ * of the same unit that is no gate, which is zero there, so the masked network computes what the
+ * compacted one does (SiLU's {@code x·sigmoid(x)}, a squeeze-and-excitation block's {@code s·x}).
+ *
  * <p>A unit is kept whole, never pruned, when it touches the network's input or output, the output
- * of a node the caller names, or a tensor of a layer whose rule is {@link ChannelRule.Opaque}; the
- * group says which and why.
+ * of a node the caller names, a tensor of a layer whose rule is {@link ChannelRule.Opaque}, or a
+ * gate's output that something other than such a product reads; the group says which and why.
  */
 public final class ChannelGroups {
 
@@ -120,6 +127,7 @@ public final class ChannelGroups {
         String[] blocked = new String[parent.length];
         block(blocked, base, 0, channels[0], "it is the network's input");
         block(blocked, base, values - 1, channels[values - 1], "it is the network's output");
+        Map<Integer, ChannelRule.Gate> gates = new LinkedHashMap<>();
         for (int i = 0; i < nodes.size(); i++) {
             Graph.Node node = nodes.get(i);
             Layer layer = node.layer();
@@ -136,7 +144,10 @@ public final class ChannelGroups {
             if (rule instanceof ChannelRule.Independent) {
                 continue; // fresh output channels, nothing tied
             }
-            if (rule instanceof ChannelRule.PassThrough) {
+            if (rule instanceof ChannelRule.Gate gate) {
+                gates.put(i, gate);
+            }
+            if (rule instanceof ChannelRule.PassThrough || rule instanceof ChannelRule.Product || rule instanceof ChannelRule.Gate) {
                 for (int v : in) {
                     requireSameChannels(layer, channels[v], channels[out]);
                     for (int c = 0; c < channels[out]; c++) {
@@ -189,7 +200,37 @@ public final class ChannelGroups {
                 block(blocked, base, out, channels[out], why);
             }
         }
+        for (Map.Entry<Integer, ChannelRule.Gate> g : gates.entrySet()) {
+            int out = g.getKey() + 1;
+            String why = unmultiplied(net, nodes.get(g.getKey()).name(), g.getValue(), gates.keySet());
+            if (why != null) {
+                block(blocked, base, out, channels[out], why);
+            }
+        }
         return assemble(net, base, channels, parent, blocked);
+    }
+
+    /**
+     * Why a removed channel would come out of gate {@code gate} as its constant and stay (null: it
+     * would not): each node that reads the gate must multiply it ({@link ChannelRule.Product}) by an
+     * input that is no gate, whose channel of the same unit is zero once the unit is removed.
+     */
+    private static String unmultiplied(Graph net, String gate, ChannelRule.Gate rule, Set<Integer> gates) {
+        for (String reader : net.readersOf(gate)) {
+            Layer layer = net.layer(reader);
+            String what = gate + ": " + rule.reason() + " and " + layer.getClass().getSimpleName() + " " + reader;
+            if (!(layer.channelRule() instanceof ChannelRule.Product)) {
+                return what + " reads it, so a removed channel would not read as zero";
+            }
+            boolean byZero = false;
+            for (String in : net.node(reader).inputs()) {
+                byZero |= in.equals(Graph.INPUT) || !gates.contains(net.indexOf(in));
+            }
+            if (!byZero) {
+                return what + " multiplies it by gates only, so a removed channel would not read as zero";
+            }
+        }
+        return null;
     }
 
     /** The groups of {@code net} with nothing kept beyond the input and output. */

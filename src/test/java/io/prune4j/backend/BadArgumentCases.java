@@ -77,6 +77,24 @@ public final class BadArgumentCases {
                         b.activationBackward(x, x, x, y, ActivationKind.SIGMOID, 0f, 0f);
                     }
                 }),
+            new Case("mulChannels with a gate of other channels", IllegalArgumentException.class,
+                "mulChannels: s must be [2, 3] or [2, 3, 1, 1] for x [2, 3, 4, 4], got [2, 4, 1, 1]", b -> {
+                    try (Tensor x = b.zeros(DType.FLOAT32, 2, 3, 4, 4); Tensor s = b.zeros(DType.FLOAT32, 2, 4, 1, 1)) {
+                        b.mulChannels(x, x, s);
+                    }
+                }),
+            new Case("mulChannelsBackward with an output gradient of another shape", IllegalArgumentException.class,
+                "mulChannelsBackward: dy must have shape [2, 3, 4, 4], got [2, 3, 4, 3]", b -> {
+                    try (Tensor x = b.zeros(DType.FLOAT32, 2, 3, 4, 4); Tensor dy = b.zeros(DType.FLOAT32, 2, 3, 4, 3);
+                         Tensor ds = b.zeros(DType.FLOAT32, 2, 3)) {
+                        b.mulChannelsBackward(ds, dy, x);
+                    }
+                }),
+            new Case("mul of two sizes", IllegalArgumentException.class, "mul: a has 4 elements but b has 3", b -> {
+                try (Tensor a = b.zeros(DType.FLOAT32, 4); Tensor c = b.zeros(DType.FLOAT32, 3)) {
+                    b.mul(a, a, c);
+                }
+            }),
             // ---- sizes an operation derives from its arguments: computed in long, refused beyond an int ----
             // (before, an int sum or product that wrapped negative or back into range passed the check, and a
             // kernel was sent outside its buffers; the CPU threw an ArrayIndexOutOfBoundsException at best)

@@ -341,7 +341,7 @@ public final class GpuBench {
             report("relu", size, 8L * n, "", () -> check(CudaKernels.p4j_relu(m.address(), w.address(), n, 0L), "relu"));
             report("relu_backward", size, 12L * n, "",
                     () -> check(CudaKernels.p4j_relu_backward(m.address(), g.address(), w.address(), n, 0L), "relu_backward"));
-            report("mul (mask apply)", size, 12L * n, "", () -> check(CudaKernels.p4j_mul(m.address(), w.address(), n, 0L), "mul"));
+            report("mul (mask apply)", size, 12L * n, "", () -> check(CudaKernels.p4j_mul(m.address(), m.address(), w.address(), n, 0L), "mul"));
             report("sgd_step momentum", size, 20L * n, "",
                     () -> check(CudaKernels.p4j_sgd_step(w.address(), m.address(), g.address(), n, 1e-6f, 0.9f, 0f, 0L), "sgd"));
             report("adam_step", size, 28L * n, "", () -> check(CudaKernels.p4j_adam_step(w.address(), m.address(), v.address(), g.address(),
@@ -420,6 +420,23 @@ public final class GpuBench {
                     y.address(), x.address(), x.address(), n, sigmoid, 0f, 0f, 0L), "activation_backward"));
             report("activation_backward (ELU)", size, 12L * n, "reads x, expf", () -> check(CudaKernels.p4j_activation_backward(z.address(),
                     y.address(), x.address(), x.address(), n, elu, 1f, 0f, 0L), "activation_backward"));
+            report("mul (SiLU's x·sigmoid(x))", size, 12L * n, "", () -> check(CudaKernels.p4j_mul(z.address(), x.address(), y.address(), n,
+                    0L), "mul"));
+        }
+        // a squeeze-and-excitation gate on [batch, 96, 14, 14] (MobileNetV3's and EfficientNet's middle stages): one
+        // scale per channel plane, and its gradient, one dot product of 196 values per plane
+        int seBatch = quick ? 32 : 256;
+        int planes = seBatch * 96;
+        int plane = 14 * 14;
+        long seN = (long) planes * plane;
+        try (DeviceBuffer x = uniform(seN, 20); DeviceBuffer dy = uniform(seN, 21); DeviceBuffer s = uniform(planes, 22);
+             DeviceBuffer out = DeviceBuffer.floats(seN); DeviceBuffer ds = DeviceBuffer.floats(planes)) {
+            String shape = seBatch + "x96x14x14";
+            report("mul_channels (SE gate)", shape, 8L * seN + 4L * planes, "", () -> check(CudaKernels.p4j_mul_channels(out.address(),
+                    x.address(), s.address(), planes, plane, 0L), "mul_channels"));
+            report("mul_channels_backward (SE gate)", shape, 8L * seN + 4L * planes, "a warp per plane, double sums",
+                    () -> check(CudaKernels.p4j_mul_channels_backward(ds.address(), dy.address(), x.address(), planes, plane, 0L),
+                            "mul_channels_backward"));
         }
         // concatenation of two [batch, 64, 28, 28] maps into [batch, 128, 28, 28]: one half's copy
         int batch = quick ? 32 : 256;

@@ -312,6 +312,42 @@ class ModelFileTest {
         assertEquals(dir.resolve("bad.safetensors") + ": prune4j.architecture.layers[1] (clip): min -1.0 is above max -3.0", msg);
     }
 
+    /**
+     * Products save and load as {@code "mul"} entries: a squeeze-and-excitation gate (the gate first),
+     * SiLU and a value times itself, the same nodes, inputs and outputs, bit for bit. A product whose
+     * inputs no longer fit (the file's inputs edited) is one line naming the file, the entry, the node
+     * and both shapes.
+     */
+    @Test
+    void productsRoundTripAndOneOfShapesThatDoNotFitIsRefused() throws IOException {
+        io.prune4j.nn.GraphBuilder g = Graph.builder(cpu, 5, 2, 5, 5);
+        String h = g.conv("c0", Graph.INPUT, 4, 3, 1, 1);
+        String e = g.relu("sr", g.conv("squeeze", g.globalAvgPool("gap", h), 2, 1, 1, 0));
+        String y = g.mul("se", g.hardSigmoid("gate", g.conv("excite", e, 4, 1, 1, 0)), h);
+        y = g.mul("silu", y, g.sigmoid("sig", y));
+        g.dense("fc", g.flatten("flat", g.globalAvgPool("pool", g.mul("square", y, y))), 3);
+        Path p = dir.resolve("products.safetensors");
+        try (Graph net = g.build()) {
+            ModelFile.save(net, p, Map.of());
+            try (Graph back = ModelFile.load(p, cpu)) {
+                for (int i = 0; i < net.nodes().size(); i++) {
+                    assertEquals(net.nodes().get(i).inputs(), back.nodes().get(i).inputs());
+                    assertEquals(net.nodes().get(i).layer().describe(), back.nodes().get(i).layer().describe());
+                }
+                float[] in = io.prune4j.testing.Check.uniform(new java.util.SplittableRandom(6), 3 * 50, 2);
+                assertArrayEquals(net.forward(cpu.fromArray(in, 3, 50), false).toFloatArray(),
+                        back.forward(cpu.fromArray(in, 3, 50), false).toFloatArray());
+            }
+        }
+        byte[] good = Files.readAllBytes(p);
+        String head = header(good);
+        String square = "\\\"inputs\\\":[\\\"silu\\\",\\\"silu\\\"]";
+        assertTrue(head.contains("\\\"type\\\":\\\"mul\\\"") && head.contains(square), head);
+        String msg = loadError(withHeader(good, head.replace(square, "\\\"inputs\\\":[\\\"squeeze\\\",\\\"silu\\\"]")));
+        assertEquals(dir.resolve("bad.safetensors") + ": prune4j.architecture.layers[9]: Mul square: inputs of shapes [2, 1, 1] and"
+                + " [4, 5, 5] cannot be multiplied (one shape, or [C, 1, 1] by [C, H, W], can)", msg);
+    }
+
     private static byte[] readAll(Path p) {
         try {
             return Files.readAllBytes(p);

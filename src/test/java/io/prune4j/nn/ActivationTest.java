@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The {@link Activation} layer's own promises: what it says of itself, what it refuses (with one line
- * naming the layer), its channel rule, and copies. Its arithmetic is the backend's
+ * naming the layer), its channel rule (a pass-through where 0 stays 0, else a gate), and copies. Its arithmetic is the backend's
  * ({@code CpuGraphOpsTest}, {@code GraphOpsParity}); its gradients in a graph are {@code GraphGradientCheckTest}'s.
  */
 class ActivationTest {
@@ -49,13 +49,13 @@ class ActivationTest {
     }
 
     @Test
-    void channelsPassThroughWhereZeroStaysZero() {
+    void channelsPassThroughWhereZeroStaysZeroElseTheActivationIsAGate() {
         assertInstanceOf(ChannelRule.PassThrough.class, Activation.leakyRelu("a", cpu, 0.2f).channelRule());
         assertInstanceOf(ChannelRule.PassThrough.class, Activation.elu("a", cpu, 2f).channelRule());
         assertInstanceOf(ChannelRule.PassThrough.class, Activation.hardSigmoid("a", cpu, 0.5f, -0.5f).channelRule());
         ChannelRule r = Activation.hardSigmoid("hs", cpu, 0.2f, 1.5f).channelRule();
-        assertEquals(new ChannelRule.Opaque("HardSigmoid hs (alpha 0.2, beta 1.5) maps 0 to 1.0, so a removed channel would not read as zero"),
-                r);
+        assertEquals(new ChannelRule.Gate("HardSigmoid hs (alpha 0.2, beta 1.5) maps 0 to 1.0"), r);
+        assertEquals(new ChannelRule.Gate("Sigmoid s maps 0 to 0.5"), Activation.sigmoid("s", cpu).channelRule());
     }
 
     @Test

@@ -25,7 +25,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * several nodes, one of them twice, gets the sum of their gradients), a concatenation (with the input
  * and a repeated branch among its operands), grouped and depthwise convolutions with and without bias,
  * average pooling with and without the padding counted, global average pooling, ReLU6 and a general
- * clamp with values beyond both bounds, and every {@link Activation} kind. Every parameter's gradient
+ * clamp with values beyond both bounds, every {@link Activation} kind, and the products of {@link Mul}
+ * (a squeeze-and-excitation gate, SiLU, a value times itself). Every parameter's gradient
  * is checked, and the gradient with respect to the network's input (seen by a backward hook on an
  * identity node in front, the network asks its first nodes for none).
  *
@@ -138,6 +139,18 @@ class GraphGradientCheckTest {
 
     private static T activation(T x, Activations.Case c) {
         return new T(io.prune4j.testing.NaiveGraphOps.activation(x.v(), c.kind(), c.alpha(), c.beta()), x.b(), x.c(), x.h(), x.w());
+    }
+
+    /** {@code a ⊙ b} of one shape, or a gate {@code [b, c, 1, 1]} times a map {@code [b, c, h, w]}, in either order. */
+    private static T mul(T a, T b) {
+        T map = a.spatial() >= b.spatial() ? a : b;
+        T gate = map == a ? b : a;
+        boolean perChannel = gate.spatial() < map.spatial();
+        double[] y = new double[map.v().length];
+        for (int i = 0; i < y.length; i++) {
+            y[i] = map.v()[i] * gate.v()[perChannel ? i / map.spatial() : i];
+        }
+        return new T(y, map.b(), map.c(), map.h(), map.w());
     }
 
     private static T relu(T x) {
@@ -512,6 +525,39 @@ class GraphGradientCheckTest {
                 assertTrue(sides[k][0] > 0 && sides[k][1] > 0, c + ": pre-activations on one side of the kink at " + kinks[k] + " only: "
                         + java.util.Arrays.toString(sides[k]));
             }
+        }
+    }
+
+    /**
+     * A squeeze-and-excitation block, {@code h → GAP → 1×1 conv → ReLU → 1×1 conv → HardSigmoid → s ⊙ h}
+     * (the gate as the first input or the second), then SiLU, {@code y ⊙ sigmoid(y)}, and a square
+     * {@code z ⊙ z}: one value as both inputs of a product gets the sum of both gradients.
+     */
+    @ParameterizedTest(name = "products, gate first {0}")
+    @ValueSource(booleans = {true, false})
+    void products(boolean gateFirst) {
+        long seed = gateFirst ? 30 : 31;
+        SplittableRandom rng = new SplittableRandom(seed);
+        GraphBuilder g = Graph.builder(cpu, seed, 2, 4, 5);
+        String x = g.identity("x", Graph.INPUT);
+        String h = g.conv("c0", x, 4, 3, 1, 1, 1, true);
+        String e = g.relu("r", g.conv("squeeze", g.globalAvgPool("gap", h), 2, 1, 1, 0, 1, true));
+        String s = g.hardSigmoid("gate", g.conv("excite", e, 4, 1, 1, 0, 1, true));
+        String y = gateFirst ? g.mul("se", s, h) : g.mul("se", h, s);
+        String z = g.mul("silu", y, g.sigmoid("sig", y));
+        g.dense("fc", g.flatten("flatten", g.globalAvgPool("pool", g.mul("square", z, z))), 3);
+        Activations.Case hardSigmoid = new Activations.Case(io.prune4j.backend.ActivationKind.HARD_SIGMOID, Activation.HARD_SIGMOID_ALPHA,
+                Activation.HARD_SIGMOID_BETA);
+        Activations.Case sigmoid = new Activations.Case(io.prune4j.backend.ActivationKind.SIGMOID, 0f, 0f);
+        try (Graph net = g.build()) {
+            check("products, gate first " + gateFirst, net, 2, (p, in) -> {
+                T th = conv(in, w(p, "c0"), b(p, "c0"), 4, 3, 1, 1, 1);
+                T te = relu(conv(globalAvgPool(th), w(p, "squeeze"), b(p, "squeeze"), 2, 1, 1, 0, 1));
+                T ts = activation(conv(te, w(p, "excite"), b(p, "excite"), 4, 1, 1, 0, 1), hardSigmoid);
+                T ty = gateFirst ? mul(ts, th) : mul(th, ts);
+                T tz = mul(ty, activation(ty, sigmoid));
+                return dense(flatten(globalAvgPool(mul(tz, tz))), w(p, "fc"), b(p, "fc"), 3);
+            }, rng);
         }
     }
 }

@@ -100,6 +100,25 @@ class LayerHookContractTest {
         }
     }
 
+    /**
+     * The same for products, each of which keeps both inputs for the backward pass: SiLU's
+     * {@code x ⊙ sigmoid(x)}, a squeeze-and-excitation gate on it, and a value times itself.
+     */
+    @Test
+    void productOutputsAreUnchangedWhenTheBackwardPassComes() {
+        SplittableRandom rng = new SplittableRandom(4);
+        GraphBuilder g = Graph.builder(cpu, 4, 2, 8, 8);
+        String x = g.add(Conv2d.create(cpu, "conv1", 2, 4, 3, 1, 1, true, rng), Graph.INPUT);
+        x = g.add(Conv2d.create(cpu, "conv2", 4, 3, 3, 1, 0, false, rng), g.add(new MaxPool2d("pool1", cpu, 2, 2), x));
+        String silu = g.mul("silu", x, g.sigmoid("sig", x));
+        String se = g.mul("se", g.sigmoid("gate", g.globalAvgPool("gap", silu)), silu);
+        String y = g.flatten("flatten", g.mul("square", se, se));
+        g.dense("fc2", g.denseRelu("fc1", y, 5), 3);
+        try (Graph net = g.build()) {
+            assertEquals(List.of(), changedForwardTensors(net));
+        }
+    }
+
     /** A ReLU that reuses its output buffer for the input gradient: legal for a backend, a breach of the contract for a layer. */
     private static final class OutputClobberingRelu implements UnaryLayer {
         private final Backend backend;

@@ -207,6 +207,25 @@ class OnnxBadFileTest {
     }
 
     @Test
+    void aMulOfShapesThatDoNotBroadcastOrByAConstant() throws IOException {
+        OnnxBuild b = new OnnxBuild(1).input("input", 3, 8, 8);
+        String p = b.node("Conv", in("input", b.weight("p.weight", 0.3, 4, 3, 3, 3)), ints("pads", 1, 1, 1, 1));
+        String q = b.node("GlobalAveragePool", in(b.node("Conv", in("input", b.weight("q.weight", 0.3, 6, 3, 3, 3)))));
+        String name = node(b.node("Mul", "sum", in(q, p)));
+        OnnxBuild h = withHead("sum");
+        b.graph.addAllNode(h.graph.getNodeList()).addAllInitializer(h.graph.getInitializerList()).addAllOutput(h.graph.getOutputList());
+        String msg = refused("mul", b.bytes());
+        says(msg, name, "[6, 1, 1]", "[4, 8, 8]", "cannot be multiplied", "[C, 1, 1] by [C, H, W]");
+
+        OnnxBuild c = new OnnxBuild(1).input("input", 3, 8, 8);
+        p = c.node("Conv", in("input", c.weight("p.weight", 0.3, 4, 3, 3, 3)), ints("pads", 1, 1, 1, 1));
+        name = node(c.node("Mul", "sum", in(p, c.constant("half", new float[] {0.5f}))));
+        OnnxBuild hc = withHead("sum");
+        c.graph.addAllNode(hc.graph.getNodeList()).addAllInitializer(hc.graph.getInitializerList()).addAllOutput(hc.graph.getOutputList());
+        says(refused("mul-constant", c.bytes()), name, "multiplies by the constant 'half'", "two values computed from the input");
+    }
+
+    @Test
     void mismatchedExtentsAtConcat() throws IOException {
         OnnxBuild b = new OnnxBuild(1).input("input", 3, 8, 8);
         String p = b.node("Conv", in("input", b.weight("p.weight", 0.3, 2, 3, 3, 3)), ints("pads", 1, 1, 1, 1));

@@ -192,6 +192,36 @@ class OnnxOpsTest {
                     b.node("Gemm", "output", in(x, b.weight("fc2.weight", 0.5, 3, 8)), i("transB", 1));
                     return b.output("output", 3);
                 }),
+                new Case("SiLU as PyTorch writes it: Sigmoid, then Mul(x, sigmoid) (opset 13)", b -> {
+                    b.opset = 13;
+                    b.input("input", 2, 5, 5);
+                    String x = b.node("Conv", in("input", b.weight("c.weight", 1.5, 4, 2, 3, 3)), ints("pads", 1, 1, 1, 1));
+                    x = b.node("Mul", in(x, b.node("Sigmoid", in(x))));
+                    x = b.node("Flatten", in(b.node("GlobalAveragePool", in(x))));
+                    b.node("Gemm", "output", in(x, b.weight("fc.weight", 0.3, 3, 4)), i("transB", 1));
+                    return b.output("output", 3);
+                }),
+                new Case("squeeze-and-excitation, torchvision's: GlobalAveragePool, Conv, Relu, Conv, HardSigmoid, Mul(gate, x)", b -> {
+                    b.opset = 13;
+                    b.input("input", 3, 6, 6);
+                    String x = b.node("Conv", in("input", b.weight("c.weight", 0.5, 8, 3, 3, 3)), ints("pads", 1, 1, 1, 1));
+                    return squeezeExcitation(b, x, b.node("HardSigmoid", in(excitation(b, x)), f("alpha", 1f / 6), f("beta", 0.5f)), true);
+                }),
+                new Case("squeeze-and-excitation with a Sigmoid gate, Mul(x, gate) (opset 17)", b -> {
+                    b.input("input", 3, 6, 6);
+                    String x = b.node("Conv", in("input", b.weight("c.weight", 0.5, 8, 3, 3, 3)), ints("pads", 1, 1, 1, 1));
+                    return squeezeExcitation(b, x, b.node("Sigmoid", in(excitation(b, x))), false);
+                }),
+                new Case("Mul of two different tensors of one shape, feature maps and vectors", b -> {
+                    b.input("input", 3, 5, 5);
+                    String p = b.node("Conv", in("input", b.weight("p.weight", 0.5, 4, 3, 3, 3)), ints("pads", 1, 1, 1, 1));
+                    String q = b.node("Conv", in("input", b.weight("q.weight", 0.5, 4, 3, 1, 1)));
+                    String x = b.node("Flatten", in(b.node("GlobalAveragePool", in(b.node("Mul", in(p, q))))));
+                    String h = b.node("Gemm", in(x, b.weight("h.weight", 0.5, 6, 4)), i("transB", 1));
+                    String k = b.node("Gemm", in(x, b.weight("k.weight", 0.5, 6, 4)), i("transB", 1));
+                    b.node("Gemm", "output", in(b.node("Mul", in(h, k)), b.weight("fc.weight", 0.3, 2, 6)), i("transB", 1));
+                    return b.output("output", 2);
+                }),
                 new Case("a final Softmax (opset 13, axis -1 by default)", b -> {
                     b.opset = 13;
                     b.input("input", 6);
@@ -220,6 +250,21 @@ class OnnxOpsTest {
                     b.node("MatMul", "output", in(x, b.weight("m", 0.3, 3, 2)));
                     return b.output("output", 2);
                 }));
+    }
+
+    /** The excitation of {@code x} (8 channels): GlobalAveragePool, a 1×1 Conv to 3 with bias, Relu, a 1×1 Conv back to 8 with bias. */
+    static String excitation(OnnxBuild b, String x) {
+        String s = b.node("Conv", in(b.node("GlobalAveragePool", in(x)), b.weight("fc1.weight", 0.5, 3, 8, 1, 1), b.weight("fc1.bias", 0.2, 3)));
+        s = b.node("Relu", in(s));
+        return b.node("Conv", in(s, b.weight("fc2.weight", 1.0, 8, 3, 1, 1), b.weight("fc2.bias", 0.5, 8)));
+    }
+
+    /** {@code gate ⊙ x} (or {@code x ⊙ gate}), then a classifier head. */
+    static OnnxBuild squeezeExcitation(OnnxBuild b, String x, String gate, boolean gateFirst) {
+        String y = b.node("Mul", gateFirst ? in(gate, x) : in(x, gate));
+        y = b.node("Flatten", in(b.node("GlobalAveragePool", in(y))));
+        b.node("Gemm", "output", in(y, b.weight("fc.weight", 0.3, 3, 8)), i("transB", 1));
+        return b.output("output", 3);
     }
 
     static String boolConstant(OnnxBuild b, String name, boolean v) {

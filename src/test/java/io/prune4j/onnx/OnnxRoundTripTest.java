@@ -33,7 +33,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * Every layer prune4j writes, exported and run in ONNX Runtime (outputs within 1e-5 of prune4j's,
  * relative to the logits' scale), and read back (the same network, bit for bit, under the same
- * names); the activations, which the reader does not take yet, are exported and run only.
+ * names); the activations and the products are exported and run on graphs of their own too.
  */
 class OnnxRoundTripTest {
     static final CpuBackend CPU = new CpuBackend(1);
@@ -60,6 +60,8 @@ class OnnxRoundTripTest {
         String p3 = g.add(new AvgPool2d("avgpool.incl", CPU, 3, 2, 1, true), x);
         x = g.add("pools", p1, p2, p3);
         x = g.add(new io.prune4j.nn.Clamp("clamp", CPU, -0.5f, 2.5f), x);
+        x = g.mul("se", g.hardSigmoid("se.gate", g.conv("se.fc", g.globalAvgPool("se.pool", x), 12, 1, 1, 0, 1, true)), x);
+        x = g.mul("silu", x, g.sigmoid("silu.gate", x));
         x = g.flatten("flatten", g.globalAvgPool("gap", x));
         x = g.add(Dense.create(CPU, "fc1", 12, 16, true, true, rng), x);
         x = g.add(bn("fc1.bn", 16, rng), x);
@@ -271,6 +273,49 @@ class OnnxRoundTripTest {
             }
             io.prune4j.testing.OrtAvailable.assume();
             float[] x = input(net, 6, 12);
+            try (OnnxRuntime ort = OnnxRuntime.open(model.toByteArray(), 1)) {
+                Agreement a = Agreement.of(6, forward(net, x, 6), ort.run(x, 6, net.inputShape()));
+                assertTrue(a.maxRelative() <= 1e-5, "ONNX Runtime differs from prune4j by " + a);
+            }
+        }
+    }
+
+    /**
+     * The products of MobileNetV3 and EfficientNet on one convolution's output: a squeeze-and-excitation
+     * block with a HardSigmoid gate (the gate first) and one with a sigmoid gate (the gate second),
+     * SiLU, and a value times itself.
+     */
+    static Graph products(long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        GraphBuilder g = Graph.builder(CPU, seed, 2, 6, 6);
+        Conv2d stem = Conv2d.create(CPU, "stem", 2, 4, 3, 1, 1, 1, true, false, rng);
+        CPU.upload(stem.weight().value(), Check.uniform(rng, stem.weight().size(), 1.5));
+        String x = g.add(stem, Graph.INPUT);
+        String e = g.relu("se1.relu", g.conv("se1.fc1", g.globalAvgPool("se1.pool", x), 2, 1, 1, 0, 1, true));
+        x = g.mul("se1", g.hardSigmoid("se1.gate", g.conv("se1.fc2", e, 4, 1, 1, 0, 1, true)), x);
+        x = g.mul("silu", x, g.sigmoid("silu.gate", x));
+        e = g.relu("se2.relu", g.conv("se2.fc1", g.globalAvgPool("se2.pool", x), 3, 1, 1, 0, 1, true));
+        x = g.mul("se2", x, g.sigmoid("se2.gate", g.conv("se2.fc2", e, 4, 1, 1, 0, 1, true)));
+        g.dense("fc", g.flatten("flatten", g.globalAvgPool("gap", g.mul("square", x, x))), 3);
+        return g.build();
+    }
+
+    /** Each product is written as a Mul of its two inputs in their order, without attributes, and ONNX Runtime computes what prune4j does. */
+    @Test
+    void productsExportAsMul() {
+        try (Graph net = products(13)) {
+            ModelProto model = OnnxWriter.toModel(net, null, Map.of());
+            Map<String, NodeProto> byName = new java.util.HashMap<>();
+            model.getGraph().getNodeList().forEach(n -> byName.put(n.getName(), n));
+            for (String name : List.of("se1", "silu", "se2", "square")) {
+                NodeProto n = byName.get(name);
+                assertEquals("Mul", n.getOpType(), name);
+                assertEquals(0, n.getAttributeCount(), name);
+                List<String> inputs = net.node(name).inputs();
+                assertEquals(List.of(byName.get(inputs.get(0)).getOutput(0), byName.get(inputs.get(1)).getOutput(0)), n.getInputList(), name);
+            }
+            io.prune4j.testing.OrtAvailable.assume();
+            float[] x = input(net, 6, 14);
             try (OnnxRuntime ort = OnnxRuntime.open(model.toByteArray(), 1)) {
                 Agreement a = Agreement.of(6, forward(net, x, 6), ort.run(x, 6, net.inputShape()));
                 assertTrue(a.maxRelative() <= 1e-5, "ONNX Runtime differs from prune4j by " + a);

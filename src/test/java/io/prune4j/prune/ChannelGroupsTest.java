@@ -23,16 +23,18 @@ import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The dependency groups {@link ChannelGroups} derives from the layers' channel rules equal the groups
  * written out by hand, for every kind of coupling a graph network has: residual adds with a
  * projection and with an identity shortcut, a concatenation of two branches, a depthwise-separable
  * block, an inverted residual block, a grouped convolution, a flatten in front of a Dense layer, the
- * activations, and what must not be pruned (kept nodes, a layer with an opaque rule, the network's
- * input and output). Each group is compared in full: its name, unit count, whether it is prunable and
- * why not, and every member (node, input or output, and the unit of each of the tensor's channels). No
- * forward pass runs, so nothing here needs the backend's graph operations.
+ * activations, products and the gates they multiply (a squeeze-and-excitation block, SiLU), and what
+ * must not be pruned (kept nodes, a layer with an opaque rule, a gate read by anything but a product,
+ * the network's input and output). Each group is compared in full: its name, unit count, whether it
+ * is prunable and why not, and every member (node, input or output, and the unit of each of the
+ * tensor's channels). No forward pass runs, so nothing here needs the backend's graph operations.
  */
 class ChannelGroupsTest {
     private static final int OUT = -1;
@@ -347,6 +349,122 @@ class ChannelGroupsTest {
                 ChannelGroups.of(net));
     }
 
+    // ---- products ---------------------------------------------------------------------------
+
+    /**
+     * {@code c0 → r0 → (a ⊙ bn(b)) → gap → flatten → fc}: a product ties channel {@code c} of both
+     * operands to its own, so the two convolutions' filters are one group, as an add's would be.
+     */
+    @Test
+    void aProductTiesTheChannelsOfItsInputs() {
+        GraphBuilder g = Graph.builder(cpu, 12, 2, 5, 5);
+        String r0 = g.relu("r0", g.conv("c0", Graph.INPUT, 3, 3, 1, 1));
+        String prod = g.mul("prod", g.conv("a", r0, 4, 3, 1, 1), g.batchNorm("bn", g.conv("b", r0, 4, 1, 1, 0)));
+        g.dense("fc", g.flatten("flatten", g.globalAvgPool("gap", prod)), 2);
+        Graph net = g.build();
+        assertGroups(List.of(
+                kept("input", 2, INPUT_REASON, inputMember("c0", 2)),
+                group("c0", 3, members(List.of(m("c0", OUT, all(3))), through("r0", all(3)), List.of(m("a", 0, all(3)), m("b", 0, all(3))))),
+                group("a", 4, members(List.of(m("a", OUT, all(4)), m("b", OUT, all(4))), through("bn", all(4)),
+                        List.of(m("prod", 0, all(4)), m("prod", 1, all(4)), m("prod", OUT, all(4))), through("gap", all(4)),
+                        through("flatten", all(4)), List.of(m("fc", 0, all(4))))),
+                kept("fc", 2, OUTPUT_REASON, List.of(m("fc", OUT, all(2))))),
+                ChannelGroups.of(net));
+    }
+
+    /**
+     * A squeeze-and-excitation block in a small network, {@code h = r0(bn0(c0(x)))}, then
+     * {@code HardSigmoid(excite(relu(squeeze(gap(h))))) ⊙ h → c1 → …}: the gate's removed channel is
+     * multiplied by the same unit's zero channel of {@code h}, so the excitation's filters join
+     * {@code h}'s group (with the squeeze's input columns and the next convolution's), which stays
+     * prunable; the squeeze's filters are a group of their own.
+     */
+    @Test
+    void aSqueezeAndExcitationBlockJoinsTheExcitationToTheMapItGates() {
+        GraphBuilder g = Graph.builder(cpu, 13, 2, 5, 5);
+        String h = g.relu("r0", g.batchNorm("bn0", g.conv("c0", Graph.INPUT, 4, 3, 1, 1)));
+        String e = g.relu("sr", g.conv("squeeze", g.globalAvgPool("gap", h), 2, 1, 1, 0, 1, true));
+        String s = g.hardSigmoid("gate", g.conv("excite", e, 4, 1, 1, 0, 1, true));
+        String y = g.conv("c1", g.mul("se", s, h), 3, 3, 1, 1);
+        g.dense("fc", g.flatten("flatten", g.globalAvgPool("pool", y)), 2);
+        Graph net = g.build();
+        assertGroups(List.of(
+                kept("input", 2, INPUT_REASON, inputMember("c0", 2)),
+                group("c0", 4, members(List.of(m("c0", OUT, all(4))), through("bn0", all(4)), through("r0", all(4)), through("gap", all(4)),
+                        List.of(m("squeeze", 0, all(4)), m("excite", OUT, all(4))), through("gate", all(4)),
+                        List.of(m("se", 0, all(4)), m("se", 1, all(4)), m("se", OUT, all(4)), m("c1", 0, all(4))))),
+                group("squeeze", 2, members(List.of(m("squeeze", OUT, all(2))), through("sr", all(2)), List.of(m("excite", 0, all(2))))),
+                group("c1", 3, members(List.of(m("c1", OUT, all(3))), through("pool", all(3)), through("flatten", all(3)),
+                        List.of(m("fc", 0, all(3))))),
+                kept("fc", 2, OUTPUT_REASON, List.of(m("fc", OUT, all(2))))),
+                ChannelGroups.of(net));
+    }
+
+    /**
+     * SiLU, {@code x ⊙ sigmoid(x)}, hardswish as PyTorch writes it before opset 14, {@code x ⊙ HardSigmoid(x)},
+     * and a clamp to {@code [1, 6]} (which maps 0 to 1) as the gate: prunable.
+     */
+    @ParameterizedTest(name = "gate {0}")
+    @ValueSource(strings = {"sigmoid", "hardSigmoid", "clamp"})
+    void siluAndHardswishAsProductsArePrunable(String gate) {
+        GraphBuilder g = Graph.builder(cpu, 14, 1, 5, 5);
+        String x = g.conv("c0", Graph.INPUT, 3, 3, 1, 1);
+        String s = switch (gate) {
+            case "sigmoid" -> g.sigmoid("gate", x);
+            case "hardSigmoid" -> g.hardSigmoid("gate", x);
+            default -> g.add(new io.prune4j.nn.Clamp("gate", cpu, 1f, 6f), x);
+        };
+        String y = g.mul("silu", x, s);
+        g.dense("fc", g.flatten("flatten", g.globalAvgPool("gap", g.conv("c1", y, 4, 3, 1, 1))), 2);
+        Graph net = g.build();
+        assertGroups(List.of(
+                kept("input", 1, INPUT_REASON, inputMember("c0", 1)),
+                group("c0", 3, members(List.of(m("c0", OUT, all(3))), through("gate", all(3)),
+                        List.of(m("silu", 0, all(3)), m("silu", 1, all(3)), m("silu", OUT, all(3)), m("c1", 0, all(3))))),
+                group("c1", 4, members(List.of(m("c1", OUT, all(4))), through("gap", all(4)), through("flatten", all(4)),
+                        List.of(m("fc", 0, all(4))))),
+                kept("fc", 2, OUTPUT_REASON, List.of(m("fc", OUT, all(2))))),
+                ChannelGroups.of(net));
+    }
+
+    /**
+     * A gate read by anything but a product with a value that is no gate keeps its group, the reason
+     * naming the gate and the reader: {@code r0 + sigmoid(c1(r0))} (fire_mean's gate: the add would
+     * keep the constant), in full; then a product of two gates, and a gate that a product and a
+     * convolution both read.
+     */
+    @Test
+    void aGateReadByAnythingButAProductKeepsItsGroup() {
+        GraphBuilder g = Graph.builder(cpu, 15, 2, 5, 5);
+        String r0 = g.relu("r0", g.conv("c0", Graph.INPUT, 3, 3, 1, 1));
+        String sum = g.add("add", r0, g.sigmoid("sig", g.conv("c1", r0, 3, 1, 1, 0)));
+        g.dense("fc", g.flatten("flatten", g.globalAvgPool("gap", sum)), 2);
+        Graph net = g.build();
+        String why = "sig: Sigmoid sig maps 0 to 0.5 and Add add reads it, so a removed channel would not read as zero";
+        assertGroups(List.of(
+                kept("input", 2, INPUT_REASON, inputMember("c0", 2)),
+                kept("c0", 3, why, members(List.of(m("c0", OUT, all(3))), through("r0", all(3)), List.of(m("c1", 0, all(3)),
+                        m("c1", OUT, all(3))), through("sig", all(3)), List.of(m("add", 0, all(3)), m("add", 1, all(3)), m("add", OUT, all(3))),
+                        through("gap", all(3)), through("flatten", all(3)), List.of(m("fc", 0, all(3))))),
+                kept("fc", 2, OUTPUT_REASON, List.of(m("fc", OUT, all(2))))),
+                ChannelGroups.of(net));
+
+        GraphBuilder two = Graph.builder(cpu, 16, 2, 5, 5);
+        String x = two.conv("c0", Graph.INPUT, 3, 3, 1, 1);
+        String both = two.mul("both", two.sigmoid("s1", x), two.hardSigmoid("s2", x));
+        two.dense("fc", two.flatten("flatten", two.globalAvgPool("gap", two.conv("c1", both, 4, 1, 1, 0))), 2);
+        assertEquals("s1: Sigmoid s1 maps 0 to 0.5 and Mul both multiplies it by gates only, so a removed channel would not read as zero",
+                ChannelGroups.of(two.build()).named("c0").reason());
+
+        GraphBuilder shared = Graph.builder(cpu, 17, 2, 5, 5);
+        x = shared.conv("c0", Graph.INPUT, 3, 3, 1, 1);
+        String s = shared.sigmoid("s", x);
+        String y = shared.add("add", shared.mul("silu", x, s), shared.conv("c1", s, 3, 1, 1, 0));
+        shared.dense("fc", shared.flatten("flatten", shared.globalAvgPool("gap", y)), 2);
+        assertEquals("s: Sigmoid s maps 0 to 0.5 and Conv2d c1 reads it, so a removed channel would not read as zero",
+                ChannelGroups.of(shared.build()).named("c0").reason());
+    }
+
     // ---- what is never pruned ---------------------------------------------------------------
 
     /**
@@ -413,9 +531,10 @@ class ChannelGroupsTest {
 
     /**
      * An activation that maps 0 to 0 (LeakyReLU, tanh, HardSwish, ELU, a HardSigmoid of β ≤ 0) passes
-     * its channels through like a ReLU; sigmoid and a HardSigmoid of β > 0 would turn a removed
-     * (zero) channel into a value, so the groups on both sides of them are kept, the reason naming the
-     * node and the value it maps 0 to.
+     * its channels through like a ReLU; sigmoid and a HardSigmoid of β > 0 are gates, which tie their
+     * channels the same way but would turn a removed (zero) channel into a value, and a convolution
+     * reads this one: the group is kept, the reason naming the gate, the value it maps 0 to and the
+     * reader.
      */
     @ParameterizedTest(name = "{0}")
     @MethodSource("io.prune4j.testing.Activations#all")
@@ -426,11 +545,10 @@ class ChannelGroupsTest {
         Graph net = g.build();
         float atZero = c.kind() == ActivationKind.SIGMOID ? 0.5f
                 : c.kind() == ActivationKind.HARD_SIGMOID ? Math.min(Math.max(c.beta(), 0f), 1f) : 0f;
-        String why = "act: " + net.layer("act").describe() + " maps 0 to " + atZero + ", so a removed channel would not read as zero";
-        List<Expected> around = atZero == 0f
-                ? List.of(group("c0", 3, members(List.of(m("c0", OUT, all(3))), through("act", all(3)), List.of(m("c1", 0, all(3))))))
-                : List.of(kept("c0", 3, why, List.of(m("c0", OUT, all(3)), m("act", 0, all(3)))),
-                        kept("act", 3, why, List.of(m("act", OUT, all(3)), m("c1", 0, all(3)))));
+        String why = "act: " + net.layer("act").describe() + " maps 0 to " + atZero
+                + " and Conv2d c1 reads it, so a removed channel would not read as zero";
+        List<String> members = members(List.of(m("c0", OUT, all(3))), through("act", all(3)), List.of(m("c1", 0, all(3))));
+        List<Expected> around = List.of(atZero == 0f ? group("c0", 3, members) : kept("c0", 3, why, members));
         List<Expected> expected = new ArrayList<>();
         expected.add(kept("input", 1, INPUT_REASON, inputMember("c0", 1)));
         expected.addAll(around);
@@ -439,7 +557,7 @@ class ChannelGroupsTest {
         expected.add(kept("fc", 2, OUTPUT_REASON, List.of(m("fc", OUT, all(2)))));
         assertGroups(expected, ChannelGroups.of(net));
         if (c.kind() == ActivationKind.SIGMOID) {
-            assertEquals("act: Sigmoid act maps 0 to 0.5, so a removed channel would not read as zero",
+            assertEquals("act: Sigmoid act maps 0 to 0.5 and Conv2d c1 reads it, so a removed channel would not read as zero",
                     ChannelGroups.of(net).named("c0").reason());
         }
     }

@@ -156,8 +156,8 @@ class CompactionTest {
      * {@code x → c0 → act → c1 → act → GAP → fc} for every activation: where the activation maps 0 to
      * 0 both convolutions' filters are prunable groups through it, and the compacted network computes
      * what the masked one does (inference and training mode); Taylor scores (a backward pass through
-     * the layers) prune it to half. Where it does not (sigmoid, a HardSigmoid of β > 0), neither
-     * convolution is prunable.
+     * the layers) prune it to half. Where it does not (sigmoid, a HardSigmoid of β > 0) it is a gate
+     * that a convolution and a pooling read, so neither convolution is prunable.
      */
     @ParameterizedTest(name = "{0}")
     @MethodSource("io.prune4j.testing.Activations#all")
@@ -169,7 +169,7 @@ class CompactionTest {
         g.dense("fc", g.flatten("flatten", g.globalAvgPool("gap", y)), 3);
         Graph masked = g.build();
         List<String> layers = Plans.unitLayers(masked);
-        if (masked.layer("act0").channelRule() instanceof ChannelRule.Opaque) {
+        if (masked.layer("act0").channelRule() instanceof ChannelRule.Gate) {
             assertEquals(List.of(), layers, c + " keeps every channel it touches");
             return;
         }
@@ -196,6 +196,86 @@ class CompactionTest {
                 .optBnRecalibration(false).build(), null).run(pruned, null, DeviceData.upload(cpu, data), null);
         assertTrue(pruned.parameterCount() < before, c + ": Taylor pruned nothing (" + before + " parameters)");
         assertEquals(3, ((io.prune4j.nn.Conv2d) pruned.layer("c0")).outChannels(), c + ": half of c0's filters stay");
+    }
+
+    /**
+     * Products between convolutions: {@code c1 ⊙ bn(c2)} of two branches, then a squeeze-and-excitation
+     * block whose gate maps 0 to 0, {@code tanh(excite(relu(squeeze(gap(y))))) ⊙ y}: the branches and
+     * the excitation are one group, the squeeze another, and the compacted network computes what the
+     * masked one does, in inference and in training mode.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"half", "all-but-one"})
+    void productsBetweenConvolutions(String kind) {
+        SplittableRandom rng = new SplittableRandom(kind.hashCode() + 7);
+        GraphBuilder g = Graph.builder(cpu, 6, 2, 6, 7);
+        String r0 = g.relu("r0", g.conv("c0", Graph.INPUT, 5, 3, 1, 1, 1, true));
+        String y = g.mul("prod", g.conv("c1", r0, 6, 3, 1, 1, 1, true), g.batchNorm("bn2", g.conv("c2", r0, 6, 1, 1, 0, 1, true)));
+        String e = g.relu("se.relu", g.conv("squeeze", g.globalAvgPool("se.gap", y), 3, 1, 1, 0, 1, true));
+        String s = g.tanh("se.gate", g.conv("excite", e, 6, 1, 1, 0, 1, true));
+        g.dense("fc", g.flatten("flatten", g.globalAvgPool("gap", g.mul("se", s, y))), 3);
+        Graph masked = g.build();
+        RandomGraphs.randomize(masked, 7);
+        List<String> layers = Plans.unitLayers(masked);
+        assertEquals(List.of("c0", "c1", "squeeze"), layers);
+        Graph compacted = masked.copy();
+        List<Tensor> masks = randomMasks(masked, layers, kind, rng);
+        Plans.maskUnits(masked, layers, masks);
+        Plans.compact(compacted, layers, masks);
+        assertTrue(compacted.parameterCount() < masked.parameterCount());
+        Tensor x = cpu.fromArray(Check.uniform(rng, 4 * 2 * 6 * 7, 1.5), 4, 2 * 6 * 7);
+        for (boolean training : new boolean[] {false, true}) {
+            Check.close("products " + kind + ", training " + training, masked.forward(x, training).toFloatArray(),
+                    compacted.forward(x, training).toFloatArray(), 1e-5, 1e-5);
+        }
+    }
+
+    /**
+     * A MobileNetV3 / EfficientNet block: {@code c0 → BN → SiLU (x ⊙ sigmoid(x)) → depthwise → BN →
+     * hardswish as PyTorch writes it before opset 14 (x ⊙ HardSigmoid(x))}, a squeeze-and-excitation
+     * gate on that ({@code gate(excite(relu(squeeze(gap(h))))) ⊙ h}, the gate a sigmoid or a HardSigmoid,
+     * first or second), then a projection. Every gate is multiplied by its unit's zero channel: the
+     * stem (with the depthwise and excitation filters), the squeeze and the projection are prunable,
+     * the compacted network computes what the masked one does (the gates' removed channels hold their
+     * constants there), and Taylor scores prune it.
+     */
+    @ParameterizedTest(name = "gate {0}")
+    @ValueSource(strings = {"sigmoid first", "hardSigmoid second"})
+    void gatesMultipliedByTheirUnitArePruned(String gate) {
+        SplittableRandom rng = new SplittableRandom(gate.hashCode());
+        GraphBuilder g = Graph.builder(cpu, 8, 2, 7, 6);
+        String x = g.batchNorm("bn0", g.conv("c0", Graph.INPUT, 6, 3, 1, 1, 1, true));
+        x = g.mul("silu", x, g.sigmoid("silu.gate", x));
+        x = g.batchNorm("bn1", g.depthwise("dw", x, 3, 1, 1));
+        x = g.mul("hswish", x, g.hardSigmoid("hswish.gate", x));
+        String e = g.relu("se.relu", g.conv("squeeze", g.globalAvgPool("se.gap", x), 3, 1, 1, 0, 1, true));
+        e = g.conv("excite", e, 6, 1, 1, 0, 1, true);
+        String s = gate.startsWith("sigmoid") ? g.sigmoid("se.gate", e) : g.hardSigmoid("se.gate", e);
+        x = gate.endsWith("first") ? g.mul("se", s, x) : g.mul("se", x, s);
+        x = g.batchNorm("bn2", g.conv("project", x, 5, 1, 1, 0, 1, false));
+        g.dense("fc", g.flatten("flatten", g.globalAvgPool("gap", x)), 3);
+        Graph masked = g.build();
+        RandomGraphs.randomize(masked, 8);
+        Graph pruned = masked.copy();
+        List<String> layers = Plans.unitLayers(masked);
+        assertEquals(List.of("c0", "squeeze", "project"), layers);
+        Graph compacted = masked.copy();
+        List<Tensor> masks = randomMasks(masked, layers, "half", rng);
+        Plans.maskUnits(masked, layers, masks);
+        Plans.compact(compacted, layers, masks);
+        assertEquals(3, ((io.prune4j.nn.Conv2d) compacted.layer("excite")).outChannels(), "the excitation's filters go with the stem's");
+        Tensor x0 = cpu.fromArray(Check.uniform(rng, 4 * 2 * 7 * 6, 2), 4, 2 * 7 * 6);
+        for (boolean training : new boolean[] {false, true}) {
+            Check.close(gate + " compacted vs masked, training " + training, masked.forward(x0, training).toFloatArray(),
+                    compacted.forward(x0, training).toFloatArray(), 1e-5, 1e-5);
+        }
+
+        long before = pruned.parameterCount();
+        Dataset data = new Dataset("random", Check.uniform(rng, 16 * 84, 1), Check.randint(rng, 16, 3), 16, 84, 3, new int[] {2, 7, 6});
+        new Pruner(PruneConfig.builder().setCriterion(Criterion.TAYLOR).optFinetune(TrainConfig.builder().optEpochs(0).build())
+                .optBnRecalibration(false).build(), null).run(pruned, null, DeviceData.upload(cpu, data), null);
+        assertTrue(pruned.parameterCount() < before, gate + ": Taylor pruned nothing (" + before + " parameters)");
+        assertEquals(3, ((io.prune4j.nn.Conv2d) pruned.layer("c0")).outChannels(), gate + ": half of c0's filters stay");
     }
 
     /**

@@ -20,9 +20,12 @@ import java.util.SplittableRandom;
  * classifier head. The blocks are what real networks are made of: residual adds over two or three
  * branches (identity, 1×1 projection or two 3×3 convolutions, strided or not), concatenations of two
  * or three branches (convolutions, the identity, a max pool), depthwise-separable and inverted
- * residual blocks, grouped convolutions; with or without BatchNorm, ReLU, ReLU6, LeakyReLU, tanh,
- * HardSwish or ELU (or no activation), followed by max, average (padding counted or not) or no
- * pooling. The head is global average pooling or a flatten, then one Dense layer, or two with
+ * residual blocks (with a squeeze-and-excitation gate, as in MobileNetV3 and EfficientNet, or
+ * without), grouped convolutions; with or without BatchNorm, ReLU, ReLU6, LeakyReLU, tanh,
+ * HardSwish, ELU, SiLU or hardswish as a product {@code x ⊙ HardSigmoid(x)} (or no activation), a
+ * squeeze-and-excitation gate after a block now and then, a residual branch that ends in a sigmoid
+ * (a gate an add reads, which keeps its group), followed by max, average (padding counted or not) or
+ * no pooling. The head is global average pooling or a flatten, then one Dense layer, or two with
  * BatchNorm1d in between. Channel counts stay between 1 and 9 (18 inside an inverted residual block),
  * so every group is small.
  *
@@ -61,6 +64,9 @@ final class RandomGraphs {
                 case 3 -> grouped(p, x);
                 default -> invertedResidual(p, x);
             };
+            if (rng.nextInt(4) == 0) {
+                x = squeezeExcitation(p + "out.se.", x);
+            }
             x = pool(p + "pool", x);
         }
         int classes = 2 + rng.nextInt(3);
@@ -101,12 +107,32 @@ final class RandomGraphs {
     }
 
     private String act(String p, String x) {
-        return switch (rng.nextInt(4)) {
+        return switch (rng.nextInt(5)) {
             case 0 -> g.relu(p + "relu", x);
             case 1 -> g.relu6(p + "relu6", x);
             case 2 -> otherActivation(p + "act", x);
+            case 3 -> gated(p + "gated", x);
             default -> x;
         };
+    }
+
+    /** SiLU, {@code x ⊙ sigmoid(x)}, or hardswish as PyTorch writes it before opset 14, {@code x ⊙ HardSigmoid(x)}: a gate and a product. */
+    private String gated(String name, String x) {
+        String gate = rng.nextBoolean() ? g.sigmoid(name + ".gate", x) : g.hardSigmoid(name + ".gate", x);
+        return rng.nextBoolean() ? g.mul(name, x, gate) : g.mul(name, gate, x);
+    }
+
+    /**
+     * A squeeze-and-excitation block on {@code x}: global average pooling, a 1×1 squeeze to 1–4
+     * channels, ReLU or SiLU, a 1×1 excitation back to {@code x}'s channels, a sigmoid or HardSigmoid
+     * gate, and the gate times {@code x} (either order).
+     */
+    private String squeezeExcitation(String p, String x) {
+        String s = g.conv(p + "squeeze", g.globalAvgPool(p + "gap", x), 1 + rng.nextInt(4), 1, 1, 0, 1, rng.nextBoolean());
+        s = rng.nextBoolean() ? g.relu(p + "relu", s) : gated(p + "silu", s);
+        s = g.conv(p + "excite", s, g.channels(x), 1, 1, 0, 1, rng.nextBoolean());
+        s = rng.nextBoolean() ? g.sigmoid(p + "gate", s) : g.hardSigmoid(p + "gate", s);
+        return rng.nextBoolean() ? g.mul(p + "scale", s, x) : g.mul(p + "scale", x, s);
     }
 
     /** One of the activations that map 0 to 0 (so that they pass channels through): LeakyReLU, tanh, HardSwish, ELU. */
@@ -140,7 +166,10 @@ final class RandomGraphs {
         }
         for (int k = branches.size(); k < n; k++) {
             String q = p + "br" + k + ".";
-            if (rng.nextBoolean()) {
+            int kind = rng.nextInt(8);
+            if (kind == 0) {
+                branches.add(g.sigmoid(q + "gate", conv(q + "gate.conv", x, out, 1, stride)));   // an add reads the gate: kept
+            } else if (kind < 4) {
                 branches.add(maybeBn(q + "proj.bn", conv(q + "proj", x, out, 1, stride)));
             } else {
                 String y = normAct(q + "1.", conv(q + "conv1", x, 1 + rng.nextInt(6), 3, stride));
@@ -192,6 +221,9 @@ final class RandomGraphs {
         String y = g.relu6(p + "expand.relu", g.batchNorm(p + "expand.bn", conv(p + "expand", x, hidden, 1, 1)));
         int stride = rng.nextInt(4) == 0 ? 2 : 1;
         y = g.relu6(p + "dw.relu", g.batchNorm(p + "dw.bn", g.depthwise(p + "dw", y, 3, stride, 1)));
+        if (rng.nextBoolean()) {
+            y = squeezeExcitation(p + "se.", y);   // MobileNetV3's and EfficientNet's blocks
+        }
         int out = rng.nextInt(3) == 0 ? channels() : c;
         y = g.batchNorm(p + "project.bn", g.conv(p + "project", y, out, 1, 1, 0));
         return stride == 1 && out == c ? g.add(p + "add", y, x) : y;

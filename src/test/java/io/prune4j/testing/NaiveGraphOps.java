@@ -384,6 +384,44 @@ public final class NaiveGraphOps {
         return dx;
     }
 
+    /** {@code y = a ⊙ b}, element by element. */
+    public static double[] mul(double[] a, double[] b) {
+        double[] y = new double[a.length];
+        for (int i = 0; i < a.length; i++) {
+            y[i] = a[i] * b[i];
+        }
+        return y;
+    }
+
+    /**
+     * {@code y[b, c, i] = x[b, c, i] · s[b, c]} for {@code x [batch, channels, spatial]} and
+     * {@code s [batch, channels]}: each channel of each example scaled by its own entry.
+     */
+    public static double[] mulChannels(double[] x, double[] s, int batch, int channels, int spatial) {
+        double[] y = new double[x.length];
+        for (int b = 0; b < batch; b++) {
+            for (int c = 0; c < channels; c++) {
+                for (int i = 0; i < spatial; i++) {
+                    y[at(b, c, i, channels, spatial)] = x[at(b, c, i, channels, spatial)] * s[b * channels + c];
+                }
+            }
+        }
+        return y;
+    }
+
+    /** {@code ds[b, c] = Σ_i dy[b, c, i] · x[b, c, i]}: the gradient of {@link #mulChannels} with respect to {@code s}. */
+    public static double[] mulChannelsBackward(double[] dy, double[] x, int batch, int channels, int spatial) {
+        double[] ds = new double[batch * channels];
+        for (int b = 0; b < batch; b++) {
+            for (int c = 0; c < channels; c++) {
+                for (int i = 0; i < spatial; i++) {
+                    ds[b * channels + c] += dy[at(b, c, i, channels, spatial)] * x[at(b, c, i, channels, spatial)];
+                }
+            }
+        }
+        return ds;
+    }
+
     /**
      * {@code dst} with {@code channels} channels of {@code src} from {@code srcOffset} written over
      * its channels from {@code dstOffset}; the other channels kept.

@@ -977,6 +977,37 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void mul(Tensor y, Tensor a, Tensor b) {
+        ArgChecks.mul(y, a, b);
+        float[] ys = f(y, "mul");
+        float[] as = f(a, "mul");
+        float[] bs = f(b, "mul");
+        int n = y.size();
+        workers.parallel(n, n, (worker, from, to) -> CpuOps.mul(ys, as, bs, from, to));
+    }
+
+    @Override
+    public void mulChannels(Tensor y, Tensor x, Tensor s) {
+        int spatial = ArgChecks.mulChannels(y, x, s);
+        float[] ys = f(y, "mulChannels");
+        float[] xs = f(x, "mulChannels");
+        float[] ss = f(s, "mulChannels");
+        int planes = s.size();
+        workers.parallel(planes, x.size(), (worker, from, to) -> CpuOps.mulChannels(ys, xs, ss, spatial, from, to));
+    }
+
+    @Override
+    public void mulChannelsBackward(Tensor ds, Tensor dy, Tensor x) {
+        int spatial = ArgChecks.mulChannelsBackward(ds, dy, x);
+        float[] d = f(ds, "mulChannelsBackward");
+        float[] g = f(dy, "mulChannelsBackward");
+        float[] xs = f(x, "mulChannelsBackward");
+        int planes = ds.size();
+        // one plane per thread: the same sums on any thread count
+        workers.parallel(planes, 2L * x.size(), (worker, from, to) -> CpuOps.mulChannelsBackward(d, g, xs, spatial, from, to));
+    }
+
+    @Override
     public void copyChannels(Tensor dst, int dstOffset, Tensor src, int srcOffset, int channels) {
         int spatial = ArgChecks.copyChannels(dst, dstOffset, src, srcOffset, channels);
         float[] d = f(dst, "copyChannels");

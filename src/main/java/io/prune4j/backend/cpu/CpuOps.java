@@ -145,6 +145,34 @@ final class CpuOps {
         }
     }
 
+    /** {@code y = a ⊙ b} on {@code [from, to)}. */
+    static void mul(float[] y, float[] a, float[] b, int from, int to) {
+        for (int j = from; j < to; j++) {
+            y[j] = a[j] * b[j];
+        }
+    }
+
+    /** {@code y = x · s[p]} over the planes {@code p} in {@code [from, to)} of {@code spatial} values each. */
+    static void mulChannels(float[] y, float[] x, float[] s, int spatial, int from, int to) {
+        for (int p = from; p < to; p++) {
+            float g = s[p];
+            for (int j = p * spatial; j < (p + 1) * spatial; j++) {
+                y[j] = x[j] * g;
+            }
+        }
+    }
+
+    /** {@code ds[p] = Σ dy·x} over each plane in {@code [from, to)}: the products exact in double, summed in order, rounded once. */
+    static void mulChannelsBackward(float[] ds, float[] dy, float[] x, int spatial, int from, int to) {
+        for (int p = from; p < to; p++) {
+            double sum = 0;
+            for (int j = p * spatial; j < (p + 1) * spatial; j++) {
+                sum += (double) dy[j] * x[j];
+            }
+            ds[p] = (float) sum;
+        }
+    }
+
     static void sumRows(float[] out, float[] x, int rows, int n, float beta) {
         if (beta == 0f) {
             java.util.Arrays.fill(out, 0, n, 0f);

@@ -441,7 +441,8 @@ public final class CudaBackend implements Backend {
     @Override
     public void mul(Tensor y, Tensor x) {
         ArgChecks.sameSizeFloats("mul", y, "y", x, "x");
-        check(CudaKernels.p4j_mul(f(y, "mul").address(), f(x, "mul").address(), y.size(), stream), "mul");
+        long ya = f(y, "mul").address();
+        check(CudaKernels.p4j_mul(ya, ya, f(x, "mul").address(), y.size(), stream), "mul");
     }
 
     @Override
@@ -1050,6 +1051,27 @@ public final class CudaBackend implements Backend {
     public void add(Tensor y, Tensor a, Tensor b) {
         ArgChecks.add(y, a, b);
         check(CudaKernels.p4j_add(f(y, "add").address(), f(a, "add").address(), f(b, "add").address(), y.size(), stream), "add");
+    }
+
+    @Override
+    public void mul(Tensor y, Tensor a, Tensor b) {
+        ArgChecks.mul(y, a, b);
+        check(CudaKernels.p4j_mul(f(y, "mul").address(), f(a, "mul").address(), f(b, "mul").address(), y.size(), stream), "mul");
+    }
+
+    @Override
+    public void mulChannels(Tensor y, Tensor x, Tensor s) {
+        String op = "mulChannels";
+        int spatial = ArgChecks.mulChannels(y, x, s);
+        check(CudaKernels.p4j_mul_channels(f(y, op).address(), f(x, op).address(), f(s, op).address(), s.size(), spatial, stream), op);
+    }
+
+    @Override
+    public void mulChannelsBackward(Tensor ds, Tensor dy, Tensor x) {
+        String op = "mulChannelsBackward";
+        int spatial = ArgChecks.mulChannelsBackward(ds, dy, x);
+        check(CudaKernels.p4j_mul_channels_backward(f(ds, op).address(), f(dy, op).address(), f(x, op).address(), ds.size(), spatial,
+                stream), op);
     }
 
     @Override

@@ -191,8 +191,9 @@ public final class CudaKernels {
     /** {@code y[i] *= alpha}. */
     public static native int p4j_scale(@Cast("float*") long y, int n, float alpha, @Cast("void*") long stream);
 
-    /** {@code y[i] *= x[i]}: also the unstructured mask apply after an optimiser step. */
-    public static native int p4j_mul(@Cast("float*") long y, @Cast("const float*") long x, int n, @Cast("void*") long stream);
+    /** {@code y[i] = a[i]·b[i]}, {@code y} may be {@code a} or {@code b}: also the unstructured mask apply after an optimiser step. */
+    public static native int p4j_mul(@Cast("float*") long y, @Cast("const float*") long a, @Cast("const float*") long b, int n,
+                                     @Cast("void*") long stream);
 
     /** {@code y = max(x, 0)} (NaN stays NaN); {@code y} may be {@code x}. */
     public static native int p4j_relu(@Cast("float*") long y, @Cast("const float*") long x, int n, @Cast("void*") long stream);
@@ -237,6 +238,14 @@ public final class CudaKernels {
     /** {@code y = a + b}; {@code y} may be {@code a} or {@code b}. */
     public static native int p4j_add(@Cast("float*") long y, @Cast("const float*") long a, @Cast("const float*") long b, int n,
                                      @Cast("void*") long stream);
+
+    /** {@code y[p, i] = x[p, i]·s[p]} over {@code planes} planes of {@code spatial} values; {@code y} may be {@code x}. */
+    public static native int p4j_mul_channels(@Cast("float*") long y, @Cast("const float*") long x, @Cast("const float*") long s,
+                                              int planes, int spatial, @Cast("void*") long stream);
+
+    /** {@code ds[p] = Σ_i dy[p, i]·x[p, i]} (double sums, rounded once): the gradient of {@link #p4j_mul_channels} for {@code s}. */
+    public static native int p4j_mul_channels_backward(@Cast("float*") long ds, @Cast("const float*") long dy, @Cast("const float*") long x,
+                                                       int planes, int spatial, @Cast("void*") long stream);
 
     /** {@code Backend.augmentImages} on {@code out, in [batch, channels, height, width]}. */
     public static native int p4j_augment_images(@Cast("float*") long out, @Cast("const float*") long in, int batch, int channels,

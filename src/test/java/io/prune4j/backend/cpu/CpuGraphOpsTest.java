@@ -610,6 +610,89 @@ class CpuGraphOpsTest {
                 cpu.zeros(DType.FLOAT32, 3)));
     }
 
+    /**
+     * {@code mul} against the exact product on values with the special ones among them (a float product
+     * is the exact one rounded once, so the reference rounded to float is its result to the bit), in
+     * place both ways; then the per-channel products of {@link #mulChannelsMatchesReference} on long
+     * planes {@code [2, 3, 1, n]} and on many short ones {@code [1, n, 2, 2]}.
+     */
+    @ParameterizedTest(name = "mul and mulChannels n={0}")
+    @MethodSource("io.prune4j.testing.Sizes#awkward")
+    void mulAndMulChannels(int n) {
+        SplittableRandom rng = new SplittableRandom(23L + n);
+        float[] a = Activations.awkward(rng, n);
+        float[] b = Activations.awkward(rng, n);
+        Tensor y = cpu.zeros(DType.FLOAT32, n);
+        cpu.mul(y, cpu.fromArray(a, n), cpu.fromArray(b, n));
+        Check.close("mul", NaiveGraphOps.mul(d(a), d(b)), y.toFloatArray(), 0, 0);
+        Tensor at = cpu.fromArray(a, n);
+        cpu.mul(at, at, cpu.fromArray(b, n));
+        assertArrayEquals(Check.bits(y.toFloatArray()), Check.bits(at.toFloatArray()), "y = a");
+        Tensor bt = cpu.fromArray(b, n);
+        cpu.mul(bt, cpu.fromArray(a, n), bt);
+        assertArrayEquals(Check.bits(y.toFloatArray()), Check.bits(bt.toFloatArray()), "y = b");
+        mulChannelsMatchesReference(rng, 2, 3, 1, n);
+        mulChannelsMatchesReference(rng, 1, n, 2, 2);
+    }
+
+    /**
+     * {@code mulChannels} of {@code x [batch, channels, h, w]} (special values included) by a gate
+     * {@code [batch, channels, 1, 1]}: each float product the exact one rounded; in place with the gate
+     * as {@code [batch, channels]}, the same bits. {@code mulChannelsBackward}: each channel's double sum
+     * of exact products in order, rounded once, which is the reference's sum rounded to the bit; the
+     * same bits on one thread as on two (a channel's sum never splits).
+     */
+    private void mulChannelsMatchesReference(SplittableRandom rng, int batch, int channels, int h, int w) {
+        int[] shape = {batch, channels, h, w};
+        int spatial = h * w;
+        int n = batch * channels * spatial;
+        String l = " " + Arrays.toString(shape);
+        float[] x = Activations.awkward(rng, n);
+        float[] s = Activations.awkward(rng, batch * channels);
+        Tensor y = cpu.zeros(DType.FLOAT32, shape);
+        cpu.mulChannels(y, cpu.fromArray(x, shape), cpu.fromArray(s, batch, channels, 1, 1));
+        Check.close("mulChannels" + l, NaiveGraphOps.mulChannels(d(x), d(s), batch, channels, spatial), y.toFloatArray(), 0, 0);
+        Tensor inPlace = cpu.fromArray(x, shape);
+        cpu.mulChannels(inPlace, inPlace, cpu.fromArray(s, batch, channels));
+        assertArrayEquals(Check.bits(y.toFloatArray()), Check.bits(inPlace.toFloatArray()), "mulChannels y = x" + l);
+
+        float[] xs = Check.uniform(rng, n, 4);   // finite: a NaN would make its whole channel's sum NaN
+        float[] dy = Check.uniform(rng, n, 1);
+        Tensor ds = cpu.zeros(DType.FLOAT32, batch, channels, 1, 1);
+        cpu.mulChannelsBackward(ds, cpu.fromArray(dy, shape), cpu.fromArray(xs, shape));
+        Check.close("mulChannelsBackward" + l, NaiveGraphOps.mulChannelsBackward(d(dy), d(xs), batch, channels, spatial),
+                ds.toFloatArray(), 0, 0);
+        try (CpuBackend one = new CpuBackend(1); Tensor ds1 = one.zeros(DType.FLOAT32, batch, channels)) {
+            one.mulChannelsBackward(ds1, one.fromArray(dy, shape), one.fromArray(xs, shape));
+            assertArrayEquals(Check.bits(ds.toFloatArray()), Check.bits(ds1.toFloatArray()), "mulChannelsBackward on one thread" + l);
+        }
+    }
+
+    @Test
+    void mulArgumentsAreChecked() {
+        Tensor x = cpu.zeros(DType.FLOAT32, 2, 3, 4, 4);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> cpu.mul(cpu.zeros(DType.FLOAT32, 2),
+                cpu.zeros(DType.FLOAT32, 2), cpu.zeros(DType.FLOAT32, 3)));
+        assertEquals("mul: a has 2 elements but b has 3", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> cpu.mulChannels(x, x, cpu.zeros(DType.FLOAT32, 2, 4, 1, 1)));
+        assertEquals("mulChannels: s must be [2, 3] or [2, 3, 1, 1] for x [2, 3, 4, 4], got [2, 4, 1, 1]", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> cpu.mulChannels(cpu.zeros(DType.FLOAT32, 2, 3, 4, 5), x,
+                cpu.zeros(DType.FLOAT32, 2, 3)));
+        assertEquals("mulChannels: y must have shape [2, 3, 4, 4], got [2, 3, 4, 5]", e.getMessage());
+        Tensor x3 = cpu.zeros(DType.FLOAT32, 2, 3, 4);
+        e = assertThrows(IllegalArgumentException.class, () -> cpu.mulChannels(x3, x3, cpu.zeros(DType.FLOAT32, 2, 3)));
+        assertEquals("mulChannels: x must be [batch, C] or [batch, C, H, W], got [2, 3, 4]", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> cpu.mulChannelsBackward(cpu.zeros(DType.FLOAT32, 2, 3, 4, 1), x, x));
+        assertEquals("mulChannelsBackward: ds must be [2, 3] or [2, 3, 1, 1] for x [2, 3, 4, 4], got [2, 3, 4, 1]", e.getMessage());
+        // vectors: a gate per feature, the gradient the product itself
+        Tensor v = cpu.fromArray(new float[] {1, 2, 3, 4, 5, 6}, 2, 3);
+        Tensor g = cpu.zeros(DType.FLOAT32, 2, 3);
+        cpu.mulChannelsBackward(g, v, v);
+        assertArrayEquals(new float[] {1, 4, 9, 16, 25, 36}, g.toFloatArray());
+        cpu.mulChannels(v, v, g);
+        assertArrayEquals(new float[] {1, 8, 27, 64, 125, 216}, v.toFloatArray());
+    }
+
     @ParameterizedTest(name = "copyChannels batch={0} {1}→{2} channels {3} from {4} to {5}, {6}x{7}")
     @CsvSource({"2,5,7,3,1,4,3,3", "1,1,1,1,0,0,1,1", "3,4,9,4,0,5,5,7", "0,3,3,2,1,0,2,2", "2,6,6,0,3,6,4,4", "4,3,8,3,0,2,0,0",
             "64,40,64,40,0,24,16,16"})

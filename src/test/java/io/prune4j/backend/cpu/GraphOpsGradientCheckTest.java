@@ -150,6 +150,64 @@ class GraphOpsGradientCheckTest {
         Check.close(c + " dL/dx", FiniteDifference.gradient(xd, loss), dx.toFloatArray(), 1e-6, 1e-5);
     }
 
+    /**
+     * {@code y = a ⊙ b}: the gradient of each operand is the output gradient times the other,
+     * {@code mul(da, r, b)} and {@code mul(db, r, a)}; with {@code a = b} (a value multiplied by itself)
+     * the two add up to {@code 2·r·a}.
+     */
+    @ParameterizedTest(name = "mul n={0}")
+    @CsvSource({"1", "7", "300"})
+    void mulGradients(int n) {
+        SplittableRandom rng = new SplittableRandom(40L + n);
+        float[] a = Check.uniform(rng, n, 2);
+        float[] b = Check.uniform(rng, n, 2);
+        float[] r = Check.uniform(rng, n, 1);
+        Tensor rt = cpu.fromArray(r, n);
+        Tensor da = cpu.zeros(DType.FLOAT32, n);
+        Tensor db = cpu.zeros(DType.FLOAT32, n);
+        cpu.mul(da, rt, cpu.fromArray(b, n));
+        cpu.mul(db, rt, cpu.fromArray(a, n));
+        double[] ad = Naive.toDouble(a);
+        double[] bd = Naive.toDouble(b);
+        double[] rd = Naive.toDouble(r);
+        DoubleSupplier loss = () -> FiniteDifference.dot(rd, NaiveGraphOps.mul(ad, bd));
+        Check.close("mul dL/da", FiniteDifference.gradient(ad, loss), da.toFloatArray(), 1e-6, 1e-5);
+        Check.close("mul dL/db", FiniteDifference.gradient(bd, loss), db.toFloatArray(), 1e-6, 1e-5);
+        // a ⊙ a: both operand gradients, summed as a graph sums a value read twice
+        cpu.add(da, db, db);
+        DoubleSupplier square = () -> FiniteDifference.dot(rd, NaiveGraphOps.mul(ad, ad));
+        Check.close("mul dL/da of a ⊙ a", FiniteDifference.gradient(ad, square), da.toFloatArray(), 1e-6, 1e-5);
+    }
+
+    /**
+     * {@code y = x ⊙ s} with one gate per channel: the gated input's gradient is {@code mulChannels(r, s)},
+     * the gate's {@code mulChannelsBackward(r, x)}, a sum over the channel's positions; feature maps and
+     * vectors ({@code h = 0}).
+     */
+    @ParameterizedTest(name = "mulChannels batch={0} C={1} {2}x{3}")
+    @CsvSource({"2,3,4,5", "1,1,1,1", "3,2,1,7", "2,4,0,0"})
+    void mulChannelsGradients(int batch, int channels, int h, int w) {
+        SplittableRandom rng = new SplittableRandom(Arrays.hashCode(new int[] {batch, channels, h, w}));
+        int[] shape = h == 0 ? new int[] {batch, channels} : new int[] {batch, channels, h, w};
+        int spatial = h == 0 ? 1 : h * w;
+        int n = batch * channels * spatial;
+        float[] x = Check.uniform(rng, n, 2);
+        float[] s = Check.uniform(rng, batch * channels, 2);
+        float[] r = Check.uniform(rng, n, 1);
+        Tensor rt = cpu.fromArray(r, shape);
+        Tensor st = cpu.fromArray(s, batch, channels);
+        Tensor dx = cpu.zeros(DType.FLOAT32, shape);
+        Tensor ds = cpu.zeros(DType.FLOAT32, batch, channels);
+        cpu.mulChannels(dx, rt, st);
+        cpu.mulChannelsBackward(ds, rt, cpu.fromArray(x, shape));
+        double[] xd = Naive.toDouble(x);
+        double[] sd = Naive.toDouble(s);
+        double[] rd = Naive.toDouble(r);
+        DoubleSupplier loss = () -> FiniteDifference.dot(rd, NaiveGraphOps.mulChannels(xd, sd, batch, channels, spatial));
+        Check.close("mulChannels dL/dx", FiniteDifference.gradient(xd, loss), dx.toFloatArray(), 1e-6, 1e-5);
+        Check.close("mulChannels dL/ds", FiniteDifference.gradient(sd, loss), ds.toFloatArray(), 1e-6, 1e-5);
+    }
+
     @ParameterizedTest(name = "copyChannels batch={0} {1}→{2} channels {3} from {4} to {5}, {6}x{7}")
     @CsvSource({"2,5,7,3,1,4,3,3", "1,1,1,1,0,0,1,1", "3,4,9,4,0,5,2,3", "2,3,8,3,0,2,0,0"})
     void copyChannelsGradientIsTheCopyBack(int batch, int cs, int cd, int channels, int srcOffset, int dstOffset, int h, int w) {

@@ -28,18 +28,19 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The graph networks' operations (grouped and bias-free convolutions, padded max pooling, average
- * pooling, batch normalisation, clamp, the activations, add, channel copies, FPGM, LAMP, segmented
- * reduction) run on a reference backend and on the backend under test with the same seeded inputs,
- * awkward sizes as the parameters (0 and 1 extents, odd ones, channel counts around a warp, groups
- * 1, 2, 3 and depthwise with multipliers 1 and 2, stride 2, padding), and compared:
+ * pooling, batch normalisation, clamp, the activations, add, the products, channel copies, FPGM,
+ * LAMP, segmented reduction) run on a reference backend and on the backend under test with the same
+ * seeded inputs, awkward sizes as the parameters (0 and 1 extents, odd ones, channel counts around a
+ * warp, groups 1, 2, 3 and depthwise with multipliers 1 and 2, stride 2, padding), and compared:
  * <ul>
  *   <li>bit for bit where both promise the same float operations in the same order: clamp and its
- *       gradient, the piecewise-linear activations and the activation gradients, add, channel copies,
- *       max pooling (values and argmax), the max reduction;</li>
+ *       gradient, the piecewise-linear activations and the activation gradients, add, mul and
+ *       mulChannels, channel copies, max pooling (values and argmax), the max reduction;</li>
  *   <li>within a tolerance stated at each comparison where the order or precision of a sum may differ:
  *       convolutions (cuDNN's algorithms), average pooling, batch-norm statistics and gradients, the
- *       FPGM distances, the LAMP denominators, segment sums and means; and where a device's
- *       {@code expf} or {@code tanhf} meets the CPU's double evaluation (sigmoid, tanh, ELU).</li>
+ *       gate gradient of mulChannels, the FPGM distances, the LAMP denominators, segment sums and means;
+ *       and where a device's {@code expf} or {@code tanhf} meets the CPU's double evaluation (sigmoid,
+ *       tanh, ELU).</li>
  * </ul>
  * Every output starts as garbage, so an operation that forgets to write an element fails. Subclasses
  * pick the two backends: {@link GraphOpsKernelTest} the CPU against CUDA (on a GPU), and
@@ -500,6 +501,59 @@ abstract class GraphOpsParity {
             sameBits("activation in place" + l, d(y), d(x));
             closeTensors();   // ten kinds of a million elements: one at a time
         }
+    }
+
+    /**
+     * The products of SiLU and of a squeeze-and-excitation gate: {@code mul}, then {@code mulChannels}
+     * and its gradient on long planes {@code [2, 3, 1, n]} and on many short ones {@code [1, n, 2, 2]}
+     * ({@link #channelProducts}). {@code mul} is one float product per element on both sides: bit for
+     * bit, special values and aliasing included.
+     */
+    @ParameterizedTest(name = "mul and mulChannels n={0}")
+    @MethodSource("io.prune4j.testing.Sizes#awkward")
+    void products(int n) {
+        SplittableRandom rng = new SplittableRandom(5700L + n);
+        Pair a = f(Activations.awkward(rng, n), n);
+        Pair b = f(Activations.awkward(rng, n), n);
+        Pair y = junk(rng, n);
+        both(s -> s.b().mul(s.t(y), s.t(a), s.t(b)));
+        same("mul n=" + n, y);
+        both(s -> s.b().mul(s.t(a), s.t(a), s.t(b)));   // y = a
+        sameBits("mul into a n=" + n, r(y), d(a));
+        both(s -> s.b().mul(s.t(b), s.t(y), s.t(b)));   // y = b
+        same("mul into b n=" + n, b);
+        closeTensors();
+        channelProducts(rng, 2, 3, 1, n);
+        closeTensors();
+        channelProducts(rng, 1, n, 2, 2);
+    }
+
+    /**
+     * {@code mulChannels} of {@code x [batch, channels, h, w]} by a gate {@code [batch, channels, 1, 1]},
+     * then in place with the gate as {@code [batch, channels]}: one float product per element, bit for
+     * bit. {@code mulChannelsBackward} sums each channel's exact products in double, in plane order on
+     * the CPU and over a warp's lanes on a device: the double sums differ by a few units of 2^−53 of the
+     * sum of magnitudes (at most {@code 4·h·w} here, so {@code 4e-12·h·w} absolute), the float results by
+     * an ulp where the two straddle a rounding boundary (1e-6 relative).
+     */
+    private void channelProducts(SplittableRandom rng, int batch, int channels, int h, int w) {
+        int[] shape = {batch, channels, h, w};
+        int n = batch * channels * h * w;
+        String l = " " + Arrays.toString(shape);
+        Pair x = f(Activations.awkward(rng, n), shape);
+        float[] gate = Activations.awkward(rng, batch * channels);
+        Pair s4 = f(gate, batch, channels, 1, 1);
+        Pair s2 = f(gate, batch, channels);
+        Pair y = junk(rng, shape);
+        both(s -> s.b().mulChannels(s.t(y), s.t(x), s.t(s4)));
+        same("mulChannels" + l, y);
+        both(s -> s.b().mulChannels(s.t(x), s.t(x), s.t(s2)));   // y = x
+        sameBits("mulChannels in place" + l, r(y), d(x));
+        Pair dy = f(uniform(rng, n, 1), shape);
+        Pair xs = f(uniform(rng, n, 4), shape);
+        Pair ds = junk(rng, batch, channels, 1, 1);
+        both(s -> s.b().mulChannelsBackward(s.t(ds), s.t(dy), s.t(xs)));
+        near("mulChannelsBackward" + l, ds, 4e-12 * h * w + Float.MIN_NORMAL, 1e-6);
     }
 
     /**

@@ -51,7 +51,7 @@ class TrainingKernelTest {
             Check.sameBits("scale" + l, Gpu.cpu(ty), dy.toFloats(n));
 
             Gpu.CPU.mul(ty, Gpu.CPU.fromArray(mask, n));
-            Gpu.run(CudaKernels.p4j_mul(dy.address(), dm.address(), n, 0L), "mul (mask apply)" + l);
+            Gpu.run(CudaKernels.p4j_mul(dy.address(), dy.address(), dm.address(), n, 0L), "mul (mask apply)" + l);
             Check.sameBits("mul" + l, Gpu.cpu(ty), dy.toFloats(n));
 
             Gpu.CPU.maskedFill(tx, Gpu.CPU.fromArray(mask, n), -5f);
