@@ -32,6 +32,7 @@ import io.prune4j.onnx.proto.TensorProto;
 import io.prune4j.onnx.proto.TensorShapeProto;
 import io.prune4j.onnx.proto.TypeProto;
 import io.prune4j.onnx.proto.ValueInfoProto;
+import io.prune4j.tensor.Shapes;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -332,10 +333,23 @@ public final class OnnxReader {
                             + Arrays.toString(inputShapeOverride) + " contradicts");
                 }
             }
-            return inputShapeOverride.clone();
+            return perExample(what, inputShapeOverride.clone());
         }
         if (symbolic) {
             throw new OnnxFormatException(what + " is " + described + ": give the extents after the batch (--input-shape C,H,W)");
+        }
+        return perExample(what, shape);
+    }
+
+    /** {@code shape}, when one example of it fits a tensor (2^31 − 1 elements). */
+    private static int[] perExample(String what, int[] shape) {
+        long n = 1;
+        for (int d : shape) {
+            n *= d;
+            if (n > Integer.MAX_VALUE) {
+                throw new OnnxFormatException(what + " is " + Arrays.toString(shape) + " per example, more than the 2^31 − 1 elements a"
+                        + " tensor holds");
+            }
         }
         return shape;
     }
@@ -1204,6 +1218,7 @@ public final class OnnxReader {
     private void add(GraphBuilder g, NodeProto node, Layer layer, String... inputs) {
         try {
             g.add(layer, inputs);
+            Shapes.size(g.shape(layer.name())); // one example of the output must fit a tensor
         } catch (IllegalArgumentException e) {
             throw error(node, e.getMessage());
         }

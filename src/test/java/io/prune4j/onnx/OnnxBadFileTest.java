@@ -345,6 +345,15 @@ class OnnxBadFileTest {
         }
     }
 
+    /** An input each of whose extents is valid, but whose example no tensor holds (found by the fuzzer). */
+    @Test
+    void anInputTooLargeForATensor() throws IOException {
+        OnnxBuild b = net();
+        TensorShapeProto.Builder s = b.graph.getInputBuilder(0).getTypeBuilder().getTensorTypeBuilder().getShapeBuilder();
+        s.getDimBuilder(3).setDimValue(Integer.MAX_VALUE);
+        says(refused("huge", b.bytes()), "input 'input'", "[3, 8, 2147483647] per example", "2^31 − 1 elements");
+    }
+
     @Test
     void batchNormalizationInTrainingMode() throws IOException {
         OnnxBuild b = new OnnxBuild(1).input("input", 3, 8, 8);
