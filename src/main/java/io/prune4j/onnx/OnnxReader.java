@@ -914,7 +914,7 @@ public final class OnnxReader {
         } else {
             attributes(node, "keepdims", "noop_with_empty_axes");
             inputs(node, 1, 2);
-            axes = node.getInputCount() > 1 && !node.getInput(1).isEmpty() ? shapeInput(node, 1, "axes").ints : null;
+            axes = node.getInputCount() > 1 && !node.getInput(1).isEmpty() ? shapeInts(node, 1, "axes") : null;
         }
         outputsOnly(node, 1);
         String x = activation(node, 0);
@@ -991,17 +991,11 @@ public final class OnnxReader {
     private void squeezing(NodeProto node) {
         boolean unsqueeze = node.getOpType().equals("Unsqueeze");
         outputsOnly(node, 1);
+        attributes(node, opset < 13 ? new String[] {"axes"} : new String[0]);
+        inputs(node, 1, opset < 13 ? 1 : 2);
         Constant data = shapeInput(node, 0, "data");
-        long[] axes;
-        if (opset < 13) {
-            attributes(node, "axes");
-            inputs(node, 1, 1);
-            axes = intsAttr(node, "axes", null);
-        } else {
-            attributes(node);
-            inputs(node, 1, 2);
-            axes = node.getInputCount() > 1 && !node.getInput(1).isEmpty() ? shapeInput(node, 1, "axes").ints : null;
-        }
+        long[] axes = opset < 13 ? intsAttr(node, "axes", null)
+                : node.getInputCount() > 1 && !node.getInput(1).isEmpty() ? shapeInts(node, 1, "axes") : null;
         if (unsqueeze && axes == null) {
             throw error(node, "needs axes");
         }
@@ -1011,6 +1005,7 @@ public final class OnnxReader {
 
     private void slice(NodeProto node) {
         outputsOnly(node, 1);
+        inputs(node, 1, opset < 10 ? 1 : 5);
         Constant data = shapeInput(node, 0, "data");
         long[] starts;
         long[] ends;
@@ -1025,11 +1020,11 @@ public final class OnnxReader {
         } else {
             attributes(node);
             inputs(node, 3, 5);
-            starts = shapeInput(node, 1, "starts").ints;
-            ends = shapeInput(node, 2, "ends").ints;
-            axes = node.getInputCount() > 3 && !node.getInput(3).isEmpty() ? shapeInput(node, 3, "axes").ints : new long[] {0};
+            starts = shapeInts(node, 1, "starts");
+            ends = shapeInts(node, 2, "ends");
+            axes = node.getInputCount() > 3 && !node.getInput(3).isEmpty() ? shapeInts(node, 3, "axes") : new long[] {0};
             if (node.getInputCount() > 4 && !node.getInput(4).isEmpty()) {
-                steps = shapeInput(node, 4, "steps").ints;
+                steps = shapeInts(node, 4, "steps");
             }
         }
         if (starts == null || ends == null || starts.length != 1 || ends.length != 1 || axes.length != 1 || steps.length != 1
@@ -1063,6 +1058,15 @@ public final class OnnxReader {
                     + " Shape outputs)");
         }
         return constant(node, input, what);
+    }
+
+    /** Input {@code input} of a shape computation as integers (INT64 or INT32), or an error. */
+    private long[] shapeInts(NodeProto node, int input, String what) {
+        Constant c = shapeInput(node, input, what);
+        if (c.ints == null) {
+            throw error(node, what + " '" + node.getInput(input) + "' must be integers (INT64), got FLOAT");
+        }
+        return c.ints;
     }
 
     private void fold(NodeProto node, java.util.function.Supplier<Constant> f) {

@@ -122,14 +122,16 @@ final class ShapeFolding {
         long from = start < 0 ? start + n : start;
         long to = end < 0 ? end + n : end;
         long[] out;
+        // counts as (span − 1) / |step| + 1, which cannot overflow for any step (|Long.MIN_VALUE| as Long.MAX_VALUE)
         if (step > 0) {
             from = Math.max(0, Math.min(from, n));
             to = Math.max(0, Math.min(to, n));
-            out = new long[(int) Math.max(0, (to - from + step - 1) / step)];
+            out = new long[to > from ? (int) ((to - from - 1) / step + 1) : 0];
         } else {
             from = Math.max(-1, Math.min(from, n - 1));
             to = Math.max(-1, Math.min(to, n - 1));
-            out = new long[(int) Math.max(0, (from - to - step - 1) / -step)];
+            long magnitude = step == Long.MIN_VALUE ? Long.MAX_VALUE : -step;
+            out = new long[from > to ? (int) ((from - to - 1) / magnitude + 1) : 0];
         }
         for (int i = 0; i < out.length; i++) {
             out[i] = d[(int) (from + i * step)];

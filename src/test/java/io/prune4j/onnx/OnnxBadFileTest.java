@@ -28,6 +28,8 @@ import java.util.Arrays;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -343,6 +345,38 @@ class OnnxBadFileTest {
         try (OnnxModel m = OnnxReader.read(b.bytes(), "symbolic", CPU, new int[] {3, 8, 8})) {
             assertArrayEquals(new int[] {3, 8, 8}, m.graph().inputShape(), "with the shape given it reads");
         }
+    }
+
+    /** Shape operators without their inputs are refused in one line (found by the fuzzer: Squeeze read input 0 before counting). */
+    @ParameterizedTest
+    @ValueSource(strings = {"Squeeze", "Unsqueeze", "Slice", "Gather", "Shape", "Cast"})
+    void aShapeOperatorWithoutInputs(String op) throws IOException {
+        for (int opset : new int[] {11, 13}) {
+            OnnxBuild b = new OnnxBuild(1).input("input", 3, 8, 8);
+            b.opset = opset;
+            String x = b.node("GlobalAveragePool", in(b.node("Conv", in("input", b.weight("c.weight", 0.3, 4, 3, 1, 1)))));
+            NodeProto.Builder n = b.node(op, "target", in());
+            x = b.node("Reshape", in(x, "target"));
+            b.node("Gemm", "output", in(x, b.weight("fc.weight", 0.3, 2, 4)), i("transB", 1));
+            says(refused(op + opset, b.output("output", 2).bytes()), node(n), "has 0 inputs");
+        }
+    }
+
+    /** Shape operands that are FLOAT are refused in one line (found by the fuzzer: a Slice read null axes). */
+    @ParameterizedTest
+    @ValueSource(strings = {"Slice", "Squeeze", "Unsqueeze"})
+    void floatShapeOperands(String op) throws IOException {
+        OnnxBuild b = new OnnxBuild(1).input("input", 3, 8, 8);
+        b.opset = 13;
+        String x = b.node("GlobalAveragePool", in(b.node("Conv", in("input", b.weight("c.weight", 0.3, 4, 3, 1, 1)))));
+        String size = b.node("Shape", in(x));
+        String zero = b.ints("zero", new long[] {0}, 1);
+        String one = b.ints("one", new long[] {1}, 1);
+        String f = b.constant("f", new float[] {0f}, 1);
+        NodeProto.Builder n = b.node(op, "target", op.equals("Slice") ? in(size, zero, one, f) : in(size, f));
+        x = b.node("Reshape", in(x, "target"));
+        b.node("Gemm", "output", in(x, b.weight("fc.weight", 0.3, 2, 4)), i("transB", 1));
+        says(refused(op, b.output("output", 2).bytes()), node(n), "axes 'f' must be integers");
     }
 
     /** An input each of whose extents is valid, but whose example no tensor holds (found by the fuzzer). */

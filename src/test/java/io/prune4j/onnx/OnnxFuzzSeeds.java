@@ -13,7 +13,9 @@ import java.util.Map;
 public final class OnnxFuzzSeeds {
     /** Short file names for {@link OnnxOpsTest#cases()}, in its order. */
     private static final List<String> CASE_NAMES = List.of("conv-gemm", "same-depthwise-matmul", "opset9-bn-pools-reshape",
-            "opset13-clip-inputs", "opset10-clip-dropout", "sum-concat-dropout", "shared-initializer");
+            "opset13-clip-inputs", "opset10-clip-dropout", "sum-concat-dropout", "view-shape-gather", "view-slice-squeeze-cast",
+            "ceil-pools-reducemean", "reducemean-opset18", "activations-defaults", "activations-attributes", "silu-mul", "se-hardsigmoid",
+            "se-sigmoid", "mul-same-shape", "softmax", "logsoftmax", "shared-initializer");
 
     private OnnxFuzzSeeds() {}
 
