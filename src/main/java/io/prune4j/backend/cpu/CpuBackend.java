@@ -475,9 +475,8 @@ public final class CpuBackend implements Backend {
         ArgChecks.sameSizeFloats("mul", y, "y", x, "x");
         float[] ys = f(y, "mul");
         float[] xs = f(x, "mul");
-        for (int j = 0; j < ys.length; j++) {
-            ys[j] *= xs[j];
-        }
+        int n = y.size();
+        workers.parallel(n, n, (worker, from, to) -> CpuOps.mul(ys, ys, xs, from, to)); // the product of mul(y, a, b), in place
     }
 
     @Override
