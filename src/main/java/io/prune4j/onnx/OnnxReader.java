@@ -930,13 +930,7 @@ public final class OnnxReader {
             return;
         }
         String pool = unique(name + "_pool");
-        try {
-            g.add(new GlobalAvgPool(pool, backend), x);
-        } catch (IllegalArgumentException e) {
-            throw error(node, e.getMessage());
-        }
-        nodeNames.put(pool, pool);
-        outputNames.put(pool, node.getOutput(0) + "_pool");
+        addAs(g, node, new GlobalAvgPool(pool, backend), pool, node.getOutput(0) + "_pool", x);
         add(g, node, new Flatten(name, backend), pool);
     }
 
@@ -1220,15 +1214,23 @@ public final class OnnxReader {
     }
 
     private void add(GraphBuilder g, NodeProto node, Layer layer, String... inputs) {
+        addAs(g, node, layer, node.getName().isEmpty() ? layer.name() : node.getName(), node.getOutput(0), inputs);
+        activations.put(node.getOutput(0), layer.name());
+    }
+
+    /**
+     * Adds {@code layer}, read from {@code node}, to be exported as the ONNX node {@code onnxName}
+     * writing the tensor {@code output}; the caller maps the file's value to it, if any.
+     */
+    private void addAs(GraphBuilder g, NodeProto node, Layer layer, String onnxName, String output, String... inputs) {
         try {
             g.add(layer, inputs);
             Shapes.size(g.shape(layer.name())); // one example of the output must fit a tensor
         } catch (IllegalArgumentException e) {
             throw error(node, e.getMessage());
         }
-        activations.put(node.getOutput(0), layer.name());
-        nodeNames.put(layer.name(), node.getName().isEmpty() ? layer.name() : node.getName());
-        outputNames.put(layer.name(), node.getOutput(0));
+        nodeNames.put(layer.name(), onnxName);
+        outputNames.put(layer.name(), output);
     }
 
     private void alias(NodeProto node, String input) {
