@@ -24,10 +24,7 @@ final class ShapeFolding {
         for (int i = 0; i < perExample.length; i++) {
             all[i + 1] = perExample[i];
         }
-        int from = (int) clampIndex(start, all.length);
-        int to = (int) clampIndex(end, all.length);
-        long[] v = Arrays.copyOfRange(all, from, Math.max(from, to));
-        return new Constant(new int[] {v.length}, null, v);
+        return slice(new Constant(new int[] {all.length}, null, all), start, end, 1);
     }
 
     /** {@code Gather} along axis 0 of a one-dimensional integer tensor; the result has the indices' shape. */
@@ -170,9 +167,5 @@ final class ShapeFolding {
             throw new IllegalArgumentException("axis " + axis + " is out of range for rank " + rank);
         }
         return axis < 0 ? axis + rank : axis;
-    }
-
-    private static long clampIndex(long i, int n) {
-        return Math.max(0, Math.min(i < 0 ? i + n : i, n));
     }
 }
