@@ -13,10 +13,11 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 OUTPUT="$(realpath -m "${1:-$ROOT/docs/bad-inputs.md}")"
-JAR=$(ls "$ROOT"/target/prune4j-*.jar 2>/dev/null | grep -v -e sources -e javadoc | head -n 1 || true)
-if [[ -z "$JAR" || ! -d "$ROOT/target/lib" ]]; then
-    (cd "$ROOT" && mvn -q -B -DskipTests package) >&2
-    JAR=$(ls "$ROOT"/target/prune4j-*.jar | grep -v -e sources -e javadoc | head -n 1)
+CLI="$ROOT/prune4j-cli/target"
+JAR=$(ls "$CLI"/prune4j-cli-*.jar 2>/dev/null | grep -v -e sources -e javadoc -e tests | head -n 1 || true)
+if [[ -z "$JAR" || ! -d "$CLI/lib" ]]; then
+    (cd "$ROOT" && mvn -q -B -DskipTests -Dp4j.skipDocs package) >&2
+    JAR=$(ls "$CLI"/prune4j-cli-*.jar | grep -v -e sources -e javadoc -e tests | head -n 1)
 fi
 W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT

@@ -6,9 +6,10 @@
 #
 # Layout of the bundle:
 #   jre/                      jlink runtime (modules found with jdeps, plus a fixed base set)
-#   app/prune4j.jar           the project jar (CUDA kernels under io/prune4j/backend/cuda/linux-x86_64/)
-#   app/lib/*.jar             runtime dependencies (the jar's manifest Class-Path is lib/...)
-#   test/classes/             compiled tests
+#   app/prune4j.jar           the command line's jar (prune4j-cli)
+#   app/lib/*.jar             its runtime dependencies (the jar's manifest Class-Path is lib/...), among them
+#                             prune4j-core and prune4j-cuda (CUDA kernels under io/prune4j/backend/cuda/linux-x86_64/)
+#   test/classes/             compiled tests of the three modules
 #   test/lib/*.jar            test-scope jars that are not runtime jars and not JUnit itself
 #   test/junit-platform-console-standalone.jar
 #   bench/*.py                the PyTorch side of the GPU benchmarks (benchmarks/gpu/*.py: torch_topk.py,
@@ -23,7 +24,7 @@
 #   P4J_SLIM=0             keep the dependency jars untouched (default: drop natives that a Linux
 #                          x86-64 run never loads: other platforms, unused CUDA library bindings,
 #                          OpenBLAS variants the code does not reference)
-#   P4J_SKIP_MVN=1         reuse target/ as it is (no mvn package)
+#   P4J_SKIP_MVN=1         reuse the modules' target/ as they are (no mvn package)
 #   JUNIT_PLATFORM_VERSION console launcher version (default 1.11.4, matching JUnit Jupiter 5.11.4)
 #   P4J_DATA               MNIST-format folder to take the subset from (default /usr/share/datasets/fashion-mnist;
 #                          none there: no data in the bundle, and gpu-run.sh skips the pipeline timing)
@@ -52,44 +53,51 @@ for tool in mvn jlink jdeps zip unzip tar; do
     command -v "$tool" >/dev/null 2>&1 || die "$tool not found on PATH"
 done
 
-# ---- 1. the jar, its runtime deps (target/lib) and the compiled tests --------------------------
+# ---- 1. the jars, the command line's runtime deps (prune4j-cli/target/lib) and the compiled tests --
+MODULES_DIRS=(prune4j-core prune4j-cuda prune4j-cli)
+CLASSES=() TEST_CLASSES=()
+for m in "${MODULES_DIRS[@]}"; do CLASSES+=("$m/target/classes"); TEST_CLASSES+=("$m/target/test-classes"); done
 if [[ "${P4J_SKIP_MVN:-0}" != 1 ]]; then
-    log "mvn -q -DskipTests package $*"
-    mvn -q -DskipTests package "$@"
+    log "mvn -q -DskipTests -Dp4j.skipDocs package $*"
+    mvn -q -DskipTests -Dp4j.skipDocs package "$@"
 fi
 shopt -s nullglob
-jars=(target/prune4j-*.jar)
+jars=(prune4j-cli/target/prune4j-cli-*.jar)
+cuda_jars=(prune4j-cli/target/lib/prune4j-cuda-*.jar)
 shopt -u nullglob
 JAR=""
 for j in "${jars[@]}"; do
     case "$j" in *-sources.jar|*-javadoc.jar|*-tests.jar) ;; *) JAR="$j" ;; esac
 done
-[[ -n "$JAR" && -f "$JAR" ]] || die "no target/prune4j-*.jar: did mvn package run?"
-[[ -d target/lib ]] || die "no target/lib (the dependency plugin copies runtime jars there at package)"
-[[ -d target/test-classes ]] || die "no target/test-classes"
+[[ -n "$JAR" && -f "$JAR" ]] || die "no prune4j-cli/target/prune4j-cli-*.jar: did mvn package run?"
+[[ -d prune4j-cli/target/lib ]] || die "no prune4j-cli/target/lib (the dependency plugin copies runtime jars there at package)"
+[[ ${#cuda_jars[@]} -gt 0 ]] || die "no prune4j-cuda jar in prune4j-cli/target/lib"
+CUDA_JAR="${cuda_jars[0]}"
+for d in "${TEST_CLASSES[@]}"; do [[ -d "$d" ]] || die "no $d"; done
 
 # grep without -q: with pipefail, grep -q quitting at the first match can fail the pipeline (SIGPIPE to unzip)
-if unzip -l "$JAR" | grep "io/prune4j/backend/cuda/$PLATFORM/libjniCudaKernels.so" >/dev/null; then
-    log "CUDA kernels: present in $(basename "$JAR")"
+if unzip -l "$CUDA_JAR" | grep "io/prune4j/backend/cuda/$PLATFORM/libjniCudaKernels.so" >/dev/null; then
+    log "CUDA kernels: present in $(basename "$CUDA_JAR")"
 else
     if [[ "${P4J_ALLOW_CPU_ONLY:-0}" == 1 ]]; then
-        log "WARNING: $(basename "$JAR") has NO CUDA kernels (built without nvcc); the GPU tests will skip"
+        log "WARNING: $(basename "$CUDA_JAR") has NO CUDA kernels (built without nvcc); the GPU tests will skip"
     else
-        die "$(basename "$JAR") has no CUDA kernels (io/prune4j/backend/cuda/$PLATFORM/libjniCudaKernels.so): build with nvcc (-Pnative), or set P4J_ALLOW_CPU_ONLY=1"
+        die "$(basename "$CUDA_JAR") has no CUDA kernels (io/prune4j/backend/cuda/$PLATFORM/libjniCudaKernels.so): build with nvcc (-Pnative), or set P4J_ALLOW_CPU_ONLY=1"
     fi
 fi
 
 # ---- 2. test-scope jars and the JUnit console launcher -----------------------------------------
-TL="target/bundle-test-lib"
+TL="$ROOT/target/bundle-test-lib"
 rm -rf "$TL" && mkdir -p "$TL"
 log "copying test-scope dependencies"
+# the modules' own jars are left out: their classes travel as test/classes and app/lib
 mvn -q dependency:copy-dependencies -DincludeScope=test -DoutputDirectory="$TL" \
-    -DexcludeGroupIds=org.junit.jupiter,org.junit.platform,org.junit.vintage,org.opentest4j,org.apiguardian
+    -DexcludeGroupIds=io.prune4j,org.junit.jupiter,org.junit.platform,org.junit.vintage,org.opentest4j,org.apiguardian
 for f in "$TL"/*.jar; do
     [[ -e "$f" ]] || continue
-    if [[ -e "target/lib/$(basename "$f")" ]]; then rm -f "$f"; fi   # already a runtime jar
+    if [[ -e "prune4j-cli/target/lib/$(basename "$f")" ]]; then rm -f "$f"; fi   # already a runtime jar
 done
-CONSOLE_DIR="target/bundle-junit"
+CONSOLE_DIR="$ROOT/target/bundle-junit"
 CONSOLE="$CONSOLE_DIR/junit-platform-console-standalone-$JUNIT_PLATFORM_VERSION.jar"
 if [[ ! -f "$CONSOLE" ]]; then
     log "fetching junit-platform-console-standalone $JUNIT_PLATFORM_VERSION"
@@ -103,8 +111,8 @@ fi
 rm -rf "$B" "$TGZ"
 mkdir -p "$B/app/lib" "$B/test/lib" "$B/test/classes"
 cp "$JAR" "$B/app/prune4j.jar"
-cp target/lib/*.jar "$B/app/lib/"
-cp -r target/test-classes/. "$B/test/classes/"
+cp prune4j-cli/target/lib/*.jar "$B/app/lib/"
+for d in "${TEST_CLASSES[@]}"; do cp -r "$d"/. "$B/test/classes/"; done
 for f in "$TL"/*.jar; do if [[ -e "$f" ]]; then cp "$f" "$B/test/lib/"; fi; done
 # The fuzz tests (Jazzer, ~8 MB) never run on the GPU machine: leave them and Jazzer out unless asked.
 if [[ "${P4J_BUNDLE_FUZZ:-0}" != 1 ]]; then
@@ -124,7 +132,7 @@ fi
 cp "$CONSOLE" "$B/test/junit-platform-console-standalone.jar"
 mkdir -p "$B/bench"
 cp benchmarks/gpu/*.py "$B/bench/"
-[[ -f target/test-classes/io/prune4j/bench/GpuBench.class ]] || log "WARNING: no GpuBench in the test classes: no GPU benchmarks"
+[[ -f prune4j-cuda/target/test-classes/io/prune4j/bench/GpuBench.class ]] || log "WARNING: no GpuBench in the test classes: no GPU benchmarks"
 
 # The data for the timed prune pipeline: an IDX subset, re-gzipped (the counts in the headers fixed).
 DATA_SRC="${P4J_DATA:-/usr/share/datasets/fashion-mnist}"
@@ -165,7 +173,7 @@ zdel() {  # zdel JAR PATTERN...: delete entries, quietly; no error when nothing 
     zip -q -d "$jar" "$@" >/dev/null 2>&1 || true
 }
 refs_class() {  # refs_class INTERNAL/NAME: do the project's classes reference it?
-    grep -rqaP "$1(?![A-Za-z0-9_\$])" target/classes target/test-classes 2>/dev/null
+    grep -rqaP "$1(?![A-Za-z0-9_\$])" "${CLASSES[@]}" "${TEST_CLASSES[@]}" 2>/dev/null
 }
 if [[ "${P4J_SLIM:-1}" == 1 ]]; then
     log "slimming dependency jars (P4J_SLIM=0 to keep them whole)"
@@ -184,7 +192,7 @@ if [[ "${P4J_SLIM:-1}" == 1 ]]; then
     keep=" cudart "
     for lib in cublas cudnn cusolver cusparse curand nvrtc nvml cupti cufft cufftw nccl cufile nvjpeg \
                nvcomp nvblas nppc nppial nppicc nppidei nppif nppig nppim nppist nppisu nppitc npps; do
-        if refs_class "org/bytedeco/cuda/global/$lib" || grep -rqa "org/bytedeco/cuda/$lib/" target/classes target/test-classes 2>/dev/null; then
+        if refs_class "org/bytedeco/cuda/global/$lib" || grep -rqa "org/bytedeco/cuda/$lib/" "${CLASSES[@]}" "${TEST_CLASSES[@]}" 2>/dev/null; then
             keep+="$lib "
             case "$lib" in
                 cudnn) keep+="cublas " ;;
@@ -233,13 +241,13 @@ fi
 BASE_MODULES="java.base,jdk.unsupported,java.logging,java.management,java.sql"
 own=""
 if ! own="$(jdeps --multi-release 17 --ignore-missing-deps --print-module-deps \
-        "$B/app/prune4j.jar" "$B/test/classes" "$B/test/junit-platform-console-standalone.jar" 2>/dev/null)"; then
+        "$B/app/prune4j.jar" "$B"/app/lib/prune4j-*.jar "$B/test/classes" "$B/test/junit-platform-console-standalone.jar" 2>/dev/null)"; then
     log "WARNING: jdeps failed; using the base modules plus java.desktop"
     own="java.desktop"
 fi
 desktop=""
 if grep -rqaE 'java/awt/|javax/imageio/|javax/swing/|java/beans/|org/knowm/xchart/|de/erichseifert/|org/apache/pdfbox/' \
-        target/classes target/test-classes 2>/dev/null && [[ "${P4J_NO_DESKTOP:-0}" != 1 ]]; then
+        "${CLASSES[@]}" "${TEST_CLASSES[@]}" 2>/dev/null && [[ "${P4J_NO_DESKTOP:-0}" != 1 ]]; then
     desktop="java.desktop"
 fi
 if [[ -n "${P4J_JLINK_MODULES:-}" ]]; then
@@ -270,7 +278,7 @@ fi
     echo "modules:   $MODULES"
     echo "junit:     console standalone $JUNIT_PLATFORM_VERSION"
     echo "natives:"
-    unzip -l "$B/app/prune4j.jar" | awk '/\.so/ {print "  " $4 " (" $1 " bytes)"}'
+    for j in "$B"/app/lib/prune4j-*.jar; do unzip -l "$j" | awk '/\.so/ {print "  " $4 " (" $1 " bytes)"}'; done
 } > "$B/BUNDLE-INFO.txt"
 
 tar -C "$DIST" -cf - gpu-bundle | gzip -9 > "$TGZ"

@@ -12,7 +12,7 @@
 #
 # A finding (an exception other than the reader's own format exception, an OutOfMemoryError, a
 # hang) stops that target and fails the script; Jazzer writes the input next to the seeds, in
-# src/test/resources/io/prune4j/<pkg>/<Class>Inputs/<method>/crash-<sha1>, so that plain `mvn test`
+# prune4j-core/src/test/resources/io/prune4j/<pkg>/<Class>Inputs/<method>/crash-<sha1>, so that plain `mvn test`
 # replays it from then on. Fix the reader, give the file a name that says what it is, add a JUnit
 # test for the fix, and commit all three. The growing corpus stays in .cifuzz-corpus/ (not committed),
 # so later runs on the same machine go on from where this one stopped.
@@ -24,11 +24,12 @@ cd "$(dirname "$0")/.."
 MVN=(mvn -B ${MVN_FLAGS:-})
 
 if [[ "${1:-}" == "--seeds" ]]; then
-    "${MVN[@]}" -q test-compile
-    "${MVN[@]}" -q dependency:build-classpath -Dmdep.outputFile=target/test-classpath.txt -Dmdep.includeScope=test
+    "${MVN[@]}" -q -pl prune4j-core test-compile
+    "${MVN[@]}" -q -pl prune4j-core dependency:build-classpath -Dmdep.outputFile=target/test-classpath.txt -Dmdep.includeScope=test
+    cd prune4j-core
     java -cp "target/test-classes:target/classes:$(cat target/test-classpath.txt)" io.prune4j.testing.FuzzSeeds .
     find src/test/resources -path '*FuzzTestInputs/*/seed-*' -exec chmod 644 {} +
-    echo "seeds rewritten; git diff --stat src/test/resources shows what changed"
+    echo "seeds rewritten; git diff --stat prune4j-core/src/test/resources shows what changed"
     exit 0
 fi
 
@@ -44,13 +45,13 @@ if [[ ${#targets[@]} -eq 0 ]]; then
              OnnxReaderFuzzTest#onnxBytes OnnxReaderFuzzTest#onnxMutations)
 fi
 
-"${MVN[@]}" -q test-compile
+"${MVN[@]}" -q -pl prune4j-core test-compile
 mkdir -p target/fuzz
 status=0
 for t in "${targets[@]}"; do
     log="target/fuzz/${t/\#/.}.log"
     start=$(date +%s)
-    if JAZZER_FUZZ=1 JAZZER_MAX_DURATION="${seconds}s" "${MVN[@]}" surefire:test -Dtest="$t" \
+    if JAZZER_FUZZ=1 JAZZER_MAX_DURATION="${seconds}s" "${MVN[@]}" -pl prune4j-core surefire:test -Dtest="$t" \
             -Dtest.heap="${FUZZ_HEAP:-512m}" -Dsurefire.failIfNoSpecifiedTests=false >"$log" 2>&1; then
         verdict="no findings"
     else

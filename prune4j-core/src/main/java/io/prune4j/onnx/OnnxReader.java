@@ -1,0 +1,1513 @@
+package io.prune4j.onnx;
+
+import io.prune4j.InvalidSettingException;
+import io.prune4j.MissingFileException;
+import com.google.protobuf.CodedInputStream;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.prune4j.backend.ActivationKind;
+import io.prune4j.backend.ArgChecks;
+import io.prune4j.backend.Backend;
+import io.prune4j.nn.Activation;
+import io.prune4j.nn.Add;
+import io.prune4j.nn.AvgPool2d;
+import io.prune4j.nn.BatchNorm;
+import io.prune4j.nn.Clamp;
+import io.prune4j.nn.Concat;
+import io.prune4j.nn.Conv2d;
+import io.prune4j.nn.Dense;
+import io.prune4j.nn.Flatten;
+import io.prune4j.nn.GlobalAvgPool;
+import io.prune4j.nn.Graph;
+import io.prune4j.nn.GraphBuilder;
+import io.prune4j.nn.Identity;
+import io.prune4j.nn.Layer;
+import io.prune4j.nn.MaxPool2d;
+import io.prune4j.nn.Mul;
+import io.prune4j.nn.Relu;
+import io.prune4j.onnx.proto.AttributeProto;
+import io.prune4j.onnx.proto.GraphProto;
+import io.prune4j.onnx.proto.ModelProto;
+import io.prune4j.onnx.proto.NodeProto;
+import io.prune4j.onnx.proto.OperatorSetIdProto;
+import io.prune4j.onnx.proto.StringStringEntryProto;
+import io.prune4j.onnx.proto.TensorProto;
+import io.prune4j.onnx.proto.TensorShapeProto;
+import io.prune4j.onnx.proto.TypeProto;
+import io.prune4j.onnx.proto.ValueInfoProto;
+import io.prune4j.tensor.Shapes;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Reads an ONNX model ({@code ModelProto}) into a prune4j {@link Graph}, node by node, for the
+ * operators PyTorch writes for convolutional classifiers (opsets {@value #MIN_OPSET} to
+ * {@value #MAX_OPSET}; the exporter's opsets 13 and 17 are the tested ones):
+ * Conv, BatchNormalization (inference form, kept as a trainable BatchNorm), Relu, Clip (ReLU6 and
+ * other bounds, as inputs or attributes), LeakyRelu, Sigmoid, Tanh, HardSigmoid, HardSwish, Elu,
+ * MaxPool (ceil_mode too), AveragePool, GlobalAveragePool, ReduceMean over the spatial axes, Add,
+ * Sum, Mul of two computed values (of one shape, or a {@code [C, 1, 1]} gate and a {@code [C, H, W]}
+ * map: SiLU, hardswish before opset 14, squeeze-and-excitation; not by a constant), Concat
+ * (channels), Flatten, Reshape to {@code [batch, features]}, Gemm, MatMul (with a
+ * following Add of a constant as its bias), a last Softmax or LogSoftmax ({@link OutputFunction}),
+ * and Identity, Dropout and Constant, which become no node of their own. The shape arithmetic
+ * before a Reshape (Shape, Gather, Unsqueeze, Squeeze, Slice, Cast and Concat of shapes, as PyTorch
+ * writes for {@code x.view(x.size(0), -1)}) is evaluated while reading
+ * ({@link ShapeFolding}).
+ *
+ * <p>The graph's one non-initializer input is the network's input: {@code [batch, C, H, W]} or
+ * {@code [batch, features]}, the batch extent fixed or symbolic; symbolic extents after the batch
+ * need an explicit shape. Weights must be initializers or Constant outputs (FLOAT); one initializer
+ * read by several nodes gives each its own copy (PyTorch shares identical tensors this way). Nodes
+ * the output does not depend on are left out.
+ *
+ * <p>Anything else (an operator, an attribute or its value, a data type, external data, a tensor
+ * whose data does not match its shape, a value no earlier node produces, which includes a cycle,
+ * shapes that do not fit, non-finite weights) is an {@link OnnxFormatException} naming the file,
+ * the node and its operator: never a silently different network. Allocations are bounded by the
+ * file's size: tensor data is checked against its declared shape before anything is copied.
+ *
+ * <p>prune4j node names come from the PyTorch names where there are some: a node whose weight
+ * initializer is {@code layer1.0.conv1.weight} is {@code layer1.0.conv1}, other nodes keep their
+ * ONNX node name (or output name when they have none). {@link OnnxNames} keeps the ONNX names for
+ * {@link OnnxWriter}.
+ */
+public final class OnnxReader {
+    public static final int MIN_OPSET = 9;
+    public static final int MAX_OPSET = 18;
+    /** The operators read, for error messages and documentation. */
+    public static final String SUPPORTED = "Conv, BatchNormalization, Relu, Clip, LeakyRelu, Sigmoid, Tanh, HardSigmoid, HardSwish, Elu, "
+            + "MaxPool, AveragePool, GlobalAveragePool, ReduceMean (spatial), Add, Sum, Mul (of two computed values), Concat, Flatten, "
+            + "Reshape, Gemm, MatMul, Identity, Dropout, Constant, Pad (of zeros), Softmax and LogSoftmax (last), and on shapes Shape, "
+            + "Gather, Unsqueeze, Squeeze, Slice, Cast";
+    /** Largest file read: protobuf's own limit for one message. */
+    private static final long MAX_BYTES = Integer.MAX_VALUE;
+
+    private final String file;
+    private final Backend backend;
+    private final int[] inputShapeOverride;
+    private int opset;
+
+    /** Values by tensor name: a prune4j node's output (or the input), or a constant. */
+    private final Map<String, String> activations = new HashMap<>();
+    private final Map<String, Constant> constants = new HashMap<>();
+    private final Map<String, String> nodeNames = new LinkedHashMap<>();
+    private final Map<String, String> outputNames = new LinkedHashMap<>();
+    private final Map<String, String> initializerNames = new LinkedHashMap<>();
+    private final Set<String> usedInitializers = new HashSet<>();
+    private final Set<String> taken = new HashSet<>();
+    /** The graph's output, and the Softmax or LogSoftmax taken off it (see {@link OutputFunction}). */
+    private String graphOutput;
+    private OutputFunction function = OutputFunction.NONE;
+    private String functionNode = "";
+    /** Batch extent of the input when the file fixes it (Reshape may name it), else -1. */
+    private long fixedBatch = -1;
+
+    private OnnxReader(String file, Backend backend, int[] inputShape) {
+        this.file = file;
+        this.backend = backend;
+        this.inputShapeOverride = inputShape == null ? null : inputShape.clone();
+    }
+
+    /**
+     * Reads {@code file} onto {@code backend}. {@code inputShape} (one example, without the batch) is
+     * needed when the file leaves extents other than the batch symbolic; when the file fixes them it
+     * must agree; null takes the file's.
+     */
+    public static OnnxModel read(Path file, Backend backend, int[] inputShape) {
+        if (Files.isDirectory(file)) {
+            throw new OnnxFormatException(file + ": is a folder, expected an ONNX file");
+        }
+        byte[] bytes;
+        try {
+            long size = Files.size(file);
+            if (size > MAX_BYTES) {
+                throw new OnnxFormatException(file + ": " + size + " bytes is larger than the 2 GiB an ONNX file without external data holds");
+            }
+            bytes = Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+            throw new MissingFileException(file);
+        } catch (IOException e) {
+            throw new OnnxFormatException(file + ": cannot read (" + e.getMessage() + ")");
+        }
+        return read(bytes, file.toString(), backend, inputShape);
+    }
+
+    /** Reads the ONNX model in {@code bytes}; {@code source} names it in messages. */
+    public static OnnxModel read(byte[] bytes, String source, Backend backend, int[] inputShape) {
+        ModelProto model;
+        try {
+            CodedInputStream in = CodedInputStream.newInstance(bytes);
+            in.setSizeLimit(Integer.MAX_VALUE);
+            in.setRecursionLimit(64); // ONNX nests graphs in attributes; ours has no subgraphs, so a deep nesting is a corrupt file
+            model = ModelProto.parseFrom(in);
+            in.checkLastTagWas(0);
+        } catch (InvalidProtocolBufferException e) {
+            throw new OnnxFormatException(source + ": not a valid ONNX protobuf (" + e.getMessage() + ")");
+        } catch (IOException e) {
+            throw new OnnxFormatException(source + ": cannot parse (" + e.getMessage() + ")");
+        }
+        return new OnnxReader(source, backend, inputShape).convert(model);
+    }
+
+    private OnnxModel convert(ModelProto model) {
+        if (!model.hasGraph()) {
+            throw new OnnxFormatException(file + ": no graph (is this an ONNX model file?)");
+        }
+        opset = opsetOf(model);
+        GraphProto g = model.getGraph();
+        if (g.getSparseInitializerCount() > 0) {
+            throw new OnnxFormatException(file + ": sparse initializers are not supported (initializer '" + g.getSparseInitializer(0)
+                    .getValues().getName() + "')");
+        }
+        for (TensorProto t : g.getInitializerList()) {
+            if (constants.containsKey(t.getName())) {
+                throw new OnnxFormatException(file + ": two initializers named '" + t.getName() + "'");
+            }
+            constants.put(t.getName(), Constant.of(file, "initializer '" + t.getName() + "'", t));
+        }
+        ValueInfoProto input = theInput(g);
+        int[] shape = inputShape(input);
+        if (g.getOutputCount() != 1) {
+            throw new OnnxFormatException(file + ": the graph has " + g.getOutputCount() + " outputs; prune4j reads models with one output"
+                    + " (class scores)");
+        }
+        String outputName = g.getOutput(0).getName();
+        graphOutput = outputName;
+        List<NodeProto> nodes = live(g, outputName, input.getName());
+        taken.add(Graph.INPUT);
+        activations.put(input.getName(), Graph.INPUT);
+        GraphBuilder builder = Graph.builder(backend, 0, shape);
+        boolean built = false;
+        try {
+            Map<String, Integer> readers = readers(nodes, outputName);
+            Map<String, NodeProto> firstReader = new HashMap<>();
+            for (NodeProto n : nodes) {
+                for (String in : n.getInputList()) {
+                    firstReader.putIfAbsent(in, n);
+                }
+            }
+            Set<NodeProto> absorbed = new HashSet<>();
+            for (NodeProto node : nodes) {
+                if (!absorbed.contains(node)) {
+                    convertNode(builder, node, firstReader, readers, absorbed);
+                }
+            }
+            String last = activations.get(outputName);
+            if (last == null) {
+                throw new OnnxFormatException(file + ": the graph output '" + outputName + "' is "
+                        + (constants.containsKey(outputName) ? "a constant" : "produced by no node"));
+            }
+            if (last.equals(Graph.INPUT)) {
+                throw new OnnxFormatException(file + ": the graph output '" + outputName + "' is its input; there is no network to prune");
+            }
+            int[] outShape = builder.shape(last);
+            if (outShape.length != 1) {
+                throw new OnnxFormatException(file + ": the output '" + outputName + "' has shape " + Arrays.toString(outShape)
+                        + " per example; prune4j reads classifiers, whose output is [batch, classes]");
+            }
+            Graph net;
+            try {
+                net = builder.build();
+            } catch (IllegalArgumentException | InvalidSettingException e) {
+                throw new OnnxFormatException(file + ": " + e.getMessage());
+            }
+            built = true;
+            if (!net.outputName().equals(last)) {
+                net.close();
+                throw new OnnxFormatException(file + ": internal: the output '" + outputName + "' is not the last node");
+            }
+            Map<String, String> meta = new LinkedHashMap<>();
+            for (StringStringEntryProto e : model.getMetadataPropsList()) {
+                meta.put(e.getKey(), e.getValue());
+            }
+            OnnxNames names = new OnnxNames(input.getName(), outputName, nodeNames, outputNames, initializerNames, g.getName(), function,
+                    functionNode);
+            return new OnnxModel(net, names, opset, model.getProducerName() + (model.getProducerVersion().isEmpty() ? ""
+                    : " " + model.getProducerVersion()), meta);
+        } finally {
+            if (!built) {
+                // the builder owns the layers added so far: building (and closing) frees their tensors
+                try {
+                    builder.build().close();
+                } catch (RuntimeException ignored) {
+                    // a half-built graph that does not validate: its layers were closed by build()
+                }
+            }
+        }
+    }
+
+    private int opsetOf(ModelProto model) {
+        int found = -1;
+        for (OperatorSetIdProto id : model.getOpsetImportList()) {
+            if (id.getDomain().isEmpty() || id.getDomain().equals("ai.onnx")) {
+                found = (int) Math.max(Math.min(id.getVersion(), Integer.MAX_VALUE), Integer.MIN_VALUE);
+            }
+        }
+        if (found < 0) {
+            throw new OnnxFormatException(file + ": no opset of the default ONNX domain is imported");
+        }
+        if (found < MIN_OPSET || found > MAX_OPSET) {
+            throw new OnnxFormatException(file + ": opset " + found + " is not supported (opsets " + MIN_OPSET + " to " + MAX_OPSET
+                    + " are; re-export with opset_version=17)");
+        }
+        return found;
+    }
+
+    /** The one graph input that is not an initializer. */
+    private ValueInfoProto theInput(GraphProto g) {
+        List<ValueInfoProto> inputs = new ArrayList<>();
+        for (ValueInfoProto v : g.getInputList()) {
+            if (!constants.containsKey(v.getName())) {
+                inputs.add(v);
+            }
+        }
+        if (inputs.size() != 1) {
+            List<String> names = inputs.stream().map(ValueInfoProto::getName).toList();
+            throw new OnnxFormatException(file + ": the graph has " + inputs.size() + " inputs " + names
+                    + "; prune4j reads models with one input (the images or feature vectors)");
+        }
+        return inputs.get(0);
+    }
+
+    private int[] inputShape(ValueInfoProto input) {
+        String what = file + ": input '" + input.getName() + "'";
+        TypeProto type = input.getType();
+        if (!type.hasTensorType()) {
+            throw new OnnxFormatException(what + " is not a tensor");
+        }
+        int elem = type.getTensorType().getElemType();
+        if (elem != TensorProto.DataType.FLOAT_VALUE) {
+            throw new OnnxFormatException(what + " has element type " + typeName(elem) + "; only FLOAT inputs are supported");
+        }
+        if (!type.getTensorType().hasShape()) {
+            if (inputShapeOverride == null) {
+                throw new OnnxFormatException(what + " has no shape; give the shape of one example (--input-shape C,H,W)");
+            }
+            return inputShapeOverride.clone();
+        }
+        List<TensorShapeProto.Dimension> dims = type.getTensorType().getShape().getDimList();
+        if (dims.size() != 2 && dims.size() != 4) {
+            throw new OnnxFormatException(what + " has rank " + dims.size() + "; prune4j reads [batch, C, H, W] images or [batch, features]"
+                    + " vectors");
+        }
+        if (dims.get(0).hasDimValue()) {
+            fixedBatch = dims.get(0).getDimValue();
+        }
+        int[] shape = new int[dims.size() - 1];
+        StringBuilder described = new StringBuilder("[").append(describe(dims.get(0)));
+        boolean symbolic = false;
+        for (int i = 1; i < dims.size(); i++) {
+            TensorShapeProto.Dimension d = dims.get(i);
+            described.append(", ").append(describe(d));
+            if (d.hasDimValue()) {
+                long v = d.getDimValue();
+                if (v < 1 || v > Integer.MAX_VALUE) {
+                    throw new OnnxFormatException(what + " has extent " + v + " in dimension " + i);
+                }
+                shape[i - 1] = (int) v;
+            } else {
+                symbolic = true;
+                shape[i - 1] = -1;
+            }
+        }
+        described.append("]");
+        if (inputShapeOverride != null) {
+            if (inputShapeOverride.length != shape.length) {
+                throw new OnnxFormatException(what + " is " + described + " but the input shape given has " + inputShapeOverride.length
+                        + " extents " + Arrays.toString(inputShapeOverride));
+            }
+            for (int i = 0; i < shape.length; i++) {
+                if (shape[i] != -1 && shape[i] != inputShapeOverride[i]) {
+                    throw new OnnxFormatException(what + " is " + described + ", which the input shape given "
+                            + Arrays.toString(inputShapeOverride) + " contradicts");
+                }
+            }
+            return perExample(what, inputShapeOverride.clone());
+        }
+        if (symbolic) {
+            throw new OnnxFormatException(what + " is " + described + ": give the extents after the batch (--input-shape C,H,W)");
+        }
+        return perExample(what, shape);
+    }
+
+    /** {@code shape}, when one example of it fits a tensor (2^31 − 1 elements). */
+    private static int[] perExample(String what, int[] shape) {
+        long n = 1;
+        for (int d : shape) {
+            n *= d;
+            if (n > Integer.MAX_VALUE) {
+                throw new OnnxFormatException(what + " is " + Arrays.toString(shape) + " per example, more than the 2^31 − 1 elements a"
+                        + " tensor holds");
+            }
+        }
+        return shape;
+    }
+
+    private static String describe(TensorShapeProto.Dimension d) {
+        return d.hasDimValue() ? Long.toString(d.getDimValue()) : d.hasDimParam() && !d.getDimParam().isEmpty() ? d.getDimParam() : "?";
+    }
+
+    /** The nodes the output depends on, in the file's order. */
+    private List<NodeProto> live(GraphProto g, String output, String input) {
+        Map<String, Integer> producer = new HashMap<>();
+        for (int i = 0; i < g.getNodeCount(); i++) {
+            for (String o : g.getNode(i).getOutputList()) {
+                if (o.isEmpty()) {
+                    continue;
+                }
+                if (producer.put(o, i) != null || constants.containsKey(o) || o.equals(input)) {
+                    throw new OnnxFormatException(file + ": value '" + o + "' is written twice (by " + where(g.getNode(i)) + " and another)");
+                }
+            }
+        }
+        boolean[] needed = new boolean[g.getNodeCount()];
+        ArrayDeque<String> todo = new ArrayDeque<>();
+        todo.add(output);
+        Set<String> seen = new HashSet<>();
+        while (!todo.isEmpty()) {
+            String v = todo.poll();
+            if (!seen.add(v)) {
+                continue;
+            }
+            Integer p = producer.get(v);
+            if (p != null && !needed[p]) {
+                needed[p] = true;
+                for (String in : g.getNode(p).getInputList()) {
+                    if (!in.isEmpty()) {
+                        todo.add(in);
+                    }
+                }
+            }
+        }
+        List<NodeProto> out = new ArrayList<>();
+        for (int i = 0; i < needed.length; i++) {
+            if (needed[i]) {
+                out.add(g.getNode(i));
+            }
+        }
+        return out;
+    }
+
+    /** How many nodes (and graph outputs) read each value. */
+    private static Map<String, Integer> readers(List<NodeProto> nodes, String output) {
+        Map<String, Integer> n = new HashMap<>();
+        for (NodeProto node : nodes) {
+            for (String in : node.getInputList()) {
+                n.merge(in, 1, Integer::sum);
+            }
+        }
+        n.merge(output, 1, Integer::sum);
+        return n;
+    }
+
+    private String where(NodeProto node) {
+        if (node.getName().isEmpty()) {
+            return "the " + node.getOpType() + " node writing '" + (node.getOutputCount() > 0 ? node.getOutput(0) : "") + "'";
+        }
+        return "node '" + node.getName() + "' (" + node.getOpType() + ")";
+    }
+
+    private OnnxFormatException error(NodeProto node, String message) {
+        return new OnnxFormatException(file + ": " + where(node) + ": " + message);
+    }
+
+    private void convertNode(GraphBuilder g, NodeProto node, Map<String, NodeProto> nodes, Map<String, Integer> readers,
+                             Set<NodeProto> absorbed) {
+        if (!node.getDomain().isEmpty() && !node.getDomain().equals("ai.onnx")) {
+            throw error(node, "operator domain '" + node.getDomain() + "' is not supported; supported: " + SUPPORTED + " (default domain)");
+        }
+        if (node.getOutputCount() < 1 || node.getOutput(0).isEmpty()) {
+            throw error(node, "has no output");
+        }
+        String op = node.getOpType();
+        switch (op) {
+            case "Constant" -> {
+                attributes(node, "value", "value_float", "value_floats", "value_int", "value_ints");
+                if (node.getAttributeCount() != 1) {
+                    throw error(node, "needs exactly one value attribute");
+                }
+                AttributeProto a = node.getAttribute(0);
+                Constant c = switch (a.getName()) {
+                    case "value" -> Constant.of(file, where(node), a.getT());
+                    case "value_float" -> new Constant(new int[0], new float[] {a.getF()}, null);
+                    case "value_floats" -> Constant.floats(a.getFloatsList());
+                    case "value_int" -> new Constant(new int[0], null, new long[] {a.getI()});
+                    default -> new Constant(new int[] {a.getIntsCount()}, null, a.getIntsList().stream().mapToLong(Long::longValue).toArray());
+                };
+                if (c.floats != null) {
+                    finite(node, a.getName(), c.floats);
+                }
+                constants.put(node.getOutput(0), c);
+                outputsOnly(node, 1);
+            }
+            case "Identity" -> {
+                attributes(node);
+                inputs(node, 1, 1);
+                outputsOnly(node, 1);
+                if (constants.containsKey(node.getInput(0))) {
+                    alias(node, node.getInput(0)); // a shared initializer (PyTorch de-duplicates equal tensors this way)
+                } else {
+                    add(g, node, new Identity(name(node, null), backend), activation(node, 0));
+                }
+            }
+            case "Dropout" -> {
+                attributes(node, "ratio", "seed");
+                inputs(node, 1, 3);
+                if (node.getInputCount() == 3 && !node.getInput(2).isEmpty()) {
+                    Constant t = constant(node, 2, "training_mode");
+                    if (t.ints != null && t.ints.length == 1 && t.ints[0] != 0 || t.floats != null && t.floats.length == 1 && t.floats[0] != 0) {
+                        throw error(node, "training_mode is true; only inference Dropout (an identity) is supported");
+                    }
+                }
+                if (node.getOutputCount() > 1 && !node.getOutput(1).isEmpty() && readers.containsKey(node.getOutput(1))) {
+                    throw error(node, "its mask output is read; only inference Dropout (an identity) is supported");
+                }
+                alias(node, node.getInput(0));
+            }
+            case "Conv" -> conv(g, node, nodes, readers, absorbed);
+            case "BatchNormalization" -> batchNorm(g, node);
+            case "Relu" -> {
+                attributes(node);
+                inputs(node, 1, 1);
+                outputsOnly(node, 1);
+                add(g, node, new Relu(name(node, null), backend), activation(node, 0));
+            }
+            case "Clip" -> clip(g, node);
+            case "LeakyRelu", "Sigmoid", "Tanh", "HardSigmoid", "HardSwish", "Elu" -> activationNode(g, node);
+            case "MaxPool", "AveragePool" -> pool(g, node);
+            case "GlobalAveragePool" -> {
+                attributes(node);
+                inputs(node, 1, 1);
+                outputsOnly(node, 1);
+                add(g, node, new GlobalAvgPool(name(node, null), backend), activation(node, 0));
+            }
+            case "Add", "Sum" -> {
+                attributes(node);
+                inputs(node, 2, op.equals("Add") ? 2 : Integer.MAX_VALUE);
+                outputsOnly(node, 1);
+                String[] in = new String[node.getInputCount()];
+                for (int i = 0; i < in.length; i++) {
+                    if (constants.containsKey(node.getInput(i))) {
+                        throw error(node, "adds the constant '" + node.getInput(i) + "'; constants are added only as the bias of a MatMul"
+                                + " or Gemm");
+                    }
+                    in[i] = activation(node, i);
+                }
+                add(g, node, new Add(name(node, null), backend), in);
+            }
+            case "Mul" -> mul(g, node);
+            case "Concat" -> {
+                attributes(node, "axis");
+                inputs(node, 1, Integer.MAX_VALUE);
+                outputsOnly(node, 1);
+                if (node.getInputList().stream().allMatch(constants::containsKey)) {
+                    Constant[] parts = new Constant[node.getInputCount()];
+                    for (int i = 0; i < parts.length; i++) {
+                        parts[i] = constant(node, i, "input");
+                    }
+                    fold(node, () -> ShapeFolding.concat(parts, intAttr(node, "axis", Long.MIN_VALUE)));
+                    return;
+                }
+                String[] in = new String[node.getInputCount()];
+                for (int i = 0; i < in.length; i++) {
+                    in[i] = activation(node, i);
+                }
+                int rank = g.shape(in[0]).length + 1;
+                long axis = intAttr(node, "axis", Long.MIN_VALUE);
+                if (axis != 1 && axis != 1 - rank) {
+                    throw error(node, "axis " + (axis == Long.MIN_VALUE ? "(missing)" : axis) + " is not supported; only concatenation"
+                            + " along the channels (axis 1) is");
+                }
+                if (in.length == 1) {
+                    alias(node, node.getInput(0));
+                } else {
+                    add(g, node, new Concat(name(node, null), backend), in);
+                }
+            }
+            case "Flatten" -> {
+                attributes(node, "axis");
+                inputs(node, 1, 1);
+                outputsOnly(node, 1);
+                String x = activation(node, 0);
+                long axis = intAttr(node, "axis", 1);
+                int rank = g.shape(x).length + 1;
+                if (axis != 1 && axis != 1 - rank) {
+                    throw error(node, "axis " + axis + " is not supported; only axis 1 (keep the batch, flatten the rest) is");
+                }
+                add(g, node, new Flatten(name(node, null), backend), x);
+            }
+            case "ReduceMean" -> reduceMean(g, node);
+            case "Softmax", "LogSoftmax" -> outputFunction(g, node);
+            case "Reshape" -> reshape(g, node);
+            case "Shape" -> shape(g, node);
+            case "Gather" -> {
+                attributes(node, "axis");
+                inputs(node, 2, 2);
+                outputsOnly(node, 1);
+                Constant data = shapeInput(node, 0, "data");
+                Constant indices = shapeInput(node, 1, "indices");
+                fold(node, () -> ShapeFolding.gather(data, indices, intAttr(node, "axis", 0)));
+            }
+            case "Unsqueeze", "Squeeze" -> squeezing(node);
+            case "Slice" -> slice(node);
+            case "Cast" -> cast(node);
+            case "Pad" -> zeroPad(node);
+            case "Gemm" -> gemm(g, node, nodes, readers, absorbed);
+            case "MatMul" -> matMul(g, node, nodes, readers, absorbed);
+            default -> throw error(node, "operator " + op + " is not supported; supported: " + SUPPORTED);
+        }
+    }
+
+    private void conv(GraphBuilder g, NodeProto node, Map<String, NodeProto> nodes, Map<String, Integer> readers,
+                      Set<NodeProto> absorbed) {
+        attributes(node, "auto_pad", "dilations", "group", "kernel_shape", "pads", "strides");
+        inputs(node, 2, 3);
+        outputsOnly(node, 1);
+        String x = activation(node, 0);
+        int[] xs = g.shape(x);
+        if (xs.length != 3) {
+            throw error(node, "reads " + Arrays.toString(xs) + " per example; only 2-d convolutions of [C, H, W] maps are supported");
+        }
+        Constant w = constant(node, 1, "weight");
+        if (w.dims.length != 4 || w.floats == null) {
+            throw error(node, "weight '" + node.getInput(1) + "' has shape " + Arrays.toString(w.dims) + "; a 2-d convolution needs FLOAT"
+                    + " [out, in/groups, kH, kW]");
+        }
+        if (Arrays.stream(w.dims).anyMatch(d -> d == 0)) {
+            throw error(node, "weight '" + node.getInput(1) + "' has an empty extent: " + Arrays.toString(w.dims));
+        }
+        int out = w.dims[0];
+        int kh = w.dims[2];
+        int kw = w.dims[3];
+        long groups = intAttr(node, "group", 1);
+        if (groups < 1 || groups > xs[0] || xs[0] % groups != 0 || out % groups != 0 || xs[0] / groups != w.dims[1]) {
+            throw error(node, groups + " groups and weight " + Arrays.toString(w.dims) + " do not fit " + xs[0] + " input channels");
+        }
+        long[] ks = intsAttr(node, "kernel_shape", null);
+        if (ks != null && (ks.length != 2 || ks[0] != kh || ks[1] != kw)) {
+            throw error(node, "kernel_shape " + Arrays.toString(ks) + " does not match the weight's " + kh + "x" + kw);
+        }
+        ones(node, "dilations");
+        int stride = square(node, "strides", 1);
+        int pad = padding(node, kh, kw, stride);
+        float[] bias = null;
+        if (node.getInputCount() == 3 && !node.getInput(2).isEmpty()) {
+            Constant b = constant(node, 2, "bias");
+            if (b.floats == null || b.floats.length != out || b.dims.length != 1) {
+                throw error(node, "bias '" + node.getInput(2) + "' has shape " + Arrays.toString(b.dims) + ", expected [" + out + "]");
+            }
+            bias = b.floats;
+        }
+        String name = name(node, node.getInput(1));
+        NodeProto relu = reluOf(node.getOutput(0), nodes, readers);
+        Conv2d layer = new Conv2d(name, backend.fromArray(w.floats, w.dims), bias == null ? null : backend.fromArray(bias, out), stride, pad,
+                (int) groups, relu != null);
+        record(name, "weight", node.getInput(1));
+        if (bias != null) {
+            record(name, "bias", node.getInput(2));
+        }
+        add(g, node, layer, x);
+        fuse(name, node.getOutput(0), relu, absorbed);
+    }
+
+    /** The Relu that is the only reader of {@code value}, to fuse into the layer that writes it; else null. */
+    private static NodeProto reluOf(String value, Map<String, NodeProto> nodes, Map<String, Integer> readers) {
+        if (readers.getOrDefault(value, 0) != 1) {
+            return null;
+        }
+        NodeProto n = nodes.get(value);
+        boolean plain = n != null && n.getOpType().equals("Relu") && n.getDomain().isEmpty() && n.getAttributeCount() == 0
+                && n.getInputCount() == 1 && n.getOutputCount() == 1 && !n.getOutput(0).isEmpty();
+        return plain ? n : null;
+    }
+
+    /** Maps a fused Relu's output to the layer {@code name}, which wrote {@code linear} before it. */
+    private void fuse(String name, String linear, NodeProto relu, Set<NodeProto> absorbed) {
+        if (relu == null) {
+            return;
+        }
+        absorbed.add(relu);
+        activations.put(relu.getOutput(0), name);
+        outputNames.put(name, relu.getOutput(0));
+        outputNames.put(name + OnnxNames.LINEAR, linear);
+        nodeNames.put(name + OnnxNames.RELU, relu.getName().isEmpty() ? name + OnnxNames.RELU : relu.getName());
+    }
+
+    /** The symmetric padding of a Conv or pooling node (pads, auto_pad), or an error. */
+    private int padding(NodeProto node, int kh, int kw, int stride) {
+        String autoPad = stringAttr(node, "auto_pad", "NOTSET");
+        long[] pads = intsAttr(node, "pads", null);
+        switch (autoPad) {
+            case "NOTSET" -> {
+                if (pads == null) {
+                    return 0;
+                }
+                if (pads.length != 4) {
+                    throw error(node, "pads " + Arrays.toString(pads) + " are not the 4 of a 2-d operator");
+                }
+                for (long p : pads) {
+                    if (p != pads[0]) {
+                        throw error(node, "pads " + Arrays.toString(pads) + " are not supported; prune4j pads all four sides alike");
+                    }
+                }
+                if (pads[0] < 0 || pads[0] > Math.min(kh, kw) / 2) {
+                    throw error(node, "padding " + pads[0] + " is not supported for a " + kh + "x" + kw + " kernel (0 to half the kernel are)");
+                }
+                return (int) pads[0];
+            }
+            case "VALID" -> {
+                return 0;
+            }
+            case "SAME_UPPER", "SAME_LOWER" -> {
+                if (stride == 1 && kh == kw && kh % 2 == 1) {
+                    return kh / 2;
+                }
+                throw error(node, "auto_pad " + autoPad + " is supported only for stride 1 and an odd square kernel (pad k/2)");
+            }
+            default -> throw error(node, "auto_pad '" + autoPad + "' is not supported (NOTSET, VALID, SAME_UPPER, SAME_LOWER are)");
+        }
+    }
+
+    private void batchNorm(GraphBuilder g, NodeProto node) {
+        attributes(node, "epsilon", "momentum", "training_mode", "spatial", "is_test", "consumed_inputs");
+        inputs(node, 5, 5);
+        if (intAttr(node, "training_mode", 0) != 0) {
+            throw error(node, "training_mode 1 is not supported; export in inference form (model.eval(), training=TrainingMode.PRESERVE"
+                    + " or EVAL)");
+        }
+        if (intAttr(node, "spatial", 1) != 1) {
+            throw error(node, "spatial 0 is not supported (per-channel statistics only)");
+        }
+        for (int i = 1; i < node.getOutputCount(); i++) {
+            if (!node.getOutput(i).isEmpty()) {
+                throw error(node, "writes its running statistics as outputs (training form); only the inference form is supported");
+            }
+        }
+        String x = activation(node, 0);
+        int channels = g.shape(x)[0];
+        String[] what = {"scale", "B", "input_mean", "input_var"};
+        float[][] t = new float[4][];
+        for (int i = 0; i < 4; i++) {
+            Constant c = constant(node, i + 1, what[i]);
+            if (c.floats == null || c.floats.length != channels || c.dims.length != 1) {
+                throw error(node, what[i] + " '" + node.getInput(i + 1) + "' has shape " + Arrays.toString(c.dims) + ", expected ["
+                        + channels + "]");
+            }
+            t[i] = c.floats;
+        }
+        for (float v : t[3]) {
+            if (v < 0) {
+                throw error(node, "input_var '" + node.getInput(4) + "' holds a negative variance (" + v + ")");
+            }
+        }
+        float eps = floatAttr(node, "epsilon", 1e-5f);
+        float momentum = floatAttr(node, "momentum", 0.9f);
+        if (!(eps > 0) || !Float.isFinite(eps) || !(momentum >= 0 && momentum <= 1)) {
+            throw error(node, "epsilon " + eps + " and momentum " + momentum + " must be positive and in [0, 1]");
+        }
+        String name = name(node, node.getInput(1));
+        // ONNX's momentum weighs the running value (running·m + batch·(1 − m)); prune4j's, like PyTorch's, the batch
+        BatchNorm layer = new BatchNorm(name, backend.fromArray(t[0], channels), backend.fromArray(t[1], channels),
+                backend.fromArray(t[2], channels), backend.fromArray(t[3], channels), 1 - momentum, eps);
+        record(name, "weight", node.getInput(1));
+        record(name, "bias", node.getInput(2));
+        record(name, "running_mean", node.getInput(3));
+        record(name, "running_var", node.getInput(4));
+        add(g, node, layer, x);
+    }
+
+    private void clip(GraphBuilder g, NodeProto node) {
+        float lo = -Float.MAX_VALUE;
+        float hi = Float.MAX_VALUE;
+        if (opset < 11) {
+            attributes(node, "min", "max");
+            inputs(node, 1, 1);
+            lo = floatAttr(node, "min", lo);
+            hi = floatAttr(node, "max", hi);
+        } else {
+            attributes(node);
+            inputs(node, 1, 3);
+            if (node.getInputCount() > 1 && !node.getInput(1).isEmpty()) {
+                lo = scalar(node, 1, "min");
+            }
+            if (node.getInputCount() > 2 && !node.getInput(2).isEmpty()) {
+                hi = scalar(node, 2, "max");
+            }
+        }
+        outputsOnly(node, 1);
+        if (!(lo <= hi) || Float.isNaN(lo) || Float.isNaN(hi)) {
+            throw error(node, "bounds min " + lo + " and max " + hi + " are not a range");
+        }
+        lo = Math.max(lo, -Float.MAX_VALUE);
+        hi = Math.min(hi, Float.MAX_VALUE);
+        String x = activation(node, 0);
+        Layer layer = lo == 0 && hi == Float.MAX_VALUE ? new Relu(name(node, null), backend) : new Clamp(name(node, null), backend, lo, hi);
+        add(g, node, layer, x);
+    }
+
+    /** An element-wise activation, with ONNX's defaults for its attributes (LeakyRelu α 0.01, HardSigmoid α 0.2 β 0.5, Elu α 1). */
+    private void activationNode(GraphBuilder g, NodeProto node) {
+        ActivationKind kind = switch (node.getOpType()) {
+            case "LeakyRelu" -> ActivationKind.LEAKY_RELU;
+            case "Sigmoid" -> ActivationKind.SIGMOID;
+            case "Tanh" -> ActivationKind.TANH;
+            case "HardSigmoid" -> ActivationKind.HARD_SIGMOID;
+            case "HardSwish" -> ActivationKind.HARD_SWISH;
+            default -> ActivationKind.ELU;
+        };
+        if (kind.hasBeta()) {
+            attributes(node, "alpha", "beta");
+        } else if (kind.hasAlpha()) {
+            attributes(node, "alpha");
+        } else {
+            attributes(node);
+        }
+        inputs(node, 1, 1);
+        outputsOnly(node, 1);
+        float alpha = floatAttr(node, "alpha", switch (kind) {
+            case LEAKY_RELU -> 0.01f;
+            case HARD_SIGMOID -> 0.2f;
+            default -> 1f;
+        });
+        float beta = floatAttr(node, "beta", 0.5f);
+        if (!Float.isFinite(alpha) || !Float.isFinite(beta)) {
+            throw error(node, "alpha " + alpha + " and beta " + beta + " must be finite");
+        }
+        String x = activation(node, 0);
+        add(g, node, new Activation(name(node, null), backend, kind, kind.hasAlpha() ? alpha : 0f, kind.hasBeta() ? beta : 0f), x);
+    }
+
+    /** A product of two values computed from the input: of one shape, or a gate {@code [C, 1, 1]} and a map {@code [C, H, W]}. */
+    private void mul(GraphBuilder g, NodeProto node) {
+        attributes(node);
+        inputs(node, 2, 2);
+        outputsOnly(node, 1);
+        for (int i = 0; i < 2; i++) {
+            if (constants.containsKey(node.getInput(i))) {
+                throw error(node, "multiplies by the constant '" + node.getInput(i) + "'; only products of two values computed from the"
+                        + " input are supported (of one shape, or a [C, 1, 1] gate and a [C, H, W] map)");
+            }
+        }
+        add(g, node, new Mul(name(node, null), backend), activation(node, 0), activation(node, 1));
+    }
+
+    private float scalar(NodeProto node, int input, String what) {
+        Constant c = constant(node, input, what);
+        if (c.floats == null || c.floats.length != 1) {
+            throw error(node, what + " '" + node.getInput(input) + "' must be one FLOAT value, got shape " + Arrays.toString(c.dims));
+        }
+        return c.floats[0];
+    }
+
+    private void pool(GraphBuilder g, NodeProto node) {
+        boolean max = node.getOpType().equals("MaxPool");
+        if (max) {
+            attributes(node, "auto_pad", "ceil_mode", "dilations", "kernel_shape", "pads", "storage_order", "strides");
+            if (intAttr(node, "storage_order", 0) != 0) {
+                throw error(node, "storage_order 1 is not supported");
+            }
+            for (int i = 1; i < node.getOutputCount(); i++) {
+                if (!node.getOutput(i).isEmpty()) {
+                    throw error(node, "its Indices output is not supported");
+                }
+            }
+        } else {
+            attributes(node, "auto_pad", "ceil_mode", "count_include_pad", "dilations", "kernel_shape", "pads", "strides");
+            outputsOnly(node, 1);
+        }
+        inputs(node, 1, 1);
+        String x = activation(node, 0);
+        if (g.shape(x).length != 3) {
+            throw error(node, "reads " + Arrays.toString(g.shape(x)) + " per example; only 2-d pooling of [C, H, W] maps is supported");
+        }
+        ones(node, "dilations");
+        long[] ks = intsAttr(node, "kernel_shape", null);
+        if (ks == null || ks.length != 2 || ks[0] != ks[1] || ks[0] < 1 || ks[0] > Integer.MAX_VALUE) {
+            throw error(node, "kernel_shape " + (ks == null ? "(missing)" : Arrays.toString(ks)) + " is not supported; square 2-d windows are");
+        }
+        int window = (int) ks[0];
+        int stride = square(node, "strides", 1);
+        int pad = padding(node, window, window, stride);
+        boolean ceil = intAttr(node, "ceil_mode", 0) != 0;
+        int[] xs = g.shape(x);
+        boolean changesShape = ceil && (ceilChanges(xs[1], window, stride, pad) || ceilChanges(xs[2], window, stride, pad));
+        if (!max && changesShape) {
+            throw error(node, "ceil_mode 1 is supported for MaxPool only, or where it does not change the output (export AveragePool with"
+                    + " ceil_mode=False)");
+        }
+        String name = name(node, null);
+        Layer layer = max ? new MaxPool2d(name, backend, window, stride, pad, changesShape)
+                : new AvgPool2d(name, backend, window, stride, pad, intAttr(node, "count_include_pad", 0) != 0);
+        add(g, node, layer, x);
+    }
+
+    /** Whether ceil mode keeps a partial window over {@code extent} positions, i.e. gives another output extent. */
+    private static boolean ceilChanges(int extent, int window, int stride, int pad) {
+        return ArgChecks.poolExtent(extent, window, stride, pad, true) != ArgChecks.poolExtent(extent, window, stride, pad, false);
+    }
+
+    /** A Pad that pads nothing (PyTorch writes one before AveragePool with count_include_pad) is its input; other pads are refused. */
+    private void zeroPad(NodeProto node) {
+        attributes(node, "mode", "pads", "value");
+        inputs(node, 1, 4);
+        outputsOnly(node, 1);
+        long[] pads = opset < 11 ? intsAttr(node, "pads", new long[0])
+                : node.getInputCount() > 1 && !node.getInput(1).isEmpty() ? constant(node, 1, "pads").ints() : new long[0];
+        if (pads == null) {
+            throw error(node, "pads must be INT64");
+        }
+        for (long p : pads) {
+            if (p != 0) {
+                throw error(node, "pads " + Arrays.toString(pads) + " are not supported; only a Pad of zeros (no padding) is, padding"
+                        + " belongs in the Conv or pooling node");
+            }
+        }
+        alias(node, node.getInput(0));
+    }
+
+    private void reshape(GraphBuilder g, NodeProto node) {
+        attributes(node, "allowzero");
+        inputs(node, 2, 2);
+        outputsOnly(node, 1);
+        String x = activation(node, 0);
+        Constant s = constant(node, 1, "shape");
+        if (s.ints == null) {
+            throw error(node, "shape '" + node.getInput(1) + "' must be INT64");
+        }
+        long features = 1;
+        for (int d : g.shape(x)) {
+            features *= d;
+        }
+        long[] t = s.ints;
+        boolean allowZero = intAttr(node, "allowzero", 0) != 0;
+        boolean flattens = t.length == 2 && !allowZero
+                && ((t[0] == 0 || t[0] == ShapeFolding.BATCH || (fixedBatch > 0 && t[0] == fixedBatch)) && (t[1] == -1 || t[1] == features)
+                    || t[0] == -1 && t[1] == features);
+        if (!flattens) {
+            throw error(node, "shape " + ShapeFolding.describe(s) + " is not supported; only a flatten to [batch, " + features
+                    + "] (e.g. [-1, " + features + "] or [0, -1]) is");
+        }
+        add(g, node, new Flatten(name(node, null), backend), x);
+    }
+
+    /**
+     * A mean over the two spatial axes of {@code [batch, C, H, W]} ({@code x.mean([2, 3])}) is a
+     * global average pool, followed by a Flatten when the axes are not kept; other axes are refused.
+     */
+    private void reduceMean(GraphBuilder g, NodeProto node) {
+        long[] axes;
+        if (opset < 18) {
+            attributes(node, "axes", "keepdims");
+            inputs(node, 1, 1);
+            axes = intsAttr(node, "axes", null);
+        } else {
+            attributes(node, "keepdims", "noop_with_empty_axes");
+            inputs(node, 1, 2);
+            axes = node.getInputCount() > 1 && !node.getInput(1).isEmpty() ? shapeInts(node, 1, "axes") : null;
+        }
+        outputsOnly(node, 1);
+        String x = activation(node, 0);
+        int rank = g.shape(x).length + 1;
+        long[] spatial = axes == null ? new long[0] : Arrays.stream(axes).map(a -> a < 0 ? a + rank : a).sorted().toArray();
+        if (rank != 4 || !Arrays.equals(spatial, new long[] {2, 3})) {
+            throw error(node, "a mean over axes " + (axes == null ? "(all)" : Arrays.toString(axes)) + " of a rank-" + rank + " tensor is not"
+                    + " supported; only over the spatial axes [2, 3] of [batch, C, H, W] (a global average pool) is");
+        }
+        String name = name(node, null);
+        if (intAttr(node, "keepdims", 1) != 0) {
+            add(g, node, new GlobalAvgPool(name, backend), x);
+            return;
+        }
+        String pool = unique(name + "_pool");
+        addAs(g, node, new GlobalAvgPool(pool, backend), pool, node.getOutput(0) + "_pool", x);
+        add(g, node, new Flatten(name, backend), pool);
+    }
+
+    /**
+     * A Softmax or LogSoftmax over the classes that writes the graph's output is taken off: prune4j
+     * trains on the scores before it, and the writer puts it back. Anywhere else it is refused.
+     */
+    private void outputFunction(GraphBuilder g, NodeProto node) {
+        attributes(node, "axis");
+        inputs(node, 1, 1);
+        outputsOnly(node, 1);
+        String x = activation(node, 0);
+        long axis = intAttr(node, "axis", opset < 13 ? 1 : -1);
+        if (!node.getOutput(0).equals(graphOutput) || g.shape(x).length != 1 || axis != 1 && axis != -1) {
+            throw error(node, node.getOpType() + " is supported only as the last node, over the classes of [batch, classes] (axis 1 or"
+                    + " -1)");
+        }
+        function = node.getOpType().equals("Softmax") ? OutputFunction.SOFTMAX : OutputFunction.LOG_SOFTMAX;
+        functionNode = node.getName();
+        alias(node, node.getInput(0));
+    }
+
+    /** {@code base}, or {@code base_2}, {@code base_3}…: a prune4j node name not taken yet. */
+    private String unique(String base) {
+        if (taken.add(base)) {
+            return base;
+        }
+        for (int k = 2; ; k++) {
+            if (taken.add(base + "_" + k)) {
+                return base + "_" + k;
+            }
+        }
+    }
+
+    /** {@code Shape} of an activation: its extents, with the batch as {@link ShapeFolding#BATCH}. */
+    private void shape(GraphBuilder g, NodeProto node) {
+        attributes(node, "start", "end");
+        inputs(node, 1, 1);
+        outputsOnly(node, 1);
+        String v = node.getInput(0);
+        if (constants.containsKey(v)) {
+            Constant c = constants.get(v);
+            long[] dims = Arrays.stream(c.dims).asLongStream().toArray();
+            constants.put(node.getOutput(0), ShapeFolding.slice(new Constant(new int[] {dims.length}, null, dims),
+                    intAttr(node, "start", 0), intAttr(node, "end", Long.MAX_VALUE), 1));
+            return;
+        }
+        int[] perExample = g.shape(activation(node, 0));
+        fold(node, () -> ShapeFolding.shape(perExample, intAttr(node, "start", 0), intAttr(node, "end", Long.MAX_VALUE)));
+    }
+
+    private void squeezing(NodeProto node) {
+        boolean unsqueeze = node.getOpType().equals("Unsqueeze");
+        outputsOnly(node, 1);
+        attributes(node, opset < 13 ? new String[] {"axes"} : new String[0]);
+        inputs(node, 1, opset < 13 ? 1 : 2);
+        Constant data = shapeInput(node, 0, "data");
+        long[] axes = opset < 13 ? intsAttr(node, "axes", null)
+                : node.getInputCount() > 1 && !node.getInput(1).isEmpty() ? shapeInts(node, 1, "axes") : null;
+        if (unsqueeze && axes == null) {
+            throw error(node, "needs axes");
+        }
+        long[] a = axes;
+        fold(node, () -> unsqueeze ? ShapeFolding.unsqueeze(data, a) : ShapeFolding.squeeze(data, a));
+    }
+
+    private void slice(NodeProto node) {
+        outputsOnly(node, 1);
+        inputs(node, 1, opset < 10 ? 1 : 5);
+        Constant data = shapeInput(node, 0, "data");
+        long[] starts;
+        long[] ends;
+        long[] axes;
+        long[] steps = {1};
+        if (opset < 10) {
+            attributes(node, "starts", "ends", "axes");
+            inputs(node, 1, 1);
+            starts = intsAttr(node, "starts", null);
+            ends = intsAttr(node, "ends", null);
+            axes = intsAttr(node, "axes", new long[] {0});
+        } else {
+            attributes(node);
+            inputs(node, 3, 5);
+            starts = shapeInts(node, 1, "starts");
+            ends = shapeInts(node, 2, "ends");
+            axes = node.getInputCount() > 3 && !node.getInput(3).isEmpty() ? shapeInts(node, 3, "axes") : new long[] {0};
+            if (node.getInputCount() > 4 && !node.getInput(4).isEmpty()) {
+                steps = shapeInts(node, 4, "steps");
+            }
+        }
+        if (starts == null || ends == null || starts.length != 1 || ends.length != 1 || axes.length != 1 || steps.length != 1
+                || axes[0] != 0 && axes[0] != -1) {
+            throw error(node, "only a slice of one axis of a one-dimensional shape is supported");
+        }
+        long step = steps[0];
+        fold(node, () -> ShapeFolding.slice(data, starts[0], ends[0], step));
+    }
+
+    /** A Cast of a constant to its own kind (integers to INT64 or INT32, floats to FLOAT) changes nothing; others are refused. */
+    private void cast(NodeProto node) {
+        attributes(node, "to", "saturate");
+        inputs(node, 1, 1);
+        outputsOnly(node, 1);
+        long to = intAttr(node, "to", -1);
+        Constant c = shapeInput(node, 0, "input");
+        boolean same = c.ints != null ? to == TensorProto.DataType.INT64_VALUE || to == TensorProto.DataType.INT32_VALUE
+                : to == TensorProto.DataType.FLOAT_VALUE;
+        if (!same) {
+            throw error(node, "a cast to " + typeName((int) to) + " is not supported; only casts of shapes to integers are");
+        }
+        alias(node, node.getInput(0));
+    }
+
+    /** Input {@code input} of a shape computation: a constant or the output of a Shape node. */
+    private Constant shapeInput(NodeProto node, int input, String what) {
+        String v = node.getInput(input);
+        if (activations.containsKey(v)) {
+            throw error(node, what + " '" + v + "' is an activation; " + node.getOpType() + " is supported only on shapes (constants and"
+                    + " Shape outputs)");
+        }
+        return constant(node, input, what);
+    }
+
+    /** Input {@code input} of a shape computation as integers (INT64 or INT32), or an error. */
+    private long[] shapeInts(NodeProto node, int input, String what) {
+        Constant c = shapeInput(node, input, what);
+        if (c.ints == null) {
+            throw error(node, what + " '" + node.getInput(input) + "' must be integers (INT64), got FLOAT");
+        }
+        return c.ints;
+    }
+
+    private void fold(NodeProto node, java.util.function.Supplier<Constant> f) {
+        try {
+            constants.put(node.getOutput(0), f.get());
+        } catch (IllegalArgumentException | InvalidSettingException e) {
+            throw error(node, e.getMessage());
+        }
+    }
+
+    private void gemm(GraphBuilder g, NodeProto node, Map<String, NodeProto> nodes, Map<String, Integer> readers,
+                      Set<NodeProto> absorbed) {
+        attributes(node, "alpha", "beta", "transA", "transB");
+        inputs(node, 2, 3);
+        outputsOnly(node, 1);
+        if (intAttr(node, "transA", 0) != 0) {
+            throw error(node, "transA 1 is not supported (the activations must be [batch, features])");
+        }
+        boolean transB = intAttr(node, "transB", 0) != 0;
+        float alpha = floatAttr(node, "alpha", 1f);
+        float beta = floatAttr(node, "beta", 1f);
+        String x = vector(g, node);
+        int in = g.shape(x)[0];
+        Constant b = constant(node, 1, "B");
+        if (b.floats == null || b.dims.length != 2 || b.dims[transB ? 1 : 0] != in) {
+            throw error(node, "B '" + node.getInput(1) + "' has shape " + Arrays.toString(b.dims) + ", which does not take " + in
+                    + " features" + (transB ? " (transB)" : ""));
+        }
+        int out = b.dims[transB ? 0 : 1];
+        if (out == 0) {
+            throw error(node, "B '" + node.getInput(1) + "' has shape " + Arrays.toString(b.dims) + ": no outputs");
+        }
+        float[] w = weight(b.floats, in, out, transB, alpha);
+        finite(node, "alpha " + alpha + " times B '" + node.getInput(1) + "'", w);
+        float[] bias = null;
+        if (node.getInputCount() == 3 && !node.getInput(2).isEmpty()) {
+            bias = biasOf(node, constant(node, 2, "C"), out, beta);
+            finite(node, "beta " + beta + " times C '" + node.getInput(2) + "'", bias);
+        }
+        NodeProto relu = reluOf(node.getOutput(0), nodes, readers);
+        String name = dense(g, node, node.getInput(1), w, in, out, bias, node.getInputCount() == 3 ? node.getInput(2) : null, x, relu != null);
+        fuse(name, node.getOutput(0), relu, absorbed);
+    }
+
+    /** MatMul by a constant; an Add of a constant that only reads its result becomes the bias. */
+    private void matMul(GraphBuilder g, NodeProto node, Map<String, NodeProto> nodes, Map<String, Integer> readers,
+                      Set<NodeProto> absorbed) {
+        attributes(node);
+        inputs(node, 2, 2);
+        outputsOnly(node, 1);
+        String x = vector(g, node);
+        int in = g.shape(x)[0];
+        Constant b = constant(node, 1, "B");
+        if (b.floats == null || b.dims.length != 2 || b.dims[0] != in) {
+            throw error(node, "B '" + node.getInput(1) + "' has shape " + Arrays.toString(b.dims) + ", which does not take " + in + " features");
+        }
+        int out = b.dims[1];
+        if (out == 0) {
+            throw error(node, "B '" + node.getInput(1) + "' has shape " + Arrays.toString(b.dims) + ": no outputs");
+        }
+        float[] w = weight(b.floats, in, out, false, 1f);
+        String y = node.getOutput(0);
+        NodeProto biasAdd = null;
+        String biasName = null;
+        if (readers.getOrDefault(y, 0) == 1) {
+            NodeProto n = nodes.get(y);
+            if (n != null && n.getOpType().equals("Add") && n.getInputCount() == 2 && n.getAttributeCount() == 0 && n.getDomain().isEmpty()) {
+                String other = n.getInput(0).equals(y) ? n.getInput(1) : n.getInput(0);
+                Constant c = constants.get(other);
+                if (c != null && c.floats != null && c.floats.length == out) {
+                    biasAdd = n;
+                    biasName = other;
+                }
+            }
+        }
+        float[] bias = biasAdd == null ? null : biasOf(biasAdd, constants.get(biasName), out, 1f);
+        String result = biasAdd == null ? y : biasAdd.getOutput(0);
+        NodeProto relu = reluOf(result, nodes, readers);
+        String name = dense(g, node, node.getInput(1), w, in, out, bias, biasName, x, relu != null);
+        if (biasAdd != null) {
+            absorbed.add(biasAdd);
+            activations.put(result, name);
+            outputNames.put(name, result);
+        }
+        fuse(name, result, relu, absorbed);
+    }
+
+    /** Refuses a non-finite weight that finite tensors gave (an infinite or overflowing alpha or beta, a Constant node's value_float). */
+    private void finite(NodeProto node, String what, float[] v) {
+        for (float x : v) {
+            if (!Float.isFinite(x)) {
+                throw error(node, what + " gives a non-finite value (" + x + ")");
+            }
+        }
+    }
+
+    private String vector(GraphBuilder g, NodeProto node) {
+        String x = activation(node, 0);
+        if (g.shape(x).length != 1) {
+            throw error(node, "reads " + Arrays.toString(g.shape(x)) + " per example; only [batch, features] inputs are supported"
+                    + " (flatten first)");
+        }
+        return x;
+    }
+
+    /** Dense weights [out, in] from B ([in, out], or [out, in] when transposed) times alpha. */
+    private static float[] weight(float[] b, int in, int out, boolean transB, float alpha) {
+        float[] w = new float[out * in];
+        for (int o = 0; o < out; o++) {
+            for (int i = 0; i < in; i++) {
+                w[o * in + i] = alpha * (transB ? b[o * in + i] : b[i * out + o]);
+            }
+        }
+        return w;
+    }
+
+    private float[] biasOf(NodeProto node, Constant c, int out, float beta) {
+        if (c.floats == null) {
+            throw error(node, "the bias must be FLOAT");
+        }
+        boolean vector = c.floats.length == out && (c.dims.length == 1 || c.dims.length == 2 && c.dims[0] == 1);
+        boolean scalar = c.floats.length == 1 && c.dims.length <= 2;
+        if (!vector && !scalar) {
+            throw error(node, "bias of shape " + Arrays.toString(c.dims) + " does not broadcast to [batch, " + out + "] as a per-feature"
+                    + " bias");
+        }
+        float[] b = new float[out];
+        for (int o = 0; o < out; o++) {
+            b[o] = beta * c.floats[vector ? o : 0];
+        }
+        return b;
+    }
+
+    private String dense(GraphBuilder g, NodeProto node, String weightName, float[] w, int in, int out, float[] bias, String biasName,
+                         String x, boolean relu) {
+        String name = name(node, weightName);
+        Dense layer = new Dense(name, backend.fromArray(w, out, in), bias == null ? null : backend.fromArray(bias, out), relu);
+        record(name, "weight", weightName);
+        if (bias != null && biasName != null) {
+            record(name, "bias", biasName);
+        }
+        add(g, node, layer, x);
+        return name;
+    }
+
+    private void record(String node, String parameter, String initializer) {
+        // an initializer read by several nodes keeps its name at the first; the others are written as their own
+        if (constants.containsKey(initializer) && usedInitializers.add(initializer)) {
+            initializerNames.put(node + "." + parameter, initializer);
+        }
+    }
+
+    private void add(GraphBuilder g, NodeProto node, Layer layer, String... inputs) {
+        addAs(g, node, layer, node.getName().isEmpty() ? layer.name() : node.getName(), node.getOutput(0), inputs);
+        activations.put(node.getOutput(0), layer.name());
+    }
+
+    /**
+     * Adds {@code layer}, read from {@code node}, to be exported as the ONNX node {@code onnxName}
+     * writing the tensor {@code output}; the caller maps the file's value to it, if any.
+     */
+    private void addAs(GraphBuilder g, NodeProto node, Layer layer, String onnxName, String output, String... inputs) {
+        try {
+            g.add(layer, inputs);
+            Shapes.size(g.shape(layer.name())); // one example of the output must fit a tensor
+        } catch (IllegalArgumentException | InvalidSettingException e) {
+            throw error(node, e.getMessage());
+        }
+        nodeNames.put(layer.name(), onnxName);
+        outputNames.put(layer.name(), output);
+    }
+
+    private void alias(NodeProto node, String input) {
+        if (constants.containsKey(input)) {
+            constants.put(node.getOutput(0), constants.get(input));
+        } else {
+            activations.put(node.getOutput(0), activation(node, 0));
+        }
+    }
+
+    /**
+     * A prune4j name for {@code node}: its weight initializer's module path ({@code conv1.weight} →
+     * {@code conv1}), else the ONNX node name, else its output; made unique.
+     */
+    private String name(NodeProto node, String weight) {
+        List<String> candidates = new ArrayList<>();
+        if (weight != null && weight.endsWith(".weight") && weight.length() > ".weight".length() && !weight.startsWith("onnx::")) {
+            candidates.add(weight.substring(0, weight.length() - ".weight".length()));
+        }
+        candidates.add(node.getName());
+        candidates.add(node.getOutput(0));
+        for (String c : candidates) {
+            if (!c.isEmpty() && taken.add(c)) {
+                return c;
+            }
+        }
+        return unique(node.getOutput(0));
+    }
+
+    private String activation(NodeProto node, int input) {
+        String v = node.getInput(input);
+        String a = activations.get(v);
+        if (a != null) {
+            return a;
+        }
+        if (v.isEmpty()) {
+            throw error(node, "input " + input + " is missing");
+        }
+        if (constants.containsKey(v)) {
+            throw error(node, "input " + input + " '" + v + "' is a constant; it must be computed from the network's input");
+        }
+        throw error(node, "input '" + v + "' is produced by no earlier node, initializer or graph input (a missing value, or a cycle)");
+    }
+
+    private Constant constant(NodeProto node, int input, String what) {
+        String v = node.getInput(input);
+        Constant c = constants.get(v);
+        if (c == null) {
+            if (activations.containsKey(v)) {
+                throw error(node, what + " '" + v + "' is computed at run time; only constant " + what + "s (initializers) are supported");
+            }
+            throw error(node, what + " '" + v + "' is produced by no earlier node or initializer");
+        }
+        return c;
+    }
+
+    private void inputs(NodeProto node, int min, int max) {
+        int n = node.getInputCount();
+        while (n > min && node.getInput(n - 1).isEmpty()) {
+            n--; // trailing optional inputs left out
+        }
+        if (n < min || n > max) {
+            throw error(node, "has " + node.getInputCount() + " inputs, expected " + (min == max ? min : min + " to " + max));
+        }
+    }
+
+    private void outputsOnly(NodeProto node, int n) {
+        for (int i = n; i < node.getOutputCount(); i++) {
+            if (!node.getOutput(i).isEmpty()) {
+                throw error(node, "has " + node.getOutputCount() + " outputs, expected " + n);
+            }
+        }
+    }
+
+    /** Refuses attributes outside {@code allowed}: an unknown one may change what the node computes. */
+    private void attributes(NodeProto node, String... allowed) {
+        Set<String> ok = Set.of(allowed);
+        Set<String> seen = new HashSet<>();
+        for (AttributeProto a : node.getAttributeList()) {
+            if (!ok.contains(a.getName())) {
+                throw error(node, "attribute '" + a.getName() + "' is not supported" + (allowed.length == 0 ? " (this operator takes none)"
+                        : " (supported: " + String.join(", ", allowed) + ")"));
+            }
+            if (!seen.add(a.getName())) {
+                throw error(node, "attribute '" + a.getName() + "' is given twice");
+            }
+            if (!a.getRefAttrName().isEmpty()) {
+                throw error(node, "attribute '" + a.getName() + "' refers to a function attribute; only plain values are supported");
+            }
+        }
+    }
+
+    private AttributeProto attr(NodeProto node, String name) {
+        for (AttributeProto a : node.getAttributeList()) {
+            if (a.getName().equals(name)) {
+                return a;
+            }
+        }
+        return null;
+    }
+
+    private long intAttr(NodeProto node, String name, long fallback) {
+        AttributeProto a = attr(node, name);
+        if (a == null) {
+            return fallback;
+        }
+        if (a.getType() != AttributeProto.AttributeType.INT && !(a.getType() == AttributeProto.AttributeType.UNDEFINED && a.hasI())) {
+            throw error(node, "attribute '" + name + "' must be an integer");
+        }
+        return a.getI();
+    }
+
+    private float floatAttr(NodeProto node, String name, float fallback) {
+        AttributeProto a = attr(node, name);
+        if (a == null) {
+            return fallback;
+        }
+        if (a.getType() != AttributeProto.AttributeType.FLOAT && !(a.getType() == AttributeProto.AttributeType.UNDEFINED && a.hasF())) {
+            throw error(node, "attribute '" + name + "' must be a float");
+        }
+        if (Float.isNaN(a.getF())) {
+            throw error(node, "attribute '" + name + "' is NaN");
+        }
+        return a.getF();
+    }
+
+    private String stringAttr(NodeProto node, String name, String fallback) {
+        AttributeProto a = attr(node, name);
+        if (a == null) {
+            return fallback;
+        }
+        if (a.getType() != AttributeProto.AttributeType.STRING && !(a.getType() == AttributeProto.AttributeType.UNDEFINED && a.hasS())) {
+            throw error(node, "attribute '" + name + "' must be a string");
+        }
+        return a.getS().toStringUtf8();
+    }
+
+    private long[] intsAttr(NodeProto node, String name, long[] fallback) {
+        AttributeProto a = attr(node, name);
+        if (a == null) {
+            return fallback;
+        }
+        if (a.getType() != AttributeProto.AttributeType.INTS && a.getType() != AttributeProto.AttributeType.UNDEFINED) {
+            throw error(node, "attribute '" + name + "' must be a list of integers");
+        }
+        return a.getIntsList().stream().mapToLong(Long::longValue).toArray();
+    }
+
+    /** The one value of a 2-d attribute given for both axes alike ([s, s]), or {@code fallback} when absent. */
+    private int square(NodeProto node, String name, int fallback) {
+        long[] v = intsAttr(node, name, null);
+        if (v == null) {
+            return fallback;
+        }
+        if (v.length != 2 || v[0] != v[1] || v[0] < 1 || v[0] > Integer.MAX_VALUE) {
+            throw error(node, name + " " + Arrays.toString(v) + " are not supported; one positive value for both axes is");
+        }
+        return (int) v[0];
+    }
+
+    private void ones(NodeProto node, String name) {
+        long[] v = intsAttr(node, name, null);
+        if (v != null) {
+            for (long d : v) {
+                if (d != 1) {
+                    throw error(node, name + " " + Arrays.toString(v) + " are not supported; only 1 is");
+                }
+            }
+        }
+    }
+
+    static String typeName(int dataType) {
+        TensorProto.DataType t = TensorProto.DataType.forNumber(dataType);
+        return t == null ? "#" + dataType : t.name();
+    }
+
+    /** A constant tensor: FLOAT values in {@code floats} or integer ones in {@code ints}. */
+    record Constant(int[] dims, float[] floats, long[] ints) {
+        static Constant floats(List<Float> values) {
+            float[] f = new float[values.size()];
+            for (int i = 0; i < f.length; i++) {
+                f[i] = values.get(i);
+            }
+            return new Constant(new int[] {f.length}, f, null);
+        }
+
+        /** Checks {@code t} against its shape and data type and copies its values. */
+        static Constant of(String file, String what, TensorProto t) {
+            String where = file + ": " + what;
+            if (t.getDataLocation() == TensorProto.DataLocation.EXTERNAL || t.getExternalDataCount() > 0) {
+                throw new OnnxFormatException(where + " keeps its data in an external file; external data is not supported (save the"
+                        + " model as one file)");
+            }
+            if (t.hasSegment()) {
+                throw new OnnxFormatException(where + " is a segment of a tensor; segmented tensors are not supported");
+            }
+            int[] dims = new int[t.getDimsCount()];
+            long count = 1;
+            for (int i = 0; i < dims.length; i++) {
+                long d = t.getDims(i);
+                if (d < 0 || d > Integer.MAX_VALUE) {
+                    throw new OnnxFormatException(where + " has an invalid shape " + t.getDimsList());
+                }
+                dims[i] = (int) d;
+                count *= d;
+                if (count > Integer.MAX_VALUE) {
+                    throw new OnnxFormatException(where + " shape " + t.getDimsList() + " is too large");
+                }
+            }
+            int n = (int) count;
+            int type = t.getDataType();
+            boolean raw = t.hasRawData();
+            switch (type) {
+                case TensorProto.DataType.FLOAT_VALUE -> {
+                    float[] v;
+                    if (raw) {
+                        checkBytes(where, t, n, 4);
+                        v = new float[n];
+                        t.getRawData().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(v);
+                    } else {
+                        checkCount(where, t.getFloatDataCount(), n, t);
+                        v = new float[n];
+                        for (int i = 0; i < n; i++) {
+                            v[i] = t.getFloatData(i);
+                        }
+                    }
+                    for (int i = 0; i < n; i++) {
+                        if (!Float.isFinite(v[i])) {
+                            throw new OnnxFormatException(where + " holds a non-finite value (" + v[i] + ") at element " + i);
+                        }
+                    }
+                    return new Constant(dims, v, null);
+                }
+                case TensorProto.DataType.INT64_VALUE, TensorProto.DataType.INT32_VALUE, TensorProto.DataType.BOOL_VALUE -> {
+                    long[] v;
+                    if (raw) {
+                        int size = type == TensorProto.DataType.INT64_VALUE ? 8 : type == TensorProto.DataType.INT32_VALUE ? 4 : 1;
+                        checkBytes(where, t, n, size);
+                        v = new long[n];
+                        ByteBuffer b = t.getRawData().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+                        for (int i = 0; i < n; i++) {
+                            v[i] = size == 8 ? b.getLong() : size == 4 ? b.getInt() : b.get();
+                        }
+                    } else if (type == TensorProto.DataType.INT64_VALUE) {
+                        checkCount(where, t.getInt64DataCount(), n, t);
+                        v = new long[n];
+                        for (int i = 0; i < n; i++) {
+                            v[i] = t.getInt64Data(i);
+                        }
+                    } else {
+                        checkCount(where, t.getInt32DataCount(), n, t);
+                        v = new long[n];
+                        for (int i = 0; i < n; i++) {
+                            v[i] = t.getInt32Data(i);
+                        }
+                    }
+                    return new Constant(dims, null, v);
+                }
+                default -> throw new OnnxFormatException(where + " has data type " + typeName(type)
+                        + "; only FLOAT weights (and INT64 shapes) are supported");
+            }
+        }
+
+        private static void checkBytes(String where, TensorProto t, int n, int size) {
+            long expected = (long) n * size;
+            if (t.getRawData().size() != expected) {
+                throw new OnnxFormatException(where + " has " + t.getRawData().size() + " bytes of data but shape " + t.getDimsList()
+                        + " needs " + expected);
+            }
+        }
+
+        private static void checkCount(String where, int have, int n, TensorProto t) {
+            if (have != n) {
+                throw new OnnxFormatException(where + " has " + have + " values but shape " + t.getDimsList() + " needs " + n);
+            }
+        }
+    }
+}
