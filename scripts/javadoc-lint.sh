@@ -16,7 +16,8 @@ for m in "${modules[@]}"; do
     [[ -d "$m/src/main/java" ]] || { echo "javadoc-lint: no module $m" >&2; exit 2; }
     cpf="$m/target/javadoc-lint.classpath"
     if [[ ! -f "$cpf" || "$m/pom.xml" -nt "$cpf" ]]; then
-        mvn -o -q -B -pl "$m" dependency:build-classpath -Dmdep.outputFile="$PWD/$cpf" -Dmdep.includeScope=compile >/dev/null
+        mvn -o -q -B -Dp4j.skipDocs -pl "$m" -am test-compile dependency:build-classpath -Dmdep.outputFile="$PWD/$cpf" \
+            -Dmdep.includeScope=compile >/dev/null
     fi
     cp="$(cat "$cpf")"
     for d in prune4j-core prune4j-cuda; do cp="$cp:$PWD/$d/target/classes"; done
