@@ -23,7 +23,12 @@ final class CommonOptions {
 
     /** The data set in {@code --data}, scaled as {@code --input-mean} and {@code --input-std} say. */
     io.prune4j.data.Mnist.Splits loadData() {
-        return io.prune4j.data.DataSets.load(data, inputMean, inputStd);
+        try {
+            return io.prune4j.data.DataSets.load(data, inputMean, inputStd);
+        } catch (io.prune4j.MissingFileException e) {
+            // the library's message says what is missing; the command line adds where to point instead
+            throw new io.prune4j.Prune4jException(e.getMessage() + " (--data DIR reads another folder)", e);
+        }
     }
 
     @Option(names = "--device", paramLabel = "cpu|cuda|auto", description = "Where to compute (default: ${DEFAULT-VALUE}).")
@@ -82,7 +87,12 @@ final class CommonOptions {
         if (t < 1) {
             throw new InvalidSettingException("--threads must be at least 1, got " + t);
         }
-        Backend backend = Backends.create(d, t);
+        Backend backend;
+        try {
+            backend = Backends.create(d, t);
+        } catch (io.prune4j.backend.DeviceUnavailableException e) {
+            throw new io.prune4j.backend.DeviceUnavailableException(e.getMessage() + " (--device cpu runs on the CPU)", e);
+        }
         System.err.println("device: " + backend.name() + (d == Backends.Device.AUTO ? " (chosen by --device auto)" : "")
                 + (backend.name().equals("cpu") ? ", " + t + " thread" + (t == 1 ? "" : "s") : ""));
         return backend;

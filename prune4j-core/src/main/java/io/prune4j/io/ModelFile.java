@@ -1,12 +1,13 @@
 package io.prune4j.io;
 
-import io.prune4j.InvalidSettingException;
-import io.prune4j.MissingFileException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.prune4j.InvalidSettingException;
+import io.prune4j.MissingFileException;
+import io.prune4j.Prune4jException;
 import io.prune4j.backend.ActivationKind;
 import io.prune4j.backend.Backend;
 import io.prune4j.nn.Activation;
@@ -16,16 +17,16 @@ import io.prune4j.nn.BatchNorm;
 import io.prune4j.nn.Clamp;
 import io.prune4j.nn.Concat;
 import io.prune4j.nn.Conv2d;
-import io.prune4j.nn.GlobalAvgPool;
-import io.prune4j.nn.Identity;
 import io.prune4j.nn.Dense;
 import io.prune4j.nn.Flatten;
+import io.prune4j.nn.GlobalAvgPool;
+import io.prune4j.nn.Graph;
+import io.prune4j.nn.Identity;
+import io.prune4j.nn.Layer;
 import io.prune4j.nn.MaxPool2d;
 import io.prune4j.nn.Mul;
-import io.prune4j.nn.Layer;
 import io.prune4j.nn.Parameter;
 import io.prune4j.nn.Relu;
-import io.prune4j.nn.Graph;
 import io.prune4j.tensor.Tensor;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -41,6 +42,9 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Reads and writes networks in the safetensors layout: an 8-byte little-endian header length, a
@@ -88,7 +92,120 @@ public final class ModelFile {
     /** Headers beyond this are not model files we wrote or can sensibly read. */
     private static final long MAX_HEADER = 100L << 20;
 
+    /** The layer types this class writes itself; a {@link LayerCodec} cannot take these names. */
+    private static final Set<String> BUILT_IN = Set.of("dense", "conv2d", "maxpool2d", "avgpool2d", "globalavgpool", "flatten",
+            "relu", "clamp", "activation", "batchnorm", "add", "mul", "concat", "identity");
+    private static final Map<String, LayerCodec<?>> BY_TYPE = new ConcurrentHashMap<>();
+    private static final Map<Class<?>, LayerCodec<?>> BY_CLASS = new ConcurrentHashMap<>();
+
     private ModelFile() {}
+
+    /**
+     * Registers how layers of one's own class are saved and loaded, for every later
+     * {@link #save} and {@link #load} in this class loader. Registering the same codec class again
+     * for the same type and layer class does nothing.
+     *
+     * @param codec the codec (not null)
+     * @throws IllegalArgumentException when its type is empty or built in, or when another codec
+     *     already has its type or its layer class
+     */
+    public static synchronized void register(LayerCodec<?> codec) {
+        Objects.requireNonNull(codec, "codec");
+        String type = Objects.requireNonNull(codec.type(), "codec.type()");
+        Class<?> cls = Objects.requireNonNull(codec.layerClass(), "codec.layerClass()");
+        if (type.isBlank() || BUILT_IN.contains(type)) {
+            throw new IllegalArgumentException("layer codec type '" + type + "' is " + (type.isBlank() ? "empty" : "a built-in layer type"));
+        }
+        LayerCodec<?> byType = BY_TYPE.get(type);
+        LayerCodec<?> byClass = BY_CLASS.get(cls);
+        if (byType != null && byType.getClass() == codec.getClass() && byClass == byType) {
+            return;
+        }
+        if (byType != null) {
+            throw new IllegalArgumentException("layer type '" + type + "' is registered already, for " + byType.layerClass().getName());
+        }
+        if (byClass != null) {
+            throw new IllegalArgumentException(cls.getName() + " layers have a codec already, of type '" + byClass.type() + "'");
+        }
+        BY_TYPE.put(type, codec);
+        BY_CLASS.put(cls, codec);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <L extends Layer> void writeCustom(ObjectNode spec, LayerCodec<L> codec, Layer layer) {
+        spec.put("type", codec.type()).put("name", layer.name());
+        Map<String, String> settings = codec.settings((L) layer);
+        ObjectNode s = spec.putObject("settings");
+        settings.forEach((k, v) -> s.put(Objects.requireNonNull(k, "settings key"), Objects.requireNonNull(v, "setting " + k)));
+        ObjectNode t = spec.putObject("tensors");
+        for (Parameter p : layer.parameters()) {
+            shapeArray(t.putArray(p.name()), p.value().shape());
+        }
+        layer.buffers().forEach((name, v) -> shapeArray(t.putArray(name), v.shape()));
+    }
+
+    private static void shapeArray(ArrayNode a, int[] shape) {
+        for (int d : shape) {
+            a.add(d);
+        }
+    }
+
+    private static Layer readCustom(Contents c, JsonNode spec, String where, String type, Backend backend) {
+        Path file = c.file;
+        LayerCodec<?> codec = BY_TYPE.get(type);
+        if (codec == null) {
+            throw new ModelFormatException(file + ": " + where + ".type '" + type + "' is not a known layer type"
+                    + (type.isEmpty() || BUILT_IN.contains(type) ? "" : " (a layer of one's own: register its LayerCodec before loading)"));
+        }
+        String name = requireName(file, spec, where);
+        Map<String, String> settings = new LinkedHashMap<>();
+        JsonNode s = spec.path("settings");
+        if (!s.isMissingNode() && !s.isObject()) {
+            throw new ModelFormatException(file + ": " + where + ".settings must be an object of strings");
+        }
+        for (var it = s.fields(); it.hasNext();) {
+            var e = it.next();
+            if (!e.getValue().isTextual()) {
+                throw new ModelFormatException(file + ": " + where + ".settings." + e.getKey() + " must be a string");
+            }
+            settings.put(e.getKey(), e.getValue().asText());
+        }
+        JsonNode t = spec.path("tensors");
+        if (!t.isMissingNode() && !t.isObject()) {
+            throw new ModelFormatException(file + ": " + where + ".tensors must map tensor names to shapes");
+        }
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        try {
+            for (var it = t.fields(); it.hasNext();) {
+                var e = it.next();
+                JsonNode shapeNode = e.getValue();
+                if (!shapeNode.isArray() || shapeNode.size() > 8) {
+                    throw new ModelFormatException(file + ": " + where + ".tensors." + e.getKey() + " must be a shape (a list of sizes)");
+                }
+                int[] shape = new int[shapeNode.size()];
+                for (int i = 0; i < shape.length; i++) {
+                    shape[i] = requireInt(file, shapeNode, i, where + ".tensors." + e.getKey());
+                }
+                tensors.put(e.getKey(), backend.fromArray(c.tensor(name + "." + e.getKey(), shape), shape));
+            }
+            Layer layer = codec.create(name, Map.copyOf(settings), java.util.Collections.unmodifiableMap(tensors), backend);
+            if (layer == null || layer.getClass() != codec.layerClass() || !layer.name().equals(name)) {
+                if (layer != null) {
+                    layer.close();
+                }
+                throw new ModelFormatException(file + ": " + where + ": the codec of '" + type + "' did not give a "
+                        + codec.layerClass().getSimpleName() + " named " + name);
+            }
+            return layer;
+        } catch (ModelFormatException e) {
+            tensors.values().forEach(Tensor::close);
+            throw e.getMessage().startsWith(file.toString()) ? e : new ModelFormatException(file + ": " + where + " (" + name + "): "
+                    + e.getMessage());
+        } catch (RuntimeException e) {
+            tensors.values().forEach(Tensor::close);
+            throw new ModelFormatException(file + ": " + where + " (" + name + "): " + e.getMessage());
+        }
+    }
 
     /**
      * Writes {@code net} to {@code file}; {@code extraMetadata} (string keys and values) goes into the
@@ -157,8 +274,13 @@ public final class ModelFile {
             } else if (layer instanceof Identity id) {
                 spec.put("type", "identity").put("name", id.name());
             } else {
-                throw new IllegalArgumentException("cannot save node " + node.name() + " (" + layer.describe()
-                        + "): the model file has no format for " + layer.getClass().getSimpleName() + " layers");
+                LayerCodec<?> codec = BY_CLASS.get(layer.getClass());
+                if (codec == null) {
+                    throw new Prune4jException("cannot save node " + node.name() + " (" + layer.describe() + "): the model file has"
+                            + " no format for " + layer.getClass().getName() + " layers; register a LayerCodec for them with"
+                            + " ModelFile.register (nothing was written)");
+                }
+                writeCustom(spec, codec, layer);
             }
             // a chain's entries read the one before, and say so by saying nothing (the layout of files before graphs)
             if (!node.inputs().equals(List.of(previous))) {
@@ -382,7 +504,7 @@ public final class ModelFile {
                     case "mul" -> new Mul(requireName(file, spec, where), backend);
                     case "concat" -> new Concat(requireName(file, spec, where), backend);
                     case "identity" -> new Identity(requireName(file, spec, where), backend);
-                    default -> throw new ModelFormatException(file + ": " + where + ".type '" + type + "' is not a known layer type");
+                    default -> readCustom(c, spec, where, type, backend);
                 };
                 nodes.add(new Graph.Node(layer, inputs));
                 for (Parameter p : layer.parameters()) {

@@ -1,9 +1,9 @@
 package io.prune4j.onnx;
 
-import io.prune4j.InvalidSettingException;
-import io.prune4j.MissingFileException;
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
+import io.prune4j.InvalidSettingException;
+import io.prune4j.MissingFileException;
 import io.prune4j.backend.ActivationKind;
 import io.prune4j.backend.ArgChecks;
 import io.prune4j.backend.Backend;

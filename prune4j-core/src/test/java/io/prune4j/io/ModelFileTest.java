@@ -375,8 +375,9 @@ class ModelFileTest {
         }, Graph.INPUT);
         g.dense("fc", "mine", 2);
         Graph net = g.build();
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ModelFile.save(net, p, Map.of()));
+        io.prune4j.Prune4jException e = assertThrows(io.prune4j.Prune4jException.class, () -> ModelFile.save(net, p, Map.of()));
         assertTrue(e.getMessage().startsWith("cannot save node mine (Mine mine)"), e.getMessage());
+        assertTrue(e.getMessage().contains("register a LayerCodec"), e.getMessage());
         assertEquals("previous", Files.readString(p));
     }
 }

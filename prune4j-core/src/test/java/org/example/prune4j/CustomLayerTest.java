@@ -1,12 +1,16 @@
 package org.example.prune4j;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.prune4j.backend.Backend;
 import io.prune4j.backend.cpu.CpuBackend;
+import io.prune4j.Prune4jException;
 import io.prune4j.data.Dataset;
+import io.prune4j.io.ModelFile;
 import io.prune4j.nn.Conv2d;
 import io.prune4j.nn.Graph;
 import io.prune4j.nn.GraphBuilder;
@@ -19,6 +23,8 @@ import io.prune4j.tensor.Tensor;
 import io.prune4j.testing.Check;
 import io.prune4j.train.DeviceData;
 import io.prune4j.train.TrainConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -27,6 +33,7 @@ import java.util.Set;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A layer written outside the library ({@link Scale}, a learnable per-channel scale) takes part in
@@ -186,6 +193,50 @@ class CustomLayerTest {
             ChannelGroups groups = ChannelGroups.of(net, Set.of("s1"));
             assertEquals(List.of("c2"), groups.prunable().stream().map(ChannelGroups.Group::name).toList());
             assertEquals("s1 is to be kept", groups.named("c1").reason());
+        }
+    }
+
+    /**
+     * Saving refuses a layer of one's own until its codec is registered (before anything is written),
+     * and with the codec the network, masks included, loads back computing the same outputs bit for bit.
+     * (The refusal is checked only where no other test of this JVM has registered the codec already.)
+     */
+    @Test
+    void theCustomLayerSavesAndLoadsThroughItsCodec(@TempDir Path dir) throws Exception {
+        SplittableRandom rng = new SplittableRandom(SEED);
+        try (Graph net = network(rng)) {
+            Path file = dir.resolve("scaled.safetensors");
+            Prune4jException refused = null;
+            try {
+                ModelFile.save(net, file, Map.of());
+            } catch (Prune4jException e) {
+                refused = e;
+            }
+            if (refused != null) {   // no codec registered yet in this JVM
+                assertTrue(refused.getMessage().contains("s1") && refused.getMessage().contains("LayerCodec"), refused.getMessage());
+                assertFalse(Files.exists(file), "nothing is written when a layer cannot be saved");
+            }
+            ModelFile.register(new ScaleCodec());
+            ModelFile.register(new ScaleCodec());   // the same codec again: nothing happens
+            assertThrows(IllegalArgumentException.class, () -> ModelFile.register(new ScaleCodec() {
+                @Override
+                public String type() {
+                    return "dense";
+                }
+            }));
+            Scale s1 = (Scale) net.layer("s1");
+            s1.scale().setMask(cpu.fromArray(new float[] {1, 0, 1, 1, 0, 1}, 6));
+            ModelFile.save(net, file, Map.of());
+            Dataset data = images(5, rng);
+            try (Graph back = ModelFile.load(file, cpu);
+                 Tensor x = cpu.fromArray(data.features(), 5, 2, 6, 6)) {
+                Scale loaded = (Scale) back.layer("s1");
+                assertNotNull(loaded.scale().mask(), "the mask of the custom layer's parameter is saved");
+                assertTrue(Arrays.equals(s1.scale().mask().toFloatArray(), loaded.scale().mask().toFloatArray()));
+                float[] a = net.forward(x, false).toFloatArray();
+                float[] b = back.forward(x, false).toFloatArray();
+                assertTrue(Arrays.equals(a, b), "the loaded network computes the same outputs");
+            }
         }
     }
 }
