@@ -36,7 +36,7 @@ if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
     echo "== installing the prune4j jar into the local Maven repository (tests skipped, CPU only)"
     # -P'!native': the benchmarks only use the CPU backend, so there is no point in compiling the CUDA
     # kernels here even where nvcc exists.
-    (cd "$REPO_DIR" && mvn -q $MVN_ARGS install -DskipTests -P'!native')
+    (cd "$REPO_DIR" && mvn -q $MVN_ARGS install -DskipTests -Dp4j.skipDocs -P'!native')
     echo "== building benchmarks/target/benchmarks.jar"
     mvn -q $MVN_ARGS -f "$BENCH_DIR/pom.xml" package
 fi

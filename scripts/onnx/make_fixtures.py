@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Exports the small PyTorch models that prune4j's ONNX tests read, with PyTorch's outputs for fixed inputs.
 
-Writes into src/test/resources/io/prune4j/onnx/ (or the folder given with --out), for every model
+Writes into prune4j-core/src/test/resources/io/prune4j/onnx/ (or the folder given with --out), for every model
 below, `<name>.op13.onnx` and `<name>.op17.onnx` (opsets 13 and 17; fmnist_small at 17 only) and next
 to each file `<file>.json`: description, opset, torch version, input_shape, input (a batch of 3 from a
 seeded standard normal, flat), output_shape, output (PyTorch's output for that input, flat), op_types.
@@ -79,7 +79,7 @@ import torch.nn.functional as F  # noqa: E402
 
 import onnx_common as oc  # noqa: E402
 
-DEFAULT_OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "src", "test", "resources", "io",
+DEFAULT_OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "prune4j-core", "src", "test", "resources", "io",
                            "prune4j", "onnx")
 OPSETS = (13, 17)
 MAX_BYTES = 200 * 1024
@@ -404,7 +404,7 @@ def train_fmnist_small(epochs=2, batch=128, seed=1):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--out", default=DEFAULT_OUT, help="output folder (default: src/test/resources/io/prune4j/onnx)")
+    p.add_argument("--out", default=DEFAULT_OUT, help="output folder (default: prune4j-core/src/test/resources/io/prune4j/onnx)")
     p.add_argument("--threads", type=int, default=2, help="PyTorch threads (default: 2)")
     p.add_argument("--only", default="", help="comma-separated model names to make (default: all)")
     p.add_argument("--verbose", action="store_true", help="print every exported graph")

@@ -4,7 +4,12 @@ package io.prune4j;
 public final class Version {
     private Version() {}
 
-    /** The project version Maven wrote into {@code io/prune4j/version.properties}, or "dev" when it is missing or unfiltered. */
+    /**
+     * The project version Maven wrote into {@code io/prune4j/version.properties}, or "dev" when it is
+     * missing or unfiltered.
+     *
+     * @return the version, such as {@code 0.1.0-SNAPSHOT}
+     */
     public static String get() {
         try (java.io.InputStream in = Version.class.getResourceAsStream("/io/prune4j/version.properties")) {
             if (in != null) {

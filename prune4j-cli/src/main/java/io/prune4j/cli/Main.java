@@ -9,8 +9,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The {@code prune4j} command line and its exit statuses ({@link #EXIT_CODES}, shown by every
- * {@code --help}):
+ * The {@code prune4j} command line and its exit statuses (shown by every {@code --help}):
  * <ul>
  *   <li>1: an error we expected, the user's input or the machine: a bad file ({@link Prune4jException}
  *       and its subclasses), a bad setting ({@link InvalidSettingException}), no GPU, no disk space,
@@ -42,11 +41,21 @@ public final class Main {
     static final String EXIT_INTERNAL = "3:an internal error, a bug in prune4j: please report it with the message and the"
             + " stack trace it prints";
 
+    /**
+     * Runs the command line and exits the JVM with its status.
+     *
+     * @param args the command line's arguments
+     */
     public static void main(String[] args) {
         System.exit(run(args));
     }
 
-    /** Runs the command line and returns the exit status (for tests and embedding). */
+    /**
+     * Runs the command line and returns the exit status (for tests and embedding).
+     *
+     * @param args the command line's arguments
+     * @return 0 when the job is done, {@link #ERROR}, {@link #USAGE} or {@link #INTERNAL} otherwise
+     */
     public static int run(String... args) {
         return execute(new CommandLine(new Main()), args);
     }

@@ -21,6 +21,12 @@ public final class AtomicFiles {
     /** Writes the whole content through {@code body}. */
     @FunctionalInterface
     public interface Body {
+        /**
+         * Writes the file's whole content.
+         *
+         * @param out the temporary file's stream (buffered; closed by {@link #write}, not by the body)
+         * @throws IOException when writing fails; nothing of it reaches the target
+         */
         void write(OutputStream out) throws IOException;
     }
 
@@ -28,7 +34,19 @@ public final class AtomicFiles {
 
     private AtomicFiles() {}
 
+    /**
+     * Writes {@code target} atomically: the content goes to a temporary file in the same folder, is
+     * forced to disk and then renamed over {@code target}, so the file is either the old one or the
+     * whole new one, also when the process is killed; the temporary file is removed on failure.
+     *
+     * @param target the file to write (not null); its folder must exist
+     * @param body writes the content (not null)
+     * @throws Prune4jException when the folder does not exist or writing or renaming fails (the
+     *     message names the file and the reason)
+     */
     public static void write(Path target, Body body) {
+        java.util.Objects.requireNonNull(target, "target");
+        java.util.Objects.requireNonNull(body, "body");
         Path abs = target.toAbsolutePath();
         Path dir = abs.getParent();
         if (dir == null || !Files.isDirectory(dir)) {
@@ -102,7 +120,15 @@ public final class AtomicFiles {
         }
     }
 
+    /**
+     * Writes {@code content} as UTF-8 to {@code target}, atomically as {@link #write} does.
+     *
+     * @param target the file to write (not null)
+     * @param content the text (not null)
+     * @throws Prune4jException as {@link #write}
+     */
     public static void writeString(Path target, String content) {
+        java.util.Objects.requireNonNull(content, "content");
         write(target, out -> out.write(content.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
     }
 }

@@ -83,6 +83,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * Saving is atomic ({@link AtomicFiles}).
  */
 public final class ModelFile {
+    /** {@code __metadata__} key of the architecture: the network's nodes, their settings and inputs, as JSON. */
     public static final String ARCH_KEY = "prune4j.architecture";
     /** {@code __metadata__} key of the map from each compactly stored (masked) parameter to its dense shape. */
     public static final String MASKED_KEY = "prune4j.masked";
@@ -208,10 +209,20 @@ public final class ModelFile {
     }
 
     /**
-     * Writes {@code net} to {@code file}; {@code extraMetadata} (string keys and values) goes into the
-     * header. A layer the format does not know is refused before anything is written.
+     * Writes {@code net} to {@code file}, atomically ({@link AtomicFiles}): its architecture, every
+     * parameter and buffer (masked parameters compactly, as mask bits and kept values) and
+     * {@code extraMetadata} in the header. The network is only read.
+     *
+     * @param net the network (not null)
+     * @param file the file to write (not null); an existing file is replaced only once the new one is complete
+     * @param extraMetadata string keys and values for {@code __metadata__} (not null; may be empty)
+     * @throws Prune4jException when a layer has no file format (a layer of one's own without a
+     *     registered {@link LayerCodec}), before anything is written, or when writing fails
      */
     public static void save(Graph net, Path file, Map<String, String> extraMetadata) {
+        Objects.requireNonNull(net, "net");
+        Objects.requireNonNull(file, "file");
+        Objects.requireNonNull(extraMetadata, "extraMetadata");
         Map<String, Tensor> tensors = new LinkedHashMap<>();
         Map<String, Tensor> masks = new LinkedHashMap<>();
         ArrayNode layers = JSON.createArrayNode();
@@ -387,16 +398,52 @@ public final class ModelFile {
         return out;
     }
 
-    /** Reads a network from {@code file} onto {@code backend}. */
+    /**
+     * Reads a network from {@code file} onto {@code backend}.
+     *
+     * @param file a model file written by {@link #save} (this version or an earlier one; not null)
+     * @param backend where the network's tensors go (not null)
+     * @return the network; the caller owns it and closes it
+     * @throws io.prune4j.MissingFileException when the file does not exist
+     * @throws ModelFormatException when it is not a model file prune4j can read, naming the first problem
+     */
     public static Graph load(Path file, Backend backend) {
+        Objects.requireNonNull(file, "file");
+        Objects.requireNonNull(backend, "backend");
         return build(read(file), file, backend);
     }
 
-    /** A network and its file's metadata, read in one pass. */
-    public record Loaded(Graph graph, Map<String, String> metadata) {}
+    /**
+     * A network and its file's metadata, read in one pass.
+     *
+     * @param graph the network; whoever holds the record owns it and closes it
+     * @param metadata the file's {@code __metadata__}, string keys and values
+     */
+    public record Loaded(Graph graph, Map<String, String> metadata) {
+        /**
+         * Checks that neither component is null.
+         *
+         * @param graph the network
+         * @param metadata the file's metadata
+         */
+        public Loaded {
+            Objects.requireNonNull(graph, "graph");
+            Objects.requireNonNull(metadata, "metadata");
+        }
+    }
 
-    /** As {@link #load}, with the file's {@code __metadata__} (what {@link #metadata} would read again). */
+    /**
+     * As {@link #load}, with the file's {@code __metadata__} (what {@link #metadata} would read again).
+     *
+     * @param file the model file (not null)
+     * @param backend where the network's tensors go (not null)
+     * @return the network, owned by the caller, and the metadata
+     * @throws io.prune4j.MissingFileException when the file does not exist
+     * @throws ModelFormatException as {@link #load}
+     */
     public static Loaded loadWithMetadata(Path file, Backend backend) {
+        Objects.requireNonNull(file, "file");
+        Objects.requireNonNull(backend, "backend");
         Contents c = read(file);
         return new Loaded(build(c, file, backend), java.util.Collections.unmodifiableMap(new LinkedHashMap<>(c.metadata)));
     }
@@ -629,8 +676,16 @@ public final class ModelFile {
         return v.asDouble();
     }
 
-    /** The metadata of a model file, for reports and checks. */
+    /**
+     * The metadata of a model file, for reports and checks; the file is read and checked whole.
+     *
+     * @param file the model file (not null)
+     * @return its {@code __metadata__}, string keys and values
+     * @throws io.prune4j.MissingFileException when the file does not exist
+     * @throws ModelFormatException when it is not a model file prune4j can read
+     */
     public static Map<String, String> metadata(Path file) {
+        Objects.requireNonNull(file, "file");
         return read(file).metadata;
     }
 
@@ -895,8 +950,15 @@ public final class ModelFile {
         return c;
     }
 
-    /** File size in bytes, for reports. */
+    /**
+     * File size in bytes, for reports.
+     *
+     * @param file any file (not null)
+     * @return its size in bytes
+     * @throws Prune4jException when its size cannot be read (the message names the file)
+     */
     public static long sizeOf(Path file) {
+        Objects.requireNonNull(file, "file");
         try {
             return Files.size(file);
         } catch (IOException e) {
