@@ -165,7 +165,13 @@ public final class CudaBackend implements Backend {
         return capability == Capability.CUDA;
     }
 
-    /** The {@code cudaStream_t} every operation of this backend is queued on (a raw address). */
+    /**
+     * The stream every operation of this backend is queued on, for work of the caller's own that must
+     * be ordered with it. Borrowed: the backend owns the stream and destroys it in {@link #close()}.
+     *
+     * @return the {@code cudaStream_t} as a raw address
+     * @throws IllegalStateException when the backend is closed
+     */
     public long stream() {
         requireOpen();
         return stream;

@@ -1,6 +1,7 @@
 package io.prune4j.backend.cuda;
 
 import io.prune4j.Prune4jException;
+import java.util.Objects;
 
 /**
  * A CUDA call or kernel launcher returned an error code ({@code cudaError_t}, nonzero). The
@@ -8,34 +9,65 @@ import io.prune4j.Prune4jException;
  * {@code "bias_add failed: invalid argument (cudaErrorInvalidValue, code 1)"}.
  */
 public class CudaException extends Prune4jException {
+    /** The {@code cudaError_t} value, or the library's status of a {@link CudaLibraryException}. */
     private final int code;
 
+    /**
+     * An exception for the failed operation {@code what}, with the message
+     * {@code "<what> failed: <description of code>"} ({@link #describe(int)}).
+     *
+     * @param code the nonzero {@code cudaError_t} value
+     * @param what the operation that failed, e.g. {@code "bias_add"}
+     * @throws NullPointerException when {@code what} is null
+     */
     public CudaException(int code, String what) {
-        super(what + " failed: " + describe(code));
+        super(Objects.requireNonNull(what, "what") + " failed: " + describe(code));
         this.code = code;
     }
 
-    /** For subclasses whose codes are not {@code cudaError_t} values (cuBLAS and cuDNN statuses): the message as given. */
+    /**
+     * For subclasses whose codes are not {@code cudaError_t} values (cuBLAS and cuDNN statuses): the message as given.
+     *
+     * @param message the whole message
+     * @param code the library's status
+     * @throws NullPointerException when {@code message} is null
+     */
     protected CudaException(String message, int code) {
-        super(message);
+        super(Objects.requireNonNull(message, "message"));
         this.code = code;
     }
 
-    /** The {@code cudaError_t} value (or, for a {@link CudaLibraryException}, the library's status). */
+    /**
+     * The error code.
+     *
+     * @return the {@code cudaError_t} value (or, for a {@link CudaLibraryException}, the library's status)
+     */
     public int code() {
         return code;
     }
 
-    /** Does nothing when {@code code == 0} (cudaSuccess), else throws a {@link CudaException}. */
+    /**
+     * Does nothing when {@code code == 0} (cudaSuccess), else throws a {@link CudaException}.
+     *
+     * @param code a {@code cudaError_t} value, e.g. a launcher's return value
+     * @param what the operation, named in the message when it failed
+     * @throws CudaException when {@code code != 0}
+     * @throws NullPointerException when {@code what} is null
+     */
     public static void check(int code, String what) {
+        Objects.requireNonNull(what, "what");
         if (code != 0) {
             throw new CudaException(code, what);
         }
     }
 
     /**
-     * "invalid argument (cudaErrorInvalidValue, code 1)": cudaGetErrorString and cudaGetErrorName
-     * through the kernels library, or the code alone when it is not loaded.
+     * A code in words: cudaGetErrorString and cudaGetErrorName through the kernels library, or the
+     * code alone when it is not loaded. Never throws.
+     *
+     * @param code a {@code cudaError_t} value
+     * @return e.g. {@code "invalid argument (cudaErrorInvalidValue, code 1)"}, or
+     *     {@code "CUDA error (cudaError, code 1)"} without the kernels library
      */
     public static String describe(int code) {
         return describe(code, CudaRuntime.isLoaded());

@@ -6,6 +6,7 @@ package io.prune4j.backend.cuda;
  * {@code "cudnnConvolutionForward failed: CUDNN_STATUS_NOT_SUPPORTED (cuDNN status 3000)"}.
  */
 public final class CudaLibraryException extends CudaException {
+    /** {@code cuBLAS} or {@code cuDNN}. */
     private final String library;
 
     CudaLibraryException(String library, int status, String what, String description) {
@@ -14,7 +15,11 @@ public final class CudaLibraryException extends CudaException {
         this.library = library;
     }
 
-    /** {@code cuBLAS} or {@code cuDNN}. */
+    /**
+     * The library whose call failed.
+     *
+     * @return {@code cuBLAS} or {@code cuDNN}
+     */
     public String library() {
         return library;
     }

@@ -39,33 +39,48 @@ public final class CudaRuntime {
         }
     }
 
-    /** True when the kernels are loaded and at least one CUDA device answers. Never throws. */
+    /**
+     * Whether CUDA kernels can run here. Never throws.
+     *
+     * @return true when the kernels are loaded and at least one CUDA device answers
+     */
     public static boolean isAvailable() {
         return probe().reason == null;
     }
 
     /**
-     * Number of usable CUDA devices; 0 when CUDA is unavailable for any reason (see
-     * {@link #unavailableReason()}). Never throws.
+     * Number of usable CUDA devices. Never throws.
+     *
+     * @return the device count; 0 when CUDA is unavailable for any reason (see {@link #unavailableReason()})
      */
     public static int deviceCount() {
         return probe().deviceCount;
     }
 
-    /** Whether the native libraries loaded (true even with no device, e.g. no driver). */
+    /**
+     * Whether the native libraries loaded. Never throws.
+     *
+     * @return true when they loaded, even with no device (e.g. no driver)
+     */
     public static boolean isLoaded() {
         return probe().loaded;
     }
 
     /**
-     * Null when a device is available, else one line starting with {@code "no CUDA device:"} that
-     * says why (for messages and test skips).
+     * Why CUDA is unavailable, for messages and test skips. Never throws.
+     *
+     * @return null when a device is available, else one line starting with {@code "no CUDA device:"}
+     *     that says why
      */
     public static String unavailableReason() {
         return probe().reason;
     }
 
-    /** Throws {@link DeviceUnavailableException} (message = {@link #unavailableReason()}) unless a device answers. */
+    /**
+     * Checks that a device answers; call it before the first use of {@link CudaKernels}.
+     *
+     * @throws DeviceUnavailableException unless a device answers; its message is {@link #unavailableReason()}
+     */
     public static void requireDevice() {
         Probe p = probe();
         if (p.reason != null) {
@@ -76,9 +91,12 @@ public final class CudaRuntime {
     }
 
     /**
-     * "NVIDIA H100 80GB HBM3 (sm_90, 79.2 GiB, 132 SMs)" for {@code device}.
+     * One line that describes a device: its name, compute capability, global memory and multiprocessors.
      *
-     * @throws DeviceUnavailableException when there is no such device
+     * @param device the device index, {@code 0 ≤ device < }{@link #deviceCount()}
+     * @return e.g. {@code "NVIDIA H100 80GB HBM3 (sm_90, 79.2 GiB, 132 SMs)"}
+     * @throws DeviceUnavailableException when no device answers, or there is no device {@code device}
+     * @throws CudaException when CUDA cannot read the device's properties
      */
     public static String deviceDescription(int device) {
         requireDevice();
@@ -100,7 +118,11 @@ public final class CudaRuntime {
                 mem[0] / (1024.0 * 1024 * 1024), sms[0]);
     }
 
-    /** CUDA runtime version as "13.0", or null when the libraries did not load. Never throws. */
+    /**
+     * The CUDA runtime's version. Never throws.
+     *
+     * @return the version as {@code "13.0"}, or null when the libraries did not load or the runtime does not answer
+     */
     public static String runtimeVersion() {
         if (!isLoaded()) return null;
         int[] v = new int[1];
@@ -108,7 +130,12 @@ public final class CudaRuntime {
         return v[0] / 1000 + "." + (v[0] % 1000) / 10;
     }
 
-    /** Driver's CUDA version as "13.0", "none" without a driver, null when not loaded. Never throws. */
+    /**
+     * The newest CUDA version the driver supports. Never throws.
+     *
+     * @return the version as {@code "13.0"}; {@code "none"} without a driver (or when it does not answer); null when
+     *     the libraries did not load
+     */
     public static String driverVersion() {
         if (!isLoaded()) return null;
         int[] v = new int[1];
@@ -120,6 +147,8 @@ public final class CudaRuntime {
      * Prints one status line per fact (kernels loaded, runtime and driver versions, devices) and
      * exits 0 when a device is available, 2 when not. Used by {@code scripts/gpu-run.sh} as a
      * preflight check: {@code java -cp prune4j.jar io.prune4j.backend.cuda.CudaRuntime}.
+     *
+     * @param args ignored (may be null or empty)
      */
     public static void main(String[] args) {
         System.out.println("prune4j CUDA: kernels loaded=" + isLoaded() + ", CUDA runtime=" + runtimeVersion()
@@ -183,7 +212,7 @@ public final class CudaRuntime {
         if (CudaRuntime.class.getResource(jni) == null) {
             return PREFIX + "this prune4j build has no CUDA kernels for " + platform + " (" + jni
                     + " is not on the class path); rebuild on a machine with the CUDA toolkit (nvcc,"
-                    + " Maven profile native) or use --device cpu";
+                    + " Maven profile native) or use the CPU backend";
         }
         return PREFIX + "cannot load the CUDA kernels (" + oneLine(e) + "); the CUDA 13 runtime"
                 + " libcudart.so.13 must be on LD_LIBRARY_PATH (e.g. /usr/local/cuda/lib64)";
@@ -192,9 +221,9 @@ public final class CudaRuntime {
     private static String hint(int rc) {
         switch (rc) {
             case 35: // cudaErrorInsufficientDriver
-                return "; install the NVIDIA driver (libcuda.so.1) for CUDA 13 or newer, or use --device cpu";
+                return "; install the NVIDIA driver (libcuda.so.1) for CUDA 13 or newer, or use the CPU backend";
             case 100: // cudaErrorNoDevice
-                return "; check nvidia-smi and CUDA_VISIBLE_DEVICES, or use --device cpu";
+                return "; check nvidia-smi and CUDA_VISIBLE_DEVICES, or use the CPU backend";
             case 34: // cudaErrorStubLibrary
                 return "; libcuda.so.1 is the toolkit's stub, not the driver: fix LD_LIBRARY_PATH";
             default:

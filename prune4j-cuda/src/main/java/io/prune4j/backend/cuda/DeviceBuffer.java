@@ -1,6 +1,7 @@
 package io.prune4j.backend.cuda;
 
 import java.util.Locale;
+import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.IntPointer;
@@ -39,7 +40,16 @@ public final class DeviceBuffer implements AutoCloseable {
         this.pooled = pooled;
     }
 
-    /** {@code bytes} of uninitialised device memory. */
+    /**
+     * {@code bytes} of uninitialised device memory ({@code cudaMalloc}). The caller owns the buffer
+     * and closes it.
+     *
+     * @param bytes the size, at least 0 (0 still takes one byte, so the buffer has an address)
+     * @return the new buffer
+     * @throws IllegalArgumentException when {@code bytes < 0}
+     * @throws io.prune4j.backend.DeviceUnavailableException when no CUDA device answers
+     * @throws CudaException when the allocation fails; the message names the bytes asked for and free
+     */
     public static DeviceBuffer allocate(long bytes) {
         if (bytes < 0) {
             throw new IllegalArgumentException("cannot allocate " + bytes + " bytes");
@@ -87,18 +97,38 @@ public final class DeviceBuffer implements AutoCloseable {
      * prune4j itself has taken with {@code cudaMalloc} or from a backend's pool (cuBLAS and cuDNN keep
      * their own workspaces besides, and a pool keeps freed memory in reserve, which this does not
      * count). A long-running process can watch it for leaks: it is exact, whatever the pool does.
+     *
+     * @return the bytes of all open buffers of this process
      */
     public static long liveBytes() {
         return LIVE.get();
     }
 
-    /** {@code count} floats, uninitialised. */
+    /**
+     * {@code count} floats, uninitialised: {@link #allocate(long) allocate(4 · count)}. The caller owns
+     * the buffer and closes it.
+     *
+     * @param count the number of floats, at least 0
+     * @return the new buffer
+     * @throws IllegalArgumentException when {@code count < 0}
+     * @throws io.prune4j.backend.DeviceUnavailableException when no CUDA device answers
+     * @throws CudaException when the allocation fails
+     */
     public static DeviceBuffer floats(long count) {
         return allocate(4 * count);
     }
 
-    /** A device copy of {@code data}. */
+    /**
+     * A device copy of {@code data} (synchronous). The caller owns the buffer and closes it.
+     *
+     * @param data the floats to copy
+     * @return a new buffer of {@code 4 · data.length} bytes holding them
+     * @throws NullPointerException when {@code data} is null
+     * @throws io.prune4j.backend.DeviceUnavailableException when no CUDA device answers
+     * @throws CudaException when the allocation or the copy fails
+     */
     public static DeviceBuffer of(float[] data) {
+        Objects.requireNonNull(data, "data");
         DeviceBuffer b = floats(data.length);
         try {
             b.upload(data);
@@ -109,8 +139,17 @@ public final class DeviceBuffer implements AutoCloseable {
         return b;
     }
 
-    /** A device copy of {@code data}. */
+    /**
+     * A device copy of {@code data} (synchronous). The caller owns the buffer and closes it.
+     *
+     * @param data the ints to copy
+     * @return a new buffer of {@code 4 · data.length} bytes holding them
+     * @throws NullPointerException when {@code data} is null
+     * @throws io.prune4j.backend.DeviceUnavailableException when no CUDA device answers
+     * @throws CudaException when the allocation or the copy fails
+     */
     public static DeviceBuffer of(int[] data) {
+        Objects.requireNonNull(data, "data");
         DeviceBuffer b = allocate(4L * data.length);
         try {
             b.upload(data);
@@ -137,13 +176,26 @@ public final class DeviceBuffer implements AutoCloseable {
         return String.format(Locale.ROOT, "%.1f GiB", bytes / (1024.0 * 1024 * 1024));
     }
 
-    /** The device address (what the launchers take). */
+    /**
+     * The device address (what the launchers take), valid until the buffer is closed.
+     *
+     * @return the address of the first byte
+     * @throws IllegalStateException when the buffer was closed
+     */
     public long address() {
         requireOpen();
         return address;
     }
 
-    /** The address of float element {@code index} (for slices of a larger buffer). */
+    /**
+     * The address of float element {@code index} (for slices of a larger buffer), valid until the
+     * buffer is closed.
+     *
+     * @param index the float's index, {@code 0 ≤ index ≤ bytes() / 4} (the end itself allowed)
+     * @return {@code address() + 4 · index}
+     * @throws IllegalStateException when the buffer was closed
+     * @throws IndexOutOfBoundsException when {@code index} is outside that range
+     */
     public long floatAddress(long index) {
         requireOpen();
         if (index < 0 || 4 * index > bytes) {
@@ -152,6 +204,11 @@ public final class DeviceBuffer implements AutoCloseable {
         return address + 4 * index;
     }
 
+    /**
+     * The size asked for; it stays readable after {@link #close()}.
+     *
+     * @return the buffer's size in bytes
+     */
     public long bytes() {
         return bytes;
     }
@@ -166,8 +223,17 @@ public final class DeviceBuffer implements AutoCloseable {
         return pooled;
     }
 
-    /** Copies {@code data} to the start of the buffer. */
+    /**
+     * Copies {@code data} to the start of the buffer (synchronous, on the legacy default stream).
+     *
+     * @param data the floats to copy; {@code 4 · data.length} must not exceed {@link #bytes()}
+     * @throws NullPointerException when {@code data} is null
+     * @throws IllegalStateException when the buffer was closed
+     * @throws IllegalArgumentException when {@code data} does not fit
+     * @throws CudaException when the copy fails
+     */
     public void upload(float[] data) {
+        Objects.requireNonNull(data, "data");
         long n = 4L * data.length;
         checkFits(n);
         if (n == 0) return;
@@ -176,8 +242,17 @@ public final class DeviceBuffer implements AutoCloseable {
         }
     }
 
-    /** Copies {@code data} to the start of the buffer. */
+    /**
+     * Copies {@code data} to the start of the buffer (synchronous, on the legacy default stream).
+     *
+     * @param data the ints to copy; {@code 4 · data.length} must not exceed {@link #bytes()}
+     * @throws NullPointerException when {@code data} is null
+     * @throws IllegalStateException when the buffer was closed
+     * @throws IllegalArgumentException when {@code data} does not fit
+     * @throws CudaException when the copy fails
+     */
     public void upload(int[] data) {
+        Objects.requireNonNull(data, "data");
         long n = 4L * data.length;
         checkFits(n);
         if (n == 0) return;
@@ -186,7 +261,15 @@ public final class DeviceBuffer implements AutoCloseable {
         }
     }
 
-    /** The first {@code count} floats, copied to the host (waits for the copy, not for other streams). */
+    /**
+     * The first {@code count} floats, copied to the host (waits for the copy, not for other streams).
+     *
+     * @param count the number of floats, {@code 0 ≤ count ≤ bytes() / 4}
+     * @return a new array of {@code count} floats
+     * @throws IllegalStateException when the buffer was closed
+     * @throws IllegalArgumentException when {@code count} floats do not fit the buffer
+     * @throws CudaException when the copy fails
+     */
     public float[] toFloats(int count) {
         long n = 4L * count;
         checkFits(n);
@@ -199,7 +282,15 @@ public final class DeviceBuffer implements AutoCloseable {
         return out;
     }
 
-    /** The first {@code count} ints, copied to the host. */
+    /**
+     * The first {@code count} ints, copied to the host (waits for the copy, not for other streams).
+     *
+     * @param count the number of ints, {@code 0 ≤ count ≤ bytes() / 4}
+     * @return a new array of {@code count} ints
+     * @throws IllegalStateException when the buffer was closed
+     * @throws IllegalArgumentException when {@code count} ints do not fit the buffer
+     * @throws CudaException when the copy fails
+     */
     public int[] toInts(int count) {
         long n = 4L * count;
         checkFits(n);
@@ -212,14 +303,31 @@ public final class DeviceBuffer implements AutoCloseable {
         return out;
     }
 
-    /** Device-to-device copy of {@code n} bytes from {@code src} (synchronous). */
+    /**
+     * Device-to-device copy of {@code n} bytes from the start of {@code src} to the start of this
+     * buffer (synchronous).
+     *
+     * @param src the buffer to copy from; it stays the caller's
+     * @param n the bytes to copy, at most the size of either buffer
+     * @throws NullPointerException when {@code src} is null
+     * @throws IllegalStateException when either buffer was closed
+     * @throws IllegalArgumentException when {@code n} exceeds either buffer
+     * @throws CudaException when the copy fails
+     */
     public void copyFrom(DeviceBuffer src, long n) {
+        Objects.requireNonNull(src, "src");
         checkFits(n);
         if (n > src.bytes) throw new IllegalArgumentException("copy of " + n + " bytes from a buffer of " + src.bytes);
         CudaException.check(CudaKernels.p4j_memcpy(address, src.address(), n, D2D, 0L, 0), "device copy of " + n + " bytes");
     }
 
-    /** Sets every byte to zero (on the default stream). */
+    /**
+     * Sets every byte to zero, queued on the legacy default stream ({@code cudaMemsetAsync}: it does
+     * not wait for the device).
+     *
+     * @throws IllegalStateException when the buffer was closed
+     * @throws CudaException when the launch fails
+     */
     public void zero() {
         requireOpen();
         CudaException.check(CudaKernels.p4j_memset(address, 0, bytes, 0L), "memset of " + bytes + " bytes");

@@ -83,6 +83,23 @@ class CudaRuntimeTest {
         System.out.println("[CudaRuntimeTest] " + e.getMessage());
     }
 
+    @Test
+    void cudaExceptionRefusesNullNames() {
+        assertEquals("what", assertThrows(NullPointerException.class, () -> CudaException.check(0, null)).getMessage());
+        assertEquals("what", assertThrows(NullPointerException.class, () -> CudaException.check(1, null)).getMessage());
+        assertEquals("what", assertThrows(NullPointerException.class, () -> new CudaException(1, null)).getMessage());
+        assertEquals("message", assertThrows(NullPointerException.class, () -> new CudaException((String) null, 3)).getMessage());
+    }
+
+    /** A library message names no command-line flag; the command line adds its own hints. */
+    @Test
+    void reasonNamesNoCommandLineFlag() {
+        String reason = CudaRuntime.unavailableReason();
+        if (reason != null) {
+            assertFalse(reason.contains("--"), reason);
+        }
+    }
+
     /** The JNI chain works without a device: argument checks return before any CUDA call. */
     @Test
     void launcherArgumentChecksNeedNoDevice(TestInfo test) {
