@@ -52,7 +52,7 @@ class ReadmeExampleTest {
         assertNotNull(javac, "a JDK runs the tests");
         ByteArrayOutputStream diagnostics = new ByteArrayOutputStream();
         int rc = javac.run(null, diagnostics, diagnostics, "-d", classes.toString(), "-cp", System.getProperty("java.class.path"),
-                "--release", "17", "-Xlint:all", "-Werror", QUICK_START.toString());
+                "--release", "17", "-Xlint:all,-path", "-Werror", QUICK_START.toString());
         assertEquals(0, rc, "the README's example compiles without warnings: " + diagnostics.toString(StandardCharsets.UTF_8));
         return new URLClassLoader(new URL[] {classes.toUri().toURL()}, getClass().getClassLoader());
     }
