@@ -4,6 +4,7 @@ import io.prune4j.backend.ActivationKind;
 import io.prune4j.backend.Backend;
 import io.prune4j.tensor.Tensor;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * An element-wise activation of the input's shape, {@code x [batch, …] → f(x)}: LeakyReLU(α),
@@ -28,8 +29,22 @@ public final class Activation implements UnaryLayer {
     private Tensor out;
     private Tensor dx;
 
-    /** {@code alpha} and {@code beta} must be finite where {@code kind}'s formula has them; elsewhere they are ignored (and read as 0). */
+    /**
+     * An activation of {@code kind}. {@code alpha} and {@code beta} must be finite where {@code kind}'s
+     * formula has them; elsewhere they are ignored (and read as 0).
+     *
+     * @param name    the node name (not null)
+     * @param backend the backend its buffers are allocated on (not null)
+     * @param kind    the function; must not be null (refused with an {@link IllegalArgumentException}
+     *                that lists the kinds)
+     * @param alpha   α, where {@code kind} has one ({@link ActivationKind#hasAlpha()})
+     * @param beta    β, where {@code kind} has one ({@link ActivationKind#hasBeta()})
+     * @throws IllegalArgumentException when {@code kind} is null, or α or β is not finite where the
+     *     formula has it
+     */
     public Activation(String name, Backend backend, ActivationKind kind, float alpha, float beta) {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(backend, "backend");
         if (kind == null) {
             throw new IllegalArgumentException("Activation " + name + ": a kind is required, one of " + ActivationKind.keys());
         }
@@ -44,34 +59,87 @@ public final class Activation implements UnaryLayer {
         this.beta = kind.hasBeta() ? beta : 0f;
     }
 
-    /** {@code x > 0 ? x : α·x} (PyTorch's default α is 0.01). */
+    /**
+     * LeakyReLU, {@code x > 0 ? x : α·x} (PyTorch's default α is 0.01).
+     *
+     * @param name    the node name (not null)
+     * @param backend the backend its buffers are allocated on (not null)
+     * @param alpha   the slope below 0, finite
+     * @return the layer
+     * @throws IllegalArgumentException when {@code alpha} is not finite
+     */
     public static Activation leakyRelu(String name, Backend backend, float alpha) {
         return new Activation(name, backend, ActivationKind.LEAKY_RELU, alpha, 0f);
     }
 
+    /**
+     * The logistic sigmoid, {@code 1 / (1 + e^−x)}: a gate ({@link ChannelRule.Gate}, it maps 0 to 0.5).
+     *
+     * @param name    the node name (not null)
+     * @param backend the backend its buffers are allocated on (not null)
+     * @return the layer
+     */
     public static Activation sigmoid(String name, Backend backend) {
         return new Activation(name, backend, ActivationKind.SIGMOID, 0f, 0f);
     }
 
+    /**
+     * The hyperbolic tangent.
+     *
+     * @param name    the node name (not null)
+     * @param backend the backend its buffers are allocated on (not null)
+     * @return the layer
+     */
     public static Activation tanh(String name, Backend backend) {
         return new Activation(name, backend, ActivationKind.TANH, 0f, 0f);
     }
 
-    /** {@code min(max(α·x + β, 0), 1)}. */
+    /**
+     * HardSigmoid, {@code min(max(α·x + β, 0), 1)}: a gate ({@link ChannelRule.Gate}) when it maps 0
+     * to something other than 0 ({@code β > 0}).
+     *
+     * @param name    the node name (not null)
+     * @param backend the backend its buffers are allocated on (not null)
+     * @param alpha   α, finite
+     * @param beta    β, finite
+     * @return the layer
+     * @throws IllegalArgumentException when {@code alpha} or {@code beta} is not finite
+     */
     public static Activation hardSigmoid(String name, Backend backend, float alpha, float beta) {
         return new Activation(name, backend, ActivationKind.HARD_SIGMOID, alpha, beta);
     }
 
-    /** PyTorch's {@code hardsigmoid}: α = 1/6, β = 1/2. */
+    /**
+     * PyTorch's {@code hardsigmoid}: α = 1/6, β = 1/2 ({@link #HARD_SIGMOID_ALPHA}, {@link #HARD_SIGMOID_BETA}).
+     *
+     * @param name    the node name (not null)
+     * @param backend the backend its buffers are allocated on (not null)
+     * @return the layer
+     */
     public static Activation hardSigmoid(String name, Backend backend) {
         return hardSigmoid(name, backend, HARD_SIGMOID_ALPHA, HARD_SIGMOID_BETA);
     }
 
+    /**
+     * HardSwish, {@code x · min(max(x + 3, 0), 6) / 6} (PyTorch's).
+     *
+     * @param name    the node name (not null)
+     * @param backend the backend its buffers are allocated on (not null)
+     * @return the layer
+     */
     public static Activation hardSwish(String name, Backend backend) {
         return new Activation(name, backend, ActivationKind.HARD_SWISH, 0f, 0f);
     }
 
-    /** {@code x > 0 ? x : α·(e^x − 1)} (PyTorch's default α is 1). */
+    /**
+     * ELU, {@code x > 0 ? x : α·(e^x − 1)} (PyTorch's default α is 1).
+     *
+     * @param name    the node name (not null)
+     * @param backend the backend its buffers are allocated on (not null)
+     * @param alpha   α, finite
+     * @return the layer
+     * @throws IllegalArgumentException when {@code alpha} is not finite
+     */
     public static Activation elu(String name, Backend backend, float alpha) {
         return new Activation(name, backend, ActivationKind.ELU, alpha, 0f);
     }
@@ -81,16 +149,29 @@ public final class Activation implements UnaryLayer {
         return name;
     }
 
+    /**
+     * The function.
+     *
+     * @return the kind, not null
+     */
     public ActivationKind kind() {
         return kind;
     }
 
-    /** α, or 0 for a kind without one. */
+    /**
+     * The formula's α.
+     *
+     * @return α, or 0 for a kind without one
+     */
     public float alpha() {
         return alpha;
     }
 
-    /** β, or 0 for a kind without one. */
+    /**
+     * The formula's β.
+     *
+     * @return β, or 0 for a kind without one
+     */
     public float beta() {
         return beta;
     }
@@ -106,11 +187,13 @@ public final class Activation implements UnaryLayer {
 
     @Override
     public int[] outputShape(int[] inputShape) {
+        Objects.requireNonNull(inputShape, "inputShape");
         return inputShape.clone();
     }
 
     @Override
     public Tensor forward(Tensor x, boolean training) {
+        Objects.requireNonNull(x, "x");
         out = Workspace.ensureShape(backend, out, x.shape());
         input = x;
         backend.activation(out, x, kind, alpha, beta);
@@ -119,6 +202,7 @@ public final class Activation implements UnaryLayer {
 
     @Override
     public Tensor backward(Tensor dy, boolean needInputGrad) {
+        Objects.requireNonNull(dy, "dy");
         if (!needInputGrad) {
             return null;
         }
@@ -137,9 +221,11 @@ public final class Activation implements UnaryLayer {
 
     @Override
     public long flopsPerExample(int[] inputShape) {
+        Objects.requireNonNull(inputShape, "inputShape");
         return 0;
     }
 
+    /** {@link ChannelRule.PassThrough} where {@code f(0) = 0}, else a {@link ChannelRule.Gate} naming {@code f(0)}. */
     @Override
     public ChannelRule channelRule() {
         // a removed channel is zero on the way in; it stays zero where f(0) = 0, else only a product by a zero removes it
@@ -157,6 +243,7 @@ public final class Activation implements UnaryLayer {
 
     @Override
     public Activation pruned(ChannelSelection[] keepInputs, ChannelSelection keepOutput) {
+        Objects.requireNonNull(keepInputs, "keepInputs");
         return copy();
     }
 

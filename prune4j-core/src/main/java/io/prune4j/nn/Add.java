@@ -4,6 +4,7 @@ import io.prune4j.backend.Backend;
 import io.prune4j.tensor.Tensor;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * Element-wise sum of two or more inputs of the same shape (a residual connection):
@@ -15,7 +16,15 @@ public final class Add implements Layer {
     private final Backend backend;
     private Tensor out;
 
+    /**
+     * A sum of two or more inputs.
+     *
+     * @param name    the node name (not null)
+     * @param backend the backend its buffers are allocated on (not null)
+     */
     public Add(String name, Backend backend) {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(backend, "backend");
         this.name = name;
         this.backend = backend;
     }
@@ -32,6 +41,7 @@ public final class Add implements Layer {
 
     @Override
     public int[] outputShape(int[][] in) {
+        Objects.requireNonNull(in, "in");
         if (in.length < 2) {
             throw new IllegalArgumentException(describe() + " takes two or more inputs, got " + in.length);
         }
@@ -46,6 +56,7 @@ public final class Add implements Layer {
 
     @Override
     public Tensor forward(Tensor[] inputs, boolean training) {
+        Objects.requireNonNull(inputs, "inputs");
         if (inputs.length < 2) {
             throw new IllegalArgumentException(describe() + " takes two or more inputs, got " + inputs.length);
         }
@@ -63,8 +74,11 @@ public final class Add implements Layer {
         return out;
     }
 
+    /** Every needed input gradient is {@code dy} itself. */
     @Override
     public Tensor[] backward(Tensor dy, boolean[] needInputGrad) {
+        Objects.requireNonNull(dy, "dy");
+        Objects.requireNonNull(needInputGrad, "needInputGrad");
         Tensor[] dx = new Tensor[needInputGrad.length];
         for (int i = 0; i < dx.length; i++) {
             dx[i] = needInputGrad[i] ? dy : null;
@@ -79,6 +93,7 @@ public final class Add implements Layer {
 
     @Override
     public long flopsPerExample(int[][] in) {
+        Objects.requireNonNull(in, "in");
         long n = 1;
         for (int d : in[0]) {
             n *= d;
@@ -93,6 +108,7 @@ public final class Add implements Layer {
 
     @Override
     public Add pruned(ChannelSelection[] keepInputs, ChannelSelection keepOutput) {
+        Objects.requireNonNull(keepInputs, "keepInputs");
         return copy();
     }
 

@@ -3,6 +3,7 @@ package io.prune4j.nn;
 import io.prune4j.backend.Backend;
 import io.prune4j.tensor.Tensor;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * Average pooling over {@code window × window} patches {@code stride} apart with zero padding
@@ -21,7 +22,21 @@ public final class AvgPool2d implements UnaryLayer {
     private Tensor dx;
     private int[] inputShape;
 
+    /**
+     * An average pooling layer.
+     *
+     * @param name            the node name (not null)
+     * @param backend         the backend its buffers are allocated on (not null)
+     * @param window          patch height and width, at least 1
+     * @param stride          stride along both axes, at least 1
+     * @param pad             zero padding on every side, from 0 to {@code window / 2}
+     * @param countIncludePad true to divide by {@code window²} (PyTorch's default), false to divide by
+     *                        the positions of the patch inside the input
+     * @throws IllegalArgumentException when {@code window}, {@code stride} or {@code pad} is out of range
+     */
     public AvgPool2d(String name, Backend backend, int window, int stride, int pad, boolean countIncludePad) {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(backend, "backend");
         if (window < 1 || stride < 1 || pad < 0 || pad > window / 2) {
             throw new IllegalArgumentException("AvgPool2d " + name + ": window and stride must be positive and padding in [0, window / 2], got "
                     + window + ", " + stride + " and " + pad);
@@ -39,18 +54,38 @@ public final class AvgPool2d implements UnaryLayer {
         return name;
     }
 
+    /**
+     * Patch height and width.
+     *
+     * @return the window, at least 1
+     */
     public int window() {
         return window;
     }
 
+    /**
+     * Stride, the same along both axes.
+     *
+     * @return the stride, at least 1
+     */
     public int stride() {
         return stride;
     }
 
+    /**
+     * Padding, the same on every side.
+     *
+     * @return the padding, from 0 to {@code window / 2}
+     */
     public int padding() {
         return pad;
     }
 
+    /**
+     * Whether padded positions count in a patch's divisor.
+     *
+     * @return true when every patch is divided by {@code window²}
+     */
     public boolean countIncludePad() {
         return countIncludePad;
     }
@@ -63,6 +98,7 @@ public final class AvgPool2d implements UnaryLayer {
 
     @Override
     public int[] outputShape(int[] in) {
+        Objects.requireNonNull(in, "in");
         if (in.length != 3 || in[1] + 2 * pad < window || in[2] + 2 * pad < window) {
             throw new IllegalArgumentException(describe() + " expects [channels, height, width] of at least " + (window - 2 * pad) + "x"
                     + (window - 2 * pad) + " per example, got " + java.util.Arrays.toString(in));
@@ -72,6 +108,7 @@ public final class AvgPool2d implements UnaryLayer {
 
     @Override
     public Tensor forward(Tensor x, boolean training) {
+        Objects.requireNonNull(x, "x");
         if (x.rank() != 4) {
             throw new IllegalArgumentException(describe() + " expects input [batch, channels, height, width], got "
                     + java.util.Arrays.toString(x.shape()));
@@ -85,6 +122,7 @@ public final class AvgPool2d implements UnaryLayer {
 
     @Override
     public Tensor backward(Tensor dy, boolean needInputGrad) {
+        Objects.requireNonNull(dy, "dy");
         if (inputShape == null || !dy.sameShape(out)) {
             throw new IllegalStateException(describe() + ": backward needs the matching forward pass first");
         }
@@ -103,6 +141,7 @@ public final class AvgPool2d implements UnaryLayer {
 
     @Override
     public long flopsPerExample(int[] inputShape) {
+        Objects.requireNonNull(inputShape, "inputShape");
         int[] o = outputShape(inputShape);
         return (long) o[0] * o[1] * o[2] * window * window;
     }
@@ -114,6 +153,7 @@ public final class AvgPool2d implements UnaryLayer {
 
     @Override
     public AvgPool2d pruned(ChannelSelection[] keepInputs, ChannelSelection keepOutput) {
+        Objects.requireNonNull(keepInputs, "keepInputs");
         return copy();
     }
 

@@ -7,6 +7,7 @@ import io.prune4j.tensor.Tensor;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * Batch normalisation (Ioffe &amp; Szegedy 2015) over the channels of feature maps
@@ -22,8 +23,9 @@ import java.util.Map;
  * batches that follow (PyTorch's {@code momentum=None}), to re-estimate them after pruning.
  */
 public final class BatchNorm implements UnaryLayer {
-    /** PyTorch's defaults. */
+    /** PyTorch's default momentum, 0.1: the weight of each batch in the running statistics. */
     public static final float DEFAULT_MOMENTUM = 0.1f;
+    /** PyTorch's default eps, 1e-5, added to the variance. */
     public static final float DEFAULT_EPS = 1e-5f;
 
     private final String name;
@@ -44,8 +46,26 @@ public final class BatchNorm implements UnaryLayer {
     private Tensor saveInvStd;
     private Tensor dx;
 
-    /** Takes ownership of {@code gamma, beta, runningMean, runningVar [C]}. */
+    /**
+     * A layer over the given tensors, all {@code [C]} FLOAT32 on one backend, which it takes ownership
+     * of (and closes in {@link #close}).
+     *
+     * @param name        the node name (not null)
+     * @param gamma       γ, parameter {@code weight} (not null)
+     * @param beta        β, parameter {@code bias} (not null)
+     * @param runningMean buffer {@code running_mean} (not null)
+     * @param runningVar  buffer {@code running_var} (not null)
+     * @param momentum    the batch's weight in the running statistics, in [0, 1] (PyTorch's, not ONNX's)
+     * @param eps         added to the variance, greater than 0
+     * @throws IllegalArgumentException when a tensor is not {@code [C]} or {@code momentum} or
+     *     {@code eps} is out of range
+     */
     public BatchNorm(String name, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar, float momentum, float eps) {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(gamma, "gamma");
+        Objects.requireNonNull(beta, "beta");
+        Objects.requireNonNull(runningMean, "runningMean");
+        Objects.requireNonNull(runningVar, "runningVar");
         Shapes.requireRank("BatchNorm " + name, "weight", gamma, 1);
         int c = gamma.dim(0);
         Shapes.requireShape("BatchNorm " + name, "bias", beta, c);
@@ -64,8 +84,19 @@ public final class BatchNorm implements UnaryLayer {
         this.runningVar = runningVar;
     }
 
-    /** A fresh layer over {@code channels}: γ = 1, β = 0, running mean 0 and variance 1, PyTorch's momentum and eps. */
+    /**
+     * A fresh layer over {@code channels}: γ = 1, β = 0, running mean 0 and variance 1, PyTorch's
+     * momentum ({@link #DEFAULT_MOMENTUM}, 0.1) and eps ({@link #DEFAULT_EPS}, 1e-5).
+     *
+     * @param backend  the backend to allocate on (not null)
+     * @param name     the node name (not null)
+     * @param channels channels (or features) normalised, at least 1
+     * @return the layer, which the caller owns
+     * @throws IllegalArgumentException when {@code channels} is below 1
+     */
     public static BatchNorm create(Backend backend, String name, int channels) {
+        Objects.requireNonNull(backend, "backend");
+        Objects.requireNonNull(name, "name");
         if (channels < 1) {
             throw new IllegalArgumentException("BatchNorm " + name + ": channels must be positive, got " + channels);
         }
@@ -82,32 +113,65 @@ public final class BatchNorm implements UnaryLayer {
         return name;
     }
 
+    /**
+     * Channels (or features) normalised.
+     *
+     * @return {@code C}
+     */
     public int channels() {
         return gamma.value().dim(0);
     }
 
+    /**
+     * The batch's weight in the running statistics (PyTorch's convention).
+     *
+     * @return the momentum, in [0, 1]
+     */
     public float momentum() {
         return momentum;
     }
 
+    /**
+     * Added to the variance before the square root.
+     *
+     * @return eps, greater than 0
+     */
     public float eps() {
         return eps;
     }
 
-    /** γ, {@code [C]}. */
+    /**
+     * The scale.
+     *
+     * @return γ, {@code [C]}, parameter {@code weight}, owned by the layer
+     */
     public Parameter gamma() {
         return gamma;
     }
 
-    /** β, {@code [C]}. */
+    /**
+     * The shift.
+     *
+     * @return β, {@code [C]}, parameter {@code bias}, owned by the layer
+     */
     public Parameter beta() {
         return beta;
     }
 
+    /**
+     * The running mean used at inference, updated by training passes.
+     *
+     * @return {@code [C]}, buffer {@code running_mean}, owned by the layer
+     */
     public Tensor runningMean() {
         return runningMean;
     }
 
+    /**
+     * The running (unbiased) variance used at inference, updated by training passes.
+     *
+     * @return {@code [C]}, buffer {@code running_var}, owned by the layer
+     */
     public Tensor runningVar() {
         return runningVar;
     }
@@ -122,7 +186,11 @@ public final class BatchNorm implements UnaryLayer {
         averaged = 0;
     }
 
-    /** Back to the momentum rule; returns how many batches went into the average. */
+    /**
+     * Back to the momentum rule.
+     *
+     * @return how many batches went into the average (0 when {@link #beginAveraging} was not called)
+     */
     public int endAveraging() {
         int n = Math.max(0, averaged);
         averaged = -1;
@@ -136,6 +204,7 @@ public final class BatchNorm implements UnaryLayer {
 
     @Override
     public int[] outputShape(int[] in) {
+        Objects.requireNonNull(in, "in");
         if ((in.length != 1 && in.length != 3) || in[0] != channels()) {
             throw new IllegalArgumentException(describe() + " expects [" + channels() + "] or [" + channels()
                     + ", height, width] per example, got " + java.util.Arrays.toString(in));
@@ -145,6 +214,7 @@ public final class BatchNorm implements UnaryLayer {
 
     @Override
     public Tensor forward(Tensor x, boolean training) {
+        Objects.requireNonNull(x, "x");
         if ((x.rank() != 2 && x.rank() != 4) || x.dim(1) != channels()) {
             throw new IllegalArgumentException(describe() + " expects input [batch, " + channels() + "] or [batch, " + channels()
                     + ", height, width], got " + java.util.Arrays.toString(x.shape()));
@@ -163,8 +233,10 @@ public final class BatchNorm implements UnaryLayer {
         return out;
     }
 
+    /** Needs a training-mode forward pass: the gradient goes through the batch statistics. */
     @Override
     public Tensor backward(Tensor dy, boolean needInputGrad) {
+        Objects.requireNonNull(dy, "dy");
         if (input == null || !dy.sameShape(out)) {
             throw new IllegalStateException(describe() + ": backward needs the matching forward pass first");
         }
@@ -195,6 +267,7 @@ public final class BatchNorm implements UnaryLayer {
 
     @Override
     public long flopsPerExample(int[] inputShape) {
+        Objects.requireNonNull(inputShape, "inputShape");
         // at inference a normalisation is one multiply-add per value (scale and shift folded)
         long n = 1;
         for (int d : inputShape) {
@@ -211,6 +284,7 @@ public final class BatchNorm implements UnaryLayer {
     /** Masks γ and β of the masked channels: the channel then normalises to exactly 0. */
     @Override
     public void maskChannels(Tensor channelMask) {
+        Objects.requireNonNull(channelMask, "channelMask");
         Tensor g = backend.zeros(DType.FLOAT32, channelMask.shape());
         backend.copy(g, channelMask);
         gamma.setMask(g);
@@ -219,8 +293,10 @@ public final class BatchNorm implements UnaryLayer {
         beta.setMask(b);
     }
 
+    /** Keeps γ, β and the running statistics of the kept channels (the output's selection, else the input's). */
     @Override
     public BatchNorm pruned(ChannelSelection[] keepInputs, ChannelSelection keepOutput) {
+        Objects.requireNonNull(keepInputs, "keepInputs");
         ChannelSelection keep = keepOutput != null ? keepOutput : keepInputs[0];
         if (keep == null) {
             return copy();
@@ -235,6 +311,7 @@ public final class BatchNorm implements UnaryLayer {
         return g;
     }
 
+    /** A copy with copies of γ, β and the running statistics; masks are not copied. */
     @Override
     public BatchNorm copy() {
         return new BatchNorm(name, copyOf(gamma.value()), copyOf(beta.value()), copyOf(runningMean), copyOf(runningVar), momentum, eps);

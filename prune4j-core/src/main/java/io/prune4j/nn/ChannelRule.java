@@ -1,8 +1,12 @@
 package io.prune4j.nn;
 
+import java.util.Objects;
+
 /**
  * How a layer's output channels relate to its inputs' channels: the local rule from which the
- * dependency groups of a whole graph are derived. Dimension 1 of every tensor is its channel axis.
+ * dependency groups of a whole graph are derived ({@link Layer#channelRule}). Dimension 1 of every
+ * tensor is its channel axis. The kinds are fixed: a layer picks the one that describes it, or
+ * {@link Opaque} when none does.
  */
 public sealed interface ChannelRule {
 
@@ -35,8 +39,19 @@ public sealed interface ChannelRule {
      * removed only where a {@link Product} multiplies it by the same unit's zero channel of another
      * input: the dependency analysis keeps the gate's channels unless every reader of its output is
      * such a product.
+     *
+     * @param reason what the gate maps 0 to, for messages, e.g. {@code Sigmoid s maps 0 to 0.5} (not null)
      */
-    record Gate(String reason) implements ChannelRule {}
+    record Gate(String reason) implements ChannelRule {
+        /**
+         * A gate rule.
+         *
+         * @param reason what the gate maps 0 to, for messages (not null)
+         */
+        public Gate {
+            Objects.requireNonNull(reason, "reason");
+        }
+    }
 
     /** The output's channels are the inputs' channels one after the other (Concat along channels). */
     record Concat() implements ChannelRule {}
@@ -45,8 +60,16 @@ public sealed interface ChannelRule {
      * Input and output channels fall into {@code groups} consecutive blocks and output block {@code g}
      * depends on input block {@code g} only (grouped and depthwise convolutions): a block of inputs and
      * its block of outputs are removed together, whole.
+     *
+     * @param groups the number of blocks, at least 1
      */
     record Grouped(int groups) implements ChannelRule {
+        /**
+         * A grouped rule.
+         *
+         * @param groups the number of blocks, at least 1
+         * @throws IllegalArgumentException when {@code groups} is below 1
+         */
         public Grouped {
             if (groups < 1) {
                 throw new IllegalArgumentException("a grouped rule needs at least one group, got " + groups);
@@ -60,6 +83,19 @@ public sealed interface ChannelRule {
      */
     record Flatten() implements ChannelRule {}
 
-    /** The channels cannot be followed through the layer: nothing it reads or writes is pruned. */
-    record Opaque(String reason) implements ChannelRule {}
+    /**
+     * The channels cannot be followed through the layer: nothing it reads or writes is pruned.
+     *
+     * @param reason why, for messages, e.g. {@code Scale s does not say how its channels couple} (not null)
+     */
+    record Opaque(String reason) implements ChannelRule {
+        /**
+         * An opaque rule.
+         *
+         * @param reason why the channels cannot be followed, for messages (not null)
+         */
+        public Opaque {
+            Objects.requireNonNull(reason, "reason");
+        }
+    }
 }

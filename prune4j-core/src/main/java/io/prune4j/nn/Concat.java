@@ -4,6 +4,7 @@ import io.prune4j.backend.Backend;
 import io.prune4j.tensor.Tensor;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * Concatenation along channels of two or more inputs that agree in everything else:
@@ -17,7 +18,15 @@ public final class Concat implements Layer {
     private Tensor[] dx = new Tensor[0];
     private int[] channels = new int[0];
 
+    /**
+     * A concatenation of two or more inputs along their channels.
+     *
+     * @param name    the node name (not null)
+     * @param backend the backend its buffers are allocated on (not null)
+     */
     public Concat(String name, Backend backend) {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(backend, "backend");
         this.name = name;
         this.backend = backend;
     }
@@ -34,6 +43,7 @@ public final class Concat implements Layer {
 
     @Override
     public int[] outputShape(int[][] in) {
+        Objects.requireNonNull(in, "in");
         if (in.length < 2) {
             throw new IllegalArgumentException(describe() + " takes two or more inputs, got " + in.length);
         }
@@ -51,6 +61,7 @@ public final class Concat implements Layer {
 
     @Override
     public Tensor forward(Tensor[] inputs, boolean training) {
+        Objects.requireNonNull(inputs, "inputs");
         int[][] per = new int[inputs.length][];
         for (int i = 0; i < inputs.length; i++) {
             int[] s = inputs[i].shape();
@@ -73,6 +84,8 @@ public final class Concat implements Layer {
 
     @Override
     public Tensor[] backward(Tensor dy, boolean[] needInputGrad) {
+        Objects.requireNonNull(dy, "dy");
+        Objects.requireNonNull(needInputGrad, "needInputGrad");
         if (out == null || !dy.sameShape(out) || needInputGrad.length != channels.length) {
             throw new IllegalStateException(describe() + ": backward needs the matching forward pass first");
         }
@@ -104,6 +117,7 @@ public final class Concat implements Layer {
 
     @Override
     public long flopsPerExample(int[][] in) {
+        Objects.requireNonNull(in, "in");
         return 0;
     }
 
@@ -114,6 +128,7 @@ public final class Concat implements Layer {
 
     @Override
     public Concat pruned(ChannelSelection[] keepInputs, ChannelSelection keepOutput) {
+        Objects.requireNonNull(keepInputs, "keepInputs");
         return copy();
     }
 

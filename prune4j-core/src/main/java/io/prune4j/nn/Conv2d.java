@@ -5,6 +5,7 @@ import io.prune4j.tensor.DType;
 import io.prune4j.tensor.Shapes;
 import io.prune4j.tensor.Tensor;
 import java.util.List;
+import java.util.Objects;
 import java.util.SplittableRandom;
 
 /**
@@ -36,13 +37,38 @@ public final class Conv2d implements WeightLayer, UnaryLayer {
     private Tensor dz;
     private Tensor dx;
 
-    /** Takes ownership of {@code weight [out, in, kh, kw]} and {@code bias [out]}: one group. */
+    /**
+     * A one-group layer over the given tensors, which it takes ownership of (and closes in {@link #close}).
+     *
+     * @param name   the node name (not null)
+     * @param weight {@code [out, in, kh, kw]} FLOAT32 (not null)
+     * @param bias   {@code [out]} FLOAT32 on the weight's backend, or null for a layer without a bias
+     * @param stride stride along both axes, at least 1
+     * @param pad    zero padding on every side, at least 0
+     * @param relu   whether a ReLU is fused into the output
+     * @throws IllegalArgumentException when a tensor does not have the shape and type above, or
+     *     {@code stride} or {@code pad} is out of range
+     */
     public Conv2d(String name, Tensor weight, Tensor bias, int stride, int pad, boolean relu) {
         this(name, weight, bias, stride, pad, 1, relu);
     }
 
-    /** Takes ownership of {@code weight [out, in / groups, kh, kw]} and {@code bias [out]} (null for none). */
+    /**
+     * A layer over the given tensors, which it takes ownership of (and closes in {@link #close}).
+     *
+     * @param name   the node name (not null)
+     * @param weight {@code [out, in / groups, kh, kw]} FLOAT32 (not null)
+     * @param bias   {@code [out]} FLOAT32 on the weight's backend, or null for a layer without a bias
+     * @param stride stride along both axes, at least 1
+     * @param pad    zero padding on every side, at least 0
+     * @param groups groups, at least 1 and dividing {@code out}
+     * @param relu   whether a ReLU is fused into the output
+     * @throws IllegalArgumentException when a tensor does not have the shape and type above, or
+     *     {@code stride}, {@code pad} or {@code groups} is out of range
+     */
     public Conv2d(String name, Tensor weight, Tensor bias, int stride, int pad, int groups, boolean relu) {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(weight, "weight");
         Shapes.requireRank("Conv2d " + name, "weight", weight, 4);
         Shapes.requireDType("Conv2d " + name, "weight", weight, DType.FLOAT32);
         if (bias != null) {
@@ -67,7 +93,19 @@ public final class Conv2d implements WeightLayer, UnaryLayer {
 
     /**
      * A layer with He-uniform filters ({@code U(±sqrt(6/fanIn))} before a ReLU, {@code U(±sqrt(3/fanIn))}
-     * otherwise, {@code fanIn = in·k·k}) and zero bias, drawn from {@code rng}.
+     * otherwise, {@code fanIn = in·k·k}) and zero bias, drawn from {@code rng}: one group, with a bias.
+     *
+     * @param backend the backend to allocate on (not null)
+     * @param name    the node name (not null)
+     * @param in      input channels, at least 1
+     * @param out     output channels, at least 1
+     * @param kernel  kernel height and width, at least 1
+     * @param stride  stride along both axes, at least 1
+     * @param pad     zero padding on every side, at least 0
+     * @param relu    whether a ReLU is fused into the output
+     * @param rng     the random numbers the filters are drawn from (not null)
+     * @return the layer, which the caller owns
+     * @throws IllegalArgumentException when a size is out of range
      */
     public static Conv2d create(Backend backend, String name, int in, int out, int kernel, int stride, int pad, boolean relu,
                                 SplittableRandom rng) {
@@ -77,9 +115,26 @@ public final class Conv2d implements WeightLayer, UnaryLayer {
     /**
      * A grouped layer with He-uniform filters ({@code fanIn = (in / groups)·k·k}), with or without a
      * (zero) bias, drawn from {@code rng}.
+     *
+     * @param backend  the backend to allocate on (not null)
+     * @param name     the node name (not null)
+     * @param in       input channels, at least 1
+     * @param out      output channels, at least 1
+     * @param kernel   kernel height and width, at least 1
+     * @param stride   stride along both axes, at least 1
+     * @param pad      zero padding on every side, at least 0
+     * @param groups   groups, at least 1 and dividing {@code in} and {@code out}
+     * @param withBias whether the layer has a bias
+     * @param relu     whether a ReLU is fused into the output
+     * @param rng      the random numbers the filters are drawn from (not null)
+     * @return the layer, which the caller owns
+     * @throws IllegalArgumentException when a size is out of range or {@code groups} does not divide the channels
      */
     public static Conv2d create(Backend backend, String name, int in, int out, int kernel, int stride, int pad, int groups,
                                 boolean withBias, boolean relu, SplittableRandom rng) {
+        Objects.requireNonNull(backend, "backend");
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(rng, "rng");
         if (in < 1 || out < 1 || kernel < 1 || groups < 1) {
             throw new IllegalArgumentException("Conv2d " + name + ": channels, kernel and groups must be positive, got " + in + "→" + out
                     + ", kernel " + kernel + ", groups " + groups);
@@ -102,36 +157,74 @@ public final class Conv2d implements WeightLayer, UnaryLayer {
         return name;
     }
 
-    /** Input channels of the whole layer (those of one group times the groups). */
+    /**
+     * Input channels of the whole layer.
+     *
+     * @return those of one group times the groups
+     */
     public int inChannels() {
         return weight.value().dim(1) * groups;
     }
 
+    /**
+     * Output channels.
+     *
+     * @return {@code out}, the weight's first extent
+     */
     public int outChannels() {
         return weight.value().dim(0);
     }
 
+    /**
+     * Kernel height.
+     *
+     * @return {@code kh}
+     */
     public int kernelHeight() {
         return weight.value().dim(2);
     }
 
+    /**
+     * Kernel width.
+     *
+     * @return {@code kw}
+     */
     public int kernelWidth() {
         return weight.value().dim(3);
     }
 
+    /**
+     * Stride, the same along both axes.
+     *
+     * @return the stride, at least 1
+     */
     public int stride() {
         return stride;
     }
 
+    /**
+     * Zero padding, the same on every side.
+     *
+     * @return the padding, at least 0
+     */
     public int padding() {
         return pad;
     }
 
+    /**
+     * Groups.
+     *
+     * @return 1 for an ordinary convolution
+     */
     public int groups() {
         return groups;
     }
 
-    /** One group per input channel: each output channel reads one input channel. */
+    /**
+     * Whether each output channel reads one input channel.
+     *
+     * @return true for more than one group of one input channel each
+     */
     public boolean depthwise() {
         return groups > 1 && weight.value().dim(1) == 1;
     }
@@ -166,8 +259,14 @@ public final class Conv2d implements WeightLayer, UnaryLayer {
         return groups == 1 ? new ChannelRule.Independent() : new ChannelRule.Grouped(groups);
     }
 
+    /**
+     * Keeps the filters of the kept output channels (and their bias entries) and, with one group, the
+     * weight columns of the kept input channels; with several groups, whole groups go and the kept
+     * inputs must be those of the kept groups.
+     */
     @Override
     public Conv2d pruned(ChannelSelection[] keepInputs, ChannelSelection keepOutput) {
+        Objects.requireNonNull(keepInputs, "keepInputs");
         ChannelSelection in = keepInputs[0];
         int newGroups = groups;
         if (groups > 1) {
@@ -234,6 +333,7 @@ public final class Conv2d implements WeightLayer, UnaryLayer {
 
     @Override
     public int[] outputShape(int[] in) {
+        Objects.requireNonNull(in, "in");
         if (in.length != 3 || in[0] != inChannels()) {
             throw new IllegalArgumentException(describe() + " expects [" + inChannels() + ", height, width] per example, got "
                     + java.util.Arrays.toString(in));
@@ -252,6 +352,7 @@ public final class Conv2d implements WeightLayer, UnaryLayer {
 
     @Override
     public Tensor forward(Tensor x, boolean training) {
+        Objects.requireNonNull(x, "x");
         int[] o = outputShape(perExample(x));
         out = Workspace.ensureShape(backend, out, x.dim(0), o[0], o[1], o[2]);
         input = x;
@@ -288,7 +389,16 @@ public final class Conv2d implements WeightLayer, UnaryLayer {
         }
     }
 
-    /** Whether an inference pass with an input of {@code h × w} runs as a sparse convolution now (see {@link Dense#runsSparse}). */
+    /**
+     * Whether an inference pass with an input of {@code h × w} runs as a sparse convolution now (see
+     * {@link Dense#runsSparse}): inside an inference scope, with a mask, one group, and where the
+     * backend prefers it.
+     *
+     * @param h input height
+     * @param w input width
+     * @return true when {@link #forward} with {@code training} false would use the sparse convolution
+     * @throws IllegalArgumentException when the input is smaller than the kernel
+     */
     public boolean runsSparse(int h, int w) {
         int[] o = outputShape(new int[] {inChannels(), h, w});
         return sparse != null && sparseMask == weight.mask() && backend.sparseConvFaster(sparse, o[1] * o[2]);
@@ -304,6 +414,7 @@ public final class Conv2d implements WeightLayer, UnaryLayer {
 
     @Override
     public Tensor backward(Tensor dy, boolean needInputGrad) {
+        Objects.requireNonNull(dy, "dy");
         if (input == null || !dy.sameShape(out)) {
             throw new IllegalStateException(describe() + ": backward needs the matching forward pass first");
         }
@@ -329,10 +440,12 @@ public final class Conv2d implements WeightLayer, UnaryLayer {
 
     @Override
     public long flopsPerExample(int[] inputShape) {
+        Objects.requireNonNull(inputShape, "inputShape");
         int[] o = outputShape(inputShape);
         return 2L * o[0] * o[1] * o[2] * weight.value().dim(1) * kernelHeight() * kernelWidth();
     }
 
+    /** A copy with copies of the weight and bias; masks are not copied (masked weights hold their zeros). */
     @Override
     public Conv2d copy() {
         return new Conv2d(name, copyOf(weight.value()), bias == null ? null : copyOf(bias.value()), stride, pad, groups, relu);

@@ -5,6 +5,7 @@ import io.prune4j.tensor.DType;
 import io.prune4j.tensor.Shapes;
 import io.prune4j.tensor.Tensor;
 import java.util.List;
+import java.util.Objects;
 import java.util.SplittableRandom;
 
 /**
@@ -31,8 +32,19 @@ public final class Dense implements WeightLayer, UnaryLayer {
     private Tensor dz;
     private Tensor dx;
 
-    /** Takes ownership of {@code weight [out, in]} and {@code bias [out]} (null for none). */
+    /**
+     * A layer over the given tensors, which it takes ownership of (and closes in {@link #close}).
+     *
+     * @param name   the node name (not null)
+     * @param weight {@code [out, in]} FLOAT32 (not null)
+     * @param bias   {@code [out]} FLOAT32 on the weight's backend, or null for a layer without a bias
+     * @param relu   whether a ReLU is fused into the output
+     * @throws IllegalArgumentException when the weight is not a FLOAT32 matrix or the bias does not
+     *     have its rows' count
+     */
     public Dense(String name, Tensor weight, Tensor bias, boolean relu) {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(weight, "weight");
         Shapes.requireRank("Dense " + name, "weight", weight, 2);
         Shapes.requireDType("Dense " + name, "weight", weight, DType.FLOAT32);
         if (bias != null) {
@@ -49,13 +61,37 @@ public final class Dense implements WeightLayer, UnaryLayer {
     /**
      * A layer with He-uniform weights ({@code U(±sqrt(6/in))} before a ReLU, {@code U(±sqrt(3/in))}
      * otherwise) and zero bias, drawn from {@code rng} so a seed fixes the network.
+     *
+     * @param backend the backend to allocate on (not null)
+     * @param name    the node name (not null)
+     * @param in      input features, at least 1
+     * @param out     output units, at least 1
+     * @param relu    whether a ReLU is fused into the output
+     * @param rng     the random numbers the weights are drawn from, {@code out·in} of them (not null)
+     * @return the layer, which the caller owns
+     * @throws IllegalArgumentException when {@code in} or {@code out} is below 1
      */
     public static Dense create(Backend backend, String name, int in, int out, boolean relu, SplittableRandom rng) {
         return create(backend, name, in, out, true, relu, rng);
     }
 
-    /** {@link #create(Backend, String, int, int, boolean, SplittableRandom)} with or without a bias. */
+    /**
+     * {@link #create(Backend, String, int, int, boolean, SplittableRandom)} with or without a (zero) bias.
+     *
+     * @param backend  the backend to allocate on (not null)
+     * @param name     the node name (not null)
+     * @param in       input features, at least 1
+     * @param out      output units, at least 1
+     * @param withBias whether the layer has a bias
+     * @param relu     whether a ReLU is fused into the output
+     * @param rng      the random numbers the weights are drawn from (not null)
+     * @return the layer, which the caller owns
+     * @throws IllegalArgumentException when {@code in} or {@code out} is below 1
+     */
     public static Dense create(Backend backend, String name, int in, int out, boolean withBias, boolean relu, SplittableRandom rng) {
+        Objects.requireNonNull(backend, "backend");
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(rng, "rng");
         if (in < 1 || out < 1) {
             throw new IllegalArgumentException("Dense " + name + ": sizes must be positive, got " + in + "→" + out);
         }
@@ -72,10 +108,20 @@ public final class Dense implements WeightLayer, UnaryLayer {
         return name;
     }
 
+    /**
+     * Input features.
+     *
+     * @return {@code in}, the weight's columns
+     */
     public int inFeatures() {
         return weight.value().dim(1);
     }
 
+    /**
+     * Output units.
+     *
+     * @return {@code out}, the weight's rows
+     */
     public int outFeatures() {
         return weight.value().dim(0);
     }
@@ -102,6 +148,7 @@ public final class Dense implements WeightLayer, UnaryLayer {
 
     @Override
     public int[] outputShape(int[] inputShape) {
+        Objects.requireNonNull(inputShape, "inputShape");
         if (inputShape.length != 1 || inputShape[0] != inFeatures()) {
             throw new IllegalArgumentException(describe() + " expects " + inFeatures() + " input features, got "
                     + (inputShape.length == 1 ? Integer.toString(inputShape[0]) : "shape " + java.util.Arrays.toString(inputShape)
@@ -125,8 +172,13 @@ public final class Dense implements WeightLayer, UnaryLayer {
         return new ChannelRule.Independent();
     }
 
+    /**
+     * Keeps the rows of the kept output units (and their bias entries) and the columns of the kept
+     * input features.
+     */
     @Override
     public Dense pruned(ChannelSelection[] keepInputs, ChannelSelection keepOutput) {
+        Objects.requireNonNull(keepInputs, "keepInputs");
         Tensor w = weight.value();
         Tensor b = bias == null ? null : bias.value();
         Tensor rows = null;
@@ -167,6 +219,7 @@ public final class Dense implements WeightLayer, UnaryLayer {
 
     @Override
     public Tensor forward(Tensor x, boolean training) {
+        Objects.requireNonNull(x, "x");
         Shapes.requireRank(describe(), "input", x, 2);
         if (x.dim(1) != inFeatures()) {
             throw new IllegalArgumentException(describe() + " expects " + inFeatures() + " input features, got " + x.dim(1));
@@ -212,6 +265,9 @@ public final class Dense implements WeightLayer, UnaryLayer {
     /**
      * Whether an inference pass of {@code batch} examples runs as a sparse product now (inside an
      * inference scope, with a mask, and below the backend's crossover density), for reports.
+     *
+     * @param batch examples per pass
+     * @return true when {@link #forward} with {@code training} false would use the sparse product
      */
     public boolean runsSparse(int batch) {
         return sparse != null && sparseMask == weight.mask() && backend.sparseFaster(sparse, batch);
@@ -219,6 +275,7 @@ public final class Dense implements WeightLayer, UnaryLayer {
 
     @Override
     public Tensor backward(Tensor dy, boolean needInputGrad) {
+        Objects.requireNonNull(dy, "dy");
         if (input == null || !dy.sameShape(out)) {
             throw new IllegalStateException(describe() + ": backward needs the matching forward pass first");
         }
@@ -247,9 +304,11 @@ public final class Dense implements WeightLayer, UnaryLayer {
 
     @Override
     public long flopsPerExample(int[] inputShape) {
+        Objects.requireNonNull(inputShape, "inputShape");
         return 2L * inFeatures() * outFeatures();
     }
 
+    /** A copy with copies of the weight and bias; masks are not copied (masked weights hold their zeros). */
     @Override
     public Dense copy() {
         return new Dense(name, copyOf(weight.value()), bias == null ? null : copyOf(bias.value()), relu);

@@ -3,6 +3,7 @@ package io.prune4j.nn;
 import io.prune4j.backend.Backend;
 import io.prune4j.tensor.Tensor;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * {@code x [batch, c, h, w] → [batch, c·h·w]} in NCHW order, as a view (no copy): channel {@code k}
@@ -14,7 +15,15 @@ public final class Flatten implements UnaryLayer {
     private final Backend backend;
     private int[] inputShape;
 
+    /**
+     * A flatten layer.
+     *
+     * @param name    the node name (not null)
+     * @param backend the backend its buffers are allocated on (not null)
+     */
     public Flatten(String name, Backend backend) {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(backend, "backend");
         this.name = name;
         this.backend = backend;
     }
@@ -31,6 +40,7 @@ public final class Flatten implements UnaryLayer {
 
     @Override
     public int[] outputShape(int[] in) {
+        Objects.requireNonNull(in, "in");
         long n = 1;
         for (int d : in) {
             n *= d;
@@ -43,12 +53,14 @@ public final class Flatten implements UnaryLayer {
 
     @Override
     public Tensor forward(Tensor x, boolean training) {
+        Objects.requireNonNull(x, "x");
         inputShape = x.shape();
         return backend.reshape(x, x.dim(0), x.dim(0) == 0 ? 0 : x.size() / x.dim(0));
     }
 
     @Override
     public Tensor backward(Tensor dy, boolean needInputGrad) {
+        Objects.requireNonNull(dy, "dy");
         if (inputShape == null || dy.size() != tensorSize(inputShape)) {
             throw new IllegalStateException(describe() + ": backward needs the matching forward pass first");
         }
@@ -70,6 +82,7 @@ public final class Flatten implements UnaryLayer {
 
     @Override
     public long flopsPerExample(int[] inputShape) {
+        Objects.requireNonNull(inputShape, "inputShape");
         return 0;
     }
 
@@ -85,6 +98,7 @@ public final class Flatten implements UnaryLayer {
 
     @Override
     public Flatten pruned(ChannelSelection[] keepInputs, ChannelSelection keepOutput) {
+        Objects.requireNonNull(keepInputs, "keepInputs");
         return copy();
     }
 

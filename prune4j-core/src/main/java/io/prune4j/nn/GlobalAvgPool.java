@@ -3,6 +3,7 @@ package io.prune4j.nn;
 import io.prune4j.backend.Backend;
 import io.prune4j.tensor.Tensor;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * Global average pooling: {@code x [batch, c, H, W] → y [batch, c, 1, 1]}, each channel's mean over
@@ -16,7 +17,15 @@ public final class GlobalAvgPool implements UnaryLayer {
     private Tensor dx;
     private int[] inputShape;
 
+    /**
+     * A global average pooling layer.
+     *
+     * @param name    the node name (not null)
+     * @param backend the backend its buffers are allocated on (not null)
+     */
     public GlobalAvgPool(String name, Backend backend) {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(backend, "backend");
         this.name = name;
         this.backend = backend;
     }
@@ -33,6 +42,7 @@ public final class GlobalAvgPool implements UnaryLayer {
 
     @Override
     public int[] outputShape(int[] in) {
+        Objects.requireNonNull(in, "in");
         if (in.length != 3 || in[1] < 1 || in[2] < 1) {
             throw new IllegalArgumentException(describe() + " expects [channels, height, width] per example, got "
                     + java.util.Arrays.toString(in));
@@ -42,6 +52,7 @@ public final class GlobalAvgPool implements UnaryLayer {
 
     @Override
     public Tensor forward(Tensor x, boolean training) {
+        Objects.requireNonNull(x, "x");
         if (x.rank() != 4) {
             throw new IllegalArgumentException(describe() + " expects input [batch, channels, height, width], got "
                     + java.util.Arrays.toString(x.shape()));
@@ -58,6 +69,7 @@ public final class GlobalAvgPool implements UnaryLayer {
 
     @Override
     public Tensor backward(Tensor dy, boolean needInputGrad) {
+        Objects.requireNonNull(dy, "dy");
         if (inputShape == null || !dy.sameShape(out)) {
             throw new IllegalStateException(describe() + ": backward needs the matching forward pass first");
         }
@@ -79,6 +91,7 @@ public final class GlobalAvgPool implements UnaryLayer {
 
     @Override
     public long flopsPerExample(int[] inputShape) {
+        Objects.requireNonNull(inputShape, "inputShape");
         return (long) inputShape[0] * inputShape[1] * inputShape[2];
     }
 
@@ -89,6 +102,7 @@ public final class GlobalAvgPool implements UnaryLayer {
 
     @Override
     public GlobalAvgPool pruned(ChannelSelection[] keepInputs, ChannelSelection keepOutput) {
+        Objects.requireNonNull(keepInputs, "keepInputs");
         return copy();
     }
 

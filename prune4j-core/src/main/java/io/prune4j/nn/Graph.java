@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -26,17 +27,38 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * <p>Hooks see each node's inputs and output on the way forward ({@link ForwardHook}) and the loss
  * gradient with respect to its output on the way back ({@link BackwardHook}), keyed by node name.
  * A chain of layers ({@link #chain}) is a graph whose nodes each read the one before.
+ *
+ * <p>The graph owns its layers and closes them in {@link #close}. It is not thread-safe: one forward
+ * and backward pass at a time (the layers keep the last pass's state).
  */
 public final class Graph implements AutoCloseable {
     /** The name of the network's input value; no node may take it. */
     public static final String INPUT = "input";
 
-    /** One node: its layer (whose name is the node's) and the values it reads, in order. */
+    /**
+     * One node: its layer (whose name is the node's) and the values it reads, in order.
+     *
+     * @param layer  the node's layer (not null)
+     * @param inputs the names of the values the node reads, in the layer's input order: earlier nodes
+     *               or {@link #INPUT} (not null, no null entries); kept as an unmodifiable copy
+     */
     public record Node(Layer layer, List<String> inputs) {
+        /**
+         * A node; {@code inputs} is copied.
+         *
+         * @param layer  the node's layer (not null)
+         * @param inputs the names of the values the node reads (not null, no null entries)
+         */
         public Node {
-            inputs = List.copyOf(inputs);
+            Objects.requireNonNull(layer, "layer");
+            inputs = List.copyOf(Objects.requireNonNull(inputs, "inputs"));
         }
 
+        /**
+         * The node's name.
+         *
+         * @return the layer's name
+         */
         public String name() {
             return layer.name();
         }
@@ -62,10 +84,22 @@ public final class Graph implements AutoCloseable {
 
     /**
      * A graph over examples of shape {@code inputShape} (e.g. {@code [784]} or {@code [channels, height, width]});
-     * takes ownership of the nodes' layers. Checks that names are unique, that every input is an earlier
-     * node or {@link #INPUT}, that every node but the last is read, and that the shapes fit.
+     * takes ownership of the nodes' layers (the caller still closes them when this constructor throws).
+     * Checks that names are unique, that every input is an earlier node or {@link #INPUT}, that every
+     * node but the last is read, and that the shapes fit.
+     *
+     * @param backend    the backend the layers' tensors live on (not null)
+     * @param inputShape one example's shape, positive extents (not null); copied
+     * @param nodes      the nodes in topological order, the last one the output (not null); copied
+     * @throws IllegalArgumentException when there is no node, an extent is not positive, a name is
+     *     missing, repeated or {@link #INPUT}, a node reads nothing or a value that is not an earlier
+     *     node, a node other than the last is never read, the shapes do not fit, or the last node's
+     *     output is not a vector {@code [classes]}
      */
     public Graph(Backend backend, int[] inputShape, List<Node> nodes) {
+        Objects.requireNonNull(backend, "backend");
+        Objects.requireNonNull(inputShape, "inputShape");
+        Objects.requireNonNull(nodes, "nodes");
         if (nodes.isEmpty()) {
             throw new IllegalArgumentException("a network needs at least one layer");
         }
@@ -111,8 +145,18 @@ public final class Graph implements AutoCloseable {
         outputSize(); // the network must end in class scores
     }
 
-    /** Layers applied one after the other: each reads the one before, the first the input. */
+    /**
+     * Layers applied one after the other: each reads the one before, the first the input.
+     *
+     * @param backend    the backend the layers' tensors live on (not null)
+     * @param inputShape one example's shape (not null)
+     * @param layers     the layers in order, the last one giving the class scores (not null); the graph
+     *                   takes ownership of them
+     * @return the graph, which the caller owns and closes
+     * @throws IllegalArgumentException as {@link #Graph(Backend, int[], List)} does
+     */
     public static Graph chain(Backend backend, int[] inputShape, List<? extends Layer> layers) {
+        Objects.requireNonNull(layers, "layers");
         List<Node> nodes = new ArrayList<>();
         String prev = INPUT;
         for (Layer l : layers) {
@@ -122,12 +166,28 @@ public final class Graph implements AutoCloseable {
         return new Graph(backend, inputShape, nodes);
     }
 
-    /** A chain over flat examples of {@code inputSize} features. */
+    /**
+     * A chain over flat examples of {@code inputSize} features.
+     *
+     * @param backend   the backend the layers' tensors live on (not null)
+     * @param inputSize features per example, the input shape {@code [inputSize]}
+     * @param layers    the layers in order (not null); the graph takes ownership of them
+     * @return the graph, which the caller owns and closes
+     * @throws IllegalArgumentException as {@link #Graph(Backend, int[], List)} does
+     */
     public static Graph chain(Backend backend, int inputSize, List<? extends Layer> layers) {
         return chain(backend, new int[] {inputSize}, layers);
     }
 
-    /** A builder for a graph over examples of shape {@code inputShape}, its layers initialised from {@code seed}. */
+    /**
+     * A builder for a graph over examples of shape {@code inputShape}, its layers initialised from {@code seed}.
+     *
+     * @param backend    the backend the layers' tensors are allocated on (not null)
+     * @param seed       seed of the builder's random numbers, from which the weights are drawn
+     * @param inputShape one example's shape, e.g. {@code 784} or {@code 1, 28, 28} (not null); copied
+     * @return a new builder
+     * @throws IllegalArgumentException when {@code inputShape} is empty
+     */
     public static GraphBuilder builder(Backend backend, long seed, int... inputShape) {
         return new GraphBuilder(backend, seed, inputShape);
     }
@@ -145,7 +205,13 @@ public final class Graph implements AutoCloseable {
         return s;
     }
 
-    /** A deep copy (parameters and buffers copied, hooks not). */
+    /**
+     * A deep copy: every layer's {@link Layer#copy}, with the same wiring and input shape. Parameters
+     * and buffers are copied; hooks are not, and neither are the parameters' masks of the built-in
+     * layers (masked weights are copied as the zeros they hold).
+     *
+     * @return the copy, which the caller owns and closes
+     */
     public Graph copy() {
         List<Node> copies = new ArrayList<>();
         for (Node n : nodes) {
@@ -154,26 +220,47 @@ public final class Graph implements AutoCloseable {
         return new Graph(backend, inputShape, copies);
     }
 
+    /**
+     * The backend the graph runs on.
+     *
+     * @return the backend given at construction
+     */
     public Backend backend() {
         return backend;
     }
 
-    /** Features per example, the product of {@link #inputShape()}. */
+    /**
+     * Features per example.
+     *
+     * @return the product of {@link #inputShape()}
+     */
     public int inputSize() {
         return Shapes.size(inputShape);
     }
 
-    /** Shape of one example, e.g. {@code [784]} or {@code [1, 28, 28]}. */
+    /**
+     * Shape of one example.
+     *
+     * @return a copy of the shape, e.g. {@code [784]} or {@code [1, 28, 28]}
+     */
     public int[] inputShape() {
         return inputShape.clone();
     }
 
-    /** The nodes in topological order. */
+    /**
+     * The nodes in topological order.
+     *
+     * @return an unmodifiable view, which reflects later {@link #setLayer} calls
+     */
     public List<Node> nodes() {
         return Collections.unmodifiableList(nodes);
     }
 
-    /** The layers in topological order. */
+    /**
+     * The layers in topological order.
+     *
+     * @return an unmodifiable list of the layers (still owned by the graph), as they are now
+     */
     public List<Layer> layers() {
         List<Layer> ls = new ArrayList<>(nodes.size());
         for (Node n : nodes) {
@@ -182,18 +269,37 @@ public final class Graph implements AutoCloseable {
         return Collections.unmodifiableList(ls);
     }
 
-    /** The node called {@code name}. */
+    /**
+     * The node called {@code name}.
+     *
+     * @param name a node name (not null)
+     * @return the node
+     * @throws IllegalArgumentException when the graph has no such node
+     */
     public Node node(String name) {
         return nodes.get(indexOf(name));
     }
 
-    /** The layer of node {@code name}. */
+    /**
+     * The layer of node {@code name}.
+     *
+     * @param name a node name (not null)
+     * @return the layer, still owned by the graph
+     * @throws IllegalArgumentException when the graph has no such node
+     */
     public Layer layer(String name) {
         return node(name).layer();
     }
 
-    /** Position of node {@code name} in the topological order. */
+    /**
+     * Position of node {@code name} in the topological order.
+     *
+     * @param name a node name (not null)
+     * @return the index into {@link #nodes()}
+     * @throws IllegalArgumentException when the graph has no such node
+     */
     public int indexOf(String name) {
+        Objects.requireNonNull(name, "name");
         Integer i = index.get(name);
         if (i == null) {
             throw new IllegalArgumentException("the network has no node '" + name + "'");
@@ -201,18 +307,35 @@ public final class Graph implements AutoCloseable {
         return i;
     }
 
-    /** Whether a node is called {@code name}. */
+    /**
+     * Whether a node is called {@code name}.
+     *
+     * @param name a node name (not null)
+     * @return true when the graph has that node ({@link #INPUT} is not a node)
+     */
     public boolean hasNode(String name) {
+        Objects.requireNonNull(name, "name");
         return index.containsKey(name);
     }
 
-    /** The name of the output node (the last one). */
+    /**
+     * The name of the output node (the last one).
+     *
+     * @return the last node's name
+     */
     public String outputName() {
         return nodes.get(nodes.size() - 1).name();
     }
 
-    /** The nodes that read value {@code name} (a node or {@link #INPUT}), in order, once per node. */
+    /**
+     * The nodes that read value {@code name}.
+     *
+     * @param name a node name or {@link #INPUT} (not null)
+     * @return the reading nodes' names in topological order, each once; empty for the output node
+     * @throws IllegalArgumentException when {@code name} is neither a node nor {@link #INPUT}
+     */
     public List<String> readersOf(String name) {
+        Objects.requireNonNull(name, "name");
         int v = name.equals(INPUT) ? -1 : indexOf(name);
         List<String> out = new ArrayList<>();
         for (int i = 0; i < nodes.size(); i++) {
@@ -226,12 +349,24 @@ public final class Graph implements AutoCloseable {
         return out;
     }
 
-    /** Shape of one example of value {@code name} (a node's output, or {@link #INPUT}). */
+    /**
+     * Shape of one example of value {@code name}, as of the last {@link #checkShapes} (or construction).
+     *
+     * @param name a node name (its output) or {@link #INPUT} (not null)
+     * @return a copy of the per-example shape
+     * @throws IllegalArgumentException when {@code name} is neither a node nor {@link #INPUT}
+     */
     public int[] shapeOf(String name) {
+        Objects.requireNonNull(name, "name");
         return shapes[name.equals(INPUT) ? 0 : indexOf(name) + 1].clone();
     }
 
-    /** Number of classes: the output node's features. */
+    /**
+     * Number of classes: the output node's features.
+     *
+     * @return the extent of the output's one per-example dimension
+     * @throws IllegalArgumentException when the output is not a vector
+     */
     public int outputSize() {
         int[] s = shapes[nodes.size()];
         if (s.length != 1) {
@@ -244,8 +379,14 @@ public final class Graph implements AutoCloseable {
      * Replaces the layer of node {@code name} (used by compaction, which replaces several nodes before
      * the shapes fit again, so shapes are checked by {@link #checkShapes}); closes the old layer when it
      * differs. The new layer must have the node's name.
+     *
+     * @param name  the node (not null)
+     * @param layer its new layer, named {@code name} (not null); the graph takes ownership
+     * @throws IllegalArgumentException when there is no such node or the layer has another name
      */
     public void setLayer(String name, Layer layer) {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(layer, "layer");
         int i = indexOf(name);
         if (!layer.name().equals(name)) {
             throw new IllegalArgumentException("node '" + name + "' cannot hold a layer named '" + layer.name() + "'");
@@ -256,26 +397,55 @@ public final class Graph implements AutoCloseable {
         }
     }
 
-    /** Recomputes every value's shape after {@link #setLayer}, throwing where the layers no longer fit. */
+    /**
+     * Recomputes every value's shape after {@link #setLayer}, throwing where the layers no longer fit.
+     *
+     * @throws IllegalArgumentException when a layer does not take its inputs' shapes, or the output is
+     *     no longer a vector
+     */
     public void checkShapes() {
         shapes = inferShapes();
         outputSize();
     }
 
+    /**
+     * Installs a hook called after each node's forward pass, from the next pass on, until
+     * {@link #removeHook}. Hooks run in the order they were added; adding one twice calls it twice.
+     *
+     * @param hook the hook (not null)
+     */
     public void addForwardHook(ForwardHook hook) {
+        Objects.requireNonNull(hook, "hook");
         forwardHooks.add(hook);
     }
 
+    /**
+     * Installs a hook called before each node's backward pass, from the next pass on, until
+     * {@link #removeHook}. Hooks run in the order they were added.
+     *
+     * @param hook the hook (not null)
+     */
     public void addBackwardHook(BackwardHook hook) {
+        Objects.requireNonNull(hook, "hook");
         backwardHooks.add(hook);
     }
 
+    /**
+     * Removes a hook (one installation of it) from the forward and from the backward hooks; nothing
+     * happens for a hook that is not installed.
+     *
+     * @param hook a hook given to {@link #addForwardHook} or {@link #addBackwardHook}
+     */
     public void removeHook(Object hook) {
         forwardHooks.remove(hook);
         backwardHooks.remove(hook);
     }
 
-    /** Hooks currently installed (forward and backward), so tests can check that scorers clean up. */
+    /**
+     * Hooks currently installed (forward and backward), so tests can check that scorers clean up.
+     *
+     * @return the number of installed forward and backward hooks
+     */
     public int hookCount() {
         return forwardHooks.size() + backwardHooks.size();
     }
@@ -287,6 +457,8 @@ public final class Graph implements AutoCloseable {
      * built for the layers it runs). {@code Trainer.evaluate} and the report's speed measurements
      * open one; {@code try (var s = net.inferenceScope()) { … net.forward(x, false) … }} does the same
      * for a caller's own inference.
+     *
+     * @return the scope; the caller closes it
      */
     public InferenceScope inferenceScope() {
         for (Node n : nodes) {
@@ -295,7 +467,7 @@ public final class Graph implements AutoCloseable {
         return new InferenceScope(this);
     }
 
-    /** See {@link #inferenceScope}; closing releases what the layers built. */
+    /** A scope of inference passes ({@link #inferenceScope}); closing it releases what the layers built. */
     public static final class InferenceScope implements AutoCloseable {
         private final Graph net;
 
@@ -303,6 +475,7 @@ public final class Graph implements AutoCloseable {
             this.net = net;
         }
 
+        /** Calls every layer's {@link Layer#releaseInference}. */
         @Override
         public void close() {
             for (Node n : net.nodes) {
@@ -311,8 +484,20 @@ public final class Graph implements AutoCloseable {
         }
     }
 
-    /** Runs every node; the result belongs to the last layer and is overwritten by the next call. */
+    /**
+     * Runs every node, calling the forward hooks after each. An input given flat,
+     * {@code [batch, inputSize]}, is viewed as {@code [batch, …inputShape]}.
+     *
+     * @param x        {@code [batch, …inputShape]} or {@code [batch, inputSize]} (not null); borrowed, not
+     *                 modified, and read again by the backward pass of the same batch
+     * @param training true for a training step (batch statistics, what an inference scope built is
+     *                 dropped), false for inference
+     * @return the logits {@code [batch, classes]}: they belong to the last layer and are overwritten by
+     *     the next call
+     * @throws IllegalArgumentException when a layer cannot take what it is given
+     */
     public Tensor forward(Tensor x, boolean training) {
+        Objects.requireNonNull(x, "x");
         run(x, training, nodes.size());
         return values[nodes.size()];
     }
@@ -320,8 +505,15 @@ public final class Graph implements AutoCloseable {
     /**
      * Runs every node before {@code node} (calling the forward hooks) and returns what {@code node}
      * would read, in its input order; valid until the next forward pass.
+     *
+     * @param x        the input, as for {@link #forward} (not null)
+     * @param training as for {@link #forward}
+     * @param node     the node whose inputs are wanted (not null)
+     * @return the values {@code node} reads, owned by the graph's layers (or {@code x} or a view of it)
+     * @throws IllegalArgumentException when there is no such node, or a layer cannot take what it is given
      */
     public Tensor[] forwardTo(Tensor x, boolean training, String node) {
+        Objects.requireNonNull(x, "x");
         int end = indexOf(node);
         run(x, training, end);
         return gather(end);
@@ -357,9 +549,15 @@ public final class Graph implements AutoCloseable {
     /**
      * Back-propagates {@code dLogits} (the gradient with respect to the output of the last
      * {@link #forward}) through every node, filling the parameter gradients. Nodes whose inputs are all
-     * the network input are asked for no input gradient.
+     * the network input are asked for no input gradient. The backward hooks are called before each
+     * node's backward pass.
+     *
+     * @param dLogits {@code [batch, classes]}, shaped as the last forward output (not null); borrowed
+     * @throws IllegalStateException when there was no full forward pass ({@link #forwardTo} does not
+     *     count) or {@code dLogits} does not have its output's shape
      */
     public void backward(Tensor dLogits) {
+        Objects.requireNonNull(dLogits, "dLogits");
         int n = nodes.size();
         if (values[n] == null || !dLogits.sameShape(values[n])) {
             throw new IllegalStateException("backward needs the gradient of the last full forward pass's output "
@@ -404,6 +602,11 @@ public final class Graph implements AutoCloseable {
         }
     }
 
+    /**
+     * Every layer's trainable parameters, layer by layer in topological order.
+     *
+     * @return a new list of the parameters, which stay owned by their layers
+     */
     public List<Parameter> parameters() {
         List<Parameter> ps = new ArrayList<>();
         for (Node n : nodes) {
@@ -412,7 +615,11 @@ public final class Graph implements AutoCloseable {
         return ps;
     }
 
-    /** Number of trainable scalars (masked weights included). */
+    /**
+     * Number of trainable scalars (masked weights included).
+     *
+     * @return the sum of the parameters' sizes
+     */
     public long parameterCount() {
         long n = 0;
         for (Parameter p : parameters()) {
@@ -421,7 +628,11 @@ public final class Graph implements AutoCloseable {
         return n;
     }
 
-    /** Floating-point operations of one inference pass per example (a multiply-add counts two). */
+    /**
+     * Floating-point operations of one inference pass per example (a multiply-add counts two).
+     *
+     * @return the sum of the layers' {@link Layer#flopsPerExample(int[][])}
+     */
     public long flopsPerExample() {
         long f = 0;
         for (int i = 0; i < nodes.size(); i++) {
@@ -430,7 +641,13 @@ public final class Graph implements AutoCloseable {
         return f;
     }
 
-    /** The per-example shapes of node {@code i}'s inputs. */
+    /**
+     * The per-example shapes of node {@code i}'s inputs.
+     *
+     * @param i the node's index in {@link #nodes()}
+     * @return a copy of each input's shape, in input order
+     * @throws IndexOutOfBoundsException when {@code i} is not a node's index
+     */
     public int[][] inputShapes(int i) {
         int[][] in = new int[sources[i].length][];
         for (int j = 0; j < in.length; j++) {
@@ -439,7 +656,11 @@ public final class Graph implements AutoCloseable {
         return in;
     }
 
-    /** Whether every node reads the one before it (the first the input): an MLP or plain CNN. */
+    /**
+     * Whether every node reads the one before it (the first the input): an MLP or plain CNN.
+     *
+     * @return true for a chain
+     */
     public boolean isChain() {
         for (int i = 0; i < nodes.size(); i++) {
             if (sources[i].length != 1 || sources[i][0] != i - 1) {
@@ -452,7 +673,9 @@ public final class Graph implements AutoCloseable {
     /**
      * A chain's layers one after the other ({@code Dense fc1 (784→300, relu) → …}); for other graphs a
      * count of the nodes by kind ({@code 31 nodes: 9 Conv2d, 9 BatchNorm, …}), since the wiring does not
-     * fit a line ({@code prune4j inspect} prints it).
+     * fit a line.
+     *
+     * @return one line
      */
     public String describe() {
         StringBuilder sb = new StringBuilder();
@@ -478,8 +701,14 @@ public final class Graph implements AutoCloseable {
         return sb.toString();
     }
 
-    /** Names of the nodes in {@code names} that are not in this graph. */
+    /**
+     * The names in {@code names} that are not nodes of this graph.
+     *
+     * @param names node names to check (not null, no null entries)
+     * @return a new set of the unknown ones, empty when all are nodes
+     */
     public Set<String> unknown(Iterable<String> names) {
+        Objects.requireNonNull(names, "names");
         Set<String> out = new HashSet<>();
         for (String s : names) {
             if (!index.containsKey(s)) {
@@ -489,6 +718,7 @@ public final class Graph implements AutoCloseable {
         return out;
     }
 
+    /** Closes every layer and the graph's own gradient buffers; the graph is not used afterwards. */
     @Override
     public void close() {
         Arrays.fill(values, null);

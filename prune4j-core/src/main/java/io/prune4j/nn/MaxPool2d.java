@@ -5,6 +5,7 @@ import io.prune4j.backend.Backend;
 import io.prune4j.tensor.DType;
 import io.prune4j.tensor.Tensor;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * Max pooling over {@code window × window} patches {@code stride} apart, padded by {@code pad} with −∞:
@@ -25,15 +26,47 @@ public final class MaxPool2d implements UnaryLayer {
     private Tensor dx;
     private int[] inputShape;
 
+    /**
+     * A max pooling layer without padding, in floor mode.
+     *
+     * @param name    the node name (not null)
+     * @param backend the backend its buffers are allocated on (not null)
+     * @param window  patch height and width, at least 1
+     * @param stride  stride along both axes, at least 1
+     * @throws IllegalArgumentException when {@code window} or {@code stride} is below 1
+     */
     public MaxPool2d(String name, Backend backend, int window, int stride) {
         this(name, backend, window, stride, 0);
     }
 
+    /**
+     * A max pooling layer in floor mode.
+     *
+     * @param name    the node name (not null)
+     * @param backend the backend its buffers are allocated on (not null)
+     * @param window  patch height and width, at least 1
+     * @param stride  stride along both axes, at least 1
+     * @param pad     padding (by −∞) on every side, from 0 to {@code window / 2}
+     * @throws IllegalArgumentException when {@code window}, {@code stride} or {@code pad} is out of range
+     */
     public MaxPool2d(String name, Backend backend, int window, int stride, int pad) {
         this(name, backend, window, stride, pad, false);
     }
 
+    /**
+     * A max pooling layer.
+     *
+     * @param name    the node name (not null)
+     * @param backend the backend its buffers are allocated on (not null)
+     * @param window  patch height and width, at least 1
+     * @param stride  stride along both axes, at least 1
+     * @param pad     padding (by −∞) on every side, from 0 to {@code window / 2}
+     * @param ceil    true to keep a partial patch at the far edges (ceil mode)
+     * @throws IllegalArgumentException when {@code window}, {@code stride} or {@code pad} is out of range
+     */
     public MaxPool2d(String name, Backend backend, int window, int stride, int pad, boolean ceil) {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(backend, "backend");
         if (window < 1 || stride < 1 || pad < 0 || pad > window / 2) {
             throw new IllegalArgumentException("MaxPool2d " + name + ": window and stride must be positive and padding in [0, window / 2], got "
                     + window + ", " + stride + " and " + pad);
@@ -46,19 +79,38 @@ public final class MaxPool2d implements UnaryLayer {
         this.ceil = ceil;
     }
 
-    /** Whether a partial patch at the far edges is kept (PyTorch's and ONNX's {@code ceil_mode}). */
+    /**
+     * Whether a partial patch at the far edges is kept (PyTorch's and ONNX's {@code ceil_mode}).
+     *
+     * @return true in ceil mode
+     */
     public boolean ceilMode() {
         return ceil;
     }
 
+    /**
+     * Padding, the same on every side.
+     *
+     * @return the padding, from 0 to {@code window / 2}
+     */
     public int padding() {
         return pad;
     }
 
+    /**
+     * Patch height and width.
+     *
+     * @return the window, at least 1
+     */
     public int window() {
         return window;
     }
 
+    /**
+     * Stride, the same along both axes.
+     *
+     * @return the stride, at least 1
+     */
     public int stride() {
         return stride;
     }
@@ -76,6 +128,7 @@ public final class MaxPool2d implements UnaryLayer {
 
     @Override
     public int[] outputShape(int[] in) {
+        Objects.requireNonNull(in, "in");
         if (in.length != 3 || in[1] + 2 * pad < window || in[2] + 2 * pad < window) {
             throw new IllegalArgumentException(describe() + " expects [channels, height, width] of at least " + (window - 2 * pad) + "x"
                     + (window - 2 * pad) + " per example, got " + java.util.Arrays.toString(in));
@@ -86,6 +139,7 @@ public final class MaxPool2d implements UnaryLayer {
 
     @Override
     public Tensor forward(Tensor x, boolean training) {
+        Objects.requireNonNull(x, "x");
         if (x.rank() != 4) {
             throw new IllegalArgumentException(describe() + " expects input [batch, channels, height, width], got "
                     + java.util.Arrays.toString(x.shape()));
@@ -100,6 +154,7 @@ public final class MaxPool2d implements UnaryLayer {
 
     @Override
     public Tensor backward(Tensor dy, boolean needInputGrad) {
+        Objects.requireNonNull(dy, "dy");
         if (inputShape == null || !dy.sameShape(out)) {
             throw new IllegalStateException(describe() + ": backward needs the matching forward pass first");
         }
@@ -118,6 +173,7 @@ public final class MaxPool2d implements UnaryLayer {
 
     @Override
     public long flopsPerExample(int[] inputShape) {
+        Objects.requireNonNull(inputShape, "inputShape");
         return 0;
     }
 
@@ -133,6 +189,7 @@ public final class MaxPool2d implements UnaryLayer {
 
     @Override
     public MaxPool2d pruned(ChannelSelection[] keepInputs, ChannelSelection keepOutput) {
+        Objects.requireNonNull(keepInputs, "keepInputs");
         return copy();
     }
 

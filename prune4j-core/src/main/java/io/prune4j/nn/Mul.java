@@ -4,6 +4,7 @@ import io.prune4j.backend.Backend;
 import io.prune4j.tensor.Tensor;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * The element-wise product of two inputs, {@code y = a ⊙ b}: of one shape, or one of them a gate
@@ -26,7 +27,15 @@ public final class Mul implements Layer {
     private Tensor out;
     private final Tensor[] dx = new Tensor[2];
 
+    /**
+     * A product of two inputs.
+     *
+     * @param name    the node name (not null)
+     * @param backend the backend its buffers are allocated on (not null)
+     */
     public Mul(String name, Backend backend) {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(backend, "backend");
         this.name = name;
         this.backend = backend;
     }
@@ -67,6 +76,7 @@ public final class Mul implements Layer {
 
     @Override
     public int[] outputShape(int[][] in) {
+        Objects.requireNonNull(in, "in");
         if (in.length != 2) {
             throw new IllegalArgumentException(describe() + " takes two inputs, got " + in.length);
         }
@@ -75,6 +85,7 @@ public final class Mul implements Layer {
 
     @Override
     public Tensor forward(Tensor[] in, boolean training) {
+        Objects.requireNonNull(in, "in");
         if (in.length != 2) {
             throw new IllegalArgumentException(describe() + " takes two inputs, got " + in.length);
         }
@@ -99,6 +110,8 @@ public final class Mul implements Layer {
 
     @Override
     public Tensor[] backward(Tensor dy, boolean[] needInputGrad) {
+        Objects.requireNonNull(dy, "dy");
+        Objects.requireNonNull(needInputGrad, "needInputGrad");
         if (out == null || !dy.sameShape(out) || needInputGrad.length != 2) {
             throw new IllegalStateException(describe() + ": backward needs the matching forward pass first");
         }
@@ -130,6 +143,7 @@ public final class Mul implements Layer {
     /** One multiply per output element. */
     @Override
     public long flopsPerExample(int[][] in) {
+        Objects.requireNonNull(in, "in");
         long n = 1;
         for (int d : outputShape(in)) {
             n *= d;
@@ -144,6 +158,7 @@ public final class Mul implements Layer {
 
     @Override
     public Mul pruned(ChannelSelection[] keepInputs, ChannelSelection keepOutput) {
+        Objects.requireNonNull(keepInputs, "keepInputs");
         return copy();
     }
 

@@ -3,6 +3,7 @@ package io.prune4j.nn;
 import io.prune4j.backend.Backend;
 import io.prune4j.tensor.Tensor;
 import java.util.List;
+import java.util.Objects;
 
 /** Rectified linear unit as a layer of its own: {@code x [batch, …] → max(x, 0)} of the same shape. */
 public final class Relu implements UnaryLayer {
@@ -11,7 +12,15 @@ public final class Relu implements UnaryLayer {
     private Tensor out;
     private Tensor dx;
 
+    /**
+     * A ReLU layer.
+     *
+     * @param name    the node name (not null)
+     * @param backend the backend its buffers are allocated on (not null)
+     */
     public Relu(String name, Backend backend) {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(backend, "backend");
         this.name = name;
         this.backend = backend;
     }
@@ -28,11 +37,13 @@ public final class Relu implements UnaryLayer {
 
     @Override
     public int[] outputShape(int[] inputShape) {
+        Objects.requireNonNull(inputShape, "inputShape");
         return inputShape.clone();
     }
 
     @Override
     public Tensor forward(Tensor x, boolean training) {
+        Objects.requireNonNull(x, "x");
         out = Workspace.ensureShape(backend, out, x.shape());
         backend.relu(out, x);
         return out;
@@ -40,6 +51,7 @@ public final class Relu implements UnaryLayer {
 
     @Override
     public Tensor backward(Tensor dy, boolean needInputGrad) {
+        Objects.requireNonNull(dy, "dy");
         if (!needInputGrad) {
             return null;
         }
@@ -55,6 +67,7 @@ public final class Relu implements UnaryLayer {
 
     @Override
     public long flopsPerExample(int[] inputShape) {
+        Objects.requireNonNull(inputShape, "inputShape");
         return 0;
     }
 
@@ -70,6 +83,7 @@ public final class Relu implements UnaryLayer {
 
     @Override
     public Relu pruned(ChannelSelection[] keepInputs, ChannelSelection keepOutput) {
+        Objects.requireNonNull(keepInputs, "keepInputs");
         return copy();
     }
 

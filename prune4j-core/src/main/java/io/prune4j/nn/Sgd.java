@@ -4,13 +4,27 @@ import io.prune4j.tensor.Tensor;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
-/** Stochastic gradient descent with (heavy-ball) momentum and L2 weight decay, as {@code torch.optim.SGD}. */
+/**
+ * Stochastic gradient descent with (heavy-ball) momentum and L2 weight decay, as {@code torch.optim.SGD}:
+ * {@code g = grad + weightDecay·w}, {@code v = momentum·v + g}, {@code w −= lr·v} (no dampening, no
+ * Nesterov). The velocity of a parameter starts at zero at its first step, and again when its shape
+ * changes or after {@link #reset}.
+ */
 public final class Sgd implements Optimizer {
     private final float momentum;
     private final float weightDecay;
     private final Map<Parameter, Tensor> velocity = new IdentityHashMap<>();
 
+    /**
+     * An optimiser with these settings ({@code io.prune4j.train.TrainConfig}'s defaults are momentum
+     * 0.9 and weight decay 0).
+     *
+     * @param momentum    the velocity's decay, in [0, 1); 0 keeps no velocity
+     * @param weightDecay the L2 coefficient added to the gradient, at least 0
+     * @throws IllegalArgumentException when a setting is out of range (NaN included)
+     */
     public Sgd(float momentum, float weightDecay) {
         if (!(momentum >= 0 && momentum < 1)) {
             throw new IllegalArgumentException("SGD momentum must be in [0, 1), got " + momentum);
@@ -24,6 +38,7 @@ public final class Sgd implements Optimizer {
 
     @Override
     public void step(List<Parameter> parameters, float lr) {
+        Objects.requireNonNull(parameters, "parameters");
         for (Parameter p : parameters) {
             Tensor w = p.value();
             Tensor v = null;

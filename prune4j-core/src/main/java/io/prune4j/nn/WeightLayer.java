@@ -3,6 +3,7 @@ package io.prune4j.nn;
 import io.prune4j.backend.Backend;
 import io.prune4j.tensor.DType;
 import io.prune4j.tensor.Tensor;
+import java.util.Objects;
 
 /**
  * A layer with a weight whose first dimension is its output units, and an optional bias over them:
@@ -12,24 +13,49 @@ import io.prune4j.tensor.Tensor;
  */
 public interface WeightLayer extends Layer {
 
-    /** {@code [units, …]}: {@code [out, in]} for Dense, {@code [out, in / groups, kh, kw]} for Conv2d. */
+    /**
+     * The weight, owned by the layer.
+     *
+     * @return {@code [units, …]}: {@code [out, in]} for Dense, {@code [out, in / groups, kh, kw]} for Conv2d
+     */
     Parameter weight();
 
-    /** {@code [units]}, or null for a layer without a bias. */
+    /**
+     * The bias, owned by the layer.
+     *
+     * @return {@code [units]}, or null for a layer without a bias
+     */
     Parameter bias();
 
-    /** Output units: neurons or channels. */
+    /**
+     * Output units: neurons or channels.
+     *
+     * @return the weight's first extent
+     */
     int units();
 
-    /** Inputs one weight row is indexed by: input features (Dense) or input channels of its group (Conv2d). */
+    /**
+     * Inputs one weight row is indexed by.
+     *
+     * @return input features (Dense) or input channels of its group (Conv2d)
+     */
     int inputUnits();
 
-    /** Whether a ReLU is fused into the output (hooks then see the activation after it). */
+    /**
+     * Whether a ReLU is fused into the output (hooks then see the activation after it).
+     *
+     * @return true when the output is {@code relu(…)}
+     */
     boolean hasRelu();
 
-    /** Masks the weight rows and bias entries of the masked output channels. */
+    /**
+     * Masks the weight rows and bias entries of the masked output channels: installs masks of the
+     * weight's and the bias's shapes built from {@code channelMask} ({@link Parameter#setMask}), which
+     * zero those rows at once and after every optimiser step.
+     */
     @Override
     default void maskChannels(Tensor channelMask) {
+        Objects.requireNonNull(channelMask, "channelMask");
         Backend b = channelMask.backend();
         Tensor rows = b.zeros(DType.FLOAT32, weight().value().shape());
         b.broadcastRows(rows, channelMask);

@@ -6,6 +6,7 @@ import io.prune4j.nn.Graph;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * The two model file formats, chosen by the file name: {@code .onnx} is ONNX ({@link OnnxReader},
@@ -14,10 +15,19 @@ import java.util.Map;
  * a safetensors file's names are its own ({@link OnnxNames#defaults()}, {@code opset} 0).
  */
 public enum ModelFormat {
-    SAFETENSORS, ONNX;
+    /** prune4j's own model file: safetensors with the architecture in its metadata ({@link ModelFile}). */
+    SAFETENSORS,
+    /** An ONNX model ({@link OnnxReader}, {@link OnnxWriter}). */
+    ONNX;
 
-    /** The format a file of this name is read and written in. */
+    /**
+     * The format a file of this name is read and written in.
+     *
+     * @param file the file (not null); only its name is looked at
+     * @return {@link #ONNX} for a name ending in {@code .onnx} (in any case), else {@link #SAFETENSORS}
+     */
     public static ModelFormat of(Path file) {
+        Objects.requireNonNull(file, "file");
         Path name = file.getFileName();
         return name != null && name.toString().toLowerCase(Locale.ROOT).endsWith(".onnx") ? ONNX : SAFETENSORS;
     }
@@ -25,8 +35,21 @@ public enum ModelFormat {
     /**
      * Reads {@code file} onto {@code backend}; {@code inputShape} (one example) is for ONNX files whose
      * extents are symbolic, and is checked against a safetensors file's (null: the file's).
+     *
+     * @param file       the model file (not null)
+     * @param backend    where the network's tensors go (not null)
+     * @param inputShape one example's shape without the batch, or null to take the file's
+     * @return the network with its names and metadata; the caller owns it and closes it. A
+     *     safetensors file gives opset 0, producer {@code prune4j}, and default names (with the output
+     *     function its metadata keeps, see {@link #OUTPUT_FUNCTION})
+     * @throws io.prune4j.MissingFileException when the file does not exist
+     * @throws OnnxFormatException when an ONNX file cannot be read ({@link OnnxReader#read(Path, Backend, int[])})
+     * @throws io.prune4j.io.ModelFormatException when a safetensors file cannot be read, takes inputs
+     *     of another shape than {@code inputShape}, or names an unknown output function
      */
     public static OnnxModel load(Path file, Backend backend, int[] inputShape) {
+        Objects.requireNonNull(file, "file");
+        Objects.requireNonNull(backend, "backend");
         if (of(file) == ONNX) {
             return OnnxReader.read(file, backend, inputShape);
         }
@@ -62,8 +85,23 @@ public enum ModelFormat {
     /**
      * Writes {@code net} to {@code file} in the format its name says; {@code names} (null: defaults)
      * are used by ONNX, {@code metadata} goes into either file's metadata. Atomic in both formats.
+     * A safetensors file keeps the names' {@link OutputFunction} (other than NONE) under
+     * {@link #OUTPUT_FUNCTION}. The network is only read.
+     *
+     * @param net      the network (not null)
+     * @param file     the file to write (not null); its name chooses the format ({@link #of})
+     * @param names    what to call things in an ONNX file and the output function to put back, or null
+     *                 for {@link OnnxNames#defaults()}
+     * @param metadata string keys and values for the file's metadata (not null; may be empty)
+     * @throws IllegalArgumentException when the file is ONNX and a layer has no ONNX form
+     *     ({@link OnnxWriter#write})
+     * @throws io.prune4j.Prune4jException when the file is safetensors and a layer has no file format
+     *     ({@link ModelFile#save}), or when the file cannot be written
      */
     public static void save(Graph net, Path file, OnnxNames names, Map<String, String> metadata) {
+        Objects.requireNonNull(net, "net");
+        Objects.requireNonNull(file, "file");
+        Objects.requireNonNull(metadata, "metadata");
         if (of(file) == ONNX) {
             OnnxWriter.write(net, file, names, metadata);
         } else {

@@ -8,6 +8,11 @@ import io.prune4j.io.ModelFormatException;
  * file, the node and its operator, and what is supported.
  */
 public class OnnxFormatException extends ModelFormatException {
+    /**
+     * An ONNX file that cannot be read.
+     *
+     * @param message one line naming the file, the node and its operator, and what is supported
+     */
     public OnnxFormatException(String message) {
         super(message);
     }

@@ -49,6 +49,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -62,10 +63,10 @@ import java.util.Set;
  * map: SiLU, hardswish before opset 14, squeeze-and-excitation; not by a constant), Concat
  * (channels), Flatten, Reshape to {@code [batch, features]}, Gemm, MatMul (with a
  * following Add of a constant as its bias), a last Softmax or LogSoftmax ({@link OutputFunction}),
- * and Identity, Dropout and Constant, which become no node of their own. The shape arithmetic
- * before a Reshape (Shape, Gather, Unsqueeze, Squeeze, Slice, Cast and Concat of shapes, as PyTorch
- * writes for {@code x.view(x.size(0), -1)}) is evaluated while reading
- * ({@link ShapeFolding}).
+ * and Identity, Dropout (inference form), Pad (of zeros) and Constant, which become no node of
+ * their own. The shape arithmetic before a Reshape (Shape, Gather, Unsqueeze, Squeeze, Slice, Cast
+ * and Concat of shapes, as PyTorch writes for {@code x.view(x.size(0), -1)}) is evaluated while
+ * reading ({@link ShapeFolding}).
  *
  * <p>The graph's one non-initializer input is the network's input: {@code [batch, C, H, W]} or
  * {@code [batch, features]}, the batch extent fixed or symbolic; symbolic extents after the batch
@@ -77,7 +78,9 @@ import java.util.Set;
  * whose data does not match its shape, a value no earlier node produces, which includes a cycle,
  * shapes that do not fit, non-finite weights) is an {@link OnnxFormatException} naming the file,
  * the node and its operator: never a silently different network. Allocations are bounded by the
- * file's size: tensor data is checked against its declared shape before anything is copied.
+ * file's size: tensor data is checked against its declared shape before anything is copied. A file
+ * that does not exist is an {@link io.prune4j.MissingFileException} instead. When reading fails,
+ * the layers built so far are closed.
  *
  * <p>prune4j node names come from the PyTorch names where there are some: a node whose weight
  * initializer is {@code layer1.0.conv1.weight} is {@code layer1.0.conv1}, other nodes keep their
@@ -85,7 +88,9 @@ import java.util.Set;
  * {@link OnnxWriter}.
  */
 public final class OnnxReader {
+    /** The lowest opset of the default ONNX domain read. */
     public static final int MIN_OPSET = 9;
+    /** The highest opset of the default ONNX domain read. */
     public static final int MAX_OPSET = 18;
     /** The operators read, for error messages and documentation. */
     public static final String SUPPORTED = "Conv, BatchNormalization, Relu, Clip, LeakyRelu, Sigmoid, Tanh, HardSigmoid, HardSwish, Elu, "
@@ -125,8 +130,19 @@ public final class OnnxReader {
      * Reads {@code file} onto {@code backend}. {@code inputShape} (one example, without the batch) is
      * needed when the file leaves extents other than the batch symbolic; when the file fixes them it
      * must agree; null takes the file's.
+     *
+     * @param file       the ONNX file (not null); at most 2 GiB, without external data
+     * @param backend    where the network's tensors go (not null)
+     * @param inputShape one example's shape without the batch ({@code [C, H, W]} or {@code [features]}),
+     *                   or null to take the file's
+     * @return the network with the file's names, opset, producer and metadata; the caller owns it and closes it
+     * @throws io.prune4j.MissingFileException when the file does not exist
+     * @throws OnnxFormatException when it is a folder, cannot be read, is larger than 2 GiB, or is not a
+     *     model prune4j reads (see the class comment), naming the file and the first problem
      */
     public static OnnxModel read(Path file, Backend backend, int[] inputShape) {
+        Objects.requireNonNull(file, "file");
+        Objects.requireNonNull(backend, "backend");
         if (Files.isDirectory(file)) {
             throw new OnnxFormatException(file + ": is a folder, expected an ONNX file");
         }
@@ -145,8 +161,21 @@ public final class OnnxReader {
         return read(bytes, file.toString(), backend, inputShape);
     }
 
-    /** Reads the ONNX model in {@code bytes}; {@code source} names it in messages. */
+    /**
+     * Reads the ONNX model in {@code bytes}; {@code source} names it in messages.
+     *
+     * @param bytes      a serialised {@code ModelProto} (not null); not modified
+     * @param source     what to call the model in messages, e.g. its file name (not null)
+     * @param backend    where the network's tensors go (not null)
+     * @param inputShape one example's shape without the batch, or null to take the model's
+     * @return the network with the model's names, opset, producer and metadata; the caller owns it and closes it
+     * @throws OnnxFormatException when the bytes are not a model prune4j reads, naming {@code source} and
+     *     the first problem
+     */
     public static OnnxModel read(byte[] bytes, String source, Backend backend, int[] inputShape) {
+        Objects.requireNonNull(bytes, "bytes");
+        Objects.requireNonNull(source, "source");
+        Objects.requireNonNull(backend, "backend");
         ModelProto model;
         try {
             CodedInputStream in = CodedInputStream.newInstance(bytes);
@@ -294,7 +323,7 @@ public final class OnnxReader {
         }
         if (!type.getTensorType().hasShape()) {
             if (inputShapeOverride == null) {
-                throw new OnnxFormatException(what + " has no shape; give the shape of one example (--input-shape C,H,W)");
+                throw new OnnxFormatException(what + " has no shape; give the input shape of one example ([C, H, W] or [features])");
             }
             return inputShapeOverride.clone();
         }
@@ -338,7 +367,7 @@ public final class OnnxReader {
             return perExample(what, inputShapeOverride.clone());
         }
         if (symbolic) {
-            throw new OnnxFormatException(what + " is " + described + ": give the extents after the batch (--input-shape C,H,W)");
+            throw new OnnxFormatException(what + " is " + described + ": give the input shape, the extents after the batch ([C, H, W])");
         }
         return perExample(what, shape);
     }

@@ -8,11 +8,13 @@ import io.prune4j.Prune4jException;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * A model running in ONNX Runtime (CPU execution provider), to check an export against prune4j and
  * to time what a user deploys. ONNX Runtime is an optional dependency of the library: {@link #open}
- * says in one line when its jar is not on the class path.
+ * says in one line when its jar is not on the class path. A session is not closed by the
+ * environment: the caller closes it.
  */
 public final class OnnxRuntime implements AutoCloseable {
     private final OrtEnvironment env;
@@ -25,7 +27,11 @@ public final class OnnxRuntime implements AutoCloseable {
         this.input = session.getInputNames().iterator().next();
     }
 
-    /** Whether ONNX Runtime's classes are on the class path. */
+    /**
+     * Whether ONNX Runtime's classes are on the class path.
+     *
+     * @return true when {@link #open} can start a session
+     */
     public static boolean available() {
         try {
             Class.forName("ai.onnxruntime.OrtEnvironment", false, OnnxRuntime.class.getClassLoader());
@@ -35,8 +41,17 @@ public final class OnnxRuntime implements AutoCloseable {
         }
     }
 
-    /** A session on the ONNX model in {@code model}, with {@code threads} intra-op threads (0: ONNX Runtime's default). */
+    /**
+     * A session on the ONNX model in {@code model}, with {@code threads} intra-op threads (0: ONNX
+     * Runtime's default), all graph optimisations on.
+     *
+     * @param model   the bytes of an ONNX model (not null)
+     * @param threads intra-op threads (then one inter-op thread), or 0 or less for ONNX Runtime's defaults
+     * @return the session; the caller closes it
+     * @throws io.prune4j.Prune4jException when ONNX Runtime is not on the class path or refuses the model
+     */
     public static OnnxRuntime open(byte[] model, int threads) {
+        Objects.requireNonNull(model, "model");
         requireAvailable();
         try {
             OrtEnvironment env = OrtEnvironment.getEnvironment();
@@ -53,8 +68,17 @@ public final class OnnxRuntime implements AutoCloseable {
         }
     }
 
-    /** A session on the file {@code model}. */
+    /**
+     * A session on the file {@code model}, as {@link #open(byte[], int)}.
+     *
+     * @param model   an ONNX file (not null)
+     * @param threads intra-op threads, or 0 or less for ONNX Runtime's defaults
+     * @return the session; the caller closes it
+     * @throws io.prune4j.Prune4jException when the file cannot be read (a missing file included), ONNX
+     *     Runtime is not on the class path, or it refuses the model
+     */
     public static OnnxRuntime open(Path model, int threads) {
+        Objects.requireNonNull(model, "model");
         try {
             return open(java.nio.file.Files.readAllBytes(model), threads);
         } catch (java.io.IOException e) {
@@ -72,8 +96,17 @@ public final class OnnxRuntime implements AutoCloseable {
     /**
      * Runs {@code batch} examples of shape {@code example} ({@code input} holds them one after the
      * other) and returns the first output, flattened.
+     *
+     * @param input   {@code batch · size(example)} values, example after example (not null); not modified
+     * @param batch   examples
+     * @param example one example's shape, without the batch (not null)
+     * @return the first output's values, row-major, in a new array
+     * @throws io.prune4j.Prune4jException when ONNX Runtime fails to run the model (a shape it does not
+     *     take included)
      */
     public float[] run(float[] input, int batch, int[] example) {
+        Objects.requireNonNull(input, "input");
+        Objects.requireNonNull(example, "example");
         long[] shape = new long[example.length + 1];
         shape[0] = batch;
         for (int i = 0; i < example.length; i++) {
@@ -91,6 +124,11 @@ public final class OnnxRuntime implements AutoCloseable {
         }
     }
 
+    /**
+     * Closes the session (the shared environment stays).
+     *
+     * @throws io.prune4j.Prune4jException when ONNX Runtime fails to close it
+     */
     @Override
     public void close() {
         try {

@@ -37,6 +37,7 @@ import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -52,6 +53,7 @@ import java.util.Set;
  * weights no faster. The write is atomic ({@link AtomicFiles}).
  */
 public final class OnnxWriter {
+    /** The opset of the default ONNX domain that written files import. */
     public static final int OPSET = 17;
     private static final int IR_VERSION = 8;
 
@@ -67,15 +69,38 @@ public final class OnnxWriter {
     /**
      * Writes {@code net} to {@code file}; {@code names} (null: defaults) says what to call things,
      * {@code metadata} goes into {@code metadata_props} next to {@code prune4j.version}. A layer ONNX
-     * export does not know is refused before anything is written.
+     * export does not know is refused before anything is written. The write is atomic: {@code file}
+     * holds either what it held before or the whole model. The network is only read.
+     *
+     * @param net      the network (not null)
+     * @param file     the file to write (not null); its folder must exist
+     * @param names    what to call things, or null for {@link OnnxNames#defaults()}
+     * @param metadata string keys and values for {@code metadata_props} (not null; may be empty); a
+     *                 {@code prune4j.version} key is left out, the writer's own is kept
+     * @throws IllegalArgumentException when a layer has no ONNX form (a layer of one's own), before
+     *     anything is written
+     * @throws io.prune4j.Prune4jException when the file cannot be written
      */
     public static void write(Graph net, Path file, OnnxNames names, Map<String, String> metadata) {
+        Objects.requireNonNull(net, "net");
+        Objects.requireNonNull(file, "file");
+        Objects.requireNonNull(metadata, "metadata");
         byte[] bytes = toModel(net, names, metadata).toByteArray();
         AtomicFiles.write(file, out -> out.write(bytes));
     }
 
-    /** The ONNX model of {@code net}, as {@link #write} would write it. */
+    /**
+     * The ONNX model of {@code net}, as {@link #write} would write it.
+     *
+     * @param net      the network (not null); only read
+     * @param names    what to call things, or null for {@link OnnxNames#defaults()}
+     * @param metadata string keys and values for {@code metadata_props} (not null; may be empty)
+     * @return the model, with the weights copied into it
+     * @throws IllegalArgumentException when a layer has no ONNX form
+     */
     public static ModelProto toModel(Graph net, OnnxNames names, Map<String, String> metadata) {
+        Objects.requireNonNull(net, "net");
+        Objects.requireNonNull(metadata, "metadata");
         return new OnnxWriter(names).model(net, metadata);
     }
 

@@ -1,5 +1,7 @@
 package io.prune4j.onnx;
 
+import java.util.Objects;
+
 /**
  * What an ONNX model does to its class scores last. A deployed classifier often ends in Softmax or
  * LogSoftmax; prune4j trains and scores on the scores before it (its loss is the cross-entropy of
@@ -20,13 +22,26 @@ public enum OutputFunction {
         this.operator = operator;
     }
 
-    /** The ONNX operator, or "" for {@link #NONE}. */
+    /**
+     * The ONNX operator.
+     *
+     * @return {@code Softmax} or {@code LogSoftmax}, or "" for {@link #NONE}
+     */
     public String operator() {
         return operator;
     }
 
-    /** The file's outputs for {@code rows} rows of {@code scores}, computed in double per row. */
+    /**
+     * The file's outputs for {@code rows} rows of {@code scores}, computed in double per row.
+     *
+     * @param scores {@code rows × classes} values, row after row (not null); not modified
+     * @param rows   the number of rows, at least 0
+     * @return a new array of the function's values, or {@code scores} itself for {@link #NONE}
+     * @throws IllegalArgumentException when the function is not {@link #NONE} and {@code scores} is not
+     *     {@code rows} whole rows
+     */
     public float[] apply(float[] scores, int rows) {
+        Objects.requireNonNull(scores, "scores");
         if (this == NONE) {
             return scores;
         }
@@ -45,8 +60,14 @@ public enum OutputFunction {
     /**
      * Scores whose softmax is the file's output, from {@code outputs}: the log of probabilities (the
      * cross-entropy of a row is then {@code −log p} of its label), log-probabilities as they are.
+     *
+     * @param outputs the file's outputs, {@code rows × classes} values row after row (not null); not modified
+     * @param rows    the number of rows, at least 0
+     * @return a new array of logs for {@link #SOFTMAX}, {@code outputs} itself otherwise
+     * @throws IllegalArgumentException for {@link #SOFTMAX} when {@code outputs} is not {@code rows} whole rows
      */
     public float[] toScores(float[] outputs, int rows) {
+        Objects.requireNonNull(outputs, "outputs");
         if (this != SOFTMAX) {
             return outputs;
         }

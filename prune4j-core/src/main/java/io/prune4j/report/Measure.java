@@ -17,14 +17,26 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
-/** Measures a model for a report: accuracy, size, FLOPs, saved file size, latency and throughput. */
+/**
+ * Measures a model for a report: accuracy, size, FLOPs, saved file size, latency and throughput. The
+ * network is only read (and run): the caller keeps owning it.
+ */
 public final class Measure {
     private Measure() {}
 
     /**
+     * Every figure of {@code net}: accuracy and loss on {@code test}, parameters, FLOPs, inference
+     * throughput at batch 256 (or the test set's size, when smaller), latency at batch 1 and the size
+     * of the model file it saves to.
+     *
+     * @param net                   the network (not null)
+     * @param test                  labelled examples for the accuracy and the speed measurements (not null, not empty)
      * @param trainSamplesPerSecond measured by the training run, or null
      * @param seconds               time for each speed measurement
+     * @return the figures, {@code effectiveFlops} included
+     * @throws io.prune4j.Prune4jException when the temporary model file cannot be written
      */
     public static ModelStats stats(Graph net, DeviceData test, Double trainSamplesPerSecond, double seconds) {
         return stats(net, test, true, trainSamplesPerSecond, seconds);
@@ -34,8 +46,19 @@ public final class Measure {
      * As {@link #stats(Graph, DeviceData, Double, double)}; with {@code accuracy} false, {@code test} only
      * feeds the speed measurements (inputs without meaningful labels, for a model pruned without data)
      * and the accuracy and loss are left out.
+     *
+     * @param net                   the network (not null)
+     * @param test                  examples for the speed measurements, and with {@code accuracy} for
+     *                              the accuracy (not null, not empty)
+     * @param accuracy              whether to measure accuracy and loss on {@code test}
+     * @param trainSamplesPerSecond measured by the training run, or null
+     * @param seconds               time for each speed measurement
+     * @return the figures, {@code effectiveFlops} included
+     * @throws io.prune4j.Prune4jException when the temporary model file cannot be written
      */
     public static ModelStats stats(Graph net, DeviceData test, boolean accuracy, Double trainSamplesPerSecond, double seconds) {
+        Objects.requireNonNull(net, "net");
+        Objects.requireNonNull(test, "test");
         Metrics m = accuracy ? Trainer.evaluate(net, test) : null;
         double infer = Throughput.inferSamplesPerSecond(net, test, 256, seconds);
         double latency = Throughput.latencyMillisBatch1(net, test, 400);
@@ -47,8 +70,12 @@ public final class Measure {
      * FLOPs per example of the multiply-adds actually performed: a weight layer whose weight carries a
      * mask counts its FLOPs times the fraction of weights the mask keeps (exact for Dense and Conv2d,
      * where every weight takes part in the same number of multiply-adds); other layers as they are.
+     *
+     * @param net the network (not null)
+     * @return FLOPs per example; {@link Graph#flopsPerExample()} for a network without masks
      */
     public static long effectiveFlops(Graph net) {
+        Objects.requireNonNull(net, "net");
         long f = 0;
         for (int i = 0; i < net.nodes().size(); i++) {
             Layer l = net.nodes().get(i).layer();
@@ -65,9 +92,16 @@ public final class Measure {
     /**
      * For each masked Dense layer and convolution, whether inference runs it as a sparse product at
      * batch 1 and at batch 256, with its density and the backend's crossover densities (empty when no layer is
-     * masked): {@code [{layer, density, batch1, batch256, crossover_b1, crossover_batch}]}.
+     * masked): {@code [{layer, density, batch1, batch256, crossover_b1, crossover_batch}]}. The
+     * crossover densities are given on the CPU backend only. Opens (and closes) an inference scope.
+     *
+     * @param net the network (not null)
+     * @return one map per masked Dense or Conv2d layer, in topological order: {@code layer} (name),
+     *     {@code density} (kept fraction), {@code batch1} and {@code batch256} ({@code "sparse"} or
+     *     {@code "dense"}), and on the CPU {@code crossover_b1} and {@code crossover_batch}
      */
     public static List<Map<String, Object>> sparseInference(Graph net) {
+        Objects.requireNonNull(net, "net");
         List<Map<String, Object>> out = new ArrayList<>();
         boolean cpu = net.backend() instanceof io.prune4j.backend.cpu.CpuBackend;
         try (Graph.InferenceScope scope = net.inferenceScope()) {
@@ -105,7 +139,12 @@ public final class Measure {
         return out;
     }
 
-    /** {@link #sparseInference} as lines for the terminal, or "" when no layer is masked. */
+    /**
+     * {@link #sparseInference} as lines for the terminal.
+     *
+     * @param net the network (not null)
+     * @return one line per masked layer, each ending in a line separator, or "" when no layer is masked
+     */
     public static String sparseInferenceLines(Graph net) {
         StringBuilder sb = new StringBuilder();
         for (Map<String, Object> r : sparseInference(net)) {
@@ -117,8 +156,16 @@ public final class Measure {
         return sb.toString();
     }
 
-    /** Bytes of the model file {@code net} saves to. */
+    /**
+     * Bytes of the model file {@code net} saves to, in prune4j's safetensors format: saved to a
+     * temporary file that is deleted after.
+     *
+     * @param net the network (not null)
+     * @return the file's size
+     * @throws io.prune4j.Prune4jException when the temporary file cannot be created or written
+     */
     public static long fileSize(Graph net) {
+        Objects.requireNonNull(net, "net");
         try {
             Path tmp = Files.createTempFile("prune4j-size", ".safetensors");
             try {
@@ -137,8 +184,12 @@ public final class Measure {
     /**
      * Sizes of the weight layers (Dense and Conv2d), {@code [inputs, units, weights]} each (inputs and
      * units are features for Dense, channels for Conv2d), to compare against after pruning.
+     *
+     * @param net the network (not null)
+     * @return one entry {@code [inputUnits, units, weight elements]} per weight layer, in topological order
      */
     public static List<int[]> layerShapes(Graph net) {
+        Objects.requireNonNull(net, "net");
         List<int[]> shapes = new ArrayList<>();
         for (Layer l : net.layers()) {
             if (l instanceof WeightLayer d) {
@@ -148,8 +199,18 @@ public final class Measure {
         return shapes;
     }
 
-    /** The per-layer table of {@code net} against the shapes it had before pruning. */
+    /**
+     * The per-layer table of {@code net} against the shapes it had before pruning.
+     *
+     * @param net    the network after pruning (not null)
+     * @param before {@link #layerShapes} of the network before pruning, with the same weight layers in
+     *               the same order (not null)
+     * @return one row per weight layer, in topological order
+     * @throws IndexOutOfBoundsException when {@code before} has fewer entries than {@code net} has weight layers
+     */
     public static List<LayerRow> layerTable(Graph net, List<int[]> before) {
+        Objects.requireNonNull(net, "net");
+        Objects.requireNonNull(before, "before");
         List<LayerRow> rows = new ArrayList<>();
         int i = 0;
         for (Layer l : net.layers()) {

@@ -41,6 +41,9 @@ class ActivationTest {
         e = assertThrows(IllegalArgumentException.class, () -> Activation.hardSigmoid("h", cpu, 0.2f, Float.NEGATIVE_INFINITY));
         assertEquals("HardSigmoid h: parameters must be finite, got alpha 0.2 and beta -Infinity", e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> new Activation("x", cpu, null, 0f, 0f));
+        GraphTest.refusesNull("name", () -> new Activation(null, cpu, ActivationKind.TANH, 0f, 0f));
+        GraphTest.refusesNull("backend", () -> Activation.sigmoid("s", null));
+        GraphTest.refusesNull("x", () -> Activation.tanh("t", cpu).forward((io.prune4j.tensor.Tensor) null, false));
         assertEquals("Activation x: a kind is required, one of leaky_relu, sigmoid, tanh, hard_sigmoid, hard_swish, elu", e.getMessage());
         // a kind without parameters ignores them, and reads them as 0
         Activation t = new Activation("t", cpu, ActivationKind.TANH, Float.NaN, 7f);

@@ -3,6 +3,7 @@ package io.prune4j.nn;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.prune4j.backend.cpu.CpuBackend;
 import io.prune4j.tensor.Tensor;
@@ -12,8 +13,9 @@ import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
 
-/** {@link Graph#forwardTo}: a forward pass that stops before a given node. */
+/** {@link Graph#forwardTo}: a forward pass that stops before a given node; the null arguments the graph and its builder refuse. */
 class GraphTest {
     private final CpuBackend b = new CpuBackend(1);
 
@@ -50,5 +52,52 @@ class GraphTest {
             }
             assertThrows(IllegalArgumentException.class, () -> net.forwardTo(x, false, "nowhere"));
         }
+    }
+
+    /** A null argument is refused at the call, by its parameter's name. */
+    static void refusesNull(String parameter, Executable call) {
+        NullPointerException e = assertThrows(NullPointerException.class, call, parameter);
+        assertEquals(parameter, e.getMessage());
+    }
+
+    @Test
+    void nullArgumentsAreRefusedByName() {
+        Relu relu = new Relu("r", b);
+        refusesNull("layer", () -> new Graph.Node(null, List.of(Graph.INPUT)));
+        refusesNull("inputs", () -> new Graph.Node(relu, null));
+        refusesNull("backend", () -> new Graph(null, new int[] {4}, List.of(new Graph.Node(relu, List.of(Graph.INPUT)))));
+        refusesNull("inputShape", () -> new Graph(b, null, List.of(new Graph.Node(relu, List.of(Graph.INPUT)))));
+        refusesNull("nodes", () -> new Graph(b, new int[] {4}, null));
+        refusesNull("layers", () -> Graph.chain(b, 4, null));
+        refusesNull("backend", () -> Graph.builder(null, 1, 4));
+        refusesNull("inputShape", () -> Graph.builder(b, 1, (int[]) null));
+        try (Graph net = Models.mlp(b, 4, new int[] {3}, 2, 1)) {
+            refusesNull("name", () -> net.hasNode(null));
+            refusesNull("name", () -> net.indexOf(null));
+            refusesNull("name", () -> net.readersOf(null));
+            refusesNull("name", () -> net.shapeOf(null));
+            refusesNull("layer", () -> net.setLayer("fc1", null));
+            refusesNull("hook", () -> net.addForwardHook(null));
+            refusesNull("hook", () -> net.addBackwardHook(null));
+            refusesNull("x", () -> net.forward(null, false));
+            refusesNull("x", () -> net.forwardTo(null, false, "fc2"));
+            refusesNull("dLogits", () -> net.backward(null));
+            refusesNull("names", () -> net.unknown(null));
+            assertEquals(0, net.hookCount(), "a refused hook is not installed");
+        }
+        GraphBuilder g = Graph.builder(b, 1, 4);
+        refusesNull("layer", () -> g.add((Layer) null, Graph.INPUT));
+        refusesNull("name", () -> g.add((String) null, Graph.INPUT, Graph.INPUT));
+        refusesNull("inputs", () -> g.add(new Relu("r2", b), (String[]) null));
+        refusesNull("name", () -> g.shape(null));
+        refusesNull("name", () -> g.relu(null, Graph.INPUT));
+        refusesNull("hidden", () -> Models.mlp(b, 4, null, 2, 1));
+        refusesNull("inputShape", () -> Models.resnet(b, null, 1, 4, 2, 1));
+        refusesNull("stages", () -> Models.mobilenet(b, new int[] {3, 8, 8}, 4, 2, null, 2, 1));
+        g.dense("fc", Graph.INPUT, 2);
+        try (Graph net = g.build()) {
+            assertTrue(net.hasNode("fc"), "the builder still builds after refusing nulls");
+        }
+        relu.close();
     }
 }

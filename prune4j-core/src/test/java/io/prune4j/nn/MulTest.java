@@ -28,6 +28,17 @@ class MulTest {
     }
 
     @Test
+    void refusesNullArgumentsByName() {
+        GraphTest.refusesNull("name", () -> new Mul(null, cpu));
+        GraphTest.refusesNull("backend", () -> new Mul("m", null));
+        Mul m = new Mul("m", cpu);
+        GraphTest.refusesNull("in", () -> m.forward((Tensor[]) null, false));
+        GraphTest.refusesNull("dy", () -> m.backward(null, new boolean[] {true, true}));
+        GraphTest.refusesNull("keepInputs", () -> m.pruned(null, null));
+        m.close();
+    }
+
+    @Test
     void takesOneShapeOrAGateOnAMapInEitherOrder() {
         Mul m = new Mul("m", cpu);
         assertEquals("Mul m", m.describe());

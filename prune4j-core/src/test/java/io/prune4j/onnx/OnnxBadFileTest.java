@@ -5,6 +5,7 @@ import static io.prune4j.onnx.OnnxBuild.i;
 import static io.prune4j.onnx.OnnxBuild.in;
 import static io.prune4j.onnx.OnnxBuild.ints;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -341,8 +342,22 @@ class OnnxBadFileTest {
         OnnxBuild b = net();
         TensorShapeProto.Builder s = b.graph.getInputBuilder(0).getTypeBuilder().getTensorTypeBuilder().getShapeBuilder();
         s.getDimBuilder(1).clearDimValue().setDimParam("C");
-        says(refused("symbolic", b.bytes()), "input 'input'", "[N, C, 8, 8]", "--input-shape");
+        String msg = refused("symbolic", b.bytes());
+        says(msg, "input 'input'", "[N, C, 8, 8]", "give the input shape");
+        assertFalse(msg.contains("--"), "a library message names no command-line flag: " + msg);
         try (OnnxModel m = OnnxReader.read(b.bytes(), "symbolic", CPU, new int[] {3, 8, 8})) {
+            assertArrayEquals(new int[] {3, 8, 8}, m.graph().inputShape(), "with the shape given it reads");
+        }
+    }
+
+    @Test
+    void anInputWithoutShapeNeedsAnInputShape() throws IOException {
+        OnnxBuild b = net();
+        b.graph.getInputBuilder(0).getTypeBuilder().getTensorTypeBuilder().clearShape();
+        String msg = refused("shapeless", b.bytes());
+        says(msg, "input 'input' has no shape", "give the input shape");
+        assertFalse(msg.contains("--"), "a library message names no command-line flag: " + msg);
+        try (OnnxModel m = OnnxReader.read(b.bytes(), "shapeless", CPU, new int[] {3, 8, 8})) {
             assertArrayEquals(new int[] {3, 8, 8}, m.graph().inputShape(), "with the shape given it reads");
         }
     }
