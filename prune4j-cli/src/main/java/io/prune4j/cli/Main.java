@@ -125,12 +125,29 @@ public final class Main {
     static String oneLine(Throwable e) {
         String msg = e.getMessage();
         if (e instanceof Prune4jException || e instanceof InvalidSettingException || e instanceof CommandLine.ParameterException) {
-            return msg == null ? e.getClass().getSimpleName() : msg.replace('\n', ' ');
+            return msg == null ? e.getClass().getSimpleName() : withHint(msg.replace('\n', ' '));
         }
         if (e instanceof OutOfMemoryError) {
             return "out of Java heap memory; raise it with JAVA_OPTS=-Xmx8g";
         }
         return e.getClass().getSimpleName() + (msg == null ? "" : ": " + msg.replace('\n', ' '));
+    }
+
+    /**
+     * Library messages speak of settings, never of flags; where one asks for a setting the command line
+     * has an option for, the line names the option too.
+     */
+    private static final String[][] HINTS = {
+        {"give the input shape", "--input-shape C,H,W"},
+    };
+
+    static String withHint(String msg) {
+        for (String[] h : HINTS) {
+            if (msg.contains(h[0]) && !msg.contains(h[1])) {
+                return msg + " (" + h[1] + ")";
+            }
+        }
+        return msg;
     }
 
     /** {@code args} as the user would type them again: {@code prune4j prune --data 'my data'}. */

@@ -74,13 +74,16 @@ public final class OnnxRuntime implements AutoCloseable {
      * @param model   an ONNX file (not null)
      * @param threads intra-op threads, or 0 or less for ONNX Runtime's defaults
      * @return the session; the caller closes it
-     * @throws io.prune4j.Prune4jException when the file cannot be read (a missing file included), ONNX
+     * @throws io.prune4j.MissingFileException when the file does not exist
+     * @throws io.prune4j.Prune4jException when the file cannot be read, ONNX
      *     Runtime is not on the class path, or it refuses the model
      */
     public static OnnxRuntime open(Path model, int threads) {
         Objects.requireNonNull(model, "model");
         try {
             return open(java.nio.file.Files.readAllBytes(model), threads);
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new io.prune4j.MissingFileException(model);
         } catch (java.io.IOException e) {
             throw new Prune4jException(model + ": cannot read (" + e.getMessage() + ")", e);
         }

@@ -77,7 +77,7 @@ public final class OnnxWriter {
      * @param names    what to call things, or null for {@link OnnxNames#defaults()}
      * @param metadata string keys and values for {@code metadata_props} (not null; may be empty); a
      *                 {@code prune4j.version} key is left out, the writer's own is kept
-     * @throws IllegalArgumentException when a layer has no ONNX form (a layer of one's own), before
+     * @throws io.prune4j.Prune4jException when a layer has no ONNX form (a layer of one's own), before
      *     anything is written
      * @throws io.prune4j.Prune4jException when the file cannot be written
      */
@@ -96,7 +96,7 @@ public final class OnnxWriter {
      * @param names    what to call things, or null for {@link OnnxNames#defaults()}
      * @param metadata string keys and values for {@code metadata_props} (not null; may be empty)
      * @return the model, with the weights copied into it
-     * @throws IllegalArgumentException when a layer has no ONNX form
+     * @throws io.prune4j.Prune4jException when a layer has no ONNX form
      */
     public static ModelProto toModel(Graph net, OnnxNames names, Map<String, String> metadata) {
         Objects.requireNonNull(net, "net");
@@ -204,8 +204,8 @@ public final class OnnxWriter {
         } else if (layer instanceof Identity) {
             graph.addNode(node("Identity", name, out, in[0]));
         } else {
-            throw new IllegalArgumentException("cannot export node " + name + " (" + layer.describe() + ") to ONNX: the writer knows no "
-                    + layer.getClass().getSimpleName() + " layers");
+            throw new io.prune4j.Prune4jException("cannot export node " + name + " (" + layer.describe() + ") to ONNX: the writer knows no "
+                    + layer.getClass().getName() + " layers (nothing was written)");
         }
     }
 
