@@ -64,27 +64,48 @@ public enum ActivationKind {
         this.hasBeta = hasBeta;
     }
 
-    /** The lower-case name model files use: {@code leaky_relu}, {@code hard_sigmoid}, …. */
+    /**
+     * The lower-case name model files use: {@code leaky_relu}, {@code hard_sigmoid}, ….
+     *
+     * @return the key, never null
+     */
     public String key() {
         return key;
     }
 
-    /** The name for people: {@code LeakyReLU}, {@code HardSigmoid}, …. */
+    /**
+     * The name for people: {@code LeakyReLU}, {@code HardSigmoid}, ….
+     *
+     * @return the title, never null
+     */
     public String title() {
         return title;
     }
 
-    /** Whether the formula has an α. */
+    /**
+     * Whether the formula has an α ({@link #LEAKY_RELU}, {@link #HARD_SIGMOID}, {@link #ELU}).
+     *
+     * @return true when {@link Backend#activation} reads its {@code alpha}, which must then be finite
+     */
     public boolean hasAlpha() {
         return hasAlpha;
     }
 
-    /** Whether the formula has a β. */
+    /**
+     * Whether the formula has a β ({@link #HARD_SIGMOID} only).
+     *
+     * @return true when {@link Backend#activation} reads its {@code beta}, which must then be finite
+     */
     public boolean hasBeta() {
         return hasBeta;
     }
 
-    /** The kind whose {@link #key} is {@code key}, or null. */
+    /**
+     * The kind whose {@link #key} is {@code key}, compared exactly (case included).
+     *
+     * @param key a key as model files write it; may be null, which matches no kind
+     * @return the kind, or null when no kind has that key
+     */
     public static ActivationKind byKey(String key) {
         for (ActivationKind k : values()) {
             if (k.key.equals(key)) {
@@ -94,7 +115,11 @@ public enum ActivationKind {
         return null;
     }
 
-    /** Every {@link #key}, comma-separated, for messages. */
+    /**
+     * Every {@link #key}, comma-separated, for messages.
+     *
+     * @return the keys in declaration order, {@code "leaky_relu, sigmoid, …"}
+     */
     public static String keys() {
         return Arrays.stream(values()).map(ActivationKind::key).collect(Collectors.joining(", "));
     }

@@ -4,6 +4,7 @@ import io.prune4j.tensor.DType;
 import io.prune4j.tensor.Shapes;
 import io.prune4j.tensor.Tensor;
 import java.util.Arrays;
+import java.util.Objects;
 
 /**
  * The argument checks of every {@link Backend} operation, written once: each backend calls the
@@ -18,14 +19,29 @@ import java.util.Arrays;
  * than 2^31 elements, but their products and sums need not, and an int that wrapped around could
  * pass a check and send a kernel outside its buffers. What does not fit an int is refused with
  * {@link Shapes#intSize}'s message.
+ *
+ * <p>A failed check is an {@link IllegalArgumentException} (unless a method's doc names another
+ * exception), its message starting with the operation's name ({@code "gemm: ..."}) except
+ * {@link #length}'s and where {@link Shapes#size} refuses a shape. A tensor argument that is not
+ * null on {@link Backend} must not be null here either: a null one is a
+ * {@link NullPointerException} whose message is the parameter's name, thrown before any other
+ * check. The {@code op} and argument-name parameters are only used in messages.
  */
 public final class ArgChecks {
     private ArgChecks() {}
 
     // ---- element types -------------------------------------------------------------------------
 
-    /** Every tensor given is FLOAT32 (null entries are skipped: optional arguments). */
+    /**
+     * Checks that every tensor given is FLOAT32.
+     *
+     * @param op the operation, for the message
+     * @param ts the tensors (the array not null; null entries are skipped: optional arguments)
+     * @throws NullPointerException when {@code ts} is null
+     * @throws IllegalArgumentException when a tensor is not FLOAT32
+     */
     public static void floats(String op, Tensor... ts) {
+        Objects.requireNonNull(ts, "ts");
         for (Tensor t : ts) {
             if (t != null && t.dtype() != DType.FLOAT32) {
                 throw new IllegalArgumentException(op + ": expected a FLOAT32 tensor, got " + t.dtype());
@@ -33,8 +49,16 @@ public final class ArgChecks {
         }
     }
 
-    /** Every tensor given is INT32 (null entries are skipped). */
+    /**
+     * Checks that every tensor given is INT32.
+     *
+     * @param op the operation, for the message
+     * @param ts the tensors (the array not null; null entries are skipped: optional arguments)
+     * @throws NullPointerException when {@code ts} is null
+     * @throws IllegalArgumentException when a tensor is not INT32
+     */
     public static void ints(String op, Tensor... ts) {
+        Objects.requireNonNull(ts, "ts");
         for (Tensor t : ts) {
             if (t != null && t.dtype() != DType.INT32) {
                 throw new IllegalArgumentException(op + ": expected an INT32 tensor, got " + t.dtype());
@@ -50,16 +74,37 @@ public final class ArgChecks {
 
     // ---- tensors -------------------------------------------------------------------------------
 
-    /** Checks that a host array of {@code length} elements fills {@code shape} exactly. */
+    /**
+     * Checks that a host array of {@code length} elements fills {@code shape} exactly
+     * ({@code fromArray}).
+     *
+     * @param length the array's length
+     * @param shape the shape it is to fill (not null)
+     * @throws NullPointerException when {@code shape} is null
+     * @throws IllegalArgumentException when the shape has a negative extent, 2^31 elements or more, or
+     *                                  another number of elements (this message names no operation)
+     */
     public static void length(int length, int[] shape) {
+        Objects.requireNonNull(shape, "shape");
         int n = Shapes.size(shape);
         if (n != length) {
             throw new IllegalArgumentException("array of " + length + " elements does not fit shape " + Arrays.toString(shape));
         }
     }
 
-    /** Checks {@code upload(dst, src)} of a host array of {@code length} elements of {@code dtype}. */
+    /**
+     * Checks {@code upload(dst, src)} of a host array of {@code length} elements of {@code dtype}:
+     * {@code dst} of that element type and of exactly that many elements.
+     *
+     * @param dst the tensor written (not null)
+     * @param dtype the host array's element type (not null)
+     * @param length the host array's length
+     * @throws NullPointerException when {@code dst} or {@code dtype} is null
+     * @throws IllegalArgumentException when the element type or the size differs
+     */
     public static void upload(Tensor dst, DType dtype, int length) {
+        Objects.requireNonNull(dst, "dst");
+        Objects.requireNonNull(dtype, "dtype");
         if (dtype == DType.FLOAT32) {
             floats("upload", dst);
         } else {
@@ -68,14 +113,35 @@ public final class ArgChecks {
         length(length, dst.shape());
     }
 
+    /**
+     * Checks {@code copy}: two tensors of one size and one element type (their shapes may differ).
+     *
+     * @param dst the tensor written (not null)
+     * @param src the tensor read (not null)
+     * @throws NullPointerException when {@code dst} or {@code src} is null
+     * @throws IllegalArgumentException when the sizes or the element types differ
+     */
     public static void copy(Tensor dst, Tensor src) {
+        Objects.requireNonNull(dst, "dst");
+        Objects.requireNonNull(src, "src");
         Shapes.requireSameSize("copy", dst, "dst", src, "src");
         if (dst.dtype() != src.dtype()) {
             throw new IllegalArgumentException("copy: dst is " + dst.dtype() + " but src is " + src.dtype());
         }
     }
 
+    /**
+     * Checks {@code reshape}: the new shape holds as many elements as {@code t}.
+     *
+     * @param t the tensor viewed (not null)
+     * @param shape the new shape (not null)
+     * @throws NullPointerException when {@code t} or {@code shape} is null
+     * @throws IllegalArgumentException when the sizes differ, or the shape has a negative extent or
+     *                                  2^31 elements or more
+     */
     public static void reshape(Tensor t, int[] shape) {
+        Objects.requireNonNull(t, "t");
+        Objects.requireNonNull(shape, "shape");
         if (Shapes.size(shape) != t.size()) {
             throw new IllegalArgumentException("reshape: " + Arrays.toString(t.shape()) + " has " + t.size()
                     + " elements, " + Arrays.toString(shape) + " would have " + Shapes.size(shape));
@@ -84,8 +150,24 @@ public final class ArgChecks {
 
     // ---- linear algebra ------------------------------------------------------------------------
 
-    /** Checks {@code c = op(a) · op(b)} and returns {@code {m, n, k}}. */
+    /**
+     * Checks {@code c = op(a) · op(b)}: three rank-2 FLOAT32 tensors, {@code op(a) [m, k]},
+     * {@code op(b) [k, n]} and {@code c [m, n]}.
+     *
+     * @param c the product (not null)
+     * @param a the left operand (not null)
+     * @param transA whether {@code op(a)} is {@code a}'s transpose
+     * @param b the right operand (not null)
+     * @param transB whether {@code op(b)} is {@code b}'s transpose
+     * @return {@code {m, n, k}}
+     * @throws NullPointerException when {@code c}, {@code a} or {@code b} is null
+     * @throws IllegalArgumentException when a rank, an inner extent, an extent of {@code c} or an
+     *                                  element type does not fit
+     */
     public static int[] gemm(Tensor c, Tensor a, boolean transA, Tensor b, boolean transB) {
+        Objects.requireNonNull(c, "c");
+        Objects.requireNonNull(a, "a");
+        Objects.requireNonNull(b, "b");
         Shapes.requireRank("gemm", "a", a, 2);
         Shapes.requireRank("gemm", "b", b, 2);
         Shapes.requireRank("gemm", "c", c, 2);
@@ -107,7 +189,7 @@ public final class ArgChecks {
      * Checks {@code x [B, in, H, W]}, {@code w [out, in, kh, kw]} and {@code y [B, out, Ho, Wo]} of a
      * convolution against each other; returns {@code {Ho, Wo}}.
      */
-    public static int[] conv2d(String op, Tensor y, Tensor x, Tensor w, int stride, int pad) {
+    static int[] conv2d(String op, Tensor y, Tensor x, Tensor w, int stride, int pad) {
         return conv2d(op, y, x, w, stride, pad, 1);
     }
 
@@ -115,7 +197,7 @@ public final class ArgChecks {
      * Checks {@code x [B, in, H, W]}, {@code w [out, in / groups, kh, kw]} and {@code y [B, out, Ho, Wo]}
      * of a grouped convolution against each other; returns {@code {Ho, Wo}}.
      */
-    public static int[] conv2d(String op, Tensor y, Tensor x, Tensor w, int stride, int pad, int groups) {
+    static int[] conv2d(String op, Tensor y, Tensor x, Tensor w, int stride, int pad, int groups) {
         Shapes.requireRank(op, "x", x, 4);
         Shapes.requireRank(op, "w", w, 4);
         if (stride < 1 || pad < 0) {
@@ -148,13 +230,33 @@ public final class ArgChecks {
     }
 
     /** Checks the forward convolution, bias {@code [out]} included; returns {@code {Ho, Wo}}. */
-    public static int[] conv2d(Tensor y, Tensor x, Tensor w, Tensor bias, int stride, int pad) {
+    static int[] conv2d(Tensor y, Tensor x, Tensor w, Tensor bias, int stride, int pad) {
         present("conv2d", "bias", bias);
         return conv2d(y, x, w, bias, stride, pad, 1);
     }
 
-    /** Checks the forward grouped convolution, with its bias {@code [out]} or none (null); returns {@code {Ho, Wo}}. */
+    /**
+     * Checks {@code conv2d}: {@code x [B, in, H, W]}, {@code w [out, in / groups, kh, kw]},
+     * {@code y [B, out, Ho, Wo]} and {@code bias [out]}, all FLOAT32, with {@code stride ≥ 1},
+     * {@code pad ≥ 0}, {@code groups ≥ 1} dividing {@code in} and {@code out}, the kernel inside the
+     * padded input, and an output plane and one example's per-group patch matrix
+     * {@code [in / groups·kh·kw, Ho·Wo]} of fewer than 2^31 elements each.
+     *
+     * @param y the output (not null)
+     * @param x the input (not null)
+     * @param w the weight (not null)
+     * @param bias the bias; null for none
+     * @param stride the stride
+     * @param pad the zero padding on every side
+     * @param groups the number of groups
+     * @return {@code {Ho, Wo}}
+     * @throws NullPointerException when {@code y}, {@code x} or {@code w} is null
+     * @throws IllegalArgumentException when the shapes, the element types or the scalars do not fit
+     */
     public static int[] conv2d(Tensor y, Tensor x, Tensor w, Tensor bias, int stride, int pad, int groups) {
+        Objects.requireNonNull(y, "y");
+        Objects.requireNonNull(x, "x");
+        Objects.requireNonNull(w, "w");
         int[] o = conv2d("conv2d", y, x, w, stride, pad, groups);
         if (bias != null) {
             Shapes.requireShape("conv2d", "bias", bias, w.dim(0));
@@ -164,14 +266,36 @@ public final class ArgChecks {
     }
 
     /** Checks the convolution's gradients ({@code dx} may be null); returns {@code {Ho, Wo}}. */
-    public static int[] conv2dBackward(Tensor dx, Tensor dw, Tensor db, Tensor dy, Tensor x, Tensor w, int stride, int pad) {
+    static int[] conv2dBackward(Tensor dx, Tensor dw, Tensor db, Tensor dy, Tensor x, Tensor w, int stride, int pad) {
         present("conv2dBackward", "db", db);
         return conv2dBackward(dx, dw, db, dy, x, w, stride, pad, 1);
     }
 
-    /** Checks the grouped convolution's gradients ({@code dx} and {@code db} may be null); returns {@code {Ho, Wo}}. */
+    /**
+     * Checks {@code conv2dBackward}: {@code dy} as
+     * {@link #conv2d(Tensor, Tensor, Tensor, Tensor, int, int, int)}'s output for {@code x} and
+     * {@code w} (with the same scalar checks), {@code dw} of {@code w}'s shape, {@code db [out]} and
+     * {@code dx} of {@code x}'s shape where given, all FLOAT32.
+     *
+     * @param dx the input gradient; null when not wanted
+     * @param dw the weight gradient (not null)
+     * @param db the bias gradient; null when not wanted
+     * @param dy the output gradient (not null)
+     * @param x the forward input (not null)
+     * @param w the weight (not null)
+     * @param stride the stride
+     * @param pad the zero padding on every side
+     * @param groups the number of groups
+     * @return {@code {Ho, Wo}}
+     * @throws NullPointerException when {@code dw}, {@code dy}, {@code x} or {@code w} is null
+     * @throws IllegalArgumentException when the shapes, the element types or the scalars do not fit
+     */
     public static int[] conv2dBackward(Tensor dx, Tensor dw, Tensor db, Tensor dy, Tensor x, Tensor w, int stride, int pad,
                                        int groups) {
+        Objects.requireNonNull(dw, "dw");
+        Objects.requireNonNull(dy, "dy");
+        Objects.requireNonNull(x, "x");
+        Objects.requireNonNull(w, "w");
         int[] o = conv2d("conv2dBackward", dy, x, w, stride, pad, groups);
         Shapes.requireShape("conv2dBackward", "dw", dw, w.shape());
         if (db != null) {
@@ -185,17 +309,36 @@ public final class ArgChecks {
     }
 
     /** Checks a max pooling's {@code x [B, c, H, W]}, {@code y} and {@code argmax}; returns {@code {Ho, Wo}}. */
-    public static int[] maxPool2d(Tensor y, Tensor argmax, Tensor x, int window, int stride) {
+    static int[] maxPool2d(Tensor y, Tensor argmax, Tensor x, int window, int stride) {
         return maxPool2d(y, argmax, x, window, stride, 0);
     }
 
     /** Checks a padded max pooling's {@code x [B, c, H, W]}, {@code y} and {@code argmax}; returns {@code {Ho, Wo}}. */
-    public static int[] maxPool2d(Tensor y, Tensor argmax, Tensor x, int window, int stride, int pad) {
+    static int[] maxPool2d(Tensor y, Tensor argmax, Tensor x, int window, int stride, int pad) {
         return maxPool2d(y, argmax, x, window, stride, pad, false);
     }
 
-    /** Checks a max pooling, in ceil mode when {@code ceil}; returns {@code {Ho, Wo}}. */
+    /**
+     * Checks {@code maxPool2d}: {@code x [B, c, H, W]} and {@code y [B, c, Ho, Wo]} FLOAT32,
+     * {@code argmax} INT32 of {@code y}'s shape, {@code window ≥ 1}, {@code stride ≥ 1},
+     * {@code 0 ≤ pad ≤ window / 2}, the window inside the padded input and an output plane of fewer
+     * than 2^31 elements; {@code Ho} and {@code Wo} as {@link #poolExtent}.
+     *
+     * @param y the output (not null)
+     * @param argmax the positions of the maxima (not null)
+     * @param x the input (not null)
+     * @param window the window's side
+     * @param stride the stride
+     * @param pad the padding on every side
+     * @param ceil whether partial windows at the far edges are kept (ceil mode)
+     * @return {@code {Ho, Wo}}
+     * @throws NullPointerException when {@code y}, {@code argmax} or {@code x} is null
+     * @throws IllegalArgumentException when the shapes, the element types or the scalars do not fit
+     */
     public static int[] maxPool2d(Tensor y, Tensor argmax, Tensor x, int window, int stride, int pad, boolean ceil) {
+        Objects.requireNonNull(y, "y");
+        Objects.requireNonNull(argmax, "argmax");
+        Objects.requireNonNull(x, "x");
         int[] out = pooling("maxPool2d", "x", x, window, stride, pad, ceil);
         Shapes.requireShape("maxPool2d", "y", y, x.dim(0), x.dim(1), out[0], out[1]);
         Shapes.requireShape("maxPool2d", "argmax", argmax, y.shape());
@@ -204,8 +347,24 @@ public final class ArgChecks {
         return out;
     }
 
-    /** Checks an average pooling's {@code x [B, c, H, W]} and {@code y}; returns {@code {Ho, Wo}}. */
+    /**
+     * Checks an average pooling: {@code x [B, c, H, W]} and {@code y [B, c, Ho, Wo]} FLOAT32, with the
+     * scalar checks of
+     * {@link #maxPool2d(Tensor, Tensor, Tensor, int, int, int, boolean)} (no ceil mode).
+     *
+     * @param op the operation, for the message
+     * @param y the output (not null)
+     * @param x the input (not null)
+     * @param window the window's side
+     * @param stride the stride
+     * @param pad the zero padding on every side
+     * @return {@code {Ho, Wo}}
+     * @throws NullPointerException when {@code y} or {@code x} is null
+     * @throws IllegalArgumentException when the shapes, the element types or the scalars do not fit
+     */
     public static int[] avgPool2d(String op, Tensor y, Tensor x, int window, int stride, int pad) {
+        Objects.requireNonNull(y, "y");
+        Objects.requireNonNull(x, "x");
         int[] out = pooling(op, "x", x, window, stride, pad, false);
         Shapes.requireShape(op, "output", y, x.dim(0), x.dim(1), out[0], out[1]);
         floats(op, y, x);
@@ -214,9 +373,20 @@ public final class ArgChecks {
 
     /**
      * Checks an average pooling's gradients, {@code dx [B, c, H, W]} and {@code dy [B, c, Ho, Wo]}
-     * (the forward check with the messages naming them); returns {@code {Ho, Wo}}.
+     * (the forward check with the messages naming them).
+     *
+     * @param dx the input gradient (not null)
+     * @param dy the output gradient (not null)
+     * @param window the window's side
+     * @param stride the stride
+     * @param pad the zero padding on every side
+     * @return {@code {Ho, Wo}}
+     * @throws NullPointerException when {@code dx} or {@code dy} is null
+     * @throws IllegalArgumentException when the shapes, the element types or the scalars do not fit
      */
     public static int[] avgPool2dBackward(Tensor dx, Tensor dy, int window, int stride, int pad) {
+        Objects.requireNonNull(dx, "dx");
+        Objects.requireNonNull(dy, "dy");
         String op = "avgPool2dBackward";
         int[] out = pooling(op, "dx", dx, window, stride, pad, false);
         Shapes.requireShape(op, "dy", dy, dx.dim(0), dx.dim(1), out[0], out[1]);
@@ -250,7 +420,14 @@ public final class ArgChecks {
      * Output extent of a pooling over {@code in} positions padded by {@code pad} on both sides, for
      * {@code window ≤ in + 2·pad}: {@code (in + 2·pad − window) / stride + 1} rounded down, or with
      * {@code ceil} rounded up, less one when the last patch would start in the far padding (PyTorch's
-     * and ONNX Runtime's rule, which keeps a real position in every patch).
+     * and ONNX Runtime's rule, which keeps a real position in every patch). Checks nothing.
+     *
+     * @param in the input extent
+     * @param window the window's side
+     * @param stride the stride (≥ 1)
+     * @param pad the padding on each side
+     * @param ceil whether to round up (ceil mode)
+     * @return the output extent
      */
     public static long poolExtent(long in, int window, int stride, int pad, boolean ceil) {
         long span = in + 2L * pad - window;
@@ -261,7 +438,21 @@ public final class ArgChecks {
         return (out - 1) * stride >= in + pad ? out - 1 : out;
     }
 
+    /**
+     * Checks {@code maxPool2dBackward}: {@code dx} and {@code dy} rank-4 FLOAT32 of one batch and
+     * channel count, {@code argmax} INT32 of {@code dy}'s shape, and input and output planes of fewer
+     * than 2^31 elements.
+     *
+     * @param dx the input gradient (not null)
+     * @param dy the output gradient (not null)
+     * @param argmax the forward's positions of the maxima (not null)
+     * @throws NullPointerException when {@code dx}, {@code dy} or {@code argmax} is null
+     * @throws IllegalArgumentException when the shapes or the element types do not fit
+     */
     public static void maxPool2dBackward(Tensor dx, Tensor dy, Tensor argmax) {
+        Objects.requireNonNull(dx, "dx");
+        Objects.requireNonNull(dy, "dy");
+        Objects.requireNonNull(argmax, "argmax");
         Shapes.requireRank("maxPool2dBackward", "dx", dx, 4);
         Shapes.requireRank("maxPool2dBackward", "dy", dy, 4);
         Shapes.requireShape("maxPool2dBackward", "argmax", argmax, dy.shape());
@@ -278,36 +469,102 @@ public final class ArgChecks {
 
     // ---- element-wise and reductions -----------------------------------------------------------
 
+    /**
+     * Checks {@code biasAdd}: {@code y [rows, n]} and {@code bias [n]}, FLOAT32.
+     *
+     * @param y the tensor added to (not null)
+     * @param bias the bias (not null)
+     * @throws NullPointerException when {@code y} or {@code bias} is null
+     * @throws IllegalArgumentException when the shapes or the element types do not fit
+     */
     public static void biasAdd(Tensor y, Tensor bias) {
+        Objects.requireNonNull(y, "y");
+        Objects.requireNonNull(bias, "bias");
         Shapes.requireRank("biasAdd", "y", y, 2);
         Shapes.requireShape("biasAdd", "bias", bias, y.dim(1));
         floats("biasAdd", y, bias);
     }
 
+    /**
+     * Checks {@code relu}: two FLOAT32 tensors of one size.
+     *
+     * @param y the output (not null)
+     * @param x the input (not null)
+     * @throws NullPointerException when {@code y} or {@code x} is null
+     * @throws IllegalArgumentException when the sizes or the element types do not fit
+     */
     public static void relu(Tensor y, Tensor x) {
+        Objects.requireNonNull(y, "y");
+        Objects.requireNonNull(x, "x");
         Shapes.requireSameSize("relu", y, "y", x, "x");
         floats("relu", y, x);
     }
 
+    /**
+     * Checks {@code reluBackward}: three FLOAT32 tensors of one size.
+     *
+     * @param dx the input gradient (not null)
+     * @param dy the output gradient (not null)
+     * @param y the forward output (not null)
+     * @throws NullPointerException when {@code dx}, {@code dy} or {@code y} is null
+     * @throws IllegalArgumentException when the sizes or the element types do not fit
+     */
     public static void reluBackward(Tensor dx, Tensor dy, Tensor y) {
+        Objects.requireNonNull(dx, "dx");
+        Objects.requireNonNull(dy, "dy");
+        Objects.requireNonNull(y, "y");
         Shapes.requireSameSize("reluBackward", dx, "dx", dy, "dy");
         Shapes.requireSameSize("reluBackward", dy, "dy", y, "y");
         floats("reluBackward", dx, dy, y);
     }
 
+    /**
+     * Checks {@code sumRows}: {@code x [rows, n]} and {@code out [n]}, FLOAT32.
+     *
+     * @param out the sums (not null)
+     * @param x the rows (not null)
+     * @throws NullPointerException when {@code out} or {@code x} is null
+     * @throws IllegalArgumentException when the shapes or the element types do not fit
+     */
     public static void sumRows(Tensor out, Tensor x) {
+        Objects.requireNonNull(out, "out");
+        Objects.requireNonNull(x, "x");
         Shapes.requireRank("sumRows", "x", x, 2);
         Shapes.requireShape("sumRows", "out", out, x.dim(1));
         floats("sumRows", out, x);
     }
 
+    /**
+     * Checks {@code sum}: {@code out [1]} and {@code x} of any shape, FLOAT32.
+     *
+     * @param out the sum (not null)
+     * @param x the tensor summed (not null)
+     * @throws NullPointerException when {@code out} or {@code x} is null
+     * @throws IllegalArgumentException when the shape of {@code out} or an element type does not fit
+     */
     public static void sum(Tensor out, Tensor x) {
+        Objects.requireNonNull(out, "out");
+        Objects.requireNonNull(x, "x");
         Shapes.requireShape("sum", "out", out, 1);
         floats("sum", out, x);
     }
 
-    /** The element-wise operations of two same-sized FLOAT32 tensors ({@code axpy}, {@code mul}, {@code accumulate}, …). */
+    /**
+     * Checks the element-wise operations of two same-sized FLOAT32 tensors ({@code axpy}, {@code mul},
+     * {@code accumulate}, …). A null tensor's {@link NullPointerException} has its given name as the
+     * message.
+     *
+     * @param op the operation, for the message
+     * @param y the first tensor (not null)
+     * @param yName its name in {@code op}
+     * @param x the second tensor (not null)
+     * @param xName its name in {@code op}
+     * @throws NullPointerException when {@code y} or {@code x} is null
+     * @throws IllegalArgumentException when the sizes or the element types do not fit
+     */
     public static void sameSizeFloats(String op, Tensor y, String yName, Tensor x, String xName) {
+        Objects.requireNonNull(y, yName);
+        Objects.requireNonNull(x, xName);
         Shapes.requireSameSize(op, y, yName, x, xName);
         floats(op, y, x);
     }
@@ -316,8 +573,18 @@ public final class ArgChecks {
      * Checks {@code softmaxCrossEntropy} ({@code gradLogits} may be null): logits {@code [rows, classes]}
      * with at least one class when there are rows, labels {@code [rows]} INT32, metrics {@code [2]}.
      * The label values are the operation's own check (on a device they live in device memory).
+     *
+     * @param gradLogits the logits' gradient, of their shape; null when not wanted
+     * @param metrics the loss and correct-count accumulators (not null)
+     * @param logits the logits (not null)
+     * @param labels the class indices (not null)
+     * @throws NullPointerException when {@code metrics}, {@code logits} or {@code labels} is null
+     * @throws IllegalArgumentException when the shapes or the element types do not fit
      */
     public static void softmaxCrossEntropy(Tensor gradLogits, Tensor metrics, Tensor logits, Tensor labels) {
+        Objects.requireNonNull(metrics, "metrics");
+        Objects.requireNonNull(logits, "logits");
+        Objects.requireNonNull(labels, "labels");
         String op = "softmaxCrossEntropy";
         Shapes.requireRank(op, "logits", logits, 2);
         Shapes.requireShape(op, "labels", labels, logits.dim(0));
@@ -334,6 +601,12 @@ public final class ArgChecks {
      * The error of a label outside the classes, {@code "softmaxCrossEntropy: label 12 in row 3 outside [0, 10)"}:
      * the CPU throws it at the call, a device backend at its next synchronisation, built here so that
      * the two say the same.
+     *
+     * @param op the operation, for the message
+     * @param label the label found
+     * @param row the row it is in
+     * @param classes the number of classes
+     * @return the exception, for the caller to throw
      */
     public static IllegalArgumentException labelOutOfRange(String op, int label, int row, int classes) {
         return new IllegalArgumentException(op + ": label " + label + " in row " + row + " outside [0, " + classes + ")");
@@ -348,9 +621,22 @@ public final class ArgChecks {
 
     /**
      * Checks a row gather's element types, row widths and index range (not the index values, which
-     * live in device memory on a device backend); returns the values per row.
+     * live in device memory on a device backend): {@code out} and {@code src} of one element type and
+     * row width (everything after the first dimension), {@code idx} INT32 with
+     * {@code [offset, offset + rows of out)} inside it.
+     *
+     * @param out the rows written (not null)
+     * @param src the rows read (not null)
+     * @param idx the row indices (not null)
+     * @param offset the first index used
+     * @return the values per row
+     * @throws NullPointerException when {@code out}, {@code src} or {@code idx} is null
+     * @throws IllegalArgumentException when the row widths, the element types or the range do not fit
      */
     public static int gatherRows(Tensor out, Tensor src, Tensor idx, int offset) {
+        Objects.requireNonNull(out, "out");
+        Objects.requireNonNull(src, "src");
+        Objects.requireNonNull(idx, "idx");
         int rows = out.rank() == 0 ? 0 : out.dim(0);
         int cols = rows == 0 ? 0 : out.size() / rows;
         int srcRows = src.dim(0);
@@ -367,7 +653,21 @@ public final class ArgChecks {
         return cols;
     }
 
+    /**
+     * Checks {@code copyRange}: a count and offsets ≥ 0 whose ranges lie inside both tensors, and one
+     * element type.
+     *
+     * @param dst the tensor written (not null)
+     * @param dstOffset the first element written
+     * @param src the tensor read (not null)
+     * @param srcOffset the first element read
+     * @param count the elements copied
+     * @throws NullPointerException when {@code dst} or {@code src} is null
+     * @throws IllegalArgumentException when a range does not fit or the element types differ
+     */
     public static void copyRange(Tensor dst, int dstOffset, Tensor src, int srcOffset, int count) {
+        Objects.requireNonNull(dst, "dst");
+        Objects.requireNonNull(src, "src");
         if (count < 0 || dstOffset < 0 || srcOffset < 0 || (long) dstOffset + count > dst.size() || (long) srcOffset + count > src.size()) {
             throw new IllegalArgumentException("copyRange: " + count + " elements from " + srcOffset + " of " + src.size()
                     + " to " + dstOffset + " of " + dst.size() + " do not fit");
@@ -377,8 +677,22 @@ public final class ArgChecks {
         }
     }
 
-    /** Checks a column gather's shapes and types (not the index values); returns the columns of {@code src}. */
+    /**
+     * Checks a column gather's shapes and types (not the index values): {@code src [rows, cols]} and
+     * {@code out [rows, k]} FLOAT32, {@code idx [k]} INT32, {@code k} at most
+     * {@link #MAX_GATHER_COLUMNS}.
+     *
+     * @param out the columns written (not null)
+     * @param src the columns read (not null)
+     * @param idx the column indices (not null)
+     * @return the columns of {@code src}
+     * @throws NullPointerException when {@code out}, {@code src} or {@code idx} is null
+     * @throws IllegalArgumentException when the shapes or the element types do not fit
+     */
     public static int gatherColumns(Tensor out, Tensor src, Tensor idx) {
+        Objects.requireNonNull(out, "out");
+        Objects.requireNonNull(src, "src");
+        Objects.requireNonNull(idx, "idx");
         Shapes.requireRank("gatherColumns", "out", out, 2);
         Shapes.requireRank("gatherColumns", "src", src, 2);
         Shapes.requireShape("gatherColumns", "idx", idx, out.dim(1));
@@ -393,9 +707,22 @@ public final class ArgChecks {
 
     /**
      * Checks the sizes of a column-block gather (not the index values, which live in device memory on
-     * a device backend); returns the columns of {@code src} per row.
+     * a device backend): {@code block ≥ 1}, {@code out} and {@code src} FLOAT32 with the same rows,
+     * {@code src}'s columns a multiple of {@code block}, {@code out} holding {@code idx.size()} blocks
+     * per row (at most {@link #MAX_GATHER_COLUMNS} columns), {@code idx} INT32.
+     *
+     * @param out the blocks written (not null)
+     * @param src the blocks read (not null)
+     * @param idx the block indices (not null)
+     * @param block the columns per block
+     * @return the columns of {@code src} per row
+     * @throws NullPointerException when {@code out}, {@code src} or {@code idx} is null
+     * @throws IllegalArgumentException when the sizes, the element types or {@code block} do not fit
      */
     public static int gatherColumnBlocks(Tensor out, Tensor src, Tensor idx, int block) {
+        Objects.requireNonNull(out, "out");
+        Objects.requireNonNull(src, "src");
+        Objects.requireNonNull(idx, "idx");
         if (block < 1) {
             throw new IllegalArgumentException("gatherColumnBlocks: block must be ≥ 1, got " + block);
         }
@@ -415,7 +742,10 @@ public final class ArgChecks {
         return cols;
     }
 
-    /** Output columns per row a column gather supports: the CUDA kernel's column index is 32-bit with room for its grid stride. */
+    /**
+     * Output columns per row a column gather supports (2^30): the CUDA kernel's column index is 32-bit
+     * with room for its grid stride.
+     */
     public static final int MAX_GATHER_COLUMNS = 1 << 30;
 
     private static void gatherWidth(String op, long columns) {
@@ -424,35 +754,93 @@ public final class ArgChecks {
         }
     }
 
+    /**
+     * Checks {@code broadcastRows}: {@code v [rows]} for {@code out}'s first extent, FLOAT32.
+     *
+     * @param out the tensor written (not null)
+     * @param v the value per row (not null)
+     * @throws NullPointerException when {@code out} or {@code v} is null
+     * @throws IllegalArgumentException when the shapes or the element types do not fit
+     */
     public static void broadcastRows(Tensor out, Tensor v) {
+        Objects.requireNonNull(out, "out");
+        Objects.requireNonNull(v, "v");
         Shapes.requireShape("broadcastRows", "v", v, out.dim(0));
         floats("broadcastRows", out, v);
     }
 
     // ---- importance scoring --------------------------------------------------------------------
 
-    /** Checks {@code taylorAccumulate}; returns the elements per unit per example (see {@link #units}). */
+    /**
+     * Checks {@code taylorAccumulate}: {@code a} and {@code g} of one size, {@code [batch, units, …]}
+     * with {@code units} the size of {@code acc}, all FLOAT32.
+     *
+     * @param acc the scores accumulated into (not null)
+     * @param a the activations (not null)
+     * @param g their gradients (not null)
+     * @return the elements per unit per example (1 for a dense layer, {@code H·W} for a feature map)
+     * @throws NullPointerException when {@code acc}, {@code a} or {@code g} is null
+     * @throws IllegalArgumentException when the shapes or the element types do not fit
+     */
     public static int taylorAccumulate(Tensor acc, Tensor a, Tensor g) {
+        Objects.requireNonNull(acc, "acc");
+        Objects.requireNonNull(a, "a");
+        Objects.requireNonNull(g, "g");
         Shapes.requireSameSize("taylorAccumulate", a, "a", g, "g");
         int spatial = units("taylorAccumulate", a, acc.size());
         floats("taylorAccumulate", acc, a, g);
         return spatial;
     }
 
-    /** Checks {@code countPositive}; returns the elements per unit per example. */
+    /**
+     * Checks {@code countPositive}: {@code a [batch, units, …]} with {@code units} the size of
+     * {@code acc}, FLOAT32.
+     *
+     * @param acc the counts accumulated into (not null)
+     * @param a the activations (not null)
+     * @return the elements per unit per example
+     * @throws NullPointerException when {@code acc} or {@code a} is null
+     * @throws IllegalArgumentException when the shapes or the element types do not fit
+     */
     public static int countPositive(Tensor acc, Tensor a) {
+        Objects.requireNonNull(acc, "acc");
+        Objects.requireNonNull(a, "a");
         int spatial = units("countPositive", a, acc.size());
         floats("countPositive", acc, a);
         return spatial;
     }
 
+    /**
+     * Checks {@code accumulateAbsProduct}: three FLOAT32 tensors of one size.
+     *
+     * @param acc the tensor accumulated into (not null)
+     * @param a the first factor (not null)
+     * @param b the second factor (not null)
+     * @throws NullPointerException when {@code acc}, {@code a} or {@code b} is null
+     * @throws IllegalArgumentException when the sizes or the element types do not fit
+     */
     public static void accumulateAbsProduct(Tensor acc, Tensor a, Tensor b) {
+        Objects.requireNonNull(acc, "acc");
+        Objects.requireNonNull(a, "a");
+        Objects.requireNonNull(b, "b");
         Shapes.requireSameSize("accumulateAbsProduct", acc, "acc", a, "a");
         Shapes.requireSameSize("accumulateAbsProduct", a, "a", b, "b");
         floats("accumulateAbsProduct", acc, a, b);
     }
 
+    /**
+     * Checks {@code rowNorms}: {@code p} 1 or 2, {@code out [rows]} for {@code w}'s first extent,
+     * FLOAT32.
+     *
+     * @param out the norms (not null)
+     * @param w the rows (not null)
+     * @param p the norm's order
+     * @throws NullPointerException when {@code out} or {@code w} is null
+     * @throws IllegalArgumentException when {@code p}, the shapes or the element types do not fit
+     */
     public static void rowNorms(Tensor out, Tensor w, int p) {
+        Objects.requireNonNull(out, "out");
+        Objects.requireNonNull(w, "w");
         if (p != 1 && p != 2) {
             throw new IllegalArgumentException("rowNorms: p must be 1 or 2, got " + p);
         }
@@ -460,16 +848,40 @@ public final class ArgChecks {
         floats("rowNorms", out, w);
     }
 
+    /**
+     * Checks {@code rowSums}: {@code out [rows]} for {@code x}'s first extent, FLOAT32.
+     *
+     * @param out the sums (not null)
+     * @param x the rows (not null)
+     * @throws NullPointerException when {@code out} or {@code x} is null
+     * @throws IllegalArgumentException when the shapes or the element types do not fit
+     */
     public static void rowSums(Tensor out, Tensor x) {
+        Objects.requireNonNull(out, "out");
+        Objects.requireNonNull(x, "x");
         Shapes.requireShape("rowSums", "out", out, x.dim(0));
         floats("rowSums", out, x);
     }
 
     /**
-     * Checks the composite criterion's shapes; returns how many consecutive weights of a unit share
-     * one input frequency (1 for Dense layers, {@code kh·kw} for a convolution).
+     * Checks the composite criterion's shapes: {@code w} and {@code gAbs} of one size,
+     * {@code out [rows]} for {@code w}'s first extent, {@code freq}'s size dividing the weights per
+     * row, all FLOAT32.
+     *
+     * @param out the scores (not null)
+     * @param w the weights (not null)
+     * @param gAbs the accumulated gradient magnitudes (not null)
+     * @param freq the input frequencies (not null)
+     * @return how many consecutive weights of a unit share one input frequency (1 for Dense layers,
+     *         {@code kh·kw} for a convolution)
+     * @throws NullPointerException when {@code out}, {@code w}, {@code gAbs} or {@code freq} is null
+     * @throws IllegalArgumentException when the shapes or the element types do not fit
      */
     public static int compositeScores(Tensor out, Tensor w, Tensor gAbs, Tensor freq) {
+        Objects.requireNonNull(out, "out");
+        Objects.requireNonNull(w, "w");
+        Objects.requireNonNull(gAbs, "gAbs");
+        Objects.requireNonNull(freq, "freq");
         Shapes.requireSameSize("compositeScores", w, "w", gAbs, "gAbs");
         int rows = w.dim(0);
         Shapes.requireShape("compositeScores", "out", out, rows);
@@ -486,7 +898,7 @@ public final class ArgChecks {
      * Checks that {@code a [batch, units, …]} holds {@code units} units in dimension 1 and returns
      * the elements per unit per example (1 for a dense layer, H·W for a feature map).
      */
-    public static int units(String op, Tensor a, int units) {
+    static int units(String op, Tensor a, int units) {
         int batch = a.dim(0);
         if (units == 0 || batch == 0) {
             return 1;
@@ -500,7 +912,18 @@ public final class ArgChecks {
 
     // ---- ranking and masks ---------------------------------------------------------------------
 
+    /**
+     * Checks {@code selectTopK}: two FLOAT32 tensors of one size and {@code 0 ≤ keep ≤ size}.
+     *
+     * @param mask the mask written (not null)
+     * @param scores the scores ranked (not null)
+     * @param keep how many to keep
+     * @throws NullPointerException when {@code mask} or {@code scores} is null
+     * @throws IllegalArgumentException when the sizes, the element types or {@code keep} do not fit
+     */
     public static void selectTopK(Tensor mask, Tensor scores, int keep) {
+        Objects.requireNonNull(mask, "mask");
+        Objects.requireNonNull(scores, "scores");
         Shapes.requireSameSize("selectTopK", mask, "mask", scores, "scores");
         if (keep < 0 || keep > scores.size()) {
             throw new IllegalArgumentException("selectTopK: cannot keep " + keep + " of " + scores.size());
@@ -508,8 +931,21 @@ public final class ArgChecks {
         floats("selectTopK", mask, scores);
     }
 
-    /** Checks {@code maskToIndices}: room for every index; with {@code counts}, an INT32 slot in range. */
+    /**
+     * Checks {@code maskToIndices}: {@code indices} INT32 with room for every element of the FLOAT32
+     * {@code mask}; with {@code counts}, an INT32 tensor with {@code slot} inside it.
+     *
+     * @param indices the indices written (not null)
+     * @param mask the 0/1 mask (not null)
+     * @param counts the counts of the device-side form; null for the form that returns the count
+     * @param slot the entry of {@code counts} written (unused without {@code counts})
+     * @throws NullPointerException when {@code indices} or {@code mask} is null
+     * @throws IndexOutOfBoundsException when {@code slot} is outside {@code counts}
+     * @throws IllegalArgumentException when {@code indices} is too small or an element type does not fit
+     */
     public static void maskToIndices(Tensor indices, Tensor mask, Tensor counts, int slot) {
+        Objects.requireNonNull(indices, "indices");
+        Objects.requireNonNull(mask, "mask");
         if (indices.size() < mask.size()) {
             throw new IllegalArgumentException("maskToIndices: room for " + indices.size() + " indices, mask has " + mask.size());
         }
@@ -526,11 +962,26 @@ public final class ArgChecks {
      * Checks {@code distillation}: student and teacher logits {@code [rows, classes]} (at least one
      * class when there are rows), gradLogits of their shape, labels {@code [rows]} INT32, metrics
      * {@code [2]}, temperature {@code > 0} and alpha in {@code [0, 1]}.
+     *
+     * @param gradLogits the student's logit gradient (required: a null one is an {@link IllegalArgumentException})
+     * @param metrics the loss and correct-count accumulators (not null)
+     * @param student the student's logits (not null)
+     * @param teacher the teacher's logits (not null)
+     * @param labels the class indices (not null)
+     * @param temperature the softmax temperature
+     * @param alpha the soft term's weight
+     * @throws NullPointerException when {@code metrics}, {@code student}, {@code teacher} or {@code labels} is null
+     * @throws IllegalArgumentException when {@code gradLogits} is null, or the shapes, the element types
+     *                                  or the scalars do not fit
      */
     public static void distillation(Tensor gradLogits, Tensor metrics, Tensor student, Tensor teacher, Tensor labels,
                                     float temperature, float alpha) {
         String op = "distillation";
         present(op, "gradLogits", gradLogits);
+        Objects.requireNonNull(metrics, "metrics");
+        Objects.requireNonNull(student, "student");
+        Objects.requireNonNull(teacher, "teacher");
+        Objects.requireNonNull(labels, "labels");
         Shapes.requireRank(op, "student", student, 2);
         Shapes.requireShape(op, "teacher", teacher, student.shape());
         Shapes.requireShape(op, "gradLogits", gradLogits, student.shape());
@@ -546,8 +997,21 @@ public final class ArgChecks {
 
     // ---- optimisers ----------------------------------------------------------------------------
 
-    /** Checks {@code sgdStep}; {@code velocity} is used (and checked) only when {@code momentum != 0}. */
+    /**
+     * Checks {@code sgdStep}: {@code w} and {@code grad} FLOAT32 of one size; {@code velocity} is used
+     * (and checked: required, FLOAT32, of that size) only when {@code momentum != 0}.
+     *
+     * @param w the weights (not null)
+     * @param velocity the momentum buffer; may be null when {@code momentum} is 0
+     * @param grad the gradient (not null)
+     * @param momentum the momentum
+     * @throws NullPointerException when {@code w} or {@code grad} is null
+     * @throws IllegalArgumentException when {@code velocity} is null with a momentum, or the sizes or
+     *                                  the element types do not fit
+     */
     public static void sgdStep(Tensor w, Tensor velocity, Tensor grad, float momentum) {
+        Objects.requireNonNull(w, "w");
+        Objects.requireNonNull(grad, "grad");
         Shapes.requireSameSize("sgdStep", w, "w", grad, "grad");
         if (momentum != 0f) {
             present("sgdStep", "velocity", velocity);
@@ -556,7 +1020,22 @@ public final class ArgChecks {
         floats("sgdStep", w, grad, momentum != 0f ? velocity : null);
     }
 
+    /**
+     * Checks {@code adamStep}: four FLOAT32 tensors of one size and {@code step ≥ 1}.
+     *
+     * @param w the weights (not null)
+     * @param m the first-moment buffer (not null)
+     * @param v the second-moment buffer (not null)
+     * @param grad the gradient (not null)
+     * @param step the step number
+     * @throws NullPointerException when {@code w}, {@code m}, {@code v} or {@code grad} is null
+     * @throws IllegalArgumentException when the sizes, the element types or {@code step} do not fit
+     */
     public static void adamStep(Tensor w, Tensor m, Tensor v, Tensor grad, int step) {
+        Objects.requireNonNull(w, "w");
+        Objects.requireNonNull(m, "m");
+        Objects.requireNonNull(v, "v");
+        Objects.requireNonNull(grad, "grad");
         Shapes.requireSameSize("adamStep", w, "w", grad, "grad");
         Shapes.requireSameSize("adamStep", w, "w", m, "m");
         Shapes.requireSameSize("adamStep", w, "w", v, "v");
@@ -572,10 +1051,33 @@ public final class ArgChecks {
      * Checks a batch normalisation's tensors: {@code x} and {@code y} of rank 2 or 4 and the same shape,
      * {@code C = x.dim(1)} entries in each per-channel tensor given (the save tensors may be null when
      * not {@code training}), {@code eps > 0}, {@code momentum} in [0, 1], and in training at least two
-     * values per channel. Returns the values per channel per example (1, or {@code H·W}).
+     * values per channel; all FLOAT32.
+     *
+     * @param y the output (not null)
+     * @param saveMean the batch means written in training; may be null when not {@code training}
+     * @param saveInvStd the batch inverse deviations written in training; may be null when not {@code training}
+     * @param x the input (not null)
+     * @param gamma the scales (not null)
+     * @param beta the shifts (not null)
+     * @param runningMean the running means (not null)
+     * @param runningVar the running variances (not null)
+     * @param momentum the running statistics' momentum
+     * @param eps the variance's epsilon
+     * @param training whether the batch statistics are used (and the running ones updated)
+     * @return the values per channel per example (1, or {@code H·W})
+     * @throws NullPointerException when {@code y}, {@code x}, {@code gamma}, {@code beta},
+     *                              {@code runningMean} or {@code runningVar} is null
+     * @throws IllegalArgumentException when a save tensor is null in training, or the shapes, the
+     *                                  element types or the scalars do not fit
      */
     public static int batchNorm(Tensor y, Tensor saveMean, Tensor saveInvStd, Tensor x, Tensor gamma, Tensor beta,
                                 Tensor runningMean, Tensor runningVar, float momentum, float eps, boolean training) {
+        Objects.requireNonNull(y, "y");
+        Objects.requireNonNull(x, "x");
+        Objects.requireNonNull(gamma, "gamma");
+        Objects.requireNonNull(beta, "beta");
+        Objects.requireNonNull(runningMean, "runningMean");
+        Objects.requireNonNull(runningVar, "runningVar");
         String op = "batchNorm";
         int spatial = channelLayout(op, x);
         Shapes.requireShape(op, "y", y, x.shape());
@@ -606,9 +1108,32 @@ public final class ArgChecks {
         return spatial;
     }
 
-    /** Checks the gradients of a training-mode batch normalisation against its forward tensors; returns the values per channel per example. */
+    /**
+     * Checks the gradients of a training-mode batch normalisation against its forward tensors:
+     * {@code x} of rank 2 or 4, {@code dy} and {@code dx} of its shape, the per-channel tensors of
+     * {@code C = x.dim(1)} entries; all FLOAT32.
+     *
+     * @param dx the input gradient; null when not wanted
+     * @param dGamma the scales' gradient (not null)
+     * @param dBeta the shifts' gradient (not null)
+     * @param dy the output gradient (not null)
+     * @param x the forward input (not null)
+     * @param gamma the scales (not null)
+     * @param saveMean the forward's batch means (not null)
+     * @param saveInvStd the forward's batch inverse deviations (not null)
+     * @return the values per channel per example
+     * @throws NullPointerException when a tensor other than {@code dx} is null
+     * @throws IllegalArgumentException when the shapes or the element types do not fit
+     */
     public static int batchNormBackward(Tensor dx, Tensor dGamma, Tensor dBeta, Tensor dy, Tensor x, Tensor gamma, Tensor saveMean,
                                         Tensor saveInvStd) {
+        Objects.requireNonNull(dGamma, "dGamma");
+        Objects.requireNonNull(dBeta, "dBeta");
+        Objects.requireNonNull(dy, "dy");
+        Objects.requireNonNull(x, "x");
+        Objects.requireNonNull(gamma, "gamma");
+        Objects.requireNonNull(saveMean, "saveMean");
+        Objects.requireNonNull(saveInvStd, "saveInvStd");
         String op = "batchNormBackward";
         int spatial = channelLayout(op, x);
         Shapes.requireShape(op, "dy", dy, x.shape());
@@ -633,15 +1158,41 @@ public final class ArgChecks {
         return x.rank() == 2 ? 1 : x.dim(2) * x.dim(3);
     }
 
-    /** Checks a clamp's sizes and bounds ({@code lo ≤ hi}, neither NaN). */
+    /**
+     * Checks a clamp: two FLOAT32 tensors of one size and bounds {@code lo ≤ hi}, neither NaN.
+     *
+     * @param op the operation, for the message
+     * @param y the output (not null)
+     * @param x the input (not null)
+     * @param lo the lower bound
+     * @param hi the upper bound
+     * @throws NullPointerException when {@code y} or {@code x} is null
+     * @throws IllegalArgumentException when the sizes, the element types or the bounds do not fit
+     */
     public static void clamp(String op, Tensor y, Tensor x, float lo, float hi) {
+        Objects.requireNonNull(y, "y");
+        Objects.requireNonNull(x, "x");
         Shapes.requireSameSize(op, y, "y", x, "x");
         bounds(op, lo, hi);
         floats(op, y, x);
     }
 
-    /** Checks a clamp gradient's sizes ({@code dx}, {@code dy} and the clamp's output {@code y} alike) and bounds. */
+    /**
+     * Checks a clamp gradient: {@code dx}, {@code dy} and the clamp's output {@code y} FLOAT32 of one
+     * size, and the bounds as {@link #clamp}.
+     *
+     * @param dx the input gradient (not null)
+     * @param dy the output gradient (not null)
+     * @param y the clamp's output (not null)
+     * @param lo the lower bound
+     * @param hi the upper bound
+     * @throws NullPointerException when {@code dx}, {@code dy} or {@code y} is null
+     * @throws IllegalArgumentException when the sizes, the element types or the bounds do not fit
+     */
     public static void clampBackward(Tensor dx, Tensor dy, Tensor y, float lo, float hi) {
+        Objects.requireNonNull(dx, "dx");
+        Objects.requireNonNull(dy, "dy");
+        Objects.requireNonNull(y, "y");
         String op = "clampBackward";
         Shapes.requireSameSize(op, dx, "dx", dy, "dy");
         Shapes.requireSameSize(op, dy, "dy", y, "y");
@@ -655,16 +1206,48 @@ public final class ArgChecks {
         }
     }
 
-    /** Checks an activation's sizes, its kind and the parameters its formula has (finite). */
+    /**
+     * Checks an activation: two FLOAT32 tensors of one size, a kind, and the parameters its formula
+     * has finite.
+     *
+     * @param y the output (not null)
+     * @param x the input (not null)
+     * @param kind the activation (required: a null one is an {@link IllegalArgumentException})
+     * @param alpha its α, checked when {@link ActivationKind#hasAlpha()}
+     * @param beta its β, checked when {@link ActivationKind#hasBeta()}
+     * @throws NullPointerException when {@code y} or {@code x} is null
+     * @throws IllegalArgumentException when {@code kind} is null, or the sizes, the element types or
+     *                                  the parameters do not fit
+     */
     public static void activation(Tensor y, Tensor x, ActivationKind kind, float alpha, float beta) {
+        Objects.requireNonNull(y, "y");
+        Objects.requireNonNull(x, "x");
         String op = "activation";
         Shapes.requireSameSize(op, y, "y", x, "x");
         activationParameters(op, kind, alpha, beta);
         floats(op, y, x);
     }
 
-    /** Checks an activation gradient's sizes ({@code dx}, {@code dy}, the forward's {@code x} and {@code y} alike), kind and parameters. */
+    /**
+     * Checks an activation gradient: {@code dx}, {@code dy}, the forward's {@code x} and {@code y}
+     * FLOAT32 of one size, and the kind and parameters as {@link #activation}.
+     *
+     * @param dx the input gradient (not null)
+     * @param dy the output gradient (not null)
+     * @param x the forward input (not null)
+     * @param y the forward output (not null)
+     * @param kind the activation (required: a null one is an {@link IllegalArgumentException})
+     * @param alpha its α
+     * @param beta its β
+     * @throws NullPointerException when {@code dx}, {@code dy}, {@code x} or {@code y} is null
+     * @throws IllegalArgumentException when {@code kind} is null, or the sizes, the element types or
+     *                                  the parameters do not fit
+     */
     public static void activationBackward(Tensor dx, Tensor dy, Tensor x, Tensor y, ActivationKind kind, float alpha, float beta) {
+        Objects.requireNonNull(dx, "dx");
+        Objects.requireNonNull(dy, "dy");
+        Objects.requireNonNull(x, "x");
+        Objects.requireNonNull(y, "y");
         String op = "activationBackward";
         Shapes.requireSameSize(op, dx, "dx", dy, "dy");
         Shapes.requireSameSize(op, dy, "dy", x, "x");
@@ -683,15 +1266,37 @@ public final class ArgChecks {
         }
     }
 
-    /** Checks {@code y = a + b}: three FLOAT32 tensors of one size. */
+    /**
+     * Checks {@code y = a + b}: three FLOAT32 tensors of one size.
+     *
+     * @param y the sum (not null)
+     * @param a the first term (not null)
+     * @param b the second term (not null)
+     * @throws NullPointerException when {@code y}, {@code a} or {@code b} is null
+     * @throws IllegalArgumentException when the sizes or the element types do not fit
+     */
     public static void add(Tensor y, Tensor a, Tensor b) {
+        Objects.requireNonNull(y, "y");
+        Objects.requireNonNull(a, "a");
+        Objects.requireNonNull(b, "b");
         Shapes.requireSameSize("add", y, "y", a, "a");
         Shapes.requireSameSize("add", a, "a", b, "b");
         floats("add", y, a, b);
     }
 
-    /** Checks {@code y = a ⊙ b}: three FLOAT32 tensors of one size. */
+    /**
+     * Checks {@code y = a ⊙ b}: three FLOAT32 tensors of one size.
+     *
+     * @param y the product (not null)
+     * @param a the first factor (not null)
+     * @param b the second factor (not null)
+     * @throws NullPointerException when {@code y}, {@code a} or {@code b} is null
+     * @throws IllegalArgumentException when the sizes or the element types do not fit
+     */
     public static void mul(Tensor y, Tensor a, Tensor b) {
+        Objects.requireNonNull(y, "y");
+        Objects.requireNonNull(a, "a");
+        Objects.requireNonNull(b, "b");
         Shapes.requireSameSize("mul", y, "y", a, "a");
         Shapes.requireSameSize("mul", a, "a", b, "b");
         floats("mul", y, a, b);
@@ -699,9 +1304,19 @@ public final class ArgChecks {
 
     /**
      * Checks {@code mulChannels}: {@code x [B, C]} or {@code [B, C, H, W]}, {@code y} of its shape and
-     * {@code s [B, C]} or {@code [B, C, 1, 1]}. Returns the values per channel per example.
+     * {@code s [B, C]} or {@code [B, C, 1, 1]}, all FLOAT32.
+     *
+     * @param y the output (not null)
+     * @param x the input (not null)
+     * @param s the scale per example and channel (not null)
+     * @return the values per channel per example
+     * @throws NullPointerException when {@code y}, {@code x} or {@code s} is null
+     * @throws IllegalArgumentException when the shapes or the element types do not fit
      */
     public static int mulChannels(Tensor y, Tensor x, Tensor s) {
+        Objects.requireNonNull(y, "y");
+        Objects.requireNonNull(x, "x");
+        Objects.requireNonNull(s, "s");
         String op = "mulChannels";
         int spatial = channelLayout(op, x);
         Shapes.requireShape(op, "y", y, x.shape());
@@ -710,8 +1325,21 @@ public final class ArgChecks {
         return spatial;
     }
 
-    /** Checks {@code mulChannelsBackward}: {@code dy} of {@code x}'s shape, {@code ds} as {@code mulChannels}'s {@code s}. */
+    /**
+     * Checks {@code mulChannelsBackward}: {@code dy} of {@code x}'s shape, {@code ds} as
+     * {@code mulChannels}'s {@code s}, all FLOAT32.
+     *
+     * @param ds the scale's gradient (not null)
+     * @param dy the output gradient (not null)
+     * @param x the forward input (not null)
+     * @return the values per channel per example
+     * @throws NullPointerException when {@code ds}, {@code dy} or {@code x} is null
+     * @throws IllegalArgumentException when the shapes or the element types do not fit
+     */
     public static int mulChannelsBackward(Tensor ds, Tensor dy, Tensor x) {
+        Objects.requireNonNull(ds, "ds");
+        Objects.requireNonNull(dy, "dy");
+        Objects.requireNonNull(x, "x");
         String op = "mulChannelsBackward";
         int spatial = channelLayout(op, x);
         Shapes.requireShape(op, "dy", dy, x.shape());
@@ -732,8 +1360,18 @@ public final class ArgChecks {
         }
     }
 
-    /** Checks FPGM's {@code w [rows, …]} (rank ≥ 1) and {@code out [rows]}; returns the values per row. */
+    /**
+     * Checks FPGM's {@code w [rows, …]} (rank ≥ 1) and {@code out [rows]}, FLOAT32.
+     *
+     * @param out the scores (not null)
+     * @param w the weights (not null)
+     * @return the values per row
+     * @throws NullPointerException when {@code out} or {@code w} is null
+     * @throws IllegalArgumentException when the shapes or the element types do not fit
+     */
     public static int fpgmScores(Tensor out, Tensor w) {
+        Objects.requireNonNull(out, "out");
+        Objects.requireNonNull(w, "w");
         if (w.rank() < 1) {
             throw new IllegalArgumentException("fpgmScores: w must have rank ≥ 1 (rows first), got shape " + Arrays.toString(w.shape()));
         }
@@ -743,17 +1381,37 @@ public final class ArgChecks {
         return rows == 0 ? 0 : w.size() / rows;
     }
 
-    /** Checks LAMP's {@code out}, one score per element of {@code w}. */
+    /**
+     * Checks LAMP's {@code out}, one score per element of {@code w}, FLOAT32.
+     *
+     * @param out the scores (not null)
+     * @param w the weights (not null)
+     * @throws NullPointerException when {@code out} or {@code w} is null
+     * @throws IllegalArgumentException when the sizes or the element types do not fit
+     */
     public static void lampScores(Tensor out, Tensor w) {
+        Objects.requireNonNull(out, "out");
+        Objects.requireNonNull(w, "w");
         Shapes.requireSameSize("lampScores", out, "out", w, "w");
         floats("lampScores", out, w);
     }
 
     /**
      * Checks {@code copyChannels}: tensors of the same rank (2 or 4), batch and spatial extents, and
-     * both channel ranges inside their tensors. Returns the values per channel per example.
+     * both channel ranges inside their tensors (count and offsets ≥ 0), FLOAT32.
+     *
+     * @param dst the tensor written (not null)
+     * @param dstOffset the first channel written
+     * @param src the tensor read (not null)
+     * @param srcOffset the first channel read
+     * @param channels the channels copied
+     * @return the values per channel per example
+     * @throws NullPointerException when {@code dst} or {@code src} is null
+     * @throws IllegalArgumentException when the shapes, the ranges or the element types do not fit
      */
     public static int copyChannels(Tensor dst, int dstOffset, Tensor src, int srcOffset, int channels) {
+        Objects.requireNonNull(dst, "dst");
+        Objects.requireNonNull(src, "src");
         String op = "copyChannels";
         int spatial = channelLayout(op, src);
         if (dst.rank() != src.rank() || dst.dim(0) != src.dim(0) || (src.rank() == 4 && (dst.dim(2) != src.dim(2) || dst.dim(3) != src.dim(3)))) {
@@ -772,8 +1430,19 @@ public final class ArgChecks {
     /**
      * Checks the shapes of a segmented reduction (not the index values, which live in device memory on
      * a device backend): {@code out [K]}, {@code offsets [K + 1]} and {@code perm} INT32, {@code src} FLOAT32.
+     *
+     * @param out the reductions (not null)
+     * @param src the terms (not null)
+     * @param perm the indices into {@code src} (not null)
+     * @param offsets the segments' bounds in {@code perm} (not null)
+     * @throws NullPointerException when {@code out}, {@code src}, {@code perm} or {@code offsets} is null
+     * @throws IllegalArgumentException when the shapes or the element types do not fit
      */
     public static void segmentReduce(Tensor out, Tensor src, Tensor perm, Tensor offsets) {
+        Objects.requireNonNull(out, "out");
+        Objects.requireNonNull(src, "src");
+        Objects.requireNonNull(perm, "perm");
+        Objects.requireNonNull(offsets, "offsets");
         String op = "segmentReduce";
         Shapes.requireRank(op, "out", out, 1);
         Shapes.requireShape(op, "offsets", offsets, out.dim(0) + 1);
@@ -781,8 +1450,19 @@ public final class ArgChecks {
         floats(op, out, src);
     }
 
-    /** Checks {@code augmentImages}: {@code out} and {@code in} of one rank-4 shape, distinct, and a shift in [0, 2^20]. */
+    /**
+     * Checks {@code augmentImages}: {@code out} and {@code in} FLOAT32 of one rank-4 shape, and a shift
+     * in [0, 2^20]. (That they are distinct tensors is not checked.)
+     *
+     * @param out the augmented images (not null)
+     * @param in the images (not null)
+     * @param maxShift the largest shift
+     * @throws NullPointerException when {@code out} or {@code in} is null
+     * @throws IllegalArgumentException when the shapes, the element types or {@code maxShift} do not fit
+     */
     public static void augmentImages(Tensor out, Tensor in, int maxShift) {
+        Objects.requireNonNull(out, "out");
+        Objects.requireNonNull(in, "in");
         String op = "augmentImages";
         Shapes.requireRank(op, "in", in, 4);
         Shapes.requireShape(op, "out", out, in.shape());
@@ -792,7 +1472,14 @@ public final class ArgChecks {
         floats(op, out, in);
     }
 
-    /** splitmix64's finaliser (Steele, Lea &amp; Flood 2014) of {@code seed + (row + 1)·γ}: {@code augmentImages}'s draw for one example. */
+    /**
+     * splitmix64's finaliser (Steele, Lea &amp; Flood 2014) of {@code seed + (row + 1)·γ}:
+     * {@code augmentImages}'s draw for one example.
+     *
+     * @param seed the batch's seed
+     * @param row the example's row in the batch
+     * @return the 64 random bits of that example
+     */
     public static long augmentDraw(long seed, int row) {
         long z = seed + (row + 1L) * 0x9E3779B97F4A7C15L;
         z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;

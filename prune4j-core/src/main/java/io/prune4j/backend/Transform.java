@@ -2,5 +2,10 @@ package io.prune4j.backend;
 
 /** Element-wise transforms for {@link Backend#accumulate}. */
 public enum Transform {
-    IDENTITY, ABS, SQUARE
+    /** {@code t(x) = x}. */
+    IDENTITY,
+    /** {@code t(x) = |x|}. */
+    ABS,
+    /** {@code t(x) = x²}. */
+    SQUARE
 }

@@ -7,6 +7,11 @@ public enum DType {
     /** Signed 32-bit integers: class labels, row indices, keep-index lists. */
     INT32;
 
+    /**
+     * The size of one element.
+     *
+     * @return 4, for both types
+     */
     public int byteSize() {
         return 4;
     }

@@ -95,6 +95,41 @@ public final class BadArgumentCases {
                     b.mul(a, a, c);
                 }
             }),
+            // ---- a null tensor where the operation needs one: a NullPointerException whose message is the
+            // parameter's name, from ArgChecks before anything runs (before, a bare NullPointerException from
+            // wherever the tensor was first touched, on the CPU for some only when its storage was read) ----
+            new Case("relu of a null input", NullPointerException.class, "x", b -> {
+                try (Tensor y = b.zeros(DType.FLOAT32, 4)) {
+                    b.relu(y, null);
+                }
+            }),
+            new Case("add with a null second term", NullPointerException.class, "b", b -> {
+                try (Tensor y = b.zeros(DType.FLOAT32, 4)) {
+                    b.add(y, y, null);
+                }
+            }),
+            new Case("conv2d without a weight", NullPointerException.class, "w", b -> {
+                try (Tensor x = b.zeros(DType.FLOAT32, 1, 1, 4, 4); Tensor y = b.zeros(DType.FLOAT32, 1, 1, 2, 2)) {
+                    b.conv2d(y, x, null, null, 1, 0, false);
+                }
+            }),
+            new Case("batchNorm without running variances", NullPointerException.class, "runningVar", b -> {
+                try (Tensor x = b.zeros(DType.FLOAT32, 2, 3); Tensor c = b.zeros(DType.FLOAT32, 3)) {
+                    b.batchNorm(x, c, c, x, c, c, c, null, 0.1f, 1e-5f, false);
+                }
+            }),
+            new Case("gatherRows without an index", NullPointerException.class, "idx", b -> {
+                try (Tensor out = b.zeros(DType.FLOAT32, 2, 3); Tensor src = b.zeros(DType.FLOAT32, 4, 3)) {
+                    b.gatherRows(out, src, null, 0);
+                }
+            }),
+            new Case("segmentReduce without perm (its check only looked at the element type, which skips a null)",
+                NullPointerException.class, "perm", b -> {
+                    try (Tensor out = b.zeros(DType.FLOAT32, 2); Tensor src = b.zeros(DType.FLOAT32, 4);
+                         Tensor offsets = b.zeros(DType.INT32, 3)) {
+                        b.segmentReduce(out, src, null, offsets, Reduction.SUM);
+                    }
+                }),
             // ---- sizes an operation derives from its arguments: computed in long, refused beyond an int ----
             // (before, an int sum or product that wrapped negative or back into range passed the check, and a
             // kernel was sent outside its buffers; the CPU threw an ArrayIndexOutOfBoundsException at best)

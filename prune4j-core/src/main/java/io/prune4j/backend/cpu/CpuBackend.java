@@ -9,6 +9,7 @@ import io.prune4j.backend.TransferStats;
 import io.prune4j.tensor.DType;
 import io.prune4j.tensor.Shapes;
 import io.prune4j.tensor.Tensor;
+import java.util.Objects;
 import org.bytedeco.javacpp.Loader;
 import org.bytedeco.openblas.global.openblas_nolapack;
 
@@ -28,6 +29,17 @@ import org.bytedeco.openblas.global.openblas_nolapack;
  * {@code -Dprune4j.cpu.conv=java}, and the rare shapes oneDNN has no fast kernel for, on the Java
  * and OpenBLAS code ({@link CpuConv}, {@link CpuTapConv}, {@link CpuDepthwise}). {@link #convPath()}
  * says which.
+ *
+ * <p>What it loads: OpenBLAS ({@code openblas_nolapack}, through the bytedeco {@link Loader}) and
+ * the zero-copy sgemm glue ({@link CriticalBlas}, {@link #gemmPath()} saying whether it is used)
+ * when the first backend is made; oneDNN and its glue ({@link DnnlConv}) once per process too, when
+ * the first backend is made with the public constructors, unless the system property
+ * {@code prune4j.cpu.conv} is {@code java}; a backend's own oneDNN context and primitives at the
+ * first convolution it gives oneDNN, not before. Tensors are heap arrays
+ * ({@link Capability#HOST_MEMORY}): {@link #transfers()} is always {@link TransferStats#NONE} and
+ * {@link #synchronize()} does nothing. A tensor of another backend is an
+ * {@link IllegalArgumentException}. One thread at a time uses a backend and its tensors; the caller
+ * owns the backend and closes it, which stops its worker threads and frees oneDNN's primitives.
  */
 public final class CpuBackend implements Backend {
     /** gemm through {@link CriticalBlas} (decided once per process, see {@link #gemmPath()}). */
@@ -50,22 +62,36 @@ public final class CpuBackend implements Backend {
     /** Set once the stderr notice that oneDNN is unavailable has been printed (once per process). */
     private static final java.util.concurrent.atomic.AtomicBoolean NOTICE = new java.util.concurrent.atomic.AtomicBoolean();
 
-    /** A CPU backend whose matrix products use all available processors. */
+    /**
+     * A CPU backend with one thread per available processor ({@link Runtime#availableProcessors()}),
+     * as {@link #CpuBackend(int)}.
+     *
+     * @throws IllegalStateException when a system property demands a path that is unavailable (see
+     *                               {@link #CpuBackend(int)})
+     */
     public CpuBackend() {
         this(Runtime.getRuntime().availableProcessors());
     }
 
     /**
-     * A CPU backend whose matrix products use {@code threads} OpenBLAS threads (≥ 1) and whose
-     * convolutions use oneDNN with {@code threads} threads unless {@code -Dprune4j.cpu.conv=java}
-     * (or oneDNN is unavailable: then the Java convolutions, and one line on stderr saying why).
+     * A CPU backend whose matrix products use {@code threads} OpenBLAS threads and whose
+     * convolutions use oneDNN with {@code threads} threads unless the system property
+     * {@code prune4j.cpu.conv} is {@code java} (or oneDNN is unavailable: then the Java convolutions,
+     * and one line on stderr saying why, at the first convolution). The other Java loops that are
+     * split run on {@code threads} Java workers ({@code threads − 1} pool threads and the caller).
+     *
+     * @param threads the threads to compute on, ≥ 1
+     * @throws IllegalArgumentException when {@code threads} is less than 1
+     * @throws IllegalStateException when the system property {@code prune4j.cpu.conv} is {@code dnnl}
+     *                               and oneDNN is unavailable, or {@code prune4j.blas} is
+     *                               {@code critical} and the zero-copy sgemm is unavailable
      */
     public CpuBackend(int threads) {
         this(threads, !DnnlConv.disabled());
         if (DnnlConv.required() && !DnnlConv.isAvailable()) {
             close();
-            throw new IllegalStateException("-D" + DnnlConv.PROPERTY + "=dnnl, but the oneDNN convolutions are unavailable: "
-                    + DnnlConv.unavailableReason());
+            throw new IllegalStateException("the system property " + DnnlConv.PROPERTY + " is dnnl, but the oneDNN convolutions are"
+                    + " unavailable: " + DnnlConv.unavailableReason());
         }
     }
 
@@ -88,11 +114,16 @@ public final class CpuBackend implements Backend {
         openblas_nolapack.blas_set_num_threads(threads);
         if (!CriticalBlas.isAvailable()
                 && "critical".equalsIgnoreCase(System.getProperty(CriticalBlas.PROPERTY, "").trim())) {
-            throw new IllegalStateException("-D" + CriticalBlas.PROPERTY + "=critical, but the zero-copy sgemm is unavailable: "
-                    + CriticalBlas.unavailableReason());
+            throw new IllegalStateException("the system property " + CriticalBlas.PROPERTY + " is critical, but the zero-copy sgemm"
+                    + " is unavailable: " + CriticalBlas.unavailableReason());
         }
     }
 
+    /**
+     * The thread count this backend was made with.
+     *
+     * @return the threads of OpenBLAS, oneDNN and the Java workers, ≥ 1
+     */
     public int threads() {
         return threads;
     }
@@ -111,36 +142,44 @@ public final class CpuBackend implements Backend {
 
     @Override
     public Tensor zeros(DType dtype, int... shape) {
+        Objects.requireNonNull(dtype, "dtype");
+        Objects.requireNonNull(shape, "shape");
         int n = Shapes.size(shape);
         return dtype == DType.FLOAT32 ? new CpuTensor(this, new float[n], shape) : new CpuTensor(this, new int[n], shape);
     }
 
     @Override
     public Tensor fromArray(float[] data, int... shape) {
+        Objects.requireNonNull(data, "data");
         ArgChecks.length(data.length, shape);
         return new CpuTensor(this, data.clone(), shape);
     }
 
     @Override
     public Tensor fromArray(int[] data, int... shape) {
+        Objects.requireNonNull(data, "data");
         ArgChecks.length(data.length, shape);
         return new CpuTensor(this, data.clone(), shape);
     }
 
     @Override
     public float[] toFloatArray(Tensor t) {
+        Objects.requireNonNull(t, "t");
         ArgChecks.floats("toFloatArray", t);
         return f(t, "toFloatArray").clone();
     }
 
     @Override
     public int[] toIntArray(Tensor t) {
+        Objects.requireNonNull(t, "t");
         ArgChecks.ints("toIntArray", t);
         return i(t, "toIntArray").clone();
     }
 
     @Override
     public void upload(Tensor dst, float[] src) {
+        Objects.requireNonNull(dst, "dst");
+        Objects.requireNonNull(src, "src");
         ArgChecks.upload(dst, DType.FLOAT32, src.length);
         float[] d = f(dst, "upload");
         System.arraycopy(src, 0, d, 0, src.length);
@@ -148,6 +187,8 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void upload(Tensor dst, int[] src) {
+        Objects.requireNonNull(dst, "dst");
+        Objects.requireNonNull(src, "src");
         ArgChecks.upload(dst, DType.INT32, src.length);
         int[] d = i(dst, "upload");
         System.arraycopy(src, 0, d, 0, src.length);
@@ -165,6 +206,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void fill(Tensor t, float value) {
+        Objects.requireNonNull(t, "t");
         ArgChecks.floats("fill", t);
         java.util.Arrays.fill(f(t, "fill"), value);
     }
@@ -235,6 +277,8 @@ public final class CpuBackend implements Backend {
      * products with OpenBLAS, and direct depthwise loops, for all: with {@code -Dprune4j.cpu.conv=java},
      * or when oneDNN is unavailable, {@link DnnlConv#unavailableReason()} saying why). Loads oneDNN
      * if not yet loaded.
+     *
+     * @return {@code "dnnl"} or {@code "java"}
      */
     public String convPath() {
         return useDnnl && DnnlConv.isAvailable() ? "dnnl" : "java";
@@ -305,6 +349,8 @@ public final class CpuBackend implements Backend {
 
     @Override
     public io.prune4j.backend.SparseMatrix sparse(Tensor w, Tensor mask) {
+        Objects.requireNonNull(w, "w");
+        Objects.requireNonNull(mask, "mask");
         if (!SPARSE) {
             return null;
         }
@@ -317,6 +363,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public boolean sparseFaster(io.prune4j.backend.SparseMatrix s, int batch) {
+        Objects.requireNonNull(s, "s");
         if (!(s instanceof CpuSparse.Csr)) {
             return false;
         }
@@ -338,12 +385,16 @@ public final class CpuBackend implements Backend {
 
     @Override
     public boolean sparseConvFaster(io.prune4j.backend.SparseMatrix s, int positions) {
+        Objects.requireNonNull(s, "s");
         return s instanceof CpuSparse.Csr && s.density() <= CROSSOVER_CONV && s.cols() >= SPARSE_CONV_MIN_TAPS;
     }
 
     @Override
     public void sparseConv2d(Tensor y, Tensor x, io.prune4j.backend.SparseMatrix s, Tensor bias, int kh, int kw, int stride, int pad,
                              boolean relu) {
+        Objects.requireNonNull(y, "y");
+        Objects.requireNonNull(x, "x");
+        Objects.requireNonNull(s, "s");
         if (!(s instanceof CpuSparse.Csr csr)) {
             throw new IllegalArgumentException("sparseConv2d: not a CPU sparse matrix");
         }
@@ -365,6 +416,9 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void sparseMatmul(Tensor c, Tensor a, io.prune4j.backend.SparseMatrix s) {
+        Objects.requireNonNull(c, "c");
+        Objects.requireNonNull(a, "a");
+        Objects.requireNonNull(s, "s");
         if (!(s instanceof CpuSparse.Csr csr)) {
             throw new IllegalArgumentException("sparseMatmul: not a CPU sparse matrix");
         }
@@ -411,6 +465,8 @@ public final class CpuBackend implements Backend {
      * (the bytedeco {@code float[]} overload, which copies the arrays in and out on every call:
      * when this build has no {@code libjniCriticalBlas.so} for the platform, or with
      * {@code -Dprune4j.blas=copying}). {@link CriticalBlas#unavailableReason()} says why not critical.
+     *
+     * @return {@code "critical"} or {@code "copying"}
      */
     public static String gemmPath() {
         return CRITICAL ? "critical" : "copying";
@@ -481,6 +537,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void scale(Tensor y, float alpha) {
+        Objects.requireNonNull(y, "y");
         ArgChecks.floats("scale", y);
         scaleArray(f(y, "scale"), alpha);
     }
@@ -625,6 +682,7 @@ public final class CpuBackend implements Backend {
     @Override
     public void accumulate(Tensor acc, Tensor x, float scale, io.prune4j.backend.Transform t) {
         ArgChecks.sameSizeFloats("accumulate", acc, "acc", x, "x");
+        Objects.requireNonNull(t, "t");
         float[] c = f(acc, "accumulate");
         float[] v = f(x, "accumulate");
         switch (t) {
@@ -730,6 +788,8 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void normalize(Tensor s, io.prune4j.backend.Normalization kind) {
+        Objects.requireNonNull(s, "s");
+        Objects.requireNonNull(kind, "kind");
         ArgChecks.floats("normalize", s);
         float[] v = f(s, "normalize");
         double d = 0;
@@ -785,6 +845,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public int countAtLeast(Tensor scores, float threshold) {
+        Objects.requireNonNull(scores, "scores");
         ArgChecks.floats("countAtLeast", scores);
         int n = 0;
         for (float v : f(scores, "countAtLeast")) {
@@ -802,6 +863,7 @@ public final class CpuBackend implements Backend {
     @Override
     public void maskToIndices(Tensor indices, Tensor mask, Tensor counts, int slot) {
         ArgChecks.maskToIndices(indices, mask, counts, slot);
+        Objects.requireNonNull(counts, "counts");
         int[] c = i(counts, "maskToIndices");
         c[slot] = keptIndices(i(indices, "maskToIndices"), f(mask, "maskToIndices"));
     }
@@ -1037,7 +1099,7 @@ public final class CpuBackend implements Backend {
     @Override
     public void segmentReduce(Tensor out, Tensor src, Tensor perm, Tensor offsets, Reduction reduction) {
         ArgChecks.segmentReduce(out, src, perm, offsets);
-        java.util.Objects.requireNonNull(reduction, "segmentReduce: reduction");
+        Objects.requireNonNull(reduction, "reduction");
         CpuScores.segmentReduce(f(out, "segmentReduce"), f(src, "segmentReduce"), i(perm, "segmentReduce"), i(offsets, "segmentReduce"),
                 reduction);
     }

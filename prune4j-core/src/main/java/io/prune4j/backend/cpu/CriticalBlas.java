@@ -64,9 +64,9 @@ public final class CriticalBlas {
         String library = null;
         String mode = System.getProperty(PROPERTY, "auto").trim().toLowerCase(Locale.ROOT);
         if (mode.equals("copying")) {
-            reason = "disabled by -D" + PROPERTY + "=copying";
+            reason = "disabled by the system property " + PROPERTY + " (copying)";
         } else if (!mode.equals("auto") && !mode.equals("critical") && !mode.isEmpty()) {
-            reason = "-D" + PROPERTY + "=" + mode + " is not one of auto, critical, copying";
+            reason = "the system property " + PROPERTY + " is '" + mode + "', not one of auto, critical, copying";
         } else {
             try {
                 Loader.load(openblas_nolapack.class);
@@ -90,17 +90,31 @@ public final class CriticalBlas {
 
     private CriticalBlas() {}
 
-    /** True when {@link #sgemm} can be called: the glue loaded, cblas_sgemm found and self-checked. */
+    /**
+     * Whether the zero-copy sgemm can be used in this process: the glue loaded, {@code cblas_sgemm}
+     * found and self-checked, and not switched off by {@link #PROPERTY}. Decided once, when this
+     * class is first used.
+     *
+     * @return true when {@link CpuBackend#gemmPath()} is {@code "critical"}
+     */
     public static boolean isAvailable() {
         return SGEMM != 0;
     }
 
-    /** Why {@link #isAvailable()} is false; {@code null} when it is true. */
+    /**
+     * Why {@link #isAvailable()} is false, for messages and reports.
+     *
+     * @return one line saying why; {@code null} when it is true
+     */
     public static String unavailableReason() {
         return REASON;
     }
 
-    /** The shared object whose {@code cblas_sgemm} is called (dladdr); {@code null} when unavailable. */
+    /**
+     * The shared object whose {@code cblas_sgemm} is called, for reports.
+     *
+     * @return its file, as {@code dladdr} names it; {@code null} when unavailable
+     */
     public static String library() {
         return LIBRARY;
     }

@@ -79,9 +79,9 @@ public final class DnnlConv {
         String openmp = null;
         String settings = null;
         if (MODE.equals("java")) {
-            reason = "disabled by -D" + PROPERTY + "=java";
+            reason = "disabled by the system property " + PROPERTY + " (java)";
         } else if (!MODE.equals("auto") && !MODE.equals("dnnl") && !MODE.isEmpty()) {
-            reason = "-D" + PROPERTY + "=" + MODE + " is not one of auto, dnnl, java";
+            reason = "the system property " + PROPERTY + " is '" + MODE + "', not one of auto, dnnl, java";
         } else {
             try {
                 Loader.load(DnnlConv.class); // libjniDnnlConv.so, which needs nothing; UnsatisfiedLinkError without it
@@ -117,12 +117,22 @@ public final class DnnlConv {
 
     private DnnlConv() {}
 
-    /** True when the oneDNN convolutions can be used: the libraries and the glue loaded, the self-check passed. */
+    /**
+     * Whether the oneDNN convolutions can be used in this process: the libraries and the glue loaded,
+     * the self-check passed, and not switched off by {@link #PROPERTY}. Decided once, when this class
+     * is first used (which loads oneDNN).
+     *
+     * @return true when a {@link CpuBackend} may give convolutions to oneDNN
+     */
     public static boolean isAvailable() {
         return REASON == null;
     }
 
-    /** Why {@link #isAvailable()} is false; {@code null} when it is true. */
+    /**
+     * Why {@link #isAvailable()} is false, for messages and reports.
+     *
+     * @return one line saying why; {@code null} when it is true
+     */
     public static String unavailableReason() {
         return REASON;
     }
@@ -137,22 +147,38 @@ public final class DnnlConv {
         return MODE.equals("java");
     }
 
-    /** The libdnnl file whose functions are called; {@code null} when unavailable. */
+    /**
+     * The libdnnl file whose functions are called, for reports.
+     *
+     * @return its path; {@code null} when unavailable
+     */
     public static String library() {
         return LIBRARY;
     }
 
-    /** oneDNN's version, "major.minor.patch (hash)"; {@code null} when unavailable. */
+    /**
+     * oneDNN's version, for reports.
+     *
+     * @return {@code "major.minor.patch (hash)"}; {@code null} when unavailable
+     */
     public static String version() {
         return VERSION;
     }
 
-    /** The OpenMP runtime (file) oneDNN runs its threads on; {@code null} when unavailable. */
+    /**
+     * The OpenMP runtime oneDNN runs its threads on, for reports.
+     *
+     * @return its file; {@code null} when unavailable
+     */
     public static String openmpLibrary() {
         return OPENMP;
     }
 
-    /** The OpenMP wait policy oneDNN's threads use, and who chose it; {@code null} when unavailable. */
+    /**
+     * The OpenMP wait policy oneDNN's threads use, and who chose it, for reports.
+     *
+     * @return one line; {@code null} when unavailable
+     */
     public static String openmpSettings() {
         return OPENMP_SETTINGS;
     }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.prune4j.backend.Transform;
 import io.prune4j.tensor.DType;
 import io.prune4j.tensor.Tensor;
 import io.prune4j.testing.Check;
@@ -44,6 +45,38 @@ class CpuBackendTest {
                 }
             }
         }
+    }
+
+    /** The operations whose arguments ArgChecks does not see (or skips when null) check them themselves. */
+    @Test
+    void nullArgumentsAreRefusedByTheirNames() {
+        Tensor t = cpu.zeros(DType.FLOAT32, 2, 2);
+        Tensor idx = cpu.zeros(DType.INT32, 4);
+        Tensor offsets = cpu.zeros(DType.INT32, 2);
+        // before, zeros(null, ...) made an INT32 tensor
+        assertNullNamed("dtype", () -> cpu.zeros(null, 2));
+        assertNullNamed("shape", () -> cpu.zeros(DType.FLOAT32, (int[]) null));
+        assertNullNamed("data", () -> cpu.fromArray((float[]) null, 2));
+        assertNullNamed("data", () -> cpu.fromArray((int[]) null, 2));
+        assertNullNamed("t", () -> cpu.toFloatArray(null));
+        assertNullNamed("t", () -> cpu.toIntArray(null));
+        assertNullNamed("src", () -> cpu.upload(t, (float[]) null));
+        assertNullNamed("dst", () -> cpu.upload(null, new int[4]));
+        assertNullNamed("t", () -> cpu.fill(null, 1f));
+        assertNullNamed("y", () -> cpu.scale(null, 2f));
+        assertNullNamed("scores", () -> cpu.countAtLeast(null, 0f));
+        assertNullNamed("kind", () -> cpu.normalize(t, null));
+        assertNullNamed("t", () -> cpu.accumulate(t, t, 1f, null));
+        assertNullNamed("mask", () -> cpu.sparse(t, null));
+        assertNullNamed("s", () -> cpu.sparseFaster(null, 1));
+        assertNullNamed("s", () -> cpu.sparseMatmul(t, t, null));
+        assertNullNamed("counts", () -> cpu.maskToIndices(idx, t, null, 0));
+        assertNullNamed("reduction", () -> cpu.segmentReduce(cpu.zeros(DType.FLOAT32, 1), t, idx, offsets, null));
+        assertNullNamed("acc", () -> cpu.accumulate(null, t, 1f, Transform.ABS));
+    }
+
+    private static void assertNullNamed(String name, org.junit.jupiter.api.function.Executable call) {
+        assertEquals(name, assertThrows(NullPointerException.class, call).getMessage());
     }
 
     @Test

@@ -305,7 +305,8 @@ class DnnlConvTest {
         assumeTrue(jarOnClassPath(), "this build has no oneDNN to take away");
         List<String> out = childWithoutOneDnn("dnnl");
         String all = String.join("\n", out);
-        assertTrue(out.stream().anyMatch(l -> l.startsWith("constructor failed: ") && l.contains("-D" + DnnlConv.PROPERTY + "=dnnl")), all);
+        assertTrue(out.stream().anyMatch(l -> l.startsWith("constructor failed: ")
+                && l.contains("the system property " + DnnlConv.PROPERTY + " is dnnl")), all);
     }
 
     @Test
