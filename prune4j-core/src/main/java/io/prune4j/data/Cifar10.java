@@ -8,6 +8,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * CIFAR-10 in its binary distribution ({@code cifar-10-batches-bin}): {@code data_batch_1.bin} …
@@ -17,10 +18,12 @@ import java.util.List;
  *
  * <p>Pixels become {@code (p/255 − mean_c) / std_c} with the per-channel statistics of the CIFAR-10
  * training set, the same constants for every split. The data set is not redistributed with Debian;
- * users who have it pass its folder with {@code --data}.
+ * users who have it pass its folder to {@link #load} (on the command line, {@code --data}).
  */
 public final class Cifar10 {
+    /** The number of classes, 10. */
     public static final int CLASSES = 10;
+    /** One image's layout, {@code [3, 32, 32]} (CHW). A shared array: read it, never change it. */
     public static final int[] SAMPLE_SHAPE = {3, 32, 32};
     static final int PIXELS = 3 * 32 * 32;
     static final int RECORD = 1 + PIXELS;
@@ -31,13 +34,27 @@ public final class Cifar10 {
 
     private Cifar10() {}
 
-    /** True when {@code dir} looks like the binary CIFAR-10 folder (it has {@code data_batch_1.bin}). */
+    /**
+     * True when {@code dir} looks like the binary CIFAR-10 folder (it has {@code data_batch_1.bin}).
+     *
+     * @param dir the folder
+     * @return whether {@code dir/data_batch_1.bin} is a regular file
+     */
     public static boolean isCifarFolder(Path dir) {
+        Objects.requireNonNull(dir, "dir");
         return Files.isRegularFile(dir.resolve("data_batch_1.bin"));
     }
 
-    /** Every {@code data_batch_N.bin} present (at least the first) as the training split, {@code test_batch.bin} as the test split. */
+    /**
+     * Every {@code data_batch_N.bin} present (at least the first) as the training split, {@code test_batch.bin} as the test split.
+     *
+     * @param dir the {@code cifar-10-batches-bin} folder
+     * @return the splits, named {@code cifar-10/train} and {@code cifar-10/test}
+     * @throws DataFormatException  when {@code dir} is not a folder, or a file is not whole records or cannot be read
+     * @throws MissingFileException when {@code data_batch_1.bin} or {@code test_batch.bin} is missing
+     */
     public static Mnist.Splits load(Path dir) {
+        Objects.requireNonNull(dir, "dir");
         if (!Files.isDirectory(dir)) {
             throw new DataFormatException(dir + ": data folder not found");
         }
@@ -53,8 +70,19 @@ public final class Cifar10 {
         return new Mnist.Splits(read("cifar-10/train", train), read("cifar-10/test", List.of(dir.resolve(TEST_FILE))));
     }
 
-    /** Reads and concatenates batch files; each must be a whole number of 3073-byte records with labels in 0–9. */
+    /**
+     * Reads and concatenates batch files; each must be a whole number of 3073-byte records with labels in 0–9.
+     *
+     * @param name  the name of the data set
+     * @param files the batch files, read in this order
+     * @return the examples, scaled per channel, {@code [3, 32, 32]} each
+     * @throws DataFormatException  when a file is empty, not whole records, has a label above 9, or cannot be read,
+     *                              or the images do not fit in one Java array
+     * @throws MissingFileException when a file is missing
+     */
     public static Dataset read(String name, List<Path> files) {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(files, "files");
         long total = 0;
         for (Path f : files) {
             long size = size(f);

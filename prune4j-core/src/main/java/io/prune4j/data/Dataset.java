@@ -1,18 +1,62 @@
 package io.prune4j.data;
 
+import java.util.Objects;
+
 /**
  * Labelled examples in host memory: {@code features [count, featureSize]} as floats (row-major)
  * and {@code labels [count]} as class indices in {@code [0, classes)}. {@code sampleShape} says how
  * one example's features are laid out, e.g. {@code [1, 28, 28]} for grey images in CHW order, or
  * {@code [featureSize]} for plain vectors; its product is {@code featureSize}.
+ *
+ * <p>The record keeps the {@code features} and {@code labels} arrays it is given, not copies: the
+ * caller must not change them afterwards. {@code sampleShape} is copied in and out.
+ *
+ * @param name        a short name for messages and reports, e.g. {@code fashion-mnist/train}; not null
+ * @param features    {@code count · featureSize} values, example by example; not null
+ * @param labels      {@code count} class indices in {@code [0, classes)}; not null
+ * @param count       the number of examples, ≥ 0
+ * @param featureSize features per example
+ * @param classes     the number of classes
+ * @param sampleShape one example's layout, at least one dimension, whose product is {@code featureSize}; not null
  */
 public record Dataset(String name, float[] features, int[] labels, int count, int featureSize, int classes, int[] sampleShape) {
-    /** Examples that are plain feature vectors. */
+    /**
+     * Examples that are plain feature vectors: {@code sampleShape} is {@code [featureSize]}.
+     *
+     * @param name        a short name for messages and reports; not null
+     * @param features    {@code count · featureSize} values, example by example; not null
+     * @param labels      {@code count} class indices in {@code [0, classes)}; not null
+     * @param count       the number of examples, ≥ 0
+     * @param featureSize features per example
+     * @param classes     the number of classes
+     * @throws IllegalArgumentException as the canonical constructor
+     * @throws DataFormatException      as the canonical constructor
+     */
     public Dataset(String name, float[] features, int[] labels, int count, int featureSize, int classes) {
         this(name, features, labels, count, featureSize, classes, new int[] {featureSize});
     }
 
+    /**
+     * Checks that the arrays and counts fit together and that every label is a class.
+     *
+     * @param name        a short name for messages and reports, e.g. {@code fashion-mnist/train}; not null
+     * @param features    {@code count · featureSize} values, example by example; not null
+     * @param labels      {@code count} class indices in {@code [0, classes)}; not null
+     * @param count       the number of examples, ≥ 0
+     * @param featureSize features per example
+     * @param classes     the number of classes
+     * @param sampleShape one example's layout, at least one dimension, whose product is {@code featureSize}; not null
+     * @throws NullPointerException     when {@code name}, an array or {@code sampleShape} is null
+     * @throws IllegalArgumentException when {@code sampleShape} does not hold {@code featureSize} features,
+     *                                  {@code count} is negative, or the arrays' lengths do not make
+     *                                  {@code count} examples
+     * @throws DataFormatException      when a label is outside {@code [0, classes)}; the message names the example
+     */
     public Dataset {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(features, "features");
+        Objects.requireNonNull(labels, "labels");
+        Objects.requireNonNull(sampleShape, "sampleShape");
         long product = 1;
         for (int d : sampleShape) {
             product *= d;
@@ -22,6 +66,9 @@ public record Dataset(String name, float[] features, int[] labels, int count, in
                     + featureSize + " features");
         }
         sampleShape = sampleShape.clone();
+        if (count < 0) {
+            throw new IllegalArgumentException(name + ": " + count + " examples");
+        }
         if ((long) count * featureSize != features.length || labels.length != count) {
             throw new IllegalArgumentException(name + ": " + features.length + " feature values and " + labels.length
                     + " labels do not make " + count + " examples of " + featureSize);
@@ -33,12 +80,22 @@ public record Dataset(String name, float[] features, int[] labels, int count, in
         }
     }
 
+    /**
+     * One example's layout, e.g. {@code [1, 28, 28]}.
+     *
+     * @return a fresh copy of the shape
+     */
     @Override
     public int[] sampleShape() {
         return sampleShape.clone();
     }
 
-    /** The first {@code n} examples (for quick runs and tests). */
+    /**
+     * The first {@code n} examples (for quick runs and tests), copied; all of them when there are fewer.
+     *
+     * @param n how many examples, ≥ 0
+     * @return a new data set of the same name, classes and sample shape
+     */
     public Dataset head(int n) {
         int m = Math.min(n, count);
         float[] f = java.util.Arrays.copyOf(features, m * featureSize);
@@ -50,8 +107,16 @@ public record Dataset(String name, float[] features, int[] labels, int count, in
      * {@code count} examples of shape {@code sampleShape} with standard normal features and labels
      * {@code 0, 1, …, classes − 1} in turn: inputs for speed measurements and checks of a model that
      * comes without its data. Named {@code random}.
+     *
+     * @param sampleShape one example's layout, e.g. {@code [3, 32, 32]}; not null
+     * @param classes     the number of classes, ≥ 1
+     * @param count       the number of examples, ≥ 0
+     * @param seed        fixes the features
+     * @return the data set
+     * @throws ArithmeticException when the features do not fit in one Java array
      */
     public static Dataset random(int[] sampleShape, int classes, int count, long seed) {
+        Objects.requireNonNull(sampleShape, "sampleShape");
         int size = 1;
         for (int d : sampleShape) {
             size = Math.multiplyExact(size, d);

@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Objects;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
 
@@ -30,7 +31,17 @@ public final class IdxReader {
 
     private IdxReader() {}
 
+    /**
+     * Reads one IDX file, raw or gzip-compressed (told apart by the gzip magic, not the name).
+     *
+     * @param file the file
+     * @return its dimensions and data
+     * @throws MissingFileException when {@code file} does not exist
+     * @throws DataFormatException  when it cannot be read or is not a valid IDX file of unsigned bytes;
+     *                              the message names the file
+     */
     public static IdxFile read(Path file) {
+        Objects.requireNonNull(file, "file");
         if (!Files.exists(file)) {
             throw new MissingFileException(file);
         }
@@ -46,9 +57,17 @@ public final class IdxReader {
     /**
      * Reads one IDX file, raw or gzip-compressed, from {@code raw} (which must support
      * {@link InputStream#mark}); {@code name} starts every error message. Every failure, I/O
-     * included, is a {@link DataFormatException}.
+     * included, is a {@link DataFormatException}. The stream is read up to its end (or a bounded
+     * scan past the data) and not closed.
+     *
+     * @param raw  the file's bytes; must support mark and reset
+     * @param name what to call the file in messages
+     * @return its dimensions and data
+     * @throws DataFormatException when it cannot be read or is not a valid IDX file of unsigned bytes
      */
     public static IdxFile read(InputStream raw, String name) {
+        Objects.requireNonNull(raw, "raw");
+        Objects.requireNonNull(name, "name");
         try {
             return parse(open(raw), name);
         } catch (ZipException e) {

@@ -3,6 +3,7 @@ package io.prune4j.data;
 import io.prune4j.MissingFileException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Objects;
 
 /**
  * MNIST-format image classification data (Fashion-MNIST by default): the four IDX files
@@ -15,18 +16,47 @@ import java.nio.file.Path;
 public final class Mnist {
     /** Where Debian's {@code dataset-fashion-mnist} package puts the files. */
     public static final Path FASHION_MNIST_DIR = Path.of("/usr/share/datasets/fashion-mnist");
+    /** The number of classes, 10. */
     public static final int CLASSES = 10;
     static final float MEAN = 0.2860f;
     static final float STD = 0.3530f;
 
     private static final String HOW_TO_GET = "install Debian's dataset-fashion-mnist package (apt-get install dataset-fashion-mnist) or give the folder of an MNIST-format data set";
 
-    /** The training and test splits (of any data set; CIFAR-10 returns them too). */
-    public record Splits(Dataset train, Dataset test) {}
+    /**
+     * The training and test splits (of any data set; CIFAR-10 returns them too).
+     *
+     * @param train the training split; not null
+     * @param test  the test split; not null
+     */
+    public record Splits(Dataset train, Dataset test) {
+        /**
+         * Checks that both splits are there.
+         *
+         * @param train the training split; not null
+         * @param test  the test split; not null
+         * @throws NullPointerException when {@code train} or {@code test} is null
+         */
+        public Splits {
+            Objects.requireNonNull(train, "train");
+            Objects.requireNonNull(test, "test");
+        }
+    }
 
     private Mnist() {}
 
+    /**
+     * Reads the four IDX files in {@code dir} (each raw or {@code .gz}): images must have 3
+     * dimensions, labels 1, as many of each, labels in 0–9.
+     *
+     * @param dir the data folder, e.g. {@link #FASHION_MNIST_DIR}
+     * @return the splits, named {@code fashion-mnist/train} and {@code fashion-mnist/test}, examples {@code [1, rows, cols]}
+     * @throws DataFormatException  when {@code dir} is not a folder, a file is not a valid IDX file of the expected
+     *                              dimensions, or the counts, labels or image sizes do not agree
+     * @throws MissingFileException when one of the files is there neither raw nor as {@code .gz}
+     */
     public static Splits load(Path dir) {
+        Objects.requireNonNull(dir, "dir");
         if (!Files.isDirectory(dir)) {
             throw new DataFormatException(dir + ": data folder not found; " + HOW_TO_GET);
         }

@@ -22,7 +22,7 @@ import java.util.Map;
  * channels are left as they are, because zero padding makes a channel's contribution to the next
  * layer depend on position, so a single bias shift would not be its mean.
  */
-public final class ActivationMeans implements AutoCloseable {
+final class ActivationMeans implements AutoCloseable {
     private final Graph net;
     private final Map<String, Tensor> sums = new LinkedHashMap<>();
     private final ForwardHook hook;

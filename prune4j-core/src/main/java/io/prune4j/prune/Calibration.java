@@ -8,6 +8,7 @@ import io.prune4j.tensor.DType;
 import io.prune4j.tensor.Tensor;
 import io.prune4j.train.DeviceData;
 import java.util.List;
+import java.util.Objects;
 import java.util.SplittableRandom;
 
 /**
@@ -24,18 +25,56 @@ public final class Calibration {
 
     /**
      * Scores nodes {@code nodes} of {@code net} with a scorer of {@code criterion}; returns one score
-     * tensor per node (caller closes). Data-free criteria run no batches.
+     * tensor per node (caller closes). Data-free criteria run no batches. The scorer is closed at the end.
+     *
+     * @param criterion      makes the scorer ({@link ScorerFactory#create})
+     * @param scorerSeed     the seed given to {@link ScorerFactory#create}
+     * @param net            the network; its weights and buffers are as before when this returns
+     * @param nodes          the nodes to score
+     * @param granularity    one score per output unit, or per weight
+     * @param data           the calibration examples; may be null when {@code criterion} needs no data
+     * @param batches        calibration batches of {@link #BATCH} examples (fewer when the data set is smaller);
+     *                       ≥ 1 when {@code criterion} needs data
+     * @param seed           fixes which examples are drawn
+     * @param afterEachBatch called after each calibration batch, or null
+     * @return one score tensor per node, in the order of {@code nodes}, owned by the caller
+     * @throws InvalidSettingException when the criterion needs data and {@code batches} is below 1
      */
     public static List<Tensor> score(ScorerFactory criterion, long scorerSeed, Graph net, List<String> nodes, Granularity granularity,
                                      DeviceData data, int batches, long seed, Runnable afterEachBatch) {
+        Objects.requireNonNull(criterion, "criterion");
         try (Scorer scorer = criterion.create(scorerSeed)) {
             return score(scorer, criterion.needsData(), net, nodes, granularity, data, batches, seed, afterEachBatch);
         }
     }
 
-    /** Scores {@code nodes} of {@code net} with {@code scorer}, running calibration batches when {@code needsData}. */
+    /**
+     * Scores {@code nodes} of {@code net} with {@code scorer}, running calibration batches when
+     * {@code needsData}: {@link Scorer#begin}, the batches, {@link Scorer#finish}. The scorer stays
+     * the caller's to close.
+     *
+     * @param scorer         a scorer not yet begun
+     * @param needsData      whether to run calibration batches
+     * @param net            the network; its weights and buffers are as before when this returns
+     * @param nodes          the nodes to score
+     * @param granularity    one score per output unit, or per weight
+     * @param data           the calibration examples; may be null when {@code needsData} is false
+     * @param batches        calibration batches of {@link #BATCH} examples (fewer when the data set is smaller);
+     *                       ≥ 1 when {@code needsData}
+     * @param seed           fixes which examples are drawn
+     * @param afterEachBatch called after each calibration batch, or null
+     * @return one score tensor per node, in the order of {@code nodes}, owned by the caller
+     * @throws InvalidSettingException when {@code needsData} and {@code batches} is below 1
+     */
     public static List<Tensor> score(Scorer scorer, boolean needsData, Graph net, List<String> nodes, Granularity granularity,
                                      DeviceData data, int batches, long seed, Runnable afterEachBatch) {
+        Objects.requireNonNull(scorer, "scorer");
+        Objects.requireNonNull(net, "net");
+        Objects.requireNonNull(nodes, "nodes");
+        Objects.requireNonNull(granularity, "granularity");
+        if (needsData) {
+            Objects.requireNonNull(data, "data");
+        }
         scorer.begin(net, nodes, granularity);
         if (needsData) {
             if (batches < 1) {

@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 
@@ -44,9 +45,39 @@ import java.util.TreeMap;
  */
 public final class ChannelGroups {
 
-    /** A node's share in a group: its output ({@code input == −1}) or input {@code input}, and the unit of each of that tensor's channels (−1: another group's). */
+    /**
+     * A node's share in a group: its output ({@code input == −1}) or input {@code input}, and the
+     * unit of each of that tensor's channels (−1: another group's).
+     *
+     * @param node   the node's name; not null
+     * @param input  which input of the node the tensor is (from 0), or −1 for its output
+     * @param unitOf per channel of the tensor, its unit in the group, or −1 when the channel is another group's;
+     *               not null (the array itself is kept, not copied)
+     */
     public record Member(String node, int input, int[] unitOf) {
-        /** Channels of the tensor that belong to the group. */
+        /**
+         * Checks the components.
+         *
+         * @param node   the node's name; not null
+         * @param input  which input of the node the tensor is (from 0), or −1 for its output
+         * @param unitOf per channel of the tensor, its unit in the group, or −1 when the channel is another group's;
+         *               not null (the array itself is kept, not copied)
+         * @throws NullPointerException     when {@code node} or {@code unitOf} is null
+         * @throws IllegalArgumentException when {@code input} is below −1
+         */
+        public Member {
+            Objects.requireNonNull(node, "node");
+            Objects.requireNonNull(unitOf, "unitOf");
+            if (input < -1) {
+                throw new IllegalArgumentException("member " + node + ": input " + input + " (−1 is the output)");
+            }
+        }
+
+        /**
+         * Channels of the tensor that belong to the group.
+         *
+         * @return the number of entries of {@code unitOf} that are ≥ 0
+         */
         public int channels() {
             int n = 0;
             for (int u : unitOf) {
@@ -55,6 +86,11 @@ public final class ChannelGroups {
             return n;
         }
 
+        /**
+         * Whether the tensor is the node's output rather than one of its inputs.
+         *
+         * @return {@code input == −1}
+         */
         public boolean isOutput() {
             return input < 0;
         }
@@ -64,10 +100,46 @@ public final class ChannelGroups {
      * One group: {@code units} units, the members, and whether it can be pruned ({@code reason} says
      * why not). Its {@code name} is that of the first node that produces its channels, a key that
      * survives compaction.
+     *
+     * @param id       the group's index in {@link ChannelGroups#all()}, ≥ 0
+     * @param name     the name of the first node that produces its channels (made unique with {@code #2}, …),
+     *                 or {@link Graph#INPUT} for the input's channels; never null in the groups
+     *                 {@link ChannelGroups} gives
+     * @param units    the number of units, ≥ 0
+     * @param members  every node tensor that holds channels of the group; not null, kept unmodifiable
+     * @param prunable whether the group can be pruned
+     * @param reason   why it cannot be pruned, or null when it can
      */
     public record Group(int id, String name, int units, List<Member> members, boolean prunable, String reason) {
-        /** The members that are outputs of {@link WeightLayer}s: the filters and neurons the units consist of. */
+        /**
+         * Checks the components; keeps an unmodifiable copy of {@code members}.
+         *
+         * @param id       the group's index in {@link ChannelGroups#all()}, ≥ 0
+         * @param name     the name of the first node that produces its channels (made unique with {@code #2}, …),
+         *                 or {@link Graph#INPUT} for the input's channels; never null in the groups
+         *                 {@link ChannelGroups} gives
+         * @param units    the number of units, ≥ 0
+         * @param members  every node tensor that holds channels of the group; not null, kept unmodifiable
+         * @param prunable whether the group can be pruned
+         * @param reason   why it cannot be pruned, or null when it can
+         * @throws NullPointerException     when {@code members} is, or holds, null
+         * @throws IllegalArgumentException when {@code id} or {@code units} is negative
+         */
+        public Group {
+            members = List.copyOf(Objects.requireNonNull(members, "members"));
+            if (id < 0 || units < 0) {
+                throw new IllegalArgumentException("group " + name + ": id " + id + ", " + units + " units");
+            }
+        }
+
+        /**
+         * The members that are outputs of {@link WeightLayer}s: the filters and neurons the units consist of.
+         *
+         * @param net the network the groups were found in
+         * @return those members, in member order
+         */
         public List<Member> producers(Graph net) {
+            Objects.requireNonNull(net, "net");
             List<Member> out = new ArrayList<>();
             for (Member m : members) {
                 if (m.isOutput() && net.layer(m.node()) instanceof WeightLayer) {
@@ -77,8 +149,14 @@ public final class ChannelGroups {
             return out;
         }
 
-        /** The member for node {@code node}'s output, or null. */
+        /**
+         * The member for node {@code node}'s output, or null.
+         *
+         * @param node a node name
+         * @return the member, or null when the node's output holds none of the group's channels
+         */
         public Member output(String node) {
+            Objects.requireNonNull(node, "node");
             for (Member m : members) {
                 if (m.isOutput() && m.node().equals(node)) {
                     return m;
@@ -101,8 +179,17 @@ public final class ChannelGroups {
         this.unitOf = unitOf;
     }
 
-    /** The groups of {@code net}, with the output channels of the nodes in {@code keep} never pruned. */
+    /**
+     * The groups of {@code net}, with the output channels of the nodes in {@code keep} never pruned.
+     *
+     * @param net  the network; the groups refer to it and do not follow later changes
+     * @param keep names of nodes whose output channels are kept
+     * @return the groups
+     * @throws InvalidSettingException when {@code keep} names a node the network does not have
+     */
     public static ChannelGroups of(Graph net, Set<String> keep) {
+        Objects.requireNonNull(net, "net");
+        Objects.requireNonNull(keep, "keep");
         Set<String> unknown = net.unknown(keep);
         if (!unknown.isEmpty()) {
             throw new InvalidSettingException("no node named " + String.join(", ", new java.util.TreeSet<>(unknown))
@@ -233,7 +320,12 @@ public final class ChannelGroups {
         return null;
     }
 
-    /** The groups of {@code net} with nothing kept beyond the input and output. */
+    /**
+     * The groups of {@code net} with nothing kept beyond the input and output.
+     *
+     * @param net the network
+     * @return the groups
+     */
     public static ChannelGroups of(Graph net) {
         return of(net, Set.of());
     }
@@ -409,17 +501,29 @@ public final class ChannelGroups {
         return names;
     }
 
-    /** The network the groups were found in. */
+    /**
+     * The network the groups were found in.
+     *
+     * @return the network
+     */
     public Graph network() {
         return net;
     }
 
-    /** Every group, in order of their first channel. */
+    /**
+     * Every group, in order of their first channel; {@link Group#id()} is the position.
+     *
+     * @return the groups, unmodifiable
+     */
     public List<Group> all() {
         return groups;
     }
 
-    /** The groups that can be pruned. */
+    /**
+     * The groups that can be pruned.
+     *
+     * @return a new list of them, in {@link #all()} order
+     */
     public List<Group> prunable() {
         List<Group> out = new ArrayList<>();
         for (Group g : groups) {
@@ -430,8 +534,14 @@ public final class ChannelGroups {
         return out;
     }
 
-    /** The group called {@code name}, or null. */
+    /**
+     * The group called {@code name}, or null.
+     *
+     * @param name a group name ({@link Group#name()})
+     * @return the group, or null when none has that name
+     */
     public Group named(String name) {
+        Objects.requireNonNull(name, "name");
         for (Group g : groups) {
             if (g.name().equals(name)) {
                 return g;
@@ -440,13 +550,27 @@ public final class ChannelGroups {
         return null;
     }
 
-    /** Per channel of value {@code name} (a node or {@link Graph#INPUT}), its group id. */
+    /**
+     * Per channel of value {@code name} (a node or {@link Graph#INPUT}), its group id.
+     *
+     * @param name a node name, or {@link Graph#INPUT}
+     * @return a fresh array, one group id per channel of that tensor
+     * @throws IllegalArgumentException when the network has no such node
+     */
     public int[] groupsOf(String name) {
+        Objects.requireNonNull(name, "name");
         return groupOf[value(name)].clone();
     }
 
-    /** Per channel of value {@code name}, its unit within its group. */
+    /**
+     * Per channel of value {@code name}, its unit within its group.
+     *
+     * @param name a node name, or {@link Graph#INPUT}
+     * @return a fresh array, one unit index per channel of that tensor
+     * @throws IllegalArgumentException when the network has no such node
+     */
     public int[] unitsOf(String name) {
+        Objects.requireNonNull(name, "name");
         return unitOf[value(name)].clone();
     }
 
@@ -458,8 +582,14 @@ public final class ChannelGroups {
      * Where a node's channels are seen as activations: its output, or past the BatchNorm and Identity
      * nodes that alone read it (a convolution followed by its BatchNorm is judged by what the
      * BatchNorm gives, since removing the channel removes that too).
+     *
+     * @param net  the network
+     * @param node a node name
+     * @return {@code node}, or the last BatchNorm or Identity node of the chain that alone reads it
      */
     public static String activationPoint(Graph net, String node) {
+        Objects.requireNonNull(net, "net");
+        Objects.requireNonNull(node, "node");
         String at = node;
         while (true) {
             List<String> readers = net.readersOf(at);

@@ -29,8 +29,28 @@ public final class ChannelPermutation {
     /**
      * What the search did: layers permuted, and over the eligible layers the score mass the pattern
      * keeps before and after, and all of it.
+     *
+     * @param layers     the number of layers whose input channels were permuted, ≥ 0
+     * @param keptBefore the score mass the pattern keeps without the permutation
+     * @param keptAfter  the score mass it keeps with it
+     * @param total      the score mass of the eligible layers, kept or not
      */
-    public record Result(int layers, double keptBefore, double keptAfter, double total) {}
+    public record Result(int layers, double keptBefore, double keptAfter, double total) {
+        /**
+         * Checks the layer count.
+         *
+         * @param layers     the number of layers whose input channels were permuted, ≥ 0
+         * @param keptBefore the score mass the pattern keeps without the permutation
+         * @param keptAfter  the score mass it keeps with it
+         * @param total      the score mass of the eligible layers, kept or not
+         * @throws IllegalArgumentException when {@code layers} is negative
+         */
+        public Result {
+            if (layers < 0) {
+                throw new IllegalArgumentException("permuted " + layers + " layers");
+            }
+        }
+    }
 
     /**
      * Permutes, for each eligible layer of {@code layers} (with {@code scores} parallel to it), its

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * Applies a pruning plan (one keep mask per dependency group, over the group's units) to a graph.
@@ -39,8 +40,17 @@ public final class Compaction {
      * channels of {@code targets}: 1 where the channel stays, 0 where its unit's entry in
      * {@code unitMasks} (one per target group, {@code [units]}) is 0. Computed on the backend (a
      * gather of the unit masks), no copy to the host. The caller closes the masks.
+     *
+     * @param groups    the network's groups
+     * @param targets   the groups the plan prunes, from {@code groups}
+     * @param unitMasks one 0/1 keep mask {@code [units]} per target, in the same order; borrowed
+     * @return per tensor name, its channel mask {@code [channels]}, owned by the caller (empty when there are no targets)
+     * @throws IllegalArgumentException when the masks do not match the targets in number or size
      */
     public static Map<String, Tensor> channelMasks(ChannelGroups groups, List<ChannelGroups.Group> targets, List<Tensor> unitMasks) {
+        Objects.requireNonNull(groups, "groups");
+        Objects.requireNonNull(targets, "targets");
+        Objects.requireNonNull(unitMasks, "unitMasks");
         Graph net = groups.network();
         Backend b = net.backend();
         if (unitMasks.size() != targets.size()) {
@@ -105,8 +115,16 @@ public final class Compaction {
      * {@code companions} (networks of the same shape, e.g. the initial weights kept for
      * lottery-ticket rewinding). Reads every tensor's kept count with one copy; refuses, before
      * anything changes, a plan that empties a tensor.
+     *
+     * @param net          the network; its layers are replaced in place
+     * @param channelMasks per tensor name, its 0/1 channel mask; borrowed (the caller closes them)
+     * @param companions   networks of the same structure to compact alike; none is fine
+     * @throws InvalidSettingException when the plan would remove every channel of a tensor, or a channel of the input
      */
     public static void compact(Graph net, Map<String, Tensor> channelMasks, Graph... companions) {
+        Objects.requireNonNull(net, "net");
+        Objects.requireNonNull(channelMasks, "channelMasks");
+        Objects.requireNonNull(companions, "companions");
         Backend b = net.backend();
         List<String> values = new ArrayList<>(channelMasks.keySet());
         int n = values.size();
@@ -179,8 +197,13 @@ public final class Compaction {
      * outside the library holds), with masks the optimiser re-applies. Pass-through layers carry the
      * zeros on, and a layer that reads a removed channel multiplies zeros, so the masked network
      * computes what the compacted one will. The caller keeps its tensors.
+     *
+     * @param net          the network; its layers' masks change in place
+     * @param channelMasks per tensor name, its 0/1 channel mask ({@link #channelMasks}); the input's is ignored
      */
     public static void maskUnits(Graph net, Map<String, Tensor> channelMasks) {
+        Objects.requireNonNull(net, "net");
+        Objects.requireNonNull(channelMasks, "channelMasks");
         for (Map.Entry<String, Tensor> e : channelMasks.entrySet()) {
             if (!e.getKey().equals(Graph.INPUT)) {
                 net.layer(e.getKey()).maskChannels(e.getValue());
@@ -194,8 +217,19 @@ public final class Compaction {
         return c;
     }
 
-    /** Installs weight masks on nodes {@code nodes} (copies; the caller keeps its tensors). */
+    /**
+     * Installs weight masks on nodes {@code nodes} (copies; the caller keeps its tensors), replacing
+     * any mask they had; each is applied at once, and the optimiser re-applies it after every step.
+     *
+     * @param net         the network
+     * @param nodes       nodes with a weight
+     * @param weightMasks one 0/1 mask per node, shaped like its weight, in the same order
+     * @throws IllegalArgumentException when a node has no weight
+     */
     public static void maskWeights(Graph net, List<String> nodes, List<Tensor> weightMasks) {
+        Objects.requireNonNull(net, "net");
+        Objects.requireNonNull(nodes, "nodes");
+        Objects.requireNonNull(weightMasks, "weightMasks");
         Backend b = net.backend();
         for (int s = 0; s < nodes.size(); s++) {
             WeightLayer d = weightLayer(net, nodes.get(s));
@@ -212,8 +246,16 @@ public final class Compaction {
         return d;
     }
 
-    /** Nodes whose weights unstructured pruning may zero: every weight layer but those in {@code keep}. */
+    /**
+     * Nodes whose weights unstructured pruning may zero: every weight layer but those in {@code keep}.
+     *
+     * @param net  the network
+     * @param keep names of nodes to leave out
+     * @return the node names, in network order
+     */
     public static List<String> prunableWeightLayers(Graph net, java.util.Set<String> keep) {
+        Objects.requireNonNull(net, "net");
+        Objects.requireNonNull(keep, "keep");
         List<String> out = new ArrayList<>();
         for (Graph.Node n : net.nodes()) {
             if (n.layer() instanceof WeightLayer && !keep.contains(n.name())) {

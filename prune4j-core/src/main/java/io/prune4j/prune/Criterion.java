@@ -54,6 +54,11 @@ public enum Criterion implements ScorerFactory {
         this.cliName = cliName;
     }
 
+    /**
+     * The criterion's name, as {@link #parse} reads it and the command line's {@code --criterion} takes it, e.g. {@code taylor-abs}.
+     *
+     * @return the name
+     */
     public String cliName() {
         return cliName;
     }
@@ -79,6 +84,8 @@ public enum Criterion implements ScorerFactory {
     /**
      * Whether the criterion prunes layer by layer on calibration inputs, choosing each layer's mask
      * (and for SparseGPT its weights) itself rather than scoring for the ranking: Wanda and SparseGPT.
+     *
+     * @return true for {@link #WANDA} and {@link #SPARSEGPT}
      */
     public boolean layerwise() {
         return this == WANDA || this == SPARSEGPT;
@@ -102,6 +109,13 @@ public enum Criterion implements ScorerFactory {
         };
     }
 
+    /**
+     * A new scorer of this criterion.
+     *
+     * @param seed fixes {@link #RANDOM}'s scores; the others have no randomness
+     * @return a new scorer, owned by the caller, who closes it
+     * @throws UnsupportedOperationException for {@link #WANDA} and {@link #SPARSEGPT}, which have no scorer
+     */
     @Override
     public Scorer create(long seed) {
         return switch (this) {
@@ -124,7 +138,15 @@ public enum Criterion implements ScorerFactory {
         };
     }
 
+    /**
+     * The criterion named {@code s} ({@link #cliName()}), ignoring case and surrounding blanks.
+     *
+     * @param s the name, e.g. {@code magnitude}
+     * @return the criterion
+     * @throws InvalidSettingException when no criterion has that name; the message lists the names
+     */
     public static Criterion parse(String s) {
+        java.util.Objects.requireNonNull(s, "s");
         String k = s.trim().toLowerCase(Locale.ROOT);
         for (Criterion c : values()) {
             if (c.cliName.equals(k)) {

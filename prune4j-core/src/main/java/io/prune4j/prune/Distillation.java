@@ -4,6 +4,7 @@ import io.prune4j.InvalidSettingException;
 import io.prune4j.nn.Graph;
 import io.prune4j.tensor.Tensor;
 import io.prune4j.train.Loss;
+import java.util.Objects;
 
 /**
  * Knowledge distillation from the unpruned model while fine-tuning (Hinton, Vinyals &amp; Dean,
@@ -15,8 +16,16 @@ public final class Distillation implements Loss, AutoCloseable {
     private final float temperature;
     private final float alpha;
 
-    /** Takes ownership of {@code teacher}. */
+    /**
+     * A distillation loss; usable as a {@link io.prune4j.train.Trainer}'s loss ({@code setLoss}).
+     *
+     * @param teacher     the unpruned model, on the student's backend; owned from now on, closed by {@link #close()}
+     * @param temperature the softening temperature T, a finite number &gt; 0
+     * @param alpha       the weight α of the distillation term, in [0, 1] (the labels' cross-entropy gets 1 − α)
+     * @throws InvalidSettingException when {@code temperature} or {@code alpha} is out of range
+     */
     public Distillation(Graph teacher, float temperature, float alpha) {
+        Objects.requireNonNull(teacher, "teacher");
         if (!(temperature > 0) || Float.isInfinite(temperature)) {
             throw new InvalidSettingException("distillation temperature must be a positive number, got " + temperature);
         }
@@ -34,6 +43,7 @@ public final class Distillation implements Loss, AutoCloseable {
         logits.backend().distillation(gradLogits, metrics, logits, t, labels, temperature, alpha, gradScale);
     }
 
+    /** Closes the teacher. */
     @Override
     public void close() {
         teacher.close();

@@ -43,7 +43,7 @@ final class GroupScores {
             }
             if (!any) {
                 throw new InvalidSettingException("criterion " + criterion.label() + " scores none of the layers of group " + g.name()
-                        + " (" + describeMembers(g) + "); keep its nodes with --ignore or choose another criterion");
+                        + " (" + describeMembers(g) + "); keep its nodes out of pruning or choose another criterion");
             }
         }
         List<String> ordered = new ArrayList<>();

@@ -28,18 +28,40 @@ import java.util.List;
  * <p>Ties go to the lower index, so a seed fixes the mask. Entries a prior mask removed score −∞
  * and go first. The selection runs on the host: one copy of the scores down and one of the mask
  * up per layer.
+ *
+ * @param n       weights kept in every group, 1 ≤ n &lt; m
+ * @param m       weights per group, 2 ≤ m ≤ 1024
+ * @param permute whether to permute input channels first ({@link ChannelPermutation}) where the network allows it
  */
 public record NmPattern(int n, int m, boolean permute) {
-    /** The pattern without the channel permutation. */
+    /**
+     * The pattern without the channel permutation.
+     *
+     * @param n weights kept in every group, 1 ≤ n &lt; m
+     * @param m weights per group, 2 ≤ m ≤ 1024
+     * @throws InvalidSettingException as the canonical constructor
+     */
     public NmPattern(int n, int m) {
         this(n, m, false);
     }
 
-    /** The same pattern, with input channels permuted first ({@link ChannelPermutation}) where the network allows it. */
+    /**
+     * The same pattern, with input channels permuted first ({@link ChannelPermutation}) where the network allows it.
+     *
+     * @return the pattern with {@code permute} set
+     */
     public NmPattern withPermutation() {
         return new NmPattern(n, m, true);
     }
 
+    /**
+     * Checks the pattern.
+     *
+     * @param n       weights kept in every group, 1 ≤ n &lt; m
+     * @param m       weights per group, 2 ≤ m ≤ 1024
+     * @param permute whether to permute input channels first ({@link ChannelPermutation}) where the network allows it
+     * @throws InvalidSettingException unless {@code 1 ≤ n < m ≤ 1024}
+     */
     public NmPattern {
         if (n < 1 || m < 2) {
             throw new InvalidSettingException("pattern " + n + ":" + m + " must keep at least 1 of at least 2 weights (e.g. 2:4)");
@@ -52,7 +74,13 @@ public record NmPattern(int n, int m, boolean permute) {
         }
     }
 
-    /** Parses {@code N:M}, e.g. {@code 2:4}. */
+    /**
+     * Parses {@code N:M}, e.g. {@code 2:4}, blanks around either number allowed; without the permutation.
+     *
+     * @param s the text; null is refused like any other text that is not {@code N:M}
+     * @return the pattern
+     * @throws InvalidSettingException when {@code s} is not two whole numbers around a colon, or not a valid pattern
+     */
     public static NmPattern parse(String s) {
         String t = s == null ? "" : s.trim();
         int colon = t.indexOf(':');
@@ -66,18 +94,36 @@ public record NmPattern(int n, int m, boolean permute) {
         throw new InvalidSettingException("--pattern must be N:M with whole numbers N < M, e.g. 2:4 or 4:8; got '" + s + "'");
     }
 
-    /** The fraction of weights the pattern removes, {@code 1 − n/m}. */
+    /**
+     * The fraction of weights the pattern removes, {@code 1 − n/m}.
+     *
+     * @return the sparsity
+     */
     public double sparsity() {
         return 1 - (double) n / m;
     }
 
+    /**
+     * The pattern as {@link #parse} reads it.
+     *
+     * @return {@code n:m}, e.g. {@code 2:4}
+     */
     @Override
     public String toString() {
         return n + ":" + m;
     }
 
-    /** Fails, naming the layer, when a layer's rows are not a whole number of groups. */
+    /**
+     * Fails, naming the layer, when a layer's rows are not a whole number of groups.
+     *
+     * @param net    the network
+     * @param layers names of its weight layers to be pruned with the pattern
+     * @throws InvalidSettingException when a layer's row length is not a multiple of {@code m}
+     * @throws IllegalArgumentException when a layer has no weight
+     */
     public void check(Graph net, List<String> layers) {
+        java.util.Objects.requireNonNull(net, "net");
+        java.util.Objects.requireNonNull(layers, "layers");
         for (String name : layers) {
             WeightLayer d = Compaction.weightLayer(net, name);
             int row = d.weight().size() / d.units();
@@ -88,8 +134,18 @@ public record NmPattern(int n, int m, boolean permute) {
         }
     }
 
-    /** One keep mask per layer (caller closes), shaped like its scores; {@code prior} may be null or hold nulls. */
+    /**
+     * One keep mask per layer (caller closes), shaped like its scores; {@code prior} may be null or hold nulls.
+     * In every group of {@code m} consecutive scores the {@code n} highest stay (ties: the lower index;
+     * NaN lowest); entries a prior mask removed score −∞. The scores are not changed.
+     *
+     * @param scores one score tensor per layer, shaped like its weight; borrowed
+     * @param prior  per layer the mask of what is still there (or null for a layer with none), or null for none at all
+     * @return one 0/1 mask per layer, shaped like its scores, owned by the caller
+     * @throws IllegalArgumentException when a layer's score count is not a multiple of {@code m}
+     */
     public List<Tensor> select(List<Tensor> scores, List<Tensor> prior) {
+        java.util.Objects.requireNonNull(scores, "scores");
         List<Tensor> out = new ArrayList<>();
         for (int l = 0; l < scores.size(); l++) {
             Tensor s = scores.get(l);
@@ -154,8 +210,14 @@ public record NmPattern(int n, int m, boolean permute) {
         return Float.isNaN(b) || a > b;
     }
 
-    /** Whether every group of {@code m} consecutive entries of {@code mask} holds at most {@code n} non-zeros. */
+    /**
+     * Whether every group of {@code m} consecutive entries of {@code mask} holds at most {@code n} non-zeros.
+     *
+     * @param mask a mask, row-major
+     * @return true when it follows the pattern; false also when its length is not a multiple of {@code m}
+     */
     public boolean holds(float[] mask) {
+        java.util.Objects.requireNonNull(mask, "mask");
         if (mask.length % m != 0) {
             return false;
         }

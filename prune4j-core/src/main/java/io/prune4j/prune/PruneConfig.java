@@ -5,36 +5,43 @@ import io.prune4j.backend.Normalization;
 import io.prune4j.backend.Reduction;
 import io.prune4j.train.TrainConfig;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 
 /**
- * Everything that decides a pruning run.
+ * Everything that decides a pruning run. Build with {@link #builder()} (every setting but the
+ * criterion has a default) or with the canonical constructor; both refuse the same values with the
+ * same {@link InvalidSettingException} messages.
  *
- * @param criterion          importance criterion: a built-in {@link Criterion} or a factory of one's own
+ * @param criterion          importance criterion: a built-in {@link Criterion} or a factory of one's own; not null
  * @param structured         remove whole channels (true) or single weights (false)
  * @param ranking            normalisation, scope, selection and guards; its value is the final target
- *                           (ignored for the ratio when a {@code budget} is set)
- * @param schedule           one-shot, iterative or gradual
- * @param rounds             rounds (iterative) or pruning steps (gradual); 1 for one-shot
- * @param finetune           fine-tuning settings; its epochs are per round (iterative) or in total
+ *                           (ignored for the ratio when a {@code budget} is set); not null
+ * @param schedule           one-shot, iterative or gradual; not null
+ * @param rounds             rounds (iterative) or pruning steps (gradual), ≥ 1; one-shot runs one round whatever it is
+ * @param finetune           fine-tuning settings; its epochs are per round (one-shot, iterative) or in total
+ *                           (gradual); not null
  * @param distillTemperature temperature of distillation from the unpruned model, or 0 for none
  * @param distillAlpha       weight of the distillation term in [0, 1]
  * @param rewind             lottery-ticket rewinding: reset the survivors to their initial values, then retrain
- * @param calibrationBatches calibration batches for data-driven criteria
+ * @param calibrationBatches calibration batches for data-driven criteria, reconstruction and BatchNorm re-estimation;
+ *                           ≥ 1 when the criterion needs data or with reconstruction
  * @param seed               seed for calibration order and random scores
  * @param biasCompensation   fold the mean activation of removed units into the next layer's bias
  *                           ({@link ActivationMeans}); structured pruning with a data-driven criterion only
  * @param reconstruct        refit the surviving weights by least squares on calibration inputs before
  *                           fine-tuning ({@link Reconstruction}); one-shot and iterative schedules
- * @param keep               nodes whose output channels (structured) or weights (unstructured) are never pruned
- * @param groupReduction     how a dependency group's unit score is reduced over its scored members
+ * @param keep               nodes whose output channels (structured) or weights (unstructured) are never pruned;
+ *                           null for none; kept as an unmodifiable copy
+ * @param groupReduction     how a dependency group's unit score is reduced over its scored members; not null
  * @param bnRecalibration    re-estimate BatchNorm running statistics on calibration batches after each
  *                           structured pruning step
  * @param budget             prune until the network has {@code budgetFraction} of the baseline's FLOPs or
  *                           parameters (structured only), or null to prune by the ranking's value
  * @param budgetFraction     the budget as a fraction of the unpruned network's, in (0, 1]
- * @param roundTo            kept channel counts are multiples of this (1: any count)
- * @param nodeSparsity       structured ratios of their own for the groups whose channels these nodes write
+ * @param roundTo            kept channel counts are multiples of this (1: any count), ≥ 1
+ * @param nodeSparsity       structured ratios of their own, each in [0, 1), for the groups whose channels these nodes
+ *                           write; null for none; kept as an unmodifiable copy
  * @param pattern            unstructured, one-shot: an N:M pattern in every weight row instead of the ranking's
  *                           sparsity ({@link NmPattern}), or null
  */
@@ -45,9 +52,38 @@ public record PruneConfig(ScorerFactory criterion, boolean structured, Ranking.C
                           Map<String, Double> nodeSparsity, NmPattern pattern) {
 
     /** What a budget counts. */
-    public enum Budget { FLOPS, PARAMS }
+    public enum Budget {
+        /** Floating-point operations per example ({@link io.prune4j.nn.Graph#flopsPerExample()}). */
+        FLOPS,
+        /** Parameters ({@link io.prune4j.nn.Graph#parameterCount()}). */
+        PARAMS
+    }
 
-    /** The configuration without an N:M pattern (the components before patterns existed). */
+    /**
+     * The configuration without an N:M pattern (the components before patterns existed).
+     *
+     * @param criterion          importance criterion; not null
+     * @param structured         remove whole channels (true) or single weights (false)
+     * @param ranking            normalisation, scope, selection and guards; not null
+     * @param schedule           one-shot, iterative or gradual; not null
+     * @param rounds             rounds (iterative) or pruning steps (gradual), ≥ 1
+     * @param finetune           fine-tuning settings; not null
+     * @param distillTemperature temperature of distillation from the unpruned model, or 0 for none
+     * @param distillAlpha       weight of the distillation term in [0, 1]
+     * @param rewind             lottery-ticket rewinding
+     * @param calibrationBatches calibration batches for data-driven criteria
+     * @param seed               seed for calibration order and random scores
+     * @param biasCompensation   fold the mean activation of removed units into the next layer's bias
+     * @param reconstruct        refit the surviving weights by least squares before fine-tuning
+     * @param keep               nodes never pruned, or null for none
+     * @param groupReduction     how a dependency group's unit score is reduced over its scored members; not null
+     * @param bnRecalibration    re-estimate BatchNorm running statistics after each structured pruning step
+     * @param budget             what a budget counts, or null to prune by the ranking's value
+     * @param budgetFraction     the budget as a fraction of the unpruned network's, in (0, 1]
+     * @param roundTo            kept channel counts are multiples of this, ≥ 1
+     * @param nodeSparsity       structured ratios of their own per node, or null for none
+     * @throws InvalidSettingException as the canonical constructor
+     */
     public PruneConfig(ScorerFactory criterion, boolean structured, Ranking.Config ranking, Schedule schedule, int rounds,
                        TrainConfig finetune, float distillTemperature, float distillAlpha, boolean rewind,
                        int calibrationBatches, long seed, boolean biasCompensation, boolean reconstruct, Set<String> keep,
@@ -57,9 +93,49 @@ public record PruneConfig(ScorerFactory criterion, boolean structured, Ranking.C
                 biasCompensation, reconstruct, keep, groupReduction, bnRecalibration, budget, budgetFraction, roundTo, nodeSparsity, null);
     }
 
+    /**
+     * Checks every setting and how they combine; {@link Builder#build()} makes the same checks.
+     *
+     * @param criterion          importance criterion: a built-in {@link Criterion} or a factory of one's own; not null
+     * @param structured         remove whole channels (true) or single weights (false)
+     * @param ranking            normalisation, scope, selection and guards; its value is the final target
+     *                           (ignored for the ratio when a {@code budget} is set); not null
+     * @param schedule           one-shot, iterative or gradual; not null
+     * @param rounds             rounds (iterative) or pruning steps (gradual), ≥ 1; one-shot runs one round whatever it is
+     * @param finetune           fine-tuning settings; its epochs are per round (one-shot, iterative) or in total
+     *                           (gradual); not null
+     * @param distillTemperature temperature of distillation from the unpruned model, or 0 for none
+     * @param distillAlpha       weight of the distillation term in [0, 1]
+     * @param rewind             lottery-ticket rewinding: reset the survivors to their initial values, then retrain
+     * @param calibrationBatches calibration batches for data-driven criteria, reconstruction and BatchNorm re-estimation;
+     *                           ≥ 1 when the criterion needs data or with reconstruction
+     * @param seed               seed for calibration order and random scores
+     * @param biasCompensation   fold the mean activation of removed units into the next layer's bias
+     *                           ({@link ActivationMeans}); structured pruning with a data-driven criterion only
+     * @param reconstruct        refit the surviving weights by least squares on calibration inputs before
+     *                           fine-tuning ({@link Reconstruction}); one-shot and iterative schedules
+     * @param keep               nodes whose output channels (structured) or weights (unstructured) are never pruned;
+     *                           null for none; kept as an unmodifiable copy
+     * @param groupReduction     how a dependency group's unit score is reduced over its scored members; not null
+     * @param bnRecalibration    re-estimate BatchNorm running statistics on calibration batches after each
+     *                           structured pruning step
+     * @param budget             prune until the network has {@code budgetFraction} of the baseline's FLOPs or
+     *                           parameters (structured only), or null to prune by the ranking's value
+     * @param budgetFraction     the budget as a fraction of the unpruned network's, in (0, 1]
+     * @param roundTo            kept channel counts are multiples of this (1: any count), ≥ 1
+     * @param nodeSparsity       structured ratios of their own, each in [0, 1), for the groups whose channels these nodes
+     *                           write; null for none; kept as an unmodifiable copy
+     * @param pattern            unstructured, one-shot: an N:M pattern in every weight row instead of the ranking's
+     *                           sparsity ({@link NmPattern}), or null
+     * @throws InvalidSettingException when the criterion or another required setting is null, a value is out of
+     *                                  range, or settings do not go together; the message names them
+     */
     public PruneConfig {
-        if (criterion == null || ranking == null || schedule == null || finetune == null || groupReduction == null) {
-            throw new InvalidSettingException("criterion, ranking, schedule, fine-tuning settings and group reduction must be set");
+        if (criterion == null) {
+            throw new InvalidSettingException("PruneConfig needs a criterion: call setCriterion");
+        }
+        if (ranking == null || schedule == null || finetune == null || groupReduction == null) {
+            throw new InvalidSettingException("ranking, schedule, fine-tuning settings and group reduction must be set");
         }
         keep = keep == null ? Set.of() : Set.copyOf(keep);
         nodeSparsity = nodeSparsity == null ? Map.of() : Map.copyOf(nodeSparsity);
@@ -150,7 +226,8 @@ public record PruneConfig(ScorerFactory criterion, boolean structured, Ranking.C
                         + (c == Criterion.SPARSEGPT ? " and updates the weights itself" : "") + ": drop --reconstruct");
             }
             if (ranking.minKeep() != 1 || ranking.maxPruneRatio() != 1.0) {
-                throw new InvalidSettingException(c.label() + " prunes every layer to the same sparsity: --min-keep and --max-prune-ratio do not apply");
+                throw new InvalidSettingException(c.label() + " prunes every layer to the same sparsity: the minimum kept per layer"
+                        + " and the maximum per-layer pruning ratio do not apply");
             }
         }
         for (Map.Entry<String, Double> e : nodeSparsity.entrySet()) {
@@ -160,6 +237,11 @@ public record PruneConfig(ScorerFactory criterion, boolean structured, Ranking.C
         }
     }
 
+    /**
+     * Whether fine-tuning distils from the unpruned model.
+     *
+     * @return {@code distillTemperature > 0}
+     */
     public boolean distill() {
         return distillTemperature > 0;
     }
@@ -171,15 +253,22 @@ public record PruneConfig(ScorerFactory criterion, boolean structured, Ranking.C
 
     /**
      * A builder: the criterion is required ({@code setCriterion}); everything else has a default
-     * ({@code opt…}): structured, layer-wise 50 % with L2 normalisation, one-shot, 2 fine-tune epochs
+     * ({@code opt…}): structured, layer-wise 50 % with mean normalisation, one-shot, 2 fine-tune epochs
      * of Adam at 1e-3 with cosine decay, no distillation, no rewinding, 20 calibration batches,
      * seed 42, no bias compensation, no reconstruction, nothing kept, group scores averaged over their
-     * members, BatchNorm statistics re-estimated, no budget, any kept count, no per-node ratios.
+     * members, BatchNorm statistics re-estimated, no budget, any kept count, no per-node ratios, no
+     * N:M pattern.
+     *
+     * @return a new builder
      */
     public static Builder builder() {
         return new Builder();
     }
 
+    /**
+     * Builds a {@link PruneConfig}; see {@link PruneConfig#builder()} for the defaults. Values are checked
+     * in {@link #build()}, not when set (nulls excepted).
+     */
     public static final class Builder {
         private ScorerFactory criterion;
         private boolean structured = true;
@@ -203,41 +292,173 @@ public record PruneConfig(ScorerFactory criterion, boolean structured, Ranking.C
         private Map<String, Double> nodeSparsity = Map.of();
         private NmPattern pattern;
 
-        /** The criterion: a built-in {@link Criterion} or one's own {@link ScorerFactory}. */
-        public Builder setCriterion(ScorerFactory v) { criterion = v; return this; }
-        /** Remove whole channels (true, the default) or single weights (false). */
+        /** A builder with the defaults; also {@link PruneConfig#builder()}. */
+        public Builder() {}
+
+        /**
+         * The criterion (required, no default): a built-in {@link Criterion} or one's own {@link ScorerFactory}.
+         *
+         * @param v the criterion; not null
+         * @return this builder
+         */
+        public Builder setCriterion(ScorerFactory v) { criterion = Objects.requireNonNull(v, "v"); return this; }
+
+        /**
+         * Remove whole channels (true, the default) or single weights (false).
+         *
+         * @param v whether to prune structured
+         * @return this builder
+         */
         public Builder optStructured(boolean v) { structured = v; return this; }
-        public Builder optRanking(Ranking.Config v) { ranking = v; return this; }
-        /** The schedule and its rounds (iterative) or pruning steps (gradual). */
-        public Builder optSchedule(Schedule v, int rounds) { schedule = v; this.rounds = rounds; return this; }
-        public Builder optFinetune(TrainConfig v) { finetune = v; return this; }
-        /** Distil from the unpruned model while fine-tuning, at this temperature and weight. */
+
+        /**
+         * Normalisation, scope, target and guards (default: layer by layer, mean normalisation, sparsity 0.5,
+         * at least 1 entry kept, no cap on the per-layer ratio).
+         *
+         * @param v the ranking; not null
+         * @return this builder
+         */
+        public Builder optRanking(Ranking.Config v) { ranking = Objects.requireNonNull(v, "v"); return this; }
+
+        /**
+         * The schedule and its rounds (iterative) or pruning steps (gradual) (default one-shot, 1).
+         *
+         * @param v      the schedule; not null
+         * @param rounds rounds or pruning steps, ≥ 1
+         * @return this builder
+         */
+        public Builder optSchedule(Schedule v, int rounds) {
+            schedule = Objects.requireNonNull(v, "v");
+            this.rounds = rounds;
+            return this;
+        }
+
+        /**
+         * Fine-tuning settings (default: 2 epochs of Adam at 1e-3 with cosine decay, the other
+         * {@link TrainConfig.Builder} defaults); 0 epochs for no fine-tuning.
+         *
+         * @param v the fine-tuning settings; not null
+         * @return this builder
+         */
+        public Builder optFinetune(TrainConfig v) { finetune = Objects.requireNonNull(v, "v"); return this; }
+
+        /**
+         * Distil from the unpruned model while fine-tuning, at this temperature and weight (default temperature 0:
+         * no distillation; weight 0.5).
+         *
+         * @param temperature the temperature, ≥ 0 (0: no distillation)
+         * @param alpha       the weight of the distillation term, in [0, 1]
+         * @return this builder
+         */
         public Builder optDistillation(float temperature, float alpha) { distillTemperature = temperature; distillAlpha = alpha; return this; }
+
+        /**
+         * Lottery-ticket rewinding after the last round (default off); needs the initial weights in {@link Pruner#run}.
+         *
+         * @param v whether to rewind
+         * @return this builder
+         */
         public Builder optRewind(boolean v) { rewind = v; return this; }
+
+        /**
+         * Calibration batches per scoring, refit and BatchNorm re-estimation (default 20).
+         *
+         * @param v the number of batches
+         * @return this builder
+         */
         public Builder optCalibrationBatches(int v) { calibrationBatches = v; return this; }
+
+        /**
+         * Seed of the calibration order and of random scores (default 42).
+         *
+         * @param v the seed
+         * @return this builder
+         */
         public Builder optSeed(long v) { seed = v; return this; }
+
+        /**
+         * Fold the mean activation of removed units into the next layer's bias (default off).
+         *
+         * @param v whether to compensate
+         * @return this builder
+         */
         public Builder optBiasCompensation(boolean v) { biasCompensation = v; return this; }
+
+        /**
+         * Refit the surviving weights by least squares before fine-tuning ({@link Reconstruction}; default off).
+         *
+         * @param v whether to reconstruct
+         * @return this builder
+         */
         public Builder optReconstruct(boolean v) { reconstruct = v; return this; }
-        /** Nodes whose output channels (or weights) are never pruned, e.g. the last layer before the classifier. */
+
+        /**
+         * Nodes whose output channels (or weights) are never pruned, e.g. the last layer before the classifier
+         * (default none).
+         *
+         * @param v node names, or null for none
+         * @return this builder
+         */
         public Builder optKeep(Set<String> v) { keep = v; return this; }
-        /** How a group's unit score combines its members' (default mean). */
-        public Builder optGroupReduction(Reduction v) { groupReduction = v; return this; }
-        /** Re-estimate BatchNorm statistics after each structured pruning step (default on). */
+
+        /**
+         * How a group's unit score combines its members' (default mean).
+         *
+         * @param v the reduction; not null
+         * @return this builder
+         */
+        public Builder optGroupReduction(Reduction v) { groupReduction = Objects.requireNonNull(v, "v"); return this; }
+
+        /**
+         * Re-estimate BatchNorm statistics after each structured pruning step (default on).
+         *
+         * @param v whether to re-estimate
+         * @return this builder
+         */
         public Builder optBnRecalibration(boolean v) { bnRecalibration = v; return this; }
-        /** Prune until the network has {@code fraction} of the baseline's FLOPs or parameters. */
+
+        /**
+         * Prune until the network has {@code fraction} of the baseline's FLOPs or parameters (default no budget).
+         *
+         * @param kind     what the budget counts, or null for no budget
+         * @param fraction the fraction of the baseline's, in (0, 1] (ignored without a budget)
+         * @return this builder
+         */
         public Builder optBudget(Budget kind, double fraction) { budget = kind; budgetFraction = fraction; return this; }
-        /** Kept channel counts are multiples of {@code v} (e.g. 8, for SIMD widths and tensor cores). */
+
+        /**
+         * Kept channel counts are multiples of {@code v} (e.g. 8, for SIMD widths and tensor cores) (default 1: any count).
+         *
+         * @param v the multiple, ≥ 1
+         * @return this builder
+         */
         public Builder optRoundTo(int v) { roundTo = v; return this; }
-        /** Ratios of their own for the groups whose channels these nodes write. */
+
+        /**
+         * Ratios of their own for the groups whose channels these nodes write (default none).
+         *
+         * @param v sparsity per node name, each in [0, 1), or null for none
+         * @return this builder
+         */
         public Builder optNodeSparsity(Map<String, Double> v) { nodeSparsity = v; return this; }
 
-        /** Unstructured: keep {@code n} of every {@code m} consecutive weights of each row (e.g. 2:4) instead of a sparsity. */
+        /**
+         * Unstructured: keep {@code n} of every {@code m} consecutive weights of each row (e.g. 2:4) instead of a
+         * sparsity (default none).
+         *
+         * @param v the pattern, or null for none
+         * @return this builder
+         */
         public Builder optPattern(NmPattern v) { pattern = v; return this; }
 
+        /**
+         * The configuration, checked as the {@link PruneConfig} constructor checks it.
+         *
+         * @return the configuration
+         * @throws InvalidSettingException when the criterion is not set, or a value or a combination of values
+         *                                 cannot work; the message names the setting
+         */
         public PruneConfig build() {
-            if (criterion == null) {
-                throw new InvalidSettingException("PruneConfig needs a criterion: call setCriterion");
-            }
             return new PruneConfig(criterion, structured, ranking, schedule, rounds, finetune, distillTemperature, distillAlpha, rewind,
                     calibrationBatches, seed, biasCompensation, reconstruct, keep, groupReduction, bnRecalibration, budget,
                     budgetFraction, roundTo, nodeSparsity, pattern);

@@ -17,6 +17,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * Runs a {@link PruneConfig} on a trained network: score → rank → prune (compact or mask) →
@@ -31,6 +32,10 @@ import java.util.Map;
  * unless the configuration turns that off. Unstructured pruning masks the weights of every weight
  * layer, chosen by the ranking or, with an N:M pattern, within every group of M weights of a row
  * ({@link NmPattern}).
+ *
+ * <p>Without a test set ({@code test == null} in {@link #run}) nothing is evaluated: every
+ * {@link Round}'s {@code test} and {@code beforeFinetune} are null, whatever the schedule and the
+ * number of fine-tuning epochs, and so are the fine-tuning epochs' test metrics.
  */
 public final class Pruner {
     /**
@@ -39,24 +44,100 @@ public final class Pruner {
      * and the FLOPs per example, test metrics after its fine-tuning, and test metrics right after
      * pruning (and BatchNorm re-estimation), before any fine-tuning (null when not measured: masks
      * applied while training, or no test set).
+     *
+     * @param round          the round (one-shot, iterative) or pruning step (gradual), from 1
+     * @param target         the round's target: a sparsity, a threshold or a count, or a fraction of the baseline's cost
+     * @param params         the network's parameters after the round, ≥ 0
+     * @param nonzeroParams  those of them not held at zero by a mask, in [0, params]
+     * @param flops          floating-point operations per example after the round, ≥ 0
+     * @param test           test metrics after the round's fine-tuning (or after pruning, with no fine-tuning);
+     *                       null without a test set, and for the gradual schedule's steps before the last
+     * @param beforeFinetune test metrics right after pruning, before fine-tuning; null when not measured
      */
-    public record Round(int round, double target, long params, long nonzeroParams, long flops, Metrics test, Metrics beforeFinetune) {}
+    public record Round(int round, double target, long params, long nonzeroParams, long flops, Metrics test, Metrics beforeFinetune) {
+        /**
+         * Checks the counts.
+         *
+         * @param round          the round (one-shot, iterative) or pruning step (gradual), from 1
+         * @param target         the round's target: a sparsity, a threshold or a count, or a fraction of the baseline's cost
+         * @param params         the network's parameters after the round, ≥ 0
+         * @param nonzeroParams  those of them not held at zero by a mask, in [0, params]
+         * @param flops          floating-point operations per example after the round, ≥ 0
+         * @param test           test metrics after the round's fine-tuning (or after pruning, with no fine-tuning);
+         *                       null without a test set, and for the gradual schedule's steps before the last
+         * @param beforeFinetune test metrics right after pruning, before fine-tuning; null when not measured
+         * @throws IllegalArgumentException when {@code round} is below 1, a count is negative, or
+         *                                  {@code nonzeroParams} exceeds {@code params}
+         */
+        public Round {
+            if (round < 1 || params < 0 || nonzeroParams < 0 || nonzeroParams > params || flops < 0) {
+                throw new IllegalArgumentException("round " + round + ": " + nonzeroParams + " of " + params + " parameters, "
+                        + flops + " FLOPs");
+            }
+        }
+    }
 
-    /** All rounds and the seconds spent scoring, selecting/compacting and fine-tuning. */
-    public record Outcome(List<Round> rounds, double scoreSeconds, double pruneSeconds, double finetuneSeconds) {}
+    /**
+     * All rounds and the seconds spent scoring, selecting/compacting and fine-tuning.
+     *
+     * @param rounds          one entry per round or pruning step, in order; not null, kept unmodifiable
+     * @param scoreSeconds    seconds spent scoring (calibration included), ≥ 0
+     * @param pruneSeconds    seconds spent selecting, refitting, compacting or masking and re-estimating BatchNorm, ≥ 0
+     * @param finetuneSeconds seconds spent fine-tuning and evaluating after it, ≥ 0
+     */
+    public record Outcome(List<Round> rounds, double scoreSeconds, double pruneSeconds, double finetuneSeconds) {
+        /**
+         * Checks the components; keeps an unmodifiable copy of {@code rounds}.
+         *
+         * @param rounds          one entry per round or pruning step, in order; not null, kept unmodifiable
+         * @param scoreSeconds    seconds spent scoring (calibration included), ≥ 0
+         * @param pruneSeconds    seconds spent selecting, refitting, compacting or masking and re-estimating BatchNorm, ≥ 0
+         * @param finetuneSeconds seconds spent fine-tuning and evaluating after it, ≥ 0
+         * @throws NullPointerException     when {@code rounds} is, or holds, null
+         * @throws IllegalArgumentException when a duration is negative or NaN
+         */
+        public Outcome {
+            rounds = List.copyOf(Objects.requireNonNull(rounds, "rounds"));
+            if (!(scoreSeconds >= 0 && pruneSeconds >= 0 && finetuneSeconds >= 0)) {
+                throw new IllegalArgumentException("durations must be ≥ 0: " + scoreSeconds + ", " + pruneSeconds + ", " + finetuneSeconds);
+            }
+        }
+    }
 
-    /** Progress of a run, for progress bars; fine-tuning epochs report through the {@link TrainListener}. */
+    /**
+     * Progress of a run, for progress bars; fine-tuning epochs report through the {@link TrainListener}.
+     * Every method does nothing by default (except {@link #layerwise}, which calls {@link #refitting}).
+     */
     public interface Listener extends TrainListener {
+        /**
+         * Scoring of a round starts.
+         *
+         * @param round   the round or pruning step, from 1
+         * @param batches the calibration batches it will run (0 for a data-free criterion)
+         */
         default void scoring(int round, int batches) {}
 
+        /** One calibration batch of scoring is done. */
         default void scoredBatch() {}
 
-        /** A least-squares refit ({@code --reconstruct}) starts: {@code layers} layers of {@code batches} calibration batches each. */
+        /**
+         * A least-squares refit ({@link PruneConfig#reconstruct()}) starts: {@code layers} layers of
+         * {@code batches} calibration batches each.
+         *
+         * @param round   the round, from 1
+         * @param layers  the layers to refit
+         * @param batches the calibration batches each is fitted on
+         */
         default void refitting(int round, int layers, int batches) {}
 
         /**
          * Wanda or SparseGPT starts pruning {@code layers} layers one after the other, each measured on
          * {@code batches} calibration batches (each reported by {@link #refitBatch}); by default as a refit.
+         *
+         * @param round     the round, from 1
+         * @param criterion {@link Criterion#WANDA} or {@link Criterion#SPARSEGPT}
+         * @param layers    the layers to prune
+         * @param batches   the calibration batches each is measured on
          */
         default void layerwise(int round, Criterion criterion, int layers, int batches) {
             refitting(round, layers, batches);
@@ -69,12 +150,25 @@ public final class Pruner {
          * A budget was not met: the guards (at least one channel, or {@code minKeep}, per group; kept
          * counts rounded to a multiple) leave {@code achieved} of the baseline's FLOPs or parameters where
          * round {@code round} asked for {@code target}.
+         *
+         * @param round    the round, from 1
+         * @param achieved the fraction of the baseline's cost left
+         * @param target   the fraction the round asked for
          */
         default void budgetMissed(int round, double achieved, double target) {}
 
-        /** The channel permutation before an N:M selection ran ({@link NmPattern#permute}): what it gained. */
+        /**
+         * The channel permutation before an N:M selection ran ({@link NmPattern#permute}): what it gained.
+         *
+         * @param result what the permutation did
+         */
         default void permuted(ChannelPermutation.Result result) {}
 
+        /**
+         * A round or pruning step is done (with its fine-tuning, for one-shot and iterative schedules).
+         *
+         * @param round what it left
+         */
         default void pruned(Round round) {}
     }
 
@@ -89,20 +183,45 @@ public final class Pruner {
     private final Map<String, Tensor> groupMasks = new LinkedHashMap<>();
     private double baselineCost;
 
+    /**
+     * A pruner of one configuration. It keeps state between rounds of one {@link #run}: use one
+     * pruner per run.
+     *
+     * @param cfg      what to do
+     * @param listener progress callbacks, or null for none
+     */
     public Pruner(PruneConfig cfg, Listener listener) {
+        Objects.requireNonNull(cfg, "cfg");
         this.cfg = cfg;
         this.listener = listener == null ? new Listener() {} : listener;
     }
 
     /**
+     * Runs the configured schedule on {@code net}.
+     *
      * @param net     the trained network; pruned in place
      * @param initial the network's initial weights (same shape), needed for rewinding, else may be null;
-     *                compacted along with {@code net}
-     * @param test    the test set for the metrics of each round, or null (then the rounds carry none)
+     *                compacted along with {@code net} (when given, also without rewinding)
+     * @param train   the calibration and fine-tuning data; may be null only when the run reads no data: a criterion
+     *                that {@linkplain ScorerFactory#needsData() needs none}, no fine-tuning epochs, no
+     *                reconstruction, and (structured, with BatchNorm layers) no BatchNorm re-estimation
+     * @param test    the test set for the metrics of each round, or null: then nothing is evaluated, and every
+     *                round's {@code test} and {@code beforeFinetune} are null
+     * @return the rounds and the time spent
+     * @throws InvalidSettingException when rewinding has no initial weights, {@code train} is null but the run needs data,
+     *                                 the network has nothing to prune, or a setting does not fit the network
+     * @throws io.prune4j.train.TrainingDivergedException when fine-tuning diverges
      */
     public Outcome run(Graph net, Graph initial, DeviceData train, DeviceData test) {
+        Objects.requireNonNull(net, "net");
         if (cfg.rewind() && initial == null) {
             throw new InvalidSettingException("rewinding needs the initial weights: train from scratch instead of loading a model");
+        }
+        if (train == null) {
+            String why = whyDataIsNeeded(net);
+            if (why != null) {
+                throw new InvalidSettingException("pruning without training data (train is null), but " + why);
+            }
         }
         List<String> weightLayers = null;
         if (cfg.structured()) {
@@ -177,6 +296,23 @@ public final class Pruner {
         }
         return cfg.ranking().mode() != Ranking.Mode.RATIO ? cfg.ranking().value()
                 : 1 - Math.pow(1 - cfg.ranking().value(), (double) r / n);
+    }
+
+    /** What in this run reads the training data, or null when nothing does. */
+    private String whyDataIsNeeded(Graph net) {
+        if (cfg.criterion().needsData()) {
+            return "criterion " + cfg.criterion().label() + " scores on calibration batches";
+        }
+        if (cfg.finetune().epochs() > 0) {
+            return "fine-tuning runs " + cfg.finetune().epochs() + " epoch" + (cfg.finetune().epochs() == 1 ? "" : "s");
+        }
+        if (cfg.reconstruct()) {
+            return "reconstruction fits on calibration batches";
+        }
+        if (cfg.structured() && cfg.bnRecalibration() && BatchNormRecalibration.applies(net)) {
+            return "BatchNorm statistics are re-estimated on calibration batches (unless BatchNorm recalibration is turned off)";
+        }
+        return null;
     }
 
     private static String whyNot(ChannelGroups groups) {
@@ -511,8 +647,14 @@ public final class Pruner {
         return s;
     }
 
-    /** Parameters that are not held at zero by a mask. */
+    /**
+     * Parameters that are not held at zero by a mask.
+     *
+     * @param net the network
+     * @return the sum of {@link #nonzero(Parameter)} over its parameters
+     */
     public static long nonzero(Graph net) {
+        Objects.requireNonNull(net, "net");
         long n = 0;
         for (Parameter p : net.parameters()) {
             n += nonzero(p);
@@ -520,8 +662,14 @@ public final class Pruner {
         return n;
     }
 
-    /** Elements of {@code p} not held at zero by its mask (all of them when it has none). */
+    /**
+     * Elements of {@code p} not held at zero by its mask (all of them when it has none).
+     *
+     * @param p the parameter
+     * @return the count; one device read when it has a mask
+     */
     public static long nonzero(Parameter p) {
+        Objects.requireNonNull(p, "p");
         return p.mask() == null ? p.size() : Ranking.count(p.value().backend(), p.mask());
     }
 }

@@ -28,10 +28,22 @@ import java.util.Objects;
  * to the lower index (in layer order, for global scope), so a seed fixes the result.
  */
 public final class Ranking {
+    /** Where a target applies: to each layer (group) on its own, or to all of them at once. */
     public enum Scope {
-        GLOBAL, LAYER;
+        /** One selection over the normalised scores of all layers together. */
+        GLOBAL,
+        /** The same target in every layer, each selected on its own. */
+        LAYER;
 
+        /**
+         * The scope named {@code s}, ignoring case and surrounding blanks.
+         *
+         * @param s {@code global} or {@code layer}
+         * @return the scope
+         * @throws InvalidSettingException when {@code s} names neither
+         */
         public static Scope parse(String s) {
+            Objects.requireNonNull(s, "s");
             try {
                 return valueOf(s.trim().toUpperCase(Locale.ROOT));
             } catch (IllegalArgumentException e) {
@@ -40,14 +52,38 @@ public final class Ranking {
         }
     }
 
-    public enum Mode { RATIO, THRESHOLD, COUNT }
+    /** What a {@link Config}'s {@code value} is. */
+    public enum Mode {
+        /** A sparsity: the fraction of the reference size to remove. */
+        RATIO,
+        /** A threshold τ: entries whose normalised score is at least τ stay. */
+        THRESHOLD,
+        /** A count: the entries to keep, per layer or in total. */
+        COUNT
+    }
 
     /**
-     * @param value         sparsity in [0, 1) for RATIO, τ for THRESHOLD, entries to keep for COUNT
+     * How to select: scope, normalisation, target and guards.
+     *
+     * @param scope         per layer or global; not null
+     * @param normalization how each layer's scores are normalised before the selection; not null
+     * @param mode          what {@code value} is; not null
+     * @param value         sparsity in [0, 1) for RATIO, τ (finite) for THRESHOLD, entries to keep (a whole number ≥ 1) for COUNT
      * @param minKeep       entries every layer keeps at least (≥ 1)
      * @param maxPruneRatio largest fraction of a layer's reference size that may be removed, in (0, 1]
      */
     public record Config(Scope scope, Normalization normalization, Mode mode, double value, int minKeep, double maxPruneRatio) {
+        /**
+         * Checks the configuration.
+         *
+         * @param scope         per layer or global; not null
+         * @param normalization how each layer's scores are normalised before the selection; not null
+         * @param mode          what {@code value} is; not null
+         * @param value         sparsity in [0, 1) for RATIO, τ (finite) for THRESHOLD, entries to keep (a whole number ≥ 1) for COUNT
+         * @param minKeep       entries every layer keeps at least (≥ 1)
+         * @param maxPruneRatio largest fraction of a layer's reference size that may be removed, in (0, 1]
+         * @throws InvalidSettingException when a component is null or out of its range; the message names it
+         */
         public Config {
             if (scope == null || normalization == null || mode == null) {
                 throw new InvalidSettingException("ranking needs a scope, a normalisation and a mode");
@@ -77,10 +113,26 @@ public final class Ranking {
             }
         }
 
+        /**
+         * A sparsity target with the default guards (at least 1 entry kept per layer, no cap on the ratio).
+         *
+         * @param scope    per layer or global
+         * @param norm     the score normalisation
+         * @param sparsity the fraction to remove, in [0, 1)
+         * @return the configuration
+         * @throws InvalidSettingException when an argument is null or {@code sparsity} is outside [0, 1)
+         */
         public static Config ratio(Scope scope, Normalization norm, double sparsity) {
             return new Config(scope, norm, Mode.RATIO, sparsity, 1, 1.0);
         }
 
+        /**
+         * The same configuration with another value (as each round of a schedule needs its own target).
+         *
+         * @param v the new value, in the range {@code mode} asks for
+         * @return the configuration
+         * @throws InvalidSettingException when {@code v} is out of range for the mode
+         */
         public Config withValue(double v) {
             return new Config(scope, normalization, mode, v, minKeep, maxPruneRatio);
         }
@@ -89,12 +141,20 @@ public final class Ranking {
     private Ranking() {}
 
     /**
+     * Selects what stays in every layer, as the class comment describes.
+     *
      * @param scores         one tensor per layer; normalised and masked in place
-     * @param prior          per layer the mask of what is still there, or null (nothing pruned yet)
+     * @param prior          per layer the mask of what is still there (or null for a layer with none), or null
+     *                       (nothing pruned yet)
      * @param referenceSizes per layer the size a ratio refers to (the original size, before any round)
-     * @return keep masks, one per layer, owned by the caller
+     * @param cfg            the target and guards
+     * @return keep masks, one per layer, owned by the caller (empty for no layers)
+     * @throws InvalidSettingException when a COUNT target is larger than a layer (layer scope) or all layers (global scope)
      */
     public static List<Tensor> select(List<Tensor> scores, List<Tensor> prior, int[] referenceSizes, Config cfg) {
+        Objects.requireNonNull(scores, "scores");
+        Objects.requireNonNull(referenceSizes, "referenceSizes");
+        Objects.requireNonNull(cfg, "cfg");
         int layers = scores.size();
         if (layers == 0) {
             return List.of();

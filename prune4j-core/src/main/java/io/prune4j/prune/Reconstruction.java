@@ -15,6 +15,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeMap;
 import java.util.stream.IntStream;
 import org.bytedeco.openblas.global.openblas;
@@ -77,15 +78,36 @@ public final class Reconstruction {
      * a Dense layer on the kept inputs, a convolution on the kept input channels' patches. Call before
      * compaction; the pruned columns are zeroed (compaction then drops them).
      *
+     * @param net          the network, still uncompacted; the refitted layers' weights and biases change in place
+     * @param channelMasks per tensor name, its 0/1 channel mask; borrowed
+     * @param data         the calibration examples (training data); borrowed
+     * @param batches      calibration batches of {@link Calibration#BATCH} examples (fewer when the data set is smaller), ≥ 1
+     * @param seed         fixes which examples are drawn
      * @return how many layers were refitted
+     * @throws InvalidSettingException when a layer's host solves would exceed {@link #MAX_SOLVE_FLOPS}
      */
     public static int refitUnits(Graph net, Map<String, Tensor> channelMasks, DeviceData data, int batches, long seed) {
         return refitUnits(net, channelMasks, data, batches, seed, Progress.NONE);
     }
 
-    /** {@link #refitUnits(Graph, Map, DeviceData, int, long)}, telling {@code progress} of each calibration batch. */
+    /**
+     * {@link #refitUnits(Graph, Map, DeviceData, int, long)}, telling {@code progress} of each calibration batch.
+     *
+     * @param net          the network, still uncompacted; the refitted layers' weights and biases change in place
+     * @param channelMasks per tensor name, its 0/1 channel mask; borrowed
+     * @param data         the calibration examples (training data); borrowed
+     * @param batches      calibration batches of {@link Calibration#BATCH} examples (fewer when the data set is smaller), ≥ 1
+     * @param seed         fixes which examples are drawn
+     * @param progress     told of the work; {@link Progress#NONE} for nothing
+     * @return how many layers were refitted
+     * @throws InvalidSettingException when a layer's host solves would exceed {@link #MAX_SOLVE_FLOPS}
+     */
     public static int refitUnits(Graph net, Map<String, Tensor> channelMasks, DeviceData data, int batches, long seed,
                                  Progress progress) {
+        Objects.requireNonNull(net, "net");
+        Objects.requireNonNull(channelMasks, "channelMasks");
+        Objects.requireNonNull(data, "data");
+        Objects.requireNonNull(progress, "progress");
         return refit(net, unitTargets(net, channelMasks), true, data, batches, seed, DAMPING, progress);
     }
 
@@ -111,16 +133,40 @@ public final class Reconstruction {
      * Refits every masked weight layer row by row on the weights its mask keeps. Call after the masks
      * are chosen and before they are installed; the values outside each mask are zeroed.
      *
+     * @param net          the network; the refitted layers' weights and biases change in place
+     * @param nodes        the masked weight layers
+     * @param weightMasks  one 0/1 mask per node, shaped like its weight, in the same order; borrowed
+     * @param data         the calibration examples (training data); borrowed
+     * @param batches      calibration batches of {@link Calibration#BATCH} examples (fewer when the data set is smaller), ≥ 1
+     * @param seed         fixes which examples are drawn
      * @return how many layers were refitted
+     * @throws InvalidSettingException when a layer's host solves would exceed {@link #MAX_SOLVE_FLOPS}
      */
     public static int refitWeights(Graph net, List<String> nodes, List<Tensor> weightMasks, DeviceData data, int batches,
                                    long seed) {
         return refitWeights(net, nodes, weightMasks, data, batches, seed, Progress.NONE);
     }
 
-    /** {@link #refitWeights(Graph, List, List, DeviceData, int, long)}, telling {@code progress} of each calibration batch. */
+    /**
+     * {@link #refitWeights(Graph, List, List, DeviceData, int, long)}, telling {@code progress} of each calibration batch.
+     *
+     * @param net          the network; the refitted layers' weights and biases change in place
+     * @param nodes        the masked weight layers
+     * @param weightMasks  one 0/1 mask per node, shaped like its weight, in the same order; borrowed
+     * @param data         the calibration examples (training data); borrowed
+     * @param batches      calibration batches of {@link Calibration#BATCH} examples (fewer when the data set is smaller), ≥ 1
+     * @param seed         fixes which examples are drawn
+     * @param progress     told of the work; {@link Progress#NONE} for nothing
+     * @return how many layers were refitted
+     * @throws InvalidSettingException when a layer's host solves would exceed {@link #MAX_SOLVE_FLOPS}
+     */
     public static int refitWeights(Graph net, List<String> nodes, List<Tensor> weightMasks, DeviceData data, int batches,
                                    long seed, Progress progress) {
+        Objects.requireNonNull(net, "net");
+        Objects.requireNonNull(nodes, "nodes");
+        Objects.requireNonNull(weightMasks, "weightMasks");
+        Objects.requireNonNull(data, "data");
+        Objects.requireNonNull(progress, "progress");
         return refit(net, weightTargets(net, nodes, weightMasks), false, data, batches, seed, DAMPING, progress);
     }
 
@@ -140,11 +186,18 @@ public final class Reconstruction {
         return targets;
     }
 
-    /** What a refit tells of its progress: how much work there is, then each calibration batch done. */
+    /** What a refit tells of its progress: how much work there is, then each calibration batch done. Both do nothing by default. */
     public interface Progress {
+        /** Progress that goes nowhere. */
         Progress NONE = new Progress() {};
 
-        /** Called once, before any work: {@code layers} layers, each fitted on {@code batches} calibration batches. */
+        /**
+         * Called once, before any work: {@code layers} layers, each fitted on {@code batches} calibration batches.
+         * Not called when no layer is refitted.
+         *
+         * @param layers  the layers to refit
+         * @param batches the calibration batches each is fitted on
+         */
         default void started(int layers, int batches) {}
 
         /** Called after each calibration batch of each layer. */
@@ -199,7 +252,7 @@ public final class Reconstruction {
             if (flops > MAX_SOLVE_FLOPS) {
                 throw new InvalidSettingException(String.format(Locale.ROOT,
                         "reconstruction of %s would take about %.0f GFLOP of host solves (%d rows, %d inputs, %s): too slow;"
-                                + " prune without --reconstruct, or structured", d.name(), flops / 1e9, d.units(), in,
+                                + " prune without reconstruction, or structured", d.name(), flops / 1e9, d.units(), in,
                         unitMasks ? "one shared system" : "one system per row"));
             }
             plans.put(e.getKey(), plan);

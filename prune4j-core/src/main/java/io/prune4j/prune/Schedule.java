@@ -20,7 +20,15 @@ public enum Schedule {
      */
     GRADUAL;
 
+    /**
+     * The schedule named {@code s}, ignoring case and surrounding blanks.
+     *
+     * @param s {@code oneshot}, {@code iterative} or {@code gradual}
+     * @return the schedule
+     * @throws InvalidSettingException when {@code s} names none of them
+     */
     public static Schedule parse(String s) {
+        java.util.Objects.requireNonNull(s, "s");
         try {
             return valueOf(s.trim().toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {

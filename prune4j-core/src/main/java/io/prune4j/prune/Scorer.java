@@ -20,6 +20,11 @@ public interface Scorer extends AutoCloseable {
     /**
      * Prepares buffers for {@code nodes} (names of nodes of {@code net} that the scorer's factory
      * {@link ScorerFactory#scores scores}) and installs hooks.
+     *
+     * @param net         the network to score; borrowed until {@link #finish} or {@link #close}
+     * @param nodes       the nodes to score, each once
+     * @param granularity one score per output unit, or per weight
+     * @throws IllegalArgumentException when a node is given twice, or has no weight for {@link Granularity#WEIGHT}
      */
     void begin(Graph net, List<String> nodes, Granularity granularity);
 
@@ -30,6 +35,8 @@ public interface Scorer extends AutoCloseable {
      * The scores, one tensor per node given to {@link #begin}, in that order: {@code [output channels]}
      * for {@link Granularity#UNIT}, shaped like the node's weight for {@link Granularity#WEIGHT}.
      * The caller owns (and closes) them; hooks are removed.
+     *
+     * @return the scores, higher for more important
      */
     List<Tensor> finish();
 

@@ -11,28 +11,52 @@ import io.prune4j.nn.WeightLayer;
  */
 public interface ScorerFactory {
 
-    /** Short name used in reports and messages, e.g. {@code taylor}. */
+    /**
+     * Short name used in reports and messages, e.g. {@code taylor}.
+     *
+     * @return the name
+     */
     String label();
 
-    /** Whether scoring runs calibration batches forward and backward; data-free criteria score from the weights alone. */
+    /**
+     * Whether scoring runs calibration batches forward and backward; data-free criteria score from the weights alone.
+     *
+     * @return true when the scorer needs calibration batches
+     */
     boolean needsData();
 
-    /** Whether it can score whole output channels (structured pruning). */
+    /**
+     * Whether it can score whole output channels (structured pruning); true by default.
+     *
+     * @return true when it gives unit scores
+     */
     default boolean scoresUnits() {
         return true;
     }
 
-    /** Whether it can score single weights (unstructured pruning). */
+    /**
+     * Whether it can score single weights (unstructured pruning).
+     *
+     * @return true when it gives weight scores
+     */
     boolean scoresWeights();
 
     /**
      * Whether it scores the output channels of {@code layer} in structured pruning: by default the
      * filters and neurons of {@link WeightLayer}s. A group's score is reduced over the members it scores.
+     *
+     * @param layer a layer that writes channels of a prunable group
+     * @return true when it scores that layer's output channels
      */
     default boolean scores(Layer layer) {
         return layer instanceof WeightLayer;
     }
 
-    /** A new scorer for one pruning step; {@code seed} fixes any randomness it has. */
+    /**
+     * A new scorer for one pruning step; {@code seed} fixes any randomness it has.
+     *
+     * @param seed the seed of the step
+     * @return a new scorer, owned by the caller, who closes it
+     */
     Scorer create(long seed);
 }

@@ -23,7 +23,7 @@ import io.prune4j.Prune4jException;
  * Pruned weights end exactly at zero; the others carry the updates. Entries a prior mask removed are
  * pruned again whatever their saliency.
  */
-public final class SparseGpt {
+final class SparseGpt {
     /** Columns per block (lazy batch updates); a multiple of any M up to 128 that divides it. */
     public static final int BLOCK = 128;
 

@@ -5,6 +5,7 @@ import io.prune4j.nn.Graph;
 import io.prune4j.nn.Models;
 import io.prune4j.tensor.DType;
 import io.prune4j.tensor.Tensor;
+import java.util.Objects;
 
 /**
  * Measured inference speed of a network: forward passes on batches gathered from real data, after a
@@ -14,8 +15,20 @@ import io.prune4j.tensor.Tensor;
 public final class Throughput {
     private Throughput() {}
 
-    /** Examples per second of forward passes at {@code batch}. */
+    /**
+     * Examples per second of forward passes at {@code batch}: the first {@code min(batch, count)}
+     * examples of {@code data}, passed forward for a quarter of {@code seconds} to warm up, then
+     * timed for at least {@code seconds}, with the backend synchronised every 8 passes and at the end.
+     *
+     * @param net     the network, run inside an {@link Graph#inferenceScope()}; its weights are not changed
+     * @param data    where the examples come from (on {@code net}'s backend); borrowed
+     * @param batch   examples per forward pass, ≥ 1 (fewer when {@code data} has fewer)
+     * @param seconds how long to time, in seconds, &gt; 0
+     * @return examples per second
+     */
     public static double inferSamplesPerSecond(Graph net, DeviceData data, int batch, double seconds) {
+        Objects.requireNonNull(net, "net");
+        Objects.requireNonNull(data, "data");
         Backend backend = net.backend();
         int rows = Math.min(batch, data.count());
         int[] idx = new int[rows];
@@ -47,8 +60,18 @@ public final class Throughput {
         }
     }
 
-    /** Median latency in milliseconds of a single-example forward pass. */
+    /**
+     * Median latency in milliseconds of a single-example forward pass: the first example of
+     * {@code data}, after {@code max(50, repeats / 4)} warm-up passes, each timed pass synchronised.
+     *
+     * @param net     the network, run inside an {@link Graph#inferenceScope()}; its weights are not changed
+     * @param data    where the example comes from (on {@code net}'s backend), at least one example; borrowed
+     * @param repeats timed passes, ≥ 1
+     * @return the median milliseconds of a pass
+     */
     public static double latencyMillisBatch1(Graph net, DeviceData data, int repeats) {
+        Objects.requireNonNull(net, "net");
+        Objects.requireNonNull(data, "data");
         Backend backend = net.backend();
         try (Tensor order = backend.fromArray(new int[] {0}, 1);
              Tensor x = backend.zeros(DType.FLOAT32, 1, data.featureSize());

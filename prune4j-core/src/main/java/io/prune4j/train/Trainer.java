@@ -11,6 +11,7 @@ import io.prune4j.tensor.DType;
 import io.prune4j.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.SplittableRandom;
 
 /**
@@ -19,6 +20,9 @@ import java.util.SplittableRandom;
  * <p>Each epoch shuffles the example order with a generator seeded from the config's seed (so a
  * seed fixes the whole run), gathers batches on the backend from the uploaded data set, and sums
  * loss and correct predictions on the device; the host reads those sums once per epoch.
+ *
+ * <p>The trainer changes the network's weights in place and owns its optimiser's state (moment
+ * estimates), which {@link #close()} frees; the network and the data stay the caller's.
  */
 public final class Trainer implements AutoCloseable {
     /** Batch size of evaluation passes; large, since no gradients are kept. */
@@ -32,7 +36,17 @@ public final class Trainer implements AutoCloseable {
     private Loss loss = Loss.crossEntropy();
     private long step;
 
+    /**
+     * A trainer of {@code net} with the optimiser {@code config} asks for (Adam with β₁ 0.9, β₂
+     * 0.999, ε 1e-8, or SGD with the config's momentum; the config's weight decay either way) and a
+     * shuffling order seeded from {@code config.seed()}.
+     *
+     * @param net    the network to train; borrowed, its weights change in place
+     * @param config how to train
+     */
     public Trainer(Graph net, TrainConfig config) {
+        Objects.requireNonNull(net, "net");
+        Objects.requireNonNull(config, "config");
         this.net = net;
         this.config = config;
         this.backend = net.backend();
@@ -42,30 +56,60 @@ public final class Trainer implements AutoCloseable {
         this.shuffleRng = new SplittableRandom(config.seed() ^ 0x5DEECE66DL);
     }
 
+    /**
+     * The optimiser the training steps use; owned by this trainer, closed with it.
+     *
+     * @return the optimiser
+     */
     public Optimizer optimizer() {
         return optimizer;
     }
 
-    /** Replaces the objective (e.g. with knowledge distillation); cross-entropy by default. */
+    /**
+     * Replaces the objective (e.g. with knowledge distillation); {@link Loss#crossEntropy()} by
+     * default. Evaluation always measures softmax cross-entropy.
+     *
+     * @param loss the objective of the training steps; borrowed, not closed by the trainer
+     * @return this trainer
+     */
     public Trainer setLoss(Loss loss) {
-        this.loss = loss;
+        this.loss = Objects.requireNonNull(loss, "loss");
         return this;
     }
 
-    /** Training steps taken so far. */
+    /**
+     * Training steps taken so far, over every {@link #fit} and {@link #runEpoch} of this trainer; the
+     * learning-rate schedule's position.
+     *
+     * @return the steps
+     */
     public long steps() {
         return step;
     }
 
     /**
-     * Runs {@code config.epochs()} epochs, evaluating on {@code test} (if not null) after each.
+     * Runs {@code config.epochs()} epochs, numbered from 1, evaluating on {@code test} (if not null)
+     * after each. With 0 epochs it takes no step and returns an empty list.
      *
      * <p>When an epoch diverges (its training loss, a weight or the test loss is NaN or infinite)
      * the weights go back to those at the end of the last good epoch, or to those before the first
      * one, and a {@link TrainingDivergedException} says which epoch, what turned non-finite and what
      * was restored. The network is left usable; masks are re-applied to the restored weights.
+     *
+     * @param train    the training set; borrowed
+     * @param test     the test set to evaluate on after each epoch, or null: then no evaluation runs
+     *                 and every result's {@link EpochResult#test() test} metrics are null
+     * @param listener progress callbacks, or null for none ({@link TrainListener#NONE})
+     * @return one result per epoch, in order
+     * @throws TrainingDivergedException when an epoch diverges (the weights are restored first)
+     * @throws io.prune4j.InvalidSettingException when the config augments but the network's examples are not images
+     *                                            {@code [C, H, W]}
      */
     public List<EpochResult> fit(DeviceData train, DeviceData test, TrainListener listener) {
+        Objects.requireNonNull(train, "train");
+        if (listener == null) {
+            listener = TrainListener.NONE;
+        }
         if (config.augment() && net.inputShape().length != 3) {
             throw new io.prune4j.InvalidSettingException("augmentation shifts and mirrors images, but the network takes examples of shape "
                     + java.util.Arrays.toString(net.inputShape()));
@@ -127,8 +171,25 @@ public final class Trainer implements AutoCloseable {
         }
     }
 
-    /** One epoch of training steps over {@code train} (in a fresh shuffled order), then an evaluation on {@code test}. */
+    /**
+     * One epoch of training steps over {@code train} (in a fresh shuffled order), then an evaluation
+     * on {@code test}. Unlike {@link #fit} it restores nothing when the epoch diverges, and it does not
+     * check that augmentation fits the network.
+     *
+     * @param epoch      the epoch's number, passed to the listener and the result
+     * @param train      the training set; borrowed
+     * @param test       the test set, or null: then no evaluation runs and the result's test metrics are null
+     * @param totalSteps the steps of the whole run, for the learning-rate schedule ({@link TrainConfig#totalSteps})
+     * @param listener   progress callbacks, or null for none
+     * @return what the epoch did
+     * @throws TrainingDivergedException when the training loss, a weight or the test loss is not finite
+     *                                   after the epoch (the weights are left as they are)
+     */
     public EpochResult runEpoch(int epoch, DeviceData train, DeviceData test, long totalSteps, TrainListener listener) {
+        Objects.requireNonNull(train, "train");
+        if (listener == null) {
+            listener = TrainListener.NONE;
+        }
         int n = train.count();
         int bs = config.batchSize();
         int batches = config.batchesPerEpoch(n);
@@ -212,8 +273,18 @@ public final class Trainer implements AutoCloseable {
         }
     }
 
-    /** Mean loss and accuracy of {@code net} on {@code data}, one host read at the end. */
+    /**
+     * Mean softmax cross-entropy and accuracy of {@code net} on {@code data}: inference passes of
+     * {@link #EVAL_BATCH} examples inside an {@link Graph#inferenceScope()}, one host read at the end.
+     * The weights do not change.
+     *
+     * @param net  the network
+     * @param data the examples to evaluate on; borrowed
+     * @return the metrics over all of {@code data}
+     */
     public static Metrics evaluate(Graph net, DeviceData data) {
+        Objects.requireNonNull(net, "net");
+        Objects.requireNonNull(data, "data");
         try (Tensor sums = net.backend().zeros(DType.FLOAT32, 2);
              Graph.InferenceScope inference = net.inferenceScope()) {
             accumulateEvaluation(net, data, sums);
@@ -256,6 +327,7 @@ public final class Trainer implements AutoCloseable {
         return p;
     }
 
+    /** Frees the optimiser's state; the network stays the caller's. */
     @Override
     public void close() {
         optimizer.close();

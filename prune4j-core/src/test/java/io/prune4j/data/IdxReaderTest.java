@@ -173,4 +173,16 @@ class IdxReaderTest {
         String msg = assertThrows(DataFormatException.class, () -> Mnist.load(dir)).getMessage();
         assertTrue(msg.contains("label 10 of example 3"), msg);
     }
+
+    @Test
+    void anIdxFileRecordHoldsExactlyItsDimensions() {
+        assertEquals("dims", assertThrows(NullPointerException.class, () -> new IdxFile(null, new byte[0])).getMessage());
+        assertEquals("data", assertThrows(NullPointerException.class, () -> new IdxFile(new int[] {1}, null)).getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new IdxFile(new int[0], new byte[0]));
+        assertThrows(IllegalArgumentException.class, () -> new IdxFile(new int[] {2, 3}, new byte[5]));
+        assertThrows(IllegalArgumentException.class, () -> new IdxFile(new int[] {-1, -1}, new byte[1]));
+        assertEquals(0, new IdxFile(new int[] {0, 28, 28}, new byte[0]).count());
+        assertEquals("file", assertThrows(NullPointerException.class, () -> IdxReader.read((Path) null)).getMessage());
+        assertEquals("raw", assertThrows(NullPointerException.class, () -> IdxReader.read(null, "x")).getMessage());
+    }
 }

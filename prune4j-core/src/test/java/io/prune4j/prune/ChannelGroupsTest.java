@@ -655,4 +655,29 @@ class ChannelGroupsTest {
             }
         }
     }
+
+    @Test
+    void membersAndGroupsRefuseWhatTheFinderNeverBuilds() {
+        assertEquals("node", assertThrows(NullPointerException.class, () -> new ChannelGroups.Member(null, -1, new int[] {0}))
+                .getMessage());
+        assertEquals("unitOf", assertThrows(NullPointerException.class, () -> new ChannelGroups.Member("a", -1, null)).getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new ChannelGroups.Member("a", -2, new int[] {0}));
+        ChannelGroups.Member m = new ChannelGroups.Member("a", -1, new int[] {0, -1});
+        assertEquals("members", assertThrows(NullPointerException.class, () -> new ChannelGroups.Group(0, "a", 1, null, true, null))
+                .getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new ChannelGroups.Group(0, "a", -1, List.of(m), true, null));
+        assertThrows(IllegalArgumentException.class, () -> new ChannelGroups.Group(-1, "a", 1, List.of(m), true, null));
+        List<ChannelGroups.Member> members = new ArrayList<>(List.of(m));
+        ChannelGroups.Group g = new ChannelGroups.Group(0, "a", 1, members, true, null);
+        members.clear();
+        assertEquals(List.of(m), g.members(), "the group keeps its own copy");
+        Graph net = io.prune4j.nn.Models.mlp(cpu, 4, new int[] {3}, 2, 1);
+        assertEquals("net", assertThrows(NullPointerException.class, () -> ChannelGroups.of(null)).getMessage());
+        assertEquals("keep", assertThrows(NullPointerException.class, () -> ChannelGroups.of(net, null)).getMessage());
+        ChannelGroups groups = ChannelGroups.of(net);
+        assertEquals("name", assertThrows(NullPointerException.class, () -> groups.named(null)).getMessage());
+        assertEquals("name", assertThrows(NullPointerException.class, () -> groups.groupsOf(null)).getMessage());
+        assertEquals("net", assertThrows(NullPointerException.class, () -> groups.all().get(0).producers(null)).getMessage());
+        assertEquals("node", assertThrows(NullPointerException.class, () -> ChannelGroups.activationPoint(net, null)).getMessage());
+    }
 }

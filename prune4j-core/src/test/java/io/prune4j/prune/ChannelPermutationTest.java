@@ -112,4 +112,10 @@ class ChannelPermutationTest {
         assertThrows(InvalidSettingException.class, () -> PruneConfig.builder().setCriterion(Criterion.MAGNITUDE).optStructured(false)
                 .optRewind(true).optPattern(new NmPattern(2, 4).withPermutation()).build());
     }
+
+    @Test
+    void aResultCountsNoNegativeLayers() {
+        assertThrows(IllegalArgumentException.class, () -> new ChannelPermutation.Result(-1, 0, 0, 0));
+        assertEquals(0, new ChannelPermutation.Result(0, 0, 0, 0).layers());
+    }
 }

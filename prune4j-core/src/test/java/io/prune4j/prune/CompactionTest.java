@@ -308,4 +308,17 @@ class CompactionTest {
             assertArrayEquals(before.get(i), after.get(i), "parameter " + i + " changed though the plan was refused");
         }
     }
+
+    @org.junit.jupiter.api.Test
+    void nullArgumentsAreRefusedAtTheCall() {
+        Graph net = Models.mlp(cpu, 4, new int[] {3}, 2, 1);
+        ChannelGroups groups = ChannelGroups.of(net);
+        assertEquals("targets", assertThrows(NullPointerException.class, () -> Compaction.channelMasks(groups, null, List.of()))
+                .getMessage());
+        assertEquals("channelMasks", assertThrows(NullPointerException.class, () -> Compaction.compact(net, null)).getMessage());
+        assertEquals("channelMasks", assertThrows(NullPointerException.class, () -> Compaction.maskUnits(net, null)).getMessage());
+        assertEquals("weightMasks", assertThrows(NullPointerException.class, () -> Compaction.maskWeights(net, List.of(), null))
+                .getMessage());
+        assertEquals("keep", assertThrows(NullPointerException.class, () -> Compaction.prunableWeightLayers(net, null)).getMessage());
+    }
 }

@@ -210,4 +210,14 @@ class NmPatternTest {
             assertEquals(null, ((WeightLayer) net.layer("conv1")).weight().mask(), "an ignored layer stays dense");
         }
     }
+
+    @Test
+    void nullArgumentsAreRefusedAtTheCall() {
+        NmPattern p = new NmPattern(2, 4);
+        assertEquals("scores", assertThrows(NullPointerException.class, () -> p.select(null, null)).getMessage());
+        assertEquals("mask", assertThrows(NullPointerException.class, () -> p.holds(null)).getMessage());
+        assertEquals("layers", assertThrows(NullPointerException.class, () -> p.check(Models.mlp(cpu, 4, new int[] {4}, 2, 1), null))
+                .getMessage());
+        assertThrows(InvalidSettingException.class, () -> NmPattern.parse(null), "null is malformed text, as before");
+    }
 }

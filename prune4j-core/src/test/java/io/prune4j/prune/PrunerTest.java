@@ -246,4 +246,110 @@ class PrunerTest {
                 () -> new PruneConfig(Criterion.TAYLOR, true, half, Schedule.GRADUAL, 3, ft, 0, 0.5f, true, 3, 1, false, false, java.util.Set.of(), io.prune4j.backend.Reduction.MEAN, true, null, 1, 1, java.util.Map.of()))
                 .getMessage().contains("rewinding"));
     }
+
+    @Test
+    void withoutATestSetNoRoundCarriesTestMetricsAtAnyFineTuning() {
+        for (boolean structured : new boolean[] {true, false}) {
+            for (int epochs : new int[] {0, 1}) {
+                for (Schedule s : new Schedule[] {Schedule.ONESHOT, Schedule.ITERATIVE, Schedule.GRADUAL}) {
+                    if (s == Schedule.GRADUAL && epochs == 0) {
+                        continue;
+                    }
+                    List<io.prune4j.train.EpochResult> seen = new java.util.ArrayList<>();
+                    try (Graph copy = net.copy()) {
+                        Pruner.Listener listener = new Pruner.Listener() {
+                            @Override
+                            public void epochDone(io.prune4j.train.EpochResult r) {
+                                seen.add(r);
+                            }
+                        };
+                        PruneConfig cfg = config(Criterion.TAYLOR, structured, s, 0.5, 2, epochs, false, 0);
+                        Pruner.Outcome o = new Pruner(cfg, listener).run(copy, null, train, null);
+                        String what = (structured ? "structured " : "unstructured ") + s + ", " + epochs + " epochs";
+                        assertTrue(!o.rounds().isEmpty(), what);
+                        for (Pruner.Round r : o.rounds()) {
+                            assertEquals(null, r.test(), what);
+                            assertEquals(null, r.beforeFinetune(), what);
+                        }
+                        assertEquals(epochs == 0 ? 0 : s == Schedule.ITERATIVE ? 2 : 1, seen.size(), what);
+                        for (io.prune4j.train.EpochResult r : seen) {
+                            assertEquals(null, r.test(), what);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void withoutTrainingDataOnlyARunThatReadsNoneIsAccepted() {
+        PruneConfig scoredOnData = config(Criterion.TAYLOR, false, Schedule.ONESHOT, 0.5, 1, 0, false, 0);
+        assertTrue(assertThrows(InvalidSettingException.class, () -> new Pruner(scoredOnData, null).run(net, null, null, test))
+                .getMessage().contains("criterion taylor scores on calibration batches"));
+        PruneConfig fineTuned = config(Criterion.MAGNITUDE, false, Schedule.ONESHOT, 0.5, 1, 1, false, 0);
+        assertTrue(assertThrows(InvalidSettingException.class, () -> new Pruner(fineTuned, null).run(net, null, null, test))
+                .getMessage().contains("fine-tuning runs 1 epoch"));
+        Pruner.Outcome o = new Pruner(config(Criterion.MAGNITUDE, false, Schedule.ONESHOT, 0.5, 1, 0, false, 0), null)
+                .run(net, null, null, test);
+        assertTrue(o.rounds().get(0).test() != null, "data-free pruning still evaluates on the test set");
+    }
+
+    @Test
+    void nullsThatHaveNoMeaningAreRefusedAtTheCall() {
+        PruneConfig cfg = config(Criterion.MAGNITUDE, false, Schedule.ONESHOT, 0.5, 1, 0, false, 0);
+        assertEquals("cfg", assertThrows(NullPointerException.class, () -> new Pruner(null, null)).getMessage());
+        assertEquals("net", assertThrows(NullPointerException.class, () -> new Pruner(cfg, null).run(null, null, train, test))
+                .getMessage());
+        assertEquals("net", assertThrows(NullPointerException.class, () -> Pruner.nonzero((Graph) null)).getMessage());
+        assertEquals("p", assertThrows(NullPointerException.class, () -> Pruner.nonzero((Parameter) null)).getMessage());
+        assertEquals("v", assertThrows(NullPointerException.class, () -> PruneConfig.builder().setCriterion(null)).getMessage());
+        assertEquals("v", assertThrows(NullPointerException.class, () -> PruneConfig.builder().optRanking(null)).getMessage());
+        assertEquals("v", assertThrows(NullPointerException.class, () -> PruneConfig.builder().optSchedule(null, 1)).getMessage());
+        assertEquals("v", assertThrows(NullPointerException.class, () -> PruneConfig.builder().optFinetune(null)).getMessage());
+        assertEquals("v", assertThrows(NullPointerException.class, () -> PruneConfig.builder().optGroupReduction(null)).getMessage());
+        assertThrows(NullPointerException.class, () -> Criterion.parse(null));
+        assertThrows(NullPointerException.class, () -> Schedule.parse(null));
+        assertEquals("teacher", assertThrows(NullPointerException.class, () -> new Distillation(null, 2, 0.5f)).getMessage());
+        // the nullable settings: null means none
+        PruneConfig none = PruneConfig.builder().setCriterion(Criterion.MAGNITUDE).optKeep(null).optNodeSparsity(null).optPattern(null)
+                .optBudget(null, 1).build();
+        assertTrue(none.keep().isEmpty() && none.nodeSparsity().isEmpty() && none.pattern() == null && none.budget() == null);
+    }
+
+    @Test
+    void theConstructorAndTheBuilderRefuseAMissingCriterionAlike() {
+        String viaBuilder = assertThrows(InvalidSettingException.class, () -> PruneConfig.builder().build()).getMessage();
+        TrainConfig ft = TrainConfig.builder().optEpochs(1).build();
+        Ranking.Config half = Ranking.Config.ratio(Ranking.Scope.LAYER, Normalization.L2, 0.5);
+        String viaConstructor = assertThrows(InvalidSettingException.class, () -> new PruneConfig(null, true, half, Schedule.ONESHOT, 1,
+                ft, 0, 0.5f, false, 3, 1, false, false, java.util.Set.of(), io.prune4j.backend.Reduction.MEAN, true, null, 1, 1,
+                java.util.Map.of())).getMessage();
+        assertEquals(viaBuilder, viaConstructor);
+        assertTrue(viaConstructor.contains("setCriterion"));
+    }
+
+    @Test
+    void layerwiseCriteriaNameTheGuardsInLibraryTerms() {
+        Ranking.Config guarded = new Ranking.Config(Ranking.Scope.LAYER, Normalization.NONE, Ranking.Mode.RATIO, 0.5, 2, 1);
+        String msg = assertThrows(InvalidSettingException.class, () -> PruneConfig.builder().setCriterion(Criterion.WANDA)
+                .optStructured(false).optRanking(guarded).optFinetune(TrainConfig.builder().optEpochs(0).build()).build()).getMessage();
+        assertEquals("wanda prunes every layer to the same sparsity: the minimum kept per layer and the maximum per-layer pruning ratio"
+                + " do not apply", msg);
+    }
+
+    @Test
+    void roundsAndOutcomesRefuseImpossibleCounts() {
+        assertThrows(IllegalArgumentException.class, () -> new Pruner.Round(0, 0.5, 10, 5, 20, null, null));
+        assertThrows(IllegalArgumentException.class, () -> new Pruner.Round(1, 0.5, 10, 11, 20, null, null));
+        assertThrows(IllegalArgumentException.class, () -> new Pruner.Round(1, 0.5, 10, 5, -1, null, null));
+        Pruner.Round r = new Pruner.Round(1, 0.5, 10, 5, 20, null, null);
+        assertEquals("rounds", assertThrows(NullPointerException.class, () -> new Pruner.Outcome(null, 0, 0, 0)).getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new Pruner.Outcome(List.of(r), -1, 0, 0));
+        assertThrows(IllegalArgumentException.class, () -> new Pruner.Outcome(List.of(r), 0, Double.NaN, 0));
+        List<Pruner.Round> mutable = new java.util.ArrayList<>(List.of(r));
+        Pruner.Outcome o = new Pruner.Outcome(mutable, 0, 0, 0);
+        mutable.clear();
+        assertEquals(1, o.rounds().size(), "the outcome keeps its own copy");
+        assertThrows(UnsupportedOperationException.class, () -> o.rounds().clear());
+    }
 }

@@ -243,4 +243,12 @@ class RankingTest {
         assertArrayEquals(new float[3], z.toFloatArray());
         assertEquals(2, cpu.countAtLeast(cpu.fromArray(new float[] {1, 2, 3}, 3), 2f));
     }
+
+    @Test
+    void nullArgumentsAreRefusedAtTheCall() {
+        Ranking.Config cfg = Ranking.Config.ratio(Ranking.Scope.LAYER, Normalization.L2, 0.5);
+        assertEquals("cfg", assertThrows(NullPointerException.class, () -> Ranking.select(List.of(), null, new int[0], null)).getMessage());
+        assertEquals("scores", assertThrows(NullPointerException.class, () -> Ranking.select(null, null, new int[0], cfg)).getMessage());
+        assertThrows(NullPointerException.class, () -> Ranking.Scope.parse(null));
+    }
 }

@@ -509,4 +509,14 @@ class ReconstructionTest {
         }
         return m;
     }
+
+    @Test
+    void nullArgumentsAreRefusedAtTheCall() {
+        Graph net = Models.mlp(b, 4, new int[] {3}, 2, 1);
+        assertEquals("data", assertThrows(NullPointerException.class, () -> Reconstruction.refitUnits(net, java.util.Map.of(), null, 1, 1))
+                .getMessage());
+        assertEquals("progress", assertThrows(NullPointerException.class,
+                () -> Reconstruction.refitWeights(net, List.of(), List.of(), DeviceData.upload(b, gaussian(8, 4, 1)), 1, 1, null))
+                .getMessage());
+    }
 }

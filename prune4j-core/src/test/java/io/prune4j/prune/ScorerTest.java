@@ -287,4 +287,19 @@ class ScorerTest {
         }
         assertEquals(0, net.hookCount());
     }
+
+    @Test
+    void nullArgumentsAreRefusedAtTheCall() {
+        assertEquals("criterion", assertThrows(NullPointerException.class,
+                () -> Calibration.score(null, 1, net, List.of(), Granularity.UNIT, data, 1, 1, null)).getMessage());
+        assertEquals("data", assertThrows(NullPointerException.class,
+                () -> Calibration.score(Criterion.TAYLOR, 1, net, List.of(), Granularity.UNIT, null, 1, 1, null)).getMessage());
+        assertEquals("granularity", assertThrows(NullPointerException.class,
+                () -> Calibration.score(Criterion.MAGNITUDE, 1, net, List.of(), null, null, 0, 1, null)).getMessage());
+        assertEquals("data", assertThrows(NullPointerException.class, () -> BatchNormRecalibration.run(net, null, 1, 1)).getMessage());
+        assertEquals("net", assertThrows(NullPointerException.class, () -> BatchNormRecalibration.applies(null)).getMessage());
+        try (Scorer s = Criterion.MAGNITUDE.create(1)) {
+            assertEquals("nodes", assertThrows(NullPointerException.class, () -> s.begin(net, null, Granularity.UNIT)).getMessage());
+        }
+    }
 }
