@@ -91,7 +91,8 @@ TL="$ROOT/target/bundle-test-lib"
 rm -rf "$TL" && mkdir -p "$TL"
 log "copying test-scope dependencies"
 # the modules' own jars are left out: their classes travel as test/classes and app/lib
-mvn -q dependency:copy-dependencies -DincludeScope=test -DoutputDirectory="$TL" \
+# (package again, up to date by now: a module's reactor siblings resolve only once packaged in the same run)
+mvn -q -DskipTests -Dp4j.skipDocs "$@" package dependency:copy-dependencies -DincludeScope=test -DoutputDirectory="$TL" \
     -DexcludeGroupIds=io.prune4j,org.junit.jupiter,org.junit.platform,org.junit.vintage,org.opentest4j,org.apiguardian
 for f in "$TL"/*.jar; do
     [[ -e "$f" ]] || continue
