@@ -102,6 +102,20 @@ public final class Pruner {
                 throw new IllegalArgumentException("durations must be ≥ 0: " + scoreSeconds + ", " + pruneSeconds + ", " + finetuneSeconds);
             }
         }
+
+        /**
+         * The last round: after a one-shot schedule the only one, after an iterative or gradual one
+         * the final network's.
+         *
+         * @return the last entry of {@link #rounds()}
+         * @throws java.util.NoSuchElementException when there are no rounds
+         */
+        public Round last() {
+            if (rounds.isEmpty()) {
+                throw new java.util.NoSuchElementException("the outcome has no rounds");
+            }
+            return rounds.get(rounds.size() - 1);
+        }
     }
 
     /**
@@ -184,6 +198,15 @@ public final class Pruner {
     private double baselineCost;
 
     /**
+     * A pruner of one configuration, with no progress callbacks.
+     *
+     * @param cfg what to do (not null)
+     */
+    public Pruner(PruneConfig cfg) {
+        this(cfg, null);
+    }
+
+    /**
      * A pruner of one configuration. It keeps state between rounds of one {@link #run}: use one
      * pruner per run.
      *
@@ -194,6 +217,21 @@ public final class Pruner {
         Objects.requireNonNull(cfg, "cfg");
         this.cfg = cfg;
         this.listener = listener == null ? new Listener() {} : listener;
+    }
+
+    /**
+     * Runs the configured schedule on {@code net}, the common case: no initial weights (so no
+     * lottery-ticket rewinding), as {@code run(net, null, train, test)}.
+     *
+     * @param net   the trained network; pruned in place (not null)
+     * @param train the calibration and fine-tuning data (see {@link #run(Graph, Graph, DeviceData, DeviceData)})
+     * @param test  the test set for each round's metrics, or null for none
+     * @return the rounds and the time spent
+     * @throws InvalidSettingException as {@link #run(Graph, Graph, DeviceData, DeviceData)}
+     * @throws io.prune4j.train.TrainingDivergedException when fine-tuning diverges
+     */
+    public Outcome run(Graph net, DeviceData train, DeviceData test) {
+        return run(net, null, train, test);
     }
 
     /**

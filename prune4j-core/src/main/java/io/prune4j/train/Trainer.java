@@ -88,6 +88,18 @@ public final class Trainer implements AutoCloseable {
     }
 
     /**
+     * Trains with no progress callbacks: {@code fit(train, test, null)}.
+     *
+     * @param train the training set; borrowed (not null)
+     * @param test  the test set to evaluate on after each epoch, or null for none
+     * @return one result per epoch, in order
+     * @throws TrainingDivergedException when an epoch diverges (the weights are restored first)
+     */
+    public List<EpochResult> fit(DeviceData train, DeviceData test) {
+        return fit(train, test, null);
+    }
+
+    /**
      * Runs {@code config.epochs()} epochs, numbered from 1, evaluating on {@code test} (if not null)
      * after each. With 0 epochs it takes no step and returns an empty list.
      *
