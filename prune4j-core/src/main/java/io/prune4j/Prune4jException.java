@@ -13,10 +13,18 @@ package io.prune4j;
 public class Prune4jException extends RuntimeException {
     static final int MAX_LENGTH = 1000;
 
+    /**
+     * @param message one line naming the problem; control characters are escaped and an overlong
+     *     message is shortened around an ellipsis
+     */
     public Prune4jException(String message) {
         super(oneLine(message));
     }
 
+    /**
+     * @param message one line naming the problem, as for {@link #Prune4jException(String)}
+     * @param cause what led to it, or null
+     */
     public Prune4jException(String message, Throwable cause) {
         super(oneLine(message), cause);
     }

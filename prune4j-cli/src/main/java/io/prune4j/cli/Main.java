@@ -139,6 +139,13 @@ public final class Main {
      */
     private static final String[][] HINTS = {
         {"give the input shape", "--input-shape C,H,W"},
+        {"N:M pattern must be", "--pattern N:M"},
+        {"out of pruning", "--ignore NODE"},
+        {"rank within each layer, not globally", "--scope layer"},
+        {"cannot be combined with reconstruction", "drop --reconstruct"},
+        {"prune without reconstruction", "drop --reconstruct"},
+        {"the input mean", "--input-mean"},
+        {"input standard deviation", "--input-std"},
     };
 
     static String withHint(String msg) {

@@ -35,7 +35,7 @@ final class LayerwisePruning {
         for (String name : layers) {
             if (!Reconstruction.gramOf(net, net.indexOf(name))) {
                 throw new InvalidSettingException(c.cliName() + " prunes Dense layers and one-group convolutions; "
-                        + net.layer(name).describe() + " is neither: leave it out with --ignore " + name);
+                        + net.layer(name).describe() + " is neither: keep " + name + " out of pruning");
             }
         }
     }

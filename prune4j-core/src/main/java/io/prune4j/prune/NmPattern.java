@@ -91,7 +91,7 @@ public record NmPattern(int n, int m, boolean permute) {
         } catch (NumberFormatException e) {
             // falls through to the message below
         }
-        throw new InvalidSettingException("--pattern must be N:M with whole numbers N < M, e.g. 2:4 or 4:8; got '" + s + "'");
+        throw new InvalidSettingException("an N:M pattern must be whole numbers N < M, e.g. 2:4 or 4:8; got '" + s + "'");
     }
 
     /**
@@ -129,7 +129,7 @@ public record NmPattern(int n, int m, boolean permute) {
             int row = d.weight().size() / d.units();
             if (row % m != 0) {
                 throw new InvalidSettingException("pattern " + this + ": layer " + name + " has rows of " + row
-                        + " weights, not a multiple of " + m + "; leave it out with --ignore " + name);
+                        + " weights, not a multiple of " + m + "; keep " + name + " out of pruning");
             }
         }
     }

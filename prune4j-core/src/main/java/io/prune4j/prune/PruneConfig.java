@@ -215,7 +215,7 @@ public record PruneConfig(ScorerFactory criterion, boolean structured, Ranking.C
             }
             if (ranking.scope() == Ranking.Scope.GLOBAL) {
                 throw new InvalidSettingException(c.label() + " prunes each layer on its own (" + (c == Criterion.WANDA
-                        ? "comparing weights within each output row" : "solving each layer's reconstruction") + "): use --scope layer");
+                        ? "comparing weights within each output row" : "solving each layer's reconstruction") + "): rank within each layer, not globally");
             }
             if (schedule == Schedule.GRADUAL) {
                 throw new InvalidSettingException(c.label() + " prunes on calibration inputs between fine-tunings: use the one-shot or"
@@ -223,7 +223,7 @@ public record PruneConfig(ScorerFactory criterion, boolean structured, Ranking.C
             }
             if (reconstruct) {
                 throw new InvalidSettingException(c.label() + " chooses its masks layer by layer on calibration inputs"
-                        + (c == Criterion.SPARSEGPT ? " and updates the weights itself" : "") + ": drop --reconstruct");
+                        + (c == Criterion.SPARSEGPT ? " and updates the weights itself" : "") + ": it cannot be combined with reconstruction");
             }
             if (ranking.minKeep() != 1 || ranking.maxPruneRatio() != 1.0) {
                 throw new InvalidSettingException(c.label() + " prunes every layer to the same sparsity: the minimum kept per layer"

@@ -297,11 +297,11 @@ class LayerwisePruningTest {
         String global = assertThrows(InvalidSettingException.class, () -> PruneConfig.builder().setCriterion(Criterion.WANDA)
                 .optStructured(false).optRanking(Ranking.Config.ratio(Ranking.Scope.GLOBAL, io.prune4j.backend.Normalization.NONE, 0.5))
                 .optFinetune(none).build()).getMessage();
-        assertEquals("wanda prunes each layer on its own (comparing weights within each output row): use --scope layer", global);
+        assertEquals("wanda prunes each layer on its own (comparing weights within each output row): rank within each layer, not globally", global);
         assertTrue(assertThrows(InvalidSettingException.class, () -> PruneConfig.builder().setCriterion(Criterion.SPARSEGPT)
                 .optFinetune(none).build()).getMessage().contains("single weights only"), "structured");
         assertTrue(assertThrows(InvalidSettingException.class, () -> PruneConfig.builder().setCriterion(Criterion.SPARSEGPT)
-                .optStructured(false).optReconstruct(true).optFinetune(none).build()).getMessage().contains("drop --reconstruct"));
+                .optStructured(false).optReconstruct(true).optFinetune(none).build()).getMessage().contains("cannot be combined with reconstruct"));
         assertTrue(assertThrows(InvalidSettingException.class, () -> PruneConfig.builder().setCriterion(Criterion.WANDA)
                 .optStructured(false).optRanking(new Ranking.Config(Ranking.Scope.LAYER, io.prune4j.backend.Normalization.NONE,
                         Ranking.Mode.THRESHOLD, 0.1, 1, 1)).optFinetune(none).build()).getMessage().contains("not to a threshold"));
@@ -311,7 +311,7 @@ class LayerwisePruningTest {
              Graph net = g.build()) {
             PruneConfig cfg = PruneConfig.builder().setCriterion(Criterion.WANDA).optStructured(false).optFinetune(none).build();
             String msg = assertThrows(InvalidSettingException.class, () -> new Pruner(cfg, null).run(net, null, train, null)).getMessage();
-            assertTrue(msg.startsWith("wanda prunes Dense layers and one-group convolutions; ") && msg.endsWith("--ignore dw"), msg);
+            assertTrue(msg.startsWith("wanda prunes Dense layers and one-group convolutions; ") && msg.endsWith("keep dw out of pruning"), msg);
         }
     }
 }

@@ -203,7 +203,7 @@ class NmPatternTest {
             PruneConfig eight = PruneConfig.builder().setCriterion(Criterion.MAGNITUDE).optStructured(false).optPattern(new NmPattern(4, 8))
                     .optFinetune(TrainConfig.builder().optEpochs(0).build()).build();
             String msg = assertThrows(InvalidSettingException.class, () -> new Pruner(eight, null).run(net, null, train, null)).getMessage();
-            assertEquals("pattern 4:8: layer conv1 has rows of 36 weights, not a multiple of 8; leave it out with --ignore conv1", msg);
+            assertEquals("pattern 4:8: layer conv1 has rows of 36 weights, not a multiple of 8; keep conv1 out of pruning", msg);
             PruneConfig ignored = PruneConfig.builder().setCriterion(Criterion.MAGNITUDE).optStructured(false)
                     .optPattern(new NmPattern(4, 8)).optKeep(Set.of("conv1")).optFinetune(TrainConfig.builder().optEpochs(0).build()).build();
             new Pruner(ignored, null).run(net, null, train, null);
