@@ -91,7 +91,7 @@ final class CommonOptions {
         try {
             backend = Backends.create(d, t);
         } catch (io.prune4j.backend.DeviceUnavailableException e) {
-            throw new io.prune4j.backend.DeviceUnavailableException(e.getMessage() + " (--device cpu runs on the CPU)", e);
+            throw new io.prune4j.backend.DeviceUnavailableException(e.getMessage() + " (--device cpu)", e);
         }
         System.err.println("device: " + backend.name() + (d == Backends.Device.AUTO ? " (chosen by --device auto)" : "")
                 + (backend.name().equals("cpu") ? ", " + t + " thread" + (t == 1 ? "" : "s") : ""));

@@ -51,12 +51,15 @@ public final class Cifar10 {
      * @param dir the {@code cifar-10-batches-bin} folder
      * @return the splits, named {@code cifar-10/train} and {@code cifar-10/test}
      * @throws DataFormatException  when {@code dir} is not a folder, or a file is not whole records or cannot be read
-     * @throws MissingFileException when {@code data_batch_1.bin} or {@code test_batch.bin} is missing
+     * @throws MissingFileException when {@code dir} does not exist, or {@code data_batch_1.bin} or {@code test_batch.bin} is missing
      */
     public static Mnist.Splits load(Path dir) {
         Objects.requireNonNull(dir, "dir");
+        if (!Files.exists(dir)) {
+            throw new MissingFileException(dir, "data folder", null);
+        }
         if (!Files.isDirectory(dir)) {
-            throw new DataFormatException(dir + ": data folder not found");
+            throw new DataFormatException(dir + ": is not a folder; expected the folder of the binary CIFAR-10 files");
         }
         List<Path> train = new ArrayList<>();
         for (int i = 1; i <= 5; i++) {

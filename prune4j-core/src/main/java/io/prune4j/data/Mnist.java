@@ -53,12 +53,15 @@ public final class Mnist {
      * @return the splits, named {@code fashion-mnist/train} and {@code fashion-mnist/test}, examples {@code [1, rows, cols]}
      * @throws DataFormatException  when {@code dir} is not a folder, a file is not a valid IDX file of the expected
      *                              dimensions, or the counts, labels or image sizes do not agree
-     * @throws MissingFileException when one of the files is there neither raw nor as {@code .gz}
+     * @throws MissingFileException when {@code dir} does not exist, or one of the files is there neither raw nor as {@code .gz}
      */
     public static Splits load(Path dir) {
         Objects.requireNonNull(dir, "dir");
+        if (!Files.exists(dir)) {
+            throw new MissingFileException(dir, "data folder", HOW_TO_GET);
+        }
         if (!Files.isDirectory(dir)) {
-            throw new DataFormatException(dir + ": data folder not found; " + HOW_TO_GET);
+            throw new DataFormatException(dir + ": is not a folder; expected the folder of the four MNIST-format files");
         }
         Dataset train = load(dir, "train", "train");
         Dataset test = load(dir, "t10k", "test");

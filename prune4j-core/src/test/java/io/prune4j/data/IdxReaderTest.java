@@ -160,7 +160,7 @@ class IdxReaderTest {
         msg = assertThrows(MissingFileException.class, () -> Mnist.load(dir)).getMessage();
         assertTrue(msg.contains("train-images-idx3-ubyte") && msg.contains("dataset-fashion-mnist"), msg);
 
-        msg = assertThrows(DataFormatException.class, () -> Mnist.load(dir.resolve("nowhere"))).getMessage();
+        msg = assertThrows(MissingFileException.class, () -> Mnist.load(dir.resolve("nowhere"))).getMessage();
         assertTrue(msg.contains("data folder not found"), msg);
     }
 
