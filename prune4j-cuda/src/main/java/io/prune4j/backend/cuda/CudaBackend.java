@@ -195,6 +195,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public Tensor fromArray(float[] data, int... shape) {
+        java.util.Objects.requireNonNull(data, "data");
         ArgChecks.length(data.length, shape);
         CudaTensor t = (CudaTensor) zerosUninitialised(DType.FLOAT32, shape);
         try {
@@ -208,6 +209,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public Tensor fromArray(int[] data, int... shape) {
+        java.util.Objects.requireNonNull(data, "data");
         ArgChecks.length(data.length, shape);
         CudaTensor t = (CudaTensor) zerosUninitialised(DType.INT32, shape);
         try {
@@ -250,6 +252,8 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void upload(Tensor dst, float[] src) {
+        java.util.Objects.requireNonNull(dst, "dst");
+        java.util.Objects.requireNonNull(src, "src");
         ArgChecks.upload(dst, DType.FLOAT32, src.length);
         CudaTensor d = f(dst, "upload");
         if (src.length == 0) return;
@@ -260,6 +264,8 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void upload(Tensor dst, int[] src) {
+        java.util.Objects.requireNonNull(dst, "dst");
+        java.util.Objects.requireNonNull(src, "src");
         ArgChecks.upload(dst, DType.INT32, src.length);
         CudaTensor d = i(dst, "upload");
         if (src.length == 0) return;
@@ -545,6 +551,7 @@ public final class CudaBackend implements Backend {
     @Override
     public void accumulate(Tensor acc, Tensor x, float scale, Transform t) {
         ArgChecks.sameSizeFloats("accumulate", acc, "acc", x, "x");
+        java.util.Objects.requireNonNull(t, "t");
         check(CudaKernels.p4j_accumulate(f(acc, "accumulate").address(), f(x, "accumulate").address(), acc.size(), scale, t.ordinal(),
                 stream), "accumulate");
     }
@@ -592,6 +599,8 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void normalize(Tensor s, Normalization kind) {
+        java.util.Objects.requireNonNull(s, "s");
+        java.util.Objects.requireNonNull(kind, "kind");
         ArgChecks.floats("normalize", s);
         CudaTensor c = f(s, "normalize");
         if (kind == Normalization.NONE) {
@@ -1147,6 +1156,7 @@ public final class CudaBackend implements Backend {
     @Override
     public void segmentReduce(Tensor out, Tensor src, Tensor perm, Tensor offsets, io.prune4j.backend.Reduction reduction) {
         ArgChecks.segmentReduce(out, src, perm, offsets);
+        java.util.Objects.requireNonNull(reduction, "reduction");
         CudaTensor o = f(out, "segmentReduce");
         CudaTensor s = f(src, "segmentReduce");
         CudaTensor p = i(perm, "segmentReduce");

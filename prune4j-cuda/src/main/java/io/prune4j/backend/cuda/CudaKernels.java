@@ -230,7 +230,7 @@ public final class CudaKernels {
             int spatial, int absInside, float scale, @Cast("void*") long stream);
 
     // ---- memory, streams, events (device.cu) -----------------------------------------------
-    // Used through DeviceBuffer and CudaTiming; a raw address of 0 is NULL.
+    // Used through DeviceBuffer; a raw address of 0 is NULL.
 
     /**
      * {@code cudaMalloc} of {@code bytes} (1 for 0) into {@code ptr[0]}; 0 there on failure, which is
