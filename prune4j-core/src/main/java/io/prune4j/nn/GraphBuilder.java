@@ -101,7 +101,8 @@ public final class GraphBuilder {
 
     /**
      * Adds a node running {@code layer} on {@code inputs}. The builder takes ownership of the layer;
-     * when the name is taken or the layer does not fit its inputs' shapes, it closes the layer and throws.
+     * when it cannot add it (the graph is built, the name is taken, an input is unknown or the layer
+     * does not fit its inputs' shapes), it closes the layer and throws.
      *
      * @param layer  the node's layer, whose name is the node's (not null)
      * @param inputs the values it reads, in the layer's input order: names of earlier nodes or
@@ -113,19 +114,18 @@ public final class GraphBuilder {
      */
     public String add(Layer layer, String... inputs) {
         Objects.requireNonNull(layer, "layer");
-        Objects.requireNonNull(inputs, "inputs");
-        if (built) {
-            throw new IllegalStateException("the graph has been built");
-        }
-        if (shapes.containsKey(layer.name())) {
-            layer.close();
-            throw new IllegalArgumentException("a node named '" + layer.name() + "' exists already");
-        }
-        int[][] in = new int[inputs.length][];
-        for (int i = 0; i < inputs.length; i++) {
-            in[i] = shape(inputs[i]);
-        }
         try {
+            Objects.requireNonNull(inputs, "inputs");
+            if (built) {
+                throw new IllegalStateException("the graph has been built");
+            }
+            if (shapes.containsKey(layer.name())) {
+                throw new IllegalArgumentException("a node named '" + layer.name() + "' exists already");
+            }
+            int[][] in = new int[inputs.length][];
+            for (int i = 0; i < inputs.length; i++) {
+                in[i] = shape(inputs[i]);
+            }
             shapes.put(layer.name(), layer.outputShape(in));
         } catch (RuntimeException e) {
             layer.close();

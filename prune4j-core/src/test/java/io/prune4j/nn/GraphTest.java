@@ -100,4 +100,47 @@ class GraphTest {
         }
         relu.close();
     }
+
+    /** A pass-through layer that counts its {@code close} calls. */
+    private static final class Counted implements UnaryLayer {
+        private final String name;
+        int closes;
+
+        Counted(String name) {
+            this.name = name;
+        }
+
+        @Override public String name() { return name; }
+        @Override public String describe() { return "Counted " + name; }
+        @Override public int[] outputShape(int[] in) { return in.clone(); }
+        @Override public Tensor forward(Tensor x, boolean training) { return x; }
+        @Override public Tensor backward(Tensor dy, boolean need) { return need ? dy : null; }
+        @Override public List<Parameter> parameters() { return List.of(); }
+        @Override public long flopsPerExample(int[] in) { return 0; }
+        @Override public Layer copy() { return new Counted(name); }
+        @Override public void close() { closes++; }
+    }
+
+    /** The builder owns what it is given: a layer it cannot add is closed, whatever the reason. */
+    @Test
+    void aLayerTheBuilderCannotAddIsClosed() {
+        GraphBuilder g = Graph.builder(b, 1, 4);
+        Counted unknownInput = new Counted("a");
+        assertThrows(IllegalArgumentException.class, () -> g.add(unknownInput, "nowhere"));
+        assertEquals(1, unknownInput.closes, "an unknown input");
+        g.add(new Counted("x"), Graph.INPUT);
+        Counted taken = new Counted("x");
+        assertThrows(IllegalArgumentException.class, () -> g.add(taken, Graph.INPUT));
+        assertEquals(1, taken.closes, "a name taken");
+        Counted noInputs = new Counted("n");
+        assertThrows(NullPointerException.class, () -> g.add(noInputs, (String[]) null));
+        assertEquals(1, noInputs.closes, "null inputs");
+        g.dense("fc", "x", 2);
+        try (Graph net = g.build()) {
+            Counted late = new Counted("late");
+            assertThrows(IllegalStateException.class, () -> g.add(late, "fc"));
+            assertEquals(1, late.closes, "after build");
+            assertEquals(2, net.nodes().size());
+        }
+    }
 }
