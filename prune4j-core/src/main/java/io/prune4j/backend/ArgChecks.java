@@ -494,10 +494,7 @@ public final class ArgChecks {
      * @throws IllegalArgumentException when the sizes or the element types do not fit
      */
     public static void relu(Tensor y, Tensor x) {
-        Objects.requireNonNull(y, "y");
-        Objects.requireNonNull(x, "x");
-        Shapes.requireSameSize("relu", y, "y", x, "x");
-        floats("relu", y, x);
+        sameSizeFloats("relu", y, "y", x, "x");
     }
 
     /**
@@ -510,12 +507,7 @@ public final class ArgChecks {
      * @throws IllegalArgumentException when the sizes or the element types do not fit
      */
     public static void reluBackward(Tensor dx, Tensor dy, Tensor y) {
-        Objects.requireNonNull(dx, "dx");
-        Objects.requireNonNull(dy, "dy");
-        Objects.requireNonNull(y, "y");
-        Shapes.requireSameSize("reluBackward", dx, "dx", dy, "dy");
-        Shapes.requireSameSize("reluBackward", dy, "dy", y, "y");
-        floats("reluBackward", dx, dy, y);
+        sameSizeFloats("reluBackward", dx, "dx", dy, "dy", y, "y");
     }
 
     /**
@@ -563,10 +555,18 @@ public final class ArgChecks {
      * @throws IllegalArgumentException when the sizes or the element types do not fit
      */
     public static void sameSizeFloats(String op, Tensor y, String yName, Tensor x, String xName) {
-        Objects.requireNonNull(y, yName);
-        Objects.requireNonNull(x, xName);
         Shapes.requireSameSize(op, y, yName, x, xName);
         floats(op, y, x);
+    }
+
+    /** As the two-tensor form, for three: all non-null (checked in order), one size, FLOAT32. */
+    private static void sameSizeFloats(String op, Tensor a, String aName, Tensor b, String bName, Tensor c, String cName) {
+        Objects.requireNonNull(a, aName);
+        Objects.requireNonNull(b, bName);
+        Objects.requireNonNull(c, cName);
+        Shapes.requireSameSize(op, a, aName, b, bName);
+        Shapes.requireSameSize(op, b, bName, c, cName);
+        floats(op, a, b, c);
     }
 
     /**
@@ -820,12 +820,7 @@ public final class ArgChecks {
      * @throws IllegalArgumentException when the sizes or the element types do not fit
      */
     public static void accumulateAbsProduct(Tensor acc, Tensor a, Tensor b) {
-        Objects.requireNonNull(acc, "acc");
-        Objects.requireNonNull(a, "a");
-        Objects.requireNonNull(b, "b");
-        Shapes.requireSameSize("accumulateAbsProduct", acc, "acc", a, "a");
-        Shapes.requireSameSize("accumulateAbsProduct", a, "a", b, "b");
-        floats("accumulateAbsProduct", acc, a, b);
+        sameSizeFloats("accumulateAbsProduct", acc, "acc", a, "a", b, "b");
     }
 
     /**
@@ -1276,12 +1271,7 @@ public final class ArgChecks {
      * @throws IllegalArgumentException when the sizes or the element types do not fit
      */
     public static void add(Tensor y, Tensor a, Tensor b) {
-        Objects.requireNonNull(y, "y");
-        Objects.requireNonNull(a, "a");
-        Objects.requireNonNull(b, "b");
-        Shapes.requireSameSize("add", y, "y", a, "a");
-        Shapes.requireSameSize("add", a, "a", b, "b");
-        floats("add", y, a, b);
+        sameSizeFloats("add", y, "y", a, "a", b, "b");
     }
 
     /**
@@ -1294,12 +1284,7 @@ public final class ArgChecks {
      * @throws IllegalArgumentException when the sizes or the element types do not fit
      */
     public static void mul(Tensor y, Tensor a, Tensor b) {
-        Objects.requireNonNull(y, "y");
-        Objects.requireNonNull(a, "a");
-        Objects.requireNonNull(b, "b");
-        Shapes.requireSameSize("mul", y, "y", a, "a");
-        Shapes.requireSameSize("mul", a, "a", b, "b");
-        floats("mul", y, a, b);
+        sameSizeFloats("mul", y, "y", a, "a", b, "b");
     }
 
     /**
@@ -1390,10 +1375,7 @@ public final class ArgChecks {
      * @throws IllegalArgumentException when the sizes or the element types do not fit
      */
     public static void lampScores(Tensor out, Tensor w) {
-        Objects.requireNonNull(out, "out");
-        Objects.requireNonNull(w, "w");
-        Shapes.requireSameSize("lampScores", out, "out", w, "w");
-        floats("lampScores", out, w);
+        sameSizeFloats("lampScores", out, "out", w, "w");
     }
 
     /**
