@@ -176,6 +176,7 @@ public final class ModelFile {
             throw new ModelFormatException(file + ": " + where + ".tensors must map tensor names to shapes");
         }
         Map<String, Tensor> tensors = new LinkedHashMap<>();
+        Layer layer;
         try {
             for (var it = t.fields(); it.hasNext();) {
                 var e = it.next();
@@ -189,23 +190,22 @@ public final class ModelFile {
                 }
                 tensors.put(e.getKey(), backend.fromArray(c.tensor(name + "." + e.getKey(), shape), shape));
             }
-            Layer layer = codec.create(name, Map.copyOf(settings), java.util.Collections.unmodifiableMap(tensors), backend);
-            if (layer == null || layer.getClass() != codec.layerClass() || !layer.name().equals(name)) {
-                if (layer != null) {
-                    layer.close();
-                }
-                throw new ModelFormatException(file + ": " + where + ": the codec of '" + type + "' did not give a "
-                        + codec.layerClass().getSimpleName() + " named " + name);
-            }
-            return layer;
-        } catch (ModelFormatException e) {
-            tensors.values().forEach(Tensor::close);
-            throw e.getMessage().startsWith(file.toString()) ? e : new ModelFormatException(file + ": " + where + " (" + name + "): "
-                    + e.getMessage());
+            layer = codec.create(name, Map.copyOf(settings), java.util.Collections.unmodifiableMap(tensors), backend);
         } catch (RuntimeException e) {
             tensors.values().forEach(Tensor::close);
-            throw new ModelFormatException(file + ": " + where + " (" + name + "): " + e.getMessage());
+            // the reader's own messages name the file already; the codec's get the file and the layer in front
+            throw e instanceof ModelFormatException m && m.getMessage().startsWith(file.toString()) ? m
+                    : new ModelFormatException(file + ": " + where + " (" + name + "): " + e.getMessage());
         }
+        if (layer == null || layer.getClass() != codec.layerClass() || !layer.name().equals(name)) {
+            if (layer != null) {
+                layer.close();
+            }
+            tensors.values().forEach(Tensor::close);
+            throw new ModelFormatException(file + ": " + where + ": the codec of '" + type + "' did not give a "
+                    + codec.layerClass().getSimpleName() + " named " + name);
+        }
+        return layer;
     }
 
     /**
