@@ -48,6 +48,10 @@ for a model in eval mode keeps BatchNormalization nodes (inference form, trainin
                      ReLU, fc2 1x1 conv, Hardsigmoid, scale * input; 1x1 project + BN, residual Add), global average
                      pool, flatten, Linear + Hardswish + Linear. At opset 13 nn.Hardswish is x * HardSigmoid(x) (a
                      Mul), at 17 a HardSwish node. Input 3x12x12.
+  shuffle_split      ShuffleNetV2's units (torchvision's layout, small): a stride-2 unit, a unit split by
+                     x.chunk(2, 1) (Slice nodes with computed bounds), one split by torch.split(x, [6, 10], 1)
+                     (a Split node), each a Concat and a channel shuffle (Reshape to [b, g, c/g, h, w],
+                     Transpose [0, 2, 1, 3, 4], Reshape back); head conv, pool, Linear. Input 3x12x12.
   fmnist_small       conv 1->8 + BN + ReLU + MaxPool 2, conv 8->16 + BN + ReLU + MaxPool 2, flatten,
                      Linear 784 -> 10, trained 2 epochs with Adam (1e-3, batch 128) on Fashion-MNIST with
                      prune4j's scaling x = (p/255 - 0.2860) / 0.3530; opset 17 only. Its json also holds
@@ -277,6 +281,41 @@ class SeSilu(nn.Module):
         return self.head(torch.flatten(self.pool(x), 1))
 
 
+def channel_shuffle(x, groups):
+    """torchvision's ShuffleNetV2 channel shuffle: view as [b, g, c/g, h, w], swap the two channel axes, view back."""
+    b, c, h, w = x.size()
+    x = x.view(b, groups, c // groups, h, w)
+    x = torch.transpose(x, 1, 2).contiguous()
+    return x.view(b, -1, h, w)
+
+
+class ShuffleSplit(nn.Module):
+    """ShuffleNetV2's units, small: a stride-2 unit (two branches on the whole input), a unit that
+       splits with x.chunk(2, 1) (torch 1.13 writes two Slice nodes whose bounds come from Shape, Gather,
+       Add, Div and Mul), one that splits unevenly with torch.split(x, [6, 10], 1) (a Split node), each
+       ending in a concat and a channel shuffle (Reshape to rank 5, Transpose, Reshape back)."""
+
+    def __init__(self, cin=3, c=8, head=24, classes=10):
+        super().__init__()
+        self.stem = nn.Sequential(conv_bn(cin, c, 3), nn.ReLU())
+        self.down1 = nn.Sequential(conv_bn(c, c, 3, 2, groups=c), conv_bn(c, c, 1), nn.ReLU())
+        self.down2 = nn.Sequential(conv_bn(c, c, 1), nn.ReLU(), conv_bn(c, c, 3, 2, groups=c), conv_bn(c, c, 1), nn.ReLU())
+        self.basic = nn.Sequential(conv_bn(c, c, 1), nn.ReLU(), conv_bn(c, c, 3, groups=c), conv_bn(c, c, 1), nn.ReLU())
+        self.uneven = nn.Sequential(conv_bn(2 * c - 6, 2 * c - 6, 1), nn.ReLU())
+        self.head = nn.Sequential(conv_bn(2 * c, head, 1), nn.ReLU())
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.fc = nn.Linear(head, classes)
+
+    def forward(self, x):
+        x = self.stem(x)
+        x = channel_shuffle(torch.cat([self.down1(x), self.down2(x)], 1), 2)
+        a, b = x.chunk(2, dim=1)
+        x = channel_shuffle(torch.cat([a, self.basic(b)], 1), 2)
+        a, b = torch.split(x, [6, 10], dim=1)
+        x = channel_shuffle(torch.cat([a, self.uneven(b)], 1), 4)
+        return self.fc(torch.flatten(self.pool(self.head(x)), 1))
+
+
 class FmnistSmall(nn.Module):
     def __init__(self, classes=10):
         super().__init__()
@@ -497,6 +536,18 @@ def main():
                    "map), 1x1 project-BN, residual Add; GlobalAveragePool, Flatten, Gemm, Hardswish, Gemm. Hardswish is "
                    "x * HardSigmoid(x) at opset 13 and HardSwish at 17",
                    check=check_se_silu, **common)
+
+    if want("shuffle_split"):
+        torch.manual_seed(109)
+        model = oc.randomize_bn(ShuffleSplit(), 1109).eval()
+        export_all("shuffle_split", model, seeded_input((3, 3, 12, 12), 2109),
+                   "ShuffleNetV2 units: stem conv-BN-ReLU; a stride-2 unit (3x3 depthwise s2-BN, 1x1-BN-ReLU | 1x1-BN-ReLU, "
+                   "depthwise s2-BN, 1x1-BN-ReLU), Concat, channel shuffle (Reshape to rank 5, Transpose, Reshape); x.chunk(2, 1) "
+                   "as two Slice nodes, a branch on the second half, Concat, shuffle; torch.split(x, [6, 10], 1) as Split, "
+                   "1x1-BN-ReLU on the second part, Concat, shuffle in 4 groups; 1x1 head conv-BN-ReLU, GlobalAveragePool, "
+                   "Flatten, Gemm",
+                   check=lambda m: (check_bn_kept(m), check_ops(m, {"Slice", "Split", "Transpose", "Reshape", "Div",
+                                                                    "Concat"})), **common)
 
     if want("fmnist_small"):
         model, x, labels, acc, loss, seconds, epochs = train_fmnist_small()

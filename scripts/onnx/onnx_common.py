@@ -238,6 +238,32 @@ def _run_node(node, ins):
         for a in sorted(at["axes"] if "axes" in at else ins[1].tolist()):
             y = y.unsqueeze(a)
         return y
+    if op == "Div":
+        if ins[0].dtype.is_floating_point:
+            return ins[0] / ins[1]
+        return torch.div(ins[0], ins[1], rounding_mode="trunc")
+    if op == "Sub":
+        return ins[0] - ins[1]
+    if op == "Cast":
+        types = {1: torch.float32, 6: torch.int32, 7: torch.int64}
+        return ins[0].to(types[at["to"]])
+    if op == "Transpose":
+        return ins[0].permute(*at["perm"])
+    if op == "Slice":
+        starts, ends = ins[1].tolist(), ins[2].tolist()
+        axes = ins[3].tolist() if len(ins) > 3 and ins[3] is not None else list(range(len(starts)))
+        steps = ins[4].tolist() if len(ins) > 4 and ins[4] is not None else [1] * len(starts)
+        y = ins[0]
+        for a, b, e, st in zip(axes, starts, ends, steps):
+            assert st == 1, "the fixtures slice with step 1"
+            n = y.shape[a]
+            b = max(0, min(b + n if b < 0 else b, n))
+            e = max(0, min(e + n if e < 0 else e, n))
+            y = y.narrow(a, b, max(0, e - b))
+        return y
+    if op == "Split":
+        sizes = at["split"] if "split" in at else ins[1].tolist()
+        return list(torch.split(ins[0], sizes, dim=at.get("axis", 0)))
     raise NotImplementedError(f"node {node.name}: {op}")
 
 
@@ -249,7 +275,8 @@ def run_onnx(proto, x):
     for node in proto.graph.node:  # ONNX requires topological order
         ins = [env[n] if n else None for n in node.input]
         out = _run_node(node, ins)
-        env[node.output[0]] = out
+        for name, value in zip(node.output, out if isinstance(out, list) else [out]):
+            env[name] = value
     return env[proto.graph.output[0].name]
 
 

@@ -15,6 +15,7 @@ import io.prune4j.nn.Add;
 import io.prune4j.nn.AvgPool2d;
 import io.prune4j.nn.BatchNorm;
 import io.prune4j.nn.Clamp;
+import io.prune4j.nn.ChannelSlice;
 import io.prune4j.nn.Concat;
 import io.prune4j.nn.Conv2d;
 import io.prune4j.nn.Dense;
@@ -26,6 +27,7 @@ import io.prune4j.nn.Layer;
 import io.prune4j.nn.MaxPool2d;
 import io.prune4j.nn.Mul;
 import io.prune4j.nn.Parameter;
+import io.prune4j.nn.PermuteChannels;
 import io.prune4j.nn.Relu;
 import io.prune4j.tensor.Tensor;
 import java.io.IOException;
@@ -95,7 +97,7 @@ public final class ModelFile {
 
     /** The layer types this class writes itself; a {@link LayerCodec} cannot take these names. */
     private static final Set<String> BUILT_IN = Set.of("dense", "conv2d", "maxpool2d", "avgpool2d", "globalavgpool", "flatten",
-            "relu", "clamp", "activation", "batchnorm", "add", "mul", "concat", "identity");
+            "relu", "clamp", "activation", "batchnorm", "add", "mul", "concat", "identity", "slice", "permute");
     private static final Map<String, LayerCodec<?>> BY_TYPE = new ConcurrentHashMap<>();
     private static final Map<Class<?>, LayerCodec<?>> BY_CLASS = new ConcurrentHashMap<>();
 
@@ -284,6 +286,13 @@ public final class ModelFile {
                 spec.put("type", "concat").put("name", c.name());
             } else if (layer instanceof Identity id) {
                 spec.put("type", "identity").put("name", id.name());
+            } else if (layer instanceof ChannelSlice sl) {
+                spec.put("type", "slice").put("name", sl.name()).put("start", sl.start()).put("count", sl.count());
+            } else if (layer instanceof PermuteChannels p) {
+                ArrayNode source = spec.put("type", "permute").put("name", p.name()).putArray("source");
+                for (int c : p.source()) {
+                    source.add(c);
+                }
             } else {
                 LayerCodec<?> codec = BY_CLASS.get(layer.getClass());
                 if (codec == null) {
@@ -551,6 +560,18 @@ public final class ModelFile {
                     case "mul" -> new Mul(requireName(file, spec, where), backend);
                     case "concat" -> new Concat(requireName(file, spec, where), backend);
                     case "identity" -> new Identity(requireName(file, spec, where), backend);
+                    case "slice" -> {
+                        String name = requireName(file, spec, where);
+                        int start = requireNonNegative(file, spec, "start", where, -1);
+                        int count = requireInt(file, spec, "count", where);
+                        if (shape == null || (long) start + count > shape[0]) {
+                            throw new ModelFormatException(file + ": " + where + " (" + name + ") slices channels [" + start + ", "
+                                    + ((long) start + count) + ") but " + (shape == null ? "takes " + inputs.size() + " inputs"
+                                    : "its input " + inputs.get(0) + " has " + shape[0]));
+                        }
+                        yield new ChannelSlice(name, backend, start, count);
+                    }
+                    case "permute" -> permute(file, spec, where, backend);
                     default -> readCustom(c, spec, where, type, backend);
                 };
                 nodes.add(new Graph.Node(layer, inputs));
@@ -591,6 +612,28 @@ public final class ModelFile {
         } catch (RuntimeException e) {
             nodes.forEach(n -> n.layer().close());
             throw e;
+        }
+    }
+
+    /** A {@code permute} entry: {@code source}, a permutation of its input's channels. */
+    private static PermuteChannels permute(Path file, JsonNode spec, String where, Backend backend) {
+        String name = requireName(file, spec, where);
+        JsonNode list = spec.get("source");
+        if (list == null || !list.isArray() || list.isEmpty()) {
+            throw new ModelFormatException(file + ": " + where + " (" + name + ") needs 'source', a non-empty array of channel indices");
+        }
+        int[] source = new int[list.size()];
+        for (int i = 0; i < source.length; i++) {
+            JsonNode v = list.get(i);
+            if (!v.isIntegralNumber() || !v.canConvertToInt() || v.asInt() < 0) {
+                throw new ModelFormatException(file + ": " + where + ".source[" + i + "] must be a non-negative integer, got " + v);
+            }
+            source[i] = v.asInt();
+        }
+        try {
+            return new PermuteChannels(name, backend, source);
+        } catch (IllegalArgumentException e) {
+            throw new ModelFormatException(file + ": " + where + ": " + e.getMessage());
         }
     }
 

@@ -78,6 +78,67 @@ public sealed interface ChannelRule {
     }
 
     /**
+     * Output channel {@code c} is input channel {@code start + c}, for {@code c < count}, of the one
+     * input (a slice along the channels: {@code x[:, start:start + count]}, one output of a channel
+     * split); the input's other channels are not read here.
+     *
+     * @param start the first input channel read, ≥ 0
+     * @param count the channels read, ≥ 1
+     */
+    record Slice(int start, int count) implements ChannelRule {
+        /**
+         * A slice rule.
+         *
+         * @param start the first input channel read, ≥ 0
+         * @param count the channels read, ≥ 1
+         * @throws IllegalArgumentException when {@code start} is negative or {@code count} below 1
+         */
+        public Slice {
+            if (start < 0 || count < 1) {
+                throw new IllegalArgumentException("a slice rule needs start ≥ 0 and count ≥ 1, got " + start + " and " + count);
+            }
+        }
+    }
+
+    /**
+     * Output channel {@code c} is input channel {@code source[c]} of the one input, {@code source}
+     * being a permutation (a channel shuffle, or what is left of one once channels are removed).
+     * Channels are tied one to one, as by {@link PassThrough}, but not in order.
+     *
+     * @param source per output channel, the input channel it is (not null; a copy is kept)
+     */
+    record Permutation(int[] source) implements ChannelRule {
+        /**
+         * A permutation rule.
+         *
+         * @param source per output channel, the input channel it is (not null)
+         * @throws IllegalArgumentException when {@code source} is not a permutation of {@code 0 … n−1}
+         */
+        public Permutation {
+            Objects.requireNonNull(source, "source");
+            source = source.clone();
+            boolean[] seen = new boolean[source.length];
+            for (int s : source) {
+                if (s < 0 || s >= source.length || seen[s]) {
+                    throw new IllegalArgumentException("a permutation rule needs each of 0 … " + (source.length - 1) + " once, got "
+                            + java.util.Arrays.toString(source));
+                }
+                seen[s] = true;
+            }
+        }
+
+        /**
+         * The permutation.
+         *
+         * @return per output channel, the input channel it is (a copy)
+         */
+        @Override
+        public int[] source() {
+            return source.clone();
+        }
+    }
+
+    /**
      * {@code [C, H, W] → [C·H·W]}: channel {@code c} of the input becomes the block of {@code H·W}
      * consecutive features starting at {@code c·H·W} of the output.
      */

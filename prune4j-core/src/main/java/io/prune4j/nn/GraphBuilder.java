@@ -376,6 +376,33 @@ public final class GraphBuilder {
     }
 
     /**
+     * Channels {@code start … start + count − 1} of a value ({@link ChannelSlice}):
+     * {@code [C, …] → [count, …]}; a channel split is one slice per piece.
+     *
+     * @param name  the node's name
+     * @param input a value of at least {@code start + count} channels
+     * @param start the first channel kept, ≥ 0
+     * @param count the channels kept, ≥ 1
+     * @return {@code name}
+     */
+    public String slice(String name, String input, int start, int count) {
+        return add(new ChannelSlice(name, backend, start, count), input);
+    }
+
+    /**
+     * ShuffleNet's channel shuffle ({@link PermuteChannels#shuffle}): the channels of {@code input},
+     * in {@code groups} groups, interleaved.
+     *
+     * @param name   the node's name
+     * @param input  a value whose channel count {@code groups} divides
+     * @param groups the groups, ≥ 1
+     * @return {@code name}
+     */
+    public String shuffle(String name, String input, int groups) {
+        return add(PermuteChannels.shuffle(name, backend, channels(input), groups), input);
+    }
+
+    /**
      * Max pooling over {@code window × window} patches ({@link MaxPool2d}, floor mode):
      * {@code [C, H, W] → [C, (H + 2·pad − window) / stride + 1, …]}.
      *

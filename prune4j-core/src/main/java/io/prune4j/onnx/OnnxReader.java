@@ -12,6 +12,7 @@ import io.prune4j.nn.Add;
 import io.prune4j.nn.AvgPool2d;
 import io.prune4j.nn.BatchNorm;
 import io.prune4j.nn.Clamp;
+import io.prune4j.nn.ChannelSlice;
 import io.prune4j.nn.Concat;
 import io.prune4j.nn.Conv2d;
 import io.prune4j.nn.Dense;
@@ -23,6 +24,7 @@ import io.prune4j.nn.Identity;
 import io.prune4j.nn.Layer;
 import io.prune4j.nn.MaxPool2d;
 import io.prune4j.nn.Mul;
+import io.prune4j.nn.PermuteChannels;
 import io.prune4j.nn.Relu;
 import io.prune4j.onnx.proto.AttributeProto;
 import io.prune4j.onnx.proto.GraphProto;
@@ -61,12 +63,15 @@ import java.util.Set;
  * MaxPool (ceil_mode too), AveragePool, GlobalAveragePool, ReduceMean over the spatial axes, Add,
  * Sum, Mul of two computed values (of one shape, or a {@code [C, 1, 1]} gate and a {@code [C, H, W]}
  * map: SiLU, hardswish before opset 14, squeeze-and-excitation; not by a constant), Concat
- * (channels), Flatten, Reshape to {@code [batch, features]}, Gemm, MatMul (with a
+ * (channels), Slice and Split along the channels ({@link ChannelSlice}), a channel shuffle (Reshape to
+ * {@code [batch, g, C/g, H, W]}, Transpose {@code [0, 2, 1, 3, 4]}, Reshape back, or a Gather of every
+ * channel once along axis 1, as prune4j writes it: {@link PermuteChannels}),
+ * Flatten, Reshape to {@code [batch, features]}, Gemm, MatMul (with a
  * following Add of a constant as its bias), a last Softmax or LogSoftmax ({@link OutputFunction}),
  * and Identity, Dropout (inference form), Pad (of zeros) and Constant, which become no node of
- * their own. The shape arithmetic before a Reshape (Shape, Gather, Unsqueeze, Squeeze, Slice, Cast
- * and Concat of shapes, as PyTorch writes for {@code x.view(x.size(0), -1)}) is evaluated while
- * reading ({@link ShapeFolding}).
+ * their own. The shape arithmetic before a Reshape or Slice (Shape, Gather, Unsqueeze, Squeeze, Slice,
+ * Cast, Concat, Add, Sub, Mul and Div of shapes, as PyTorch writes for {@code x.view(x.size(0), -1)}
+ * and {@code x.chunk(2, 1)}) is evaluated while reading ({@link ShapeFolding}).
  *
  * <p>The graph's one non-initializer input is the network's input: {@code [batch, C, H, W]} or
  * {@code [batch, features]}, the batch extent fixed or symbolic; symbolic extents after the batch
@@ -95,8 +100,10 @@ public final class OnnxReader {
     /** The operators read, for error messages and documentation. */
     public static final String SUPPORTED = "Conv, BatchNormalization, Relu, Clip, LeakyRelu, Sigmoid, Tanh, HardSigmoid, HardSwish, Elu, "
             + "MaxPool, AveragePool, GlobalAveragePool, ReduceMean (spatial), Add, Sum, Mul (of two computed values), Concat, Flatten, "
-            + "Reshape, Gemm, MatMul, Identity, Dropout, Constant, Pad (of zeros), Softmax and LogSoftmax (last), and on shapes Shape, "
-            + "Gather, Unsqueeze, Squeeze, Slice, Cast";
+            + "Slice and Split (channels), Gather (a channel permutation), Reshape (a flatten, or Reshape-Transpose-Reshape as a channel "
+            + "shuffle), Gemm, MatMul, Identity, "
+            + "Dropout, Constant, Pad (of zeros), Softmax and LogSoftmax (last), and on shapes Shape, Gather, Unsqueeze, Squeeze, "
+            + "Slice, Cast, Add, Sub, Mul, Div";
     /** Largest file read: protobuf's own limit for one message. */
     private static final long MAX_BYTES = Integer.MAX_VALUE;
 
@@ -113,6 +120,8 @@ public final class OnnxReader {
     private final Map<String, String> initializerNames = new LinkedHashMap<>();
     private final Set<String> usedInitializers = new HashSet<>();
     private final Set<String> taken = new HashSet<>();
+    /** Values that are part of a channel shuffle (Reshape to rank 5, then Transpose) not yet reshaped back. */
+    private final Map<String, Shuffle> shuffles = new HashMap<>();
     /** The graph's output, and the Softmax or LogSoftmax taken off it (see {@link OutputFunction}). */
     private String graphOutput;
     private OutputFunction function = OutputFunction.NONE;
@@ -235,6 +244,10 @@ public final class OnnxReader {
                 }
             }
             String last = activations.get(outputName);
+            if (last == null && shuffles.containsKey(outputName)) {
+                throw new OnnxFormatException(file + ": the graph output '" + outputName + "' is a rank-5 view of a feature map, not class"
+                        + " scores");
+            }
             if (last == null) {
                 throw new OnnxFormatException(file + ": the graph output '" + outputName + "' is "
                         + (constants.containsKey(outputName) ? "a constant" : "produced by no node"));
@@ -527,6 +540,9 @@ public final class OnnxReader {
                 attributes(node);
                 inputs(node, 2, op.equals("Add") ? 2 : Integer.MAX_VALUE);
                 outputsOnly(node, 1);
+                if (op.equals("Add") && foldsArithmetic(node)) {
+                    return;
+                }
                 String[] in = new String[node.getInputCount()];
                 for (int i = 0; i < in.length; i++) {
                     if (constants.containsKey(node.getInput(i))) {
@@ -537,7 +553,24 @@ public final class OnnxReader {
                 }
                 add(g, node, new Add(name(node, null), backend), in);
             }
-            case "Mul" -> mul(g, node);
+            case "Mul" -> {
+                attributes(node);
+                inputs(node, 2, 2);
+                outputsOnly(node, 1);
+                if (!foldsArithmetic(node)) {
+                    mul(g, node);
+                }
+            }
+            case "Sub", "Div" -> {
+                attributes(node);
+                inputs(node, 2, 2);
+                outputsOnly(node, 1);
+                if (!foldsArithmetic(node)) {
+                    throw error(node, op + " is supported only on shapes (integer constants and Shape outputs)");
+                }
+            }
+            case "Split" -> split(g, node, readers);
+            case "Transpose" -> transpose(node);
             case "Concat" -> {
                 attributes(node, "axis");
                 inputs(node, 1, Integer.MAX_VALUE);
@@ -586,12 +619,16 @@ public final class OnnxReader {
                 attributes(node, "axis");
                 inputs(node, 2, 2);
                 outputsOnly(node, 1);
+                if (activations.containsKey(node.getInput(0))) {
+                    gatherChannels(g, node);
+                    return;
+                }
                 Constant data = shapeInput(node, 0, "data");
                 Constant indices = shapeInput(node, 1, "indices");
                 fold(node, () -> ShapeFolding.gather(data, indices, intAttr(node, "axis", 0)));
             }
             case "Unsqueeze", "Squeeze" -> squeezing(node);
-            case "Slice" -> slice(node);
+            case "Slice" -> slice(g, node);
             case "Cast" -> cast(node);
             case "Pad" -> zeroPad(node);
             case "Gemm" -> gemm(g, node, nodes, readers, absorbed);
@@ -911,10 +948,20 @@ public final class OnnxReader {
         attributes(node, "allowzero");
         inputs(node, 2, 2);
         outputsOnly(node, 1);
-        String x = activation(node, 0);
         Constant s = constant(node, 1, "shape");
         if (s.ints == null) {
             throw error(node, "shape '" + node.getInput(1) + "' must be INT64");
+        }
+        boolean zeroCopies = intAttr(node, "allowzero", 0) == 0;
+        Shuffle shuffle = shuffles.get(node.getInput(0));
+        if (shuffle != null) {
+            unshuffle(g, node, shuffle, s, zeroCopies);
+            return;
+        }
+        String x = activation(node, 0);
+        if (s.ints.length == 5 && g.shape(x).length == 3) {
+            startShuffle(g, node, x, s, zeroCopies);
+            return;
         }
         long features = 1;
         for (int d : g.shape(x)) {
@@ -1028,36 +1075,276 @@ public final class OnnxReader {
         fold(node, () -> unsqueeze ? ShapeFolding.unsqueeze(data, a) : ShapeFolding.squeeze(data, a));
     }
 
-    private void slice(NodeProto node) {
+    private void slice(GraphBuilder g, NodeProto node) {
+        if (node.getInputCount() > 0 && (activations.containsKey(node.getInput(0)) || shuffles.containsKey(node.getInput(0)))) {
+            channelSlice(g, node);
+            return;
+        }
         outputsOnly(node, 1);
         inputs(node, 1, opset < 10 ? 1 : 5);
         Constant data = shapeInput(node, 0, "data");
-        long[] starts;
-        long[] ends;
-        long[] axes;
-        long[] steps = {1};
-        if (opset < 10) {
-            attributes(node, "starts", "ends", "axes");
-            inputs(node, 1, 1);
-            starts = intsAttr(node, "starts", null);
-            ends = intsAttr(node, "ends", null);
-            axes = intsAttr(node, "axes", new long[] {0});
-        } else {
-            attributes(node);
-            inputs(node, 3, 5);
-            starts = shapeInts(node, 1, "starts");
-            ends = shapeInts(node, 2, "ends");
-            axes = node.getInputCount() > 3 && !node.getInput(3).isEmpty() ? shapeInts(node, 3, "axes") : new long[] {0};
-            if (node.getInputCount() > 4 && !node.getInput(4).isEmpty()) {
-                steps = shapeInts(node, 4, "steps");
-            }
-        }
+        SliceArgs args = sliceArgs(node);
+        long[] starts = args.starts();
+        long[] ends = args.ends();
+        long[] axes = args.axes() == null ? new long[] {0} : args.axes();
+        long[] steps = args.steps();
         if (starts == null || ends == null || starts.length != 1 || ends.length != 1 || axes.length != 1 || steps.length != 1
                 || axes[0] != 0 && axes[0] != -1) {
             throw error(node, "only a slice of one axis of a one-dimensional shape is supported");
         }
         long step = steps[0];
         fold(node, () -> ShapeFolding.slice(data, starts[0], ends[0], step));
+    }
+
+    /** The one form of a channel shuffle read, for messages. */
+    private static final String SHUFFLE = "Reshape to [batch, g, C/g, H, W], Transpose with perm [0, 2, 1, 3, 4], Reshape to "
+            + "[batch, C, H, W]";
+
+    /** A channel shuffle read so far: {@code source}'s channels in {@code groups} groups, transposed once the Transpose is read. */
+    private record Shuffle(String source, int channels, int groups, int height, int width, boolean transposed) {}
+
+    /**
+     * The extents a Reshape to {@code target} gives a {@code [batch, …from]} value, batch first (as
+     * {@link ShapeFolding#BATCH}), or null when the batch extent does not stay the batch: {@code 0}
+     * copies the input's extent (unless {@code allowzero}), one {@code −1} takes what is left.
+     */
+    private long[] reshaped(NodeProto node, long[] target, int[] from, boolean zeroCopies) {
+        long total = 1;
+        for (int d : from) {
+            total *= d;
+        }
+        long[] out = target.clone();
+        int free = -1;
+        long known = 1;
+        for (int i = 0; i < out.length; i++) {
+            long t = out[i];
+            if (i == 0) {
+                if (t == ShapeFolding.BATCH || t == 0 && zeroCopies || fixedBatch > 0 && t == fixedBatch) {
+                    out[0] = ShapeFolding.BATCH;
+                    continue;
+                }
+                if (t != -1) {
+                    return null;
+                }
+            }
+            if (t == 0 && zeroCopies) {
+                if (i > from.length) {
+                    throw error(node, "shape " + Arrays.toString(target) + " copies extent " + i + " (0) of a rank-" + (from.length + 1)
+                            + " tensor");
+                }
+                out[i] = from[i - 1];
+            } else if (t == -1) {
+                if (free >= 0) {
+                    throw error(node, "shape " + Arrays.toString(target) + " has more than one -1");
+                }
+                free = i;
+                continue;
+            } else if (t < 1) {
+                throw error(node, "shape " + ShapeFolding.describe(new Constant(new int[] {target.length}, null, target)) + " has the"
+                        + " extent " + t);
+            }
+            known *= out[i];
+        }
+        if (free == 0) {
+            // the batch is what is left over once the other extents take one example's elements
+            out[0] = known == total ? ShapeFolding.BATCH : 0;
+            return known == total ? out : null;
+        }
+        if (free > 0) {
+            if (known == 0 || total % known != 0) {
+                throw error(node, "shape " + Arrays.toString(target) + " does not divide one example's " + total + " elements");
+            }
+            out[free] = total / known;
+        }
+        return out;
+    }
+
+    /** A Reshape of {@code [batch, C, H, W]} to {@code [batch, g, C/g, H, W]}: the first step of a channel shuffle. */
+    private void startShuffle(GraphBuilder g, NodeProto node, String x, Constant s, boolean zeroCopies) {
+        int[] from = g.shape(x);
+        long[] t = reshaped(node, s.ints, from, zeroCopies);
+        if (t == null || t[1] * t[2] != from[0] || t[3] != from[1] || t[4] != from[2]) {
+            throw error(node, "shape " + ShapeFolding.describe(s) + " of a [batch, " + from[0] + ", " + from[1] + ", " + from[2]
+                    + "] map is not supported; a rank-5 reshape is read only as the start of a channel shuffle: " + SHUFFLE);
+        }
+        shuffles.put(node.getOutput(0), new Shuffle(x, from[0], (int) t[1], from[1], from[2], false));
+    }
+
+    /** The Transpose in the middle of a channel shuffle; no other Transpose is read. */
+    private void transpose(NodeProto node) {
+        attributes(node, "perm");
+        inputs(node, 1, 1);
+        outputsOnly(node, 1);
+        Shuffle sh = shuffles.get(node.getInput(0));
+        long[] perm = intsAttr(node, "perm", null);
+        if (sh == null || sh.transposed() || !Arrays.equals(perm, new long[] {0, 2, 1, 3, 4})) {
+            throw error(node, "a Transpose is supported only in a channel shuffle: " + SHUFFLE);
+        }
+        shuffles.put(node.getOutput(0), new Shuffle(sh.source(), sh.channels(), sh.groups(), sh.height(), sh.width(), true));
+    }
+
+    /** The Reshape back to {@code [batch, C, H, W]} that ends a channel shuffle: one {@link PermuteChannels} node. */
+    private void unshuffle(GraphBuilder g, NodeProto node, Shuffle sh, Constant s, boolean zeroCopies) {
+        int[] from = {sh.channels() / sh.groups(), sh.groups(), sh.height(), sh.width()};
+        long[] t = sh.transposed() ? reshaped(node, s.ints, from, zeroCopies) : null;
+        if (t == null || t.length != 4 || t[1] != sh.channels() || t[2] != sh.height() || t[3] != sh.width()) {
+            throw error(node, "shape " + ShapeFolding.describe(s) + " is not supported after a rank-5 reshape; a channel shuffle is "
+                    + SHUFFLE);
+        }
+        PermuteChannels layer;
+        try {
+            layer = PermuteChannels.shuffle(name(node, null), backend, sh.channels(), sh.groups());
+        } catch (IllegalArgumentException e) {
+            throw error(node, e.getMessage());
+        }
+        add(g, node, layer, sh.source());
+    }
+
+    /**
+     * A Gather of an activation along its channels by constant indices that name each channel once:
+     * a permutation ({@link PermuteChannels}), as prune4j writes a channel shuffle.
+     */
+    private void gatherChannels(GraphBuilder g, NodeProto node) {
+        String x = activation(node, 0);
+        int[] shape = g.shape(x);
+        int rank = shape.length + 1;
+        long axis = intAttr(node, "axis", 0);
+        long[] idx = shapeInts(node, 1, "indices");
+        int c = shape[0];
+        int[] source = new int[idx.length];
+        boolean[] seen = new boolean[c];
+        boolean permutation = (axis == 1 || axis == 1 - rank) && idx.length == c && constants.get(node.getInput(1)).dims.length == 1;
+        for (int i = 0; permutation && i < idx.length; i++) {
+            long k = idx[i] < 0 ? idx[i] + c : idx[i];
+            permutation = k >= 0 && k < c && !seen[(int) k];
+            if (permutation) {
+                seen[(int) k] = true;
+                source[i] = (int) k;
+            }
+        }
+        if (!permutation) {
+            throw error(node, "a Gather of an activation is supported only along the channels (axis 1) by one-dimensional indices that"
+                    + " name each of its " + c + " channels once (a channel permutation)");
+        }
+        add(g, node, new PermuteChannels(name(node, null), backend, source), x);
+    }
+
+    /** A Slice's bounds: attributes before opset 10, inputs from then on; {@code axes} null when the node gives none. */
+    private record SliceArgs(long[] starts, long[] ends, long[] axes, long[] steps) {}
+
+    private SliceArgs sliceArgs(NodeProto node) {
+        if (opset < 10) {
+            attributes(node, "starts", "ends", "axes");
+            inputs(node, 1, 1);
+            return new SliceArgs(intsAttr(node, "starts", null), intsAttr(node, "ends", null), intsAttr(node, "axes", null), new long[] {1});
+        }
+        attributes(node);
+        inputs(node, 3, 5);
+        long[] axes = node.getInputCount() > 3 && !node.getInput(3).isEmpty() ? shapeInts(node, 3, "axes") : null;
+        long[] steps = node.getInputCount() > 4 && !node.getInput(4).isEmpty() ? shapeInts(node, 4, "steps") : new long[] {1};
+        return new SliceArgs(shapeInts(node, 1, "starts"), shapeInts(node, 2, "ends"), axes, steps);
+    }
+
+    /** A Slice of an activation: a range of its channels (axis 1, step 1). */
+    private void channelSlice(GraphBuilder g, NodeProto node) {
+        outputsOnly(node, 1);
+        String x = activation(node, 0);
+        SliceArgs args = sliceArgs(node);
+        long[] starts = args.starts();
+        long[] ends = args.ends();
+        long[] axes = args.axes();
+        long[] steps = args.steps();
+        int[] shape = g.shape(x);
+        int rank = shape.length + 1;
+        if (starts == null || ends == null || starts.length != 1 || ends.length != 1 || steps.length != 1 || axes == null
+                || axes.length != 1 || axes[0] != 1 && axes[0] != 1 - rank || steps[0] != 1) {
+            throw error(node, "a slice of an activation is supported only along the channels (axes [1], step 1), got axes "
+                    + (axes == null ? "(all)" : Arrays.toString(axes)) + " and steps " + Arrays.toString(steps));
+        }
+        long c = shape[0];
+        long from = Math.max(0, Math.min(starts[0] < 0 ? starts[0] + c : starts[0], c));
+        long to = Math.max(0, Math.min(ends[0] < 0 ? ends[0] + c : ends[0], c));
+        if (to <= from) {
+            throw error(node, "slices no channel (" + starts[0] + " to " + ends[0] + " of " + c + ")");
+        }
+        if (from == 0 && to == c) {
+            alias(node, node.getInput(0));
+            return;
+        }
+        add(g, node, new ChannelSlice(name(node, null), backend, (int) from, (int) (to - from)), x);
+    }
+
+    /** A Split of an activation along its channels: one {@link ChannelSlice} per output that is read. */
+    private void split(GraphBuilder g, NodeProto node, Map<String, Integer> readers) {
+        long[] sizes;
+        if (opset < 13) {
+            attributes(node, "axis", "split");
+            inputs(node, 1, 1);
+            sizes = intsAttr(node, "split", null);
+        } else {
+            attributes(node, opset >= 18 ? new String[] {"axis", "num_outputs"} : new String[] {"axis"});
+            inputs(node, 1, 2);
+            sizes = node.getInputCount() > 1 && !node.getInput(1).isEmpty() ? shapeInts(node, 1, "split") : null;
+        }
+        String x = activation(node, 0);
+        int[] shape = g.shape(x);
+        int rank = shape.length + 1;
+        long axis = intAttr(node, "axis", 0);
+        if (axis != 1 && axis != 1 - rank) {
+            throw error(node, "axis " + axis + " is not supported; only a split along the channels (axis 1) is");
+        }
+        int n = node.getOutputCount();
+        int c = shape[0];
+        if (sizes == null) {
+            long outputs = opset >= 18 ? intAttr(node, "num_outputs", n) : n;
+            if (outputs != n || n < 1) {
+                throw error(node, "num_outputs " + outputs + " but " + n + " outputs");
+            }
+            if (opset < 18 && c % n != 0) {
+                throw error(node, "splits " + c + " channels into " + n + " equal parts");
+            }
+            int each = (c + n - 1) / n;   // opset 18: the last part takes what is left
+            sizes = new long[n];
+            for (int i = 0; i < n; i++) {
+                sizes[i] = Math.min(each, c - (long) each * i);
+            }
+        }
+        long total = 0;
+        for (long k : sizes) {
+            if (k < 1) {
+                throw error(node, "split " + Arrays.toString(sizes) + " has a part of " + k + " channels; parts of at least 1 are supported");
+            }
+            total += k;
+        }
+        if (sizes.length != n || total != c) {
+            throw error(node, "split " + Arrays.toString(sizes) + " does not cut " + c + " channels into " + n + " parts");
+        }
+        String base = node.getName().isEmpty() ? node.getOutput(0) : node.getName();
+        int start = 0;
+        for (int i = 0; i < n; i++) {
+            String out = node.getOutput(i);
+            if (!out.isEmpty() && readers.containsKey(out)) {
+                String name = unique(base + "_" + i);
+                ChannelSlice layer = new ChannelSlice(name, backend, start, (int) sizes[i]);
+                addAs(g, node, layer, node.getName().isEmpty() ? name : node.getName() + "_" + i, out, x);
+                activations.put(out, name);
+            }
+            start += (int) sizes[i];
+        }
+    }
+
+    /**
+     * Folds an Add, Sub, Mul or Div of two integer constants (shape arithmetic, as {@code x.chunk}
+     * exports it); false, folding nothing, when an input is no integer constant.
+     */
+    private boolean foldsArithmetic(NodeProto node) {
+        Constant a = constants.get(node.getInput(0));
+        Constant b = constants.get(node.getInput(1));
+        if (a == null || b == null || a.ints == null || b.ints == null) {
+            return false;
+        }
+        fold(node, () -> ShapeFolding.arithmetic(node.getOpType(), a, b));
+        return true;
     }
 
     /** A Cast of a constant to its own kind (integers to INT64 or INT32, floats to FLOAT) changes nothing; others are refused. */
@@ -1302,6 +1589,10 @@ public final class OnnxReader {
         }
         if (constants.containsKey(v)) {
             throw error(node, "input " + input + " '" + v + "' is a constant; it must be computed from the network's input");
+        }
+        if (shuffles.containsKey(v)) {
+            throw error(node, "reads '" + v + "', a rank-5 view of a feature map; such views are supported only as a channel shuffle: "
+                    + SHUFFLE);
         }
         throw error(node, "input '" + v + "' is produced by no earlier node, initializer or graph input (a missing value, or a cycle)");
     }

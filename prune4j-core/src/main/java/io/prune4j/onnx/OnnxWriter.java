@@ -9,6 +9,7 @@ import io.prune4j.nn.Add;
 import io.prune4j.nn.AvgPool2d;
 import io.prune4j.nn.BatchNorm;
 import io.prune4j.nn.Clamp;
+import io.prune4j.nn.ChannelSlice;
 import io.prune4j.nn.Concat;
 import io.prune4j.nn.Conv2d;
 import io.prune4j.nn.Dense;
@@ -19,6 +20,7 @@ import io.prune4j.nn.Identity;
 import io.prune4j.nn.Layer;
 import io.prune4j.nn.MaxPool2d;
 import io.prune4j.nn.Mul;
+import io.prune4j.nn.PermuteChannels;
 import io.prune4j.nn.Relu;
 import io.prune4j.onnx.proto.AttributeProto;
 import io.prune4j.onnx.proto.GraphProto;
@@ -45,7 +47,8 @@ import java.util.Set;
  * Gemm ({@code transB = 1}), Conv2d as Conv, BatchNorm as BatchNormalization (inference form, its
  * running statistics as initializers), Relu, Clamp as Clip (bounds as inputs), Activation as
  * LeakyRelu, Sigmoid, Tanh, HardSigmoid, HardSwish or Elu (α and β as attributes), MaxPool2d, AvgPool2d,
- * GlobalAvgPool, Flatten, Add (Sum for more than two inputs), Mul, Concat, Identity; a fused ReLU is a
+ * GlobalAvgPool, Flatten, Add (Sum for more than two inputs), Mul, Concat, Identity, ChannelSlice as
+ * Slice along axis 1, PermuteChannels (a channel shuffle) as a Gather of its channels; a fused ReLU is a
  * Relu node after its layer. The batch extent is symbolic ({@code batch}), so one file runs any
  * batch. Names come from {@link OnnxNames}: an imported model keeps its input, output, node,
  * tensor and initializer names where the node survives; other nodes are written under their prune4j
@@ -203,6 +206,13 @@ public final class OnnxWriter {
             graph.addNode(node("Concat", name, out, in).addAttribute(intAttr("axis", 1)));
         } else if (layer instanceof Identity) {
             graph.addNode(node("Identity", name, out, in[0]));
+        } else if (layer instanceof ChannelSlice sl) {
+            graph.addNode(node("Slice", name, out, in[0], ints(name + ".starts", sl.start()), ints(name + ".ends", sl.start() + sl.count()),
+                    ints(name + ".axes", 1)));
+        } else if (layer instanceof PermuteChannels p) {
+            // a Gather of the channels writes any permutation, a shuffle or what is left of one after pruning
+            long[] source = java.util.Arrays.stream(p.source()).asLongStream().toArray();
+            graph.addNode(node("Gather", name, out, in[0], ints(name + ".indices", source)).addAttribute(intAttr("axis", 1)));
         } else {
             throw new io.prune4j.Prune4jException("cannot export node " + name + " (" + layer.describe() + ") to ONNX: the writer knows no "
                     + layer.getClass().getName() + " layers (nothing was written)");
@@ -274,6 +284,17 @@ public final class OnnxWriter {
     private String scalar(String base, float value) {
         String name = unique(base);
         graph.addInitializer(TensorProto.newBuilder().setName(name).setDataType(TensorProto.DataType.FLOAT_VALUE).addFloatData(value));
+        return name;
+    }
+
+    /** A one-dimensional INT64 initializer. */
+    private String ints(String base, long... values) {
+        String name = unique(base);
+        TensorProto.Builder t = TensorProto.newBuilder().setName(name).setDataType(TensorProto.DataType.INT64_VALUE).addDims(values.length);
+        for (long v : values) {
+            t.addInt64Data(v);
+        }
+        graph.addInitializer(t);
         return name;
     }
 

@@ -136,6 +136,58 @@ final class ShapeFolding {
         return new Constant(new int[] {out.length}, null, out);
     }
 
+    /**
+     * {@code Add}, {@code Sub}, {@code Mul} or {@code Div} of two integer tensors of one shape, or of
+     * one and a single value (broadcast); {@code Div} truncates toward zero, as ONNX Runtime's integer
+     * division does. The batch extent takes part in no arithmetic, and an overflow or a division by
+     * zero is refused.
+     */
+    static Constant arithmetic(String op, Constant a, Constant b) {
+        ints(a, "A");
+        ints(b, "B");
+        long[] x = a.ints();
+        long[] y = b.ints();
+        boolean sameShape = Arrays.equals(a.dims(), b.dims());
+        if (!sameShape && x.length != 1 && y.length != 1) {
+            throw new IllegalArgumentException("shapes " + Arrays.toString(a.dims()) + " and " + Arrays.toString(b.dims()) + " do not"
+                    + " broadcast; shape arithmetic takes one shape, or one value");
+        }
+        int[] dims;
+        if (sameShape) {
+            dims = a.dims();
+        } else if (x.length == 1 && y.length == 1) {
+            dims = a.dims().length >= b.dims().length ? a.dims() : b.dims();   // [] with [1]: the higher rank
+        } else {
+            dims = x.length == 1 ? b.dims() : a.dims();
+        }
+        int n = Math.max(x.length, y.length);
+        long[] out = new long[n];
+        for (int i = 0; i < n; i++) {
+            long p = x[x.length == 1 ? 0 : i];
+            long q = y[y.length == 1 ? 0 : i];
+            if (p == BATCH || q == BATCH) {
+                throw new IllegalArgumentException(op + " of the batch extent is not supported: it is known only at run time");
+            }
+            try {
+                out[i] = switch (op) {
+                    case "Add" -> Math.addExact(p, q);
+                    case "Sub" -> Math.subtractExact(p, q);
+                    case "Mul" -> Math.multiplyExact(p, q);
+                    case "Div" -> {
+                        if (q == 0) {
+                            throw new IllegalArgumentException("Div by zero in shape arithmetic");
+                        }
+                        yield p / q;
+                    }
+                    default -> throw new IllegalArgumentException(op + " is not shape arithmetic");
+                };
+            } catch (ArithmeticException e) {
+                throw new IllegalArgumentException(op + " of " + p + " and " + q + " overflows");
+            }
+        }
+        return new Constant(dims.clone(), null, out);
+    }
+
     /** One value of {@code c} as it should read in a message: "batch" for {@link #BATCH}. */
     static String describe(Constant c) {
         if (c.ints() == null) {

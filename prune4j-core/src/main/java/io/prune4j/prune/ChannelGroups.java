@@ -25,9 +25,10 @@ import java.util.TreeMap;
  * <p>Every channel of every tensor (dimension 1: a feature map's channels, a vector's features) is
  * an element; each rule ties elements together: a pass-through layer (ReLU, BatchNorm, pooling, Add,
  * Identity) and a product (Mul) tie channel {@code c} of each input to channel {@code c} of its
- * output, a concatenation ties each input to its offset range, a flatten ties a channel to its block
- * of {@code H·W} features, a grouped or depthwise convolution ties a block of input channels to its
- * block of output channels.
+ * output, a concatenation ties each input to its offset range, a slice ties its range of the input to
+ * its output, a permutation (a channel shuffle) ties input channel {@code source[c]} to output channel
+ * {@code c}, a flatten ties a channel to its block of {@code H·W} features, a grouped or depthwise
+ * convolution ties a block of input channels to its block of output channels.
  * Dense and ordinary convolutions tie nothing: their output channels start afresh. The classes of
  * tied elements are the <em>units</em> of pruning (removing a unit removes every element of it: a
  * filter, its BatchNorm entries, the matching input columns of every layer that reads it, through
@@ -278,6 +279,25 @@ public final class ChannelGroups {
                 int block = channels[out] / channels[v];
                 for (int f = 0; f < channels[out]; f++) {
                     union(parent, base[v] + f / block, base[out] + f);
+                }
+            } else if (rule instanceof ChannelRule.Slice r) {
+                int v = in[0];
+                if (in.length != 1 || (long) r.start() + r.count() > channels[v] || r.count() != channels[out]) {
+                    throw new IllegalStateException(layer.describe() + ": channels [" + r.start() + ", " + ((long) r.start() + r.count())
+                            + ") of " + channels[v] + " sliced to " + channels[out]);
+                }
+                for (int c = 0; c < r.count(); c++) {
+                    union(parent, base[v] + r.start() + c, base[out] + c);
+                }
+            } else if (rule instanceof ChannelRule.Permutation r) {
+                int v = in[0];
+                int[] source = r.source();
+                if (in.length != 1 || source.length != channels[v] || source.length != channels[out]) {
+                    throw new IllegalStateException(layer.describe() + ": a permutation of " + source.length + " channels over "
+                            + channels[v] + " → " + channels[out]);
+                }
+                for (int c = 0; c < source.length; c++) {
+                    union(parent, base[v] + source[c], base[out] + c);
                 }
             } else if (rule instanceof ChannelRule.Opaque r) {
                 String why = node.name() + ": " + r.reason();

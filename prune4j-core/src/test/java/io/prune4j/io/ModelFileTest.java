@@ -348,6 +348,48 @@ class ModelFileTest {
                 + " [4, 5, 5] cannot be multiplied (one shape, or [C, 1, 1] by [C, H, W], can)", msg);
     }
 
+    /**
+     * Slices and channel shuffles save and load as {@code "slice"} and {@code "permute"} entries (a
+     * shuffle pruned to an arbitrary permutation included), with the same outputs bit for bit. A slice
+     * past its input's channels, or a permutation that repeats a channel, is one line naming the
+     * file and the entry.
+     */
+    @Test
+    void slicesAndPermutationsRoundTripAndBrokenOnesAreRefused() throws IOException {
+        io.prune4j.nn.GraphBuilder g = Graph.builder(cpu, 7, 2, 4, 4);
+        String x = g.conv("c0", Graph.INPUT, 6, 3, 1, 1);
+        String b = g.conv("cb", g.slice("b", x, 2, 4), 2, 1, 1, 0);
+        String y = g.shuffle("sh", g.concat("cat", g.slice("a", x, 0, 2), b), 2);
+        y = g.add(new io.prune4j.nn.PermuteChannels("perm", cpu, new int[] {3, 0, 2, 1}), y);
+        g.dense("fc", g.flatten("flat", g.globalAvgPool("pool", y)), 3);
+        Path p = dir.resolve("shuffle.safetensors");
+        try (Graph net = g.build()) {
+            ModelFile.save(net, p, Map.of());
+            try (Graph back = ModelFile.load(p, cpu)) {
+                for (int i = 0; i < net.nodes().size(); i++) {
+                    assertEquals(net.nodes().get(i).inputs(), back.nodes().get(i).inputs());
+                    assertEquals(net.nodes().get(i).layer().describe(), back.nodes().get(i).layer().describe());
+                }
+                float[] in = io.prune4j.testing.Check.uniform(new java.util.SplittableRandom(8), 3 * 32, 2);
+                assertArrayEquals(net.forward(cpu.fromArray(in, 3, 32), false).toFloatArray(),
+                        back.forward(cpu.fromArray(in, 3, 32), false).toFloatArray());
+            }
+        }
+        byte[] good = Files.readAllBytes(p);
+        String head = header(good);
+        String slice = "\\\"start\\\":2,\\\"count\\\":4";
+        String perm = "\\\"source\\\":[3,0,2,1]";
+        assertTrue(head.contains(slice) && head.contains(perm), head);
+        String msg = loadError(withHeader(good, head.replace(slice, "\\\"start\\\":3,\\\"count\\\":4")));
+        assertEquals(dir.resolve("bad.safetensors") + ": prune4j.architecture.layers[1] (b) slices channels [3, 7) but its input c0"
+                + " has 6", msg);
+        msg = loadError(withHeader(good, head.replace(perm, "\\\"source\\\":[3,0,3,1]")));
+        assertEquals(dir.resolve("bad.safetensors") + ": prune4j.architecture.layers[6]: PermuteChannels perm: [3, 0, 3, 1] is not a"
+                + " permutation of 0 … 3", msg);
+        msg = loadError(withHeader(good, head.replace(perm, "\\\"source\\\":[3,0,-2,1]")));
+        assertTrue(msg.endsWith("prune4j.architecture.layers[6].source[2] must be a non-negative integer, got -2"), msg);
+    }
+
     private static byte[] readAll(Path p) {
         try {
             return Files.readAllBytes(p);

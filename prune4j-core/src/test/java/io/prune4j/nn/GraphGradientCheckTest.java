@@ -26,7 +26,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * and a repeated branch among its operands), grouped and depthwise convolutions with and without bias,
  * average pooling with and without the padding counted, global average pooling, ReLU6 and a general
  * clamp with values beyond both bounds, every {@link Activation} kind, and the products of {@link Mul}
- * (a squeeze-and-excitation gate, SiLU, a value times itself). Every parameter's gradient
+ * (a squeeze-and-excitation gate, SiLU, a value times itself), channel slices and shuffles. Every parameter's gradient
  * is checked, and the gradient with respect to the network's input (seen by a backward hook on an
  * identity node in front, the network asks its first nodes for none).
  *
@@ -183,6 +183,32 @@ class GraphGradientCheckTest {
             }
         }
         return new T(y, b, c, xs[0].h(), xs[0].w());
+    }
+
+    /** Channels {@code start … start + count − 1} of {@code x}. */
+    private static T slice(T x, int start, int count) {
+        int s = x.spatial();
+        double[] y = new double[x.b() * count * s];
+        for (int n = 0; n < x.b(); n++) {
+            System.arraycopy(x.v(), (n * x.c() + start) * s, y, n * count * s, count * s);
+        }
+        return new T(y, x.b(), count, x.h(), x.w());
+    }
+
+    /** ShuffleNet's channel shuffle written out as PyTorch does it: {@code view(b, g, c/g, …).transpose(1, 2)}. */
+    private static T shuffle(T x, int groups) {
+        int per = x.c() / groups;
+        int s = x.spatial();
+        double[] y = new double[x.v().length];
+        for (int n = 0; n < x.b(); n++) {
+            for (int gi = 0; gi < groups; gi++) {
+                for (int j = 0; j < per; j++) {
+                    // element [n, gi, j] of the view lands at [n, j, gi] of the transposed one: channel j·groups + gi
+                    System.arraycopy(x.v(), (n * x.c() + gi * per + j) * s, y, (n * x.c() + j * groups + gi) * s, s);
+                }
+            }
+        }
+        return new T(y, x.b(), x.c(), x.h(), x.w());
     }
 
     /** Each patch's sum over {@code window²} (padding counted) or over its positions inside the input. */
@@ -409,6 +435,40 @@ class GraphGradientCheckTest {
                 h = conv(h, w(p, "pw"), null, 3, 1, 1, 0, 1);
                 h = conv(h, w(p, "dm"), b(p, "dm"), 6, 3, 1, 1, 3);
                 return dense(flatten(globalAvgPool(h)), w(p, "fc"), b(p, "fc"), 2);
+            }, rng);
+        }
+    }
+
+    /**
+     * ShuffleNet's unit: a channel split into two slices (one read by a convolution, one passed on),
+     * a concat, a channel shuffle in 2 groups, an uneven slice pair and a shuffle in 3 groups, on
+     * maps and on vectors (a slice and a shuffle after the flatten); the slices' gradients are zero
+     * outside their ranges and the shuffles' go back through the inverse permutation.
+     */
+    @ParameterizedTest(name = "slices and shuffles, batch {0}, seed {1}")
+    @CsvSource({"1,14", "3,15"})
+    void slicesAndShuffles(int batch, long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        GraphBuilder g = Graph.builder(cpu, seed, 2, 4, 5);
+        String x = g.identity("x", Graph.INPUT);
+        String y = g.conv("c0", x, 6, 3, 1, 1, 1, true);
+        String a = g.slice("a", y, 0, 3);
+        String b = g.relu("rb", g.conv("cb", g.slice("b", y, 3, 3), 3, 3, 1, 1, 1, true));
+        y = g.shuffle("s1", g.concat("cat", a, b), 2);
+        String u = g.slice("u", y, 0, 2);
+        String v = g.conv("cv", g.slice("v", y, 2, 4), 4, 1, 1, 0, 1, true);
+        y = g.shuffle("s2", g.concat("cat2", v, u), 3);
+        String f = g.flatten("flatten", g.globalAvgPool("gap", y));
+        g.dense("fc", g.shuffle("s3", g.slice("f", f, 1, 4), 2), 3);
+        try (Graph net = g.build()) {
+            check("slices and shuffles batch " + batch, net, batch, (p, in) -> {
+                T h = conv(in, w(p, "c0"), b(p, "c0"), 6, 3, 1, 1, 1);
+                T tb = relu(conv(slice(h, 3, 3), w(p, "cb"), b(p, "cb"), 3, 3, 1, 1, 1));
+                h = shuffle(concat(slice(h, 0, 3), tb), 2);
+                T tv = conv(slice(h, 2, 4), w(p, "cv"), b(p, "cv"), 4, 1, 1, 0, 1);
+                h = shuffle(concat(tv, slice(h, 0, 2)), 3);
+                T flat = flatten(globalAvgPool(h));
+                return dense(shuffle(slice(flat, 1, 4), 2), w(p, "fc"), b(p, "fc"), 3);
             }, rng);
         }
     }

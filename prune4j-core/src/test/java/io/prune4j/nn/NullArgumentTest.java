@@ -40,6 +40,13 @@ class NullArgumentTest {
         refusesNull("backend", () -> Clamp.relu6("c", null));
         refusesNull("backend", () -> new MaxPool2d("p", null, 2, 2));
         refusesNull("backend", () -> new AvgPool2d("p", null, 2, 2, 0, true));
+        refusesNull("name", () -> new ChannelSlice(null, cpu, 0, 1));
+        refusesNull("backend", () -> new ChannelSlice("s", null, 0, 1));
+        refusesNull("source", () -> new PermuteChannels("p", cpu, null));
+        refusesNull("backend", () -> PermuteChannels.shuffle("p", null, 4, 2));
+        refusesNull("x", () -> new ChannelSlice("s", cpu, 0, 1).forward((Tensor) null, false));
+        refusesNull("dy", () -> PermuteChannels.shuffle("p", cpu, 4, 2).backward(null, true));
+        refusesNull("keepInputs", () -> new ChannelSlice("s", cpu, 0, 1).pruned(null, null));
         refusesNull("name", () -> Dense.create(cpu, null, 3, 2, false, rng));
         refusesNull("backend", () -> Dense.create(null, "d", 3, 2, false, rng));
         refusesNull("rng", () -> Dense.create(cpu, "d", 3, 2, false, null));

@@ -192,9 +192,9 @@ class OnnxBadFileTest {
     @Test
     void anUnknownOperatorListsTheSupportedOnes() throws IOException {
         OnnxBuild b = net();
-        NodeProto.Builder relu = b.graph.getNodeBuilder(1).setOpType("Transpose"); // ShuffleNet's channel shuffle has one
-        String msg = refused("transpose", b.bytes());
-        says(msg, node(relu), "operator Transpose is not supported", OnnxReader.SUPPORTED);
+        NodeProto.Builder relu = b.graph.getNodeBuilder(1).setOpType("Resize"); // an upsampling, as segmentation networks have
+        String msg = refused("resize", b.bytes());
+        says(msg, node(relu), "operator Resize is not supported", OnnxReader.SUPPORTED);
     }
 
     @Test
@@ -226,6 +226,70 @@ class OnnxBadFileTest {
         OnnxBuild hc = withHead("sum");
         c.graph.addAllNode(hc.graph.getNodeList()).addAllInitializer(hc.graph.getInitializerList()).addAllOutput(hc.graph.getOutputList());
         says(refused("mul-constant", c.bytes()), name, "multiplies by the constant 'half'", "two values computed from the input");
+    }
+
+    /** {@code input → Conv (4 channels) → [what the test adds] → value {@code last}} with {@link #withHead}: the graph to refuse. */
+    private static byte[] convThen(java.util.function.BiFunction<OnnxBuild, String, String> middle) {
+        OnnxBuild b = new OnnxBuild(1).input("input", 3, 8, 8);
+        String x = b.node("Conv", in("input", b.weight("p.weight", 0.3, 4, 3, 3, 3)), ints("pads", 1, 1, 1, 1));
+        String last = middle.apply(b, x);
+        b.node("Identity", "last", in(last));
+        OnnxBuild h = withHead("last");
+        b.graph.addAllNode(h.graph.getNodeList()).addAllInitializer(h.graph.getInitializerList()).addAllOutput(h.graph.getOutputList());
+        return b.bytes();
+    }
+
+    /**
+     * What a channel shuffle is read as, and nothing else: a Transpose elsewhere, a rank-5 Reshape
+     * that does not split the channels, a rank-5 view read by another operator, a Transpose of the
+     * wrong axes, a Reshape back to another shape. Each is one line naming the node and the one
+     * form that is supported.
+     */
+    @Test
+    void whatIsNotAChannelShuffle() throws IOException {
+        String form = "Reshape to [batch, g, C/g, H, W], Transpose with perm [0, 2, 1, 3, 4], Reshape to [batch, C, H, W]";
+        says(refused("transpose", convThen((b, x) -> b.node("Transpose", in(x), ints("perm", 0, 1, 3, 2)))),
+                "(Transpose)", "a Transpose is supported only in a channel shuffle", form);
+        says(refused("rank5", convThen((b, x) -> b.node("Reshape", in(x, b.ints("s", new long[] {0, 2, 2, 4, 16}, 5))))),
+                "(Reshape)", "shape [0, 2, 2, 4, 16] of a [batch, 4, 8, 8] map is not supported", form);
+        says(refused("rank5-read", convThen((b, x) -> {
+            String r = b.node("Reshape", in(x, b.ints("s", new long[] {0, 2, 2, 8, 8}, 5)));
+            return b.node("Relu", in(r));
+        })), "(Relu)", "a rank-5 view of a feature map", form);
+        says(refused("rank5-perm", convThen((b, x) -> {
+            String r = b.node("Reshape", in(x, b.ints("s", new long[] {0, 2, 2, 8, 8}, 5)));
+            return b.node("Transpose", in(r), ints("perm", 0, 1, 2, 4, 3));
+        })), "(Transpose)", "a Transpose is supported only in a channel shuffle");
+        says(refused("rank5-back", convThen((b, x) -> {
+            String r = b.node("Reshape", in(x, b.ints("s", new long[] {0, 2, 2, 8, 8}, 5)));
+            String t = b.node("Transpose", in(r), ints("perm", 0, 2, 1, 3, 4));
+            return b.node("Reshape", in(t, b.ints("back", new long[] {0, 4, 4, 16}, 4)));
+        })), "(Reshape)", "shape [0, 4, 4, 16] is not supported after a rank-5 reshape", form);
+    }
+
+    /** Slices and splits of activations along anything but the channels, empty ones, uneven equal splits, and Div of an activation. */
+    @Test
+    void slicesAndSplitsThatAreNotOfChannels() throws IOException {
+        says(refused("slice-h", convThen((b, x) -> b.node("Slice", in(x, b.ints("a", new long[] {0}, 1), b.ints("e", new long[] {4}, 1),
+                b.ints("ax", new long[] {2}, 1))))), "(Slice)", "only along the channels (axes [1], step 1), got axes [2]");
+        says(refused("slice-step", convThen((b, x) -> b.node("Slice", in(x, b.ints("a", new long[] {0}, 1), b.ints("e", new long[] {4}, 1),
+                b.ints("ax", new long[] {1}, 1), b.ints("st", new long[] {2}, 1))))), "(Slice)", "steps [2]");
+        says(refused("slice-empty", convThen((b, x) -> b.node("Slice", in(x, b.ints("a", new long[] {3}, 1), b.ints("e", new long[] {1}, 1),
+                b.ints("ax", new long[] {1}, 1))))), "(Slice)", "slices no channel (3 to 1 of 4)");
+        says(refused("split-h", convThen((b, x) -> {
+            b.node("Split", "q0", in(x), i("axis", 2)).addOutput("q1");
+            return b.node("Add", in("q0", "q1"));
+        })), "(Split)", "axis 2 is not supported; only a split along the channels (axis 1) is");
+        says(refused("split-3", convThen((b, x) -> {
+            b.node("Split", "q0", in(x), i("axis", 1)).addOutput("q1").addOutput("q2");
+            return b.node("Concat", in("q0", "q1", "q2"), i("axis", 1));
+        })), "(Split)", "splits 4 channels into 3 equal parts");
+        says(refused("split-sizes", convThen((b, x) -> {
+            b.node("Split", "q0", in(x, b.ints("sz", new long[] {1, 2}, 2)), i("axis", 1)).addOutput("q1");
+            return b.node("Concat", in("q0", "q1"), i("axis", 1));
+        })), "(Split)", "split [1, 2] does not cut 4 channels into 2 parts");
+        says(refused("div", convThen((b, x) -> b.node("Div", in(x, b.constant("two", new float[] {2f}))))), "(Div)",
+                "Div is supported only on shapes");
     }
 
     @Test

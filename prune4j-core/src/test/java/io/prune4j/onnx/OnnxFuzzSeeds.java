@@ -15,7 +15,8 @@ public final class OnnxFuzzSeeds {
     private static final List<String> CASE_NAMES = List.of("conv-gemm", "same-depthwise-matmul", "opset9-bn-pools-reshape",
             "opset13-clip-inputs", "opset10-clip-dropout", "sum-concat-dropout", "view-shape-gather", "view-slice-squeeze-cast",
             "ceil-pools-reducemean", "reducemean-opset18", "activations-defaults", "activations-attributes", "silu-mul", "se-hardsigmoid",
-            "se-sigmoid", "mul-same-shape", "softmax", "logsoftmax", "shared-initializer");
+            "se-sigmoid", "mul-same-shape", "softmax", "logsoftmax", "split-shuffle-opset11", "split-slice-arithmetic",
+            "split-outputs-opset18", "shared-initializer");
 
     private OnnxFuzzSeeds() {}
 

@@ -236,6 +236,49 @@ class OnnxOpsTest {
                     b.node("LogSoftmax", "output", in(x), i("axis", 1));
                     return b.output("output", 4);
                 }),
+                new Case("Split by attribute (opset 11), a channel shuffle through [0, 2, -1, H, W] and [-1, C, H, W], a Slice from -6 to the end",
+                        b -> {
+                    b.opset = 11;
+                    b.input("input", 3, 6, 6);
+                    String x = b.node("Conv", in("input", b.weight("c.weight", 0.5, 8, 3, 1, 1)));
+                    b.node("Split", "s0", in(x), i("axis", 1), ints("split", 3, 5)).addOutput("s1");
+                    String y = b.node("Relu", in(b.node("Conv", in("s1", b.weight("b.weight", 0.3, 5, 5, 3, 3)), ints("pads", 1, 1, 1, 1))));
+                    String z = b.node("Reshape", in(b.node("Concat", in(y, "s0"), i("axis", 1)), b.ints("to5", new long[] {0, 2, -1, 6, 6}, 5)));
+                    z = b.node("Transpose", in(z), ints("perm", 0, 2, 1, 3, 4));
+                    z = b.node("Reshape", in(z, b.ints("to4", new long[] {-1, 8, 6, 6}, 4)));
+                    z = b.node("Slice", in(z, b.ints("from", new long[] {-6}, 1), b.ints("end", new long[] {Long.MAX_VALUE}, 1),
+                            b.ints("axes", new long[] {1}, 1)));
+                    z = b.node("Flatten", in(b.node("GlobalAveragePool", in(z))));
+                    b.node("Gemm", "output", in(z, b.weight("fc.weight", 0.5, 3, 6)), i("transB", 1));
+                    return b.output("output", 3);
+                }),
+                new Case("an even Split without sizes (opset 13), a Slice on axis -3, shape arithmetic (Shape, Gather, Div, Mul, Sub)", b -> {
+                    b.opset = 13;
+                    b.input("input", 2, 5, 5);
+                    String x = b.node("Conv", in("input", b.weight("c.weight", 0.5, 8, 2, 3, 3)), ints("pads", 1, 1, 1, 1));
+                    b.node("Split", "h0", in(x), i("axis", 1)).addOutput("h1");
+                    String c = b.node("Gather", in(b.node("Shape", in("h1")), b.ints("one", new long[] {1}, 1)), i("axis", 0));
+                    String half = b.node("Div", in(c, b.ints("two", new long[] {2}, 1)));
+                    String end = b.node("Sub", in(b.node("Mul", in(half, b.ints("three", new long[] {3}, 1))), b.ints("uno", new long[] {1}, 1)));
+                    String y = b.node("Slice", in("h1", half, end, b.ints("ax", new long[] {-3}, 1)));  // channels [2, 5) of 4: [2, 4)
+                    y = b.node("Conv", in(y, b.weight("y.weight", 0.5, 4, 2, 1, 1)));
+                    String z = b.node("Concat", in("h0", y), i("axis", 1));
+                    z = b.node("Flatten", in(b.node("GlobalAveragePool", in(z))));
+                    b.node("Gemm", "output", in(z, b.weight("fc.weight", 0.5, 3, 8)), i("transB", 1));
+                    return b.output("output", 3);
+                }),
+                new Case("Split into num_outputs 3 of 7 channels (opset 18: 3, 3, 1), the middle part read by nothing, a shuffle in 2 groups", b -> {
+                    b.opset = 18;
+                    b.input("input", 3, 4, 4);
+                    String x = b.node("Conv", in("input", b.weight("c.weight", 0.5, 7, 3, 1, 1)));
+                    b.node("Split", "p0", in(x), i("axis", 1), i("num_outputs", 3)).addOutput("p1").addOutput("p2");
+                    String z = b.node("Reshape", in(b.node("Concat", in("p2", "p0"), i("axis", 1)), b.ints("to5", new long[] {0, 2, 2, 4, 4}, 5)));
+                    z = b.node("Transpose", in(z), ints("perm", 0, 2, 1, 3, 4));
+                    z = b.node("Reshape", in(z, b.ints("to4", new long[] {0, -1, 4, 4}, 4)));
+                    z = b.node("Flatten", in(b.node("GlobalAveragePool", in(z))));
+                    b.node("Gemm", "output", in(z, b.weight("fc.weight", 0.5, 3, 4)), i("transB", 1));
+                    return b.output("output", 3);
+                }),
                 new Case("an initializer shared through Identity, BatchNormalization opset 15 with training_mode 0, a dead branch", b -> {
                     b.opset = 15;
                     b.input("input", 3, 6, 6);

@@ -47,7 +47,7 @@ class PytorchExportTest {
 
     static Stream<String> fixtures() {
         return Stream.of("residual_block", "inverted_residual", "concat_branches", "ops_mix", "folded_bn", "shared_init", "view_softmax",
-                        "fire_mean", "se_silu")
+                        "fire_mean", "se_silu", "shuffle_split")
                 .flatMap(n -> Stream.of(n + ".op13.onnx", n + ".op17.onnx"))
                 .collect(java.util.stream.Collectors.collectingAndThen(java.util.stream.Collectors.toList(), l -> {
                     l.add("fmnist_small.op17.onnx");
@@ -131,6 +131,14 @@ class PytorchExportTest {
                         net.inputShape()));
                 Agreement b = Agreement.of(4, f.apply(OnnxRoundTripTest.forward(net, random, 4), 4), ort.run(random, 4, net.inputShape()));
                 assertTrue(a.worst(b).maxRelative() <= 1e-4, file + ": ONNX Runtime differs from prune4j by " + a + " / " + b);
+            }
+            // prune4j reads what it wrote (a channel shuffle comes back from its Gather) and computes the same
+            try (OnnxModel again = OnnxReader.read(exported, file + " pruned", CPU, null)) {
+                OutputFunction f = m.names().outputFunction();
+                Agreement c = Agreement.of(batch, f.apply(OnnxRoundTripTest.forward(net, real, batch), batch),
+                        again.names().outputFunction().apply(OnnxRoundTripTest.forward(again.graph(), real, batch), batch));
+                assertTrue(c.maxRelative() <= 1e-5, file + ": the pruned export read back differs by " + c);
+                assertEquals(net.parameterCount(), again.graph().parameterCount(), file + ": parameters of the export read back");
             }
         }
     }

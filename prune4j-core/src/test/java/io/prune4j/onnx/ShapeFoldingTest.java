@@ -37,6 +37,32 @@ class ShapeFoldingTest {
         assertEquals(expected, describe(ShapeFolding.shape(new int[] {3, 5, 7}, start, end).ints()));
     }
 
+    /** Integer Add, Sub, Mul and Div of a vector and a value (either side) or of two vectors; Div truncates toward zero as ONNX Runtime does. */
+    @ParameterizedTest(name = "{0}({1}, {2}) = {3}")
+    @CsvSource({
+        "Add, 3 5, 1, 4 6", "Sub, 1, 3 5, -2 -4", "Mul, 3 5, 2 -1, 6 -5", "Div, 7 -7 9, 2, 3 -3 4", "Div, 116, 2, 58",
+    })
+    void integerArithmetic(String op, String a, String b, String expected) {
+        Constant c = ShapeFolding.arithmetic(op, vector(a), vector(b));
+        assertEquals(expected, describe(c.ints()));
+        assertArrayEquals(new int[] {c.ints().length}, c.dims());
+    }
+
+    /** The batch extent, a division by zero, an overflow and shapes that do not broadcast are refused, saying which. */
+    @ParameterizedTest(name = "{0}({1}, {2})")
+    @CsvSource({
+        "Add, b, 1, of the batch extent", "Div, 4, 0, Div by zero", "Mul, 9223372036854775807, 2, overflows", "Add, 1 2, 1 2 3, do not broadcast",
+    })
+    void arithmeticThatIsRefused(String op, String a, String b, String says) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ShapeFolding.arithmetic(op, vector(a), vector(b)));
+        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains(says), e.getMessage());
+    }
+
+    private static Constant vector(String values) {
+        long[] v = java.util.Arrays.stream(values.split(" ")).mapToLong(x -> x.equals("b") ? ShapeFolding.BATCH : Long.parseLong(x)).toArray();
+        return new Constant(new int[] {v.length}, null, v);
+    }
+
     private static String describe(long[] v) {
         if (v.length == 0) {
             return "-";

@@ -234,6 +234,42 @@ class ChannelGroupsTest {
                 ChannelGroups.of(net));
     }
 
+    // ---- (c′) ShuffleNet's unit: a channel split, a concat and a shuffle ----------------------
+
+    /**
+     * {@code c0 → r0 → (a = r0[0:2]) ‖ (b = r0[2:4] → cb) → cat → shuffle(2) → gap → flatten → fc}:
+     * the slices split the stem's channels into two groups (the half passed on, tied through the
+     * shuffle to the classifier, and the half the branch reads, consumed there); the branch's filters
+     * are a third group. The shuffle puts channel {@code (c mod 2)·2 + ⌊c/2⌋} of the concat at output
+     * {@code c}: the passed-on half lands on outputs 0 and 2, the branch on 1 and 3.
+     */
+    @Test
+    void channelSplitAndShuffle() {
+        GraphBuilder g = Graph.builder(cpu, 3, 1, 4, 4);
+        String r0 = g.relu("r0", g.conv("c0", Graph.INPUT, 4, 1, 1, 0));
+        String a = g.slice("a", r0, 0, 2);
+        String cb = g.conv("cb", g.slice("b", r0, 2, 2), 2, 1, 1, 0);
+        String sh = g.shuffle("sh", g.concat("cat", a, cb), 2);
+        g.dense("fc", g.flatten("flatten", g.globalAvgPool("gap", sh)), 3);
+        Graph net = g.build();
+        int[] low = padded(0, all(2), 2);
+        int[] high = padded(2, all(2), 0);
+        int[] even = {0, -1, 1, -1};
+        int[] odd = {-1, 0, -1, 1};
+        assertGroups(List.of(
+                kept("input", 1, INPUT_REASON, inputMember("c0", 1)),
+                group("c0", 2, members(List.of(m("c0", OUT, low)), through("r0", low),
+                        List.of(m("a", 0, low), m("a", OUT, all(2)), m("b", 0, low), m("cat", 0, all(2)), m("cat", OUT, low),
+                                m("sh", 0, low), m("sh", OUT, even)),
+                        through("gap", even), through("flatten", even), List.of(m("fc", 0, even)))),
+                group("c0#2", 2, members(List.of(m("c0", OUT, high)), through("r0", high),
+                        List.of(m("a", 0, high), m("b", 0, high), m("b", OUT, all(2)), m("cb", 0, all(2))))),
+                group("cb", 2, members(List.of(m("cb", OUT, all(2)), m("cat", 1, all(2)), m("cat", OUT, high), m("sh", 0, high),
+                        m("sh", OUT, odd)), through("gap", odd), through("flatten", odd), List.of(m("fc", 0, odd)))),
+                kept("fc", 3, OUTPUT_REASON, List.of(m("fc", OUT, all(3))))),
+                ChannelGroups.of(net));
+    }
+
     /** A branch read twice by one concatenation: each of its channels appears at both offsets, one unit for both. */
     @Test
     void concatenationOfOneValueWithItself() {

@@ -21,7 +21,8 @@ import java.util.SplittableRandom;
  * branches (identity, 1×1 projection or two 3×3 convolutions, strided or not), concatenations of two
  * or three branches (convolutions, the identity, a max pool), depthwise-separable and inverted
  * residual blocks (with a squeeze-and-excitation gate, as in MobileNetV3 and EfficientNet, or
- * without), grouped convolutions; with or without BatchNorm, ReLU, ReLU6, LeakyReLU, tanh,
+ * without), grouped convolutions, ShuffleNet's units (a channel split into slices, a branch, a concat
+ * and a channel shuffle); with or without BatchNorm, ReLU, ReLU6, LeakyReLU, tanh,
  * HardSwish, ELU, SiLU or hardswish as a product {@code x ⊙ HardSigmoid(x)} (or no activation), a
  * squeeze-and-excitation gate after a block now and then, a residual branch that ends in a sigmoid
  * (a gate an add reads, which keeps its group), followed by max, average (padding counted or not) or
@@ -57,11 +58,12 @@ final class RandomGraphs {
         int stages = 1 + rng.nextInt(3);
         for (int s = 0; s < stages; s++) {
             String p = "b" + ++blocks + ".";
-            x = switch (rng.nextInt(5)) {
+            x = switch (rng.nextInt(6)) {
                 case 0 -> residual(p, x);
                 case 1 -> concat(p, x);
                 case 2 -> depthwiseSeparable(p, x);
                 case 3 -> grouped(p, x);
+                case 4 -> shuffleUnit(p, x);
                 default -> invertedResidual(p, x);
             };
             if (rng.nextInt(4) == 0) {
@@ -195,6 +197,36 @@ final class RandomGraphs {
             }
         }
         return g.concat(p + "cat", branches.toArray(String[]::new));
+    }
+
+    /**
+     * ShuffleNet's unit: the channels split at a random point into two slices (now and then leaving
+     * the last channel to neither, so that nothing reads it), a branch (a 1×1 convolution, or a
+     * depthwise and a 1×1 one) on one of them, the other passed on, a concat in either order and a
+     * channel shuffle in a random number of groups dividing the channels.
+     */
+    private String shuffleUnit(String p, String x) {
+        if (g.channels(x) < 2) {
+            x = normAct(p + "pre.", conv(p + "pre", x, 2 + rng.nextInt(6), 1, 1));
+        }
+        int c = g.channels(x);
+        int k = 1 + rng.nextInt(c - 1);
+        int rest = c - k >= 2 && rng.nextInt(4) == 0 ? c - k - 1 : c - k;
+        String a = g.slice(p + "a", x, 0, k);
+        String b = g.slice(p + "b", x, k, rest);
+        if (rng.nextBoolean()) {
+            b = maybeBn(p + "dw.bn", g.depthwise(p + "dw", b, 3, 1, 1));
+        }
+        String y = normAct(p + "br.", conv(p + "br", b, 1 + rng.nextInt(5), 1, 1));
+        String cat = rng.nextBoolean() ? g.concat(p + "cat", a, y) : g.concat(p + "cat", y, a);
+        int total = g.channels(cat);
+        List<Integer> divisors = new ArrayList<>();
+        for (int d = 2; d <= total; d++) {
+            if (total % d == 0) {
+                divisors.add(d);
+            }
+        }
+        return g.shuffle(p + "shuffle", cat, divisors.get(rng.nextInt(divisors.size())));
     }
 
     private String depthwiseSeparable(String p, String x) {
