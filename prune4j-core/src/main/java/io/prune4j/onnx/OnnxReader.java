@@ -95,8 +95,13 @@ import java.util.Set;
 public final class OnnxReader {
     /** The lowest opset of the default ONNX domain read. */
     public static final int MIN_OPSET = 9;
-    /** The highest opset of the default ONNX domain read. */
-    public static final int MAX_OPSET = 18;
+    /**
+     * The highest opset of the default ONNX domain read. Opsets 19 to 22 changed the operators read
+     * here only by new element types (FLOAT is all that is read), AveragePool's {@code dilations}
+     * (read when they are 1) and Pad's {@code wrap} mode (only a Pad of nothing is read): PyTorch 2's
+     * exporter writes opset 18 and later.
+     */
+    public static final int MAX_OPSET = 22;
     /** The operators read, for error messages and documentation. */
     public static final String SUPPORTED = "Conv, BatchNormalization, Relu, Clip, LeakyRelu, Sigmoid, Tanh, HardSigmoid, HardSwish, Elu, "
             + "MaxPool, AveragePool, GlobalAveragePool, ReduceMean (spatial), Add, Sum, Mul (of two computed values), Concat, Flatten, "

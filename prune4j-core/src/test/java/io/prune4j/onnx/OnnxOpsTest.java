@@ -279,6 +279,28 @@ class OnnxOpsTest {
                     b.node("Gemm", "output", in(z, b.weight("fc.weight", 0.5, 3, 4)), i("transB", 1));
                     return b.output("output", 3);
                 }),
+                new Case("opset 21: AveragePool-19 with dilations 1, a shuffle of Reshape-21 and Transpose-21, Flatten-21", b -> {
+                    b.opset = 21;
+                    b.input("input", 2, 6, 6);
+                    String x = b.node("Conv", in("input", b.weight("c.weight", 0.5, 6, 2, 3, 3)), ints("pads", 1, 1, 1, 1));
+                    x = b.node("AveragePool", in(x), ints("kernel_shape", 2, 2), ints("strides", 2, 2), ints("dilations", 1, 1));
+                    String z = b.node("Reshape", in(x, b.ints("to5", new long[] {0, 3, 2, 3, 3}, 5)));
+                    z = b.node("Transpose", in(z), ints("perm", 0, 2, 1, 3, 4));
+                    z = b.node("Reshape", in(z, b.ints("to4", new long[] {0, 6, 3, 3}, 4)));
+                    z = b.node("Flatten", in(z), i("axis", 1));
+                    b.node("Gemm", "output", in(z, b.weight("fc.weight", 0.3, 3, 54)), i("transB", 1));
+                    return b.output("output", 3);
+                }),
+                new Case("opset 22: Conv-22 with bias and group 2, MaxPool-22 ceil mode, GlobalAveragePool-22, HardSwish-22", b -> {
+                    b.opset = 22;
+                    b.input("input", 4, 7, 7);
+                    String x = b.node("Conv", in("input", b.weight("c.weight", 0.5, 6, 2, 3, 3), b.weight("c.bias", 0.2, 6)), i("group", 2));
+                    x = b.node("MaxPool", in(x), ints("kernel_shape", 2, 2), ints("strides", 2, 2), i("ceil_mode", 1));
+                    x = b.node("HardSwish", in(x));
+                    x = b.node("Flatten", in(b.node("GlobalAveragePool", in(x))));
+                    b.node("Gemm", "output", in(x, b.weight("fc.weight", 0.3, 3, 6)), i("transB", 1));
+                    return b.output("output", 3);
+                }),
                 new Case("an initializer shared through Identity, BatchNormalization opset 15 with training_mode 0, a dead branch", b -> {
                     b.opset = 15;
                     b.input("input", 3, 6, 6);
