@@ -23,9 +23,11 @@ import java.util.Objects;
 public final class Cifar10 {
     /** The number of classes, 10. */
     public static final int CLASSES = 10;
-    /** One image's layout, {@code [3, 32, 32]} (CHW). A shared array: read it, never change it. */
-    public static final int[] SAMPLE_SHAPE = {3, 32, 32};
-    static final int PIXELS = 3 * 32 * 32;
+    /** The channels of one image, 3 (RGB). */
+    public static final int CHANNELS = 3;
+    /** The height and the width of one image, 32. */
+    public static final int SIZE = 32;
+    static final int PIXELS = CHANNELS * SIZE * SIZE;
     static final int RECORD = 1 + PIXELS;
     /** Training-set channel means and standard deviations (R, G, B) of pixel/255. */
     static final float[] MEAN = {0.4914f, 0.4822f, 0.4465f};
@@ -33,6 +35,15 @@ public final class Cifar10 {
     static final String TEST_FILE = "test_batch.bin";
 
     private Cifar10() {}
+
+    /**
+     * One image's layout, CHW.
+     *
+     * @return {@code [3, 32, 32]}, a new array the caller owns
+     */
+    public static int[] sampleShape() {
+        return new int[] {CHANNELS, SIZE, SIZE};
+    }
 
     /**
      * True when {@code dir} looks like the binary CIFAR-10 folder (it has {@code data_batch_1.bin}).
@@ -131,7 +142,7 @@ public final class Cifar10 {
                 throw new DataFormatException(f + ": cannot read: " + e.getMessage(), e);
             }
         }
-        return new Dataset(name, features, labels, n, PIXELS, CLASSES, SAMPLE_SHAPE);
+        return new Dataset(name, features, labels, n, PIXELS, CLASSES, sampleShape());
     }
 
     private static long size(Path f) {

@@ -33,13 +33,14 @@ import java.util.SplittableRandom;
  * does not fit its inputs' shapes, and {@link IllegalStateException} after {@link #build}. The
  * builder owns the layers added until {@link #build} hands them to the graph.
  */
-public final class GraphBuilder {
+public final class GraphBuilder implements AutoCloseable {
     private final Backend backend;
     private final SplittableRandom rng;
     private final int[] inputShape;
     private final List<Graph.Node> nodes = new ArrayList<>();
     private final Map<String, int[]> shapes = new HashMap<>();
     private boolean built;
+    private boolean closed;
 
     GraphBuilder(Backend backend, long seed, int[] inputShape) {
         Objects.requireNonNull(backend, "backend");
@@ -116,8 +117,8 @@ public final class GraphBuilder {
         Objects.requireNonNull(layer, "layer");
         try {
             Objects.requireNonNull(inputs, "inputs");
-            if (built) {
-                throw new IllegalStateException("the graph has been built");
+            if (built || closed) {
+                throw new IllegalStateException(built ? "the graph has been built" : "the builder has been closed");
             }
             if (shapes.containsKey(layer.name())) {
                 throw new IllegalArgumentException("a node named '" + layer.name() + "' exists already");
@@ -475,8 +476,8 @@ public final class GraphBuilder {
      * @throws IllegalStateException when the graph has been built already
      */
     public Graph build() {
-        if (built) {
-            throw new IllegalStateException("the graph has been built");
+        if (built || closed) {
+            throw new IllegalStateException(built ? "the graph has been built" : "the builder has been closed");
         }
         built = true;
         try {
@@ -485,5 +486,21 @@ public final class GraphBuilder {
             nodes.forEach(n -> n.layer().close());
             throw e;
         }
+    }
+
+    /**
+     * Closes every layer added, unless {@link #build} has handed them to a graph: for a graph given
+     * up half way (a node that does not fit, an exception of the caller's own). After {@code build} it
+     * does nothing, so {@code try (GraphBuilder g = …) { …; return g.build(); }} leaks no layer
+     * whatever throws. The builder cannot be used after.
+     */
+    @Override
+    public void close() {
+        if (built || closed) {
+            return;
+        }
+        closed = true;
+        nodes.forEach(n -> n.layer().close());
+        nodes.clear();
     }
 }

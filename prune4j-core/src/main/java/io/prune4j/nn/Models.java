@@ -34,13 +34,18 @@ public final class Models {
         Objects.requireNonNull(hidden, "hidden");
         SplittableRandom rng = new SplittableRandom(seed);
         List<Layer> layers = new ArrayList<>();
-        int prev = in;
-        for (int h = 0; h < hidden.length; h++) {
-            layers.add(Dense.create(backend, "fc" + (h + 1), prev, hidden[h], true, rng));
-            prev = hidden[h];
+        try {
+            int prev = in;
+            for (int h = 0; h < hidden.length; h++) {
+                layers.add(Dense.create(backend, "fc" + (h + 1), prev, hidden[h], true, rng));
+                prev = hidden[h];
+            }
+            layers.add(Dense.create(backend, "fc" + (hidden.length + 1), prev, classes, false, rng));
+            return Graph.chain(backend, in, layers);
+        } catch (RuntimeException e) {
+            layers.forEach(Layer::close);   // what was made before the layer or the graph that failed
+            throw e;
         }
-        layers.add(Dense.create(backend, "fc" + (hidden.length + 1), prev, classes, false, rng));
-        return Graph.chain(backend, in, layers);
     }
 
     /**
@@ -72,20 +77,25 @@ public final class Models {
         }
         SplittableRandom rng = new SplittableRandom(seed);
         List<UnaryLayer> layers = new ArrayList<>();
-        int prev = inputShape[0];
-        for (int c = 0; c < channels.length; c++) {
-            layers.add(Conv2d.create(backend, "conv" + (c + 1), prev, channels[c], 3, 1, 1, true, rng));
-            layers.add(new MaxPool2d("pool" + (c + 1), backend, 2, 2));
-            prev = channels[c];
+        try {
+            int prev = inputShape[0];
+            for (int c = 0; c < channels.length; c++) {
+                layers.add(Conv2d.create(backend, "conv" + (c + 1), prev, channels[c], 3, 1, 1, true, rng));
+                layers.add(new MaxPool2d("pool" + (c + 1), backend, 2, 2));
+                prev = channels[c];
+            }
+            layers.add(new Flatten("flatten", backend));
+            int[] shape = inputShape;
+            for (UnaryLayer l : layers) {
+                shape = l.outputShape(shape);
+            }
+            layers.add(Dense.create(backend, "fc1", shape[0], hidden, true, rng));
+            layers.add(Dense.create(backend, "fc2", hidden, classes, false, rng));
+            return Graph.chain(backend, inputShape, layers);
+        } catch (RuntimeException e) {
+            layers.forEach(Layer::close);   // what was made before the layer, the shape or the graph that failed
+            throw e;
         }
-        layers.add(new Flatten("flatten", backend));
-        int[] shape = inputShape;
-        for (UnaryLayer l : layers) {
-            shape = l.outputShape(shape);
-        }
-        layers.add(Dense.create(backend, "fc1", shape[0], hidden, true, rng));
-        layers.add(Dense.create(backend, "fc2", hidden, classes, false, rng));
-        return Graph.chain(backend, inputShape, layers);
     }
 
     /**
@@ -122,7 +132,12 @@ public final class Models {
             throw new IllegalArgumentException("a ResNet needs at least one block per stage and one channel, got depth " + depth
                     + " and width " + width);
         }
-        GraphBuilder g = new GraphBuilder(backend, seed, inputShape);
+        try (GraphBuilder g = new GraphBuilder(backend, seed, inputShape)) {
+            return resnet(g, depth, width, classes);
+        }
+    }
+
+    private static Graph resnet(GraphBuilder g, int depth, int width, int classes) {
         String x = g.relu("stem.relu", g.batchNorm("stem.bn", g.conv("stem", Graph.INPUT, width, 3, 1, 1)));
         for (int stage = 1; stage <= 3; stage++) {
             int channels = width << (stage - 1);
@@ -180,7 +195,12 @@ public final class Models {
         if (width < 1 || expand < 1 || stages.length == 0) {
             throw new IllegalArgumentException("a MobileNet needs a positive width, an expansion of at least 1 and one stage or more");
         }
-        GraphBuilder g = new GraphBuilder(backend, seed, inputShape);
+        try (GraphBuilder g = new GraphBuilder(backend, seed, inputShape)) {
+            return mobilenet(g, width, expand, stages, classes);
+        }
+    }
+
+    private static Graph mobilenet(GraphBuilder g, int width, int expand, int[][] stages, int classes) {
         String x = g.relu6("stem.relu", g.batchNorm("stem.bn", g.conv("stem", Graph.INPUT, width, 3, 1, 1)));
         int block = 0;
         for (int s = 0; s < stages.length; s++) {

@@ -52,6 +52,9 @@ public final class Relu implements UnaryLayer {
     @Override
     public Tensor backward(Tensor dy, boolean needInputGrad) {
         Objects.requireNonNull(dy, "dy");
+        if (out == null || !dy.sameShape(out)) {
+            throw new IllegalStateException(describe() + ": backward needs the matching forward pass first");
+        }
         if (!needInputGrad) {
             return null;
         }

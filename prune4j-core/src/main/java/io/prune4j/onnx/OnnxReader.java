@@ -286,12 +286,7 @@ public final class OnnxReader {
                     : " " + model.getProducerVersion()), meta);
         } finally {
             if (!built) {
-                // the builder owns the layers added so far: building (and closing) frees their tensors
-                try {
-                    builder.build().close();
-                } catch (RuntimeException ignored) {
-                    // a half-built graph that does not validate: its layers were closed by build()
-                }
+                builder.close();   // the builder owns the layers added so far
             }
         }
     }

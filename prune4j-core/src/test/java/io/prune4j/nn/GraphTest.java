@@ -141,6 +141,27 @@ class GraphTest {
             assertThrows(IllegalStateException.class, () -> g.add(late, "fc"));
             assertEquals(1, late.closes, "after build");
             assertEquals(2, net.nodes().size());
+            g.close();   // after build: the graph's layers stay open
+            assertEquals(0, ((Counted) net.layer("x")).closes, "closing the builder after build");
         }
+    }
+
+    /** A builder closed before {@link GraphBuilder#build} closes every layer it holds, once, and refuses more. */
+    @Test
+    void aBuilderGivenUpClosesItsLayers() {
+        Counted first = new Counted("first");
+        Counted second = new Counted("second");
+        GraphBuilder g = Graph.builder(b, 1, 4);
+        g.add(first, Graph.INPUT);
+        g.add(second, "first");
+        g.close();
+        g.close();
+        assertEquals(1, first.closes);
+        assertEquals(1, second.closes);
+        IllegalStateException e = assertThrows(IllegalStateException.class, g::build);
+        assertEquals("the builder has been closed", e.getMessage());
+        Counted late = new Counted("late");
+        assertThrows(IllegalStateException.class, () -> g.add(late, Graph.INPUT));
+        assertEquals(1, late.closes, "a layer added after close");
     }
 }
