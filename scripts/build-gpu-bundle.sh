@@ -33,7 +33,7 @@
 #                          the Java ones, which the CPU backend says once on stderr, and the bundle fits 64 MiB)
 #   P4J_BUNDLE_ORT=1       keep ONNX Runtime's jar (54 MB: the bundle then exceeds 64 MiB; default: left
 #                          out, and the tests that run it skip with their reason)
-#   P4J_DATA_TRAIN         training images in the subset (default 12000; 0 = no data). The whole
+#   P4J_DATA_TRAIN         training images in the subset (default 8000; 0 = no data). The whole
 #                          training set would push the bundle past the 64 MiB a device run carries.
 set -euo pipefail
 
@@ -137,7 +137,7 @@ cp benchmarks/gpu/*.py "$B/bench/"
 
 # The data for the timed prune pipeline: an IDX subset, re-gzipped (the counts in the headers fixed).
 DATA_SRC="${P4J_DATA:-/usr/share/datasets/fashion-mnist}"
-DATA_TRAIN="${P4J_DATA_TRAIN:-12000}"
+DATA_TRAIN="${P4J_DATA_TRAIN:-8000}"
 if [[ "$DATA_TRAIN" != 0 && -f "$DATA_SRC/train-images-idx3-ubyte.gz" ]]; then
     command -v python3 >/dev/null 2>&1 || die "python3 is needed to cut the data subset (or set P4J_DATA_TRAIN=0)"
     mkdir -p "$B/data/fashion-mnist"

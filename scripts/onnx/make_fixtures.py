@@ -52,6 +52,9 @@ for a model in eval mode keeps BatchNormalization nodes (inference form, trainin
                      x.chunk(2, 1) (Slice nodes with computed bounds), one split by torch.split(x, [6, 10], 1)
                      (a Split node), each a Concat and a channel shuffle (Reshape to [b, g, c/g, h, w],
                      Transpose [0, 2, 1, 3, 4], Reshape back); head conv, pool, Linear. Input 3x12x12.
+  normalized_input   the input normalisation inside the model, (x / 255 - mean) / std (Div, Sub, Div by
+                     constants), conv-BN-ReLU, 1x1 conv, pool, Linear, logits * 0.5 + 0.25. Input 3x10x10
+                     pixels in [0, 255].
   fmnist_small       conv 1->8 + BN + ReLU + MaxPool 2, conv 8->16 + BN + ReLU + MaxPool 2, flatten,
                      Linear 784 -> 10, trained 2 epochs with Adam (1e-3, batch 128) on Fashion-MNIST with
                      prune4j's scaling x = (p/255 - 0.2860) / 0.3530; opset 17 only. Its json also holds
@@ -316,6 +319,26 @@ class ShuffleSplit(nn.Module):
         return self.fc(torch.flatten(self.pool(self.head(x)), 1))
 
 
+class NormalizedInput(nn.Module):
+    """A model that carries its input normalisation: (x / 255 - mean) / std per channel (Div by a scalar,
+       Sub and Div by [1, 3, 1, 1] buffers), conv-BN-ReLU, a 1x1 conv, global average pool, Linear, and
+       a temperature and offset on the logits (Mul and Add of scalars on [batch, classes])."""
+
+    def __init__(self, cin=3, c=6, classes=10):
+        super().__init__()
+        self.register_buffer("mean", torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1))
+        self.register_buffer("std", torch.tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1))
+        self.stem = nn.Sequential(conv_bn(cin, c, 3), nn.ReLU())
+        self.mix = nn.Conv2d(c, c, 1)
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.fc = nn.Linear(c, classes)
+
+    def forward(self, x):
+        x = (x / 255.0 - self.mean) / self.std
+        x = self.mix(self.stem(x))
+        return self.fc(torch.flatten(self.pool(x), 1)) * 0.5 + 0.25
+
+
 class FmnistSmall(nn.Module):
     def __init__(self, classes=10):
         super().__init__()
@@ -548,6 +571,16 @@ def main():
                    "Flatten, Gemm",
                    check=lambda m: (check_bn_kept(m), check_ops(m, {"Slice", "Split", "Transpose", "Reshape", "Div",
                                                                     "Concat"})), **common)
+
+    if want("normalized_input"):
+        torch.manual_seed(110)
+        model = oc.randomize_bn(NormalizedInput(), 1110).eval()
+        x = (seeded_input((3, 3, 10, 10), 2110) * 60 + 128).clamp(0, 255)
+        export_all("normalized_input", model, x,
+                   "input normalisation inside the model: (x / 255 - mean) / std (Div by a scalar, Sub and Div by [1, 3, 1, 1] "
+                   "constants), conv-BN-ReLU, 1x1 conv with bias, GlobalAveragePool, Flatten, Gemm, logits * 0.5 + 0.25 (Mul and "
+                   "Add of scalars); input: pixels in [0, 255]",
+                   check=lambda m: check_ops(m, {"Div", "Sub", "Mul", "Add", "Conv"}), **common)
 
     if want("fmnist_small"):
         model, x, labels, acc, loss, seconds, epochs = train_fmnist_small()

@@ -15,6 +15,7 @@ import io.prune4j.nn.Add;
 import io.prune4j.nn.AvgPool2d;
 import io.prune4j.nn.BatchNorm;
 import io.prune4j.nn.Clamp;
+import io.prune4j.nn.ChannelAffine;
 import io.prune4j.nn.ChannelSlice;
 import io.prune4j.nn.Concat;
 import io.prune4j.nn.Conv2d;
@@ -97,7 +98,7 @@ public final class ModelFile {
 
     /** The layer types this class writes itself; a {@link LayerCodec} cannot take these names. */
     private static final Set<String> BUILT_IN = Set.of("dense", "conv2d", "maxpool2d", "avgpool2d", "globalavgpool", "flatten",
-            "relu", "clamp", "activation", "batchnorm", "add", "mul", "concat", "identity", "slice", "permute");
+            "relu", "clamp", "activation", "batchnorm", "add", "mul", "concat", "identity", "slice", "permute", "affine");
     private static final Map<String, LayerCodec<?>> BY_TYPE = new ConcurrentHashMap<>();
     private static final Map<Class<?>, LayerCodec<?>> BY_CLASS = new ConcurrentHashMap<>();
 
@@ -286,6 +287,8 @@ public final class ModelFile {
                 spec.put("type", "concat").put("name", c.name());
             } else if (layer instanceof Identity id) {
                 spec.put("type", "identity").put("name", id.name());
+            } else if (layer instanceof ChannelAffine af) {
+                spec.put("type", "affine").put("name", af.name()).put("channels", af.scale().length).put("maps", af.maps());
             } else if (layer instanceof ChannelSlice sl) {
                 spec.put("type", "slice").put("name", sl.name()).put("start", sl.start()).put("count", sl.count());
             } else if (layer instanceof PermuteChannels p) {
@@ -572,6 +575,13 @@ public final class ModelFile {
                         yield new ChannelSlice(name, backend, start, count);
                     }
                     case "permute" -> permute(file, spec, where, backend);
+                    case "affine" -> {
+                        String name = requireName(file, spec, where);
+                        int ch = requireInt(file, spec, "channels", where);
+                        float[] scale = c.tensor(name + ".scale", ch);
+                        float[] shift = c.tensor(name + ".shift", ch);
+                        yield new ChannelAffine(name, backend, scale, shift, spec.path("maps").asBoolean(true));
+                    }
                     default -> readCustom(c, spec, where, type, backend);
                 };
                 nodes.add(new Graph.Node(layer, inputs));

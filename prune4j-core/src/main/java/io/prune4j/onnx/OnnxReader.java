@@ -12,6 +12,7 @@ import io.prune4j.nn.Add;
 import io.prune4j.nn.AvgPool2d;
 import io.prune4j.nn.BatchNorm;
 import io.prune4j.nn.Clamp;
+import io.prune4j.nn.ChannelAffine;
 import io.prune4j.nn.ChannelSlice;
 import io.prune4j.nn.Concat;
 import io.prune4j.nn.Conv2d;
@@ -104,7 +105,8 @@ public final class OnnxReader {
     public static final int MAX_OPSET = 22;
     /** The operators read, for error messages and documentation. */
     public static final String SUPPORTED = "Conv, BatchNormalization, Relu, Clip, LeakyRelu, Sigmoid, Tanh, HardSigmoid, HardSwish, Elu, "
-            + "MaxPool, AveragePool, GlobalAveragePool, ReduceMean (spatial), Add, Sum, Mul (of two computed values), Concat, Flatten, "
+            + "MaxPool, AveragePool, GlobalAveragePool, ReduceMean (spatial), Add, Sum, Mul (of two computed values), Add, Sub, Mul and "
+            + "Div of a computed value and a constant per channel, Concat, Flatten, "
             + "Slice and Split (channels), Gather (a channel permutation), Reshape (a flatten, or Reshape-Transpose-Reshape as a channel "
             + "shuffle), Gemm, MatMul, Identity, "
             + "Dropout, Constant, Pad (of zeros), Softmax and LogSoftmax (last), and on shapes Shape, Gather, Unsqueeze, Squeeze, "
@@ -543,11 +545,14 @@ public final class OnnxReader {
                 if (op.equals("Add") && foldsArithmetic(node)) {
                     return;
                 }
+                if (op.equals("Add") && affine(g, node)) {
+                    return;
+                }
                 String[] in = new String[node.getInputCount()];
                 for (int i = 0; i < in.length; i++) {
                     if (constants.containsKey(node.getInput(i))) {
-                        throw error(node, "adds the constant '" + node.getInput(i) + "'; constants are added only as the bias of a MatMul"
-                                + " or Gemm");
+                        throw error(node, "adds the constant '" + node.getInput(i) + "'; a Sum adds computed values only (an Add of one"
+                                + " value and one constant per channel is read)");
                     }
                     in[i] = activation(node, i);
                 }
@@ -557,7 +562,7 @@ public final class OnnxReader {
                 attributes(node);
                 inputs(node, 2, 2);
                 outputsOnly(node, 1);
-                if (!foldsArithmetic(node)) {
+                if (!foldsArithmetic(node) && !affine(g, node)) {
                     mul(g, node);
                 }
             }
@@ -565,8 +570,9 @@ public final class OnnxReader {
                 attributes(node);
                 inputs(node, 2, 2);
                 outputsOnly(node, 1);
-                if (!foldsArithmetic(node)) {
-                    throw error(node, op + " is supported only on shapes (integer constants and Shape outputs)");
+                if (!foldsArithmetic(node) && !affine(g, node)) {
+                    throw error(node, op + " is supported on shapes (integer constants and Shape outputs) and as a computed value " + (op
+                            .equals("Sub") ? "minus" : "divided by") + " a constant (one value, or one per channel)");
                 }
             }
             case "Split" -> split(g, node, readers);
@@ -1331,6 +1337,85 @@ public final class OnnxReader {
             }
             start += (int) sizes[i];
         }
+    }
+
+    /**
+     * An Add, Sub, Mul or Div of an activation and a FLOAT constant of one value or one per channel
+     * ({@code [C, 1, 1]} or {@code [1, C, 1, 1]} on maps, {@code [C]} or {@code [1, C]} on vectors), the
+     * constant second for Sub and Div: a {@link ChannelAffine} node (the input normalisation a model
+     * carries). False, adding nothing, when the node has no such pair of inputs.
+     */
+    private boolean affine(GraphBuilder g, NodeProto node) {
+        String op = node.getOpType();
+        String a = node.getInput(0);
+        String b = node.getInput(1);
+        boolean constFirst = constants.containsKey(a) && activations.containsKey(b);
+        boolean constSecond = activations.containsKey(a) && constants.containsKey(b);
+        if (!constFirst && !constSecond) {
+            return false;
+        }
+        if (constFirst && (op.equals("Sub") || op.equals("Div"))) {
+            throw error(node, "a constant " + (op.equals("Sub") ? "minus" : "divided by") + " a computed value is not supported; only the"
+                    + " computed value " + (op.equals("Sub") ? "minus" : "divided by") + " a constant is");
+        }
+        String x = constFirst ? b : a;
+        Constant c = constants.get(constFirst ? a : b);
+        String xName = activations.get(x);
+        int[] shape = g.shape(xName);
+        int channels = shape[0];
+        if (c.floats == null) {
+            throw error(node, "the constant '" + (constFirst ? a : b) + "' must be FLOAT to " + op + " a computed value");
+        }
+        float[] v = perChannel(node, c, shape);
+        float[] scale = new float[channels];
+        float[] shift = new float[channels];
+        for (int k = 0; k < channels; k++) {
+            float f = v[v.length == 1 ? 0 : k];
+            switch (op) {
+                case "Add" -> {
+                    scale[k] = 1f;
+                    shift[k] = f;
+                }
+                case "Sub" -> {
+                    scale[k] = 1f;
+                    shift[k] = -f;
+                }
+                case "Mul" -> scale[k] = f;
+                default -> {
+                    scale[k] = 1f / f;
+                    if (!Float.isFinite(scale[k])) {
+                        throw error(node, "divides by " + f + ", whose reciprocal is not a finite float");
+                    }
+                }
+            }
+        }
+        add(g, node, new ChannelAffine(name(node, null), backend, scale, shift, shape.length == 3), xName);
+        return true;
+    }
+
+    /** The values of constant {@code c} broadcast against {@code [batch, …shape]}: one, or one per channel; else an error. */
+    private float[] perChannel(NodeProto node, Constant c, int[] shape) {
+        int rank = shape.length + 1;
+        int[] d = c.dims;
+        long n = 1;
+        for (int e : d) {
+            n *= e;
+        }
+        if (n == 1 && d.length <= rank) {
+            return c.floats;
+        }
+        // right-aligned against [batch, C, H, W] or [batch, C]: every extent 1 but the channel one, which is C
+        int channelAxis = d.length - (rank - 1);
+        boolean ok = d.length <= rank && channelAxis >= 0 && d[channelAxis] == shape[0];
+        for (int i = 0; ok && i < d.length; i++) {
+            ok = i == channelAxis || d[i] == 1;
+        }
+        if (!ok) {
+            throw error(node, "a constant of shape " + Arrays.toString(d) + " against " + Arrays.toString(shape) + " per example is not"
+                    + " supported; only one value or one per channel (e.g. " + (shape.length == 3 ? "[" + shape[0] + ", 1, 1]" : "[" + shape[0]
+                    + "]") + ") is");
+        }
+        return c.floats;
     }
 
     /**

@@ -9,6 +9,7 @@ import io.prune4j.nn.Add;
 import io.prune4j.nn.AvgPool2d;
 import io.prune4j.nn.BatchNorm;
 import io.prune4j.nn.Clamp;
+import io.prune4j.nn.ChannelAffine;
 import io.prune4j.nn.ChannelSlice;
 import io.prune4j.nn.Concat;
 import io.prune4j.nn.Conv2d;
@@ -48,7 +49,8 @@ import java.util.Set;
  * running statistics as initializers), Relu, Clamp as Clip (bounds as inputs), Activation as
  * LeakyRelu, Sigmoid, Tanh, HardSigmoid, HardSwish or Elu (α and β as attributes), MaxPool2d, AvgPool2d,
  * GlobalAvgPool, Flatten, Add (Sum for more than two inputs), Mul, Concat, Identity, ChannelSlice as
- * Slice along axis 1, PermuteChannels (a channel shuffle) as a Gather of its channels; a fused ReLU is a
+ * Slice along axis 1, PermuteChannels (a channel shuffle) as a Gather of its channels, ChannelAffine as a
+ * Mul by its scale and an Add of its shift (per channel, each left out when it changes nothing); a fused ReLU is a
  * Relu node after its layer. The batch extent is symbolic ({@code batch}), so one file runs any
  * batch. Names come from {@link OnnxNames}: an imported model keeps its input, output, node,
  * tensor and initializer names where the node survives; other nodes are written under their prune4j
@@ -206,6 +208,8 @@ public final class OnnxWriter {
             graph.addNode(node("Concat", name, out, in).addAttribute(intAttr("axis", 1)));
         } else if (layer instanceof Identity) {
             graph.addNode(node("Identity", name, out, in[0]));
+        } else if (layer instanceof ChannelAffine a) {
+            affine(a, in[0], out);
         } else if (layer instanceof ChannelSlice sl) {
             graph.addNode(node("Slice", name, out, in[0], ints(name + ".starts", sl.start()), ints(name + ".ends", sl.start() + sl.count()),
                     ints(name + ".axes", 1)));
@@ -217,6 +221,47 @@ public final class OnnxWriter {
             throw new io.prune4j.Prune4jException("cannot export node " + name + " (" + layer.describe() + ") to ONNX: the writer knows no "
                     + layer.getClass().getName() + " layers (nothing was written)");
         }
+    }
+
+    /** A Mul by the scale (left out when it is all ones), then an Add of the shift (left out when all zeros), per channel. */
+    private void affine(ChannelAffine a, String in, String out) {
+        String name = a.name();
+        float[] scale = a.scale();
+        float[] shift = a.shift();
+        boolean mul = false;
+        boolean add = false;
+        for (int c = 0; c < scale.length; c++) {
+            mul |= scale[c] != 1f;
+            add |= shift[c] != 0f;
+        }
+        if (!mul && !add) {
+            graph.addNode(node("Identity", name, out, in));
+            return;
+        }
+        int[] dims = a.maps() ? new int[] {scale.length, 1, 1} : new int[] {scale.length};
+        String x = in;
+        if (mul) {
+            String scaled = add ? unique(names.outputOf(name + OnnxNames.LINEAR, out + "_scaled")) : out;
+            graph.addNode(node("Mul", name, scaled, x, floats(name + ".scale", scale, dims)));
+            x = scaled;
+        }
+        if (add) {
+            graph.addNode(node("Add", mul ? name + "_shift" : name, out, x, floats(name + ".shift", shift, dims)));
+        }
+    }
+
+    /** A FLOAT initializer of {@code values} with extents {@code dims}. */
+    private String floats(String base, float[] values, int[] dims) {
+        String name = unique(base);
+        ByteBuffer b = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        b.asFloatBuffer().put(values);
+        TensorProto.Builder t = TensorProto.newBuilder().setName(name).setDataType(TensorProto.DataType.FLOAT_VALUE)
+                .setRawData(ByteString.copyFrom(b.array()));
+        for (int d : dims) {
+            t.addDims(d);
+        }
+        graph.addInitializer(t);
+        return name;
     }
 
     /** An activation's node, with its α (and HardSigmoid's β) as attributes. */
@@ -268,17 +313,7 @@ public final class OnnxWriter {
     }
 
     private String initializer(String node, String parameter, Tensor value) {
-        String name = unique(names.initializer(node, parameter));
-        float[] v = value.toFloatArray();
-        ByteBuffer b = ByteBuffer.allocate(v.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-        b.asFloatBuffer().put(v);
-        TensorProto.Builder t = TensorProto.newBuilder().setName(name).setDataType(TensorProto.DataType.FLOAT_VALUE)
-                .setRawData(ByteString.copyFrom(b.array()));
-        for (int d : value.shape()) {
-            t.addDims(d);
-        }
-        graph.addInitializer(t);
-        return name;
+        return floats(names.initializer(node, parameter), value.toFloatArray(), value.shape());
     }
 
     private String scalar(String base, float value) {

@@ -26,7 +26,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * and a repeated branch among its operands), grouped and depthwise convolutions with and without bias,
  * average pooling with and without the padding counted, global average pooling, ReLU6 and a general
  * clamp with values beyond both bounds, every {@link Activation} kind, and the products of {@link Mul}
- * (a squeeze-and-excitation gate, SiLU, a value times itself), channel slices and shuffles. Every parameter's gradient
+ * (a squeeze-and-excitation gate, SiLU, a value times itself), channel slices and shuffles, a fixed
+ * per-channel affine map. Every parameter's gradient
  * is checked, and the gradient with respect to the network's input (seen by a backward hook on an
  * identity node in front, the network asks its first nodes for none).
  *
@@ -435,6 +436,41 @@ class GraphGradientCheckTest {
                 h = conv(h, w(p, "pw"), null, 3, 1, 1, 0, 1);
                 h = conv(h, w(p, "dm"), b(p, "dm"), 6, 3, 1, 1, 3);
                 return dense(flatten(globalAvgPool(h)), w(p, "fc"), b(p, "fc"), 2);
+            }, rng);
+        }
+    }
+
+    /**
+     * An input normalisation ({@code x · s + b} per channel, as ONNX files carry it) before a
+     * convolution, and a scale without shift on the vector before the classifier: the gradient goes
+     * through both as the scale alone.
+     */
+    @ParameterizedTest(name = "channel affine, batch {0}, seed {1}")
+    @CsvSource({"1,16", "3,17"})
+    void channelAffine(int batch, long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        GraphBuilder g = Graph.builder(cpu, seed, 3, 4, 4);
+        String x = g.identity("x", Graph.INPUT);
+        float[] s = {2f, -0.5f, 1.25f};
+        float[] b = {-0.3f, 0.1f, 0.7f};
+        String y = g.conv("c0", g.add(new ChannelAffine("norm", cpu, s, b, true), x), 4, 3, 1, 1, 1, true);
+        float[] t = {0.5f, -2f, 1f, 3f};
+        String f = g.add(new ChannelAffine("temp", cpu, t, new float[4], false), g.flatten("flatten", g.globalAvgPool("gap", y)));
+        g.dense("fc", f, 2);
+        try (Graph net = g.build()) {
+            check("channel affine batch " + batch, net, batch, (p, in) -> {
+                double[] v = in.v().clone();
+                for (int i = 0; i < v.length; i++) {
+                    int c = (i / in.spatial()) % in.c();
+                    v[i] = v[i] * s[c] + b[c];
+                }
+                T h = conv(new T(v, in.b(), in.c(), in.h(), in.w()), w(p, "c0"), b(p, "c0"), 4, 3, 1, 1, 1);
+                T flat = flatten(globalAvgPool(h));
+                double[] u = flat.v().clone();
+                for (int i = 0; i < u.length; i++) {
+                    u[i] *= t[i % 4];
+                }
+                return dense(new T(u, flat.b(), flat.c(), 1, 1), w(p, "fc"), b(p, "fc"), 2);
             }, rng);
         }
     }

@@ -222,10 +222,15 @@ class OnnxBadFileTest {
 
         OnnxBuild c = new OnnxBuild(1).input("input", 3, 8, 8);
         p = c.node("Conv", in("input", c.weight("p.weight", 0.3, 4, 3, 3, 3)), ints("pads", 1, 1, 1, 1));
-        name = node(c.node("Mul", "sum", in(p, c.constant("half", new float[] {0.5f}))));
+        name = node(c.node("Mul", "sum", in(p, c.constant("grid", new float[64], 8, 8))));
         OnnxBuild hc = withHead("sum");
         c.graph.addAllNode(hc.graph.getNodeList()).addAllInitializer(hc.graph.getInitializerList()).addAllOutput(hc.graph.getOutputList());
-        says(refused("mul-constant", c.bytes()), name, "multiplies by the constant 'half'", "two values computed from the input");
+        says(refused("mul-constant", c.bytes()), name, "a constant of shape [8, 8] against [4, 8, 8] per example is not supported",
+                "only one value or one per channel (e.g. [4, 1, 1])");
+        says(refused("constant-minus", convThen((bb, x) -> bb.node("Sub", in(bb.constant("one", new float[] {1f}), x)))), "(Sub)",
+                "a constant minus a computed value is not supported");
+        says(refused("divide-by-zero", convThen((bb, x) -> bb.node("Div", in(x, bb.constant("zero", new float[] {0f}))))), "(Div)",
+                "divides by 0.0, whose reciprocal is not a finite float");
     }
 
     /** {@code input → Conv (4 channels) → [what the test adds] → value {@code last}} with {@link #withHead}: the graph to refuse. */
@@ -288,8 +293,8 @@ class OnnxBadFileTest {
             b.node("Split", "q0", in(x, b.ints("sz", new long[] {1, 2}, 2)), i("axis", 1)).addOutput("q1");
             return b.node("Concat", in("q0", "q1"), i("axis", 1));
         })), "(Split)", "split [1, 2] does not cut 4 channels into 2 parts");
-        says(refused("div", convThen((b, x) -> b.node("Div", in(x, b.constant("two", new float[] {2f}))))), "(Div)",
-                "Div is supported only on shapes");
+        says(refused("div", convThen((b, x) -> b.node("Div", in(x, b.node("Relu", in(x)))))), "(Div)",
+                "Div is supported on shapes (integer constants and Shape outputs) and as a computed value divided by a constant");
     }
 
     @Test

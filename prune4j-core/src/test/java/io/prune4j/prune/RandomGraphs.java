@@ -3,6 +3,7 @@ package io.prune4j.prune;
 import io.prune4j.backend.Backend;
 import io.prune4j.nn.AvgPool2d;
 import io.prune4j.nn.BatchNorm;
+import io.prune4j.nn.ChannelAffine;
 import io.prune4j.nn.Dense;
 import io.prune4j.nn.Graph;
 import io.prune4j.nn.GraphBuilder;
@@ -23,7 +24,8 @@ import java.util.SplittableRandom;
  * residual blocks (with a squeeze-and-excitation gate, as in MobileNetV3 and EfficientNet, or
  * without), grouped convolutions, ShuffleNet's units (a channel split into slices, a branch, a concat
  * and a channel shuffle); with or without BatchNorm, ReLU, ReLU6, LeakyReLU, tanh,
- * HardSwish, ELU, SiLU or hardswish as a product {@code x ⊙ HardSigmoid(x)} (or no activation), a
+ * HardSwish, ELU, SiLU or hardswish as a product {@code x ⊙ HardSigmoid(x)}, a fixed per-channel affine
+ * map (with or without a shift) (or no activation), a
  * squeeze-and-excitation gate after a block now and then, a residual branch that ends in a sigmoid
  * (a gate an add reads, which keeps its group), followed by max, average (padding counted or not) or
  * no pooling. The head is global average pooling or a flatten, then one Dense layer, or two with
@@ -109,13 +111,22 @@ final class RandomGraphs {
     }
 
     private String act(String p, String x) {
-        return switch (rng.nextInt(5)) {
+        return switch (rng.nextInt(6)) {
             case 0 -> g.relu(p + "relu", x);
             case 1 -> g.relu6(p + "relu6", x);
             case 2 -> otherActivation(p + "act", x);
             case 3 -> gated(p + "gated", x);
+            case 4 -> affine(p + "affine", x);
             default -> x;
         };
+    }
+
+    /** A fixed per-channel scale (of either sign), with a shift half the time (a gate: the channels are then kept). */
+    private String affine(String name, String x) {
+        int c = g.channels(x);
+        float[] scale = Check.uniform(rng, c, 2);
+        float[] shift = rng.nextBoolean() ? new float[c] : Check.uniform(rng, c, 0.5);
+        return g.add(new ChannelAffine(name, g.backend(), scale, shift, g.shape(x).length == 3), x);
     }
 
     /** SiLU, {@code x ⊙ sigmoid(x)}, or hardswish as PyTorch writes it before opset 14, {@code x ⊙ HardSigmoid(x)}: a gate and a product. */
