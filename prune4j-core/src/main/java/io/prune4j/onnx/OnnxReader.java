@@ -61,7 +61,8 @@ import java.util.Set;
  * {@value #MAX_OPSET}; the exporter's opsets 13 and 17 are the tested ones):
  * Conv, BatchNormalization (inference form, kept as a trainable BatchNorm), Relu, Clip (ReLU6 and
  * other bounds, as inputs or attributes), LeakyRelu, Sigmoid, Tanh, HardSigmoid, HardSwish, Elu,
- * MaxPool (ceil_mode too), AveragePool, GlobalAveragePool, ReduceMean over the spatial axes, Add,
+ * MaxPool (ceil_mode too), AveragePool, GlobalAveragePool, GlobalMaxPool (of square maps), ReduceMean and
+ * ReduceMax over the spatial axes, Add,
  * Sum, Mul of two computed values (of one shape, or a {@code [C, 1, 1]} gate and a {@code [C, H, W]}
  * map: SiLU, hardswish before opset 14, squeeze-and-excitation; not by a constant), Concat
  * (channels), Slice and Split along the channels ({@link ChannelSlice}), a channel shuffle (Reshape to
@@ -105,12 +106,11 @@ public final class OnnxReader {
     public static final int MAX_OPSET = 22;
     /** The operators read, for error messages and documentation. */
     public static final String SUPPORTED = "Conv, BatchNormalization, Relu, Clip, LeakyRelu, Sigmoid, Tanh, HardSigmoid, HardSwish, Elu, "
-            + "MaxPool, AveragePool, GlobalAveragePool, ReduceMean (spatial), Add, Sum, Mul (of two computed values), Add, Sub, Mul and "
-            + "Div of a computed value and a constant per channel, Concat, Flatten, "
-            + "Slice and Split (channels), Gather (a channel permutation), Reshape (a flatten, or Reshape-Transpose-Reshape as a channel "
-            + "shuffle), Gemm, MatMul, Identity, "
-            + "Dropout, Constant, Pad (of zeros), Softmax and LogSoftmax (last), and on shapes Shape, Gather, Unsqueeze, Squeeze, "
-            + "Slice, Cast, Add, Sub, Mul, Div";
+            + "MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool (square maps), ReduceMean and ReduceMax (spatial), Add, Sum, "
+            + "Mul (of two computed values), Add, Sub, Mul and Div of a computed value and a constant per channel, Concat, Flatten, "
+            + "Slice and Split (channels), Gather (a channel permutation), Reshape (a flatten, or Reshape-Transpose-Reshape as a "
+            + "channel shuffle), Gemm, MatMul, Identity, Dropout, Constant, Pad (of zeros), Softmax and LogSoftmax (last), and on "
+            + "shapes Shape, Gather, Unsqueeze, Squeeze, Slice, Cast, Add, Sub, Mul, Div";
     /** Largest file read: protobuf's own limit for one message. */
     private static final long MAX_BYTES = Integer.MAX_VALUE;
 
@@ -617,7 +617,14 @@ public final class OnnxReader {
                 }
                 add(g, node, new Flatten(name(node, null), backend), x);
             }
-            case "ReduceMean" -> reduceMean(g, node);
+            case "ReduceMean", "ReduceMax" -> reduceSpatial(g, node, op.equals("ReduceMax"));
+            case "GlobalMaxPool" -> {
+                attributes(node);
+                inputs(node, 1, 1);
+                outputsOnly(node, 1);
+                String x = activation(node, 0);
+                add(g, node, globalMax(node, name(node, null), g.shape(x)), x);
+            }
             case "Softmax", "LogSoftmax" -> outputFunction(g, node);
             case "Reshape" -> reshape(g, node);
             case "Shape" -> shape(g, node);
@@ -989,7 +996,7 @@ public final class OnnxReader {
      * A mean over the two spatial axes of {@code [batch, C, H, W]} ({@code x.mean([2, 3])}) is a
      * global average pool, followed by a Flatten when the axes are not kept; other axes are refused.
      */
-    private void reduceMean(GraphBuilder g, NodeProto node) {
+    private void reduceSpatial(GraphBuilder g, NodeProto node, boolean max) {
         long[] axes;
         if (opset < 18) {
             attributes(node, "axes", "keepdims");
@@ -1005,17 +1012,29 @@ public final class OnnxReader {
         int rank = g.shape(x).length + 1;
         long[] spatial = axes == null ? new long[0] : Arrays.stream(axes).map(a -> a < 0 ? a + rank : a).sorted().toArray();
         if (rank != 4 || !Arrays.equals(spatial, new long[] {2, 3})) {
-            throw error(node, "a mean over axes " + (axes == null ? "(all)" : Arrays.toString(axes)) + " of a rank-" + rank + " tensor is not"
-                    + " supported; only over the spatial axes [2, 3] of [batch, C, H, W] (a global average pool) is");
+            throw error(node, "a " + (max ? "maximum" : "mean") + " over axes " + (axes == null ? "(all)" : Arrays.toString(axes)) + " of a rank-"
+                    + rank + " tensor is not supported; only over the spatial axes [2, 3] of [batch, C, H, W] (a global " + (max ? "max" : "average")
+                    + " pool) is");
         }
         String name = name(node, null);
-        if (intAttr(node, "keepdims", 1) != 0) {
-            add(g, node, new GlobalAvgPool(name, backend), x);
+        boolean keep = intAttr(node, "keepdims", 1) != 0;
+        String poolName = keep ? name : unique(name + "_pool");
+        Layer pool = max ? globalMax(node, poolName, g.shape(x)) : new GlobalAvgPool(poolName, backend);
+        if (keep) {
+            add(g, node, pool, x);
             return;
         }
-        String pool = unique(name + "_pool");
-        addAs(g, node, new GlobalAvgPool(pool, backend), pool, node.getOutput(0) + "_pool", x);
-        add(g, node, new Flatten(name, backend), pool);
+        addAs(g, node, pool, poolName, node.getOutput(0) + "_pool", x);
+        add(g, node, new Flatten(name, backend), poolName);
+    }
+
+    /** A global max pool of a square {@code [C, H, H]} map: a max pool whose window is the map. */
+    private Layer globalMax(NodeProto node, String name, int[] shape) {
+        if (shape.length != 3 || shape[1] != shape[2]) {
+            throw error(node, "a global max pool of " + Arrays.toString(shape) + " per example is not supported; only of square [C, H, H]"
+                    + " maps is");
+        }
+        return new MaxPool2d(name, backend, shape[1], shape[1], 0);
     }
 
     /**

@@ -16,7 +16,8 @@ public final class OnnxFuzzSeeds {
             "opset13-clip-inputs", "opset10-clip-dropout", "sum-concat-dropout", "view-shape-gather", "view-slice-squeeze-cast",
             "ceil-pools-reducemean", "reducemean-opset18", "activations-defaults", "activations-attributes", "silu-mul", "se-hardsigmoid",
             "se-sigmoid", "mul-same-shape", "softmax", "logsoftmax", "split-shuffle-opset11", "split-slice-arithmetic",
-            "split-outputs-opset18", "opset21-shuffle", "opset22-ops", "shared-initializer");
+            "split-outputs-opset18", "opset21-shuffle", "opset22-ops", "global-max",
+            "reducemax-opset13", "shared-initializer");
 
     private OnnxFuzzSeeds() {}
 

@@ -301,6 +301,24 @@ class OnnxOpsTest {
                     b.node("Gemm", "output", in(x, b.weight("fc.weight", 0.3, 3, 6)), i("transB", 1));
                     return b.output("output", 3);
                 }),
+                new Case("GlobalMaxPool on one branch, ReduceMax over [2, 3] without kept dims (opset 13) and with axes as an input (18)", b -> {
+                    b.opset = 18;
+                    b.input("input", 3, 6, 6);
+                    String x = b.node("Relu", in(b.node("Conv", in("input", b.weight("c.weight", 0.5, 4, 3, 3, 3)), ints("pads", 1, 1, 1, 1))));
+                    String p = b.node("Flatten", in(b.node("GlobalMaxPool", in(x))));
+                    String q = b.node("ReduceMax", in(x, b.ints("axes", new long[] {2, 3}, 2)), i("keepdims", 0));
+                    String y = b.node("Concat", in(p, q), i("axis", 1));
+                    b.node("Gemm", "output", in(y, b.weight("fc.weight", 0.3, 3, 8)), i("transB", 1));
+                    return b.output("output", 3);
+                }),
+                new Case("ReduceMax with the axes attribute and kept dims (opset 13), then Flatten", b -> {
+                    b.opset = 13;
+                    b.input("input", 2, 5, 5);
+                    String x = b.node("Conv", in("input", b.weight("c.weight", 0.5, 4, 2, 1, 1)));
+                    x = b.node("Flatten", in(b.node("ReduceMax", in(x), ints("axes", -2, -1), i("keepdims", 1))));
+                    b.node("Gemm", "output", in(x, b.weight("fc.weight", 0.3, 2, 4)), i("transB", 1));
+                    return b.output("output", 2);
+                }),
                 new Case("an initializer shared through Identity, BatchNormalization opset 15 with training_mode 0, a dead branch", b -> {
                     b.opset = 15;
                     b.input("input", 3, 6, 6);
