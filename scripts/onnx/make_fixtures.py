@@ -55,6 +55,8 @@ for a model in eval mode keeps BatchNormalization nodes (inference form, trainin
   normalized_input   the input normalisation inside the model, (x / 255 - mean) / std (Div, Sub, Div by
                      constants), conv-BN-ReLU, 1x1 conv, pool, Linear, logits * 0.5 + 0.25. Input 3x10x10
                      pixels in [0, 255].
+  prelu_mix          nn.PReLU with one shared slope and with one per channel, on maps and on a vector.
+                     Input 3x8x8.
   fmnist_small       conv 1->8 + BN + ReLU + MaxPool 2, conv 8->16 + BN + ReLU + MaxPool 2, flatten,
                      Linear 784 -> 10, trained 2 epochs with Adam (1e-3, batch 128) on Fashion-MNIST with
                      prune4j's scaling x = (p/255 - 0.2860) / 0.3530; opset 17 only. Its json also holds
@@ -339,6 +341,30 @@ class NormalizedInput(nn.Module):
         return self.fc(torch.flatten(self.pool(x), 1)) * 0.5 + 0.25
 
 
+class PReluMix(nn.Module):
+    """nn.PReLU in its two forms: one slope shared by every channel (nn.PReLU()) and one per channel
+       (nn.PReLU(C)), on feature maps and on the vector after the pool; the slopes drawn at random so that
+       each differs from PyTorch's default 0.25."""
+
+    def __init__(self, cin=3, c=6, hidden=8, classes=10):
+        super().__init__()
+        self.stem = conv_bn(cin, c, 3)
+        self.act1 = nn.PReLU()
+        self.conv = nn.Conv2d(c, c, 3, padding=1)
+        self.act2 = nn.PReLU(c)
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.fc1 = nn.Linear(c, hidden)
+        self.act3 = nn.PReLU(hidden)
+        self.fc2 = nn.Linear(hidden, classes)
+        with torch.no_grad():
+            for a in (self.act1, self.act2, self.act3):
+                a.weight.uniform_(-0.5, 0.8)
+
+    def forward(self, x):
+        x = self.act2(self.conv(self.act1(self.stem(x))))
+        return self.fc2(self.act3(self.fc1(torch.flatten(self.pool(x), 1))))
+
+
 class FmnistSmall(nn.Module):
     def __init__(self, classes=10):
         super().__init__()
@@ -581,6 +607,14 @@ def main():
                    "constants), conv-BN-ReLU, 1x1 conv with bias, GlobalAveragePool, Flatten, Gemm, logits * 0.5 + 0.25 (Mul and "
                    "Add of scalars); input: pixels in [0, 255]",
                    check=lambda m: check_ops(m, {"Div", "Sub", "Mul", "Add", "Conv"}), **common)
+
+    if want("prelu_mix"):
+        torch.manual_seed(111)
+        model = oc.randomize_bn(PReluMix(), 1111).eval()
+        export_all("prelu_mix", model, seeded_input((3, 3, 8, 8), 2111),
+                   "conv-BN-PReLU() (one slope), conv with bias-PReLU(6) (a slope per channel), GlobalAveragePool, Flatten, "
+                   "Gemm, PReLU(8) on the vector, Gemm; slopes drawn from U(-0.5, 0.8)",
+                   check=lambda m: check_ops(m, {"PRelu", "Conv", "Gemm"}), **common)
 
     if want("fmnist_small"):
         model, x, labels, acc, loss, seconds, epochs = train_fmnist_small()

@@ -28,6 +28,7 @@ import io.prune4j.nn.Layer;
 import io.prune4j.nn.MaxPool2d;
 import io.prune4j.nn.Mul;
 import io.prune4j.nn.Parameter;
+import io.prune4j.nn.PRelu;
 import io.prune4j.nn.PermuteChannels;
 import io.prune4j.nn.Relu;
 import io.prune4j.tensor.Tensor;
@@ -98,7 +99,7 @@ public final class ModelFile {
 
     /** The layer types this class writes itself; a {@link LayerCodec} cannot take these names. */
     private static final Set<String> BUILT_IN = Set.of("dense", "conv2d", "maxpool2d", "avgpool2d", "globalavgpool", "flatten",
-            "relu", "clamp", "activation", "batchnorm", "add", "mul", "concat", "identity", "slice", "permute", "affine");
+            "relu", "clamp", "activation", "batchnorm", "add", "mul", "concat", "identity", "slice", "permute", "affine", "prelu");
     private static final Map<String, LayerCodec<?>> BY_TYPE = new ConcurrentHashMap<>();
     private static final Map<Class<?>, LayerCodec<?>> BY_CLASS = new ConcurrentHashMap<>();
 
@@ -287,6 +288,8 @@ public final class ModelFile {
                 spec.put("type", "concat").put("name", c.name());
             } else if (layer instanceof Identity id) {
                 spec.put("type", "identity").put("name", id.name());
+            } else if (layer instanceof PRelu pr) {
+                spec.put("type", "prelu").put("name", pr.name()).put("slopes", pr.slope().size()).put("maps", pr.maps());
             } else if (layer instanceof ChannelAffine af) {
                 spec.put("type", "affine").put("name", af.name()).put("channels", af.scale().length).put("maps", af.maps());
             } else if (layer instanceof ChannelSlice sl) {
@@ -575,6 +578,16 @@ public final class ModelFile {
                         yield new ChannelSlice(name, backend, start, count);
                     }
                     case "permute" -> permute(file, spec, where, backend);
+                    case "prelu" -> {
+                        String name = requireName(file, spec, where);
+                        int n = requireInt(file, spec, "slopes", where);
+                        boolean maps = spec.path("maps").asBoolean(true);
+                        if (shape == null || shape.length != (maps ? 3 : 1) || n != 1 && n != shape[0]) {
+                            throw new ModelFormatException(file + ": " + where + " (" + name + ") has " + n + " slopes but its input gives "
+                                    + describeInputs(inputs, shapes));
+                        }
+                        yield new PRelu(name, backend, shape[0], c.tensor(name + ".weight", n), maps);
+                    }
                     case "affine" -> {
                         String name = requireName(file, spec, where);
                         int ch = requireInt(file, spec, "channels", where);

@@ -25,6 +25,7 @@ import io.prune4j.nn.Identity;
 import io.prune4j.nn.Layer;
 import io.prune4j.nn.MaxPool2d;
 import io.prune4j.nn.Mul;
+import io.prune4j.nn.PRelu;
 import io.prune4j.nn.PermuteChannels;
 import io.prune4j.nn.Relu;
 import io.prune4j.onnx.proto.AttributeProto;
@@ -105,7 +106,7 @@ public final class OnnxReader {
      */
     public static final int MAX_OPSET = 22;
     /** The operators read, for error messages and documentation. */
-    public static final String SUPPORTED = "Conv, BatchNormalization, Relu, Clip, LeakyRelu, Sigmoid, Tanh, HardSigmoid, HardSwish, Elu, "
+    public static final String SUPPORTED = "Conv, BatchNormalization, Relu, PRelu, Clip, LeakyRelu, Sigmoid, Tanh, HardSigmoid, HardSwish, Elu, "
             + "MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool (square maps), ReduceMean and ReduceMax (spatial), Add, Sum, "
             + "Mul (of two computed values), Add, Sub, Mul and Div of a computed value and a constant per channel, Concat, Flatten, "
             + "Slice and Split (channels), Gather (a channel permutation), Reshape (a flatten, or Reshape-Transpose-Reshape as a "
@@ -531,6 +532,22 @@ public final class OnnxReader {
             }
             case "Clip" -> clip(g, node);
             case "LeakyRelu", "Sigmoid", "Tanh", "HardSigmoid", "HardSwish", "Elu" -> activationNode(g, node);
+            case "PRelu" -> {
+                attributes(node);
+                inputs(node, 2, 2);
+                outputsOnly(node, 1);
+                String x = activation(node, 0);
+                Constant c = constant(node, 1, "slope");
+                if (c.floats == null) {
+                    throw error(node, "slope '" + node.getInput(1) + "' must be FLOAT");
+                }
+                finite(node, "slope", c.floats);
+                int[] shape = g.shape(x);
+                float[] slope = perChannel(node, c, shape);
+                String name = name(node, node.getInput(1));
+                record(name, "weight", node.getInput(1));
+                add(g, node, new PRelu(name, backend, shape[0], slope, shape.length == 3), x);
+            }
             case "MaxPool", "AveragePool" -> pool(g, node);
             case "GlobalAveragePool" -> {
                 attributes(node);

@@ -21,6 +21,7 @@ import io.prune4j.nn.Identity;
 import io.prune4j.nn.Layer;
 import io.prune4j.nn.MaxPool2d;
 import io.prune4j.nn.Mul;
+import io.prune4j.nn.PRelu;
 import io.prune4j.nn.PermuteChannels;
 import io.prune4j.nn.Relu;
 import io.prune4j.onnx.proto.AttributeProto;
@@ -51,7 +52,7 @@ import java.util.Set;
  * GlobalAvgPool, Flatten, Add (Sum for more than two inputs), Mul, Concat, Identity, ChannelSlice as
  * Slice along axis 1, PermuteChannels (a channel shuffle) as a Gather of its channels, ChannelAffine as a
  * Mul by its scale and an Add of its shift (per channel, each left out when it changes nothing); a fused ReLU is a
- * Relu node after its layer. The batch extent is symbolic ({@code batch}), so one file runs any
+ * Relu node after its layer; PRelu as PRelu (its slope {@code [1]}, {@code [C, 1, 1]} or {@code [C]}). The batch extent is symbolic ({@code batch}), so one file runs any
  * batch. Names come from {@link OnnxNames}: an imported model keeps its input, output, node,
  * tensor and initializer names where the node survives; other nodes are written under their prune4j
  * names. Masked (unstructured) weights are written dense, zeros included: ONNX Runtime runs sparse
@@ -208,6 +209,10 @@ public final class OnnxWriter {
             graph.addNode(node("Concat", name, out, in).addAttribute(intAttr("axis", 1)));
         } else if (layer instanceof Identity) {
             graph.addNode(node("Identity", name, out, in[0]));
+        } else if (layer instanceof PRelu pr) {
+            float[] a = pr.slope().value().toFloatArray();
+            int[] dims = a.length == 1 ? new int[] {1} : pr.maps() ? new int[] {a.length, 1, 1} : new int[] {a.length};
+            graph.addNode(node("PRelu", name, out, in[0], floats(names.initializer(name, "weight"), a, dims)));
         } else if (layer instanceof ChannelAffine a) {
             affine(a, in[0], out);
         } else if (layer instanceof ChannelSlice sl) {

@@ -360,7 +360,8 @@ class ModelFileTest {
         io.prune4j.nn.GraphBuilder g = Graph.builder(cpu, 7, 2, 4, 4);
         String norm = g.add(new io.prune4j.nn.ChannelAffine("norm", cpu, new float[] {0.5f, -2f}, new float[] {0.25f, 1f}, true),
                 Graph.INPUT);
-        String x = g.conv("c0", norm, 6, 3, 1, 1);
+        String x = g.add(new io.prune4j.nn.PRelu("pr", cpu, 6, new float[] {0.1f, -0.2f, 0.3f, 0.4f, 0.5f, 0.6f}, true),
+                g.conv("c0", norm, 6, 3, 1, 1));
         String b = g.conv("cb", g.slice("b", x, 2, 4), 2, 1, 1, 0);
         String y = g.shuffle("sh", g.concat("cat", g.slice("a", x, 0, 2), b), 2);
         y = g.add(new io.prune4j.nn.PermuteChannels("perm", cpu, new int[] {3, 0, 2, 1}), y);
@@ -384,13 +385,13 @@ class ModelFileTest {
         String perm = "\\\"source\\\":[3,0,2,1]";
         assertTrue(head.contains(slice) && head.contains(perm), head);
         String msg = loadError(withHeader(good, head.replace(slice, "\\\"start\\\":3,\\\"count\\\":4")));
-        assertEquals(dir.resolve("bad.safetensors") + ": prune4j.architecture.layers[2] (b) slices channels [3, 7) but its input c0"
+        assertEquals(dir.resolve("bad.safetensors") + ": prune4j.architecture.layers[3] (b) slices channels [3, 7) but its input pr"
                 + " has 6", msg);
         msg = loadError(withHeader(good, head.replace(perm, "\\\"source\\\":[3,0,3,1]")));
-        assertEquals(dir.resolve("bad.safetensors") + ": prune4j.architecture.layers[7]: PermuteChannels perm: [3, 0, 3, 1] is not a"
+        assertEquals(dir.resolve("bad.safetensors") + ": prune4j.architecture.layers[8]: PermuteChannels perm: [3, 0, 3, 1] is not a"
                 + " permutation of 0 … 3", msg);
         msg = loadError(withHeader(good, head.replace(perm, "\\\"source\\\":[3,0,-2,1]")));
-        assertTrue(msg.endsWith("prune4j.architecture.layers[7].source[2] must be a non-negative integer, got -2"), msg);
+        assertTrue(msg.endsWith("prune4j.architecture.layers[8].source[2] must be a non-negative integer, got -2"), msg);
     }
 
     private static byte[] readAll(Path p) {

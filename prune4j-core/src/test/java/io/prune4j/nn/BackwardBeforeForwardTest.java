@@ -46,6 +46,7 @@ class BackwardBeforeForwardTest {
                 new Case("Activation", b -> new Activation("a", b, ActivationKind.SIGMOID, 0f, 0f), map, 1),
                 new Case("ChannelSlice", b -> new ChannelSlice("s", b, 1, 2), map, 1),
                 new Case("PermuteChannels", b -> PermuteChannels.shuffle("p", b, 4, 2), map, 1),
+                new Case("PRelu", b -> new PRelu("pr", b, 4, new float[] {0.25f}, true), map, 1),
                 new Case("ChannelAffine", b -> new ChannelAffine("af", b, new float[] {1, 2, 3, 4}, new float[4], true), map, 1),
                 new Case("Concat", b -> new Concat("cat", b), map, 2),
                 new Case("Mul", b -> new Mul("m", b), map, 2),

@@ -27,7 +27,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * average pooling with and without the padding counted, global average pooling, ReLU6 and a general
  * clamp with values beyond both bounds, every {@link Activation} kind, and the products of {@link Mul}
  * (a squeeze-and-excitation gate, SiLU, a value times itself), channel slices and shuffles, a fixed
- * per-channel affine map. Every parameter's gradient
+ * per-channel affine map, PReLU. Every parameter's gradient
  * is checked, and the gradient with respect to the network's input (seen by a backward hook on an
  * identity node in front, the network asks its first nodes for none).
  *
@@ -438,6 +438,40 @@ class GraphGradientCheckTest {
                 return dense(flatten(globalAvgPool(h)), w(p, "fc"), b(p, "fc"), 2);
             }, rng);
         }
+    }
+
+    /**
+     * PReLU with one shared slope on maps, one slope per channel on maps and on the vector before the
+     * classifier: the slopes' gradients (summed over the batch, the positions and, for the shared one,
+     * the channels) and the input's, through both signs.
+     */
+    @ParameterizedTest(name = "PReLU, batch {0}, seed {1}")
+    @CsvSource({"1,18", "3,19"})
+    void prelu(int batch, long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        GraphBuilder g = Graph.builder(cpu, seed, 2, 4, 4);
+        String x = g.identity("x", Graph.INPUT);
+        String y = g.add(new PRelu("p1", cpu, 3, new float[] {0.3f}, true), g.conv("c0", x, 3, 3, 1, 1, 1, true));
+        y = g.add(new PRelu("p2", cpu, 3, new float[] {-0.4f, 0.2f, 1.5f}, true), g.conv("c1", y, 3, 3, 1, 1, 1, true));
+        String f = g.add(new PRelu("p3", cpu, 3, new float[] {0.1f, 0.6f, -0.2f}, false), g.flatten("flatten", g.globalAvgPool("gap", y)));
+        g.dense("fc", f, 2);
+        try (Graph net = g.build()) {
+            check("PReLU batch " + batch, net, batch, (p, in) -> {
+                T h = prelu(conv(in, w(p, "c0"), b(p, "c0"), 3, 3, 1, 1, 1), w(p, "p1"));
+                h = prelu(conv(h, w(p, "c1"), b(p, "c1"), 3, 3, 1, 1, 1), w(p, "p2"));
+                return dense(prelu(flatten(globalAvgPool(h)), w(p, "p3")), w(p, "fc"), b(p, "fc"), 2);
+            }, rng);
+        }
+    }
+
+    /** {@code x} where positive, else {@code a[c]·x} ({@code a} one value or one per channel). */
+    private static T prelu(T x, double[] a) {
+        double[] y = x.v().clone();
+        for (int i = 0; i < y.length; i++) {
+            int c = (i / x.spatial()) % x.c();
+            y[i] = y[i] > 0 ? y[i] : a[a.length == 1 ? 0 : c] * y[i];
+        }
+        return new T(y, x.b(), x.c(), x.h(), x.w());
     }
 
     /**

@@ -40,6 +40,7 @@ class NullArgumentTest {
         refusesNull("backend", () -> Clamp.relu6("c", null));
         refusesNull("backend", () -> new MaxPool2d("p", null, 2, 2));
         refusesNull("backend", () -> new AvgPool2d("p", null, 2, 2, 0, true));
+        refusesNull("slope", () -> new PRelu("pr", cpu, 2, null, true));
         refusesNull("scale", () -> new ChannelAffine("af", cpu, null, new float[1], true));
         refusesNull("shift", () -> new ChannelAffine("af", cpu, new float[1], null, true));
         refusesNull("name", () -> new ChannelSlice(null, cpu, 0, 1));

@@ -9,6 +9,7 @@ import io.prune4j.nn.Graph;
 import io.prune4j.nn.GraphBuilder;
 import io.prune4j.nn.Layer;
 import io.prune4j.nn.MaxPool2d;
+import io.prune4j.nn.PRelu;
 import io.prune4j.nn.WeightLayer;
 import io.prune4j.testing.Check;
 import java.util.ArrayList;
@@ -24,7 +25,7 @@ import java.util.SplittableRandom;
  * residual blocks (with a squeeze-and-excitation gate, as in MobileNetV3 and EfficientNet, or
  * without), grouped convolutions, ShuffleNet's units (a channel split into slices, a branch, a concat
  * and a channel shuffle); with or without BatchNorm, ReLU, ReLU6, LeakyReLU, tanh,
- * HardSwish, ELU, SiLU or hardswish as a product {@code x ⊙ HardSigmoid(x)}, a fixed per-channel affine
+ * HardSwish, ELU, PReLU, SiLU or hardswish as a product {@code x ⊙ HardSigmoid(x)}, a fixed per-channel affine
  * map (with or without a shift) (or no activation), a
  * squeeze-and-excitation gate after a block now and then, a residual branch that ends in a sigmoid
  * (a gate an add reads, which keeps its group), followed by max, average (padding counted or not) or
@@ -116,9 +117,16 @@ final class RandomGraphs {
             case 1 -> g.relu6(p + "relu6", x);
             case 2 -> otherActivation(p + "act", x);
             case 3 -> gated(p + "gated", x);
-            case 4 -> affine(p + "affine", x);
+            case 4 -> rng.nextBoolean() ? affine(p + "affine", x) : prelu(p + "prelu", x);
             default -> x;
         };
+    }
+
+    /** A PReLU with one shared slope or one per channel, slopes of either sign. */
+    private String prelu(String name, String x) {
+        int c = g.channels(x);
+        float[] slope = Check.uniform(rng, rng.nextBoolean() ? 1 : c, 1);
+        return g.add(new PRelu(name, g.backend(), c, slope, g.shape(x).length == 3), x);
     }
 
     /** A fixed per-channel scale (of either sign), with a shift half the time (a gate: the channels are then kept). */
