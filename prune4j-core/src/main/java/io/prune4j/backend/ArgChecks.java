@@ -1446,6 +1446,9 @@ public final class ArgChecks {
         Objects.requireNonNull(out, "out");
         Objects.requireNonNull(in, "in");
         String op = "augmentImages";
+        if (out == in) {
+            throw new IllegalArgumentException(op + ": out may not be in (a shifted pixel would overwrite one not read yet)");
+        }
         Shapes.requireRank(op, "in", in, 4);
         Shapes.requireShape(op, "out", out, in.shape());
         if (maxShift < 0 || maxShift > (1 << 20)) {

@@ -398,9 +398,10 @@ public final class CpuBackend implements Backend {
         if (!(s instanceof CpuSparse.Csr csr)) {
             throw new IllegalArgumentException("sparseConv2d: not a CPU sparse matrix");
         }
-        if (x.rank() != 4 || y.rank() != 4 || x.dim(0) != y.dim(0) || csr.cols != x.dim(1) * kh * kw || csr.rows != y.dim(1)
-                || stride < 1 || pad < 0 || y.dim(2) != (x.dim(2) + 2 * pad - kh) / stride + 1
-                || y.dim(3) != (x.dim(3) + 2 * pad - kw) / stride + 1 || (bias != null && bias.size() != csr.rows)) {
+        // in long arithmetic: a kernel, a padding or a channel count near Integer.MAX_VALUE must not wrap into a fit
+        if (x.rank() != 4 || y.rank() != 4 || x.dim(0) != y.dim(0) || kh < 1 || kw < 1 || csr.cols != (long) x.dim(1) * kh * kw
+                || csr.rows != y.dim(1) || stride < 1 || pad < 0 || y.dim(2) != ((long) x.dim(2) + 2L * pad - kh) / stride + 1
+                || y.dim(3) != ((long) x.dim(3) + 2L * pad - kw) / stride + 1 || (bias != null && bias.size() != csr.rows)) {
             throw new IllegalArgumentException("sparseConv2d: y " + java.util.Arrays.toString(y.shape()) + " = conv(x "
                     + java.util.Arrays.toString(x.shape()) + ", [" + csr.rows + ", " + csr.cols + "] as " + kh + "x" + kw + ", stride "
                     + stride + ", pad " + pad + ") does not fit");

@@ -97,5 +97,7 @@ class AugmentImagesTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> cpu.augmentImages(cpu.zeros(DType.FLOAT32, 2, 1, 4, 4), x, 1, -1, true));
         assertEquals("augmentImages: the largest shift must be in [0, 2^20], got -1", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> cpu.augmentImages(x, x, 1, 1, true));
+        assertEquals("augmentImages: out may not be in (a shifted pixel would overwrite one not read yet)", e.getMessage());
     }
 }

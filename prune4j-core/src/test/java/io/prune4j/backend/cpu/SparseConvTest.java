@@ -45,6 +45,26 @@ class SparseConvTest {
         check(rng, 3, 64, 128, 3, 1, 1, 14, 14, 0.1, true, true, "seed " + seed + " the default CNN's conv2");
     }
 
+    /**
+     * A geometry whose column count fits only in wrapped int arithmetic (65537² = 2³² + 131073) is
+     * refused, not run: a 65537×65537 kernel over a 3×3 map padded by 32768 on a filter matrix of
+     * 131073 columns.
+     */
+    @Test
+    void aGeometryThatFitsOnlyByOverflowIsRefused() {
+        int cols = 131073;
+        float[] w = new float[2 * cols];
+        float[] m = new float[2 * cols];
+        w[5] = 1f;
+        m[5] = 1f;
+        try (Tensor wT = cpu.fromArray(w, 2, cols); Tensor mT = cpu.fromArray(m, 2, cols); SparseMatrix s = cpu.sparse(wT, mT);
+             Tensor x = cpu.zeros(DType.FLOAT32, 1, 1, 3, 3); Tensor y = cpu.zeros(DType.FLOAT32, 1, 2, 3, 3)) {
+            IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> cpu.sparseConv2d(y, x, s, null, 65537, 65537, 1, 32768, false));
+            org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().endsWith("does not fit"), e.getMessage());
+        }
+    }
+
     private void check(SplittableRandom rng, int batch, int in, int out, int k, int stride, int pad, int h, int w, double density,
                        boolean withBias, boolean relu, String what) {
         int ho = (h + 2 * pad - k) / stride + 1;
