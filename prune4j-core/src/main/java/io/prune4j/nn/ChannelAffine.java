@@ -224,7 +224,7 @@ public final class ChannelAffine implements UnaryLayer {
                 + " in channel " + c);
     }
 
-    /** The map of the channels that stay. Reads the selection's indices to the host. */
+    /** The map of the channels that stay. Uses the selection's host indices ({@link ChannelSelection#keptIndices}). */
     @Override
     public ChannelAffine pruned(ChannelSelection[] keepInputs, ChannelSelection keepOutput) {
         Objects.requireNonNull(keepInputs, "keepInputs");
@@ -232,7 +232,7 @@ public final class ChannelAffine implements UnaryLayer {
         if (keep == null) {
             return copy();
         }
-        int[] idx = backend.toIntArray(keep.indices());
+        int[] idx = keep.keptIndices();
         float[] s = new float[idx.length];
         float[] b = new float[idx.length];
         for (int k = 0; k < idx.length; k++) {

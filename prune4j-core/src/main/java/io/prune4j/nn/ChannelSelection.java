@@ -11,20 +11,27 @@ import java.util.Objects;
  * the batched tensor: feature maps' channels, or a vector's features (so behind a flatten, the
  * features of a removed feature-map channel are all listed as removed). The selection does not own
  * {@code indices}: whoever made it closes them, and a layer given a selection
- * ({@link Layer#pruned}) must not keep them.
+ * ({@link Layer#pruned}) must not keep them. A layer that needs the indices on the host (to rebuild a
+ * permutation or a slice) calls {@link #keptIndices}, which costs no device copy when the maker gave
+ * them ({@code onHost}: the compaction reads every selection of a pruning round to the host in the
+ * one copy it makes anyway).
  *
  * @param indices {@code [count]} INT32 indices of the kept channels, increasing, each in
  *                {@code [0, total)} (not null; the order and range are not checked, they stay on the device)
  * @param total   the channel count before removal, at least {@code count}
+ * @param onHost  the same indices on the host, or null when the maker has none (kept, not copied;
+ *                read it through {@link #keptIndices})
  */
-public record ChannelSelection(Tensor indices, int total) {
+public record ChannelSelection(Tensor indices, int total, int[] onHost) {
     /**
-     * Checks the indices' rank and type and that they are no more than {@code total}.
+     * Checks the indices' rank and type, that they are no more than {@code total}, and that
+     * {@code onHost}, when given, holds as many.
      *
      * @param indices {@code [count]} INT32 indices of the kept channels (not null)
      * @param total   the channel count before removal
-     * @throws IllegalArgumentException when {@code indices} is not a one-dimensional INT32 tensor, or
-     *     holds more than {@code total} entries
+     * @param onHost  the same indices on the host, or null
+     * @throws IllegalArgumentException when {@code indices} is not a one-dimensional INT32 tensor,
+     *     holds more than {@code total} entries, or {@code onHost} holds another count
      */
     public ChannelSelection {
         Objects.requireNonNull(indices, "indices");
@@ -33,6 +40,20 @@ public record ChannelSelection(Tensor indices, int total) {
         if (indices.size() > total) {
             throw new IllegalArgumentException("ChannelSelection: " + indices.size() + " of " + total + " channels is not a selection");
         }
+        if (onHost != null && onHost.length != indices.size()) {
+            throw new IllegalArgumentException("ChannelSelection: " + onHost.length + " host indices for " + indices.size() + " on the device");
+        }
+    }
+
+    /**
+     * A selection whose indices are on the layer's backend only.
+     *
+     * @param indices {@code [count]} INT32 indices of the kept channels (not null)
+     * @param total   the channel count before removal, at least {@code count}
+     * @throws IllegalArgumentException as the canonical constructor does
+     */
+    public ChannelSelection(Tensor indices, int total) {
+        this(indices, total, null);
     }
 
     /**
@@ -42,5 +63,15 @@ public record ChannelSelection(Tensor indices, int total) {
      */
     public int count() {
         return indices.size();
+    }
+
+    /**
+     * The kept indices on the host: {@code onHost} when the maker gave it, else read from
+     * {@code indices} (a device-to-host copy on a device backend).
+     *
+     * @return the indices, a new array the caller owns
+     */
+    public int[] keptIndices() {
+        return onHost != null ? onHost.clone() : indices.toIntArray();
     }
 }

@@ -128,7 +128,7 @@ public final class ChannelSlice implements UnaryLayer {
 
     /**
      * The slice of the channels that stay: it starts at the number of kept input channels before
-     * {@code start} and holds the kept ones of its range. Reads the selections' indices to the host.
+     * {@code start} and holds the kept ones of its range. Uses the selections' host indices ({@link ChannelSelection#keptIndices}).
      *
      * @throws IllegalArgumentException when the kept channels of the input's range and of the output
      *     do not correspond, or nothing of the range stays
@@ -140,8 +140,8 @@ public final class ChannelSlice implements UnaryLayer {
             throw new IllegalArgumentException(describe() + " takes one input, got " + keepInputs.length + " selections");
         }
         ChannelSelection keepIn = keepInputs[0];
-        int[] in = keepIn == null ? null : backend.toIntArray(keepIn.indices());
-        int[] outKept = keepOutput == null ? null : backend.toIntArray(keepOutput.indices());
+        int[] in = keepIn == null ? null : keepIn.keptIndices();
+        int[] outKept = keepOutput == null ? null : keepOutput.keptIndices();
         int newStart = 0;
         int inRange = 0;
         if (in == null) {

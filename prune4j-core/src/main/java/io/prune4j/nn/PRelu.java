@@ -62,6 +62,15 @@ public final class PRelu implements UnaryLayer {
         this.slope = new Parameter("weight", backend.fromArray(slope.clone(), slope.length));
     }
 
+    /** A PReLU owning {@code slope} ({@code [1]} or {@code [channels]}, on {@code backend}), for copies made on the device. */
+    private PRelu(String name, Backend backend, int channels, Tensor slope, boolean maps) {
+        this.name = name;
+        this.backend = backend;
+        this.channels = channels;
+        this.maps = maps;
+        this.slope = new Parameter("weight", slope);
+    }
+
     /**
      * The slope parameter.
      *
@@ -185,7 +194,10 @@ public final class PRelu implements UnaryLayer {
         return new ChannelRule.PassThrough();
     }
 
-    /** The PReLU of the channels that stay: the shared slope, or the kept channels' slopes. Reads the selection to the host. */
+    /**
+     * The PReLU of the channels that stay: the shared slope, or the kept channels' slopes, gathered on
+     * the layer's backend (no copy to the host).
+     */
     @Override
     public PRelu pruned(ChannelSelection[] keepInputs, ChannelSelection keepOutput) {
         Objects.requireNonNull(keepInputs, "keepInputs");
@@ -193,24 +205,28 @@ public final class PRelu implements UnaryLayer {
         if (keep == null) {
             return copy();
         }
-        float[] a = slope.value().toFloatArray();
-        if (a.length == 1) {
-            return new PRelu(name, backend, keep.count(), a, maps);
+        if (slope.size() == 1) {
+            return new PRelu(name, backend, keep.count(), copyOf(slope.value()), maps);
         }
-        int[] idx = backend.toIntArray(keep.indices());
-        float[] kept = new float[idx.length];
-        for (int k = 0; k < idx.length; k++) {
-            if (idx[k] < 0 || idx[k] >= channels) {
-                throw new IllegalArgumentException(describe() + ": kept channel " + idx[k] + " is outside [0, " + channels + ")");
-            }
-            kept[k] = a[idx[k]];
+        Tensor kept = backend.zeros(DType.FLOAT32, keep.count());
+        try (Tensor dst = backend.reshape(kept, keep.count(), 1); Tensor src = backend.reshape(slope.value(), channels, 1)) {
+            backend.gatherRows(dst, src, keep.indices(), 0);
+        } catch (RuntimeException e) {
+            kept.close();
+            throw e;
         }
-        return new PRelu(name, backend, idx.length, kept, maps);
+        return new PRelu(name, backend, keep.count(), kept, maps);
+    }
+
+    private Tensor copyOf(Tensor t) {
+        Tensor c = backend.zeros(t.dtype(), t.shape());
+        backend.copy(c, t);
+        return c;
     }
 
     @Override
     public PRelu copy() {
-        return new PRelu(name, backend, channels, slope.value().toFloatArray(), maps);
+        return new PRelu(name, backend, channels, copyOf(slope.value()), maps);
     }
 
     @Override

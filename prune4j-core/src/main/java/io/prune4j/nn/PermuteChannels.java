@@ -197,7 +197,7 @@ public final class PermuteChannels implements UnaryLayer {
     }
 
     /**
-     * The permutation of the channels that stay, renumbered. Reads the selections' indices to the host.
+     * The permutation of the channels that stay, renumbered. Uses the selections' host indices ({@link ChannelSelection#keptIndices}).
      *
      * @throws IllegalArgumentException when the kept input and output channels do not correspond
      */
@@ -208,8 +208,8 @@ public final class PermuteChannels implements UnaryLayer {
             throw new IllegalArgumentException(describe() + " takes one input, got " + keepInputs.length + " selections");
         }
         int n = source.length;
-        int[] in = keepInputs[0] == null ? identity(n) : backend.toIntArray(keepInputs[0].indices());
-        int[] kept = keepOutput == null ? identity(n) : backend.toIntArray(keepOutput.indices());
+        int[] in = keepInputs[0] == null ? identity(n) : keepInputs[0].keptIndices();
+        int[] kept = keepOutput == null ? identity(n) : keepOutput.keptIndices();
         int[] renumbered = new int[n];
         Arrays.fill(renumbered, -1);
         for (int k = 0; k < in.length; k++) {

@@ -113,7 +113,7 @@ public final class Compaction {
      * Removes the channels whose mask entry is 0 ({@code channelMasks}, by value name, as
      * {@link #channelMasks} gives them) from {@code net}, and does the same to each of
      * {@code companions} (networks of the same shape, e.g. the initial weights kept for
-     * lottery-ticket rewinding). Reads every tensor's kept count with one copy; refuses, before
+     * lottery-ticket rewinding). Reads every tensor's kept count and indices with one copy; refuses, before
      * anything changes, a plan that empties a tensor.
      *
      * @param net          the network; its layers are replaced in place
@@ -132,14 +132,24 @@ public final class Compaction {
             return;
         }
         List<Tensor> kept = new ArrayList<>(n);
-        try (Tensor counts = b.zeros(DType.INT32, n)) {
+        int[] offset = new int[n + 1];
+        offset[0] = n;
+        for (int s = 0; s < n; s++) {
+            offset[s + 1] = Math.addExact(offset[s], Math.max(1, channelMasks.get(values.get(s)).size()));
+        }
+        try (Tensor counts = b.zeros(DType.INT32, n); Tensor packed = b.zeros(DType.INT32, offset[n])) {
             for (int s = 0; s < n; s++) {
                 Tensor mask = channelMasks.get(values.get(s));
                 Tensor all = b.zeros(DType.INT32, Math.max(1, mask.size()));
                 kept.add(all);
                 b.maskToIndices(all, mask, counts, s);
+                b.copyRange(packed, offset[s], all, 0, all.size());
             }
-            int[] k = b.toIntArray(counts);
+            // the counts and every tensor's kept indices in one device-to-host copy: the layers that
+            // rebuild a permutation or a slice read their selections' host indices, not the device
+            b.copyRange(packed, 0, counts, 0, n);
+            int[] host = b.toIntArray(packed);
+            int[] k = java.util.Arrays.copyOf(host, n);
             Map<String, ChannelSelection> selections = new LinkedHashMap<>();
             List<Tensor> indices = new ArrayList<>();
             try {
@@ -156,7 +166,7 @@ public final class Compaction {
                     Tensor idx = b.zeros(DType.INT32, k[s]);
                     indices.add(idx);
                     b.copyRange(idx, 0, kept.get(s), 0, k[s]);
-                    selections.put(v, new ChannelSelection(idx, channels));
+                    selections.put(v, new ChannelSelection(idx, channels, java.util.Arrays.copyOfRange(host, offset[s], offset[s] + k[s])));
                 }
                 if (selections.containsKey(Graph.INPUT)) {
                     throw new InvalidSettingException("pruning would remove channels of the network's input");

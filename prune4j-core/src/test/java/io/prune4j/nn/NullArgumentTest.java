@@ -1,6 +1,7 @@
 package io.prune4j.nn;
 
 import static io.prune4j.nn.GraphTest.refusesNull;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -99,6 +100,12 @@ class NullArgumentTest {
             assertEquals(2, new ChannelSelection(idx, 3).count());
             assertThrows(IllegalArgumentException.class, () -> new ChannelSelection(idx, 1), "more kept than there are");
             assertThrows(IllegalArgumentException.class, () -> new ChannelSelection(idx, -1), "a negative total");
+            assertThrows(IllegalArgumentException.class, () -> new ChannelSelection(idx, 3, new int[] {0}), "host indices of another count");
+            int[] host = {0, 2};
+            ChannelSelection withHost = new ChannelSelection(idx, 3, host);
+            assertArrayEquals(host, withHost.keptIndices());
+            org.junit.jupiter.api.Assertions.assertNotSame(host, withHost.keptIndices(), "a copy");
+            assertArrayEquals(idx.toIntArray(), new ChannelSelection(idx, 3).keptIndices(), "read from the device when none is given");
         }
     }
 

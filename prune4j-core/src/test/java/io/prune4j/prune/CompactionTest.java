@@ -321,4 +321,54 @@ class CompactionTest {
                 .getMessage());
         assertEquals("keep", assertThrows(NullPointerException.class, () -> Compaction.prunableWeightLayers(net, null)).getMessage());
     }
+    /**
+     * The compaction hands every layer its selections with the kept indices on the host too (read in
+     * the one copy it makes for the counts), equal to those on the device: a recording pass-through
+     * layer between two Dense layers sees them.
+     */
+    @org.junit.jupiter.api.Test
+    void selectionsCarryTheirIndicesOnTheHost() {
+        List<int[][]> seen = new ArrayList<>();
+        try (Backend cpu = new CpuBackend(1)) {
+            GraphBuilder g = Graph.builder(cpu, 3, 5);
+            String h = g.dense("fc1", Graph.INPUT, 6);
+            h = g.add(new Recording("rec", seen), h);
+            g.dense("fc2", h, 2);
+            try (Graph net = g.build(); Tensor mask = cpu.fromArray(new float[] {1, 0, 1, 1, 0, 1}, 6)) {
+                Compaction.compact(net, java.util.Map.of("fc1", mask, "rec", mask));
+            }
+        }
+        assertEquals(1, seen.size(), "the recording layer was pruned once");
+        assertArrayEquals(new int[] {0, 2, 3, 5}, seen.get(0)[0], "host indices of its input");
+        assertArrayEquals(seen.get(0)[0], seen.get(0)[1], "the device's, read back");
+    }
+
+    /** A pass-through layer that records, when pruned, its input selection's host indices and the device's. */
+    private static final class Recording implements io.prune4j.nn.UnaryLayer {
+        private final String name;
+        private final List<int[][]> seen;
+
+        Recording(String name, List<int[][]> seen) {
+            this.name = name;
+            this.seen = seen;
+        }
+
+        @Override public String name() { return name; }
+        @Override public String describe() { return "Recording " + name; }
+        @Override public int[] outputShape(int[] in) { return in.clone(); }
+        @Override public Tensor forward(Tensor x, boolean training) { return x; }
+        @Override public Tensor backward(Tensor dy, boolean need) { return need ? dy : null; }
+        @Override public List<io.prune4j.nn.Parameter> parameters() { return List.of(); }
+        @Override public long flopsPerExample(int[] in) { return 0; }
+        @Override public Recording copy() { return new Recording(name, seen); }
+        @Override public ChannelRule channelRule() { return new ChannelRule.PassThrough(); }
+        @Override public void close() {}
+
+        @Override
+        public Recording pruned(io.prune4j.nn.ChannelSelection[] in, io.prune4j.nn.ChannelSelection out) {
+            assertTrue(in[0].onHost() != null, "the selection has its host indices");
+            seen.add(new int[][] {in[0].keptIndices(), in[0].indices().toIntArray()});
+            return copy();
+        }
+    }
 }
