@@ -57,6 +57,8 @@ for a model in eval mode keeps BatchNormalization nodes (inference form, trainin
                      pixels in [0, 255].
   prelu_mix          nn.PReLU with one shared slope and with one per channel, on maps and on a vector.
                      Input 3x8x8.
+  se_view            SENet's squeeze-and-excitation as its PyTorch code writes it (view, Linear, Sigmoid,
+                     view(b, c, 1, 1), expand_as, Mul) in a residual block. Input 3x8x8.
   fmnist_small       conv 1->8 + BN + ReLU + MaxPool 2, conv 8->16 + BN + ReLU + MaxPool 2, flatten,
                      Linear 784 -> 10, trained 2 epochs with Adam (1e-3, batch 128) on Fashion-MNIST with
                      prune4j's scaling x = (p/255 - 0.2860) / 0.3530; opset 17 only. Its json also holds
@@ -365,6 +367,28 @@ class PReluMix(nn.Module):
         return self.fc2(self.act3(self.fc1(torch.flatten(self.pool(x), 1))))
 
 
+class SeView(nn.Module):
+    """The squeeze-and-excitation block as SENet's PyTorch code writes it: pool, y.view(b, c), Linear (no
+       bias) - ReLU - Linear (no bias) - Sigmoid, y.view(b, c, 1, 1), x * y.expand_as(x) (Reshape back to a
+       one-pixel map, Expand, Mul), inside a residual block with BatchNorm."""
+
+    def __init__(self, cin=3, c=8, r=4, classes=10):
+        super().__init__()
+        self.stem = nn.Sequential(conv_bn(cin, c, 3), nn.ReLU())
+        self.body = nn.Sequential(conv_bn(c, c, 3), nn.ReLU(), conv_bn(c, c, 3))
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.fc = nn.Sequential(nn.Linear(c, c // r, bias=False), nn.ReLU(), nn.Linear(c // r, c, bias=False), nn.Sigmoid())
+        self.head = nn.Linear(c, classes)
+
+    def forward(self, x):
+        x = self.stem(x)
+        y = self.body(x)
+        b, c, _, _ = y.size()
+        s = self.fc(self.pool(y).view(b, c)).view(b, c, 1, 1)
+        x = F.relu(x + y * s.expand_as(y))
+        return self.head(torch.flatten(self.pool(x), 1))
+
+
 class FmnistSmall(nn.Module):
     def __init__(self, classes=10):
         super().__init__()
@@ -615,6 +639,15 @@ def main():
                    "conv-BN-PReLU() (one slope), conv with bias-PReLU(6) (a slope per channel), GlobalAveragePool, Flatten, "
                    "Gemm, PReLU(8) on the vector, Gemm; slopes drawn from U(-0.5, 0.8)",
                    check=lambda m: check_ops(m, {"PRelu", "Conv", "Gemm"}), **common)
+
+    if want("se_view"):
+        torch.manual_seed(112)
+        model = oc.randomize_bn(SeView(), 1112).eval()
+        export_all("se_view", model, seeded_input((3, 3, 8, 8), 2112),
+                   "SENet's squeeze-and-excitation in a residual block: GlobalAveragePool, view(b, c) (Reshape), MatMul-Relu-"
+                   "MatMul-Sigmoid, view(b, c, 1, 1) (Reshape to a one-pixel map), expand_as (Expand), Mul, Add, Relu; head "
+                   "GlobalAveragePool, Flatten, Gemm",
+                   check=lambda m: (check_bn_kept(m), check_ops(m, {"Expand", "Reshape", "MatMul", "Sigmoid", "Mul"})), **common)
 
     if want("fmnist_small"):
         model, x, labels, acc, loss, seconds, epochs = train_fmnist_small()

@@ -238,6 +238,8 @@ def _run_node(node, ins):
         for a in sorted(at["axes"] if "axes" in at else ins[1].tolist()):
             y = y.unsqueeze(a)
         return y
+    if op == "Expand":
+        return ins[0].expand(*[int(d) for d in ins[1].tolist()])
     if op == "PRelu":
         return torch.where(ins[0] > 0, ins[0], ins[0] * ins[1])
     if op == "Div":

@@ -31,6 +31,7 @@ import io.prune4j.nn.Parameter;
 import io.prune4j.nn.PRelu;
 import io.prune4j.nn.PermuteChannels;
 import io.prune4j.nn.Relu;
+import io.prune4j.nn.Unflatten;
 import io.prune4j.tensor.Tensor;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -99,7 +100,7 @@ public final class ModelFile {
 
     /** The layer types this class writes itself; a {@link LayerCodec} cannot take these names. */
     private static final Set<String> BUILT_IN = Set.of("dense", "conv2d", "maxpool2d", "avgpool2d", "globalavgpool", "flatten",
-            "relu", "clamp", "activation", "batchnorm", "add", "mul", "concat", "identity", "slice", "permute", "affine", "prelu");
+            "relu", "clamp", "activation", "batchnorm", "add", "mul", "concat", "identity", "slice", "permute", "affine", "prelu", "unflatten");
     private static final Map<String, LayerCodec<?>> BY_TYPE = new ConcurrentHashMap<>();
     private static final Map<Class<?>, LayerCodec<?>> BY_CLASS = new ConcurrentHashMap<>();
 
@@ -288,6 +289,8 @@ public final class ModelFile {
                 spec.put("type", "concat").put("name", c.name());
             } else if (layer instanceof Identity id) {
                 spec.put("type", "identity").put("name", id.name());
+            } else if (layer instanceof Unflatten u) {
+                spec.put("type", "unflatten").put("name", u.name());
             } else if (layer instanceof PRelu pr) {
                 spec.put("type", "prelu").put("name", pr.name()).put("slopes", pr.slope().size()).put("maps", pr.maps());
             } else if (layer instanceof ChannelAffine af) {
@@ -578,6 +581,7 @@ public final class ModelFile {
                         yield new ChannelSlice(name, backend, start, count);
                     }
                     case "permute" -> permute(file, spec, where, backend);
+                    case "unflatten" -> new Unflatten(requireName(file, spec, where), backend);
                     case "prelu" -> {
                         String name = requireName(file, spec, where);
                         int n = requireInt(file, spec, "slopes", where);

@@ -28,6 +28,7 @@ import io.prune4j.nn.Mul;
 import io.prune4j.nn.PRelu;
 import io.prune4j.nn.PermuteChannels;
 import io.prune4j.nn.Relu;
+import io.prune4j.nn.Unflatten;
 import io.prune4j.onnx.proto.AttributeProto;
 import io.prune4j.onnx.proto.GraphProto;
 import io.prune4j.onnx.proto.ModelProto;
@@ -106,12 +107,13 @@ public final class OnnxReader {
      */
     public static final int MAX_OPSET = 22;
     /** The operators read, for error messages and documentation. */
-    public static final String SUPPORTED = "Conv, BatchNormalization, Relu, PRelu, Clip, LeakyRelu, Sigmoid, Tanh, HardSigmoid, HardSwish, Elu, "
-            + "MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool (square maps), ReduceMean and ReduceMax (spatial), Add, Sum, "
+    public static final String SUPPORTED = "Conv, BatchNormalization, Relu, PRelu, Clip, LeakyRelu, Sigmoid, Tanh, HardSigmoid, HardSwish, "
+            + "Elu, MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool (square maps), ReduceMean and ReduceMax (spatial), Add, Sum, "
             + "Mul (of two computed values), Add, Sub, Mul and Div of a computed value and a constant per channel, Concat, Flatten, "
-            + "Slice and Split (channels), Gather (a channel permutation), Reshape (a flatten, or Reshape-Transpose-Reshape as a "
-            + "channel shuffle), Gemm, MatMul, Identity, Dropout, Constant, Pad (of zeros), Softmax and LogSoftmax (last), and on "
-            + "shapes Shape, Gather, Unsqueeze, Squeeze, Slice, Cast, Add, Sub, Mul, Div";
+            + "Slice and Split (channels), Gather (a channel permutation), Reshape (a flatten, a vector to [C, 1, 1], or "
+            + "Reshape-Transpose-Reshape as a channel shuffle), Expand (of a gate a Mul reads), Gemm, MatMul, Identity, Dropout, "
+            + "Constant, Pad (of zeros), Softmax and LogSoftmax (last), and on shapes Shape, Gather, Unsqueeze, Squeeze, Slice, Cast, "
+            + "Add, Sub, Mul, Div";
     /** Largest file read: protobuf's own limit for one message. */
     private static final long MAX_BYTES = Integer.MAX_VALUE;
 
@@ -130,6 +132,10 @@ public final class OnnxReader {
     private final Set<String> taken = new HashSet<>();
     /** Values that are part of a channel shuffle (Reshape to rank 5, then Transpose) not yet reshaped back. */
     private final Map<String, Shuffle> shuffles = new HashMap<>();
+    /** Expand outputs: the value expanded (a prune4j node) and the per-example shape it is expanded to; only a Mul reads them. */
+    private final Map<String, Broadcast> broadcasts = new HashMap<>();
+
+    private record Broadcast(String source, int[] shape) {}
     /** The graph's output, and the Softmax or LogSoftmax taken off it (see {@link OutputFunction}). */
     private String graphOutput;
     private OutputFunction function = OutputFunction.NONE;
@@ -593,6 +599,7 @@ public final class OnnxReader {
                 }
             }
             case "Split" -> split(g, node, readers);
+            case "Expand" -> expand(g, node);
             case "Transpose" -> transpose(node);
             case "Concat" -> {
                 attributes(node, "axis");
@@ -897,7 +904,53 @@ public final class OnnxReader {
                         + " input are supported (of one shape, or a [C, 1, 1] gate and a [C, H, W] map)");
             }
         }
-        add(g, node, new Mul(name(node, null), backend), activation(node, 0), activation(node, 1));
+        String[] in = new String[2];
+        for (int i = 0; i < 2; i++) {
+            Broadcast b = broadcasts.get(node.getInput(i));
+            in[i] = b == null ? activation(node, i) : b.source();
+        }
+        for (int i = 0; i < 2; i++) {
+            Broadcast b = broadcasts.get(node.getInput(i));
+            if (b != null && !Arrays.equals(b.shape(), g.shape(in[1 - i]))) {
+                throw error(node, "multiplies '" + node.getInput(1 - i) + "' of " + Arrays.toString(g.shape(in[1 - i])) + " by an Expand to "
+                        + Arrays.toString(b.shape()) + "; the expanded shape must be the other factor's");
+            }
+        }
+        add(g, node, new Mul(name(node, null), backend), in);
+    }
+
+    /**
+     * An Expand of a {@code [C, 1, 1]} gate (or a value of the full shape) to {@code [batch, C, H, W]},
+     * as {@code y.expand_as(x)} exports before {@code x * y}: no node, the Mul broadcasts the gate itself.
+     */
+    private void expand(GraphBuilder g, NodeProto node) {
+        attributes(node);
+        inputs(node, 2, 2);
+        outputsOnly(node, 1);
+        String x = activation(node, 0);
+        long[] target = shapeInts(node, 1, "shape");
+        int[] from = g.shape(x);
+        if (target.length != from.length + 1 || target[0] != ShapeFolding.BATCH && target[0] != 1 && target[0] != fixedBatch) {
+            throw error(node, "an Expand to " + ShapeFolding.describe(new Constant(new int[] {target.length}, null, target)) + " of "
+                    + Arrays.toString(from) + " per example is not supported; only one that keeps the batch and the rank is");
+        }
+        int[] to = new int[from.length];
+        for (int i = 0; i < from.length; i++) {
+            long t = target[i + 1];
+            if (t == 1) {
+                t = from[i];
+            }
+            if (t < 1 || t > Integer.MAX_VALUE || from[i] != 1 && from[i] != t || i == 0 && t != from[0]) {
+                throw error(node, "an Expand of " + Arrays.toString(from) + " to " + Arrays.toString(target) + " is not supported; only the"
+                        + " spatial extents of a [C, 1, 1] value may grow");
+            }
+            to[i] = (int) t;
+        }
+        if (Arrays.equals(to, from)) {
+            alias(node, node.getInput(0));
+            return;
+        }
+        broadcasts.put(node.getOutput(0), new Broadcast(x, to));
     }
 
     private float scalar(NodeProto node, int input, String what) {
@@ -991,6 +1044,15 @@ public final class OnnxReader {
         String x = activation(node, 0);
         if (s.ints.length == 5 && g.shape(x).length == 3) {
             startShuffle(g, node, x, s, zeroCopies);
+            return;
+        }
+        if (s.ints.length == 4 && g.shape(x).length == 1) {
+            long[] t = reshaped(node, s.ints, g.shape(x), zeroCopies);
+            if (t == null || t[1] != g.shape(x)[0] || t[2] != 1 || t[3] != 1) {
+                throw error(node, "shape " + ShapeFolding.describe(s) + " of a [batch, " + g.shape(x)[0] + "] vector is not supported; only"
+                        + " [batch, " + g.shape(x)[0] + ", 1, 1] (a vector as a one-pixel map) is");
+            }
+            add(g, node, new Unflatten(name(node, null), backend), x);
             return;
         }
         long features = 1;
@@ -1714,6 +1776,10 @@ public final class OnnxReader {
         if (shuffles.containsKey(v)) {
             throw error(node, "reads '" + v + "', a rank-5 view of a feature map; such views are supported only as a channel shuffle: "
                     + SHUFFLE);
+        }
+        if (broadcasts.containsKey(v)) {
+            throw error(node, "reads '" + v + "', the output of an Expand; an Expand is supported only as an input of a Mul, which"
+                    + " broadcasts a [C, 1, 1] gate over a [C, H, W] map itself");
         }
         throw error(node, "input '" + v + "' is produced by no earlier node, initializer or graph input (a missing value, or a cycle)");
     }

@@ -22,6 +22,7 @@ import io.prune4j.nn.Layer;
 import io.prune4j.nn.MaxPool2d;
 import io.prune4j.nn.Mul;
 import io.prune4j.nn.PRelu;
+import io.prune4j.nn.Unflatten;
 import io.prune4j.nn.PermuteChannels;
 import io.prune4j.nn.Relu;
 import io.prune4j.onnx.proto.AttributeProto;
@@ -51,7 +52,8 @@ import java.util.Set;
  * LeakyRelu, Sigmoid, Tanh, HardSigmoid, HardSwish or Elu (α and β as attributes), MaxPool2d, AvgPool2d,
  * GlobalAvgPool, Flatten, Add (Sum for more than two inputs), Mul, Concat, Identity, ChannelSlice as
  * Slice along axis 1, PermuteChannels (a channel shuffle) as a Gather of its channels, ChannelAffine as a
- * Mul by its scale and an Add of its shift (per channel, each left out when it changes nothing); a fused ReLU is a
+ * Mul by its scale and an Add of its shift (per channel, each left out when it changes nothing), Unflatten
+ * as a Reshape to {@code [0, -1, 1, 1]}; a fused ReLU is a
  * Relu node after its layer; PRelu as PRelu (its slope {@code [1]}, {@code [C, 1, 1]} or {@code [C]}). The batch extent is symbolic ({@code batch}), so one file runs any
  * batch. Names come from {@link OnnxNames}: an imported model keeps its input, output, node,
  * tensor and initializer names where the node survives; other nodes are written under their prune4j
@@ -209,6 +211,8 @@ public final class OnnxWriter {
             graph.addNode(node("Concat", name, out, in).addAttribute(intAttr("axis", 1)));
         } else if (layer instanceof Identity) {
             graph.addNode(node("Identity", name, out, in[0]));
+        } else if (layer instanceof Unflatten) {
+            graph.addNode(node("Reshape", name, out, in[0], ints(name + ".shape", 0, -1, 1, 1)));
         } else if (layer instanceof PRelu pr) {
             float[] a = pr.slope().value().toFloatArray();
             int[] dims = a.length == 1 ? new int[] {1} : pr.maps() ? new int[] {a.length, 1, 1} : new int[] {a.length};

@@ -323,15 +323,33 @@ public final class ChannelGroups {
      * input that is no gate, whose channel of the same unit is zero once the unit is removed.
      */
     private static String unmultiplied(Graph net, String gate, ChannelRule.Gate rule, Set<Integer> gates) {
-        for (String reader : net.readersOf(gate)) {
+        return unmultiplied(net, gate, gate, rule, gates, new java.util.HashSet<>(Set.of(gate)));
+    }
+
+    /**
+     * The check of {@link #unmultiplied(Graph, String, ChannelRule.Gate, Set)} on the readers of
+     * {@code value}, which is the gate or a view of it: a reader that only views its input (an
+     * {@link io.prune4j.nn.Unflatten}, an {@link io.prune4j.nn.Identity}, as a squeeze-and-excitation
+     * block's {@code y.view(b, c, 1, 1)} is) passes the question on to its own readers.
+     */
+    private static String unmultiplied(Graph net, String gate, String value, ChannelRule.Gate rule, Set<Integer> gates, Set<String> views) {
+        for (String reader : net.readersOf(value)) {
             Layer layer = net.layer(reader);
+            if (layer instanceof io.prune4j.nn.Unflatten || layer instanceof io.prune4j.nn.Identity) {
+                views.add(reader);
+                String why = unmultiplied(net, gate, reader, rule, gates, views);
+                if (why != null) {
+                    return why;
+                }
+                continue;
+            }
             String what = gate + ": " + rule.reason() + " and " + layer.getClass().getSimpleName() + " " + reader;
             if (!(layer.channelRule() instanceof ChannelRule.Product)) {
                 return what + " reads it, so a removed channel would not read as zero";
             }
             boolean byZero = false;
             for (String in : net.node(reader).inputs()) {
-                byZero |= in.equals(Graph.INPUT) || !gates.contains(net.indexOf(in));
+                byZero |= in.equals(Graph.INPUT) || !gates.contains(net.indexOf(in)) && !views.contains(in);
             }
             if (!byZero) {
                 return what + " multiplies it by gates only, so a removed channel would not read as zero";

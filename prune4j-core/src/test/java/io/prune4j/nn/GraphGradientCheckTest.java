@@ -441,6 +441,36 @@ class GraphGradientCheckTest {
     }
 
     /**
+     * SENet's squeeze-and-excitation as its PyTorch code writes it: pool, flatten, Dense, ReLU, Dense,
+     * sigmoid, back to a one-pixel map ({@link Unflatten}) and the gate times the map.
+     */
+    @ParameterizedTest(name = "SE through Unflatten, batch {0}, seed {1}")
+    @CsvSource({"1,20", "3,21"})
+    void squeezeExcitationThroughAView(int batch, long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        GraphBuilder g = Graph.builder(cpu, seed, 2, 4, 4);
+        String x = g.identity("x", Graph.INPUT);
+        String y = g.conv("c0", x, 4, 3, 1, 1, 1, true);
+        String s = g.relu("sr", g.dense("sq", g.flatten("sf", g.globalAvgPool("sp", y)), 2));
+        s = g.add(new Unflatten("view", cpu), g.sigmoid("gate", g.dense("ex", s, 4)));
+        y = g.mul("scale", y, s);
+        g.dense("fc", g.flatten("flatten", g.globalAvgPool("gap", y)), 3);
+        try (Graph net = g.build()) {
+            check("SE through Unflatten batch " + batch, net, batch, (p, in) -> {
+                T h = conv(in, w(p, "c0"), b(p, "c0"), 4, 3, 1, 1, 1);
+                T e = relu(dense(flatten(globalAvgPool(h)), w(p, "sq"), b(p, "sq"), 2));
+                e = dense(e, w(p, "ex"), b(p, "ex"), 4);
+                double[] gv = e.v().clone();
+                for (int i = 0; i < gv.length; i++) {
+                    gv[i] = 1 / (1 + Math.exp(-gv[i]));
+                }
+                T gate = new T(gv, e.b(), 4, 1, 1);
+                return dense(flatten(globalAvgPool(mul(h, gate))), w(p, "fc"), b(p, "fc"), 3);
+            }, rng);
+        }
+    }
+
+    /**
      * PReLU with one shared slope on maps, one slope per channel on maps and on the vector before the
      * classifier: the slopes' gradients (summed over the batch, the positions and, for the shared one,
      * the channels) and the input's, through both signs.

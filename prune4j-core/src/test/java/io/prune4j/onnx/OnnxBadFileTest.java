@@ -272,6 +272,25 @@ class OnnxBadFileTest {
         })), "(Reshape)", "shape [0, 4, 4, 16] is not supported after a rank-5 reshape", form);
     }
 
+    /** An Expand read by anything but a Mul, one that changes the channels, and a vector reshaped to anything but [C, 1, 1]. */
+    @Test
+    void expandsAndUnflattensThatAreNotSupported() throws IOException {
+        says(refused("expand-conv", convThen((b, x) -> {
+            String gate = b.node("GlobalAveragePool", in(x));
+            String e = b.node("Expand", in(gate, b.ints("to", new long[] {1, 4, 8, 8}, 4)));
+            return b.node("Conv", in(e, b.weight("q.weight", 0.3, 4, 4, 1, 1)));
+        })), "(Conv)", "the output of an Expand; an Expand is supported only as an input of a Mul");
+        says(refused("expand-channels", convThen((b, x) -> {
+            String gate = b.node("GlobalAveragePool", in(x));
+            return b.node("Mul", in(x, b.node("Expand", in(gate, b.ints("to", new long[] {1, 8, 8, 8}, 4)))));
+        })), "(Expand)", "only the spatial extents of a [C, 1, 1] value may grow");
+        says(refused("unflatten-2x2", convThen((b, x) -> {
+            String v = b.node("Flatten", in(b.node("GlobalAveragePool", in(x))));
+            String m = b.node("Reshape", in(v, b.ints("s", new long[] {0, 1, 2, 2}, 4)));
+            return b.node("Mul", in(x, m));
+        })), "(Reshape)", "shape [0, 1, 2, 2] of a [batch, 4] vector is not supported; only [batch, 4, 1, 1]");
+    }
+
     /** A global max pool of a map that is not square. */
     @Test
     void aGlobalMaxPoolOfARectangle() throws IOException {

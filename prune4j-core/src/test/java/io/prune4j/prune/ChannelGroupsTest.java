@@ -270,6 +270,31 @@ class ChannelGroupsTest {
                 ChannelGroups.of(net));
     }
 
+    /**
+     * SENet's gate reaches the map it scales through a view ({@code y.view(b, c, 1, 1)}, an
+     * {@link io.prune4j.nn.Unflatten}): the gate is still read by a product only, so the scaled
+     * convolution's channels stay prunable, tied to the excitation's outputs. Read by anything else
+     * through the view (an add), the gate keeps them.
+     */
+    @Test
+    void aGateSeenThroughAViewStaysPrunable() {
+        for (boolean product : new boolean[] {true, false}) {
+            GraphBuilder g = Graph.builder(cpu, 3, 2, 4, 4);
+            String y = g.conv("c0", Graph.INPUT, 4, 3, 1, 1);
+            String e = g.dense("ex", g.relu("sr", g.dense("sq", g.flatten("sf", g.globalAvgPool("sp", y)), 2)), 4);
+            String view = g.add(new io.prune4j.nn.Unflatten("view", cpu), g.sigmoid("gate", e));
+            String z = product ? g.mul("scale", y, view) : g.add("scale", g.globalAvgPool("yp", y), view);
+            g.dense("fc", g.flatten("flatten", g.globalAvgPool("gap", z)), 3);
+            Graph net = g.build();
+            ChannelGroups.Group c0 = ChannelGroups.of(net).all().get(ChannelGroups.of(net).groupsOf("c0")[0]);
+            assertEquals(product, c0.prunable(), "product " + product + ": " + c0.reason());
+            assertTrue(c0.output("ex") != null && c0.output("view") != null, "the excitation and the view are in c0's group");
+            if (!product) {
+                assertEquals("gate: Sigmoid gate maps 0 to 0.5 and Add scale reads it, so a removed channel would not read as zero", c0.reason());
+            }
+        }
+    }
+
     /** A branch read twice by one concatenation: each of its channels appears at both offsets, one unit for both. */
     @Test
     void concatenationOfOneValueWithItself() {
