@@ -149,6 +149,15 @@ final class RandomGraphs {
      * gate, and the gate times {@code x} (either order).
      */
     private String squeezeExcitation(String p, String x) {
+        if (rng.nextInt(3) == 0) {
+            // SENet's own form: flatten, Dense layers on the vector, the gate back to a one-pixel map
+            String v = g.flatten(p + "flat", g.globalAvgPool(p + "gap", x));
+            v = g.relu(p + "relu", g.add(Dense.create(g.backend(), p + "squeeze", g.channels(x), 1 + rng.nextInt(4), rng.nextBoolean(), false,
+                    g.rng()), v));
+            v = g.add(Dense.create(g.backend(), p + "excite", g.shape(v)[0], g.channels(x), rng.nextBoolean(), false, g.rng()), v);
+            String s = g.add(new io.prune4j.nn.Unflatten(p + "view", g.backend()), g.sigmoid(p + "gate", v));
+            return rng.nextBoolean() ? g.mul(p + "scale", s, x) : g.mul(p + "scale", x, s);
+        }
         String s = g.conv(p + "squeeze", g.globalAvgPool(p + "gap", x), 1 + rng.nextInt(4), 1, 1, 0, 1, rng.nextBoolean());
         s = rng.nextBoolean() ? g.relu(p + "relu", s) : gated(p + "silu", s);
         s = g.conv(p + "excite", s, g.channels(x), 1, 1, 0, 1, rng.nextBoolean());
