@@ -228,7 +228,7 @@ conv_model('softmax-middle', [helper.make_node('Conv', ['input', 'a.weight'], ['
 def ints(name, *v):
     return numpy_helper.from_array(np.array(v, np.int64), name)
 conv_model('channel-shuffle', [helper.make_node('Conv', ['input', 'a.weight'], ['a']),
-                               helper.make_node('Reshape', ['a', 's1'], ['r']), helper.make_node('Transpose', ['r'], ['t'], perm=[0, 2, 1, 3, 4]),
+                               helper.make_node('Reshape', ['a', 's1'], ['r']), helper.make_node('Transpose', ['r'], ['t'], perm=[0, 1, 2, 4, 3]),
                                helper.make_node('Reshape', ['t', 's2'], ['y'])] + head,
            [w('a.weight', 4, 1, 1, 1), ints('s1', 0, 2, 2, 8, 8), ints('s2', 0, 4, 8, 8), w('fc.weight', 4, 4)])
 PY
@@ -403,7 +403,7 @@ case_ "dilation 2" evaluate "${COMMON[@]}" --data none --model o/dilation.onnx
 case_ "INT8 weights" evaluate "${COMMON[@]}" --data none --model o/int8.onnx
 case_ "AveragePool ceil_mode keeping a partial window" evaluate "${COMMON[@]}" --data none --model o/avgpool-ceil.onnx
 case_ "Softmax before the last node" evaluate "${COMMON[@]}" --data none --model o/softmax-middle.onnx
-case_ "channel shuffle (Reshape to 5-d, Transpose)" evaluate "${COMMON[@]}" --data none --model o/channel-shuffle.onnx
+case_ "a 5-d Transpose that is no channel shuffle (perm [0, 1, 2, 4, 3])" evaluate "${COMMON[@]}" --data none --model o/channel-shuffle.onnx
 case_ "--data none with a criterion that needs data" prune "${COMMON[@]}" --data none --model base.onnx --finetune-epochs 0
 case_ "--data none with fine-tuning" prune "${COMMON[@]}" --data none --model base.onnx --criterion magnitude
 case_ "--data none without a model" prune "${COMMON[@]}" --data none
