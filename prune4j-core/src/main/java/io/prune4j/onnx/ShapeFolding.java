@@ -160,7 +160,8 @@ final class ShapeFolding {
         } else {
             dims = x.length == 1 ? b.dims() : a.dims();
         }
-        int n = Math.max(x.length, y.length);
+        // a single value broadcasts against the other tensor, whatever its size (0 included: the result is then empty)
+        int n = x.length == 1 ? y.length : x.length;
         long[] out = new long[n];
         for (int i = 0; i < n; i++) {
             long p = x[x.length == 1 ? 0 : i];

@@ -48,6 +48,17 @@ class ShapeFoldingTest {
         assertArrayEquals(new int[] {c.ints().length}, c.dims());
     }
 
+    /** An empty shape broadcast against one value is empty, on either side (found by the fuzzer: it read the empty one's first value). */
+    @org.junit.jupiter.api.Test
+    void anEmptyShapeAgainstOneValueIsEmpty() {
+        Constant empty = new Constant(new int[] {0}, null, new long[0]);
+        Constant one = vector("2");
+        for (Constant c : new Constant[] {ShapeFolding.arithmetic("Add", empty, one), ShapeFolding.arithmetic("Div", one, empty)}) {
+            assertEquals(0, c.ints().length);
+            assertArrayEquals(new int[] {0}, c.dims());
+        }
+    }
+
     /** The batch extent, a division by zero, an overflow and shapes that do not broadcast are refused, saying which. */
     @ParameterizedTest(name = "{0}({1}, {2})")
     @CsvSource({
