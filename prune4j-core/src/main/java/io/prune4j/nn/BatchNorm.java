@@ -314,13 +314,8 @@ public final class BatchNorm implements UnaryLayer {
     /** A copy with copies of γ, β and the running statistics; masks are not copied. */
     @Override
     public BatchNorm copy() {
-        return new BatchNorm(name, copyOf(gamma.value()), copyOf(beta.value()), copyOf(runningMean), copyOf(runningVar), momentum, eps);
-    }
-
-    private Tensor copyOf(Tensor t) {
-        Tensor c = backend.zeros(DType.FLOAT32, t.shape());
-        backend.copy(c, t);
-        return c;
+        return new BatchNorm(name, Workspace.copyOf(backend, gamma.value()), Workspace.copyOf(backend, beta.value()),
+                Workspace.copyOf(backend, runningMean), Workspace.copyOf(backend, runningVar), momentum, eps);
     }
 
     @Override

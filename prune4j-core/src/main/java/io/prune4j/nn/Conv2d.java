@@ -312,15 +312,9 @@ public final class Conv2d implements WeightLayer, UnaryLayer {
             }
             w = cols;
         }
-        Tensor newWeight = w == weight.value() ? copyOf(w) : w;
-        Tensor newBias = b == null ? null : b == rowBias ? b : copyOf(b);
+        Tensor newWeight = w == weight.value() ? Workspace.copyOf(backend, w) : w;
+        Tensor newBias = b == null ? null : b == rowBias ? b : Workspace.copyOf(backend, b);
         return new Conv2d(name, newWeight, newBias, stride, pad, newGroups, relu);
-    }
-
-    private Tensor copyOf(Tensor t) {
-        Tensor c = backend.zeros(DType.FLOAT32, t.shape());
-        backend.copy(c, t);
-        return c;
     }
 
     @Override
@@ -448,7 +442,8 @@ public final class Conv2d implements WeightLayer, UnaryLayer {
     /** A copy with copies of the weight and bias; masks are not copied (masked weights hold their zeros). */
     @Override
     public Conv2d copy() {
-        return new Conv2d(name, copyOf(weight.value()), bias == null ? null : copyOf(bias.value()), stride, pad, groups, relu);
+        return new Conv2d(name, Workspace.copyOf(backend, weight.value()), bias == null ? null : Workspace.copyOf(backend, bias.value()),
+                stride, pad, groups, relu);
     }
 
     @Override

@@ -206,15 +206,9 @@ public final class Dense implements WeightLayer, UnaryLayer {
             }
             w = cols;
         }
-        Tensor newWeight = w == weight.value() ? copyOf(w) : w;
-        Tensor newBias = b == null ? null : b == rowBias ? b : copyOf(b);
+        Tensor newWeight = w == weight.value() ? Workspace.copyOf(backend, w) : w;
+        Tensor newBias = b == null ? null : b == rowBias ? b : Workspace.copyOf(backend, b);
         return new Dense(name, newWeight, newBias, relu);
-    }
-
-    private Tensor copyOf(Tensor t) {
-        Tensor c = backend.zeros(DType.FLOAT32, t.shape());
-        backend.copy(c, t);
-        return c;
     }
 
     @Override
@@ -311,7 +305,8 @@ public final class Dense implements WeightLayer, UnaryLayer {
     /** A copy with copies of the weight and bias; masks are not copied (masked weights hold their zeros). */
     @Override
     public Dense copy() {
-        return new Dense(name, copyOf(weight.value()), bias == null ? null : copyOf(bias.value()), relu);
+        return new Dense(name, Workspace.copyOf(backend, weight.value()), bias == null ? null : Workspace.copyOf(backend, bias.value()),
+                relu);
     }
 
     @Override

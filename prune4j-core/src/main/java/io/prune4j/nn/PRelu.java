@@ -206,7 +206,7 @@ public final class PRelu implements UnaryLayer {
             return copy();
         }
         if (slope.size() == 1) {
-            return new PRelu(name, backend, keep.count(), copyOf(slope.value()), maps);
+            return new PRelu(name, backend, keep.count(), Workspace.copyOf(backend, slope.value()), maps);
         }
         Tensor kept = backend.zeros(DType.FLOAT32, keep.count());
         try (Tensor dst = backend.reshape(kept, keep.count(), 1); Tensor src = backend.reshape(slope.value(), channels, 1)) {
@@ -218,15 +218,9 @@ public final class PRelu implements UnaryLayer {
         return new PRelu(name, backend, keep.count(), kept, maps);
     }
 
-    private Tensor copyOf(Tensor t) {
-        Tensor c = backend.zeros(t.dtype(), t.shape());
-        backend.copy(c, t);
-        return c;
-    }
-
     @Override
     public PRelu copy() {
-        return new PRelu(name, backend, channels, copyOf(slope.value()), maps);
+        return new PRelu(name, backend, channels, Workspace.copyOf(backend, slope.value()), maps);
     }
 
     @Override

@@ -41,6 +41,13 @@ final class Workspace {
         return s;
     }
 
+    /** A new FLOAT32 tensor on {@code backend} holding {@code t}'s values (a device-side copy; the caller owns it). */
+    static Tensor copyOf(Backend backend, Tensor t) {
+        Tensor c = backend.zeros(DType.FLOAT32, t.shape());
+        backend.copy(c, t);
+        return c;
+    }
+
     static Tensor free(Tensor t) {
         if (t != null) {
             t.close();
