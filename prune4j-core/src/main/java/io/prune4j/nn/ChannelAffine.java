@@ -1,7 +1,7 @@
 package io.prune4j.nn;
 
 import io.prune4j.backend.Backend;
-import io.prune4j.tensor.DType;
+import io.prune4j.tensor.Shapes;
 import io.prune4j.tensor.Tensor;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -25,10 +25,11 @@ public final class ChannelAffine implements UnaryLayer {
     private final boolean maps;
     private final Tensor scaleT;
     private final Tensor shiftT;
-    private Tensor zeros;
-    private Tensor scaleRows;
+    /** The first channel whose shift is not 0, or −1: the map then passes a zero channel on as zero. */
+    private final int firstShift;
+    private final RepeatedRows scaleRows;
+    private final RepeatedRows shiftRows;
     private Tensor shiftMap;
-    private Tensor shiftRows;
     private Tensor out;
     private Tensor dx;
     private int[] inputShape;
@@ -73,6 +74,13 @@ public final class ChannelAffine implements UnaryLayer {
             }
         }
         this.shiftT = s;
+        int c = 0;
+        while (c < shift.length && shift[c] == 0f) {
+            c++;
+        }
+        this.firstShift = c == shift.length ? -1 : c;
+        this.scaleRows = new RepeatedRows(backend);
+        this.shiftRows = new RepeatedRows(backend);
     }
 
     /**
@@ -102,13 +110,13 @@ public final class ChannelAffine implements UnaryLayer {
         return maps;
     }
 
-    private boolean shifts() {
-        for (float b : shift) {
-            if (b != 0f) {
-                return true;
-            }
-        }
-        return false;
+    /**
+     * Whether a shift is not 0.
+     *
+     * @return true when some channel's shift is not 0 (a zero input does not stay zero there)
+     */
+    public boolean hasShift() {
+        return firstShift >= 0;
     }
 
     @Override
@@ -142,8 +150,8 @@ public final class ChannelAffine implements UnaryLayer {
         if (batch == 0) {
             return out;
         }
-        backend.mulChannels(out, x, rows(batch));
-        if (shifts()) {
+        backend.mulChannels(out, x, scaleRows.of(scaleT, batch, scale.length));
+        if (hasShift()) {
             int perExample = x.size() / batch;
             if (shiftMap == null || shiftMap.size() != perExample) {
                 shiftMap = Workspace.free(shiftMap);
@@ -154,21 +162,9 @@ public final class ChannelAffine implements UnaryLayer {
                 }
                 shiftMap = backend.fromArray(m, 1, perExample);
             }
-            shiftRows = Workspace.ensureShape(backend, shiftRows, batch, perExample);
-            backend.gatherRows(shiftRows, shiftMap, zeros, 0);
-            backend.add(out, out, shiftRows);
+            backend.add(out, out, shiftRows.of(shiftMap, s));
         }
         return out;
-    }
-
-    /** {@code [batch, C]}: the scale in every row. */
-    private Tensor rows(int batch) {
-        zeros = Workspace.ensureShape(backend, zeros, DType.INT32, batch);
-        scaleRows = Workspace.ensureShape(backend, scaleRows, batch, scale.length);
-        try (Tensor one = backend.reshape(scaleT, 1, scale.length)) {
-            backend.gatherRows(scaleRows, one, zeros, 0);
-        }
-        return scaleRows;
     }
 
     @Override
@@ -182,7 +178,7 @@ public final class ChannelAffine implements UnaryLayer {
         }
         dx = Workspace.ensureShape(backend, dx, inputShape);
         if (inputShape[0] > 0) {
-            backend.mulChannels(dx, dy, rows(inputShape[0]));
+            backend.mulChannels(dx, dy, scaleRows.of(scaleT, inputShape[0], scale.length));
         }
         return dx;
     }
@@ -203,11 +199,7 @@ public final class ChannelAffine implements UnaryLayer {
     @Override
     public long flopsPerExample(int[] in) {
         Objects.requireNonNull(in, "in");
-        long n = 1;
-        for (int d : in) {
-            n *= d;
-        }
-        return 2 * n;
+        return 2L * Shapes.size(in);
     }
 
     /**
@@ -216,12 +208,8 @@ public final class ChannelAffine implements UnaryLayer {
      */
     @Override
     public ChannelRule channelRule() {
-        int c = 0;
-        while (c < shift.length && shift[c] == 0f) {
-            c++;
-        }
-        return c == shift.length ? new ChannelRule.PassThrough() : new ChannelRule.Gate(describe() + " maps 0 to " + shift[c]
-                + " in channel " + c);
+        return firstShift < 0 ? new ChannelRule.PassThrough() : new ChannelRule.Gate(describe() + " maps 0 to " + shift[firstShift]
+                + " in channel " + firstShift);
     }
 
     /** The map of the channels that stay. Uses the selection's host indices ({@link ChannelSelection#keptIndices}). */
@@ -254,10 +242,9 @@ public final class ChannelAffine implements UnaryLayer {
     public void close() {
         scaleT.close();
         shiftT.close();
-        zeros = Workspace.free(zeros);
-        scaleRows = Workspace.free(scaleRows);
+        scaleRows.close();
         shiftMap = Workspace.free(shiftMap);
-        shiftRows = Workspace.free(shiftRows);
+        shiftRows.close();
         out = Workspace.free(out);
         dx = Workspace.free(dx);
         inputShape = null;

@@ -2,6 +2,7 @@ package io.prune4j.nn;
 
 import io.prune4j.backend.Backend;
 import io.prune4j.tensor.DType;
+import io.prune4j.tensor.Shapes;
 import io.prune4j.tensor.Tensor;
 import java.util.Arrays;
 import java.util.List;
@@ -21,8 +22,7 @@ public final class PRelu implements UnaryLayer {
     private final int channels;
     private final boolean maps;
     private final Parameter slope;
-    private Tensor zeros;
-    private Tensor slopes;
+    private final RepeatedRows slopes;
     private Tensor pos;
     private Tensor neg;
     private Tensor out;
@@ -60,6 +60,7 @@ public final class PRelu implements UnaryLayer {
         this.channels = channels;
         this.maps = maps;
         this.slope = new Parameter("weight", backend.fromArray(slope.clone(), slope.length));
+        this.slopes = new RepeatedRows(backend);
     }
 
     /** A PReLU owning {@code slope} ({@code [1]} or {@code [channels]}, on {@code backend}), for copies made on the device. */
@@ -69,6 +70,7 @@ public final class PRelu implements UnaryLayer {
         this.channels = channels;
         this.maps = maps;
         this.slope = new Parameter("weight", slope);
+        this.slopes = new RepeatedRows(backend);
     }
 
     /**
@@ -132,13 +134,7 @@ public final class PRelu implements UnaryLayer {
 
     /** {@code [batch, C]}: each example's slope per channel, from the parameter as it is now. */
     private Tensor slopes(int batch) {
-        int rows = slope.size() == 1 ? batch * channels : batch;
-        zeros = Workspace.ensureShape(backend, zeros, DType.INT32, rows);
-        slopes = Workspace.ensureShape(backend, slopes, batch, channels);
-        try (Tensor src = backend.reshape(slope.value(), 1, slope.size()); Tensor dst = backend.reshape(slopes, rows, channels * batch / rows)) {
-            backend.gatherRows(dst, src, zeros, 0);
-        }
-        return slopes;
+        return slopes.of(slope.value(), batch, channels);   // one slope fills every channel, one per channel every row
     }
 
     @Override
@@ -181,11 +177,7 @@ public final class PRelu implements UnaryLayer {
     @Override
     public long flopsPerExample(int[] in) {
         Objects.requireNonNull(in, "in");
-        long n = 1;
-        for (int d : in) {
-            n *= d;
-        }
-        return 2 * n;
+        return 2L * Shapes.size(in);
     }
 
     /** {@link ChannelRule.PassThrough}: a zero channel stays zero. */
@@ -226,8 +218,7 @@ public final class PRelu implements UnaryLayer {
     @Override
     public void close() {
         slope.close();
-        zeros = Workspace.free(zeros);
-        slopes = Workspace.free(slopes);
+        slopes.close();
         pos = Workspace.free(pos);
         neg = Workspace.free(neg);
         out = Workspace.free(out);

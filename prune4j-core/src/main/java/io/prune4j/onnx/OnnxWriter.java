@@ -236,13 +236,11 @@ public final class OnnxWriter {
     private void affine(ChannelAffine a, String in, String out) {
         String name = a.name();
         float[] scale = a.scale();
-        float[] shift = a.shift();
         boolean mul = false;
-        boolean add = false;
-        for (int c = 0; c < scale.length; c++) {
-            mul |= scale[c] != 1f;
-            add |= shift[c] != 0f;
+        for (float f : scale) {
+            mul |= f != 1f;
         }
+        boolean add = a.hasShift();
         if (!mul && !add) {
             graph.addNode(node("Identity", name, out, in));
             return;
@@ -255,7 +253,7 @@ public final class OnnxWriter {
             x = scaled;
         }
         if (add) {
-            graph.addNode(node("Add", mul ? name + "_shift" : name, out, x, floats(name + ".shift", shift, dims)));
+            graph.addNode(node("Add", mul ? name + "_shift" : name, out, x, floats(name + ".shift", a.shift(), dims)));
         }
     }
 
