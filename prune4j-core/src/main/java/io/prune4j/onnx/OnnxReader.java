@@ -1315,22 +1315,26 @@ public final class OnnxReader {
         long axis = intAttr(node, "axis", 0);
         long[] idx = shapeInts(node, 1, "indices");
         int c = shape[0];
-        int[] source = new int[idx.length];
-        boolean[] seen = new boolean[c];
-        boolean permutation = (axis == 1 || axis == 1 - rank) && idx.length == c && constants.get(node.getInput(1)).dims.length == 1;
-        for (int i = 0; permutation && i < idx.length; i++) {
+        String why = "a Gather of an activation is supported only along the channels (axis 1) by one-dimensional indices that name"
+                + " each of its " + c + " channels once (a channel permutation)";
+        if (axis != 1 && axis != 1 - rank || idx.length != c || constants.get(node.getInput(1)).dims.length != 1) {
+            throw error(node, why);
+        }
+        int[] source = new int[c];
+        for (int i = 0; i < c; i++) {
             long k = idx[i] < 0 ? idx[i] + c : idx[i];
-            permutation = k >= 0 && k < c && !seen[(int) k];
-            if (permutation) {
-                seen[(int) k] = true;
-                source[i] = (int) k;
+            if (k < 0 || k >= c) {
+                throw error(node, why);
             }
+            source[i] = (int) k;
         }
-        if (!permutation) {
-            throw error(node, "a Gather of an activation is supported only along the channels (axis 1) by one-dimensional indices that"
-                    + " name each of its " + c + " channels once (a channel permutation)");
+        PermuteChannels layer;
+        try {
+            layer = new PermuteChannels(name(node, null), backend, source);   // refuses a channel named twice
+        } catch (IllegalArgumentException e) {
+            throw error(node, why);
         }
-        add(g, node, new PermuteChannels(name(node, null), backend, source), x);
+        add(g, node, layer, x);
     }
 
     /** A Slice's bounds: attributes before opset 10, inputs from then on; {@code axes} null when the node gives none. */

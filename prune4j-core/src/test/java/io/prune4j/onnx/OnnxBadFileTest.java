@@ -323,6 +323,14 @@ class OnnxBadFileTest {
             b.node("Split", "q0", in(x, b.ints("sz", new long[] {1, 2}, 2)), i("axis", 1)).addOutput("q1");
             return b.node("Concat", in("q0", "q1"), i("axis", 1));
         })), "(Split)", "split [1, 2] does not cut 4 channels into 2 parts");
+        String gather = "a Gather of an activation is supported only along the channels (axis 1) by one-dimensional indices that name"
+                + " each of its 4 channels once (a channel permutation)";
+        says(refused("gather-twice", convThen((b, x) -> b.node("Gather", in(x, b.ints("ix", new long[] {0, 1, 1, 3}, 4)), i("axis", 1)))),
+                "(Gather)", gather);
+        says(refused("gather-out", convThen((b, x) -> b.node("Gather", in(x, b.ints("ix", new long[] {0, 1, 2, 4}, 4)), i("axis", 1)))),
+                "(Gather)", gather);
+        says(refused("gather-h", convThen((b, x) -> b.node("Gather", in(x, b.ints("ix", new long[] {3, 2, 1, 0}, 4)), i("axis", 2)))),
+                "(Gather)", gather);
         says(refused("div", convThen((b, x) -> b.node("Div", in(x, b.node("Relu", in(x)))))), "(Div)",
                 "Div is supported on shapes (integer constants and Shape outputs) and as a computed value divided by a constant");
     }
