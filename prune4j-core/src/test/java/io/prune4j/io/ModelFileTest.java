@@ -229,14 +229,7 @@ class ModelFileTest {
             Path p = dir.resolve("graph.safetensors");
             ModelFile.save(net, p, Map.of());
             try (Graph back = ModelFile.load(p, cpu)) {
-                assertEquals(net.nodes().size(), back.nodes().size());
-                for (int i = 0; i < net.nodes().size(); i++) {
-                    assertEquals(net.nodes().get(i).inputs(), back.nodes().get(i).inputs());
-                    assertEquals(net.nodes().get(i).layer().describe(), back.nodes().get(i).layer().describe());
-                }
-                float[] x = io.prune4j.testing.Check.uniform(rng, 3 * net.inputSize(), 1);
-                assertArrayEquals(net.forward(cpu.fromArray(x, 3, net.inputSize()), false).toFloatArray(),
-                        back.forward(cpu.fromArray(x, 3, net.inputSize()), false).toFloatArray(), net.describe());
+                assertSameNetwork(net, back, io.prune4j.testing.Check.uniform(rng, 3 * net.inputSize(), 1));
             }
         }
     }
@@ -330,13 +323,7 @@ class ModelFileTest {
         try (Graph net = g.build()) {
             ModelFile.save(net, p, Map.of());
             try (Graph back = ModelFile.load(p, cpu)) {
-                for (int i = 0; i < net.nodes().size(); i++) {
-                    assertEquals(net.nodes().get(i).inputs(), back.nodes().get(i).inputs());
-                    assertEquals(net.nodes().get(i).layer().describe(), back.nodes().get(i).layer().describe());
-                }
-                float[] in = io.prune4j.testing.Check.uniform(new java.util.SplittableRandom(6), 3 * 50, 2);
-                assertArrayEquals(net.forward(cpu.fromArray(in, 3, 50), false).toFloatArray(),
-                        back.forward(cpu.fromArray(in, 3, 50), false).toFloatArray());
+                assertSameNetwork(net, back, io.prune4j.testing.Check.uniform(new java.util.SplittableRandom(6), 3 * 50, 2));
             }
         }
         byte[] good = Files.readAllBytes(p);
@@ -370,13 +357,7 @@ class ModelFileTest {
         try (Graph net = g.build()) {
             ModelFile.save(net, p, Map.of());
             try (Graph back = ModelFile.load(p, cpu)) {
-                for (int i = 0; i < net.nodes().size(); i++) {
-                    assertEquals(net.nodes().get(i).inputs(), back.nodes().get(i).inputs());
-                    assertEquals(net.nodes().get(i).layer().describe(), back.nodes().get(i).layer().describe());
-                }
-                float[] in = io.prune4j.testing.Check.uniform(new java.util.SplittableRandom(8), 3 * 32, 2);
-                assertArrayEquals(net.forward(cpu.fromArray(in, 3, 32), false).toFloatArray(),
-                        back.forward(cpu.fromArray(in, 3, 32), false).toFloatArray());
+                assertSameNetwork(net, back, io.prune4j.testing.Check.uniform(new java.util.SplittableRandom(8), 3 * 32, 2));
             }
         }
         byte[] good = Files.readAllBytes(p);
@@ -392,6 +373,21 @@ class ModelFileTest {
                 + " permutation of 0 … 3", msg);
         msg = loadError(withHeader(good, head.replace(perm, "\\\"source\\\":[3,0,-2,1]")));
         assertTrue(msg.endsWith("prune4j.architecture.layers[8].source[2] must be a non-negative integer, got -2"), msg);
+    }
+
+    /**
+     * {@code back}, loaded from {@code net}'s file, has the same nodes (inputs and layers, as described)
+     * and computes the same outputs, bit for bit, on the examples {@code x}.
+     */
+    private void assertSameNetwork(Graph net, Graph back, float[] x) {
+        assertEquals(net.nodes().size(), back.nodes().size());
+        for (int i = 0; i < net.nodes().size(); i++) {
+            assertEquals(net.nodes().get(i).inputs(), back.nodes().get(i).inputs());
+            assertEquals(net.nodes().get(i).layer().describe(), back.nodes().get(i).layer().describe());
+        }
+        int batch = x.length / net.inputSize();
+        assertArrayEquals(net.forward(cpu.fromArray(x, batch, net.inputSize()), false).toFloatArray(),
+                back.forward(cpu.fromArray(x, batch, net.inputSize()), false).toFloatArray(), net.describe());
     }
 
     private static byte[] readAll(Path p) {
