@@ -930,7 +930,8 @@ public final class OnnxReader {
         String x = activation(node, 0);
         long[] target = shapeInts(node, 1, "shape");
         int[] from = g.shape(x);
-        if (target.length != from.length + 1 || target[0] != ShapeFolding.BATCH && target[0] != 1 && target[0] != fixedBatch) {
+        if (target.length != from.length + 1 || target[0] != ShapeFolding.BATCH && target[0] != 1
+                && !(fixedBatch > 0 && target[0] == fixedBatch)) {
             throw error(node, "an Expand to " + ShapeFolding.describe(new Constant(new int[] {target.length}, null, target)) + " of "
                     + Arrays.toString(from) + " per example is not supported; only one that keeps the batch and the rank is");
         }
