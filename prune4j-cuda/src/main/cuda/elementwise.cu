@@ -275,14 +275,29 @@ __global__ void clamp_backward_kernel(float* dx, const float* dy, const float* _
 
 // The activations of io.prune4j.backend.ActivationKind, the kind (its ordinal) a template
 // parameter. The piecewise-linear ones (LeakyReLU, HardSigmoid, HardSwish) and every gradient but
-// ELU's are the CPU's float operations (__fmul_rn & co: no contraction into an FMA) and agree with
-// it bit for bit, given the same x and y. Sigmoid, tanh and ELU call expf, tanhf and expm1f
+// ELU's and GELU's are the CPU's float operations (__fmul_rn & co: no contraction into an FMA) and
+// agree with it bit for bit, given the same x and y. Sigmoid, tanh and ELU call expf, tanhf and expm1f
 // (expm1f: e^x - 1 without the cancellation near 0 that expf(x) - 1 would have), which track the
 // CPU's double evaluation rounded once to float within a few ulps rather than bit for bit; a
 // sigmoid below about -88 underflows to 0 here a little earlier than there. NaN comes through
 // every forward (java_min/java_max keep it where fminf/fmaxf would drop it); the gradients keep
-// PyTorch's comparisons, so a NaN x takes the branch they give it, as on the CPU.
-enum : int { kLeakyRelu = 0, kSigmoid, kTanh, kHardSigmoid, kHardSwish, kElu, kActivationKinds };
+// PyTorch's comparisons, so a NaN x takes the branch they give it, as on the CPU. GELU, x·Φ(x), and
+// its gradient take Φ from normcdff (5 ulps at most over the whole range, the tail below 0 included)
+// rather than 0.5f·erfcf(-x·0.70710678f), whose rounded argument costs about 2z²·2^-24 relative in the
+// tail (2e-6 at x = -6); both track the CPU's double evaluation rounded once within a few ulps, not
+// bit for bit, and the gradient's Φ(x) + x·φ(x), which cancels near its root at x ≈ -0.75, within a
+// few ulps of 0.23 absolute there.
+enum : int { kLeakyRelu = 0, kSigmoid, kTanh, kHardSigmoid, kHardSwish, kElu, kGelu, kActivationKinds };
+
+// e^(-x²/2), with the rounding of x² (x²/2·2^-24 relative: 2e-6 at 8) taken back: x² = h + l exactly
+// (l from an FMA), and e^(-l/2) = 1 - l/2 to float precision. From |x| = 16 on it is 0 in float
+// (and where x² overflows, l would be -inf, the product 0·inf).
+__device__ __forceinline__ float exp_minus_half_square(float x) {
+    const float h = __fmul_rn(x, x);
+    if (h >= 256.f) return 0.f;
+    const float l = __fmaf_rn(x, x, -h);
+    return __fmul_rn(expf(__fmul_rn(-0.5f, h)), __fsub_rn(1.f, __fmul_rn(0.5f, l)));
+}
 
 template <int K>
 __device__ __forceinline__ float activate(float x, float alpha, float beta) {
@@ -291,7 +306,8 @@ __device__ __forceinline__ float activate(float x, float alpha, float beta) {
     if constexpr (K == kTanh) return tanhf(x);
     if constexpr (K == kHardSigmoid) return p4j::java_min(p4j::java_max(__fadd_rn(__fmul_rn(alpha, x), beta), 0.f), 1.f);
     if constexpr (K == kHardSwish) return __fdiv_rn(__fmul_rn(x, p4j::java_min(p4j::java_max(__fadd_rn(x, 3.f), 0.f), 6.f)), 6.f);
-    return x > 0.f ? x : __fmul_rn(alpha, expm1f(x));   // kElu
+    if constexpr (K == kElu) return x > 0.f ? x : __fmul_rn(alpha, expm1f(x));
+    return __fmul_rn(x, normcdff(x));   // kGelu: -inf·0 is NaN, as on the CPU and in PyTorch
 }
 
 // f'(x)·dy from x or y, whichever the kind's formula reads (ActivationKind says which).
@@ -302,7 +318,10 @@ __device__ __forceinline__ float activate_backward(float dy, float x, float y, f
     if constexpr (K == kTanh) return __fmul_rn(dy, __fsub_rn(1.f, __fmul_rn(y, y)));
     if constexpr (K == kHardSigmoid) return (y > 0.f && y < 1.f) ? __fmul_rn(dy, alpha) : 0.f;
     if constexpr (K == kHardSwish) return x < -3.f ? 0.f : x <= 3.f ? __fmul_rn(dy, __fadd_rn(__fdiv_rn(x, 3.f), 0.5f)) : dy;
-    return x <= 0.f ? __fmul_rn(__fmul_rn(dy, alpha), expf(x)) : dy;   // kElu
+    if constexpr (K == kElu) return x <= 0.f ? __fmul_rn(__fmul_rn(dy, alpha), expf(x)) : dy;
+    // kGelu: dy·(Φ(x) + x·φ(x)), φ(x) = e^(-x²/2)/√(2π); NaN at ±inf (±inf·0), as on the CPU
+    const float pdf = __fmul_rn(exp_minus_half_square(x), 0.3989422804f);
+    return __fmul_rn(dy, __fadd_rn(normcdff(x), __fmul_rn(x, pdf)));
 }
 
 template <int K>
@@ -466,7 +485,9 @@ extern "C" int p4j_activation(float* y, const float* x, int n, int kind, float a
         case kTanh:        launch_activation<kTanh>(y, x, n, alpha, beta, s); break;
         case kHardSigmoid: launch_activation<kHardSigmoid>(y, x, n, alpha, beta, s); break;
         case kHardSwish:   launch_activation<kHardSwish>(y, x, n, alpha, beta, s); break;
-        default:           launch_activation<kElu>(y, x, n, alpha, beta, s); break;
+        case kElu:         launch_activation<kElu>(y, x, n, alpha, beta, s); break;
+        case kGelu:        launch_activation<kGelu>(y, x, n, alpha, beta, s); break;
+        default:           return (int)cudaErrorInvalidValue;   // not reached: activation_arguments_ok checked the kind
     }
     P4J_CHECK_LAUNCH();
     return (int)cudaSuccess;
@@ -486,7 +507,9 @@ extern "C" int p4j_activation_backward(float* dx, const float* dy, const float* 
         case kTanh:        launch_activation_backward<kTanh>(dx, dy, x, y, n, alpha, s); break;
         case kHardSigmoid: launch_activation_backward<kHardSigmoid>(dx, dy, x, y, n, alpha, s); break;
         case kHardSwish:   launch_activation_backward<kHardSwish>(dx, dy, x, y, n, alpha, s); break;
-        default:           launch_activation_backward<kElu>(dx, dy, x, y, n, alpha, s); break;
+        case kElu:         launch_activation_backward<kElu>(dx, dy, x, y, n, alpha, s); break;
+        case kGelu:        launch_activation_backward<kGelu>(dx, dy, x, y, n, alpha, s); break;
+        default:           return (int)cudaErrorInvalidValue;   // not reached: activation_arguments_ok checked the kind
     }
     P4J_CHECK_LAUNCH();
     return (int)cudaSuccess;

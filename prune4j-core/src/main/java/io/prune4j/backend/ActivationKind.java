@@ -10,9 +10,10 @@ import java.util.stream.Collectors;
  * formula and its comparisons: at a kink the gradient is the one PyTorch gives, and so is the
  * gradient at a NaN input. A NaN input always gives a NaN output.
  *
- * <p>The exponential and the hyperbolic tangent are evaluated in double and rounded once to float
- * on the CPU (Java has no float {@code exp}); a device's {@code expf}/{@code tanhf} track those
- * within a few ulps rather than bit for bit. The piecewise-linear kinds are float operations only,
+ * <p>The exponential, the hyperbolic tangent and GELU's normal distribution function are evaluated
+ * in double and rounded once to float on the CPU (Java has no float {@code exp}, and no {@code erf}
+ * at all); a device's {@code expf}/{@code tanhf}/{@code normcdff} track those within a few ulps
+ * rather than bit for bit. The piecewise-linear kinds are float operations only,
  * the same on every backend.
  *
  * <p>The ordinal is the kind code of the CUDA kernels ({@code p4j_activation}): new kinds go at
@@ -50,7 +51,17 @@ public enum ActivationKind {
      * the gradient {@code x ≤ 0 ? dy·α·e^x : dy}, from the input {@code x} (PyTorch's
      * {@code elu_backward}: α at 0, and {@code dy} at a NaN).
      */
-    ELU("elu", "ELU", true, false);
+    ELU("elu", "ELU", true, false),
+    /**
+     * {@code y = x·Φ(x)}, Φ the standard normal distribution function (PyTorch's exact {@code gelu},
+     * {@code approximate='none'}), with {@code Φ(x) = ½·erfc(−x/√2)} so that a small output far below 0
+     * keeps its relative accuracy (PyTorch's {@code ½·(1 + erf(x/√2))} cancels there: it gives 0 at −6,
+     * where the value is about −5.9e-9), in double and rounded once; −∞ gives NaN, as {@code −∞·0}, as
+     * in PyTorch. The gradient {@code dy·(Φ(x) + x·φ(x))}, {@code φ(x) = e^(−x²/2)/√(2π)}, from the
+     * input {@code x}: the factor in double rounded once, times {@code dy} in float (PyTorch's
+     * {@code gelu_backward}; NaN at ±∞, as {@code ±∞·0}, and at a NaN).
+     */
+    GELU("gelu", "GELU", false, false);
 
     private final String key;
     private final String title;

@@ -8,9 +8,9 @@ import java.util.Objects;
 
 /**
  * An element-wise activation of the input's shape, {@code x [batch, …] → f(x)}: LeakyReLU(α),
- * sigmoid, tanh, HardSigmoid(α, β), HardSwish and ELU(α), the formulas and gradients of
+ * sigmoid, tanh, HardSigmoid(α, β), HardSwish, ELU(α) and GELU, the formulas and gradients of
  * {@link ActivationKind} (PyTorch's, kinks included). Those with {@code f(0) = 0} pass channels
- * through for pruning; sigmoid, and a HardSigmoid with {@code β > 0}, are gates
+ * through for pruning (GELU among them); sigmoid, and a HardSigmoid with {@code β > 0}, are gates
  * ({@link ChannelRule.Gate}): their channels can be pruned only where products alone read them (SiLU,
  * a squeeze-and-excitation block).
  */
@@ -142,6 +142,19 @@ public final class Activation implements UnaryLayer {
      */
     public static Activation elu(String name, Backend backend, float alpha) {
         return new Activation(name, backend, ActivationKind.ELU, alpha, 0f);
+    }
+
+    /**
+     * GELU, {@code x·Φ(x)} with Φ the standard normal distribution function (PyTorch's exact
+     * {@code gelu}, {@code approximate='none'}; not its tanh approximation). It maps 0 to 0, so its
+     * channels pass through ({@link ChannelRule.PassThrough}).
+     *
+     * @param name    the node name (not null)
+     * @param backend the backend its buffers are allocated on (not null)
+     * @return the layer
+     */
+    public static Activation gelu(String name, Backend backend) {
+        return new Activation(name, backend, ActivationKind.GELU, 0f, 0f);
     }
 
     @Override

@@ -292,6 +292,7 @@ public final class OnnxWriter {
             case HARD_SIGMOID -> "HardSigmoid";
             case HARD_SWISH -> "HardSwish";
             case ELU -> "Elu";
+            case GELU -> throw new IllegalArgumentException("GELU export is not written yet");
         };
     }
 

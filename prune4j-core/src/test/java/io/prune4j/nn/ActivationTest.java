@@ -32,6 +32,7 @@ class ActivationTest {
         assertEquals("HardSigmoid h (alpha 0.16666667, beta 0.5)", Activation.hardSigmoid("h", cpu).describe());
         assertEquals("HardSwish hs", Activation.hardSwish("hs", cpu).describe());
         assertEquals("ELU e (alpha 1.0)", Activation.elu("e", cpu, 1f).describe());
+        assertEquals("GELU g", Activation.gelu("g", cpu).describe());
     }
 
     @Test
@@ -44,7 +45,8 @@ class ActivationTest {
         GraphTest.refusesNull("name", () -> new Activation(null, cpu, ActivationKind.TANH, 0f, 0f));
         GraphTest.refusesNull("backend", () -> Activation.sigmoid("s", null));
         GraphTest.refusesNull("x", () -> Activation.tanh("t", cpu).forward((io.prune4j.tensor.Tensor) null, false));
-        assertEquals("Activation x: a kind is required, one of leaky_relu, sigmoid, tanh, hard_sigmoid, hard_swish, elu", e.getMessage());
+        assertEquals("Activation x: a kind is required, one of leaky_relu, sigmoid, tanh, hard_sigmoid, hard_swish, elu, gelu",
+                e.getMessage());
         // a kind without parameters ignores them, and reads them as 0
         Activation t = new Activation("t", cpu, ActivationKind.TANH, Float.NaN, 7f);
         assertEquals(0f, t.alpha());
@@ -55,6 +57,7 @@ class ActivationTest {
     void channelsPassThroughWhereZeroStaysZeroElseTheActivationIsAGate() {
         assertInstanceOf(ChannelRule.PassThrough.class, Activation.leakyRelu("a", cpu, 0.2f).channelRule());
         assertInstanceOf(ChannelRule.PassThrough.class, Activation.elu("a", cpu, 2f).channelRule());
+        assertInstanceOf(ChannelRule.PassThrough.class, Activation.gelu("a", cpu).channelRule());   // GELU(0) = 0·Φ(0)
         assertInstanceOf(ChannelRule.PassThrough.class, Activation.hardSigmoid("a", cpu, 0.5f, -0.5f).channelRule());
         ChannelRule r = Activation.hardSigmoid("hs", cpu, 0.2f, 1.5f).channelRule();
         assertEquals(new ChannelRule.Gate("HardSigmoid hs (alpha 0.2, beta 1.5) maps 0 to 1.0"), r);

@@ -41,7 +41,8 @@ public final class Activations {
             new Case(ActivationKind.HARD_SIGMOID, 0.25f, -0.5f),
             new Case(ActivationKind.HARD_SWISH, 0f, 0f),
             new Case(ActivationKind.ELU, 1f, 0f),
-            new Case(ActivationKind.ELU, 0.5f, 0f));
+            new Case(ActivationKind.ELU, 0.5f, 0f),
+            new Case(ActivationKind.GELU, 0f, 0f));
 
     /**
      * The kinks where float and double agree on the branch (±3 for PyTorch's HardSigmoid: {@code α·x + β}

@@ -341,7 +341,8 @@ public final class NaiveGraphOps {
      * {@code f(x)} of an activation from its definition ({@link ActivationKind}), element by element:
      * LeakyReLU {@code x > 0 ? x : αx}, sigmoid {@code 1/(1 + e^−x)}, tanh, HardSigmoid
      * {@code max(0, min(1, αx + β))}, HardSwish {@code x·max(0, min(1, x/6 + 1/2))}, ELU
-     * {@code x > 0 ? x : α(e^x − 1)}. NaN gives NaN; HardSwish of −∞ is {@code −∞·0}, NaN.
+     * {@code x > 0 ? x : α(e^x − 1)}, GELU {@code x·Φ(x)} ({@link #normalCdf}). NaN gives NaN;
+     * HardSwish and GELU of −∞ are {@code −∞·0}, NaN.
      */
     public static double[] activation(double[] x, ActivationKind kind, double alpha, double beta) {
         double[] y = new double[x.length];
@@ -354,6 +355,7 @@ public final class NaiveGraphOps {
                 case HARD_SIGMOID -> Math.max(0, Math.min(1, alpha * v + beta));
                 case HARD_SWISH -> v * Math.max(0, Math.min(1, v / 6 + 0.5));
                 case ELU -> v > 0 ? v : alpha * Math.expm1(v);
+                case GELU -> v * normalCdf(v);
             };
         }
         return y;
@@ -363,7 +365,8 @@ public final class NaiveGraphOps {
      * {@code f'(x)·dy} of {@link #activation}, with PyTorch's choices where {@code f} has a kink and at
      * NaN: LeakyReLU {@code x > 0 ? dy : α·dy}; HardSigmoid {@code α·dy} where {@code 0 < αx + β < 1};
      * HardSwish 0 below −3, {@code (x/3 + 1/2)·dy} up to 3 (both included), {@code dy} above (and at
-     * NaN); ELU {@code α·e^x·dy} up to 0, {@code dy} above (and at NaN).
+     * NaN); ELU {@code α·e^x·dy} up to 0, {@code dy} above (and at NaN); GELU
+     * {@code (Φ(x) + x·e^(−x²/2)/√(2π))·dy}, NaN at ±∞ ({@code ±∞·0}) and at NaN.
      */
     public static double[] activationBackward(double[] dy, double[] x, ActivationKind kind, double alpha, double beta) {
         double[] dx = new double[x.length];
@@ -379,9 +382,61 @@ public final class NaiveGraphOps {
                 case HARD_SIGMOID -> lin > 0 && lin < 1 ? alpha * dy[i] : 0;
                 case HARD_SWISH -> v < -3 ? 0 : v <= 3 ? (v / 3 + 0.5) * dy[i] : dy[i];
                 case ELU -> v <= 0 ? alpha * Math.exp(v) * dy[i] : dy[i];
+                case GELU -> (normalCdf(v) + v * Math.exp(-v * v / 2) / Math.sqrt(2 * Math.PI)) * dy[i];
             };
         }
         return dx;
+    }
+
+    /**
+     * Φ(x), the standard normal distribution function, for the GELU reference: written apart from the
+     * CPU backend's (another series, the fraction evaluated the other way) so that the tests compare
+     * two computations. With {@code z = |x|/√2}, {@code Φ(x) = erfc(z)/2} below 0 and
+     * {@code 1 − erfc(z)/2} above, so the tail below 0 keeps its relative accuracy. erfc below 3 is
+     * {@code 1 − erf(z)}, erf by its alternating Maclaurin series
+     * {@code (2/√π)·Σₙ (−1)ⁿ·z^(2n+1) / (n!·(2n+1))} (terms up to about 190 at 3: some 1e-14 absolute
+     * lost to cancellation, 1e-9 relative of {@code erfc(3) ≈ 2.2e-5}); from 3 up it is the continued
+     * fraction {@code (e^(−z²)/√π) / (z + (1/2)/(z + (2/2)/(z + (3/2)/(z + …))))}, evaluated forward by
+     * Lentz's method until a step changes it by an ulp or two (3e-16).
+     */
+    public static double normalCdf(double x) {
+        if (Double.isNaN(x) || Double.isInfinite(x)) {
+            return Double.isNaN(x) ? x : x > 0 ? 1 : 0;
+        }
+        double z = Math.abs(x) / Math.sqrt(2);
+        double erfc;
+        if (z < 3) {
+            double sum = 0;
+            double power = z;   // z^(2n+1) / n!, with its sign
+            for (int n = 0; n < 200; n++) {
+                double term = power / (2 * n + 1);
+                sum += term;
+                if (Math.abs(term) <= 1e-17 * Math.abs(sum)) {
+                    break;
+                }
+                power *= -z * z / (n + 1);
+            }
+            erfc = 1 - 2 / Math.sqrt(Math.PI) * sum;
+        } else {
+            double tiny = 1e-300;
+            double f = z;
+            double c = f;
+            double d = 0;
+            for (int k = 1; k < 1000; k++) {
+                double a = k / 2.0;
+                d = z + a * d;
+                d = 1 / (d == 0 ? tiny : d);
+                c = z + a / c;
+                c = c == 0 ? tiny : c;
+                double delta = c * d;
+                f *= delta;
+                if (Math.abs(delta - 1) < 3e-16) {
+                    break;
+                }
+            }
+            erfc = Math.exp(-z * z) / Math.sqrt(Math.PI) / f;
+        }
+        return x < 0 ? erfc / 2 : 1 - erfc / 2;
     }
 
     /** {@code y = a ⊙ b}, element by element. */

@@ -538,7 +538,7 @@ class CpuGraphOpsTest {
         assertArrayEquals(Check.bits(dx.toFloatArray()), Check.bits(g.toFloatArray()), c + " dx = dy");
     }
 
-    /** The kinks take PyTorch's side, exactly: the gradient's value at 0 and ±3, and the forward's. */
+    /** The kinks take PyTorch's side, exactly: the gradient's value at 0 and ±3, and the forward's; and ±∞. */
     @Test
     void activationKinksFollowPyTorch() {
         float[] x = {-3f, 0f, 3f, Float.NaN};
@@ -555,6 +555,12 @@ class CpuGraphOpsTest {
         assertArrayEquals(new float[] {Float.NaN, Float.POSITIVE_INFINITY}, forward(ActivationKind.HARD_SWISH, 0f, 0f, inf), "−∞·0, as in PyTorch");
         assertArrayEquals(new float[] {-0.7f, Float.POSITIVE_INFINITY}, forward(ActivationKind.ELU, 0.7f, 0f, inf));
         assertArrayEquals(new float[] {0f, 1f}, forward(ActivationKind.SIGMOID, 0f, 0f, inf));
+        assertArrayEquals(new float[] {Float.NaN, Float.POSITIVE_INFINITY}, forward(ActivationKind.GELU, 0f, 0f, inf),
+                "−∞·Φ(−∞) = −∞·0, as in PyTorch");
+        assertArrayEquals(new float[] {Float.NaN, Float.NaN}, backward(ActivationKind.GELU, 0f, 0f, inf, new float[] {1f, 1f}),
+                "Φ(±∞) + ±∞·φ(±∞) has ±∞·0, as in PyTorch");
+        assertArrayEquals(new float[] {0f, 0.5f, Float.NaN}, backward(ActivationKind.GELU, 0f, 0f, new float[] {-100f, 0f, Float.NaN},
+                new float[] {1f, 1f, 1f}), "Φ(0) = 1/2; far below 0 the gradient underflows to 0");
     }
 
     private float[] forward(ActivationKind kind, float alpha, float beta, float[] x) {

@@ -39,8 +39,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  *   <li>within a tolerance stated at each comparison where the order or precision of a sum may differ:
  *       convolutions (cuDNN's algorithms), average pooling, batch-norm statistics and gradients, the
  *       gate gradient of mulChannels, the FPGM distances, the LAMP denominators, segment sums and means;
- *       and where a device's {@code expf} or {@code tanhf} meets the CPU's double evaluation (sigmoid,
- *       tanh, ELU).</li>
+ *       and where a device's {@code expf}, {@code tanhf} or {@code normcdff} meets the CPU's double
+ *       evaluation (sigmoid, tanh, ELU, GELU).</li>
  * </ul>
  * Every output starts as garbage, so an operation that forgets to write an element fails. Subclasses
  * pick the two backends: {@link GraphOpsKernelTest} the CPU against CUDA (on a GPU), and
@@ -462,12 +462,16 @@ abstract class GraphOpsParity {
     /**
      * Every activation ({@link Activations#all}) and its gradient on inputs around the kinks and the
      * special values, aliasing included. The piecewise-linear kinds (LeakyReLU, HardSigmoid,
-     * HardSwish) are float operations on both sides: bit for bit. Sigmoid, tanh and ELU call a
-     * device's {@code expf}, {@code tanhf} and {@code expm1f} against the CPU's double evaluation
-     * rounded once: a few ulps, 1e-6 relative (8 ulps at most), plus the smallest normal float
-     * absolute (a sigmoid below −88 underflows to 0 sooner on a device). The backward runs on the
-     * reference's forward output on both sides, so that only the gradient's own arithmetic differs:
-     * bit for bit, but ELU's, whose {@code e^x} is the device's (1e-6 relative).
+     * HardSwish) are float operations on both sides: bit for bit. Sigmoid, tanh, ELU and GELU call a
+     * device's {@code expf}, {@code tanhf}, {@code expm1f} and {@code normcdff} against the CPU's
+     * double evaluation rounded once: a few ulps, 1e-6 relative (8 ulps at most), plus the smallest
+     * normal float absolute (a sigmoid below −88 underflows to 0 sooner on a device, and GELU's Φ is
+     * subnormal below −13). The backward runs on the reference's forward output on both sides, so that
+     * only the gradient's own arithmetic differs: bit for bit, but ELU's, whose {@code e^x} is the
+     * device's (1e-6 relative), and GELU's, whose {@code Φ(x) + x·φ(x)} is the device's float sum:
+     * 1e-6 relative, and 4e-7 absolute for the cancellation near its root at {@code x ≈ −0.75}, where
+     * each term is about 0.23 and a few ulps of each (1.5e-8 an ulp, normcdff 5 at most) times
+     * {@code |dy| ≤ 2} remain.
      */
     @ParameterizedTest(name = "activations n={0}")
     @MethodSource("io.prune4j.testing.Sizes#awkward")
@@ -492,6 +496,8 @@ abstract class GraphOpsParity {
             both(s -> s.b().activationBackward(s.t(dx), s.t(dy), s.t(x), s.t(yr), c.kind(), c.alpha(), c.beta()));
             if (c.kind() == ActivationKind.ELU) {
                 near("activationBackward" + l, dx, Float.MIN_NORMAL, 1e-6);
+            } else if (c.kind() == ActivationKind.GELU) {
+                near("activationBackward" + l, dx, 4e-7, 1e-6);
             } else {
                 same("activationBackward" + l, dx);
             }
