@@ -369,6 +369,21 @@ P4J_API int p4j_batch_norm_backward(float* dx, float* d_gamma, float* d_beta, co
                                     const float* gamma, const float* save_mean, const float* save_inv_std, int batch,
                                     int channels, int spatial, void* workspace, long long workspace_bytes,
                                     void* stream);
+/* Layer normalisation over the channels of x[batch, channels, spatial] at every (example, position):
+ * over the K channels where mask != 0 (all when mask is NULL), mean = sum x / K, var = sum (x -
+ * mean)^2 / K (double sums in channel order), y = gamma (x - mean) / sqrt(var + eps) + beta, and y = 0
+ * at the channels the mask removes; save_mean and save_inv_std [batch, spatial] written unless both
+ * are NULL. y must not be x; eps > 0 and finite. The CPU's results bit for bit. */
+P4J_API int p4j_layer_norm_forward(float* y, float* save_mean, float* save_inv_std, const float* x, const float* gamma,
+                                   const float* beta, const float* mask, int batch, int channels, int spatial, float eps,
+                                   void* stream);
+/* Gradients of p4j_layer_norm_forward: with xhat = (x - save_mean) save_inv_std and g = dy gamma over the
+ * kept channels, dx = inv_std (g - mean(g) - xhat mean(g xhat)) and 0 at the removed channels (dx NULL:
+ * not written); d_gamma = sum dy xhat, d_beta = sum dy per channel (0 at removed ones), a fixed-order
+ * tree per channel. All overwritten; deterministic. */
+P4J_API int p4j_layer_norm_backward(float* dx, float* d_gamma, float* d_beta, const float* dy, const float* x,
+                                    const float* gamma, const float* mask, const float* save_mean,
+                                    const float* save_inv_std, int batch, int channels, int spatial, void* stream);
 /* dx[planes, in_plane] = 0, then dx[p, argmax[p, o]] += dy[p, o]: the gradient of p4j_max_pool2d.
  * Exact (the CPU's result) when no two outputs of a plane share an input position, i.e. stride >=
  * window; overlapping windows add with float atomics. An argmax outside [0, in_plane) is skipped. */

@@ -375,3 +375,171 @@ extern "C" int p4j_batch_norm_backward(float* dx, float* d_gamma, float* d_beta,
     P4J_CHECK_LAUNCH();
     return (int)cudaSuccess;
 }
+
+// ---- layer normalisation over the channels -----------------------------------------------------------
+//
+// The contract of Backend.layerNorm / layerNormBackward: for x [batch, channels, spatial], the
+// statistics of each (example, position) column over the channels the mask keeps (all when mask is
+// NULL). A thread owns one column and walks the channels in order, so neighbouring threads read
+// neighbouring positions (coalesced for spatial >= 32; a [batch, C] input, spatial 1, reads with a
+// stride of C, which only the classifier-sized tensors it is used on can afford). The sums are
+// doubles over the channels in order, as on the CPU, and the element operations are the CPU's float
+// operations without contraction (__fmul_rn & co), so y, save_mean and save_inv_std agree with it
+// bit for bit; the kept count is counted from the mask on the device, so no host read is needed.
+// dGamma and dBeta are one block per channel, a fixed-order tree over the columns' double partials:
+// deterministic, within a few ulps of the CPU's sequential sums.
+namespace {
+
+__device__ __forceinline__ bool kept_channel(const float* mask, int c) { return mask == nullptr || mask[c] != 0.f; }
+
+__global__ void layer_norm_forward_kernel(float* __restrict__ y, float* __restrict__ save_mean, float* __restrict__ save_inv_std,
+                                          const float* __restrict__ x, const float* __restrict__ gamma,
+                                          const float* __restrict__ beta, const float* __restrict__ mask, int batch,
+                                          int channels, int spatial, float eps) {
+    const int64_t cols = (int64_t)batch * spatial;
+    const int64_t stride = (int64_t)blockDim.x * gridDim.x;
+    for (int64_t col = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; col < cols; col += stride) {
+        const int64_t b = col / spatial;
+        const int64_t p = col - b * spatial;
+        const int64_t base = b * channels * (int64_t)spatial + p;
+        double s = 0.0;
+        int kept = 0;
+        for (int c = 0; c < channels; c++) {
+            if (kept_channel(mask, c)) {
+                s += (double)x[base + (int64_t)c * spatial];
+                kept++;
+            }
+        }
+        const float mean = kept == 0 ? 0.f : (float)(s / kept);
+        double q = 0.0;
+        for (int c = 0; c < channels; c++) {
+            if (kept_channel(mask, c)) {
+                const double d = (double)x[base + (int64_t)c * spatial] - (double)mean;
+                q += d * d;
+            }
+        }
+        const float inv = (float)(1.0 / sqrt((kept == 0 ? 0.0 : q / kept) + (double)eps));
+        for (int c = 0; c < channels; c++) {
+            const int64_t i = base + (int64_t)c * spatial;
+            y[i] = kept_channel(mask, c)
+                ? __fadd_rn(__fmul_rn(__fmul_rn(__fsub_rn(x[i], mean), inv), gamma[c]), beta[c]) : 0.f;
+        }
+        if (save_mean != nullptr) {
+            save_mean[col] = mean;
+            save_inv_std[col] = inv;
+        }
+    }
+}
+
+__global__ void layer_norm_dx_kernel(float* __restrict__ dx, const float* __restrict__ dy, const float* __restrict__ x,
+                                     const float* __restrict__ gamma, const float* __restrict__ mask,
+                                     const float* __restrict__ save_mean, const float* __restrict__ save_inv_std, int batch,
+                                     int channels, int spatial) {
+    const int64_t cols = (int64_t)batch * spatial;
+    const int64_t stride = (int64_t)blockDim.x * gridDim.x;
+    for (int64_t col = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; col < cols; col += stride) {
+        const int64_t b = col / spatial;
+        const int64_t p = col - b * spatial;
+        const int64_t base = b * channels * (int64_t)spatial + p;
+        const float mean = save_mean[col];
+        const float inv = save_inv_std[col];
+        double sg = 0.0, sgx = 0.0;
+        int kept = 0;
+        for (int c = 0; c < channels; c++) {
+            if (kept_channel(mask, c)) {
+                const int64_t i = base + (int64_t)c * spatial;
+                const float g = __fmul_rn(dy[i], gamma[c]);
+                const float xh = __fmul_rn(__fsub_rn(x[i], mean), inv);
+                sg += (double)g;
+                sgx += (double)g * (double)xh;
+                kept++;
+            }
+        }
+        const float mg = kept == 0 ? 0.f : (float)(sg / kept);
+        const float mgx = kept == 0 ? 0.f : (float)(sgx / kept);
+        for (int c = 0; c < channels; c++) {
+            const int64_t i = base + (int64_t)c * spatial;
+            if (!kept_channel(mask, c)) {
+                dx[i] = 0.f;
+                continue;
+            }
+            const float xh = __fmul_rn(__fsub_rn(x[i], mean), inv);
+            dx[i] = __fmul_rn(inv, __fsub_rn(__fsub_rn(__fmul_rn(dy[i], gamma[c]), mg), __fmul_rn(xh, mgx)));
+        }
+    }
+}
+
+__global__ void __launch_bounds__(kThreads)
+layer_norm_params_kernel(float* __restrict__ d_gamma, float* __restrict__ d_beta, const float* __restrict__ dy,
+                         const float* __restrict__ x, const float* __restrict__ mask, const float* __restrict__ save_mean,
+                         const float* __restrict__ save_inv_std, int batch, int channels, int spatial) {
+    __shared__ double rg[kThreads];
+    __shared__ double rb[kThreads];
+    const int c = blockIdx.x;
+    const int64_t cols = (int64_t)batch * spatial;
+    double sg = 0.0, sb = 0.0;
+    if (kept_channel(mask, c)) {
+        for (int64_t col = threadIdx.x; col < cols; col += kThreads) {
+            const int64_t b = col / spatial;
+            const int64_t p = col - b * spatial;
+            const int64_t i = (b * channels + c) * (int64_t)spatial + p;
+            const float d = dy[i];
+            sb += (double)d;
+            sg += (double)d * (double)__fmul_rn(__fsub_rn(x[i], save_mean[col]), save_inv_std[col]);
+        }
+    }
+    rg[threadIdx.x] = sg;
+    rb[threadIdx.x] = sb;
+    __syncthreads();
+    for (int half = kThreads / 2; half > 0; half >>= 1) {
+        if (threadIdx.x < half) {
+            rg[threadIdx.x] += rg[threadIdx.x + half];
+            rb[threadIdx.x] += rb[threadIdx.x + half];
+        }
+        __syncthreads();
+    }
+    if (threadIdx.x == 0) {
+        d_gamma[c] = (float)rg[0];
+        d_beta[c] = (float)rb[0];
+    }
+}
+
+}  // namespace
+
+extern "C" int p4j_layer_norm_forward(float* y, float* save_mean, float* save_inv_std, const float* x, const float* gamma,
+                                      const float* beta, const float* mask, int batch, int channels, int spatial, float eps,
+                                      void* stream) {
+    if (!sizes_ok(batch, channels, spatial) || !(eps > 0.f) || isinf(eps) || (save_mean == nullptr) != (save_inv_std == nullptr)) {
+        return (int)cudaErrorInvalidValue;
+    }
+    const int64_t cols = (int64_t)batch * spatial;
+    if (cols == 0 || channels == 0) return (int)cudaSuccess;
+    if (y == nullptr || x == nullptr || gamma == nullptr || beta == nullptr || y == x) return (int)cudaErrorInvalidValue;
+    cudaStream_t s = p4j::as_stream(stream);
+    layer_norm_forward_kernel<<<p4j::grid_for(cols), p4j::kBlock, 0, s>>>(y, save_mean, save_inv_std, x, gamma, beta, mask, batch,
+                                                                        channels, spatial, eps);
+    P4J_CHECK_LAUNCH();
+    return (int)cudaSuccess;
+}
+
+extern "C" int p4j_layer_norm_backward(float* dx, float* d_gamma, float* d_beta, const float* dy, const float* x,
+                                       const float* gamma, const float* mask, const float* save_mean, const float* save_inv_std,
+                                       int batch, int channels, int spatial, void* stream) {
+    if (!sizes_ok(batch, channels, spatial)) return (int)cudaErrorInvalidValue;
+    if (channels == 0) return (int)cudaSuccess;
+    if (d_gamma == nullptr || d_beta == nullptr) return (int)cudaErrorInvalidValue;
+    const int64_t cols = (int64_t)batch * spatial;
+    cudaStream_t s = p4j::as_stream(stream);
+    if (cols > 0 && (dy == nullptr || x == nullptr || gamma == nullptr || save_mean == nullptr || save_inv_std == nullptr)) {
+        return (int)cudaErrorInvalidValue;
+    }
+    if (dx != nullptr && cols > 0) {
+        layer_norm_dx_kernel<<<p4j::grid_for(cols), p4j::kBlock, 0, s>>>(dx, dy, x, gamma, mask, save_mean, save_inv_std, batch,
+                                                                       channels, spatial);
+        P4J_CHECK_LAUNCH();
+    }
+    layer_norm_params_kernel<<<channels, kThreads, 0, s>>>(d_gamma, d_beta, dy, x, mask, save_mean, save_inv_std, batch, channels,
+                                                         spatial);
+    P4J_CHECK_LAUNCH();
+    return (int)cudaSuccess;
+}

@@ -1145,6 +1145,102 @@ public final class ArgChecks {
         return spatial;
     }
 
+    /**
+     * Checks a layer normalisation over the channels: {@code x} of rank 2 or 4, {@code y} of its shape
+     * and not {@code x}, {@code gamma}, {@code beta} and {@code mask} (if any) of {@code C = x.dim(1)}
+     * entries, {@code saveMean} and {@code saveInvStd} both null or both {@code [batch, H·W]}, {@code eps > 0};
+     * all FLOAT32.
+     *
+     * @param y the output (not null)
+     * @param saveMean the means, or null
+     * @param saveInvStd the inverse deviations, or null
+     * @param x the input (not null)
+     * @param gamma the scales (not null)
+     * @param beta the shifts (not null)
+     * @param mask the kept channels, or null
+     * @param eps the variance's epsilon
+     * @return the positions per example (1, or {@code H·W})
+     * @throws NullPointerException when {@code y}, {@code x}, {@code gamma} or {@code beta} is null
+     * @throws IllegalArgumentException when the shapes, the element types or {@code eps} do not fit
+     */
+    public static int layerNorm(Tensor y, Tensor saveMean, Tensor saveInvStd, Tensor x, Tensor gamma, Tensor beta, Tensor mask,
+                                float eps) {
+        Objects.requireNonNull(y, "y");
+        Objects.requireNonNull(x, "x");
+        Objects.requireNonNull(gamma, "gamma");
+        Objects.requireNonNull(beta, "beta");
+        String op = "layerNorm";
+        int spatial = channelLayout(op, x);
+        Shapes.requireShape(op, "y", y, x.shape());
+        if (y == x) {
+            throw new IllegalArgumentException(op + ": y must not be x (the statistics read every channel before any is written)");
+        }
+        int c = x.dim(1);
+        Shapes.requireShape(op, "gamma", gamma, c);
+        Shapes.requireShape(op, "beta", beta, c);
+        if (mask != null) {
+            Shapes.requireShape(op, "mask", mask, c);
+        }
+        if ((saveMean == null) != (saveInvStd == null)) {
+            throw new IllegalArgumentException(op + ": saveMean and saveInvStd are written together, got "
+                    + (saveMean == null ? "no saveMean" : "saveMean") + " and " + (saveInvStd == null ? "no saveInvStd" : "saveInvStd"));
+        }
+        if (saveMean != null) {
+            Shapes.requireShape(op, "saveMean", saveMean, x.dim(0), spatial);
+            Shapes.requireShape(op, "saveInvStd", saveInvStd, x.dim(0), spatial);
+        }
+        if (!(eps > 0) || Float.isInfinite(eps)) {
+            throw new IllegalArgumentException(op + ": eps must be finite and > 0, got " + eps);
+        }
+        floats(op, y, saveMean, saveInvStd, x, gamma, beta, mask);
+        return spatial;
+    }
+
+    /**
+     * Checks the gradients of a layer normalisation over the channels against its forward tensors, as
+     * {@link #layerNorm} does; {@code saveMean} and {@code saveInvStd} are required here.
+     *
+     * @param dx the input gradient; null when not wanted
+     * @param dGamma the scales' gradient (not null)
+     * @param dBeta the shifts' gradient (not null)
+     * @param dy the output gradient (not null)
+     * @param x the forward input (not null)
+     * @param gamma the scales (not null)
+     * @param mask the kept channels, or null
+     * @param saveMean the forward's means (not null)
+     * @param saveInvStd the forward's inverse deviations (not null)
+     * @return the positions per example
+     * @throws NullPointerException when a tensor other than {@code dx} and {@code mask} is null
+     * @throws IllegalArgumentException when the shapes or the element types do not fit
+     */
+    public static int layerNormBackward(Tensor dx, Tensor dGamma, Tensor dBeta, Tensor dy, Tensor x, Tensor gamma, Tensor mask,
+                                        Tensor saveMean, Tensor saveInvStd) {
+        Objects.requireNonNull(dGamma, "dGamma");
+        Objects.requireNonNull(dBeta, "dBeta");
+        Objects.requireNonNull(dy, "dy");
+        Objects.requireNonNull(x, "x");
+        Objects.requireNonNull(gamma, "gamma");
+        Objects.requireNonNull(saveMean, "saveMean");
+        Objects.requireNonNull(saveInvStd, "saveInvStd");
+        String op = "layerNormBackward";
+        int spatial = channelLayout(op, x);
+        Shapes.requireShape(op, "dy", dy, x.shape());
+        if (dx != null) {
+            Shapes.requireShape(op, "dx", dx, x.shape());
+        }
+        int c = x.dim(1);
+        Shapes.requireShape(op, "dGamma", dGamma, c);
+        Shapes.requireShape(op, "dBeta", dBeta, c);
+        Shapes.requireShape(op, "gamma", gamma, c);
+        if (mask != null) {
+            Shapes.requireShape(op, "mask", mask, c);
+        }
+        Shapes.requireShape(op, "saveMean", saveMean, x.dim(0), spatial);
+        Shapes.requireShape(op, "saveInvStd", saveInvStd, x.dim(0), spatial);
+        floats(op, dx, dGamma, dBeta, dy, x, gamma, mask, saveMean, saveInvStd);
+        return spatial;
+    }
+
     /** {@code x [batch, C]} or {@code [batch, C, H, W]}: returns the values per channel per example. */
     private static int channelLayout(String op, Tensor x) {
         if (x.rank() != 2 && x.rank() != 4) {

@@ -508,6 +508,55 @@ public interface Backend extends AutoCloseable {
     void batchNormBackward(Tensor dx, Tensor dGamma, Tensor dBeta, Tensor dy, Tensor x, Tensor gamma, Tensor saveMean,
                            Tensor saveInvStd);
 
+    /**
+     * Layer normalisation over the channels (Ba, Kiros &amp; Hinton 2016) at every position: PyTorch's
+     * {@code layer_norm} over the last axis of a channels-last map, as ConvNeXt normalises (its
+     * {@code LayerNorm2d}), or over the features of {@code x [batch, F]}. For each example and position
+     * {@code p} of {@code x [batch, C]} or {@code [batch, C, H, W]}, over the {@code K} channels where
+     * {@code mask} is 1 (all {@code C} when {@code mask} is null):
+     * {@code μ = Σ x / K}, {@code σ² = Σ (x − μ)² / K} (two passes, in double),
+     * {@code y = gamma · (x − μ) / sqrt(σ² + eps) + beta}; {@code y} is 0 at a channel the mask
+     * removes, whatever it held, so a masked layer computes what the layer without those channels
+     * does (structured pruning by masks). With no channel kept, {@code y} is 0 everywhere.
+     * {@code saveMean} and {@code saveInvStd [batch, H·W]} ({@code [batch, 1]} for vectors) receive μ
+     * and {@code 1 / sqrt(σ² + eps)} for the backward pass; both null when not wanted. {@code y} may not be
+     * {@code x}.
+     *
+     * @param y the output, of {@code x}'s shape (not null)
+     * @param saveMean the means per example and position, or null (then {@code saveInvStd} too)
+     * @param saveInvStd the inverse deviations per example and position, or null (then {@code saveMean} too)
+     * @param x the input (not null)
+     * @param gamma the scales {@code [C]} (not null)
+     * @param beta the shifts {@code [C]} (not null)
+     * @param mask the kept channels {@code [C]}, 0 or 1, or null for all
+     * @param eps added to the variance, {@code > 0}
+     * @throws IllegalArgumentException when the shapes, the element types or {@code eps} do not fit
+     *                                  (checked by {@link ArgChecks#layerNorm})
+     */
+    void layerNorm(Tensor y, Tensor saveMean, Tensor saveInvStd, Tensor x, Tensor gamma, Tensor beta, Tensor mask, float eps);
+
+    /**
+     * Gradients of {@link #layerNorm} for the output gradient {@code dy} (shaped like {@code x}), from
+     * the forward pass's {@code x}, {@code gamma}, {@code mask}, {@code saveMean} and {@code saveInvStd}:
+     * with {@code x̂ = (x − μ)·invStd} and {@code g = dy·gamma} over the kept channels,
+     * {@code dx = invStd·(g − mean(g) − x̂·mean(g·x̂))} at the kept channels and 0 at the others (unless
+     * {@code dx} is null); {@code dGamma = Σ dy·x̂} and {@code dBeta = Σ dy} over examples and positions,
+     * 0 at the removed channels. All outputs are overwritten.
+     *
+     * @param dx the input gradient, of {@code x}'s shape; null when not wanted
+     * @param dGamma the scales' gradient {@code [C]} (not null)
+     * @param dBeta the shifts' gradient {@code [C]} (not null)
+     * @param dy the output gradient (not null)
+     * @param x the forward input (not null)
+     * @param gamma the scales (not null)
+     * @param mask the forward pass's kept channels, or null for all
+     * @param saveMean the forward's means (not null)
+     * @param saveInvStd the forward's inverse deviations (not null)
+     * @throws IllegalArgumentException when the shapes or the element types do not fit
+     */
+    void layerNormBackward(Tensor dx, Tensor dGamma, Tensor dBeta, Tensor dy, Tensor x, Tensor gamma, Tensor mask, Tensor saveMean,
+                           Tensor saveInvStd);
+
     // ---- element-wise and reductions -----------------------------------------------------------
 
     /**

@@ -25,6 +25,7 @@ import io.prune4j.nn.GlobalAvgPool;
 import io.prune4j.nn.Graph;
 import io.prune4j.nn.Identity;
 import io.prune4j.nn.Layer;
+import io.prune4j.nn.LayerNorm;
 import io.prune4j.nn.MaxPool2d;
 import io.prune4j.nn.Mul;
 import io.prune4j.nn.Parameter;
@@ -100,7 +101,7 @@ public final class ModelFile {
 
     /** The layer types this class writes itself; a {@link LayerCodec} cannot take these names. */
     private static final Set<String> BUILT_IN = Set.of("dense", "conv2d", "maxpool2d", "avgpool2d", "globalavgpool", "flatten",
-            "relu", "clamp", "activation", "batchnorm", "add", "mul", "concat", "identity", "slice", "permute", "affine", "prelu", "unflatten");
+            "relu", "clamp", "activation", "batchnorm", "layernorm", "add", "mul", "concat", "identity", "slice", "permute", "affine", "prelu", "unflatten");
     private static final Map<String, LayerCodec<?>> BY_TYPE = new ConcurrentHashMap<>();
     private static final Map<Class<?>, LayerCodec<?>> BY_CLASS = new ConcurrentHashMap<>();
 
@@ -281,6 +282,8 @@ public final class ModelFile {
             } else if (layer instanceof BatchNorm bn) {
                 spec.put("type", "batchnorm").put("name", bn.name()).put("channels", bn.channels()).put("momentum", bn.momentum())
                         .put("eps", bn.eps());
+            } else if (layer instanceof LayerNorm ln) {
+                spec.put("type", "layernorm").put("name", ln.name()).put("channels", ln.channels()).put("eps", ln.eps());
             } else if (layer instanceof Add a) {
                 spec.put("type", "add").put("name", a.name());
             } else if (layer instanceof Mul m) {
@@ -564,6 +567,16 @@ public final class ModelFile {
                         yield new BatchNorm(name, backend.fromArray(t[0], ch), backend.fromArray(t[1], ch), backend.fromArray(t[2], ch),
                                 backend.fromArray(t[3], ch), (float) requireNumber(file, spec, "momentum", where),
                                 (float) requireNumber(file, spec, "eps", where));
+                    }
+                    case "layernorm" -> {
+                        String name = requireName(file, spec, where);
+                        int ch = requireInt(file, spec, "channels", where);
+                        float eps = (float) requireNumber(file, spec, "eps", where);
+                        if (!(eps > 0) || Float.isInfinite(eps)) {
+                            throw new ModelFormatException(file + ": " + where + " (" + name + ") eps must be finite and > 0, got " + eps);
+                        }
+                        yield new LayerNorm(name, backend.fromArray(c.tensor(name + ".weight", ch), ch),
+                                backend.fromArray(c.tensor(name + ".bias", ch), ch), eps);
                     }
                     case "add" -> new Add(requireName(file, spec, where), backend);
                     case "mul" -> new Mul(requireName(file, spec, where), backend);

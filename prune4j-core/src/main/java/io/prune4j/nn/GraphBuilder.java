@@ -223,6 +223,19 @@ public final class GraphBuilder implements AutoCloseable {
     }
 
     /**
+     * Adds a fresh {@link LayerNorm} over {@code input}'s channels (γ = 1, β = 0).
+     *
+     * @param name  the node name
+     * @param input the node it reads ({@code [C]} or {@code [C, H, W]} per example)
+     * @param eps   added to the variance, finite and above 0 ({@link LayerNorm#DEFAULT_EPS} is PyTorch's)
+     * @return {@code name}
+     * @throws IllegalArgumentException when the name is taken, the input unknown or {@code eps} out of range
+     */
+    public String layerNorm(String name, String input, float eps) {
+        return add(LayerNorm.create(backend, name, channels(input), eps), input);
+    }
+
+    /**
      * A batch normalisation over the channels of {@code input} ({@link BatchNorm#create}: γ = 1, β = 0,
      * running mean 0 and variance 1, momentum 0.1 and eps 1e-5, PyTorch's defaults); the shape is unchanged.
      *

@@ -377,6 +377,39 @@ class ModelFileTest {
     }
 
     /**
+     * Layer normalisations (on maps with ConvNeXt's eps, and on a vector with PyTorch's default) save and
+     * load as {@code "layernorm"} entries, γ and β as tensors, with the same outputs bit for bit; an eps
+     * that is not above 0 is one line naming the file.
+     */
+    @Test
+    void layerNormsRoundTripAndABadEpsIsRefused() throws IOException {
+        io.prune4j.nn.GraphBuilder g = Graph.builder(cpu, 9, 2, 4, 4);
+        String x = g.add(io.prune4j.nn.LayerNorm.create(cpu, "ln", 5, 1e-6f), g.conv("c0", Graph.INPUT, 5, 3, 1, 1));
+        String f = g.add(io.prune4j.nn.LayerNorm.create(cpu, "ln2", 5, io.prune4j.nn.LayerNorm.DEFAULT_EPS),
+                g.flatten("flat", g.globalAvgPool("pool", x)));
+        g.dense("fc", f, 3);
+        Path p = dir.resolve("layernorm.safetensors");
+        try (Graph net = g.build()) {
+            java.util.SplittableRandom rng = new java.util.SplittableRandom(10);
+            for (String n : List.of("ln", "ln2")) {
+                for (io.prune4j.nn.Parameter q : net.layer(n).parameters()) {
+                    cpu.copy(q.value(), cpu.fromArray(io.prune4j.testing.Check.uniform(rng, 5, 1), 5));
+                }
+            }
+            ModelFile.save(net, p, Map.of());
+            try (Graph back = ModelFile.load(p, cpu)) {
+                assertSameNetwork(net, back, io.prune4j.testing.Check.uniform(new java.util.SplittableRandom(11), 3 * 32, 2));
+            }
+        }
+        byte[] good = Files.readAllBytes(p);
+        String head = header(good);
+        String eps = "\\\"type\\\":\\\"layernorm\\\",\\\"name\\\":\\\"ln\\\",\\\"channels\\\":5,\\\"eps\\\":";
+        assertTrue(head.contains(eps), head);
+        String msg = loadError(withHeader(good, head.replace(eps + "1.0E-6", eps + "0.0").replace(eps + "9.999999974752427E-7", eps + "0.0")));
+        assertTrue(msg.startsWith(dir.resolve("bad.safetensors") + ": ") && msg.contains("eps must be finite and > 0"), msg);
+    }
+
+    /**
      * {@code back}, loaded from {@code net}'s file, has the same nodes (inputs and layers, as described)
      * and computes the same outputs, bit for bit, on the examples {@code x}.
      */

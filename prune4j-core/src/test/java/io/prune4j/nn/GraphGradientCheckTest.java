@@ -494,6 +494,66 @@ class GraphGradientCheckTest {
         }
     }
 
+    /**
+     * Layer normalisation over the channels of maps (ConvNeXt's form) and over a vector, the first
+     * with one channel masked out ({@link LayerNorm#maskChannels}): its statistics then leave that
+     * channel out and its output there is 0, which the reference writes as a normalisation over the
+     * kept channels alone.
+     */
+    @ParameterizedTest(name = "LayerNorm, masked {0}, batch {1}, seed {2}")
+    @CsvSource({"false,1,30", "false,3,31", "true,2,32", "true,3,33"})
+    void layerNorm(boolean masked, int batch, long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        GraphBuilder g = Graph.builder(cpu, seed, 2, 4, 3);
+        String x = g.identity("x", Graph.INPUT);
+        String y = g.add(LayerNorm.create(cpu, "ln1", 4, 1e-6f), g.conv("c0", x, 4, 3, 1, 1, 1, false));
+        y = g.relu("r", g.conv("c1", y, 3, 3, 1, 1, 1, false));
+        String f = g.add(LayerNorm.create(cpu, "ln2", 3, 1e-5f), g.flatten("flatten", g.globalAvgPool("gap", y)));
+        g.dense("fc", f, 2);
+        try (Graph net = g.build()) {
+            double[] keep = {1, 1, 1, 1};
+            if (masked) {
+                keep[2] = 0;
+                try (Tensor m = cpu.fromArray(new float[] {1, 1, 0, 1}, 4)) {
+                    net.layer("ln1").maskChannels(m);
+                }
+            }
+            check("LayerNorm masked " + masked + " batch " + batch, net, batch, (p, in) -> {
+                T h = layerNorm(conv(in, w(p, "c0"), b(p, "c0"), 4, 3, 1, 1, 1), w(p, "ln1"), b(p, "ln1"), keep, 1e-6f);
+                h = relu(conv(h, w(p, "c1"), b(p, "c1"), 3, 3, 1, 1, 1));
+                return dense(layerNorm(flatten(globalAvgPool(h)), w(p, "ln2"), b(p, "ln2"), new double[] {1, 1, 1}, 1e-5f), w(p, "fc"),
+                        b(p, "fc"), 2);
+            }, rng);
+        }
+    }
+
+    /** Per example and position, {@code γ·(x − μ)/sqrt(σ² + eps) + β} over the channels where {@code keep} is 1; 0 at the others. */
+    private static T layerNorm(T x, double[] gamma, double[] beta, double[] keep, float eps) {
+        double[] y = new double[x.v().length];
+        int s = x.spatial();
+        double k = java.util.Arrays.stream(keep).sum();
+        for (int n = 0; n < x.b(); n++) {
+            for (int i = 0; i < s; i++) {
+                double mean = 0;
+                for (int c = 0; c < x.c(); c++) {
+                    mean += keep[c] * x.v()[(n * x.c() + c) * s + i];
+                }
+                mean /= k;
+                double var = 0;
+                for (int c = 0; c < x.c(); c++) {
+                    double d = x.v()[(n * x.c() + c) * s + i] - mean;
+                    var += keep[c] * d * d;
+                }
+                var /= k;
+                for (int c = 0; c < x.c(); c++) {
+                    int at = (n * x.c() + c) * s + i;
+                    y[at] = keep[c] * (gamma[c] * (x.v()[at] - mean) / Math.sqrt(var + (double) eps) + beta[c]);
+                }
+            }
+        }
+        return new T(y, x.b(), x.c(), x.h(), x.w());
+    }
+
     /** {@code x} where positive, else {@code a[c]·x} ({@code a} one value or one per channel). */
     private static T prelu(T x, double[] a) {
         double[] y = x.v().clone();

@@ -61,8 +61,9 @@ final class RandomGraphs {
         int stages = 1 + rng.nextInt(3);
         for (int s = 0; s < stages; s++) {
             String p = "b" + ++blocks + ".";
-            x = switch (rng.nextInt(6)) {
+            x = switch (rng.nextInt(7)) {
                 case 0 -> residual(p, x);
+                case 6 -> convnextBlock(p, x);
                 case 1 -> concat(p, x);
                 case 2 -> depthwiseSeparable(p, x);
                 case 3 -> grouped(p, x);
@@ -272,6 +273,23 @@ final class RandomGraphs {
         }
         String y = g.conv(p + "grouped", x, groups * (1 + rng.nextInt(3)), 3, 1, 1, groups, rng.nextBoolean());
         return normAct(p + "grouped.", y);
+    }
+
+    /**
+     * ConvNeXt's block: depthwise 3×3 (7×7 in ConvNeXt; the maps here are small), LayerNorm over the
+     * channels, 1×1 expansion, an activation, 1×1 projection back, a fixed per-channel layer scale, added
+     * to the input; sometimes a LayerNorm in front (ConvNeXt's downsampling layers start with one).
+     */
+    private String convnextBlock(String p, String x) {
+        if (rng.nextInt(3) == 0) {
+            x = g.layerNorm(p + "pre.ln", x, 1e-6f);
+        }
+        int c = g.channels(x);
+        String y = g.layerNorm(p + "ln", g.depthwise(p + "dw", x, 3, 1, 1), 1e-6f);
+        y = act(p + "pw1.", conv(p + "pw1", y, Math.min(18, c * (2 + rng.nextInt(3))), 1, 1));
+        y = conv(p + "pw2", y, c, 1, 1);
+        y = g.add(new ChannelAffine(p + "scale", g.backend(), Check.uniform(rng, c, 2), new float[c], true), y);
+        return g.add(p + "add", y, x);
     }
 
     /** Expand 1×1 → BN → ReLU6 → depthwise 3×3 → BN → ReLU6 → project 1×1 → BN, added to the input when the shape allows. */

@@ -990,6 +990,23 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void layerNorm(Tensor y, Tensor saveMean, Tensor saveInvStd, Tensor x, Tensor gamma, Tensor beta, Tensor mask, float eps) {
+        String op = "layerNorm";
+        int spatial = ArgChecks.layerNorm(y, saveMean, saveInvStd, x, gamma, beta, mask, eps);
+        norm.layerForward(f(y, op), saveMean == null ? null : f(saveMean, op), saveInvStd == null ? null : f(saveInvStd, op), f(x, op),
+                f(gamma, op), f(beta, op), mask == null ? null : f(mask, op), x.dim(0), x.dim(1), spatial, eps);
+    }
+
+    @Override
+    public void layerNormBackward(Tensor dx, Tensor dGamma, Tensor dBeta, Tensor dy, Tensor x, Tensor gamma, Tensor mask, Tensor saveMean,
+                                  Tensor saveInvStd) {
+        String op = "layerNormBackward";
+        int spatial = ArgChecks.layerNormBackward(dx, dGamma, dBeta, dy, x, gamma, mask, saveMean, saveInvStd);
+        norm.layerBackward(dx == null ? null : f(dx, op), f(dGamma, op), f(dBeta, op), f(dy, op), f(x, op), f(gamma, op),
+                mask == null ? null : f(mask, op), f(saveMean, op), f(saveInvStd, op), x.dim(0), x.dim(1), spatial);
+    }
+
+    @Override
     public void clamp(Tensor y, Tensor x, float lo, float hi) {
         ArgChecks.clamp("clamp", y, x, lo, hi);
         float[] ys = f(y, "clamp");

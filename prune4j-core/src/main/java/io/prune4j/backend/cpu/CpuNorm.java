@@ -219,4 +219,154 @@ final class CpuNorm {
             }
         });
     }
+
+    /**
+     * Layer normalisation over the channels of {@code x [batch, C, S]}: per example {@code b} and
+     * position {@code p}, the statistics of {@code x[b, c, p]} over the kept channels {@code c}
+     * ({@code mask} null: all). The examples are split over the workers; within one, the channels'
+     * rows are walked in order for each pass (the mean, then the squared deviations from it, then the
+     * output), each position's sum in double over the channels in order, so the result does not
+     * depend on the thread count.
+     */
+    void layerForward(float[] y, float[] saveMean, float[] saveInvStd, float[] x, float[] gamma, float[] beta, float[] mask, int batch,
+                      int channels, int spatial, float eps) {
+        int kept = keptCount(mask, channels);
+        workers.parallel(batch, 3L * batch * channels * spatial, (worker, from, to) -> {
+            double[] sum = new double[spatial];
+            float[] mean = new float[spatial];
+            float[] inv = new float[spatial];
+            for (int b = from; b < to; b++) {
+                java.util.Arrays.fill(sum, 0);
+                for (int c = 0; c < channels; c++) {
+                    if (mask != null && mask[c] == 0f) {
+                        continue;
+                    }
+                    int off = (b * channels + c) * spatial;
+                    for (int p = 0; p < spatial; p++) {
+                        sum[p] += x[off + p];
+                    }
+                }
+                for (int p = 0; p < spatial; p++) {
+                    mean[p] = kept == 0 ? 0f : (float) (sum[p] / kept);
+                }
+                java.util.Arrays.fill(sum, 0);
+                for (int c = 0; c < channels; c++) {
+                    if (mask != null && mask[c] == 0f) {
+                        continue;
+                    }
+                    int off = (b * channels + c) * spatial;
+                    for (int p = 0; p < spatial; p++) {
+                        double d = (double) x[off + p] - mean[p];
+                        sum[p] += d * d;
+                    }
+                }
+                for (int p = 0; p < spatial; p++) {
+                    inv[p] = (float) (1 / Math.sqrt((kept == 0 ? 0 : sum[p] / kept) + eps));
+                }
+                for (int c = 0; c < channels; c++) {
+                    int off = (b * channels + c) * spatial;
+                    if (mask != null && mask[c] == 0f) {
+                        java.util.Arrays.fill(y, off, off + spatial, 0f);
+                        continue;
+                    }
+                    float g = gamma[c];
+                    float bt = beta[c];
+                    for (int p = 0; p < spatial; p++) {
+                        y[off + p] = (x[off + p] - mean[p]) * inv[p] * g + bt;
+                    }
+                }
+                if (saveMean != null) {
+                    System.arraycopy(mean, 0, saveMean, b * spatial, spatial);
+                    System.arraycopy(inv, 0, saveInvStd, b * spatial, spatial);
+                }
+            }
+        });
+    }
+
+    /**
+     * The gradient of {@link #layerForward}: {@code dx} per example (split over the workers as the
+     * forward pass), then {@code dGamma} and {@code dBeta} per channel (the channels split over the
+     * workers, each summing its rows in example order, in double).
+     */
+    void layerBackward(float[] dx, float[] dGamma, float[] dBeta, float[] dy, float[] x, float[] gamma, float[] mask, float[] saveMean,
+                       float[] saveInvStd, int batch, int channels, int spatial) {
+        int kept = keptCount(mask, channels);
+        if (dx != null) {
+            workers.parallel(batch, 2L * batch * channels * spatial, (worker, from, to) -> {
+                double[] sumG = new double[spatial];
+                double[] sumGx = new double[spatial];
+                float[] meanG = new float[spatial];
+                float[] meanGx = new float[spatial];
+                for (int b = from; b < to; b++) {
+                    java.util.Arrays.fill(sumG, 0);
+                    java.util.Arrays.fill(sumGx, 0);
+                    int row = b * spatial;
+                    for (int c = 0; c < channels; c++) {
+                        if (mask != null && mask[c] == 0f) {
+                            continue;
+                        }
+                        int off = (b * channels + c) * spatial;
+                        float gc = gamma[c];
+                        for (int p = 0; p < spatial; p++) {
+                            float g = dy[off + p] * gc;
+                            float xh = (x[off + p] - saveMean[row + p]) * saveInvStd[row + p];
+                            sumG[p] += g;
+                            sumGx[p] += (double) g * xh;
+                        }
+                    }
+                    for (int p = 0; p < spatial; p++) {
+                        meanG[p] = kept == 0 ? 0f : (float) (sumG[p] / kept);
+                        meanGx[p] = kept == 0 ? 0f : (float) (sumGx[p] / kept);
+                    }
+                    for (int c = 0; c < channels; c++) {
+                        int off = (b * channels + c) * spatial;
+                        if (mask != null && mask[c] == 0f) {
+                            java.util.Arrays.fill(dx, off, off + spatial, 0f);
+                            continue;
+                        }
+                        float gc = gamma[c];
+                        for (int p = 0; p < spatial; p++) {
+                            float inv = saveInvStd[row + p];
+                            float xh = (x[off + p] - saveMean[row + p]) * inv;
+                            dx[off + p] = inv * (dy[off + p] * gc - meanG[p] - xh * meanGx[p]);
+                        }
+                    }
+                }
+            });
+        }
+        workers.parallel(channels, 2L * batch * channels * spatial, (worker, from, to) -> {
+            for (int c = from; c < to; c++) {
+                if (mask != null && mask[c] == 0f) {
+                    dGamma[c] = 0f;
+                    dBeta[c] = 0f;
+                    continue;
+                }
+                double sg = 0;
+                double sb = 0;
+                for (int b = 0; b < batch; b++) {
+                    int off = (b * channels + c) * spatial;
+                    int row = b * spatial;
+                    for (int p = 0; p < spatial; p++) {
+                        float d = dy[off + p];
+                        sb += d;
+                        sg += (double) d * ((x[off + p] - saveMean[row + p]) * saveInvStd[row + p]);
+                    }
+                }
+                dGamma[c] = (float) sg;
+                dBeta[c] = (float) sb;
+            }
+        });
+    }
+
+    /** The channels a 0/1 mask keeps ({@code channels} when it is null). */
+    private static int keptCount(float[] mask, int channels) {
+        if (mask == null) {
+            return channels;
+        }
+        int k = 0;
+        for (float m : mask) {
+            k += m != 0f ? 1 : 0;
+        }
+        return k;
+    }
 }

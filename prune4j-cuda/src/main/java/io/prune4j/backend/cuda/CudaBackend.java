@@ -1035,6 +1035,25 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
+    public void layerNorm(Tensor y, Tensor saveMean, Tensor saveInvStd, Tensor x, Tensor gamma, Tensor beta, Tensor mask, float eps) {
+        String op = "layerNorm";
+        int spatial = ArgChecks.layerNorm(y, saveMean, saveInvStd, x, gamma, beta, mask, eps);
+        check(CudaKernels.p4j_layer_norm_forward(f(y, op).address(), saveMean == null ? 0L : f(saveMean, op).address(),
+                saveInvStd == null ? 0L : f(saveInvStd, op).address(), f(x, op).address(), f(gamma, op).address(), f(beta, op).address(),
+                mask == null ? 0L : f(mask, op).address(), x.dim(0), x.dim(1), spatial, eps, stream), op);
+    }
+
+    @Override
+    public void layerNormBackward(Tensor dx, Tensor dGamma, Tensor dBeta, Tensor dy, Tensor x, Tensor gamma, Tensor mask, Tensor saveMean,
+                                  Tensor saveInvStd) {
+        String op = "layerNormBackward";
+        int spatial = ArgChecks.layerNormBackward(dx, dGamma, dBeta, dy, x, gamma, mask, saveMean, saveInvStd);
+        check(CudaKernels.p4j_layer_norm_backward(dx == null ? 0L : f(dx, op).address(), f(dGamma, op).address(), f(dBeta, op).address(),
+                f(dy, op).address(), f(x, op).address(), f(gamma, op).address(), mask == null ? 0L : f(mask, op).address(),
+                f(saveMean, op).address(), f(saveInvStd, op).address(), x.dim(0), x.dim(1), spatial, stream), op);
+    }
+
+    @Override
     public void clamp(Tensor y, Tensor x, float lo, float hi) {
         ArgChecks.clamp("clamp", y, x, lo, hi);
         check(CudaKernels.p4j_clamp(f(y, "clamp").address(), f(x, "clamp").address(), x.size(), lo, hi, stream), "clamp");

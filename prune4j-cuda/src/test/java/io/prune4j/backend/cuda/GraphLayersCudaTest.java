@@ -47,7 +47,10 @@ class GraphLayersCudaTest {
         }
     }
 
-    /** A ShuffleNet unit with the affine map in front and PReLUs inside, on {@code [3, 7, 5]} inputs. */
+    /**
+     * A ShuffleNet unit with the affine map in front and PReLUs inside, then a ConvNeXt-like residual
+     * (depthwise, LayerNorm over the channels, 1×1), on {@code [3, 7, 5]} inputs.
+     */
     private static Graph net(Backend b) {
         GraphBuilder g = Graph.builder(b, 11, 3, 7, 5);
         String x = g.add(new ChannelAffine("norm", b, new float[] {2f, -0.5f, 1.25f}, new float[] {-0.3f, 0.1f, 0.7f}, true), Graph.INPUT);
@@ -56,6 +59,7 @@ class GraphLayersCudaTest {
         String y = g.conv("cb", g.slice("b", x, 2, 4), 4, 1, 1, 0, 1, true);
         y = g.add(new PRelu("p1", b, 4, new float[] {0.1f, -0.3f, 0.5f, 0.9f}, true), y);
         x = g.shuffle("sh", g.concat("cat", a, y), 3);
+        x = g.add("res", g.conv("pw", g.layerNorm("ln", g.depthwise("dw", x, 3, 1, 1), 1e-6f), 6, 1, 1, 0, 1, true), x);
         String f = g.flatten("flatten", g.globalAvgPool("gap", x));
         f = g.add(new ChannelAffine("temp", b, new float[] {0.5f, 1f, 2f, -1f, 1.5f, 0.25f}, new float[6], false), f);
         g.dense("fc", f, 4);

@@ -303,6 +303,70 @@ abstract class GraphOpsParity {
         near("avgPool2dBackward" + l, dx, 1e-6 * overlaps * overlaps, 1e-5);
     }
 
+    // ---- layer normalisation over the channels ---------------------------------------------------
+
+    /**
+     * Layer normalisation over the channels at every position ([batch, C] when {@code h = 0}), without
+     * a mask, with a random one and with one that keeps nothing, on data offset by {@code offset}
+     * (the two-pass variance keeps it), then the backward pass from the reference's saved statistics,
+     * with and without dx. The device sums each position's channels in double in the CPU's order and
+     * rounds as it does: y and the statistics within an ulp or two (1e-6 relative); dGamma and dBeta
+     * are a tree over {@code batch·H·W} doubles against the CPU's sequential double sum.
+     */
+    @ParameterizedTest(name = "layerNorm batch={0} C={1} {2}x{3} offset={4} mask={5}")
+    @CsvSource({
+        "2, 1, 0, 0, 0, none", "3, 31, 0, 0, 0, random", "5, 768, 0, 0, 3, random", "2, 3, 1, 1, 0, none", "1, 2, 3, 3, 0, random",
+        "4, 31, 7, 7, 10, random", "2, 33, 8, 8, 0, none", "3, 96, 14, 14, 0, random", "1, 1, 64, 64, 0, none", "3, 5, 40, 41, 100, random",
+        "2, 7, 3, 3, 0, empty",
+    })
+    void layerNormalisation(int batch, int c, int h, int w, int offset, String maskKind) {
+        SplittableRandom rng = new SplittableRandom(4500L + 17L * c + batch + h + offset);
+        int[] shape = h == 0 ? new int[] {batch, c} : new int[] {batch, c, h, w};
+        int spatial = h == 0 ? 1 : h * w;
+        int size = batch * c * spatial;
+        float[] xs = uniform(rng, size, 1);
+        for (int i = 0; i < size; i++) {
+            xs[i] += offset;
+        }
+        String l = " " + Arrays.toString(shape) + " offset " + offset + " mask " + maskKind;
+        Pair x = f(xs, shape);
+        Pair gamma = f(uniform(rng, c, 1), c);
+        Pair beta = f(uniform(rng, c, 1), c);
+        float[] m = new float[c];
+        for (int i = 0; i < c; i++) {
+            m[i] = maskKind.equals("none") ? 1f : maskKind.equals("empty") ? 0f : rng.nextInt(3) == 0 ? 0f : 1f;
+        }
+        Pair mask = maskKind.equals("none") ? null : f(m, c);
+        Pair y = junk(rng, shape);
+        Pair sm = junk(rng, batch, spatial);
+        Pair si = junk(rng, batch, spatial);
+        both(s -> s.b().layerNorm(s.t(y), s.t(sm), s.t(si), s.t(x), s.t(gamma), s.t(beta), mask == null ? null : s.t(mask), 1e-6f));
+        near("layerNorm saveMean" + l, sm, 1e-6 * (1 + offset), 1e-6);
+        near("layerNorm saveInvStd" + l, si, 1e-7, 1e-6);
+        near("layerNorm y" + l, y, 1e-5 * (1 + 0.2 * offset), 1e-5);
+        Pair y2 = junk(rng, shape);
+        both(s -> s.b().layerNorm(s.t(y2), null, null, s.t(x), s.t(gamma), s.t(beta), mask == null ? null : s.t(mask), 1e-6f));
+        near("layerNorm y without statistics" + l, y2, 1e-5 * (1 + 0.2 * offset), 1e-5);
+
+        Pair sm2 = f(r(sm), batch, spatial);
+        Pair si2 = f(r(si), batch, spatial);
+        Pair dy = f(uniform(rng, size, 1), shape);
+        Pair dx = junk(rng, shape);
+        Pair dg = junk(rng, c);
+        Pair dbt = junk(rng, c);
+        both(s -> s.b().layerNormBackward(s.t(dx), s.t(dg), s.t(dbt), s.t(dy), s.t(x), s.t(gamma), mask == null ? null : s.t(mask),
+                s.t(sm2), s.t(si2)));
+        double sumTol = 1e-6 * Math.sqrt((double) batch * spatial) * (1 + 0.2 * offset);
+        near("layerNormBackward dBeta" + l, dbt, sumTol, 1e-5);
+        near("layerNormBackward dGamma" + l, dg, sumTol, 1e-5);
+        near("layerNormBackward dx" + l, dx, 1e-5 * (1 + 0.2 * offset) * Math.max(1, maxAbs(r(dx))), 1e-4);
+        Pair dg2 = junk(rng, c);
+        Pair db2 = junk(rng, c);
+        both(s -> s.b().layerNormBackward(null, s.t(dg2), s.t(db2), s.t(dy), s.t(x), s.t(gamma), mask == null ? null : s.t(mask),
+                s.t(sm2), s.t(si2)));
+        near("layerNormBackward dx=null dGamma" + l, dg2, sumTol, 1e-5);
+    }
+
     // ---- batch normalisation ---------------------------------------------------------------------
 
     /**
