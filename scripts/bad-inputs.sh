@@ -177,7 +177,7 @@ def edit(f):
     m = onnx.load_from_string(raw); f(m); return m
 def init(m, name):
     return next(t for t in m.graph.initializer if t.name == name)
-save('unknown-op', edit(lambda m: m.graph.node[1].__setattr__('op_type', 'Gelu')))
+save('unknown-op', edit(lambda m: m.graph.node[1].__setattr__('op_type', 'GridSample')))
 save('short-data', edit(lambda m: init(m, 'fc2.weight').__setattr__('raw_data', init(m, 'fc2.weight').raw_data[:-4])))
 save('long-data', edit(lambda m: init(m, 'fc2.weight').__setattr__('raw_data', init(m, 'fc2.weight').raw_data + b'\0\0\0\0')))
 save('dangling', edit(lambda m: m.graph.node[2].input.__setitem__(0, 'nowhere')))

@@ -31,7 +31,7 @@ ZOO = {
     "regnet_y_400mf": (M.regnet_y_400mf, 64), "densenet121": (M.densenet121, 64),
     "squeezenet1_1": (M.squeezenet1_1, 64), "shufflenet_v2_x0_5": (M.shufflenet_v2_x0_5, 64),
     "googlenet": (lambda **k: M.googlenet(aux_logits=False, init_weights=True, **k), 64),
-    "alexnet": (M.alexnet, 224), "vgg11_bn": (M.vgg11_bn, 224),
+    "alexnet": (M.alexnet, 224), "vgg11_bn": (M.vgg11_bn, 224), "convnext_tiny": (M.convnext_tiny, 64),
 }
 
 

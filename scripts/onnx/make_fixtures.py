@@ -57,6 +57,12 @@ for a model in eval mode keeps BatchNormalization nodes (inference form, trainin
                      pixels in [0, 255].
   prelu_mix          nn.PReLU with one shared slope and with one per channel, on maps and on a vector.
                      Input 3x8x8.
+  convnext_mini      torchvision's ConvNeXt with two one-block stages (8 and 16 channels): LayerNorm2d as Transpose,
+                     LayerNormalization, Transpose; the block's channels-last Linear layers (MatMul, Add), GELU (Div, Erf,
+                     Add, Mul, Mul), layer scale. Input 3x16x16. At opset 13 each LayerNorm is nine nodes (ReduceMean, Sub,
+                     Pow, ReduceMean, Add, Sqrt, Div, Mul, Add).
+  gelu_layernorm     nn.GELU and F.gelu on maps, nn.LayerNorm over a vector's features, and GELU written by hand
+                     (x * 0.5 * (1 + erf(x / sqrt(2)))). Opset 17 only. Input 3x8x8.
   se_view            SENet's squeeze-and-excitation as its PyTorch code writes it (view, Linear, Sigmoid,
                      view(b, c, 1, 1), expand_as, Mul) in a residual block. Input 3x8x8.
   fmnist_small       conv 1->8 + BN + ReLU + MaxPool 2, conv 8->16 + BN + ReLU + MaxPool 2, flatten,
@@ -75,6 +81,7 @@ fmnist_small):
 """
 
 import argparse
+import math
 import os
 import sys
 import time
@@ -389,6 +396,48 @@ class SeView(nn.Module):
         return self.head(torch.flatten(self.pool(x), 1))
 
 
+def convnext_mini(classes=10):
+    """torchvision's own ConvNeXt, two stages of one block (8 and 16 channels): stem conv 4x4 s4 + LayerNorm2d,
+       a CNBlock (7x7 depthwise, permute to channels-last, LayerNorm, Linear 4x, GELU, Linear, permute back,
+       layer scale, residual Add), downsampling (LayerNorm2d, conv 2x2 s2), a second CNBlock, average pool,
+       LayerNorm2d, Flatten, Linear. LayerNorm weights ~ U(0.5, 1.5) and biases ~ N(0, 0.1), layer scales ~
+       U(0.5, 1.5) (torchvision's 1e-6 would hide the blocks)."""
+    from torchvision.models.convnext import CNBlockConfig, ConvNeXt
+    model = ConvNeXt([CNBlockConfig(8, 16, 1), CNBlockConfig(16, None, 1)], stochastic_depth_prob=0.0, num_classes=classes)
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if name.endswith("layer_scale"):
+                p.uniform_(0.5, 1.5)
+        for m in model.modules():
+            if isinstance(m, nn.LayerNorm):
+                m.weight.uniform_(0.5, 1.5)
+                m.bias.normal_(0, 0.1)
+    return model
+
+
+class GeluLayerNorm(nn.Module):
+    """nn.GELU on maps (Div, Erf, Add, Mul, Mul), a head with nn.LayerNorm over the features of a vector and
+       GELU written by hand as x * 0.5 * (1 + erf(x / sqrt(2))) (the Mul by 0.5 first)."""
+
+    def __init__(self, cin=3, c=6, hidden=12, classes=10):
+        super().__init__()
+        self.stem = nn.Sequential(conv_bn(cin, c, 3), nn.GELU())
+        self.conv = nn.Conv2d(c, c, 3, padding=1)
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.fc1 = nn.Linear(c, hidden)
+        self.norm = nn.LayerNorm(hidden)
+        self.fc2 = nn.Linear(hidden, classes)
+        with torch.no_grad():
+            self.norm.weight.uniform_(0.5, 1.5)
+            self.norm.bias.normal_(0, 0.1)
+
+    def forward(self, x):
+        x = F.gelu(self.conv(self.stem(x)))
+        h = self.norm(self.fc1(torch.flatten(self.pool(x), 1)))
+        h = h * 0.5 * (1.0 + torch.erf(h / math.sqrt(2.0)))
+        return self.fc2(h)
+
+
 class FmnistSmall(nn.Module):
     def __init__(self, classes=10):
         super().__init__()
@@ -648,6 +697,25 @@ def main():
                    "MatMul-Sigmoid, view(b, c, 1, 1) (Reshape to a one-pixel map), expand_as (Expand), Mul, Add, Relu; head "
                    "GlobalAveragePool, Flatten, Gemm",
                    check=lambda m: (check_bn_kept(m), check_ops(m, {"Expand", "Reshape", "MatMul", "Sigmoid", "Mul"})), **common)
+
+    if want("convnext_mini"):
+        torch.manual_seed(113)
+        export_all("convnext_mini", convnext_mini().eval(), seeded_input((3, 3, 16, 16), 2113),
+                   "torchvision's ConvNeXt, two stages of one block: stem Conv 4x4 s4, LayerNorm2d (Transpose, "
+                   "LayerNormalization, Transpose), CNBlock (depthwise 7x7, Transpose to channels-last, LayerNormalization, "
+                   "MatMul-Add, GELU as Div-Erf-Add-Mul-Mul, MatMul-Add, Transpose back, Mul by the layer scale, Add), "
+                   "downsampling (LayerNorm2d, Conv 2x2 s2), CNBlock, GlobalAveragePool, LayerNorm2d, Flatten, Gemm. At opset "
+                   "13 each LayerNorm is ReduceMean, Sub, Pow, ReduceMean, Add, Sqrt, Div, Mul, Add",
+                   check=lambda m: check_ops(m, {"Transpose", "MatMul", "Erf", "Mul"}), **common)
+
+    if want("gelu_layernorm"):
+        torch.manual_seed(114)
+        model = oc.randomize_bn(GeluLayerNorm(), 1114).eval()
+        export_all("gelu_layernorm", model, seeded_input((3, 3, 8, 8), 2114),
+                   "conv-BN-GELU (nn.GELU: Div, Erf, Add, Mul, Mul), conv with bias, F.gelu, GlobalAveragePool, Flatten, Gemm, "
+                   "LayerNorm over the 12 features (LayerNormalization at opset 17), GELU by hand x * 0.5 * (1 + erf(x / sqrt(2))) "
+                   "(the Mul by 0.5 first), Gemm",
+                   opsets=(17,), check=lambda m: check_ops(m, {"Erf", "LayerNormalization"}), **common)
 
     if want("fmnist_small"):
         model, x, labels, acc, loss, seconds, epochs = train_fmnist_small()

@@ -268,6 +268,16 @@ def _run_node(node, ins):
     if op == "Split":
         sizes = at["split"] if "split" in at else ins[1].tolist()
         return list(torch.split(ins[0], sizes, dim=at.get("axis", 0)))
+    if op == "Erf":
+        return torch.erf(ins[0])
+    if op == "Pow":
+        return torch.pow(ins[0], ins[1])
+    if op == "Sqrt":
+        return torch.sqrt(ins[0])
+    if op == "LayerNormalization":
+        axis = at.get("axis", -1)
+        axis = axis + ins[0].dim() if axis < 0 else axis
+        return F.layer_norm(ins[0], ins[0].shape[axis:], ins[1], ins[2] if len(ins) > 2 else None, eps=at.get("epsilon", 1e-5))
     raise NotImplementedError(f"node {node.name}: {op}")
 
 

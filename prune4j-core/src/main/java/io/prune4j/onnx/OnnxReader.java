@@ -23,6 +23,7 @@ import io.prune4j.nn.Graph;
 import io.prune4j.nn.GraphBuilder;
 import io.prune4j.nn.Identity;
 import io.prune4j.nn.Layer;
+import io.prune4j.nn.LayerNorm;
 import io.prune4j.nn.MaxPool2d;
 import io.prune4j.nn.Mul;
 import io.prune4j.nn.PRelu;
@@ -108,12 +109,16 @@ public final class OnnxReader {
     public static final int MAX_OPSET = 22;
     /** The operators read, for error messages and documentation. */
     public static final String SUPPORTED = "Conv, BatchNormalization, Relu, PRelu, Clip, LeakyRelu, Sigmoid, Tanh, HardSigmoid, HardSwish, "
-            + "Elu, MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool (square maps), ReduceMean and ReduceMax (spatial), Add, Sum, "
+            + "Elu, Gelu and its Div-Erf-Add-Mul-Mul form, LayerNormalization (channels), MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool (square maps), ReduceMean and ReduceMax (spatial), Add, Sum, "
             + "Mul (of two computed values), Add, Sub, Mul and Div of a computed value and a constant per channel, Concat, Flatten, "
             + "Slice and Split (channels), Gather (a channel permutation), Reshape (a flatten, a vector to [C, 1, 1], or "
-            + "Reshape-Transpose-Reshape as a channel shuffle), Expand (of a gate a Mul reads), Gemm, MatMul, Identity, Dropout, "
+            + "Reshape-Transpose-Reshape as a channel shuffle), Transpose (to channels-last and back), Expand (of a gate a Mul reads), Gemm, MatMul, Identity, Dropout, "
             + "Constant, Pad (of zeros), Softmax and LogSoftmax (last), and on shapes Shape, Gather, Unsqueeze, Squeeze, Slice, Cast, "
             + "Add, Sub, Mul, Div";
+    /** What reads a channels-last value, for error messages. */
+    private static final String CHANNELS_LAST = "LayerNormalization over the last axis, MatMul by a constant [C, K] (with the Add of its"
+            + " bias), element-wise activations (GELU among them), Add and Mul of two channels-last values, Add, Sub, Mul and Div by a"
+            + " constant of one value or one per channel (the last axis), and the Transpose [0, 3, 1, 2] back";
     /** Largest file read: protobuf's own limit for one message. */
     private static final long MAX_BYTES = Integer.MAX_VALUE;
 
@@ -136,6 +141,17 @@ public final class OnnxReader {
     private final Map<String, Broadcast> broadcasts = new HashMap<>();
 
     private record Broadcast(String source, int[] shape) {}
+    /**
+     * Values that hold a prune4j node's output in the channels-last layout {@code [batch, H, W, C]}:
+     * a Transpose with perm {@code [0, 2, 3, 1]} of a map (ConvNeXt's {@code permute}) until the
+     * Transpose {@code [0, 3, 1, 2]} back. Only operations on the channel axis or element by element
+     * may read them ({@link #CHANNELS_LAST}).
+     */
+    private final Set<String> channelsLast = new HashSet<>();
+    /** Per value, the node that writes it and the first node that reads it, and how many read it (set by {@link #convert}). */
+    private Map<String, NodeProto> producers = Map.of();
+    private Map<String, NodeProto> firstReaders = Map.of();
+    private Map<String, Integer> readerCounts = Map.of();
     /** The graph's output, and the Softmax or LogSoftmax taken off it (see {@link OutputFunction}). */
     private String graphOutput;
     private OutputFunction function = OutputFunction.NONE;
@@ -246,11 +262,18 @@ public final class OnnxReader {
         try {
             Map<String, Integer> readers = readers(nodes, outputName);
             Map<String, NodeProto> firstReader = new HashMap<>();
+            Map<String, NodeProto> producer = new HashMap<>();
             for (NodeProto n : nodes) {
                 for (String in : n.getInputList()) {
                     firstReader.putIfAbsent(in, n);
                 }
+                for (String o : n.getOutputList()) {
+                    producer.put(o, n);
+                }
             }
+            producers = producer;
+            firstReaders = firstReader;
+            readerCounts = readers;
             Set<NodeProto> absorbed = new HashSet<>();
             for (NodeProto node : nodes) {
                 if (!absorbed.contains(node)) {
@@ -268,6 +291,9 @@ public final class OnnxReader {
             }
             if (last.equals(Graph.INPUT)) {
                 throw new OnnxFormatException(file + ": the graph output '" + outputName + "' is its input; there is no network to prune");
+            }
+            if (channelsLast.contains(outputName)) {
+                throw new OnnxFormatException(file + ": the graph output '" + outputName + "' is a channels-last map, not class scores");
             }
             int[] outShape = builder.shape(last);
             if (outShape.length != 1) {
@@ -483,25 +509,19 @@ public final class OnnxReader {
         if (node.getOutputCount() < 1 || node.getOutput(0).isEmpty()) {
             throw error(node, "has no output");
         }
+        if (node.getInputList().stream().anyMatch(channelsLast::contains)) {
+            channelsLastNode(g, node, nodes, readers, absorbed);
+        } else {
+            convertOp(g, node, nodes, readers, absorbed);
+        }
+    }
+
+    private void convertOp(GraphBuilder g, NodeProto node, Map<String, NodeProto> nodes, Map<String, Integer> readers,
+                           Set<NodeProto> absorbed) {
         String op = node.getOpType();
         switch (op) {
             case "Constant" -> {
-                attributes(node, "value", "value_float", "value_floats", "value_int", "value_ints");
-                if (node.getAttributeCount() != 1) {
-                    throw error(node, "needs exactly one value attribute");
-                }
-                AttributeProto a = node.getAttribute(0);
-                Constant c = switch (a.getName()) {
-                    case "value" -> Constant.of(file, where(node), a.getT());
-                    case "value_float" -> new Constant(new int[0], new float[] {a.getF()}, null);
-                    case "value_floats" -> Constant.floats(a.getFloatsList());
-                    case "value_int" -> new Constant(new int[0], null, new long[] {a.getI()});
-                    default -> new Constant(new int[] {a.getIntsCount()}, null, a.getIntsList().stream().mapToLong(Long::longValue).toArray());
-                };
-                if (c.floats != null) {
-                    finite(node, a.getName(), c.floats);
-                }
-                constants.put(node.getOutput(0), c);
+                constants.put(node.getOutput(0), constantNode(node));
                 outputsOnly(node, 1);
             }
             case "Identity" -> {
@@ -538,6 +558,10 @@ public final class OnnxReader {
             }
             case "Clip" -> clip(g, node);
             case "LeakyRelu", "Sigmoid", "Tanh", "HardSigmoid", "HardSwish", "Elu" -> activationNode(g, node);
+            case "Gelu" -> geluNode(g, node);
+            case "Erf" -> throw error(node, "Erf is supported only inside GELU, x · 0.5 · (1 + erf(x / √2)) as PyTorch exports it (Div by"
+                    + " √2, Erf, Add 1, Mul by x, Mul by 0.5)");
+            case "LayerNormalization" -> layerNorm(g, node, false);
             case "PRelu" -> {
                 attributes(node);
                 inputs(node, 2, 2);
@@ -585,7 +609,7 @@ public final class OnnxReader {
                 attributes(node);
                 inputs(node, 2, 2);
                 outputsOnly(node, 1);
-                if (!foldsArithmetic(node) && !affine(g, node)) {
+                if (!foldsArithmetic(node) && !gelu(g, node, absorbed) && !affine(g, node)) {
                     mul(g, node);
                 }
             }
@@ -593,14 +617,14 @@ public final class OnnxReader {
                 attributes(node);
                 inputs(node, 2, 2);
                 outputsOnly(node, 1);
-                if (!foldsArithmetic(node) && !affine(g, node)) {
+                if (!foldsArithmetic(node) && !(op.equals("Div") && gelu(g, node, absorbed)) && !affine(g, node)) {
                     throw error(node, op + " is supported on shapes (integer constants and Shape outputs) and as a computed value " + (op
                             .equals("Sub") ? "minus" : "divided by") + " a constant (one value, or one per channel)");
                 }
             }
             case "Split" -> split(g, node, readers);
             case "Expand" -> expand(g, node);
-            case "Transpose" -> transpose(node);
+            case "Transpose" -> transpose(g, node);
             case "Concat" -> {
                 attributes(node, "axis");
                 inputs(node, 1, Integer.MAX_VALUE);
@@ -641,7 +665,11 @@ public final class OnnxReader {
                 }
                 add(g, node, new Flatten(name(node, null), backend), x);
             }
-            case "ReduceMean", "ReduceMax" -> reduceSpatial(g, node, op.equals("ReduceMax"));
+            case "ReduceMean", "ReduceMax" -> {
+                if (!op.equals("ReduceMean") || !decomposedLayerNorm(g, node, absorbed)) {
+                    reduceSpatial(g, node, op.equals("ReduceMax"));
+                }
+            }
             case "GlobalMaxPool" -> {
                 attributes(node);
                 inputs(node, 1, 1);
@@ -672,6 +700,425 @@ public final class OnnxReader {
             case "MatMul" -> matMul(g, node, nodes, readers, absorbed);
             default -> throw error(node, "operator " + op + " is not supported; supported: " + SUPPORTED);
         }
+    }
+
+
+    /** A Constant node's value (its one value attribute), checked. */
+    private Constant constantNode(NodeProto node) {
+        attributes(node, "value", "value_float", "value_floats", "value_int", "value_ints");
+        if (node.getAttributeCount() != 1) {
+            throw error(node, "needs exactly one value attribute");
+        }
+        AttributeProto a = node.getAttribute(0);
+        Constant c = switch (a.getName()) {
+            case "value" -> Constant.of(file, where(node), a.getT());
+            case "value_float" -> new Constant(new int[0], new float[] {a.getF()}, null);
+            case "value_floats" -> Constant.floats(a.getFloatsList());
+            case "value_int" -> new Constant(new int[0], null, new long[] {a.getI()});
+            default -> new Constant(new int[] {a.getIntsCount()}, null, a.getIntsList().stream().mapToLong(Long::longValue).toArray());
+        };
+        if (c.floats != null) {
+            finite(node, a.getName(), c.floats);
+        }
+        return c;
+    }
+
+    /**
+     * A node that reads a channels-last value ({@link #channelsLast}): the Transpose back, a
+     * LayerNormalization over the channels, a MatMul by a constant (a 1×1 convolution), or an
+     * element-wise operation, converted as the same operation on the channels-first map; what it
+     * writes is channels-last in turn. Anything else is refused in one line.
+     */
+    private void channelsLastNode(GraphBuilder g, NodeProto node, Map<String, NodeProto> nodes, Map<String, Integer> readers,
+                                  Set<NodeProto> absorbed) {
+        String op = node.getOpType();
+        String v = node.getInputList().stream().filter(channelsLast::contains).findFirst().orElseThrow();
+        switch (op) {
+            case "Transpose" -> {
+                attributes(node, "perm");
+                inputs(node, 1, 1);
+                outputsOnly(node, 1);
+                if (!Arrays.equals(intsAttr(node, "perm", null), new long[] {0, 3, 1, 2})) {
+                    throw error(node, "transposes the channels-last '" + v + "'; only the Transpose back to [batch, C, H, W], perm"
+                            + " [0, 3, 1, 2], is supported");
+                }
+                String x = activations.get(v);
+                activations.put(node.getOutput(0), x);
+                if (!x.equals(Graph.INPUT)) {
+                    outputNames.put(x, node.getOutput(0)); // the export writes the map channels-first: under this name
+                }
+                return;
+            }
+            case "ReduceMean" -> {
+                if (!decomposedLayerNorm(g, node, absorbed)) {
+                    throw error(node, "takes a mean of the channels-last '" + v + "'; a mean over the channels is read only as the"
+                            + " start of a LayerNorm as opsets below 17 write it (ReduceMean, Sub, Pow 2, ReduceMean, Add eps, Sqrt, Div,"
+                            + " then Mul and Add of the affine parameters)");
+                }
+                return;
+            }
+            case "LayerNormalization", "MatMul", "Relu", "Clip", "LeakyRelu", "Sigmoid", "Tanh", "HardSigmoid", "HardSwish", "Elu",
+                 "Gelu", "Identity", "Dropout", "Add", "Sum", "Mul", "Sub", "Div" -> {
+                for (String in : node.getInputList()) {
+                    if (activations.containsKey(in) && !channelsLast.contains(in) || broadcasts.containsKey(in)) {
+                        throw error(node, "mixes the channels-last '" + v + "' with '" + in + "', which is not channels-last");
+                    }
+                }
+            }
+            default -> throw error(node, "reads '" + v + "', a map seen channels-last (after a Transpose [0, 2, 3, 1]); in that layout"
+                    + " only " + CHANNELS_LAST + " are supported");
+        }
+        Set<String> before = new HashSet<>(activations.keySet());
+        if (op.equals("LayerNormalization")) {
+            layerNorm(g, node, true);
+        } else {
+            convertOp(g, node, nodes, readers, absorbed);
+        }
+        for (String k : activations.keySet()) {
+            if (!before.contains(k)) {
+                channelsLast.add(k);
+            }
+        }
+    }
+
+    /**
+     * LayerNormalization over the channels: of a channels-last map ({@code channelsLastInput}, axis −1
+     * or 3: ConvNeXt's {@code LayerNorm2d}) or of {@code [batch, features]} (axis −1 or 1); γ and β
+     * train. The Mean and InvStdDev outputs must not be read.
+     */
+    private void layerNorm(GraphBuilder g, NodeProto node, boolean channelsLastInput) {
+        attributes(node, "axis", "epsilon", "stash_type");
+        inputs(node, 2, 3);
+        for (int i = 1; i < node.getOutputCount(); i++) {
+            if (!node.getOutput(i).isEmpty() && readerCounts.containsKey(node.getOutput(i))) {
+                throw error(node, "its " + (i == 1 ? "Mean" : "InvStdDev") + " output is read; only Y is supported");
+            }
+        }
+        String x = activation(node, 0);
+        int[] shape = g.shape(x);
+        int rank = shape.length + 1;
+        long axis = intAttr(node, "axis", -1);
+        if (!(channelsLastInput ? shape.length == 3 : shape.length == 1) || axis != -1 && axis != rank - 1) {
+            throw error(node, "normalises " + Arrays.toString(shape) + " per example" + (channelsLastInput ? " (channels-last)" : "")
+                    + " from axis " + axis + "; only the channels are supported: the last axis of a channels-last map (after a"
+                    + " Transpose [0, 2, 3, 1], as ConvNeXt's LayerNorm2d) or of [batch, features]");
+        }
+        float eps = floatAttr(node, "epsilon", 1e-5f);
+        if (!(eps > 0) || Float.isInfinite(eps)) {
+            throw error(node, "epsilon " + eps + " is not supported; it must be finite and > 0");
+        }
+        if (intAttr(node, "stash_type", 1) != 1) {
+            throw error(node, "stash_type " + intAttr(node, "stash_type", 1) + " is not supported (1, float statistics, is)");
+        }
+        int c = shape[0];
+        float[] gamma = channelVector(node, 1, "scale", c);
+        boolean hasBias = node.getInputCount() > 2 && !node.getInput(2).isEmpty();
+        float[] beta = hasBias ? channelVector(node, 2, "bias", c) : new float[c];
+        String name = name(node, node.getInput(1));
+        record(name, "weight", node.getInput(1));
+        if (hasBias) {
+            record(name, "bias", node.getInput(2));
+        }
+        add(g, node, new LayerNorm(name, backend.fromArray(gamma, c), backend.fromArray(beta, c), eps), x);
+    }
+
+    /**
+     * LayerNorm over the last axis as PyTorch writes it below opset 17, read from its first node, the
+     * ReduceMean of {@code x} over the last axis: {@code d = x − mean(x)}, {@code d / sqrt(mean(d^2) + eps)},
+     * then a Mul by γ and an Add of β (both constants of one value per channel) when the layer has them,
+     * each intermediate read only inside the pattern. {@code x} is a channels-last map or
+     * {@code [batch, features]}; the output keeps its layout. False, adding nothing, when {@code node}
+     * starts no such pattern.
+     */
+    private boolean decomposedLayerNorm(GraphBuilder g, NodeProto node, Set<NodeProto> absorbed) {
+        String xv = node.getInput(0);
+        String x = activations.get(xv);
+        if (x == null || !lastAxisMean(node, g.shape(x).length + 1)) {
+            return false;
+        }
+        boolean last = channelsLast.contains(xv);
+        int[] shape = g.shape(x);
+        if (!(last ? shape.length == 3 : shape.length == 1)) {
+            return false;
+        }
+        NodeProto sub = soleReader(node.getOutput(0), "Sub");
+        if (sub == null || !sub.getInput(0).equals(xv) || !sub.getInput(1).equals(node.getOutput(0))) {
+            return false;
+        }
+        String d = sub.getOutput(0);
+        NodeProto pow = null;
+        NodeProto div = null;
+        if (readerCounts.getOrDefault(d, 0) != 2) {
+            return false;
+        }
+        for (NodeProto n : readersOf(d)) {
+            if (n.getOpType().equals("Pow") && n.getInputCount() == 2 && n.getInput(0).equals(d) && scalarOf(n.getInput(1)) == 2f) {
+                pow = n;
+            } else if (n.getOpType().equals("Div") && n.getInputCount() == 2 && n.getInput(0).equals(d)) {
+                div = n;
+            }
+        }
+        if (pow == null || div == null) {
+            return false;
+        }
+        NodeProto mean2 = soleReader(pow.getOutput(0), "ReduceMean");
+        if (mean2 == null || !lastAxisMean(mean2, shape.length + 1)) {
+            return false;
+        }
+        NodeProto addEps = soleReader(mean2.getOutput(0), "Add");
+        float eps = addEps == null ? Float.NaN : scalarOf(other(addEps, mean2.getOutput(0)));
+        NodeProto sqrt = addEps == null || !(eps > 0) ? null : soleReader(addEps.getOutput(0), "Sqrt");
+        if (sqrt == null || !div.getInput(1).equals(sqrt.getOutput(0)) || !onlyReader(sqrt.getOutput(0), div)) {
+            return false;
+        }
+        int c = shape[0];
+        NodeProto mulGamma = soleReader(div.getOutput(0), "Mul");
+        float[] gamma = mulGamma == null ? null : channelConstant(other(mulGamma, div.getOutput(0)), c);
+        NodeProto addBeta = gamma == null ? null : soleReader(mulGamma.getOutput(0), "Add");
+        float[] beta = addBeta == null ? null : channelConstant(other(addBeta, mulGamma.getOutput(0)), c);
+        List<NodeProto> chain = new ArrayList<>(List.of(sub, pow, mean2, addEps, sqrt, div));
+        NodeProto end = div;
+        if (gamma != null) {
+            chain.add(mulGamma);
+            end = mulGamma;
+            if (beta != null) {
+                chain.add(addBeta);
+                end = addBeta;
+            }
+        } else {
+            gamma = new float[c];
+            Arrays.fill(gamma, 1f);
+        }
+        for (NodeProto n : chain) {
+            if (!n.getDomain().isEmpty() && !n.getDomain().equals("ai.onnx") || n.getOutputCount() != 1
+                    || n != mean2 && n.getAttributeCount() != 0) {
+                return false;
+            }
+        }
+        absorbed.addAll(chain);
+        String gammaName = end != div ? other(mulGamma, div.getOutput(0)) : null;
+        String name = name(node, gammaName);
+        if (gammaName != null) {
+            record(name, "weight", gammaName);
+        }
+        if (beta != null) {
+            record(name, "bias", other(addBeta, mulGamma.getOutput(0)));
+        }
+        addAs(g, node, new LayerNorm(name, backend.fromArray(gamma, c), backend.fromArray(beta == null ? new float[c] : beta, c), eps),
+                node.getName().isEmpty() ? name : node.getName(), end.getOutput(0), x);
+        activations.put(end.getOutput(0), name);
+        if (last) {
+            channelsLast.add(end.getOutput(0));
+        }
+        return true;
+    }
+
+    /** Whether a ReduceMean takes the mean over the last of {@code rank} axes, keeping it (its axes as an attribute or, from opset 18, an input). */
+    private boolean lastAxisMean(NodeProto n, int rank) {
+        long[] axes;
+        if (opset < 18) {
+            axes = n.getInputCount() == 1 ? intsAttr(n, "axes", null) : null;
+        } else {
+            Constant a = n.getInputCount() == 2 ? constants.get(n.getInput(1)) : null;
+            axes = a == null ? null : a.ints();
+        }
+        return axes != null && axes.length == 1 && (axes[0] == -1 || axes[0] == rank - 1) && intAttr(n, "keepdims", 1) == 1;
+    }
+
+    /** The nodes that read {@code v}. */
+    private List<NodeProto> readersOf(String v) {
+        List<NodeProto> out = new ArrayList<>();
+        for (NodeProto n : producers.values()) {
+            if (n.getInputList().contains(v) && !out.contains(n)) {
+                out.add(n);
+            }
+        }
+        return out;
+    }
+
+    /** The values of constant {@code v} when it holds one FLOAT per channel ({@code [c]}, or {@code [1, …, 1, c]}); else null. */
+    private float[] channelConstant(String v, int c) {
+        Constant k = constants.get(v);
+        return k != null && k.floats != null && k.floats.length == c && k.dims.length >= 1 && k.dims[k.dims.length - 1] == c ? k.floats
+                : null;
+    }
+
+    /** Constant input {@code input}: FLOAT, {@code c} values, of shape {@code [c]} or {@code [1, …, 1, c]}. */
+    private float[] channelVector(NodeProto node, int input, String what, int c) {
+        Constant k = constant(node, input, what);
+        boolean ok = k.floats != null && k.floats.length == c && k.dims.length >= 1 && k.dims[k.dims.length - 1] == c;
+        if (!ok) {
+            throw error(node, what + " '" + node.getInput(input) + "' has shape " + Arrays.toString(k.dims) + (k.floats == null ? " (not FLOAT)"
+                    : "") + "; expected FLOAT [" + c + "], one per channel");
+        }
+        return k.floats;
+    }
+
+    /** ONNX's Gelu (opset 20): the exact form only, {@code approximate = "none"}. */
+    private void geluNode(GraphBuilder g, NodeProto node) {
+        attributes(node, "approximate");
+        inputs(node, 1, 1);
+        outputsOnly(node, 1);
+        String approximate = stringAttr(node, "approximate", "none");
+        if (!approximate.equals("none")) {
+            throw error(node, "approximate '" + approximate + "' is not supported; only the exact GELU (approximate 'none') is");
+        }
+        add(g, node, Activation.gelu(name(node, null), backend), activation(node, 0));
+    }
+
+    /**
+     * GELU as PyTorch writes it below opset 20, {@code x · 0.5 · (1 + erf(x / √2))}, read as one
+     * {@link ActivationKind#GELU} node: from the Div of {@code x} by √2 (or a Mul by 1/√2), read only
+     * by an Erf, read only by an Add of 1, read only by a Mul by {@code x} and then one by 0.5 (or by
+     * 0.5 and then by {@code x}); or, as {@code x * 0.5 * (1 + erf(x / √2))} is written by hand, from
+     * the Mul of {@code x} by 0.5 whose only reader multiplies it by that {@code 1 + erf(x / √2)}.
+     * False, adding nothing, when {@code node} starts no such pattern (it is then read as what it is).
+     */
+    private boolean gelu(GraphBuilder g, NodeProto node, Set<NodeProto> absorbed) {
+        String x = scalarOperand(node);
+        if (x == null) {
+            return false;
+        }
+        float c = scalarOf(other(node, x));
+        String op = node.getOpType();
+        List<NodeProto> chain = new ArrayList<>();
+        NodeProto end = null;
+        NodeProto div = null;
+        NodeProto byX = null;
+        NodeProto byHalf = null;
+        if (op.equals("Div") && node.getInput(0).equals(x) && near(c, SQRT2) || op.equals("Mul") && near(c, 1 / SQRT2)) {
+            NodeProto e = soleReader(node.getOutput(0), "Erf");
+            NodeProto a = e == null ? null : soleReader(e.getOutput(0), "Add");
+            NodeProto m1 = a == null || !near(scalarOf(other(a, e.getOutput(0))), 1f) ? null : soleReader(a.getOutput(0), "Mul");
+            if (m1 == null) {
+                return false;
+            }
+            String o = other(m1, a.getOutput(0));
+            NodeProto m2 = soleReader(m1.getOutput(0), "Mul");
+            boolean xFirst = o.equals(x) && m2 != null && near(scalarOf(other(m2, m1.getOutput(0))), 0.5f);
+            if (xFirst || near(scalarOf(o), 0.5f) && m2 != null && other(m2, m1.getOutput(0)).equals(x)) {
+                chain.addAll(List.of(e, a, m1, m2));
+                end = m2;
+                div = node;
+                byX = xFirst ? m1 : m2;
+                byHalf = xFirst ? m2 : m1;
+            }
+        } else if (op.equals("Mul") && near(c, 0.5f)) {
+            NodeProto m1 = soleReader(node.getOutput(0), "Mul");
+            NodeProto a = m1 == null ? null : producers.get(other(m1, node.getOutput(0)));
+            boolean add = a != null && a.getOpType().equals("Add") && a.getInputCount() == 2 && onlyReader(a.getOutput(0), m1);
+            String erfOut = !add ? null : near(scalarOf(a.getInput(0)), 1f) ? a.getInput(1) : near(scalarOf(a.getInput(1)), 1f)
+                    ? a.getInput(0) : null;
+            NodeProto e = erfOut == null ? null : producers.get(erfOut);
+            NodeProto d = e == null || !e.getOpType().equals("Erf") || e.getInputCount() != 1 || !onlyReader(erfOut, a) ? null
+                    : producers.get(e.getInput(0));
+            if (d != null && onlyReader(d.getOutput(0), e) && !activations.containsKey(d.getOutput(0)) && x.equals(scalarOperand(d))) {
+                float k = scalarOf(other(d, x));
+                boolean scaled = d.getOpType().equals("Div") && d.getInput(0).equals(x) && near(k, SQRT2)
+                        || d.getOpType().equals("Mul") && near(k, 1 / SQRT2);
+                if (scaled) {
+                    chain.addAll(List.of(d, e, a, m1));
+                    end = m1;
+                    div = d;
+                    byX = m1;
+                    byHalf = node;
+                }
+            }
+        }
+        if (end == null) {
+            return false;
+        }
+        for (NodeProto n : chain) {
+            if (!n.getDomain().isEmpty() && !n.getDomain().equals("ai.onnx") || n.getAttributeCount() != 0 || n.getOutputCount() != 1) {
+                return false;
+            }
+        }
+        absorbed.addAll(chain);
+        NodeProto erf = chain.stream().filter(n -> n.getOpType().equals("Erf")).findFirst().orElseThrow();
+        String name = name(erf, null);
+        addAs(g, node, Activation.gelu(name, backend), erf.getName().isEmpty() ? name : erf.getName(), end.getOutput(0),
+                activations.get(x));
+        activations.put(end.getOutput(0), name);
+        // the export writes GELU as Div, Erf, Add, Mul by x, Mul by 0.5 (OnnxWriter): under the file's names where it had them
+        String[][] parts = {{"_div", div.getName()}, {"_add", chain.get(chain.indexOf(erf) + 1).getName()}, {"_mul", byX.getName()},
+            {"_half", byHalf.getName()}};
+        for (String[] part : parts) {
+            if (!part[1].isEmpty()) {
+                nodeNames.put(name + part[0], part[1]);
+            }
+        }
+        return true;
+    }
+
+    private static final float SQRT2 = (float) Math.sqrt(2);
+
+    /** Whether {@code v} is within a few float ulps (relative 1e-6) of {@code target}; false for NaN (no scalar). */
+    private static boolean near(float v, float target) {
+        return Math.abs(v - target) <= 1e-6f * Math.abs(target);
+    }
+
+    /** The computed operand of a two-input node whose other operand is one FLOAT value; null when it has no such pair. */
+    private String scalarOperand(NodeProto n) {
+        if (n.getInputCount() != 2) {
+            return null;
+        }
+        for (int i = 0; i < 2; i++) {
+            if (activations.containsKey(n.getInput(i)) && !Float.isNaN(scalarOf(n.getInput(1 - i)))) {
+                return n.getInput(i);
+            }
+        }
+        return null;
+    }
+
+    /** {@code n}'s operand other than {@code v} (a two-input node), or {@code v} when both are. */
+    private static String other(NodeProto n, String v) {
+        if (n.getInputCount() != 2) {
+            return "";
+        }
+        return n.getInput(0).equals(v) ? n.getInput(1) : n.getInput(0);
+    }
+
+    /**
+     * The one FLOAT value that {@code v} holds: a constant read so far, or a Constant node not read
+     * yet (a pattern looks ahead); NaN when {@code v} is no such scalar.
+     */
+    private float scalarOf(String v) {
+        Constant c = constants.get(v);
+        if (c == null) {
+            NodeProto p = producers.get(v);
+            if (p != null && p.getOpType().equals("Constant") && p.getDomain().isEmpty()) {
+                try {
+                    c = constantNode(p);
+                } catch (OnnxFormatException e) {
+                    return Float.NaN; // read (and refused) in its turn
+                }
+            }
+        }
+        return c != null && c.floats != null && c.floats.length == 1 ? c.floats[0] : Float.NaN;
+    }
+
+    /**
+     * The node that alone reads {@code v}, when it is an {@code op} with the inputs that operator has
+     * in the patterns read here: one for Erf and Sqrt, two for the arithmetic, one or (the axes, from
+     * opset 18) two for ReduceMean; else null.
+     */
+    private NodeProto soleReader(String v, String op) {
+        NodeProto r = firstReaders.get(v);
+        if (r == null || readerCounts.getOrDefault(v, 0) != 1 || !r.getOpType().equals(op)) {
+            return null;
+        }
+        int n = r.getInputCount();
+        boolean ok = switch (op) {
+            case "Erf", "Sqrt" -> n == 1;
+            case "ReduceMean" -> n == (opset < 18 ? 1 : 2);
+            default -> n == 2;
+        };
+        return ok ? r : null;
+    }
+
+    /** Whether {@code reader} is the one reader of {@code v}. */
+    private boolean onlyReader(String v, NodeProto reader) {
+        return readerCounts.getOrDefault(v, 0) == 1 && firstReaders.get(v) == reader;
     }
 
     private void conv(GraphBuilder g, NodeProto node, Map<String, NodeProto> nodes, Map<String, Integer> readers,
@@ -1276,14 +1723,22 @@ public final class OnnxReader {
     }
 
     /** The Transpose in the middle of a channel shuffle; no other Transpose is read. */
-    private void transpose(NodeProto node) {
+    private void transpose(GraphBuilder g, NodeProto node) {
         attributes(node, "perm");
         inputs(node, 1, 1);
         outputsOnly(node, 1);
         Shuffle sh = shuffles.get(node.getInput(0));
         long[] perm = intsAttr(node, "perm", null);
+        if (sh == null && activations.containsKey(node.getInput(0)) && Arrays.equals(perm, new long[] {0, 2, 3, 1})
+                && g.shape(activations.get(node.getInput(0))).length == 3) {
+            // a map seen channels-last: the same prune4j value, read by channel-wise operations until the Transpose back
+            activations.put(node.getOutput(0), activations.get(node.getInput(0)));
+            channelsLast.add(node.getOutput(0));
+            return;
+        }
         if (sh == null || sh.transposed() || !Arrays.equals(perm, new long[] {0, 2, 1, 3, 4})) {
-            throw error(node, "a Transpose is supported only in a channel shuffle: " + SHUFFLE);
+            throw error(node, "a Transpose is supported only in a channel shuffle (" + SHUFFLE + ") and from a [batch, C, H, W] map to"
+                    + " channels-last with perm [0, 2, 3, 1] and back with [0, 3, 1, 2]");
         }
         shuffles.put(node.getOutput(0), new Shuffle(sh.source(), sh.channels(), sh.groups(), sh.height(), sh.width(), true));
     }
@@ -1469,7 +1924,7 @@ public final class OnnxReader {
         if (c.floats == null) {
             throw error(node, "the constant '" + (constFirst ? a : b) + "' must be FLOAT to " + op + " a computed value");
         }
-        float[] v = perChannel(node, c, shape);
+        float[] v = channelsLast.contains(x) ? perChannelLast(node, c, shape) : perChannel(node, c, shape);
         float[] scale = new float[channels];
         float[] shift = new float[channels];
         for (int k = 0; k < channels; k++) {
@@ -1494,6 +1949,25 @@ public final class OnnxReader {
         }
         add(g, node, new ChannelAffine(name(node, null), backend, scale, shift, shape.length == 3), xName);
         return true;
+    }
+
+    /**
+     * The values of constant {@code c} broadcast against a channels-last map {@code [batch, H, W, C]}
+     * ({@code shape} the channels-first {@code [C, H, W]}): one, or one per channel ({@code [C]},
+     * {@code [1, C]}, …, the channels last); else an error.
+     */
+    private float[] perChannelLast(NodeProto node, Constant c, int[] shape) {
+        int[] d = c.dims;
+        long n = 1;
+        for (int e : d) {
+            n *= e;
+        }
+        boolean ok = d.length <= 4 && (n == 1 || d.length >= 1 && d[d.length - 1] == shape[0] && n == shape[0]);
+        if (!ok) {
+            throw error(node, "a constant of shape " + Arrays.toString(d) + " against a channels-last [" + shape[1] + ", " + shape[2] + ", "
+                    + shape[0] + "] per example is not supported; only one value or one per channel (e.g. [" + shape[0] + "]) is");
+        }
+        return c.floats;
     }
 
     /** The values of constant {@code c} broadcast against {@code [batch, …shape]}: one, or one per channel; else an error. */
@@ -1617,7 +2091,8 @@ public final class OnnxReader {
         attributes(node);
         inputs(node, 2, 2);
         outputsOnly(node, 1);
-        String x = vector(g, node);
+        boolean pointwise = channelsLast.contains(node.getInput(0)); // [batch, H, W, C] · [C, K]: a 1×1 convolution
+        String x = pointwise ? activation(node, 0) : vector(g, node);
         int in = g.shape(x)[0];
         Constant b = constant(node, 1, "B");
         if (b.floats == null || b.dims.length != 2 || b.dims[0] != in) {
@@ -1645,7 +2120,8 @@ public final class OnnxReader {
         float[] bias = biasAdd == null ? null : biasOf(biasAdd, constants.get(biasName), out, 1f);
         String result = biasAdd == null ? y : biasAdd.getOutput(0);
         NodeProto relu = reluOf(result, nodes, readers);
-        String name = dense(g, node, node.getInput(1), w, in, out, bias, biasName, x, relu != null);
+        String name = pointwise ? pointwiseConv(g, node, w, in, out, bias, biasName, x, relu != null)
+                : dense(g, node, node.getInput(1), w, in, out, bias, biasName, x, relu != null);
         if (biasAdd != null) {
             absorbed.add(biasAdd);
             activations.put(result, name);
@@ -1705,6 +2181,24 @@ public final class OnnxReader {
         String name = name(node, weightName);
         Dense layer = new Dense(name, backend.fromArray(w, out, in), bias == null ? null : backend.fromArray(bias, out), relu);
         record(name, "weight", weightName);
+        if (bias != null && biasName != null) {
+            record(name, "bias", biasName);
+        }
+        add(g, node, layer, x);
+        return name;
+    }
+
+    /** A MatMul of a channels-last map by {@code w} ({@code [out, in]}) as the 1×1 convolution it is. */
+    private String pointwiseConv(GraphBuilder g, NodeProto node, float[] w, int in, int out, float[] bias, String biasName, String x,
+                                 boolean relu) {
+        // PyTorch writes the transposed weight of a Linear on a channels-last map as onnx::MatMul_…: the bias names the module
+        String weight = node.getInput(1);
+        if (weight.startsWith("onnx::") && biasName != null && biasName.endsWith(".bias")) {
+            weight = biasName.substring(0, biasName.length() - ".bias".length()) + ".weight";
+        }
+        String name = name(node, weight);
+        Conv2d layer = new Conv2d(name, backend.fromArray(w, out, in, 1, 1), bias == null ? null : backend.fromArray(bias, out), 1, 0, 1,
+                relu);
         if (bias != null && biasName != null) {
             record(name, "bias", biasName);
         }

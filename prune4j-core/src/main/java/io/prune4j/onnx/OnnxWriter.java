@@ -19,6 +19,7 @@ import io.prune4j.nn.GlobalAvgPool;
 import io.prune4j.nn.Graph;
 import io.prune4j.nn.Identity;
 import io.prune4j.nn.Layer;
+import io.prune4j.nn.LayerNorm;
 import io.prune4j.nn.MaxPool2d;
 import io.prune4j.nn.Mul;
 import io.prune4j.nn.PRelu;
@@ -53,7 +54,8 @@ import java.util.Set;
  * GlobalAvgPool, Flatten, Add (Sum for more than two inputs), Mul, Concat, Identity, ChannelSlice as
  * Slice along axis 1, PermuteChannels (a channel shuffle) as a Gather of its channels, ChannelAffine as a
  * Mul by its scale and an Add of its shift (per channel, each left out when it changes nothing), Unflatten
- * as a Reshape to {@code [0, -1, 1, 1]}; a fused ReLU is a
+ * as a Reshape to {@code [0, -1, 1, 1]}, LayerNorm as LayerNormalization (between Transposes to
+ * channels-last and back, for maps), the exact GELU as Div, Erf, Add, Mul and Mul; a fused ReLU is a
  * Relu node after its layer; PRelu as PRelu (its slope {@code [1]}, {@code [C, 1, 1]} or {@code [C]}). The batch extent is symbolic ({@code batch}), so one file runs any
  * batch. Names come from {@link OnnxNames}: an imported model keeps its input, output, node,
  * tensor and initializer names where the node survives; other nodes are written under their prune4j
@@ -125,7 +127,7 @@ public final class OnnxWriter {
             boolean last = i == nodes.size() - 1 && function == OutputFunction.NONE;
             String out = last ? unique(names.output()) : unique(names.outputOf(node.name()));
             String[] in = node.inputs().stream().map(values::get).toArray(String[]::new);
-            write(node.layer(), in, out);
+            write(node.layer(), in, out, net.shapeOf(node.name()).length == 3);
             values.put(node.name(), out);
         }
         String output = values.get(net.outputName());
@@ -151,7 +153,8 @@ public final class OnnxWriter {
         return m.build();
     }
 
-    private void write(Layer layer, String[] in, String out) {
+    /** Writes one node; {@code maps}: whether its output is a map {@code [C, H, W]} (else a vector). */
+    private void write(Layer layer, String[] in, String out, boolean maps) {
         String name = layer.name();
         if (layer instanceof Dense d) {
             String w = initializer(name, "weight", d.weight().value());
@@ -185,12 +188,16 @@ public final class OnnxWriter {
                     initializer(name, "running_var", bn.runningVar()))
                     .addAttribute(floatAttr("epsilon", bn.eps()))
                     .addAttribute(floatAttr("momentum", 1 - bn.momentum())));
+        } else if (layer instanceof LayerNorm ln) {
+            layerNorm(ln, in[0], out, maps);
         } else if (layer instanceof Relu) {
             graph.addNode(node("Relu", name, out, in[0]));
         } else if (layer instanceof Clamp c) {
             String lo = scalar(name + ".min", c.lo());
             String hi = scalar(name + ".max", c.hi());
             graph.addNode(node("Clip", name, out, in[0], lo, hi));
+        } else if (layer instanceof Activation a && a.kind() == ActivationKind.GELU) {
+            gelu(a, in[0], out);
         } else if (layer instanceof Activation a) {
             graph.addNode(activation(a, out, in[0]));
         } else if (layer instanceof MaxPool2d p) {
@@ -257,6 +264,41 @@ public final class OnnxWriter {
         }
     }
 
+    /**
+     * LayerNormalization over the channels: of a map, between Transposes to channels-last and back
+     * (LayerNormalization normalises trailing axes; ONNX Runtime fuses this form), of a vector directly.
+     */
+    private void layerNorm(LayerNorm ln, String in, String out, boolean maps) {
+        String name = ln.name();
+        String g = initializer(name, "weight", ln.gamma().value());
+        String b = initializer(name, "bias", ln.beta().value());
+        if (!maps) {
+            graph.addNode(node("LayerNormalization", name, out, in, g, b).addAttribute(intAttr("axis", -1))
+                    .addAttribute(floatAttr("epsilon", ln.eps())));
+            return;
+        }
+        String last = unique(out + "_channels_last");
+        String normed = unique(out + "_normalized");
+        graph.addNode(node("Transpose", name + "_to_channels_last", last, in).addAttribute(intsAttr("perm", 0, 2, 3, 1)));
+        graph.addNode(node("LayerNormalization", name, normed, last, g, b).addAttribute(intAttr("axis", -1))
+                .addAttribute(floatAttr("epsilon", ln.eps())));
+        graph.addNode(node("Transpose", name + "_to_channels_first", out, normed).addAttribute(intsAttr("perm", 0, 3, 1, 2)));
+    }
+
+    /** The exact GELU as opset 17 writes it (there is no Gelu operator before opset 20): x · 0.5 · (1 + erf(x / √2)), PyTorch's order. */
+    private void gelu(Activation a, String in, String out) {
+        String name = a.name();
+        String scaled = unique(out + "_scaled");
+        String erf = unique(out + "_erf");
+        String plus = unique(out + "_plus_one");
+        String product = unique(out + "_times_x");
+        graph.addNode(node("Div", name + "_div", scaled, in, scalar(name + ".sqrt2", (float) Math.sqrt(2))));
+        graph.addNode(node(operator(ActivationKind.GELU), name, erf, scaled));
+        graph.addNode(node("Add", name + "_add", plus, erf, scalar(name + ".one", 1f)));
+        graph.addNode(node("Mul", name + "_mul", product, in, plus));
+        graph.addNode(node("Mul", name + "_half", out, product, scalar(name + ".half", 0.5f)));
+    }
+
     /** A FLOAT initializer of {@code values} with extents {@code dims}. */
     private String floats(String base, float[] values, int[] dims) {
         String name = unique(base);
@@ -283,7 +325,10 @@ public final class OnnxWriter {
         return n;
     }
 
-    /** The ONNX operator of an activation kind (each takes the kind's α and β under those names). */
+    /**
+     * The ONNX operator of an activation kind (each takes the kind's α and β under those names); for
+     * GELU, written as five nodes ({@link #gelu}), the one that carries the layer's name.
+     */
     static String operator(ActivationKind kind) {
         return switch (kind) {
             case LEAKY_RELU -> "LeakyRelu";
@@ -292,7 +337,7 @@ public final class OnnxWriter {
             case HARD_SIGMOID -> "HardSigmoid";
             case HARD_SWISH -> "HardSwish";
             case ELU -> "Elu";
-            case GELU -> throw new IllegalArgumentException("GELU export is not written yet");
+            case GELU -> "Erf"; // the node under the layer's name in GELU's Div, Erf, Add, Mul, Mul (opset 17 has no Gelu)
         };
     }
 
