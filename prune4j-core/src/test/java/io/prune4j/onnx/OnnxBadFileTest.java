@@ -4,6 +4,7 @@ import static io.prune4j.onnx.OnnxBuild.f;
 import static io.prune4j.onnx.OnnxBuild.i;
 import static io.prune4j.onnx.OnnxBuild.in;
 import static io.prune4j.onnx.OnnxBuild.ints;
+import static io.prune4j.onnx.OnnxBuild.s;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -270,6 +271,35 @@ class OnnxBadFileTest {
             String t = b.node("Transpose", in(r), ints("perm", 0, 2, 1, 3, 4));
             return b.node("Reshape", in(t, b.ints("back", new long[] {0, 4, 4, 16}, 4)));
         })), "(Reshape)", "shape [0, 4, 4, 16] is not supported after a rank-5 reshape", form);
+    }
+
+    /**
+     * What a channels-last map (after a Transpose [0, 2, 3, 1]) may be read by, and what not: a
+     * Flatten of it, a Transpose back by another perm, an Add of it and a channels-first map, a
+     * constant that is not per channel on the last axis, a MatMul of a constant by it (the product must
+     * be the map times the weight); and, without
+     * the Transpose, a LayerNormalization over a map's last axis (its width), a lone Erf, GELU's tanh
+     * approximation. Each is one line naming the node.
+     */
+    @Test
+    void whatAChannelsLastMapAndTheLayerNormsAndGelusReadAre() throws IOException {
+        says(refused("cl-flatten", convThen((b, x) -> b.node("Flatten", in(b.node("Transpose", in(x), ints("perm", 0, 2, 3, 1)))))),
+                "(Flatten)", "a map seen channels-last (after a Transpose [0, 2, 3, 1])", "LayerNormalization over the last axis");
+        says(refused("cl-back", convThen((b, x) -> b.node("Transpose", in(b.node("Transpose", in(x), ints("perm", 0, 2, 3, 1))),
+                ints("perm", 0, 3, 2, 1)))), "(Transpose)", "only the Transpose back to [batch, C, H, W], perm [0, 3, 1, 2]");
+        says(refused("cl-mix", convThen((b, x) -> b.node("Add", in(b.node("Transpose", in(x), ints("perm", 0, 2, 3, 1)), x)))),
+                "(Add)", "mixes the channels-last", "which is not channels-last");
+        says(refused("cl-constant", convThen((b, x) -> b.node("Mul", in(b.node("Transpose", in(x), ints("perm", 0, 2, 3, 1)),
+                b.weight("k", 0.5, 4, 1, 1))))), "(Mul)", "a constant of shape [4, 1, 1] against a channels-last [8, 8, 4]");
+        says(refused("cl-matmul", convThen((b, x) -> b.node("MatMul", in(b.weight("w", 0.5, 8, 8), b.node("Transpose", in(x),
+                ints("perm", 0, 2, 3, 1)))))), "(MatMul)", "is a constant; it must be computed from the network's input");
+        says(refused("ln-width", convThen((b, x) -> b.node("LayerNormalization", in(x, b.weight("g", 0.5, 8)), i("axis", -1)))),
+                "(LayerNormalization)", "normalises [4, 8, 8] per example from axis -1", "only the channels are supported");
+        says(refused("erf", convThen((b, x) -> b.node("Erf", in(x)))), "(Erf)", "Erf is supported only inside GELU");
+        says(refused("gelu-tanh", convThen((b, x) -> {
+            b.opset = 20;
+            return b.node("Gelu", in(x), s("approximate", "tanh"));
+        })), "(Gelu)", "approximate 'tanh' is not supported");
     }
 
     /** An Expand read by anything but a Mul, one that changes the channels, and a vector reshaped to anything but [C, 1, 1]. */

@@ -332,6 +332,51 @@ class OnnxOpsTest {
                     x = b.node("Flatten", in(b.node("GlobalAveragePool", in(x))));
                     b.node("MatMul", "output", in(x, b.weight("m", 0.3, 3, 2)));
                     return b.output("output", 2);
+                }),
+                new Case("ConvNeXt's channels-last block (opset 17): Transpose to channels-last, LayerNormalization, MatMul with its bias"
+                        + " Add first, GELU as Div-Erf-Add-Mul-Mul, MatMul-Add-Relu, Mul by a per-channel constant, Transpose back, Add", b -> {
+                    b.opset = 17;
+                    b.input("input", 3, 5, 4);
+                    String x = b.node("Conv", in("input", b.weight("stem.weight", 0.5, 6, 3, 3, 3), b.weight("stem.bias", 0.2, 6)),
+                            ints("pads", 1, 1, 1, 1));
+                    String t = b.node("Transpose", in(x), ints("perm", 0, 2, 3, 1));
+                    t = b.node("LayerNormalization", in(t, b.positive("ln.weight", 0.5, 1.5, 6), b.weight("ln.bias", 0.2, 6)),
+                            i("axis", -1), f("epsilon", 1e-6f));
+                    t = b.node("Add", in(b.weight("pw1.bias", 0.2, 12), b.node("MatMul", in(t, b.weight("pw1", 0.4, 6, 12)))));
+                    String d = b.node("Div", in(t, b.constant("sqrt2", new float[] {(float) Math.sqrt(2)})));
+                    String e = b.node("Add", in(b.node("Erf", in(d)), b.constant("one", new float[] {1f})));
+                    t = b.node("Mul", in(b.node("Mul", in(t, e)), b.constant("half", new float[] {0.5f})));
+                    t = b.node("Relu", in(b.node("Add", in(b.node("MatMul", in(t, b.weight("pw2", 0.4, 12, 6))), b.weight("pw2.bias", 0.2, 6)))));
+                    t = b.node("Mul", in(t, b.positive("scale", 0.5, 1.5, 6)));
+                    x = b.node("Add", in(x, b.node("Transpose", in(t), ints("perm", 0, 3, 1, 2))));
+                    x = b.node("Flatten", in(b.node("GlobalAveragePool", in(x))));
+                    b.node("Gemm", "output", in(x, b.weight("fc.weight", 0.3, 3, 6)), i("transB", 1));
+                    return b.output("output", 3);
+                }),
+                new Case("LayerNorm on a vector as opset 13 writes it (ReduceMean, Sub, Pow, ReduceMean, Add, Sqrt, Div; no affine), GELU"
+                        + " written by hand with the Mul by 0.5 first and a Mul by 1/sqrt(2)", b -> {
+                    b.opset = 13;
+                    b.input("input", 7);
+                    String x = b.node("Gemm", in("input", b.weight("fc1.weight", 0.5, 9, 7), b.weight("fc1.bias", 0.3, 9)), i("transB", 1));
+                    String m = b.node("ReduceMean", in(x), ints("axes", -1));
+                    String dv = b.node("Sub", in(x, m));
+                    String v = b.node("ReduceMean", in(b.node("Pow", in(dv, b.constant("two", new float[] {2f})))), ints("axes", -1));
+                    String n = b.node("Div", in(dv, b.node("Sqrt", in(b.node("Add", in(v, b.constant("eps", new float[] {1e-5f})))))));
+                    String h = b.node("Mul", in(n, b.constant("half", new float[] {0.5f})));
+                    String e = b.node("Erf", in(b.node("Mul", in(n, b.constant("rsqrt2", new float[] {(float) (1 / Math.sqrt(2))})))));
+                    String g = b.node("Mul", in(h, b.node("Add", in(b.constant("one", new float[] {1f}), e))));
+                    b.node("Gemm", "output", in(g, b.weight("fc2.weight", 0.3, 3, 9)), i("transB", 1));
+                    return b.output("output", 3);
+                }),
+                new Case("opset 20: Gelu on a map (approximate none), LayerNormalization on a vector without a bias", b -> {
+                    b.opset = 20;
+                    b.input("input", 2, 4, 4);
+                    String x = b.node("Conv", in("input", b.weight("c.weight", 0.5, 5, 2, 3, 3), b.weight("c.bias", 0.5, 5)));
+                    x = b.node("Gelu", in(x), s("approximate", "none"));
+                    x = b.node("Flatten", in(b.node("GlobalAveragePool", in(x))));
+                    x = b.node("LayerNormalization", in(x, b.positive("ln.weight", 0.5, 1.5, 5)), i("axis", 1));
+                    b.node("Gemm", "output", in(x, b.weight("fc.weight", 0.3, 3, 5)), i("transB", 1));
+                    return b.output("output", 3);
                 }));
     }
 
