@@ -26,6 +26,7 @@ import io.prune4j.nn.Graph;
 import io.prune4j.nn.Identity;
 import io.prune4j.nn.Layer;
 import io.prune4j.nn.LayerNorm;
+import io.prune4j.nn.LayerScale;
 import io.prune4j.nn.MaxPool2d;
 import io.prune4j.nn.Mul;
 import io.prune4j.nn.Parameter;
@@ -101,7 +102,7 @@ public final class ModelFile {
 
     /** The layer types this class writes itself; a {@link LayerCodec} cannot take these names. */
     private static final Set<String> BUILT_IN = Set.of("dense", "conv2d", "maxpool2d", "avgpool2d", "globalavgpool", "flatten",
-            "relu", "clamp", "activation", "batchnorm", "layernorm", "add", "mul", "concat", "identity", "slice", "permute", "affine", "prelu", "unflatten");
+            "relu", "clamp", "activation", "batchnorm", "layernorm", "layerscale", "add", "mul", "concat", "identity", "slice", "permute", "affine", "prelu", "unflatten");
     private static final Map<String, LayerCodec<?>> BY_TYPE = new ConcurrentHashMap<>();
     private static final Map<Class<?>, LayerCodec<?>> BY_CLASS = new ConcurrentHashMap<>();
 
@@ -282,6 +283,8 @@ public final class ModelFile {
             } else if (layer instanceof BatchNorm bn) {
                 spec.put("type", "batchnorm").put("name", bn.name()).put("channels", bn.channels()).put("momentum", bn.momentum())
                         .put("eps", bn.eps());
+            } else if (layer instanceof LayerScale ls) {
+                spec.put("type", "layerscale").put("name", ls.name()).put("channels", ls.gamma().size()).put("maps", ls.maps());
             } else if (layer instanceof LayerNorm ln) {
                 spec.put("type", "layernorm").put("name", ln.name()).put("channels", ln.channels()).put("eps", ln.eps());
             } else if (layer instanceof Add a) {
@@ -567,6 +570,16 @@ public final class ModelFile {
                         yield new BatchNorm(name, backend.fromArray(t[0], ch), backend.fromArray(t[1], ch), backend.fromArray(t[2], ch),
                                 backend.fromArray(t[3], ch), (float) requireNumber(file, spec, "momentum", where),
                                 (float) requireNumber(file, spec, "eps", where));
+                    }
+                    case "layerscale" -> {
+                        String name = requireName(file, spec, where);
+                        int ch = requireInt(file, spec, "channels", where);
+                        boolean maps = spec.path("maps").asBoolean(true);
+                        if (shape == null || shape.length != (maps ? 3 : 1) || shape[0] != ch) {
+                            throw new ModelFormatException(file + ": " + where + " (" + name + ") scales " + ch + (maps ? " channels of maps"
+                                    : " features") + " but its input gives " + describeInputs(inputs, shapes));
+                        }
+                        yield new LayerScale(name, backend, c.tensor(name + ".weight", ch), maps);
                     }
                     case "layernorm" -> {
                         String name = requireName(file, spec, where);

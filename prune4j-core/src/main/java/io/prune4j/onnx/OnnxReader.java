@@ -24,6 +24,7 @@ import io.prune4j.nn.GraphBuilder;
 import io.prune4j.nn.Identity;
 import io.prune4j.nn.Layer;
 import io.prune4j.nn.LayerNorm;
+import io.prune4j.nn.LayerScale;
 import io.prune4j.nn.MaxPool2d;
 import io.prune4j.nn.Mul;
 import io.prune4j.nn.PRelu;
@@ -148,6 +149,12 @@ public final class OnnxReader {
      * may read them ({@link #CHANNELS_LAST}).
      */
     private final Set<String> channelsLast = new HashSet<>();
+    /**
+     * Initializers the exporter named (not {@code onnx::…}), and the Identity nodes that pass them on:
+     * a model's parameters and buffers. A Mul by one of them, one value per channel, is a
+     * {@link LayerScale} that trains; other constants stay fixed.
+     */
+    private final Set<String> parameters = new HashSet<>();
     /** Per value, the node that writes it and the first node that reads it, and how many read it (set by {@link #convert}). */
     private Map<String, NodeProto> producers = Map.of();
     private Map<String, NodeProto> firstReaders = Map.of();
@@ -245,6 +252,9 @@ public final class OnnxReader {
                 throw new OnnxFormatException(file + ": two initializers named '" + t.getName() + "'");
             }
             constants.put(t.getName(), Constant.of(file, "initializer '" + t.getName() + "'", t));
+            if (!t.getName().startsWith("onnx::")) {
+                parameters.add(t.getName());
+            }
         }
         ValueInfoProto input = theInput(g);
         int[] shape = inputShape(input);
@@ -530,6 +540,9 @@ public final class OnnxReader {
                 outputsOnly(node, 1);
                 if (constants.containsKey(node.getInput(0))) {
                     alias(node, node.getInput(0)); // a shared initializer (PyTorch de-duplicates equal tensors this way)
+                    if (parameters.contains(node.getInput(0)) && !node.getOutput(0).startsWith("onnx::")) {
+                        parameters.add(node.getOutput(0));
+                    }
                 } else {
                     add(g, node, new Identity(name(node, null), backend), activation(node, 0));
                 }
@@ -831,6 +844,9 @@ public final class OnnxReader {
      * starts no such pattern.
      */
     private boolean decomposedLayerNorm(GraphBuilder g, NodeProto node, Set<NodeProto> absorbed) {
+        if (node.getInputCount() < 1) {
+            return false; // refused in its turn, as any ReduceMean without its input
+        }
         String xv = node.getInput(0);
         String x = activations.get(xv);
         if (x == null || !lastAxisMean(node, g.shape(x).length + 1)) {
@@ -1925,6 +1941,14 @@ public final class OnnxReader {
             throw error(node, "the constant '" + (constFirst ? a : b) + "' must be FLOAT to " + op + " a computed value");
         }
         float[] v = channelsLast.contains(x) ? perChannelLast(node, c, shape) : perChannel(node, c, shape);
+        String init = constFirst ? a : b;
+        if (op.equals("Mul") && v.length == channels && channels > 1 && parameters.contains(init)) {
+            // a Mul by a per-channel parameter of the model (ConvNeXt's layer_scale): it trains, as it did in PyTorch
+            String name = taken.add(init) ? init : name(node, null);
+            record(name, "weight", init);
+            add(g, node, new LayerScale(name, backend, v, shape.length == 3), xName);
+            return true;
+        }
         float[] scale = new float[channels];
         float[] shift = new float[channels];
         for (int k = 0; k < channels; k++) {

@@ -20,6 +20,7 @@ import io.prune4j.nn.Graph;
 import io.prune4j.nn.Identity;
 import io.prune4j.nn.Layer;
 import io.prune4j.nn.LayerNorm;
+import io.prune4j.nn.LayerScale;
 import io.prune4j.nn.MaxPool2d;
 import io.prune4j.nn.Mul;
 import io.prune4j.nn.PRelu;
@@ -53,9 +54,11 @@ import java.util.Set;
  * LeakyRelu, Sigmoid, Tanh, HardSigmoid, HardSwish or Elu (α and β as attributes), MaxPool2d, AvgPool2d,
  * GlobalAvgPool, Flatten, Add (Sum for more than two inputs), Mul, Concat, Identity, ChannelSlice as
  * Slice along axis 1, PermuteChannels (a channel shuffle) as a Gather of its channels, ChannelAffine as a
- * Mul by its scale and an Add of its shift (per channel, each left out when it changes nothing), Unflatten
+ * Mul by its scale and an Add of its shift (per channel, each left out when it changes nothing; the two
+ * as Constant nodes, not initializers, since nothing trains them), Unflatten
  * as a Reshape to {@code [0, -1, 1, 1]}, LayerNorm as LayerNormalization (between Transposes to
- * channels-last and back, for maps), the exact GELU as Div, Erf, Add, Mul and Mul; a fused ReLU is a
+ * channels-last and back, for maps), LayerScale as a Mul by its γ ({@code [C, 1, 1]} or {@code [C]}), the
+ * exact GELU as Div, Erf, Add, Mul and Mul; a fused ReLU is a
  * Relu node after its layer; PRelu as PRelu (its slope {@code [1]}, {@code [C, 1, 1]} or {@code [C]}). The batch extent is symbolic ({@code batch}), so one file runs any
  * batch. Names come from {@link OnnxNames}: an imported model keeps its input, output, node,
  * tensor and initializer names where the node survives; other nodes are written under their prune4j
@@ -188,6 +191,10 @@ public final class OnnxWriter {
                     initializer(name, "running_var", bn.runningVar()))
                     .addAttribute(floatAttr("epsilon", bn.eps()))
                     .addAttribute(floatAttr("momentum", 1 - bn.momentum())));
+        } else if (layer instanceof LayerScale ls) {
+            float[] g = ls.gamma().value().toFloatArray();
+            int[] dims = ls.maps() ? new int[] {g.length, 1, 1} : new int[] {g.length};
+            graph.addNode(node("Mul", name, out, in[0], floats(names.initializer(name, "weight"), g, dims)));
         } else if (layer instanceof LayerNorm ln) {
             layerNorm(ln, in[0], out, maps);
         } else if (layer instanceof Relu) {
@@ -256,11 +263,11 @@ public final class OnnxWriter {
         String x = in;
         if (mul) {
             String scaled = add ? unique(names.outputOf(name + OnnxNames.LINEAR, out + "_scaled")) : out;
-            graph.addNode(node("Mul", name, scaled, x, floats(name + ".scale", scale, dims)));
+            graph.addNode(node("Mul", name, scaled, x, constant(name + ".scale", scale, dims)));
             x = scaled;
         }
         if (add) {
-            graph.addNode(node("Add", mul ? name + "_shift" : name, out, x, floats(name + ".shift", a.shift(), dims)));
+            graph.addNode(node("Add", mul ? name + "_shift" : name, out, x, constant(name + ".shift", a.shift(), dims)));
         }
     }
 
@@ -297,6 +304,25 @@ public final class OnnxWriter {
         graph.addNode(node("Add", name + "_add", plus, erf, scalar(name + ".one", 1f)));
         graph.addNode(node("Mul", name + "_mul", product, in, plus));
         graph.addNode(node("Mul", name + "_half", out, product, scalar(name + ".half", 0.5f)));
+    }
+
+    /**
+     * A Constant node holding {@code values} with extents {@code dims}: a fixed tensor (a
+     * {@link ChannelAffine}'s), which a reader must not take for a trained parameter as it would an
+     * initializer (prune4j's own reader makes a Mul by a named initializer a {@link LayerScale}).
+     */
+    private String constant(String base, float[] values, int[] dims) {
+        String name = unique(base);
+        ByteBuffer b = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        b.asFloatBuffer().put(values);
+        TensorProto.Builder t = TensorProto.newBuilder().setName(name).setDataType(TensorProto.DataType.FLOAT_VALUE)
+                .setRawData(ByteString.copyFrom(b.array()));
+        for (int d : dims) {
+            t.addDims(d);
+        }
+        graph.addNode(node("Constant", name, name).addAttribute(AttributeProto.newBuilder().setName("value")
+                .setType(AttributeProto.AttributeType.TENSOR).setT(t)));
+        return name;
     }
 
     /** A FLOAT initializer of {@code values} with extents {@code dims}. */

@@ -377,14 +377,16 @@ class ModelFileTest {
     }
 
     /**
-     * Layer normalisations (on maps with ConvNeXt's eps, and on a vector with PyTorch's default) save and
-     * load as {@code "layernorm"} entries, γ and β as tensors, with the same outputs bit for bit; an eps
+     * Layer normalisations (on maps with ConvNeXt's eps, and on a vector with PyTorch's default) and a
+     * layer scale save and load as {@code "layernorm"} and {@code "layerscale"} entries, γ and β as
+     * tensors, with the same outputs bit for bit; an eps
      * that is not above 0 is one line naming the file.
      */
     @Test
     void layerNormsRoundTripAndABadEpsIsRefused() throws IOException {
         io.prune4j.nn.GraphBuilder g = Graph.builder(cpu, 9, 2, 4, 4);
         String x = g.add(io.prune4j.nn.LayerNorm.create(cpu, "ln", 5, 1e-6f), g.conv("c0", Graph.INPUT, 5, 3, 1, 1));
+        x = g.add(new io.prune4j.nn.LayerScale("ls", cpu, new float[] {0.5f, -1f, 2f, 0.25f, 1.5f}, true), x);
         String f = g.add(io.prune4j.nn.LayerNorm.create(cpu, "ln2", 5, io.prune4j.nn.LayerNorm.DEFAULT_EPS),
                 g.flatten("flat", g.globalAvgPool("pool", x)));
         g.dense("fc", f, 3);

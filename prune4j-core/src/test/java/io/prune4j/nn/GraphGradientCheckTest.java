@@ -495,7 +495,8 @@ class GraphGradientCheckTest {
     }
 
     /**
-     * Layer normalisation over the channels of maps (ConvNeXt's form) and over a vector, the first
+     * Layer normalisation over the channels of maps (ConvNeXt's form) and over a vector, with a
+     * {@link LayerScale} (ConvNeXt's layer scale, γ of either sign) between; the first normalisation
      * with one channel masked out ({@link LayerNorm#maskChannels}): its statistics then leave that
      * channel out and its output there is 0, which the reference writes as a normalisation over the
      * kept channels alone.
@@ -507,7 +508,7 @@ class GraphGradientCheckTest {
         GraphBuilder g = Graph.builder(cpu, seed, 2, 4, 3);
         String x = g.identity("x", Graph.INPUT);
         String y = g.add(LayerNorm.create(cpu, "ln1", 4, 1e-6f), g.conv("c0", x, 4, 3, 1, 1, 1, false));
-        y = g.relu("r", g.conv("c1", y, 3, 3, 1, 1, 1, false));
+        y = g.relu("r", g.add(new LayerScale("ls", cpu, new float[] {0.5f, -1.5f, 2f}, true), g.conv("c1", y, 3, 3, 1, 1, 1, false)));
         String f = g.add(LayerNorm.create(cpu, "ln2", 3, 1e-5f), g.flatten("flatten", g.globalAvgPool("gap", y)));
         g.dense("fc", f, 2);
         try (Graph net = g.build()) {
@@ -520,7 +521,7 @@ class GraphGradientCheckTest {
             }
             check("LayerNorm masked " + masked + " batch " + batch, net, batch, (p, in) -> {
                 T h = layerNorm(conv(in, w(p, "c0"), b(p, "c0"), 4, 3, 1, 1, 1), w(p, "ln1"), b(p, "ln1"), keep, 1e-6f);
-                h = relu(conv(h, w(p, "c1"), b(p, "c1"), 3, 3, 1, 1, 1));
+                h = relu(scaled(conv(h, w(p, "c1"), b(p, "c1"), 3, 3, 1, 1, 1), w(p, "ls")));
                 return dense(layerNorm(flatten(globalAvgPool(h)), w(p, "ln2"), b(p, "ln2"), new double[] {1, 1, 1}, 1e-5f), w(p, "fc"),
                         b(p, "fc"), 2);
             }, rng);
@@ -550,6 +551,15 @@ class GraphGradientCheckTest {
                     y[at] = keep[c] * (gamma[c] * (x.v()[at] - mean) / Math.sqrt(var + (double) eps) + beta[c]);
                 }
             }
+        }
+        return new T(y, x.b(), x.c(), x.h(), x.w());
+    }
+
+    /** {@code g[c]·x}, channel by channel. */
+    private static T scaled(T x, double[] g) {
+        double[] y = x.v().clone();
+        for (int i = 0; i < y.length; i++) {
+            y[i] *= g[(i / x.spatial()) % x.c()];
         }
         return new T(y, x.b(), x.c(), x.h(), x.w());
     }

@@ -278,8 +278,8 @@ class OnnxBadFileTest {
      * Flatten of it, a Transpose back by another perm, an Add of it and a channels-first map, a
      * constant that is not per channel on the last axis, a MatMul of a constant by it (the product must
      * be the map times the weight); and, without
-     * the Transpose, a LayerNormalization over a map's last axis (its width), a lone Erf, GELU's tanh
-     * approximation. Each is one line naming the node.
+     * the Transpose, a LayerNormalization over a map's last axis (its width), a lone Erf, a ReduceMean
+     * without an input, GELU's tanh approximation. Each is one line naming the node.
      */
     @Test
     void whatAChannelsLastMapAndTheLayerNormsAndGelusReadAre() throws IOException {
@@ -296,6 +296,9 @@ class OnnxBadFileTest {
         says(refused("ln-width", convThen((b, x) -> b.node("LayerNormalization", in(x, b.weight("g", 0.5, 8)), i("axis", -1)))),
                 "(LayerNormalization)", "normalises [4, 8, 8] per example from axis -1", "only the channels are supported");
         says(refused("erf", convThen((b, x) -> b.node("Erf", in(x)))), "(Erf)", "Erf is supported only inside GELU");
+        // the fuzzer's first find in the LayerNorm pattern: a ReduceMean without its input (crash-reducemean-without-inputs)
+        says(refused("mean-no-input", convThen((b, x) -> b.node("Add", in(x, b.node("ReduceMean", in(), ints("axes", -1)))))),
+                "(ReduceMean)", "has 0 inputs, expected 1");
         says(refused("gelu-tanh", convThen((b, x) -> {
             b.opset = 20;
             return b.node("Gelu", in(x), s("approximate", "tanh"));

@@ -105,7 +105,9 @@ class PytorchExportTest {
             assertEquals(orig.getGraph().getOutput(0).getName(), back.getGraph().getOutput(0).getName(), "output name");
             java.util.Set<String> names = new java.util.HashSet<>();
             orig.getGraph().getNodeList().forEach(n -> names.add(n.getName()));
-            long kept = back.getGraph().getNodeList().stream().filter(n -> names.contains(n.getName())).count();
+            // Constant nodes are values, not operations: a fixed per-channel affine map writes its scale and shift as two
+            long kept = back.getGraph().getNodeList().stream().filter(n -> names.contains(n.getName()) || n.getOpType().equals("Constant"))
+                    .count();
             // a LayerNorm of a map is written between two Transposes of its own (the file's may be elsewhere, or shared)
             long transposes = back.getGraph().getNodeList().stream().filter(n -> n.getName().endsWith("_to_channels_last")
                     || n.getName().endsWith("_to_channels_first")).count();
@@ -135,6 +137,7 @@ class PytorchExportTest {
             io.prune4j.nn.Conv2d pw = (io.prune4j.nn.Conv2d) net.layer("features.1.0.block.3");
             assertEquals(1, pw.kernelHeight());
             assertEquals(32, pw.weight().value().dim(0));
+            assertTrue(net.layer("features.1.0.layer_scale") instanceof io.prune4j.nn.LayerScale, "the layer scale trains, as in PyTorch");
             io.prune4j.prune.ChannelGroups groups = io.prune4j.prune.ChannelGroups.of(net);
             java.util.List<String> sizes = groups.prunable().stream().map(gr -> gr.units() + "").sorted().toList();
             // stage 1 (8 channels) and stage 2 (16), each block's hidden 32 and 64

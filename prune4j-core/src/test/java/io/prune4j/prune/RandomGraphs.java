@@ -277,7 +277,7 @@ final class RandomGraphs {
 
     /**
      * ConvNeXt's block: depthwise 3×3 (7×7 in ConvNeXt; the maps here are small), LayerNorm over the
-     * channels, 1×1 expansion, an activation, 1×1 projection back, a fixed per-channel layer scale, added
+     * channels, 1×1 expansion, an activation, 1×1 projection back, a per-channel layer scale (learnt or fixed), added
      * to the input; sometimes a LayerNorm in front (ConvNeXt's downsampling layers start with one).
      */
     private String convnextBlock(String p, String x) {
@@ -288,7 +288,9 @@ final class RandomGraphs {
         String y = g.layerNorm(p + "ln", g.depthwise(p + "dw", x, 3, 1, 1), 1e-6f);
         y = act(p + "pw1.", conv(p + "pw1", y, Math.min(18, c * (2 + rng.nextInt(3))), 1, 1));
         y = conv(p + "pw2", y, c, 1, 1);
-        y = g.add(new ChannelAffine(p + "scale", g.backend(), Check.uniform(rng, c, 2), new float[c], true), y);
+        float[] gamma = Check.uniform(rng, c, 2);
+        y = g.add(rng.nextBoolean() ? new io.prune4j.nn.LayerScale(p + "scale", g.backend(), gamma, true)
+                : new ChannelAffine(p + "scale", g.backend(), gamma, new float[c], true), y);
         return g.add(p + "add", y, x);
     }
 

@@ -7,6 +7,7 @@ import io.prune4j.backend.Backend;
 import io.prune4j.nn.ChannelAffine;
 import io.prune4j.nn.Graph;
 import io.prune4j.nn.GraphBuilder;
+import io.prune4j.nn.LayerScale;
 import io.prune4j.nn.PRelu;
 import io.prune4j.nn.Parameter;
 import io.prune4j.prune.ChannelGroups;
@@ -49,7 +50,7 @@ class GraphLayersCudaTest {
 
     /**
      * A ShuffleNet unit with the affine map in front and PReLUs inside, then a ConvNeXt-like residual
-     * (depthwise, LayerNorm over the channels, 1×1), on {@code [3, 7, 5]} inputs.
+     * (depthwise, LayerNorm over the channels, 1×1, a learnt layer scale), on {@code [3, 7, 5]} inputs.
      */
     private static Graph net(Backend b) {
         GraphBuilder g = Graph.builder(b, 11, 3, 7, 5);
@@ -59,7 +60,8 @@ class GraphLayersCudaTest {
         String y = g.conv("cb", g.slice("b", x, 2, 4), 4, 1, 1, 0, 1, true);
         y = g.add(new PRelu("p1", b, 4, new float[] {0.1f, -0.3f, 0.5f, 0.9f}, true), y);
         x = g.shuffle("sh", g.concat("cat", a, y), 3);
-        x = g.add("res", g.conv("pw", g.layerNorm("ln", g.depthwise("dw", x, 3, 1, 1), 1e-6f), 6, 1, 1, 0, 1, true), x);
+        String pw = g.conv("pw", g.layerNorm("ln", g.depthwise("dw", x, 3, 1, 1), 1e-6f), 6, 1, 1, 0, 1, true);
+        x = g.add("res", g.add(new LayerScale("ls", b, new float[] {0.5f, -1f, 1.5f, 2f, 0.25f, -0.75f}, true), pw), x);
         String f = g.flatten("flatten", g.globalAvgPool("gap", x));
         f = g.add(new ChannelAffine("temp", b, new float[] {0.5f, 1f, 2f, -1f, 1.5f, 0.25f}, new float[6], false), f);
         g.dense("fc", f, 4);
