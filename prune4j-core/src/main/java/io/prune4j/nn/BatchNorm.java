@@ -285,12 +285,8 @@ public final class BatchNorm implements UnaryLayer {
     @Override
     public void maskChannels(Tensor channelMask) {
         Objects.requireNonNull(channelMask, "channelMask");
-        Tensor g = backend.zeros(DType.FLOAT32, channelMask.shape());
-        backend.copy(g, channelMask);
-        gamma.setMask(g);
-        Tensor b = backend.zeros(DType.FLOAT32, channelMask.shape());
-        backend.copy(b, channelMask);
-        beta.setMask(b);
+        gamma.setMask(Workspace.copyOf(backend, channelMask));
+        beta.setMask(Workspace.copyOf(backend, channelMask));
     }
 
     /** Keeps γ, β and the running statistics of the kept channels (the output's selection, else the input's). */
@@ -301,14 +297,8 @@ public final class BatchNorm implements UnaryLayer {
         if (keep == null) {
             return copy();
         }
-        return new BatchNorm(name, gathered(gamma.value(), keep), gathered(beta.value(), keep), gathered(runningMean, keep),
-                gathered(runningVar, keep), momentum, eps);
-    }
-
-    private Tensor gathered(Tensor t, ChannelSelection keep) {
-        Tensor g = backend.zeros(DType.FLOAT32, keep.count());
-        backend.gatherRows(g, t, keep.indices(), 0);
-        return g;
+        return new BatchNorm(name, Workspace.keptChannels(backend, gamma.value(), keep), Workspace.keptChannels(backend, beta.value(), keep),
+                Workspace.keptChannels(backend, runningMean, keep), Workspace.keptChannels(backend, runningVar, keep), momentum, eps);
     }
 
     /** A copy with copies of γ, β and the running statistics; masks are not copied. */

@@ -220,13 +220,8 @@ public final class LayerNorm implements UnaryLayer {
         if (keep == null) {
             return copy();
         }
-        return new LayerNorm(name, gathered(gamma.value(), keep), gathered(beta.value(), keep), eps);
-    }
-
-    private Tensor gathered(Tensor t, ChannelSelection keep) {
-        Tensor g = backend.zeros(DType.FLOAT32, keep.count());
-        backend.gatherRows(g, t, keep.indices(), 0);
-        return g;
+        return new LayerNorm(name, Workspace.keptChannels(backend, gamma.value(), keep), Workspace.keptChannels(backend, beta.value(), keep),
+                eps);
     }
 
     /** A copy with copies of γ and β; masks are not copied. */

@@ -1,7 +1,6 @@
 package io.prune4j.nn;
 
 import io.prune4j.backend.Backend;
-import io.prune4j.tensor.DType;
 import io.prune4j.tensor.Shapes;
 import io.prune4j.tensor.Tensor;
 import java.util.Arrays;
@@ -165,14 +164,7 @@ public final class LayerScale implements UnaryLayer {
         if (keep == null) {
             return copy();
         }
-        Tensor kept = backend.zeros(DType.FLOAT32, keep.count());
-        try (Tensor dst = backend.reshape(kept, keep.count(), 1); Tensor src = backend.reshape(gamma.value(), channels(), 1)) {
-            backend.gatherRows(dst, src, keep.indices(), 0);
-        } catch (RuntimeException e) {
-            kept.close();
-            throw e;
-        }
-        return new LayerScale(name, backend, kept, maps);
+        return new LayerScale(name, backend, Workspace.keptChannels(backend, gamma.value(), keep), maps);
     }
 
     /** A copy with a copy of γ; a mask is not copied. */

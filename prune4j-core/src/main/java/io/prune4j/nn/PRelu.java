@@ -1,7 +1,6 @@
 package io.prune4j.nn;
 
 import io.prune4j.backend.Backend;
-import io.prune4j.tensor.DType;
 import io.prune4j.tensor.Shapes;
 import io.prune4j.tensor.Tensor;
 import java.util.Arrays;
@@ -200,14 +199,7 @@ public final class PRelu implements UnaryLayer {
         if (slope.size() == 1) {
             return new PRelu(name, backend, keep.count(), Workspace.copyOf(backend, slope.value()), maps);
         }
-        Tensor kept = backend.zeros(DType.FLOAT32, keep.count());
-        try (Tensor dst = backend.reshape(kept, keep.count(), 1); Tensor src = backend.reshape(slope.value(), channels, 1)) {
-            backend.gatherRows(dst, src, keep.indices(), 0);
-        } catch (RuntimeException e) {
-            kept.close();
-            throw e;
-        }
-        return new PRelu(name, backend, keep.count(), kept, maps);
+        return new PRelu(name, backend, keep.count(), Workspace.keptChannels(backend, slope.value(), keep), maps);
     }
 
     @Override

@@ -48,6 +48,22 @@ final class Workspace {
         return c;
     }
 
+    /**
+     * A new FLOAT32 tensor {@code [keep.count()]} on {@code backend} holding the entries of the
+     * per-channel {@code t [C]} that {@code keep} selects (a device-side gather; the caller owns it):
+     * what a layer's per-channel parameters become when channels are removed.
+     */
+    static Tensor keptChannels(Backend backend, Tensor t, ChannelSelection keep) {
+        Tensor g = backend.zeros(DType.FLOAT32, keep.count());
+        try {
+            backend.gatherRows(g, t, keep.indices(), 0);
+        } catch (RuntimeException e) {
+            g.close();
+            throw e;
+        }
+        return g;
+    }
+
     static Tensor free(Tensor t) {
         if (t != null) {
             t.close();

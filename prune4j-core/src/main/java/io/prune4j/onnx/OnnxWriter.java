@@ -313,21 +313,20 @@ public final class OnnxWriter {
      */
     private String constant(String base, float[] values, int[] dims) {
         String name = unique(base);
-        ByteBuffer b = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-        b.asFloatBuffer().put(values);
-        TensorProto.Builder t = TensorProto.newBuilder().setName(name).setDataType(TensorProto.DataType.FLOAT_VALUE)
-                .setRawData(ByteString.copyFrom(b.array()));
-        for (int d : dims) {
-            t.addDims(d);
-        }
         graph.addNode(node("Constant", name, name).addAttribute(AttributeProto.newBuilder().setName("value")
-                .setType(AttributeProto.AttributeType.TENSOR).setT(t)));
+                .setType(AttributeProto.AttributeType.TENSOR).setT(floatTensor(name, values, dims))));
         return name;
     }
 
     /** A FLOAT initializer of {@code values} with extents {@code dims}. */
     private String floats(String base, float[] values, int[] dims) {
         String name = unique(base);
+        graph.addInitializer(floatTensor(name, values, dims));
+        return name;
+    }
+
+    /** A FLOAT tensor {@code name} of {@code values} (little-endian raw data) with extents {@code dims}. */
+    private static TensorProto.Builder floatTensor(String name, float[] values, int[] dims) {
         ByteBuffer b = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
         b.asFloatBuffer().put(values);
         TensorProto.Builder t = TensorProto.newBuilder().setName(name).setDataType(TensorProto.DataType.FLOAT_VALUE)
@@ -335,8 +334,7 @@ public final class OnnxWriter {
         for (int d : dims) {
             t.addDims(d);
         }
-        graph.addInitializer(t);
-        return name;
+        return t;
     }
 
     /** An activation's node, with its α (and HardSigmoid's β) as attributes. */
