@@ -61,6 +61,9 @@ for a model in eval mode keeps BatchNormalization nodes (inference form, trainin
                      LayerNormalization, Transpose; the block's channels-last Linear layers (MatMul, Add), GELU (Div, Erf,
                      Add, Mul, Mul), layer scale. Input 3x16x16. At opset 13 each LayerNorm is nine nodes (ReduceMean, Sub,
                      Pow, ReduceMean, Add, Sqrt, Div, Mul, Add).
+  convnext_original  the original ConvNeXt code's block: a LayerNorm over the channels of a channels-first map written
+                     out by hand (ReduceMean over axis 1, ...), the block's channels-last nn.LayerNorm, Linear
+                     layers and gamma parameter. Input 3x12x12.
   gelu_layernorm     nn.GELU and F.gelu on maps, nn.LayerNorm over a vector's features, and GELU written by hand
                      (x * 0.5 * (1 + erf(x / sqrt(2)))). Opset 17 only. Input 3x8x8.
   se_view            SENet's squeeze-and-excitation as its PyTorch code writes it (view, Linear, Sigmoid,
@@ -438,6 +441,54 @@ class GeluLayerNorm(nn.Module):
         return self.fc2(h)
 
 
+class LayerNormFirst(nn.Module):
+    """The channels-first LayerNorm of the original ConvNeXt code (and of many models that copy it):
+       u = x.mean(1, keepdim=True); s = (x - u).pow(2).mean(1, keepdim=True); (x - u) / sqrt(s + eps),
+       then weight[:, None, None] * x + bias[:, None, None]; written out by hand, so every opset gets
+       the nine nodes."""
+
+    def __init__(self, c, eps=1e-6):
+        super().__init__()
+        self.weight = nn.Parameter(torch.empty(c).uniform_(0.5, 1.5))
+        self.bias = nn.Parameter(torch.empty(c).normal_(0, 0.1))
+        self.eps = eps
+
+    def forward(self, x):
+        u = x.mean(1, keepdim=True)
+        s = (x - u).pow(2).mean(1, keepdim=True)
+        x = (x - u) / torch.sqrt(s + self.eps)
+        return self.weight[:, None, None] * x + self.bias[:, None, None]
+
+
+class ConvNextOriginal(nn.Module):
+    """A block as the original ConvNeXt code writes it: 7x7 depthwise conv, permute to channels-last,
+       nn.LayerNorm, Linear 4x, nn.GELU, Linear, gamma * x (a parameter, channels-last), permute back,
+       residual; a channels-first LayerNorm (LayerNormFirst) after the stem and before the head."""
+
+    def __init__(self, cin=3, c=8, classes=10):
+        super().__init__()
+        self.stem = nn.Conv2d(cin, c, 2, stride=2)
+        self.norm0 = LayerNormFirst(c)
+        self.dw = nn.Conv2d(c, c, 7, padding=3, groups=c)
+        self.norm = nn.LayerNorm(c, eps=1e-6)
+        self.pw1 = nn.Linear(c, 4 * c)
+        self.act = nn.GELU()
+        self.pw2 = nn.Linear(4 * c, c)
+        self.gamma = nn.Parameter(torch.empty(c).uniform_(0.5, 1.5))
+        self.norm1 = LayerNormFirst(c)
+        self.head = nn.Linear(c, classes)
+        with torch.no_grad():
+            self.norm.weight.uniform_(0.5, 1.5)
+            self.norm.bias.normal_(0, 0.1)
+
+    def forward(self, x):
+        x = self.norm0(self.stem(x))
+        y = self.dw(x).permute(0, 2, 3, 1)
+        y = self.gamma * self.pw2(self.act(self.pw1(self.norm(y))))
+        x = self.norm1(x + y.permute(0, 3, 1, 2))
+        return self.head(x.mean([-2, -1]))
+
+
 class FmnistSmall(nn.Module):
     def __init__(self, classes=10):
         super().__init__()
@@ -716,6 +767,15 @@ def main():
                    "LayerNorm over the 12 features (LayerNormalization at opset 17), GELU by hand x * 0.5 * (1 + erf(x / sqrt(2))) "
                    "(the Mul by 0.5 first), Gemm",
                    opsets=(17,), check=lambda m: check_ops(m, {"Erf", "LayerNormalization"}), **common)
+
+    if want("convnext_original"):
+        torch.manual_seed(115)
+        export_all("convnext_original", ConvNextOriginal().eval(), seeded_input((3, 3, 12, 12), 2115),
+                   "a block as the original ConvNeXt code writes it: stem Conv 2x2 s2, a channels-first LayerNorm written out "
+                   "(ReduceMean over axis 1, Sub, Pow, ReduceMean, Add, Sqrt, Div, Mul by weight[:, None, None], Add), depthwise "
+                   "7x7, Transpose to channels-last, LayerNorm, MatMul-Add, GELU, MatMul-Add, Mul by gamma (channels-last), "
+                   "Transpose back, Add, the channels-first LayerNorm again, ReduceMean over [-2, -1], Gemm",
+                   check=lambda m: check_ops(m, {"ReduceMean", "Pow", "Sqrt", "Erf", "Transpose"}), **common)
 
     if want("fmnist_small"):
         model, x, labels, acc, loss, seconds, epochs = train_fmnist_small()

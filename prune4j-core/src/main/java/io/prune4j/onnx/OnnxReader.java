@@ -836,12 +836,14 @@ public final class OnnxReader {
     }
 
     /**
-     * LayerNorm over the last axis as PyTorch writes it below opset 17, read from its first node, the
-     * ReduceMean of {@code x} over the last axis: {@code d = x − mean(x)}, {@code d / sqrt(mean(d^2) + eps)},
-     * then a Mul by γ and an Add of β (both constants of one value per channel) when the layer has them,
-     * each intermediate read only inside the pattern. {@code x} is a channels-last map or
-     * {@code [batch, features]}; the output keeps its layout. False, adding nothing, when {@code node}
-     * starts no such pattern.
+     * LayerNorm over the channels written out as nodes, read from its first node, the ReduceMean of
+     * {@code x} over the channel axis: {@code d = x − mean(x)}, {@code d / sqrt(mean(d^2) + eps)}, then a
+     * Mul by γ and an Add of β (both constants of one value per channel) when the layer has them, each
+     * intermediate read only inside the pattern. This is how PyTorch exports {@code nn.LayerNorm} below
+     * opset 17 (over the last axis: of a channels-last map or of {@code [batch, features]}) and, at any
+     * opset, the channels-first LayerNorm the original ConvNeXt code writes by hand (over axis 1 of a
+     * {@code [batch, C, H, W]} map, γ and β {@code [C, 1, 1]}). The output keeps the input's layout.
+     * False, adding nothing, when {@code node} starts no such pattern.
      */
     private boolean decomposedLayerNorm(GraphBuilder g, NodeProto node, Set<NodeProto> absorbed) {
         if (node.getInputCount() < 1) {
@@ -849,14 +851,17 @@ public final class OnnxReader {
         }
         String xv = node.getInput(0);
         String x = activations.get(xv);
-        if (x == null || !lastAxisMean(node, g.shape(x).length + 1)) {
+        if (x == null) {
             return false;
         }
         boolean last = channelsLast.contains(xv);
         int[] shape = g.shape(x);
-        if (!(last ? shape.length == 3 : shape.length == 1)) {
+        // the channel axis: the last of a channels-last map or of a vector, axis 1 of a channels-first map
+        int axis = last || shape.length == 1 ? shape.length : shape.length == 3 ? 1 : -1;
+        if (axis < 0 || !channelMean(node, shape.length + 1, axis)) {
             return false;
         }
+        boolean first = !last && shape.length == 3;
         NodeProto sub = soleReader(node.getOutput(0), "Sub");
         if (sub == null || !sub.getInput(0).equals(xv) || !sub.getInput(1).equals(node.getOutput(0))) {
             return false;
@@ -878,7 +883,7 @@ public final class OnnxReader {
             return false;
         }
         NodeProto mean2 = soleReader(pow.getOutput(0), "ReduceMean");
-        if (mean2 == null || !lastAxisMean(mean2, shape.length + 1)) {
+        if (mean2 == null || !channelMean(mean2, shape.length + 1, axis)) {
             return false;
         }
         NodeProto addEps = soleReader(mean2.getOutput(0), "Add");
@@ -889,9 +894,9 @@ public final class OnnxReader {
         }
         int c = shape[0];
         NodeProto mulGamma = soleReader(div.getOutput(0), "Mul");
-        float[] gamma = mulGamma == null ? null : channelConstant(other(mulGamma, div.getOutput(0)), c);
+        float[] gamma = mulGamma == null ? null : channelConstant(other(mulGamma, div.getOutput(0)), c, first);
         NodeProto addBeta = gamma == null ? null : soleReader(mulGamma.getOutput(0), "Add");
-        float[] beta = addBeta == null ? null : channelConstant(other(addBeta, mulGamma.getOutput(0)), c);
+        float[] beta = addBeta == null ? null : channelConstant(other(addBeta, mulGamma.getOutput(0)), c, first);
         List<NodeProto> chain = new ArrayList<>(List.of(sub, pow, mean2, addEps, sqrt, div));
         NodeProto end = div;
         if (gamma != null) {
@@ -913,7 +918,8 @@ public final class OnnxReader {
         }
         absorbed.addAll(chain);
         String gammaName = end != div ? other(mulGamma, div.getOutput(0)) : null;
-        String name = name(node, gammaName);
+        // a hand-written LayerNorm's γ is often folded into an onnx::… constant: its module then names it, from the node's scope
+        String name = name(node, gammaName != null && !gammaName.startsWith("onnx::") ? gammaName : scopeWeight(node));
         if (gammaName != null) {
             record(name, "weight", gammaName);
         }
@@ -929,8 +935,22 @@ public final class OnnxReader {
         return true;
     }
 
-    /** Whether a ReduceMean takes the mean over the last of {@code rank} axes, keeping it (its axes as an attribute or, from opset 18, an input). */
-    private boolean lastAxisMean(NodeProto n, int rank) {
+    /**
+     * {@code module.weight} for the module PyTorch's exporter names as the last scope of a node's name
+     * ({@code /norm0/ReduceMean} → {@code norm0.weight}; {@code /features/features.0/features.0.1/ReduceMean}
+     * → {@code features.0.1.weight}), or null for a name without a scope.
+     */
+    private static String scopeWeight(NodeProto n) {
+        String[] parts = n.getName().split("/");
+        return n.getName().startsWith("/") && parts.length >= 3 && !parts[parts.length - 2].isEmpty()
+                ? parts[parts.length - 2] + ".weight" : null;
+    }
+
+    /**
+     * Whether a ReduceMean takes the mean over axis {@code axis} alone of a rank-{@code rank} tensor
+     * (written as it or as {@code axis − rank}), keeping it (its axes an attribute or, from opset 18, an input).
+     */
+    private boolean channelMean(NodeProto n, int rank, int axis) {
         long[] axes;
         if (opset < 18) {
             axes = n.getInputCount() == 1 ? intsAttr(n, "axes", null) : null;
@@ -938,7 +958,7 @@ public final class OnnxReader {
             Constant a = n.getInputCount() == 2 ? constants.get(n.getInput(1)) : null;
             axes = a == null ? null : a.ints();
         }
-        return axes != null && axes.length == 1 && (axes[0] == -1 || axes[0] == rank - 1) && intAttr(n, "keepdims", 1) == 1;
+        return axes != null && axes.length == 1 && (axes[0] == axis || axes[0] == axis - rank) && intAttr(n, "keepdims", 1) == 1;
     }
 
     /** The nodes that read {@code v}. */
@@ -952,11 +972,18 @@ public final class OnnxReader {
         return out;
     }
 
-    /** The values of constant {@code v} when it holds one FLOAT per channel ({@code [c]}, or {@code [1, …, 1, c]}); else null. */
-    private float[] channelConstant(String v, int c) {
+    /**
+     * The values of constant {@code v} when it holds one FLOAT per channel, the channels last
+     * ({@code [c]}, {@code [1, …, 1, c]}) or, for a channels-first map ({@code first}), third from last
+     * ({@code [c, 1, 1]}, {@code [1, c, 1, 1]}); else null.
+     */
+    private float[] channelConstant(String v, int c, boolean first) {
         Constant k = constants.get(v);
-        return k != null && k.floats != null && k.floats.length == c && k.dims.length >= 1 && k.dims[k.dims.length - 1] == c ? k.floats
-                : null;
+        int at = k == null ? -1 : k.dims.length - (first ? 3 : 1);
+        if (k == null || k.floats == null || k.floats.length != c || at < 0 || k.dims[at] != c) {
+            return null;
+        }
+        return k.floats;
     }
 
     /** Constant input {@code input}: FLOAT, {@code c} values, of shape {@code [c]} or {@code [1, …, 1, c]}. */

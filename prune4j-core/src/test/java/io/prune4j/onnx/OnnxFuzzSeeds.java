@@ -17,7 +17,8 @@ public final class OnnxFuzzSeeds {
             "ceil-pools-reducemean", "reducemean-opset18", "activations-defaults", "activations-attributes", "silu-mul", "se-hardsigmoid",
             "se-sigmoid", "mul-same-shape", "softmax", "logsoftmax", "split-shuffle-opset11", "split-slice-arithmetic",
             "split-outputs-opset18", "opset21-shuffle", "opset22-ops", "global-max",
-            "reducemax-opset13", "shared-initializer", "channels-last-block", "layernorm-opset13-gelu", "opset20-gelu-layernorm");
+            "reducemax-opset13", "shared-initializer", "channels-last-block", "layernorm-opset13-gelu", "layernorm-first-opset18",
+            "opset20-gelu-layernorm");
 
     private OnnxFuzzSeeds() {}
 

@@ -368,6 +368,20 @@ class OnnxOpsTest {
                     b.node("Gemm", "output", in(g, b.weight("fc2.weight", 0.3, 3, 9)), i("transB", 1));
                     return b.output("output", 3);
                 }),
+                new Case("a channels-first LayerNorm written out as the original ConvNeXt code does, at opset 18 (the axes of"
+                        + " ReduceMean an input): mean over axis 1, Sub, Pow, mean, Add, Sqrt, Div, Mul by [C, 1, 1] first, Add", b -> {
+                    b.opset = 18;
+                    b.input("input", 2, 5, 5);
+                    String x = b.node("Conv", in("input", b.weight("c.weight", 0.5, 6, 2, 3, 3), b.weight("c.bias", 0.5, 6)));
+                    String axes = b.ints("axes", new long[] {1}, 1);
+                    String dv = b.node("Sub", in(x, b.node("ReduceMean", in(x, axes))));
+                    String v = b.node("ReduceMean", in(b.node("Pow", in(dv, b.constant("two", new float[] {2f}))), axes));
+                    String n = b.node("Div", in(dv, b.node("Sqrt", in(b.node("Add", in(v, b.constant("eps", new float[] {1e-6f})))))));
+                    n = b.node("Add", in(b.node("Mul", in(b.positive("onnx::Mul_7", 0.5, 1.5, 6, 1, 1), n)), b.weight("onnx::Add_8", 0.2, 6, 1, 1)));
+                    x = b.node("Flatten", in(b.node("GlobalAveragePool", in(n))));
+                    b.node("Gemm", "output", in(x, b.weight("fc.weight", 0.3, 3, 6)), i("transB", 1));
+                    return b.output("output", 3);
+                }),
                 new Case("opset 20: Gelu on a map (approximate none), LayerNormalization on a vector without a bias", b -> {
                     b.opset = 20;
                     b.input("input", 2, 4, 4);

@@ -54,6 +54,8 @@ class PytorchExportTest {
                     l.add("convnext_mini.op13.onnx");
                     l.add("convnext_mini.op17.onnx");
                     l.add("gelu_layernorm.op17.onnx");
+                    l.add("convnext_original.op13.onnx");
+                    l.add("convnext_original.op17.onnx");
                     return l.stream();
                 }));
     }
