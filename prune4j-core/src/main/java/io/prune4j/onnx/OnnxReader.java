@@ -159,6 +159,8 @@ public final class OnnxReader {
     private Map<String, NodeProto> producers = Map.of();
     private Map<String, NodeProto> firstReaders = Map.of();
     private Map<String, Integer> readerCounts = Map.of();
+    /** Per value, the nodes that read it, each once, in graph order (set by {@link #convert}). */
+    private final Map<String, List<NodeProto>> readersByValue = new HashMap<>();
     /** The graph's output, and the Softmax or LogSoftmax taken off it (see {@link OutputFunction}). */
     private String graphOutput;
     private OutputFunction function = OutputFunction.NONE;
@@ -276,6 +278,10 @@ public final class OnnxReader {
             for (NodeProto n : nodes) {
                 for (String in : n.getInputList()) {
                     firstReader.putIfAbsent(in, n);
+                    List<NodeProto> r = readersByValue.computeIfAbsent(in, k -> new ArrayList<>());
+                    if (r.isEmpty() || r.get(r.size() - 1) != n) {
+                        r.add(n); // a node that reads a value twice is listed once: its inputs are walked together
+                    }
                 }
                 for (String o : n.getOutputList()) {
                     producer.put(o, n);
@@ -586,7 +592,7 @@ public final class OnnxReader {
                 }
                 finite(node, "slope", c.floats);
                 int[] shape = g.shape(x);
-                float[] slope = perChannel(node, c, shape);
+                float[] slope = perChannel(node, c, shape, false);
                 String name = name(node, node.getInput(1));
                 record(name, "weight", node.getInput(1));
                 add(g, node, new PRelu(name, backend, shape[0], slope, shape.length == 3), x);
@@ -824,9 +830,9 @@ public final class OnnxReader {
             throw error(node, "stash_type " + intAttr(node, "stash_type", 1) + " is not supported (1, float statistics, is)");
         }
         int c = shape[0];
-        float[] gamma = channelVector(node, 1, "scale", c);
+        float[] gamma = channelVector(node, 1, "scale", shape);
         boolean hasBias = node.getInputCount() > 2 && !node.getInput(2).isEmpty();
-        float[] beta = hasBias ? channelVector(node, 2, "bias", c) : new float[c];
+        float[] beta = hasBias ? channelVector(node, 2, "bias", shape) : new float[c];
         String name = name(node, node.getInput(1));
         record(name, "weight", node.getInput(1));
         if (hasBias) {
@@ -861,7 +867,6 @@ public final class OnnxReader {
         if (axis < 0 || !channelMean(node, shape.length + 1, axis)) {
             return false;
         }
-        boolean first = !last && shape.length == 3;
         NodeProto sub = soleReader(node.getOutput(0), "Sub");
         if (sub == null || !sub.getInput(0).equals(xv) || !sub.getInput(1).equals(node.getOutput(0))) {
             return false;
@@ -894,9 +899,9 @@ public final class OnnxReader {
         }
         int c = shape[0];
         NodeProto mulGamma = soleReader(div.getOutput(0), "Mul");
-        float[] gamma = mulGamma == null ? null : channelConstant(other(mulGamma, div.getOutput(0)), c, first);
+        float[] gamma = mulGamma == null ? null : channelConstant(other(mulGamma, div.getOutput(0)), shape, last);
         NodeProto addBeta = gamma == null ? null : soleReader(mulGamma.getOutput(0), "Add");
-        float[] beta = addBeta == null ? null : channelConstant(other(addBeta, mulGamma.getOutput(0)), c, first);
+        float[] beta = addBeta == null ? null : channelConstant(other(addBeta, mulGamma.getOutput(0)), shape, last);
         List<NodeProto> chain = new ArrayList<>(List.of(sub, pow, mean2, addEps, sqrt, div));
         NodeProto end = div;
         if (gamma != null) {
@@ -910,11 +915,8 @@ public final class OnnxReader {
             gamma = new float[c];
             Arrays.fill(gamma, 1f);
         }
-        for (NodeProto n : chain) {
-            if (!n.getDomain().isEmpty() && !n.getDomain().equals("ai.onnx") || n.getOutputCount() != 1
-                    || n != mean2 && n.getAttributeCount() != 0) {
-                return false;
-            }
+        if (!chain.stream().allMatch(n -> n == mean2 || plain(n))) {   // mean2's attributes are channelMean's to check
+            return false;
         }
         absorbed.addAll(chain);
         String gammaName = end != div ? other(mulGamma, div.getOutput(0)) : null;
@@ -948,9 +950,14 @@ public final class OnnxReader {
 
     /**
      * Whether a ReduceMean takes the mean over axis {@code axis} alone of a rank-{@code rank} tensor
-     * (written as it or as {@code axis − rank}), keeping it (its axes an attribute or, from opset 18, an input).
+     * (written as it or as {@code axis − rank}), keeping it (its axes an attribute or, from opset 18, an
+     * input), with one output and no attribute ReduceMean does not have.
      */
     private boolean channelMean(NodeProto n, int rank, int axis) {
+        if (!n.getDomain().isEmpty() && !n.getDomain().equals("ai.onnx") || n.getOutputCount() != 1 || n.getAttributeList().stream()
+                .anyMatch(a -> !Set.of("axes", "keepdims", "noop_with_empty_axes").contains(a.getName()))) {
+            return false;   // read (and refused) as a ReduceMean in its turn
+        }
         long[] axes;
         if (opset < 18) {
             axes = n.getInputCount() == 1 ? intsAttr(n, "axes", null) : null;
@@ -961,36 +968,31 @@ public final class OnnxReader {
         return axes != null && axes.length == 1 && (axes[0] == axis || axes[0] == axis - rank) && intAttr(n, "keepdims", 1) == 1;
     }
 
-    /** The nodes that read {@code v}. */
+    /** The nodes that read {@code v}, each once, in graph order. */
     private List<NodeProto> readersOf(String v) {
-        List<NodeProto> out = new ArrayList<>();
-        for (NodeProto n : producers.values()) {
-            if (n.getInputList().contains(v) && !out.contains(n)) {
-                out.add(n);
-            }
-        }
-        return out;
+        return readersByValue.getOrDefault(v, List.of());
     }
 
     /**
-     * The values of constant {@code v} when it holds one FLOAT per channel, the channels last
-     * ({@code [c]}, {@code [1, …, 1, c]}) or, for a channels-first map ({@code first}), third from last
-     * ({@code [c, 1, 1]}, {@code [1, c, 1, 1]}); else null.
+     * The values of constant {@code v} when it holds one FLOAT per channel of {@code [batch, …shape]}
+     * (as {@link #perChannelValues} broadcasts it, {@code channelsLast} for a map seen channels-last);
+     * else null.
      */
-    private float[] channelConstant(String v, int c, boolean first) {
+    private float[] channelConstant(String v, int[] shape, boolean channelsLast) {
         Constant k = constants.get(v);
-        int at = k == null ? -1 : k.dims.length - (first ? 3 : 1);
-        if (k == null || k.floats == null || k.floats.length != c || at < 0 || k.dims[at] != c) {
-            return null;
-        }
-        return k.floats;
+        float[] f = k == null ? null : perChannelValues(k, shape, channelsLast);
+        return f != null && f.length == shape[0] ? f : null;
     }
 
-    /** Constant input {@code input}: FLOAT, {@code c} values, of shape {@code [c]} or {@code [1, …, 1, c]}. */
-    private float[] channelVector(NodeProto node, int input, String what, int c) {
+    /**
+     * Constant input {@code input} of a LayerNormalization over the channels of {@code [batch, …shape]}
+     * (the last axis): FLOAT, one value per channel ({@code [C]}, {@code [1, …, 1, C]}); else an error.
+     */
+    private float[] channelVector(NodeProto node, int input, String what, int[] shape) {
         Constant k = constant(node, input, what);
-        boolean ok = k.floats != null && k.floats.length == c && k.dims.length >= 1 && k.dims[k.dims.length - 1] == c;
-        if (!ok) {
+        int c = shape[0];
+        float[] f = perChannelValues(k, shape, true);
+        if (f == null || f.length != c) {
             throw error(node, what + " '" + node.getInput(input) + "' has shape " + Arrays.toString(k.dims) + (k.floats == null ? " (not FLOAT)"
                     : "") + "; expected FLOAT [" + c + "], one per channel");
         }
@@ -1071,10 +1073,8 @@ public final class OnnxReader {
         if (end == null) {
             return false;
         }
-        for (NodeProto n : chain) {
-            if (!n.getDomain().isEmpty() && !n.getDomain().equals("ai.onnx") || n.getAttributeCount() != 0 || n.getOutputCount() != 1) {
-                return false;
-            }
+        if (!chain.stream().allMatch(OnnxReader::plain)) {
+            return false;
         }
         absorbed.addAll(chain);
         NodeProto erf = chain.stream().filter(n -> n.getOpType().equals("Erf")).findFirst().orElseThrow();
@@ -1157,6 +1157,14 @@ public final class OnnxReader {
             default -> n == 2;
         };
         return ok ? r : null;
+    }
+
+    /**
+     * Whether a node of a pattern (GELU's, LayerNorm's) is what the pattern takes it for: of the
+     * default domain, without attributes (which could change what it computes), with one output.
+     */
+    private static boolean plain(NodeProto n) {
+        return (n.getDomain().isEmpty() || n.getDomain().equals("ai.onnx")) && n.getAttributeCount() == 0 && n.getOutputCount() == 1;
     }
 
     /** Whether {@code reader} is the one reader of {@code v}. */
@@ -1967,7 +1975,7 @@ public final class OnnxReader {
         if (c.floats == null) {
             throw error(node, "the constant '" + (constFirst ? a : b) + "' must be FLOAT to " + op + " a computed value");
         }
-        float[] v = channelsLast.contains(x) ? perChannelLast(node, c, shape) : perChannel(node, c, shape);
+        float[] v = perChannel(node, c, shape, channelsLast.contains(x));
         String init = constFirst ? a : b;
         if (op.equals("Mul") && v.length == channels && channels > 1 && parameters.contains(init)) {
             // a Mul by a per-channel parameter of the model (ConvNeXt's layer_scale): it trains, as it did in PyTorch
@@ -2003,47 +2011,45 @@ public final class OnnxReader {
     }
 
     /**
-     * The values of constant {@code c} broadcast against a channels-last map {@code [batch, H, W, C]}
-     * ({@code shape} the channels-first {@code [C, H, W]}): one, or one per channel ({@code [C]},
-     * {@code [1, C]}, …, the channels last); else an error.
+     * The values of constant {@code c} broadcast against {@code [batch, …shape]} (a value of the
+     * network, {@code channelsLast} when it is a map seen channels-last): one, or one per channel;
+     * else an error naming the shapes.
      */
-    private float[] perChannelLast(NodeProto node, Constant c, int[] shape) {
-        int[] d = c.dims;
-        long n = 1;
-        for (int e : d) {
-            n *= e;
+    private float[] perChannel(NodeProto node, Constant c, int[] shape, boolean channelsLast) {
+        float[] v = perChannelValues(c, shape, channelsLast);
+        if (v != null) {
+            return v;
         }
-        boolean ok = d.length <= 4 && (n == 1 || d.length >= 1 && d[d.length - 1] == shape[0] && n == shape[0]);
-        if (!ok) {
-            throw error(node, "a constant of shape " + Arrays.toString(d) + " against a channels-last [" + shape[1] + ", " + shape[2] + ", "
-                    + shape[0] + "] per example is not supported; only one value or one per channel (e.g. [" + shape[0] + "]) is");
+        if (channelsLast) {
+            throw error(node, "a constant of shape " + Arrays.toString(c.dims) + " against a channels-last [" + shape[1] + ", " + shape[2]
+                    + ", " + shape[0] + "] per example is not supported; only one value or one per channel (e.g. [" + shape[0] + "]) is");
         }
-        return c.floats;
+        throw error(node, "a constant of shape " + Arrays.toString(c.dims) + " against " + Arrays.toString(shape) + " per example is not"
+                + " supported; only one value or one per channel (e.g. " + (shape.length == 3 ? "[" + shape[0] + ", 1, 1]" : "[" + shape[0]
+                + "]") + ") is");
     }
 
-    /** The values of constant {@code c} broadcast against {@code [batch, …shape]}: one, or one per channel; else an error. */
-    private float[] perChannel(NodeProto node, Constant c, int[] shape) {
+    /**
+     * The values of constant {@code c} when it broadcasts against {@code [batch, …shape]} as one value
+     * or one per channel: right-aligned, every extent 1 but the channel one, which is C. The channel is
+     * dimension 1, or the last of a map seen channels-last ({@code [batch, H, W, C]}, {@code shape}
+     * being the channels-first {@code [C, H, W]}). Null when it does not, or is not FLOAT.
+     */
+    private static float[] perChannelValues(Constant c, int[] shape, boolean channelsLast) {
+        if (c.floats == null) {
+            return null;
+        }
         int rank = shape.length + 1;
         int[] d = c.dims;
-        long n = 1;
-        for (int e : d) {
-            n *= e;
-        }
-        if (n == 1 && d.length <= rank) {
+        if (c.floats.length == 1 && d.length <= rank) {
             return c.floats;
         }
-        // right-aligned against [batch, C, H, W] or [batch, C]: every extent 1 but the channel one, which is C
-        int channelAxis = d.length - (rank - 1);
+        int channelAxis = channelsLast ? d.length - 1 : d.length - (rank - 1);
         boolean ok = d.length <= rank && channelAxis >= 0 && d[channelAxis] == shape[0];
         for (int i = 0; ok && i < d.length; i++) {
             ok = i == channelAxis || d[i] == 1;
         }
-        if (!ok) {
-            throw error(node, "a constant of shape " + Arrays.toString(d) + " against " + Arrays.toString(shape) + " per example is not"
-                    + " supported; only one value or one per channel (e.g. " + (shape.length == 3 ? "[" + shape[0] + ", 1, 1]" : "[" + shape[0]
-                    + "]") + ") is");
-        }
-        return c.floats;
+        return ok ? c.floats : null;
     }
 
     /**
