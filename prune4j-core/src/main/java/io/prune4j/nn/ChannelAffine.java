@@ -131,12 +131,7 @@ public final class ChannelAffine implements UnaryLayer {
 
     @Override
     public int[] outputShape(int[] in) {
-        Objects.requireNonNull(in, "in");
-        if (in.length != (maps ? 3 : 1) || in[0] != scale.length) {
-            throw new IllegalArgumentException(describe() + " takes " + (maps ? "[" + scale.length + ", H, W] maps" : "[" + scale.length
-                    + "] vectors") + ", got " + Arrays.toString(in));
-        }
-        return in.clone();
+        return PerChannel.outputShape(describe(), scale.length, maps, in);
     }
 
     @Override

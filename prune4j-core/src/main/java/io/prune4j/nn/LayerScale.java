@@ -96,12 +96,7 @@ public final class LayerScale implements UnaryLayer {
 
     @Override
     public int[] outputShape(int[] in) {
-        Objects.requireNonNull(in, "in");
-        if (in.length != (maps ? 3 : 1) || in[0] != channels()) {
-            throw new IllegalArgumentException(describe() + " takes " + (maps ? "[" + channels() + ", H, W] maps" : "[" + channels()
-                    + "] vectors") + ", got " + Arrays.toString(in));
-        }
-        return in.clone();
+        return PerChannel.outputShape(describe(), channels(), maps, in);
     }
 
     @Override
