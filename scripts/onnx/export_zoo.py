@@ -3,8 +3,9 @@
 
 For each model, OUTDIR/<name>.op<opset>.onnx for opsets 13 and 17, BatchNorm kept
 (TrainingMode.PRESERVE), a symbolic batch, input `input` [batch, 3, S, S] and output `output`; S is
-64 (224 for AlexNet and VGG, whose classifiers expect 7x7 or 6x6 maps). Weights are torchvision's
-initialisation after torch.manual_seed(0): nothing is downloaded, and accuracy means nothing here;
+64 (96 for Inception v3, which needs 75 at least; 224 for AlexNet and VGG, whose classifiers expect
+7x7 or 6x6 maps). Weights are torchvision's initialisation after torch.manual_seed(0): nothing is
+downloaded, and accuracy means nothing here;
 `scripts/onnx/zoo.sh` runs prune4j's import, a 50% magnitude prune and `--verify` on each file.
 
 The files are not committed (up to 500 MB in all). Run:
@@ -31,6 +32,7 @@ ZOO = {
     "regnet_y_400mf": (M.regnet_y_400mf, 64), "densenet121": (M.densenet121, 64),
     "squeezenet1_1": (M.squeezenet1_1, 64), "shufflenet_v2_x0_5": (M.shufflenet_v2_x0_5, 64),
     "googlenet": (lambda **k: M.googlenet(aux_logits=False, init_weights=True, **k), 64),
+    "inception_v3": (lambda **k: M.inception_v3(aux_logits=False, init_weights=True, **k), 96),
     "alexnet": (M.alexnet, 224), "vgg11_bn": (M.vgg11_bn, 224), "convnext_tiny": (M.convnext_tiny, 64),
 }
 

@@ -345,6 +345,13 @@ P4J_API int p4j_avg_pool2d(float* y, const float* x, int planes, int h, int w, i
  * input position adding dy / divisor of the windows that cover it in output order (no atomics). */
 P4J_API int p4j_avg_pool2d_backward(float* dx, const float* dy, int planes, int h, int w, int window, int stride,
                                     int pad, int count_include_pad, void* stream);
+/* Zero padding: y[planes, hp, wp] gets x[planes, h, w] at row top, column left (top + h <= hp, left + w
+ * <= wp) and zeros elsewhere; y may not be x. */
+P4J_API int p4j_zero_pad2d(float* y, const float* x, int planes, int h, int w, int top, int left, int hp, int wp,
+                           void* stream);
+/* The gradient of p4j_zero_pad2d, a crop: dx[planes, h, w] gets dy[planes, hp, wp]'s window at (top, left). */
+P4J_API int p4j_zero_pad2d_backward(float* dx, const float* dy, int planes, int h, int w, int top, int left, int hp,
+                                    int wp, void* stream);
 
 /* ---- normalisation (normalization.cu) -------------------------------------------------------- */
 

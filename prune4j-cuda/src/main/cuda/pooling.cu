@@ -15,6 +15,9 @@
 //   bit. With overlapping windows the few additions into one position are float atomics, whose
 //   order (and so the last bit) may differ from the CPU's output-order loop. An argmax outside the
 //   plane is skipped (the CPU would throw; the kernels never write outside dx).
+// zero_pad2d: one thread per padded output element copies its input element or writes 0; its
+//   gradient, a crop, one thread per input element copies the window's element. Both are copies, so
+//   the results are the CPU's bit for bit.
 // avg_pool2d: one thread per output sums its window clipped to the plane (zero padding adds
 //   nothing) in row order in float, then divides once by window^2 (count_include_pad) or by the
 //   number of real positions. Results track the CPU within float rounding (its summation order or
@@ -225,6 +228,62 @@ extern "C" int p4j_max_pool2d_backward(float* dx, const float* dy, const int* ar
     if (out_total == 0) return (int)cudaSuccess;
     max_pool2d_backward_kernel<<<p4j::grid_for(out_total), p4j::kBlock, 0, s>>>(dx, dy, argmax, out_total, in_plane,
                                                                                out_plane);
+    P4J_CHECK_LAUNCH();
+    return (int)cudaSuccess;
+}
+
+__global__ void zero_pad2d_kernel(float* __restrict__ y, const float* __restrict__ x, int64_t total, int h, int w, int top,
+                                  int left, int hp, int wp) {
+    const int64_t out_plane = (int64_t)hp * wp;
+    const int64_t step = (int64_t)blockDim.x * gridDim.x;
+    for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < total; i += step) {
+        const int64_t plane = i / out_plane;
+        const int e = (int)(i - plane * out_plane);
+        const int r = e / wp - top;
+        const int q = e - (e / wp) * wp - left;
+        y[i] = (r >= 0 && r < h && q >= 0 && q < w) ? x[(plane * h + r) * w + q] : 0.f;
+    }
+}
+
+__global__ void crop2d_kernel(float* __restrict__ dx, const float* __restrict__ dy, int64_t total, int h, int w, int top,
+                              int left, int hp, int wp) {
+    const int64_t in_plane = (int64_t)h * w;
+    const int64_t step = (int64_t)blockDim.x * gridDim.x;
+    for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < total; i += step) {
+        const int64_t plane = i / in_plane;
+        const int e = (int)(i - plane * in_plane);
+        const int r = e / w;
+        const int q = e - r * w;
+        dx[i] = dy[(plane * hp + top + r) * wp + left + q];
+    }
+}
+
+namespace {
+
+bool padding_fits(int planes, int h, int w, int top, int left, int hp, int wp) {
+    return planes >= 0 && h >= 0 && w >= 0 && top >= 0 && left >= 0 && (int64_t)top + h <= hp && (int64_t)left + w <= wp;
+}
+
+}  // namespace
+
+extern "C" int p4j_zero_pad2d(float* y, const float* x, int planes, int h, int w, int top, int left, int hp, int wp,
+                              void* stream) {
+    if (!padding_fits(planes, h, w, top, left, hp, wp)) return (int)cudaErrorInvalidValue;
+    const int64_t total = (int64_t)planes * hp * wp;
+    if (total == 0) return (int)cudaSuccess;
+    if (y == nullptr || (x == nullptr && (int64_t)h * w > 0)) return (int)cudaErrorInvalidValue;
+    zero_pad2d_kernel<<<p4j::grid_for(total), p4j::kBlock, 0, p4j::as_stream(stream)>>>(y, x, total, h, w, top, left, hp, wp);
+    P4J_CHECK_LAUNCH();
+    return (int)cudaSuccess;
+}
+
+extern "C" int p4j_zero_pad2d_backward(float* dx, const float* dy, int planes, int h, int w, int top, int left, int hp,
+                                       int wp, void* stream) {
+    if (!padding_fits(planes, h, w, top, left, hp, wp)) return (int)cudaErrorInvalidValue;
+    const int64_t total = (int64_t)planes * h * w;
+    if (total == 0) return (int)cudaSuccess;
+    if (dx == nullptr || dy == nullptr) return (int)cudaErrorInvalidValue;
+    crop2d_kernel<<<p4j::grid_for(total), p4j::kBlock, 0, p4j::as_stream(stream)>>>(dx, dy, total, h, w, top, left, hp, wp);
     P4J_CHECK_LAUNCH();
     return (int)cudaSuccess;
 }

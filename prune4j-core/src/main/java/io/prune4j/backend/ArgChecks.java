@@ -395,6 +395,35 @@ public final class ArgChecks {
     }
 
     /**
+     * Checks a zero padding ({@link Backend#zeroPad2d}) or its gradient: {@code big [B, c, Hp, Wp]} and
+     * {@code small [B, c, H, W]} FLOAT32 with {@code 0 ≤ top ≤ Hp − H} and {@code 0 ≤ left ≤ Wp − W}.
+     * The messages name the tensors {@code bigName} and {@code smallName}.
+     *
+     * @param op the operation, for the messages (not null)
+     * @param big the padded tensor (not null)
+     * @param bigName its name in the messages (not null)
+     * @param small the unpadded tensor (not null)
+     * @param smallName its name in the messages (not null)
+     * @param top the rows above
+     * @param left the columns on the left
+     * @throws NullPointerException when a tensor is null
+     * @throws IllegalArgumentException when the shapes, the element types or the offsets do not fit
+     */
+    public static void zeroPad2d(String op, Tensor big, String bigName, Tensor small, String smallName, int top, int left) {
+        Objects.requireNonNull(big, bigName);
+        Objects.requireNonNull(small, smallName);
+        Shapes.requireRank(op, bigName, big, 4);
+        Shapes.requireRank(op, smallName, small, 4);
+        if (big.dim(0) != small.dim(0) || big.dim(1) != small.dim(1) || top < 0 || left < 0
+                || (long) top + small.dim(2) > big.dim(2) || (long) left + small.dim(3) > big.dim(3)) {
+            throw new IllegalArgumentException(op + ": " + smallName + " " + Arrays.toString(small.shape()) + " at row " + top + ", column "
+                    + left + " does not fit inside " + bigName + " " + Arrays.toString(big.shape())
+                    + " (same batch and channels, non-negative offsets)");
+        }
+        floats(op, big, small);
+    }
+
+    /**
      * The output extents of a {@code window × window} pooling {@code stride} apart over {@code x} padded
      * by {@code pad}, partial patches at the far edges kept when {@code ceil} (see {@link #poolExtent}).
      */

@@ -433,6 +433,33 @@ public interface Backend extends AutoCloseable {
     void avgPool2dBackward(Tensor dx, Tensor dy, int window, int stride, int pad, boolean countIncludePad);
 
     /**
+     * Zero padding of a map, PyTorch's {@code ZeroPad2d} and ONNX's constant {@code Pad} of zeros:
+     * overwrites {@code y [batch, c, H + top + bottom, W + left + right]} with {@code x [batch, c, H, W]}
+     * at rows {@code top …} and columns {@code left …} and zeros everywhere else; {@code y}'s extents give
+     * {@code bottom} and {@code right}. {@code y} may not be {@code x}.
+     *
+     * @param y the padded output (not null)
+     * @param x the input (not null)
+     * @param top the rows of zeros above, ≥ 0
+     * @param left the columns of zeros on the left, ≥ 0
+     * @throws IllegalArgumentException when the shapes, the element types or the offsets do not fit
+     *                                  (checked by {@link ArgChecks#zeroPad2d})
+     */
+    void zeroPad2d(Tensor y, Tensor x, int top, int left);
+
+    /**
+     * Gradient of {@link #zeroPad2d}: overwrites {@code dx [batch, c, H, W]} with the window of
+     * {@code dy} that the forward pass wrote {@code x} into, rows {@code top …} and columns {@code left …}.
+     *
+     * @param dx the input gradient (not null)
+     * @param dy the output gradient, of the forward's {@code y} shape (not null)
+     * @param top the forward's rows above
+     * @param left the forward's columns on the left
+     * @throws IllegalArgumentException when the shapes, the element types or the offsets do not fit
+     */
+    void zeroPad2dBackward(Tensor dx, Tensor dy, int top, int left);
+
+    /**
      * Data augmentation of a batch of images, {@code in, out [batch, C, H, W]} ({@code out} may not be
      * {@code in}): example {@code r} is shifted by {@code (dy, dx)} pixels, each in
      * {@code [−maxShift, maxShift]}, and, when {@code flip}, mirrored left to right with probability

@@ -34,6 +34,7 @@ import io.prune4j.nn.PRelu;
 import io.prune4j.nn.PermuteChannels;
 import io.prune4j.nn.Relu;
 import io.prune4j.nn.Unflatten;
+import io.prune4j.nn.ZeroPad2d;
 import io.prune4j.tensor.Tensor;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -101,7 +102,7 @@ public final class ModelFile {
     private static final long MAX_HEADER = 100L << 20;
 
     /** The layer types this class writes itself; a {@link LayerCodec} cannot take these names. */
-    private static final Set<String> BUILT_IN = Set.of("dense", "conv2d", "maxpool2d", "avgpool2d", "globalavgpool", "flatten",
+    private static final Set<String> BUILT_IN = Set.of("dense", "conv2d", "maxpool2d", "avgpool2d", "zeropad2d", "globalavgpool", "flatten",
             "relu", "clamp", "activation", "batchnorm", "layernorm", "layerscale", "add", "mul", "concat", "identity", "slice", "permute", "affine", "prelu", "unflatten");
     private static final Map<String, LayerCodec<?>> BY_TYPE = new ConcurrentHashMap<>();
     private static final Map<Class<?>, LayerCodec<?>> BY_CLASS = new ConcurrentHashMap<>();
@@ -264,6 +265,9 @@ public final class ModelFile {
             } else if (layer instanceof AvgPool2d a) {
                 spec.put("type", "avgpool2d").put("name", a.name()).put("window", a.window()).put("stride", a.stride())
                         .put("padding", a.padding()).put("count_include_pad", a.countIncludePad());
+            } else if (layer instanceof ZeroPad2d z) {
+                spec.put("type", "zeropad2d").put("name", z.name()).put("top", z.top()).put("bottom", z.bottom()).put("left", z.left())
+                        .put("right", z.right());
             } else if (layer instanceof GlobalAvgPool g) {
                 spec.put("type", "globalavgpool").put("name", g.name());
             } else if (layer instanceof Flatten f) {
@@ -552,6 +556,9 @@ public final class ModelFile {
                     case "avgpool2d" -> new AvgPool2d(requireName(file, spec, where), backend, requireInt(file, spec, "window", where),
                             requireInt(file, spec, "stride", where), requireNonNegative(file, spec, "padding", where, 0),
                             spec.path("count_include_pad").asBoolean(true));
+                    case "zeropad2d" -> new ZeroPad2d(requireName(file, spec, where), backend,
+                            requireNonNegative(file, spec, "top", where, 0), requireNonNegative(file, spec, "bottom", where, 0),
+                            requireNonNegative(file, spec, "left", where, 0), requireNonNegative(file, spec, "right", where, 0));
                     case "globalavgpool" -> new GlobalAvgPool(requireName(file, spec, where), backend);
                     case "flatten" -> new Flatten(spec.path("name").asText("flatten" + index), backend);
                     case "relu" -> new Relu(spec.path("name").asText("relu" + index), backend);

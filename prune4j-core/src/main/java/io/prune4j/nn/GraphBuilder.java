@@ -447,6 +447,22 @@ public final class GraphBuilder implements AutoCloseable {
     }
 
     /**
+     * Zero padding by its own amount on each side ({@link ZeroPad2d}):
+     * {@code [C, H, W] → [C, top + H + bottom, left + W + right]}.
+     *
+     * @param name   the node's name
+     * @param input  a feature-map value {@code [C, H, W]}
+     * @param top    rows of zeros above, at least 0
+     * @param bottom rows of zeros below, at least 0
+     * @param left   columns of zeros on the left, at least 0
+     * @param right  columns of zeros on the right, at least 0
+     * @return {@code name}
+     */
+    public String zeroPad(String name, String input, int top, int bottom, int left, int right) {
+        return add(new ZeroPad2d(name, backend, top, bottom, left, right), input);
+    }
+
+    /**
      * Global average pooling ({@link GlobalAvgPool}): {@code [C, H, W] → [C, 1, 1]}.
      *
      * @param name  the node's name

@@ -31,6 +31,7 @@ import io.prune4j.nn.PRelu;
 import io.prune4j.nn.PermuteChannels;
 import io.prune4j.nn.Relu;
 import io.prune4j.nn.Unflatten;
+import io.prune4j.nn.ZeroPad2d;
 import io.prune4j.onnx.proto.AttributeProto;
 import io.prune4j.onnx.proto.GraphProto;
 import io.prune4j.onnx.proto.ModelProto;
@@ -714,7 +715,7 @@ public final class OnnxReader {
             case "Unsqueeze", "Squeeze" -> squeezing(node);
             case "Slice" -> slice(g, node);
             case "Cast" -> cast(node);
-            case "Pad" -> zeroPad(node);
+            case "Pad" -> pad(g, node);
             case "Gemm" -> gemm(g, node, nodes, readers, absorbed);
             case "MatMul" -> matMul(g, node, nodes, readers, absorbed);
             default -> throw error(node, "operator " + op + " is not supported; supported: " + SUPPORTED);
@@ -1203,7 +1204,8 @@ public final class OnnxReader {
         }
         ones(node, "dilations");
         int stride = square(node, "strides", 1);
-        int pad = padding(node, kh, kw, stride);
+        int[] pads = pads(node, kh, kw, stride, xs);
+        int pad = evenPad(pads, Math.min(kh, kw));
         float[] bias = null;
         if (node.getInputCount() == 3 && !node.getInput(2).isEmpty()) {
             Constant b = constant(node, 2, "bias");
@@ -1213,6 +1215,10 @@ public final class OnnxReader {
             bias = b.floats;
         }
         String name = name(node, node.getInput(1));
+        if (pad < 0) {
+            x = padInFront(g, node, name, x, pads);
+            pad = 0;
+        }
         NodeProto relu = reluOf(node.getOutput(0), nodes, readers);
         Conv2d layer = new Conv2d(name, backend.fromArray(w.floats, w.dims), bias == null ? null : backend.fromArray(bias, out), stride, pad,
                 (int) groups, relu != null);
@@ -1247,39 +1253,65 @@ public final class OnnxReader {
         nodeNames.put(name + OnnxNames.RELU, relu.getName().isEmpty() ? name + OnnxNames.RELU : relu.getName());
     }
 
-    /** The symmetric padding of a Conv or pooling node (pads, auto_pad), or an error. */
-    private int padding(NodeProto node, int kh, int kw, int stride) {
+    /**
+     * The padding of a Conv or pooling node reading {@code xs [C, H, W]}, from its {@code pads} or
+     * {@code auto_pad}, in ONNX's order {@code {top, left, bottom, right}}; SAME pads so that
+     * {@code out = ⌈in / stride⌉}, the odd one at the end (UPPER) or the start (LOWER).
+     */
+    private int[] pads(NodeProto node, int kh, int kw, int stride, int[] xs) {
         String autoPad = stringAttr(node, "auto_pad", "NOTSET");
-        long[] pads = intsAttr(node, "pads", null);
         switch (autoPad) {
             case "NOTSET" -> {
+                long[] pads = intsAttr(node, "pads", null);
                 if (pads == null) {
-                    return 0;
+                    return new int[4];
                 }
                 if (pads.length != 4) {
                     throw error(node, "pads " + Arrays.toString(pads) + " are not the 4 of a 2-d operator");
                 }
-                for (long p : pads) {
-                    if (p != pads[0]) {
-                        throw error(node, "pads " + Arrays.toString(pads) + " are not supported; prune4j pads all four sides alike");
+                int[] p = new int[4];
+                for (int i = 0; i < 4; i++) {
+                    if (pads[i] < 0 || pads[i] > Integer.MAX_VALUE) {
+                        throw error(node, "pads " + Arrays.toString(pads) + " are not supported; a negative pad (a crop) is not");
                     }
+                    p[i] = (int) pads[i];
                 }
-                if (pads[0] < 0 || pads[0] > Math.min(kh, kw) / 2) {
-                    throw error(node, "padding " + pads[0] + " is not supported for a " + kh + "x" + kw + " kernel (0 to half the kernel are)");
-                }
-                return (int) pads[0];
+                return p;
             }
             case "VALID" -> {
-                return 0;
+                return new int[4];
             }
             case "SAME_UPPER", "SAME_LOWER" -> {
-                if (stride == 1 && kh == kw && kh % 2 == 1) {
-                    return kh / 2;
+                int[] k = {kh, kw};
+                int[] p = new int[4];
+                for (int a = 0; a < 2; a++) {
+                    long in = xs[1 + a];
+                    long total = Math.max(0, ((in + stride - 1) / stride - 1) * stride + k[a] - in);
+                    long small = total / 2;
+                    p[a] = (int) (autoPad.equals("SAME_UPPER") ? small : total - small);
+                    p[a + 2] = (int) (total - p[a]);
                 }
-                throw error(node, "auto_pad " + autoPad + " is supported only for stride 1 and an odd square kernel (pad k/2)");
+                return p;
             }
             default -> throw error(node, "auto_pad '" + autoPad + "' is not supported (NOTSET, VALID, SAME_UPPER, SAME_LOWER are)");
         }
+    }
+
+    /** The one padding of all four sides when they are alike and at most half the kernel, which a layer takes itself; else −1. */
+    private static int evenPad(int[] pads, int kernel) {
+        boolean even = pads[0] == pads[1] && pads[0] == pads[2] && pads[0] == pads[3] && pads[0] <= kernel / 2;
+        return even ? pads[0] : -1;
+    }
+
+    /**
+     * A {@link ZeroPad2d} in front of the layer {@code name}, read from {@code node}, for the padding
+     * {@code pads} ({@code {top, left, bottom, right}}) that the layer cannot take itself; the layer then
+     * pads by 0. Returns the padded value.
+     */
+    private String padInFront(GraphBuilder g, NodeProto node, String name, String x, int[] pads) {
+        ZeroPad2d pad = new ZeroPad2d(unique(name + "/pad"), backend, pads[0], pads[2], pads[1], pads[3]);
+        addAs(g, node, pad, (node.getName().isEmpty() ? name : node.getName()) + "/pad", node.getOutput(0) + "/pad", x);
+        return pad.name();
     }
 
     private void batchNorm(GraphBuilder g, NodeProto node) {
@@ -1488,7 +1520,19 @@ public final class OnnxReader {
         }
         int window = (int) ks[0];
         int stride = square(node, "strides", 1);
-        int pad = padding(node, window, window, stride);
+        int[] pads = pads(node, window, window, stride, g.shape(x));
+        int pad = evenPad(pads, window);
+        boolean countIncludePad = intAttr(node, "count_include_pad", 0) != 0;
+        if (pad < 0 && (max || !countIncludePad)) {
+            throw error(node, "pads " + Arrays.toString(pads) + " (top, left, bottom, right) are not supported for a " + window + "x" + window
+                    + (max ? " MaxPool" : " AveragePool without count_include_pad") + "; the same padding on every side, up to half the"
+                    + " window, is" + (max ? "" : " (or any padding with count_include_pad 1)"));
+        }
+        String name = name(node, null);
+        if (pad < 0) {
+            x = padInFront(g, node, name, x, pads);   // counted padding is zeros read like any other position
+            pad = 0;
+        }
         boolean ceil = intAttr(node, "ceil_mode", 0) != 0;
         int[] xs = g.shape(x);
         boolean changesShape = ceil && (ceilChanges(xs[1], window, stride, pad) || ceilChanges(xs[2], window, stride, pad));
@@ -1496,9 +1540,8 @@ public final class OnnxReader {
             throw error(node, "ceil_mode 1 is supported for MaxPool only, or where it does not change the output (export AveragePool with"
                     + " ceil_mode=False)");
         }
-        String name = name(node, null);
         Layer layer = max ? new MaxPool2d(name, backend, window, stride, pad, changesShape)
-                : new AvgPool2d(name, backend, window, stride, pad, intAttr(node, "count_include_pad", 0) != 0);
+                : new AvgPool2d(name, backend, window, stride, pad, countIncludePad);
         add(g, node, layer, x);
     }
 
@@ -1507,23 +1550,91 @@ public final class OnnxReader {
         return ArgChecks.poolExtent(extent, window, stride, pad, true) != ArgChecks.poolExtent(extent, window, stride, pad, false);
     }
 
-    /** A Pad that pads nothing (PyTorch writes one before AveragePool with count_include_pad) is its input; other pads are refused. */
-    private void zeroPad(NodeProto node) {
+    /**
+     * A constant Pad of zeros: nothing when it pads nothing, a {@link ZeroPad2d} when it pads the rows
+     * and columns of a map (PyTorch writes one before an AveragePool with count_include_pad, and for
+     * {@code ZeroPad2d} and {@code F.pad}); other pads are refused.
+     */
+    private void pad(GraphBuilder g, NodeProto node) {
         attributes(node, "mode", "pads", "value");
-        inputs(node, 1, 4);
+        inputs(node, 1, opset < 18 ? 3 : 4);
         outputsOnly(node, 1);
-        long[] pads = opset < 11 ? intsAttr(node, "pads", new long[0])
-                : node.getInputCount() > 1 && !node.getInput(1).isEmpty() ? constant(node, 1, "pads").ints() : new long[0];
-        if (pads == null) {
-            throw error(node, "pads must be INT64");
+        String mode = stringAttr(node, "mode", "constant");
+        if (!mode.equals("constant")) {
+            throw error(node, "mode '" + mode + "' is not supported; only a constant Pad of zeros is");
         }
-        for (long p : pads) {
-            if (p != 0) {
-                throw error(node, "pads " + Arrays.toString(pads) + " are not supported; only a Pad of zeros (no padding) is, padding"
-                        + " belongs in the Conv or pooling node");
+        long[] pads;
+        float value;
+        if (opset < 11) {
+            pads = intsAttr(node, "pads", new long[0]);
+            value = floatAttr(node, "value", 0f);
+        } else {
+            if (node.getInputCount() < 2 || node.getInput(1).isEmpty()) {
+                throw error(node, "has no pads input");
+            }
+            pads = constant(node, 1, "pads").ints();
+            if (pads == null) {
+                throw error(node, "pads must be INT64");
+            }
+            value = node.getInputCount() > 2 && !node.getInput(2).isEmpty() ? scalarValue(node, 2, "constant_value") : 0f;
+        }
+        if (value != 0f) {
+            throw error(node, "pads with the value " + value + "; only a Pad of zeros is supported");
+        }
+        if (Arrays.stream(pads).allMatch(p -> p == 0)) {
+            alias(node, node.getInput(0));
+            return;
+        }
+        String x = activation(node, 0);
+        int rank = g.shape(x).length + 1;
+        long[] axes = null;
+        if (node.getInputCount() > 3 && !node.getInput(3).isEmpty()) {
+            axes = constant(node, 3, "axes").ints();
+            if (axes == null) {
+                throw error(node, "axes must be INT64");
             }
         }
-        alias(node, node.getInput(0));
+        int n = axes == null ? rank : axes.length;
+        if (pads.length != 2 * n) {
+            throw error(node, "pads " + Arrays.toString(pads) + " are not 2 × " + n + " values for " + (axes == null ? "a rank-" + rank + " input"
+                    : "axes " + Arrays.toString(axes)));
+        }
+        long[] begin = new long[rank];
+        long[] end = new long[rank];
+        for (int i = 0; i < n; i++) {
+            long axis = axes == null ? i : axes[i] < 0 ? axes[i] + rank : axes[i];
+            if (axis < 0 || axis >= rank || begin[(int) axis] != 0 || end[(int) axis] != 0) {
+                throw error(node, "axes " + Arrays.toString(axes) + " are not distinct axes of a rank-" + rank + " input");
+            }
+            begin[(int) axis] = pads[i];
+            end[(int) axis] = pads[i + n];
+        }
+        if (rank != 4 || begin[0] != 0 || end[0] != 0 || begin[1] != 0 || end[1] != 0) {
+            throw error(node, "pads " + Arrays.toString(pads) + " are not supported; only the rows and columns of a [batch, C, H, W] map"
+                    + " are padded");
+        }
+        for (int a = 2; a < 4; a++) {
+            if (begin[a] < 0 || end[a] < 0 || begin[a] > Integer.MAX_VALUE || end[a] > Integer.MAX_VALUE) {
+                throw error(node, "pads " + Arrays.toString(pads) + " are not supported; a negative pad (a crop) is not");
+            }
+        }
+        ZeroPad2d layer;
+        try {
+            layer = new ZeroPad2d(name(node, null), backend, (int) begin[2], (int) end[2], (int) begin[3], (int) end[3]);
+        } catch (IllegalArgumentException e) {
+            throw error(node, e.getMessage());
+        }
+        add(g, node, layer, x);
+    }
+
+    /** The one value of the constant scalar (or one-element tensor) at {@code input}, FLOAT. */
+    private float scalarValue(NodeProto node, int input, String what) {
+        Constant c = constant(node, input, what);
+        if (c.floats == null || c.floats.length != 1) {
+            throw error(node, what + " '" + node.getInput(input) + "' must be one FLOAT value, got " + Arrays.toString(c.dims)
+                    + (c.floats == null ? " of another type" : ""));
+        }
+        return c.floats[0];
     }
 
     private void reshape(GraphBuilder g, NodeProto node) {

@@ -25,6 +25,7 @@ import io.prune4j.nn.MaxPool2d;
 import io.prune4j.nn.Mul;
 import io.prune4j.nn.PRelu;
 import io.prune4j.nn.Unflatten;
+import io.prune4j.nn.ZeroPad2d;
 import io.prune4j.nn.PermuteChannels;
 import io.prune4j.nn.Relu;
 import io.prune4j.onnx.proto.AttributeProto;
@@ -52,6 +53,7 @@ import java.util.Set;
  * Gemm ({@code transB = 1}), Conv2d as Conv, BatchNorm as BatchNormalization (inference form, its
  * running statistics as initializers), Relu, Clamp as Clip (bounds as inputs), Activation as
  * LeakyRelu, Sigmoid, Tanh, HardSigmoid, HardSwish or Elu (α and β as attributes), MaxPool2d, AvgPool2d,
+ * ZeroPad2d as a constant Pad of zeros,
  * GlobalAvgPool, Flatten, Add (Sum for more than two inputs), Mul, Concat, Identity, ChannelSlice as
  * Slice along axis 1, PermuteChannels (a channel shuffle) as a Gather of its channels, ChannelAffine as a
  * Mul by its scale and an Add of its shift (per channel, each left out when it changes nothing; the two
@@ -213,6 +215,8 @@ public final class OnnxWriter {
         } else if (layer instanceof AvgPool2d p) {
             graph.addNode(pooling(node("AveragePool", name, out, in[0]), p.window(), p.stride(), p.padding())
                     .addAttribute(intAttr("count_include_pad", p.countIncludePad() ? 1 : 0)));
+        } else if (layer instanceof ZeroPad2d z) {
+            graph.addNode(node("Pad", name, out, in[0], ints(name + ".pads", 0, 0, z.top(), z.left(), 0, 0, z.bottom(), z.right())));
         } else if (layer instanceof GlobalAvgPool) {
             graph.addNode(node("GlobalAveragePool", name, out, in[0]));
         } else if (layer instanceof Flatten) {

@@ -377,6 +377,33 @@ class ModelFileTest {
     }
 
     /**
+     * Uneven zero paddings save and load as {@code "zeropad2d"} entries with the same outputs bit for
+     * bit; a negative amount is one line naming the file and the field.
+     */
+    @Test
+    void zeroPaddingsRoundTripAndANegativeOneIsRefused() throws IOException {
+        io.prune4j.nn.GraphBuilder g = Graph.builder(cpu, 12, 2, 5, 4);
+        String x = g.conv("c0", g.zeroPad("pad0", Graph.INPUT, 0, 3, 0, 3), 4, 3, 1, 0);
+        x = g.avgPool("pool", g.zeroPad("pad1", x, 1, 0, 2, 1), 3, 1, 0);
+        g.dense("fc", g.flatten("flat", x), 3);
+        Path p = dir.resolve("zeropad.safetensors");
+        try (Graph net = g.build()) {
+            ModelFile.save(net, p, Map.of());
+            try (Graph back = ModelFile.load(p, cpu)) {
+                assertSameNetwork(net, back, io.prune4j.testing.Check.uniform(new java.util.SplittableRandom(13), 3 * 40, 2));
+                io.prune4j.nn.ZeroPad2d z = (io.prune4j.nn.ZeroPad2d) back.layer("pad1");
+                assertArrayEquals(new int[] {1, 0, 2, 1}, new int[] {z.top(), z.bottom(), z.left(), z.right()});
+            }
+        }
+        byte[] good = Files.readAllBytes(p);
+        String head = header(good);
+        String pad = "\\\"type\\\":\\\"zeropad2d\\\",\\\"name\\\":\\\"pad1\\\",\\\"top\\\":1";
+        assertTrue(head.contains(pad), head);
+        String msg = loadError(withHeader(good, head.replace(pad, pad.substring(0, pad.length() - 1) + "-1")));
+        assertTrue(msg.endsWith(".top must be a non-negative integer, got -1"), msg);
+    }
+
+    /**
      * Layer normalisations (on maps with ConvNeXt's eps, and on a vector with PyTorch's default) and a
      * layer scale save and load as {@code "layernorm"} and {@code "layerscale"} entries, γ and β as
      * tensors, with the same outputs bit for bit; an eps

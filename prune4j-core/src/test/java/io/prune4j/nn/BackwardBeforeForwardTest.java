@@ -52,6 +52,7 @@ class BackwardBeforeForwardTest {
                 new Case("Mul", b -> new Mul("m", b), map, 2),
                 new Case("MaxPool2d", b -> new MaxPool2d("mp", b, 2, 2), map, 1),
                 new Case("AvgPool2d", b -> new AvgPool2d("ap", b, 2, 2, 0, true), map, 1),
+                new Case("ZeroPad2d", b -> new ZeroPad2d("zp", b, 1, 0, 2, 1), map, 1),
                 new Case("GlobalAvgPool", b -> new GlobalAvgPool("g", b), map, 1),
                 new Case("Flatten", b -> new Flatten("f", b), map, 1),
                 new Case("Unflatten", b -> new Unflatten("u", b), new int[] {6}, 1),

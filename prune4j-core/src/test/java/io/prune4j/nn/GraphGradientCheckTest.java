@@ -239,6 +239,11 @@ class GraphGradientCheckTest {
         return new T(y, x.b(), x.c(), ho, wo);
     }
 
+    private static T zeroPad(T x, int top, int bottom, int left, int right) {
+        return new T(io.prune4j.testing.NaiveGraphOps.zeroPad2d(x.v(), x.b() * x.c(), x.h(), x.w(), top, bottom, left, right), x.b(),
+                x.c(), x.h() + top + bottom, x.w() + left + right);
+    }
+
     private static T globalAvgPool(T x) {
         double[] y = new double[x.b() * x.c()];
         int s = x.spatial();
@@ -667,6 +672,29 @@ class GraphGradientCheckTest {
                 h = conv(h, w(p, "c1"), b(p, "c1"), 2, 3, 1, 1, 1);
                 T f = concat(flatten(avgPool(h, 2, 2, 0, countIncludePad)), flatten(globalAvgPool(h)));
                 return dense(f, w(p, "fc"), b(p, "fc"), 3);
+            }, rng);
+        }
+    }
+
+    /**
+     * Uneven zero padding in front of a convolution padded by 0 and of an average pooling, as an
+     * imported Inception or {@code auto_pad SAME} network reads: the gradient is the padded
+     * gradient's window, on maps of odd and even extents.
+     */
+    @ParameterizedTest(name = "zero padding, batch {0}, seed {1}")
+    @CsvSource({"1,20", "3,21"})
+    void zeroPadding(int batch, long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        GraphBuilder g = Graph.builder(cpu, seed, 2, 5, 4);
+        String x = g.identity("x", Graph.INPUT);
+        String y = g.conv("c0", g.zeroPad("pad0", x, 1, 0, 2, 1), 3, 3, 1, 0, 1, true);       // 3 × 4 × 5
+        y = g.avgPool("pool", g.zeroPad("pad1", y, 0, 1, 0, 1), 2, 2, 0);                     // 3 × 2 × 3
+        g.dense("fc", g.flatten("flatten", y), 2);
+        try (Graph net = g.build()) {
+            check("zero padding", net, batch, (p, in) -> {
+                T h = conv(zeroPad(in, 1, 0, 2, 1), w(p, "c0"), b(p, "c0"), 3, 3, 1, 0, 1);
+                h = avgPool(zeroPad(h, 0, 1, 0, 1), 2, 2, 0, true);
+                return dense(flatten(h), w(p, "fc"), b(p, "fc"), 2);
             }, rng);
         }
     }

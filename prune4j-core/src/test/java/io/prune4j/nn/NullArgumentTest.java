@@ -41,6 +41,8 @@ class NullArgumentTest {
         refusesNull("backend", () -> Clamp.relu6("c", null));
         refusesNull("backend", () -> new MaxPool2d("p", null, 2, 2));
         refusesNull("backend", () -> new AvgPool2d("p", null, 2, 2, 0, true));
+        refusesNull("backend", () -> new ZeroPad2d("p", null, 1, 1, 1, 1));
+        refusesNull("name", () -> new ZeroPad2d(null, cpu, 1, 1, 1, 1));
         refusesNull("slope", () -> new PRelu("pr", cpu, 2, null, true));
         refusesNull("scale", () -> new ChannelAffine("af", cpu, null, new float[1], true));
         refusesNull("shift", () -> new ChannelAffine("af", cpu, new float[1], null, true));

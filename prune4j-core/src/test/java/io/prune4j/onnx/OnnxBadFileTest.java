@@ -31,6 +31,7 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -567,8 +568,39 @@ class OnnxBadFileTest {
     }
 
     @Test
-    void asymmetricPads() throws IOException {
-        says(convWith("pads", ints("pads", 0, 0, 1, 1)), "pads [0, 0, 1, 1] are not supported", "all four sides alike");
+    void negativePads() throws IOException {
+        says(convWith("pads", ints("pads", 0, -1, 1, 1)), "pads [0, -1, 1, 1] are not supported", "a negative pad (a crop) is not");
+    }
+
+    /** Uneven padding of a max pooling (−∞, not zeros) or of an average pooling that does not count it has no layer. */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"MaxPool", "AveragePool"})
+    void unevenPoolingPads(String op) throws IOException {
+        OnnxBuild b = net();
+        NodeProto.Builder pool = b.graph.getNodeBuilder(2).setOpType(op).addAttribute(ints("kernel_shape", 3, 3))
+                .addAttribute(ints("pads", 0, 0, 1, 1));
+        says(refused("uneven-" + op, b.bytes()), node(pool), "pads [0, 0, 1, 1] (top, left, bottom, right) are not supported for a 3x3 "
+                + (op.equals("MaxPool") ? "MaxPool;" : "AveragePool without count_include_pad;"), "the same padding on every side");
+    }
+
+    /** A Pad the reader has no layer for: another mode, a value other than 0, padded channels or batch, a crop. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = ';', value = {
+        "reflect; 0, 0, 1, 1, 0, 0, 1, 1; 0; mode 'reflect' is not supported; only a constant Pad of zeros is",
+        "constant; 0, 0, 1, 1, 0, 0, 1, 1; 1; pads with the value 1.0; only a Pad of zeros is supported",
+        "constant; 0, 1, 0, 0, 0, 0, 0, 0; 0; pads [0, 1, 0, 0, 0, 0, 0, 0] are not supported; only the rows and columns",
+        "constant; 0, 0, -1, 0, 0, 0, 0, 0; 0; pads [0, 0, -1, 0, 0, 0, 0, 0] are not supported; a negative pad (a crop) is not",
+        "constant; 0, 0, 1, 1; 0; pads [0, 0, 1, 1] are not 2 × 4 values for a rank-4 input",
+    })
+    void padsThatAreRefused(String mode, String pads, float value, String message) throws IOException {
+        OnnxBuild b = new OnnxBuild(1).input("input", 3, 8, 8);
+        long[] p = java.util.Arrays.stream(pads.split(",")).mapToLong(v -> Long.parseLong(v.trim())).toArray();
+        NodeProto.Builder pad = b.node("Pad", "padded", in("input", b.ints("p.pads", p, p.length), b.constant("v", new float[] {value})),
+                OnnxBuild.s("mode", mode));
+        String x = b.node("Conv", in("padded", b.weight("c.weight", 0.3, 4, 3, 3, 3)), ints("pads", 1, 1, 1, 1));
+        x = b.node("Flatten", in(b.node("GlobalAveragePool", in(x))));
+        b.node("Gemm", "output", in(x, b.weight("fc.weight", 0.3, 2, 4)), i("transB", 1));
+        says(refused("pad-" + mode + value, b.output("output", 2).bytes()), node(pad), message);
     }
 
     @Test

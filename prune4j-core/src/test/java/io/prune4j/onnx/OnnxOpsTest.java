@@ -391,6 +391,42 @@ class OnnxOpsTest {
                     x = b.node("LayerNormalization", in(x, b.positive("ln.weight", 0.5, 1.5, 5)), i("axis", 1));
                     b.node("Gemm", "output", in(x, b.weight("fc.weight", 0.3, 3, 5)), i("transB", 1));
                     return b.output("output", 3);
+                }),
+                new Case("Inception's uneven padding (opset 13): Conv 1x7 pads [0, 3, 0, 3] and 7x1 [3, 0, 3, 0], a Pad of zeros"
+                        + " before AveragePool, AveragePool pads [0, 0, 1, 1] counted, auto_pad SAME_UPPER and SAME_LOWER with stride 2", b -> {
+                    b.opset = 13;
+                    b.input("input", 3, 10, 9);
+                    String x = b.node("Conv", in("input", b.weight("a.weight", 0.3, 4, 3, 1, 7), b.weight("a.bias", 0.1, 4)),
+                            ints("kernel_shape", 1, 7), ints("pads", 0, 3, 0, 3));
+                    x = b.node("Relu", in(b.node("Conv", in(x, b.weight("b.weight", 0.3, 4, 4, 7, 1)), ints("pads", 3, 0, 3, 0))));
+                    String p = b.node("Pad", in(x, b.ints("p.pads", new long[] {0, 0, 1, 1, 0, 0, 1, 1}, 8), b.constant("zero", new float[] {0})),
+                            s("mode", "constant"));
+                    String y = b.node("AveragePool", in(p), ints("kernel_shape", 3, 3), ints("strides", 1, 1));
+                    String z = b.node("AveragePool", in(x), ints("kernel_shape", 2, 2), ints("pads", 0, 0, 1, 1), i("count_include_pad", 1));
+                    z = b.node("Conv", in(z, b.weight("c.weight", 0.3, 4, 4, 3, 3)), s("auto_pad", "SAME_UPPER"), ints("strides", 2, 2));
+                    y = b.node("Conv", in(y, b.weight("d.weight", 0.3, 4, 4, 2, 2)), s("auto_pad", "SAME_LOWER"), ints("strides", 2, 2));
+                    x = b.node("Concat", in(y, z), i("axis", 1));
+                    x = b.node("Flatten", in(b.node("GlobalAveragePool", in(x))));
+                    b.node("Gemm", "output", in(x, b.weight("fc.weight", 0.3, 3, 8)), i("transB", 1));
+                    return b.output("output", 3);
+                }),
+                new Case("Pad-18 over axes [2, 3] without a value, before a Conv with pads of more than half its kernel", b -> {
+                    b.opset = 18;
+                    b.input("input", 2, 5, 6);
+                    String x = b.node("Pad", in("input", b.ints("p.pads", new long[] {2, 0, 1, 3}, 4), "", b.ints("p.axes", new long[] {2, 3}, 2)));
+                    x = b.node("Conv", in(x, b.weight("c.weight", 0.3, 4, 2, 3, 3)), ints("pads", 2, 2, 2, 2));
+                    x = b.node("Flatten", in(b.node("GlobalAveragePool", in(x))));
+                    b.node("Gemm", "output", in(x, b.weight("fc.weight", 0.3, 3, 4)), i("transB", 1));
+                    return b.output("output", 3);
+                }),
+                new Case("Pad-2 with its pads and value as attributes (opset 9)", b -> {
+                    b.opset = 9;
+                    b.input("input", 2, 4, 4);
+                    String x = b.node("Pad", in("input"), ints("pads", 0, 0, 0, 1, 0, 0, 2, 0), f("value", 0f));
+                    x = b.node("Conv", in(x, b.weight("c.weight", 0.3, 3, 2, 3, 3), b.weight("c.bias", 0.1, 3)));
+                    x = b.node("Flatten", in(b.node("GlobalAveragePool", in(x))));
+                    b.node("Gemm", "output", in(x, b.weight("fc.weight", 0.3, 3, 3), b.weight("fc.bias", 0.1, 3)), i("transB", 1));
+                    return b.output("output", 3);
                 }));
     }
 

@@ -52,6 +52,7 @@ class OnnxRoundTripTest {
         String a = g.relu6("a.relu6", g.depthwise("a.dw", x, 3, 1, 1));
         String b = g.relu("b.relu", g.add(bn("b.bn", 8, rng), g.conv("b.conv", x, 8, 1, 1, 0, 2, false)));
         x = g.add("sum", a, b, x);
+        x = g.zeroPad("pad", x, 1, 0, 2, 1);
         String c = g.conv("c.conv", x, 4, 3, 1, 1);
         x = g.concat("cat", x, c);
         x = g.identity("id", x);

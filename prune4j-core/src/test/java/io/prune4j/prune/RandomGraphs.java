@@ -309,18 +309,19 @@ final class RandomGraphs {
         return stride == 1 && out == c ? g.add(p + "add", y, x) : y;
     }
 
-    /** Max pooling (2×2, or 3×3 stride 2 padded), average pooling (padding counted or not), or none. */
+    /** Max pooling (2×2, or 3×3 stride 2 padded), average pooling (padding counted or not), uneven zero padding, or none. */
     private String pool(String name, String x) {
         int[] s = g.shape(x);
         if (Math.min(s[1], s[2]) < 3) {
             return x;
         }
-        return switch (rng.nextInt(6)) {
+        return switch (rng.nextInt(7)) {
             case 0 -> g.maxPool(name, x, 2, 2, 0);
             case 1 -> g.maxPool(name, x, 3, 2, 1);
             case 2 -> g.avgPool(name, x, 2, 2, 0);
             case 3 -> g.add(new AvgPool2d(name, g.backend(), 3, 2, 1, rng.nextBoolean()), x);
             case 4 -> g.add(new AvgPool2d(name, g.backend(), 3, 1, 1, false), x);
+            case 5 -> g.zeroPad(name, x, rng.nextInt(2), rng.nextInt(3), rng.nextInt(3), rng.nextInt(2));
             default -> x;
         };
     }

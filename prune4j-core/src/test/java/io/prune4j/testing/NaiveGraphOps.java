@@ -163,6 +163,23 @@ public final class NaiveGraphOps {
         return n;
     }
 
+    /** Zero padding: each plane {@code [h, w]} inside a {@code [h + top + bottom, w + left + right]} plane of zeros. */
+    public static double[] zeroPad2d(double[] x, int planes, int h, int w, int top, int bottom, int left, int right) {
+        int hp = h + top + bottom;
+        int wp = w + left + right;
+        double[] y = new double[planes * hp * wp];
+        for (int p = 0; p < planes; p++) {
+            for (int i = 0; i < hp; i++) {
+                for (int j = 0; j < wp; j++) {
+                    int r = i - top;
+                    int q = j - left;
+                    y[(p * hp + i) * wp + j] = r >= 0 && r < h && q >= 0 && q < w ? x[(p * h + r) * w + q] : 0;
+                }
+            }
+        }
+        return y;
+    }
+
     /** Average pooling with zero padding. */
     public static double[] avgPool2d(double[] x, int planes, int h, int w, int window, int stride, int pad, boolean countIncludePad) {
         int ho = out(h, window, stride, pad);

@@ -967,6 +967,20 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void zeroPad2d(Tensor y, Tensor x, int top, int left) {
+        String op = "zeroPad2d";
+        ArgChecks.zeroPad2d(op, y, "y", x, "x", top, left);
+        conv.zeroPad(f(y, op), f(x, op), x.dim(0) * x.dim(1), x.dim(2), x.dim(3), top, left, y.dim(2), y.dim(3));
+    }
+
+    @Override
+    public void zeroPad2dBackward(Tensor dx, Tensor dy, int top, int left) {
+        String op = "zeroPad2dBackward";
+        ArgChecks.zeroPad2d(op, dy, "dy", dx, "dx", top, left);
+        conv.crop(f(dx, op), f(dy, op), dx.dim(0) * dx.dim(1), dx.dim(2), dx.dim(3), top, left, dy.dim(2), dy.dim(3));
+    }
+
+    @Override
     public void batchNorm(Tensor y, Tensor saveMean, Tensor saveInvStd, Tensor x, Tensor gamma, Tensor beta, Tensor runningMean,
                           Tensor runningVar, float momentum, float eps, boolean training) {
         String op = "batchNorm";

@@ -488,6 +488,32 @@ final class CpuConv implements AutoCloseable {
     }
 
     /**
+     * Zero padding: each plane {@code x [h, w]} copied into {@code y [hp, wp]} at row {@code top},
+     * column {@code left}, zeros around it; planes split over the workers.
+     */
+    void zeroPad(float[] y, float[] x, int planes, int h, int w, int top, int left, int hp, int wp) {
+        workers.parallel(planes, (long) planes * hp * wp, (worker, from, to) -> {
+            Arrays.fill(y, from * hp * wp, to * hp * wp, 0f);
+            for (int pl = from; pl < to; pl++) {
+                for (int r = 0; r < h; r++) {
+                    System.arraycopy(x, (pl * h + r) * w, y, (pl * hp + top + r) * wp + left, w);
+                }
+            }
+        });
+    }
+
+    /** The adjoint of {@link #zeroPad}: each plane of {@code dx [h, w]} read from {@code dy [hp, wp]}'s window. */
+    void crop(float[] dx, float[] dy, int planes, int h, int w, int top, int left, int hp, int wp) {
+        workers.parallel(planes, (long) planes * h * w, (worker, from, to) -> {
+            for (int pl = from; pl < to; pl++) {
+                for (int r = 0; r < h; r++) {
+                    System.arraycopy(dy, (pl * hp + top + r) * wp + left, dx, (pl * h + r) * w, w);
+                }
+            }
+        });
+    }
+
+    /**
      * The adjoint of {@link #avgPool}: {@code dx} zeroed, then each {@code dy / divisor} added onto its
      * window's real positions, outputs in row order (a plane is one worker's, so the order is fixed).
      */

@@ -258,6 +258,61 @@ class CpuGraphOpsTest {
         }
     }
 
+    @ParameterizedTest(name = "zeroPad2d batch={0} c={1} {2}x{3} pads {4},{5},{6},{7}")
+    @CsvSource({"2,3,5,7,1,1,1,1", "1,2,7,6,0,0,3,3", "3,1,4,4,3,3,0,0", "2,2,1,1,0,1,1,0", "0,2,5,5,1,2,3,4", "1,1,1,1,0,0,0,0",
+            "2,33,9,8,2,0,0,5", "16,16,15,15,1,1,1,1"})
+    void zeroPaddingMatchesReference(int batch, int c, int h, int w, int top, int bottom, int left, int right) {
+        SplittableRandom rng = new SplittableRandom(Arrays.hashCode(new int[] {batch, c, h, w, top, bottom, left, right}));
+        int hp = h + top + bottom;
+        int wp = w + left + right;
+        float[] x = Check.randn(rng, batch * c * h * w, 1);
+        Tensor y = cpu.fromArray(Check.randn(rng, batch * c * hp * wp, 1), batch, c, hp, wp); // overwritten, zeros included
+        cpu.zeroPad2d(y, cpu.fromArray(x, batch, c, h, w), top, left);
+        Check.close("zeroPad2d", NaiveGraphOps.zeroPad2d(d(x), batch * c, h, w, top, bottom, left, right), y.toFloatArray(), 0, 0);
+        // the gradient is the adjoint: <pad(x), r> = <x, padBackward(r)> exactly, as every term is copied once
+        float[] r = Check.randn(rng, batch * c * hp * wp, 1);
+        Tensor dx = cpu.fromArray(Check.randn(rng, x.length, 1), batch, c, h, w);
+        cpu.zeroPad2dBackward(dx, cpu.fromArray(r, batch, c, hp, wp), top, left);
+        double[] padded = NaiveGraphOps.zeroPad2d(d(x), batch * c, h, w, top, bottom, left, right);
+        float[] g = dx.toFloatArray();
+        double lhs = 0;
+        double rhs = 0;
+        for (int i = 0; i < r.length; i++) {
+            lhs += padded[i] * r[i];
+        }
+        for (int i = 0; i < x.length; i++) {
+            rhs += (double) x[i] * g[i];
+        }
+        assertEquals(lhs, rhs, 1e-9 * (1 + Math.abs(lhs)), "adjoint");
+        double[] window = new double[x.length];
+        for (int p = 0; p < batch * c; p++) {
+            for (int i = 0; i < h; i++) {
+                for (int j = 0; j < w; j++) {
+                    window[(p * h + i) * w + j] = r[(p * hp + i + top) * wp + j + left];
+                }
+            }
+        }
+        Check.close("zeroPad2dBackward", window, g, 0, 0);
+    }
+
+    @Test
+    void zeroPaddingRefusesWhatDoesNotFit() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> cpu.zeroPad2d(cpu.zeros(DType.FLOAT32, 1, 2, 5, 5), cpu.zeros(DType.FLOAT32, 1, 2, 4, 4), 2, 0));
+        assertEquals("zeroPad2d: x [1, 2, 4, 4] at row 2, column 0 does not fit inside y [1, 2, 5, 5] (same batch and channels,"
+                + " non-negative offsets)", e.getMessage());
+        IllegalArgumentException c = assertThrows(IllegalArgumentException.class,
+                () -> cpu.zeroPad2dBackward(cpu.zeros(DType.FLOAT32, 1, 3, 4, 4), cpu.zeros(DType.FLOAT32, 1, 2, 6, 6), 1, 1));
+        assertTrue(c.getMessage().startsWith("zeroPad2dBackward: dx [1, 3, 4, 4] at row 1, column 1 does not fit inside dy"),
+                c.getMessage());
+        assertThrows(IllegalArgumentException.class,
+                () -> cpu.zeroPad2d(cpu.zeros(DType.FLOAT32, 1, 2, 6, 6), cpu.zeros(DType.FLOAT32, 1, 2, 4, 4), -1, 1));
+        assertThrows(IllegalArgumentException.class,
+                () -> cpu.zeroPad2d(cpu.zeros(DType.FLOAT32, 2, 6, 6), cpu.zeros(DType.FLOAT32, 2, 4, 4), 1, 1));
+        assertThrows(IllegalArgumentException.class,
+                () -> cpu.zeroPad2d(cpu.zeros(DType.INT32, 1, 2, 6, 6), cpu.zeros(DType.FLOAT32, 1, 2, 4, 4), 1, 1));
+    }
+
     @Test
     void averagePoolingBackwardNamesItsGradients() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,

@@ -990,6 +990,22 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
+    public void zeroPad2d(Tensor y, Tensor x, int top, int left) {
+        String op = "zeroPad2d";
+        ArgChecks.zeroPad2d(op, y, "y", x, "x", top, left);
+        check(CudaKernels.p4j_zero_pad2d(f(y, op).address(), f(x, op).address(), x.dim(0) * x.dim(1), x.dim(2), x.dim(3), top, left,
+                y.dim(2), y.dim(3), stream), op);
+    }
+
+    @Override
+    public void zeroPad2dBackward(Tensor dx, Tensor dy, int top, int left) {
+        String op = "zeroPad2dBackward";
+        ArgChecks.zeroPad2d(op, dy, "dy", dx, "dx", top, left);
+        check(CudaKernels.p4j_zero_pad2d_backward(f(dx, op).address(), f(dy, op).address(), dx.dim(0) * dx.dim(1), dx.dim(2), dx.dim(3),
+                top, left, dy.dim(2), dy.dim(3), stream), op);
+    }
+
+    @Override
     public void batchNorm(Tensor y, Tensor saveMean, Tensor saveInvStd, Tensor x, Tensor gamma, Tensor beta, Tensor runningMean,
                           Tensor runningVar, float momentum, float eps, boolean training) {
         String op = "batchNorm";

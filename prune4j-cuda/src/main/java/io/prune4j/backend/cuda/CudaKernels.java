@@ -1285,6 +1285,44 @@ public final class CudaKernels {
                                                      @Cast("void*") long stream);
 
     /**
+     * Zero padding: {@code y [planes, hp, wp]} gets {@code x [planes, h, w]} at row {@code top}, column
+     * {@code left} and zeros elsewhere.
+     *
+     * @param y the padded output {@code [planes, hp, wp]}, overwritten
+     * @param x the input {@code [planes, h, w]}
+     * @param planes planes
+     * @param h rows per input plane
+     * @param w columns per input plane
+     * @param top rows above, {@code 0 ≤ top ≤ hp − h}
+     * @param left columns on the left, {@code 0 ≤ left ≤ wp − w}
+     * @param hp rows per output plane
+     * @param wp columns per output plane
+     * @param stream the stream; 0 = the default stream
+     * @return the {@code cudaError_t} code, 0 on success
+     */
+    public static native int p4j_zero_pad2d(@Cast("float*") long y, @Cast("const float*") long x, int planes, int h, int w, int top,
+                                            int left, int hp, int wp, @Cast("void*") long stream);
+
+    /**
+     * The gradient of {@link #p4j_zero_pad2d}, a crop: {@code dx [planes, h, w]} gets the window of
+     * {@code dy [planes, hp, wp]} at {@code (top, left)}.
+     *
+     * @param dx the input gradient, overwritten
+     * @param dy the output gradient
+     * @param planes planes
+     * @param h rows per input plane
+     * @param w columns per input plane
+     * @param top the forward's rows above
+     * @param left the forward's columns on the left
+     * @param hp rows per output plane
+     * @param wp columns per output plane
+     * @param stream the stream; 0 = the default stream
+     * @return the {@code cudaError_t} code, 0 on success
+     */
+    public static native int p4j_zero_pad2d_backward(@Cast("float*") long dx, @Cast("const float*") long dy, int planes, int h,
+                                                     int w, int top, int left, int hp, int wp, @Cast("void*") long stream);
+
+    /**
      * {@code dx = 0}, then {@code dx[p, argmax[p, o]] += dy[p, o]}: the gradient of {@link #p4j_max_pool2d}. Exact
      * when windows do not overlap; overlapping ones add with float atomics. An argmax outside the plane is skipped.
      *

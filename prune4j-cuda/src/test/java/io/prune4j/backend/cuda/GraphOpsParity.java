@@ -303,6 +303,35 @@ abstract class GraphOpsParity {
         near("avgPool2dBackward" + l, dx, 1e-6 * overlaps * overlaps, 1e-5);
     }
 
+    /**
+     * Zero padding and its gradient (a crop): copies on both sides, so bit for bit, NaN and −0
+     * included; every output starts as garbage, so a padded position left unwritten fails.
+     */
+    @ParameterizedTest(name = "zeroPad2d batch={0} c={1} {2}x{3} pads {4},{5},{6},{7}")
+    @CsvSource({
+        "2, 3, 5, 7, 1, 1, 1, 1", "1, 2, 7, 6, 0, 0, 3, 3", "3, 1, 4, 4, 3, 3, 0, 0", "2, 2, 1, 1, 0, 1, 1, 0", "0, 2, 5, 5, 1, 2, 3, 4",
+        "1, 1, 1, 1, 0, 0, 0, 0", "2, 33, 9, 8, 2, 0, 0, 5", "4, 31, 17, 15, 1, 1, 1, 1", "1, 1, 0, 3, 1, 1, 0, 0",
+    })
+    void zeroPadding(int b, int c, int h, int w, int top, int bottom, int left, int right) {
+        SplittableRandom rng = new SplittableRandom(3500L + 7L * h + w + top + 3L * left);
+        int hp = h + top + bottom;
+        int wp = w + left + right;
+        String l = " [" + b + "," + c + "," + h + "," + w + "] pads " + top + "," + bottom + "," + left + "," + right;
+        float[] xs = uniform(rng, b * c * h * w, 1);
+        if (xs.length > 2) {
+            xs[0] = -0f;
+            xs[xs.length - 1] = Float.NaN;
+        }
+        Pair x = f(xs, b, c, h, w);
+        Pair y = junk(rng, b, c, hp, wp);
+        both(s -> s.b().zeroPad2d(s.t(y), s.t(x), top, left));
+        same("zeroPad2d" + l, y);
+        Pair dy = f(uniform(rng, b * c * hp * wp, 1), b, c, hp, wp);
+        Pair dx = junk(rng, b, c, h, w);
+        both(s -> s.b().zeroPad2dBackward(s.t(dx), s.t(dy), top, left));
+        same("zeroPad2dBackward" + l, dx);
+    }
+
     // ---- layer normalisation over the channels ---------------------------------------------------
 
     /**
