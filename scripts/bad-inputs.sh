@@ -216,7 +216,11 @@ conv_model('concat-axis', [helper.make_node('Conv', ['input', 'a.weight'], ['a']
 conv_model('bn-training', [helper.make_node('Conv', ['input', 'a.weight'], ['a']),
                            helper.make_node('BatchNormalization', ['a', 's', 'b', 'm', 'v'], ['y'], training_mode=1)] + head,
            [w('a.weight', 4, 1, 1, 1), w('s', 4), w('b', 4), w('m', 4), numpy_helper.from_array(np.ones(4, np.float32), 'v'), w('fc.weight', 4, 4)])
-conv_model('pads', [helper.make_node('Conv', ['input', 'a.weight'], ['y'], pads=[1, 0, 1, 0])] + head, [w('a.weight', 4, 1, 3, 3), w('fc.weight', 4, 4)])
+conv_model('maxpool-pads', [helper.make_node('Conv', ['input', 'a.weight'], ['a']),
+                             helper.make_node('MaxPool', ['a'], ['y'], kernel_shape=[3, 3], pads=[0, 0, 1, 1])] + head,
+           [w('a.weight', 4, 1, 1, 1), w('fc.weight', 4, 4)])
+conv_model('reflect-pad', [helper.make_node('Pad', ['input', 'p.pads'], ['a'], mode='reflect'), helper.make_node('Conv', ['a', 'a.weight'], ['y'])] + head,
+           [numpy_helper.from_array(np.array([0, 0, 1, 1, 0, 0, 1, 1], np.int64), 'p.pads'), w('a.weight', 4, 1, 3, 3), w('fc.weight', 4, 4)])
 conv_model('dilation', [helper.make_node('Conv', ['input', 'a.weight'], ['y'], dilations=[2, 2])] + head, [w('a.weight', 4, 1, 3, 3), w('fc.weight', 4, 4)])
 conv_model('int8', [helper.make_node('Conv', ['input', 'a.weight'], ['y'])] + head,
            [numpy_helper.from_array(np.ones((4, 1, 1, 1), np.int8), 'a.weight'), w('fc.weight', 4, 4)])
@@ -398,7 +402,8 @@ case_ "--input-shape contradicts the file" "${P[@]}" --model base.onnx --input-s
 case_ "Add of 4 and 6 channels" evaluate "${COMMON[@]}" --data none --model o/add-channels.onnx
 case_ "Concat along the height" evaluate "${COMMON[@]}" --data none --model o/concat-axis.onnx
 case_ "BatchNormalization in training mode" evaluate "${COMMON[@]}" --data none --model o/bn-training.onnx
-case_ "asymmetric pads" evaluate "${COMMON[@]}" --data none --model o/pads.onnx
+case_ "MaxPool with uneven pads" evaluate "${COMMON[@]}" --data none --model o/maxpool-pads.onnx
+case_ "a reflecting Pad" evaluate "${COMMON[@]}" --data none --model o/reflect-pad.onnx
 case_ "dilation 2" evaluate "${COMMON[@]}" --data none --model o/dilation.onnx
 case_ "INT8 weights" evaluate "${COMMON[@]}" --data none --model o/int8.onnx
 case_ "AveragePool ceil_mode keeping a partial window" evaluate "${COMMON[@]}" --data none --model o/avgpool-ceil.onnx

@@ -68,6 +68,9 @@ for a model in eval mode keeps BatchNormalization nodes (inference form, trainin
                      (x * 0.5 * (1 + erf(x / sqrt(2)))). Opset 17 only. Input 3x8x8.
   se_view            SENet's squeeze-and-excitation as its PyTorch code writes it (view, Linear, Sigmoid,
                      view(b, c, 1, 1), expand_as, Mul) in a residual block. Input 3x8x8.
+  inception_mini     Inception v3's padding: 1x7 and 7x1 convolutions with pads (0, 3) and (3, 0), an average
+                     pool with padding 1 that counts it (Pad, then AveragePool), nn.ZeroPad2d((1, 0, 2, 1)) (a Pad)
+                     before a stride-2 conv. Input 3x11x10.
   fmnist_small       conv 1->8 + BN + ReLU + MaxPool 2, conv 8->16 + BN + ReLU + MaxPool 2, flatten,
                      Linear 784 -> 10, trained 2 epochs with Adam (1e-3, batch 128) on Fashion-MNIST with
                      prune4j's scaling x = (p/255 - 0.2860) / 0.3530; opset 17 only. Its json also holds
@@ -489,6 +492,33 @@ class ConvNextOriginal(nn.Module):
         return self.head(x.mean([-2, -1]))
 
 
+class InceptionMini(nn.Module):
+    """Inception v3's padding, small: BasicConv2d (conv without bias, BN eps 0.001, ReLU) throughout; a
+    block of a 1x1 branch, a 1x7 (pads 0, 3) then 7x1 (pads 3, 0) branch and an average-pool branch
+    (F.avg_pool2d(3, 1, 1), counting the padding: Pad then AveragePool), Concat; nn.ZeroPad2d((1, 0, 2, 1))
+    before a 3x3 stride-2 conv; a head of global average pool, Flatten, Linear."""
+
+    def __init__(self, cin=3, c=8, classes=10):
+        super().__init__()
+
+        def basic(i, o, k, **kw):
+            return nn.Sequential(nn.Conv2d(i, o, k, bias=False, **kw), nn.BatchNorm2d(o, eps=0.001), nn.ReLU())
+        self.stem = basic(cin, c, 3, padding=1)
+        self.branch1 = basic(c, 4, 1)
+        self.branch7 = nn.Sequential(basic(c, 4, 1), basic(4, 4, (1, 7), padding=(0, 3)), basic(4, 6, (7, 1), padding=(3, 0)))
+        self.branch_pool = basic(c, 4, 1)
+        self.pad = nn.ZeroPad2d((1, 0, 2, 1))
+        self.reduce = basic(14, 8, 3, stride=2)
+        self.fc = nn.Linear(8, classes)
+
+    def forward(self, x):
+        x = self.stem(x)
+        pool = self.branch_pool(F.avg_pool2d(x, 3, 1, 1))
+        x = torch.cat([self.branch1(x), self.branch7(x), pool], 1)
+        x = self.reduce(self.pad(x))
+        return self.fc(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
+
+
 class FmnistSmall(nn.Module):
     def __init__(self, classes=10):
         super().__init__()
@@ -776,6 +806,15 @@ def main():
                    "7x7, Transpose to channels-last, LayerNorm, MatMul-Add, GELU, MatMul-Add, Mul by gamma (channels-last), "
                    "Transpose back, Add, the channels-first LayerNorm again, ReduceMean over [-2, -1], Gemm",
                    check=lambda m: check_ops(m, {"ReduceMean", "Pow", "Sqrt", "Erf", "Transpose"}), **common)
+
+    if want("inception_mini"):
+        torch.manual_seed(116)
+        model = oc.randomize_bn(InceptionMini(), 1116).eval()
+        export_all("inception_mini", model, seeded_input((3, 3, 11, 10), 2116),
+                   "Inception v3's padding: conv-BN-ReLU stem; a 1x1 branch, a 1x7 (pads 0, 3) then 7x1 (pads 3, 0) branch, "
+                   "and F.avg_pool2d(3, 1, 1) (Pad, then AveragePool) before a 1x1 conv, Concat; nn.ZeroPad2d((1, 0, 2, 1)) "
+                   "(a Pad) before a 3x3 stride-2 conv; GlobalAveragePool, Flatten, Gemm",
+                   check=lambda m: (check_bn_kept(m), check_ops(m, {"Pad", "AveragePool", "Concat"})), **common)
 
     if want("fmnist_small"):
         model, x, labels, acc, loss, seconds, epochs = train_fmnist_small()

@@ -184,6 +184,13 @@ def _run_node(node, ins):
                             count_include_pad=bool(at.get("count_include_pad", 0)))
     if op == "GlobalAveragePool":
         return ins[0].mean(dim=(2, 3), keepdim=True)
+    if op == "Pad":
+        assert at.get("mode", b"constant") in (b"constant", "constant"), f"Pad mode {at['mode']}"
+        pads = [int(v) for v in (ins[1].tolist() if len(ins) > 1 else at["pads"])]
+        value = float(ins[2].item()) if len(ins) > 2 and ins[2] is not None else at.get("value", 0.0)
+        n = len(pads) // 2
+        # ONNX: [begin of each axis..., end of each axis...]; F.pad: (begin, end) of the last axis first
+        return F.pad(ins[0], [p for d in reversed(range(n)) for p in (pads[d], pads[d + n])], value=value)
     if op == "Add":
         return ins[0] + ins[1]
     if op == "Mul":
@@ -259,12 +266,15 @@ def _run_node(node, ins):
         steps = ins[4].tolist() if len(ins) > 4 and ins[4] is not None else [1] * len(starts)
         y = ins[0]
         for a, b, e, st in zip(axes, starts, ends, steps):
-            assert st == 1, "the fixtures slice with step 1"
             n = y.shape[a]
-            b = max(0, min(b + n if b < 0 else b, n))
-            e = max(0, min(e + n if e < 0 else e, n))
-            y = y.narrow(a, b, max(0, e - b))
+            lo, hi = (0, n) if st > 0 else (-1, n - 1)
+            b = max(lo, min(b + n if b < 0 else b, hi))
+            e = max(lo, min(e + n if e < 0 else e, hi))
+            y = y.index_select(a, torch.tensor(list(range(b, e, st)), dtype=torch.long))
         return y
+    if op == "ConstantOfShape":
+        value = onnx.numpy_helper.to_array(at["value"]) if "value" in at else np.zeros(1, np.float32)
+        return torch.from_numpy(np.full([int(v) for v in ins[0].tolist()], value.reshape(-1)[0], dtype=value.dtype))
     if op == "Split":
         sizes = at["split"] if "split" in at else ins[1].tolist()
         return list(torch.split(ins[0], sizes, dim=at.get("axis", 0)))

@@ -116,7 +116,7 @@ public final class OnnxReader {
             + "Slice and Split (channels), Gather (a channel permutation), Reshape (a flatten, a vector to [C, 1, 1], or "
             + "Reshape-Transpose-Reshape as a channel shuffle), Transpose (to channels-last and back), Expand (of a gate a Mul reads), Gemm, MatMul, Identity, Dropout, "
             + "Constant, Pad (of zeros), Softmax and LogSoftmax (last), and on shapes Shape, Gather, Unsqueeze, Squeeze, Slice, Cast, "
-            + "Add, Sub, Mul, Div";
+            + "Add, Sub, Mul, Div, ConstantOfShape, Reshape, Transpose";
     /** What reads a channels-last value, for error messages. */
     private static final String CHANNELS_LAST = "LayerNormalization over the last axis, MatMul by a constant [C, K] (with the Add of its"
             + " bias), element-wise activations (GELU among them), Add and Mul of two channels-last values, Add, Sub, Mul and Div by a"
@@ -713,6 +713,15 @@ public final class OnnxReader {
                 fold(node, () -> ShapeFolding.gather(data, indices, intAttr(node, "axis", 0)));
             }
             case "Unsqueeze", "Squeeze" -> squeezing(node);
+            case "ConstantOfShape" -> {
+                attributes(node, "value");
+                inputs(node, 1, 1);
+                outputsOnly(node, 1);
+                Constant shape = shapeInput(node, 0, "input");
+                AttributeProto v = node.getAttributeList().stream().filter(a -> a.getName().equals("value")).findFirst().orElse(null);
+                Constant value = v == null ? new Constant(new int[] {1}, new float[] {0f}, null) : Constant.of(file, where(node), v.getT());
+                fold(node, () -> ShapeFolding.constantOfShape(shape, value));
+            }
             case "Slice" -> slice(g, node);
             case "Cast" -> cast(node);
             case "Pad" -> pad(g, node);
@@ -1646,6 +1655,11 @@ public final class OnnxReader {
             throw error(node, "shape '" + node.getInput(1) + "' must be INT64");
         }
         boolean zeroCopies = intAttr(node, "allowzero", 0) == 0;
+        if (constants.containsKey(node.getInput(0))) {
+            Constant data = constant(node, 0, "data");
+            fold(node, () -> ShapeFolding.reshape(data, s.ints, !zeroCopies));
+            return;
+        }
         Shuffle shuffle = shuffles.get(node.getInput(0));
         if (shuffle != null) {
             unshuffle(g, node, shuffle, s, zeroCopies);
@@ -1802,12 +1816,11 @@ public final class OnnxReader {
         long[] ends = args.ends();
         long[] axes = args.axes() == null ? new long[] {0} : args.axes();
         long[] steps = args.steps();
-        if (starts == null || ends == null || starts.length != 1 || ends.length != 1 || axes.length != 1 || steps.length != 1
-                || axes[0] != 0 && axes[0] != -1) {
-            throw error(node, "only a slice of one axis of a one-dimensional shape is supported");
+        if (starts == null || ends == null || starts.length != 1 || ends.length != 1 || axes.length != 1 || steps.length != 1) {
+            throw error(node, "only a slice of one axis of a constant is supported");
         }
         long step = steps[0];
-        fold(node, () -> ShapeFolding.slice(data, starts[0], ends[0], step));
+        fold(node, () -> ShapeFolding.slice(data, axes[0], starts[0], ends[0], step));
     }
 
     /** The one form of a channel shuffle read, for messages. */
@@ -1891,6 +1904,11 @@ public final class OnnxReader {
         outputsOnly(node, 1);
         Shuffle sh = shuffles.get(node.getInput(0));
         long[] perm = intsAttr(node, "perm", null);
+        if (constants.containsKey(node.getInput(0))) {
+            Constant data = shapeInput(node, 0, "data");
+            fold(node, () -> ShapeFolding.transpose(data, perm));
+            return;
+        }
         if (sh == null && activations.containsKey(node.getInput(0)) && Arrays.equals(perm, new long[] {0, 2, 3, 1})
                 && g.shape(activations.get(node.getInput(0))).length == 3) {
             // a map seen channels-last: the same prune4j value, read by channel-wise operations until the Transpose back

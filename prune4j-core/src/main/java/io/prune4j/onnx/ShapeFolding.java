@@ -111,29 +111,171 @@ final class ShapeFolding {
 
     /** {@code Slice} of a one-dimensional integer tensor: {@code data[start:end:step]} with ONNX's clamping. */
     static Constant slice(Constant data, long start, long end, long step) {
-        long[] d = vector(data, "data");
+        vector(data, "data");
+        return slice(data, 0, start, end, step);
+    }
+
+    /**
+     * {@code Slice} of an integer tensor along one axis, {@code start:end:step} with ONNX's clamping
+     * (a negative step walks backwards: PyTorch reverses the rows of its padding table so).
+     */
+    static Constant slice(Constant data, long axis, long start, long end, long step) {
+        ints(data, "data");
         if (step == 0) {
             throw new IllegalArgumentException("step 0 is not a slice");
         }
-        int n = d.length;
+        int[] dims = data.dims();
+        if (dims.length == 0) {
+            throw new IllegalArgumentException("a scalar cannot be sliced");
+        }
+        int a = (int) normalise(axis, dims.length);
+        int n = dims[a];
+        int inner = 1;
+        for (int i = a + 1; i < dims.length; i++) {
+            inner *= dims[i];
+        }
+        int outer = data.ints().length / Math.max(1, n * inner);
         long from = start < 0 ? start + n : start;
         long to = end < 0 ? end + n : end;
-        long[] out;
+        int kept;
         // counts as (span − 1) / |step| + 1, which cannot overflow for any step (|Long.MIN_VALUE| as Long.MAX_VALUE)
         if (step > 0) {
             from = Math.max(0, Math.min(from, n));
             to = Math.max(0, Math.min(to, n));
-            out = new long[to > from ? (int) ((to - from - 1) / step + 1) : 0];
+            kept = to > from ? (int) ((to - from - 1) / step + 1) : 0;
         } else {
             from = Math.max(-1, Math.min(from, n - 1));
             to = Math.max(-1, Math.min(to, n - 1));
             long magnitude = step == Long.MIN_VALUE ? Long.MAX_VALUE : -step;
-            out = new long[from > to ? (int) ((from - to - 1) / magnitude + 1) : 0];
+            kept = from > to ? (int) ((from - to - 1) / magnitude + 1) : 0;
         }
-        for (int i = 0; i < out.length; i++) {
-            out[i] = d[(int) (from + i * step)];
+        long[] values = new long[outer * kept * inner];
+        for (int o = 0; o < outer; o++) {
+            for (int i = 0; i < kept; i++) {
+                System.arraycopy(data.ints(), (o * n + (int) (from + i * step)) * inner, values, (o * kept + i) * inner, inner);
+            }
         }
-        return new Constant(new int[] {out.length}, null, out);
+        int[] shape = dims.clone();
+        shape[a] = kept;
+        return new Constant(shape, null, values);
+    }
+
+    /** The most values {@link #constantOfShape} makes: shape arithmetic needs few, and a file cannot ask for memory it does not hold. */
+    static final int MAX_VALUES = 1 << 16;
+
+    /** {@code ConstantOfShape}: a tensor of the extents in {@code shape}, every value {@code value}'s one value. */
+    static Constant constantOfShape(Constant shape, Constant value) {
+        long[] extents = vector(shape, "input");
+        long count = 1;
+        for (long e : extents) {
+            if (e < 0 || e == BATCH) {
+                throw new IllegalArgumentException("the extents " + describe(shape) + " are not a fixed shape");
+            }
+            count *= e;
+            if (count > MAX_VALUES) {
+                throw new IllegalArgumentException("the extents " + describe(shape) + " hold more than " + MAX_VALUES + " values; shape arithmetic"
+                        + " is supported up to that");
+            }
+        }
+        int[] dims = Arrays.stream(extents).mapToInt(e -> (int) e).toArray();
+        int values = (int) count;
+        if (value.ints() != null && value.ints().length == 1) {
+            long[] out = new long[values];
+            Arrays.fill(out, value.ints()[0]);
+            return new Constant(dims, null, out);
+        }
+        if (value.floats() != null && value.floats().length == 1) {
+            float[] out = new float[values];
+            Arrays.fill(out, value.floats()[0]);
+            return new Constant(dims, out, null);
+        }
+        throw new IllegalArgumentException("the value must be one number, got shape " + Arrays.toString(value.dims()));
+    }
+
+    /**
+     * {@code Reshape} of a constant to {@code target}: an extent of 0 copies the input's (unless
+     * {@code allowZero}), one of −1 takes what is left; the values keep their order.
+     */
+    static Constant reshape(Constant data, long[] target, boolean allowZero) {
+        long total = data.ints() != null ? data.ints().length : data.floats().length;
+        int[] dims = new int[target.length];
+        int free = -1;
+        long known = 1;
+        for (int i = 0; i < target.length; i++) {
+            long t = target[i];
+            if (t == 0 && !allowZero) {
+                if (i >= data.dims().length) {
+                    throw new IllegalArgumentException("shape " + Arrays.toString(target) + " copies extent " + i + " of a rank-"
+                            + data.dims().length + " tensor");
+                }
+                t = data.dims()[i];
+            } else if (t == -1) {
+                if (free >= 0) {
+                    throw new IllegalArgumentException("shape " + Arrays.toString(target) + " has more than one -1");
+                }
+                free = i;
+                continue;
+            } else if (t < 0 || t > total) {
+                throw new IllegalArgumentException("shape " + Arrays.toString(target) + " does not fit " + total + " values");
+            }
+            dims[i] = (int) t;
+            known *= t;
+            if (known > total) {
+                break;
+            }
+        }
+        if (free >= 0 && known > 0 && total % known == 0) {
+            dims[free] = (int) (total / known);
+            known *= dims[free];
+        }
+        if (known != total) {
+            throw new IllegalArgumentException("shape " + Arrays.toString(target) + " does not fit the " + total + " values of "
+                    + Arrays.toString(data.dims()));
+        }
+        return new Constant(dims, data.floats() == null ? null : data.floats().clone(), data.ints() == null ? null : data.ints().clone());
+    }
+
+    /** {@code Transpose} of an integer tensor by {@code perm} (reversed axes when null). */
+    static Constant transpose(Constant data, long[] perm) {
+        ints(data, "data");
+        int[] dims = data.dims();
+        int rank = dims.length;
+        int[] p = new int[rank];
+        boolean[] seen = new boolean[rank];
+        if (perm != null && perm.length != rank) {
+            throw new IllegalArgumentException("perm " + Arrays.toString(perm) + " does not permute " + rank + " axes");
+        }
+        for (int i = 0; i < rank; i++) {
+            long a = perm == null ? rank - 1 - i : perm[i];
+            if (a < 0 || a >= rank || seen[(int) a]) {
+                throw new IllegalArgumentException("perm " + Arrays.toString(perm) + " does not permute " + rank + " axes");
+            }
+            seen[(int) a] = true;
+            p[i] = (int) a;
+        }
+        int[] shape = new int[rank];
+        int[] stride = new int[rank];
+        for (int i = rank - 1, st = 1; i >= 0; i--) {
+            stride[i] = st;
+            st *= dims[i];
+        }
+        for (int i = 0; i < rank; i++) {
+            shape[i] = dims[p[i]];
+        }
+        long[] in = data.ints();
+        long[] out = new long[in.length];
+        int[] index = new int[rank];
+        for (int k = 0; k < out.length; k++) {
+            int source = 0;
+            for (int i = 0; i < rank; i++) {
+                source += index[i] * stride[p[i]];
+            }
+            out[k] = in[source];
+            for (int i = rank - 1; i >= 0 && ++index[i] == shape[i]; i--) {
+                index[i] = 0;
+            }
+        }
+        return new Constant(shape, null, out);
     }
 
     /**

@@ -427,6 +427,25 @@ class OnnxOpsTest {
                     x = b.node("Flatten", in(b.node("GlobalAveragePool", in(x))));
                     b.node("Gemm", "output", in(x, b.weight("fc.weight", 0.3, 3, 3), b.weight("fc.bias", 0.1, 3)), i("transB", 1));
                     return b.output("output", 3);
+                }),
+                new Case("nn.ZeroPad2d((1, 0, 2, 1)) as torch 1.13 writes its pads: ConstantOfShape, Concat, Reshape [-1, 2], Slice of"
+                        + " step -1, Transpose, Reshape [-1], Cast (opset 13)", b -> {
+                    b.opset = 13;
+                    b.input("input", 2, 5, 6);
+                    io.prune4j.onnx.proto.TensorProto zero = io.prune4j.onnx.proto.TensorProto.newBuilder().addDims(1)
+                            .setDataType(io.prune4j.onnx.proto.TensorProto.DataType.INT64_VALUE).addInt64Data(0).build();
+                    String t = b.node("ConstantOfShape", in(b.ints("z.count", new long[] {4}, 1)), tensor("value", zero));
+                    t = b.node("Concat", in(b.ints("z.pads", new long[] {1, 0, 2, 1}, 4), t), i("axis", 0));
+                    t = b.node("Reshape", in(t, b.ints("z.rows", new long[] {-1, 2}, 2)));
+                    t = b.node("Slice", in(t, b.ints("z.start", new long[] {-1}, 1), b.ints("z.end", new long[] {-Long.MAX_VALUE}, 1),
+                            b.ints("z.axes", new long[] {0}, 1), b.ints("z.step", new long[] {-1}, 1)));
+                    t = b.node("Transpose", in(t), ints("perm", 1, 0));
+                    t = b.node("Cast", in(b.node("Reshape", in(t, b.ints("z.flat", new long[] {-1}, 1)))), i("to", 7));
+                    String x = b.node("Pad", in("input", t, b.constant("z.value", new float[] {0})), s("mode", "constant"));
+                    x = b.node("Conv", in(x, b.weight("c.weight", 0.3, 4, 2, 3, 3), b.weight("c.bias", 0.1, 4)), ints("strides", 2, 2));
+                    x = b.node("Flatten", in(b.node("GlobalAveragePool", in(x))));
+                    b.node("Gemm", "output", in(x, b.weight("fc.weight", 0.3, 3, 4)), i("transB", 1));
+                    return b.output("output", 3);
                 }));
     }
 

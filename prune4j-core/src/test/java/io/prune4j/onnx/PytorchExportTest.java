@@ -47,7 +47,8 @@ class PytorchExportTest {
 
     static Stream<String> fixtures() {
         return Stream.of("residual_block", "inverted_residual", "concat_branches", "ops_mix", "folded_bn", "shared_init", "view_softmax",
-                        "fire_mean", "se_silu", "shuffle_split", "normalized_input", "prelu_mix", "se_view")
+                        "fire_mean", "se_silu", "shuffle_split", "normalized_input", "prelu_mix", "se_view",
+                        "inception_mini")
                 .flatMap(n -> Stream.of(n + ".op13.onnx", n + ".op17.onnx"))
                 .collect(java.util.stream.Collectors.collectingAndThen(java.util.stream.Collectors.toList(), l -> {
                     l.add("fmnist_small.op17.onnx");
