@@ -71,6 +71,8 @@ for a model in eval mode keeps BatchNormalization nodes (inference form, trainin
   inception_mini     Inception v3's padding: 1x7 and 7x1 convolutions with pads (0, 3) and (3, 0), an average
                      pool with padding 1 that counts it (Pad, then AveragePool), nn.ZeroPad2d((1, 0, 2, 1)) (a Pad)
                      before a stride-2 conv. Input 3x11x10.
+  activations_mix    nn.SELU, nn.CELU(0.7), nn.Softplus and nn.Mish (Softplus, Tanh, Mul) after conv + BN, summed
+                     branches; a SELU between two Linear layers. Input 3x8x8.
   fmnist_small       conv 1->8 + BN + ReLU + MaxPool 2, conv 8->16 + BN + ReLU + MaxPool 2, flatten,
                      Linear 784 -> 10, trained 2 epochs with Adam (1e-3, batch 128) on Fashion-MNIST with
                      prune4j's scaling x = (p/255 - 0.2860) / 0.3530; opset 17 only. Its json also holds
@@ -519,6 +521,25 @@ class InceptionMini(nn.Module):
         return self.fc(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
 
 
+class ActivationsMix(nn.Module):
+    """nn.SELU, nn.CELU(0.7), nn.Softplus and nn.Mish after convolutions with BatchNorm, each on its own
+    branch, summed; a head of global average pool, Flatten, Linear, SELU, Linear."""
+
+    def __init__(self, cin=3, c=6, classes=10):
+        super().__init__()
+        self.stem = nn.Sequential(conv_bn(cin, c, 3), nn.SELU())
+        self.a = nn.Sequential(conv_bn(c, c, 3), nn.CELU(0.7))
+        self.b = nn.Sequential(conv_bn(c, c, 1), nn.Softplus())
+        self.m = nn.Sequential(conv_bn(c, c, 3), nn.Mish())
+        self.fc1 = nn.Linear(c, 8)
+        self.fc2 = nn.Linear(8, classes)
+
+    def forward(self, x):
+        x = self.stem(x)
+        x = self.a(x) + self.b(x) + self.m(x)
+        return self.fc2(F.selu(self.fc1(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))))
+
+
 class FmnistSmall(nn.Module):
     def __init__(self, classes=10):
         super().__init__()
@@ -815,6 +836,14 @@ def main():
                    "and F.avg_pool2d(3, 1, 1) (Pad, then AveragePool) before a 1x1 conv, Concat; nn.ZeroPad2d((1, 0, 2, 1)) "
                    "(a Pad) before a 3x3 stride-2 conv; GlobalAveragePool, Flatten, Gemm",
                    check=lambda m: (check_bn_kept(m), check_ops(m, {"Pad", "AveragePool", "Concat"})), **common)
+
+    if want("activations_mix"):
+        torch.manual_seed(117)
+        model = oc.randomize_bn(ActivationsMix(), 1117).eval()
+        export_all("activations_mix", model, seeded_input((3, 3, 8, 8), 2117),
+                   "conv-BN-SELU stem; branches conv-BN-CELU(0.7), conv-BN-Softplus, conv-BN-Mish (Softplus, Tanh, Mul below "
+                   "opset 18), Add; GlobalAveragePool, Flatten, Gemm, Selu, Gemm",
+                   check=lambda m: check_ops(m, {"Selu", "Celu", "Softplus", "Tanh", "Mul"}), **common)
 
     if want("fmnist_small"):
         model, x, labels, acc, loss, seconds, epochs = train_fmnist_small()

@@ -278,6 +278,12 @@ def _run_node(node, ins):
     if op == "Split":
         sizes = at["split"] if "split" in at else ins[1].tolist()
         return list(torch.split(ins[0], sizes, dim=at.get("axis", 0)))
+    if op == "Selu":
+        return at.get("gamma", 1.0507009873554805) * F.elu(ins[0], at.get("alpha", 1.6732632423543772))
+    if op == "Celu":
+        return F.celu(ins[0], at.get("alpha", 1.0))
+    if op == "Softplus":
+        return F.softplus(ins[0])
     if op == "Erf":
         return torch.erf(ins[0])
     if op == "Pow":

@@ -137,14 +137,16 @@ P4J_API int p4j_clamp(float* y, const float* x, int n, float lo, float hi, void*
 P4J_API int p4j_clamp_backward(float* dx, const float* dy, const float* y, int n, float lo, float hi, void* stream);
 /* y[i] = f(x[i]) for the activation kind, the ordinal of io.prune4j.backend.ActivationKind: 0 LeakyReLU
  * (x > 0 ? x : alpha x), 1 sigmoid, 2 tanh, 3 HardSigmoid (min(max(alpha x + beta, 0), 1)), 4 HardSwish
- * (x min(max(x + 3, 0), 6) / 6), 5 ELU (x > 0 ? x : alpha expm1(x)); alpha and beta only where the formula
- * has them, and finite there, else cudaErrorInvalidValue, as is an unknown kind. NaN stays NaN; y may be x.
- * The piecewise-linear kinds are bit-identical to the CPU; sigmoid, tanh and ELU (expf, tanhf, expm1f)
- * track the CPU's double evaluation rounded once within a few ulps. */
+ * (x min(max(x + 3, 0), 6) / 6), 5 ELU (x > 0 ? x : alpha expm1(x)), 6 GELU, 7 SELU (x > 0 ? beta x :
+ * beta alpha expm1(x)), 8 CELU (x > 0 ? x : alpha expm1(x / alpha), alpha != 0), 9 Softplus (ln(1 + e^x)),
+ * 10 Mish (x tanh(softplus(x))); alpha and beta only where the formula has them, and finite there, else
+ * cudaErrorInvalidValue, as is an unknown kind. NaN stays NaN; y may be x. The piecewise-linear kinds are
+ * bit-identical to the CPU; the others (expf, tanhf, expm1f, log1pf, normcdff) track the CPU's double
+ * evaluation rounded once within a few ulps. */
 P4J_API int p4j_activation(float* y, const float* x, int n, int kind, float alpha, float beta, void* stream);
 /* dx[i] = f'(x[i]) dy[i] of p4j_activation, from its input x or output y as ActivationKind says, with
  * PyTorch's choices at the kinks; dx may be dy. Bit-identical to the CPU for the same x and y, but for
- * ELU's expf. */
+ * the gradients computed from x with the device's functions (ELU, GELU, SELU, CELU, Softplus, Mish). */
 P4J_API int p4j_activation_backward(float* dx, const float* dy, const float* x, const float* y, int n, int kind, float alpha,
                                     float beta, void* stream);
 /* y[i] = a[i] + b[i]; y may be a or b (a residual connection). Bit-identical to the CPU. */

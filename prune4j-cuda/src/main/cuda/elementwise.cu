@@ -287,7 +287,30 @@ __global__ void clamp_backward_kernel(float* dx, const float* dy, const float* _
 // tail (2e-6 at x = -6); both track the CPU's double evaluation rounded once within a few ulps, not
 // bit for bit, and the gradient's Φ(x) + x·φ(x), which cancels near its root at x ≈ -0.75, within a
 // few ulps of 0.23 absolute there.
-enum : int { kLeakyRelu = 0, kSigmoid, kTanh, kHardSigmoid, kHardSwish, kElu, kGelu, kActivationKinds };
+// SELU, CELU, Softplus and Mish call expm1f, expf, log1pf and tanhf: a few ulps from the CPU's double
+// evaluation rounded once, as ELU's; their gradients too (from x, like ELU's and GELU's), Mish's
+// t + x·σ(x)·(1 - t²) within a few ulps of 0.26 absolute where it cancels, near x ≈ -1.19. Below
+// about -87 Mish is x times a subnormal e^x here: 1e-36 absolute rather than relative.
+enum : int { kLeakyRelu = 0, kSigmoid, kTanh, kHardSigmoid, kHardSwish, kElu, kGelu, kSelu, kCelu, kSoftplus, kMish, kActivationKinds };
+
+// ln(1 + e^x), as x + ln(1 + e^-x) above 0 so that e^x does not overflow; NaN gives NaN.
+__device__ __forceinline__ float softplus(float x) {
+    return x > 0.f ? __fadd_rn(x, log1pf(expf(-x))) : log1pf(expf(x));
+}
+
+// e^(x/α) with the rounding of x/α taken back (|x/α|·2^-24 relative, 1.6e-6 at x/α = -27, otherwise):
+// q = x/α rounded, x - q·α exact (an FMA: a correctly rounded quotient's remainder is a float), and
+// e^(x/α) = e^q·e^((x - q·α)/α) = e^q·(1 + (x - q·α)/α) to float precision.
+__device__ __forceinline__ float exp_ratio(float x, float alpha) {
+    const float q = __fdiv_rn(x, alpha);
+    const float e = expf(q);
+    if (!isfinite(q) || e == 0.f || isinf(e)) return e;
+    return __fmul_rn(e, __fadd_rn(1.f, __fdiv_rn(__fmaf_rn(-q, alpha, x), alpha)));
+}
+
+__device__ __forceinline__ float logistic(float x) {
+    return __fdiv_rn(1.f, __fadd_rn(1.f, expf(-x)));
+}
 
 // e^(-x²/2), with the rounding of x² (x²/2·2^-24 relative: 2e-6 at 8) taken back: x² = h + l exactly
 // (l from an FMA), and e^(-l/2) = 1 - l/2 to float precision. From |x| = 16 on it is 0 in float
@@ -307,21 +330,33 @@ __device__ __forceinline__ float activate(float x, float alpha, float beta) {
     if constexpr (K == kHardSigmoid) return p4j::java_min(p4j::java_max(__fadd_rn(__fmul_rn(alpha, x), beta), 0.f), 1.f);
     if constexpr (K == kHardSwish) return __fdiv_rn(__fmul_rn(x, p4j::java_min(p4j::java_max(__fadd_rn(x, 3.f), 0.f), 6.f)), 6.f);
     if constexpr (K == kElu) return x > 0.f ? x : __fmul_rn(alpha, expm1f(x));
-    return __fmul_rn(x, normcdff(x));   // kGelu: -inf·0 is NaN, as on the CPU and in PyTorch
+    if constexpr (K == kGelu) return __fmul_rn(x, normcdff(x));   // -inf·0 is NaN, as on the CPU and in PyTorch
+    if constexpr (K == kSelu) return x > 0.f ? __fmul_rn(beta, x) : __fmul_rn(__fmul_rn(beta, alpha), expm1f(x));
+    if constexpr (K == kCelu) return x > 0.f ? x : __fmul_rn(alpha, expm1f(__fdiv_rn(x, alpha)));
+    if constexpr (K == kSoftplus) return softplus(x);
+    return __fmul_rn(x, tanhf(softplus(x)));   // kMish: -inf·0 is NaN, as on the CPU and in PyTorch
 }
 
 // f'(x)·dy from x or y, whichever the kind's formula reads (ActivationKind says which).
 template <int K>
-__device__ __forceinline__ float activate_backward(float dy, float x, float y, float alpha) {
+__device__ __forceinline__ float activate_backward(float dy, float x, float y, float alpha, float beta) {
     if constexpr (K == kLeakyRelu) return x > 0.f ? dy : __fmul_rn(dy, alpha);
     if constexpr (K == kSigmoid) return __fmul_rn(__fmul_rn(dy, __fsub_rn(1.f, y)), y);
     if constexpr (K == kTanh) return __fmul_rn(dy, __fsub_rn(1.f, __fmul_rn(y, y)));
     if constexpr (K == kHardSigmoid) return (y > 0.f && y < 1.f) ? __fmul_rn(dy, alpha) : 0.f;
     if constexpr (K == kHardSwish) return x < -3.f ? 0.f : x <= 3.f ? __fmul_rn(dy, __fadd_rn(__fdiv_rn(x, 3.f), 0.5f)) : dy;
     if constexpr (K == kElu) return x <= 0.f ? __fmul_rn(__fmul_rn(dy, alpha), expf(x)) : dy;
-    // kGelu: dy·(Φ(x) + x·φ(x)), φ(x) = e^(-x²/2)/√(2π); NaN at ±inf (±inf·0), as on the CPU
-    const float pdf = __fmul_rn(exp_minus_half_square(x), 0.3989422804f);
-    return __fmul_rn(dy, __fadd_rn(normcdff(x), __fmul_rn(x, pdf)));
+    if constexpr (K == kGelu) {
+        // dy·(Φ(x) + x·φ(x)), φ(x) = e^(-x²/2)/√(2π); NaN at ±inf (±inf·0), as on the CPU
+        const float pdf = __fmul_rn(exp_minus_half_square(x), 0.3989422804f);
+        return __fmul_rn(dy, __fadd_rn(normcdff(x), __fmul_rn(x, pdf)));
+    }
+    if constexpr (K == kSelu) return x <= 0.f ? __fmul_rn(dy, __fmul_rn(__fmul_rn(beta, alpha), expf(x))) : __fmul_rn(dy, beta);
+    if constexpr (K == kCelu) return x <= 0.f ? __fmul_rn(dy, exp_ratio(x, alpha)) : dy;
+    if constexpr (K == kSoftplus) return __fmul_rn(dy, logistic(x));
+    // kMish: dy·(t + x·σ(x)·(1 - t²)), t = tanh(softplus(x)); NaN at ±inf (±inf·0), as on the CPU
+    const float t = tanhf(softplus(x));
+    return __fmul_rn(dy, __fadd_rn(t, __fmul_rn(__fmul_rn(x, logistic(x)), __fsub_rn(1.f, __fmul_rn(t, t)))));
 }
 
 template <int K>
@@ -334,10 +369,10 @@ __global__ void activation_kernel(float* y, const float* x, int64_t n, float alp
 
 template <int K>
 __global__ void activation_backward_kernel(float* dx, const float* dy, const float* __restrict__ x,
-                                           const float* __restrict__ y, int64_t n, float alpha) {
+                                           const float* __restrict__ y, int64_t n, float alpha, float beta) {
     const int64_t stride = (int64_t)blockDim.x * gridDim.x;
     for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += stride) {
-        dx[i] = activate_backward<K>(dy[i], x[i], y[i], alpha);
+        dx[i] = activate_backward<K>(dy[i], x[i], y[i], alpha, beta);
     }
 }
 
@@ -348,8 +383,8 @@ void launch_activation(float* y, const float* x, int64_t n, float alpha, float b
 
 template <int K>
 void launch_activation_backward(float* dx, const float* dy, const float* x, const float* y, int64_t n, float alpha,
-                                cudaStream_t s) {
-    activation_backward_kernel<K><<<p4j::grid_for(n), p4j::kBlock, 0, s>>>(dx, dy, x, y, n, alpha);
+                                float beta, cudaStream_t s) {
+    activation_backward_kernel<K><<<p4j::grid_for(n), p4j::kBlock, 0, s>>>(dx, dy, x, y, n, alpha, beta);
 }
 
 __global__ void add_kernel(float* y, const float* a, const float* b, int64_t n) {
@@ -469,8 +504,10 @@ extern "C" int p4j_clamp_backward(float* dx, const float* dy, const float* y, in
 // A kind outside [0, kActivationKinds) or a parameter its formula has that is not finite is
 // cudaErrorInvalidValue (the backend checks both first).
 static bool activation_arguments_ok(int kind, float alpha, float beta) {
-    const bool has_alpha = kind == kLeakyRelu || kind == kHardSigmoid || kind == kElu;
-    return kind >= 0 && kind < kActivationKinds && (!has_alpha || isfinite(alpha)) && (kind != kHardSigmoid || isfinite(beta));
+    const bool has_alpha = kind == kLeakyRelu || kind == kHardSigmoid || kind == kElu || kind == kSelu || kind == kCelu;
+    const bool has_beta = kind == kHardSigmoid || kind == kSelu;
+    return kind >= 0 && kind < kActivationKinds && (!has_alpha || isfinite(alpha)) && (!has_beta || isfinite(beta))
+           && (kind != kCelu || alpha != 0.f);
 }
 
 extern "C" int p4j_activation(float* y, const float* x, int n, int kind, float alpha, float beta, void* stream) {
@@ -487,6 +524,10 @@ extern "C" int p4j_activation(float* y, const float* x, int n, int kind, float a
         case kHardSwish:   launch_activation<kHardSwish>(y, x, n, alpha, beta, s); break;
         case kElu:         launch_activation<kElu>(y, x, n, alpha, beta, s); break;
         case kGelu:        launch_activation<kGelu>(y, x, n, alpha, beta, s); break;
+        case kSelu:        launch_activation<kSelu>(y, x, n, alpha, beta, s); break;
+        case kCelu:        launch_activation<kCelu>(y, x, n, alpha, beta, s); break;
+        case kSoftplus:    launch_activation<kSoftplus>(y, x, n, alpha, beta, s); break;
+        case kMish:        launch_activation<kMish>(y, x, n, alpha, beta, s); break;
         default:           return (int)cudaErrorInvalidValue;   // not reached: activation_arguments_ok checked the kind
     }
     P4J_CHECK_LAUNCH();
@@ -502,13 +543,17 @@ extern "C" int p4j_activation_backward(float* dx, const float* dy, const float* 
     if (n == 0) return (int)cudaSuccess;
     cudaStream_t s = p4j::as_stream(stream);
     switch (kind) {
-        case kLeakyRelu:   launch_activation_backward<kLeakyRelu>(dx, dy, x, y, n, alpha, s); break;
-        case kSigmoid:     launch_activation_backward<kSigmoid>(dx, dy, x, y, n, alpha, s); break;
-        case kTanh:        launch_activation_backward<kTanh>(dx, dy, x, y, n, alpha, s); break;
-        case kHardSigmoid: launch_activation_backward<kHardSigmoid>(dx, dy, x, y, n, alpha, s); break;
-        case kHardSwish:   launch_activation_backward<kHardSwish>(dx, dy, x, y, n, alpha, s); break;
-        case kElu:         launch_activation_backward<kElu>(dx, dy, x, y, n, alpha, s); break;
-        case kGelu:        launch_activation_backward<kGelu>(dx, dy, x, y, n, alpha, s); break;
+        case kLeakyRelu:   launch_activation_backward<kLeakyRelu>(dx, dy, x, y, n, alpha, beta, s); break;
+        case kSigmoid:     launch_activation_backward<kSigmoid>(dx, dy, x, y, n, alpha, beta, s); break;
+        case kTanh:        launch_activation_backward<kTanh>(dx, dy, x, y, n, alpha, beta, s); break;
+        case kHardSigmoid: launch_activation_backward<kHardSigmoid>(dx, dy, x, y, n, alpha, beta, s); break;
+        case kHardSwish:   launch_activation_backward<kHardSwish>(dx, dy, x, y, n, alpha, beta, s); break;
+        case kElu:         launch_activation_backward<kElu>(dx, dy, x, y, n, alpha, beta, s); break;
+        case kGelu:        launch_activation_backward<kGelu>(dx, dy, x, y, n, alpha, beta, s); break;
+        case kSelu:        launch_activation_backward<kSelu>(dx, dy, x, y, n, alpha, beta, s); break;
+        case kCelu:        launch_activation_backward<kCelu>(dx, dy, x, y, n, alpha, beta, s); break;
+        case kSoftplus:    launch_activation_backward<kSoftplus>(dx, dy, x, y, n, alpha, beta, s); break;
+        case kMish:        launch_activation_backward<kMish>(dx, dy, x, y, n, alpha, beta, s); break;
         default:           return (int)cudaErrorInvalidValue;   // not reached: activation_arguments_ok checked the kind
     }
     P4J_CHECK_LAUNCH();

@@ -61,7 +61,36 @@ public enum ActivationKind {
      * input {@code x}: the factor in double rounded once, times {@code dy} in float (PyTorch's
      * {@code gelu_backward}; NaN at ±∞, as {@code ±∞·0}, and at a NaN).
      */
-    GELU("gelu", "GELU", false, false);
+    GELU("gelu", "GELU", false, false),
+    /**
+     * {@code y = x > 0 ? β·x : β·α·(e^x − 1)} (ONNX Selu: α its {@code alpha}, β its {@code gamma};
+     * PyTorch's SELU is α = 1.6732632, β = 1.0507010); the positive side a float product, the
+     * negative side in double ({@code expm1}) rounded once. The gradient {@code x ≤ 0 ? dy·(β·α·e^x) :
+     * dy·β}, from the input {@code x} (PyTorch's {@code elu_backward} for SELU: β·α at 0, {@code dy·β}
+     * at a NaN).
+     */
+    SELU("selu", "SELU", true, true),
+    /**
+     * {@code y = x > 0 ? x : α·(e^(x/α) − 1)} (ONNX Celu, PyTorch's CELU; α ≠ 0), the negative side in
+     * double rounded once. The gradient {@code x ≤ 0 ? dy·e^(x/α) : dy}, from the input {@code x}
+     * (PyTorch's: 1 at 0, {@code dy} at a NaN).
+     */
+    CELU("celu", "CELU", true, false),
+    /**
+     * {@code y = ln(1 + e^x)} (ONNX Softplus, PyTorch's {@code softplus} with β = 1; its threshold of 20
+     * changes no float), as {@code x + ln(1 + e^−x)} above 0, in double rounded once; a gate
+     * ({@code ln 2} at 0). The gradient {@code dy·σ(x)}, σ the logistic sigmoid in double rounded once,
+     * from the input {@code x}.
+     */
+    SOFTPLUS("softplus", "Softplus", false, false),
+    /**
+     * {@code y = x·tanh(ln(1 + e^x))} (ONNX Mish, PyTorch's {@code mish}; what PyTorch exports as
+     * Softplus, Tanh and Mul below opset 18), in double rounded once; −∞ gives NaN ({@code −∞·0}), as
+     * in PyTorch. The gradient {@code dy·(t + x·σ(x)·(1 − t²))}, {@code t = tanh(ln(1 + e^x))}, the
+     * factor in double rounded once, from the input {@code x} (PyTorch's {@code mish_backward}; NaN at
+     * ±∞, as {@code ±∞·0}).
+     */
+    MISH("mish", "Mish", false, false);
 
     private final String key;
     private final String title;
@@ -94,7 +123,8 @@ public enum ActivationKind {
     }
 
     /**
-     * Whether the formula has an α ({@link #LEAKY_RELU}, {@link #HARD_SIGMOID}, {@link #ELU}).
+     * Whether the formula has an α ({@link #LEAKY_RELU}, {@link #HARD_SIGMOID}, {@link #ELU}, {@link #SELU},
+     * {@link #CELU}).
      *
      * @return true when {@link Backend#activation} reads its {@code alpha}, which must then be finite
      */
@@ -103,7 +133,7 @@ public enum ActivationKind {
     }
 
     /**
-     * Whether the formula has a β ({@link #HARD_SIGMOID} only).
+     * Whether the formula has a β ({@link #HARD_SIGMOID}, and {@link #SELU}'s scale γ).
      *
      * @return true when {@link Backend#activation} reads its {@code beta}, which must then be finite
      */

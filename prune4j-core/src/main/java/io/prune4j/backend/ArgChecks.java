@@ -1384,6 +1384,9 @@ public final class ArgChecks {
             throw new IllegalArgumentException(op + ": " + kind.title() + " needs finite parameters, got alpha " + alpha
                     + (kind.hasBeta() ? " and beta " + beta : ""));
         }
+        if (kind == ActivationKind.CELU && alpha == 0f) {
+            throw new IllegalArgumentException(op + ": CELU needs alpha ≠ 0 (it divides by it), got 0");
+        }
     }
 
     /**

@@ -720,7 +720,11 @@ public final class ModelFile {
         }
         float alpha = kind.hasAlpha() ? (float) requireNumber(file, spec, "alpha", where) : 0f;
         float beta = kind.hasBeta() ? (float) requireNumber(file, spec, "beta", where) : 0f;
-        return new Activation(name, backend, kind, alpha, beta);
+        try {
+            return new Activation(name, backend, kind, alpha, beta);
+        } catch (IllegalArgumentException e) {
+            throw new ModelFormatException(file + ": " + where + ": " + e.getMessage());   // a parameter the formula refuses (CELU's α of 0)
+        }
     }
 
     /** The entry's {@code inputs}, each an earlier layer or the input; by default the entry before it. */

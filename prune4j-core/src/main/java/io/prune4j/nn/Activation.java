@@ -8,11 +8,11 @@ import java.util.Objects;
 
 /**
  * An element-wise activation of the input's shape, {@code x [batch, …] → f(x)}: LeakyReLU(α),
- * sigmoid, tanh, HardSigmoid(α, β), HardSwish, ELU(α) and GELU, the formulas and gradients of
- * {@link ActivationKind} (PyTorch's, kinks included). Those with {@code f(0) = 0} pass channels
- * through for pruning (GELU among them); sigmoid, and a HardSigmoid with {@code β > 0}, are gates
- * ({@link ChannelRule.Gate}): their channels can be pruned only where products alone read them (SiLU,
- * a squeeze-and-excitation block).
+ * sigmoid, tanh, HardSigmoid(α, β), HardSwish, ELU(α), GELU, SELU(α, γ as β), CELU(α), Softplus and
+ * Mish, the formulas and gradients of {@link ActivationKind} (PyTorch's, kinks included). Those with
+ * {@code f(0) = 0} pass channels through for pruning (GELU and Mish among them); sigmoid, Softplus,
+ * and a HardSigmoid with {@code β > 0}, are gates ({@link ChannelRule.Gate}): their channels can be
+ * pruned only where products alone read them (SiLU, a squeeze-and-excitation block).
  */
 public final class Activation implements UnaryLayer {
     /** α of PyTorch's {@code hardsigmoid}, 1/6 (ONNX's default is 0.2). */
@@ -51,6 +51,9 @@ public final class Activation implements UnaryLayer {
         if ((kind.hasAlpha() && !Float.isFinite(alpha)) || (kind.hasBeta() && !Float.isFinite(beta))) {
             throw new IllegalArgumentException(kind.title() + " " + name + ": parameters must be finite, got alpha " + alpha
                     + (kind.hasBeta() ? " and beta " + beta : ""));
+        }
+        if (kind == ActivationKind.CELU && alpha == 0f) {
+            throw new IllegalArgumentException("CELU " + name + ": alpha must not be 0 (the formula divides by it)");
         }
         this.name = name;
         this.backend = backend;
@@ -250,6 +253,7 @@ public final class Activation implements UnaryLayer {
         return switch (kind) {
             case SIGMOID -> 0.5f;
             case HARD_SIGMOID -> Math.min(Math.max(beta, 0f), 1f);
+            case SOFTPLUS -> (float) Math.log(2);
             default -> 0f;
         };
     }

@@ -111,7 +111,7 @@ public final class OnnxReader {
     public static final int MAX_OPSET = 22;
     /** The operators read, for error messages and documentation. */
     public static final String SUPPORTED = "Conv, BatchNormalization, Relu, PRelu, Clip, LeakyRelu, Sigmoid, Tanh, HardSigmoid, HardSwish, "
-            + "Elu, Gelu and its Div-Erf-Add-Mul-Mul form, LayerNormalization (channels), MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool (square maps), ReduceMean and ReduceMax (spatial), Add, Sum, "
+            + "Elu, Selu, Celu, Softplus, Mish and its Softplus-Tanh-Mul form, Gelu and its Div-Erf-Add-Mul-Mul form, LayerNormalization (channels), MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool (square maps), ReduceMean and ReduceMax (spatial), Add, Sum, "
             + "Mul (of two computed values), Add, Sub, Mul and Div of a computed value and a constant per channel, Concat, Flatten, "
             + "Slice and Split (channels), Gather (a channel permutation), Reshape (a flatten, a vector to [C, 1, 1], or "
             + "Reshape-Transpose-Reshape as a channel shuffle), Transpose (to channels-last and back), Expand (of a gate a Mul reads), Gemm, MatMul, Identity, Dropout, "
@@ -577,7 +577,12 @@ public final class OnnxReader {
                 add(g, node, new Relu(name(node, null), backend), activation(node, 0));
             }
             case "Clip" -> clip(g, node);
-            case "LeakyRelu", "Sigmoid", "Tanh", "HardSigmoid", "HardSwish", "Elu" -> activationNode(g, node);
+            case "LeakyRelu", "Sigmoid", "Tanh", "HardSigmoid", "HardSwish", "Elu", "Selu", "Celu", "Mish" -> activationNode(g, node);
+            case "Softplus" -> {
+                if (!mish(g, node, absorbed)) {
+                    activationNode(g, node);
+                }
+            }
             case "Gelu" -> geluNode(g, node);
             case "Erf" -> throw error(node, "Erf is supported only inside GELU, x · 0.5 · (1 + erf(x / √2)) as PyTorch exports it (Div by"
                     + " √2, Erf, Add 1, Mul by x, Mul by 0.5)");
@@ -787,7 +792,7 @@ public final class OnnxReader {
                 return;
             }
             case "LayerNormalization", "MatMul", "Relu", "Clip", "LeakyRelu", "Sigmoid", "Tanh", "HardSigmoid", "HardSwish", "Elu",
-                 "Gelu", "Identity", "Dropout", "Add", "Sum", "Mul", "Sub", "Div" -> {
+                 "Selu", "Celu", "Softplus", "Mish", "Gelu", "Identity", "Dropout", "Add", "Sum", "Mul", "Sub", "Div" -> {
                 for (String in : node.getInputList()) {
                     if (activations.containsKey(in) && !channelsLast.contains(in) || broadcasts.containsKey(in)) {
                         throw error(node, "mixes the channels-last '" + v + "' with '" + in + "', which is not channels-last");
@@ -1105,6 +1110,41 @@ public final class OnnxReader {
 
     private static final float SQRT2 = (float) Math.sqrt(2);
 
+    /**
+     * Mish as PyTorch writes it below opset 18, {@code x · tanh(softplus(x))}, read as one
+     * {@link ActivationKind#MISH} node: from a Softplus of {@code x} read only by a Tanh, read only by
+     * a Mul by {@code x}. False, adding nothing, when {@code node} starts no such chain (it is then a
+     * Softplus of its own).
+     */
+    private boolean mish(GraphBuilder g, NodeProto node, Set<NodeProto> absorbed) {
+        if (node.getInputCount() != 1 || node.getOutputCount() != 1 || !plain(node) || !activations.containsKey(node.getInput(0))) {
+            return false;
+        }
+        String x = node.getInput(0);
+        NodeProto tanh = firstReaders.get(node.getOutput(0));
+        if (tanh == null || !onlyReader(node.getOutput(0), tanh) || !tanh.getOpType().equals("Tanh") || tanh.getInputCount() != 1
+                || !plain(tanh)) {
+            return false;
+        }
+        NodeProto mul = soleReader(tanh.getOutput(0), "Mul");
+        if (mul == null || !plain(mul) || !other(mul, tanh.getOutput(0)).equals(x)) {
+            return false;
+        }
+        absorbed.addAll(List.of(tanh, mul));
+        String name = name(node, null);
+        addAs(g, node, new Activation(name, backend, ActivationKind.MISH, 0f, 0f), node.getName().isEmpty() ? name : node.getName(),
+                mul.getOutput(0), activations.get(x));
+        activations.put(mul.getOutput(0), name);
+        // the export writes Mish as Softplus, Tanh, Mul (OnnxWriter): under the file's names where it had them
+        if (!tanh.getName().isEmpty()) {
+            nodeNames.put(name + "_tanh", tanh.getName());
+        }
+        if (!mul.getName().isEmpty()) {
+            nodeNames.put(name + "_mul", mul.getName());
+        }
+        return true;
+    }
+
     /** Whether {@code v} is within a few float ulps (relative 1e-6) of {@code target}; false for NaN (no scalar). */
     private static boolean near(float v, float target) {
         return Math.abs(v - target) <= 1e-6f * Math.abs(target);
@@ -1400,7 +1440,15 @@ public final class OnnxReader {
         add(g, node, layer, x);
     }
 
-    /** An element-wise activation, with ONNX's defaults for its attributes (LeakyRelu α 0.01, HardSigmoid α 0.2 β 0.5, Elu α 1). */
+    /** ONNX Selu's default α. */
+    private static final float SELU_ALPHA = 1.67326319217681884765625f;
+    /** ONNX Selu's default γ. */
+    private static final float SELU_GAMMA = 1.05070102214813232421875f;
+
+    /**
+     * An element-wise activation, with ONNX's defaults for its attributes (LeakyRelu α 0.01,
+     * HardSigmoid α 0.2 β 0.5, Elu and Celu α 1, Selu α 1.6732632 γ 1.0507010, γ being prune4j's β).
+     */
     private void activationNode(GraphBuilder g, NodeProto node) {
         ActivationKind kind = switch (node.getOpType()) {
             case "LeakyRelu" -> ActivationKind.LEAKY_RELU;
@@ -1408,10 +1456,15 @@ public final class OnnxReader {
             case "Tanh" -> ActivationKind.TANH;
             case "HardSigmoid" -> ActivationKind.HARD_SIGMOID;
             case "HardSwish" -> ActivationKind.HARD_SWISH;
+            case "Selu" -> ActivationKind.SELU;
+            case "Celu" -> ActivationKind.CELU;
+            case "Softplus" -> ActivationKind.SOFTPLUS;
+            case "Mish" -> ActivationKind.MISH;
             default -> ActivationKind.ELU;
         };
+        String betaName = kind == ActivationKind.SELU ? "gamma" : "beta";
         if (kind.hasBeta()) {
-            attributes(node, "alpha", "beta");
+            attributes(node, "alpha", betaName);
         } else if (kind.hasAlpha()) {
             attributes(node, "alpha");
         } else {
@@ -1422,11 +1475,15 @@ public final class OnnxReader {
         float alpha = floatAttr(node, "alpha", switch (kind) {
             case LEAKY_RELU -> 0.01f;
             case HARD_SIGMOID -> 0.2f;
+            case SELU -> SELU_ALPHA;
             default -> 1f;
         });
-        float beta = floatAttr(node, "beta", 0.5f);
+        float beta = floatAttr(node, betaName, kind == ActivationKind.SELU ? SELU_GAMMA : 0.5f);
         if (!Float.isFinite(alpha) || !Float.isFinite(beta)) {
-            throw error(node, "alpha " + alpha + " and beta " + beta + " must be finite");
+            throw error(node, "alpha " + alpha + " and " + betaName + " " + beta + " must be finite");
+        }
+        if (kind == ActivationKind.CELU && alpha == 0f) {
+            throw error(node, "alpha 0 is not a CELU (it divides by alpha)");
         }
         String x = activation(node, 0);
         add(g, node, new Activation(name(node, null), backend, kind, kind.hasAlpha() ? alpha : 0f, kind.hasBeta() ? beta : 0f), x);
@@ -1657,7 +1714,7 @@ public final class OnnxReader {
         boolean zeroCopies = intAttr(node, "allowzero", 0) == 0;
         if (constants.containsKey(node.getInput(0))) {
             Constant data = constant(node, 0, "data");
-            fold(node, () -> ShapeFolding.reshape(data, s.ints, !zeroCopies));
+            foldView(node, () -> ShapeFolding.reshape(data, s.ints, !zeroCopies));
             return;
         }
         Shuffle shuffle = shuffles.get(node.getInput(0));
@@ -1800,7 +1857,7 @@ public final class OnnxReader {
             throw error(node, "needs axes");
         }
         long[] a = axes;
-        fold(node, () -> unsqueeze ? ShapeFolding.unsqueeze(data, a) : ShapeFolding.squeeze(data, a));
+        foldView(node, () -> unsqueeze ? ShapeFolding.unsqueeze(data, a) : ShapeFolding.squeeze(data, a));
     }
 
     private void slice(GraphBuilder g, NodeProto node) {
@@ -1905,8 +1962,8 @@ public final class OnnxReader {
         Shuffle sh = shuffles.get(node.getInput(0));
         long[] perm = intsAttr(node, "perm", null);
         if (constants.containsKey(node.getInput(0))) {
-            Constant data = shapeInput(node, 0, "data");
-            fold(node, () -> ShapeFolding.transpose(data, perm));
+            Constant data = constant(node, 0, "data");
+            foldView(node, () -> ShapeFolding.transpose(data, perm));
             return;
         }
         if (sh == null && activations.containsKey(node.getInput(0)) && Arrays.equals(perm, new long[] {0, 2, 3, 1})
@@ -2234,6 +2291,18 @@ public final class OnnxReader {
             constants.put(node.getOutput(0), f.get());
         } catch (IllegalArgumentException | InvalidSettingException e) {
             throw error(node, e.getMessage());
+        }
+    }
+
+    /**
+     * {@link #fold} of a Reshape, Transpose, Unsqueeze or Squeeze of a constant: a view of one of the
+     * model's parameters (as an export without constant folding writes {@code gamma[:, None, None]})
+     * stays a parameter, so that what reads it trains it.
+     */
+    private void foldView(NodeProto node, java.util.function.Supplier<Constant> f) {
+        fold(node, f);
+        if (parameters.contains(node.getInput(0))) {
+            parameters.add(node.getOutput(0));
         }
     }
 

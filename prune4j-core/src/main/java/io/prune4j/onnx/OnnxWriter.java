@@ -207,6 +207,13 @@ public final class OnnxWriter {
             graph.addNode(node("Clip", name, out, in[0], lo, hi));
         } else if (layer instanceof Activation a && a.kind() == ActivationKind.GELU) {
             gelu(a, in[0], out);
+        } else if (layer instanceof Activation a && a.kind() == ActivationKind.MISH) {
+            // opset 17 has no Mish: x · tanh(softplus(x)), as PyTorch writes it
+            String soft = unique(out + "_softplus");
+            String tanh = unique(out + "_tanh");
+            graph.addNode(node("Softplus", name, soft, in[0]));
+            graph.addNode(node("Tanh", name + "_tanh", tanh, soft));
+            graph.addNode(node("Mul", name + "_mul", out, in[0], tanh));
         } else if (layer instanceof Activation a) {
             graph.addNode(activation(a, out, in[0]));
         } else if (layer instanceof MaxPool2d p) {
@@ -348,14 +355,15 @@ public final class OnnxWriter {
             n.addAttribute(floatAttr("alpha", a.alpha()));
         }
         if (a.kind().hasBeta()) {
-            n.addAttribute(floatAttr("beta", a.beta()));
+            n.addAttribute(floatAttr(a.kind() == ActivationKind.SELU ? "gamma" : "beta", a.beta()));
         }
         return n;
     }
 
     /**
-     * The ONNX operator of an activation kind (each takes the kind's α and β under those names); for
-     * GELU, written as five nodes ({@link #gelu}), the one that carries the layer's name.
+     * The ONNX operator of an activation kind (each takes the kind's α and β under those names, but
+     * Selu's β, its gamma); for GELU, written as five nodes ({@link #gelu}), and Mish, three, the one
+     * that carries the layer's name.
      */
     static String operator(ActivationKind kind) {
         return switch (kind) {
@@ -366,6 +374,10 @@ public final class OnnxWriter {
             case HARD_SWISH -> "HardSwish";
             case ELU -> "Elu";
             case GELU -> "Erf"; // the node under the layer's name in GELU's Div, Erf, Add, Mul, Mul (opset 17 has no Gelu)
+            case SELU -> "Selu"; // β is its gamma
+            case CELU -> "Celu";
+            case SOFTPLUS -> "Softplus";
+            case MISH -> "Softplus"; // the node under the layer's name in Mish's Softplus, Tanh, Mul (opset 17 has no Mish)
         };
     }
 

@@ -6,10 +6,12 @@ import java.util.Arrays;
 /**
  * The shape arithmetic PyTorch exports around a {@code Reshape}, evaluated while reading: for
  * {@code x.view(x.size(0), -1)} the exporter writes {@code Shape → Gather → Unsqueeze → Concat →
- * Reshape}. Every value here is an integer constant, except that the batch extent, which a file may
- * leave symbolic, is the marker {@link #BATCH}; a Reshape to {@code [BATCH, -1]} is then a flatten
- * like any other. Each method checks its inputs and throws {@link IllegalArgumentException} with
- * the reason, which the reader reports with the node.
+ * Reshape}. The values are integer constants, except that the batch extent, which a file may leave
+ * symbolic, is the marker {@link #BATCH}; a Reshape to {@code [BATCH, -1]} is then a flatten like
+ * any other. Unsqueeze, Squeeze, Reshape and Transpose also take FLOAT constants, which an export
+ * without constant folding computes in the graph ({@code W.T}, {@code gamma[:, None, None]}). Each
+ * method checks its inputs and throws {@link IllegalArgumentException} with the reason, which the
+ * reader reports with the node.
  */
 final class ShapeFolding {
     /** The batch extent, whatever it is at run time. No arithmetic is done on it. */
@@ -47,9 +49,8 @@ final class ShapeFolding {
         return new Constant(indices.dims().clone(), null, out);
     }
 
-    /** {@code Unsqueeze}: extents of 1 inserted at {@code axes} (of the output's rank); the values are unchanged. */
+    /** {@code Unsqueeze} of a constant: extents of 1 inserted at {@code axes} (of the output's rank); the values are unchanged. */
     static Constant unsqueeze(Constant data, long[] axes) {
-        ints(data, "data");
         int rank = data.dims().length + axes.length;
         boolean[] inserted = new boolean[rank];
         for (long a : axes) {
@@ -63,12 +64,11 @@ final class ShapeFolding {
         for (int i = 0, j = 0; i < rank; i++) {
             dims[i] = inserted[i] ? 1 : data.dims()[j++];
         }
-        return new Constant(dims, null, data.ints().clone());
+        return withDims(data, dims);
     }
 
-    /** {@code Squeeze}: the extents of 1 at {@code axes} removed, or every extent of 1 when {@code axes} is null. */
+    /** {@code Squeeze} of a constant: the extents of 1 at {@code axes} removed, or every extent of 1 when {@code axes} is null. */
     static Constant squeeze(Constant data, long[] axes) {
-        ints(data, "data");
         int rank = data.dims().length;
         boolean[] removed = new boolean[rank];
         if (axes == null) {
@@ -91,7 +91,12 @@ final class ShapeFolding {
                 dims[n++] = data.dims()[i];
             }
         }
-        return new Constant(Arrays.copyOf(dims, n), null, data.ints().clone());
+        return withDims(data, Arrays.copyOf(dims, n));
+    }
+
+    /** {@code data}'s values (a copy) under other extents of the same count. */
+    private static Constant withDims(Constant data, int[] dims) {
+        return new Constant(dims, data.floats() == null ? null : data.floats().clone(), data.ints() == null ? null : data.ints().clone());
     }
 
     /** {@code Concat} along axis 0 of one-dimensional integer tensors. */
@@ -232,12 +237,14 @@ final class ShapeFolding {
             throw new IllegalArgumentException("shape " + Arrays.toString(target) + " does not fit the " + total + " values of "
                     + Arrays.toString(data.dims()));
         }
-        return new Constant(dims, data.floats() == null ? null : data.floats().clone(), data.ints() == null ? null : data.ints().clone());
+        return withDims(data, dims);
     }
 
-    /** {@code Transpose} of an integer tensor by {@code perm} (reversed axes when null). */
+    /**
+     * {@code Transpose} of a constant by {@code perm} (reversed axes when null): of a shape, or of a
+     * weight, which an export without constant folding transposes in the graph ({@code x @ W.T}).
+     */
     static Constant transpose(Constant data, long[] perm) {
-        ints(data, "data");
         int[] dims = data.dims();
         int rank = dims.length;
         int[] p = new int[rank];
@@ -262,20 +269,25 @@ final class ShapeFolding {
         for (int i = 0; i < rank; i++) {
             shape[i] = dims[p[i]];
         }
-        long[] in = data.ints();
-        long[] out = new long[in.length];
+        int count = data.ints() != null ? data.ints().length : data.floats().length;
+        long[] ints = data.ints() != null ? new long[count] : null;
+        float[] floats = ints == null ? new float[count] : null;
         int[] index = new int[rank];
-        for (int k = 0; k < out.length; k++) {
+        for (int k = 0; k < count; k++) {
             int source = 0;
             for (int i = 0; i < rank; i++) {
                 source += index[i] * stride[p[i]];
             }
-            out[k] = in[source];
+            if (ints != null) {
+                ints[k] = data.ints()[source];
+            } else {
+                floats[k] = data.floats()[source];
+            }
             for (int i = rank - 1; i >= 0 && ++index[i] == shape[i]; i--) {
                 index[i] = 0;
             }
         }
-        return new Constant(shape, null, out);
+        return new Constant(shape, floats, ints);
     }
 
     /**

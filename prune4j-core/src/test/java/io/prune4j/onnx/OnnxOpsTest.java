@@ -446,7 +446,70 @@ class OnnxOpsTest {
                     x = b.node("Flatten", in(b.node("GlobalAveragePool", in(x))));
                     b.node("Gemm", "output", in(x, b.weight("fc.weight", 0.3, 3, 4)), i("transB", 1));
                     return b.output("output", 3);
+                }),
+                new Case("An export without constant folding (opset 17): a channels-last MatMul by Transpose(W), a Mul by"
+                        + " Unsqueeze(gamma) over axes [1, 2], a Reshape of a bias to [1, C, 1, 1]", b -> {
+                    b.opset = 17;
+                    b.input("input", 2, 5, 5);
+                    String x = b.node("Conv", in("input", b.weight("c.weight", 0.3, 4, 2, 3, 3)));
+                    x = b.node("Transpose", in(x), ints("perm", 0, 2, 3, 1));
+                    x = b.node("MatMul", in(x, b.node("Transpose", in(b.weight("pw.weight", 0.4, 6, 4)), ints("perm", 1, 0))));
+                    x = b.node("Transpose", in(x), ints("perm", 0, 3, 1, 2));
+                    x = b.node("Mul", in(x, b.node("Unsqueeze", in(b.weight("gamma", 0.5, 6), b.ints("g.axes", new long[] {1, 2}, 2)))));
+                    x = b.node("Add", in(x, b.node("Reshape", in(b.weight("shift", 0.5, 6), b.ints("s.shape", new long[] {1, -1, 1, 1}, 4)))));
+                    x = b.node("Flatten", in(b.node("GlobalAveragePool", in(x))));
+                    b.node("Gemm", "output", in(x, b.weight("fc.weight", 0.3, 3, 6)), i("transB", 1));
+                    return b.output("output", 3);
+                }),
+                new Case("Selu (ONNX's defaults, and alpha 0.5 gamma 2), Celu alpha 0.7, Softplus, and Mish as PyTorch writes it below"
+                        + " opset 18 (Softplus, Tanh, Mul by x) (opset 13)", b -> {
+                    b.opset = 13;
+                    b.input("input", 2, 5, 5);
+                    String x = b.node("Conv", in("input", b.weight("c.weight", 0.8, 4, 2, 3, 3), b.weight("c.bias", 0.3, 4)));
+                    String m = b.node("Mul", in(x, b.node("Tanh", in(b.node("Softplus", in(x))))));
+                    String y = b.node("Sum", in(b.node("Selu", in(x)), b.node("Selu", in(x), f("alpha", 0.5f), f("gamma", 2f)),
+                            b.node("Celu", in(x), f("alpha", 0.7f)), b.node("Softplus", in(x)), m));
+                    y = b.node("Flatten", in(b.node("GlobalAveragePool", in(y))));
+                    b.node("Gemm", "output", in(y, b.weight("fc.weight", 0.3, 3, 4)), i("transB", 1));
+                    return b.output("output", 3);
+                }),
+                new Case("Mish (opset 18), and a Softplus read twice, by a Tanh and an Add: no Mish", b -> {
+                    b.opset = 18;
+                    b.input("input", 2, 4, 4);
+                    String x = b.node("Conv", in("input", b.weight("c.weight", 0.8, 4, 2, 3, 3)));
+                    String sp = b.node("Softplus", in(x));
+                    String y = b.node("Add", in(b.node("Mish", in(x)), b.node("Add", in(sp, b.node("Tanh", in(sp))))));
+                    y = b.node("Flatten", in(b.node("GlobalAveragePool", in(y))));
+                    b.node("Gemm", "output", in(y, b.weight("fc.weight", 0.3, 3, 4)), i("transB", 1));
+                    return b.output("output", 3);
                 }));
+    }
+
+    /** Softplus, Tanh and Mul by x read as one Mish node; a Softplus that another node also reads stays a Softplus. */
+    @Test
+    void mishReadsAsOneNode() {
+        for (String start : new String[] {"Selu (ONNX", "Mish (opset 18)"}) {
+            OnnxBuild b = cases().filter(c -> c.name().startsWith(start)).findFirst().orElseThrow().build().apply(new OnnxBuild(1));
+            try (OnnxModel m = OnnxReader.read(b.bytes(), "mish", CPU, null)) {
+                Map<io.prune4j.backend.ActivationKind, Long> kinds = m.graph().layers().stream().filter(l -> l instanceof io.prune4j.nn.Activation)
+                        .collect(java.util.stream.Collectors.groupingBy(l -> ((io.prune4j.nn.Activation) l).kind(), java.util.stream.Collectors.counting()));
+                assertEquals(1L, kinds.get(io.prune4j.backend.ActivationKind.MISH), start + ": " + kinds);
+                assertEquals(1L, kinds.get(io.prune4j.backend.ActivationKind.SOFTPLUS), start + ": " + kinds);
+                assertEquals(start.startsWith("Mish") ? 1L : null, kinds.get(io.prune4j.backend.ActivationKind.TANH), start + ": " + kinds);
+            }
+        }
+    }
+
+    /** A view of a parameter (Unsqueeze of gamma, as an export without constant folding writes it) is still a parameter: the Mul by it trains. */
+    @Test
+    void aViewedParameterStaysAParameter() {
+        OnnxBuild b = cases().filter(c -> c.name().startsWith("An export without constant folding")).findFirst().orElseThrow().build()
+                .apply(new OnnxBuild(1));
+        try (OnnxModel m = OnnxReader.read(b.bytes(), "nofold", CPU, null)) {
+            List<Layer> layers = m.graph().layers();
+            assertTrue(layers.stream().anyMatch(l -> l instanceof io.prune4j.nn.LayerScale), layers.toString());
+            assertTrue(layers.stream().anyMatch(l -> l instanceof Conv2d c && c.kernelHeight() == 1 && c.outChannels() == 6), layers.toString());
+        }
     }
 
     /** The excitation of {@code x} (8 channels): GlobalAveragePool, a 1×1 Conv to 3 with bias, Relu, a 1×1 Conv back to 8 with bias. */

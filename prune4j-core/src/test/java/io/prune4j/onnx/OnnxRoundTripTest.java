@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.prune4j.backend.ActivationKind;
 import io.prune4j.backend.cpu.CpuBackend;
 import io.prune4j.nn.AvgPool2d;
 import io.prune4j.nn.BatchNorm;
@@ -237,8 +238,9 @@ class OnnxRoundTripTest {
 
     /**
      * Each activation is written as its ONNX operator (LeakyRelu, Sigmoid, Tanh, HardSigmoid, HardSwish,
-     * Elu; GELU as the Div-Erf-Add-Mul-Mul of opset 17, the Erf under the layer's name) with its α and β as
-     * float attributes and no others, and ONNX Runtime computes what prune4j does.
+     * Elu, Selu with β as its gamma, Celu, Softplus; GELU as the Div-Erf-Add-Mul-Mul of opset 17, the Erf
+     * under the layer's name, Mish as Softplus-Tanh-Mul, the Softplus under it) with its α and β as float
+     * attributes and no others, and ONNX Runtime computes what prune4j does.
      */
     @Test
     void activationsExportAsTheirOnnxOperators() {
@@ -257,6 +259,10 @@ class OnnxRoundTripTest {
                     case HARD_SWISH -> "HardSwish";
                     case ELU -> "Elu";
                     case GELU -> "Erf"; // Div by √2, Erf, Add 1, Mul by x, Mul by 0.5: the Erf node carries the layer's name
+                    case SELU -> "Selu";
+                    case CELU -> "Celu";
+                    case SOFTPLUS -> "Softplus";
+                    case MISH -> "Softplus"; // Softplus, Tanh, Mul by x: the Softplus node carries the layer's name
                 };
                 assertEquals(op, n.getOpType(), c.toString());
                 Map<String, Float> attributes = new java.util.TreeMap<>();
@@ -269,7 +275,7 @@ class OnnxRoundTripTest {
                     expected.put("alpha", c.alpha());
                 }
                 if (c.kind().hasBeta()) {
-                    expected.put("beta", c.beta());
+                    expected.put(c.kind() == ActivationKind.SELU ? "gamma" : "beta", c.beta());
                 }
                 assertEquals(expected, attributes, c.toString());
                 assertEquals(1, n.getInputCount(), c.toString());

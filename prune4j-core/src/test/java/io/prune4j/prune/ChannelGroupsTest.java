@@ -606,7 +606,8 @@ class ChannelGroupsTest {
         g.dense("fc", g.flatten("flatten", g.globalAvgPool("gap", g.conv("c1", a, 4, 3, 1, 1))), 2);
         Graph net = g.build();
         float atZero = c.kind() == ActivationKind.SIGMOID ? 0.5f
-                : c.kind() == ActivationKind.HARD_SIGMOID ? Math.min(Math.max(c.beta(), 0f), 1f) : 0f;
+                : c.kind() == ActivationKind.HARD_SIGMOID ? Math.min(Math.max(c.beta(), 0f), 1f)
+                : c.kind() == ActivationKind.SOFTPLUS ? (float) Math.log(2) : 0f;
         String why = "act: " + net.layer("act").describe() + " maps 0 to " + atZero
                 + " and Conv2d c1 reads it, so a removed channel would not read as zero";
         List<String> members = members(List.of(m("c0", OUT, all(3))), through("act", all(3)), List.of(m("c1", 0, all(3))));

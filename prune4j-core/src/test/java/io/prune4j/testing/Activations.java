@@ -7,7 +7,8 @@ import java.util.SplittableRandom;
 /**
  * The activations the tests run, one list for all of them: every {@link ActivationKind}, those with
  * parameters at PyTorch's defaults and at others (a negative slope, ONNX's HardSigmoid, a falling
- * HardSigmoid, one with β below 0, which maps 0 to 0, an ELU of α ≠ 1); and their inputs: values
+ * HardSigmoid, one with β below 0, which maps 0 to 0, an ELU of α ≠ 1, SELU's own and others, a
+ * CELU of α below 0); and their inputs: values
  * around the kinks and the special ones.
  */
 public final class Activations {
@@ -22,7 +23,7 @@ public final class Activations {
         /** Where the gradient jumps: {@code x} at a kink of the formula. */
         public double[] kinks() {
             return switch (kind) {
-                case LEAKY_RELU, ELU -> new double[] {0};
+                case LEAKY_RELU, ELU, SELU, CELU -> new double[] {0};
                 case HARD_SWISH -> new double[] {-3, 3};
                 case HARD_SIGMOID -> new double[] {-beta / (double) alpha, (1 - beta) / (double) alpha};
                 default -> new double[0];
@@ -42,7 +43,14 @@ public final class Activations {
             new Case(ActivationKind.HARD_SWISH, 0f, 0f),
             new Case(ActivationKind.ELU, 1f, 0f),
             new Case(ActivationKind.ELU, 0.5f, 0f),
-            new Case(ActivationKind.GELU, 0f, 0f));
+            new Case(ActivationKind.GELU, 0f, 0f),
+            new Case(ActivationKind.SELU, 1.6732632f, 1.050701f),
+            new Case(ActivationKind.SELU, 0.5f, 2f),
+            new Case(ActivationKind.CELU, 1f, 0f),
+            new Case(ActivationKind.CELU, 0.3f, 0f),
+            new Case(ActivationKind.CELU, -2f, 0f),
+            new Case(ActivationKind.SOFTPLUS, 0f, 0f),
+            new Case(ActivationKind.MISH, 0f, 0f));
 
     /**
      * The kinks where float and double agree on the branch (±3 for PyTorch's HardSigmoid: {@code α·x + β}

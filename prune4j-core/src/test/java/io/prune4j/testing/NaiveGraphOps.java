@@ -358,8 +358,10 @@ public final class NaiveGraphOps {
      * {@code f(x)} of an activation from its definition ({@link ActivationKind}), element by element:
      * LeakyReLU {@code x > 0 ? x : αx}, sigmoid {@code 1/(1 + e^−x)}, tanh, HardSigmoid
      * {@code max(0, min(1, αx + β))}, HardSwish {@code x·max(0, min(1, x/6 + 1/2))}, ELU
-     * {@code x > 0 ? x : α(e^x − 1)}, GELU {@code x·Φ(x)} ({@link #normalCdf}). NaN gives NaN;
-     * HardSwish and GELU of −∞ are {@code −∞·0}, NaN.
+     * {@code x > 0 ? x : α(e^x − 1)}, GELU {@code x·Φ(x)} ({@link #normalCdf}), SELU
+     * {@code x > 0 ? βx : βα(e^x − 1)}, CELU {@code max(0, x) + min(0, α(e^(x/α) − 1))}, Softplus
+     * {@code ln(1 + e^x)}, Mish {@code x·tanh(ln(1 + e^x))}. NaN gives NaN; HardSwish, GELU and Mish of
+     * −∞ are {@code −∞·0}, NaN.
      */
     public static double[] activation(double[] x, ActivationKind kind, double alpha, double beta) {
         double[] y = new double[x.length];
@@ -373,9 +375,18 @@ public final class NaiveGraphOps {
                 case HARD_SWISH -> v * Math.max(0, Math.min(1, v / 6 + 0.5));
                 case ELU -> v > 0 ? v : alpha * Math.expm1(v);
                 case GELU -> v * normalCdf(v);
+                case SELU -> v > 0 ? beta * v : beta * alpha * (Math.exp(v) - 1);
+                case CELU -> Math.max(0, v) + Math.min(0, alpha * Math.expm1(v / alpha));
+                case SOFTPLUS -> softplus(v);
+                case MISH -> v * Math.tanh(softplus(v));
             };
         }
         return y;
+    }
+
+    /** {@code ln(1 + e^x)} from its definition; above 30 it is {@code x} to double precision (and e^x could overflow). */
+    private static double softplus(double v) {
+        return v > 30 ? v : Math.log(1 + Math.exp(v));
     }
 
     /**
@@ -383,7 +394,9 @@ public final class NaiveGraphOps {
      * NaN: LeakyReLU {@code x > 0 ? dy : α·dy}; HardSigmoid {@code α·dy} where {@code 0 < αx + β < 1};
      * HardSwish 0 below −3, {@code (x/3 + 1/2)·dy} up to 3 (both included), {@code dy} above (and at
      * NaN); ELU {@code α·e^x·dy} up to 0, {@code dy} above (and at NaN); GELU
-     * {@code (Φ(x) + x·e^(−x²/2)/√(2π))·dy}, NaN at ±∞ ({@code ±∞·0}) and at NaN.
+     * {@code (Φ(x) + x·e^(−x²/2)/√(2π))·dy}, NaN at ±∞ ({@code ±∞·0}) and at NaN; SELU {@code βα·e^x·dy}
+     * up to 0, {@code β·dy} above; CELU {@code e^(x/α)·dy} up to 0, {@code dy} above; Softplus
+     * {@code σ(x)·dy}; Mish {@code (t + x·σ(x)·(1 − t²))·dy}, {@code t = tanh(ln(1 + e^x))}.
      */
     public static double[] activationBackward(double[] dy, double[] x, ActivationKind kind, double alpha, double beta) {
         double[] dx = new double[x.length];
@@ -400,6 +413,13 @@ public final class NaiveGraphOps {
                 case HARD_SWISH -> v < -3 ? 0 : v <= 3 ? (v / 3 + 0.5) * dy[i] : dy[i];
                 case ELU -> v <= 0 ? alpha * Math.exp(v) * dy[i] : dy[i];
                 case GELU -> (normalCdf(v) + v * Math.exp(-v * v / 2) / Math.sqrt(2 * Math.PI)) * dy[i];
+                case SELU -> v <= 0 ? beta * alpha * Math.exp(v) * dy[i] : beta * dy[i];
+                case CELU -> v <= 0 ? Math.exp(v / alpha) * dy[i] : dy[i];
+                case SOFTPLUS -> s * dy[i];
+                case MISH -> {
+                    double m = Math.tanh(softplus(v));
+                    yield (m + v * s * (1 - m * m)) * dy[i];
+                }
             };
         }
         return dx;

@@ -1056,7 +1056,7 @@ public final class CpuBackend implements Backend {
         float[] xs = f(x, "activationBackward");
         float[] ys = f(y, "activationBackward");
         int n = y.size();
-        workers.parallel(n, n, (worker, from, to) -> CpuOps.activationBackward(dxs, dys, xs, ys, kind, alpha, from, to));
+        workers.parallel(n, n, (worker, from, to) -> CpuOps.activationBackward(dxs, dys, xs, ys, kind, alpha, beta, from, to));
     }
 
     @Override

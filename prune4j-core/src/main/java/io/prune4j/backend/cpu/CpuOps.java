@@ -103,11 +103,43 @@ final class CpuOps {
                     y[j] = (float) (x[j] * normalCdf(x[j]));
                 }
             }
+            case SELU -> {
+                double scaled = (double) beta * alpha;
+                for (int j = from; j < to; j++) {
+                    y[j] = x[j] > 0 ? beta * x[j] : (float) (scaled * Math.expm1(x[j]));
+                }
+            }
+            case CELU -> {
+                for (int j = from; j < to; j++) {
+                    y[j] = x[j] > 0 ? x[j] : (float) (alpha * Math.expm1((double) x[j] / alpha));
+                }
+            }
+            case SOFTPLUS -> {
+                for (int j = from; j < to; j++) {
+                    y[j] = (float) softplus(x[j]);
+                }
+            }
+            case MISH -> {
+                for (int j = from; j < to; j++) {
+                    y[j] = (float) (x[j] * Math.tanh(softplus(x[j])));
+                }
+            }
         }
     }
 
+    /** {@code ln(1 + e^x)} in double, {@code x + ln(1 + e^−x)} above 0 so that e^x does not overflow; NaN gives NaN. */
+    private static double softplus(double x) {
+        return x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x));
+    }
+
+    /** The logistic sigmoid in double. */
+    private static double sigmoid(double x) {
+        return 1 / (1 + Math.exp(-x));
+    }
+
     /** {@code dx = f'(x)·dy} on {@code [from, to)}, from the forward's input {@code x} or output {@code y} as {@link ActivationKind} states. */
-    static void activationBackward(float[] dx, float[] dy, float[] x, float[] y, ActivationKind kind, float alpha, int from, int to) {
+    static void activationBackward(float[] dx, float[] dy, float[] x, float[] y, ActivationKind kind, float alpha, float beta, int from,
+                                   int to) {
         switch (kind) {
             case LEAKY_RELU -> {
                 for (int j = from; j < to; j++) {
@@ -145,6 +177,29 @@ final class CpuOps {
                     // x·x of a float is exact in double, so e^(−x²/2) has only exp's own error
                     double v = x[j];
                     dx[j] = dy[j] * (float) (normalCdf(v) + v * (Math.exp(-0.5 * v * v) * INV_SQRT_2PI));
+                }
+            }
+            case SELU -> {
+                double scaled = (double) beta * alpha;
+                for (int j = from; j < to; j++) {
+                    dx[j] = x[j] <= 0 ? dy[j] * (float) (scaled * Math.exp(x[j])) : dy[j] * beta;
+                }
+            }
+            case CELU -> {
+                for (int j = from; j < to; j++) {
+                    dx[j] = x[j] <= 0 ? dy[j] * (float) Math.exp((double) x[j] / alpha) : dy[j];
+                }
+            }
+            case SOFTPLUS -> {
+                for (int j = from; j < to; j++) {
+                    dx[j] = dy[j] * (float) sigmoid(x[j]);
+                }
+            }
+            case MISH -> {
+                for (int j = from; j < to; j++) {
+                    double v = x[j];
+                    double t = Math.tanh(softplus(v));
+                    dx[j] = dy[j] * (float) (t + v * sigmoid(v) * (1 - t * t));
                 }
             }
         }

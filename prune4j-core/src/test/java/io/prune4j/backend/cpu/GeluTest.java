@@ -97,7 +97,7 @@ class GeluTest {
         float[] dy = new float[X.length];
         java.util.Arrays.fill(dy, 1f);
         CpuOps.activation(y, X, ActivationKind.GELU, 0f, 0f, 0, X.length);
-        CpuOps.activationBackward(dx, dy, X, y, ActivationKind.GELU, 0f, 0, X.length);
+        CpuOps.activationBackward(dx, dy, X, y, ActivationKind.GELU, 0f, 0f, 0, X.length);
         for (int i = 0; i < X.length; i++) {
             assertFloatNear("gelu(" + X[i] + ") against float64", TORCH_F64_Y[i], y[i]);
             assertFloatNear("gelu'(" + X[i] + ") against float64", TORCH_F64_DX[i], dx[i]);
@@ -122,7 +122,7 @@ class GeluTest {
         float[] y = new float[3];
         float[] dx = new float[3];
         CpuOps.activation(y, x, ActivationKind.GELU, 0f, 0f, 0, 3);
-        CpuOps.activationBackward(dx, new float[] {1f, 1f, 1f}, x, y, ActivationKind.GELU, 0f, 0, 3);
+        CpuOps.activationBackward(dx, new float[] {1f, 1f, 1f}, x, y, ActivationKind.GELU, 0f, 0f, 0, 3);
         for (int i = 0; i < 3; i++) {
             assertTrue(Math.abs(y[i] - expectedY[i]) <= Math.ulp(expectedY[i]),
                     "gelu(" + x[i] + ") = " + y[i] + ", expected " + expectedY[i]);

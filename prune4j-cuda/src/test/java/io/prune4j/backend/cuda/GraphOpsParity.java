@@ -555,16 +555,17 @@ abstract class GraphOpsParity {
     /**
      * Every activation ({@link Activations#all}) and its gradient on inputs around the kinks and the
      * special values, aliasing included. The piecewise-linear kinds (LeakyReLU, HardSigmoid,
-     * HardSwish) are float operations on both sides: bit for bit. Sigmoid, tanh, ELU and GELU call a
-     * device's {@code expf}, {@code tanhf}, {@code expm1f} and {@code normcdff} against the CPU's
+     * HardSwish) are float operations on both sides: bit for bit. The others call a device's
+     * {@code expf}, {@code tanhf}, {@code expm1f}, {@code log1pf} and {@code normcdff} against the CPU's
      * double evaluation rounded once: a few ulps, 1e-6 relative (8 ulps at most), plus the smallest
      * normal float absolute (a sigmoid below −88 underflows to 0 sooner on a device, and GELU's Φ is
      * subnormal below −13). The backward runs on the reference's forward output on both sides, so that
-     * only the gradient's own arithmetic differs: bit for bit, but ELU's, whose {@code e^x} is the
-     * device's (1e-6 relative), and GELU's, whose {@code Φ(x) + x·φ(x)} is the device's float sum:
-     * 1e-6 relative, and 4e-7 absolute for the cancellation near its root at {@code x ≈ −0.75}, where
-     * each term is about 0.23 and a few ulps of each (1.5e-8 an ulp, normcdff 5 at most) times
-     * {@code |dy| ≤ 2} remain.
+     * only the gradient's own arithmetic differs: bit for bit, but ELU's, SELU's, CELU's and
+     * Softplus's, whose {@code e^x} is the device's (1e-6 relative), and GELU's and Mish's, whose
+     * {@code Φ(x) + x·φ(x)} and {@code t + x·σ(x)·(1 − t²)} are the device's float sums: 1e-6
+     * relative, and 4e-7 absolute for the cancellation near their roots ({@code x ≈ −0.75} and
+     * {@code −1.19}), where each term is about 0.25 and a few ulps of each (1.5e-8 an ulp, normcdff 5
+     * at most) times {@code |dy| ≤ 2} remain.
      */
     @ParameterizedTest(name = "activations n={0}")
     @MethodSource("io.prune4j.testing.Sizes#awkward")
@@ -580,6 +581,8 @@ abstract class GraphOpsParity {
             both(s -> s.b().activation(s.t(y), s.t(x), c.kind(), c.alpha(), c.beta()));
             if (exact) {
                 same("activation" + l, y);
+            } else if (c.kind() == ActivationKind.MISH) {
+                near("activation" + l, y, 1e-36, 1e-6);   // below about −87, x times a subnormal e^x on the device
             } else {
                 near("activation" + l, y, Float.MIN_NORMAL, 1e-6);
             }
@@ -587,9 +590,10 @@ abstract class GraphOpsParity {
             Pair dy = f(uniform(rng, n, 2), n);
             Pair dx = junk(rng, n);
             both(s -> s.b().activationBackward(s.t(dx), s.t(dy), s.t(x), s.t(yr), c.kind(), c.alpha(), c.beta()));
-            if (c.kind() == ActivationKind.ELU) {
+            ActivationKind k = c.kind();
+            if (k == ActivationKind.ELU || k == ActivationKind.SELU || k == ActivationKind.CELU || k == ActivationKind.SOFTPLUS) {
                 near("activationBackward" + l, dx, Float.MIN_NORMAL, 1e-6);
-            } else if (c.kind() == ActivationKind.GELU) {
+            } else if (k == ActivationKind.GELU || k == ActivationKind.MISH) {
                 near("activationBackward" + l, dx, 4e-7, 1e-6);
             } else {
                 same("activationBackward" + l, dx);
