@@ -73,6 +73,8 @@ for a model in eval mode keeps BatchNormalization nodes (inference form, trainin
                      before a stride-2 conv. Input 3x11x10.
   activations_mix    nn.SELU, nn.CELU(0.7), nn.Softplus and nn.Mish (Softplus, Tanh, Mul) after conv + BN, summed
                      branches; a SELU between two Linear layers. Input 3x8x8.
+  resnet_d_shortcut  timm's ResNet-D shortcut, nn.AvgPool2d(2, 2, ceil_mode=True, count_include_pad=False), on an odd
+                     map, and nn.AvgPool2d(3, 2, 1, ceil_mode=True): partial windows kept. Input 3x13x11.
   fmnist_small       conv 1->8 + BN + ReLU + MaxPool 2, conv 8->16 + BN + ReLU + MaxPool 2, flatten,
                      Linear 784 -> 10, trained 2 epochs with Adam (1e-3, batch 128) on Fashion-MNIST with
                      prune4j's scaling x = (p/255 - 0.2860) / 0.3530; opset 17 only. Its json also holds
@@ -540,6 +542,25 @@ class ActivationsMix(nn.Module):
         return self.fc2(F.selu(self.fc1(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))))
 
 
+class ResNetDShortcut(nn.Module):
+    """timm's ResNet-D block on an odd map: a 3x3 stride-2 conv branch and the shortcut
+    nn.AvgPool2d(2, 2, ceil_mode=True, count_include_pad=False) then 1x1 conv-BN, added; then
+    nn.AvgPool2d(3, 2, 1, ceil_mode=True) (the padding counted); head of global average pool, Linear."""
+
+    def __init__(self, cin=3, c=8, classes=10):
+        super().__init__()
+        self.stem = nn.Sequential(conv_bn(cin, c, 3), nn.ReLU())
+        self.branch = nn.Sequential(nn.Conv2d(c, c, 3, 2, 1, bias=False), nn.BatchNorm2d(c))
+        self.down = nn.Sequential(nn.AvgPool2d(2, 2, ceil_mode=True, count_include_pad=False), conv_bn(c, c, 1))
+        self.pool = nn.AvgPool2d(3, 2, 1, ceil_mode=True)
+        self.fc = nn.Linear(c, classes)
+
+    def forward(self, x):
+        x = self.stem(x)
+        x = F.relu(self.branch(x) + self.down(x))
+        return self.fc(torch.flatten(F.adaptive_avg_pool2d(self.pool(x), 1), 1))
+
+
 class FmnistSmall(nn.Module):
     def __init__(self, classes=10):
         super().__init__()
@@ -844,6 +865,15 @@ def main():
                    "conv-BN-SELU stem; branches conv-BN-CELU(0.7), conv-BN-Softplus, conv-BN-Mish (Softplus, Tanh, Mul below "
                    "opset 18), Add; GlobalAveragePool, Flatten, Gemm, Selu, Gemm",
                    check=lambda m: check_ops(m, {"Selu", "Celu", "Softplus", "Tanh", "Mul"}), **common)
+
+    if want("resnet_d_shortcut"):
+        torch.manual_seed(118)
+        model = oc.randomize_bn(ResNetDShortcut(), 1118).eval()
+        export_all("resnet_d_shortcut", model, seeded_input((3, 3, 13, 11), 2118),
+                   "timm's ResNet-D block on a 13x11 map: conv 3x3 s2-BN | AvgPool2d(2, 2, ceil_mode=True, "
+                   "count_include_pad=False) then 1x1 conv-BN, Add, ReLU; AvgPool2d(3, 2, 1, ceil_mode=True); "
+                   "GlobalAveragePool, Flatten, Gemm",
+                   check=lambda m: (check_bn_kept(m), check_ops(m, {"AveragePool", "Add"})), **common)
 
     if want("fmnist_small"):
         model, x, labels, acc, loss, seconds, epochs = train_fmnist_small()

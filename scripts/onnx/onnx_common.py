@@ -179,9 +179,8 @@ def _run_node(node, ins):
         return F.max_pool2d(ins[0], at["kernel_shape"], at.get("strides", [1, 1]), _pool_pads(at.get("pads", [0, 0, 0, 0])),
                             at.get("dilations", [1, 1]), ceil_mode=bool(at.get("ceil_mode", 0)))
     if op == "AveragePool":
-        assert not at.get("ceil_mode", 0)
         return F.avg_pool2d(ins[0], at["kernel_shape"], at.get("strides", [1, 1]), _pool_pads(at.get("pads", [0, 0, 0, 0])),
-                            count_include_pad=bool(at.get("count_include_pad", 0)))
+                            ceil_mode=bool(at.get("ceil_mode", 0)), count_include_pad=bool(at.get("count_include_pad", 0)))
     if op == "GlobalAveragePool":
         return ins[0].mean(dim=(2, 3), keepdim=True)
     if op == "Pad":

@@ -347,6 +347,13 @@ P4J_API int p4j_avg_pool2d(float* y, const float* x, int planes, int h, int w, i
  * input position adding dy / divisor of the windows that cover it in output order (no atomics). */
 P4J_API int p4j_avg_pool2d_backward(float* dx, const float* dy, int planes, int h, int w, int window, int stride,
                                     int pad, int count_include_pad, void* stream);
+/* p4j_avg_pool2d with ceil_mode != 0: shapes as in p4j_max_pool2d_ceil; with count_include_pad a partial window
+ * divides by its positions up to the far padding, min(h0 + window, h + pad) - h0 rows (PyTorch's count). */
+P4J_API int p4j_avg_pool2d_ceil(float* y, const float* x, int planes, int h, int w, int window, int stride, int pad,
+                                int count_include_pad, int ceil_mode, void* stream);
+/* The gradient of p4j_avg_pool2d_ceil. */
+P4J_API int p4j_avg_pool2d_backward_ceil(float* dx, const float* dy, int planes, int h, int w, int window, int stride,
+                                         int pad, int count_include_pad, int ceil_mode, void* stream);
 /* Zero padding: y[planes, hp, wp] gets x[planes, h, w] at row top, column left (top + h <= hp, left + w
  * <= wp) and zeros elsewhere; y may not be x. */
 P4J_API int p4j_zero_pad2d(float* y, const float* x, int planes, int h, int w, int top, int left, int hp, int wp,

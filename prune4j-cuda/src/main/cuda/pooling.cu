@@ -19,8 +19,8 @@
 //   gradient, a crop, one thread per input element copies the window's element. Both are copies, so
 //   the results are the CPU's bit for bit.
 // avg_pool2d: one thread per output sums its window clipped to the plane (zero padding adds
-//   nothing) in row order in float, then divides once by window^2 (count_include_pad) or by the
-//   number of real positions. Results track the CPU within float rounding (its summation order or
+//   nothing) in row order in float, then divides once by window^2 (count_include_pad; in ceil mode a
+//   partial window counts its positions up to the far padding) or by the number of real positions. Results track the CPU within float rounding (its summation order or
 //   precision may differ).
 // avg_pool2d_backward: a gather, not a scatter: one thread per INPUT position adds dy/divisor of
 //   every output whose window covers it, outputs in row order. No atomics, so deterministic, and
@@ -79,12 +79,17 @@ __device__ __forceinline__ int inside(int start, int window, int extent) {
     return e - s;
 }
 
+// The positions of the window starting at `start` (padding included) up to the far padding, `end` = extent + pad:
+// the window's side but for a ceil-mode window that overhangs it (count_include_pad, as PyTorch and ONNX Runtime count).
+__device__ __forceinline__ int counted(int start, int window, int end) {
+    return (start + window < end ? start + window : end) - start;
+}
+
 template <bool kIncludePad>
 __global__ void avg_pool2d_kernel(float* __restrict__ y, const float* __restrict__ x, int64_t total, int h, int w,
                                   int window, int stride, int pad, int ho, int wo) {
     const int64_t out_plane = (int64_t)ho * wo;
     const int64_t step = (int64_t)blockDim.x * gridDim.x;
-    const float full = (float)(window * window);
     for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < total; i += step) {
         const int64_t plane = i / out_plane;
         const int o = (int)(i - plane * out_plane);
@@ -98,7 +103,8 @@ __global__ void avg_pool2d_kernel(float* __restrict__ y, const float* __restrict
         for (int r = hs; r < he; r++) {
             for (int c = ws; c < we; c++) sum = __fadd_rn(sum, xp[r * w + c]);
         }
-        y[i] = __fdiv_rn(sum, kIncludePad ? full : (float)((he - hs) * (we - ws)));
+        y[i] = __fdiv_rn(sum, kIncludePad ? (float)(counted(h0, window, h + pad) * counted(w0, window, w + pad))
+                                          : (float)((he - hs) * (we - ws)));
     }
 }
 
@@ -107,7 +113,6 @@ __global__ void avg_pool2d_backward_kernel(float* __restrict__ dx, const float* 
                                            int w, int window, int stride, int pad, int ho, int wo) {
     const int64_t in_plane = (int64_t)h * w;
     const int64_t step = (int64_t)blockDim.x * gridDim.x;
-    const float full = (float)(window * window);
     for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < total; i += step) {
         const int64_t plane = i / in_plane;
         const int e = (int)(i - plane * in_plane);
@@ -119,9 +124,10 @@ __global__ void avg_pool2d_backward_kernel(float* __restrict__ dx, const float* 
         covering_outputs(iw, window, stride, pad, wo, &ow0, &ow1);
         float acc = 0.f;
         for (int oh = oh0; oh < oh1; oh++) {
-            const int rows = kIncludePad ? 0 : inside(oh * stride - pad, window, h);
+            const int rows = kIncludePad ? counted(oh * stride - pad, window, h + pad) : inside(oh * stride - pad, window, h);
             for (int ow = ow0; ow < ow1; ow++) {
-                const float div = kIncludePad ? full : (float)(rows * inside(ow * stride - pad, window, w));
+                const int cols = kIncludePad ? counted(ow * stride - pad, window, w + pad) : inside(ow * stride - pad, window, w);
+                const float div = (float)(rows * cols);
                 acc = __fadd_rn(acc, __fdiv_rn(g[oh * wo + ow], div));
             }
         }
@@ -183,9 +189,14 @@ extern "C" int p4j_max_pool2d_ceil(float* y, int* argmax, const float* x, int pl
 
 extern "C" int p4j_avg_pool2d(float* y, const float* x, int planes, int h, int w, int window, int stride, int pad,
                               int count_include_pad, void* stream) {
+    return p4j_avg_pool2d_ceil(y, x, planes, h, w, window, stride, pad, count_include_pad, 0, stream);
+}
+
+extern "C" int p4j_avg_pool2d_ceil(float* y, const float* x, int planes, int h, int w, int window, int stride, int pad,
+                                   int count_include_pad, int ceil_mode, void* stream) {
     if (!pooling_fits(planes, h, w, window, stride, pad)) return (int)cudaErrorInvalidValue;
-    const int ho = (h + 2 * pad - window) / stride + 1;
-    const int wo = (w + 2 * pad - window) / stride + 1;
+    const int ho = pool_extent(h, window, stride, pad, ceil_mode);
+    const int wo = pool_extent(w, window, stride, pad, ceil_mode);
     const int64_t total = (int64_t)planes * ho * wo;
     if (total == 0) return (int)cudaSuccess;
     if (y == nullptr || x == nullptr) return (int)cudaErrorInvalidValue;
@@ -199,9 +210,14 @@ extern "C" int p4j_avg_pool2d(float* y, const float* x, int planes, int h, int w
 
 extern "C" int p4j_avg_pool2d_backward(float* dx, const float* dy, int planes, int h, int w, int window, int stride, int pad,
                                        int count_include_pad, void* stream) {
+    return p4j_avg_pool2d_backward_ceil(dx, dy, planes, h, w, window, stride, pad, count_include_pad, 0, stream);
+}
+
+extern "C" int p4j_avg_pool2d_backward_ceil(float* dx, const float* dy, int planes, int h, int w, int window, int stride,
+                                            int pad, int count_include_pad, int ceil_mode, void* stream) {
     if (!pooling_fits(planes, h, w, window, stride, pad)) return (int)cudaErrorInvalidValue;
-    const int ho = (h + 2 * pad - window) / stride + 1;
-    const int wo = (w + 2 * pad - window) / stride + 1;
+    const int ho = pool_extent(h, window, stride, pad, ceil_mode);
+    const int wo = pool_extent(w, window, stride, pad, ceil_mode);
     const int64_t total = (int64_t)planes * h * w;
     if (total == 0) return (int)cudaSuccess;
     if (dx == nullptr || dy == nullptr) return (int)cudaErrorInvalidValue;

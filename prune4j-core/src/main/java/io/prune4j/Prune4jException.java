@@ -11,7 +11,7 @@ package io.prune4j;
  * file and the verdict are) around an ellipsis.
  */
 public class Prune4jException extends RuntimeException {
-    static final int MAX_LENGTH = 1000;
+    static final int MAX_LENGTH = 2000;
 
     /**
      * @param message one line naming the problem; control characters are escaped and an overlong

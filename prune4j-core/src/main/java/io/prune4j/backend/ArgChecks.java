@@ -350,7 +350,7 @@ public final class ArgChecks {
     /**
      * Checks an average pooling: {@code x [B, c, H, W]} and {@code y [B, c, Ho, Wo]} FLOAT32, with the
      * scalar checks of
-     * {@link #maxPool2d(Tensor, Tensor, Tensor, int, int, int, boolean)} (no ceil mode).
+     * {@link #maxPool2d(Tensor, Tensor, Tensor, int, int, int, boolean)}, ceil mode included.
      *
      * @param op the operation, for the message
      * @param y the output (not null)
@@ -358,14 +358,15 @@ public final class ArgChecks {
      * @param window the window's side
      * @param stride the stride
      * @param pad the zero padding on every side
+     * @param ceil whether partial patches at the far edges are kept
      * @return {@code {Ho, Wo}}
      * @throws NullPointerException when {@code y} or {@code x} is null
      * @throws IllegalArgumentException when the shapes, the element types or the scalars do not fit
      */
-    public static int[] avgPool2d(String op, Tensor y, Tensor x, int window, int stride, int pad) {
+    public static int[] avgPool2d(String op, Tensor y, Tensor x, int window, int stride, int pad, boolean ceil) {
         Objects.requireNonNull(y, "y");
         Objects.requireNonNull(x, "x");
-        int[] out = pooling(op, "x", x, window, stride, pad, false);
+        int[] out = pooling(op, "x", x, window, stride, pad, ceil);
         Shapes.requireShape(op, "output", y, x.dim(0), x.dim(1), out[0], out[1]);
         floats(op, y, x);
         return out;
@@ -380,15 +381,16 @@ public final class ArgChecks {
      * @param window the window's side
      * @param stride the stride
      * @param pad the zero padding on every side
+     * @param ceil the forward's ceil mode
      * @return {@code {Ho, Wo}}
      * @throws NullPointerException when {@code dx} or {@code dy} is null
      * @throws IllegalArgumentException when the shapes, the element types or the scalars do not fit
      */
-    public static int[] avgPool2dBackward(Tensor dx, Tensor dy, int window, int stride, int pad) {
+    public static int[] avgPool2dBackward(Tensor dx, Tensor dy, int window, int stride, int pad, boolean ceil) {
         Objects.requireNonNull(dx, "dx");
         Objects.requireNonNull(dy, "dy");
         String op = "avgPool2dBackward";
-        int[] out = pooling(op, "dx", dx, window, stride, pad, false);
+        int[] out = pooling(op, "dx", dx, window, stride, pad, ceil);
         Shapes.requireShape(op, "dy", dy, dx.dim(0), dx.dim(1), out[0], out[1]);
         floats(op, dx, dy);
         return out;

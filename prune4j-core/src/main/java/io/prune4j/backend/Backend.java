@@ -416,7 +416,28 @@ public interface Backend extends AutoCloseable {
      * @param countIncludePad whether the padding counts in the divisor
      * @throws IllegalArgumentException when the shapes, the element types or the scalars do not fit
      */
-    void avgPool2d(Tensor y, Tensor x, int window, int stride, int pad, boolean countIncludePad);
+    default void avgPool2d(Tensor y, Tensor x, int window, int stride, int pad, boolean countIncludePad) {
+        avgPool2d(y, x, window, stride, pad, countIncludePad, false);
+    }
+
+    /**
+     * {@link #avgPool2d(Tensor, Tensor, int, int, int, boolean)}, or with {@code ceil} PyTorch's and
+     * ONNX's {@code ceil_mode}: a partial patch at the bottom or right edge is kept ({@code Ho} as
+     * {@link #maxPool2d(Tensor, Tensor, Tensor, int, int, int, boolean)} has it). With
+     * {@code countIncludePad} the divisor of such a patch counts its positions up to the far padding
+     * and not beyond it, {@code (min(h0 + window, H + pad) − h0)} rows from its first row {@code h0}
+     * (as PyTorch and ONNX Runtime count them); without, its positions inside the input.
+     *
+     * @param y the output {@code [batch, c, Ho, Wo]} (not null)
+     * @param x the input {@code [batch, c, H, W]} (not null)
+     * @param window the patch's side, ≥ 1
+     * @param stride the stride, ≥ 1
+     * @param pad the zero padding on every side, in {@code [0, window / 2]}
+     * @param countIncludePad whether the padding counts in the divisor
+     * @param ceil whether partial patches at the far edges are kept
+     * @throws IllegalArgumentException when the shapes, the element types or the scalars do not fit
+     */
+    void avgPool2d(Tensor y, Tensor x, int window, int stride, int pad, boolean countIncludePad, boolean ceil);
 
     /**
      * Gradient of {@link #avgPool2d}: overwrites {@code dx [batch, c, H, W]} from {@code dy [batch, c, Ho, Wo]},
@@ -430,7 +451,23 @@ public interface Backend extends AutoCloseable {
      * @param countIncludePad the forward's divisor rule
      * @throws IllegalArgumentException when the shapes, the element types or the scalars do not fit
      */
-    void avgPool2dBackward(Tensor dx, Tensor dy, int window, int stride, int pad, boolean countIncludePad);
+    default void avgPool2dBackward(Tensor dx, Tensor dy, int window, int stride, int pad, boolean countIncludePad) {
+        avgPool2dBackward(dx, dy, window, stride, pad, countIncludePad, false);
+    }
+
+    /**
+     * Gradient of {@link #avgPool2d(Tensor, Tensor, int, int, int, boolean, boolean)}, ceil mode included.
+     *
+     * @param dx the input gradient {@code [batch, c, H, W]}, overwritten (not null)
+     * @param dy the output gradient {@code [batch, c, Ho, Wo]} (not null)
+     * @param window the forward's patch side
+     * @param stride the forward's stride
+     * @param pad the forward's padding
+     * @param countIncludePad the forward's divisor rule
+     * @param ceil the forward's ceil mode
+     * @throws IllegalArgumentException when the shapes, the element types or the scalars do not fit
+     */
+    void avgPool2dBackward(Tensor dx, Tensor dy, int window, int stride, int pad, boolean countIncludePad, boolean ceil);
 
     /**
      * Zero padding of a map, PyTorch's {@code ZeroPad2d} and ONNX's constant {@code Pad} of zeros:

@@ -265,6 +265,9 @@ public final class ModelFile {
             } else if (layer instanceof AvgPool2d a) {
                 spec.put("type", "avgpool2d").put("name", a.name()).put("window", a.window()).put("stride", a.stride())
                         .put("padding", a.padding()).put("count_include_pad", a.countIncludePad());
+                if (a.ceilMode()) {
+                    spec.put("ceil_mode", true);
+                }
             } else if (layer instanceof ZeroPad2d z) {
                 spec.put("type", "zeropad2d").put("name", z.name()).put("top", z.top()).put("bottom", z.bottom()).put("left", z.left())
                         .put("right", z.right());
@@ -555,7 +558,7 @@ public final class ModelFile {
                             requireNonNegative(file, spec, "padding", where, 0), spec.path("ceil_mode").asBoolean(false));
                     case "avgpool2d" -> new AvgPool2d(requireName(file, spec, where), backend, requireInt(file, spec, "window", where),
                             requireInt(file, spec, "stride", where), requireNonNegative(file, spec, "padding", where, 0),
-                            spec.path("count_include_pad").asBoolean(true));
+                            spec.path("count_include_pad").asBoolean(true), spec.path("ceil_mode").asBoolean(false));
                     case "zeropad2d" -> new ZeroPad2d(requireName(file, spec, where), backend,
                             requireNonNegative(file, spec, "top", where, 0), requireNonNegative(file, spec, "bottom", where, 0),
                             requireNonNegative(file, spec, "left", where, 0), requireNonNegative(file, spec, "right", where, 0));

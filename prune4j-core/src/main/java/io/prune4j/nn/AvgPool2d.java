@@ -9,7 +9,9 @@ import java.util.Objects;
  * Average pooling over {@code window × window} patches {@code stride} apart with zero padding
  * {@code pad}: {@code x [batch, c, H, W] → y [batch, c, (H + 2·pad − window) / stride + 1, …]}. A patch's
  * sum is divided by {@code window²} ({@code countIncludePad}, PyTorch's default) or by the number of
- * its positions inside the input. Channels pass through.
+ * its positions inside the input. In ceil mode ({@code ceil_mode=True}) a partial patch at the far
+ * edges is kept, as {@link MaxPool2d} keeps one, its divisor counting its positions up to the far
+ * padding (PyTorch's rule). Channels pass through.
  */
 public final class AvgPool2d implements UnaryLayer {
     private final String name;
@@ -18,6 +20,7 @@ public final class AvgPool2d implements UnaryLayer {
     private final int stride;
     private final int pad;
     private final boolean countIncludePad;
+    private final boolean ceil;
     private Tensor out;
     private Tensor dx;
     private int[] inputShape;
@@ -35,6 +38,24 @@ public final class AvgPool2d implements UnaryLayer {
      * @throws IllegalArgumentException when {@code window}, {@code stride} or {@code pad} is out of range
      */
     public AvgPool2d(String name, Backend backend, int window, int stride, int pad, boolean countIncludePad) {
+        this(name, backend, window, stride, pad, countIncludePad, false);
+    }
+
+    /**
+     * An average pooling layer, in ceil mode when {@code ceil}.
+     *
+     * @param name            the node name (not null)
+     * @param backend         the backend its buffers are allocated on (not null)
+     * @param window          patch height and width, at least 1
+     * @param stride          stride along both axes, at least 1
+     * @param pad             zero padding on every side, from 0 to {@code window / 2}
+     * @param countIncludePad true to divide by the patch's positions up to the far padding
+     *                        ({@code window²} but for a partial patch; PyTorch's default), false to
+     *                        divide by its positions inside the input
+     * @param ceil            true to keep a partial patch at the far edges (ceil mode)
+     * @throws IllegalArgumentException when {@code window}, {@code stride} or {@code pad} is out of range
+     */
+    public AvgPool2d(String name, Backend backend, int window, int stride, int pad, boolean countIncludePad, boolean ceil) {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(backend, "backend");
         if (window < 1 || stride < 1 || pad < 0 || pad > window / 2) {
@@ -47,6 +68,7 @@ public final class AvgPool2d implements UnaryLayer {
         this.stride = stride;
         this.pad = pad;
         this.countIncludePad = countIncludePad;
+        this.ceil = ceil;
     }
 
     @Override
@@ -90,10 +112,19 @@ public final class AvgPool2d implements UnaryLayer {
         return countIncludePad;
     }
 
+    /**
+     * Whether a partial patch at the far edges is kept (PyTorch's and ONNX's {@code ceil_mode}).
+     *
+     * @return true in ceil mode
+     */
+    public boolean ceilMode() {
+        return ceil;
+    }
+
     @Override
     public String describe() {
         return "AvgPool2d " + name + " (" + window + "x" + window + (stride != window ? ", stride " + stride : "")
-                + (pad != 0 ? ", pad " + pad + (countIncludePad ? "" : ", padding not counted") : "") + ")";
+                + (pad != 0 ? ", pad " + pad + (countIncludePad ? "" : ", padding not counted") : "") + (ceil ? ", ceil mode" : "") + ")";
     }
 
     @Override
@@ -103,7 +134,8 @@ public final class AvgPool2d implements UnaryLayer {
             throw new IllegalArgumentException(describe() + " expects [channels, height, width] of at least " + (window - 2 * pad) + "x"
                     + (window - 2 * pad) + " per example, got " + java.util.Arrays.toString(in));
         }
-        return new int[] {in[0], (in[1] + 2 * pad - window) / stride + 1, (in[2] + 2 * pad - window) / stride + 1};
+        return new int[] {in[0], (int) io.prune4j.backend.ArgChecks.poolExtent(in[1], window, stride, pad, ceil),
+            (int) io.prune4j.backend.ArgChecks.poolExtent(in[2], window, stride, pad, ceil)};
     }
 
     @Override
@@ -116,7 +148,7 @@ public final class AvgPool2d implements UnaryLayer {
         int[] o = outputShape(new int[] {x.dim(1), x.dim(2), x.dim(3)});
         out = Workspace.ensureShape(backend, out, x.dim(0), o[0], o[1], o[2]);
         inputShape = x.shape();
-        backend.avgPool2d(out, x, window, stride, pad, countIncludePad);
+        backend.avgPool2d(out, x, window, stride, pad, countIncludePad, ceil);
         return out;
     }
 
@@ -130,7 +162,7 @@ public final class AvgPool2d implements UnaryLayer {
             return null;
         }
         dx = Workspace.ensureShape(backend, dx, inputShape);
-        backend.avgPool2dBackward(dx, dy, window, stride, pad, countIncludePad);
+        backend.avgPool2dBackward(dx, dy, window, stride, pad, countIncludePad, ceil);
         return dx;
     }
 
@@ -159,7 +191,7 @@ public final class AvgPool2d implements UnaryLayer {
 
     @Override
     public AvgPool2d copy() {
-        return new AvgPool2d(name, backend, window, stride, pad, countIncludePad);
+        return new AvgPool2d(name, backend, window, stride, pad, countIncludePad, ceil);
     }
 
     @Override

@@ -1602,12 +1602,8 @@ public final class OnnxReader {
         boolean ceil = intAttr(node, "ceil_mode", 0) != 0;
         int[] xs = g.shape(x);
         boolean changesShape = ceil && (ceilChanges(xs[1], window, stride, pad) || ceilChanges(xs[2], window, stride, pad));
-        if (!max && changesShape) {
-            throw error(node, "ceil_mode 1 is supported for MaxPool only, or where it does not change the output (export AveragePool with"
-                    + " ceil_mode=False)");
-        }
         Layer layer = max ? new MaxPool2d(name, backend, window, stride, pad, changesShape)
-                : new AvgPool2d(name, backend, window, stride, pad, countIncludePad);
+                : new AvgPool2d(name, backend, window, stride, pad, countIncludePad, changesShape);
         add(g, node, layer, x);
     }
 

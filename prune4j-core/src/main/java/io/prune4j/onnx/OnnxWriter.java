@@ -220,8 +220,9 @@ public final class OnnxWriter {
             NodeProto.Builder n = pooling(node("MaxPool", name, out, in[0]), p.window(), p.stride(), p.padding());
             graph.addNode(p.ceilMode() ? n.addAttribute(intAttr("ceil_mode", 1)) : n);
         } else if (layer instanceof AvgPool2d p) {
-            graph.addNode(pooling(node("AveragePool", name, out, in[0]), p.window(), p.stride(), p.padding())
-                    .addAttribute(intAttr("count_include_pad", p.countIncludePad() ? 1 : 0)));
+            NodeProto.Builder n = pooling(node("AveragePool", name, out, in[0]), p.window(), p.stride(), p.padding())
+                    .addAttribute(intAttr("count_include_pad", p.countIncludePad() ? 1 : 0));
+            graph.addNode(p.ceilMode() ? n.addAttribute(intAttr("ceil_mode", 1)) : n);
         } else if (layer instanceof ZeroPad2d z) {
             graph.addNode(node("Pad", name, out, in[0], ints(name + ".pads", 0, 0, z.top(), z.left(), 0, 0, z.bottom(), z.right())));
         } else if (layer instanceof GlobalAvgPool) {

@@ -618,14 +618,6 @@ class OnnxBadFileTest {
     }
 
     @Test
-    void ceilModeOfAnAveragePoolThatKeepsAPartialWindow() throws IOException {
-        OnnxBuild b = net();
-        NodeProto.Builder pool = b.graph.getNodeBuilder(2).setOpType("AveragePool").addAttribute(ints("kernel_shape", 3, 3))
-                .addAttribute(ints("strides", 2, 2)).addAttribute(i("ceil_mode", 1)); // 8x8: 4x4 in ceil mode, 3x3 without
-        says(refused("ceil", b.bytes()), node(pool), "ceil_mode 1 is supported for MaxPool only");
-    }
-
-    @Test
     void anInt8Weight() throws IOException {
         OnnxBuild b = net();
         initializer(b, "c.weight").setDataType(TensorProto.DataType.INT8_VALUE).setRawData(ByteString.copyFrom(new byte[108]));

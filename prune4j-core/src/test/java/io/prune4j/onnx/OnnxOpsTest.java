@@ -482,6 +482,27 @@ class OnnxOpsTest {
                     y = b.node("Flatten", in(b.node("GlobalAveragePool", in(y))));
                     b.node("Gemm", "output", in(y, b.weight("fc.weight", 0.3, 3, 4)), i("transB", 1));
                     return b.output("output", 3);
+                }),
+                new Case("AveragePool ceil_mode keeping partial windows: 3x3 stride 2 pads 1 counted and not, 2x2 stride 2 on odd maps"
+                        + " not counted (timm's ResNet-D shortcut) and counted", b -> {
+                    b.opset = 13;
+                    b.input("input", 3, 10, 11);
+                    String x = b.node("Conv", in("input", b.weight("c.weight", 0.3, 4, 3, 3, 3), b.weight("c.bias", 0.5, 4)));   // 8x9
+                    String[] pooled = {
+                        b.node("AveragePool", in(x), ints("kernel_shape", 3, 3), ints("strides", 2, 2), ints("pads", 1, 1, 1, 1),
+                                i("ceil_mode", 1), i("count_include_pad", 1)),                                     // 5x5 (floor: 4x5)
+                        b.node("AveragePool", in(x), ints("kernel_shape", 3, 3), ints("strides", 2, 2), ints("pads", 1, 1, 1, 1),
+                                i("ceil_mode", 1)),
+                        b.node("AveragePool", in(x), ints("kernel_shape", 2, 2), ints("strides", 2, 2), i("ceil_mode", 1)), // 4x5 (4x4)
+                        b.node("AveragePool", in(x), ints("kernel_shape", 2, 2), ints("strides", 2, 2), i("ceil_mode", 1),
+                                i("count_include_pad", 1))};
+                    for (int k = 0; k < pooled.length; k++) {
+                        pooled[k] = b.node("Conv", in(pooled[k], b.weight("p" + k + ".weight", 0.5, 3, 4, 2, 2)));     // every position counts
+                        pooled[k] = b.node("GlobalAveragePool", in(pooled[k]));
+                    }
+                    x = b.node("Flatten", in(b.node("Sum", in(pooled))));
+                    b.node("Gemm", "output", in(x, b.weight("fc.weight", 0.3, 2, 3)), i("transB", 1));
+                    return b.output("output", 2);
                 }));
     }
 

@@ -94,7 +94,7 @@ class OnnxReaderFuzzTest {
             m = OnnxReader.read(bytes, SOURCE, CPU, null);
         } catch (ModelFormatException e) {
             String msg = e.getMessage();
-            assertTrue(msg.startsWith(SOURCE + ": ") && !msg.contains("\n") && msg.length() <= 1000,
+            assertTrue(msg.startsWith(SOURCE + ": ") && !msg.contains("\n") && msg.length() <= 2000,
                     "not a one-line message naming the input: " + msg);
             return;
         }

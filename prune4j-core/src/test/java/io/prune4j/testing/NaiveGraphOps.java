@@ -146,16 +146,19 @@ public final class NaiveGraphOps {
     }
 
     /** The divisor of the window at output {@code (i, j)}: {@code window²}, or the count of its positions inside the plane. */
+    /**
+     * The window's positions counted one by one: those inside the plane padded by {@code pad} on every
+     * side with {@code countIncludePad} (all {@code window²} but for a ceil-mode window past the far
+     * padding), else those inside the plane.
+     */
     private static int divisor(int i, int j, int h, int w, int window, int stride, int pad, boolean countIncludePad) {
-        if (countIncludePad) {
-            return window * window;
-        }
+        int lo = countIncludePad ? -pad : 0;
         int n = 0;
         for (int u = 0; u < window; u++) {
             for (int v = 0; v < window; v++) {
                 int r = i * stride - pad + u;
                 int q = j * stride - pad + v;
-                if (r >= 0 && r < h && q >= 0 && q < w) {
+                if (r >= lo && r < h - lo && q >= lo && q < w - lo) {
                     n++;
                 }
             }
@@ -182,8 +185,14 @@ public final class NaiveGraphOps {
 
     /** Average pooling with zero padding. */
     public static double[] avgPool2d(double[] x, int planes, int h, int w, int window, int stride, int pad, boolean countIncludePad) {
-        int ho = out(h, window, stride, pad);
-        int wo = out(w, window, stride, pad);
+        return avgPool2d(x, planes, h, w, window, stride, pad, countIncludePad, false);
+    }
+
+    /** {@link #avgPool2d(double[], int, int, int, int, int, int, boolean)}, in ceil mode when {@code ceil}. */
+    public static double[] avgPool2d(double[] x, int planes, int h, int w, int window, int stride, int pad, boolean countIncludePad,
+                                     boolean ceil) {
+        int ho = ceil ? outCeil(h, window, stride, pad) : out(h, window, stride, pad);
+        int wo = ceil ? outCeil(w, window, stride, pad) : out(w, window, stride, pad);
         double[] y = new double[planes * ho * wo];
         for (int p = 0; p < planes; p++) {
             for (int i = 0; i < ho; i++) {
@@ -208,8 +217,14 @@ public final class NaiveGraphOps {
     /** The gradient of {@link #avgPool2d}: each {@code dy / divisor} added to its window's positions inside the plane. */
     public static double[] avgPool2dBackward(double[] dy, int planes, int h, int w, int window, int stride, int pad,
                                              boolean countIncludePad) {
-        int ho = out(h, window, stride, pad);
-        int wo = out(w, window, stride, pad);
+        return avgPool2dBackward(dy, planes, h, w, window, stride, pad, countIncludePad, false);
+    }
+
+    /** {@link #avgPool2dBackward(double[], int, int, int, int, int, int, boolean)}, in ceil mode when {@code ceil}. */
+    public static double[] avgPool2dBackward(double[] dy, int planes, int h, int w, int window, int stride, int pad,
+                                             boolean countIncludePad, boolean ceil) {
+        int ho = ceil ? outCeil(h, window, stride, pad) : out(h, window, stride, pad);
+        int wo = ceil ? outCeil(w, window, stride, pad) : out(w, window, stride, pad);
         double[] dx = new double[planes * h * w];
         for (int p = 0; p < planes; p++) {
             for (int i = 0; i < ho; i++) {

@@ -953,15 +953,15 @@ public final class CpuBackend implements Backend {
     // ---- the graph networks' operations: average pooling, batch norm, element-wise, channel copies, scores
 
     @Override
-    public void avgPool2d(Tensor y, Tensor x, int window, int stride, int pad, boolean countIncludePad) {
-        int[] out = ArgChecks.avgPool2d("avgPool2d", y, x, window, stride, pad);
+    public void avgPool2d(Tensor y, Tensor x, int window, int stride, int pad, boolean countIncludePad, boolean ceil) {
+        int[] out = ArgChecks.avgPool2d("avgPool2d", y, x, window, stride, pad, ceil);
         conv.avgPool(f(y, "avgPool2d"), f(x, "avgPool2d"), x.dim(0) * x.dim(1), x.dim(2), x.dim(3), window, stride, pad, out[0], out[1],
                 countIncludePad);
     }
 
     @Override
-    public void avgPool2dBackward(Tensor dx, Tensor dy, int window, int stride, int pad, boolean countIncludePad) {
-        int[] out = ArgChecks.avgPool2dBackward(dx, dy, window, stride, pad);
+    public void avgPool2dBackward(Tensor dx, Tensor dy, int window, int stride, int pad, boolean countIncludePad, boolean ceil) {
+        int[] out = ArgChecks.avgPool2dBackward(dx, dy, window, stride, pad, ceil);
         conv.avgPoolBackward(f(dx, "avgPool2dBackward"), f(dy, "avgPool2dBackward"), dx.dim(0) * dx.dim(1), dx.dim(2), dx.dim(3),
                 window, stride, pad, out[0], out[1], countIncludePad);
     }

@@ -458,8 +458,22 @@ final class CpuConv implements AutoCloseable {
     }
 
     /**
+     * The divisor of the average pooling window starting at {@code (h0, w0)} (padding included, so
+     * possibly negative): with {@code countIncludePad} its positions up to the far padding,
+     * {@code window²} but for a ceil-mode window that overhangs it (PyTorch's and ONNX Runtime's
+     * count); else its positions inside the {@code h × w} plane.
+     */
+    private static int poolDivisor(int h0, int w0, int window, int pad, int h, int w, boolean countIncludePad) {
+        if (countIncludePad) {
+            return (Math.min(h0 + window, h + pad) - h0) * (Math.min(w0 + window, w + pad) - w0);
+        }
+        return (Math.min(h0 + window, h) - Math.max(h0, 0)) * (Math.min(w0 + window, w) - Math.max(w0, 0));
+    }
+
+    /**
      * Average pooling, planes split over the workers: each window's real positions summed in float
-     * in row order, divided by {@code window²} or, without {@code countIncludePad}, by their count.
+     * in row order, divided by {@link #poolDivisor} ({@code window²} with {@code countIncludePad} but
+     * for ceil mode's partial windows, else the count of real positions).
      */
     void avgPool(float[] y, float[] x, int planes, int h, int w, int window, int stride, int pad, int ho, int wo,
                  boolean countIncludePad) {
@@ -480,7 +494,7 @@ final class CpuConv implements AutoCloseable {
                                 s += x[row + iw];
                             }
                         }
-                        y[yb + oh * wo + ow] = s / (countIncludePad ? window * window : (h1 - h0) * (w1 - w0));
+                        y[yb + oh * wo + ow] = s / poolDivisor(oh * stride - pad, ow * stride - pad, window, pad, h, w, countIncludePad);
                     }
                 }
             }
@@ -530,7 +544,8 @@ final class CpuConv implements AutoCloseable {
                     for (int ow = 0; ow < wo; ow++) {
                         int w0 = Math.max(ow * stride - pad, 0);
                         int w1 = Math.min(ow * stride - pad + window, w);
-                        float gv = dy[yb + oh * wo + ow] / (countIncludePad ? window * window : (h1 - h0) * (w1 - w0));
+                        float gv = dy[yb + oh * wo + ow] / poolDivisor(oh * stride - pad, ow * stride - pad, window, pad, h, w,
+                                countIncludePad);
                         for (int ih = h0; ih < h1; ih++) {
                             int row = xb + ih * w;
                             for (int iw = w0; iw < w1; iw++) {

@@ -237,24 +237,28 @@ class CpuGraphOpsTest {
         assertEquals(6, arg.toIntArray()[3]);
     }
 
-    @ParameterizedTest(name = "avgPool batch={0} c={1} {2}x{3} window={4} stride={5} pad={6}")
-    @CsvSource({"2,3,5,7,3,2,1", "1,2,7,6,3,1,1", "3,1,4,4,2,2,1", "2,2,9,5,5,2,2", "1,1,1,1,3,1,1", "0,2,5,5,3,2,1", "2,3,6,6,2,2,0",
-            "1,2,7,7,7,1,0", "2,2,8,8,4,4,2", "16,16,15,15,3,2,1"})
-    void averagePoolingMatchesReferenceInBothModes(int batch, int c, int h, int w, int window, int stride, int pad) {
-        SplittableRandom rng = new SplittableRandom(Arrays.hashCode(new int[] {batch, c, h, w, window, stride, pad}));
-        int ho = NaiveGraphOps.out(h, window, stride, pad);
-        int wo = NaiveGraphOps.out(w, window, stride, pad);
+    /** Both divisor rules, and ceil mode (its partial windows: 6 and 5 rows under a 2×2 stride-2 window, 7 under 3×3 stride 2 pad 1). */
+    @ParameterizedTest(name = "avgPool batch={0} c={1} {2}x{3} window={4} stride={5} pad={6} ceil={7}")
+    @CsvSource({"2,3,5,7,3,2,1,false", "1,2,7,6,3,1,1,false", "3,1,4,4,2,2,1,false", "2,2,9,5,5,2,2,false", "1,1,1,1,3,1,1,false",
+            "0,2,5,5,3,2,1,false", "2,3,6,6,2,2,0,false", "1,2,7,7,7,1,0,false", "2,2,8,8,4,4,2,false", "16,16,15,15,3,2,1,false",
+            "2,3,5,7,2,2,0,true", "1,2,6,5,2,2,0,true", "2,2,8,8,3,2,1,true", "1,3,7,9,3,2,1,true", "2,1,10,11,4,3,2,true",
+            "1,1,1,1,3,1,1,true", "3,2,9,6,5,2,2,true"})
+    void averagePoolingMatchesReferenceInBothModes(int batch, int c, int h, int w, int window, int stride, int pad, boolean ceil) {
+        SplittableRandom rng = new SplittableRandom(Arrays.hashCode(new int[] {batch, c, h, w, window, stride, pad, ceil ? 1 : 0}));
+        int ho = ceil ? NaiveGraphOps.outCeil(h, window, stride, pad) : NaiveGraphOps.out(h, window, stride, pad);
+        int wo = ceil ? NaiveGraphOps.outCeil(w, window, stride, pad) : NaiveGraphOps.out(w, window, stride, pad);
         float[] x = Check.randn(rng, batch * c * h * w, 1);
         float[] dy = Check.randn(rng, batch * c * ho * wo, 1);
         for (boolean include : new boolean[] {true, false}) {
             Tensor y = cpu.zeros(DType.FLOAT32, batch, c, ho, wo);
-            cpu.avgPool2d(y, cpu.fromArray(x, batch, c, h, w), window, stride, pad, include);
+            cpu.avgPool2d(y, cpu.fromArray(x, batch, c, h, w), window, stride, pad, include, ceil);
             Check.close("avg forward countIncludePad=" + include,
-                    NaiveGraphOps.avgPool2d(d(x), batch * c, h, w, window, stride, pad, include), y.toFloatArray(), 1e-6, 1e-5);
+                    NaiveGraphOps.avgPool2d(d(x), batch * c, h, w, window, stride, pad, include, ceil), y.toFloatArray(), 1e-6, 1e-5);
             Tensor dx = cpu.fromArray(Check.randn(rng, x.length, 1), batch, c, h, w); // overwritten, not added to
-            cpu.avgPool2dBackward(dx, cpu.fromArray(dy, batch, c, ho, wo), window, stride, pad, include);
+            cpu.avgPool2dBackward(dx, cpu.fromArray(dy, batch, c, ho, wo), window, stride, pad, include, ceil);
             Check.close("avg backward countIncludePad=" + include,
-                    NaiveGraphOps.avgPool2dBackward(d(dy), batch * c, h, w, window, stride, pad, include), dx.toFloatArray(), 1e-6, 1e-5);
+                    NaiveGraphOps.avgPool2dBackward(d(dy), batch * c, h, w, window, stride, pad, include, ceil), dx.toFloatArray(), 1e-6,
+                    1e-5);
         }
     }
 

@@ -92,20 +92,22 @@ class GraphOpsGradientCheckTest {
         Check.close("conv dL/db", FiniteDifference.gradient(bd, loss), db.toFloatArray(), 1e-4, 1e-3);
     }
 
-    @ParameterizedTest(name = "avgPool batch={0} c={1} {2}x{3} window={4} stride={5} pad={6}")
-    @CsvSource({"2,2,5,7,3,2,1", "1,3,6,6,2,2,1", "1,1,4,5,3,1,1", "2,1,7,7,5,3,2", "1,2,4,4,2,2,0"})
-    void averagePoolingGradientsInBothModes(int batch, int c, int h, int w, int window, int stride, int pad) {
-        SplittableRandom rng = new SplittableRandom(Arrays.hashCode(new int[] {batch, c, h, w, window, stride, pad}));
-        int ho = NaiveGraphOps.out(h, window, stride, pad);
-        int wo = NaiveGraphOps.out(w, window, stride, pad);
+    @ParameterizedTest(name = "avgPool batch={0} c={1} {2}x{3} window={4} stride={5} pad={6} ceil={7}")
+    @CsvSource({"2,2,5,7,3,2,1,false", "1,3,6,6,2,2,1,false", "1,1,4,5,3,1,1,false", "2,1,7,7,5,3,2,false", "1,2,4,4,2,2,0,false",
+            "2,2,8,7,3,2,1,true", "1,3,7,5,2,2,0,true", "1,1,10,11,4,3,2,true"})
+    void averagePoolingGradientsInBothModes(int batch, int c, int h, int w, int window, int stride, int pad, boolean ceil) {
+        SplittableRandom rng = new SplittableRandom(Arrays.hashCode(new int[] {batch, c, h, w, window, stride, pad, ceil ? 1 : 0}));
+        int ho = ceil ? NaiveGraphOps.outCeil(h, window, stride, pad) : NaiveGraphOps.out(h, window, stride, pad);
+        int wo = ceil ? NaiveGraphOps.outCeil(w, window, stride, pad) : NaiveGraphOps.out(w, window, stride, pad);
         float[] x = Check.randn(rng, batch * c * h * w, 1);
         float[] r = Check.randn(rng, batch * c * ho * wo, 1);
         for (boolean include : new boolean[] {true, false}) {
             Tensor dx = cpu.zeros(DType.FLOAT32, batch, c, h, w);
-            cpu.avgPool2dBackward(dx, cpu.fromArray(r, batch, c, ho, wo), window, stride, pad, include);
+            cpu.avgPool2dBackward(dx, cpu.fromArray(r, batch, c, ho, wo), window, stride, pad, include, ceil);
             double[] xd = Naive.toDouble(x);
             double[] rd = Naive.toDouble(r);
-            DoubleSupplier loss = () -> FiniteDifference.dot(rd, NaiveGraphOps.avgPool2d(xd, batch * c, h, w, window, stride, pad, include));
+            DoubleSupplier loss = () -> FiniteDifference.dot(rd, NaiveGraphOps.avgPool2d(xd, batch * c, h, w, window, stride, pad, include,
+                    ceil));
             Check.close("avgPool dL/dx countIncludePad=" + include, FiniteDifference.gradient(xd, loss), dx.toFloatArray(), 1e-5, 1e-4);
         }
     }

@@ -972,21 +972,21 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
-    public void avgPool2d(Tensor y, Tensor x, int window, int stride, int pad, boolean countIncludePad) {
-        ArgChecks.avgPool2d("avgPool2d", y, x, window, stride, pad);
+    public void avgPool2d(Tensor y, Tensor x, int window, int stride, int pad, boolean countIncludePad, boolean ceil) {
+        ArgChecks.avgPool2d("avgPool2d", y, x, window, stride, pad, ceil);
         CudaTensor yc = f(y, "avgPool2d");
         CudaTensor xc = f(x, "avgPool2d");
-        check(CudaKernels.p4j_avg_pool2d(yc.address(), xc.address(), x.dim(0) * x.dim(1), x.dim(2), x.dim(3), window, stride, pad,
-                countIncludePad ? 1 : 0, stream), "avgPool2d");
+        check(CudaKernels.p4j_avg_pool2d_ceil(yc.address(), xc.address(), x.dim(0) * x.dim(1), x.dim(2), x.dim(3), window, stride, pad,
+                countIncludePad ? 1 : 0, ceil ? 1 : 0, stream), "avgPool2d");
     }
 
     @Override
-    public void avgPool2dBackward(Tensor dx, Tensor dy, int window, int stride, int pad, boolean countIncludePad) {
-        ArgChecks.avgPool2dBackward(dx, dy, window, stride, pad);
+    public void avgPool2dBackward(Tensor dx, Tensor dy, int window, int stride, int pad, boolean countIncludePad, boolean ceil) {
+        ArgChecks.avgPool2dBackward(dx, dy, window, stride, pad, ceil);
         CudaTensor dxc = f(dx, "avgPool2dBackward");
         CudaTensor dyc = f(dy, "avgPool2dBackward");
-        check(CudaKernels.p4j_avg_pool2d_backward(dxc.address(), dyc.address(), dx.dim(0) * dx.dim(1), dx.dim(2), dx.dim(3), window,
-                stride, pad, countIncludePad ? 1 : 0, stream), "avgPool2dBackward");
+        check(CudaKernels.p4j_avg_pool2d_backward_ceil(dxc.address(), dyc.address(), dx.dim(0) * dx.dim(1), dx.dim(2), dx.dim(3),
+                window, stride, pad, countIncludePad ? 1 : 0, ceil ? 1 : 0, stream), "avgPool2dBackward");
     }
 
     @Override

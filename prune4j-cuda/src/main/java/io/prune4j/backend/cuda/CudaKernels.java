@@ -1285,6 +1285,47 @@ public final class CudaKernels {
                                                      @Cast("void*") long stream);
 
     /**
+     * {@link #p4j_avg_pool2d} with {@code ceilMode != 0}: shapes as in {@link #p4j_max_pool2d_ceil}; with
+     * {@code countIncludePad} a partial window divides by its positions up to the far padding.
+     *
+     * @param y the averages {@code [planes, ho, wo]}
+     * @param x the input {@code [planes, h, w]}
+     * @param planes planes
+     * @param h rows per plane
+     * @param w columns per plane
+     * @param window the square window's side
+     * @param stride the step between windows, at least 1
+     * @param pad the padding on every side, {@code 0 ≤ pad ≤ window / 2}
+     * @param countIncludePad nonzero: padded positions count in the divisor
+     * @param ceilMode nonzero: partial windows at the far edges are kept
+     * @param stream the stream; 0 = the default stream
+     * @return the {@code cudaError_t} code, 0 on success
+     */
+    public static native int p4j_avg_pool2d_ceil(@Cast("float*") long y, @Cast("const float*") long x, int planes, int h, int w,
+                                                 int window, int stride, int pad, int countIncludePad, int ceilMode,
+                                                 @Cast("void*") long stream);
+
+    /**
+     * The gradient of {@link #p4j_avg_pool2d_ceil}: overwrites {@code dx [planes, h, w]}.
+     *
+     * @param dx the input gradient {@code [planes, h, w]}, overwritten
+     * @param dy the output gradient {@code [planes, ho, wo]}
+     * @param planes planes
+     * @param h rows per plane
+     * @param w columns per plane
+     * @param window the square window's side
+     * @param stride the step between windows, at least 1
+     * @param pad the padding on every side
+     * @param countIncludePad as in the forward pass
+     * @param ceilMode as in the forward pass
+     * @param stream the stream; 0 = the default stream
+     * @return the {@code cudaError_t} code, 0 on success
+     */
+    public static native int p4j_avg_pool2d_backward_ceil(@Cast("float*") long dx, @Cast("const float*") long dy, int planes,
+                                                          int h, int w, int window, int stride, int pad, int countIncludePad,
+                                                          int ceilMode, @Cast("void*") long stream);
+
+    /**
      * Zero padding: {@code y [planes, hp, wp]} gets {@code x [planes, h, w]} at row {@code top}, column
      * {@code left} and zeros elsewhere.
      *

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.prune4j.backend.ActivationKind;
+import io.prune4j.backend.ArgChecks;
 import io.prune4j.backend.Backend;
 import io.prune4j.backend.Reduction;
 import io.prune4j.backend.cpu.CpuBackend;
@@ -275,30 +276,33 @@ abstract class GraphOpsParity {
     }
 
     /**
-     * Average pooling both ways of counting the padding. At most {@code window²} float additions per
+     * Average pooling both ways of counting the padding, and in ceil mode (partial windows). At most {@code window²} float additions per
      * output (one division), in row order on both sides if the CPU sums that way; allowed: a few ulps
      * of the window's magnitude, {@code 1e-6 · window²} absolute (inputs in [−1, 1]) plus 1e-5
      * relative. The gradient adds at most {@code ⌈window/stride⌉²} quotients per input: the same bound.
      */
-    @ParameterizedTest(name = "avgPool2d batch={0} c={1} {2}x{3} window={4} stride={5} pad={6} countIncludePad={7}")
+    @ParameterizedTest(name = "avgPool2d batch={0} c={1} {2}x{3} window={4} stride={5} pad={6} countIncludePad={7} ceil={8}")
     @CsvSource({
-        "2, 3, 7, 7, 3, 2, 1, true", "2, 3, 7, 7, 3, 2, 1, false", "1, 1, 1, 1, 1, 1, 0, true", "2, 31, 8, 9, 3, 1, 1, false",
-        "1, 32, 5, 5, 2, 2, 1, true", "3, 33, 6, 6, 5, 2, 2, false", "3, 33, 6, 6, 5, 2, 2, true", "0, 3, 4, 4, 3, 2, 1, true",
-        "4, 64, 7, 7, 7, 1, 0, true", "2, 5, 9, 8, 4, 3, 2, false", "2, 3, 2, 2, 2, 2, 0, false",
+        "2, 3, 7, 7, 3, 2, 1, true, false", "2, 3, 7, 7, 3, 2, 1, false, false", "1, 1, 1, 1, 1, 1, 0, true, false",
+        "2, 31, 8, 9, 3, 1, 1, false, false", "1, 32, 5, 5, 2, 2, 1, true, false", "3, 33, 6, 6, 5, 2, 2, false, false",
+        "3, 33, 6, 6, 5, 2, 2, true, false", "0, 3, 4, 4, 3, 2, 1, true, false", "4, 64, 7, 7, 7, 1, 0, true, false",
+        "2, 5, 9, 8, 4, 3, 2, false, false", "2, 3, 2, 2, 2, 2, 0, false, false",
+        "2, 3, 8, 9, 3, 2, 1, true, true", "2, 3, 8, 9, 3, 2, 1, false, true", "3, 17, 7, 9, 2, 2, 0, false, true",
+        "3, 17, 7, 9, 2, 2, 0, true, true", "2, 5, 10, 11, 4, 3, 2, true, true", "1, 2, 1, 1, 3, 1, 1, true, true",
     })
-    void averagePooling(int b, int c, int h, int w, int window, int stride, int pad, boolean countIncludePad) {
-        SplittableRandom rng = new SplittableRandom(3000L + 7L * h + window + pad + (countIncludePad ? 1 : 0));
-        int ho = (h + 2 * pad - window) / stride + 1;
-        int wo = (w + 2 * pad - window) / stride + 1;
+    void averagePooling(int b, int c, int h, int w, int window, int stride, int pad, boolean countIncludePad, boolean ceil) {
+        SplittableRandom rng = new SplittableRandom(3000L + 7L * h + window + pad + (countIncludePad ? 1 : 0) + (ceil ? 11 : 0));
+        int ho = (int) ArgChecks.poolExtent(h, window, stride, pad, ceil);
+        int wo = (int) ArgChecks.poolExtent(w, window, stride, pad, ceil);
         String l = " [" + b + "," + c + "," + h + "," + w + "] window " + window + " stride " + stride + " pad " + pad
-                + (countIncludePad ? " include pad" : " exclude pad");
+                + (countIncludePad ? " include pad" : " exclude pad") + (ceil ? " ceil mode" : "");
         Pair x = f(uniform(rng, b * c * h * w, 1), b, c, h, w);
         Pair y = junk(rng, b, c, ho, wo);
-        both(s -> s.b().avgPool2d(s.t(y), s.t(x), window, stride, pad, countIncludePad));
+        both(s -> s.b().avgPool2d(s.t(y), s.t(x), window, stride, pad, countIncludePad, ceil));
         near("avgPool2d" + l, y, 1e-6 * window * window, 1e-5);
         Pair dy = f(uniform(rng, b * c * ho * wo, 1), b, c, ho, wo);
         Pair dx = junk(rng, b, c, h, w);
-        both(s -> s.b().avgPool2dBackward(s.t(dx), s.t(dy), window, stride, pad, countIncludePad));
+        both(s -> s.b().avgPool2dBackward(s.t(dx), s.t(dy), window, stride, pad, countIncludePad, ceil));
         int overlaps = (window + stride - 1) / stride;
         near("avgPool2dBackward" + l, dx, 1e-6 * overlaps * overlaps, 1e-5);
     }
