@@ -75,6 +75,8 @@ for a model in eval mode keeps BatchNormalization nodes (inference form, trainin
                      branches; a SELU between two Linear layers. Input 3x8x8.
   resnet_d_shortcut  timm's ResNet-D shortcut, nn.AvgPool2d(2, 2, ceil_mode=True, count_include_pad=False), on an odd
                      map, and nn.AvgPool2d(3, 2, 1, ceil_mode=True): partial windows kept. Input 3x13x11.
+  pool_idioms        global pools as hand-written models write them (view(b, c, -1).mean(-1), mean(3).mean(2), amax
+                     twice, sum((2, 3)) / (h * w), squeeze(-1) twice) and a gate unsqueezed back. Input 3x7x7.
   fmnist_small       conv 1->8 + BN + ReLU + MaxPool 2, conv 8->16 + BN + ReLU + MaxPool 2, flatten,
                      Linear 784 -> 10, trained 2 epochs with Adam (1e-3, batch 128) on Fashion-MNIST with
                      prune4j's scaling x = (p/255 - 0.2860) / 0.3530; opset 17 only. Its json also holds
@@ -561,6 +563,29 @@ class ResNetDShortcut(nn.Module):
         return self.fc(torch.flatten(F.adaptive_avg_pool2d(self.pool(x), 1), 1))
 
 
+class PoolIdioms(nn.Module):
+    """Global pools as hand-written models write them, each on its own branch of one conv-BN-ReLU map:
+    x.view(b, c, -1).mean(-1), torch.flatten(x, 2).max(2)[0], x.mean(3).mean(2), x.amax(3, keepdim=True)
+    .amax(2, keepdim=True) squeezed twice, x.sum((2, 3)) / (h * w), F.adaptive_avg_pool2d(x, 1).squeeze(-1)
+    .squeeze(-1); summed, and a gate y[:, :, None, None] and y.unsqueeze(-1).unsqueeze(-1) on the map."""
+
+    def __init__(self, cin=3, c=6, classes=10):
+        super().__init__()
+        self.stem = nn.Sequential(conv_bn(cin, c, 3), nn.ReLU())
+        self.gate = nn.Linear(c, c)
+        self.conv = nn.Sequential(conv_bn(c, c, 3), nn.ReLU())
+        self.fc = nn.Linear(c, classes)
+
+    def forward(self, x):
+        x = self.stem(x)
+        b, c, h, w = x.shape
+        y = torch.sigmoid(self.gate(x.view(b, c, -1).mean(-1)))
+        x = self.conv(x * y[:, :, None, None] + x * y.unsqueeze(-1).unsqueeze(-1))
+        p = torch.flatten(x, 2).max(2)[0] + x.mean(3).mean(2) + x.amax(3, keepdim=True).amax(2, keepdim=True).squeeze(3).squeeze(2)
+        p = p + x.sum((2, 3)) / (h * w) + F.adaptive_avg_pool2d(x, 1).squeeze(-1).squeeze(-1)
+        return self.fc(p)
+
+
 class FmnistSmall(nn.Module):
     def __init__(self, classes=10):
         super().__init__()
@@ -874,6 +899,16 @@ def main():
                    "count_include_pad=False) then 1x1 conv-BN, Add, ReLU; AvgPool2d(3, 2, 1, ceil_mode=True); "
                    "GlobalAveragePool, Flatten, Gemm",
                    check=lambda m: (check_bn_kept(m), check_ops(m, {"AveragePool", "Add"})), **common)
+
+    if want("pool_idioms"):
+        torch.manual_seed(119)
+        model = oc.randomize_bn(PoolIdioms(), 1119).eval()
+        export_all("pool_idioms", model, seeded_input((3, 3, 7, 7), 2119),
+                   "global pools written by hand: view(b, c, -1).mean(-1) (Reshape, ReduceMean), flatten(2).max(2) (ReduceMax), "
+                   "mean(3).mean(2), amax(3, keepdim) then amax(2, keepdim) squeezed twice, sum((2, 3)) / (h * w) (ReduceSum, "
+                   "Div), adaptive_avg_pool2d(x, 1).squeeze(-1).squeeze(-1); a gate y[:, :, None, None] and "
+                   "y.unsqueeze(-1).unsqueeze(-1) (Unsqueeze) on the map",
+                   check=lambda m: check_ops(m, {"Reshape", "ReduceMean", "ReduceMax", "ReduceSum", "Squeeze", "Unsqueeze"}), **common)
 
     if want("fmnist_small"):
         model, x, labels, acc, loss, seconds, epochs = train_fmnist_small()

@@ -231,9 +231,18 @@ def _run_node(node, ins):
         return F.softmax(ins[0], dim=at.get("axis", -1))
     if op == "LogSoftmax":
         return F.log_softmax(ins[0], dim=at.get("axis", -1))
-    if op == "ReduceMean":
+    if op in ("ReduceMean", "ReduceMax", "ReduceSum"):
+        axes = tuple(at["axes"] if "axes" in at else ins[1].tolist())
+        keep = bool(at.get("keepdims", 1))
+        if op == "ReduceMax":
+            return torch.amax(ins[0], dim=axes, keepdim=keep)
+        return ins[0].mean(dim=axes, keepdim=keep) if op == "ReduceMean" else ins[0].sum(dim=axes, keepdim=keep)
+    if op == "Squeeze":
         axes = at["axes"] if "axes" in at else ins[1].tolist()
-        return ins[0].mean(dim=tuple(axes), keepdim=bool(at.get("keepdims", 1)))
+        y = ins[0]
+        for a in sorted((a + y.dim() if a < 0 else a for a in axes), reverse=True):
+            y = y.squeeze(a)
+        return y
     # the shape arithmetic of x.view(x.size(0), -1), on int64 tensors
     if op == "Shape":
         return torch.tensor(ins[0].shape, dtype=torch.int64)

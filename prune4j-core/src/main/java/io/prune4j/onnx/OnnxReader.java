@@ -110,13 +110,16 @@ public final class OnnxReader {
      */
     public static final int MAX_OPSET = 22;
     /** The operators read, for error messages and documentation. */
-    public static final String SUPPORTED = "Conv, BatchNormalization, Relu, PRelu, Clip, LeakyRelu, Sigmoid, Tanh, HardSigmoid, HardSwish, "
-            + "Elu, Selu, Celu, Softplus, Mish and its Softplus-Tanh-Mul form, Gelu and its Div-Erf-Add-Mul-Mul form, LayerNormalization (channels), MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool (square maps), ReduceMean and ReduceMax (spatial), Add, Sum, "
-            + "Mul (of two computed values), Add, Sub, Mul and Div of a computed value and a constant per channel, Concat, Flatten, "
-            + "Slice and Split (channels), Gather (a channel permutation), Reshape (a flatten, a vector to [C, 1, 1], or "
-            + "Reshape-Transpose-Reshape as a channel shuffle), Transpose (to channels-last and back), Expand (of a gate a Mul reads), Gemm, MatMul, Identity, Dropout, "
-            + "Constant, Pad (of zeros), Softmax and LogSoftmax (last), and on shapes Shape, Gather, Unsqueeze, Squeeze, Slice, Cast, "
-            + "Add, Sub, Mul, Div, ConstantOfShape, Reshape, Transpose";
+    public static final String SUPPORTED = "Conv, BatchNormalization, Relu, PRelu, Clip, LeakyRelu, Sigmoid, Tanh, HardSigmoid, "
+            + "HardSwish, Elu, Selu, Celu, Softplus, Mish and its Softplus-Tanh-Mul form, Gelu and its Div-Erf-Add-Mul-Mul form, LayerNormalization "
+            + "(channels), MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool (square maps), ReduceMean and ReduceMax "
+            + "(spatial, at once or one axis after the other), ReduceSum (spatial), Add, Sum, Mul (of two computed values), "
+            + "Add, Sub, Mul and Div of a computed value and a constant per channel, Concat, Flatten, Slice and Split "
+            + "(channels), Gather (a channel permutation), Reshape (a flatten, a vector to [C, 1, 1], a map to [C, H·W] for a "
+            + "mean or max over it, or Reshape-Transpose-Reshape as a channel shuffle), Transpose (to channels-last and back), "
+            + "Expand (of a gate a Mul reads), Squeeze and Unsqueeze (a pooled map to a vector and back), Gemm, MatMul, "
+            + "Identity, Dropout, Constant, Pad (of zeros), Softmax and LogSoftmax (last), and on shapes Shape, Gather, "
+            + "Unsqueeze, Squeeze, Slice, Cast (to integers, or to FLOAT), Add, Sub, Mul, Div, ConstantOfShape, Reshape, Transpose";
     /** What reads a channels-last value, for error messages. */
     private static final String CHANNELS_LAST = "LayerNormalization over the last axis, MatMul by a constant [C, K] (with the Add of its"
             + " bias), element-wise activations (GELU among them), Add and Mul of two channels-last values, Add, Sub, Mul and Div by a"
@@ -139,6 +142,8 @@ public final class OnnxReader {
     private final Set<String> taken = new HashSet<>();
     /** Values that are part of a channel shuffle (Reshape to rank 5, then Transpose) not yet reshaped back. */
     private final Map<String, Shuffle> shuffles = new HashMap<>();
+    /** Half-way values of a global pooling written in two steps ({@link Partial}), by ONNX value name. */
+    private final Map<String, Partial> partials = new HashMap<>();
     /** Expand outputs: the value expanded (a prune4j node) and the per-example shape it is expanded to; only a Mul reads them. */
     private final Map<String, Broadcast> broadcasts = new HashMap<>();
 
@@ -695,6 +700,7 @@ public final class OnnxReader {
                     reduceSpatial(g, node, op.equals("ReduceMax"));
                 }
             }
+            case "ReduceSum" -> reduceSum(g, node);
             case "GlobalMaxPool" -> {
                 attributes(node);
                 inputs(node, 1, 1);
@@ -717,7 +723,7 @@ public final class OnnxReader {
                 Constant indices = shapeInput(node, 1, "indices");
                 fold(node, () -> ShapeFolding.gather(data, indices, intAttr(node, "axis", 0)));
             }
-            case "Unsqueeze", "Squeeze" -> squeezing(node);
+            case "Unsqueeze", "Squeeze" -> squeezing(g, node);
             case "ConstantOfShape" -> {
                 attributes(node, "value");
                 inputs(node, 1, 1);
@@ -1723,6 +1729,17 @@ public final class OnnxReader {
             startShuffle(g, node, x, s, zeroCopies);
             return;
         }
+        if (s.ints.length == 3 && g.shape(x).length == 3) {
+            int[] m = g.shape(x);
+            long[] t = reshaped(node, s.ints, m, zeroCopies);
+            if (t == null || t[1] != m[0] || t[2] != (long) m[1] * m[2]) {
+                throw error(node, "shape " + ShapeFolding.describe(s) + " of a " + Arrays.toString(m) + " map is not supported; only"
+                        + " [batch, " + m[0] + ", " + (long) m[1] * m[2] + "] (the positions of each channel in a row, for a mean or"
+                        + " maximum over them) is");
+            }
+            partials.put(node.getOutput(0), new Partial(x, Partial.Form.POSITIONS, false, false, 0, node.getName()));
+            return;
+        }
         if (s.ints.length == 4 && g.shape(x).length == 1) {
             long[] t = reshaped(node, s.ints, g.shape(x), zeroCopies);
             if (t == null || t[1] != g.shape(x)[0] || t[2] != 1 || t[3] != 1) {
@@ -1764,9 +1781,20 @@ public final class OnnxReader {
             axes = node.getInputCount() > 1 && !node.getInput(1).isEmpty() ? shapeInts(node, 1, "axes") : null;
         }
         outputsOnly(node, 1);
+        boolean keepDims = intAttr(node, "keepdims", 1) != 0;
+        Partial p = partials.get(node.getInput(0));
+        if (p != null) {
+            finishPooling(g, node, p, max, axes, keepDims);
+            return;
+        }
         String x = activation(node, 0);
         int rank = g.shape(x).length + 1;
         long[] spatial = axes == null ? new long[0] : Arrays.stream(axes).map(a -> a < 0 ? a + rank : a).sorted().toArray();
+        if (rank == 4 && spatial.length == 1 && (spatial[0] == 2 || spatial[0] == 3)) {
+            // x.mean(3).mean(2), x.max(2)[0].max(2)[0]: the first half of a global pool
+            partials.put(node.getOutput(0), new Partial(x, Partial.Form.ROWS, max, keepDims, (int) spatial[0], node.getName()));
+            return;
+        }
         if (rank != 4 || !Arrays.equals(spatial, new long[] {2, 3})) {
             throw error(node, "a " + (max ? "maximum" : "mean") + " over axes " + (axes == null ? "(all)" : Arrays.toString(axes)) + " of a rank-"
                     + rank + " tensor is not supported; only over the spatial axes [2, 3] of [batch, C, H, W] (a global " + (max ? "max" : "average")
@@ -1782,6 +1810,148 @@ public final class OnnxReader {
         }
         addAs(g, node, pool, poolName, node.getOutput(0) + "_pool", x);
         add(g, node, new Flatten(name, backend), poolName);
+    }
+
+    /**
+     * A half-way value of a global pooling written in two steps, standing for no prune4j node until
+     * the step that finishes it: {@link Form#POSITIONS}, {@code x.view(b, c, -1)} of map
+     * {@code source}, awaits a mean or maximum over its last axis; {@link Form#ROWS}, a mean or
+     * maximum over one spatial axis of {@code source} ({@code axis}, 2 or 3; {@code max} and
+     * {@code keepDims} as it was taken), awaits the same over the other; {@link Form#SQUEEZED}, a pooled {@code [C, 1, 1]} map with one
+     * extent of 1 squeezed, the other Squeeze; {@link Form#UNSQUEEZED}, a vector with one extent of 1
+     * added, the other Unsqueeze. {@code firstNode} is the ONNX name of the node that began it, which
+     * the node made at the end takes.
+     */
+    private record Partial(String source, Form form, boolean max, boolean keepDims, int axis, String firstNode) {
+        enum Form { POSITIONS, ROWS, SQUEEZED, UNSQUEEZED }
+
+        String describe() {
+            return switch (form) {
+                case POSITIONS -> "a [batch, C, H·W] view of a feature map";
+                case ROWS -> "a " + (max ? "maximum" : "mean") + " over axis " + axis + " of a feature map";
+                case SQUEEZED -> "a pooled [batch, C, 1, 1] map with one extent of 1 squeezed";
+                case UNSQUEEZED -> "a [batch, C] vector with one extent of 1 added";
+            };
+        }
+
+        String readers() {
+            return switch (form) {
+                case POSITIONS -> "a ReduceMean or ReduceMax over its last axis without keepdims (a global pool)";
+                case ROWS -> "a Reduce" + (max ? "Max" : "Mean") + " over the other spatial axis, keepdims " + (keepDims ? 1 : 0)
+                        + " as before (a global pool)";
+                case SQUEEZED -> "a Squeeze of the other extent of 1";
+                case UNSQUEEZED -> "an Unsqueeze of one more extent of 1 (giving [batch, C, 1, 1])";
+            };
+        }
+    }
+
+    /**
+     * The second step of a global pooling written in two ({@link Partial}): a mean or maximum over
+     * the last axis of a {@code [batch, C, H·W]} view, or over the rows after one over the columns;
+     * a global pool of the source map, and a Flatten unless the dimensions are kept.
+     */
+    private void finishPooling(GraphBuilder g, NodeProto node, Partial p, boolean max, long[] axes, boolean keepDims) {
+        boolean fits = switch (p.form()) {
+            case POSITIONS -> !keepDims && axes != null && axes.length == 1 && (axes[0] == 2 || axes[0] == -1);
+            case ROWS -> p.max() == max && p.keepDims() == keepDims && axes != null && axes.length == 1
+                    && (keepDims ? axes[0] == 5 - p.axis() || axes[0] == 1 - p.axis() : axes[0] == 2 || axes[0] == -1);
+            default -> false;
+        };
+        if (!fits) {
+            throw error(node, "reads '" + node.getInput(0) + "', " + p.describe() + ", with axes " + (axes == null ? "(all)"
+                    : Arrays.toString(axes)) + " and keepdims " + (keepDims ? 1 : 0) + "; only " + p.readers() + " may read it");
+        }
+        String name = name(node, null);
+        String poolName = keepDims ? name : unique(name + "_pool");
+        Layer pool = max ? globalMax(node, poolName, g.shape(p.source())) : new GlobalAvgPool(poolName, backend);
+        if (keepDims) {
+            add(g, node, pool, p.source());
+            return;
+        }
+        addAs(g, node, pool, p.firstNode().isEmpty() ? poolName : p.firstNode(), node.getOutput(0) + "_pool", p.source());
+        add(g, node, new Flatten(name, backend), poolName);
+    }
+
+    /**
+     * Squeeze and Unsqueeze of computed values: a pooled {@code [batch, C, 1, 1]} map squeezed to
+     * {@code [batch, C]} (a Flatten; in one node over axes [2, 3] or in two), and a vector unsqueezed
+     * to {@code [batch, C, 1, 1]} (an {@link Unflatten}: SE gates written {@code y[:, :, None, None]}).
+     */
+    private void squeezeActivation(GraphBuilder g, NodeProto node, boolean unsqueeze, long[] axes) {
+        String v = node.getInput(0);
+        Partial p = partials.get(v);
+        String what = unsqueeze ? "an Unsqueeze" : "a Squeeze";
+        if (axes == null) {
+            throw error(node, what + " without axes of a computed value is not supported (it would also take a batch of 1); give the axes");
+        }
+        if (p != null) {
+            boolean fits = (unsqueeze ? p.form() == Partial.Form.UNSQUEEZED : p.form() == Partial.Form.SQUEEZED) && axes.length == 1
+                    && (unsqueeze ? axes[0] == 2 || axes[0] == 3 || axes[0] == -1 || axes[0] == -2 : axes[0] == 2 || axes[0] == -1);
+            if (!fits) {
+                throw error(node, "reads '" + v + "', " + p.describe() + ", with axes " + Arrays.toString(axes) + "; only " + p.readers()
+                        + " may read it");
+            }
+            add(g, node, unsqueeze ? new Unflatten(name(node, null), backend) : new Flatten(name(node, null), backend), p.source());
+            return;
+        }
+        String x = activation(node, 0);
+        int[] shape = g.shape(x);
+        int rank = shape.length + 1;
+        int outRank = unsqueeze ? rank + axes.length : rank;
+        long[] n = Arrays.stream(axes).map(a -> a < 0 ? a + outRank : a).sorted().toArray();
+        boolean pooled = shape.length == 3 && shape[1] == 1 && shape[2] == 1;
+        if (!unsqueeze && pooled && Arrays.equals(n, new long[] {2, 3})) {
+            add(g, node, new Flatten(name(node, null), backend), x);
+        } else if (!unsqueeze && pooled && (Arrays.equals(n, new long[] {2}) || Arrays.equals(n, new long[] {3}))) {
+            partials.put(node.getOutput(0), new Partial(x, Partial.Form.SQUEEZED, false, false, 0, node.getName()));
+        } else if (unsqueeze && shape.length == 1 && Arrays.equals(n, new long[] {2, 3})) {
+            add(g, node, new Unflatten(name(node, null), backend), x);
+        } else if (unsqueeze && shape.length == 1 && Arrays.equals(n, new long[] {2})) {
+            partials.put(node.getOutput(0), new Partial(x, Partial.Form.UNSQUEEZED, false, false, 0, node.getName()));
+        } else {
+            throw error(node, what + " over axes " + Arrays.toString(axes) + " of " + Arrays.toString(shape) + " per example is not"
+                    + " supported; only a Squeeze of a pooled [C, 1, 1] map to [C] and an Unsqueeze of a [C] vector to [C, 1, 1] are");
+        }
+    }
+
+    /**
+     * A sum over the spatial axes of {@code [batch, C, H, W]} ({@code x.sum((2, 3))}, often divided by
+     * {@code H·W} after): a global average pool times {@code H·W} (a fixed {@link ChannelAffine}),
+     * after a Flatten when the axes are not kept; other axes are refused.
+     */
+    private void reduceSum(GraphBuilder g, NodeProto node) {
+        long[] axes;
+        if (opset < 13) {
+            attributes(node, "axes", "keepdims");
+            inputs(node, 1, 1);
+            axes = intsAttr(node, "axes", null);
+        } else {
+            attributes(node, "keepdims", "noop_with_empty_axes");
+            inputs(node, 1, 2);
+            axes = node.getInputCount() > 1 && !node.getInput(1).isEmpty() ? shapeInts(node, 1, "axes") : null;
+        }
+        outputsOnly(node, 1);
+        String x = activation(node, 0);
+        int[] shape = g.shape(x);
+        int rank = shape.length + 1;
+        long[] spatial = axes == null ? new long[0] : Arrays.stream(axes).map(a -> a < 0 ? a + rank : a).sorted().toArray();
+        if (rank != 4 || !Arrays.equals(spatial, new long[] {2, 3})) {
+            throw error(node, "a sum over axes " + (axes == null ? "(all)" : Arrays.toString(axes)) + " of a rank-" + rank + " tensor is not"
+                    + " supported; only over the spatial axes [2, 3] of [batch, C, H, W] (a global average pool times H·W) is");
+        }
+        boolean keep = intAttr(node, "keepdims", 1) != 0;
+        String name = name(node, null);
+        String poolName = unique(name + "_pool");
+        addAs(g, node, new GlobalAvgPool(poolName, backend), poolName, node.getOutput(0) + "_pool", x);
+        float[] scale = new float[shape[0]];
+        Arrays.fill(scale, (float) ((long) shape[1] * shape[2]));
+        float[] shift = new float[shape[0]];
+        String in = poolName;
+        if (!keep) {
+            in = unique(name + "_flatten");
+            addAs(g, node, new Flatten(in, backend), in, node.getOutput(0) + "_flatten", poolName);
+        }
+        add(g, node, new ChannelAffine(name, backend, scale, shift, keep), in);
     }
 
     /** A global max pool of a square {@code [C, H, H]} map: a max pool whose window is the map. */
@@ -1841,17 +2011,21 @@ public final class OnnxReader {
         fold(node, () -> ShapeFolding.shape(perExample, intAttr(node, "start", 0), intAttr(node, "end", Long.MAX_VALUE)));
     }
 
-    private void squeezing(NodeProto node) {
+    private void squeezing(GraphBuilder g, NodeProto node) {
         boolean unsqueeze = node.getOpType().equals("Unsqueeze");
         outputsOnly(node, 1);
         attributes(node, opset < 13 ? new String[] {"axes"} : new String[0]);
         inputs(node, 1, opset < 13 ? 1 : 2);
-        Constant data = shapeInput(node, 0, "data");
         long[] axes = opset < 13 ? intsAttr(node, "axes", null)
                 : node.getInputCount() > 1 && !node.getInput(1).isEmpty() ? shapeInts(node, 1, "axes") : null;
         if (unsqueeze && axes == null) {
             throw error(node, "needs axes");
         }
+        if (activations.containsKey(node.getInput(0)) || partials.containsKey(node.getInput(0))) {
+            squeezeActivation(g, node, unsqueeze, axes);
+            return;
+        }
+        Constant data = shapeInput(node, 0, "data");
         long[] a = axes;
         foldView(node, () -> unsqueeze ? ShapeFolding.unsqueeze(data, a) : ShapeFolding.squeeze(data, a));
     }
@@ -2248,13 +2422,28 @@ public final class OnnxReader {
         return true;
     }
 
-    /** A Cast of a constant to its own kind (integers to INT64 or INT32, floats to FLOAT) changes nothing; others are refused. */
+    /**
+     * A Cast of a constant to its own kind (integers to INT64 or INT32, floats to FLOAT) changes
+     * nothing; integers to FLOAT (a shape's {@code h * w} dividing a sum, as {@code x.sum((2, 3)) /
+     * (h * w)} exports) become those floats; others are refused.
+     */
     private void cast(NodeProto node) {
         attributes(node, "to", "saturate");
         inputs(node, 1, 1);
         outputsOnly(node, 1);
         long to = intAttr(node, "to", -1);
         Constant c = shapeInput(node, 0, "input");
+        if (c.ints != null && to == TensorProto.DataType.FLOAT_VALUE) {
+            float[] f = new float[c.ints.length];
+            for (int k = 0; k < f.length; k++) {
+                if (c.ints[k] == ShapeFolding.BATCH) {
+                    throw error(node, "a cast of the batch extent to FLOAT is not supported: it is known only at run time");
+                }
+                f[k] = c.ints[k];
+            }
+            constants.put(node.getOutput(0), new Constant(c.dims.clone(), f, null));
+            return;
+        }
         boolean same = c.ints != null ? to == TensorProto.DataType.INT64_VALUE || to == TensorProto.DataType.INT32_VALUE
                 : to == TensorProto.DataType.FLOAT_VALUE;
         if (!same) {
@@ -2526,6 +2715,9 @@ public final class OnnxReader {
         if (shuffles.containsKey(v)) {
             throw error(node, "reads '" + v + "', a rank-5 view of a feature map; such views are supported only as a channel shuffle: "
                     + SHUFFLE);
+        }
+        if (partials.containsKey(v)) {
+            throw error(node, "reads '" + v + "', " + partials.get(v).describe() + "; only " + partials.get(v).readers() + " may read it");
         }
         if (broadcasts.containsKey(v)) {
             throw error(node, "reads '" + v + "', the output of an Expand; an Expand is supported only as an input of a Mul, which"

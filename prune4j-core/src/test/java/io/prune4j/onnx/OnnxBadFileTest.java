@@ -617,6 +617,39 @@ class OnnxBadFileTest {
         says(refused("softmax", b.output("output", 2).bytes()), node(soft), "supported only as the last node");
     }
 
+    /**
+     * The half-way values of a global pooling written by hand ({@code x.view(b, c, -1)}, {@code x.mean(3)}, a pooled map
+     * squeezed once) read by anything but what finishes the pooling, or finished the wrong way, and a Squeeze without
+     * axes of a computed value: one line each, naming the value and what may read it.
+     */
+    @Test
+    void halfWayPoolingsReadByOtherNodes() throws IOException {
+        OnnxBuild b = new OnnxBuild(1).input("input", 3, 8, 8);
+        String x = b.node("Conv", in("input", b.weight("c.weight", 0.3, 4, 3, 3, 3)));
+        b.node("Reshape", "view", in(x, b.ints("shape", new long[] {0, 4, -1}, 3)));
+        NodeProto.Builder relu = b.node("Relu", "r", in("view"));
+        b.node("Gemm", "output", in(b.node("ReduceMean", in("r"), ints("axes", 2), i("keepdims", 0)), b.weight("fc.weight", 0.3, 2, 4)),
+                i("transB", 1));
+        says(refused("view-relu", b.output("output", 2).bytes()), node(relu), "reads 'view', a [batch, C, H·W] view of a feature map;"
+                + " only a ReduceMean or ReduceMax over its last axis without keepdims (a global pool) may read it");
+
+        b = new OnnxBuild(1).input("input", 3, 8, 8);
+        x = b.node("Conv", in("input", b.weight("c.weight", 0.3, 4, 3, 3, 3)));
+        b.node("ReduceMean", "cols", in(x), ints("axes", 3), i("keepdims", 0));
+        NodeProto.Builder max = b.node("ReduceMax", "pooled", in("cols"), ints("axes", 2), i("keepdims", 0));
+        b.node("Gemm", "output", in("pooled", b.weight("fc.weight", 0.3, 2, 4)), i("transB", 1));
+        says(refused("mean-then-max", b.output("output", 2).bytes()), node(max), "reads 'cols', a mean over axis 3 of a feature map,"
+                + " with axes [2] and keepdims 0; only a ReduceMean over the other spatial axis, keepdims 0 as before (a global pool) may"
+                + " read it");
+
+        b = new OnnxBuild(1).input("input", 3, 8, 8);
+        x = b.node("Conv", in("input", b.weight("c.weight", 0.3, 4, 3, 3, 3)));
+        NodeProto.Builder squeeze = b.node("Squeeze", "flat", in(b.node("GlobalAveragePool", in(x))));
+        b.node("Gemm", "output", in("flat", b.weight("fc.weight", 0.3, 2, 4)), i("transB", 1));
+        says(refused("squeeze-all", b.output("output", 2).bytes()), node(squeeze), "a Squeeze without axes of a computed value is not"
+                + " supported (it would also take a batch of 1); give the axes");
+    }
+
     @Test
     void anInt8Weight() throws IOException {
         OnnxBuild b = net();

@@ -503,6 +503,54 @@ class OnnxOpsTest {
                     x = b.node("Flatten", in(b.node("Sum", in(pooled))));
                     b.node("Gemm", "output", in(x, b.weight("fc.weight", 0.3, 2, 3)), i("transB", 1));
                     return b.output("output", 2);
+                }),
+                new Case("Global pools written by hand (opset 13): x.view(b, c, -1).mean(-1), x.mean(3).mean(2), x.max(2)[0].max(2)[0],"
+                        + " x.mean(3, keepdim=True).mean(2, keepdim=True), x.sum((2, 3)) / 16, a pooled map squeezed twice and at once",
+                        b -> {
+                    b.opset = 13;
+                    b.input("input", 2, 6, 6);
+                    String x = b.node("Conv", in("input", b.weight("c.weight", 0.5, 4, 2, 3, 3), b.weight("c.bias", 0.3, 4)));   // 4x4
+                    String v = b.node("ReduceMean", in(b.node("Reshape", in(x, b.ints("v.shape", new long[] {0, 4, -1}, 3)))),
+                            ints("axes", -1), i("keepdims", 0));
+                    String r = b.node("ReduceMean", in(b.node("ReduceMean", in(x), ints("axes", 3), i("keepdims", 0))), ints("axes", 2),
+                            i("keepdims", 0));
+                    String m = b.node("ReduceMax", in(b.node("ReduceMax", in(x), ints("axes", 2), i("keepdims", 0))), ints("axes", -1),
+                            i("keepdims", 0));
+                    String k = b.node("ReduceMean", in(b.node("ReduceMean", in(x), ints("axes", 3), i("keepdims", 1))), ints("axes", -2),
+                            i("keepdims", 1));
+                    k = b.node("Squeeze", in(b.node("Squeeze", in(k, b.ints("k.a1", new long[] {-1}, 1))), b.ints("k.a2", new long[] {2}, 1)));
+                    String q = b.node("Squeeze", in(b.node("GlobalAveragePool", in(x)), b.ints("q.axes", new long[] {2, 3}, 2)));
+                    String t = b.node("Div", in(b.node("ReduceSum", in(x, b.ints("t.axes", new long[] {2, 3}, 2)), i("keepdims", 0)),
+                            b.constant("t.n", new float[] {16f})));
+                    x = b.node("Sum", in(v, r, m, k, q, t));
+                    b.node("Gemm", "output", in(x, b.weight("fc.weight", 0.3, 3, 4)), i("transB", 1));
+                    return b.output("output", 3);
+                }),
+                new Case("A squeeze-and-excitation gate unsqueezed back: y[:, :, None, None] as one Unsqueeze over [2, 3], and"
+                        + " y.unsqueeze(-1).unsqueeze(-1) (opset 13), and an Unsqueeze with the axes attribute (opset 11)", b -> {
+                    b.opset = 13;
+                    b.input("input", 2, 5, 5);
+                    String x = b.node("Conv", in("input", b.weight("c.weight", 0.5, 4, 2, 3, 3), b.weight("c.bias", 0.3, 4)));
+                    String y = b.node("Flatten", in(b.node("GlobalAveragePool", in(x))));
+                    y = b.node("Sigmoid", in(b.node("Gemm", in(y, b.weight("se.weight", 0.5, 4, 4)), i("transB", 1))));
+                    String g1 = b.node("Unsqueeze", in(y, b.ints("g1.axes", new long[] {2, 3}, 2)));
+                    String g2 = b.node("Unsqueeze", in(b.node("Unsqueeze", in(y, b.ints("g2.a", new long[] {-1}, 1))),
+                            b.ints("g2.b", new long[] {-1}, 1)));
+                    x = b.node("Add", in(b.node("Mul", in(x, g1)), b.node("Mul", in(g2, x))));
+                    x = b.node("Flatten", in(b.node("GlobalAveragePool", in(x))));
+                    b.node("Gemm", "output", in(x, b.weight("fc.weight", 0.3, 3, 4)), i("transB", 1));
+                    return b.output("output", 3);
+                }),
+                new Case("Unsqueeze and Squeeze of computed values with their axes as attributes (opset 11)", b -> {
+                    b.opset = 11;
+                    b.input("input", 2, 5, 5);
+                    String x = b.node("Conv", in("input", b.weight("c.weight", 0.5, 4, 2, 3, 3)));
+                    String y = b.node("Squeeze", in(b.node("GlobalAveragePool", in(x))), ints("axes", 3, 2));
+                    y = b.node("Sigmoid", in(y));
+                    x = b.node("Mul", in(x, b.node("Unsqueeze", in(y), ints("axes", 2, 3))));
+                    x = b.node("Flatten", in(b.node("GlobalAveragePool", in(x))));
+                    b.node("Gemm", "output", in(x, b.weight("fc.weight", 0.3, 3, 4)), i("transB", 1));
+                    return b.output("output", 3);
                 }));
     }
 

@@ -74,7 +74,7 @@ class OnnxCudaTest {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"residual_block.op17.onnx", "inverted_residual.op17.onnx", "concat_branches.op13.onnx", "ops_mix.op17.onnx",
         "shared_init.op13.onnx", "fmnist_small.op17.onnx", "shuffle_split.op17.onnx",
-        "normalized_input.op13.onnx", "prelu_mix.op17.onnx", "se_view.op13.onnx", "inception_mini.op17.onnx", "activations_mix.op13.onnx", "resnet_d_shortcut.op17.onnx", "convnext_mini.op17.onnx",
+        "normalized_input.op13.onnx", "prelu_mix.op17.onnx", "se_view.op13.onnx", "inception_mini.op17.onnx", "activations_mix.op13.onnx", "resnet_d_shortcut.op17.onnx", "pool_idioms.op13.onnx", "convnext_mini.op17.onnx",
         "gelu_layernorm.op17.onnx", "convnext_original.op13.onnx"})
     void pytorchExportsOnCudaAgreeWithPytorchAndTheCpu(String file) throws IOException {
         JsonNode ref = new ObjectMapper().readTree(resource(file + ".json"));
