@@ -71,7 +71,8 @@ for a model in eval mode keeps BatchNormalization nodes (inference form, trainin
   inception_mini     Inception v3's padding: 1x7 and 7x1 convolutions with pads (0, 3) and (3, 0), an average
                      pool with padding 1 that counts it (Pad, then AveragePool), nn.ZeroPad2d((1, 0, 2, 1)) (a Pad)
                      before a stride-2 conv. Input 3x11x10.
-  activations_mix    nn.SELU, nn.CELU(0.7), nn.Softplus and nn.Mish (Softplus, Tanh, Mul) after conv + BN, summed
+  activations_mix    nn.SELU, nn.CELU(0.7), nn.Softplus, nn.Mish (Softplus, Tanh, Mul) and nn.GELU(approximate='tanh')
+                     after conv + BN, summed
                      branches; a SELU between two Linear layers. Input 3x8x8.
   resnet_d_shortcut  timm's ResNet-D shortcut, nn.AvgPool2d(2, 2, ceil_mode=True, count_include_pad=False), on an odd
                      map, and nn.AvgPool2d(3, 2, 1, ceil_mode=True): partial windows kept. Input 3x13x11.
@@ -526,8 +527,8 @@ class InceptionMini(nn.Module):
 
 
 class ActivationsMix(nn.Module):
-    """nn.SELU, nn.CELU(0.7), nn.Softplus and nn.Mish after convolutions with BatchNorm, each on its own
-    branch, summed; a head of global average pool, Flatten, Linear, SELU, Linear."""
+    """nn.SELU, nn.CELU(0.7), nn.Softplus, nn.Mish and nn.GELU(approximate="tanh") after convolutions with
+    BatchNorm, each on its own branch, summed; a head of global average pool, Flatten, Linear, SELU, Linear."""
 
     def __init__(self, cin=3, c=6, classes=10):
         super().__init__()
@@ -535,12 +536,13 @@ class ActivationsMix(nn.Module):
         self.a = nn.Sequential(conv_bn(c, c, 3), nn.CELU(0.7))
         self.b = nn.Sequential(conv_bn(c, c, 1), nn.Softplus())
         self.m = nn.Sequential(conv_bn(c, c, 3), nn.Mish())
+        self.t = nn.Sequential(conv_bn(c, c, 1), nn.GELU(approximate="tanh"))
         self.fc1 = nn.Linear(c, 8)
         self.fc2 = nn.Linear(8, classes)
 
     def forward(self, x):
         x = self.stem(x)
-        x = self.a(x) + self.b(x) + self.m(x)
+        x = self.a(x) + self.b(x) + self.m(x) + self.t(x)
         return self.fc2(F.selu(self.fc1(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))))
 
 
@@ -888,7 +890,8 @@ def main():
         model = oc.randomize_bn(ActivationsMix(), 1117).eval()
         export_all("activations_mix", model, seeded_input((3, 3, 8, 8), 2117),
                    "conv-BN-SELU stem; branches conv-BN-CELU(0.7), conv-BN-Softplus, conv-BN-Mish (Softplus, Tanh, Mul below "
-                   "opset 18), Add; GlobalAveragePool, Flatten, Gemm, Selu, Gemm",
+                   "opset 18), conv-BN-GELU(approximate='tanh') (nine nodes below opset 20), Add; GlobalAveragePool, Flatten, "
+                   "Gemm, Selu, Gemm",
                    check=lambda m: check_ops(m, {"Selu", "Celu", "Softplus", "Tanh", "Mul"}), **common)
 
     if want("resnet_d_shortcut"):

@@ -139,7 +139,7 @@ P4J_API int p4j_clamp_backward(float* dx, const float* dy, const float* y, int n
  * (x > 0 ? x : alpha x), 1 sigmoid, 2 tanh, 3 HardSigmoid (min(max(alpha x + beta, 0), 1)), 4 HardSwish
  * (x min(max(x + 3, 0), 6) / 6), 5 ELU (x > 0 ? x : alpha expm1(x)), 6 GELU, 7 SELU (x > 0 ? beta x :
  * beta alpha expm1(x)), 8 CELU (x > 0 ? x : alpha expm1(x / alpha), alpha != 0), 9 Softplus (ln(1 + e^x)),
- * 10 Mish (x tanh(softplus(x))); alpha and beta only where the formula has them, and finite there, else
+ * 10 Mish (x tanh(softplus(x))), 11 GELU's tanh approximation (x sigma(2u), in double); alpha and beta only where the formula has them, and finite there, else
  * cudaErrorInvalidValue, as is an unknown kind. NaN stays NaN; y may be x. The piecewise-linear kinds are
  * bit-identical to the CPU; the others (expf, tanhf, expm1f, log1pf, normcdff) track the CPU's double
  * evaluation rounded once within a few ulps. */

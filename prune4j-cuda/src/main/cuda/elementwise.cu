@@ -291,7 +291,15 @@ __global__ void clamp_backward_kernel(float* dx, const float* dy, const float* _
 // evaluation rounded once, as ELU's; their gradients too (from x, like ELU's and GELU's), Mish's
 // t + x·σ(x)·(1 - t²) within a few ulps of 0.26 absolute where it cancels, near x ≈ -1.19. Below
 // about -87 Mish is x times a subnormal e^x here: 1e-36 absolute rather than relative.
-enum : int { kLeakyRelu = 0, kSigmoid, kTanh, kHardSigmoid, kHardSwish, kElu, kGelu, kSelu, kCelu, kSoftplus, kMish, kActivationKinds };
+// GELU's tanh approximation, x·σ(2u) with u = √(2/π)·(x + 0.044715·x³), and its gradient are computed in
+// double and rounded once, as on the CPU (in float, the rounding of x³ in u would cost 2|u|·2^-23 of
+// the tail below 0: 1e-5 relative at x = -8): the CPU's result but for the last bit of a double.
+enum : int { kLeakyRelu = 0, kSigmoid, kTanh, kHardSigmoid, kHardSwish, kElu, kGelu, kSelu, kCelu, kSoftplus, kMish, kGeluTanh,
+             kActivationKinds };
+
+__device__ __forceinline__ double gelu_tanh_argument(double x) {
+    return 0.7978845608028654 * (x + 0.044715 * x * x * x);
+}
 
 // ln(1 + e^x), as x + ln(1 + e^-x) above 0 so that e^x does not overflow; NaN gives NaN.
 __device__ __forceinline__ float softplus(float x) {
@@ -334,6 +342,10 @@ __device__ __forceinline__ float activate(float x, float alpha, float beta) {
     if constexpr (K == kSelu) return x > 0.f ? __fmul_rn(beta, x) : __fmul_rn(__fmul_rn(beta, alpha), expm1f(x));
     if constexpr (K == kCelu) return x > 0.f ? x : __fmul_rn(alpha, expm1f(__fdiv_rn(x, alpha)));
     if constexpr (K == kSoftplus) return softplus(x);
+    if constexpr (K == kGeluTanh) {
+        const double v = x;
+        return (float)(v * (1.0 / (1.0 + exp(-2.0 * gelu_tanh_argument(v)))));   // -inf·0 is NaN, as on the CPU
+    }
     return __fmul_rn(x, tanhf(softplus(x)));   // kMish: -inf·0 is NaN, as on the CPU and in PyTorch
 }
 
@@ -354,6 +366,14 @@ __device__ __forceinline__ float activate_backward(float dy, float x, float y, f
     if constexpr (K == kSelu) return x <= 0.f ? __fmul_rn(dy, __fmul_rn(__fmul_rn(beta, alpha), expf(x))) : __fmul_rn(dy, beta);
     if constexpr (K == kCelu) return x <= 0.f ? __fmul_rn(dy, exp_ratio(x, alpha)) : dy;
     if constexpr (K == kSoftplus) return __fmul_rn(dy, logistic(x));
+    if constexpr (K == kGeluTanh) {
+        const double v = x;
+        const double u = gelu_tanh_argument(v);
+        const double s = 1.0 / (1.0 + exp(-2.0 * u));
+        const double r = 1.0 / (1.0 + exp(2.0 * u));
+        const double du = 0.7978845608028654 * (1.0 + 3.0 * 0.044715 * v * v);
+        return __fmul_rn(dy, (float)(s + 2.0 * v * s * r * du));
+    }
     // kMish: dy·(t + x·σ(x)·(1 - t²)), t = tanh(softplus(x)); NaN at ±inf (±inf·0), as on the CPU
     const float t = tanhf(softplus(x));
     return __fmul_rn(dy, __fadd_rn(t, __fmul_rn(__fmul_rn(x, logistic(x)), __fsub_rn(1.f, __fmul_rn(t, t)))));
@@ -528,6 +548,7 @@ extern "C" int p4j_activation(float* y, const float* x, int n, int kind, float a
         case kCelu:        launch_activation<kCelu>(y, x, n, alpha, beta, s); break;
         case kSoftplus:    launch_activation<kSoftplus>(y, x, n, alpha, beta, s); break;
         case kMish:        launch_activation<kMish>(y, x, n, alpha, beta, s); break;
+        case kGeluTanh:    launch_activation<kGeluTanh>(y, x, n, alpha, beta, s); break;
         default:           return (int)cudaErrorInvalidValue;   // not reached: activation_arguments_ok checked the kind
     }
     P4J_CHECK_LAUNCH();
@@ -554,6 +575,7 @@ extern "C" int p4j_activation_backward(float* dx, const float* dy, const float* 
         case kCelu:        launch_activation_backward<kCelu>(dx, dy, x, y, n, alpha, beta, s); break;
         case kSoftplus:    launch_activation_backward<kSoftplus>(dx, dy, x, y, n, alpha, beta, s); break;
         case kMish:        launch_activation_backward<kMish>(dx, dy, x, y, n, alpha, beta, s); break;
+        case kGeluTanh:    launch_activation_backward<kGeluTanh>(dx, dy, x, y, n, alpha, beta, s); break;
         default:           return (int)cudaErrorInvalidValue;   // not reached: activation_arguments_ok checked the kind
     }
     P4J_CHECK_LAUNCH();

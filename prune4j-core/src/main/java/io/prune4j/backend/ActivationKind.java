@@ -90,7 +90,16 @@ public enum ActivationKind {
      * factor in double rounded once, from the input {@code x} (PyTorch's {@code mish_backward}; NaN at
      * ±∞, as {@code ±∞·0}).
      */
-    MISH("mish", "Mish", false, false);
+    MISH("mish", "Mish", false, false),
+    /**
+     * {@code y = ½·x·(1 + tanh(u))}, {@code u = √(2/π)·(x + 0.044715·x³)} (PyTorch's {@code gelu} with
+     * {@code approximate='tanh'}, ONNX Gelu's {@code approximate="tanh"}), as {@code x·σ(2u)} in double
+     * rounded once, so that the tail below 0 keeps its relative accuracy; −∞ gives NaN
+     * ({@code −∞·0}), as in PyTorch. The gradient {@code dy·(σ(2u) + 2x·σ(2u)·σ(−2u)·u')},
+     * {@code u' = √(2/π)·(1 + 3·0.044715·x²)}, the factor in double rounded once, from the input
+     * {@code x} (PyTorch's {@code gelu_backward}; NaN at ±∞).
+     */
+    GELU_TANH("gelu_tanh", "GELU (tanh)", false, false);
 
     private final String key;
     private final String title;

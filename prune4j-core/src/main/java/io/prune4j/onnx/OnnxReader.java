@@ -111,8 +111,8 @@ public final class OnnxReader {
     public static final int MAX_OPSET = 22;
     /** The operators read, for error messages and documentation. */
     public static final String SUPPORTED = "Conv, BatchNormalization, Relu, PRelu, Clip, LeakyRelu, Sigmoid, Tanh, HardSigmoid, "
-            + "HardSwish, Elu, Selu, Celu, Softplus, Mish and its Softplus-Tanh-Mul form, Gelu and its Div-Erf-Add-Mul-Mul form, LayerNormalization "
-            + "(channels), MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool (square maps), ReduceMean and ReduceMax "
+            + "HardSwish, Elu, Selu, Celu, Softplus, Mish and its Softplus-Tanh-Mul form, Gelu (exact and tanh) and their "
+            + "forms below opset 20, LayerNormalization (channels), MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool (square maps), ReduceMean and ReduceMax "
             + "(spatial, at once or one axis after the other), ReduceSum (spatial), Add, Sum, Mul (of two computed values), "
             + "Add, Sub, Mul and Div of a computed value and a constant per channel, Concat, Flatten, Slice and Split "
             + "(channels), Gather (a channel permutation), Reshape (a flatten, a vector to [C, 1, 1], a map to [C, H·W] for a "
@@ -639,7 +639,7 @@ public final class OnnxReader {
                 attributes(node);
                 inputs(node, 2, 2);
                 outputsOnly(node, 1);
-                if (!foldsArithmetic(node) && !gelu(g, node, absorbed) && !affine(g, node)) {
+                if (!foldsArithmetic(node) && !gelu(g, node, absorbed) && !geluTanh(g, node, absorbed) && !affine(g, node)) {
                     mul(g, node);
                 }
             }
@@ -1020,16 +1020,17 @@ public final class OnnxReader {
         return k.floats;
     }
 
-    /** ONNX's Gelu (opset 20): the exact form only, {@code approximate = "none"}. */
+    /** ONNX's Gelu (opset 20): the exact form ({@code approximate = "none"}) or the tanh approximation. */
     private void geluNode(GraphBuilder g, NodeProto node) {
         attributes(node, "approximate");
         inputs(node, 1, 1);
         outputsOnly(node, 1);
         String approximate = stringAttr(node, "approximate", "none");
-        if (!approximate.equals("none")) {
-            throw error(node, "approximate '" + approximate + "' is not supported; only the exact GELU (approximate 'none') is");
+        if (!approximate.equals("none") && !approximate.equals("tanh")) {
+            throw error(node, "approximate '" + approximate + "' is not supported; only 'none' (the exact GELU) and 'tanh' are");
         }
-        add(g, node, Activation.gelu(name(node, null), backend), activation(node, 0));
+        ActivationKind kind = approximate.equals("none") ? ActivationKind.GELU : ActivationKind.GELU_TANH;
+        add(g, node, new Activation(name(node, null), backend, kind, 0f, 0f), activation(node, 0));
     }
 
     /**
@@ -1115,6 +1116,67 @@ public final class OnnxReader {
     }
 
     private static final float SQRT2 = (float) Math.sqrt(2);
+
+    /**
+     * GELU's tanh approximation as PyTorch writes it below opset 20,
+     * {@code 0.5 · (x · (1 + tanh(√(2/π) · (x + 0.044715 · x · (x · x)))))}, read as one
+     * {@link ActivationKind#GELU_TANH} node: from the Mul of {@code x} by itself, each node of the
+     * chain read only by the next (Mul by x, Mul by 0.044715, Add x, Mul by √(2/π), Tanh, Add 1, Mul by
+     * x, Mul by 0.5). False, adding nothing, when {@code node} starts no such chain.
+     */
+    private boolean geluTanh(GraphBuilder g, NodeProto node, Set<NodeProto> absorbed) {
+        if (node.getInputCount() != 2 || !node.getInput(0).equals(node.getInput(1)) || !activations.containsKey(node.getInput(0))) {
+            return false;
+        }
+        String x = node.getInput(0);
+        NodeProto cube = soleReader(node.getOutput(0), "Mul");
+        if (cube == null || !other(cube, node.getOutput(0)).equals(x)) {
+            return false;
+        }
+        NodeProto scaled = soleReader(cube.getOutput(0), "Mul");
+        if (scaled == null || !near(scalarOf(other(scaled, cube.getOutput(0))), 0.044715f)) {
+            return false;
+        }
+        NodeProto sum = soleReader(scaled.getOutput(0), "Add");
+        if (sum == null || !other(sum, scaled.getOutput(0)).equals(x)) {
+            return false;
+        }
+        NodeProto arg = soleReader(sum.getOutput(0), "Mul");
+        if (arg == null || !near(scalarOf(other(arg, sum.getOutput(0))), (float) Math.sqrt(2 / Math.PI))) {
+            return false;
+        }
+        NodeProto tanh = soleReader(arg.getOutput(0), "Tanh");
+        NodeProto one = tanh == null ? null : soleReader(tanh.getOutput(0), "Add");
+        if (one == null || !near(scalarOf(other(one, tanh.getOutput(0))), 1f)) {
+            return false;
+        }
+        NodeProto byX = soleReader(one.getOutput(0), "Mul");
+        if (byX == null || !other(byX, one.getOutput(0)).equals(x)) {
+            return false;
+        }
+        NodeProto half = soleReader(byX.getOutput(0), "Mul");
+        if (half == null || !near(scalarOf(other(half, byX.getOutput(0))), 0.5f)) {
+            return false;
+        }
+        List<NodeProto> chain = List.of(node, cube, scaled, sum, arg, tanh, one, byX, half);
+        if (!chain.stream().allMatch(OnnxReader::plain)) {
+            return false;
+        }
+        absorbed.addAll(chain);
+        String name = name(tanh, null);
+        addAs(g, node, new Activation(name, backend, ActivationKind.GELU_TANH, 0f, 0f), tanh.getName().isEmpty() ? name : tanh.getName(),
+                half.getOutput(0), activations.get(x));
+        activations.put(half.getOutput(0), name);
+        // the export writes it as these nodes again (OnnxWriter): under the file's names where it had them
+        String[][] parts = {{"_square", node.getName()}, {"_cube", cube.getName()}, {"_cubic", scaled.getName()}, {"_sum", sum.getName()},
+            {"_arg", arg.getName()}, {"_add", one.getName()}, {"_mul", byX.getName()}, {"_half", half.getName()}};
+        for (String[] part : parts) {
+            if (!part[1].isEmpty()) {
+                nodeNames.put(name + part[0], part[1]);
+            }
+        }
+        return true;
+    }
 
     /**
      * Mish as PyTorch writes it below opset 18, {@code x · tanh(softplus(x))}, read as one
@@ -1208,7 +1270,7 @@ public final class OnnxReader {
         }
         int n = r.getInputCount();
         boolean ok = switch (op) {
-            case "Erf", "Sqrt" -> n == 1;
+            case "Erf", "Sqrt", "Tanh" -> n == 1;
             case "ReduceMean" -> n == (opset < 18 ? 1 : 2);
             default -> n == 2;
         };

@@ -207,6 +207,8 @@ public final class OnnxWriter {
             graph.addNode(node("Clip", name, out, in[0], lo, hi));
         } else if (layer instanceof Activation a && a.kind() == ActivationKind.GELU) {
             gelu(a, in[0], out);
+        } else if (layer instanceof Activation a && a.kind() == ActivationKind.GELU_TANH) {
+            geluTanh(a, in[0], out);
         } else if (layer instanceof Activation a && a.kind() == ActivationKind.MISH) {
             // opset 17 has no Mish: x · tanh(softplus(x)), as PyTorch writes it
             String soft = unique(out + "_softplus");
@@ -319,6 +321,31 @@ public final class OnnxWriter {
     }
 
     /**
+     * GELU's tanh approximation as PyTorch writes it below opset 20 (opset 17 has no Gelu):
+     * {@code 0.5 · (x · (1 + tanh(√(2/π) · (x + 0.044715 · x · (x · x)))))}, the Tanh under the layer's name.
+     */
+    private void geluTanh(Activation a, String in, String out) {
+        String name = a.name();
+        String square = unique(out + "_square");
+        String cube = unique(out + "_cube");
+        String cubic = unique(out + "_cubic");
+        String sum = unique(out + "_sum");
+        String arg = unique(out + "_arg");
+        String tanh = unique(out + "_tanh");
+        String plus = unique(out + "_plus_one");
+        String product = unique(out + "_times_x");
+        graph.addNode(node("Mul", name + "_square", square, in, in));
+        graph.addNode(node("Mul", name + "_cube", cube, in, square));
+        graph.addNode(node("Mul", name + "_cubic", cubic, scalar(name + ".cubic", 0.044715f), cube));
+        graph.addNode(node("Add", name + "_sum", sum, in, cubic));
+        graph.addNode(node("Mul", name + "_arg", arg, scalar(name + ".sqrt_2_over_pi", (float) Math.sqrt(2 / Math.PI)), sum));
+        graph.addNode(node("Tanh", name, tanh, arg));
+        graph.addNode(node("Add", name + "_add", plus, scalar(name + ".one", 1f), tanh));
+        graph.addNode(node("Mul", name + "_mul", product, in, plus));
+        graph.addNode(node("Mul", name + "_half", out, scalar(name + ".half", 0.5f), product));
+    }
+
+    /**
      * A Constant node holding {@code values} with extents {@code dims}: a fixed tensor (a
      * {@link ChannelAffine}'s), which a reader must not take for a trained parameter as it would an
      * initializer (prune4j's own reader makes a Mul by a named initializer a {@link LayerScale}).
@@ -379,6 +406,7 @@ public final class OnnxWriter {
             case CELU -> "Celu";
             case SOFTPLUS -> "Softplus";
             case MISH -> "Softplus"; // the node under the layer's name in Mish's Softplus, Tanh, Mul (opset 17 has no Mish)
+            case GELU_TANH -> "Tanh"; // the node under the layer's name in the approximation's nine nodes (geluTanh)
         };
     }
 

@@ -281,10 +281,10 @@ class ModelFileTest {
         assertTrue(h.contains(kind), h);
         String msg = loadError(withHeader(good, h.replace(kind, "\\\"kind\\\":\\\"swish\\\"")));
         assertEquals(dir.resolve("bad.safetensors") + ": prune4j.architecture.layers[1].kind 'swish' is not a known activation (node act);"
-                + " supported: leaky_relu, sigmoid, tanh, hard_sigmoid, hard_swish, elu, gelu, selu, celu, softplus, mish", msg);
+                + " supported: leaky_relu, sigmoid, tanh, hard_sigmoid, hard_swish, elu, gelu, selu, celu, softplus, mish, gelu_tanh", msg);
         msg = loadError(withHeader(good, h.replace(kind, "\\\"kind\\\":7")));
         assertTrue(msg.endsWith("layers[1].kind 7 is not a known activation (node act); supported: leaky_relu, sigmoid, tanh, hard_sigmoid,"
-                + " hard_swish, elu, gelu, selu, celu, softplus, mish"), msg);
+                + " hard_swish, elu, gelu, selu, celu, softplus, mish, gelu_tanh"), msg);
         msg = loadError(withHeader(good, h.replace("\\\"alpha\\\":0.25", "\\\"alpha\\\":\\\"x\\\"")));
         assertTrue(msg.endsWith("layers[1].alpha must be a finite number, got \"x\""), msg);
         msg = loadError(withHeader(good, h.replace(kind, "\\\"kind\\\":\\\"celu\\\"").replace("\\\"alpha\\\":0.25", "\\\"alpha\\\":0")));

@@ -45,7 +45,7 @@ class ActivationTest {
         GraphTest.refusesNull("name", () -> new Activation(null, cpu, ActivationKind.TANH, 0f, 0f));
         GraphTest.refusesNull("backend", () -> Activation.sigmoid("s", null));
         GraphTest.refusesNull("x", () -> Activation.tanh("t", cpu).forward((io.prune4j.tensor.Tensor) null, false));
-        assertEquals("Activation x: a kind is required, one of leaky_relu, sigmoid, tanh, hard_sigmoid, hard_swish, elu, gelu, selu, celu, softplus, mish",
+        assertEquals("Activation x: a kind is required, one of leaky_relu, sigmoid, tanh, hard_sigmoid, hard_swish, elu, gelu, selu, celu, softplus, mish, gelu_tanh",
                 e.getMessage());
         // a kind without parameters ignores them, and reads them as 0
         Activation t = new Activation("t", cpu, ActivationKind.TANH, Float.NaN, 7f);

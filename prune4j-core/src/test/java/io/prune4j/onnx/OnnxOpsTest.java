@@ -551,7 +551,35 @@ class OnnxOpsTest {
                     x = b.node("Flatten", in(b.node("GlobalAveragePool", in(x))));
                     b.node("Gemm", "output", in(x, b.weight("fc.weight", 0.3, 3, 4)), i("transB", 1));
                     return b.output("output", 3);
+                }),
+                new Case("GELU's tanh approximation as PyTorch writes it below opset 20 (nine nodes, opset 13), and opset 20's Gelu"
+                        + " with approximate \"tanh\" and \"none\"", b -> {
+                    b.opset = 20;
+                    b.input("input", 2, 5, 5);
+                    String x = b.node("Conv", in("input", b.weight("c.weight", 0.8, 4, 2, 3, 3), b.weight("c.bias", 0.3, 4)));
+                    String cube = b.node("Mul", in(x, b.node("Mul", in(x, x))));
+                    String arg = b.node("Mul", in(b.constant("k", new float[] {(float) Math.sqrt(2 / Math.PI)}),
+                            b.node("Add", in(x, b.node("Mul", in(b.constant("cubic", new float[] {0.044715f}), cube))))));
+                    String t = b.node("Add", in(b.constant("one", new float[] {1f}), b.node("Tanh", in(arg))));
+                    String gt = b.node("Mul", in(b.constant("half", new float[] {0.5f}), b.node("Mul", in(x, t))));
+                    String y = b.node("Sum", in(gt, b.node("Gelu", in(x), s("approximate", "tanh")), b.node("Gelu", in(x))));
+                    y = b.node("Flatten", in(b.node("GlobalAveragePool", in(y))));
+                    b.node("Gemm", "output", in(y, b.weight("fc.weight", 0.3, 3, 4)), i("transB", 1));
+                    return b.output("output", 3);
                 }));
+    }
+
+    /** The nine nodes of PyTorch's tanh approximation read as one node, as opset 20's Gelu does. */
+    @Test
+    void geluTanhReadsAsOneNode() {
+        OnnxBuild b = cases().filter(c -> c.name().startsWith("GELU's tanh approximation")).findFirst().orElseThrow().build()
+                .apply(new OnnxBuild(1));
+        try (OnnxModel m = OnnxReader.read(b.bytes(), "gelu-tanh", CPU, null)) {
+            Map<io.prune4j.backend.ActivationKind, Long> kinds = m.graph().layers().stream().filter(l -> l instanceof io.prune4j.nn.Activation)
+                    .collect(java.util.stream.Collectors.groupingBy(l -> ((io.prune4j.nn.Activation) l).kind(), java.util.stream.Collectors.counting()));
+            assertEquals(Map.of(io.prune4j.backend.ActivationKind.GELU_TANH, 2L, io.prune4j.backend.ActivationKind.GELU, 1L), kinds);
+            assertTrue(m.graph().layers().stream().noneMatch(l -> l instanceof io.prune4j.nn.Mul), m.graph().layers().toString());
+        }
     }
 
     /** Softplus, Tanh and Mul by x read as one Mish node; a Softplus that another node also reads stays a Softplus. */

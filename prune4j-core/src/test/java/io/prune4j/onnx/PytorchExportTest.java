@@ -120,6 +120,20 @@ class PytorchExportTest {
         }
     }
 
+    /** PyTorch's Mish (Softplus, Tanh, Mul) and tanh-approximated GELU (nine nodes) read as one node each, at both opsets. */
+    @ParameterizedTest(name = "opset {0}")
+    @org.junit.jupiter.params.provider.ValueSource(ints = {13, 17})
+    void activationsReadAsOneNodeEach(int opset) throws IOException {
+        String file = "activations_mix.op" + opset + ".onnx";
+        try (OnnxModel m = OnnxReader.read(resource(file), file, CPU, null)) {
+            java.util.Map<io.prune4j.backend.ActivationKind, Long> kinds = m.graph().layers().stream()
+                    .filter(l -> l instanceof io.prune4j.nn.Activation).collect(java.util.stream.Collectors.groupingBy(
+                            l -> ((io.prune4j.nn.Activation) l).kind(), java.util.TreeMap::new, java.util.stream.Collectors.counting()));
+            assertEquals("{SELU=2, CELU=1, SOFTPLUS=1, MISH=1, GELU_TANH=1}", kinds.toString());
+            assertTrue(m.graph().layers().stream().noneMatch(l -> l instanceof io.prune4j.nn.Mul), m.graph().layers().toString());
+        }
+    }
+
     /**
      * ConvNeXt's channels-last block reads as channels-first layers (the Transposes leave no node, the
      * channels-last Linear layers are 1×1 convolutions, GELU one node, and LayerNorm one node whether

@@ -50,7 +50,8 @@ public final class Activations {
             new Case(ActivationKind.CELU, 0.3f, 0f),
             new Case(ActivationKind.CELU, -2f, 0f),
             new Case(ActivationKind.SOFTPLUS, 0f, 0f),
-            new Case(ActivationKind.MISH, 0f, 0f));
+            new Case(ActivationKind.MISH, 0f, 0f),
+            new Case(ActivationKind.GELU_TANH, 0f, 0f));
 
     /**
      * The kinks where float and double agree on the branch (±3 for PyTorch's HardSigmoid: {@code α·x + β}

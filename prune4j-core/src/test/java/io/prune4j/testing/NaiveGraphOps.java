@@ -375,7 +375,8 @@ public final class NaiveGraphOps {
      * {@code max(0, min(1, αx + β))}, HardSwish {@code x·max(0, min(1, x/6 + 1/2))}, ELU
      * {@code x > 0 ? x : α(e^x − 1)}, GELU {@code x·Φ(x)} ({@link #normalCdf}), SELU
      * {@code x > 0 ? βx : βα(e^x − 1)}, CELU {@code max(0, x) + min(0, α(e^(x/α) − 1))}, Softplus
-     * {@code ln(1 + e^x)}, Mish {@code x·tanh(ln(1 + e^x))}. NaN gives NaN; HardSwish, GELU and Mish of
+     * {@code ln(1 + e^x)}, Mish {@code x·tanh(ln(1 + e^x))}, GELU's tanh approximation
+     * {@code ½x(1 + tanh(√(2/π)(x + 0.044715x³)))}. NaN gives NaN; HardSwish, GELU and Mish of
      * −∞ are {@code −∞·0}, NaN.
      */
     public static double[] activation(double[] x, ActivationKind kind, double alpha, double beta) {
@@ -394,6 +395,7 @@ public final class NaiveGraphOps {
                 case CELU -> Math.max(0, v) + Math.min(0, alpha * Math.expm1(v / alpha));
                 case SOFTPLUS -> softplus(v);
                 case MISH -> v * Math.tanh(softplus(v));
+                case GELU_TANH -> 0.5 * v * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (v + 0.044715 * Math.pow(v, 3))));
             };
         }
         return y;
@@ -434,6 +436,11 @@ public final class NaiveGraphOps {
                 case MISH -> {
                     double m = Math.tanh(softplus(v));
                     yield (m + v * s * (1 - m * m)) * dy[i];
+                }
+                case GELU_TANH -> {
+                    double k = Math.sqrt(2 / Math.PI);
+                    double th = Math.tanh(k * (v + 0.044715 * Math.pow(v, 3)));
+                    yield (0.5 * (1 + th) + 0.5 * v * (1 - th * th) * k * (1 + 3 * 0.044715 * v * v)) * dy[i];
                 }
             };
         }

@@ -124,7 +124,23 @@ final class CpuOps {
                     y[j] = (float) (x[j] * Math.tanh(softplus(x[j])));
                 }
             }
+            case GELU_TANH -> {
+                for (int j = from; j < to; j++) {
+                    double v = x[j];
+                    y[j] = (float) (v * sigmoid(2 * geluTanhArgument(v)));
+                }
+            }
         }
+    }
+
+    /** √(2/π). */
+    private static final double SQRT_2_OVER_PI = 0.7978845608028654;
+    /** The cubic term's factor of the tanh approximation of GELU. */
+    private static final double GELU_TANH_CUBIC = 0.044715;
+
+    /** {@code u = √(2/π)·(x + 0.044715·x³)}, the tanh approximation's argument, in double. */
+    private static double geluTanhArgument(double x) {
+        return SQRT_2_OVER_PI * (x + GELU_TANH_CUBIC * x * x * x);
     }
 
     /** {@code ln(1 + e^x)} in double, {@code x + ln(1 + e^−x)} above 0 so that e^x does not overflow; NaN gives NaN. */
@@ -200,6 +216,14 @@ final class CpuOps {
                     double v = x[j];
                     double t = Math.tanh(softplus(v));
                     dx[j] = dy[j] * (float) (t + v * sigmoid(v) * (1 - t * t));
+                }
+            }
+            case GELU_TANH -> {
+                for (int j = from; j < to; j++) {
+                    double v = x[j];
+                    double u = geluTanhArgument(v);
+                    double du = SQRT_2_OVER_PI * (1 + 3 * GELU_TANH_CUBIC * v * v);
+                    dx[j] = dy[j] * (float) (sigmoid(2 * u) + 2 * v * sigmoid(2 * u) * sigmoid(-2 * u) * du);
                 }
             }
         }

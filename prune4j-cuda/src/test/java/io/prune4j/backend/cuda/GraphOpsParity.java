@@ -595,7 +595,8 @@ abstract class GraphOpsParity {
             Pair dx = junk(rng, n);
             both(s -> s.b().activationBackward(s.t(dx), s.t(dy), s.t(x), s.t(yr), c.kind(), c.alpha(), c.beta()));
             ActivationKind k = c.kind();
-            if (k == ActivationKind.ELU || k == ActivationKind.SELU || k == ActivationKind.CELU || k == ActivationKind.SOFTPLUS) {
+            if (k == ActivationKind.ELU || k == ActivationKind.SELU || k == ActivationKind.CELU || k == ActivationKind.SOFTPLUS
+                    || k == ActivationKind.GELU_TANH) {
                 near("activationBackward" + l, dx, Float.MIN_NORMAL, 1e-6);
             } else if (k == ActivationKind.GELU || k == ActivationKind.MISH) {
                 near("activationBackward" + l, dx, 4e-7, 1e-6);
