@@ -300,10 +300,10 @@ class OnnxBadFileTest {
         // the fuzzer's first find in the LayerNorm pattern: a ReduceMean without its input (crash-reducemean-without-inputs)
         says(refused("mean-no-input", convThen((b, x) -> b.node("Add", in(x, b.node("ReduceMean", in(), ints("axes", -1)))))),
                 "(ReduceMean)", "has 0 inputs, expected 1");
-        says(refused("gelu-tanh", convThen((b, x) -> {
+        says(refused("gelu-sigmoid", convThen((b, x) -> {
             b.opset = 20;
-            return b.node("Gelu", in(x), s("approximate", "tanh"));
-        })), "(Gelu)", "approximate 'tanh' is not supported");
+            return b.node("Gelu", in(x), s("approximate", "sigmoid"));
+        })), "(Gelu)", "approximate 'sigmoid' is not supported; only 'none' (the exact GELU) and 'tanh' are");
     }
 
     /** An Expand read by anything but a Mul, one that changes the channels, and a vector reshaped to anything but [C, 1, 1]. */
