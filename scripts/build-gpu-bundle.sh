@@ -28,13 +28,14 @@
 #   JUNIT_PLATFORM_VERSION console launcher version (default 1.11.4, matching JUnit Jupiter 5.11.4)
 #   P4J_DATA               MNIST-format folder to take the subset from (default /usr/share/datasets/fashion-mnist;
 #                          none there: no data in the bundle, and gpu-run.sh skips the pipeline timing)
-#   P4J_BUNDLE_FUZZ=1      keep the fuzz tests and the Jazzer jar (default: left out; they never run there)
+#   P4J_BUNDLE_FUZZ=1      keep the fuzz tests, their seeds and the Jazzer jar (default: left out; they never run there)
 #   P4J_BUNDLE_DNNL=1      keep oneDNN's jars (28 MB; default: left out, the CPU convolutions there are
 #                          the Java ones, which the CPU backend says once on stderr, and the bundle fits 64 MiB)
 #   P4J_BUNDLE_ORT=1       keep ONNX Runtime's jar (54 MB: the bundle then exceeds 64 MiB; default: left
 #                          out, and the tests that run it skip with their reason)
-#   P4J_DATA_TRAIN         training images in the subset (default 8000; 0 = no data). The whole
-#                          training set would push the bundle past the 64 MiB a device run carries.
+#   P4J_DATA_TRAIN         training images in the subset (default 6000; 0 = no data). The whole
+#                          training set would push the bundle past the 64 MiB a device run carries
+#                          (at 8000 the bundle and the working tree left 13 KB of it on 2026-12-03).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -115,10 +116,12 @@ cp "$JAR" "$B/app/prune4j.jar"
 cp prune4j-cli/target/lib/*.jar "$B/app/lib/"
 for d in "${TEST_CLASSES[@]}"; do cp -r "$d"/. "$B/test/classes/"; done
 for f in "$TL"/*.jar; do if [[ -e "$f" ]]; then cp "$f" "$B/test/lib/"; fi; done
-# The fuzz tests (Jazzer, ~8 MB) never run on the GPU machine: leave them and Jazzer out unless asked.
+# The fuzz tests (Jazzer, ~8 MB) never run on the GPU machine: leave them, their seed corpora (~0.5 MB)
+# and Jazzer out unless asked.
 if [[ "${P4J_BUNDLE_FUZZ:-0}" != 1 ]]; then
     rm -f "$B"/test/lib/jazzer*.jar
     find "$B/test/classes" -name '*FuzzTest.class' -o -name '*FuzzTest$*.class' | xargs -r rm -f
+    find "$B/test/classes" -type d -name '*FuzzTestInputs' -prune -exec rm -rf {} +
 fi
 # oneDNN (the CPU convolutions) is 28 MB of natives the GPU run does not need: without it the CPU
 # backend keeps its Java convolutions (DnnlConvTest checks that this is what it says and does).
@@ -137,7 +140,7 @@ cp benchmarks/gpu/*.py "$B/bench/"
 
 # The data for the timed prune pipeline: an IDX subset, re-gzipped (the counts in the headers fixed).
 DATA_SRC="${P4J_DATA:-/usr/share/datasets/fashion-mnist}"
-DATA_TRAIN="${P4J_DATA_TRAIN:-8000}"
+DATA_TRAIN="${P4J_DATA_TRAIN:-6000}"
 if [[ "$DATA_TRAIN" != 0 && -f "$DATA_SRC/train-images-idx3-ubyte.gz" ]]; then
     command -v python3 >/dev/null 2>&1 || die "python3 is needed to cut the data subset (or set P4J_DATA_TRAIN=0)"
     mkdir -p "$B/data/fashion-mnist"
