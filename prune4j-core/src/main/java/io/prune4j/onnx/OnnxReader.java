@@ -1098,21 +1098,31 @@ public final class OnnxReader {
         if (!chain.stream().allMatch(OnnxReader::plain)) {
             return false;
         }
-        absorbed.addAll(chain);
         NodeProto erf = chain.stream().filter(n -> n.getOpType().equals("Erf")).findFirst().orElseThrow();
-        String name = name(erf, null);
-        addAs(g, node, Activation.gelu(name, backend), erf.getName().isEmpty() ? name : erf.getName(), end.getOutput(0),
+        // the export writes GELU as Div, Erf, Add, Mul by x, Mul by 0.5 (OnnxWriter)
+        fused(g, node, ActivationKind.GELU, x, erf, end, chain, absorbed, new String[][] {{"_div", div.getName()},
+            {"_add", chain.get(chain.indexOf(erf) + 1).getName()}, {"_mul", byX.getName()}, {"_half", byHalf.getName()}});
+        return true;
+    }
+
+    /**
+     * Adds the activation {@code kind} of {@code x} that the nodes {@code chain} compute, read as one
+     * node (they are absorbed): named as {@code key}, the node the export writes under the layer's
+     * name, and writing {@code end}'s output. {@code parts} pairs each other node of the export (a
+     * suffix of the layer's name) with the file's name for it, kept where the file had one.
+     */
+    private void fused(GraphBuilder g, NodeProto node, ActivationKind kind, String x, NodeProto key, NodeProto end,
+                       List<NodeProto> chain, Set<NodeProto> absorbed, String[][] parts) {
+        absorbed.addAll(chain);
+        String name = name(key, null);
+        addAs(g, node, new Activation(name, backend, kind, 0f, 0f), key.getName().isEmpty() ? name : key.getName(), end.getOutput(0),
                 activations.get(x));
         activations.put(end.getOutput(0), name);
-        // the export writes GELU as Div, Erf, Add, Mul by x, Mul by 0.5 (OnnxWriter): under the file's names where it had them
-        String[][] parts = {{"_div", div.getName()}, {"_add", chain.get(chain.indexOf(erf) + 1).getName()}, {"_mul", byX.getName()},
-            {"_half", byHalf.getName()}};
         for (String[] part : parts) {
             if (!part[1].isEmpty()) {
                 nodeNames.put(name + part[0], part[1]);
             }
         }
-        return true;
     }
 
     private static final float SQRT2 = (float) Math.sqrt(2);
@@ -1162,19 +1172,10 @@ public final class OnnxReader {
         if (!chain.stream().allMatch(OnnxReader::plain)) {
             return false;
         }
-        absorbed.addAll(chain);
-        String name = name(tanh, null);
-        addAs(g, node, new Activation(name, backend, ActivationKind.GELU_TANH, 0f, 0f), tanh.getName().isEmpty() ? name : tanh.getName(),
-                half.getOutput(0), activations.get(x));
-        activations.put(half.getOutput(0), name);
-        // the export writes it as these nodes again (OnnxWriter): under the file's names where it had them
-        String[][] parts = {{"_square", node.getName()}, {"_cube", cube.getName()}, {"_cubic", scaled.getName()}, {"_sum", sum.getName()},
-            {"_arg", arg.getName()}, {"_add", one.getName()}, {"_mul", byX.getName()}, {"_half", half.getName()}};
-        for (String[] part : parts) {
-            if (!part[1].isEmpty()) {
-                nodeNames.put(name + part[0], part[1]);
-            }
-        }
+        // the export writes it as these nodes again (OnnxWriter)
+        fused(g, node, ActivationKind.GELU_TANH, x, tanh, half, chain, absorbed, new String[][] {{"_square", node.getName()},
+            {"_cube", cube.getName()}, {"_cubic", scaled.getName()}, {"_sum", sum.getName()}, {"_arg", arg.getName()},
+            {"_add", one.getName()}, {"_mul", byX.getName()}, {"_half", half.getName()}});
         return true;
     }
 
@@ -1198,18 +1199,9 @@ public final class OnnxReader {
         if (mul == null || !plain(mul) || !other(mul, tanh.getOutput(0)).equals(x)) {
             return false;
         }
-        absorbed.addAll(List.of(tanh, mul));
-        String name = name(node, null);
-        addAs(g, node, new Activation(name, backend, ActivationKind.MISH, 0f, 0f), node.getName().isEmpty() ? name : node.getName(),
-                mul.getOutput(0), activations.get(x));
-        activations.put(mul.getOutput(0), name);
-        // the export writes Mish as Softplus, Tanh, Mul (OnnxWriter): under the file's names where it had them
-        if (!tanh.getName().isEmpty()) {
-            nodeNames.put(name + "_tanh", tanh.getName());
-        }
-        if (!mul.getName().isEmpty()) {
-            nodeNames.put(name + "_mul", mul.getName());
-        }
+        // the export writes Mish as Softplus, Tanh, Mul (OnnxWriter); the Softplus itself is read now, not absorbed
+        fused(g, node, ActivationKind.MISH, x, node, mul, List.of(tanh, mul), absorbed, new String[][] {{"_tanh", tanh.getName()},
+            {"_mul", mul.getName()}});
         return true;
     }
 
@@ -1706,7 +1698,7 @@ public final class OnnxReader {
             if (pads == null) {
                 throw error(node, "pads must be INT64");
             }
-            value = node.getInputCount() > 2 && !node.getInput(2).isEmpty() ? scalarValue(node, 2, "constant_value") : 0f;
+            value = node.getInputCount() > 2 && !node.getInput(2).isEmpty() ? scalar(node, 2, "constant_value") : 0f;
         }
         if (value != 0f) {
             throw error(node, "pads with the value " + value + "; only a Pad of zeros is supported");
@@ -1755,16 +1747,6 @@ public final class OnnxReader {
             throw error(node, e.getMessage());
         }
         add(g, node, layer, x);
-    }
-
-    /** The one value of the constant scalar (or one-element tensor) at {@code input}, FLOAT. */
-    private float scalarValue(NodeProto node, int input, String what) {
-        Constant c = constant(node, input, what);
-        if (c.floats == null || c.floats.length != 1) {
-            throw error(node, what + " '" + node.getInput(input) + "' must be one FLOAT value, got " + Arrays.toString(c.dims)
-                    + (c.floats == null ? " of another type" : ""));
-        }
-        return c.floats[0];
     }
 
     private void reshape(GraphBuilder g, NodeProto node) {
@@ -1832,17 +1814,7 @@ public final class OnnxReader {
      * global average pool, followed by a Flatten when the axes are not kept; other axes are refused.
      */
     private void reduceSpatial(GraphBuilder g, NodeProto node, boolean max) {
-        long[] axes;
-        if (opset < 18) {
-            attributes(node, "axes", "keepdims");
-            inputs(node, 1, 1);
-            axes = intsAttr(node, "axes", null);
-        } else {
-            attributes(node, "keepdims", "noop_with_empty_axes");
-            inputs(node, 1, 2);
-            axes = node.getInputCount() > 1 && !node.getInput(1).isEmpty() ? shapeInts(node, 1, "axes") : null;
-        }
-        outputsOnly(node, 1);
+        long[] axes = reduceAxes(node, 18);
         boolean keepDims = intAttr(node, "keepdims", 1) != 0;
         Partial p = partials.get(node.getInput(0));
         if (p != null) {
@@ -1851,7 +1823,7 @@ public final class OnnxReader {
         }
         String x = activation(node, 0);
         int rank = g.shape(x).length + 1;
-        long[] spatial = axes == null ? new long[0] : Arrays.stream(axes).map(a -> a < 0 ? a + rank : a).sorted().toArray();
+        long[] spatial = sortedAxes(axes, rank);
         if (rank == 4 && spatial.length == 1 && (spatial[0] == 2 || spatial[0] == 3)) {
             // x.mean(3).mean(2), x.max(2)[0].max(2)[0]: the first half of a global pool
             partials.put(node.getOutput(0), new Partial(x, Partial.Form.ROWS, max, keepDims, (int) spatial[0], node.getName()));
@@ -1960,7 +1932,7 @@ public final class OnnxReader {
         int[] shape = g.shape(x);
         int rank = shape.length + 1;
         int outRank = unsqueeze ? rank + axes.length : rank;
-        long[] n = Arrays.stream(axes).map(a -> a < 0 ? a + outRank : a).sorted().toArray();
+        long[] n = sortedAxes(axes, outRank);
         boolean pooled = shape.length == 3 && shape[1] == 1 && shape[2] == 1;
         if (!unsqueeze && pooled && Arrays.equals(n, new long[] {2, 3})) {
             add(g, node, new Flatten(name(node, null), backend), x);
@@ -1977,13 +1949,13 @@ public final class OnnxReader {
     }
 
     /**
-     * A sum over the spatial axes of {@code [batch, C, H, W]} ({@code x.sum((2, 3))}, often divided by
-     * {@code H·W} after): a global average pool times {@code H·W} (a fixed {@link ChannelAffine}),
-     * after a Flatten when the axes are not kept; other axes are refused.
+     * The axes of a Reduce node, checking its attributes, inputs and output: the {@code axes}
+     * attribute below opset {@code axesInputFrom} (18 for ReduceMean and ReduceMax, 13 for ReduceSum),
+     * the second input from it on; null for none.
      */
-    private void reduceSum(GraphBuilder g, NodeProto node) {
+    private long[] reduceAxes(NodeProto node, int axesInputFrom) {
         long[] axes;
-        if (opset < 13) {
+        if (opset < axesInputFrom) {
             attributes(node, "axes", "keepdims");
             inputs(node, 1, 1);
             axes = intsAttr(node, "axes", null);
@@ -1993,10 +1965,25 @@ public final class OnnxReader {
             axes = node.getInputCount() > 1 && !node.getInput(1).isEmpty() ? shapeInts(node, 1, "axes") : null;
         }
         outputsOnly(node, 1);
+        return axes;
+    }
+
+    /** {@code axes} of a rank-{@code rank} tensor, negative ones counted from the end, in increasing order; none for null. */
+    private static long[] sortedAxes(long[] axes, int rank) {
+        return axes == null ? new long[0] : Arrays.stream(axes).map(a -> a < 0 ? a + rank : a).sorted().toArray();
+    }
+
+    /**
+     * A sum over the spatial axes of {@code [batch, C, H, W]} ({@code x.sum((2, 3))}, often divided by
+     * {@code H·W} after): a global average pool times {@code H·W} (a fixed {@link ChannelAffine}),
+     * after a Flatten when the axes are not kept; other axes are refused.
+     */
+    private void reduceSum(GraphBuilder g, NodeProto node) {
+        long[] axes = reduceAxes(node, 13);
         String x = activation(node, 0);
         int[] shape = g.shape(x);
         int rank = shape.length + 1;
-        long[] spatial = axes == null ? new long[0] : Arrays.stream(axes).map(a -> a < 0 ? a + rank : a).sorted().toArray();
+        long[] spatial = sortedAxes(axes, rank);
         if (rank != 4 || !Arrays.equals(spatial, new long[] {2, 3})) {
             throw error(node, "a sum over axes " + (axes == null ? "(all)" : Arrays.toString(axes)) + " of a rank-" + rank + " tensor is not"
                     + " supported; only over the spatial axes [2, 3] of [batch, C, H, W] (a global average pool times H·W) is");

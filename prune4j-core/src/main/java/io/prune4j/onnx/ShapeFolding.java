@@ -94,6 +94,11 @@ final class ShapeFolding {
         return withDims(data, Arrays.copyOf(dims, n));
     }
 
+    /** The number of values of {@code c}, integers or FLOAT. */
+    private static int count(Constant c) {
+        return c.ints() != null ? c.ints().length : c.floats().length;
+    }
+
     /** {@code data}'s values (a copy) under other extents of the same count. */
     private static Constant withDims(Constant data, int[] dims) {
         return new Constant(dims, data.floats() == null ? null : data.floats().clone(), data.ints() == null ? null : data.ints().clone());
@@ -202,7 +207,7 @@ final class ShapeFolding {
      * {@code allowZero}), one of −1 takes what is left; the values keep their order.
      */
     static Constant reshape(Constant data, long[] target, boolean allowZero) {
-        long total = data.ints() != null ? data.ints().length : data.floats().length;
+        long total = count(data);
         int[] dims = new int[target.length];
         int free = -1;
         long known = 1;
@@ -269,7 +274,7 @@ final class ShapeFolding {
         for (int i = 0; i < rank; i++) {
             shape[i] = dims[p[i]];
         }
-        int count = data.ints() != null ? data.ints().length : data.floats().length;
+        int count = count(data);
         long[] ints = data.ints() != null ? new long[count] : null;
         float[] floats = ints == null ? new float[count] : null;
         int[] index = new int[rank];

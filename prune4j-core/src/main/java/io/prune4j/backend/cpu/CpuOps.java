@@ -222,8 +222,9 @@ final class CpuOps {
                 for (int j = from; j < to; j++) {
                     double v = x[j];
                     double u = geluTanhArgument(v);
+                    double s = sigmoid(2 * u);
                     double du = SQRT_2_OVER_PI * (1 + 3 * GELU_TANH_CUBIC * v * v);
-                    dx[j] = dy[j] * (float) (sigmoid(2 * u) + 2 * v * sigmoid(2 * u) * sigmoid(-2 * u) * du);
+                    dx[j] = dy[j] * (float) (s + 2 * v * s * sigmoid(-2 * u) * du);
                 }
             }
         }
