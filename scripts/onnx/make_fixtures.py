@@ -78,6 +78,10 @@ for a model in eval mode keeps BatchNormalization nodes (inference form, trainin
                      map, and nn.AvgPool2d(3, 2, 1, ceil_mode=True): partial windows kept. Input 3x13x11.
   pool_idioms        global pools as hand-written models write them (view(b, c, -1).mean(-1), mean(3).mean(2), amax
                      twice, sum((2, 3)) / (h * w), squeeze(-1) twice) and a gate unsqueezed back. Input 3x7x7.
+  group_norms        nn.GroupNorm(4, 8) after the stem, a residual block with nn.GroupNorm(2, 8) and nn.GroupNorm(8, 8)
+                     (an instance norm), nn.InstanceNorm2d(12, affine=True) and nn.InstanceNorm2d(12) (no affine); GroupNorm
+                     as PyTorch writes it: Reshape, InstanceNormalization, Shape, Reshape, Mul, Add. Input 3x8x8. (A
+                     GroupNorm of a vector does not export from PyTorch 1.13.)
   fmnist_small       conv 1->8 + BN + ReLU + MaxPool 2, conv 8->16 + BN + ReLU + MaxPool 2, flatten,
                      Linear 784 -> 10, trained 2 epochs with Adam (1e-3, batch 128) on Fashion-MNIST with
                      prune4j's scaling x = (p/255 - 0.2860) / 0.3530; opset 17 only. Its json also holds
@@ -588,6 +592,36 @@ class PoolIdioms(nn.Module):
         return self.fc(p)
 
 
+class GroupNorms(nn.Module):
+    """GroupNorm and InstanceNorm2d as models without batch statistics use them: a conv-GroupNorm(4, 8)-ReLU stem, a
+    residual block conv-GroupNorm(2, 8)-ReLU-conv-GroupNorm(8, 8) with an identity shortcut, conv-InstanceNorm2d(12,
+    affine=True)-ReLU, conv-InstanceNorm2d(12)-ReLU, a global average pool, Linear-ReLU, Linear."""
+
+    def __init__(self, cin=3, classes=10):
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(cin, 8, 3, padding=1), nn.GroupNorm(4, 8), nn.ReLU())
+        self.conv1 = nn.Conv2d(8, 8, 3, padding=1, bias=False)
+        self.gn1 = nn.GroupNorm(2, 8)
+        self.conv2 = nn.Conv2d(8, 8, 3, padding=1, bias=False)
+        self.gn2 = nn.GroupNorm(8, 8)
+        self.head = nn.Sequential(nn.Conv2d(8, 12, 3, stride=2, padding=1), nn.InstanceNorm2d(12, affine=True), nn.ReLU(),
+                                  nn.Conv2d(12, 12, 3, padding=1), nn.InstanceNorm2d(12), nn.ReLU())
+        self.fc1 = nn.Linear(12, 16)
+        self.fc2 = nn.Linear(16, classes)
+        g = torch.Generator().manual_seed(1120)
+        with torch.no_grad():
+            for m in self.modules():
+                if isinstance(m, (nn.GroupNorm, nn.InstanceNorm2d)) and m.weight is not None:
+                    m.weight.copy_(torch.rand(m.weight.shape, generator=g) + 0.5)
+                    m.bias.copy_(torch.randn(m.bias.shape, generator=g) * 0.2)
+
+    def forward(self, x):
+        x = self.stem(x)
+        x = F.relu(x + self.gn2(self.conv2(F.relu(self.gn1(self.conv1(x))))))
+        x = self.head(x).mean((2, 3))
+        return self.fc2(F.relu(self.fc1(x)))
+
+
 class FmnistSmall(nn.Module):
     def __init__(self, classes=10):
         super().__init__()
@@ -912,6 +946,15 @@ def main():
                    "Div), adaptive_avg_pool2d(x, 1).squeeze(-1).squeeze(-1); a gate y[:, :, None, None] and "
                    "y.unsqueeze(-1).unsqueeze(-1) (Unsqueeze) on the map",
                    check=lambda m: check_ops(m, {"Reshape", "ReduceMean", "ReduceMax", "ReduceSum", "Squeeze", "Unsqueeze"}), **common)
+
+    if want("group_norms"):
+        torch.manual_seed(120)
+        model = GroupNorms().eval()
+        export_all("group_norms", model, seeded_input((3, 3, 8, 8), 2120),
+                   "GroupNorm(4, 8) stem, a residual block with GroupNorm(2, 8) and GroupNorm(8, 8), InstanceNorm2d(12, "
+                   "affine=True), InstanceNorm2d(12); GroupNorm as Reshape, "
+                   "InstanceNormalization, Shape, Reshape, Mul, Add",
+                   check=lambda m: check_ops(m, {"InstanceNormalization", "Reshape", "Shape", "Mul", "Add"}), **common)
 
     if want("fmnist_small"):
         model, x, labels, acc, loss, seconds, epochs = train_fmnist_small()

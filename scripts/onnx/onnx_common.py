@@ -171,6 +171,8 @@ def _run_node(node, ins):
         return F.batch_norm(ins[0], ins[3], ins[4], ins[1], ins[2], training=False, eps=at.get("epsilon", 1e-5))
     if op == "Relu":
         return F.relu(ins[0])
+    if op == "InstanceNormalization":
+        return F.instance_norm(ins[0], weight=ins[1], bias=ins[2], eps=at.get("epsilon", 1e-5))
     if op == "Clip":
         lo = at.get("min") if "min" in at else (ins[1].item() if len(ins) > 1 and ins[1] is not None else None)
         hi = at.get("max") if "max" in at else (ins[2].item() if len(ins) > 2 and ins[2] is not None else None)

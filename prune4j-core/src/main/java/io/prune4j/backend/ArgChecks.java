@@ -1272,6 +1272,103 @@ public final class ArgChecks {
         return spatial;
     }
 
+    /**
+     * Checks a group normalisation: {@code x} of rank 2 or 4, {@code y} of its shape and not {@code x},
+     * {@code gamma} and {@code beta} of {@code C = x.dim(1)} entries, {@code groups} at least 1 and
+     * dividing {@code C}, {@code saveMean} and {@code saveInvStd} both null or both
+     * {@code [batch, groups]}, {@code eps > 0}; all FLOAT32.
+     *
+     * @param y the output (not null)
+     * @param saveMean the means, or null
+     * @param saveInvStd the inverse deviations, or null
+     * @param x the input (not null)
+     * @param gamma the scales (not null)
+     * @param beta the shifts (not null)
+     * @param groups the number of blocks of channels
+     * @param eps the variance's epsilon
+     * @return the positions per example (1, or {@code H·W})
+     * @throws NullPointerException when {@code y}, {@code x}, {@code gamma} or {@code beta} is null
+     * @throws IllegalArgumentException when the shapes, the element types, {@code groups} or {@code eps} do not fit
+     */
+    public static int groupNorm(Tensor y, Tensor saveMean, Tensor saveInvStd, Tensor x, Tensor gamma, Tensor beta, int groups, float eps) {
+        Objects.requireNonNull(y, "y");
+        Objects.requireNonNull(x, "x");
+        Objects.requireNonNull(gamma, "gamma");
+        Objects.requireNonNull(beta, "beta");
+        String op = "groupNorm";
+        int spatial = channelLayout(op, x);
+        Shapes.requireShape(op, "y", y, x.shape());
+        if (y == x) {
+            throw new IllegalArgumentException(op + ": y must not be x (the statistics read a whole group before any of it is written)");
+        }
+        int c = x.dim(1);
+        requireGroups(op, c, groups);
+        Shapes.requireShape(op, "gamma", gamma, c);
+        Shapes.requireShape(op, "beta", beta, c);
+        if ((saveMean == null) != (saveInvStd == null)) {
+            throw new IllegalArgumentException(op + ": saveMean and saveInvStd are written together, got "
+                    + (saveMean == null ? "no saveMean" : "saveMean") + " and " + (saveInvStd == null ? "no saveInvStd" : "saveInvStd"));
+        }
+        if (saveMean != null) {
+            Shapes.requireShape(op, "saveMean", saveMean, x.dim(0), groups);
+            Shapes.requireShape(op, "saveInvStd", saveInvStd, x.dim(0), groups);
+        }
+        if (!(eps > 0) || Float.isInfinite(eps)) {
+            throw new IllegalArgumentException(op + ": eps must be finite and > 0, got " + eps);
+        }
+        floats(op, y, saveMean, saveInvStd, x, gamma, beta);
+        return spatial;
+    }
+
+    /**
+     * Checks the gradients of a group normalisation against its forward tensors, as {@link #groupNorm}
+     * does; {@code saveMean} and {@code saveInvStd} are required here.
+     *
+     * @param dx the input gradient; null when not wanted
+     * @param dGamma the scales' gradient (not null)
+     * @param dBeta the shifts' gradient (not null)
+     * @param dy the output gradient (not null)
+     * @param x the forward input (not null)
+     * @param gamma the scales (not null)
+     * @param saveMean the forward's means (not null)
+     * @param saveInvStd the forward's inverse deviations (not null)
+     * @param groups the forward's number of blocks
+     * @return the positions per example
+     * @throws NullPointerException when a tensor other than {@code dx} is null
+     * @throws IllegalArgumentException when the shapes, the element types or {@code groups} do not fit
+     */
+    public static int groupNormBackward(Tensor dx, Tensor dGamma, Tensor dBeta, Tensor dy, Tensor x, Tensor gamma, Tensor saveMean,
+                                        Tensor saveInvStd, int groups) {
+        Objects.requireNonNull(dGamma, "dGamma");
+        Objects.requireNonNull(dBeta, "dBeta");
+        Objects.requireNonNull(dy, "dy");
+        Objects.requireNonNull(x, "x");
+        Objects.requireNonNull(gamma, "gamma");
+        Objects.requireNonNull(saveMean, "saveMean");
+        Objects.requireNonNull(saveInvStd, "saveInvStd");
+        String op = "groupNormBackward";
+        int spatial = channelLayout(op, x);
+        Shapes.requireShape(op, "dy", dy, x.shape());
+        if (dx != null) {
+            Shapes.requireShape(op, "dx", dx, x.shape());
+        }
+        int c = x.dim(1);
+        requireGroups(op, c, groups);
+        Shapes.requireShape(op, "dGamma", dGamma, c);
+        Shapes.requireShape(op, "dBeta", dBeta, c);
+        Shapes.requireShape(op, "gamma", gamma, c);
+        Shapes.requireShape(op, "saveMean", saveMean, x.dim(0), groups);
+        Shapes.requireShape(op, "saveInvStd", saveInvStd, x.dim(0), groups);
+        floats(op, dx, dGamma, dBeta, dy, x, gamma, saveMean, saveInvStd);
+        return spatial;
+    }
+
+    private static void requireGroups(String op, int channels, int groups) {
+        if (groups < 1 || channels % groups != 0) {
+            throw new IllegalArgumentException(op + ": groups must be at least 1 and divide the " + channels + " channels, got " + groups);
+        }
+    }
+
     /** {@code x [batch, C]} or {@code [batch, C, H, W]}: returns the values per channel per example. */
     private static int channelLayout(String op, Tensor x) {
         if (x.rank() != 2 && x.rank() != 4) {

@@ -621,6 +621,52 @@ public interface Backend extends AutoCloseable {
     void layerNormBackward(Tensor dx, Tensor dGamma, Tensor dBeta, Tensor dy, Tensor x, Tensor gamma, Tensor mask, Tensor saveMean,
                            Tensor saveInvStd);
 
+    /**
+     * Group normalisation (Wu &amp; He 2018), PyTorch's {@code group_norm}: the {@code C} channels of
+     * {@code x [batch, C]} or {@code [batch, C, H, W]} fall into {@code groups} consecutive blocks of
+     * {@code C / groups}, and for each example and block, over its {@code M = (C / groups)·H·W} values
+     * (contiguous in memory), {@code μ = Σ x / M}, {@code σ² = Σ (x − μ)² / M} (two passes, in double),
+     * {@code y = (x − μ) / sqrt(σ² + eps) · gamma + beta} per channel. {@code groups = C} is instance
+     * normalisation ({@code InstanceNorm2d}), {@code groups = 1} a layer normalisation over
+     * {@code [C, H, W]}. {@code saveMean} and {@code saveInvStd [batch, groups]} receive μ and
+     * {@code 1 / sqrt(σ² + eps)} for the backward pass; both null when not wanted. {@code y} may not
+     * be {@code x}.
+     *
+     * @param y the output, of {@code x}'s shape (not null)
+     * @param saveMean the means per example and group, or null (then {@code saveInvStd} too)
+     * @param saveInvStd the inverse deviations per example and group, or null (then {@code saveMean} too)
+     * @param x the input (not null)
+     * @param gamma the scales {@code [C]} (not null)
+     * @param beta the shifts {@code [C]} (not null)
+     * @param groups the number of blocks, at least 1, dividing {@code C}
+     * @param eps added to the variance, {@code > 0}
+     * @throws IllegalArgumentException when the shapes, the element types, {@code groups} or {@code eps}
+     *                                  do not fit (checked by {@link ArgChecks#groupNorm})
+     */
+    void groupNorm(Tensor y, Tensor saveMean, Tensor saveInvStd, Tensor x, Tensor gamma, Tensor beta, int groups, float eps);
+
+    /**
+     * Gradients of {@link #groupNorm} for the output gradient {@code dy} (shaped like {@code x}), from
+     * the forward pass's {@code x}, {@code gamma}, {@code saveMean} and {@code saveInvStd}: with
+     * {@code x̂ = (x − μ)·invStd} and {@code g = dy·gamma}, over each example's block,
+     * {@code dx = invStd·(g − mean(g) − x̂·mean(g·x̂))} (unless {@code dx} is null);
+     * {@code dGamma = Σ dy·x̂} and {@code dBeta = Σ dy} per channel over examples and positions. All
+     * outputs are overwritten.
+     *
+     * @param dx the input gradient, of {@code x}'s shape; null when not wanted
+     * @param dGamma the scales' gradient {@code [C]} (not null)
+     * @param dBeta the shifts' gradient {@code [C]} (not null)
+     * @param dy the output gradient (not null)
+     * @param x the forward input (not null)
+     * @param gamma the scales (not null)
+     * @param saveMean the forward's means {@code [batch, groups]} (not null)
+     * @param saveInvStd the forward's inverse deviations {@code [batch, groups]} (not null)
+     * @param groups the forward's number of blocks
+     * @throws IllegalArgumentException when the shapes, the element types or {@code groups} do not fit
+     */
+    void groupNormBackward(Tensor dx, Tensor dGamma, Tensor dBeta, Tensor dy, Tensor x, Tensor gamma, Tensor saveMean, Tensor saveInvStd,
+                           int groups);
+
     // ---- element-wise and reductions -----------------------------------------------------------
 
     /**

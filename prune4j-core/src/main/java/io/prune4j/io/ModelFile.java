@@ -24,6 +24,7 @@ import io.prune4j.nn.Flatten;
 import io.prune4j.nn.GlobalAvgPool;
 import io.prune4j.nn.Graph;
 import io.prune4j.nn.Identity;
+import io.prune4j.nn.GroupNorm;
 import io.prune4j.nn.Layer;
 import io.prune4j.nn.LayerNorm;
 import io.prune4j.nn.LayerScale;
@@ -103,7 +104,7 @@ public final class ModelFile {
 
     /** The layer types this class writes itself; a {@link LayerCodec} cannot take these names. */
     private static final Set<String> BUILT_IN = Set.of("dense", "conv2d", "maxpool2d", "avgpool2d", "zeropad2d", "globalavgpool", "flatten",
-            "relu", "clamp", "activation", "batchnorm", "layernorm", "layerscale", "add", "mul", "concat", "identity", "slice", "permute", "affine", "prelu", "unflatten");
+            "relu", "clamp", "activation", "batchnorm", "layernorm", "groupnorm", "layerscale", "add", "mul", "concat", "identity", "slice", "permute", "affine", "prelu", "unflatten");
     private static final Map<String, LayerCodec<?>> BY_TYPE = new ConcurrentHashMap<>();
     private static final Map<Class<?>, LayerCodec<?>> BY_CLASS = new ConcurrentHashMap<>();
 
@@ -294,6 +295,9 @@ public final class ModelFile {
                 spec.put("type", "layerscale").put("name", ls.name()).put("channels", ls.gamma().size()).put("maps", ls.maps());
             } else if (layer instanceof LayerNorm ln) {
                 spec.put("type", "layernorm").put("name", ln.name()).put("channels", ln.channels()).put("eps", ln.eps());
+            } else if (layer instanceof GroupNorm gn) {
+                spec.put("type", "groupnorm").put("name", gn.name()).put("channels", gn.channels()).put("groups", gn.groups())
+                        .put("eps", gn.eps());
             } else if (layer instanceof Add a) {
                 spec.put("type", "add").put("name", a.name());
             } else if (layer instanceof Mul m) {
@@ -600,6 +604,21 @@ public final class ModelFile {
                         }
                         yield new LayerNorm(name, backend.fromArray(c.tensor(name + ".weight", ch), ch),
                                 backend.fromArray(c.tensor(name + ".bias", ch), ch), eps);
+                    }
+                    case "groupnorm" -> {
+                        String name = requireName(file, spec, where);
+                        int ch = requireInt(file, spec, "channels", where);
+                        int groups = requireInt(file, spec, "groups", where);
+                        float eps = (float) requireNumber(file, spec, "eps", where);
+                        if (groups < 1 || ch % groups != 0) {
+                            throw new ModelFormatException(file + ": " + where + " (" + name + ") groups must be at least 1 and divide the "
+                                    + ch + " channels, got " + groups);
+                        }
+                        if (!(eps > 0) || Float.isInfinite(eps)) {
+                            throw new ModelFormatException(file + ": " + where + " (" + name + ") eps must be finite and > 0, got " + eps);
+                        }
+                        yield new GroupNorm(name, backend.fromArray(c.tensor(name + ".weight", ch), ch),
+                                backend.fromArray(c.tensor(name + ".bias", ch), ch), groups, eps);
                     }
                     case "add" -> new Add(requireName(file, spec, where), backend);
                     case "mul" -> new Mul(requireName(file, spec, where), backend);

@@ -236,6 +236,21 @@ public final class GraphBuilder implements AutoCloseable {
     }
 
     /**
+     * Adds a fresh {@link GroupNorm} over {@code input}'s channels in {@code groups} blocks (γ = 1,
+     * β = 0): PyTorch's {@code GroupNorm(groups, C)}; {@code groups = C} is an instance norm.
+     *
+     * @param name   the node name
+     * @param input  the node it reads ({@code [C]} or {@code [C, H, W]} per example)
+     * @param groups the number of blocks, at least 1, dividing the input's channels
+     * @param eps    added to the variance, finite and above 0 ({@link GroupNorm#DEFAULT_EPS} is PyTorch's)
+     * @return {@code name}
+     * @throws IllegalArgumentException when the name is taken, the input unknown, or {@code groups} or {@code eps} out of range
+     */
+    public String groupNorm(String name, String input, int groups, float eps) {
+        return add(GroupNorm.create(backend, name, groups, channels(input), eps), input);
+    }
+
+    /**
      * A batch normalisation over the channels of {@code input} ({@link BatchNorm#create}: γ = 1, β = 0,
      * running mean 0 and variance 1, momentum 0.1 and eps 1e-5, PyTorch's defaults); the shape is unchanged.
      *

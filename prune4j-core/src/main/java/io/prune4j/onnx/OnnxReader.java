@@ -21,6 +21,7 @@ import io.prune4j.nn.Flatten;
 import io.prune4j.nn.GlobalAvgPool;
 import io.prune4j.nn.Graph;
 import io.prune4j.nn.GraphBuilder;
+import io.prune4j.nn.GroupNorm;
 import io.prune4j.nn.Identity;
 import io.prune4j.nn.Layer;
 import io.prune4j.nn.LayerNorm;
@@ -112,11 +113,11 @@ public final class OnnxReader {
     /** The operators read, for error messages and documentation. */
     public static final String SUPPORTED = "Conv, BatchNormalization, Relu, PRelu, Clip, LeakyRelu, Sigmoid, Tanh, HardSigmoid, "
             + "HardSwish, Elu, Selu, Celu, Softplus, Mish and its Softplus-Tanh-Mul form, Gelu (exact and tanh) and their "
-            + "forms below opset 20, LayerNormalization (channels), MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool (square maps), ReduceMean and ReduceMax "
+            + "forms below opset 20, LayerNormalization (channels), InstanceNormalization, GroupNormalization, MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool (square maps), ReduceMean and ReduceMax "
             + "(spatial, at once or one axis after the other), ReduceSum (spatial), Add, Sum, Mul (of two computed values), "
             + "Add, Sub, Mul and Div of a computed value and a constant per channel, Concat, Flatten, Slice and Split "
             + "(channels), Gather (a channel permutation), Reshape (a flatten, a vector to [C, 1, 1], a map to [C, H·W] for a "
-            + "mean or max over it, or Reshape-Transpose-Reshape as a channel shuffle), Transpose (to channels-last and back), "
+            + "mean or max over it or in groups, or Reshape-Transpose-Reshape as a channel shuffle), Transpose (to channels-last and back), "
             + "Expand (of a gate a Mul reads), Squeeze and Unsqueeze (a pooled map to a vector and back), Gemm, MatMul, "
             + "Identity, Dropout, Constant, Pad (of zeros), Softmax and LogSoftmax (last), and on shapes Shape, Gather, "
             + "Unsqueeze, Squeeze, Slice, Cast (to integers, or to FLOAT), Add, Sub, Mul, Div, ConstantOfShape, Reshape, Transpose";
@@ -592,6 +593,8 @@ public final class OnnxReader {
             case "Erf" -> throw error(node, "Erf is supported only inside GELU, x · 0.5 · (1 + erf(x / √2)) as PyTorch exports it (Div by"
                     + " √2, Erf, Add 1, Mul by x, Mul by 0.5)");
             case "LayerNormalization" -> layerNorm(g, node, false);
+            case "InstanceNormalization" -> instanceNorm(g, node);
+            case "GroupNormalization" -> groupNormalization(g, node);
             case "PRelu" -> {
                 attributes(node);
                 inputs(node, 2, 2);
@@ -709,7 +712,7 @@ public final class OnnxReader {
                 add(g, node, globalMax(node, name(node, null), g.shape(x)), x);
             }
             case "Softmax", "LogSoftmax" -> outputFunction(g, node);
-            case "Reshape" -> reshape(g, node);
+            case "Reshape" -> reshape(g, node, absorbed);
             case "Shape" -> shape(g, node);
             case "Gather" -> {
                 attributes(node, "axis");
@@ -964,9 +967,12 @@ public final class OnnxReader {
      * → {@code features.0.1.weight}), or null for a name without a scope.
      */
     private static String scopeWeight(NodeProto n) {
-        String[] parts = n.getName().split("/");
-        return n.getName().startsWith("/") && parts.length >= 3 && !parts[parts.length - 2].isEmpty()
-                ? parts[parts.length - 2] + ".weight" : null;
+        return scopeWeight(n.getName());
+    }
+
+    private static String scopeWeight(String node) {
+        String[] parts = node.split("/");
+        return node.startsWith("/") && parts.length >= 3 && !parts[parts.length - 2].isEmpty() ? parts[parts.length - 2] + ".weight" : null;
     }
 
     /**
@@ -1749,7 +1755,7 @@ public final class OnnxReader {
         add(g, node, layer, x);
     }
 
-    private void reshape(GraphBuilder g, NodeProto node) {
+    private void reshape(GraphBuilder g, NodeProto node, Set<NodeProto> absorbed) {
         attributes(node, "allowzero");
         inputs(node, 2, 2);
         outputsOnly(node, 1);
@@ -1768,20 +1774,32 @@ public final class OnnxReader {
             unshuffle(g, node, shuffle, s, zeroCopies);
             return;
         }
+        Partial normalized = partials.get(node.getInput(0));
+        if (normalized != null && normalized.form() == Partial.Form.NORMALIZED) {
+            ungroup(g, node, normalized, s, zeroCopies, absorbed);
+            return;
+        }
         String x = activation(node, 0);
         if (s.ints.length == 5 && g.shape(x).length == 3) {
             startShuffle(g, node, x, s, zeroCopies);
             return;
         }
-        if (s.ints.length == 3 && g.shape(x).length == 3) {
+        if (s.ints.length == 3 && (g.shape(x).length == 3 || g.shape(x).length == 1)) {
             int[] m = g.shape(x);
             long[] t = reshaped(node, s.ints, m, zeroCopies);
-            if (t == null || t[1] != m[0] || t[2] != (long) m[1] * m[2]) {
-                throw error(node, "shape " + ShapeFolding.describe(s) + " of a " + Arrays.toString(m) + " map is not supported; only"
-                        + " [batch, " + m[0] + ", " + (long) m[1] * m[2] + "] (the positions of each channel in a row, for a mean or"
-                        + " maximum over them) is");
+            long values = Shapes.size(m);
+            if (t != null && m.length == 3 && t[1] == m[0] && t[2] == (long) m[1] * m[2]) {
+                partials.put(node.getOutput(0), new Partial(x, Partial.Form.POSITIONS, false, false, 0, node.getName(), m[0], null));
+                return;
             }
-            partials.put(node.getOutput(0), new Partial(x, Partial.Form.POSITIONS, false, false, 0, node.getName()));
+            if (t == null || t[1] < 1 || m[0] % t[1] != 0 || t[1] * t[2] != values) {
+                throw error(node, "shape " + ShapeFolding.describe(s) + " of a " + Arrays.toString(m) + (m.length == 3 ? " map" : " vector")
+                        + " is not supported; only " + (m.length == 3 ? "[batch, " + m[0] + ", " + values / m[0] + "] (the positions of"
+                        + " each channel in a row, for a mean or maximum over them, or an instance norm) and " : "")
+                        + "[batch, G, " + values + " / G] for a G dividing the " + m[0] + " channels (a GroupNorm's groups, for an"
+                        + " InstanceNormalization) are");
+            }
+            partials.put(node.getOutput(0), new Partial(x, Partial.Form.GROUPS, false, false, 0, node.getName(), (int) t[1], null));
             return;
         }
         if (s.ints.length == 4 && g.shape(x).length == 1) {
@@ -1856,8 +1874,13 @@ public final class OnnxReader {
      * added, the other Unsqueeze. {@code firstNode} is the ONNX name of the node that began it, which
      * the node made at the end takes.
      */
-    private record Partial(String source, Form form, boolean max, boolean keepDims, int axis, String firstNode) {
-        enum Form { POSITIONS, ROWS, SQUEEZED, UNSQUEEZED }
+    private record Partial(String source, Form form, boolean max, boolean keepDims, int axis, String firstNode, int groups,
+                           GroupStats stats) {
+        enum Form { POSITIONS, ROWS, SQUEEZED, UNSQUEEZED, GROUPS, NORMALIZED }
+
+        Partial(String source, Form form, boolean max, boolean keepDims, int axis, String firstNode) {
+            this(source, form, max, keepDims, axis, firstNode, 0, null);
+        }
 
         String describe() {
             return switch (form) {
@@ -1865,18 +1888,218 @@ public final class OnnxReader {
                 case ROWS -> "a " + (max ? "maximum" : "mean") + " over axis " + axis + " of a feature map";
                 case SQUEEZED -> "a pooled [batch, C, 1, 1] map with one extent of 1 squeezed";
                 case UNSQUEEZED -> "a [batch, C] vector with one extent of 1 added";
+                case GROUPS -> "a [batch, " + groups + ", …] view of the channels in " + groups + " groups";
+                case NORMALIZED -> "an instance norm of a [batch, " + groups + ", …] view of the channels in groups";
             };
         }
 
         String readers() {
             return switch (form) {
-                case POSITIONS -> "a ReduceMean or ReduceMax over its last axis without keepdims (a global pool)";
+                case POSITIONS -> "a ReduceMean or ReduceMax over its last axis without keepdims (a global pool), or an"
+                        + " InstanceNormalization then a Reshape back (an instance norm)";
+                case GROUPS -> "an InstanceNormalization then a Reshape back to the shape it came from (a GroupNorm as PyTorch exports it)";
+                case NORMALIZED -> "a Reshape back to the shape it came from (a GroupNorm as PyTorch exports it)";
                 case ROWS -> "a Reduce" + (max ? "Max" : "Mean") + " over the other spatial axis, keepdims " + (keepDims ? 1 : 0)
                         + " as before (a global pool)";
                 case SQUEEZED -> "a Squeeze of the other extent of 1";
                 case UNSQUEEZED -> "an Unsqueeze of one more extent of 1 (giving [batch, C, 1, 1])";
             };
         }
+    }
+
+    /**
+     * What an InstanceNormalization of a {@link Partial.Form#GROUPS} view holds until the Reshape back
+     * makes it a {@link GroupNorm}: its scale and shift per group, its eps, and its node's name.
+     */
+    private record GroupStats(float[] scale, float[] bias, float eps, String node) {}
+
+    /**
+     * InstanceNormalization: of a {@code [batch, C, H, W]} map, PyTorch's {@code InstanceNorm2d}, a
+     * {@link GroupNorm} with a group per channel; of a {@code [batch, G, …]} view of a map or vector's
+     * channels in groups ({@link Partial.Form#GROUPS}), the middle of a {@code GroupNorm} as PyTorch
+     * exports it, finished by the Reshape back ({@link #ungroup}).
+     */
+    private void instanceNorm(GraphBuilder g, NodeProto node) {
+        attributes(node, "epsilon");
+        inputs(node, 3, 3);
+        outputsOnly(node, 1);
+        float eps = floatAttr(node, "epsilon", 1e-5f);
+        if (!(eps > 0) || Float.isInfinite(eps)) {
+            throw error(node, "epsilon " + eps + " is not supported; it must be finite and > 0");
+        }
+        Partial p = partials.get(node.getInput(0));
+        if (p != null) {
+            if (p.form() != Partial.Form.GROUPS && p.form() != Partial.Form.POSITIONS) {
+                throw error(node, "reads '" + node.getInput(0) + "', " + p.describe() + "; only " + p.readers() + " may read it");
+            }
+            float[] scale = normValues(node, 1, "scale", p.groups(), p.groups());
+            float[] bias = normValues(node, 2, "B", p.groups(), p.groups());
+            partials.put(node.getOutput(0), new Partial(p.source(), Partial.Form.NORMALIZED, false, false, 0, p.firstNode(), p.groups(),
+                    new GroupStats(scale, bias, eps, node.getName())));
+            return;
+        }
+        String x = activation(node, 0);
+        int[] shape = g.shape(x);
+        if (shape.length != 3) {
+            throw error(node, "normalises " + Arrays.toString(shape) + " per example; only [batch, C, H, W] maps (InstanceNorm2d) and"
+                    + " [batch, G, …] views of the channels in groups (a GroupNorm as PyTorch exports it) are supported");
+        }
+        int c = shape[0];
+        float[] scale = normValues(node, 1, "scale", c, c);
+        float[] bias = normValues(node, 2, "B", c, c);
+        // InstanceNorm2d without affine parameters writes Constant nodes of ones and zeros: the module then names it, from the scope
+        String name = name(node, node.getInput(1).endsWith(".weight") ? node.getInput(1) : scopeWeight(node));
+        record(name, "weight", node.getInput(1));
+        record(name, "bias", node.getInput(2));
+        add(g, node, new GroupNorm(name, backend.fromArray(scale, c), backend.fromArray(bias, c), c, eps), x);
+    }
+
+    /**
+     * GroupNormalization (opset 18; from opset 21 with a scale and bias per channel, before it per
+     * group, either read by its length): a {@link GroupNorm} of a map or a vector.
+     */
+    private void groupNormalization(GraphBuilder g, NodeProto node) {
+        attributes(node, "epsilon", "num_groups", "stash_type");
+        inputs(node, 3, 3);
+        outputsOnly(node, 1);
+        String x = activation(node, 0);
+        int[] shape = g.shape(x);
+        int c = shape[0];
+        long groups = intAttr(node, "num_groups", -1);
+        if (groups < 1 || c % groups != 0) {
+            throw error(node, "num_groups " + (groups == -1 ? "(missing)" : groups) + " is not supported; it must divide the " + c
+                    + " channels");
+        }
+        float eps = floatAttr(node, "epsilon", 1e-5f);
+        if (!(eps > 0) || Float.isInfinite(eps)) {
+            throw error(node, "epsilon " + eps + " is not supported; it must be finite and > 0");
+        }
+        if (intAttr(node, "stash_type", 1) != 1) {
+            throw error(node, "stash_type " + intAttr(node, "stash_type", 1) + " is not supported (1, float statistics, is)");
+        }
+        int gs = (int) groups;
+        float[] scale = perChannel(normValues(node, 1, "scale", c, gs), c);
+        float[] bias = perChannel(normValues(node, 2, "bias", c, gs), c);
+        String name = name(node, node.getInput(1));
+        if (scale.length == constant(node, 1, "scale").floats.length) {
+            record(name, "weight", node.getInput(1));
+        }
+        if (bias.length == constant(node, 2, "bias").floats.length) {
+            record(name, "bias", node.getInput(2));
+        }
+        add(g, node, new GroupNorm(name, backend.fromArray(scale, c), backend.fromArray(bias, c), gs, eps), x);
+    }
+
+    /** {@code v} of one value per channel, or of one per group repeated over the group's channels. */
+    private static float[] perChannel(float[] v, int channels) {
+        if (v.length == channels) {
+            return v;
+        }
+        float[] out = new float[channels];
+        int per = channels / v.length;
+        for (int c = 0; c < channels; c++) {
+            out[c] = v[c / per];
+        }
+        return out;
+    }
+
+    /** Constant input {@code input}: FLOAT, finite, {@code [n]} or {@code [m]} values; else an error. */
+    private float[] normValues(NodeProto node, int input, String what, int n, int m) {
+        Constant k = constant(node, input, what);
+        if (k.floats == null || k.dims.length != 1 || k.floats.length != n && k.floats.length != m) {
+            throw error(node, what + " '" + node.getInput(input) + "' has shape " + Arrays.toString(k.dims) + (k.floats == null ? " (not FLOAT)"
+                    : "") + "; expected FLOAT [" + n + "]" + (m != n ? " or [" + m + "]" : ""));
+        }
+        finite(node, what + " '" + node.getInput(input) + "'", k.floats);
+        return k.floats;
+    }
+
+    /**
+     * The Reshape that ends a GroupNorm as PyTorch exports it: {@code x.view(b, G, -1)}, an
+     * InstanceNormalization of that view (its scale and shift one per group, ones and zeros as
+     * PyTorch writes them), a Reshape back to {@code x}'s shape (to a Shape of {@code x}, or a
+     * constant), then a Mul by γ and an Add of β of one value per channel when the module has them
+     * (absorbed, when each alone reads what the node before it writes). One {@link GroupNorm} node.
+     */
+    private void ungroup(GraphBuilder g, NodeProto node, Partial p, Constant s, boolean zeroCopies, Set<NodeProto> absorbed) {
+        int[] src = g.shape(p.source());
+        long values = Shapes.size(src);
+        long[] t = reshaped(node, s.ints, new int[] {p.groups(), (int) (values / p.groups())}, zeroCopies);
+        long[] want = new long[src.length + 1];
+        want[0] = ShapeFolding.BATCH;
+        for (int i = 0; i < src.length; i++) {
+            want[i + 1] = src[i];
+        }
+        if (!Arrays.equals(t, want)) {
+            throw error(node, "reads '" + node.getInput(0) + "', " + p.describe() + ", with shape " + ShapeFolding.describe(s)
+                    + "; only a Reshape back to [batch, " + Arrays.toString(src).substring(1) + " (a GroupNorm as PyTorch exports it) may"
+                    + " read it");
+        }
+        GroupStats st = p.stats();
+        int c = src[0];
+        float[] gamma = perChannel(st.scale(), c).clone();
+        float[] beta = perChannel(st.bias(), c).clone();
+        boolean plainScale = allEqual(st.scale(), 1f);
+        boolean plainShift = allEqual(st.bias(), 0f);
+        String end = node.getOutput(0);
+        NodeProto mul = soleReader(end, "Mul");
+        float[] w = mul == null || !plain(mul) ? null : channelConstant(other(mul, end), src, false);
+        String wName = w == null ? null : other(mul, end);
+        NodeProto shift = w == null ? null : soleReader(mul.getOutput(0), "Add");
+        float[] a = shift == null || !plain(shift) ? null : channelConstant(other(shift, mul.getOutput(0)), src, false);
+        String aName = a == null ? null : other(shift, mul.getOutput(0));
+        if (w != null) {
+            for (int k = 0; k < c; k++) {
+                gamma[k] *= w[k];
+                beta[k] *= w[k];
+            }
+            absorbed.add(mul);
+            end = mul.getOutput(0);
+            if (a != null) {
+                for (int k = 0; k < c; k++) {
+                    beta[k] += a[k];
+                }
+                absorbed.add(shift);
+                end = shift.getOutput(0);
+            }
+        }
+        finite(node, "the GroupNorm's scale and shift", gamma);
+        finite(node, "the GroupNorm's scale and shift", beta);
+        // PyTorch folds γ and β into onnx::… constants: the module then names the layer, from the first node's scope
+        String name = name(node, wName != null && !wName.startsWith("onnx::") ? wName : scopeWeight(p.firstNode()));
+        if (w != null && plainScale) {
+            record(name, "weight", wName);
+        }
+        if (a != null && plainShift) {
+            record(name, "bias", aName);
+        }
+        GroupNorm layer;
+        try {
+            layer = new GroupNorm(name, backend.fromArray(gamma, c), backend.fromArray(beta, c), p.groups(), st.eps());
+        } catch (IllegalArgumentException e) {
+            throw error(node, e.getMessage());
+        }
+        addAs(g, node, layer, p.firstNode().isEmpty() ? name : p.firstNode(), end, p.source());
+        activations.put(end, name);
+        // the names of the pattern's other nodes, for the export (OnnxWriter writes the same nodes)
+        String shapeNode = readersOf(p.source()).stream().filter(n -> n.getOpType().equals("Shape") && n.getOutputCount() == 1
+                && n.getOutput(0).equals(node.getInput(1))).map(NodeProto::getName).findFirst().orElse("");
+        String[][] parts = {{"_normalize", st.node()}, {"_shape", shapeNode}, {"_ungroup", node.getName()},
+            {"_scale", w == null ? "" : mul.getName()}, {"_shift", a == null ? "" : shift.getName()}};
+        for (String[] part : parts) {
+            if (!part[1].isEmpty()) {
+                nodeNames.put(name + part[0], part[1]);
+            }
+        }
+    }
+
+    private static boolean allEqual(float[] v, float x) {
+        for (float f : v) {
+            if (f != x) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**

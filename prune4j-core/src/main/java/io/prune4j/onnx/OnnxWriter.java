@@ -19,6 +19,7 @@ import io.prune4j.nn.GlobalAvgPool;
 import io.prune4j.nn.Graph;
 import io.prune4j.nn.Identity;
 import io.prune4j.nn.Layer;
+import io.prune4j.nn.GroupNorm;
 import io.prune4j.nn.LayerNorm;
 import io.prune4j.nn.LayerScale;
 import io.prune4j.nn.MaxPool2d;
@@ -59,7 +60,8 @@ import java.util.Set;
  * Mul by its scale and an Add of its shift (per channel, each left out when it changes nothing; the two
  * as Constant nodes, not initializers, since nothing trains them), Unflatten
  * as a Reshape to {@code [0, -1, 1, 1]}, LayerNorm as LayerNormalization (between Transposes to
- * channels-last and back, for maps), LayerScale as a Mul by its γ ({@code [C, 1, 1]} or {@code [C]}), the
+ * channels-last and back, for maps), GroupNorm as InstanceNormalization (an instance norm of a map) or as
+ * PyTorch writes it (Reshape, InstanceNormalization, Shape, Reshape, Mul, Add), LayerScale as a Mul by its γ ({@code [C, 1, 1]} or {@code [C]}), the
  * exact GELU as Div, Erf, Add, Mul and Mul; a fused ReLU is a
  * Relu node after its layer; PRelu as PRelu (its slope {@code [1]}, {@code [C, 1, 1]} or {@code [C]}). The batch extent is symbolic ({@code batch}), so one file runs any
  * batch. Names come from {@link OnnxNames}: an imported model keeps its input, output, node,
@@ -199,6 +201,8 @@ public final class OnnxWriter {
             graph.addNode(node("Mul", name, out, in[0], floats(names.initializer(name, "weight"), g, dims)));
         } else if (layer instanceof LayerNorm ln) {
             layerNorm(ln, in[0], out, maps);
+        } else if (layer instanceof GroupNorm gn) {
+            groupNorm(gn, in[0], out, maps);
         } else if (layer instanceof Relu) {
             graph.addNode(node("Relu", name, out, in[0]));
         } else if (layer instanceof Clamp c) {
@@ -304,6 +308,40 @@ public final class OnnxWriter {
         graph.addNode(node("LayerNormalization", name, normed, last, g, b).addAttribute(intAttr("axis", -1))
                 .addAttribute(floatAttr("epsilon", ln.eps())));
         graph.addNode(node("Transpose", name + "_to_channels_first", out, normed).addAttribute(intsAttr("perm", 0, 3, 1, 2)));
+    }
+
+    /**
+     * A group normalisation: an instance norm of a map as InstanceNormalization; otherwise as PyTorch
+     * writes {@code GroupNorm} (opset 17 has no GroupNormalization): a Reshape to {@code [0, G, -1]},
+     * an InstanceNormalization with scales 1 and shifts 0, a Reshape back to the input's Shape, a Mul
+     * by γ and an Add of β per channel.
+     */
+    private void groupNorm(GroupNorm gn, String in, String out, boolean maps) {
+        String name = gn.name();
+        int c = gn.channels();
+        int groups = gn.groups();
+        if (maps && groups == c) {
+            graph.addNode(node("InstanceNormalization", name, out, in, initializer(name, "weight", gn.gamma().value()),
+                    initializer(name, "bias", gn.beta().value())).addAttribute(floatAttr("epsilon", gn.eps())));
+            return;
+        }
+        String grouped = unique(out + "_groups");
+        String normed = unique(out + "_normalized");
+        String shape = unique(out + "_shape");
+        String back = unique(out + "_ungrouped");
+        String scaled = unique(out + "_scaled");
+        float[] ones = new float[groups];
+        java.util.Arrays.fill(ones, 1f);
+        graph.addNode(node("Reshape", name, grouped, in, ints(name + ".groups", 0, groups, -1)));
+        graph.addNode(node("InstanceNormalization", name + "_normalize", normed, grouped, floats(name + ".ones", ones, new int[] {groups}),
+                floats(name + ".zeros", new float[groups], new int[] {groups})).addAttribute(floatAttr("epsilon", gn.eps())));
+        graph.addNode(node("Shape", name + "_shape", shape, in));
+        graph.addNode(node("Reshape", name + "_ungroup", back, normed, shape));
+        int[] dims = maps ? new int[] {c, 1, 1} : new int[] {c};
+        graph.addNode(node("Mul", name + "_scale", scaled, back, floats(names.initializer(name, "weight"), gn.gamma().value().toFloatArray(),
+                dims)));
+        graph.addNode(node("Add", name + "_shift", out, scaled, floats(names.initializer(name, "bias"), gn.beta().value().toFloatArray(),
+                dims)));
     }
 
     /** The exact GELU as opset 17 writes it (there is no Gelu operator before opset 20): x · 0.5 · (1 + erf(x / √2)), PyTorch's order. */

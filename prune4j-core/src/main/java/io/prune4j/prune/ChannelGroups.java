@@ -4,6 +4,7 @@ import io.prune4j.InvalidSettingException;
 import io.prune4j.nn.BatchNorm;
 import io.prune4j.nn.ChannelRule;
 import io.prune4j.nn.Graph;
+import io.prune4j.nn.GroupNorm;
 import io.prune4j.nn.Identity;
 import io.prune4j.nn.Layer;
 import io.prune4j.nn.WeightLayer;
@@ -617,13 +618,13 @@ public final class ChannelGroups {
     }
 
     /**
-     * Where a node's channels are seen as activations: its output, or past the BatchNorm and Identity
-     * nodes that alone read it (a convolution followed by its BatchNorm is judged by what the
+     * Where a node's channels are seen as activations: its output, or past the BatchNorm, GroupNorm and
+     * Identity nodes that alone read it (a convolution followed by its BatchNorm is judged by what the
      * BatchNorm gives, since removing the channel removes that too).
      *
      * @param net  the network
      * @param node a node name
-     * @return {@code node}, or the last BatchNorm or Identity node of the chain that alone reads it
+     * @return {@code node}, or the last BatchNorm, GroupNorm or Identity node of the chain that alone reads it
      */
     public static String activationPoint(Graph net, String node) {
         Objects.requireNonNull(net, "net");
@@ -635,7 +636,8 @@ public final class ChannelGroups {
                 return at;
             }
             Layer next = net.layer(readers.get(0));
-            if (!(next instanceof BatchNorm || next instanceof Identity) || net.node(readers.get(0)).inputs().size() != 1) {
+            if (!(next instanceof BatchNorm || next instanceof GroupNorm || next instanceof Identity)
+                    || net.node(readers.get(0)).inputs().size() != 1) {
                 return at;
             }
             at = readers.get(0);

@@ -441,6 +441,42 @@ class ModelFileTest {
     }
 
     /**
+     * Group normalisations (two groups of a map, an instance norm, one group of a vector) save and load
+     * as {@code "groupnorm"} entries with the same outputs bit for bit; a group count that does not
+     * divide the channels is one line naming the file.
+     */
+    @Test
+    void groupNormsRoundTripAndABadGroupCountIsRefused() throws IOException {
+        io.prune4j.nn.GraphBuilder g = Graph.builder(cpu, 9, 2, 4, 4);
+        String x = g.groupNorm("gn", g.conv("c0", Graph.INPUT, 6, 3, 1, 1), 2, 1e-5f);
+        x = g.groupNorm("in", g.relu("r", x), 6, 1e-3f);
+        String f = g.groupNorm("gn2", g.flatten("flat", g.globalAvgPool("pool", x)), 1, 1e-5f);
+        g.dense("fc", f, 3);
+        Path p = dir.resolve("groupnorm.safetensors");
+        try (Graph net = g.build()) {
+            java.util.SplittableRandom rng = new java.util.SplittableRandom(12);
+            for (String n : List.of("gn", "in", "gn2")) {
+                for (io.prune4j.nn.Parameter q : net.layer(n).parameters()) {
+                    cpu.copy(q.value(), cpu.fromArray(io.prune4j.testing.Check.uniform(rng, 6, 1), 6));
+                }
+            }
+            ModelFile.save(net, p, Map.of());
+            try (Graph back = ModelFile.load(p, cpu)) {
+                assertSameNetwork(net, back, io.prune4j.testing.Check.uniform(new java.util.SplittableRandom(13), 3 * 32, 2));
+                assertEquals(2, ((io.prune4j.nn.GroupNorm) back.layer("gn")).groups());
+                assertEquals(1e-3f, ((io.prune4j.nn.GroupNorm) back.layer("in")).eps());
+            }
+        }
+        byte[] good = Files.readAllBytes(p);
+        String head = header(good);
+        String groups = "\\\"type\\\":\\\"groupnorm\\\",\\\"name\\\":\\\"gn\\\",\\\"channels\\\":6,\\\"groups\\\":";
+        assertTrue(head.contains(groups + "2"), head);
+        String msg = loadError(withHeader(good, head.replace(groups + "2", groups + "4")));
+        assertTrue(msg.startsWith(dir.resolve("bad.safetensors") + ": ") && msg.contains("groups must be at least 1 and divide the 6 channels,"
+                + " got 4"), msg);
+    }
+
+    /**
      * {@code back}, loaded from {@code net}'s file, has the same nodes (inputs and layers, as described)
      * and computes the same outputs, bit for bit, on the examples {@code x}.
      */

@@ -58,6 +58,7 @@ class BackwardBeforeForwardTest {
                 new Case("Unflatten", b -> new Unflatten("u", b), new int[] {6}, 1),
                 new Case("BatchNorm", b -> BatchNorm.create(b, "bn", 4), map, 1),
                 new Case("LayerNorm", b -> LayerNorm.create(b, "ln", 4, 1e-6f), map, 1),
+                new Case("GroupNorm", b -> GroupNorm.create(b, "gn", 2, 4, 1e-5f), map, 1),
                 new Case("LayerScale", b -> new LayerScale("ls", b, new float[] {0.5f, 1f, 2f, -1f}, true), map, 1),
                 new Case("Conv2d", b -> Conv2d.create(b, "conv", 4, 3, 3, 1, 1, false, rng), map, 1),
                 new Case("Dense", b -> Dense.create(b, "fc", 6, 3, true, rng), new int[] {6}, 1));

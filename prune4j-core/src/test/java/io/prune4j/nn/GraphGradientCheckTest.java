@@ -1,5 +1,6 @@
 package io.prune4j.nn;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.prune4j.backend.Backend;
@@ -531,6 +532,60 @@ class GraphGradientCheckTest {
                         b(p, "fc"), 2);
             }, rng);
         }
+    }
+
+    /**
+     * Group normalisation: two groups of three channels of a map, an instance norm ({@code groups = C})
+     * and one group over a vector; the first with its second group masked out
+     * ({@link GroupNorm#maskChannels}: γ and β 0 there, which the reference reads from the network).
+     */
+    @ParameterizedTest(name = "GroupNorm, masked {0}, batch {1}, seed {2}")
+    @CsvSource({"false,1,34", "false,3,35", "true,2,36", "true,3,37"})
+    void groupNorm(boolean masked, int batch, long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        GraphBuilder g = Graph.builder(cpu, seed, 2, 4, 3);
+        String y = g.groupNorm("gn1", g.conv("c0", g.identity("x", Graph.INPUT), 6, 3, 1, 1, 1, false), 2, 1e-5f);
+        y = g.relu("r", g.groupNorm("in2", g.conv("c1", y, 3, 3, 1, 1, 1, false), 3, 1e-6f));
+        String f = g.groupNorm("gn3", g.flatten("flatten", g.globalAvgPool("gap", y)), 1, 1e-5f);
+        g.dense("fc", f, 2);
+        try (Graph net = g.build()) {
+            if (masked) {
+                try (Tensor m = cpu.fromArray(new float[] {1, 1, 1, 0, 0, 0}, 6)) {
+                    net.layer("gn1").maskChannels(m);
+                }
+                assertEquals(0f, net.layer("gn1").parameters().get(0).value().toFloatArray()[4], "γ of the masked group");
+            }
+            check("GroupNorm masked " + masked + " batch " + batch, net, batch, (p, in) -> {
+                T h = groupNorm(conv(in, w(p, "c0"), b(p, "c0"), 6, 3, 1, 1, 1), w(p, "gn1"), b(p, "gn1"), 2, 1e-5f);
+                h = relu(groupNorm(conv(h, w(p, "c1"), b(p, "c1"), 3, 3, 1, 1, 1), w(p, "in2"), b(p, "in2"), 3, 1e-6f));
+                return dense(groupNorm(flatten(globalAvgPool(h)), w(p, "gn3"), b(p, "gn3"), 1, 1e-5f), w(p, "fc"), b(p, "fc"), 2);
+            }, rng);
+        }
+    }
+
+    /** Per example and block of {@code C / groups} channels, {@code γ·(x − μ)/sqrt(σ² + eps) + β} over the block's values. */
+    private static T groupNorm(T x, double[] gamma, double[] beta, int groups, float eps) {
+        double[] y = new double[x.v().length];
+        int m = x.c() / groups * x.spatial();
+        for (int u = 0; u < x.b() * groups; u++) {
+            double mean = 0;
+            for (int i = 0; i < m; i++) {
+                mean += x.v()[u * m + i];
+            }
+            mean /= m;
+            double var = 0;
+            for (int i = 0; i < m; i++) {
+                double d = x.v()[u * m + i] - mean;
+                var += d * d;
+            }
+            var /= m;
+            for (int i = 0; i < m; i++) {
+                int at = u * m + i;
+                int c = (at / x.spatial()) % x.c();
+                y[at] = gamma[c] * (x.v()[at] - mean) / Math.sqrt(var + (double) eps) + beta[c];
+            }
+        }
+        return new T(y, x.b(), x.c(), x.h(), x.w());
     }
 
     /** Per example and position, {@code γ·(x − μ)/sqrt(σ² + eps) + β} over the channels where {@code keep} is 1; 0 at the others. */

@@ -306,6 +306,33 @@ class OnnxBadFileTest {
         })), "(Gelu)", "approximate 'sigmoid' is not supported; only 'none' (the exact GELU) and 'tanh' are");
     }
 
+    /**
+     * What the group and instance norms read are, and what not: a view in groups that do not divide
+     * the channels, a view in groups read by anything but an InstanceNormalization, a Reshape after it
+     * to another shape than the map's, an InstanceNormalization of a vector or with a scale of the wrong
+     * length, a GroupNormalization whose group count does not divide the channels.
+     */
+    @Test
+    void groupAndInstanceNormsThatAreNotSupported() throws IOException {
+        says(refused("gn-groups", convThen((b, x) -> b.node("Relu", in(b.node("Reshape", in(x, b.ints("s", new long[] {0, 8, 32}, 3))))))),
+                "(Reshape)", "shape [0, 8, 32] of a [4, 8, 8] map is not supported", "for a G dividing the 4 channels");
+        says(refused("gn-view-relu", convThen((b, x) -> b.node("Relu", in(b.node("Reshape", in(x, b.ints("s", new long[] {0, 2, -1}, 3))))))),
+                "(Relu)", "a [batch, 2, …] view of the channels in 2 groups", "only an InstanceNormalization then a Reshape back");
+        says(refused("gn-back", convThen((b, x) -> {
+            String v = b.node("Reshape", in(x, b.ints("s", new long[] {0, 2, -1}, 3)));
+            String n = b.node("InstanceNormalization", in(v, b.weight("one", 1, 2), b.weight("zero", 1, 2)));
+            return b.node("Reshape", in(n, b.ints("back", new long[] {0, 4, 64}, 3)));
+        })), "(Reshape)", "with shape [0, 4, 64]; only a Reshape back to [batch, 4, 8, 8]");
+        says(refused("in-vector", convThen((b, x) -> b.node("InstanceNormalization", in(b.node("Reshape", in(x, b.ints("s", new long[] {0, -1}, 2))), b.weight("g", 1, 256),
+                b.weight("h", 1, 256))))), "(InstanceNormalization)", "normalises [256] per example; only [batch, C, H, W] maps");
+        says(refused("in-scale", convThen((b, x) -> b.node("InstanceNormalization", in(x, b.weight("g", 1, 3), b.weight("h", 1, 4))))),
+                "(InstanceNormalization)", "scale 'g' has shape [3]; expected FLOAT [4]");
+        says(refused("gn-num-groups", convThen((b, x) -> {
+            b.opset = 18;
+            return b.node("GroupNormalization", in(x, b.weight("g", 1, 4), b.weight("h", 1, 4)), i("num_groups", 3));
+        })), "(GroupNormalization)", "num_groups 3 is not supported; it must divide the 4 channels");
+    }
+
     /** An Expand read by anything but a Mul, one that changes the channels, and a vector reshaped to anything but [C, 1, 1]. */
     @Test
     void expandsAndUnflattensThatAreNotSupported() throws IOException {
@@ -631,7 +658,8 @@ class OnnxBadFileTest {
         b.node("Gemm", "output", in(b.node("ReduceMean", in("r"), ints("axes", 2), i("keepdims", 0)), b.weight("fc.weight", 0.3, 2, 4)),
                 i("transB", 1));
         says(refused("view-relu", b.output("output", 2).bytes()), node(relu), "reads 'view', a [batch, C, H·W] view of a feature map;"
-                + " only a ReduceMean or ReduceMax over its last axis without keepdims (a global pool) may read it");
+                + " only a ReduceMean or ReduceMax over its last axis without keepdims (a global pool), or an"
+                + " InstanceNormalization then a Reshape back (an instance norm) may read it");
 
         b = new OnnxBuild(1).input("input", 3, 8, 8);
         x = b.node("Conv", in("input", b.weight("c.weight", 0.3, 4, 3, 3, 3)));

@@ -17,6 +17,7 @@ import io.prune4j.nn.Graph;
 import io.prune4j.nn.Layer;
 import io.prune4j.nn.Relu;
 import io.prune4j.testing.Check;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -566,7 +567,61 @@ class OnnxOpsTest {
                     y = b.node("Flatten", in(b.node("GlobalAveragePool", in(y))));
                     b.node("Gemm", "output", in(y, b.weight("fc.weight", 0.3, 3, 4)), i("transB", 1));
                     return b.output("output", 3);
+                }),
+                new Case("GroupNorm as PyTorch exports it (opset 13): Reshape [0, G, -1], InstanceNormalization of ones and zeros,"
+                        + " Reshape to the Shape of x, Mul and Add per channel; InstanceNorm2d; a GroupNorm of a vector; a GroupNorm"
+                        + " without affine parameters", b -> {
+                    b.opset = 13;
+                    b.input("input", 2, 6, 5);
+                    String x = b.node("Conv", in("input", b.weight("c.weight", 0.5, 6, 2, 3, 3), b.weight("c.bias", 0.5, 6)));
+                    x = groupNormPattern(b, x, 3, 6, true, new long[] {6, 1, 1});
+                    x = b.node("Relu", in(x));
+                    x = b.node("InstanceNormalization", in(x, b.weight("in.weight", 1.0, 6), b.weight("in.bias", 0.5, 6)), f("epsilon", 1e-3f));
+                    x = groupNormPattern(b, x, 2, 6, false, null);
+                    x = b.node("Flatten", in(b.node("GlobalAveragePool", in(x))));
+                    x = groupNormPattern(b, x, 2, 6, true, new long[] {6});
+                    b.node("Gemm", "output", in(x, b.weight("fc.weight", 0.3, 3, 6)), i("transB", 1));
+                    return b.output("output", 3);
+                }),
+                new Case("GroupNormalization at opset 18 (scale and bias per group) and at opset 21 (per channel)", b -> {
+                    b.opset = 18;
+                    b.input("input", 2, 5, 5);
+                    String x = b.node("Conv", in("input", b.weight("c.weight", 0.5, 8, 2, 3, 3), b.weight("c.bias", 0.5, 8)));
+                    x = b.node("GroupNormalization", in(x, b.weight("gn.weight", 1.0, 4), b.weight("gn.bias", 0.5, 4)), i("num_groups", 4),
+                            f("epsilon", 1e-4f));
+                    x = b.node("Flatten", in(b.node("GlobalAveragePool", in(x))));
+                    b.node("Gemm", "output", in(x, b.weight("fc.weight", 0.3, 3, 8)), i("transB", 1));
+                    return b.output("output", 3);
+                }),
+                new Case("GroupNormalization at opset 21: scale and bias per channel, two groups of a map", b -> {
+                    b.opset = 21;
+                    b.input("input", 2, 5, 5);
+                    String x = b.node("Conv", in("input", b.weight("c.weight", 0.5, 8, 2, 3, 3), b.weight("c.bias", 0.5, 8)));
+                    x = b.node("GroupNormalization", in(x, b.weight("gn.weight", 1.0, 8), b.weight("gn.bias", 0.5, 8)), i("num_groups", 2));
+                    x = b.node("Flatten", in(b.node("GlobalAveragePool", in(x))));
+                    b.node("Gemm", "output", in(x, b.weight("fc.weight", 0.3, 3, 8)), i("transB", 1));
+                    return b.output("output", 3);
                 }));
+    }
+
+    /**
+     * {@code GroupNorm(groups, c)} of {@code x} as PyTorch writes it: Reshape to {@code [0, groups, -1]},
+     * InstanceNormalization with scale 1 and shift 0 (Constant nodes), Reshape to {@code Shape(x)},
+     * and with {@code affine} a Mul by γ and an Add of β of extents {@code dims} (initializers named
+     * {@code onnx::Mul_…}, as PyTorch's constant folding names them).
+     */
+    static String groupNormPattern(OnnxBuild b, String x, int groups, int c, boolean affine, long[] dims) {
+        String v = b.node("Reshape", in(x, b.ints("gn" + x + ".shape", new long[] {0, groups, -1}, 3)));
+        float[] ones = new float[groups];
+        Arrays.fill(ones, 1f);
+        String n = b.node("InstanceNormalization", in(v, b.constant("gn" + x + ".ones", ones, groups),
+                b.constant("gn" + x + ".zeros", new float[groups], groups)), f("epsilon", 1e-5f));
+        String y = b.node("Reshape", in(n, b.node("Shape", in(x))));
+        if (!affine) {
+            return y;
+        }
+        y = b.node("Mul", in(y, b.weight("onnx::Mul_" + x, 1.0, dims)));
+        return b.node("Add", in(y, b.weight("onnx::Add_" + x, 0.5, dims)));
     }
 
     /** The nine nodes of PyTorch's tanh approximation read as one node, as opset 20's Gelu does. */
@@ -595,6 +650,27 @@ class OnnxOpsTest {
                 assertEquals(start.startsWith("Mish") ? 1L : null, kinds.get(io.prune4j.backend.ActivationKind.TANH), start + ": " + kinds);
             }
         }
+    }
+
+    /**
+     * PyTorch's GroupNorm nodes read as one GroupNorm each (the Mul and Add of its γ and β taken in),
+     * InstanceNormalization of a map as a GroupNorm with a group per channel, GroupNormalization as
+     * one with its group count; nothing of the patterns is left as another node.
+     */
+    @Test
+    void groupNormsReadAsOneNodeEach() {
+        Map<String, List<Integer>> expected = Map.of("GroupNorm as PyTorch", List.of(3, 6, 2, 2), "GroupNormalization at opset 18",
+                List.of(4), "GroupNormalization at opset 21", List.of(2));
+        expected.forEach((start, groups) -> {
+            OnnxBuild b = cases().filter(c -> c.name().startsWith(start)).findFirst().orElseThrow().build().apply(new OnnxBuild(1));
+            try (OnnxModel m = OnnxReader.read(b.bytes(), "groupnorm", CPU, null)) {
+                List<Layer> layers = m.graph().layers();
+                assertEquals(groups, layers.stream().filter(l -> l instanceof io.prune4j.nn.GroupNorm).map(l -> ((io.prune4j.nn.GroupNorm) l)
+                        .groups()).toList(), start + ": " + layers);
+                assertTrue(layers.stream().noneMatch(l -> l instanceof io.prune4j.nn.ChannelAffine || l instanceof io.prune4j.nn.LayerScale),
+                        start + ": " + layers);
+            }
+        });
     }
 
     /** A view of a parameter (Unsqueeze of gamma, as an export without constant folding writes it) is still a parameter: the Mul by it trains. */

@@ -65,11 +65,20 @@ class OnnxRoundTripTest {
         x = g.add(new io.prune4j.nn.Clamp("clamp", CPU, -0.5f, 2.5f), x);
         x = g.mul("se", g.hardSigmoid("se.gate", g.conv("se.fc", g.globalAvgPool("se.pool", x), 12, 1, 1, 0, 1, true)), x);
         x = g.mul("silu", x, g.sigmoid("silu.gate", x));
+        x = g.add(gn("gn", 12, 3, rng), x);
+        x = g.add(gn("instancenorm", 12, 12, rng), x);
         x = g.flatten("flatten", g.globalAvgPool("gap", x));
         x = g.add(Dense.create(CPU, "fc1", 12, 16, true, true, rng), x);
         x = g.add(bn("fc1.bn", 16, rng), x);
+        x = g.add(gn("fc1.gn", 16, 4, rng), x);
         g.add(Dense.create(CPU, "fc2", 16, 5, false, false, rng), x);
         return g.build();
+    }
+
+    /** A GroupNorm with scales of either sign and shifts, and PyTorch's eps. */
+    static io.prune4j.nn.GroupNorm gn(String name, int c, int groups, SplittableRandom rng) {
+        return new io.prune4j.nn.GroupNorm(name, CPU.fromArray(Check.uniform(rng, c, 1.5), c), CPU.fromArray(Check.uniform(rng, c, 0.5), c),
+                groups, io.prune4j.nn.GroupNorm.DEFAULT_EPS);
     }
 
     static BatchNorm bn(String name, int c, SplittableRandom rng) {

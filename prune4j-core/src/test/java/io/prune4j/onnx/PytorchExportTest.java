@@ -48,7 +48,7 @@ class PytorchExportTest {
     static Stream<String> fixtures() {
         return Stream.of("residual_block", "inverted_residual", "concat_branches", "ops_mix", "folded_bn", "shared_init", "view_softmax",
                         "fire_mean", "se_silu", "shuffle_split", "normalized_input", "prelu_mix", "se_view",
-                        "inception_mini", "activations_mix", "resnet_d_shortcut", "pool_idioms")
+                        "inception_mini", "activations_mix", "resnet_d_shortcut", "pool_idioms", "group_norms")
                 .flatMap(n -> Stream.of(n + ".op13.onnx", n + ".op17.onnx"))
                 .collect(java.util.stream.Collectors.collectingAndThen(java.util.stream.Collectors.toList(), l -> {
                     l.add("fmnist_small.op17.onnx");
@@ -160,6 +160,34 @@ class PytorchExportTest {
             java.util.List<String> sizes = groups.prunable().stream().map(gr -> gr.units() + "").sorted().toList();
             // stage 1 (8 channels) and stage 2 (16), each block's hidden 32 and 64
             assertEquals(java.util.List.of("16", "32", "64", "8"), sizes, groups.toString());
+        }
+    }
+
+    /**
+     * PyTorch's GroupNorm (six nodes) and InstanceNorm2d read as one {@link io.prune4j.nn.GroupNorm}
+     * each, named after their modules, and group as their statistics allow: the residual stream's
+     * channels in the stem's pairs (GroupNorm(4, 8), with the block's instance norm GroupNorm(8, 8) on
+     * the same stream), the block's hidden channels in GroupNorm(2, 8)'s two halves, the instance norms'
+     * channels one by one.
+     */
+    @ParameterizedTest(name = "opset {0}")
+    @org.junit.jupiter.params.provider.ValueSource(ints = {13, 17})
+    void groupNormsReadAsOneNodeEachAndPruneWholeGroups(int opset) throws IOException {
+        String file = "group_norms.op" + opset + ".onnx";
+        try (OnnxModel m = OnnxReader.read(resource(file), file, CPU, null)) {
+            Graph net = m.graph();
+            java.util.Map<String, Integer> groupsOf = new java.util.TreeMap<>();
+            for (Graph.Node n : net.nodes()) {
+                if (n.layer() instanceof io.prune4j.nn.GroupNorm gn) {
+                    groupsOf.put(n.name(), gn.groups());
+                }
+            }
+            assertEquals(java.util.Map.of("stem.1", 4, "gn1", 2, "gn2", 8, "head.1", 12, "head.4", 12), groupsOf, net.describe());
+            assertTrue(net.nodes().stream().noneMatch(n -> n.layer() instanceof io.prune4j.nn.ChannelAffine
+                    || n.layer() instanceof io.prune4j.nn.LayerScale), net.describe());
+            io.prune4j.prune.ChannelGroups groups = io.prune4j.prune.ChannelGroups.of(net);
+            java.util.List<Integer> sizes = groups.prunable().stream().map(io.prune4j.prune.ChannelGroups.Group::units).sorted().toList();
+            assertEquals(java.util.List.of(2, 4, 12, 12, 16), sizes, groups.toString());
         }
     }
 

@@ -387,6 +387,30 @@ class ChannelGroupsTest {
                 ChannelGroups.of(net));
     }
 
+    /**
+     * A GroupNorm of 3 groups over 6 channels normalises each pair together: a unit is one pair, so
+     * the stem's group has 3 units; an instance norm (a group per channel) after the next convolution
+     * leaves its 4 channels a unit each; a GroupNorm of one group ties all its channels into one unit.
+     */
+    @Test
+    void groupNormUnitsAreWholeGroups() {
+        GraphBuilder g = Graph.builder(cpu, 6, 1, 5, 5);
+        String y = g.relu("r0", g.groupNorm("gn", g.conv("c0", Graph.INPUT, 6, 3, 1, 1), 3, 1e-5f));
+        y = g.groupNorm("in", g.conv("c1", y, 4, 3, 1, 1), 4, 1e-5f);
+        y = g.groupNorm("ln", g.conv("c2", y, 2, 1, 1, 0), 1, 1e-5f);
+        g.dense("fc", g.flatten("flatten", g.globalAvgPool("gap", y)), 2);
+        Graph net = g.build();
+        int[] pairs = blocks(3, 2);
+        assertGroups(List.of(
+                kept("input", 1, INPUT_REASON, inputMember("c0", 1)),
+                group("c0", 3, members(List.of(m("c0", OUT, pairs)), through("gn", pairs), through("r0", pairs), List.of(m("c1", 0, pairs)))),
+                group("c1", 4, members(List.of(m("c1", OUT, all(4))), through("in", all(4)), List.of(m("c2", 0, all(4))))),
+                group("c2", 1, members(List.of(m("c2", OUT, blocks(1, 2))), through("ln", blocks(1, 2)), through("gap", blocks(1, 2)),
+                        through("flatten", blocks(1, 2)), List.of(m("fc", 0, blocks(1, 2))))),
+                kept("fc", 2, OUTPUT_REASON, List.of(m("fc", OUT, all(2))))),
+                ChannelGroups.of(net));
+    }
+
     // ---- flatten → dense --------------------------------------------------------------------
 
     /**

@@ -7,6 +7,7 @@ import io.prune4j.nn.ChannelAffine;
 import io.prune4j.nn.Dense;
 import io.prune4j.nn.Graph;
 import io.prune4j.nn.GraphBuilder;
+import io.prune4j.nn.GroupNorm;
 import io.prune4j.nn.Layer;
 import io.prune4j.nn.MaxPool2d;
 import io.prune4j.nn.PRelu;
@@ -24,7 +25,7 @@ import java.util.SplittableRandom;
  * or three branches (convolutions, the identity, a max pool), depthwise-separable and inverted
  * residual blocks (with a squeeze-and-excitation gate, as in MobileNetV3 and EfficientNet, or
  * without), grouped convolutions, ShuffleNet's units (a channel split into slices, a branch, a concat
- * and a channel shuffle); with or without BatchNorm, ReLU, ReLU6, LeakyReLU, tanh,
+ * and a channel shuffle); with or without BatchNorm or GroupNorm, ReLU, ReLU6, LeakyReLU, tanh,
  * HardSwish, ELU, PReLU, SiLU or hardswish as a product {@code x ⊙ HardSigmoid(x)}, a fixed per-channel affine
  * map (with or without a shift) (or no activation), a
  * squeeze-and-excitation gate after a block now and then, a residual branch that ends in a sigmoid
@@ -33,7 +34,7 @@ import java.util.SplittableRandom;
  * BatchNorm1d in between. Channel counts stay between 1 and 9 (18 inside an inverted residual block),
  * so every group is small.
  *
- * <p>{@link #randomize} makes biases, BatchNorm scales, shifts and running statistics non-trivial, so
+ * <p>{@link #randomize} makes biases, BatchNorm and GroupNorm scales and shifts and running statistics non-trivial, so
  * that a wrongly kept or dropped entry of any of them changes the output.
  */
 final class RandomGraphs {
@@ -100,10 +101,25 @@ final class RandomGraphs {
         return 2 + rng.nextInt(8);
     }
 
-    /** Optional BatchNorm (with probability {@code pBn}), then ReLU, ReLU6, another activation or nothing. */
+    /**
+     * Optional normalisation (with probability {@code pBn}: a BatchNorm three times in four, else a
+     * GroupNorm over a random divisor of the channels as its group count, 1 and the channel count
+     * included), then ReLU, ReLU6, another activation or nothing.
+     */
     private String normAct(String p, String x, double pBn) {
         if (rng.nextDouble() < pBn) {
-            x = g.batchNorm(p + "bn", x);
+            if (rng.nextInt(4) == 0) {
+                int c = g.channels(x);
+                List<Integer> divisors = new ArrayList<>();
+                for (int d = 1; d <= c; d++) {
+                    if (c % d == 0) {
+                        divisors.add(d);
+                    }
+                }
+                x = g.groupNorm(p + "gn", x, divisors.get(rng.nextInt(divisors.size())), 1e-5f);
+            } else {
+                x = g.batchNorm(p + "bn", x);
+            }
         }
         return act(p, x);
     }
@@ -336,6 +352,9 @@ final class RandomGraphs {
         for (Layer l : net.layers()) {
             if (l instanceof WeightLayer w && w.bias() != null) {
                 b.upload(w.bias().value(), Check.uniform(r, w.bias().size(), 0.5));
+            } else if (l instanceof GroupNorm gn) {
+                b.upload(gn.gamma().value(), Check.uniform(r, gn.channels(), 1.5));
+                b.upload(gn.beta().value(), Check.uniform(r, gn.channels(), 0.5));
             } else if (l instanceof BatchNorm bn) {
                 int c = bn.channels();
                 float[] gamma = new float[c];

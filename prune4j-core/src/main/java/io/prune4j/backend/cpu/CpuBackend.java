@@ -1021,6 +1021,23 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void groupNorm(Tensor y, Tensor saveMean, Tensor saveInvStd, Tensor x, Tensor gamma, Tensor beta, int groups, float eps) {
+        String op = "groupNorm";
+        int spatial = ArgChecks.groupNorm(y, saveMean, saveInvStd, x, gamma, beta, groups, eps);
+        norm.groupForward(f(y, op), saveMean == null ? null : f(saveMean, op), saveInvStd == null ? null : f(saveInvStd, op), f(x, op),
+                f(gamma, op), f(beta, op), x.dim(0), x.dim(1), spatial, groups, eps);
+    }
+
+    @Override
+    public void groupNormBackward(Tensor dx, Tensor dGamma, Tensor dBeta, Tensor dy, Tensor x, Tensor gamma, Tensor saveMean,
+                                  Tensor saveInvStd, int groups) {
+        String op = "groupNormBackward";
+        int spatial = ArgChecks.groupNormBackward(dx, dGamma, dBeta, dy, x, gamma, saveMean, saveInvStd, groups);
+        norm.groupBackward(dx == null ? null : f(dx, op), f(dGamma, op), f(dBeta, op), f(dy, op), f(x, op), f(gamma, op), f(saveMean, op),
+                f(saveInvStd, op), x.dim(0), x.dim(1), spatial, groups);
+    }
+
+    @Override
     public void clamp(Tensor y, Tensor x, float lo, float hi) {
         ArgChecks.clamp("clamp", y, x, lo, hi);
         float[] ys = f(y, "clamp");

@@ -358,6 +358,109 @@ final class CpuNorm {
         });
     }
 
+    /**
+     * Group normalisation ({@code Backend.groupNorm}): each example's block of {@code C / groups}
+     * channels, {@code M} contiguous values, is one unit of work; the units are split over the
+     * workers, and each sums its values in order in double (the mean, then the squared deviations
+     * from it), so the result does not depend on the thread count.
+     */
+    void groupForward(float[] y, float[] saveMean, float[] saveInvStd, float[] x, float[] gamma, float[] beta, int batch, int channels,
+                      int spatial, int groups, float eps) {
+        int per = channels / groups;
+        int m = per * spatial;
+        workers.parallel(batch * groups, 3L * batch * channels * spatial, (worker, from, to) -> {
+            for (int u = from; u < to; u++) {
+                int off = u * m;
+                double sum = 0;
+                for (int i = off; i < off + m; i++) {
+                    sum += x[i];
+                }
+                float mean = m == 0 ? 0f : (float) (sum / m);
+                double sq = 0;
+                for (int i = off; i < off + m; i++) {
+                    double d = (double) x[i] - mean;
+                    sq += d * d;
+                }
+                float inv = (float) (1 / Math.sqrt((m == 0 ? 0 : sq / m) + eps));
+                int c0 = (u % groups) * per;
+                for (int k = 0; k < per; k++) {
+                    float g = gamma[c0 + k];
+                    float bt = beta[c0 + k];
+                    int o = off + k * spatial;
+                    for (int p = 0; p < spatial; p++) {
+                        y[o + p] = (x[o + p] - mean) * inv * g + bt;
+                    }
+                }
+                if (saveMean != null) {
+                    saveMean[u] = mean;
+                    saveInvStd[u] = inv;
+                }
+            }
+        });
+    }
+
+    /**
+     * The gradient of {@link #groupForward}: {@code dx} per example and group (split over the workers
+     * as the forward pass), then {@code dGamma} and {@code dBeta} per channel (the channels split over
+     * the workers, each summing its rows in example order, in double).
+     */
+    void groupBackward(float[] dx, float[] dGamma, float[] dBeta, float[] dy, float[] x, float[] gamma, float[] saveMean,
+                       float[] saveInvStd, int batch, int channels, int spatial, int groups) {
+        int per = channels / groups;
+        int m = per * spatial;
+        if (dx != null) {
+            workers.parallel(batch * groups, 2L * batch * channels * spatial, (worker, from, to) -> {
+                for (int u = from; u < to; u++) {
+                    int off = u * m;
+                    int c0 = (u % groups) * per;
+                    float mean = saveMean[u];
+                    float inv = saveInvStd[u];
+                    double sg = 0;
+                    double sgx = 0;
+                    for (int k = 0; k < per; k++) {
+                        float gc = gamma[c0 + k];
+                        int o = off + k * spatial;
+                        for (int p = 0; p < spatial; p++) {
+                            float g = dy[o + p] * gc;
+                            float xh = (x[o + p] - mean) * inv;
+                            sg += g;
+                            sgx += (double) g * xh;
+                        }
+                    }
+                    float meanG = m == 0 ? 0f : (float) (sg / m);
+                    float meanGx = m == 0 ? 0f : (float) (sgx / m);
+                    for (int k = 0; k < per; k++) {
+                        float gc = gamma[c0 + k];
+                        int o = off + k * spatial;
+                        for (int p = 0; p < spatial; p++) {
+                            float xh = (x[o + p] - mean) * inv;
+                            dx[o + p] = inv * (dy[o + p] * gc - meanG - xh * meanGx);
+                        }
+                    }
+                }
+            });
+        }
+        workers.parallel(channels, 2L * batch * channels * spatial, (worker, from, to) -> {
+            for (int c = from; c < to; c++) {
+                double sg = 0;
+                double sb = 0;
+                for (int b = 0; b < batch; b++) {
+                    int off = (b * channels + c) * spatial;
+                    int u = b * groups + c / per;
+                    float mean = saveMean[u];
+                    float inv = saveInvStd[u];
+                    for (int p = 0; p < spatial; p++) {
+                        float d = dy[off + p];
+                        sb += d;
+                        sg += (double) d * ((x[off + p] - mean) * inv);
+                    }
+                }
+                dGamma[c] = (float) sg;
+                dBeta[c] = (float) sb;
+            }
+        });
+    }
+
     /** The channels a 0/1 mask keeps ({@code channels} when it is null). */
     private static int keptCount(float[] mask, int channels) {
         if (mask == null) {
