@@ -400,6 +400,19 @@ P4J_API int p4j_layer_norm_forward(float* y, float* save_mean, float* save_inv_s
 P4J_API int p4j_layer_norm_backward(float* dx, float* d_gamma, float* d_beta, const float* dy, const float* x,
                                     const float* gamma, const float* mask, const float* save_mean,
                                     const float* save_inv_std, int batch, int channels, int spatial, void* stream);
+/* Group normalisation of x [batch, channels, spatial] in `groups` consecutive blocks of channels (groups
+ * divides channels): per (example, group) unit of M = channels / groups * spatial contiguous values,
+ * mean and inv_std = 1 / sqrt(var + eps) (double sums, two passes, a fixed-order tree per unit), and
+ * y = (x - mean) inv_std gamma[c] + beta[c]. save_mean and save_inv_std [batch, groups] both NULL or both
+ * set; y must not be x. Deterministic. */
+P4J_API int p4j_group_norm_forward(float* y, float* save_mean, float* save_inv_std, const float* x, const float* gamma,
+                                   const float* beta, int batch, int channels, int spatial, int groups, float eps, void* stream);
+/* Gradients of p4j_group_norm_forward: with xhat = (x - save_mean) save_inv_std and g = dy gamma over each
+ * unit, dx = inv_std (g - mean(g) - xhat mean(g xhat)) (dx NULL: not written); d_gamma = sum dy xhat,
+ * d_beta = sum dy per channel, a fixed-order tree per channel. All overwritten; deterministic. */
+P4J_API int p4j_group_norm_backward(float* dx, float* d_gamma, float* d_beta, const float* dy, const float* x,
+                                    const float* gamma, const float* save_mean, const float* save_inv_std, int batch,
+                                    int channels, int spatial, int groups, void* stream);
 /* dx[planes, in_plane] = 0, then dx[p, argmax[p, o]] += dy[p, o]: the gradient of p4j_max_pool2d.
  * Exact (the CPU's result) when no two outputs of a plane share an input position, i.e. stride >=
  * window; overlapping windows add with float atomics. An argmax outside [0, in_plane) is skipped. */

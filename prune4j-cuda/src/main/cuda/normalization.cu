@@ -543,3 +543,156 @@ extern "C" int p4j_layer_norm_backward(float* dx, float* d_gamma, float* d_beta,
     P4J_CHECK_LAUNCH();
     return (int)cudaSuccess;
 }
+
+// ---- group normalisation ------------------------------------------------------------------------
+//
+// The contract of Backend.groupNorm / groupNormBackward: x [batch, channels, spatial] in `groups`
+// consecutive blocks of channels; the statistics of each (example, group) unit over its
+// M = (channels / groups) * spatial values, which are contiguous. One block of threads per unit
+// (grid-stride over the units): a double sum per thread, then the block's fixed-order warp-shuffle
+// tree (p4j::block_sum), so the statistics are deterministic and within a rounding of the CPU's
+// sequential double sums; two passes (mean, then squared deviations) as on the CPU, then the element
+// pass with the CPU's float operations without contraction. dGamma and dBeta are one block per
+// channel over its (example, position) values, as for the layer norm.
+namespace {
+
+constexpr int kGroupThreads = 256;
+
+// The sum of v over the block, in every thread (block_sum leaves it in thread 0).
+__device__ __forceinline__ double group_total(double v, double* shared, double* result) {
+    const double t = p4j::block_sum(v, shared);
+    if (threadIdx.x == 0) *result = t;
+    __syncthreads();
+    const double r = *result;
+    __syncthreads();
+    return r;
+}
+
+__global__ void __launch_bounds__(kGroupThreads)
+group_norm_forward_kernel(float* __restrict__ y, float* __restrict__ save_mean, float* __restrict__ save_inv_std,
+                          const float* __restrict__ x, const float* __restrict__ gamma, const float* __restrict__ beta,
+                          int64_t units, int groups, int per, int spatial, float eps) {
+    __shared__ double shared[32];
+    __shared__ double result;
+    const int64_t m = (int64_t)per * spatial;
+    for (int64_t u = blockIdx.x; u < units; u += gridDim.x) {
+        const float* xu = x + u * m;
+        double s = 0.0;
+        for (int64_t i = threadIdx.x; i < m; i += kGroupThreads) s += (double)xu[i];
+        const float mean = (float)(group_total(s, shared, &result) / (double)m);
+        double q = 0.0;
+        for (int64_t i = threadIdx.x; i < m; i += kGroupThreads) {
+            const double d = (double)xu[i] - (double)mean;
+            q += d * d;
+        }
+        const float inv = (float)(1.0 / sqrt(group_total(q, shared, &result) / (double)m + (double)eps));
+        const int c0 = (int)(u % groups) * per;
+        float* yu = y + u * m;
+        for (int64_t i = threadIdx.x; i < m; i += kGroupThreads) {
+            const int c = c0 + (int)(i / spatial);
+            yu[i] = __fadd_rn(__fmul_rn(__fmul_rn(__fsub_rn(xu[i], mean), inv), gamma[c]), beta[c]);
+        }
+        if (threadIdx.x == 0 && save_mean != nullptr) {
+            save_mean[u] = mean;
+            save_inv_std[u] = inv;
+        }
+    }
+}
+
+__global__ void __launch_bounds__(kGroupThreads)
+group_norm_dx_kernel(float* __restrict__ dx, const float* __restrict__ dy, const float* __restrict__ x,
+                     const float* __restrict__ gamma, const float* __restrict__ save_mean, const float* __restrict__ save_inv_std,
+                     int64_t units, int groups, int per, int spatial) {
+    __shared__ double shared[32];
+    __shared__ double result;
+    const int64_t m = (int64_t)per * spatial;
+    for (int64_t u = blockIdx.x; u < units; u += gridDim.x) {
+        const int64_t off = u * m;
+        const int c0 = (int)(u % groups) * per;
+        const float mean = save_mean[u];
+        const float inv = save_inv_std[u];
+        double sg = 0.0, sgx = 0.0;
+        for (int64_t i = threadIdx.x; i < m; i += kGroupThreads) {
+            const float g = __fmul_rn(dy[off + i], gamma[c0 + (int)(i / spatial)]);
+            const float xh = __fmul_rn(__fsub_rn(x[off + i], mean), inv);
+            sg += (double)g;
+            sgx += (double)g * (double)xh;
+        }
+        const float mg = (float)(group_total(sg, shared, &result) / (double)m);
+        const float mgx = (float)(group_total(sgx, shared, &result) / (double)m);
+        for (int64_t i = threadIdx.x; i < m; i += kGroupThreads) {
+            const float xh = __fmul_rn(__fsub_rn(x[off + i], mean), inv);
+            const float g = __fmul_rn(dy[off + i], gamma[c0 + (int)(i / spatial)]);
+            dx[off + i] = __fmul_rn(inv, __fsub_rn(__fsub_rn(g, mg), __fmul_rn(xh, mgx)));
+        }
+    }
+}
+
+__global__ void __launch_bounds__(kGroupThreads)
+group_norm_params_kernel(float* __restrict__ d_gamma, float* __restrict__ d_beta, const float* __restrict__ dy,
+                         const float* __restrict__ x, const float* __restrict__ save_mean, const float* __restrict__ save_inv_std,
+                         int batch, int channels, int groups, int spatial) {
+    __shared__ double shared[32];
+    const int c = blockIdx.x;
+    const int per = channels / groups;
+    const int64_t cols = (int64_t)batch * spatial;
+    double sg = 0.0, sb = 0.0;
+    for (int64_t col = threadIdx.x; col < cols; col += kGroupThreads) {
+        const int64_t b = col / spatial;
+        const int64_t p = col - b * spatial;
+        const int64_t i = (b * channels + c) * (int64_t)spatial + p;
+        const int64_t u = b * groups + c / per;
+        const float d = dy[i];
+        sb += (double)d;
+        sg += (double)d * (double)__fmul_rn(__fsub_rn(x[i], save_mean[u]), save_inv_std[u]);
+    }
+    const double tg = p4j::block_sum(sg, shared);
+    const double tb = p4j::block_sum(sb, shared);
+    if (threadIdx.x == 0) {
+        d_gamma[c] = (float)tg;
+        d_beta[c] = (float)tb;
+    }
+}
+
+int group_grid(int64_t units) { return (int)(units < 65535 * 8 ? units : 65535 * 8); }
+
+}  // namespace
+
+extern "C" int p4j_group_norm_forward(float* y, float* save_mean, float* save_inv_std, const float* x, const float* gamma,
+                                      const float* beta, int batch, int channels, int spatial, int groups, float eps, void* stream) {
+    if (!sizes_ok(batch, channels, spatial) || groups < 1 || channels % groups != 0 || !(eps > 0.f) || isinf(eps)
+        || (save_mean == nullptr) != (save_inv_std == nullptr)) {
+        return (int)cudaErrorInvalidValue;
+    }
+    const int64_t units = (int64_t)batch * groups;
+    if (units == 0 || spatial == 0) return (int)cudaSuccess;
+    if (y == nullptr || x == nullptr || gamma == nullptr || beta == nullptr || y == x) return (int)cudaErrorInvalidValue;
+    cudaStream_t s = p4j::as_stream(stream);
+    group_norm_forward_kernel<<<group_grid(units), kGroupThreads, 0, s>>>(y, save_mean, save_inv_std, x, gamma, beta, units, groups,
+                                                                         channels / groups, spatial, eps);
+    P4J_CHECK_LAUNCH();
+    return (int)cudaSuccess;
+}
+
+extern "C" int p4j_group_norm_backward(float* dx, float* d_gamma, float* d_beta, const float* dy, const float* x,
+                                       const float* gamma, const float* save_mean, const float* save_inv_std, int batch,
+                                       int channels, int spatial, int groups, void* stream) {
+    if (!sizes_ok(batch, channels, spatial) || groups < 1 || channels % groups != 0) return (int)cudaErrorInvalidValue;
+    if (channels == 0) return (int)cudaSuccess;
+    if (d_gamma == nullptr || d_beta == nullptr) return (int)cudaErrorInvalidValue;
+    const int64_t units = (int64_t)batch * groups;
+    const bool any = units > 0 && spatial > 0;
+    if (any && (dy == nullptr || x == nullptr || gamma == nullptr || save_mean == nullptr || save_inv_std == nullptr)) {
+        return (int)cudaErrorInvalidValue;
+    }
+    cudaStream_t s = p4j::as_stream(stream);
+    if (dx != nullptr && any) {
+        group_norm_dx_kernel<<<group_grid(units), kGroupThreads, 0, s>>>(dx, dy, x, gamma, save_mean, save_inv_std, units, groups,
+                                                                        channels / groups, spatial);
+        P4J_CHECK_LAUNCH();
+    }
+    group_norm_params_kernel<<<channels, kGroupThreads, 0, s>>>(d_gamma, d_beta, dy, x, save_mean, save_inv_std, batch, channels, groups,
+                                                              spatial);
+    P4J_CHECK_LAUNCH();
+    return (int)cudaSuccess;
+}

@@ -1070,6 +1070,25 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
+    public void groupNorm(Tensor y, Tensor saveMean, Tensor saveInvStd, Tensor x, Tensor gamma, Tensor beta, int groups, float eps) {
+        String op = "groupNorm";
+        int spatial = ArgChecks.groupNorm(y, saveMean, saveInvStd, x, gamma, beta, groups, eps);
+        check(CudaKernels.p4j_group_norm_forward(f(y, op).address(), saveMean == null ? 0L : f(saveMean, op).address(),
+                saveInvStd == null ? 0L : f(saveInvStd, op).address(), f(x, op).address(), f(gamma, op).address(), f(beta, op).address(),
+                x.dim(0), x.dim(1), spatial, groups, eps, stream), op);
+    }
+
+    @Override
+    public void groupNormBackward(Tensor dx, Tensor dGamma, Tensor dBeta, Tensor dy, Tensor x, Tensor gamma, Tensor saveMean,
+                                  Tensor saveInvStd, int groups) {
+        String op = "groupNormBackward";
+        int spatial = ArgChecks.groupNormBackward(dx, dGamma, dBeta, dy, x, gamma, saveMean, saveInvStd, groups);
+        check(CudaKernels.p4j_group_norm_backward(dx == null ? 0L : f(dx, op).address(), f(dGamma, op).address(), f(dBeta, op).address(),
+                f(dy, op).address(), f(x, op).address(), f(gamma, op).address(), f(saveMean, op).address(), f(saveInvStd, op).address(),
+                x.dim(0), x.dim(1), spatial, groups, stream), op);
+    }
+
+    @Override
     public void clamp(Tensor y, Tensor x, float lo, float hi) {
         ArgChecks.clamp("clamp", y, x, lo, hi);
         check(CudaKernels.p4j_clamp(f(y, "clamp").address(), f(x, "clamp").address(), x.size(), lo, hi, stream), "clamp");

@@ -1499,4 +1499,51 @@ public final class CudaKernels {
                                                      @Cast("const float*") long mask, @Cast("const float*") long saveMean,
                                                      @Cast("const float*") long saveInvStd, int batch, int channels, int spatial,
                                                      @Cast("void*") long stream);
+
+    /**
+     * Group normalisation of {@code x [batch, channels, spatial]} in {@code groups} consecutive
+     * blocks of channels, per example and block over its values. {@code y} must not be {@code x}.
+     *
+     * @param y the output {@code [batch, channels, spatial]}
+     * @param saveMean the means {@code [batch, groups]}, or 0 (then {@code saveInvStd} too)
+     * @param saveInvStd the inverse deviations {@code [batch, groups]}, or 0
+     * @param x the input
+     * @param gamma the scales {@code [channels]}
+     * @param beta the shifts {@code [channels]}
+     * @param batch examples
+     * @param channels channels
+     * @param spatial positions per channel ({@code H·W}, or 1)
+     * @param groups blocks of channels, dividing {@code channels}
+     * @param eps the term added to the variance, finite and above 0
+     * @param stream the stream; 0 = the default stream
+     * @return the {@code cudaError_t} code, 0 on success
+     */
+    public static native int p4j_group_norm_forward(@Cast("float*") long y, @Cast("float*") long saveMean,
+                                                    @Cast("float*") long saveInvStd, @Cast("const float*") long x,
+                                                    @Cast("const float*") long gamma, @Cast("const float*") long beta, int batch,
+                                                    int channels, int spatial, int groups, float eps, @Cast("void*") long stream);
+
+    /**
+     * Gradients of {@link #p4j_group_norm_forward}; {@code dx} 0 = not wanted. All outputs are overwritten.
+     *
+     * @param dx the input gradient, or 0
+     * @param dGamma the scales' gradient {@code [channels]}
+     * @param dBeta the shifts' gradient {@code [channels]}
+     * @param dy the output gradient
+     * @param x the forward pass's input
+     * @param gamma the scales
+     * @param saveMean the forward pass's means {@code [batch, groups]}
+     * @param saveInvStd the forward pass's inverse deviations {@code [batch, groups]}
+     * @param batch examples
+     * @param channels channels
+     * @param spatial positions per channel
+     * @param groups the forward pass's blocks of channels
+     * @param stream the stream; 0 = the default stream
+     * @return the {@code cudaError_t} code, 0 on success
+     */
+    public static native int p4j_group_norm_backward(@Cast("float*") long dx, @Cast("float*") long dGamma,
+                                                     @Cast("float*") long dBeta, @Cast("const float*") long dy,
+                                                     @Cast("const float*") long x, @Cast("const float*") long gamma,
+                                                     @Cast("const float*") long saveMean, @Cast("const float*") long saveInvStd,
+                                                     int batch, int channels, int spatial, int groups, @Cast("void*") long stream);
 }

@@ -50,7 +50,8 @@ class GraphLayersCudaTest {
 
     /**
      * A ShuffleNet unit with the affine map in front and PReLUs inside, then a ConvNeXt-like residual
-     * (depthwise, LayerNorm over the channels, 1×1, a learnt layer scale), on {@code [3, 7, 5]} inputs.
+     * (depthwise, LayerNorm over the channels, 1×1, a learnt layer scale), a GroupNorm of 3 groups and
+     * an instance norm after it, on {@code [3, 7, 5]} inputs.
      */
     private static Graph net(Backend b) {
         GraphBuilder g = Graph.builder(b, 11, 3, 7, 5);
@@ -62,6 +63,7 @@ class GraphLayersCudaTest {
         x = g.shuffle("sh", g.concat("cat", a, y), 3);
         String pw = g.conv("pw", g.layerNorm("ln", g.depthwise("dw", x, 3, 1, 1), 1e-6f), 6, 1, 1, 0, 1, true);
         x = g.add("res", g.add(new LayerScale("ls", b, new float[] {0.5f, -1f, 1.5f, 2f, 0.25f, -0.75f}, true), pw), x);
+        x = g.groupNorm("in", g.groupNorm("gn", x, 3, 1e-5f), 6, 1e-5f);
         String f = g.flatten("flatten", g.globalAvgPool("gap", x));
         f = g.add(new ChannelAffine("temp", b, new float[] {0.5f, 1f, 2f, -1f, 1.5f, 0.25f}, new float[6], false), f);
         g.dense("fc", f, 4);

@@ -400,6 +400,62 @@ abstract class GraphOpsParity {
         near("layerNormBackward dx=null dGamma" + l, dg2, sumTol, 1e-5);
     }
 
+    // ---- group normalisation ---------------------------------------------------------------------
+
+    /**
+     * Group normalisation ([batch, C] when {@code h = 0}) with one group, several, and one per channel
+     * (an instance norm), on data offset by {@code offset}, then the backward pass from the
+     * reference's saved statistics, with and without dx. The device sums each unit in double over a
+     * fixed tree, the CPU in order: the statistics within an ulp or two (1e-6 relative), y and dx as
+     * for the layer norm; dGamma and dBeta are a tree over {@code batch·H·W} doubles against the CPU's
+     * sequential double sum.
+     */
+    @ParameterizedTest(name = "groupNorm batch={0} C={1} groups={2} {3}x{4} offset={5}")
+    @CsvSource({
+        "2, 6, 3, 0, 0, 0", "3, 8, 1, 0, 0, 2", "1, 1, 1, 1, 1, 0", "2, 4, 4, 1, 1, 0", "3, 6, 2, 3, 5, 0", "4, 32, 8, 7, 7, 10",
+        "2, 12, 12, 8, 8, 0", "1, 64, 32, 14, 14, 3", "3, 5, 5, 40, 41, 100", "2, 9, 3, 33, 1, 0", "1, 2, 1, 64, 64, 0",
+    })
+    void groupNormalisation(int batch, int c, int groups, int h, int w, int offset) {
+        SplittableRandom rng = new SplittableRandom(4600L + 17L * c + batch + h + offset + groups);
+        int[] shape = h == 0 ? new int[] {batch, c} : new int[] {batch, c, h, w};
+        int spatial = h == 0 ? 1 : h * w;
+        int size = batch * c * spatial;
+        float[] xs = uniform(rng, size, 1);
+        for (int i = 0; i < size; i++) {
+            xs[i] += offset;
+        }
+        String l = " " + Arrays.toString(shape) + " groups " + groups + " offset " + offset;
+        Pair x = f(xs, shape);
+        Pair gamma = f(uniform(rng, c, 1), c);
+        Pair beta = f(uniform(rng, c, 1), c);
+        Pair y = junk(rng, shape);
+        Pair sm = junk(rng, batch, groups);
+        Pair si = junk(rng, batch, groups);
+        both(s -> s.b().groupNorm(s.t(y), s.t(sm), s.t(si), s.t(x), s.t(gamma), s.t(beta), groups, 1e-5f));
+        near("groupNorm saveMean" + l, sm, 1e-6 * (1 + offset), 1e-6);
+        near("groupNorm saveInvStd" + l, si, 1e-7, 1e-6);
+        near("groupNorm y" + l, y, 1e-5 * (1 + 0.2 * offset), 1e-5);
+        Pair y2 = junk(rng, shape);
+        both(s -> s.b().groupNorm(s.t(y2), null, null, s.t(x), s.t(gamma), s.t(beta), groups, 1e-5f));
+        near("groupNorm y without statistics" + l, y2, 1e-5 * (1 + 0.2 * offset), 1e-5);
+
+        Pair sm2 = f(r(sm), batch, groups);
+        Pair si2 = f(r(si), batch, groups);
+        Pair dy = f(uniform(rng, size, 1), shape);
+        Pair dx = junk(rng, shape);
+        Pair dg = junk(rng, c);
+        Pair dbt = junk(rng, c);
+        both(s -> s.b().groupNormBackward(s.t(dx), s.t(dg), s.t(dbt), s.t(dy), s.t(x), s.t(gamma), s.t(sm2), s.t(si2), groups));
+        double sumTol = 1e-6 * Math.sqrt((double) batch * spatial) * (1 + 0.2 * offset);
+        near("groupNormBackward dBeta" + l, dbt, sumTol, 1e-5);
+        near("groupNormBackward dGamma" + l, dg, sumTol, 1e-5);
+        near("groupNormBackward dx" + l, dx, 1e-5 * (1 + 0.2 * offset) * Math.max(1, maxAbs(r(dx))), 1e-4);
+        Pair dg2 = junk(rng, c);
+        Pair db2 = junk(rng, c);
+        both(s -> s.b().groupNormBackward(null, s.t(dg2), s.t(db2), s.t(dy), s.t(x), s.t(gamma), s.t(sm2), s.t(si2), groups));
+        near("groupNormBackward dx=null dGamma" + l, dg2, sumTol, 1e-5);
+    }
+
     // ---- batch normalisation ---------------------------------------------------------------------
 
     /**
