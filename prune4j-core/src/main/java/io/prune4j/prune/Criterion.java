@@ -29,7 +29,7 @@ public enum Criterion implements ScorerFactory {
     APOZ("apoz"),
     /** {@code Σ_j |w_j|·|g_j|·f_j / Σ_j |w_j|}: weight × gradient × input activation frequency. */
     COMPOSITE("composite"),
-    /** BatchNorm scale {@code |γ|} of a channel (Liu et al. 2017, network slimming). */
+    /** BatchNorm (or GroupNorm) scale {@code |γ|} of a channel (Liu et al. 2017, network slimming). */
     BN_SCALE("bn-scale"),
     /** Summed distance of a filter to the others of its layer (He et al. 2019, FPGM). */
     FPGM("fpgm"),
@@ -102,7 +102,7 @@ public enum Criterion implements ScorerFactory {
     @Override
     public boolean scores(Layer layer) {
         return switch (this) {
-            case BN_SCALE -> layer instanceof BatchNorm;
+            case BN_SCALE -> layer instanceof BatchNorm || layer instanceof io.prune4j.nn.GroupNorm;
             // the input frequencies are per input channel of the whole layer, which a grouped filter does not read
             case COMPOSITE -> layer instanceof WeightLayer && !(layer instanceof Conv2d c && c.groups() > 1);
             default -> layer instanceof WeightLayer;

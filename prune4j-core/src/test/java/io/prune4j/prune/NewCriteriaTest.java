@@ -155,6 +155,27 @@ class NewCriteriaTest {
         }
     }
 
+    /**
+     * bn-scale on a GroupNorm of 4 groups of 2 channels: a unit is a group, scored by its channels'
+     * |γ| together (2, 0.2, 6 and 0.7); at 50 % the groups of 2 and 6 stay, whole, and the GroupNorm
+     * keeps their γ with 2 groups.
+     */
+    @Test
+    void bnScaleOnAGroupNormKeepsTheGroupsOfLargestScale() {
+        GraphBuilder g = Graph.builder(cpu, 4, 1, 5, 5);
+        String y = g.relu("r0", g.groupNorm("gn", g.conv("c0", Graph.INPUT, 8, 3, 1, 1), 4, 1e-5f));
+        g.dense("fc", g.flatten("flatten", g.globalAvgPool("gap", y)), 2);
+        try (Graph net = g.build(); DeviceData data = toy(25, new int[] {1, 5, 5}, 2)) {
+            cpu.upload(((io.prune4j.nn.GroupNorm) net.layer("gn")).gamma().value(), new float[] {1, 1, 0.1f, -0.1f, 3, -3, 0.2f, 0.5f});
+            assertEquals(List.of("gn"), GroupScores.scoredNodes(net, ChannelGroups.of(net).prunable(), Criterion.BN_SCALE));
+            new Pruner(noFineTuning(Criterion.BN_SCALE).optBnRecalibration(false).build(), null).run(net, null, data, null);
+            io.prune4j.nn.GroupNorm gn = (io.prune4j.nn.GroupNorm) net.layer("gn");
+            Check.close("gn γ", new float[] {1, 1, 3, -3}, gn.gamma().value().toFloatArray(), 0, 0);
+            assertEquals(2, gn.groups());
+            assertEquals(4, ((Conv2d) net.layer("c0")).outChannels());
+        }
+    }
+
     // ---- fpgm -------------------------------------------------------------------------------
 
     /** A 1×1 convolution of 2 → 3 channels with filters {@code [1, 0], [0, 1], [1, 1]}. */
