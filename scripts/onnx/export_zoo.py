@@ -4,7 +4,8 @@
 For each model, OUTDIR/<name>.op<opset>.onnx for opsets 13 and 17, BatchNorm kept
 (TrainingMode.PRESERVE), a symbolic batch, input `input` [batch, 3, S, S] and output `output`; S is
 64 (96 for Inception v3, which needs 75 at least; 224 for AlexNet and VGG, whose classifiers expect
-7x7 or 6x6 maps). Weights are torchvision's initialisation after torch.manual_seed(0): nothing is
+7x7 or 6x6 maps). ResNet-18 is also built with GroupNorm(32, C) and with InstanceNorm2d(C) (no affine
+parameters) in place of its BatchNorms. Weights are torchvision's initialisation after torch.manual_seed(0): nothing is
 downloaded, and accuracy means nothing here;
 `scripts/onnx/zoo.sh` runs prune4j's import, a 50% magnitude prune and `--verify` on each file.
 
@@ -33,6 +34,8 @@ ZOO = {
     "squeezenet1_1": (M.squeezenet1_1, 64), "shufflenet_v2_x0_5": (M.shufflenet_v2_x0_5, 64),
     "googlenet": (lambda **k: M.googlenet(aux_logits=False, init_weights=True, **k), 64),
     "inception_v3": (lambda **k: M.inception_v3(aux_logits=False, init_weights=True, **k), 96),
+    "resnet18_groupnorm": (lambda **k: M.resnet18(norm_layer=lambda c: torch.nn.GroupNorm(32, c), **k), 64),
+    "resnet18_instancenorm": (lambda **k: M.resnet18(norm_layer=torch.nn.InstanceNorm2d, **k), 64),
     "alexnet": (M.alexnet, 224), "vgg11_bn": (M.vgg11_bn, 224), "convnext_tiny": (M.convnext_tiny, 64),
 }
 

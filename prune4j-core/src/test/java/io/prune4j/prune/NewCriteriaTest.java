@@ -176,6 +176,34 @@ class NewCriteriaTest {
         }
     }
 
+    /**
+     * Every data-driven criterion and magnitude through the Pruner on a network of GroupNorms (4 groups
+     * of 2, then an instance norm): whole groups go, the GroupNorms keep as many groups as their
+     * channels allow, and the pruned network's output on the data is finite.
+     */
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.EnumSource(value = Criterion.class, names = {"TAYLOR", "MAGNITUDE", "OBD", "APOZ", "FPGM"})
+    void groupNormNetworksPruneWholeGroupsWithEachCriterion(Criterion criterion) {
+        GraphBuilder g = Graph.builder(cpu, 5, 1, 5, 5);
+        String y = g.relu("r0", g.groupNorm("gn", g.conv("c0", Graph.INPUT, 8, 3, 1, 1), 4, 1e-5f));
+        y = g.relu("r1", g.groupNorm("in", g.conv("c1", y, 6, 3, 1, 1), 6, 1e-5f));
+        g.dense("fc", g.flatten("flatten", g.globalAvgPool("gap", y)), 2);
+        try (Graph net = g.build(); DeviceData data = toy(25, new int[] {1, 5, 5}, 2)) {
+            new Pruner(noFineTuning(criterion).optBnRecalibration(false).build(), null).run(net, null, data, null);
+            io.prune4j.nn.GroupNorm gn = (io.prune4j.nn.GroupNorm) net.layer("gn");
+            io.prune4j.nn.GroupNorm in = (io.prune4j.nn.GroupNorm) net.layer("in");
+            assertEquals(((Conv2d) net.layer("c0")).outChannels(), gn.channels());
+            assertEquals(2 * gn.groups(), gn.channels(), criterion + ": whole groups of 2 stay");
+            assertTrue(gn.groups() < 4 && in.groups() < 6, criterion + ": " + net.describe());
+            assertEquals(in.channels(), in.groups(), criterion + ": the instance norm stays one");
+            try (Tensor x = cpu.fromArray(Check.uniform(new java.util.SplittableRandom(3), 4 * 25, 1), 4, 1, 5, 5)) {
+                for (float v : net.forward(x, false).toFloatArray()) {
+                    assertTrue(Float.isFinite(v), criterion + ": output " + v);
+                }
+            }
+        }
+    }
+
     // ---- fpgm -------------------------------------------------------------------------------
 
     /** A 1×1 convolution of 2 → 3 channels with filters {@code [1, 0], [0, 1], [1, 1]}. */
