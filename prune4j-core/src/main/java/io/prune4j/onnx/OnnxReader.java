@@ -114,7 +114,7 @@ public final class OnnxReader {
     public static final String SUPPORTED = "Conv, BatchNormalization, Relu, PRelu, Clip, LeakyRelu, Sigmoid, Tanh, HardSigmoid, "
             + "HardSwish, Elu, Selu, Celu, Softplus, Mish and its Softplus-Tanh-Mul form, Gelu (exact and tanh) and their "
             + "forms below opset 20, LayerNormalization (channels), InstanceNormalization, GroupNormalization, MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool (square maps), ReduceMean and ReduceMax "
-            + "(spatial, at once or one axis after the other), ReduceSum (spatial), Add, Sum, Mul (of two computed values), "
+            + "(spatial, at once or one axis after the other), ReduceSum (spatial), Add, Sum, Mul, Sub (of two computed values), "
             + "Add, Sub, Mul and Div of a computed value and a constant per channel, Concat, Flatten, Slice and Split "
             + "(channels), Gather (a channel permutation), Reshape (a flatten, a vector to [C, 1, 1], a map to [C, H·W] for a "
             + "mean or max over it or in groups, or Reshape-Transpose-Reshape as a channel shuffle), Transpose (to channels-last and back), "
@@ -650,9 +650,11 @@ public final class OnnxReader {
                 attributes(node);
                 inputs(node, 2, 2);
                 outputsOnly(node, 1);
-                if (!foldsArithmetic(node) && !(op.equals("Div") && gelu(g, node, absorbed)) && !affine(g, node)) {
+                if (!foldsArithmetic(node) && !(op.equals("Div") && gelu(g, node, absorbed)) && !affine(g, node)
+                        && !(op.equals("Sub") && difference(g, node))) {
                     throw error(node, op + " is supported on shapes (integer constants and Shape outputs) and as a computed value " + (op
-                            .equals("Sub") ? "minus" : "divided by") + " a constant (one value, or one per channel)");
+                            .equals("Sub") ? "minus a constant (one value, or one per channel) or minus another computed value of its"
+                            + " shape" : "divided by a constant (one value, or one per channel)"));
                 }
             }
             case "Split" -> split(g, node, readers);
@@ -1227,6 +1229,33 @@ public final class OnnxReader {
             }
         }
         return null;
+    }
+
+    /**
+     * A Sub of two computed values of one shape, {@code a − b}: an Add of {@code a} and a fixed
+     * {@link ChannelAffine} that negates {@code b} (named after the node, with {@code _negated}), so
+     * that the channels couple as an Add's do. False, adding nothing, when an operand is no computed
+     * value.
+     */
+    private boolean difference(GraphBuilder g, NodeProto node) {
+        String av = activations.get(node.getInput(0));
+        String bv = activations.get(node.getInput(1));
+        if (av == null || bv == null) {
+            return false;
+        }
+        int[] shape = g.shape(bv);
+        if (!Arrays.equals(g.shape(av), shape)) {
+            throw error(node, "subtracts " + Arrays.toString(shape) + " from " + Arrays.toString(g.shape(av)) + " per example; only values of"
+                    + " one shape are supported");
+        }
+        float[] minusOne = new float[shape[0]];
+        Arrays.fill(minusOne, -1f);
+        String name = name(node, null);
+        String negName = unique(name + "_negated");
+        addAs(g, node, new ChannelAffine(negName, backend, minusOne, new float[shape[0]], shape.length == 3), negName,
+                node.getOutput(0) + "_negated", bv);
+        add(g, node, new Add(name, backend), av, negName);
+        return true;
     }
 
     /** {@code n}'s operand other than {@code v} (a two-input node), or {@code v} when both are. */

@@ -231,6 +231,8 @@ class OnnxBadFileTest {
                 "only one value or one per channel (e.g. [4, 1, 1])");
         says(refused("constant-minus", convThen((bb, x) -> bb.node("Sub", in(bb.constant("one", new float[] {1f}), x)))), "(Sub)",
                 "a constant minus a computed value is not supported");
+        says(refused("sub-shapes", convThen((bb, x) -> bb.node("Sub", in(x, bb.node("MaxPool", in(x), ints("kernel_shape", 2, 2),
+                ints("strides", 2, 2)))))), "(Sub)", "subtracts [4, 4, 4] from [4, 8, 8] per example; only values of one shape");
         says(refused("divide-by-zero", convThen((bb, x) -> bb.node("Div", in(x, bb.constant("zero", new float[] {0f}))))), "(Div)",
                 "divides by 0.0, whose reciprocal is not a finite float");
     }

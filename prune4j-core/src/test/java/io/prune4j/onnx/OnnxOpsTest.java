@@ -601,6 +601,17 @@ class OnnxOpsTest {
                     x = b.node("Flatten", in(b.node("GlobalAveragePool", in(x))));
                     b.node("Gemm", "output", in(x, b.weight("fc.weight", 0.3, 3, 8)), i("transB", 1));
                     return b.output("output", 3);
+                }),
+                new Case("Sub of two computed values: of two maps (a residual difference) and of two vectors", b -> {
+                    b.input("input", 2, 5, 5);
+                    String x = b.node("Conv", in("input", b.weight("c.weight", 0.5, 4, 2, 3, 3), b.weight("c.bias", 0.5, 4)));
+                    String y = b.node("Conv", in(x, b.weight("d.weight", 0.5, 4, 4, 3, 3)), ints("pads", 1, 1, 1, 1));
+                    x = b.node("Sub", in(x, b.node("Relu", in(y))));
+                    String v = b.node("Flatten", in(b.node("GlobalAveragePool", in(x))));
+                    String w = b.node("Gemm", in(v, b.weight("e.weight", 0.5, 4, 4)), i("transB", 1));
+                    v = b.node("Sub", in(b.node("Tanh", in(w)), v));
+                    b.node("Gemm", "output", in(v, b.weight("fc.weight", 0.3, 3, 4)), i("transB", 1));
+                    return b.output("output", 3);
                 }));
     }
 
@@ -671,6 +682,28 @@ class OnnxOpsTest {
                         start + ": " + layers);
             }
         });
+    }
+
+    /**
+     * A Sub of two computed values reads as an Add of the first and the second negated (a fixed
+     * per-channel scale of −1), and couples as an Add: the two convolutions it subtracts are one
+     * prunable group; the export, read back, computes the same.
+     */
+    @Test
+    void aSubOfComputedValuesIsAnAddOfTheNegatedValue() {
+        OnnxBuild b = cases().filter(c -> c.name().startsWith("Sub of two computed")).findFirst().orElseThrow().build().apply(new OnnxBuild(1));
+        try (OnnxModel m = OnnxReader.read(b.bytes(), "sub", CPU, null)) {
+            Graph net = m.graph();
+            assertEquals(2L, net.layers().stream().filter(l -> l instanceof io.prune4j.nn.ChannelAffine a && a.scale()[0] == -1f).count(),
+                    net.describe());
+            io.prune4j.prune.ChannelGroups groups = io.prune4j.prune.ChannelGroups.of(net);
+            io.prune4j.prune.ChannelGroups.Group c = groups.named("c");
+            assertTrue(c.prunable() && c.members().toString().contains("d"), groups.toString());
+            try (OnnxModel back = OnnxReader.read(OnnxWriter.toModel(net, m.names(), Map.of()).toByteArray(), "sub export", CPU, null)) {
+                float[] x = Check.gaussian(new SplittableRandom(9), 3 * net.inputSize(), 1.0);
+                assertEquals(Arrays.toString(OnnxRoundTripTest.forward(net, x, 3)), Arrays.toString(OnnxRoundTripTest.forward(back.graph(), x, 3)));
+            }
+        }
     }
 
     /** A view of a parameter (Unsqueeze of gamma, as an export without constant folding writes it) is still a parameter: the Mul by it trains. */
