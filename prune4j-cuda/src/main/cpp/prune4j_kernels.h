@@ -418,6 +418,9 @@ P4J_API int p4j_group_norm_backward(float* dx, float* d_gamma, float* d_beta, co
  * window; overlapping windows add with float atomics. An argmax outside [0, in_plane) is skipped. */
 P4J_API int p4j_max_pool2d_backward(float* dx, const float* dy, const int* argmax, int planes, int in_plane,
                                     int out_plane, void* stream);
+/* Global max pooling: y[p] = max of x[p, 0 .. plane) and argmax[p] its position, the first in order, a NaN
+ * winning (the first NaN); one warp per plane. Its gradient is p4j_max_pool2d_backward with out_plane 1. */
+P4J_API int p4j_global_max_pool(float* y, int* argmax, const float* x, int planes, int plane, void* stream);
 
 #ifdef __cplusplus
 }

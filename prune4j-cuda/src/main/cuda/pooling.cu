@@ -303,3 +303,64 @@ extern "C" int p4j_zero_pad2d_backward(float* dx, const float* dy, int planes, i
     P4J_CHECK_LAUNCH();
     return (int)cudaSuccess;
 }
+
+// ---- global max pooling ---------------------------------------------------------------------------
+//
+// The contract of Backend.globalMaxPool: per plane of x [planes, n], its maximum and that maximum's
+// position, the first in row order, a NaN winning (the first NaN), as the CPU's sequential scan. One
+// warp per plane: each lane scans its strided positions in order, then the warp combines the
+// (value, position) pairs by a rule that is associative and commutative (a NaN beats a number,
+// a greater value a smaller, and between equals the smaller position), so the result is the scan's.
+namespace {
+
+constexpr int kGmpWarps = 8;
+
+__device__ __forceinline__ bool gmp_better(float v, int i, float bv, int bi) {
+    const bool vn = isnan(v), bn = isnan(bv);
+    if (vn != bn) return vn;
+    if (!vn && v != bv) return v > bv;
+    return i < bi;
+}
+
+__global__ void __launch_bounds__(32 * kGmpWarps)
+global_max_pool_kernel(float* __restrict__ y, int* __restrict__ argmax, const float* __restrict__ x, int64_t planes, int n) {
+    const int lane = threadIdx.x & 31;
+    const int64_t warps = (int64_t)gridDim.x * kGmpWarps;
+    for (int64_t p = (int64_t)blockIdx.x * kGmpWarps + (threadIdx.x >> 5); p < planes; p += warps) {
+        const float* xp = x + p * n;
+        float bv = 0.f;
+        int bi = -1;
+        for (int i = lane; i < n; i += 32) {
+            const float v = xp[i];
+            if (bi < 0 || gmp_better(v, i, bv, bi)) {
+                bv = v;
+                bi = i;
+            }
+        }
+        for (int off = 16; off > 0; off >>= 1) {
+            const float ov = __shfl_down_sync(p4j::kFullMask, bv, off);
+            const int oi = __shfl_down_sync(p4j::kFullMask, bi, off);
+            if (oi >= 0 && (bi < 0 || gmp_better(ov, oi, bv, bi))) {
+                bv = ov;
+                bi = oi;
+            }
+        }
+        if (lane == 0) {
+            y[p] = bv;
+            argmax[p] = bi;
+        }
+    }
+}
+
+}  // namespace
+
+extern "C" int p4j_global_max_pool(float* y, int* argmax, const float* x, int planes, int plane, void* stream) {
+    if (planes < 0 || plane < 1) return (int)cudaErrorInvalidValue;
+    if (planes == 0) return (int)cudaSuccess;
+    if (y == nullptr || argmax == nullptr || x == nullptr) return (int)cudaErrorInvalidValue;
+    const int64_t blocks = ((int64_t)planes + kGmpWarps - 1) / kGmpWarps;
+    global_max_pool_kernel<<<(int)(blocks < p4j::kMaxGrid ? blocks : p4j::kMaxGrid), 32 * kGmpWarps, 0, p4j::as_stream(stream)>>>(
+        y, argmax, x, planes, plane);
+    P4J_CHECK_LAUNCH();
+    return (int)cudaSuccess;
+}

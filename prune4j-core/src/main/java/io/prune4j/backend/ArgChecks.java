@@ -470,6 +470,31 @@ public final class ArgChecks {
     }
 
     /**
+     * Checks a global max pooling: {@code x [B, c, H, W]} FLOAT32 with planes of at least one value,
+     * {@code y [B, c, 1, 1]} FLOAT32 and {@code argmax} INT32 of its shape.
+     *
+     * @param y the output (not null)
+     * @param argmax the positions of the maxima (not null)
+     * @param x the input (not null)
+     * @throws NullPointerException when a tensor is null
+     * @throws IllegalArgumentException when the shapes or the element types do not fit
+     */
+    public static void globalMaxPool(Tensor y, Tensor argmax, Tensor x) {
+        Objects.requireNonNull(y, "y");
+        Objects.requireNonNull(argmax, "argmax");
+        Objects.requireNonNull(x, "x");
+        Shapes.requireRank("globalMaxPool", "x", x, 4);
+        if (x.dim(2) < 1 || x.dim(3) < 1) {
+            throw new IllegalArgumentException("globalMaxPool: x " + Arrays.toString(x.shape()) + " has empty planes");
+        }
+        Shapes.intSize("globalMaxPool", "an input plane of " + x.dim(2) + "x" + x.dim(3), x.dim(2), x.dim(3));
+        Shapes.requireShape("globalMaxPool", "y", y, x.dim(0), x.dim(1), 1, 1);
+        Shapes.requireShape("globalMaxPool", "argmax", argmax, y.shape());
+        floats("globalMaxPool", y, x);
+        ints("globalMaxPool", argmax);
+    }
+
+    /**
      * Checks {@code maxPool2dBackward}: {@code dx} and {@code dy} rank-4 FLOAT32 of one batch and
      * channel count, {@code argmax} INT32 of {@code dy}'s shape, and input and output planes of fewer
      * than 2^31 elements.

@@ -402,6 +402,21 @@ public interface Backend extends AutoCloseable {
     void maxPool2dBackward(Tensor dx, Tensor dy, Tensor argmax);
 
     /**
+     * Global max pooling, PyTorch's {@code AdaptiveMaxPool2d(1)} and ONNX's {@code GlobalMaxPool}, of
+     * maps of any shape: {@code y[n, c, 0, 0]} is the maximum of plane {@code x[n, c]} and
+     * {@code argmax} its position in the plane ({@code h·W + w}), the first maximum in row order; a
+     * NaN wins (the first one), as in PyTorch. Its gradient is
+     * {@link #maxPool2dBackward(Tensor, Tensor, Tensor)} with this {@code argmax}.
+     *
+     * @param y the output {@code [batch, c, 1, 1]} (not null)
+     * @param argmax the positions of the maxima, INT32 of {@code y}'s shape (not null)
+     * @param x the input {@code [batch, c, H, W]} (not null)
+     * @throws IllegalArgumentException when the shapes or the element types do not fit (checked by
+     *                                  {@link ArgChecks#globalMaxPool})
+     */
+    void globalMaxPool(Tensor y, Tensor argmax, Tensor x);
+
+    /**
      * Average pooling over {@code window × window} patches {@code stride} apart with zero padding
      * {@code pad} on every side ({@code pad ≤ window / 2}), PyTorch's {@code avg_pool2d} with
      * {@code ceil_mode=False}: {@code y [batch, c, Ho, Wo]}, {@code Ho = (H + 2·pad − window) / stride + 1}.

@@ -22,6 +22,7 @@ import io.prune4j.nn.Conv2d;
 import io.prune4j.nn.Dense;
 import io.prune4j.nn.Flatten;
 import io.prune4j.nn.GlobalAvgPool;
+import io.prune4j.nn.GlobalMaxPool;
 import io.prune4j.nn.Graph;
 import io.prune4j.nn.Identity;
 import io.prune4j.nn.GroupNorm;
@@ -103,7 +104,7 @@ public final class ModelFile {
     private static final long MAX_HEADER = 100L << 20;
 
     /** The layer types this class writes itself; a {@link LayerCodec} cannot take these names. */
-    private static final Set<String> BUILT_IN = Set.of("dense", "conv2d", "maxpool2d", "avgpool2d", "zeropad2d", "globalavgpool", "flatten",
+    private static final Set<String> BUILT_IN = Set.of("dense", "conv2d", "maxpool2d", "avgpool2d", "zeropad2d", "globalavgpool", "globalmaxpool", "flatten",
             "relu", "clamp", "activation", "batchnorm", "layernorm", "groupnorm", "layerscale", "add", "mul", "concat", "identity", "slice", "permute", "affine", "prelu", "unflatten");
     private static final Map<String, LayerCodec<?>> BY_TYPE = new ConcurrentHashMap<>();
     private static final Map<Class<?>, LayerCodec<?>> BY_CLASS = new ConcurrentHashMap<>();
@@ -274,6 +275,8 @@ public final class ModelFile {
                         .put("right", z.right());
             } else if (layer instanceof GlobalAvgPool g) {
                 spec.put("type", "globalavgpool").put("name", g.name());
+            } else if (layer instanceof GlobalMaxPool g) {
+                spec.put("type", "globalmaxpool").put("name", g.name());
             } else if (layer instanceof Flatten f) {
                 spec.put("type", "flatten").put("name", f.name());
             } else if (layer instanceof Relu r) {
@@ -567,6 +570,7 @@ public final class ModelFile {
                             requireNonNegative(file, spec, "top", where, 0), requireNonNegative(file, spec, "bottom", where, 0),
                             requireNonNegative(file, spec, "left", where, 0), requireNonNegative(file, spec, "right", where, 0));
                     case "globalavgpool" -> new GlobalAvgPool(requireName(file, spec, where), backend);
+                    case "globalmaxpool" -> new GlobalMaxPool(requireName(file, spec, where), backend);
                     case "flatten" -> new Flatten(spec.path("name").asText("flatten" + index), backend);
                     case "relu" -> new Relu(spec.path("name").asText("relu" + index), backend);
                     case "clamp" -> clamp(file, spec, where, backend);

@@ -489,6 +489,17 @@ public final class GraphBuilder implements AutoCloseable {
     }
 
     /**
+     * Global max pooling ({@link GlobalMaxPool}): {@code [C, H, W] → [C, 1, 1]}, of maps of any shape.
+     *
+     * @param name  the node's name
+     * @param input a feature-map value {@code [C, H, W]}
+     * @return {@code name}
+     */
+    public String globalMaxPool(String name, String input) {
+        return add(new GlobalMaxPool(name, backend), input);
+    }
+
+    /**
      * A flatten ({@link Flatten}): {@code [C, H, W] → [C·H·W]}, as a view.
      *
      * @param name  the node's name

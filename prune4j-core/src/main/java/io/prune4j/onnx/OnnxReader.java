@@ -19,6 +19,7 @@ import io.prune4j.nn.Conv2d;
 import io.prune4j.nn.Dense;
 import io.prune4j.nn.Flatten;
 import io.prune4j.nn.GlobalAvgPool;
+import io.prune4j.nn.GlobalMaxPool;
 import io.prune4j.nn.Graph;
 import io.prune4j.nn.GraphBuilder;
 import io.prune4j.nn.GroupNorm;
@@ -67,7 +68,7 @@ import java.util.Set;
  * {@value #MAX_OPSET}; the exporter's opsets 13 and 17 are the tested ones):
  * Conv, BatchNormalization (inference form, kept as a trainable BatchNorm), Relu, Clip (ReLU6 and
  * other bounds, as inputs or attributes), LeakyRelu, Sigmoid, Tanh, HardSigmoid, HardSwish, Elu,
- * MaxPool (ceil_mode too), AveragePool, GlobalAveragePool, GlobalMaxPool (of square maps), ReduceMean and
+ * MaxPool (ceil_mode too), AveragePool, GlobalAveragePool, GlobalMaxPool, ReduceMean and
  * ReduceMax over the spatial axes, Add,
  * Sum, Mul of two computed values (of one shape, or a {@code [C, 1, 1]} gate and a {@code [C, H, W]}
  * map: SiLU, hardswish before opset 14, squeeze-and-excitation; not by a constant), Concat
@@ -113,7 +114,7 @@ public final class OnnxReader {
     /** The operators read, for error messages and documentation. */
     public static final String SUPPORTED = "Conv, BatchNormalization, Relu, PRelu, Clip, LeakyRelu, Sigmoid, Tanh, HardSigmoid, "
             + "HardSwish, Elu, Selu, Celu, Softplus, Mish and its Softplus-Tanh-Mul form, Gelu (exact and tanh) and their "
-            + "forms below opset 20, LayerNormalization (channels), InstanceNormalization, GroupNormalization, MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool (square maps), ReduceMean and ReduceMax "
+            + "forms below opset 20, LayerNormalization (channels), InstanceNormalization, GroupNormalization, MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool, ReduceMean and ReduceMax "
             + "(spatial, at once or one axis after the other), ReduceSum (spatial), Add, Sum, Mul, Sub (of two computed values), "
             + "Add, Sub, Mul and Div of a computed value and a constant per channel, Concat, Flatten, Slice and Split "
             + "(channels), Gather (a channel permutation), Reshape (a flatten, a vector to [C, 1, 1], a map to [C, H·W] for a "
@@ -2255,13 +2256,13 @@ public final class OnnxReader {
         add(g, node, new ChannelAffine(name, backend, scale, shift, keep), in);
     }
 
-    /** A global max pool of a square {@code [C, H, H]} map: a max pool whose window is the map. */
+    /** A global max pool: of a square {@code [C, H, H]} map a max pool whose window is the map, of any other a {@link GlobalMaxPool}. */
     private Layer globalMax(NodeProto node, String name, int[] shape) {
-        if (shape.length != 3 || shape[1] != shape[2]) {
-            throw error(node, "a global max pool of " + Arrays.toString(shape) + " per example is not supported; only of square [C, H, H]"
-                    + " maps is");
+        if (shape.length != 3) {
+            throw error(node, "a global max pool of " + Arrays.toString(shape) + " per example is not supported; only of [C, H, W] maps is");
         }
-        return new MaxPool2d(name, backend, shape[1], shape[1], 0);
+        // a square map's is a max pool whose window is the map (as files written before GlobalMaxPool read); any other's its own node
+        return shape[1] == shape[2] ? new MaxPool2d(name, backend, shape[1], shape[1], 0) : new GlobalMaxPool(name, backend);
     }
 
     /**

@@ -16,6 +16,7 @@ import io.prune4j.nn.Conv2d;
 import io.prune4j.nn.Dense;
 import io.prune4j.nn.Flatten;
 import io.prune4j.nn.GlobalAvgPool;
+import io.prune4j.nn.GlobalMaxPool;
 import io.prune4j.nn.Graph;
 import io.prune4j.nn.Identity;
 import io.prune4j.nn.Layer;
@@ -55,7 +56,7 @@ import java.util.Set;
  * running statistics as initializers), Relu, Clamp as Clip (bounds as inputs), Activation as
  * LeakyRelu, Sigmoid, Tanh, HardSigmoid, HardSwish or Elu (α and β as attributes), MaxPool2d, AvgPool2d,
  * ZeroPad2d as a constant Pad of zeros,
- * GlobalAvgPool, Flatten, Add (Sum for more than two inputs), Mul, Concat, Identity, ChannelSlice as
+ * GlobalAvgPool, GlobalMaxPool, Flatten, Add (Sum for more than two inputs), Mul, Concat, Identity, ChannelSlice as
  * Slice along axis 1, PermuteChannels (a channel shuffle) as a Gather of its channels, ChannelAffine as a
  * Mul by its scale and an Add of its shift (per channel, each left out when it changes nothing; the two
  * as Constant nodes, not initializers, since nothing trains them), Unflatten
@@ -233,6 +234,8 @@ public final class OnnxWriter {
             graph.addNode(node("Pad", name, out, in[0], ints(name + ".pads", 0, 0, z.top(), z.left(), 0, 0, z.bottom(), z.right())));
         } else if (layer instanceof GlobalAvgPool) {
             graph.addNode(node("GlobalAveragePool", name, out, in[0]));
+        } else if (layer instanceof GlobalMaxPool) {
+            graph.addNode(node("GlobalMaxPool", name, out, in[0]));
         } else if (layer instanceof Flatten) {
             graph.addNode(node("Flatten", name, out, in[0]).addAttribute(intAttr("axis", 1)));
         } else if (layer instanceof Add) {

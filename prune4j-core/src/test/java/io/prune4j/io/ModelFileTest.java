@@ -442,7 +442,8 @@ class ModelFileTest {
 
     /**
      * Group normalisations (two groups of a map, an instance norm, one group of a vector) save and load
-     * as {@code "groupnorm"} entries with the same outputs bit for bit; a group count that does not
+     * as {@code "groupnorm"} entries (and a global max pool as {@code "globalmaxpool"}) with the same
+     * outputs bit for bit; a group count that does not
      * divide the channels is one line naming the file.
      */
     @Test
@@ -450,7 +451,7 @@ class ModelFileTest {
         io.prune4j.nn.GraphBuilder g = Graph.builder(cpu, 9, 2, 4, 4);
         String x = g.groupNorm("gn", g.conv("c0", Graph.INPUT, 6, 3, 1, 1), 2, 1e-5f);
         x = g.groupNorm("in", g.relu("r", x), 6, 1e-3f);
-        String f = g.groupNorm("gn2", g.flatten("flat", g.globalAvgPool("pool", x)), 1, 1e-5f);
+        String f = g.groupNorm("gn2", g.flatten("flat", g.add("pools", g.globalAvgPool("pool", x), g.globalMaxPool("maxpool", x))), 1, 1e-5f);
         g.dense("fc", f, 3);
         Path p = dir.resolve("groupnorm.safetensors");
         try (Graph net = g.build()) {

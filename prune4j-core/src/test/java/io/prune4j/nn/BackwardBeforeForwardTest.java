@@ -54,6 +54,7 @@ class BackwardBeforeForwardTest {
                 new Case("AvgPool2d", b -> new AvgPool2d("ap", b, 2, 2, 0, true), map, 1),
                 new Case("ZeroPad2d", b -> new ZeroPad2d("zp", b, 1, 0, 2, 1), map, 1),
                 new Case("GlobalAvgPool", b -> new GlobalAvgPool("g", b), map, 1),
+                new Case("GlobalMaxPool", b -> new GlobalMaxPool("gm", b), map, 1),
                 new Case("Flatten", b -> new Flatten("f", b), map, 1),
                 new Case("Unflatten", b -> new Unflatten("u", b), new int[] {6}, 1),
                 new Case("BatchNorm", b -> BatchNorm.create(b, "bn", 4), map, 1),

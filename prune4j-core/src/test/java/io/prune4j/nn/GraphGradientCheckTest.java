@@ -257,6 +257,19 @@ class GraphGradientCheckTest {
         return new T(y, x.b(), x.c(), 1, 1);
     }
 
+    /** Each plane's maximum (the first, as the backend's tie rule; random inputs have no ties). */
+    private static T globalMaxPool(T x) {
+        double[] y = new double[x.b() * x.c()];
+        int s = x.spatial();
+        for (int p = 0; p < y.length; p++) {
+            y[p] = x.v()[p * s];
+            for (int k = 1; k < s; k++) {
+                y[p] = Math.max(y[p], x.v()[p * s + k]);
+            }
+        }
+        return new T(y, x.b(), x.c(), 1, 1);
+    }
+
     private static T flatten(T x) {
         return new T(x.v(), x.b(), x.c() * x.spatial(), 1, 1);
     }
@@ -530,6 +543,29 @@ class GraphGradientCheckTest {
                 h = relu(scaled(conv(h, w(p, "c1"), b(p, "c1"), 3, 3, 1, 1, 1), w(p, "ls")));
                 return dense(layerNorm(flatten(globalAvgPool(h)), w(p, "ln2"), b(p, "ln2"), new double[] {1, 1, 1}, 1e-5f), w(p, "fc"),
                         b(p, "fc"), 2);
+            }, rng);
+        }
+    }
+
+    /** Global max pooling of a map that is not square (2 × 3 inputs, 4 × 3 after the convolution), beside an average pool. */
+    @ParameterizedTest(name = "GlobalMaxPool, batch {0}, seed {1}")
+    @CsvSource({"1,40", "3,41"})
+    void globalMaxPool(int batch, long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        GraphBuilder g = Graph.builder(cpu, seed, 2, 4, 3);
+        String y = g.conv("c0", g.identity("x", Graph.INPUT), 4, 3, 1, 1, 1, false);
+        y = g.add("sum", g.globalMaxPool("gmp", y), g.globalAvgPool("gap", y));
+        g.dense("fc", g.flatten("flatten", y), 2);
+        try (Graph net = g.build()) {
+            check("GlobalMaxPool batch " + batch, net, batch, (p, in) -> {
+                T h = conv(in, w(p, "c0"), b(p, "c0"), 4, 3, 1, 1, 1);
+                T m = globalMaxPool(h);
+                T a = globalAvgPool(h);
+                double[] sum = m.v().clone();
+                for (int i = 0; i < sum.length; i++) {
+                    sum[i] += a.v()[i];
+                }
+                return dense(flatten(new T(sum, m.b(), m.c(), 1, 1)), w(p, "fc"), b(p, "fc"), 2);
             }, rng);
         }
     }

@@ -20,7 +20,8 @@ public final class OnnxFuzzSeeds {
             "reducemax-opset13", "shared-initializer", "channels-last-block", "layernorm-opset13-gelu", "layernorm-first-opset18",
             "opset20-gelu-layernorm", "inception-padding", "pad-axes-opset18", "pad-opset9", "pytorch-zeropad", "no-constant-folding", "selu-celu-softplus-mish", "mish-opset18", "avgpool-ceil", "hand-written-pools",
             "se-unsqueeze", "squeeze-opset11", "gelu-tanh-opset20", "groupnorm-opset13",
-            "groupnormalization-opset18", "groupnormalization-opset21", "sub-computed");
+            "groupnormalization-opset18", "groupnormalization-opset21", "sub-computed",
+            "global-max-rectangle");
 
     private OnnxFuzzSeeds() {}
 

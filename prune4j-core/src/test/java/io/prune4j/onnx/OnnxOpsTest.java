@@ -612,6 +612,14 @@ class OnnxOpsTest {
                     v = b.node("Sub", in(b.node("Tanh", in(w)), v));
                     b.node("Gemm", "output", in(v, b.weight("fc.weight", 0.3, 3, 4)), i("transB", 1));
                     return b.output("output", 3);
+                }),
+                new Case("GlobalMaxPool and ReduceMax over [2, 3] of a map that is not square (5x9)", b -> {
+                    b.input("input", 2, 7, 11);
+                    String x = b.node("Conv", in("input", b.weight("c.weight", 0.5, 4, 2, 3, 3), b.weight("c.bias", 0.5, 4)));
+                    String p = b.node("Flatten", in(b.node("GlobalMaxPool", in(x))));
+                    String q = b.node("ReduceMax", in(b.node("Tanh", in(x))), ints("axes", 2, 3), i("keepdims", 0));
+                    b.node("Gemm", "output", in(b.node("Add", in(p, q)), b.weight("fc.weight", 0.3, 3, 4)), i("transB", 1));
+                    return b.output("output", 3);
                 }));
     }
 

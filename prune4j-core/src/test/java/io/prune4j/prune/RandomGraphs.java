@@ -30,7 +30,7 @@ import java.util.SplittableRandom;
  * map (with or without a shift) (or no activation), a
  * squeeze-and-excitation gate after a block now and then, a residual branch that ends in a sigmoid
  * (a gate an add reads, which keeps its group), followed by max, average (padding counted or not) or
- * no pooling. The head is global average pooling or a flatten, then one Dense layer, or two with
+ * no pooling. The head is global average or max pooling or a flatten, then one Dense layer, or two with
  * BatchNorm1d in between. Channel counts stay between 1 and 9 (18 inside an inverted residual block),
  * so every group is small.
  *
@@ -79,7 +79,7 @@ final class RandomGraphs {
         int classes = 2 + rng.nextInt(3);
         int[] s = g.shape(x);
         boolean global = rng.nextBoolean() || s[0] * s[1] * s[2] > 200;
-        String f = g.flatten("flatten", global ? g.globalAvgPool("gap", x) : x);
+        String f = g.flatten("flatten", !global ? x : rng.nextInt(4) == 0 ? g.globalMaxPool("gmp", x) : g.globalAvgPool("gap", x));
         if (rng.nextBoolean()) {
             g.dense("fc", f, classes);
         } else {

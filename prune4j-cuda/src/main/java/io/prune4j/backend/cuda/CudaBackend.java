@@ -399,6 +399,13 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
+    public void globalMaxPool(Tensor y, Tensor argmax, Tensor x) {
+        ArgChecks.globalMaxPool(y, argmax, x);
+        check(CudaKernels.p4j_global_max_pool(f(y, "globalMaxPool").address(), i(argmax, "globalMaxPool").address(),
+                f(x, "globalMaxPool").address(), x.dim(0) * x.dim(1), x.dim(2) * x.dim(3), stream), "globalMaxPool");
+    }
+
+    @Override
     public void maxPool2dBackward(Tensor dx, Tensor dy, Tensor argmax) {
         ArgChecks.maxPool2dBackward(dx, dy, argmax);
         CudaTensor dxc = f(dx, "maxPool2dBackward");

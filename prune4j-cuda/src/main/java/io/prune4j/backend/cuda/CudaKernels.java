@@ -1546,4 +1546,19 @@ public final class CudaKernels {
                                                      @Cast("const float*") long x, @Cast("const float*") long gamma,
                                                      @Cast("const float*") long saveMean, @Cast("const float*") long saveInvStd,
                                                      int batch, int channels, int spatial, int groups, @Cast("void*") long stream);
+
+    /**
+     * Global max pooling of {@code x [planes, plane]}: each plane's maximum and its position (the
+     * first in order; a NaN wins).
+     *
+     * @param y the maxima {@code [planes]}
+     * @param argmax the positions, INT32 {@code [planes]}
+     * @param x the input
+     * @param planes planes ({@code batch·channels})
+     * @param plane values per plane ({@code H·W}), at least 1
+     * @param stream the stream; 0 = the default stream
+     * @return the {@code cudaError_t} code, 0 on success
+     */
+    public static native int p4j_global_max_pool(@Cast("float*") long y, @Cast("int*") long argmax, @Cast("const float*") long x,
+                                                 int planes, int plane, @Cast("void*") long stream);
 }

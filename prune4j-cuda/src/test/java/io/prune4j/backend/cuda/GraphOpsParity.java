@@ -276,6 +276,38 @@ abstract class GraphOpsParity {
     }
 
     /**
+     * Global max pooling of maps of any shape: values and argmax bit for bit, with quantised inputs
+     * (ties: the first in row order wins), NaN in some planes (the first NaN wins) and a plane all −∞;
+     * the gradient through the argmax, exact.
+     */
+    @ParameterizedTest(name = "globalMaxPool batch={0} c={1} {2}x{3}")
+    @CsvSource({"2, 3, 7, 5", "1, 1, 1, 1", "3, 31, 1, 33", "2, 33, 14, 9", "0, 3, 4, 4", "1, 5, 64, 96", "4, 2, 2, 1"})
+    void globalMaxPooling(int b, int c, int h, int w) {
+        SplittableRandom rng = new SplittableRandom(2100L + 7L * h + w + c);
+        float[] xs = uniform(rng, b * c * h * w, 2);
+        for (int i = 0; i < xs.length; i++) {
+            xs[i] = Math.round(xs[i] * 2) / 2f;
+        }
+        if (xs.length > 3 * h * w) {
+            Arrays.fill(xs, h * w, 2 * h * w, Float.NEGATIVE_INFINITY);
+            xs[2 * h * w + (h * w) / 2] = Float.NaN;
+            xs[2 * h * w + h * w - 1] = Float.NaN;
+            xs[xs.length - 1] = Float.NaN;
+        }
+        String l = " [" + b + "," + c + "," + h + "," + w + "]";
+        Pair x = f(xs, b, c, h, w);
+        Pair y = junk(rng, b, c, 1, 1);
+        Pair am = ints(Check.randint(rng, b * c, 1000), b, c, 1, 1);
+        both(s -> s.b().globalMaxPool(s.t(y), s.t(am), s.t(x)));
+        same("globalMaxPool y" + l, y);
+        assertArrayEquals(ref.toIntArray(am.r()), dut.toIntArray(am.d()), "globalMaxPool argmax" + l);
+        Pair dy = f(uniform(rng, b * c, 1), b, c, 1, 1);
+        Pair dx = junk(rng, b, c, h, w);
+        both(s -> s.b().maxPool2dBackward(s.t(dx), s.t(dy), s.t(am)));
+        same("globalMaxPool gradient" + l, dx);
+    }
+
+    /**
      * Average pooling both ways of counting the padding, and in ceil mode (partial windows). At most {@code window²} float additions per
      * output (one division), in row order on both sides if the CPU sums that way; allowed: a few ulps
      * of the window's magnitude, {@code 1e-6 · window²} absolute (inputs in [−1, 1]) plus 1e-5
