@@ -654,7 +654,7 @@ group_norm_params_kernel(float* __restrict__ d_gamma, float* __restrict__ d_beta
     }
 }
 
-int group_grid(int64_t units) { return (int)(units < 65535 * 8 ? units : 65535 * 8); }
+int group_grid(int64_t units) { return (int)(units < p4j::kMaxGrid ? units : p4j::kMaxGrid); }
 
 }  // namespace
 

@@ -1237,17 +1237,8 @@ public final class ArgChecks {
         if (mask != null) {
             Shapes.requireShape(op, "mask", mask, c);
         }
-        if ((saveMean == null) != (saveInvStd == null)) {
-            throw new IllegalArgumentException(op + ": saveMean and saveInvStd are written together, got "
-                    + (saveMean == null ? "no saveMean" : "saveMean") + " and " + (saveInvStd == null ? "no saveInvStd" : "saveInvStd"));
-        }
-        if (saveMean != null) {
-            Shapes.requireShape(op, "saveMean", saveMean, x.dim(0), spatial);
-            Shapes.requireShape(op, "saveInvStd", saveInvStd, x.dim(0), spatial);
-        }
-        if (!(eps > 0) || Float.isInfinite(eps)) {
-            throw new IllegalArgumentException(op + ": eps must be finite and > 0, got " + eps);
-        }
+        savedStatistics(op, saveMean, saveInvStd, x.dim(0), spatial);
+        finiteEps(op, eps);
         floats(op, y, saveMean, saveInvStd, x, gamma, beta, mask);
         return spatial;
     }
@@ -1330,17 +1321,8 @@ public final class ArgChecks {
         requireGroups(op, c, groups);
         Shapes.requireShape(op, "gamma", gamma, c);
         Shapes.requireShape(op, "beta", beta, c);
-        if ((saveMean == null) != (saveInvStd == null)) {
-            throw new IllegalArgumentException(op + ": saveMean and saveInvStd are written together, got "
-                    + (saveMean == null ? "no saveMean" : "saveMean") + " and " + (saveInvStd == null ? "no saveInvStd" : "saveInvStd"));
-        }
-        if (saveMean != null) {
-            Shapes.requireShape(op, "saveMean", saveMean, x.dim(0), groups);
-            Shapes.requireShape(op, "saveInvStd", saveInvStd, x.dim(0), groups);
-        }
-        if (!(eps > 0) || Float.isInfinite(eps)) {
-            throw new IllegalArgumentException(op + ": eps must be finite and > 0, got " + eps);
-        }
+        savedStatistics(op, saveMean, saveInvStd, x.dim(0), groups);
+        finiteEps(op, eps);
         floats(op, y, saveMean, saveInvStd, x, gamma, beta);
         return spatial;
     }
@@ -1386,6 +1368,24 @@ public final class ArgChecks {
         Shapes.requireShape(op, "saveInvStd", saveInvStd, x.dim(0), groups);
         floats(op, dx, dGamma, dBeta, dy, x, gamma, saveMean, saveInvStd);
         return spatial;
+    }
+
+    /** {@code saveMean} and {@code saveInvStd} of a normalisation: both null, or both {@code [rows, cols]}. */
+    private static void savedStatistics(String op, Tensor saveMean, Tensor saveInvStd, int rows, int cols) {
+        if ((saveMean == null) != (saveInvStd == null)) {
+            throw new IllegalArgumentException(op + ": saveMean and saveInvStd are written together, got "
+                    + (saveMean == null ? "no saveMean" : "saveMean") + " and " + (saveInvStd == null ? "no saveInvStd" : "saveInvStd"));
+        }
+        if (saveMean != null) {
+            Shapes.requireShape(op, "saveMean", saveMean, rows, cols);
+            Shapes.requireShape(op, "saveInvStd", saveInvStd, rows, cols);
+        }
+    }
+
+    private static void finiteEps(String op, float eps) {
+        if (!(eps > 0) || Float.isInfinite(eps)) {
+            throw new IllegalArgumentException(op + ": eps must be finite and > 0, got " + eps);
+        }
     }
 
     private static void requireGroups(String op, int channels, int groups) {

@@ -602,10 +602,7 @@ public final class ModelFile {
                     case "layernorm" -> {
                         String name = requireName(file, spec, where);
                         int ch = requireInt(file, spec, "channels", where);
-                        float eps = (float) requireNumber(file, spec, "eps", where);
-                        if (!(eps > 0) || Float.isInfinite(eps)) {
-                            throw new ModelFormatException(file + ": " + where + " (" + name + ") eps must be finite and > 0, got " + eps);
-                        }
+                        float eps = requireEps(file, spec, where, name);
                         yield new LayerNorm(name, backend.fromArray(c.tensor(name + ".weight", ch), ch),
                                 backend.fromArray(c.tensor(name + ".bias", ch), ch), eps);
                     }
@@ -613,13 +610,10 @@ public final class ModelFile {
                         String name = requireName(file, spec, where);
                         int ch = requireInt(file, spec, "channels", where);
                         int groups = requireInt(file, spec, "groups", where);
-                        float eps = (float) requireNumber(file, spec, "eps", where);
+                        float eps = requireEps(file, spec, where, name);
                         if (groups < 1 || ch % groups != 0) {
                             throw new ModelFormatException(file + ": " + where + " (" + name + ") groups must be at least 1 and divide the "
                                     + ch + " channels, got " + groups);
-                        }
-                        if (!(eps > 0) || Float.isInfinite(eps)) {
-                            throw new ModelFormatException(file + ": " + where + " (" + name + ") eps must be finite and > 0, got " + eps);
                         }
                         yield new GroupNorm(name, backend.fromArray(c.tensor(name + ".weight", ch), ch),
                                 backend.fromArray(c.tensor(name + ".bias", ch), ch), groups, eps);
@@ -799,6 +793,15 @@ public final class ModelFile {
             throw new ModelFormatException(file + ": " + where + "." + field + " must be a non-negative integer, got " + v);
         }
         return v.asInt();
+    }
+
+    /** A normalisation's {@code eps}: a number, finite and above 0 ({@code name} the layer's, for the message). */
+    private static float requireEps(Path file, JsonNode spec, String where, String name) {
+        float eps = (float) requireNumber(file, spec, "eps", where);
+        if (!(eps > 0) || Float.isInfinite(eps)) {
+            throw new ModelFormatException(file + ": " + where + " (" + name + ") eps must be finite and > 0, got " + eps);
+        }
+        return eps;
     }
 
     private static double requireNumber(Path file, JsonNode spec, String field, String where) {

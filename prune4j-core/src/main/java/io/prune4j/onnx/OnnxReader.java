@@ -849,13 +849,8 @@ public final class OnnxReader {
                     + " from axis " + axis + "; only the channels are supported: the last axis of a channels-last map (after a"
                     + " Transpose [0, 2, 3, 1], as ConvNeXt's LayerNorm2d) or of [batch, features]");
         }
-        float eps = floatAttr(node, "epsilon", 1e-5f);
-        if (!(eps > 0) || Float.isInfinite(eps)) {
-            throw error(node, "epsilon " + eps + " is not supported; it must be finite and > 0");
-        }
-        if (intAttr(node, "stash_type", 1) != 1) {
-            throw error(node, "stash_type " + intAttr(node, "stash_type", 1) + " is not supported (1, float statistics, is)");
-        }
+        float eps = epsilon(node);
+        floatStatistics(node);
         int c = shape[0];
         float[] gamma = channelVector(node, 1, "scale", shape);
         boolean hasBias = node.getInputCount() > 2 && !node.getInput(2).isEmpty();
@@ -1127,6 +1122,15 @@ public final class OnnxReader {
         addAs(g, node, new Activation(name, backend, kind, 0f, 0f), key.getName().isEmpty() ? name : key.getName(), end.getOutput(0),
                 activations.get(x));
         activations.put(end.getOutput(0), name);
+        keepNodeNames(name, parts);
+    }
+
+    /**
+     * Records the file's names of the nodes the export writes for layer {@code name} besides its own:
+     * {@code parts} pairs each node's suffix of the layer's name with the file's name for it, kept
+     * where the file had one.
+     */
+    private void keepNodeNames(String name, String[][] parts) {
         for (String[] part : parts) {
             if (!part[1].isEmpty()) {
                 nodeNames.put(name + part[0], part[1]);
@@ -1953,10 +1957,7 @@ public final class OnnxReader {
         attributes(node, "epsilon");
         inputs(node, 3, 3);
         outputsOnly(node, 1);
-        float eps = floatAttr(node, "epsilon", 1e-5f);
-        if (!(eps > 0) || Float.isInfinite(eps)) {
-            throw error(node, "epsilon " + eps + " is not supported; it must be finite and > 0");
-        }
+        float eps = epsilon(node);
         Partial p = partials.get(node.getInput(0));
         if (p != null) {
             if (p.form() != Partial.Form.GROUPS && p.form() != Partial.Form.POSITIONS) {
@@ -2000,24 +2001,36 @@ public final class OnnxReader {
             throw error(node, "num_groups " + (groups == -1 ? "(missing)" : groups) + " is not supported; it must divide the " + c
                     + " channels");
         }
+        float eps = epsilon(node);
+        floatStatistics(node);
+        int gs = (int) groups;
+        float[] scale = normValues(node, 1, "scale", c, gs);
+        float[] bias = normValues(node, 2, "bias", c, gs);
+        String name = name(node, node.getInput(1));
+        // per-group values (opset 18) are spread over the channels, and the file's tensor is no longer the layer's
+        if (scale.length == c) {
+            record(name, "weight", node.getInput(1));
+        }
+        if (bias.length == c) {
+            record(name, "bias", node.getInput(2));
+        }
+        add(g, node, new GroupNorm(name, backend.fromArray(perChannel(scale, c), c), backend.fromArray(perChannel(bias, c), c), gs, eps), x);
+    }
+
+    /** A normalisation's {@code epsilon} attribute (ONNX's default 1e-5), finite and above 0; else an error. */
+    private float epsilon(NodeProto node) {
         float eps = floatAttr(node, "epsilon", 1e-5f);
         if (!(eps > 0) || Float.isInfinite(eps)) {
             throw error(node, "epsilon " + eps + " is not supported; it must be finite and > 0");
         }
+        return eps;
+    }
+
+    /** Refuses a {@code stash_type} other than 1 (statistics in float), the one prune4j computes. */
+    private void floatStatistics(NodeProto node) {
         if (intAttr(node, "stash_type", 1) != 1) {
             throw error(node, "stash_type " + intAttr(node, "stash_type", 1) + " is not supported (1, float statistics, is)");
         }
-        int gs = (int) groups;
-        float[] scale = perChannel(normValues(node, 1, "scale", c, gs), c);
-        float[] bias = perChannel(normValues(node, 2, "bias", c, gs), c);
-        String name = name(node, node.getInput(1));
-        if (scale.length == constant(node, 1, "scale").floats.length) {
-            record(name, "weight", node.getInput(1));
-        }
-        if (bias.length == constant(node, 2, "bias").floats.length) {
-            record(name, "bias", node.getInput(2));
-        }
-        add(g, node, new GroupNorm(name, backend.fromArray(scale, c), backend.fromArray(bias, c), gs, eps), x);
     }
 
     /** {@code v} of one value per channel, or of one per group repeated over the group's channels. */
@@ -2055,12 +2068,7 @@ public final class OnnxReader {
         int[] src = g.shape(p.source());
         long values = Shapes.size(src);
         long[] t = reshaped(node, s.ints, new int[] {p.groups(), (int) (values / p.groups())}, zeroCopies);
-        long[] want = new long[src.length + 1];
-        want[0] = ShapeFolding.BATCH;
-        for (int i = 0; i < src.length; i++) {
-            want[i + 1] = src[i];
-        }
-        if (!Arrays.equals(t, want)) {
+        if (!Arrays.equals(t, ShapeFolding.shape(src, 0, Long.MAX_VALUE).ints())) {
             throw error(node, "reads '" + node.getInput(0) + "', " + p.describe() + ", with shape " + ShapeFolding.describe(s)
                     + "; only a Reshape back to [batch, " + Arrays.toString(src).substring(1) + " (a GroupNorm as PyTorch exports it) may"
                     + " read it");
@@ -2116,11 +2124,7 @@ public final class OnnxReader {
                 && n.getOutput(0).equals(node.getInput(1))).map(NodeProto::getName).findFirst().orElse("");
         String[][] parts = {{"_normalize", st.node()}, {"_shape", shapeNode}, {"_ungroup", node.getName()},
             {"_scale", w == null ? "" : mul.getName()}, {"_shift", a == null ? "" : shift.getName()}};
-        for (String[] part : parts) {
-            if (!part[1].isEmpty()) {
-                nodeNames.put(name + part[0], part[1]);
-            }
-        }
+        keepNodeNames(name, parts);
     }
 
     private static boolean allEqual(float[] v, float x) {

@@ -322,28 +322,8 @@ public final class CpuBackend implements Backend {
     @Override
     public void globalMaxPool(Tensor y, Tensor argmax, Tensor x) {
         ArgChecks.globalMaxPool(y, argmax, x);
-        float[] ys = f(y, "globalMaxPool");
-        int[] am = i(argmax, "globalMaxPool");
-        float[] xs = f(x, "globalMaxPool");
-        int planes = x.dim(0) * x.dim(1);
-        int n = x.dim(2) * x.dim(3);
-        workers.parallel(planes, (long) planes * n, (worker, from, to) -> {
-            for (int p = from; p < to; p++) {
-                int base = p * n;
-                int best = 0;
-                float bv = xs[base];
-                for (int k = 1; k < n; k++) {
-                    float v = xs[base + k];
-                    // strictly greater: the first maximum in row order wins; NaN propagates like PyTorch (CpuConv.maxPool)
-                    if (v > bv || (Float.isNaN(v) && !Float.isNaN(bv))) {
-                        bv = v;
-                        best = k;
-                    }
-                }
-                ys[p] = bv;
-                am[p] = best;
-            }
-        });
+        conv.globalMaxPool(f(y, "globalMaxPool"), i(argmax, "globalMaxPool"), f(x, "globalMaxPool"), x.dim(0) * x.dim(1),
+                x.dim(2) * x.dim(3));
     }
 
     @Override

@@ -361,8 +361,7 @@ final class CpuConv implements AutoCloseable {
                         int row = (oh * stride + i) * w + ow * stride;
                         for (int j = 0; j < window; j++) {
                             float v = x[xb + row + j];
-                            // strictly greater: the first maximum in row order wins; NaN propagates like PyTorch
-                            if (v > bv || (Float.isNaN(v) && !Float.isNaN(bv))) {
+                            if (beats(v, bv)) {
                                 bv = v;
                                 best = row + j;
                             }
@@ -373,6 +372,38 @@ final class CpuConv implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /**
+     * Whether {@code v}, met after {@code best} in a max pool's scan, takes its place: strictly greater
+     * (the first maximum in row order wins), or a NaN where {@code best} is none (NaN propagates, as in
+     * PyTorch).
+     */
+    static boolean beats(float v, float best) {
+        return v > best || (v != v && best == best);
+    }
+
+    /**
+     * Global max pooling ({@code Backend.globalMaxPool}): each plane of {@code n} values scanned in
+     * order as {@link #maxPool} scans a window; the planes split over the workers.
+     */
+    void globalMaxPool(float[] y, int[] argmax, float[] x, int planes, int n) {
+        workers.parallel(planes, (long) planes * n, (worker, from, to) -> {
+            for (int p = from; p < to; p++) {
+                int base = p * n;
+                int best = 0;
+                float bv = x[base];
+                for (int k = 1; k < n; k++) {
+                    float v = x[base + k];
+                    if (beats(v, bv)) {
+                        bv = v;
+                        best = k;
+                    }
+                }
+                y[p] = bv;
+                argmax[p] = best;
+            }
+        });
     }
 
     /** The common 2×2, stride-2 case, unrolled; the same comparisons in the same order as the general loop. */
@@ -389,17 +420,17 @@ final class CpuConv implements AutoCloseable {
                     int best = r0 + c;
                     float bv = x[xb + best];
                     float v = x[xb + r0 + c + 1];
-                    if (v > bv || (v != v && bv == bv)) {
+                    if (beats(v, bv)) {
                         bv = v;
                         best = r0 + c + 1;
                     }
                     v = x[xb + r1 + c];
-                    if (v > bv || (v != v && bv == bv)) {
+                    if (beats(v, bv)) {
                         bv = v;
                         best = r1 + c;
                     }
                     v = x[xb + r1 + c + 1];
-                    if (v > bv || (v != v && bv == bv)) {
+                    if (beats(v, bv)) {
                         bv = v;
                         best = r1 + c + 1;
                     }
@@ -443,7 +474,7 @@ final class CpuConv implements AutoCloseable {
                         for (int ih = h0; ih < h1; ih++) {
                             for (int iw = w0; iw < w1; iw++) {
                                 float v = x[xb + ih * w + iw];
-                                if (v > bv || (v != v && bv == bv)) {
+                                if (beats(v, bv)) {
                                     bv = v;
                                     best = ih * w + iw;
                                 }
