@@ -192,6 +192,10 @@ def external(m):
     t = init(m, 'fc1.weight'); t.ClearField('raw_data'); t.data_location = TensorProto.EXTERNAL
     t.external_data.add(key='location', value='weights.bin')
 save('external', edit(external))
+def external_escape(m):
+    t = init(m, 'fc1.weight'); t.ClearField('raw_data'); t.data_location = TensorProto.EXTERNAL
+    t.external_data.add(key='location', value='../../etc/hostname')
+save('external-escape', edit(external_escape))
 save('opset7', edit(lambda m: m.opset_import[0].__setattr__('version', 7)))
 def two_inputs(m):
     m.graph.input.append(helper.make_tensor_value_info('mask', TensorProto.FLOAT, ['batch', 64]))
@@ -394,7 +398,8 @@ case_ "tensor data longer than its shape" "${P[@]}" --model o/long-data.onnx
 case_ "an input no node or initializer produces" "${P[@]}" --model o/dangling.onnx
 case_ "a cycle" "${P[@]}" --model o/cycle.onnx
 case_ "NaN weight" "${P[@]}" --model o/nan.onnx
-case_ "external data" "${P[@]}" --model o/external.onnx
+case_ "external data file missing" "${P[@]}" --model o/external.onnx
+case_ "external data outside the model's folder" "${P[@]}" --model o/external-escape.onnx
 case_ "opset 7" "${P[@]}" --model o/opset7.onnx
 case_ "two graph inputs" "${P[@]}" --model o/two-inputs.onnx
 case_ "symbolic feature extent, no --input-shape" "${P[@]}" --model o/symbolic.onnx

@@ -14,7 +14,6 @@ import io.prune4j.report.Measure;
 import io.prune4j.report.ModelStats;
 import io.prune4j.report.Reports;
 import io.prune4j.train.DeviceData;
-import java.nio.file.Files;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -76,16 +75,18 @@ final class EvaluateCommand implements Callable<Integer> {
             }
             Dataset test = data != null ? data.test() : DataFree.inputs(net, common.seed);
             ModelStats stats;
+            long file = ModelFile.sizeOf(source.model);
+            long fileBytes = file < 0 ? file : file + model.dataBytes(); // with the external data files it read
             if (ort) {
-                byte[] bytes = ModelFormat.of(source.model) == ModelFormat.ONNX ? Files.readAllBytes(source.model)
-                        : OnnxWriter.toModel(net, model.names(), Map.of()).toByteArray();
-                try (OnnxRuntime session = OnnxRuntime.open(bytes, common.threadCount())) {
-                    stats = OrtMeasure.stats(session, net, model.names().outputFunction(), test, data != null, seconds,
-                            ModelFile.sizeOf(source.model));
+                // a file of ONNX's runs as it is (ONNX Runtime finds its external data beside it); a safetensors file as its export
+                try (OnnxRuntime session = ModelFormat.of(source.model) == ModelFormat.ONNX
+                        ? OnnxRuntime.open(source.model, common.threadCount())
+                        : OnnxRuntime.open(OnnxWriter.toModel(net, model.names(), Map.of()).toByteArray(), common.threadCount())) {
+                    stats = OrtMeasure.stats(session, net, model.names().outputFunction(), test, data != null, seconds, fileBytes);
                 }
             } else {
                 try (DeviceData d = DeviceData.upload(backend, test)) {
-                    stats = Measure.stats(net, d, data != null, null, seconds).withFileBytes(ModelFile.sizeOf(source.model));
+                    stats = Measure.stats(net, d, data != null, null, seconds).withFileBytes(fileBytes);
                 }
             }
             String acc = stats.accuracy() == null ? "no data: accuracy not measured"
@@ -105,8 +106,6 @@ final class EvaluateCommand implements Callable<Integer> {
                 System.err.println("report written to " + report);
             }
             return 0;
-        } catch (java.io.IOException e) {
-            throw new io.prune4j.Prune4jException(source.model + ": cannot read (" + e.getMessage() + ")", e);
         }
     }
 }

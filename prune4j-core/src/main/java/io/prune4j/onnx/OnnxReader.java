@@ -86,13 +86,15 @@ import java.util.Set;
  * {@code [batch, features]}, the batch extent fixed or symbolic; symbolic extents after the batch
  * need an explicit shape. Weights must be initializers or Constant outputs (FLOAT); one initializer
  * read by several nodes gives each its own copy (PyTorch shares identical tensors this way). Nodes
- * the output does not depend on are left out.
+ * the output does not depend on are left out. Tensors may keep their data in files beside the model
+ * (external data, as PyTorch 2.9 and later export by default; {@link ExternalData}).
  *
- * <p>Anything else (an operator, an attribute or its value, a data type, external data, a tensor
- * whose data does not match its shape, a value no earlier node produces, which includes a cycle,
- * shapes that do not fit, non-finite weights) is an {@link OnnxFormatException} naming the file,
- * the node and its operator: never a silently different network. Allocations are bounded by the
- * file's size: tensor data is checked against its declared shape before anything is copied. A file
+ * <p>Anything else (an operator, an attribute or its value, a data type, a tensor whose data does
+ * not match its shape, external data that is missing or outside the model's folder, a value no
+ * earlier node produces, which includes a cycle, shapes that do not fit, non-finite weights) is an
+ * {@link OnnxFormatException} naming the file, the node and its operator: never a silently
+ * different network. Allocations are bounded by the file's size (and its external data files'):
+ * tensor data is checked against its declared shape before anything is copied. A file
  * that does not exist is an {@link io.prune4j.MissingFileException} instead. When reading fails,
  * the layers built so far are closed.
  *
@@ -175,11 +177,14 @@ public final class OnnxReader {
     private String functionNode = "";
     /** Batch extent of the input when the file fixes it (Reshape may name it), else -1. */
     private long fixedBatch = -1;
+    /** The tensors the file keeps in other files (see {@link ExternalData}). */
+    private final ExternalData external;
 
-    private OnnxReader(String file, Backend backend, int[] inputShape) {
+    private OnnxReader(String file, Backend backend, int[] inputShape, Path folder) {
         this.file = file;
         this.backend = backend;
         this.inputShapeOverride = inputShape == null ? null : inputShape.clone();
+        this.external = new ExternalData(folder);
     }
 
     /**
@@ -187,14 +192,16 @@ public final class OnnxReader {
      * needed when the file leaves extents other than the batch symbolic; when the file fixes them it
      * must agree; null takes the file's.
      *
-     * @param file       the ONNX file (not null); at most 2 GiB, without external data
+     * @param file       the ONNX file (not null); at most 2 GiB, its tensors in it or in files beside it
+     *                   (external data, see {@link ExternalData})
      * @param backend    where the network's tensors go (not null)
      * @param inputShape one example's shape without the batch ({@code [C, H, W]} or {@code [features]}),
      *                   or null to take the file's
      * @return the network with the file's names, opset, producer and metadata; the caller owns it and closes it
      * @throws io.prune4j.MissingFileException when the file does not exist
-     * @throws OnnxFormatException when it is a folder, cannot be read, is larger than 2 GiB, or is not a
-     *     model prune4j reads (see the class comment), naming the file and the first problem
+     * @throws OnnxFormatException when it is a folder, cannot be read, is larger than 2 GiB, keeps data
+     *     in external files that are missing, outside its folder or too short, or is not a model prune4j
+     *     reads (see the class comment), naming the file and the first problem
      */
     public static OnnxModel read(Path file, Backend backend, int[] inputShape) {
         Objects.requireNonNull(file, "file");
@@ -206,7 +213,8 @@ public final class OnnxReader {
         try {
             long size = Files.size(file);
             if (size > MAX_BYTES) {
-                throw new OnnxFormatException(file + ": " + size + " bytes is larger than the 2 GiB an ONNX file without external data holds");
+                throw new OnnxFormatException(file + ": " + size + " bytes is larger than the 2 GiB an ONNX file holds (larger models keep"
+                        + " their weights in external data files)");
             }
             bytes = Files.readAllBytes(file);
         } catch (NoSuchFileException e) {
@@ -214,7 +222,8 @@ public final class OnnxReader {
         } catch (IOException e) {
             throw new OnnxFormatException(file + ": cannot read (" + e.getMessage() + ")");
         }
-        return read(bytes, file.toString(), backend, inputShape);
+        Path folder = file.toAbsolutePath().getParent();
+        return read(bytes, file.toString(), backend, inputShape, folder);
     }
 
     /**
@@ -226,9 +235,14 @@ public final class OnnxReader {
      * @param inputShape one example's shape without the batch, or null to take the model's
      * @return the network with the model's names, opset, producer and metadata; the caller owns it and closes it
      * @throws OnnxFormatException when the bytes are not a model prune4j reads, naming {@code source} and
-     *     the first problem
+     *     the first problem; a model that keeps tensors in external files is refused (read it with
+     *     {@link #read(Path, Backend, int[])}, which finds them beside the file)
      */
     public static OnnxModel read(byte[] bytes, String source, Backend backend, int[] inputShape) {
+        return read(bytes, source, backend, inputShape, null);
+    }
+
+    private static OnnxModel read(byte[] bytes, String source, Backend backend, int[] inputShape, Path folder) {
         Objects.requireNonNull(bytes, "bytes");
         Objects.requireNonNull(source, "source");
         Objects.requireNonNull(backend, "backend");
@@ -244,7 +258,12 @@ public final class OnnxReader {
         } catch (IOException e) {
             throw new OnnxFormatException(source + ": cannot parse (" + e.getMessage() + ")");
         }
-        return new OnnxReader(source, backend, inputShape).convert(model);
+        OnnxReader reader = new OnnxReader(source, backend, inputShape, folder);
+        try {
+            return reader.convert(model);
+        } finally {
+            reader.external.close();
+        }
     }
 
     private OnnxModel convert(ModelProto model) {
@@ -261,7 +280,7 @@ public final class OnnxReader {
             if (constants.containsKey(t.getName())) {
                 throw new OnnxFormatException(file + ": two initializers named '" + t.getName() + "'");
             }
-            constants.put(t.getName(), Constant.of(file, "initializer '" + t.getName() + "'", t));
+            constants.put(t.getName(), Constant.of(file, "initializer '" + t.getName() + "'", t, external));
             if (!t.getName().startsWith("onnx::")) {
                 parameters.add(t.getName());
             }
@@ -342,7 +361,7 @@ public final class OnnxReader {
             OnnxNames names = new OnnxNames(input.getName(), outputName, nodeNames, outputNames, initializerNames, g.getName(), function,
                     functionNode);
             return new OnnxModel(net, names, opset, model.getProducerName() + (model.getProducerVersion().isEmpty() ? ""
-                    : " " + model.getProducerVersion()), meta);
+                    : " " + model.getProducerVersion()), meta, external.bytes());
         } finally {
             if (!built) {
                 builder.close();   // the builder owns the layers added so far
@@ -736,7 +755,7 @@ public final class OnnxReader {
                 outputsOnly(node, 1);
                 Constant shape = shapeInput(node, 0, "input");
                 AttributeProto v = node.getAttributeList().stream().filter(a -> a.getName().equals("value")).findFirst().orElse(null);
-                Constant value = v == null ? new Constant(new int[] {1}, new float[] {0f}, null) : Constant.of(file, where(node), v.getT());
+                Constant value = v == null ? new Constant(new int[] {1}, new float[] {0f}, null) : Constant.of(file, where(node), v.getT(), external);
                 fold(node, () -> ShapeFolding.constantOfShape(shape, value));
             }
             case "Slice" -> slice(g, node);
@@ -757,7 +776,7 @@ public final class OnnxReader {
         }
         AttributeProto a = node.getAttribute(0);
         Constant c = switch (a.getName()) {
-            case "value" -> Constant.of(file, where(node), a.getT());
+            case "value" -> Constant.of(file, where(node), a.getT(), external);
             case "value_float" -> new Constant(new int[0], new float[] {a.getF()}, null);
             case "value_floats" -> Constant.floats(a.getFloatsList());
             case "value_int" -> new Constant(new int[0], null, new long[] {a.getI()});
@@ -3174,12 +3193,15 @@ public final class OnnxReader {
             return new Constant(new int[] {f.length}, f, null);
         }
 
-        /** Checks {@code t} against its shape and data type and copies its values. */
-        static Constant of(String file, String what, TensorProto t) {
+        /**
+         * Checks {@code t} against its shape and data type and copies its values, from the file or, when
+         * it keeps them elsewhere, from {@code external}.
+         */
+        static Constant of(String file, String what, TensorProto t, ExternalData external) {
             String where = file + ": " + what;
-            if (t.getDataLocation() == TensorProto.DataLocation.EXTERNAL || t.getExternalDataCount() > 0) {
-                throw new OnnxFormatException(where + " keeps its data in an external file; external data is not supported (save the"
-                        + " model as one file)");
+            if (!ExternalData.isExternal(t) && t.getExternalDataCount() > 0) {
+                throw new OnnxFormatException(where + " lists external data but its data_location is DEFAULT; a tensor's data is in"
+                        + " the file or, with data_location EXTERNAL, in another");
             }
             if (t.hasSegment()) {
                 throw new OnnxFormatException(where + " is a segment of a tensor; segmented tensors are not supported");
@@ -3199,14 +3221,28 @@ public final class OnnxReader {
             }
             int n = (int) count;
             int type = t.getDataType();
-            boolean raw = t.hasRawData();
+            boolean outside = ExternalData.isExternal(t);
+            boolean raw = t.hasRawData() || outside;
+            int size = switch (type) {
+                case TensorProto.DataType.FLOAT_VALUE, TensorProto.DataType.INT32_VALUE -> 4;
+                case TensorProto.DataType.INT64_VALUE -> 8;
+                case TensorProto.DataType.BOOL_VALUE -> 1;
+                default -> throw new OnnxFormatException(where + " has data type " + typeName(type)
+                        + "; only FLOAT weights (and INT64 shapes) are supported");
+            };
+            ByteBuffer bytes = null;
+            if (outside) {
+                bytes = external.read(where, t, (long) n * size);
+            } else if (raw) {
+                checkBytes(where, t, n, size);
+                bytes = t.getRawData().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+            }
             switch (type) {
                 case TensorProto.DataType.FLOAT_VALUE -> {
                     float[] v;
                     if (raw) {
-                        checkBytes(where, t, n, 4);
                         v = new float[n];
-                        t.getRawData().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(v);
+                        bytes.asFloatBuffer().get(v);
                     } else {
                         checkCount(where, t.getFloatDataCount(), n, t);
                         v = new float[n];
@@ -3224,10 +3260,8 @@ public final class OnnxReader {
                 case TensorProto.DataType.INT64_VALUE, TensorProto.DataType.INT32_VALUE, TensorProto.DataType.BOOL_VALUE -> {
                     long[] v;
                     if (raw) {
-                        int size = type == TensorProto.DataType.INT64_VALUE ? 8 : type == TensorProto.DataType.INT32_VALUE ? 4 : 1;
-                        checkBytes(where, t, n, size);
                         v = new long[n];
-                        ByteBuffer b = t.getRawData().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+                        ByteBuffer b = bytes;
                         for (int i = 0; i < n; i++) {
                             v[i] = size == 8 ? b.getLong() : size == 4 ? b.getInt() : b.get();
                         }
@@ -3246,8 +3280,7 @@ public final class OnnxReader {
                     }
                     return new Constant(dims, null, v);
                 }
-                default -> throw new OnnxFormatException(where + " has data type " + typeName(type)
-                        + "; only FLOAT weights (and INT64 shapes) are supported");
+                default -> throw new IllegalStateException("data type " + type + " was refused above");
             }
         }
 

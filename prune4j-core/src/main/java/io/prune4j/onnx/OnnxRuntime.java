@@ -52,6 +52,15 @@ public final class OnnxRuntime implements AutoCloseable {
      */
     public static OnnxRuntime open(byte[] model, int threads) {
         Objects.requireNonNull(model, "model");
+        return open(threads, (env, options) -> env.createSession(model, options));
+    }
+
+    /** What makes a session: from bytes or from a file. */
+    private interface Opener {
+        OrtSession open(OrtEnvironment env, OrtSession.SessionOptions options) throws OrtException;
+    }
+
+    private static OnnxRuntime open(int threads, Opener opener) {
         requireAvailable();
         try {
             OrtEnvironment env = OrtEnvironment.getEnvironment();
@@ -61,7 +70,7 @@ public final class OnnxRuntime implements AutoCloseable {
                     options.setInterOpNumThreads(1);
                 }
                 options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-                return new OnnxRuntime(env, env.createSession(model, options));
+                return new OnnxRuntime(env, opener.open(env, options));
             }
         } catch (OrtException e) {
             throw new Prune4jException("ONNX Runtime refused the model: " + e.getMessage(), e);
@@ -69,7 +78,8 @@ public final class OnnxRuntime implements AutoCloseable {
     }
 
     /**
-     * A session on the file {@code model}, as {@link #open(byte[], int)}.
+     * A session on the file {@code model}, as {@link #open(byte[], int)}; ONNX Runtime reads the
+     * external data files a model names from the model's folder.
      *
      * @param model   an ONNX file (not null)
      * @param threads intra-op threads, or 0 or less for ONNX Runtime's defaults
@@ -80,13 +90,14 @@ public final class OnnxRuntime implements AutoCloseable {
      */
     public static OnnxRuntime open(Path model, int threads) {
         Objects.requireNonNull(model, "model");
-        try {
-            return open(java.nio.file.Files.readAllBytes(model), threads);
-        } catch (java.nio.file.NoSuchFileException e) {
+        if (!java.nio.file.Files.exists(model)) {
             throw new io.prune4j.MissingFileException(model);
-        } catch (java.io.IOException e) {
-            throw new Prune4jException(model + ": cannot read (" + e.getMessage() + ")", e);
         }
+        if (!java.nio.file.Files.isRegularFile(model) || !java.nio.file.Files.isReadable(model)) {
+            throw new Prune4jException(model + ": cannot read (not a readable file)");
+        }
+        String path = model.toAbsolutePath().toString();
+        return open(threads, (env, options) -> env.createSession(path, options));
     }
 
     private static void requireAvailable() {

@@ -88,7 +88,9 @@ public final class OnnxWriter {
      * Writes {@code net} to {@code file}; {@code names} (null: defaults) says what to call things,
      * {@code metadata} goes into {@code metadata_props} next to {@code prune4j.version}. A layer ONNX
      * export does not know is refused before anything is written. The write is atomic: {@code file}
-     * holds either what it held before or the whole model. The network is only read.
+     * holds either what it held before or the whole model. The network is only read. A model is one
+     * file up to 2,000,000,000 bytes of weights; a larger one (protobuf holds no message of 2 GiB) keeps
+     * its weights in {@code <file>.data} beside it, as ONNX's external data, written before the model.
      *
      * @param net      the network (not null)
      * @param file     the file to write (not null); its folder must exist
@@ -100,11 +102,81 @@ public final class OnnxWriter {
      * @throws io.prune4j.Prune4jException when the file cannot be written
      */
     public static void write(Graph net, Path file, OnnxNames names, Map<String, String> metadata) {
+        write(net, file, names, metadata, MAX_INLINE_BYTES);
+    }
+
+    /**
+     * Tensor bytes up to which a model is written as one file; above, its weights go to a data file
+     * beside it: protobuf cannot hold a message of 2 GiB or more.
+     */
+    static final long MAX_INLINE_BYTES = 2_000_000_000L;
+    /** Initializers of fewer bytes stay in the model when the others go to a data file. */
+    static final int MIN_EXTERNAL_BYTES = 1024;
+    /** Tensors of at least 1 MiB start at a multiple of 64 KiB in a data file, so that a reader can map them. */
+    private static final int ALIGN = 1 << 16;
+
+    /**
+     * As {@link #write(Graph, Path, OnnxNames, Map)}, with the weights written to {@code <file>.data}
+     * beside the file (ONNX's external data: every initializer of at least 1 KiB, at the offsets the
+     * model records) when the initializers hold more than {@code inlineLimit} bytes. The data file is
+     * written first and the model last, each atomically, so the model never names data it lacks.
+     */
+    static void write(Graph net, Path file, OnnxNames names, Map<String, String> metadata, long inlineLimit) {
         Objects.requireNonNull(net, "net");
         Objects.requireNonNull(file, "file");
         Objects.requireNonNull(metadata, "metadata");
-        byte[] bytes = toModel(net, names, metadata).toByteArray();
+        ModelProto model = toModel(net, names, metadata);
+        long tensorBytes = model.getGraph().getInitializerList().stream().mapToLong(t -> t.getRawData().size()).sum();
+        if (tensorBytes <= inlineLimit) {
+            byte[] bytes = model.toByteArray();
+            AtomicFiles.write(file, out -> out.write(bytes));
+            return;
+        }
+        Path name = file.toAbsolutePath().getFileName();
+        String location = name + ".data";
+        ModelProto.Builder outside = model.toBuilder();
+        List<TensorProto> moved = new java.util.ArrayList<>();
+        long offset = 0;
+        for (TensorProto.Builder t : outside.getGraphBuilder().getInitializerBuilderList()) {
+            int size = t.getRawData().size();
+            if (size < MIN_EXTERNAL_BYTES) {
+                continue;
+            }
+            if (size >= 1 << 20) {
+                offset = (offset + ALIGN - 1) / ALIGN * ALIGN;
+            }
+            moved.add(t.build());
+            t.clearRawData().setDataLocation(TensorProto.DataLocation.EXTERNAL)
+                    .addExternalData(entry("location", location))
+                    .addExternalData(entry("offset", Long.toString(offset)))
+                    .addExternalData(entry("length", Integer.toString(size)));
+            offset += size;
+        }
+        if (moved.isEmpty()) { // only small tensors: nothing to put outside
+            byte[] bytes = model.toByteArray();
+            AtomicFiles.write(file, out -> out.write(bytes));
+            return;
+        }
+        AtomicFiles.write(file.resolveSibling(location), out -> {
+            long at = 0;
+            byte[] zeros = new byte[ALIGN];
+            for (TensorProto t : moved) {
+                int size = t.getRawData().size();
+                if (size >= 1 << 20) {
+                    long start = (at + ALIGN - 1) / ALIGN * ALIGN;
+                    out.write(zeros, 0, (int) (start - at));
+                    at = start;
+                }
+                t.getRawData().writeTo(out);
+                at += size;
+            }
+        });
+        byte[] bytes = outside.build().toByteArray();
         AtomicFiles.write(file, out -> out.write(bytes));
+    }
+
+    private static StringStringEntryProto entry(String key, String value) {
+        return StringStringEntryProto.newBuilder().setKey(key).setValue(value).build();
     }
 
     /**

@@ -6,6 +6,7 @@ import static io.prune4j.onnx.OnnxBuild.in;
 import static io.prune4j.onnx.OnnxBuild.ints;
 import static io.prune4j.onnx.OnnxBuild.s;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -484,12 +485,82 @@ class OnnxBadFileTest {
         says(refused("constant-nan", b.bytes()), name, "value_floats gives a non-finite value (NaN)");
     }
 
-    @Test
-    void externalData() throws IOException {
+    /**
+     * {@link #net()} with c.weight (432 bytes) kept outside: {@code weights.bin} in the test's folder holds
+     * 16 other bytes and then the weight, and the tensor lists {@code entries} (key, value, key, value, …).
+     */
+    private byte[] external(String... entries) throws IOException {
         OnnxBuild b = net();
-        initializer(b, "c.weight").clearRawData().setDataLocation(TensorProto.DataLocation.EXTERNAL)
-                .addExternalData(StringStringEntryProto.newBuilder().setKey("location").setValue("weights.bin"));
-        says(refused("external", b.bytes()), "initializer 'c.weight'", "external data is not supported");
+        TensorProto.Builder t = initializer(b, "c.weight");
+        byte[] raw = t.getRawData().toByteArray();
+        byte[] data = new byte[16 + raw.length];
+        System.arraycopy(raw, 0, data, 16, raw.length);
+        Files.write(dir.resolve("weights.bin"), data);
+        Files.createDirectories(dir.resolve("folder.bin"));
+        t.clearRawData().setDataLocation(TensorProto.DataLocation.EXTERNAL);
+        for (int k = 0; k < entries.length; k += 2) {
+            t.addExternalData(StringStringEntryProto.newBuilder().setKey(entries[k]).setValue(entries[k + 1]));
+        }
+        return b.bytes();
+    }
+
+    /** The layout {@link #external} writes, read as it should be: the same network as with the weight inside. */
+    @Test
+    void externalDataThatIsRightReads() throws IOException {
+        byte[] inside = net().bytes();
+        Path file = dir.resolve("outside.onnx");
+        Files.write(file, external("location", "weights.bin", "offset", "16", "length", "432", "checksum", "ignored"));
+        try (OnnxModel a = OnnxReader.read(inside, "inside", CPU, null); OnnxModel b = OnnxReader.read(file, CPU, null)) {
+            float[] x = OnnxRoundTripTest.input(a.graph(), 3, 5);
+            assertArrayEquals(OnnxRoundTripTest.forward(a.graph(), x, 3), OnnxRoundTripTest.forward(b.graph(), x, 3));
+            assertEquals(16 + 432, b.dataBytes(), "the data file's bytes");
+            assertEquals(0, a.dataBytes());
+        }
+    }
+
+    /** External data read from bytes (no folder to find it in), and every way its entries or its file can be wrong. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "from-bytes      | location=weights.bin,offset=16                 | keeps its data in the external file 'weights.bin'; not from bytes",
+        "missing-file    | location=nothing.bin                           | keeps its data in 'nothing.bin'; not in the model's folder",
+        "parent          | location=../weights.bin,offset=16              | '../weights.bin' leaves the model's folder",
+        "deep-parent     | location=a/../../weights.bin,offset=16         | leaves the model's folder",
+        "absolute        | location=/etc/hostname                         | '/etc/hostname' is absolute",
+        "drive           | location=C:\\weights.bin                       | is absolute",
+        "the-folder      | location=.                                     | leaves the model's folder",
+        "a-folder        | location=folder.bin                            | 'folder.bin' is a folder",
+        "no-location     | offset=16                                      | names no location",
+        "empty-location  | location=                                      | names no location",
+        "offset-past-end | location=weights.bin,offset=449                | offset 449 is past the end of 'weights.bin' (448 bytes)",
+        "length-past-end | location=weights.bin,offset=16,length=500      | bytes 16 to 516 are past the end",
+        "too-short       | location=weights.bin,offset=20                 | has 428 bytes of data in 'weights.bin' but its shape [4, 3, 3, 3] needs 432",
+        "wrong-length    | location=weights.bin,offset=16,length=400      | has 400 bytes of data",
+        "bad-offset      | location=weights.bin,offset=sixteen            | offset 'sixteen' is not a byte count",
+        "negative-length | location=weights.bin,length=-4                 | length '-4' is not a byte count",
+        "unknown-key     | location=weights.bin,offset=16,basepath=/tmp   | unknown external data key 'basepath'",
+        "twice           | location=weights.bin,location=other.bin        | external data key 'location' is given twice",
+        "not-external    | location=weights.bin,offset=16                 | lists external data but its data_location is DEFAULT"})
+    void externalDataThatIsWrong(String name, String entries, String expected) throws IOException {
+        String[] kv = Arrays.stream(entries.split(",")).flatMap(e -> Arrays.stream(e.split("=", -1))).toArray(String[]::new);
+        byte[] bytes = external(kv);
+        if (name.equals("not-external")) {
+            io.prune4j.onnx.proto.ModelProto.Builder m = io.prune4j.onnx.proto.ModelProto.parseFrom(bytes).toBuilder();
+            for (TensorProto.Builder t : m.getGraphBuilder().getInitializerBuilderList()) {
+                if (t.getName().equals("c.weight")) {
+                    t.setDataLocation(TensorProto.DataLocation.DEFAULT);
+                }
+            }
+            bytes = m.build().toByteArray();
+        }
+        String msg;
+        if (name.equals("from-bytes")) {
+            byte[] b = bytes;
+            msg = assertThrows(OnnxFormatException.class, () -> OnnxReader.read(b, "model.onnx", CPU, null).close()).getMessage();
+        } else {
+            msg = refused(name, bytes);
+        }
+        says(msg, "initializer 'c.weight'");
+        says(msg, expected.split("; "));
     }
 
     @Test

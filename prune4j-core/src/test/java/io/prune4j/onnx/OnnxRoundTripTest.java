@@ -355,4 +355,49 @@ class OnnxRoundTripTest {
         }
         assertTrue(!Files.exists(file), "nothing written");
     }
+
+    /**
+     * A model written with its weights outside ({@code <file>.data}, as one over 2 GB is): the small
+     * tensors stay inside, a tensor of 1 MiB or more starts at a multiple of 64 KiB, the data file
+     * holds exactly the bytes the model names, and the file reads back (prune4j and ONNX Runtime) to
+     * what was written.
+     */
+    @Test
+    void weightsOverTheLimitGoToADataFile(@TempDir Path dir) throws Exception {
+        GraphBuilder g = Graph.builder(CPU, 5, 700);
+        g.dense("small", g.relu("r", g.dense("big", Graph.INPUT, 400)), 3); // big: 700·400·4 = 1,120,000 bytes
+        try (Graph net = g.build()) {
+            Path file = dir.resolve("m.onnx");
+            OnnxWriter.write(net, file, null, Map.of(), 1_000_000);
+            ModelProto m = ModelProto.parseFrom(Files.readAllBytes(file));
+            long end = 0;
+            for (io.prune4j.onnx.proto.TensorProto t : m.getGraph().getInitializerList()) {
+                int bytes = 4 * t.getDimsList().stream().mapToInt(Long::intValue).reduce(1, (a, b) -> a * b);
+                assertEquals(bytes >= OnnxWriter.MIN_EXTERNAL_BYTES, ExternalData.isExternal(t), t.getName() + " outside or in");
+                if (ExternalData.isExternal(t)) {
+                    Map<String, String> e = new java.util.HashMap<>();
+                    t.getExternalDataList().forEach(kv -> e.put(kv.getKey(), kv.getValue()));
+                    assertEquals("m.onnx.data", e.get("location"));
+                    long offset = Long.parseLong(e.get("offset"));
+                    assertEquals(bytes, Long.parseLong(e.get("length")), t.getName());
+                    if (bytes >= 1 << 20) {
+                        assertEquals(0, offset % 65536, t.getName() + " aligned");
+                    }
+                    end = Math.max(end, offset + bytes);
+                }
+            }
+            assertEquals(end, Files.size(dir.resolve("m.onnx.data")), "the data file holds what the model names");
+            float[] x = input(net, 3, 2);
+            float[] want = forward(net, x, 3);
+            try (OnnxModel back = OnnxReader.read(file, CPU, null)) {
+                assertArrayEquals(want, forward(back.graph(), x, 3));
+            }
+            if (OnnxRuntime.available()) {
+                try (OnnxRuntime ort = OnnxRuntime.open(file, 1)) {
+                    Agreement a = Agreement.of(3, want, ort.run(x, 3, net.inputShape()));
+                    assertTrue(a.maxRelative() <= 1e-5, "ONNX Runtime differs by " + a);
+                }
+            }
+        }
+    }
 }

@@ -270,4 +270,53 @@ class PytorchExportTest {
             assertEquals(ref.get("test_loss").asDouble(), r.loss(), 1e-3, "loss against PyTorch's");
         }
     }
+
+    /**
+     * The fixtures {@code scripts/onnx/external_data.py} re-saved with onnx's external-data writer (a data
+     * file beside the model, with some tensors inside; every tensor in a sub-folder's file) read to the
+     * network their one-file originals read to, bit for bit; ONNX Runtime, given the file, finds the
+     * data too; and the network writes back as one file, which ONNX Runtime runs as the original.
+     */
+    @ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.CsvSource({
+        "residual_block_ext.op17.onnx, residual_block.op17.onnx, residual_block_ext.op17.onnx.data",
+        "se_silu_ext.op13.onnx, se_silu.op13.onnx, weights/se_silu_ext.bin"})
+    void externalDataReadsAsTheOneFile(String file, String original, String data, @TempDir Path dir) throws Exception {
+        Path path = Path.of(PytorchExportTest.class.getResource(DIR + file).toURI());
+        try (OnnxModel one = OnnxReader.read(resource(original), original, CPU, null); OnnxModel ext = OnnxReader.read(path, CPU, null)) {
+            assertEquals(Files.size(path.resolveSibling(data)), ext.dataBytes(), file + ": bytes of its data file");
+            float[] x = OnnxRoundTripTest.input(one.graph(), 4, 11);
+            float[] want = OnnxRoundTripTest.forward(one.graph(), x, 4);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(want, OnnxRoundTripTest.forward(ext.graph(), x, 4), file);
+            Path saved = dir.resolve("back.onnx");
+            OnnxWriter.write(ext.graph(), saved, ext.names(), Map.of());
+            io.prune4j.onnx.proto.ModelProto back = io.prune4j.onnx.proto.ModelProto.parseFrom(Files.readAllBytes(saved));
+            assertTrue(back.getGraph().getInitializerList().stream().noneMatch(ExternalData::isExternal), "written as one file");
+            Path split = dir.resolve("split.onnx");   // as a model over 2 GB is written: the weights beside it
+            OnnxWriter.write(ext.graph(), split, ext.names(), Map.of(), 0);
+            io.prune4j.onnx.proto.ModelProto splitModel = io.prune4j.onnx.proto.ModelProto.parseFrom(Files.readAllBytes(split));
+            long outside = splitModel.getGraph().getInitializerList().stream().filter(ExternalData::isExternal).count();
+            long large = back.getGraph().getInitializerList().stream().filter(t -> t.getRawData().size() >= OnnxWriter.MIN_EXTERNAL_BYTES).count();
+            assertEquals(large, outside, "the initializers of 1 KiB or more go outside, the others stay");
+            Path splitData = dir.resolve("split.onnx.data");
+            assertEquals(large > 0, Files.exists(splitData), "a data file when something went into it");
+            try (OnnxModel again = OnnxReader.read(split, CPU, null)) {
+                assertEquals(large > 0 ? Files.size(splitData) : 0, again.dataBytes());
+                org.junit.jupiter.api.Assertions.assertArrayEquals(want, OnnxRoundTripTest.forward(again.graph(), x, 4), "split, read back");
+            }
+            if (OnnxRuntime.available()) {
+                try (OnnxRuntime a = OnnxRuntime.open(path, 1); OnnxRuntime b = OnnxRuntime.open(resource(original), 1);
+                     OnnxRuntime c = OnnxRuntime.open(saved, 1); OnnxRuntime e = OnnxRuntime.open(split, 1)) {
+                    float[] ref = b.run(x, 4, one.graph().inputShape());
+                    org.junit.jupiter.api.Assertions.assertArrayEquals(ref, a.run(x, 4, one.graph().inputShape()), file + " in ONNX Runtime");
+                    Agreement d = Agreement.of(4, ref, c.run(x, 4, one.graph().inputShape()));
+                    assertTrue(d.maxRelative() <= 1e-5, file + ": written back, ONNX Runtime differs by " + d);
+                    Agreement f = Agreement.of(4, ref, e.run(x, 4, one.graph().inputShape()));
+                    assertTrue(f.maxRelative() <= 1e-5, file + ": written with external data, ONNX Runtime differs by " + f);
+                }
+            } else {
+                System.out.println("externalDataReadsAsTheOneFile: ONNX Runtime not on the class path; its half skipped");
+            }
+        }
+    }
 }
