@@ -1685,8 +1685,8 @@ public final class OnnxReader {
                 throw error(node, "storage_order 1 is not supported");
             }
             for (int i = 1; i < node.getOutputCount(); i++) {
-                if (!node.getOutput(i).isEmpty()) {
-                    throw error(node, "its Indices output is not supported");
+                if (!node.getOutput(i).isEmpty() && readerCounts.containsKey(node.getOutput(i))) {
+                    throw error(node, "its Indices output is read; only the pooled values are supported");
                 }
             }
         } else {

@@ -485,6 +485,20 @@ class OnnxBadFileTest {
         says(refused("constant-nan", b.bytes()), name, "value_floats gives a non-finite value (NaN)");
     }
 
+    /** MaxPool's Indices may be left unread (PyTorch 2's exporter writes them); read, they are refused. */
+    @Test
+    void maxPoolIndicesRead() throws IOException {
+        OnnxBuild b = new OnnxBuild(1).input("input", 3, 8, 8);
+        String x = b.node("Conv", in("input", b.weight("c.weight", 0.3, 4, 3, 3, 3)), ints("pads", 1, 1, 1, 1));
+        NodeProto.Builder pool = b.node("MaxPool", "pool", in(x), ints("kernel_shape", 2, 2), ints("strides", 2, 2)).addOutput("pool.indices");
+        String name = node(pool);
+        String y = b.node("Add", in("pool", b.node("Cast", in("pool.indices"), i("to", TensorProto.DataType.FLOAT_VALUE))));
+        b.node("Gemm", "output", in(b.node("Flatten", in(b.node("GlobalAveragePool", in(y)))), b.weight("fc.weight", 0.3, 2, 4)),
+                i("transB", 1));
+        b.output("output", 2);
+        says(refused("indices", b.bytes()), name, "its Indices output is read");
+    }
+
     /**
      * {@link #net()} with c.weight (432 bytes) kept outside: {@code weights.bin} in the test's folder holds
      * 16 other bytes and then the weight, and the tensor lists {@code entries} (key, value, key, value, …).

@@ -620,6 +620,21 @@ class OnnxOpsTest {
                     String q = b.node("ReduceMax", in(b.node("Tanh", in(x))), ints("axes", 2, 3), i("keepdims", 0));
                     b.node("Gemm", "output", in(b.node("Add", in(p, q)), b.weight("fc.weight", 0.3, 3, 4)), i("transB", 1));
                     return b.output("output", 3);
+                }),
+                new Case("An output nothing reads (opset 18): MaxPool's Indices, with dilations and ceil_mode written out, after a"
+                        + " BatchNormalization with training_mode 0 and momentum", b -> {
+                    b.opset = 18;
+                    b.input("input", 2, 8, 8);
+                    String x = b.node("Conv", in("input", b.weight("c.weight", 0.5, 4, 2, 3, 3)), ints("pads", 1, 1, 1, 1),
+                            ints("dilations", 1, 1), i("group", 1), ints("strides", 1, 1));
+                    b.node("BatchNormalization", "bn", in(x, b.weight("bn.weight", 1.0, 4), b.weight("bn.bias", 0.5, 4),
+                            b.weight("bn.mean", 0.2, 4), b.positive("bn.var", 0.5, 1.5, 4)), f("epsilon", 1e-5f), f("momentum", 0.9f),
+                            i("training_mode", 0));
+                    b.node("MaxPool", "pool", in(b.node("Relu", in("bn"))), ints("kernel_shape", 3, 3), ints("strides", 2, 2),
+                            ints("pads", 1, 1, 1, 1), ints("dilations", 1, 1), i("ceil_mode", 0)).addOutput("pool.indices");
+                    x = b.node("Flatten", in(b.node("GlobalAveragePool", in("pool"))));
+                    b.node("Gemm", "output", in(x, b.weight("fc.weight", 0.3, 3, 4)), i("transB", 1));
+                    return b.output("output", 3);
                 }));
     }
 
