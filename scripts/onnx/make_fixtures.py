@@ -82,6 +82,9 @@ for a model in eval mode keeps BatchNormalization nodes (inference form, trainin
                      (an instance norm), nn.InstanceNorm2d(12, affine=True) and nn.InstanceNorm2d(12) (no affine); GroupNorm
                      as PyTorch writes it: Reshape, InstanceNormalization, Shape, Reshape, Mul, Add. Input 3x8x8. (A
                      GroupNorm of a vector does not export from PyTorch 1.13.)
+  dense_head         a map output, as segmentation heads and feature extractors end: stride-2 conv-BN stem,
+                     a residual block, a depthwise-pointwise branch concatenated with it, a 1x1 conv head of 4
+                     scores per position ([batch, 4, 4, 4]). Input 3x8x8.
   fmnist_small       conv 1->8 + BN + ReLU + MaxPool 2, conv 8->16 + BN + ReLU + MaxPool 2, flatten,
                      Linear 784 -> 10, trained 2 epochs with Adam (1e-3, batch 128) on Fashion-MNIST with
                      prune4j's scaling x = (p/255 - 0.2860) / 0.3530; opset 17 only. Its json also holds
@@ -622,6 +625,24 @@ class GroupNorms(nn.Module):
         return self.fc2(F.relu(self.fc1(x)))
 
 
+class DenseHead(nn.Module):
+    """A model whose output is a map, as segmentation heads and feature extractors end: a stride-2
+    conv-BN stem, a residual block, a depthwise-pointwise branch concatenated with the block's
+    output, and a 1x1 conv head giving 4 scores per position ([batch, 4, 4, 4] for a 3x8x8 input)."""
+
+    def __init__(self, cin=3, classes=4):
+        super().__init__()
+        self.stem = conv_bn(cin, 8, 3, stride=2)
+        self.block = nn.Sequential(conv_bn(8, 8, 3), nn.Conv2d(8, 8, 3, padding=1, bias=False), nn.BatchNorm2d(8))
+        self.branch = nn.Sequential(conv_bn(8, 8, 3, groups=8), conv_bn(8, 6, 1))
+        self.head = nn.Conv2d(14, classes, 1)
+
+    def forward(self, x):
+        x = self.stem(x)
+        y = F.relu(x + self.block(x))
+        return self.head(torch.cat([y, self.branch(y)], 1))
+
+
 class FmnistSmall(nn.Module):
     def __init__(self, classes=10):
         super().__init__()
@@ -955,6 +976,13 @@ def main():
                    "affine=True), InstanceNorm2d(12); GroupNorm as Reshape, "
                    "InstanceNormalization, Shape, Reshape, Mul, Add",
                    check=lambda m: check_ops(m, {"InstanceNormalization", "Reshape", "Shape", "Mul", "Add"}), **common)
+
+    if want("dense_head"):
+        torch.manual_seed(121)
+        model = DenseHead().eval()
+        export_all("dense_head", model, seeded_input((3, 3, 8, 8), 2121),
+                   "a map output ([batch, 4, 4, 4]): stride-2 conv-BN stem, residual block, depthwise-pointwise branch, concat, 1x1 head",
+                   check=lambda m: check_ops(m, {"Conv", "BatchNormalization", "Concat", "Add"}), **common)
 
     if want("fmnist_small"):
         model, x, labels, acc, loss, seconds, epochs = train_fmnist_small()

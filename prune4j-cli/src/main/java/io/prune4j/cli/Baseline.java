@@ -97,6 +97,11 @@ final class Baseline implements AutoCloseable {
 
     /** Why a loaded model does not fit the data or the options given, or null when it does. */
     private static String mismatch(Graph net, Path model, DeviceData train, TrainOptions options) {
+        if (!net.classifies()) {
+            return model + ": the model outputs " + java.util.Arrays.toString(net.outputShape()) + " per example, not class scores;"
+                    + " prune it without data (--data none --finetune-epochs 0) with a data-free criterion (magnitude, magnitude-l1,"
+                    + " bn-scale, fpgm, lamp, random)";
+        }
         if (net.inputSize() != train.featureSize()) {
             return model + ": the model takes " + net.inputSize() + " inputs but the data has " + train.featureSize()
                     + " features per example";

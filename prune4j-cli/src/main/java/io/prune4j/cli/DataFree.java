@@ -55,6 +55,11 @@ final class DataFree {
 
     /** Whether {@code data}'s examples are {@code net}'s input; when not, says so on stderr, and what follows ({@code then}). */
     static boolean fits(Path dir, Dataset data, Graph net, Path modelFile, String then) {
+        if (!net.classifies()) {
+            System.err.println("note: " + modelFile + " outputs " + Arrays.toString(net.outputShape()) + " per example, not class scores,"
+                    + " so " + dir + "'s labels do not apply: " + then);
+            return false;
+        }
         if (net.inputSize() == data.featureSize()) {
             return true;
         }
@@ -88,13 +93,13 @@ final class DataFree {
         return null;
     }
 
-    /** Random inputs of the model's shape, labelled 0, 1, … in turn. */
+    /** Random inputs of the model's shape, labelled 0, 1, … in turn (all 0 for a network that does not end in class scores). */
     static Dataset inputs(Graph net, long seed) {
         int n = (int) Math.max(8, Math.min(EXAMPLES, MAX_VALUES / net.inputSize()));
         if (n < EXAMPLES) {
             System.err.println("note: speeds measured on " + n + " random inputs of " + java.util.Arrays.toString(net.inputShape())
                     + " (throughput at batch " + n + ", not 256, to bound the activations' memory)");
         }
-        return Dataset.random(net.inputShape(), net.outputSize(), n, seed);
+        return Dataset.random(net.inputShape(), net.classifies() ? net.outputSize() : 1, n, seed);
     }
 }

@@ -25,10 +25,10 @@ final class OrtMeasure {
     static ModelStats stats(OnnxRuntime ort, Graph net, OutputFunction function, Dataset test, boolean accuracy, double seconds,
                             long fileBytes) {
         int size = net.inputSize();
-        int classes = net.outputSize();
         Double acc = null;
         Double loss = null;
         if (accuracy) {
+            int classes = net.outputSize();
             long correct = 0;
             double sum = 0;
             for (int from = 0; from < test.count(); from += BATCH) {

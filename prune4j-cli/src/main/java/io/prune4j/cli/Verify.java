@@ -34,7 +34,7 @@ final class Verify {
         } catch (IOException e) {
             throw new io.prune4j.Prune4jException(saved + ": cannot read back for --verify (" + e.getMessage() + ")", e);
         }
-        Dataset random = Dataset.random(net.inputShape(), net.outputSize(), n, seed + 1);
+        Dataset random = Dataset.random(net.inputShape(), net.classifies() ? net.outputSize() : 1, n, seed + 1);
         try (OnnxRuntime ort = OnnxRuntime.open(model, 0)) {
             OutputFunction f = names == null ? OutputFunction.NONE : names.outputFunction();
             Agreement a = compare(net, f, ort, random, n);

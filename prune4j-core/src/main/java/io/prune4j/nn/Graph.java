@@ -142,7 +142,6 @@ public final class Graph implements AutoCloseable {
         this.values = new Tensor[nodes.size() + 1];
         this.gradSums = new Tensor[nodes.size() + 1];
         this.shapes = inferShapes();
-        outputSize(); // the network must end in class scores
     }
 
     /**
@@ -365,14 +364,61 @@ public final class Graph implements AutoCloseable {
      * Number of classes: the output node's features.
      *
      * @return the extent of the output's one per-example dimension
-     * @throws IllegalArgumentException when the output is not a vector
+     * @throws IllegalArgumentException when the output is not a vector ({@link #classifies()} is false)
      */
     public int outputSize() {
         int[] s = shapes[nodes.size()];
         if (s.length != 1) {
-            throw new IllegalArgumentException("the network ends in " + Arrays.toString(s) + " feature maps; end it with a Dense layer");
+            throw new IllegalArgumentException("the network's output is " + Arrays.toString(s) + " per example, not class scores;"
+                    + " training, accuracy and the criteria that need data take a network that ends in a vector (a Dense layer)");
         }
         return s[0];
+    }
+
+    /**
+     * Whether the output is a vector per example (class scores, or features): what training, accuracy
+     * and the criteria that need gradients take. A network may end in anything else, a map of
+     * features or of per-pixel scores; it then runs, prunes with the data-free criteria, compacts and
+     * exports.
+     *
+     * @return true when the output's per-example shape has one dimension
+     */
+    public boolean classifies() {
+        return shapes[nodes.size()].length == 1;
+    }
+
+    /**
+     * Refuses a network whose output is not a vector, for {@code what} (training, accuracy, a criterion
+     * that needs gradients), which computes the cross-entropy of class scores.
+     *
+     * @param what what needs class scores, for the message, e.g. {@code "training"}
+     * @throws io.prune4j.InvalidSettingException when {@link #classifies()} is false, naming the output's
+     *     shape and what such a network can do
+     */
+    public void requireClassifier(String what) {
+        if (!classifies()) {
+            throw new io.prune4j.InvalidSettingException(what + " needs class scores, and the network's output is "
+                    + Arrays.toString(shapes[nodes.size()]) + " per example; a network that ends in a map prunes with the data-free"
+                    + " criteria (magnitude, magnitude-l1, bn-scale, fpgm, lamp, random) and no fine-tuning");
+        }
+    }
+
+    /**
+     * The output's per-example shape.
+     *
+     * @return a copy of it: {@code [classes]} for a classifier, {@code [C, H, W]} for a map
+     */
+    public int[] outputShape() {
+        return shapes[nodes.size()].clone();
+    }
+
+    /**
+     * Values in one example's output.
+     *
+     * @return the product of {@link #outputShape()}
+     */
+    public int outputValues() {
+        return Shapes.size(shapes[nodes.size()]);
     }
 
     /**
@@ -400,12 +446,10 @@ public final class Graph implements AutoCloseable {
     /**
      * Recomputes every value's shape after {@link #setLayer}, throwing where the layers no longer fit.
      *
-     * @throws IllegalArgumentException when a layer does not take its inputs' shapes, or the output is
-     *     no longer a vector
+     * @throws IllegalArgumentException when a layer does not take its inputs' shapes
      */
     public void checkShapes() {
         shapes = inferShapes();
-        outputSize();
     }
 
     /**

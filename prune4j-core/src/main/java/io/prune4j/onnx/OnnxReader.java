@@ -64,7 +64,7 @@ import java.util.Set;
 
 /**
  * Reads an ONNX model ({@code ModelProto}) into a prune4j {@link Graph}, node by node, for the
- * operators PyTorch writes for convolutional classifiers (opsets {@value #MIN_OPSET} to
+ * operators PyTorch writes for convolutional networks (opsets {@value #MIN_OPSET} to
  * {@value #MAX_OPSET}; the exporter's opsets 13 and 17 are the tested ones):
  * Conv, BatchNormalization (inference form, kept as a trainable BatchNorm), Relu, Clip (ReLU6 and
  * other bounds, as inputs or attributes), LeakyRelu, Sigmoid, Tanh, HardSigmoid, HardSwish, Elu,
@@ -84,7 +84,8 @@ import java.util.Set;
  *
  * <p>The graph's one non-initializer input is the network's input: {@code [batch, C, H, W]} or
  * {@code [batch, features]}, the batch extent fixed or symbolic; symbolic extents after the batch
- * need an explicit shape. Weights must be initializers or Constant outputs (FLOAT); one initializer
+ * need an explicit shape. Its one output is {@code [batch, classes]} (or features) or a map
+ * {@code [batch, C, H, W]} (see {@link Graph#classifies()}). Weights must be initializers or Constant outputs (FLOAT); one initializer
  * read by several nodes gives each its own copy (PyTorch shares identical tensors this way). Nodes
  * the output does not depend on are left out. Tensors may keep their data in files beside the model
  * (external data, as PyTorch 2.9 and later export by default; {@link ExternalData}).
@@ -289,7 +290,7 @@ public final class OnnxReader {
         int[] shape = inputShape(input);
         if (g.getOutputCount() != 1) {
             throw new OnnxFormatException(file + ": the graph has " + g.getOutputCount() + " outputs; prune4j reads models with one output"
-                    + " (class scores)");
+                    + " (class scores, features or a map)");
         }
         String outputName = g.getOutput(0).getName();
         graphOutput = outputName;
@@ -336,12 +337,8 @@ public final class OnnxReader {
                 throw new OnnxFormatException(file + ": the graph output '" + outputName + "' is its input; there is no network to prune");
             }
             if (channelsLast.contains(outputName)) {
-                throw new OnnxFormatException(file + ": the graph output '" + outputName + "' is a channels-last map, not class scores");
-            }
-            int[] outShape = builder.shape(last);
-            if (outShape.length != 1) {
-                throw new OnnxFormatException(file + ": the output '" + outputName + "' has shape " + Arrays.toString(outShape)
-                        + " per example; prune4j reads classifiers, whose output is [batch, classes]");
+                throw new OnnxFormatException(file + ": the graph output '" + outputName + "' is a channels-last map; prune4j reads"
+                        + " outputs of [batch, features] and [batch, C, H, W]");
             }
             Graph net;
             try {

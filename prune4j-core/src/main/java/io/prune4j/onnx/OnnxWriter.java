@@ -217,7 +217,7 @@ public final class OnnxWriter {
             String name = names.outputFunctionNode().isEmpty() ? function.operator() : names.outputFunctionNode();
             graph.addNode(node(function.operator(), name, output, scores).addAttribute(intAttr("axis", 1)));
         }
-        graph.addOutput(valueInfo(output, new int[] {net.outputSize()}));
+        graph.addOutput(valueInfo(output, net.outputShape()));
         ModelProto.Builder m = ModelProto.newBuilder()
                 .setIrVersion(IR_VERSION)
                 .setProducerName("prune4j")

@@ -74,6 +74,7 @@ public final class Calibration {
         Objects.requireNonNull(granularity, "granularity");
         if (needsData) {
             Objects.requireNonNull(data, "data");
+            net.requireClassifier("a criterion that scores with data (the gradient of the loss)");
         }
         scorer.begin(net, nodes, granularity);
         if (needsData) {

@@ -47,6 +47,7 @@ public final class Trainer implements AutoCloseable {
     public Trainer(Graph net, TrainConfig config) {
         Objects.requireNonNull(net, "net");
         Objects.requireNonNull(config, "config");
+        net.requireClassifier("training");
         this.net = net;
         this.config = config;
         this.backend = net.backend();
@@ -297,6 +298,7 @@ public final class Trainer implements AutoCloseable {
     public static Metrics evaluate(Graph net, DeviceData data) {
         Objects.requireNonNull(net, "net");
         Objects.requireNonNull(data, "data");
+        net.requireClassifier("accuracy and loss");
         try (Tensor sums = net.backend().zeros(DType.FLOAT32, 2);
              Graph.InferenceScope inference = net.inferenceScope()) {
             accumulateEvaluation(net, data, sums);

@@ -48,7 +48,7 @@ class PytorchExportTest {
     static Stream<String> fixtures() {
         return Stream.of("residual_block", "inverted_residual", "concat_branches", "ops_mix", "folded_bn", "shared_init", "view_softmax",
                         "fire_mean", "se_silu", "shuffle_split", "normalized_input", "prelu_mix", "se_view",
-                        "inception_mini", "activations_mix", "resnet_d_shortcut", "pool_idioms", "group_norms")
+                        "inception_mini", "activations_mix", "resnet_d_shortcut", "pool_idioms", "group_norms", "dense_head")
                 .flatMap(n -> Stream.of(n + ".op13.onnx", n + ".op17.onnx"))
                 .collect(java.util.stream.Collectors.collectingAndThen(java.util.stream.Collectors.toList(), l -> {
                     l.add("fmnist_small.op17.onnx");
@@ -317,6 +317,44 @@ class PytorchExportTest {
             } else {
                 System.out.println("externalDataReadsAsTheOneFile: ONNX Runtime not on the class path; its half skipped");
             }
+        }
+    }
+
+    /**
+     * A network whose output is a map (dense_head: [batch, 4, 4, 4], as segmentation heads and feature
+     * extractors end) reads and, with a data-free criterion, prunes (the fixture's parameterised tests),
+     * its output channels kept; what needs class scores (training, accuracy, the criteria that score
+     * with the loss's gradient) is one line naming the output's shape and what the network can do.
+     */
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"dense_head.op13.onnx", "dense_head.op17.onnx"})
+    @ParameterizedTest(name = "{0}")
+    void aMapOutputPrunesWithoutDataAndRefusesWhatNeedsClassScores(String file) throws IOException {
+        try (OnnxModel m = OnnxReader.read(resource(file), file, CPU, null);
+             DeviceData data = DeviceData.upload(CPU, io.prune4j.data.Dataset.random(new int[] {3, 8, 8}, 4, 16, 3))) {
+            Graph net = m.graph();
+            assertEquals(false, net.classifies());
+            org.junit.jupiter.api.Assertions.assertArrayEquals(new int[] {4, 4, 4}, net.outputShape());
+            for (org.junit.jupiter.api.function.Executable needsScores : java.util.List.<org.junit.jupiter.api.function.Executable>of(
+                    () -> new Trainer(net, TrainConfig.builder().optEpochs(1).build()).close(),
+                    () -> Trainer.evaluate(net, data),
+                    () -> new Pruner(PruneConfig.builder().setCriterion(Criterion.TAYLOR).optStructured(true)
+                            .optRanking(Ranking.Config.ratio(Ranking.Scope.LAYER, io.prune4j.backend.Normalization.L2, 0.5))
+                            .optFinetune(TrainConfig.builder().optEpochs(0).build()).optBnRecalibration(false).build(), null)
+                            .run(net, data, null))) {
+                io.prune4j.InvalidSettingException e = org.junit.jupiter.api.Assertions.assertThrows(
+                        io.prune4j.InvalidSettingException.class, needsScores);
+                assertTrue(e.getMessage().contains("needs class scores") && e.getMessage().contains("[4, 4, 4] per example")
+                        && e.getMessage().contains("data-free") && !e.getMessage().contains("\n"), e.getMessage());
+            }
+            long before = net.parameterCount();
+            new Pruner(PruneConfig.builder().setCriterion(Criterion.MAGNITUDE).optStructured(true)
+                    .optRanking(Ranking.Config.ratio(Ranking.Scope.GLOBAL, io.prune4j.backend.Normalization.L2, 0.5))
+                    .optFinetune(TrainConfig.builder().optEpochs(0).build()).optBnRecalibration(false).build(), null).run(net, null, null);
+            assertTrue(net.parameterCount() < before, "pruned");
+            org.junit.jupiter.api.Assertions.assertArrayEquals(new int[] {4, 4, 4}, net.outputShape(), "the output is never pruned");
+            io.prune4j.onnx.proto.ModelProto back = OnnxWriter.toModel(net, m.names(), Map.of());
+            assertEquals(java.util.List.of(4L, 4L, 4L), back.getGraph().getOutput(0).getType().getTensorType().getShape().getDimList()
+                    .stream().skip(1).map(d -> d.getDimValue()).toList(), "the export's output shape");
         }
     }
 }
