@@ -229,7 +229,7 @@ conv_model('dilation', [helper.make_node('Conv', ['input', 'a.weight'], ['y'], d
 conv_model('int8', [helper.make_node('Conv', ['input', 'a.weight'], ['y'])] + head,
            [numpy_helper.from_array(np.ones((4, 1, 1, 1), np.int8), 'a.weight'), w('fc.weight', 4, 4)])
 conv_model('resize', [helper.make_node('Conv', ['input', 'a.weight'], ['a']),
-                      helper.make_node('Resize', ['a', '', 'scales'], ['y'], mode='nearest')] + head,
+                      helper.make_node('Resize', ['a', '', 'scales'], ['y'], mode='linear')] + head,
            [w('a.weight', 4, 1, 1, 1), numpy_helper.from_array(np.array([1, 1, 2, 2], np.float32), 'scales'), w('fc.weight', 4, 4)])
 conv_model('softmax-middle', [helper.make_node('Conv', ['input', 'a.weight'], ['a']), helper.make_node('Softmax', ['a'], ['y'], axis=1)] + head,
            [w('a.weight', 4, 1, 1, 1), w('fc.weight', 4, 4)])
@@ -411,7 +411,7 @@ case_ "MaxPool with uneven pads" evaluate "${COMMON[@]}" --data none --model o/m
 case_ "a reflecting Pad" evaluate "${COMMON[@]}" --data none --model o/reflect-pad.onnx
 case_ "dilation 2" evaluate "${COMMON[@]}" --data none --model o/dilation.onnx
 case_ "INT8 weights" evaluate "${COMMON[@]}" --data none --model o/int8.onnx
-case_ "a Resize (upsampling)" evaluate "${COMMON[@]}" --data none --model o/resize.onnx
+case_ "a bilinear Resize (upsampling)" evaluate "${COMMON[@]}" --data none --model o/resize.onnx
 case_ "Softmax before the last node" evaluate "${COMMON[@]}" --data none --model o/softmax-middle.onnx
 case_ "a 5-d Transpose that is no channel shuffle (perm [0, 1, 2, 4, 3])" evaluate "${COMMON[@]}" --data none --model o/channel-shuffle.onnx
 case_ "--data none with a criterion that needs data" prune "${COMMON[@]}" --data none --model base.onnx --finetune-epochs 0

@@ -85,6 +85,9 @@ for a model in eval mode keeps BatchNormalization nodes (inference form, trainin
   dense_head         a map output, as segmentation heads and feature extractors end: stride-2 conv-BN stem,
                      a residual block, a depthwise-pointwise branch concatenated with it, a 1x1 conv head of 4
                      scores per position ([batch, 4, 4, 4]). Input 3x8x8.
+  unet_mini          a U-Net: two encoder stages with max pools, a decoder that upsamples (nn.Upsample(scale_factor=2);
+                     F.interpolate to the skip's size, Resize with sizes), concatenates the encoder's maps and convolves, a 1x1 head of 3
+                     scores per pixel ([batch, 3, 8, 8]). Input 2x8x8. Resize as nearest, whole factors.
   fmnist_small       conv 1->8 + BN + ReLU + MaxPool 2, conv 8->16 + BN + ReLU + MaxPool 2, flatten,
                      Linear 784 -> 10, trained 2 epochs with Adam (1e-3, batch 128) on Fashion-MNIST with
                      prune4j's scaling x = (p/255 - 0.2860) / 0.3530; opset 17 only. Its json also holds
@@ -643,6 +646,30 @@ class DenseHead(nn.Module):
         return self.head(torch.cat([y, self.branch(y)], 1))
 
 
+class UnetMini(nn.Module):
+    """A U-Net, small: an encoder of two conv-BN-ReLU stages with a max pool between, a decoder that
+    upsamples (nn.Upsample(scale_factor=2), and F.interpolate to the skip's size: Resize with sizes),
+    concatenates the encoder's map of that size and convolves, and a 1x1 head of 3 scores per pixel
+    ([batch, 3, 8, 8] for a 2x8x8 input)."""
+
+    def __init__(self, cin=2, classes=3):
+        super().__init__()
+        self.enc1 = nn.Sequential(conv_bn(cin, 6, 3), nn.ReLU())
+        self.enc2 = nn.Sequential(nn.MaxPool2d(2), conv_bn(6, 8, 3), nn.ReLU())
+        self.bottom = nn.Sequential(nn.MaxPool2d(2), conv_bn(8, 8, 3), nn.ReLU())
+        self.up1 = nn.Upsample(scale_factor=2)
+        self.dec1 = nn.Sequential(conv_bn(16, 8, 3), nn.ReLU())
+        self.dec2 = nn.Sequential(conv_bn(14, 6, 3), nn.ReLU())
+        self.head = nn.Conv2d(6, classes, 1)
+
+    def forward(self, x):
+        e1 = self.enc1(x)
+        e2 = self.enc2(e1)
+        y = self.dec1(torch.cat([self.up1(self.bottom(e2)), e2], 1))
+        y = F.interpolate(y, size=e1.shape[2:], mode="nearest")
+        return self.head(self.dec2(torch.cat([y, e1], 1)))
+
+
 class FmnistSmall(nn.Module):
     def __init__(self, classes=10):
         super().__init__()
@@ -983,6 +1010,14 @@ def main():
         export_all("dense_head", model, seeded_input((3, 3, 8, 8), 2121),
                    "a map output ([batch, 4, 4, 4]): stride-2 conv-BN stem, residual block, depthwise-pointwise branch, concat, 1x1 head",
                    check=lambda m: check_ops(m, {"Conv", "BatchNormalization", "Concat", "Add"}), **common)
+
+    if want("unet_mini"):
+        torch.manual_seed(122)
+        model = UnetMini().eval()
+        export_all("unet_mini", model, seeded_input((3, 2, 8, 8), 2122),
+                   "a U-Net: encoder, max pools, nn.Upsample(scale_factor=2) and F.interpolate(size=...), skip concatenations, "
+                   "a map output [batch, 3, 8, 8]",
+                   check=lambda m: check_ops(m, {"Resize", "Concat", "MaxPool"}), **common)
 
     if want("fmnist_small"):
         model, x, labels, acc, loss, seconds, epochs = train_fmnist_small()

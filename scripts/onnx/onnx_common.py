@@ -300,6 +300,17 @@ def _run_node(node, ins):
         return torch.pow(ins[0], ins[1])
     if op == "Sqrt":
         return torch.sqrt(ins[0])
+    if op == "Resize":
+        # nearest with asymmetric coordinates and floor, as PyTorch's "nearest" exports: F.interpolate's nearest
+        assert at.get("mode", b"nearest") in (b"nearest", "nearest"), f"Resize mode {at.get('mode')}"
+        assert at.get("coordinate_transformation_mode") in (b"asymmetric", "asymmetric"), at.get("coordinate_transformation_mode")
+        assert at.get("nearest_mode") in (b"floor", "floor"), at.get("nearest_mode")
+        scales = ins[2] if len(ins) > 2 and ins[2] is not None and ins[2].numel() > 0 else None
+        if scales is not None:
+            size = [int(ins[0].shape[d] * float(scales[d])) for d in (2, 3)]
+        else:
+            size = [int(v) for v in ins[3].tolist()[2:]]
+        return F.interpolate(ins[0], size=size, mode="nearest")
     if op == "LayerNormalization":
         axis = at.get("axis", -1)
         axis = axis + ins[0].dim() if axis < 0 else axis

@@ -421,6 +421,10 @@ P4J_API int p4j_max_pool2d_backward(float* dx, const float* dy, const int* argma
 /* Global max pooling: y[p] = max of x[p, 0 .. plane) and argmax[p] its position, the first in order, a NaN
  * winning (the first NaN); one warp per plane. Its gradient is p4j_max_pool2d_backward with out_plane 1. */
 P4J_API int p4j_global_max_pool(float* y, int* argmax, const float* x, int planes, int plane, void* stream);
+/* Nearest upsampling of planes h x w by whole factors sh x sw: y[p, i, j] = x[p, i / sh, j / sw]. Its gradient sums
+ * each input position's block of dy, rows then columns, in float (the CPU's order). */
+P4J_API int p4j_upsample_nearest(float* y, const float* x, int planes, int h, int w, int sh, int sw, void* stream);
+P4J_API int p4j_upsample_nearest_backward(float* dx, const float* dy, int planes, int h, int w, int sh, int sw, void* stream);
 
 #ifdef __cplusplus
 }

@@ -364,3 +364,63 @@ extern "C" int p4j_global_max_pool(float* y, int* argmax, const float* x, int pl
     P4J_CHECK_LAUNCH();
     return (int)cudaSuccess;
 }
+
+// ---- nearest upsampling by whole factors ---------------------------------------------------------
+//
+// Backend.upsampleNearest: y[p, i, j] = x[p, i / sh, j / sw]; one thread per output value. Its
+// gradient: one thread per input value summing its sh x sw block of dy, rows then columns, in float:
+// the CPU's order, so the two agree bit for bit.
+namespace {
+
+__global__ void upsample_nearest_kernel(float* __restrict__ y, const float* __restrict__ x, int64_t total, int h, int w,
+                                        int sh, int sw) {
+    const int64_t outW = (int64_t)w * sw, outH = (int64_t)h * sh;
+    for (int64_t k = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; k < total; k += (int64_t)gridDim.x * blockDim.x) {
+        const int64_t j = k % outW;
+        const int64_t t = k / outW;
+        const int64_t i = t % outH;
+        const int64_t p = t / outH;
+        y[k] = x[(p * h + i / sh) * w + j / sw];
+    }
+}
+
+__global__ void upsample_nearest_backward_kernel(float* __restrict__ dx, const float* __restrict__ dy, int64_t total, int h,
+                                                 int w, int sh, int sw) {
+    const int64_t outW = (int64_t)w * sw;
+    for (int64_t k = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; k < total; k += (int64_t)gridDim.x * blockDim.x) {
+        const int64_t j = k % w;
+        const int64_t t = k / w;
+        const int64_t i = t % h;
+        const int64_t p = t / h;
+        const float* base = dy + (p * h * sh + i * sh) * outW + j * sw;
+        float s = 0.f;
+        for (int a = 0; a < sh; a++) {
+            for (int b = 0; b < sw; b++) {
+                s += base[a * outW + b];
+            }
+        }
+        dx[k] = s;
+    }
+}
+
+}  // namespace
+
+extern "C" int p4j_upsample_nearest(float* y, const float* x, int planes, int h, int w, int sh, int sw, void* stream) {
+    if (planes < 0 || h < 1 || w < 1 || sh < 1 || sw < 1) return (int)cudaErrorInvalidValue;
+    const int64_t total = (int64_t)planes * h * sh * w * sw;
+    if (total == 0) return (int)cudaSuccess;
+    if (y == nullptr || x == nullptr) return (int)cudaErrorInvalidValue;
+    upsample_nearest_kernel<<<p4j::grid_for(total), p4j::kBlock, 0, p4j::as_stream(stream)>>>(y, x, total, h, w, sh, sw);
+    P4J_CHECK_LAUNCH();
+    return (int)cudaSuccess;
+}
+
+extern "C" int p4j_upsample_nearest_backward(float* dx, const float* dy, int planes, int h, int w, int sh, int sw, void* stream) {
+    if (planes < 0 || h < 1 || w < 1 || sh < 1 || sw < 1) return (int)cudaErrorInvalidValue;
+    const int64_t total = (int64_t)planes * h * w;
+    if (total == 0) return (int)cudaSuccess;
+    if (dx == nullptr || dy == nullptr) return (int)cudaErrorInvalidValue;
+    upsample_nearest_backward_kernel<<<p4j::grid_for(total), p4j::kBlock, 0, p4j::as_stream(stream)>>>(dx, dy, total, h, w, sh, sw);
+    P4J_CHECK_LAUNCH();
+    return (int)cudaSuccess;
+}

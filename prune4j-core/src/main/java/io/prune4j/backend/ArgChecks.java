@@ -470,6 +470,39 @@ public final class ArgChecks {
     }
 
     /**
+     * Checks {@code upsampleNearest} (and its backward, with {@code dx} as {@code x} and {@code dy} as
+     * {@code y}): {@code x} rank-4 FLOAT32 with non-empty planes, factors of at least 1, and {@code y}
+     * FLOAT32 of {@code [batch, c, H·sh, W·sw]}, its planes of fewer than 2^31 elements.
+     *
+     * @param op     the operation, for messages
+     * @param y      the larger tensor (not null)
+     * @param x      the smaller tensor (not null)
+     * @param scaleH the height factor
+     * @param scaleW the width factor
+     * @throws NullPointerException when {@code y} or {@code x} is null
+     * @throws IllegalArgumentException when the shapes, factors or element types do not fit
+     */
+    public static void upsampleNearest(String op, Tensor y, Tensor x, int scaleH, int scaleW) {
+        Objects.requireNonNull(y, "y");
+        Objects.requireNonNull(x, "x");
+        Shapes.requireRank(op, "x", x, 4);
+        if (scaleH < 1 || scaleW < 1) {
+            throw new IllegalArgumentException(op + ": the factors must be at least 1, got " + scaleH + "x" + scaleW);
+        }
+        if (x.dim(2) < 1 || x.dim(3) < 1) {
+            throw new IllegalArgumentException(op + ": x " + Arrays.toString(x.shape()) + " has empty planes");
+        }
+        long h = (long) x.dim(2) * scaleH;
+        long w = (long) x.dim(3) * scaleW;
+        if (h > Integer.MAX_VALUE || w > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(op + ": x " + Arrays.toString(x.shape()) + " upsampled " + scaleH + "x" + scaleW + " is too large");
+        }
+        Shapes.intSize(op, "an output plane of " + h + "x" + w, (int) h, (int) w);
+        Shapes.requireShape(op, "y", y, x.dim(0), x.dim(1), (int) h, (int) w);
+        floats(op, y, x);
+    }
+
+    /**
      * Checks a global max pooling: {@code x [B, c, H, W]} FLOAT32 with planes of at least one value,
      * {@code y [B, c, 1, 1]} FLOAT32 and {@code argmax} INT32 of its shape.
      *

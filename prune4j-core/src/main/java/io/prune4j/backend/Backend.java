@@ -417,6 +417,33 @@ public interface Backend extends AutoCloseable {
     void globalMaxPool(Tensor y, Tensor argmax, Tensor x);
 
     /**
+     * Nearest-neighbour upsampling by whole factors, PyTorch's {@code nn.Upsample(scale_factor=(sh, sw))}
+     * and ONNX's nearest Resize: {@code y[n, c, i, j] = x[n, c, i / sh, j / sw]}, each input value
+     * repeated over an {@code sh × sw} block.
+     *
+     * @param y      the output {@code [batch, c, H·sh, W·sw]} (not null)
+     * @param x      the input {@code [batch, c, H, W]} (not null)
+     * @param scaleH the height factor, at least 1
+     * @param scaleW the width factor, at least 1
+     * @throws IllegalArgumentException when the shapes, factors or element types do not fit (checked by
+     *                                  {@link ArgChecks#upsampleNearest})
+     */
+    void upsampleNearest(Tensor y, Tensor x, int scaleH, int scaleW);
+
+    /**
+     * The gradient of {@link #upsampleNearest}: {@code dx[n, c, i, j]} is the sum of {@code dy} over
+     * its {@code sh × sw} block, rows then columns in order; {@code dx} is overwritten.
+     *
+     * @param dx     the input gradient {@code [batch, c, H, W]} (not null)
+     * @param dy     the output gradient {@code [batch, c, H·sh, W·sw]} (not null)
+     * @param scaleH the height factor, at least 1
+     * @param scaleW the width factor, at least 1
+     * @throws IllegalArgumentException when the shapes, factors or element types do not fit (checked by
+     *                                  {@link ArgChecks#upsampleNearest})
+     */
+    void upsampleNearestBackward(Tensor dx, Tensor dy, int scaleH, int scaleW);
+
+    /**
      * Average pooling over {@code window × window} patches {@code stride} apart with zero padding
      * {@code pad} on every side ({@code pad ≤ window / 2}), PyTorch's {@code avg_pool2d} with
      * {@code ceil_mode=False}: {@code y [batch, c, Ho, Wo]}, {@code Ho = (H + 2·pad − window) / stride + 1}.

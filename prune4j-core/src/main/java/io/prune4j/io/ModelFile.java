@@ -104,7 +104,7 @@ public final class ModelFile {
     private static final long MAX_HEADER = 100L << 20;
 
     /** The layer types this class writes itself; a {@link LayerCodec} cannot take these names. */
-    private static final Set<String> BUILT_IN = Set.of("dense", "conv2d", "maxpool2d", "avgpool2d", "zeropad2d", "globalavgpool", "globalmaxpool", "flatten",
+    private static final Set<String> BUILT_IN = Set.of("dense", "conv2d", "maxpool2d", "avgpool2d", "zeropad2d", "globalavgpool", "globalmaxpool", "upsample", "flatten",
             "relu", "clamp", "activation", "batchnorm", "layernorm", "groupnorm", "layerscale", "add", "mul", "concat", "identity", "slice", "permute", "affine", "prelu", "unflatten");
     private static final Map<String, LayerCodec<?>> BY_TYPE = new ConcurrentHashMap<>();
     private static final Map<Class<?>, LayerCodec<?>> BY_CLASS = new ConcurrentHashMap<>();
@@ -277,6 +277,8 @@ public final class ModelFile {
                 spec.put("type", "globalavgpool").put("name", g.name());
             } else if (layer instanceof GlobalMaxPool g) {
                 spec.put("type", "globalmaxpool").put("name", g.name());
+            } else if (layer instanceof io.prune4j.nn.Upsample u) {
+                spec.put("type", "upsample").put("name", u.name()).put("scale_h", u.scaleH()).put("scale_w", u.scaleW());
             } else if (layer instanceof Flatten f) {
                 spec.put("type", "flatten").put("name", f.name());
             } else if (layer instanceof Relu r) {
@@ -571,6 +573,8 @@ public final class ModelFile {
                             requireNonNegative(file, spec, "left", where, 0), requireNonNegative(file, spec, "right", where, 0));
                     case "globalavgpool" -> new GlobalAvgPool(requireName(file, spec, where), backend);
                     case "globalmaxpool" -> new GlobalMaxPool(requireName(file, spec, where), backend);
+                    case "upsample" -> new io.prune4j.nn.Upsample(requireName(file, spec, where), backend,
+                            requireInt(file, spec, "scale_h", where), requireInt(file, spec, "scale_w", where));
                     case "flatten" -> new Flatten(spec.path("name").asText("flatten" + index), backend);
                     case "relu" -> new Relu(spec.path("name").asText("relu" + index), backend);
                     case "clamp" -> clamp(file, spec, where, backend);

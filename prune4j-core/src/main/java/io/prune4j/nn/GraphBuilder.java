@@ -500,6 +500,19 @@ public final class GraphBuilder implements AutoCloseable {
     }
 
     /**
+     * Nearest upsampling by whole factors ({@link Upsample}): {@code [C, H, W] → [C, H·sh, W·sw]}.
+     *
+     * @param name   the node's name
+     * @param input  a feature-map value {@code [C, H, W]}
+     * @param scaleH the height factor, at least 1
+     * @param scaleW the width factor, at least 1
+     * @return {@code name}
+     */
+    public String upsample(String name, String input, int scaleH, int scaleW) {
+        return add(new Upsample(name, backend, scaleH, scaleW), input);
+    }
+
+    /**
      * A flatten ({@link Flatten}): {@code [C, H, W] → [C·H·W]}, as a view.
      *
      * @param name  the node's name

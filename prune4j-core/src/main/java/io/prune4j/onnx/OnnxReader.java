@@ -33,6 +33,7 @@ import io.prune4j.nn.PRelu;
 import io.prune4j.nn.PermuteChannels;
 import io.prune4j.nn.Relu;
 import io.prune4j.nn.Unflatten;
+import io.prune4j.nn.Upsample;
 import io.prune4j.nn.ZeroPad2d;
 import io.prune4j.onnx.proto.AttributeProto;
 import io.prune4j.onnx.proto.GraphProto;
@@ -123,7 +124,7 @@ public final class OnnxReader {
             + "(channels), Gather (a channel permutation), Reshape (a flatten, a vector to [C, 1, 1], a map to [C, H·W] for a "
             + "mean or max over it or in groups, or Reshape-Transpose-Reshape as a channel shuffle), Transpose (to channels-last and back), "
             + "Expand (of a gate a Mul reads), Squeeze and Unsqueeze (a pooled map to a vector and back), Gemm, MatMul, "
-            + "Identity, Dropout, Constant, Pad (of zeros), Softmax and LogSoftmax (last), and on shapes Shape, Gather, "
+            + "Identity, Dropout, Constant, Pad (of zeros), Resize and Upsample (nearest, whole factors), Softmax and LogSoftmax (last), and on shapes Shape, Gather, "
             + "Unsqueeze, Squeeze, Slice, Cast (to integers, or to FLOAT), Add, Sub, Mul, Div, ConstantOfShape, Reshape, Transpose";
     /** What reads a channels-last value, for error messages. */
     private static final String CHANNELS_LAST = "LayerNormalization over the last axis, MatMul by a constant [C, K] (with the Add of its"
@@ -161,7 +162,7 @@ public final class OnnxReader {
      */
     private final Set<String> channelsLast = new HashSet<>();
     /**
-     * Initializers the exporter named (not {@code onnx::…}), and the Identity nodes that pass them on:
+     * Initializers the exporter named (not {@code onnx::…} nor {@code val_N}), and the Identity nodes that pass them on:
      * a model's parameters and buffers. A Mul by one of them, one value per channel, is a
      * {@link LayerScale} that trains; other constants stay fixed.
      */
@@ -282,7 +283,9 @@ public final class OnnxReader {
                 throw new OnnxFormatException(file + ": two initializers named '" + t.getName() + "'");
             }
             constants.put(t.getName(), Constant.of(file, "initializer '" + t.getName() + "'", t, external));
-            if (!t.getName().startsWith("onnx::")) {
+            // PyTorch's exporters name the constants they make onnx::… (TorchScript) and val_N (PyTorch 2's, which lifts every
+            // constant to an initializer); a model's parameters and buffers keep their state_dict names
+            if (!t.getName().startsWith("onnx::") && !t.getName().matches("val_[0-9]+")) {
                 parameters.add(t.getName());
             }
         }
@@ -730,6 +733,7 @@ public final class OnnxReader {
                 String x = activation(node, 0);
                 add(g, node, globalMax(node, name(node, null), g.shape(x)), x);
             }
+            case "Resize", "Upsample" -> resize(g, node);
             case "Softmax", "LogSoftmax" -> outputFunction(g, node);
             case "Reshape" -> reshape(g, node, absorbed);
             case "Shape" -> shape(g, node);
@@ -1867,8 +1871,10 @@ public final class OnnxReader {
         }
         long[] t = s.ints;
         boolean allowZero = intAttr(node, "allowzero", 0) != 0;
-        boolean flattens = t.length == 2 && !allowZero
-                && ((t[0] == 0 || t[0] == ShapeFolding.BATCH || (fixedBatch > 0 && t[0] == fixedBatch)) && (t[1] == -1 || t[1] == features)
+        // with allowzero a 0 is an extent of 0, not the input's: only [0, …] changes meaning (PyTorch 2's view writes allowzero 1)
+        boolean flattens = t.length == 2
+                && ((t[0] == 0 && !allowZero || t[0] == ShapeFolding.BATCH || (fixedBatch > 0 && t[0] == fixedBatch))
+                    && (t[1] == -1 || t[1] == features)
                     || t[0] == -1 && t[1] == features);
         if (!flattens) {
             throw error(node, "shape " + ShapeFolding.describe(s) + " is not supported; only a flatten to [batch, " + features
@@ -2302,6 +2308,121 @@ public final class OnnxReader {
         function = node.getOpType().equals("Softmax") ? OutputFunction.SOFTMAX : OutputFunction.LOG_SOFTMAX;
         functionNode = node.getName();
         alias(node, node.getInput(0));
+    }
+
+    /**
+     * Resize (opset 10 on; Upsample below it) of a map by whole factors with nearest neighbours, as
+     * {@code nn.Upsample(scale_factor=2)}, {@code F.interpolate(…, mode="nearest")} and
+     * {@code mode="nearest-exact"} export: an {@link Upsample}. The factors come from constant scales
+     * {@code [1, 1, sh, sw]} (or {@code [sh, sw]} with opset 18's axes {@code [2, 3]}) or sizes
+     * {@code [batch, C, H·sh, W·sw]}; the coordinate modes that pick {@code x[i / sh]} for whole factors
+     * are read (asymmetric or tf_half_pixel_for_nn with floor; half_pixel or pytorch_half_pixel with a
+     * rounding nearest_mode), anything else is one line.
+     */
+    private void resize(GraphBuilder g, NodeProto node) {
+        boolean old = node.getOpType().equals("Upsample") || opset < 11;
+        if (node.getOpType().equals("Upsample") && opset >= 10) {
+            throw error(node, "Upsample is deprecated from opset 10; Resize is read");
+        }
+        if (old) {
+            attributes(node, "mode");
+            inputs(node, 2, 2);
+        } else {
+            attributes(node, "mode", "coordinate_transformation_mode", "nearest_mode", "cubic_coeff_a", "exclude_outside",
+                    "extrapolation_value", "antialias", "axes", "keep_aspect_ratio_policy");
+            inputs(node, 1, 4);
+        }
+        outputsOnly(node, 1);
+        String x = activation(node, 0);
+        int[] in = g.shape(x);
+        if (in.length != 3) {
+            throw error(node, "resizes " + Arrays.toString(in) + " per example; only maps [C, H, W] are resized");
+        }
+        String mode = stringAttr(node, "mode", "nearest");
+        if (!mode.equals("nearest")) {
+            throw error(node, "mode '" + mode + "' is not supported; nearest upsampling by whole factors is");
+        }
+        if (!old) {
+            String ctm = stringAttr(node, "coordinate_transformation_mode", "half_pixel");
+            String nearest = stringAttr(node, "nearest_mode", "round_prefer_floor");
+            boolean exact = switch (ctm) {
+                case "asymmetric", "tf_half_pixel_for_nn" -> nearest.equals("floor");
+                case "half_pixel", "pytorch_half_pixel" -> nearest.equals("round_prefer_floor") || nearest.equals("round_prefer_ceil");
+                default -> false;
+            };
+            if (!exact) {
+                throw error(node, "coordinate_transformation_mode '" + ctm + "' with nearest_mode '" + nearest + "' is not supported;"
+                        + " asymmetric or tf_half_pixel_for_nn with floor, and half_pixel or pytorch_half_pixel with round_prefer_floor"
+                        + " or round_prefer_ceil, are (they repeat each value for whole factors)");
+            }
+            if (intAttr(node, "exclude_outside", 0) != 0 || intAttr(node, "antialias", 0) != 0) {
+                throw error(node, "exclude_outside and antialias must be 0");
+            }
+            String policy = stringAttr(node, "keep_aspect_ratio_policy", "stretch");
+            if (!policy.equals("stretch")) {
+                throw error(node, "keep_aspect_ratio_policy '" + policy + "' is not supported; stretch is");
+            }
+        }
+        long[] axes = old ? null : intsAttr(node, "axes", null);
+        if (axes != null && !(axes.length == 2 && (axes[0] == 2 || axes[0] == -2) && (axes[1] == 3 || axes[1] == -1))) {
+            throw error(node, "axes " + Arrays.toString(axes) + " are not supported; [2, 3] (the height and width) are");
+        }
+        int scalesAt = old || opset < 11 ? 1 : 2;
+        boolean hasScales = node.getInputCount() > scalesAt && !node.getInput(scalesAt).isEmpty()
+                && !(constants.containsKey(node.getInput(scalesAt)) && constants.get(node.getInput(scalesAt)).dims.length == 1
+                && constants.get(node.getInput(scalesAt)).dims[0] == 0);
+        boolean hasSizes = !old && node.getInputCount() > 3 && !node.getInput(3).isEmpty();
+        if (hasScales == hasSizes) {
+            throw error(node, "needs either scales or sizes, not " + (hasScales ? "both" : "neither"));
+        }
+        int rank = axes == null ? 4 : 2;
+        long[] factor = new long[2];
+        if (hasScales) {
+            Constant c = constant(node, scalesAt, "scales");
+            if (c.floats == null || c.floats.length != rank) {
+                throw error(node, "scales must be " + rank + " FLOAT values, got " + (c.floats == null ? "integers" : c.floats.length));
+            }
+            for (int k = 0; k < rank; k++) {
+                float s = c.floats[k];
+                boolean spatial = k >= rank - 2;
+                if (!spatial && s != 1f || spatial && (s < 1f || s != Math.rint(s) || s > 1 << 16)) {
+                    throw error(node, "scales " + Arrays.toString(c.floats) + " are not supported; 1 for the batch and the channels and"
+                            + " whole factors of at least 1 for the height and width are");
+                }
+                if (spatial) {
+                    factor[k - (rank - 2)] = (long) s;
+                }
+            }
+        } else {
+            long[] sizes = shapeInts(node, 3, "sizes");
+            if (sizes.length != rank) {
+                throw error(node, "sizes must be " + rank + " values, got " + sizes.length);
+            }
+            if (rank == 4 && (sizes[0] != ShapeFolding.BATCH && sizes[0] != fixedBatch || sizes[1] != in[0])) {
+                throw error(node, "sizes " + Arrays.toString(sizes) + " change the batch or the channels; only the height and width"
+                        + " may grow");
+            }
+            for (int k = 0; k < 2; k++) {
+                long want = sizes[rank - 2 + k];
+                int have = in[1 + k];
+                if (want < have || want % have != 0) {
+                    throw error(node, "sizes " + Arrays.toString(sizes) + " are not whole multiples of the map's " + in[1] + "x" + in[2]);
+                }
+                factor[k] = want / have;
+            }
+        }
+        if (factor[0] * in[1] > Integer.MAX_VALUE || factor[1] * in[2] > Integer.MAX_VALUE) {
+            throw error(node, "upsamples " + Arrays.toString(in) + " beyond 2^31 positions");
+        }
+        if (factor[0] == 1 && factor[1] == 1) {
+            alias(node, node.getInput(0));   // a resize to the same size is the identity
+            return;
+        }
+        try {
+            add(g, node, new Upsample(name(node, null), backend, (int) factor[0], (int) factor[1]), x);
+        } catch (IllegalArgumentException e) {
+            throw error(node, e.getMessage());
+        }
     }
 
     /** {@code base}, or {@code base_2}, {@code base_3}…: a prune4j node name not taken yet. */

@@ -56,7 +56,7 @@ import java.util.Set;
  * running statistics as initializers), Relu, Clamp as Clip (bounds as inputs), Activation as
  * LeakyRelu, Sigmoid, Tanh, HardSigmoid, HardSwish or Elu (α and β as attributes), MaxPool2d, AvgPool2d,
  * ZeroPad2d as a constant Pad of zeros,
- * GlobalAvgPool, GlobalMaxPool, Flatten, Add (Sum for more than two inputs), Mul, Concat, Identity, ChannelSlice as
+ * GlobalAvgPool, GlobalMaxPool, Upsample as a nearest Resize (scales {@code [1, 1, sh, sw]}, asymmetric, floor), Flatten, Add (Sum for more than two inputs), Mul, Concat, Identity, ChannelSlice as
  * Slice along axis 1, PermuteChannels (a channel shuffle) as a Gather of its channels, ChannelAffine as a
  * Mul by its scale and an Add of its shift (per channel, each left out when it changes nothing; the two
  * as Constant nodes, not initializers, since nothing trains them), Unflatten
@@ -308,6 +308,10 @@ public final class OnnxWriter {
             graph.addNode(node("GlobalAveragePool", name, out, in[0]));
         } else if (layer instanceof GlobalMaxPool) {
             graph.addNode(node("GlobalMaxPool", name, out, in[0]));
+        } else if (layer instanceof io.prune4j.nn.Upsample u) {
+            String scales = floats(name + ".scales", new float[] {1, 1, u.scaleH(), u.scaleW()}, new int[] {4});
+            graph.addNode(node("Resize", name, out, in[0], "", scales).addAttribute(stringAttr("mode", "nearest"))
+                    .addAttribute(stringAttr("coordinate_transformation_mode", "asymmetric")).addAttribute(stringAttr("nearest_mode", "floor")));
         } else if (layer instanceof Flatten) {
             graph.addNode(node("Flatten", name, out, in[0]).addAttribute(intAttr("axis", 1)));
         } else if (layer instanceof Add) {
@@ -584,6 +588,11 @@ public final class OnnxWriter {
         }
         return ValueInfoProto.newBuilder().setName(name).setType(TypeProto.newBuilder().setTensorType(
                 TypeProto.Tensor.newBuilder().setElemType(TensorProto.DataType.FLOAT_VALUE).setShape(shape))).build();
+    }
+
+    private static AttributeProto stringAttr(String name, String v) {
+        return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.STRING)
+                .setS(ByteString.copyFromUtf8(v)).build();
     }
 
     private static AttributeProto intAttr(String name, long v) {

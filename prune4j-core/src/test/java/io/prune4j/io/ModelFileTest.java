@@ -451,6 +451,7 @@ class ModelFileTest {
         io.prune4j.nn.GraphBuilder g = Graph.builder(cpu, 9, 2, 4, 4);
         String x = g.groupNorm("gn", g.conv("c0", Graph.INPUT, 6, 3, 1, 1), 2, 1e-5f);
         x = g.groupNorm("in", g.relu("r", x), 6, 1e-3f);
+        x = g.conv("down", g.upsample("up", x, 2, 3), 6, 3, 2, 1, 1, true);   // an upsample saves as "upsample"
         String f = g.groupNorm("gn2", g.flatten("flat", g.add("pools", g.globalAvgPool("pool", x), g.globalMaxPool("maxpool", x))), 1, 1e-5f);
         g.dense("fc", f, 3);
         Path p = dir.resolve("groupnorm.safetensors");

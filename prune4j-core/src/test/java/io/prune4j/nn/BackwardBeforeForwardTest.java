@@ -55,6 +55,7 @@ class BackwardBeforeForwardTest {
                 new Case("ZeroPad2d", b -> new ZeroPad2d("zp", b, 1, 0, 2, 1), map, 1),
                 new Case("GlobalAvgPool", b -> new GlobalAvgPool("g", b), map, 1),
                 new Case("GlobalMaxPool", b -> new GlobalMaxPool("gm", b), map, 1),
+                new Case("Upsample", b -> new Upsample("up", b, 2, 1), map, 1),
                 new Case("Flatten", b -> new Flatten("f", b), map, 1),
                 new Case("Unflatten", b -> new Unflatten("u", b), new int[] {6}, 1),
                 new Case("BatchNorm", b -> BatchNorm.create(b, "bn", 4), map, 1),

@@ -257,6 +257,23 @@ class GraphGradientCheckTest {
         return new T(y, x.b(), x.c(), 1, 1);
     }
 
+    /** Nearest upsampling by whole factors: each value over its block. */
+    private static T upsample(T x, int sh, int sw) {
+        int oh = x.h() * sh;
+        int ow = x.w() * sw;
+        double[] y = new double[x.b() * x.c() * oh * ow];
+        for (int n = 0; n < x.b(); n++) {
+            for (int ch = 0; ch < x.c(); ch++) {
+                for (int i = 0; i < oh; i++) {
+                    for (int j = 0; j < ow; j++) {
+                        y[((n * x.c() + ch) * oh + i) * ow + j] = x.at(n, ch, i / sh, j / sw);
+                    }
+                }
+            }
+        }
+        return new T(y, x.b(), x.c(), oh, ow);
+    }
+
     /** Each plane's maximum (the first, as the backend's tie rule; random inputs have no ties). */
     private static T globalMaxPool(T x) {
         double[] y = new double[x.b() * x.c()];
@@ -543,6 +560,27 @@ class GraphGradientCheckTest {
                 h = relu(scaled(conv(h, w(p, "c1"), b(p, "c1"), 3, 3, 1, 1, 1), w(p, "ls")));
                 return dense(layerNorm(flatten(globalAvgPool(h)), w(p, "ln2"), b(p, "ln2"), new double[] {1, 1, 1}, 1e-5f), w(p, "fc"),
                         b(p, "fc"), 2);
+            }, rng);
+        }
+    }
+
+    /**
+     * Nearest upsampling 2×3 of a 3×2 map, its output concatenated with a convolution's and reduced by
+     * a strided convolution: the gradient sums each block.
+     */
+    @ParameterizedTest(name = "Upsample, batch {0}, seed {1}")
+    @CsvSource({"1,42", "2,43"})
+    void upsampleNearest(int batch, long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        GraphBuilder g = Graph.builder(cpu, seed, 2, 3, 2);
+        String y = g.conv("c0", g.identity("x", Graph.INPUT), 3, 3, 1, 1, 1, false);
+        y = g.upsample("up", y, 2, 3);
+        y = g.conv("c1", y, 2, 3, 2, 1, 1, true);
+        g.dense("fc", g.flatten("flatten", y), 2);
+        try (Graph net = g.build()) {
+            check("Upsample batch " + batch, net, batch, (p, in) -> {
+                T h = upsample(conv(in, w(p, "c0"), b(p, "c0"), 3, 3, 1, 1, 1), 2, 3);
+                return dense(flatten(conv(h, w(p, "c1"), b(p, "c1"), 2, 3, 2, 1, 1)), w(p, "fc"), b(p, "fc"), 2);
             }, rng);
         }
     }

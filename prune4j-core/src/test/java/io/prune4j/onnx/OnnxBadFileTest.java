@@ -195,9 +195,9 @@ class OnnxBadFileTest {
     @Test
     void anUnknownOperatorListsTheSupportedOnes() throws IOException {
         OnnxBuild b = net();
-        NodeProto.Builder relu = b.graph.getNodeBuilder(1).setOpType("Resize"); // an upsampling, as segmentation networks have
-        String msg = refused("resize", b.bytes());
-        says(msg, node(relu), "operator Resize is not supported", OnnxReader.SUPPORTED);
+        NodeProto.Builder relu = b.graph.getNodeBuilder(1).setOpType("ConvTranspose"); // a learnt upsampling, as decoders have
+        String msg = refused("convtranspose", b.bytes());
+        says(msg, node(relu), "operator ConvTranspose is not supported", OnnxReader.SUPPORTED);
     }
 
     @Test
@@ -483,6 +483,33 @@ class OnnxBadFileTest {
         OnnxBuild h = withHead("bn");
         b.graph.addAllNode(h.graph.getNodeList()).addAllInitializer(h.graph.getInitializerList()).addAllOutput(h.graph.getOutputList());
         says(refused("constant-nan", b.bytes()), name, "value_floats gives a non-finite value (NaN)");
+    }
+
+    /** Resizes other than nearest upsampling by whole factors: each one line naming the node and what is read. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "linear        | linear  | asymmetric    | floor              | 1,1,2,2   | mode 'linear' is not supported",
+        "half-factor   | nearest | asymmetric    | floor              | 1,1,1.5,2 | are not supported; 1 for the batch",
+        "downsample    | nearest | asymmetric    | floor              | 1,1,0.5,1 | whole factors of at least 1",
+        "channels      | nearest | asymmetric    | floor              | 1,2,2,2   | 1 for the batch and the channels",
+        "align-corners | nearest | align_corners | floor              | 1,1,2,2   | coordinate_transformation_mode 'align_corners'",
+        "half-floor    | nearest | half_pixel    | floor              | 1,1,2,2   | with nearest_mode 'floor' is not supported",
+        "asym-round    | nearest | asymmetric    | round_prefer_floor | 1,1,2,2   | with nearest_mode 'round_prefer_floor'"})
+    void resizesThatAreNotWholeNearestUpsampling(String name, String mode, String ctm, String nearest, String scales, String expected)
+            throws IOException {
+        float[] sc = new float[4];
+        String[] parts = scales.split(",");
+        for (int k = 0; k < 4; k++) {
+            sc[k] = Float.parseFloat(parts[k]);
+        }
+        OnnxBuild b = new OnnxBuild(1).input("input", 3, 4, 4);
+        String x = b.node("Conv", in("input", b.weight("c.weight", 0.3, 4, 3, 3, 3)), ints("pads", 1, 1, 1, 1));
+        NodeProto.Builder resize = b.node("Resize", "up", in(x, "", b.constant("up.scales", sc, 4)), s("mode", mode),
+                s("coordinate_transformation_mode", ctm), s("nearest_mode", nearest));
+        b.node("Gemm", "output", in(b.node("Flatten", in(b.node("GlobalAveragePool", in("up")))), b.weight("fc.weight", 0.3, 2, 4)),
+                i("transB", 1));
+        b.output("output", 2);
+        says(refused(name, b.bytes()), node(resize), expected);
     }
 
     /** MaxPool's Indices may be left unread (PyTorch 2's exporter writes them); read, they are refused. */

@@ -21,7 +21,7 @@ public final class OnnxFuzzSeeds {
             "opset20-gelu-layernorm", "inception-padding", "pad-axes-opset18", "pad-opset9", "pytorch-zeropad", "no-constant-folding", "selu-celu-softplus-mish", "mish-opset18", "avgpool-ceil", "hand-written-pools",
             "se-unsqueeze", "squeeze-opset11", "gelu-tanh-opset20", "groupnorm-opset13",
             "groupnormalization-opset18", "groupnormalization-opset21", "sub-computed",
-            "global-max-rectangle", "unread-outputs-opset18");
+            "global-max-rectangle", "unread-outputs-opset18", "resize-opset13", "resize-opset18-axes", "upsample-opset9", "dynamo-opset20", "resize-opset10");
 
     private OnnxFuzzSeeds() {}
 

@@ -635,6 +635,74 @@ class OnnxOpsTest {
                     x = b.node("Flatten", in(b.node("GlobalAveragePool", in("pool"))));
                     b.node("Gemm", "output", in(x, b.weight("fc.weight", 0.3, 3, 4)), i("transB", 1));
                     return b.output("output", 3);
+                }),
+                new Case("Resize as nn.Upsample(scale_factor=2) exports it (opset 13: no roi, scales [1, 1, 2, 2], asymmetric, floor)"
+                        + " and as F.interpolate(size=…) does (sizes from Shape, Slice and Concat); a decoder's skip concatenated", b -> {
+                    b.input("input", 2, 6, 6);
+                    String skip = b.node("Conv", in("input", b.weight("c.weight", 0.5, 4, 2, 3, 3), b.weight("c.bias", 0.5, 4)),
+                            ints("pads", 1, 1, 1, 1));
+                    String x = b.node("Conv", in(skip, b.weight("d.weight", 0.5, 4, 4, 3, 3)), ints("pads", 1, 1, 1, 1), ints("strides", 2, 2));
+                    String up = b.node("Resize", in(x, "", b.constant("up.scales", new float[] {1, 1, 2, 2}, 4)), s("mode", "nearest"),
+                            s("coordinate_transformation_mode", "asymmetric"), s("nearest_mode", "floor"), f("cubic_coeff_a", -0.75f));
+                    x = b.node("Concat", in(skip, up), i("axis", 1));
+                    String sizes = b.node("Concat", in(b.node("Slice", in(b.node("Shape", in(x)), b.ints("z.starts", new long[] {0}, 1),
+                            b.ints("z.ends", new long[] {2}, 1))), b.ints("z.hw", new long[] {12, 18}, 2)), i("axis", 0));
+                    x = b.node("Resize", in(x, "", "", sizes), s("mode", "nearest"), s("coordinate_transformation_mode", "asymmetric"),
+                            s("nearest_mode", "floor"));
+                    x = b.node("Flatten", in(b.node("GlobalAveragePool", in(b.node("Relu", in(x))))));
+                    b.node("Gemm", "output", in(x, b.weight("fc.weight", 0.3, 3, 8)), i("transB", 1));
+                    return b.output("output", 3);
+                }),
+                new Case("Resize at opset 18 as nearest-exact exports it (half_pixel, round_prefer_floor, axes [2, 3], scales [2, 3])", b -> {
+                    b.opset = 18;
+                    b.input("input", 2, 3, 4);
+                    String x = b.node("Conv", in("input", b.weight("c.weight", 0.5, 4, 2, 3, 3), b.weight("c.bias", 0.5, 4)),
+                            ints("pads", 1, 1, 1, 1));
+                    x = b.node("Resize", in(x, "", b.constant("up.scales", new float[] {2, 3}, 2)), s("mode", "nearest"),
+                            s("coordinate_transformation_mode", "half_pixel"), s("nearest_mode", "round_prefer_floor"), ints("axes", 2, 3));
+                    x = b.node("Conv", in(x, b.weight("d.weight", 0.5, 4, 4, 3, 3)), ints("strides", 2, 2));
+                    x = b.node("Flatten", in(b.node("GlobalAveragePool", in(x))));
+                    b.node("Gemm", "output", in(x, b.weight("fc.weight", 0.3, 3, 4)), i("transB", 1));
+                    return b.output("output", 3);
+                }),
+                new Case("Upsample (opset 9, scales as an input) and Resize (opset 10, X and scales), nearest", b -> {
+                    b.opset = 9;
+                    b.input("input", 2, 3, 3);
+                    String x = b.node("Conv", in("input", b.weight("c.weight", 0.5, 4, 2, 3, 3), b.weight("c.bias", 0.5, 4)),
+                            ints("pads", 1, 1, 1, 1));
+                    x = b.node("Upsample", in(x, b.constant("up.scales", new float[] {1, 1, 3, 2}, 4)), s("mode", "nearest"));
+                    x = b.node("Flatten", in(b.node("GlobalMaxPool", in(x))));
+                    b.node("Gemm", "output", in(x, b.weight("fc.weight", 0.3, 3, 4), b.weight("fc.bias", 0.3, 3)), i("transB", 1));
+                    return b.output("output", 3);
+                }),
+                new Case("As PyTorch 2.9's exporter writes (opset 20): every default attribute spelt out (auto_pad NOTSET, dilations,"
+                        + " storage_order, alpha, beta, transA, noop_with_empty_axes), no kernel_shape on Conv, MaxPool's second output"
+                        + " emptied, Clip by rank-0 initializers, ReduceMean over axes [-1, -2] kept, Reshape [-1, C] with allowzero,"
+                        + " Add of a rank-0 val_N initializer, Gelu", b -> {
+                    b.opset = 20;
+                    b.input("input", 2, 7, 7);
+                    String x = b.node("Conv", in("input", b.weight("conv1.weight", 0.5, 8, 2, 3, 3), b.weight("conv1.weight_bias", 0.3, 8)),
+                            s("auto_pad", "NOTSET"), ints("dilations", 1, 1), i("group", 1), ints("pads", 1, 1, 1, 1), ints("strides", 1, 1));
+                    x = b.node("Clip", in(x, b.constant("val_0", new float[] {0f}), b.constant("val_1", new float[] {6f})));
+                    b.node("MaxPool", "pool", in(x), s("auto_pad", "NOTSET"), i("ceil_mode", 1), ints("dilations", 1, 1),
+                            ints("kernel_shape", 3, 3), ints("pads", 0, 0, 0, 0), i("storage_order", 0), ints("strides", 2, 2)).addOutput("");
+                    x = b.node("HardSigmoid", in("pool"), f("alpha", 1f / 6), f("beta", 0.5f));
+                    x = b.node("Gelu", in(b.node("Add", in(x, b.constant("val_2", new float[] {0.25f})))), s("approximate", "none"));
+                    x = b.node("ReduceMean", in(x, b.ints("val_3", new long[] {-1, -2}, 2)), i("keepdims", 1), i("noop_with_empty_axes", 0));
+                    x = b.node("Reshape", in(x, b.ints("val_4", new long[] {-1, 8}, 2)), i("allowzero", 1));
+                    b.node("Gemm", "output", in(x, b.weight("fc.weight", 0.3, 3, 8), b.weight("fc.bias", 0.3, 3)), f("alpha", 1f), f("beta", 1f),
+                            i("transA", 0), i("transB", 1));
+                    return b.output("output", 3);
+                }),
+                new Case("Resize at opset 10 (X and scales, nearest)", b -> {
+                    b.opset = 10;
+                    b.input("input", 2, 3, 3);
+                    String x = b.node("Conv", in("input", b.weight("c.weight", 0.5, 4, 2, 3, 3), b.weight("c.bias", 0.5, 4)));
+                    x = b.node("Resize", in(x, b.constant("up.scales", new float[] {1, 1, 2, 2}, 4)), s("mode", "nearest"));
+                    x = b.node("Conv", in(x, b.weight("d.weight", 0.5, 4, 4, 1, 1)));
+                    x = b.node("Flatten", in(b.node("GlobalAveragePool", in(x))));
+                    b.node("Gemm", "output", in(x, b.weight("fc.weight", 0.3, 3, 4), b.weight("fc.bias", 0.3, 3)), i("transB", 1));
+                    return b.output("output", 3);
                 }));
     }
 

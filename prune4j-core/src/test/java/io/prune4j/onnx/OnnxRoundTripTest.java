@@ -63,6 +63,7 @@ class OnnxRoundTripTest {
         String p4 = g.add(new AvgPool2d("avgpool.ceil", CPU, 2, 2, 0, false, true), x); // 13x15: 7x8 with the partial windows
         x = g.add("pools", p1, p2, p3, p4);
         x = g.mul("gmp.se", g.sigmoid("gmp.gate", g.globalMaxPool("gmp", x)), x); // 7x8 maps: a GlobalMaxPool node
+        x = g.add(new io.prune4j.nn.MaxPool2d("unpool.down", CPU, 2, 2, 0, false), g.upsample("unpool", x, 2, 2)); // a nearest Resize 2x2, pooled back
         x = g.add(new io.prune4j.nn.Clamp("clamp", CPU, -0.5f, 2.5f), x);
         x = g.mul("se", g.hardSigmoid("se.gate", g.conv("se.fc", g.globalAvgPool("se.pool", x), 12, 1, 1, 0, 1, true)), x);
         x = g.mul("silu", x, g.sigmoid("silu.gate", x));

@@ -48,7 +48,7 @@ class PytorchExportTest {
     static Stream<String> fixtures() {
         return Stream.of("residual_block", "inverted_residual", "concat_branches", "ops_mix", "folded_bn", "shared_init", "view_softmax",
                         "fire_mean", "se_silu", "shuffle_split", "normalized_input", "prelu_mix", "se_view",
-                        "inception_mini", "activations_mix", "resnet_d_shortcut", "pool_idioms", "group_norms", "dense_head")
+                        "inception_mini", "activations_mix", "resnet_d_shortcut", "pool_idioms", "group_norms", "dense_head", "unet_mini")
                 .flatMap(n -> Stream.of(n + ".op13.onnx", n + ".op17.onnx"))
                 .collect(java.util.stream.Collectors.collectingAndThen(java.util.stream.Collectors.toList(), l -> {
                     l.add("fmnist_small.op17.onnx");

@@ -327,6 +327,19 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void upsampleNearest(Tensor y, Tensor x, int scaleH, int scaleW) {
+        ArgChecks.upsampleNearest("upsampleNearest", y, x, scaleH, scaleW);
+        CpuConv.upsampleNearest(f(y, "upsampleNearest"), f(x, "upsampleNearest"), x.dim(0) * x.dim(1), x.dim(2), x.dim(3), scaleH, scaleW);
+    }
+
+    @Override
+    public void upsampleNearestBackward(Tensor dx, Tensor dy, int scaleH, int scaleW) {
+        ArgChecks.upsampleNearest("upsampleNearestBackward", dy, dx, scaleH, scaleW);
+        CpuConv.upsampleNearestBackward(f(dx, "upsampleNearestBackward"), f(dy, "upsampleNearestBackward"), dx.dim(0) * dx.dim(1),
+                dx.dim(2), dx.dim(3), scaleH, scaleW);
+    }
+
+    @Override
     public void maxPool2dBackward(Tensor dx, Tensor dy, Tensor argmax) {
         ArgChecks.maxPool2dBackward(dx, dy, argmax);
         CpuConv.maxPoolBackward(f(dx, "maxPool2dBackward"), f(dy, "maxPool2dBackward"), i(argmax, "maxPool2dBackward"),

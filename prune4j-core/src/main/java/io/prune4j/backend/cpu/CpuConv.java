@@ -441,6 +441,48 @@ final class CpuConv implements AutoCloseable {
         }
     }
 
+    /** Nearest upsampling of {@code planes} planes of {@code h × w} by {@code sh × sw}: each value over its block. */
+    static void upsampleNearest(float[] y, float[] x, int planes, int h, int w, int sh, int sw) {
+        int outW = w * sw;
+        long outPlane = (long) h * sh * outW;
+        for (int p = 0; p < planes; p++) {
+            int src = p * h * w;
+            long dst = p * outPlane;
+            for (int i = 0; i < h; i++) {
+                int row = (int) (dst + (long) i * sh * outW);
+                for (int j = 0; j < w; j++) {
+                    float v = x[src + i * w + j];
+                    for (int b = 0; b < sw; b++) {
+                        y[row + j * sw + b] = v;
+                    }
+                }
+                for (int a = 1; a < sh; a++) {
+                    System.arraycopy(y, row, y, row + a * outW, outW);
+                }
+            }
+        }
+    }
+
+    /** The gradient of {@link #upsampleNearest}: each input position sums its block, rows then columns, in float. */
+    static void upsampleNearestBackward(float[] dx, float[] dy, int planes, int h, int w, int sh, int sw) {
+        int outW = w * sw;
+        long outPlane = (long) h * sh * outW;
+        for (int p = 0; p < planes; p++) {
+            for (int i = 0; i < h; i++) {
+                for (int j = 0; j < w; j++) {
+                    int base = (int) (p * outPlane + (long) i * sh * outW + (long) j * sw);
+                    float s = 0f;
+                    for (int a = 0; a < sh; a++) {
+                        for (int b = 0; b < sw; b++) {
+                            s += dy[base + a * outW + b];
+                        }
+                    }
+                    dx[(p * h + i) * w + j] = s;
+                }
+            }
+        }
+    }
+
     static void maxPoolBackward(float[] dx, float[] dy, int[] argmax, int planes, int inPlane, int outPlane) {
         Arrays.fill(dx, 0, planes * inPlane, 0f);
         for (int pl = 0; pl < planes; pl++) {

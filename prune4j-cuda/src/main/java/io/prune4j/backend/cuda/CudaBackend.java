@@ -399,6 +399,20 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
+    public void upsampleNearest(Tensor y, Tensor x, int scaleH, int scaleW) {
+        ArgChecks.upsampleNearest("upsampleNearest", y, x, scaleH, scaleW);
+        check(CudaKernels.p4j_upsample_nearest(f(y, "upsampleNearest").address(), f(x, "upsampleNearest").address(), x.dim(0) * x.dim(1),
+                x.dim(2), x.dim(3), scaleH, scaleW, stream), "upsampleNearest");
+    }
+
+    @Override
+    public void upsampleNearestBackward(Tensor dx, Tensor dy, int scaleH, int scaleW) {
+        ArgChecks.upsampleNearest("upsampleNearestBackward", dy, dx, scaleH, scaleW);
+        check(CudaKernels.p4j_upsample_nearest_backward(f(dx, "upsampleNearestBackward").address(), f(dy, "upsampleNearestBackward")
+                .address(), dx.dim(0) * dx.dim(1), dx.dim(2), dx.dim(3), scaleH, scaleW, stream), "upsampleNearestBackward");
+    }
+
+    @Override
     public void globalMaxPool(Tensor y, Tensor argmax, Tensor x) {
         ArgChecks.globalMaxPool(y, argmax, x);
         check(CudaKernels.p4j_global_max_pool(f(y, "globalMaxPool").address(), i(argmax, "globalMaxPool").address(),

@@ -1561,4 +1561,36 @@ public final class CudaKernels {
      */
     public static native int p4j_global_max_pool(@Cast("float*") long y, @Cast("int*") long argmax, @Cast("const float*") long x,
                                                  int planes, int plane, @Cast("void*") long stream);
+
+    /**
+     * Nearest upsampling by whole factors ({@code Backend.upsampleNearest}).
+     *
+     * @param y the output {@code [planes, h·sh, w·sw]}
+     * @param x the input {@code [planes, h, w]}
+     * @param planes planes ({@code batch·channels})
+     * @param h input height, at least 1
+     * @param w input width, at least 1
+     * @param sh height factor, at least 1
+     * @param sw width factor, at least 1
+     * @param stream the stream; 0 = the default stream
+     * @return the {@code cudaError_t} code, 0 on success
+     */
+    public static native int p4j_upsample_nearest(@Cast("float*") long y, @Cast("const float*") long x, int planes, int h, int w,
+                                                  int sh, int sw, @Cast("void*") long stream);
+
+    /**
+     * The gradient of {@link #p4j_upsample_nearest}: each input position sums its block of {@code dy}.
+     *
+     * @param dx the input gradient {@code [planes, h, w]}, overwritten
+     * @param dy the output gradient {@code [planes, h·sh, w·sw]}
+     * @param planes planes
+     * @param h input height, at least 1
+     * @param w input width, at least 1
+     * @param sh height factor, at least 1
+     * @param sw width factor, at least 1
+     * @param stream the stream; 0 = the default stream
+     * @return the {@code cudaError_t} code, 0 on success
+     */
+    public static native int p4j_upsample_nearest_backward(@Cast("float*") long dx, @Cast("const float*") long dy, int planes, int h,
+                                                           int w, int sh, int sw, @Cast("void*") long stream);
 }

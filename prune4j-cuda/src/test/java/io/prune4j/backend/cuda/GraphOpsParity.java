@@ -276,6 +276,27 @@ abstract class GraphOpsParity {
     }
 
     /**
+     * Nearest upsampling by whole factors, bit for bit (a copy), and its gradient, each input value the
+     * sum of its block in the same order on both sides: bit for bit too. Factors 1 to 4, odd planes,
+     * a factor of 1 (the identity), an empty batch.
+     */
+    @ParameterizedTest(name = "upsampleNearest batch={0} c={1} {2}x{3} by {4}x{5}")
+    @CsvSource({"2, 3, 7, 5, 2, 2", "1, 1, 1, 1, 3, 1", "3, 31, 1, 33, 1, 4", "2, 33, 14, 9, 2, 3", "0, 3, 4, 4, 2, 2",
+        "1, 5, 17, 13, 1, 1", "4, 2, 2, 1, 4, 4"})
+    void upsampleNearest(int b, int c, int h, int w, int sh, int sw) {
+        SplittableRandom rng = new SplittableRandom(2300L + 7L * h + w + c + 11L * sh + sw);
+        String l = " [" + b + "," + c + "," + h + "," + w + "] by " + sh + "x" + sw;
+        Pair x = f(uniform(rng, b * c * h * w, 2), b, c, h, w);
+        Pair y = junk(rng, b, c, h * sh, w * sw);
+        both(s -> s.b().upsampleNearest(s.t(y), s.t(x), sh, sw));
+        same("upsampleNearest y" + l, y);
+        Pair dy = f(uniform(rng, b * c * h * sh * w * sw, 1), b, c, h * sh, w * sw);
+        Pair dx = junk(rng, b, c, h, w);
+        both(s -> s.b().upsampleNearestBackward(s.t(dx), s.t(dy), sh, sw));
+        same("upsampleNearest gradient" + l, dx);
+    }
+
+    /**
      * Global max pooling of maps of any shape: values and argmax bit for bit, with quantised inputs
      * (ties: the first in row order wins), NaN in some planes (the first NaN wins) and a plane all −∞;
      * the gradient through the argmax, exact.
