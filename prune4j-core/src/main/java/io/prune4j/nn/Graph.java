@@ -93,8 +93,8 @@ public final class Graph implements AutoCloseable {
      * @param nodes      the nodes in topological order, the last one the output (not null); copied
      * @throws IllegalArgumentException when there is no node, an extent is not positive, a name is
      *     missing, repeated or {@link #INPUT}, a node reads nothing or a value that is not an earlier
-     *     node, a node other than the last is never read, the shapes do not fit, or the last node's
-     *     output is not a vector {@code [classes]}
+     *     node, a node other than the last is never read, or the shapes do not fit. The output may be a
+     *     vector (class scores) or a map ({@link #classifies()})
      */
     public Graph(Backend backend, int[] inputShape, List<Node> nodes) {
         Objects.requireNonNull(backend, "backend");
@@ -149,7 +149,7 @@ public final class Graph implements AutoCloseable {
      *
      * @param backend    the backend the layers' tensors live on (not null)
      * @param inputShape one example's shape (not null)
-     * @param layers     the layers in order, the last one giving the class scores (not null); the graph
+     * @param layers     the layers in order, the last one giving the output (not null); the graph
      *                   takes ownership of them
      * @return the graph, which the caller owns and closes
      * @throws IllegalArgumentException as {@link #Graph(Backend, int[], List)} does

@@ -540,7 +540,7 @@ public final class GraphBuilder implements AutoCloseable {
      *
      * @return the graph, which owns the layers; the caller closes it
      * @throws IllegalArgumentException as {@link Graph#Graph(Backend, int[], List)} does: no node, a
-     *     node other than the last that nothing reads, an output that is not a vector
+     *     node other than the last that nothing reads, shapes that do not fit
      * @throws IllegalStateException when the graph has been built already
      */
     public Graph build() {
