@@ -161,10 +161,6 @@ final class ExternalData implements AutoCloseable {
         if (Files.isDirectory(path)) {
             throw new OnnxFormatException(where + ": external data location '" + location + "' is a folder");
         }
-        if (!Files.exists(path)) {
-            throw new OnnxFormatException(where + " keeps its data in '" + location + "', which is not in the model's folder ("
-                    + folder + ")");
-        }
         try {
             long s = Files.size(path);
             sizes.put(path, s);

@@ -128,14 +128,13 @@ public final class OnnxWriter {
         ModelProto model = toModel(net, names, metadata);
         long tensorBytes = model.getGraph().getInitializerList().stream().mapToLong(t -> t.getRawData().size()).sum();
         if (tensorBytes <= inlineLimit) {
-            byte[] bytes = model.toByteArray();
-            AtomicFiles.write(file, out -> out.write(bytes));
+            writeModel(file, model);
             return;
         }
-        Path name = file.toAbsolutePath().getFileName();
-        String location = name + ".data";
+        String location = file.toAbsolutePath().getFileName() + ".data";
         ModelProto.Builder outside = model.toBuilder();
         List<TensorProto> moved = new java.util.ArrayList<>();
+        List<Long> offsets = new java.util.ArrayList<>();
         long offset = 0;
         for (TensorProto.Builder t : outside.getGraphBuilder().getInitializerBuilderList()) {
             int size = t.getRawData().size();
@@ -146,6 +145,7 @@ public final class OnnxWriter {
                 offset = (offset + ALIGN - 1) / ALIGN * ALIGN;
             }
             moved.add(t.build());
+            offsets.add(offset);
             t.clearRawData().setDataLocation(TensorProto.DataLocation.EXTERNAL)
                     .addExternalData(entry("location", location))
                     .addExternalData(entry("offset", Long.toString(offset)))
@@ -153,25 +153,23 @@ public final class OnnxWriter {
             offset += size;
         }
         if (moved.isEmpty()) { // only small tensors: nothing to put outside
-            byte[] bytes = model.toByteArray();
-            AtomicFiles.write(file, out -> out.write(bytes));
+            writeModel(file, model);
             return;
         }
         AtomicFiles.write(file.resolveSibling(location), out -> {
             long at = 0;
             byte[] zeros = new byte[ALIGN];
-            for (TensorProto t : moved) {
-                int size = t.getRawData().size();
-                if (size >= 1 << 20) {
-                    long start = (at + ALIGN - 1) / ALIGN * ALIGN;
-                    out.write(zeros, 0, (int) (start - at));
-                    at = start;
-                }
-                t.getRawData().writeTo(out);
-                at += size;
+            for (int k = 0; k < moved.size(); k++) {
+                out.write(zeros, 0, (int) (offsets.get(k) - at));   // up to the offset the model records
+                moved.get(k).getRawData().writeTo(out);
+                at = offsets.get(k) + moved.get(k).getRawData().size();
             }
         });
-        byte[] bytes = outside.build().toByteArray();
+        writeModel(file, outside.build());
+    }
+
+    private static void writeModel(Path file, ModelProto model) {
+        byte[] bytes = model.toByteArray();
         AtomicFiles.write(file, out -> out.write(bytes));
     }
 
